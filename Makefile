@@ -1,0 +1,33 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Each creates .venv on a fresh machine and installs what it needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m bot.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check agent bot tests bench
+	$(BIN)/ruff format --check agent bot tests bench
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	TZ=UTC $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: lint unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .scout-demo

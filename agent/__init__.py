@@ -1,0 +1,1 @@
+"""Scout's domain core: understanding, analyses, planning, acting, memory. No Slack here."""

@@ -1,0 +1,454 @@
+"""Scout's domain values: what a request means, what an analysis found, what the agent proposes.
+
+Every value is a frozen, keyword-only dataclass. Mappings inside them are treated as
+read-only by convention (never mutate a value you did not build). `to_json()` gives the
+stable JSON shapes the CLI prints and the bot renders; keys that do not apply are null or
+empty, never missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal, assert_never
+
+
+class Intent(StrEnum):
+    LOOKUP = "lookup"
+    TREND = "trend"
+    BREAKDOWN = "breakdown"
+    COMPARE = "compare"
+    EXPLAIN = "explain"
+    DETECT = "detect"
+    SEGMENT = "segment"
+    FORECAST_CHECK = "forecast_check"
+    CHURN = "churn"
+    DIGEST = "digest"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+Grain = Literal["day", "week", "month"]
+
+
+# --------------------------------------------------------------------------- time windows
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    """A half-open date range [start, end)."""
+
+    start: date
+    end: date
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"empty window: {self.start} .. {self.end}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def shifted(self, days: int, label: str = "") -> Window:
+        delta = timedelta(days=days)
+        return Window(start=self.start + delta, end=self.end + delta, label=label)
+
+    def previous(self) -> Window:
+        """The period of equal length that ends where this one starts."""
+        return self.shifted(-self.days, label="previous period")
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+    def describe(self) -> str:
+        last = self.end - timedelta(days=1)
+        if self.days == 1:
+            return f"{self.start:%a %b %-d, %Y}"
+        return f"{self.start:%b %-d} – {last:%b %-d, %Y}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @staticmethod
+    def from_json(data: Mapping[str, str]) -> Window:
+        return Window(start=date.fromisoformat(data["start"]), end=date.fromisoformat(data["end"]))
+
+
+# --------------------------------------------------------------------------- goals
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClarificationOption:
+    """One answer to a clarifying question; choosing it yields a complete goal."""
+
+    label: str
+    goal: Goal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Clarification:
+    question: str
+    options: tuple[ClarificationOption, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "options": [o.label for o in self.options]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Goal:
+    """A request, made precise: what to compute, over what, against what."""
+
+    intent: Intent
+    metric: str | None = None
+    filters: Mapping[str, str] = field(default_factory=dict)
+    compare: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    group_by: tuple[str, ...] = ()
+    window: Window | None = None
+    baseline: Window | None = None
+    grain: Grain | None = None
+    customer_id: str | None = None
+    confidence: float = 1.0
+    clarification: Clarification | None = None
+    text: str = ""
+
+    @property
+    def needs_clarification(self) -> bool:
+        return self.clarification is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent.value,
+            "metric": self.metric,
+            "filters": dict(self.filters),
+            "compare": {k: list(v) for k, v in self.compare.items()},
+            "group_by": list(self.group_by),
+            "window": self.window.to_json() if self.window else None,
+            "baseline": self.baseline.to_json() if self.baseline else None,
+            "grain": self.grain,
+            "customer_id": self.customer_id,
+            "confidence": round(self.confidence, 3),
+            "needs_clarification": self.needs_clarification,
+            "clarification": self.clarification.to_json() if self.clarification else None,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Goal:
+        """Rebuild a goal saved by `to_json` (thread memory, button values)."""
+        return Goal(
+            intent=Intent(data["intent"]),
+            metric=data.get("metric"),
+            filters=dict(data.get("filters") or {}),
+            compare={k: (v[0], v[1]) for k, v in (data.get("compare") or {}).items()},
+            group_by=tuple(data.get("group_by") or ()),
+            window=Window.from_json(data["window"]) if data.get("window") else None,
+            baseline=Window.from_json(data["baseline"]) if data.get("baseline") else None,
+            grain=data.get("grain"),
+            customer_id=data.get("customer_id"),
+            confidence=float(data.get("confidence", 1.0)),
+            text=data.get("text", ""),
+        )
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """The SQL (as run, in the warehouse's dialect) and parameters behind a number."""
+
+    sql: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    rows: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "sql": self.sql,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "rows": self.rows,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": list(self.columns),
+            "rows": [[_jsonable(v) for v in r] for r in self.rows],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootCause:
+    """A segment that explains part of a change. `explains` is its share of the total change."""
+
+    where: Mapping[str, str]
+    baseline: float
+    current: float
+    change: float
+    explains: float
+    rate_effect: float | None = None
+    mix_effect: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": dict(self.where),
+            "baseline": _jsonable(self.baseline),
+            "current": _jsonable(self.current),
+            "change": _jsonable(self.change),
+            "explains": _jsonable(self.explains),
+            "rate_effect": _jsonable(self.rate_effect),
+            "mix_effect": _jsonable(self.mix_effect),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anomaly:
+    metric: str
+    where: Mapping[str, str]
+    day: date
+    actual: float
+    expected: float
+    score: float
+    direction: Literal["up", "down"]
+
+    @property
+    def deviation(self) -> float:
+        return self.actual - self.expected
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity of an anomaly, for de-duplication across cycles and restarts."""
+        return stable_key("anomaly", self.metric, dict(self.where), self.day.isoformat())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "where": dict(self.where),
+            "day": self.day.isoformat(),
+            "actual": _jsonable(self.actual),
+            "expected": _jsonable(self.expected),
+            "deviation": _jsonable(self.deviation),
+            "score": _jsonable(self.score),
+            "direction": self.direction,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Series:
+    name: str
+    x: tuple[Any, ...]
+    y: tuple[float | None, ...]
+    style: Literal["solid", "dashed", "band_low", "band_high"] = "solid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartSpec:
+    """What to draw; bot/charts.py turns it into a PNG. Pure data, no matplotlib here."""
+
+    kind: Literal["line", "bar", "barh", "grouped_bar", "waterfall"]
+    title: str
+    series: tuple[Series, ...]
+    x_label: str = ""
+    y_label: str = ""
+    unit: str = ""
+    highlight: tuple[Any, ...] = ()
+    subtitle: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+            "unit": self.unit,
+            "highlight": [_jsonable(h) for h in self.highlight],
+            "series": [
+                {
+                    "name": s.name,
+                    "style": s.style,
+                    "x": [_jsonable(v) for v in s.x],
+                    "y": [_jsonable(v) for v in s.y],
+                }
+                for s in self.series
+            ],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One answer an analyst would sign: the numbers, one plain sentence, the evidence."""
+
+    kind: str
+    title: str
+    summary: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    table: Table | None = None
+    root_causes: tuple[RootCause, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    segments: tuple[Mapping[str, Any], ...] = ()
+    worst_items: tuple[Mapping[str, Any], ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    confidence: float = 1.0
+    chart: ChartSpec | None = None
+    proposed_actions: tuple[Action, ...] = ()
+    attachments: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "facts": {k: _jsonable(v) for k, v in self.facts.items()},
+            "table": self.table.to_json() if self.table else None,
+            "root_causes": [r.to_json() for r in self.root_causes],
+            "anomalies": [a.to_json() for a in self.anomalies],
+            "segments": [{k: _jsonable(v) for k, v in s.items()} for s in self.segments],
+            "worst_items": [{k: _jsonable(v) for k, v in w.items()} for w in self.worst_items],
+            "evidence": [e.to_json() for e in self.evidence],
+            "confidence": round(self.confidence, 3),
+            "chart": self.chart.to_json() if self.chart else None,
+            "proposed_actions": [a.to_json() for a in self.proposed_actions],
+            "attachments": dict(self.attachments),
+        }
+
+
+# --------------------------------------------------------------------------- observations
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observation:
+    """What a source reported at a time. A failed source gives confidence 0 and the error."""
+
+    source: str
+    at: datetime
+    data: Mapping[str, Any]
+    confidence: float
+    context: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Something the agent proposes to do. Guardrails decide whether it may happen."""
+
+    kind: str
+    target: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    priority: int = 50
+    depends_on: tuple[str, ...] = ()
+    cost: float = 0.0
+    reason: str = ""
+    source: Literal["rules", "person", "llm", "churn"] = "rules"
+    key: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same proposal always has the same key, so it never executes twice."""
+        return self.key or stable_key(self.kind, self.target, dict(self.params))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "priority": self.priority,
+            "depends_on": list(self.depends_on),
+            "cost": self.cost,
+            "reason": self.reason,
+            "source": self.source,
+            "idempotency_key": self.idempotency_key,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Action:
+        return Action(
+            kind=data["kind"],
+            target=data["target"],
+            params=dict(data.get("params") or {}),
+            priority=int(data.get("priority", 50)),
+            depends_on=tuple(data.get("depends_on") or ()),
+            cost=float(data.get("cost", 0.0)),
+            reason=data.get("reason", ""),
+            source=data.get("source", "rules"),
+            key=data.get("idempotency_key", ""),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Allow:
+    kind: Literal["allow"] = "allow"
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NeedsApproval:
+    reason: str
+    approvers: tuple[str, ...] = ()
+    kind: Literal["needs_approval"] = "needs_approval"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refuse:
+    reason: str
+    kind: Literal["refuse"] = "refuse"
+
+
+Decision = Allow | NeedsApproval | Refuse
+
+
+def describe_decision(decision: Decision) -> str:
+    match decision:
+        case Allow():
+            return "allowed"
+        case NeedsApproval(reason=reason):
+            return f"needs approval: {reason}"
+        case Refuse(reason=reason):
+            return f"refused: {reason}"
+        case _:
+            assert_never(decision)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def stable_key(*parts: Any) -> str:
+    """A short, deterministic hash of JSON-able parts (dict order does not matter)."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:
+    """Numbers and dates as JSON understands them; numpy scalars unwrapped."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN is not JSON
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    item = getattr(value, "item", None)
+    if callable(item):
+        return _jsonable(item())
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """Public alias of the JSON conversion used by every `to_json`."""
+    return _jsonable(value)
