@@ -220,6 +220,7 @@ class Anomaly:
     expected: float
     score: float
     direction: Literal["up", "down"]
+    days: int = 1  # a sustained shift: consecutive days from `day`, actual/expected averaged
 
     @property
     def deviation(self) -> float:
@@ -240,6 +241,7 @@ class Anomaly:
             "deviation": _jsonable(self.deviation),
             "score": _jsonable(self.score),
             "direction": self.direction,
+            "days": self.days,
         }
 
 

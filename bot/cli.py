@@ -45,6 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the last line of defence: a polite message, details in the log
+        log.exception("command %s failed", args.command)
+        Console(stderr=True).print(
+            f"[bold red]Scout:[/] something went wrong on my side ({type(error).__name__}: "
+            f"{error}). Run with -v for the details.",
+            highlight=False,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,327 @@
+"""The actor: the one door every action goes through (propose, approve, reject, pause).
+
+    actor = await Actor.open(db_path, settings, integrations={"notify": slack}, clock=...)
+    result = await actor.propose(action, requested_by="scout")
+    result = await actor.approve(result.approval_id, "U_APPROVER")
+
+Every call decides with the guardrails, records the decision in the audit log, and either
+executes (once), opens an approval request, or refuses with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+from agent.act.approvals import Approvals
+from agent.act.executor import Executor
+from agent.act.guardrails import Guardrails
+from agent.act.kinds import REGISTRY, CheckedAction, KindRegistry
+from agent.act.ledger import execution_from_row
+from agent.act.outbox import entries
+from agent.act.ports import (
+    Clock,
+    Integration,
+    Investigator,
+    IsAuthorised,
+    Sleep,
+    real_sleep,
+    utc_now,
+)
+from agent.act.records import ActResult, ApprovalRequest, AuditEntry, ExecutionRecord, OutboxEntry
+from agent.act.rules import ActSettings, to_cents
+from agent.act.store import ActStore, audit, fetch_all
+from agent.domain import Action, Allow, NeedsApproval, Refuse, describe_decision
+
+
+class Actor:
+    """Guardrails + approvals + executor over one sqlite file; implements the `Act` port."""
+
+    def __init__(
+        self,
+        store: ActStore,
+        settings: ActSettings,
+        *,
+        kinds: KindRegistry,
+        integrations: Mapping[str, Integration],
+        investigator: Investigator | None,
+        clock: Clock,
+        sleep: Sleep,
+        is_authorised: IsAuthorised | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.guardrails = Guardrails(settings, kinds)
+        self.approvals = Approvals(
+            store, settings.approvals, clock=clock, is_authorised=is_authorised
+        )
+        self.executor = Executor(
+            store,
+            settings,
+            kinds,
+            integrations=dict(integrations),
+            investigator=investigator,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    @classmethod
+    async def open(
+        cls,
+        db_path: str | Path,
+        settings: ActSettings | None = None,
+        *,
+        integrations: Mapping[str, Integration] | None = None,
+        investigator: Investigator | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = real_sleep,
+        is_authorised: IsAuthorised | None = None,
+        kinds: KindRegistry = REGISTRY,
+    ) -> Actor:
+        """Open the store (migrating acting's tables) and wire the actor."""
+        store = await ActStore.open(db_path)
+        return cls(
+            store,
+            settings or ActSettings(),
+            kinds=kinds,
+            integrations=integrations or {},
+            investigator=investigator,
+            clock=clock,
+            sleep=sleep,
+            is_authorised=is_authorised,
+        )
+
+    def connect(
+        self,
+        *,
+        integrations: Mapping[str, Integration] | None = None,
+        is_authorised: IsAuthorised | None = None,
+    ) -> None:
+        """Wire delivery integrations (by handler name) and the approver check after opening.
+
+        An adapter (Slack) owns the client these need and exists only after the actor is
+        open; connecting replaces the named integrations, the others stay.
+        """
+        if integrations:
+            self.executor.integrations.update(integrations)
+        if is_authorised is not None:
+            self.approvals.is_authorised = is_authorised
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def __aenter__(self) -> Actor:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ propose
+
+    async def propose(self, action: Action, *, requested_by: str, context: str = "") -> ActResult:
+        """Decide on an action and execute it, queue it for approval, or refuse it."""
+        checked = self.guardrails.check(action)
+        if isinstance(checked, Refuse):
+            await self._audit(action, requested_by, "decided", checked.reason, context)
+            return ActResult(status="refused", decision=checked, reason=checked.reason)
+        usage = await self.executor.usage(checked) if to_cents(action.cost) > 0 else None
+        decision = self.guardrails.evaluate(action, usage).decision
+        await self._audit(action, requested_by, "decided", describe_decision(decision), context)
+        match decision:
+            case Refuse(reason=reason):
+                return ActResult(status="refused", decision=decision, reason=reason)
+            case NeedsApproval(reason=reason, approvers=approvers):
+                live = await self.executor.find_live(action.idempotency_key)
+                if live is not None:
+                    return ActResult(
+                        status="deduplicated",
+                        decision=decision,
+                        execution=live,
+                        reason=f"already {live.status} as execution {live.id}",
+                        approval_id=live.approval_id,
+                    )
+                rejected = await self.approvals.last_rejection(action.idempotency_key)
+                if rejected is not None:
+                    why = f"rejected earlier by {rejected.decided_by}: {rejected.decision_reason}"
+                    return ActResult(
+                        status="refused",
+                        decision=Refuse(reason=why),
+                        reason=why,
+                        approval_id=rejected.id,
+                    )
+                request, new = await self.approvals.request(
+                    action, requester=requested_by, reason=reason, approvers=approvers
+                )
+                note = "" if new else " (already waiting)"
+                return ActResult(
+                    status="pending_approval",
+                    decision=decision,
+                    reason=reason + note,
+                    approval_id=request.id,
+                )
+            case Allow():
+                return await self.executor.execute(checked, decision, requested_by=requested_by)
+
+    # ------------------------------------------------------------------ approvals
+
+    async def approve(self, approval_id: str, user_id: str) -> ActResult:
+        """Approve and execute once; refusals (expired, not authorised…) come with a reason."""
+        request = await self.approvals.get(approval_id)
+        if request.state != "pending" or self.clock() >= request.expires_at:
+            return await self._settled(request)
+        kind = request.action.kind
+        if not await self.approvals.authorised(user_id, kind):
+            return await self._deny(
+                request, user_id, f"{user_id} is not authorised to approve {kind} actions"
+            )
+        if self.settings.approvals.four_eyes and user_id == request.requester:
+            return await self._deny(
+                request, user_id, "four-eyes: the requester cannot approve their own request"
+            )
+        checked = self.guardrails.check(request.action)
+        if isinstance(checked, Refuse):
+            return await self._deny(request, user_id, checked.reason)
+        paused = await self.store.paused()
+        if paused and (checked.kind.outbound or to_cents(request.action.cost) > 0):
+            return await self._deny(
+                request, user_id, f"Scout is paused (by {paused[0]}); the request stays pending"
+            )
+        usage = await self.executor.usage(checked)
+        verdict = self.guardrails.evaluate(request.action, usage)
+        if isinstance(verdict.decision, Refuse):
+            return await self._deny(request, user_id, verdict.decision.reason)
+        won = await self.approvals.transition(
+            approval_id, "approved", by=user_id, why=request.reason
+        )
+        if not won:
+            return await self._settled(await self.approvals.get(approval_id))
+        decision = Allow(reason=f"approved by {user_id} ({request.reason})")
+        return await self.executor.execute(
+            checked, decision, requested_by=request.requester, approval_id=approval_id
+        )
+
+    async def reject(self, approval_id: str, user_id: str, reason: str) -> ActResult:
+        """Reject a pending request; the same proposal is then refused when proposed again."""
+        request = await self.approvals.get(approval_id)
+        if request.state != "pending" or self.clock() >= request.expires_at:
+            return await self._settled(request)
+        if not await self.approvals.authorised(user_id, request.action.kind):
+            return await self._deny(
+                request,
+                user_id,
+                f"{user_id} is not authorised to decide {request.action.kind} actions",
+            )
+        why = reason.strip() or "no reason given"
+        if not await self.approvals.transition(approval_id, "rejected", by=user_id, why=why):
+            return await self._settled(await self.approvals.get(approval_id))
+        refusal = Refuse(reason=f"rejected by {user_id}: {why}")
+        return ActResult(
+            status="refused", decision=refusal, reason=refusal.reason, approval_id=approval_id
+        )
+
+    async def pending(self) -> list[ApprovalRequest]:
+        """Pending approval requests, oldest first (expired ones are marked and left out)."""
+        return await self.approvals.pending()
+
+    async def approval(self, approval_id: str) -> ApprovalRequest:
+        """One approval request by id (raises ApprovalNotFound)."""
+        return await self.approvals.get(approval_id)
+
+    # ------------------------------------------------------------------ kill switch
+
+    async def pause(self, by: str, reason: str = "") -> None:
+        """Stop every outbound effect, in every process sharing this database."""
+        await self.store.set_paused(True, by=by, at=self.clock(), why=reason or "paused")
+
+    async def resume(self, by: str, reason: str = "") -> None:
+        """Allow outbound effects again."""
+        await self.store.set_paused(False, by=by, at=self.clock(), why=reason or "resumed")
+
+    async def is_paused(self) -> bool:
+        return await self.store.paused() is not None
+
+    # ------------------------------------------------------------------ records
+
+    async def audit(
+        self, *, approval_id: str | None = None, key: str | None = None, limit: int = 200
+    ) -> list[AuditEntry]:
+        """The audit log (who, when, what, why), oldest first."""
+        return await self.store.audit_entries(approval_id=approval_id, key=key, limit=limit)
+
+    async def outbox(
+        self, *, limit: int = 100, execution_id: str | None = None
+    ) -> list[OutboxEntry]:
+        """What was sent or would have been sent, oldest first."""
+        async with self.store.read() as db:
+            return await entries(db, limit=limit, execution_id=execution_id)
+
+    async def executions(
+        self, *, key: str | None = None, limit: int = 100
+    ) -> list[ExecutionRecord]:
+        """Execution records, oldest first, optionally for one idempotency key."""
+        where, args = ("WHERE idempotency_key = ?", (key, limit)) if key else ("", (limit,))
+        async with self.store.read() as db:
+            rows = await fetch_all(
+                db,
+                f"SELECT * FROM (SELECT * FROM act_executions {where} "
+                f"ORDER BY started_at DESC, rowid DESC LIMIT ?) ORDER BY started_at, rowid",
+                args,
+            )
+        return [execution_from_row(r) for r in rows]
+
+    def preview(self, action: Action) -> CheckedAction | Refuse:
+        """Validate an action's kind and schema without recording anything."""
+        return self.guardrails.check(action)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _settled(self, request: ApprovalRequest) -> ActResult:
+        """The answer for a request that is no longer open."""
+        if request.state == "pending":  # overdue: mark it, then report it as expired
+            await self.approvals.transition(request.id, "expired", by="scout", why="expired")
+            request = await self.approvals.get(request.id)
+        if request.state == "approved":
+            execution = await self.executor.find_live(request.action.idempotency_key)
+            return ActResult(
+                status="deduplicated",
+                decision=Allow(reason=f"approved by {request.decided_by}"),
+                reason=f"already approved by {request.decided_by}",
+                approval_id=request.id,
+                execution=execution,
+            )
+        if request.state == "rejected":
+            why = f"already rejected by {request.decided_by}: {request.decision_reason}"
+        else:
+            why = f"approval {request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC"
+        return ActResult(
+            status="refused", decision=Refuse(reason=why), reason=why, approval_id=request.id
+        )
+
+    async def _deny(self, request: ApprovalRequest, user_id: str, why: str) -> ActResult:
+        await self.approvals.note(request.id, who=user_id, event="approval_denied", why=why)
+        return ActResult(
+            status="refused", decision=Refuse(reason=why), reason=why, approval_id=request.id
+        )
+
+    async def _audit(self, action: Action, who: str, event: str, why: str, context: str) -> None:
+        what: dict[str, object] = {"action": action.to_json()}
+        if context:
+            what["context"] = context
+        async with self.store.tx() as db:
+            await audit(
+                db,
+                at=self.clock(),
+                who=who,
+                event=event,
+                kind=action.kind,
+                key=action.idempotency_key,
+                what=what,
+                why=why,
+            )

@@ -1,0 +1,422 @@
+"""The executor: claim → execute → verify → record, exactly once per idempotency key.
+
+Claiming is one `BEGIN IMMEDIATE` transaction that checks the kill switch, inserts the
+execution row (the partial UNIQUE index turns a second claim into a duplicate), reserves
+spend against the caps re-read inside the same transaction, and writes the outbox row
+(an `update` of the first alert when the fingerprint is live, refused when the channel is
+over its hourly limit). Delivery runs outside any transaction, with bounded backoff for
+transient failures; the outcome is recorded in a second transaction. A crash between the
+two leaves a `running` row that blocks re-execution: at most once, never twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import aiosqlite
+
+from agent.act import outbox
+from agent.act.guardrails import Blocked, SpendUsage, spend_problem
+from agent.act.kinds import CheckedAction, KindRegistry, WaitParams, params_json
+from agent.act.ledger import execution_from_row, spend_usage
+from agent.act.ports import Clock, Integration, Investigator, Sleep
+from agent.act.records import (
+    ActResult,
+    Delivery,
+    ExecutionRecord,
+    ExecutionStatus,
+    OutboundMessage,
+    decision_to_json,
+    dumps,
+)
+from agent.act.rules import ActSettings, to_cents
+from agent.act.store import ActStore, audit, fetch_one, ts
+from agent.domain import Decision, Refuse
+from agent.errors import PermanentActionError, TransientActionError
+
+log = logging.getLogger("scout.act")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Claim:
+    execution_id: str
+    message: OutboundMessage | None
+
+
+class Executor:
+    """Runs allowed or approved actions through integrations, recording every step."""
+
+    def __init__(
+        self,
+        store: ActStore,
+        settings: ActSettings,
+        kinds: KindRegistry,
+        *,
+        integrations: dict[str, Integration],
+        investigator: Investigator | None,
+        clock: Clock,
+        sleep: Sleep,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.kinds = kinds
+        self.integrations = integrations
+        self.investigator = investigator
+        self.clock = clock
+        self.sleep = sleep
+
+    @property
+    def dry_run(self) -> bool:
+        return self.settings.guardrails.dry_run
+
+    async def usage(self, checked: CheckedAction) -> SpendUsage:
+        """Current spend against this action's caps (a read; the claim re-checks)."""
+        async with self.store.read() as db:
+            return await self._usage(db, checked)
+
+    async def _usage(self, db: aiosqlite.Connection, checked: CheckedAction) -> SpendUsage:
+        return await spend_usage(
+            db,
+            customer=checked.params.customer(),
+            campaign=checked.params.campaign_name(),
+            day=self.clock().date(),
+            window_days=self.settings.guardrails.spend.per_customer_window_days,
+            dry_run=self.dry_run,
+        )
+
+    async def find_live(self, key: str) -> ExecutionRecord | None:
+        """The execution that already holds this key (not failed), if any."""
+        async with self.store.read() as db:
+            row = await fetch_one(
+                db,
+                "SELECT * FROM act_executions WHERE idempotency_key = ? AND dry_run = ? "
+                "AND status != 'failed'",
+                (key, int(self.dry_run)),
+            )
+        return execution_from_row(row) if row else None
+
+    async def execute(
+        self,
+        checked: CheckedAction,
+        decision: Decision,
+        *,
+        requested_by: str,
+        approval_id: str | None = None,
+    ) -> ActResult:
+        """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason."""
+        action = checked.action
+        try:
+            claim = await self._claim(checked, decision, requested_by, approval_id)
+        except Blocked as blocked:
+            reason = str(blocked)
+            async with self.store.tx() as db:
+                await audit(
+                    db,
+                    at=self.clock(),
+                    who=requested_by,
+                    event="refused",
+                    kind=action.kind,
+                    key=action.idempotency_key,
+                    approval_id=approval_id,
+                    what=action.to_json(),
+                    why=reason,
+                )
+            return ActResult(
+                status="refused",
+                decision=Refuse(reason=reason),
+                reason=reason,
+                approval_id=approval_id,
+            )
+        if isinstance(claim, ExecutionRecord):
+            return ActResult(
+                status="deduplicated",
+                decision=decision,
+                approval_id=approval_id,
+                reason=f"already {claim.status} as execution {claim.id}",
+                execution=claim,
+            )
+        ids = (claim.message.outbox_id,) if claim.message else ()
+        if self.dry_run:
+            record = await self._finish(
+                claim,
+                "dry_run",
+                result=self._describe(checked, claim),
+                error=None,
+                attempts=0,
+                started=time.perf_counter(),
+                delivery=None,
+                who=requested_by,
+            )
+            return ActResult(
+                status="dry_run",
+                decision=decision,
+                approval_id=approval_id,
+                reason="dry run: recorded, nothing sent",
+                execution=record,
+                outbox_ids=ids,
+            )
+        started = time.perf_counter()
+        status, result, error, attempts, delivery = await self._run(checked, claim)
+        record = await self._finish(
+            claim,
+            status,
+            result=result,
+            error=error,
+            attempts=attempts,
+            started=started,
+            delivery=delivery,
+            who=requested_by,
+        )
+        if status == "failed":
+            return ActResult(
+                status="failed",
+                decision=decision,
+                approval_id=approval_id,
+                reason=error or "failed",
+                execution=record,
+                outbox_ids=ids,
+            )
+        if claim.message and claim.message.op == "update":
+            return ActResult(
+                status="deduplicated",
+                decision=decision,
+                approval_id=approval_id,
+                reason=f"updated alert #{claim.message.update_of} instead of posting again",
+                execution=record,
+                outbox_ids=ids,
+            )
+        return ActResult(
+            status="executed",
+            decision=decision,
+            approval_id=approval_id,
+            reason=result or "",
+            execution=record,
+            outbox_ids=ids,
+        )
+
+    # ------------------------------------------------------------------ claim
+
+    async def _claim(
+        self, checked: CheckedAction, decision: Decision, requested_by: str, approval_id: str | None
+    ) -> _Claim | ExecutionRecord:
+        action, kind, params = checked.action, checked.kind, checked.params
+        now, dry = self.clock(), self.dry_run
+        cents = to_cents(action.cost)
+        key = action.idempotency_key
+        execution_id = "ex_" + secrets.token_hex(6)
+        rules = self.settings.guardrails
+        async with self.store.tx() as db:
+            if kind.outbound or cents > 0:
+                paused = await self.store.paused(db)
+                if paused:
+                    raise Blocked(
+                        f"Scout is paused (by {paused[0]} at {paused[1]}); nothing is sent"
+                    )
+            existing = await fetch_one(
+                db,
+                "SELECT * FROM act_executions WHERE idempotency_key = ? AND dry_run = ? "
+                "AND status != 'failed'",
+                (key, int(dry)),
+            )
+            if existing is not None:
+                return execution_from_row(existing)
+            await db.execute(
+                "INSERT INTO act_executions(id, idempotency_key, kind, action, decision, "
+                "requested_by, approval_id, dry_run, status, started_at) "
+                "VALUES (?,?,?,?,?,?,?,?,'running',?)",
+                (
+                    execution_id,
+                    key,
+                    kind.name,
+                    dumps(action.to_json()),
+                    dumps(decision_to_json(decision)),
+                    requested_by,
+                    approval_id,
+                    int(dry),
+                    ts(now),
+                ),
+            )
+            if cents > 0:
+                usage = await self._usage(db, checked)
+                problem = spend_problem(
+                    rules.spend,
+                    cents,
+                    usage,
+                    customer=params.customer(),
+                    campaign=params.campaign_name(),
+                )
+                if problem:
+                    raise Blocked(problem)
+                await db.execute(
+                    "INSERT INTO act_spend(execution_id, idempotency_key, customer_id, campaign, "
+                    "day, amount_cents, state, dry_run, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        execution_id,
+                        key,
+                        params.customer(),
+                        params.campaign_name(),
+                        now.date().isoformat(),
+                        cents,
+                        "reserved",
+                        int(dry),
+                        ts(now),
+                    ),
+                )
+            message = None
+            if kind.outbound:
+                message = await outbox.write_message(
+                    db,
+                    checked,
+                    decision,
+                    execution_id=execution_id,
+                    approval_id=approval_id,
+                    now=now,
+                    dry=dry,
+                    rules=rules,
+                )
+            await audit(
+                db,
+                at=now,
+                who=requested_by,
+                event="execution_started",
+                kind=kind.name,
+                key=key,
+                approval_id=approval_id,
+                execution_id=execution_id,
+                what=action.to_json(),
+                why=decision_to_json(decision).get("reason", ""),
+            )
+        return _Claim(execution_id=execution_id, message=message)
+
+    # ------------------------------------------------------------------ run
+
+    async def _run(
+        self, checked: CheckedAction, claim: _Claim
+    ) -> tuple[ExecutionStatus, str | None, str | None, int, Delivery | None]:
+        """Dispatch by kind with bounded exponential backoff on transient failures."""
+        retry = self.settings.guardrails.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                if claim.message is not None and await self.store.paused():
+                    raise PermanentActionError("paused before delivery; nothing was sent")
+                result, delivery = await self._dispatch(checked, claim)
+                return "executed", result, None, attempt, delivery
+            except TransientActionError as error:
+                if attempt >= retry.max_attempts:
+                    return (
+                        "failed",
+                        None,
+                        f"gave up after {attempt} attempts: {error}",
+                        attempt,
+                        None,
+                    )
+                delay = min(retry.base_delay_s * 2 ** (attempt - 1), retry.max_delay_s)
+                log.warning(
+                    "act.retry kind=%s key=%s attempt=%d delay=%.2fs error=%s",
+                    checked.kind.name,
+                    checked.action.idempotency_key,
+                    attempt,
+                    delay,
+                    error,
+                )
+                await self.sleep(delay)
+            except Exception as error:  # permanent, or a bug in an integration
+                log.error(
+                    "act.failed kind=%s key=%s error=%r",
+                    checked.kind.name,
+                    checked.action.idempotency_key,
+                    error,
+                )
+                return "failed", None, f"{type(error).__name__}: {error}", attempt, None
+
+    async def _dispatch(self, checked: CheckedAction, claim: _Claim) -> tuple[str, Delivery | None]:
+        kind = checked.kind
+        if kind.handler == "investigate":
+            if self.investigator is None:
+                raise PermanentActionError("no investigator is wired into this actor")
+            # The investigator sees the validated params (target folded in), same key.
+            action = replace(
+                checked.action,
+                params=dict(params_json(checked.params)),
+                key=checked.action.idempotency_key,
+            )
+            return await self.investigator.investigate(action), None
+        if kind.handler == "wait":
+            minutes = checked.params.minutes if isinstance(checked.params, WaitParams) else 0
+            return f"waiting {minutes} min before looking again", None
+        assert claim.message is not None
+        integration = self.integrations.get(kind.handler)
+        # With no integration wired, the outbox row is the delivery (the embedded default).
+        delivery = (
+            await integration.deliver(claim.message) if integration else Delivery(via="outbox")
+        )
+        return self._describe(checked, claim), delivery
+
+    def _describe(self, checked: CheckedAction, claim: _Claim) -> str:
+        message = claim.message
+        if message is None:
+            return f"{checked.kind.name} recorded"
+        where = f"#{message.channel}" if message.channel else "direct"
+        to = f" for {', '.join(message.recipients)}" if message.recipients else ""
+        verb = "updated" if message.op == "update" else "posted"
+        return f"{checked.kind.name} {verb} to {where}{to} (outbox #{message.outbox_id})"
+
+    async def _finish(
+        self,
+        claim: _Claim,
+        status: ExecutionStatus,
+        *,
+        result: str | None,
+        error: str | None,
+        attempts: int,
+        started: float,
+        delivery: Delivery | None,
+        who: str,
+    ) -> ExecutionRecord:
+        now = self.clock()
+        duration = int((time.perf_counter() - started) * 1000)
+        spend_state = "released" if status == "failed" else "spent"
+        async with self.store.tx() as db:
+            await db.execute(
+                "UPDATE act_executions SET status = ?, result = ?, error = ?, attempts = ?, "
+                "finished_at = ?, duration_ms = ? WHERE id = ?",
+                (status, result, error, attempts, ts(now), duration, claim.execution_id),
+            )
+            await db.execute(
+                "UPDATE act_spend SET state = ? WHERE execution_id = ?",
+                (spend_state, claim.execution_id),
+            )
+            if claim.message is not None and status != "dry_run":
+                sent: Literal["sent", "failed"] = "failed" if status == "failed" else "sent"
+                await outbox.mark(db, claim.message.outbox_id, sent, now, delivery)
+                if status == "failed" and claim.message.op == "post":
+                    await outbox.forget_fingerprint_of(db, claim.message.outbox_id)
+            row = await fetch_one(
+                db, "SELECT * FROM act_executions WHERE id = ?", (claim.execution_id,)
+            )
+            assert row is not None
+            record = execution_from_row(row)
+            if record.approval_id:
+                await db.execute(
+                    "UPDATE act_approvals SET execution_id = ? WHERE id = ?",
+                    (record.id, record.approval_id),
+                )
+            await audit(
+                db,
+                at=now,
+                who=who,
+                event=status,
+                kind=record.action.kind,
+                key=record.idempotency_key,
+                approval_id=record.approval_id,
+                execution_id=record.id,
+                what=result or "",
+                why=error or "",
+            )
+        return record

@@ -1,0 +1,432 @@
+"""The action-kind registry: what Scout may do, each kind with its parameter schema and traits.
+
+Adding a kind is one declared change: a `KindParams` model and an `ActionKind(...)` entry,
+either in `BUILTIN_KINDS` here or via `REGISTRY.register(...)` from the module that owns it.
+Free text in params is data: the executor neutralises and redacts it before anything leaves;
+structured fields (channel, recipients) are validated here and checked against allowlists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.act.rules import Severity
+from agent.domain import Action
+
+# Slack channel names / ids, and recipient ids or handles: no spaces, brackets or markup, so
+# a structured field can never carry a mention or a link.
+_CHANNEL = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+_RECIPIENT = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,79}$"
+
+
+def normalise_channel(value: str) -> str:
+    """`#kpi-alerts` and `kpi-alerts` name the same channel."""
+    return value.strip().removeprefix("#")
+
+
+class KindParams(BaseModel):
+    """Base of every kind's parameters; the methods expose what guardrails need to know."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    def channel_name(self) -> str | None:
+        return None
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        return ()
+
+    def severity_level(self) -> Severity:
+        return "low"
+
+    def message_parts(self) -> tuple[str, str]:
+        """(title, body) as given; both are treated as untrusted text."""
+        return ("", "")
+
+    def customer(self) -> str | None:
+        return None
+
+    def customer_value_dollars(self) -> float | None:
+        return None
+
+    def campaign_name(self) -> str | None:
+        return None
+
+    def fingerprint_parts(self) -> tuple[str, ...] | None:
+        """What makes two alerts 'the same' for de-duplication; None = never deduplicated."""
+        return None
+
+
+class _Addressed(KindParams):
+    channel: str = Field(pattern=_CHANNEL)
+    recipients: tuple[str, ...] = ()
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _strip_hash(cls, value: Any) -> Any:
+        return normalise_channel(value) if isinstance(value, str) else value
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipient_shape(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [r for r in value if not re.match(_RECIPIENT, r)]
+        if bad:
+            raise ValueError(f"recipient ids must be plain ids or handles, got {bad!r}")
+        return tuple(dict.fromkeys(value))  # duplicates would be counted twice for bulk
+
+    def channel_name(self) -> str | None:
+        return self.channel
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        return self.recipients
+
+
+class AlertParams(_Addressed):
+    severity: Severity = "medium"
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(default="", max_length=3000)
+    fingerprint: str | None = Field(default=None, max_length=200)
+
+    def severity_level(self) -> Severity:
+        return self.severity
+
+    def message_parts(self) -> tuple[str, str]:
+        return (self.title, self.text)
+
+    def fingerprint_parts(self) -> tuple[str, ...]:
+        # Without an explicit fingerprint, the channel and title identify "the same problem".
+        return (self.channel, self.fingerprint or self.title)
+
+
+class ReportParams(_Addressed):
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(default="", max_length=12000)
+    finding: dict[str, Any] | None = Field(default=None, description="Finding.to_json()")
+
+    def message_parts(self) -> tuple[str, str]:
+        body = self.text or str((self.finding or {}).get("summary", ""))
+        return (self.title, body)
+
+
+class InvestigateParams(KindParams):
+    question: str = Field(min_length=1, max_length=1000)
+    goal: dict[str, Any] | None = Field(default=None, description="Goal.to_json()")
+
+
+class EscalateParams(KindParams):
+    owner: str = Field(pattern=_RECIPIENT)
+    channel: str | None = Field(default=None, pattern=_CHANNEL)
+    severity: Severity = "medium"
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(default="", max_length=3000)
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _strip_hash(cls, value: Any) -> Any:
+        return normalise_channel(value) if isinstance(value, str) else value
+
+    def channel_name(self) -> str | None:
+        return self.channel
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        return (self.owner,)
+
+    def severity_level(self) -> Severity:
+        return self.severity
+
+    def message_parts(self) -> tuple[str, str]:
+        return (self.title, self.text)
+
+
+class OptimizeParams(KindParams):
+    change: str = Field(min_length=1, max_length=500)
+    rationale: str = Field(default="", max_length=3000)
+    owner: str | None = Field(default=None, pattern=_RECIPIENT)
+    channel: str | None = Field(default=None, pattern=_CHANNEL)
+    campaign: str | None = Field(default=None, max_length=100)
+    expected_impact: str = Field(default="", max_length=500)
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _strip_hash(cls, value: Any) -> Any:
+        return normalise_channel(value) if isinstance(value, str) else value
+
+    def channel_name(self) -> str | None:
+        return self.channel
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        return (self.owner,) if self.owner else ()
+
+    def message_parts(self) -> tuple[str, str]:
+        impact = f"\nExpected impact: {self.expected_impact}" if self.expected_impact else ""
+        return (f"Recommended change: {self.change}", self.rationale + impact)
+
+    def campaign_name(self) -> str | None:
+        return self.campaign
+
+
+class WaitParams(KindParams):
+    minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    why: str = Field(default="", max_length=500)
+
+
+# --------------------------------------------------------------------------- retention
+# The churn agent's actions (agent/churn). Customer value and churn probability travel in
+# the params so guardrails can apply the minimum-value rule; the action's cost is the money.
+
+_CUSTOMER_ID = r"^[A-Za-z0-9_-]{1,40}$"
+RiskLevel = Literal["low", "medium", "high", "critical"]
+
+
+class _CustomerParams(KindParams):
+    customer_id: str = Field(pattern=_CUSTOMER_ID)
+    customer_value: float | None = Field(default=None, ge=0, description="dollars a year")
+    churn_probability: float | None = Field(default=None, ge=0, le=1)
+    risk_level: RiskLevel | None = None
+    as_of: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    reason: str = Field(default="", max_length=1000)
+
+    def customer(self) -> str | None:
+        return self.customer_id
+
+    def customer_value_dollars(self) -> float | None:
+        return self.customer_value
+
+    def _risk(self) -> str:
+        if self.churn_probability is None:
+            return ""
+        return f" ({self.risk_level or 'unknown'} risk, {self.churn_probability:.0%})"
+
+
+class RetentionOfferParams(_CustomerParams):
+    amount: float = Field(gt=0, le=100_000, description="offer value in dollars (= the cost)")
+    campaign: str = Field(default="retention", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    text: str = Field(default="", max_length=1000)
+
+    def campaign_name(self) -> str | None:
+        return self.campaign
+
+    def message_parts(self) -> tuple[str, str]:
+        return (
+            f"Retention offer: ${self.amount:,.2f} for {self.customer_id}{self._risk()}",
+            self.text or self.reason,
+        )
+
+
+class SupportCallParams(_CustomerParams):
+    queue: str = Field(default="customer-support", pattern=_CHANNEL)
+
+    def message_parts(self) -> tuple[str, str]:
+        return (f"Proactive support call: {self.customer_id}{self._risk()}", self.reason)
+
+
+class AccountManagerAlertParams(_CustomerParams):
+    channel: str | None = Field(default=None, pattern=_CHANNEL)
+    manager: str | None = Field(default=None, pattern=_RECIPIENT)
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _strip_hash(cls, value: Any) -> Any:
+        return normalise_channel(value) if isinstance(value, str) else value
+
+    def channel_name(self) -> str | None:
+        return self.channel
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        return (self.manager,) if self.manager else ()
+
+    def message_parts(self) -> tuple[str, str]:
+        return (f"Customer at risk: {self.customer_id}{self._risk()}", self.reason)
+
+
+class WinbackSequenceParams(_CustomerParams):
+    emails: int = Field(default=3, ge=1, le=6)
+    text: str = Field(default="", max_length=1000)
+
+    def message_parts(self) -> tuple[str, str]:
+        return (
+            f"Win-back sequence ({self.emails} emails) for {self.customer_id}{self._risk()}",
+            self.text or self.reason,
+        )
+
+
+Handler = Literal["notify", "investigate", "wait"] | str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionKind:
+    """One kind of action: its schema, where it goes, and the traits guardrails weigh."""
+
+    name: str
+    params: type[KindParams]
+    description: str
+    # Which integration executes it: "investigate" and "wait" are internal; any other name is
+    # looked up among the injected integrations, and the outbox records it either way.
+    handler: Handler
+    outbound: bool
+    target_param: str | None = None  # the param Action.target fills when params omit it
+    customer_facing: bool = False
+    always_needs_approval: bool = False
+    rate_limited: bool = False
+    deduplicated: bool = False
+
+
+BUILTIN_KINDS: tuple[ActionKind, ...] = (
+    ActionKind(
+        name="alert",
+        params=AlertParams,
+        description="tell a channel (and named people) that a KPI moved",
+        handler="notify",
+        outbound=True,
+        target_param="channel",
+        rate_limited=True,
+        deduplicated=True,
+    ),
+    ActionKind(
+        name="report",
+        params=ReportParams,
+        description="post a finding or a digest to a channel",
+        handler="notify",
+        outbound=True,
+        target_param="channel",
+    ),
+    ActionKind(
+        name="investigate",
+        params=InvestigateParams,
+        description="run a follow-up analysis step",
+        handler="investigate",
+        outbound=False,
+        target_param="question",
+    ),
+    ActionKind(
+        name="escalate",
+        params=EscalateParams,
+        description="hand a problem to its owner",
+        handler="notify",
+        outbound=True,
+        target_param="owner",
+    ),
+    ActionKind(
+        name="optimize",
+        params=OptimizeParams,
+        description="recommend a change (a price, a budget, a campaign)",
+        handler="notify",
+        outbound=True,
+        target_param="owner",
+        always_needs_approval=True,
+    ),
+    ActionKind(
+        name="wait",
+        params=WaitParams,
+        description="do nothing now and look again later",
+        handler="wait",
+        outbound=False,
+    ),
+    ActionKind(
+        name="retention_offer",
+        params=RetentionOfferParams,
+        description="a personalised discount to a customer at risk of churning",
+        handler="email",
+        outbound=True,
+        target_param="customer_id",
+        customer_facing=True,
+    ),
+    ActionKind(
+        name="support_call",
+        params=SupportCallParams,
+        description="a ticket in the support queue to call a customer at risk",
+        handler="support",
+        outbound=True,
+        target_param="customer_id",
+    ),
+    ActionKind(
+        name="account_manager_alert",
+        params=AccountManagerAlertParams,
+        description="tell the account manager (DM or channel) that a customer is at risk",
+        handler="notify",
+        outbound=True,
+        target_param="customer_id",
+    ),
+    ActionKind(
+        name="winback_sequence",
+        params=WinbackSequenceParams,
+        description="start a win-back email sequence to a customer at risk",
+        handler="email",
+        outbound=True,
+        target_param="customer_id",
+        customer_facing=True,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckedAction:
+    """An action whose kind is known and whose params passed its schema."""
+
+    action: Action
+    kind: ActionKind
+    params: KindParams
+
+
+class KindRegistry:
+    """The kinds an actor knows. The module-level REGISTRY holds the built-ins."""
+
+    def __init__(self, kinds: Iterable[ActionKind] = ()) -> None:
+        self._kinds: dict[str, ActionKind] = {}
+        for kind in kinds:
+            self.register(kind)
+
+    def register(self, kind: ActionKind) -> None:
+        """Declare a kind; registering the same name twice is a programming error."""
+        if kind.name in self._kinds and self._kinds[kind.name] != kind:
+            raise ValueError(f"action kind {kind.name!r} is already registered")
+        self._kinds[kind.name] = kind
+
+    def with_kinds(self, *kinds: ActionKind) -> KindRegistry:
+        """A copy with extra kinds (tests and plug-ins that must not touch the global one)."""
+        return KindRegistry([*self._kinds.values(), *kinds])
+
+    def get(self, name: str) -> ActionKind | None:
+        return self._kinds.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._kinds))
+
+    def check(self, action: Action) -> CheckedAction | str:
+        """Validate an action against its kind's schema; a problem comes back as a sentence."""
+        kind = self._kinds.get(action.kind)
+        if kind is None:
+            return f"unknown action kind {action.kind!r} (known: {', '.join(self.names())})"
+        raw: dict[str, Any] = dict(action.params)
+        if kind.target_param and kind.target_param not in raw and action.target:
+            raw[kind.target_param] = action.target
+        try:
+            params = kind.params.model_validate(raw)
+        except ValidationError as error:
+            return f"{kind.name} parameters are invalid: {_problems(error)}"
+        return CheckedAction(action=action, kind=kind, params=params)
+
+    def replace_kind(self, name: str, **changes: Any) -> KindRegistry:
+        """A copy where one kind's traits are changed (e.g. a test marking a kind costly)."""
+        kinds = [replace(k, **changes) if k.name == name else k for k in self._kinds.values()]
+        return KindRegistry(kinds)
+
+
+def _problems(error: ValidationError) -> str:
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "params"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def params_json(params: KindParams) -> Mapping[str, Any]:
+    """The validated params as JSON, for records."""
+    return params.model_dump(mode="json")
+
+
+REGISTRY = KindRegistry(BUILTIN_KINDS)

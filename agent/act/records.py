@@ -1,0 +1,228 @@
+"""The values acting produces: results, execution records, approvals, outbox and audit entries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
+
+Status = Literal["executed", "pending_approval", "refused", "deduplicated", "failed", "dry_run"]
+ExecutionStatus = Literal["running", "executed", "failed", "dry_run"]
+ApprovalState = Literal["pending", "approved", "rejected", "expired"]
+
+
+def decision_to_json(decision: Decision) -> dict[str, Any]:
+    """A decision as JSON (kind, reason, approvers)."""
+    match decision:
+        case Allow(reason=reason):
+            return {"kind": "allow", "reason": reason}
+        case NeedsApproval(reason=reason, approvers=approvers):
+            return {"kind": "needs_approval", "reason": reason, "approvers": list(approvers)}
+        case Refuse(reason=reason):
+            return {"kind": "refuse", "reason": reason}
+    raise TypeError(f"not a decision: {decision!r}")
+
+
+def decision_from_json(data: dict[str, Any]) -> Decision:
+    """Rebuild a decision saved by `decision_to_json`."""
+    kind = data.get("kind")
+    if kind == "allow":
+        return Allow(reason=data.get("reason", ""))
+    if kind == "needs_approval":
+        return NeedsApproval(reason=data["reason"], approvers=tuple(data.get("approvers", ())))
+    return Refuse(reason=data.get("reason", "unknown decision"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutionRecord:
+    """One attempt-series at executing an action, as stored in act_executions."""
+
+    id: str
+    idempotency_key: str
+    action: Action
+    decision: Decision
+    status: ExecutionStatus
+    requested_by: str
+    approval_id: str | None
+    dry_run: bool
+    attempts: int
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    result: str | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "idempotency_key": self.idempotency_key,
+            "action": self.action.to_json(),
+            "decision": decision_to_json(self.decision),
+            "status": self.status,
+            "requested_by": self.requested_by,
+            "approval_id": self.approval_id,
+            "dry_run": self.dry_run,
+            "attempts": self.attempts,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_ms": self.duration_ms,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRequest:
+    """A risky action waiting for (or decided by) a person."""
+
+    id: str
+    action: Action
+    requester: str
+    reason: str
+    approvers: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime
+    state: ApprovalState
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+    execution_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action.to_json(),
+            "requester": self.requester,
+            "reason": self.reason,
+            "approvers": list(self.approvers),
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "state": self.state,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decision_reason": self.decision_reason,
+            "execution_id": self.execution_id,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboundMessage:
+    """Exactly what an integration is asked to send; text is already safe."""
+
+    outbox_id: int
+    kind: str
+    op: Literal["post", "update"]
+    channel: str | None
+    recipients: tuple[str, ...]
+    severity: str
+    text: str
+    idempotency_key: str
+    update_of: int | None = None
+    update_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """What an integration reports back: who delivered it and its reference (e.g. a Slack ts)."""
+
+    via: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxEntry:
+    """A row of the outbox: what would have been (or was) sent, to whom, when, under what."""
+
+    id: int
+    execution_id: str
+    kind: str
+    op: Literal["post", "update"]
+    update_of: int | None
+    channel: str | None
+    recipients: tuple[str, ...]
+    severity: str
+    text: str
+    fingerprint: str | None
+    decision: Decision
+    approval_id: str | None
+    status: Literal["pending", "sent", "dry_run", "failed"]
+    dry_run: bool
+    created_at: datetime
+    delivered_via: str | None
+    delivery_ref: str | None
+    flags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "execution_id": self.execution_id,
+            "kind": self.kind,
+            "op": self.op,
+            "update_of": self.update_of,
+            "channel": self.channel,
+            "recipients": list(self.recipients),
+            "severity": self.severity,
+            "text": self.text,
+            "fingerprint": self.fingerprint,
+            "decision": decision_to_json(self.decision),
+            "approval_id": self.approval_id,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "created_at": self.created_at.isoformat(),
+            "delivered_via": self.delivered_via,
+            "delivery_ref": self.delivery_ref,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    """Who did what, when, and why."""
+
+    id: int
+    at: datetime
+    who: str
+    event: str
+    kind: str | None
+    idempotency_key: str | None
+    approval_id: str | None
+    execution_id: str | None
+    what: str
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActResult:
+    """The outcome of proposing, approving or rejecting an action."""
+
+    status: Status
+    decision: Decision
+    reason: str = ""
+    approval_id: str | None = None
+    execution: ExecutionRecord | None = None
+    outbox_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "decision": decision_to_json(self.decision),
+            "reason": self.reason,
+            "approval_id": self.approval_id,
+            "execution": self.execution.to_json() if self.execution else None,
+            "outbox_ids": list(self.outbox_ids),
+        }
+
+    def describe(self) -> str:
+        """One line for a terminal or a Slack fallback text."""
+        head = self.status.replace("_", " ")
+        tail = f" ({self.reason})" if self.reason else ""
+        ref = f" [approval {self.approval_id}]" if self.approval_id else ""
+        return f"{head}{tail}{ref}"
+
+
+def dumps(value: Any) -> str:
+    """Compact, stable JSON for the store."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

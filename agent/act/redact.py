@@ -1,0 +1,155 @@
+"""Make untrusted text safe to send: neutralise data-borne markup, redact personal data, escape.
+
+Everything free-form in an action (titles, bodies, product names, customer names, review
+text) may come from data, so `safe_text` treats all of it as data:
+
+1. Slack control sequences (`<!channel>`, `<!here>`, `<@U…>`, `<#C…>`, `<!subteam^…>`) become
+   a visible placeholder; `<url|label>` keeps only the label; raw URLs are removed and bare
+   domains defanged (`evil[.]com`) so Slack cannot auto-link them.
+2. Personal data is redacted: emails, phone numbers, card numbers (Luhn-checked), street
+   addresses. Decision: redaction also applies inside code spans; PII in backticks still
+   reaches people. Patterns without a local part (`'%@gmail.com'`) are not emails and stay.
+3. `@here`/`@channel`/`@everyone` and `@handle` get a full-width at sign, so no client turns
+   them into a ping; then `&`, `<`, `>` are escaped as Slack mrkdwn requires.
+
+Phrases such as "ignore previous instructions" are left as inert text (Scout never executes
+text) and reported by `injection_flags` so the outbox and audit log show them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SLACK_TOKEN = re.compile(r"<([!@#][^<>]*)>")
+_SLACK_LINK = re.compile(r"<((?:https?|ftp|mailto|slack|tel):[^<>|]*)(?:\|([^<>]*))?>", re.I)
+_URL = re.compile(r"\b(?:https?|ftp|slack)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.I)
+_DOMAIN = re.compile(
+    r"\b((?:[a-z0-9-]+\.)+)(com|net|org|io|co|ru|cn|xyz|info|biz|app|dev|ly|me|top|site|online|link|click)\b",
+    re.I,
+)
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.I)
+_HANDLE = re.compile(r"(?<![\w.])@(?=[A-Za-z0-9_])")
+
+_EMAIL = re.compile(
+    r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+)
+_CARD_CANDIDATE = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)")
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d[\d ().-]{6,20}\d(?!\w)")
+_PHONE_NANP = re.compile(r"(?<![\w.-])(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-]|\.\d)")
+_PHONE_LOCAL = re.compile(r"(?<![\w.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w-]|\.\d)")
+_STREET_SUFFIX = (
+    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+    "Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq"
+)
+_ADDRESS = re.compile(
+    r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-zA-Z'-]*\.?\s+){1,4}(?:" + _STREET_SUFFIX + r")\b\.?"
+    r"(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[\w-]+)?"
+)
+_COMPACT_DATE = re.compile(r"^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+"
+    r"(instructions|prompts?|rules)|\bsystem\s+prompt\b|\byou\s+are\s+now\b|"
+    r"\bapprove\s+(this|all)\b",
+    re.I,
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    # Compact timestamps (20251215093000…) are Luhn-valid one time in ten; they are not cards.
+    if 13 <= len(digits) <= 19 and luhn_ok(digits) and not _COMPACT_DATE.match(digits):
+        return "[card]"
+    return match.group(0)
+
+
+def _intl_phone(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return "[phone]" if 8 <= len(digits) <= 15 else match.group(0)
+
+
+def redact_pii(text: str) -> str:
+    """Replace emails, card numbers, phone numbers and street addresses with placeholders."""
+    text = _EMAIL.sub("[email]", text)
+    text = _CARD_CANDIDATE.sub(_card, text)
+    text = _PHONE_INTL.sub(_intl_phone, text)
+    text = _PHONE_NANP.sub("[phone]", text)
+    text = _PHONE_LOCAL.sub("[phone]", text)
+    return _ADDRESS.sub("[address]", text)
+
+
+def _token(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    if inner.startswith("@"):
+        return "[mention removed]"
+    if inner.startswith("#"):
+        return "[channel removed]"
+    return "[broadcast removed]"
+
+
+def neutralise(text: str) -> str:
+    """Strip Slack control sequences and links that arrived inside data."""
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or "[link removed]", text)
+    text = _SLACK_TOKEN.sub(_token, text)
+    return _URL.sub("[link removed]", text)
+
+
+def _defuse(text: str) -> str:
+    # Bare domains are defanged after email redaction, so an email is redacted whole.
+    text = _DOMAIN.sub(lambda m: m.group(1)[:-1] + "[.]" + m.group(2), text)
+    text = _BROADCAST.sub(lambda m: "＠" + m.group(1), text)
+    return _HANDLE.sub("＠", text)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_text(text: str) -> str:
+    """Untrusted text → text that can be posted: neutralised, redacted, escaped."""
+    text = neutralise(text)
+    text = redact_pii(text)
+    text = _defuse(text)
+    return escape_mrkdwn(text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sanitised:
+    """Safe text plus what was found in the original (for the outbox and the audit log)."""
+
+    text: str
+    flags: tuple[str, ...]
+
+
+def injection_flags(text: str) -> tuple[str, ...]:
+    """Name what in `text` looks like an attempt to steer Scout or its readers."""
+    flags: list[str] = []
+    if _INJECTION.search(text):
+        flags.append("instruction-like text")
+    if _SLACK_TOKEN.search(text) or _BROADCAST.search(text):
+        flags.append("mention or broadcast")
+    if _SLACK_LINK.search(text) or _URL.search(text):
+        flags.append("link")
+    return tuple(flags)
+
+
+def sanitise(text: str) -> Sanitised:
+    """`safe_text` with the flags of what was neutralised or redacted."""
+    flags = list(injection_flags(text))
+    neutral = neutralise(text)
+    if redact_pii(neutral) != neutral:
+        flags.append("personal data redacted")
+    return Sanitised(text=safe_text(text), flags=tuple(flags))

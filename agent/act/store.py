@@ -1,0 +1,288 @@
+"""Acting's persistence in the shared sqlite file: its own tables, its own schema version.
+
+Safety lives here, not in memory: exactly-once execution is a partial UNIQUE index on the
+idempotency key, a decided approval is a conditional UPDATE, and spend is reserved inside a
+`BEGIN IMMEDIATE` transaction that re-reads the ledger. So the guarantees hold across
+coroutines, connections and processes. WAL mode lets readers (the CLI, the bot) look while
+a writer works; `busy_timeout` makes writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from agent.act.records import AuditEntry, dumps
+from agent.errors import ScoutError
+
+COMPONENT = "act"
+SCHEMA_VERSION = 1
+
+CREATE_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_versions ("
+    " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)
+
+# Timestamps are UTC ISO-8601 text of fixed width (see `ts`), so text order is time order.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE IF NOT EXISTS act_approvals (
+            id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL, kind TEXT NOT NULL,
+            action TEXT NOT NULL, requester TEXT NOT NULL, reason TEXT NOT NULL,
+            approvers TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending','approved','rejected','expired')),
+            decided_by TEXT, decided_at TEXT, decision_reason TEXT, execution_id TEXT)""",
+        # One open request per proposal: a re-proposal finds the pending one.
+        """CREATE UNIQUE INDEX IF NOT EXISTS act_approvals_one_pending
+            ON act_approvals(idempotency_key) WHERE state = 'pending'""",
+        "CREATE INDEX IF NOT EXISTS act_approvals_state ON act_approvals(state, created_at)",
+        """CREATE TABLE IF NOT EXISTS act_executions (
+            id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL, kind TEXT NOT NULL,
+            action TEXT NOT NULL, decision TEXT NOT NULL, requested_by TEXT NOT NULL,
+            approval_id TEXT, dry_run INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running','executed','failed','dry_run')),
+            attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT NOT NULL,
+            finished_at TEXT, duration_ms INTEGER, result TEXT, error TEXT)""",
+        # The exactly-once guarantee: one live execution per key (a failed one may be retried;
+        # a dry run never blocks the real one).
+        """CREATE UNIQUE INDEX IF NOT EXISTS act_executions_once
+            ON act_executions(idempotency_key, dry_run) WHERE status != 'failed'""",
+        """CREATE TABLE IF NOT EXISTS act_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, execution_id TEXT NOT NULL,
+            kind TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('post','update')),
+            update_of INTEGER REFERENCES act_outbox(id), channel TEXT, recipients TEXT NOT NULL,
+            severity TEXT NOT NULL, text TEXT NOT NULL, fingerprint TEXT,
+            rate_limited INTEGER NOT NULL, decision TEXT NOT NULL, approval_id TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending','sent','dry_run','failed')),
+            dry_run INTEGER NOT NULL, created_at TEXT NOT NULL, delivered_at TEXT,
+            delivered_via TEXT, delivery_ref TEXT, flags TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS act_outbox_rate ON act_outbox(channel, created_at)",
+        "CREATE INDEX IF NOT EXISTS act_outbox_execution ON act_outbox(execution_id)",
+        """CREATE TABLE IF NOT EXISTS act_fingerprints (
+            fingerprint TEXT NOT NULL, dry_run INTEGER NOT NULL,
+            first_outbox_id INTEGER NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+            updates INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (fingerprint, dry_run))""",
+        """CREATE TABLE IF NOT EXISTS act_spend (
+            id INTEGER PRIMARY KEY, execution_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+            customer_id TEXT, campaign TEXT, day TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+            state TEXT NOT NULL CHECK (state IN ('reserved','spent','released')),
+            dry_run INTEGER NOT NULL, created_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS act_spend_day ON act_spend(day, dry_run)",
+        "CREATE INDEX IF NOT EXISTS act_spend_customer ON act_spend(customer_id, day)",
+        "CREATE INDEX IF NOT EXISTS act_spend_campaign ON act_spend(campaign)",
+        """CREATE TABLE IF NOT EXISTS act_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL,
+            event TEXT NOT NULL, kind TEXT, idempotency_key TEXT, approval_id TEXT,
+            execution_id TEXT, what TEXT NOT NULL, why TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS act_audit_approval ON act_audit(approval_id)",
+        """CREATE TABLE IF NOT EXISTS act_state (
+            key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+    ),
+)
+
+
+def ts(moment: datetime) -> str:
+    """Fixed-width UTC text for a moment (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    """The inverse of `ts`."""
+    return datetime.fromisoformat(text) if text else None
+
+
+Row = sqlite3.Row
+
+
+class ActStore:
+    """One connection to the shared sqlite file, with acting's tables migrated."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        # One connection runs one transaction at a time; coroutines queue here, other
+        # connections and processes queue on sqlite's lock (busy_timeout).
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> ActStore:
+        """Open (creating if needed) the sqlite file and bring acting's schema up to date."""
+        file = Path(path)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(file, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA busy_timeout = 30000")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        store = cls(conn, file)
+        try:
+            await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def _migrate(self) -> None:
+        await self.conn.execute(CREATE_VERSIONS)
+        async with self.tx() as db:
+            row = await fetch_one(
+                db, "SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)
+            )
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise ScoutError(
+                    f"act schema version {current} is newer than this Scout understands "
+                    f"({SCHEMA_VERSION}); upgrade Scout or use another memory file"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version - 1]:
+                    await db.execute(statement)
+            await db.execute(
+                "INSERT INTO schema_versions(component, version) VALUES (?, ?) "
+                "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                (COMPONENT, SCHEMA_VERSION),
+            )
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction holding sqlite's write lock from its first statement."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent read (waits for this connection's open write transaction)."""
+        async with self._lock:
+            yield self.conn
+
+    # ------------------------------------------------------------------ kill switch
+
+    async def paused(self, db: aiosqlite.Connection | None = None) -> tuple[str, str] | None:
+        """(who, when) if outbound effects are paused, else None."""
+        sql = "SELECT value, updated_by, updated_at FROM act_state WHERE key = 'paused'"
+        if db is None:
+            async with self.read() as conn:
+                row = await fetch_one(conn, sql)
+        else:
+            row = await fetch_one(db, sql)
+        if row is None or row["value"] != "1":
+            return None
+        return (row["updated_by"], row["updated_at"])
+
+    async def set_paused(self, paused: bool, *, by: str, at: datetime, why: str) -> None:
+        """Flip the kill switch for every process sharing this file, and audit it."""
+        async with self.tx() as db:
+            await db.execute(
+                "INSERT INTO act_state(key, value, updated_by, updated_at) VALUES ('paused',?,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                ("1" if paused else "0", by, ts(at)),
+            )
+            await audit(
+                db,
+                at=at,
+                who=by,
+                event="paused" if paused else "resumed",
+                what="all outbound effects " + ("stopped" if paused else "allowed again"),
+                why=why,
+            )
+
+    # ------------------------------------------------------------------ audit
+
+    async def audit_entries(
+        self, *, approval_id: str | None = None, key: str | None = None, limit: int = 200
+    ) -> list[AuditEntry]:
+        """The audit log, newest last, optionally for one approval or idempotency key."""
+        where, args = [], []
+        if approval_id:
+            where.append("approval_id = ?")
+            args.append(approval_id)
+        if key:
+            where.append("idempotency_key = ?")
+            args.append(key)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        sql = (
+            f"SELECT * FROM (SELECT * FROM act_audit {clause} ORDER BY id DESC LIMIT ?) ORDER BY id"
+        )
+        async with self.read() as db:
+            rows = await fetch_all(db, sql, (*args, limit))
+        return [
+            AuditEntry(
+                id=r["id"],
+                at=parse_ts(r["at"]) or datetime.min,
+                who=r["who"],
+                event=r["event"],
+                kind=r["kind"],
+                idempotency_key=r["idempotency_key"],
+                approval_id=r["approval_id"],
+                execution_id=r["execution_id"],
+                what=r["what"],
+                why=r["why"],
+            )
+            for r in rows
+        ]
+
+
+async def audit(
+    db: aiosqlite.Connection,
+    *,
+    at: datetime,
+    who: str,
+    event: str,
+    what: str | dict[str, Any],
+    why: str,
+    kind: str | None = None,
+    key: str | None = None,
+    approval_id: str | None = None,
+    execution_id: str | None = None,
+) -> None:
+    """Append one audit entry inside the caller's transaction."""
+    await db.execute(
+        "INSERT INTO act_audit(at, who, event, kind, idempotency_key, approval_id, "
+        "execution_id, what, why) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            ts(at),
+            who,
+            event,
+            kind,
+            key,
+            approval_id,
+            execution_id,
+            what if isinstance(what, str) else dumps(what),
+            why,
+        ),
+    )
+
+
+async def fetch_one(db: aiosqlite.Connection, sql: str, args: Iterable[Any] = ()) -> Row | None:
+    """The first row of a query, or None."""
+    async with db.execute(sql, tuple(args)) as cur:
+        row: Row | None = await cur.fetchone()  # type: ignore[assignment]
+    return row
+
+
+async def fetch_all(db: aiosqlite.Connection, sql: str, args: Iterable[Any] = ()) -> list[Row]:
+    """Every row of a query."""
+    async with db.execute(sql, tuple(args)) as cur:
+        rows = await cur.fetchall()
+    return list(rows)  # type: ignore[arg-type]

@@ -1,0 +1,152 @@
+"""What every analysis gets and the small helpers they share.
+
+An analysis is a function `(goal, ctx) -> tuple[Finding, ...]`. It reads the warehouse only
+through the semantic layer (`run_metric`), so every number it reports carries the SQL that
+produced it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from agent.domain import Evidence, Finding, Goal, Window
+from agent.errors import UserError
+from agent.semantic import MetricFrame, MetricRequest, SemanticLayer, run_metric
+from agent.semantic.compiler import quote, quote_relation
+from agent.warehouse import Warehouse
+
+DEFAULT_METRIC = "revenue"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisContext:
+    """The dependencies of an analysis: where the data is, what it means, what day it is."""
+
+    warehouse: Warehouse
+    layer: SemanticLayer
+    today: date
+    out_dir: Path | None = None  # where CSV attachments go (segment lists, churn lists)
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+    def run(self, request: MetricRequest) -> MetricFrame:
+        return run_metric(self.warehouse, self.layer, request)
+
+
+Analysis = Callable[[Goal, AnalysisContext], tuple[Finding, ...]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Total:
+    """A metric's value over a window, with its parts for ratio metrics."""
+
+    value: float
+    numerator: float | None
+    denominator: float | None
+    evidence: Evidence
+
+
+def coverage(ctx: AnalysisContext, metric: str) -> Window | None:
+    """The dates the metric's tables hold data for, or None when they are empty."""
+    starts, ends = [], []
+    for name in ctx.layer.tables_for(metric):
+        table = ctx.layer.table(name)
+        column = quote(table.time_dimension)
+        sql = f"SELECT MIN({column}) AS first_day, MAX({column}) AS last_day FROM {quote_relation(table.relation)}"
+        row = ctx.warehouse.query(sql).iloc[0]
+        if row["first_day"] is None or row["first_day"] != row["first_day"]:
+            return None
+        starts.append(_as_date(row["first_day"]))
+        ends.append(_as_date(row["last_day"]) + timedelta(days=1))
+    return Window(start=max(starts), end=min(ends)) if starts and max(starts) < min(ends) else None
+
+
+def outside_data(ctx: AnalysisContext, metric: str, window: Window) -> bool:
+    """True when the window does not overlap the metric's data at all."""
+    held = coverage(ctx, metric)
+    return held is None or window.end <= held.start or window.start >= held.end
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def metric_of(goal: Goal) -> str:
+    return goal.metric or DEFAULT_METRIC
+
+
+def window_of(goal: Goal, today: date, *, default_days: int) -> Window:
+    """The goal's window, or the last `default_days` complete days."""
+    if goal.window is not None:
+        return goal.window
+    return Window(start=today - timedelta(days=default_days), end=today, label="default")
+
+
+def baseline_of(goal: Goal, window: Window) -> Window:
+    return goal.baseline or window.previous()
+
+
+def total(ctx: AnalysisContext, metric: str, window: Window, filters: Mapping[str, str]) -> Total:
+    """The metric over the window (no grouping); NaN when there is no data."""
+    result = ctx.run(MetricRequest(metric=metric, window=window, filters=dict(filters)))
+    frame = result.frame
+    if frame.empty:
+        return Total(value=math.nan, numerator=None, denominator=None, evidence=result.evidence)
+    row = frame.iloc[0]
+    numerator = float(row["numerator"]) if "numerator" in frame.columns else None
+    denominator = float(row["denominator"]) if "denominator" in frame.columns else None
+    return Total(
+        value=float(row["value"]),
+        numerator=numerator,
+        denominator=denominator,
+        evidence=result.evidence,
+    )
+
+
+def relative_change(old: float, new: float) -> float:
+    if old == 0 or math.isnan(old) or math.isnan(new):
+        return math.nan
+    return (new - old) / abs(old)
+
+
+def direction_word(change: float, *, flat_below: float = 0.005) -> str:
+    if math.isnan(change) or abs(change) < flat_below:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+def where_text(filters: Mapping[str, str]) -> str:
+    """'in Northeast, mobile' or '' — the filters as a phrase."""
+    if not filters:
+        return ""
+    return " in " + ", ".join(str(v) for _, v in sorted(filters.items()))
+
+
+def no_data_finding(
+    ctx: AnalysisContext, metric: str, window: Window, evidence: Evidence
+) -> Finding:
+    label = ctx.layer.metric(metric).label
+    return Finding(
+        kind="no_data",
+        title=f"No data for {label}",
+        summary=f"I found no {label.lower()} data for {window.describe()}.",
+        evidence=(evidence,),
+        confidence=1.0,
+    )
+
+
+def require_dimension(ctx: AnalysisContext, metric: str, dimension: str) -> None:
+    if dimension not in ctx.layer.dimensions_for(metric):
+        valid = ", ".join(ctx.layer.dimensions_for(metric)) or "none"
+        label = ctx.layer.metric(metric).label
+        raise UserError(
+            f"{label} can't be split by {dimension}.",
+            hint=f"Dimensions for {label}: {valid}.",
+        )

@@ -1,0 +1,136 @@
+"""breakdown: a metric split by one or two dimensions, sorted, with shares and the change."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from agent.analyses.base import (
+    AnalysisContext,
+    baseline_of,
+    metric_of,
+    no_data_finding,
+    outside_data,
+    relative_change,
+    require_dimension,
+    where_text,
+    window_of,
+)
+from agent.domain import ChartSpec, Finding, Goal, Series, Table
+from agent.semantic import MetricRequest
+
+DEFAULT_GROUP = "region"
+MAX_ROWS = 25
+
+
+def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
+    """Each segment's value, its share of the total, and its change against the baseline."""
+    metric = metric_of(goal)
+    definition = ctx.layer.metric(metric)
+    group_by = tuple(goal.group_by[:2]) or (DEFAULT_GROUP,)
+    for dim in group_by:
+        require_dimension(ctx, metric, dim)
+    window = window_of(goal, ctx.today, default_days=7)
+    baseline = baseline_of(goal, window)
+    filters = dict(goal.filters)
+    current = ctx.run(
+        MetricRequest(metric=metric, window=window, filters=filters, group_by=group_by)
+    )
+    before = ctx.run(
+        MetricRequest(metric=metric, window=baseline, filters=filters, group_by=group_by)
+    )
+    if current.frame.empty or outside_data(ctx, metric, window):
+        return (no_data_finding(ctx, metric, window, current.evidence),)
+    merged = current.frame.merge(
+        before.frame, on=list(group_by), how="left", suffixes=("", "_baseline")
+    )
+    is_ratio = definition.type == "ratio"
+    weight = merged["denominator"] if is_ratio else merged["value"]
+    merged["share"] = weight / weight.sum() if weight.sum() else math.nan
+    merged["change"] = [
+        relative_change(float(b), float(c))
+        for b, c in zip(merged["value_baseline"], merged["value"], strict=True)
+    ]
+    merged = merged.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    fmt = ctx.layer.format_value
+    labels = [" / ".join(str(row[d]) for d in group_by) for _, row in merged.iterrows()]
+    top, bottom = labels[0], labels[-1]
+    share_word = "of the traffic" if is_ratio else "of the total"
+    summary = (
+        f"By {' and '.join(group_by)}, {definition.label.lower()}{where_text(filters)} in "
+        f"{window.describe()} was highest for {top} ({fmt(metric, merged['value'].iloc[0])}, "
+        f"{merged['share'].iloc[0] * 100:.0f}% {share_word}) and lowest for {bottom} "
+        f"({fmt(metric, merged['value'].iloc[-1])})."
+    )
+    movers = merged.dropna(subset=["change"])
+    if not movers.empty:
+        worst = movers.loc[movers["change"].idxmin()]
+        best = movers.loc[movers["change"].idxmax()]
+        rise = " / ".join(str(best[d]) for d in group_by)
+        fall = " / ".join(str(worst[d]) for d in group_by)
+        if best["change"] > 0 > worst["change"]:
+            moves = f"biggest rise {rise} ({best['change'] * 100:+.1f}%), biggest fall {fall} ({worst['change'] * 100:+.1f}%)"
+        elif worst["change"] <= 0:
+            moves = f"every segment fell; most {fall} ({worst['change'] * 100:+.1f}%), least {rise} ({best['change'] * 100:+.1f}%)"
+        else:
+            moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%), least {fall} ({worst['change'] * 100:+.1f}%)"
+        summary += f" Against {baseline.describe()}: {moves}."
+    rows = tuple(
+        (
+            *(row[d] for d in group_by),
+            float(row["value"]),
+            float(row["share"]),
+            _nan_none(row["value_baseline"]),
+            _nan_none(row["change"]),
+        )
+        for _, row in merged.head(MAX_ROWS).iterrows()
+    )
+    shown = merged.head(15)
+    return (
+        Finding(
+            kind="breakdown",
+            title=f"{definition.label} by {', '.join(group_by)}, {window.describe()}",
+            summary=summary,
+            facts={
+                "segments": len(merged),
+                "top": top,
+                "bottom": bottom,
+                "total": _total(merged, is_ratio),
+            },
+            table=Table(
+                columns=(*group_by, metric, "share", "baseline", "change"),
+                rows=rows,
+            ),
+            evidence=(current.evidence, before.evidence),
+            confidence=0.95,
+            chart=ChartSpec(
+                kind="barh",
+                title=f"{definition.label} by {', '.join(group_by)}",
+                subtitle=window.describe(),
+                series=(
+                    Series(
+                        name=definition.label,
+                        x=tuple(
+                            " / ".join(str(r[d]) for d in group_by) for _, r in shown.iterrows()
+                        ),
+                        y=tuple(float(v) for v in shown["value"]),
+                    ),
+                ),
+                x_label=definition.label,
+                unit=definition.format,
+            ),
+        ),
+    )
+
+
+def _total(frame: pd.DataFrame, is_ratio: bool) -> float:
+    if is_ratio:
+        den = float(frame["denominator"].sum())
+        return float(frame["numerator"].sum()) / den if den else math.nan
+    return float(frame["value"].sum())
+
+
+def _nan_none(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number

@@ -1,0 +1,224 @@
+"""detect: unusual days in the KPIs, overall and per one-dimension segment.
+
+The daily series come from the warehouse through the semantic layer, one grouped query per
+metric and dimension (never one per segment value). Each series is judged against its own
+history (weekly seasonality, trend, holidays) by agent.analyses.anomaly, with the false
+discovery rate controlled across every series of a metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+
+from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.base import AnalysisContext, outside_data, where_text, window_of
+from agent.domain import Anomaly, ChartSpec, Evidence, Finding, Goal, Series, Table, Window
+from agent.semantic import MetricRequest
+
+WATCHLIST = (
+    "revenue",
+    "orders",
+    "sessions",
+    "conversion_rate",
+    "aov",
+    "add_to_cart_rate",
+    "support_tickets",
+)
+# return_rate is not watched daily: returns arrive one to three weeks after the order, so the
+# last days' rate is always near zero (immature, not anomalous).
+SEGMENT_DIMENSIONS = ("region", "device", "channel", "customer_type", "category", "topic")
+HISTORY_DAYS = 70  # the detector's eight weeks of history, plus a week for its rolling level
+MAX_REPORTED = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scan:
+    """Anomalies found in a window and the queries that produced the series."""
+
+    window: Window
+    anomalies: tuple[Anomaly, ...]
+    evidence: tuple[Evidence, ...]
+    series_checked: int
+
+
+def scan(
+    ctx: AnalysisContext,
+    window: Window,
+    *,
+    metrics: Sequence[str] = WATCHLIST,
+    filters: dict[str, str] | None = None,
+    dimensions: Sequence[str] = SEGMENT_DIMENSIONS,
+) -> Scan:
+    """Check every metric's daily series (total and per segment) for unusual days in `window`."""
+    history = Window(start=window.start - timedelta(days=HISTORY_DAYS), end=window.end)
+    found: list[Anomaly] = []
+    evidence: list[Evidence] = []
+    checked = 0
+    holidays = us_retail_holidays(range(history.start.year - 1, window.end.year + 1))
+    for metric in metrics:
+        if metric not in ctx.layer.metric_names:
+            continue
+        valid = tuple(
+            d
+            for d in dimensions
+            if d in ctx.layer.dimensions_for(metric) and d not in (filters or {})
+        )
+        # Sums and counts add up: one query by every dimension, the segments summed in pandas.
+        # A distinct count does not, so it keeps one query per dimension.
+        groupings = [valid] if _additive(ctx, metric) else [(), *((d,) for d in valid)]
+        for dims in groupings:
+            result = ctx.run(
+                MetricRequest(
+                    metric=metric,
+                    window=history,
+                    filters=dict(filters or {}),
+                    group_by=dims,
+                    grain="day",
+                )
+            )
+            evidence.append(result.evidence)
+            frame = result.frame.rename(columns={"period": "date"})
+            if frame.empty:
+                continue
+            checked += (not dims or len(groupings) == 1) + sum(
+                frame[d].nunique() for d in dims if len(groupings) == 1 or len(dims) == 1
+            )
+            anomalies = detect_segments(
+                {metric: frame},
+                dimensions=list(dims),
+                since=window.start,
+                holidays=holidays,
+                include_total=not dims or len(groupings) == 1,
+                share_of_rest=len(groupings) == 1,
+            )
+            found.extend(_with_filters(a, filters) for a in anomalies if a.day < window.end)
+    ranked = sorted(found, key=lambda a: -a.score)
+    return Scan(
+        window=window, anomalies=tuple(ranked), evidence=tuple(evidence), series_checked=checked
+    )
+
+
+def _additive(ctx: AnalysisContext, metric: str) -> bool:
+    """Whether the metric's parts are sums or counts, so segment values add up to the total."""
+    m = ctx.layer.metric(metric)
+    parts = [m.measure] if m.type == "simple" else [m.numerator, m.denominator]
+    return m.type != "derived" and all(p is not None and p.agg in ("sum", "count") for p in parts)
+
+
+def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
+    """'Anything unusual this week?': the unusual days, the strongest first, with a chart."""
+    window = window_of(goal, ctx.today, default_days=7)
+    metrics = (goal.metric,) if goal.metric else WATCHLIST
+    if outside_data(ctx, metrics[0], window):
+        from agent.analyses.base import no_data_finding
+
+        return (no_data_finding(ctx, metrics[0], window, Evidence(sql="", description="coverage")),)
+    result = scan(ctx, window, metrics=metrics, filters=dict(goal.filters))
+    shown = result.anomalies[:MAX_REPORTED]
+    where = where_text(goal.filters)
+    if not shown:
+        summary = (
+            f"Nothing unusual{where} in {window.describe()}: I checked {result.series_checked} daily "
+            f"series ({', '.join(metrics)}, overall and by segment) against their usual weekly "
+            "pattern, trend and holidays."
+        )
+        return (
+            Finding(
+                kind="detect",
+                title=f"No anomalies{where}, {window.describe()}",
+                summary=summary,
+                facts={"series_checked": result.series_checked, "anomalies": 0},
+                evidence=result.evidence,
+                confidence=0.8,
+            ),
+        )
+    lines = [_sentence(ctx, a) for a in shown[:3]]
+    summary = (
+        f"{len(result.anomalies)} anomal{'y' if len(result.anomalies) == 1 else 'ies'}{where} in {window.describe()} across "
+        f"{result.series_checked} series. " + " ".join(lines)
+    )
+    top = shown[0]
+    return (
+        Finding(
+            kind="detect",
+            title=f"Anomalies{where}, {window.describe()}",
+            summary=summary,
+            facts={
+                "series_checked": result.series_checked,
+                "anomalies": len(result.anomalies),
+                "top_metric": top.metric,
+                "top_day": top.day,
+            },
+            anomalies=shown,
+            table=Table(
+                columns=("metric", "segment", "day", "actual", "expected", "score"),
+                rows=tuple(
+                    (a.metric, _where(a), a.day, a.actual, a.expected, a.score) for a in shown
+                ),
+            ),
+            evidence=result.evidence,
+            confidence=min(0.95, 0.6 + top.score / 20),
+            chart=_chart(ctx, top, window),
+        ),
+    )
+
+
+def _with_filters(anomaly: Anomaly, filters: dict[str, str] | None) -> Anomaly:
+    if not filters:
+        return anomaly
+    return Anomaly(
+        metric=anomaly.metric,
+        where={**filters, **anomaly.where},
+        day=anomaly.day,
+        actual=anomaly.actual,
+        expected=anomaly.expected,
+        score=anomaly.score,
+        direction=anomaly.direction,
+        days=anomaly.days,
+    )
+
+
+def _where(anomaly: Anomaly) -> str:
+    return ", ".join(f"{k}={v}" for k, v in anomaly.where.items()) or "all"
+
+
+def _sentence(ctx: AnalysisContext, anomaly: Anomaly) -> str:
+    fmt = ctx.layer.format_value
+    label = ctx.layer.metric(anomaly.metric).label
+    segment = f" ({_where(anomaly)})" if anomaly.where else ""
+    if anomaly.days > 1:
+        word = "has been up" if anomaly.direction == "up" else "has been down"
+        return (
+            f"{label}{segment} {word} since {anomaly.day:%a %b %-d} ({anomaly.days} days): "
+            f"{fmt(anomaly.metric, anomaly.actual)} a day on average against an expected "
+            f"{fmt(anomaly.metric, anomaly.expected)}."
+        )
+    word = "spiked" if anomaly.direction == "up" else "dropped"
+    return (
+        f"{label}{segment} {word} on {anomaly.day:%a %b %-d}: {fmt(anomaly.metric, anomaly.actual)} "
+        f"against an expected {fmt(anomaly.metric, anomaly.expected)}."
+    )
+
+
+def _chart(ctx: AnalysisContext, anomaly: Anomaly, window: Window) -> ChartSpec:
+    """The top anomaly's series over four weeks, the unusual day highlighted."""
+    span = Window(start=window.end - timedelta(days=28), end=window.end)
+    result = ctx.run(
+        MetricRequest(metric=anomaly.metric, window=span, filters=dict(anomaly.where), grain="day")
+    )
+    frame = result.frame if not result.frame.empty else pd.DataFrame({"period": [], "value": []})
+    label = ctx.layer.metric(anomaly.metric).label
+    segment = f" — {_where(anomaly)}" if anomaly.where else ""
+    return ChartSpec(
+        kind="line",
+        title=f"{label}{segment}",
+        subtitle=f"daily; {anomaly.day:%b %-d} is unusual (expected {ctx.layer.format_value(anomaly.metric, anomaly.expected)})",
+        series=(Series(name=label, x=tuple(frame["period"]), y=tuple(frame["value"])),),
+        y_label=label,
+        unit=ctx.layer.metric(anomaly.metric).format,
+        highlight=(anomaly.day,),
+    )

@@ -1,0 +1,186 @@
+"""The explain Finding: a sentence a manager understands, the causes, a waterfall, the SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from agent.analyses.base import AnalysisContext, direction_word, relative_change, where_text
+from agent.analyses.rca import describe_where
+from agent.domain import ChartSpec, Finding, RootCause, Series, Table
+
+if TYPE_CHECKING:
+    from agent.analyses.explain.core import Explained
+
+# Values that read badly alone get their dimension as a word ("returning customers").
+_PHRASES: Mapping[str, str] = {
+    "customer_type": "{} customers",
+    "landing_category": "landing on {}",
+    "channel": "{} traffic",
+    "category": "{} products",
+    "topic": "{} tickets",
+}
+
+
+def segment_text(where: Mapping[str, str]) -> str:
+    """'mobile, Northeast' style name of a segment, in the order the engine gives."""
+    if not where:
+        return "everything"
+    words = [_PHRASES.get(d, "{}").format(str(v).replace("_", " ")) for d, v in where.items()]
+    return ", ".join(words)
+
+
+def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]) -> Finding:
+    """The Finding for an engine result: summary, facts, causes, table, chart, evidence."""
+    result, metric = done.result, done.metric
+    definition = ctx.layer.metric(metric)
+    fmt = ctx.layer.format_value
+    label = definition.label
+    where = where_text(done.filters)
+    b, c = result.total_baseline, result.total_current
+    relative = relative_change(b, c)
+    direction = direction_word(relative, flat_below=1e-9)
+    verb = {"up": "rose", "down": "fell", "flat": "stayed"}[direction]
+    head = (
+        f"{label}{where} {verb} from {fmt(metric, b)} to {fmt(metric, c)} "
+        f"({ctx.layer.format_change(metric, b, c)}) in {done.window.describe()} "
+        f"vs {done.baseline.describe()}."
+    )
+    causes = result.root_causes
+    if result.within_noise:
+        body = (
+            f" That is within normal variation ({result.noise_reason}), so I am not naming a cause."
+        )
+    elif not causes:
+        body = " The change is spread across the data: no small group of segments explains it."
+    else:
+        body = " " + _causes_text(ctx, metric, causes, result.kind == "ratio")
+        if done.local:
+            body = (
+                " On its own that is within normal variation, but one segment moved well "
+                "beyond its own noise." + body
+            )
+    top = causes[0] if causes and not result.within_noise else None
+    facts: dict[str, Any] = {
+        "value": c,
+        "baseline": b,
+        "change": result.total_change,
+        "relative_change": relative,
+        "direction": direction,
+        "top_cause": dict(top.where) if top else None,
+        "explained": result.explained if causes else 0.0,
+        "within_noise": result.within_noise,
+        "local": done.local,
+        "noise_reason": result.noise_reason,
+        "history_periods": len(done.history.changes),
+        "window": done.window.describe(),
+        "baseline_window": done.baseline.describe(),
+        "dimensions_searched": list(done.leaves.dims),
+        "leaves": len(done.leaves.frame),
+    }
+    if result.significance:
+        facts["p_values"] = dict(result.significance)
+    if done.baseline_scaled != 1.0:
+        facts["baseline_scaled_by"] = done.baseline_scaled
+    by = f" by {', '.join(asked)}" if asked else ""
+    return Finding(
+        kind="explain",
+        title=f"Why {label.lower()}{where} {_moved(direction)}{by}, {done.window.describe()}",
+        summary=head + body,
+        facts=facts,
+        table=_table(causes, result.kind == "ratio"),
+        root_causes=causes,
+        evidence=(*done.leaves.evidence, done.history.evidence),
+        confidence=result.confidence,
+        chart=_chart(ctx, done),
+    )
+
+
+def _moved(direction: str) -> str:
+    return {"up": "rose", "down": "fell", "flat": "did not move"}[direction]
+
+
+def _causes_text(
+    ctx: AnalysisContext, metric: str, causes: Sequence[RootCause], ratio: bool
+) -> str:
+    fmt = ctx.layer.format_value
+    noun = ctx.layer.metric(metric).label.lower()
+    top = causes[0]
+    share = top.explains
+    lead = (
+        f"More than all of it ({share:.0%})"
+        if share > 1.05
+        else f"Most of it ({share:.0%})"
+        if share >= 0.5
+        else f"The largest part ({share:.0%})"
+    )
+    moved = "fell" if top.current < top.baseline else "rose"
+    text = (
+        f"{lead} is {segment_text(top.where)}: its {noun} {moved} from "
+        f"{fmt(metric, top.baseline)} to {fmt(metric, top.current)}"
+    )
+    if ratio:
+        text += f" — {_effect_words(top)}"
+    text += "."
+    if len(causes) > 1:
+        others = "; ".join(f"{segment_text(rc.where)} ({rc.explains:.0%})" for rc in causes[1:])
+        text += f" Also {others}."
+    return text
+
+
+def _effect_words(rc: RootCause) -> str:
+    """Rate effect (the segment got worse) vs mix effect (its traffic share moved)."""
+    rate, mix = rc.rate_effect or 0.0, rc.mix_effect or 0.0
+    if abs(rate) >= 2 * abs(mix):
+        return "a rate effect, not a shift in traffic mix"
+    if abs(mix) >= 2 * abs(rate):
+        return "a shift in traffic mix, not a change in its own rate"
+    return (
+        f"partly its own rate ({rate * 100:+.2f} pp), partly a shift in mix ({mix * 100:+.2f} pp)"
+    )
+
+
+def _table(causes: Sequence[RootCause], ratio: bool) -> Table | None:
+    if not causes:
+        return None
+    columns: tuple[str, ...] = ("segment", "baseline", "current", "change", "explains")
+    if ratio:
+        columns += ("rate_effect", "mix_effect")
+    rows = []
+    for rc in causes:
+        row: tuple[Any, ...] = (
+            describe_where(rc.where),
+            rc.baseline,
+            rc.current,
+            rc.change,
+            rc.explains,
+        )
+        if ratio:
+            row += (rc.rate_effect, rc.mix_effect)
+        rows.append(row)
+    return Table(columns=columns, rows=tuple(rows))
+
+
+def _chart(ctx: AnalysisContext, done: Explained) -> ChartSpec:
+    """Baseline, each cause's contribution, the rest, current: a waterfall that adds up."""
+    result = done.result
+    definition = ctx.layer.metric(done.metric)
+    causes = () if result.within_noise else result.root_causes
+    contributions = [rc.explains * result.total_change for rc in causes]
+    rest = result.total_change - sum(contributions)
+    x = [
+        f"{done.baseline.describe()}",
+        *(segment_text(rc.where) for rc in causes),
+        "everything else" if causes else "change",
+        f"{done.window.describe()}",
+    ]
+    y = [result.total_baseline, *contributions, rest, result.total_current]
+    return ChartSpec(
+        kind="waterfall",
+        title=f"What moved {definition.label.lower()}{where_text(done.filters)}",
+        subtitle=f"{done.baseline.describe()} → {done.window.describe()}",
+        series=(Series(name=definition.label, x=tuple(x), y=tuple(float(v) for v in y)),),
+        y_label=definition.label,
+        unit=definition.format,
+        highlight=(segment_text(causes[0].where),) if causes else (),
+    )

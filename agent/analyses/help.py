@@ -1,0 +1,39 @@
+"""help: what Scout can do, with examples built from the semantic layer."""
+
+from __future__ import annotations
+
+from agent.analyses.base import AnalysisContext
+from agent.domain import Finding, Goal, Intent, Table
+
+EXAMPLES = (
+    ("lookup", "What was revenue yesterday?"),
+    ("trend", "Conversion rate trend over the last 30 days"),
+    ("breakdown", "Revenue by region last week"),
+    ("compare", "Mobile vs desktop conversion last month"),
+    ("explain", "Why did conversion drop in the Northeast?"),
+    ("detect", "Anything unusual this week?"),
+    ("segment", "Latest customer segmentation for tomorrow's campaign"),
+    ("forecast_check", "The inventory predictions seem off, can you investigate?"),
+    ("churn", "Which customers are at risk of churning?"),
+    ("digest", "Morning digest"),
+)
+
+
+def help_finding(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
+    """A short guide: the questions Scout answers and the metrics it knows."""
+    metrics = ", ".join(ctx.layer.metric_names)
+    opener = (
+        "I couldn't tell what you'd like me to look at, so here is what I can do."
+        if goal.intent is Intent.UNKNOWN
+        else "Here is what I can do."
+    )
+    return (
+        Finding(
+            kind="help",
+            title="What Scout can do",
+            summary=f"{opener} Ask about any of these metrics: {metrics}.",
+            facts={"metrics": metrics},
+            table=Table(columns=("kind", "example"), rows=EXAMPLES),
+            confidence=1.0,
+        ),
+    )

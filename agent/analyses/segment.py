@@ -1,0 +1,254 @@
+"""segment: RFM scoring of customers into named, actionable segments, with a CSV for the
+campaign team and a k-means cross-check.
+
+Recency, frequency and monetary value are computed in the warehouse (one GROUP BY customer
+over the orders table); scoring and naming happen on that aggregated frame (see
+`agent.analyses.rfm` for the score rules and the segment map).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from agent.analyses.base import (
+    AnalysisContext,
+    coverage,
+    no_data_finding,
+    require_dimension,
+    total,
+    where_text,
+)
+from agent.analyses.declared import filter_sql, identifiers, run_declared
+from agent.analyses.rfm import (
+    ACTIONS,
+    SEGMENT_ORDER,
+    agreement_word,
+    cluster_check,
+    score_customers,
+)
+from agent.domain import ChartSpec, Evidence, Finding, Goal, Series, Table, Window
+
+LOOKBACK_DAYS = 365
+ORDERS_TABLE = "orders"
+VALUE_METRIC = "revenue"  # declared on the orders table; its measure sums the revenue column
+COUNT_METRIC = "customers"
+
+# One row per customer who ordered in [since, as_of). Identifier slots come from the
+# semantic layer's orders table ({table}, {time}) and fixed column names; values are bound.
+RFM_SQL = """
+SELECT
+  {customer} AS customer_id,
+  DATE_DIFF('day', CAST(MAX({time}) AS DATE), CAST($as_of AS DATE)) AS recency_days,
+  COUNT(*) AS frequency,
+  CAST(COALESCE(SUM({revenue}), 0) AS DOUBLE) AS monetary
+FROM {table}
+WHERE {time} >= $since AND {time} < $as_of AND {customer} IS NOT NULL{filters}
+GROUP BY 1
+ORDER BY 1
+"""
+
+CSV_COLUMNS = (
+    "customer_id",
+    "segment",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+)
+
+
+def rfm_window(ctx: AnalysisContext, goal: Goal) -> Window | None:
+    """The last year of orders before the as-of day (or all the data, if it holds less)."""
+    as_of = goal.window.end if goal.window is not None else ctx.today
+    held = coverage(ctx, VALUE_METRIC)
+    if held is None:
+        return None
+    since = max(as_of - timedelta(days=LOOKBACK_DAYS), held.start)
+    end = min(as_of, held.end)
+    return Window(start=since, end=as_of, label="rfm") if since < end else None
+
+
+def rfm_frame(
+    ctx: AnalysisContext, window: Window, filters: dict[str, str]
+) -> tuple[pd.DataFrame, Evidence]:
+    """Recency (days), frequency (orders) and monetary (revenue) per customer, from SQL."""
+    where, params = filter_sql(ctx, ORDERS_TABLE, filters)
+    slots = identifiers(ctx, ORDERS_TABLE, customer="customer_id", revenue="revenue")
+    frame, evidence = run_declared(
+        ctx,
+        RFM_SQL,
+        slots | {"filters": where},
+        {"since": window.start, "as_of": window.end, **params},
+        f"RFM per customer, orders {window.describe()}{where_text(filters)}",
+    )
+    frame = frame.astype({"customer_id": str, "recency_days": "int64", "frequency": "int64"})
+    frame["monetary"] = frame["monetary"].astype(float)
+    return frame, evidence
+
+
+def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
+    """Customers scored on recency, frequency and spend, grouped into named segments."""
+    filters = dict(goal.filters)
+    for dimension in filters:
+        require_dimension(ctx, VALUE_METRIC, dimension)
+    window = rfm_window(ctx, goal)
+    if window is None:
+        empty = goal.window or Window(start=ctx.today - timedelta(days=1), end=ctx.today)
+        headline = total(ctx, VALUE_METRIC, empty, filters)
+        return (no_data_finding(ctx, VALUE_METRIC, empty, headline.evidence),)
+    frame, rfm_evidence = rfm_frame(ctx, window, filters)
+    customers = total(ctx, COUNT_METRIC, window, filters)
+    revenue = total(ctx, VALUE_METRIC, window, filters)
+    if frame.empty:
+        return (no_data_finding(ctx, VALUE_METRIC, window, customers.evidence),)
+    scored = score_customers(frame)
+    check = cluster_check(scored)
+    summary_frame = segment_summary(scored)
+    csv_path = write_csv(scored, ctx.out_dir, window.end)
+    segments = tuple(
+        {
+            "segment": row.segment,
+            "customers": int(row.customers),
+            "share": float(row.share),
+            "revenue": float(row.revenue),
+            "revenue_share": float(row.revenue_share),
+            "avg_recency_days": float(row.avg_recency_days),
+            "avg_frequency": float(row.avg_frequency),
+            "avg_monetary": float(row.avg_monetary),
+            "action": ACTIONS[str(row.segment)],
+        }
+        for row in summary_frame.itertuples(index=False)
+    )
+    return (
+        Finding(
+            kind="segment",
+            title=f"Customer segments (RFM){where_text(filters)}, as of {window.end:%b %-d, %Y}",
+            summary=_summary(scored, summary_frame, window, filters, check.adjusted_rand),
+            facts={
+                "customers": len(scored),
+                "customers_metric": customers.value,
+                "revenue": float(scored["monetary"].sum()),
+                "revenue_metric": revenue.value,
+                "as_of": window.end,
+                "since": window.start,
+                "segments": len(summary_frame),
+                "kmeans_k": check.k,
+                "kmeans_adjusted_rand": check.adjusted_rand,
+                "kmeans_agreement": agreement_word(check.adjusted_rand),
+            },
+            table=Table(
+                columns=(
+                    "segment",
+                    "customers",
+                    "share",
+                    "revenue_share",
+                    "avg_recency_days",
+                    "avg_frequency",
+                    "avg_monetary",
+                    "action",
+                ),
+                rows=tuple(
+                    (
+                        s["segment"],
+                        s["customers"],
+                        s["share"],
+                        s["revenue_share"],
+                        s["avg_recency_days"],
+                        s["avg_frequency"],
+                        s["avg_monetary"],
+                        s["action"],
+                    )
+                    for s in segments
+                ),
+            ),
+            segments=segments,
+            evidence=(rfm_evidence, customers.evidence, revenue.evidence),
+            confidence=0.9,
+            chart=ChartSpec(
+                kind="barh",
+                title="Customers per RFM segment",
+                subtitle=f"{len(scored):,} customers, orders {window.describe()}",
+                series=(
+                    Series(
+                        name="Customers",
+                        x=tuple(s["segment"] for s in segments),
+                        y=tuple(float(s["customers"]) for s in segments),
+                    ),
+                ),
+                unit="customers",
+            ),
+            attachments={"segments_csv": str(csv_path)},
+        ),
+    )
+
+
+def segment_summary(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: size, share of customers, revenue and its share, average R, F and M."""
+    grouped = scored.groupby("segment", observed=True).agg(
+        customers=("customer_id", "size"),
+        revenue=("monetary", "sum"),
+        avg_recency_days=("recency_days", "mean"),
+        avg_frequency=("frequency", "mean"),
+        avg_monetary=("monetary", "mean"),
+    )
+    grouped["share"] = grouped["customers"] / len(scored)
+    all_revenue = float(scored["monetary"].sum())
+    grouped["revenue_share"] = grouped["revenue"] / all_revenue if all_revenue else 0.0
+    order = [s for s in SEGMENT_ORDER if s in grouped.index]
+    return grouped.loc[order].reset_index()
+
+
+def write_csv(scored: pd.DataFrame, out_dir: Path | None, as_of: date) -> Path:
+    """Every scored customer once, best segment first, for the campaign team."""
+    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-segments-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    rank = {name: i for i, name in enumerate(SEGMENT_ORDER)}
+    ordered = scored.assign(_rank=scored["segment"].map(rank)).sort_values(
+        ["_rank", "customer_id"], kind="stable"
+    )
+    path = folder / f"segments-{as_of.isoformat()}.csv"
+    ordered.loc[:, list(CSV_COLUMNS)].to_csv(path, index=False, float_format="%.2f")
+    return path
+
+
+def _summary(
+    scored: pd.DataFrame,
+    summary: pd.DataFrame,
+    window: Window,
+    filters: dict[str, str],
+    ari: float,
+) -> str:
+    by_name = summary.set_index("segment")
+    parts = []
+    for name in ("Champions", "Loyal"):
+        if name in by_name.index:
+            row = by_name.loc[name]
+            parts.append(
+                f"{name} are {row['share'] * 100:.0f}% of customers and "
+                f"{row['revenue_share'] * 100:.0f}% of revenue"
+            )
+    risk = by_name.loc[[n for n in ("At risk", "Can't lose them") if n in by_name.index]]
+    text = (
+        f"I scored {len(scored):,} customers{where_text(filters)} who ordered in "
+        f"{window.describe()} on recency, frequency and spend into {len(summary)} segments."
+    )
+    if parts:
+        text += " " + "; ".join(parts) + "."
+    if not risk.empty:
+        text += (
+            f" {int(risk['customers'].sum()):,} valuable customers are slipping away "
+            f"(At risk / Can't lose them, ${risk['revenue'].sum():,.0f} of past revenue): "
+            "the win-back targets."
+        )
+    if ari == ari:
+        text += (
+            f" k-means on the same RFM values agrees {agreement_word(ari)}ly with the named "
+            f"segments (adjusted Rand {ari:.2f})."
+        )
+    return text

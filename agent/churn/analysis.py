@@ -1,0 +1,167 @@
+"""The `churn` analysis: who is at risk (top list, value at risk, proposed actions, CSV of
+everyone) or one customer's risk profile when the goal names a customer."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from agent.analyses.base import AnalysisContext
+from agent.churn.agent import CustomerChurnAgent
+from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
+from agent.churn.rules import ChurnRules
+from agent.domain import Action, ChartSpec, Finding, Goal, Series, Table
+from agent.learning import Bandit
+
+TOP = 10
+PROPOSE = 5  # proposed actions (buttons) for the very top of the list
+
+
+def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
+    """Answer "which customers are at risk of churning?" or "churn risk for C000123"."""
+    rules = ctx.settings.get("churn")
+    agent = CustomerChurnAgent(
+        warehouse=ctx.warehouse,
+        today=ctx.today,
+        rules=rules if isinstance(rules, ChurnRules) else ChurnRules(),
+    )
+    if goal.customer_id:
+        return (customer_finding(agent, agent.profile(goal.customer_id)),)
+    return (top_finding(agent, ctx.out_dir, top=TOP),)
+
+
+def customer_finding(agent: CustomerChurnAgent, profile: CustomerRiskProfile) -> Finding:
+    """One customer's profile as a finding, its best action proposed."""
+    action = agent.recommend(profile, Bandit(), rng=None)
+    rows = tuple((f"{i}.", text) for i, text in enumerate(profile.risk_factors, start=1))
+    return Finding(
+        kind="churn_profile",
+        title=f"Churn risk for {profile.customer_id}: {profile.risk_level}",
+        summary=profile.summary(),
+        facts={
+            "churn_probability": round(profile.churn_probability, 4),
+            "risk_level": profile.risk_level,
+            "customer_value": round(profile.customer_value, 2),
+            "value_at_risk": round(profile.value_at_risk, 2),
+            "confidence_score": profile.confidence_score,
+            "last_activity": profile.last_activity,
+            "predicted_churn_date": profile.predicted_churn_date,
+            "recommended_actions": ", ".join(profile.recommended_actions) or "none",
+            "scored_by": profile.scoring_note,
+            **{k: v for k, v in profile.facts.items() if v is not None},
+        },
+        table=Table(columns=("#", "risk factor"), rows=rows) if rows else None,
+        evidence=(agent.scores().features.evidence,),
+        confidence=profile.confidence_score,
+        proposed_actions=(action,) if action else (),
+    )
+
+
+def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) -> Finding:
+    """The top of the ranked list, counts per risk level, value at risk and a CSV of all."""
+    ranked = agent.ranked()
+    profiles = agent.profiles(list(ranked.index[:top]))
+    counts = {level: int((ranked["risk_level"] == level).sum()) for level in RISK_LEVELS}
+    at_risk = ranked[ranked["risk_level"].isin(("high", "critical"))]
+    value_at_risk = float(at_risk["value_at_risk"].sum())
+    actions: list[Action] = []
+    for profile in profiles[:PROPOSE]:
+        action = agent.recommend(profile, Bandit(), rng=None)
+        if action is not None:
+            actions.append(action)
+    model = agent.model
+    horizon = model.horizon_days
+    names = ", ".join(
+        f"{p.customer_id} ({p.churn_probability:.0%}"
+        + (f": {p.risk_factors[0]}" if p.risk_factors else "")
+        + ")"
+        for p in profiles[:3]
+    )
+    summary = (
+        f"Of {len(ranked):,} active customers, {counts['critical']:,} are at critical and "
+        f"{counts['high']:,} at high risk of buying nothing in the next {horizon} days; "
+        f"${value_at_risk:,.0f} of yearly revenue is at risk. Most at risk: {names or 'none'}."
+    )
+    if model.kind == "rules":
+        summary += f" Scored by rules, not a model: {model.report.reason}."
+    csv_path = write_csv(agent, out_dir)
+    return Finding(
+        kind="churn_risk",
+        title="Customers at risk of churning",
+        summary=summary,
+        facts={
+            "active_customers": len(ranked),
+            **{f"{level}_risk": n for level, n in counts.items()},
+            "value_at_risk_high_and_critical": round(value_at_risk, 2),
+            "horizon_days": horizon,
+            "scored_by": model.describe(),
+            "holdout_auc": model.report.holdout_auc,
+        },
+        table=Table(
+            columns=(
+                "customer",
+                "churn probability",
+                "risk",
+                "value/yr",
+                "value at risk",
+                "why",
+                "next action",
+            ),
+            rows=tuple(
+                (
+                    p.customer_id,
+                    round(p.churn_probability, 3),
+                    p.risk_level,
+                    round(p.customer_value, 2),
+                    round(p.value_at_risk, 2),
+                    "; ".join(p.risk_factors),
+                    p.recommended_actions[0] if p.recommended_actions else "none",
+                )
+                for p in profiles
+            ),
+        ),
+        evidence=(agent.scores().features.evidence,),
+        confidence=0.5 if model.kind == "rules" else max(0.5, model.report.holdout_auc or 0.5),
+        chart=ChartSpec(
+            kind="bar",
+            title="Active customers by churn risk",
+            subtitle=f"no purchase in the next {horizon} days; {model.describe()}",
+            series=(
+                Series(
+                    name="customers",
+                    x=RISK_LEVELS,
+                    y=tuple(float(counts[level]) for level in RISK_LEVELS),
+                ),
+            ),
+            unit="customers",
+        ),
+        proposed_actions=tuple(actions),
+        attachments={"churn_csv": str(csv_path)},
+    )
+
+
+CSV_COLUMNS = (
+    "probability",
+    "risk_level",
+    "customer_value",
+    "value_at_risk",
+    "days_since_last",
+    "usual_gap",
+    "orders_total",
+    "orders_recent",
+    "tickets_30",
+    "tickets_90",
+    "unresolved",
+    "sessions_30",
+    "last_order",
+)
+
+
+def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
+    """Every active customer, most at risk first."""
+    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"churn-risk-{agent.today.isoformat()}.csv"
+    frame = agent.ranked().loc[:, list(CSV_COLUMNS)].round(4)
+    frame.to_csv(path, index_label="customer_id")
+    return path

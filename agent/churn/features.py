@@ -1,0 +1,255 @@
+"""Perception: one row of behaviour per customer as of a cut-off date, from four GROUP BYs.
+
+The SQL lives here once and is reused for scoring today and for every training snapshot: the
+cut-off and the window edges are bound parameters, never formatted into the text. It uses
+only portable SQL (CASE, COUNT, SUM, AVG, MIN, MAX over bound dates), so it runs unchanged
+on DuckDB and, through SQLAlchemy, on Postgres. Day arithmetic happens in pandas.
+
+Sources, each aggregated once per customer:
+- orders: orders and revenue over the history window and its recent part (the last 90 days,
+  or the second half of a shorter history), first and last order seen (the customer's own
+  rhythm);
+- support_tickets (90 days): count, the last 30 days, unresolved at the cut-off, average
+  satisfaction, unhappy (1–2) answers;
+- sessions: the last 30 days against the 60 before, the last visit;
+- returns (90 days): count and refunds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from agent.domain import Evidence
+from agent.warehouse import Warehouse
+
+FEATURE_SQL = """\
+WITH people AS (
+    SELECT customer_id, first_order_date
+    FROM customers
+    WHERE customer_id IS NOT NULL AND first_order_date < $cutoff
+),
+tx AS (
+    SELECT customer_id,
+           COUNT(*) AS orders_total,
+           SUM(revenue) AS revenue_total,
+           SUM(CASE WHEN order_date >= $recent THEN 1 ELSE 0 END) AS orders_recent,
+           SUM(CASE WHEN order_date >= $recent THEN revenue ELSE 0 END) AS revenue_recent,
+           MIN(order_date) AS first_seen,
+           MAX(order_date) AS last_order
+    FROM orders
+    WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $cutoff
+    GROUP BY customer_id
+),
+support AS (
+    SELECT customer_id,
+           COUNT(*) AS tickets_90,
+           SUM(CASE WHEN created_date >= $d30 THEN 1 ELSE 0 END) AS tickets_30,
+           SUM(CASE WHEN resolved AND resolved_date < $cutoff THEN 0 ELSE 1 END) AS unresolved,
+           AVG(satisfaction) AS avg_satisfaction,
+           SUM(CASE WHEN satisfaction <= 2 THEN 1 ELSE 0 END) AS unhappy_tickets
+    FROM support_tickets
+    WHERE customer_id IS NOT NULL AND created_date >= $d90 AND created_date < $cutoff
+    GROUP BY customer_id
+),
+visits AS (
+    SELECT customer_id,
+           SUM(CASE WHEN session_date >= $d30 THEN 1 ELSE 0 END) AS sessions_30,
+           SUM(CASE WHEN session_date < $d30 THEN 1 ELSE 0 END) AS sessions_prev_60,
+           MAX(session_date) AS last_session
+    FROM sessions
+    WHERE customer_id IS NOT NULL AND session_date >= $d90 AND session_date < $cutoff
+    GROUP BY customer_id
+),
+rets AS (
+    SELECT customer_id, COUNT(*) AS returns_90, SUM(refund_amount) AS refunds_90
+    FROM returns
+    WHERE customer_id IS NOT NULL AND return_date >= $d90 AND return_date < $cutoff
+    GROUP BY customer_id
+)
+SELECT p.customer_id, p.first_order_date,
+       tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent, tx.first_seen,
+       tx.last_order,
+       support.tickets_90, support.tickets_30, support.unresolved, support.avg_satisfaction,
+       support.unhappy_tickets,
+       visits.sessions_30, visits.sessions_prev_60, visits.last_session,
+       rets.returns_90, rets.refunds_90
+FROM people p
+LEFT JOIN tx ON tx.customer_id = p.customer_id
+LEFT JOIN support ON support.customer_id = p.customer_id
+LEFT JOIN visits ON visits.customer_id = p.customer_id
+LEFT JOIN rets ON rets.customer_id = p.customer_id
+ORDER BY p.customer_id"""
+
+# What happened after a cut-off: the label of a training snapshot.
+FUTURE_SQL = """\
+SELECT customer_id, COUNT(*) AS future_orders
+FROM orders
+WHERE customer_id IS NOT NULL AND order_date >= $cutoff AND order_date < $until
+GROUP BY customer_id"""
+
+SPAN_SQL = "SELECT MIN(order_date) AS first_day, MAX(order_date) AS last_day FROM orders"
+
+# The columns the model sees; all numeric, NaN where a customer has nothing to measure.
+MODEL_COLUMNS: tuple[str, ...] = (
+    "days_since_last",
+    "orders_total",
+    "orders_recent",
+    "revenue_total",
+    "revenue_recent",
+    "aov",
+    "usual_gap",
+    "recency_ratio",
+    "frequency_change",
+    "tickets_90",
+    "tickets_30",
+    "ticket_spike",
+    "unresolved",
+    "avg_satisfaction",
+    "unhappy_tickets",
+    "sessions_30",
+    "sessions_prev_60",
+    "sessions_change",
+    "days_since_session",
+    "returns_90",
+    "refunds_90",
+)
+_COUNTS = (
+    "orders_total",
+    "revenue_total",
+    "orders_recent",
+    "revenue_recent",
+    "tickets_90",
+    "tickets_30",
+    "unresolved",
+    "unhappy_tickets",
+    "sessions_30",
+    "sessions_prev_60",
+    "returns_90",
+    "refunds_90",
+)
+VALUE_FLOOR_DAYS = 90  # a new customer's first order is not annualised over a week
+
+
+@dataclass(frozen=True, kw_only=True)
+class Features:
+    """One row per customer (index: customer_id) as of `cutoff`, with the SQL behind it."""
+
+    frame: pd.DataFrame
+    cutoff: date
+    start: date
+    recent_days: int
+    evidence: Evidence
+
+    @property
+    def history_days(self) -> int:
+        return (self.cutoff - self.start).days
+
+
+def recent_days(history_days: int) -> int:
+    """The recent part of the history compared with the rest: 90 days, or half of it."""
+    return max(1, min(90, history_days // 2))
+
+
+def window_params(cutoff: date, start: date, recent: int) -> dict[str, date]:
+    """The bound parameters of FEATURE_SQL for a cut-off, a history start, a recent window."""
+    return {
+        "cutoff": cutoff,
+        "start": start,
+        "recent": max(start, cutoff - timedelta(days=recent)),
+        "d90": max(start, cutoff - timedelta(days=90)),
+        "d30": max(start, cutoff - timedelta(days=30)),
+    }
+
+
+def data_span(warehouse: Warehouse) -> tuple[date, date] | None:
+    """The first and last order dates in the warehouse, or None when it has no orders."""
+    row = warehouse.query(SPAN_SQL).iloc[0]
+    if pd.isna(row["first_day"]):
+        return None
+    return _day(row["first_day"]), _day(row["last_day"])
+
+
+def customer_features(
+    warehouse: Warehouse, cutoff: date, start: date, recent: int | None = None
+) -> Features:
+    """Every customer who had ordered before `cutoff`, described from [start, cutoff);
+    `recent` is the window compared with the rest of the history (default: recent_days)."""
+    recent = recent or recent_days((cutoff - start).days)
+    params = window_params(cutoff, start, recent)
+    raw = warehouse.query(FEATURE_SQL, params)
+    evidence = Evidence(
+        sql=FEATURE_SQL,
+        params=params,
+        description="per-customer behaviour: orders, support, sessions and returns",
+        rows=len(raw),
+    )
+    return Features(
+        frame=derive(raw, cutoff, start, recent),
+        cutoff=cutoff,
+        start=start,
+        recent_days=recent,
+        evidence=evidence,
+    )
+
+
+def future_orders(warehouse: Warehouse, cutoff: date, days: int) -> pd.Series:
+    """Orders per customer in [cutoff, cutoff + days): the label source."""
+    params = {"cutoff": cutoff, "until": cutoff + timedelta(days=days)}
+    raw = warehouse.query(FUTURE_SQL, params)
+    return raw.set_index("customer_id")["future_orders"].astype(float)
+
+
+def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd.DataFrame:
+    """Add the day counts, rhythm and change columns to the SQL result."""
+    df = raw.copy()
+    for column in _COUNTS:
+        df[column] = pd.to_numeric(df[column], errors="coerce").fillna(0.0).astype(float)
+    df["avg_satisfaction"] = pd.to_numeric(df["avg_satisfaction"], errors="coerce").astype(float)
+    cut = pd.Timestamp(cutoff)
+    first_order = pd.to_datetime(df["first_order_date"])
+    last_order = pd.to_datetime(df["last_order"])
+    first_seen = pd.to_datetime(df["first_seen"])
+    history = float((cutoff - start).days)
+    df["tenure_days"] = (cut - first_order).dt.days.astype(float)
+    # Without an order in the window the last one is at least `history` days ago.
+    since = (cut - last_order).dt.days.astype(float)
+    df["days_since_last"] = since.fillna(np.minimum(df["tenure_days"], history))
+    seen = df["orders_total"] > 0
+    # The rhythm comes from orders inside the window only: how many orders came before it
+    # is unknown, so spreading them back to the first order date would invent a slow pace.
+    span = (last_order - first_seen).dt.days.astype(float)
+    gap = span / (df["orders_total"] - 1)
+    df["usual_gap"] = gap.where((df["orders_total"] >= 2) & (gap > 0))
+    df["recency_ratio"] = df["days_since_last"] / df["usual_gap"]
+    df["aov"] = (df["revenue_total"] / df["orders_total"]).where(seen)
+    # Orders expected in the recent window at the customer's pace before it.
+    recent = float(min(recent_days, history))
+    split = cut - pd.Timedelta(days=recent)
+    observed_before = (split - first_order.clip(lower=pd.Timestamp(start))).dt.days.astype(float)
+    before = df["orders_total"] - df["orders_recent"]
+    expected = (before * recent / observed_before).where(observed_before >= 14)
+    df["expected_recent"] = expected
+    df["frequency_change"] = df["orders_recent"] - expected
+    df["ticket_spike"] = df["tickets_30"] - (df["tickets_90"] - df["tickets_30"]) / 2.0
+    df["sessions_change"] = df["sessions_30"] - df["sessions_prev_60"] / 2.0
+    last_session = pd.to_datetime(df["last_session"])
+    df["days_since_session"] = (cut - last_session).dt.days.astype(float)
+    # Value: revenue in the window at a yearly rate (the basis of min_customer_value).
+    observed = (cut - first_order.clip(lower=pd.Timestamp(start))).dt.days.astype(float)
+    df["customer_value"] = df["revenue_total"] * 365.0 / observed.clip(lower=VALUE_FLOOR_DAYS)
+    df["active"] = seen
+    df["last_activity"] = pd.concat([last_order, last_session], axis=1).max(axis=1)
+    return df.set_index("customer_id")
+
+
+def model_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The model's input columns as a float matrix (NaN kept: the model handles it)."""
+    return frame.loc[:, list(MODEL_COLUMNS)].to_numpy(dtype=float)
+
+
+def _day(value: object) -> date:
+    return pd.Timestamp(str(value)).date()

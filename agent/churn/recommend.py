@@ -1,0 +1,124 @@
+"""Which retention action to take: Thompson sampling over action kinds, within cost caps.
+
+For each action a customer is eligible for, draw a success rate from its Beta posterior for
+the customer's risk level and value it as rate × value at risk − cost; the best draw wins.
+Offers cost money (value × share × probability, capped by `max_retention_spend` and the
+guardrails' per-customer cap) and are only eligible above `min_customer_value`; the other
+actions cost staff time, not budget. Posteriors live in memory keyed ("churn|<level>", kind).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.churn.profile import CustomerRiskProfile, RiskLevel
+from agent.churn.rules import ChurnRules
+from agent.domain import Action
+from agent.learning import Bandit, BetaArm
+
+ARMS: tuple[str, ...] = (
+    "retention_offer",
+    "support_call",
+    "account_manager_alert",
+    "winback_sequence",
+)
+# Before any outcome, every action is believed to keep about one customer in four.
+PRIOR = BetaArm(prior_alpha=1.0, prior_beta=3.0)
+
+
+def situation(level: RiskLevel | str) -> str:
+    """The learning situation of a risk level: 'churn|high'."""
+    return f"churn|{level}"
+
+
+def belief(bandit: Bandit, level: str, arm: str) -> BetaArm:
+    """The posterior for an action at a risk level, on top of the churn prior."""
+    learned = bandit.arm(situation(level), arm)
+    return BetaArm(
+        successes=learned.successes,
+        failures=learned.failures,
+        prior_alpha=PRIOR.prior_alpha,
+        prior_beta=PRIOR.prior_beta,
+    )
+
+
+def offer_amount(
+    customer_value: float, probability: float, rules: ChurnRules, per_customer_cap: float | None
+) -> float:
+    """Dollars to offer: value × share × probability, capped per customer; 0 below minimum."""
+    if customer_value < rules.min_customer_value:
+        return 0.0
+    amount = customer_value * rules.offer_share * probability
+    caps = [rules.max_retention_spend] + ([per_customer_cap] if per_customer_cap else [])
+    return round(max(0.0, min([amount, *caps])), 2)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice:
+    """An action kind with its cost and the sampled net value that ranked it."""
+
+    kind: str
+    cost: float
+    score: float
+
+
+def rank_actions(
+    profile: CustomerRiskProfile,
+    bandit: Bandit,
+    rules: ChurnRules,
+    *,
+    rng: random.Random | None,
+    per_customer_cap: float | None = None,
+    arms: Sequence[str] = ARMS,
+) -> list[Choice]:
+    """Eligible actions, best first (Thompson draws with an rng, posterior means without)."""
+    if profile.risk_level == "low":
+        return []
+    at_risk = profile.value_at_risk
+    choices = []
+    for arm in arms:
+        cost = 0.0
+        if arm == "retention_offer":
+            cost = offer_amount(
+                profile.customer_value, profile.churn_probability, rules, per_customer_cap
+            )
+            if cost <= 0:
+                continue
+        post = belief(bandit, profile.risk_level, arm)
+        rate = post.sample(rng) if rng is not None else post.mean
+        choices.append(Choice(kind=arm, cost=cost, score=rate * at_risk - cost))
+    return sorted(choices, key=lambda c: (-c.score, arms.index(c.kind)))
+
+
+def build_action(
+    profile: CustomerRiskProfile, kind: str, rules: ChurnRules, *, cost: float = 0.0
+) -> Action:
+    """The Action for one retention step, with the params its kind declares."""
+    base: dict[str, object] = {
+        "customer_id": profile.customer_id,
+        "customer_value": round(profile.customer_value, 2),
+        "churn_probability": round(profile.churn_probability, 4),
+        "risk_level": profile.risk_level,
+        "as_of": profile.as_of.isoformat(),
+        "reason": "; ".join(profile.risk_factors)[:1000],
+    }
+    if kind == "retention_offer":
+        base |= {"amount": cost, "campaign": f"{rules.campaign}-{profile.as_of.isoformat()}"}
+    elif kind == "support_call":
+        base |= {"queue": rules.support_queue}
+    elif kind == "account_manager_alert":
+        base |= {"channel": rules.account_manager_channel}
+    why = f"{profile.risk_level} churn risk ({profile.churn_probability:.0%})"
+    if profile.risk_factors:
+        why += ": " + profile.risk_factors[0]
+    return Action(
+        kind=kind,
+        target=profile.customer_id,
+        params=base,
+        cost=cost if kind == "retention_offer" else 0.0,
+        reason=why,
+        source="churn",
+        priority={"critical": 90, "high": 70, "medium": 50}.get(profile.risk_level, 30),
+    )

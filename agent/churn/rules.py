@@ -1,0 +1,62 @@
+"""The `churn:` section of scout.yml: business rules for scoring and retention.
+
+Imports nothing from the rest of Scout except pydantic, so `agent.config` can embed it.
+Money is in dollars. Which retention actions need approval is the guardrails' business
+(`guardrails.risk`): by default money and customer contact wait for a person.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ChurnRules(BaseModel):
+    """Risk thresholds, the label and history used for training, and retention spend rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    medium_risk_threshold: float = Field(default=0.4, ge=0, le=1)
+    high_risk_threshold: float = Field(default=0.7, ge=0, le=1)
+    critical_risk_threshold: float = Field(default=0.85, ge=0, le=1)
+    max_retention_spend: float = Field(
+        default=500.0, ge=0, description="largest offer (dollars) to one customer"
+    )
+    min_customer_value: float = Field(
+        default=1000.0, ge=0, description="customer value (dollars/year) needed for an offer"
+    )
+    offer_share: float = Field(
+        default=0.1, gt=0, le=1, description="offer = value × share × churn probability, capped"
+    )
+    campaign: str = Field(
+        default="retention",
+        pattern=r"^[a-z0-9_-]{1,40}$",
+        description="offers are booked to '<campaign>-<date>': the guardrails' per-campaign "
+        "cap is then the daily retention budget",
+    )
+    horizon_days: int = Field(
+        default=60, ge=7, le=365, description="churned = no purchase in this many days"
+    )
+    lookback_days: int = Field(default=365, ge=30, description="history read per customer")
+    snapshot_every_days: int = Field(default=14, ge=1)
+    max_snapshots: int = Field(default=6, ge=1, le=52)
+    min_history_days: int = Field(
+        default=45, ge=14, description="history a training snapshot needs before its cut-off"
+    )
+    min_training_rows: int = Field(default=300, ge=10)
+    support_queue: str = Field(default="customer-support", pattern=r"^[A-Za-z0-9_.-]{1,80}$")
+    account_manager_channel: str = Field(
+        default="account-managers", pattern=r"^[A-Za-z0-9_.-]{1,80}$"
+    )
+    retrain_every_days: int = Field(default=7, ge=1)
+    seed: int = 7
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ChurnRules:
+        if not (
+            self.medium_risk_threshold <= self.high_risk_threshold <= self.critical_risk_threshold
+        ):
+            raise ValueError(
+                "thresholds must satisfy medium_risk_threshold <= high_risk_threshold "
+                "<= critical_risk_threshold"
+            )
+        return self

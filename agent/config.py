@@ -1,0 +1,115 @@
+"""scout.yml: where the data is, who may approve, when to post, and the business rules.
+
+Secrets never live here (they come from the environment). Every section has safe defaults,
+so an empty file is a valid configuration; a wrong value fails at start-up with the path of
+the setting and what to write instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.act.rules import ApprovalSettings, GuardrailSettings
+from agent.churn.rules import ChurnRules
+from agent.errors import ConfigError
+from agent.llm.settings import LLMSection
+from agent.plan.rules import PlanningConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlackSection(_Section):
+    """`slack:` where Scout posts and who may approve risky actions (ids, not names)."""
+
+    digest_channel: str | None = Field(
+        default=None,
+        pattern=r"^[CG][A-Z0-9]{2,}$",
+        description="channel id for the 09:00 digest and weekly summary, e.g. C0123456789",
+    )
+    alerts_channel: str | None = Field(
+        default=None,
+        pattern=r"^[CG][A-Z0-9]{2,}$",
+        description="channel id where KPI alerts are posted",
+    )
+    approvers: tuple[Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,}$")], ...] = Field(
+        default=(), description="Slack user ids allowed to approve, e.g. [U0123ABCD]"
+    )
+    approver_group: str | None = Field(
+        default=None,
+        pattern=r"^S[A-Z0-9]{2,}$",
+        description="a Slack user-group id (S...) whose members may approve",
+    )
+
+
+class ScheduleSection(_Section):
+    """`schedule:` when the monitor runs and when the digest and weekly summary are posted."""
+
+    monitor_every_minutes: int = Field(default=60, ge=1, le=1440)
+    digest_time: str = Field(
+        default="09:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, 24h"
+    )
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+
+
+class ScoutConfig(_Section):
+    """The whole of scout.yml. Sections are added by the parts of Scout that read them."""
+
+    warehouse: str | None = Field(
+        default=None, description="DuckDB path or SQLAlchemy URL; default: the demo warehouse"
+    )
+    semantic: str | None = Field(default=None, description="path to semantic.yml")
+    memory: str | None = Field(default=None, description="path to Scout's sqlite memory")
+    timezone: str = "UTC"
+    slack: SlackSection = Field(default_factory=SlackSection)
+    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
+    planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    memory_retention_days: int = Field(
+        default=90, ge=1, description="memory rows older than this are pruned"
+    )
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    churn: ChurnRules = Field(default_factory=ChurnRules)
+    llm: LLMSection = Field(default_factory=LLMSection)
+
+
+def data_dir() -> Path:
+    """Per-user data directory (demo warehouse, memory); SCOUT_HOME overrides it."""
+    override = os.environ.get("SCOUT_HOME")
+    if override:
+        return Path(override).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "scout"
+
+
+def load_config(path: str | Path | None = None) -> ScoutConfig:
+    """Read scout.yml (SCOUT_CONFIG, or ./scout.yml if present); defaults when absent."""
+    candidate = path or os.environ.get("SCOUT_CONFIG")
+    if candidate is None and Path("scout.yml").exists():
+        candidate = "scout.yml"
+    if candidate is None:
+        return ScoutConfig()
+    file = Path(candidate)
+    try:
+        raw: Any = yaml.safe_load(file.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: file not found"], source="scout.yml") from None
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{file}: not valid YAML ({error})"], source="scout.yml") from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{file}: expected a mapping at the top"], source="scout.yml")
+    try:
+        return ScoutConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
+        ]
+        raise ConfigError(problems, source=str(file)) from None

@@ -1,0 +1,280 @@
+"""One cycle of the agent: perceive → plan → act → remember, for a person, a tick or a digest.
+
+`run_cycle(deps, trigger)` never raises for a broken step: the error becomes part of the
+result as a friendly sentence (details in the log), and whatever the cycle saw, found and did
+is recorded in memory in a `finally`, so a failure half-way still leaves a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import assert_never
+
+from agent.act import ActResult
+from agent.analyses import run_goal
+from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
+from agent.deps import Deps
+from agent.digest import build_digest
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse
+from agent.errors import PlanError
+from agent.loop_parts import (
+    LAGGING_METRICS,
+    ActionOutcome,
+    Cycle,
+    CycleResult,
+    DigestDue,
+    MonitorTick,
+    PersonAsked,
+    Progress,
+    Trigger,
+    friendly,
+    new_movements,
+)
+from agent.materialise import concrete, investigation_goal
+from agent.observe import detect_anomalies, observe_kpis
+from agent.plan import PlannedAction, Signal, Step, plan_from_signals, steps_for_goal
+from agent.understand import understand
+
+log = logging.getLogger(__name__)
+
+MAX_INVESTIGATIONS = 3  # new anomalies explained per cycle (the strongest first)
+FIRST_LOOKBACK_DAYS = 7
+# Every metric × segment is read and judged week over week; the daily anomaly check runs on
+# the detect analysis's watchlist and dimensions, so the monitor and "anything unusual this
+# week?" see the same series (and a cycle stays within its time budget). Return rate waits
+# for returns to arrive, so its recent days always look low: it is left out.
+DAILY_WATCH = tuple(m for m in WATCHLIST if m not in LAGGING_METRICS)
+# Plan steps → the analysis that runs them. "change" is measured inside explain itself.
+_STEP_INTENT = {  # keyed by step id
+    "lookup": Intent.LOOKUP,
+    "trend": Intent.TREND,
+    "breakdown": Intent.BREAKDOWN,
+    "compare": Intent.COMPARE,
+    "rca": Intent.EXPLAIN,
+    "anomaly": Intent.DETECT,
+    "segment": Intent.SEGMENT,
+    "forecast_check": Intent.FORECAST_CHECK,
+    "churn": Intent.CHURN,
+}
+
+
+async def run_cycle(
+    deps: Deps, trigger: Trigger, *, progress: Progress | None = None
+) -> CycleResult:
+    """Run one cycle for a person's question, a monitor tick or a due digest."""
+    cycle = Cycle(deps, trigger, progress)
+    try:
+        match trigger:
+            case PersonAsked():
+                await _answer(deps, trigger, cycle)
+            case MonitorTick():
+                await _monitor(deps, cycle)
+            case DigestDue():
+                await _digest(deps, trigger, cycle)
+            case _:
+                assert_never(trigger)
+    except Exception as error:  # a failed step is reported, never a crashed cycle
+        cycle.fail("cycle", error)
+    finally:
+        await cycle.record()
+    return cycle.result()
+
+
+# --------------------------------------------------------------------------- a person asks
+
+
+async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
+    await cycle.say("Reading the question…")
+    thread = await deps.memory.load_thread(ask.thread_key)
+    context = thread.goal if thread else None
+    today = deps.today()
+    goal = ask.goal or understand(ask.text, layer=deps.layer, today=today, context=context)
+    cycle.goal = goal
+    if goal.needs_clarification:
+        return
+    steps = steps_for_goal(goal)
+    await cycle.say("Running " + (", ".join(s.analysis for s in steps) or "help") + "…")
+    if goal.intent is Intent.DIGEST:
+        cycle.findings += (await build_digest(deps, today)).findings
+    else:
+        cycle.findings += await asyncio.to_thread(run_steps, deps, goal, steps)
+    await _learn(deps, cycle, goal)
+    for finding in cycle.findings:
+        for action in finding.proposed_actions:
+            cycle.actions.append(await propose(deps, action, requested_by=ask.user))
+
+
+def run_steps(deps: Deps, goal: Goal, steps: list[Step]) -> tuple[Finding, ...]:
+    """Run the goal's analysis steps in plan order (help and unknown have none)."""
+    ctx = deps.context()
+    if not steps:
+        return run_goal(goal, ctx)
+    found: list[Finding] = []
+    for step in steps:
+        intent = _STEP_INTENT.get(step.id)
+        if intent is not None:
+            found.extend(run_goal(replace(step.goal, intent=intent), ctx))
+    return tuple(found)
+
+
+async def _learn(deps: Deps, cycle: Cycle, goal: Goal) -> None:
+    """Recall what explained this move before, then remember what explained it now."""
+    for finding in cycle.findings:
+        direction = str(finding.facts.get("direction", ""))
+        if finding.kind != "explain" or not goal.metric or direction not in ("up", "down"):
+            continue
+        where = dict(goal.filters)
+        recalled = await deps.memory.recall_sentence(goal.metric, where, direction)
+        if recalled:
+            cycle.notes.append(recalled)
+        await deps.memory.remember_cause(
+            metric=goal.metric,
+            direction=direction,
+            where=where,
+            finding=finding,
+            thread_key=cycle.thread_key,
+        )
+
+
+# --------------------------------------------------------------------------- the monitor
+
+
+async def _monitor(deps: Deps, cycle: Cycle) -> None:
+    today = deps.today()
+    await cycle.say("Reading every KPI, overall and by segment…")
+    snapshot = await observe_kpis(deps.warehouse, deps.layer, today, clock=deps.clock)
+    cycle.observe(snapshot)
+    since = today - timedelta(days=await _days_to_check(deps, today))
+    await cycle.say(f"Looking for unusual days since {since:%b %-d}…")
+    anomalies = await asyncio.to_thread(
+        detect_anomalies, snapshot, since=since, metrics=DAILY_WATCH, dimensions=SEGMENT_DIMENSIONS
+    )
+    new: list[Anomaly] = []
+    for anomaly in anomalies:
+        seen = await deps.memory.seen_anomaly(anomaly.fingerprint, ref=cycle.id)
+        (cycle.updated_anomalies if seen else new).append(anomaly)
+    cycle.new_anomalies = new
+    if new or cycle.updated_anomalies:
+        cycle.findings += (anomalies_finding(deps, new, cycle.updated_anomalies),)
+    signals = [Signal.from_anomaly(a) for a in new]
+    movements, movers = await new_movements(deps, snapshot)
+    signals += movements
+    cycle.movers = movers
+    for anomaly in new[:MAX_INVESTIGATIONS]:
+        await cycle.say(f"Investigating {anomaly.metric} {dict(anomaly.where) or ''}…")
+        goal = investigation_goal(_signal_params(anomaly), today)
+        try:
+            found = await deps.investigator.run(goal)
+        except Exception as error:  # one failed investigation must not stop the others
+            cycle.fail(f"investigating {anomaly.metric}", error)
+            continue
+        cycle.findings += found
+        for finding in found:
+            await deps.memory.remember_cause(
+                metric=anomaly.metric,
+                direction=anomaly.direction,
+                where=dict(anomaly.where),
+                finding=finding,
+                thread_key=cycle.thread_key,
+            )
+    await _plan_and_act(deps, cycle, signals)
+
+
+def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) -> Finding:
+    """The cycle's unusual days (new first), kept under the 'monitor' thread for the digest."""
+    fmt = deps.layer.format_value
+    lines = [
+        f"{deps.layer.metric(a.metric).label}"
+        f"{' (' + ', '.join(f'{k}={v}' for k, v in a.where.items()) + ')' if a.where else ''} "
+        f"{'spiked' if a.direction == 'up' else 'dropped'} on {a.day:%a %b %-d}: "
+        f"{fmt(a.metric, a.actual)} vs {fmt(a.metric, a.expected)} expected."
+        for a in new[:3]
+    ]
+    summary = f"{len(new)} new unusual day(s), {len(updated)} already reported. " + " ".join(lines)
+    return Finding(
+        kind="anomalies",
+        title="Unusual days",
+        summary=summary.strip(),
+        facts={"new": len(new), "already_reported": len(updated)},
+        anomalies=(*new, *updated),
+        confidence=0.9,
+    )
+
+
+def _signal_params(anomaly: Anomaly) -> dict[str, object]:
+    return {
+        "metric": anomaly.metric,
+        "where": dict(anomaly.where),
+        "signal": "anomaly",
+        "period": anomaly.day.isoformat(),
+    }
+
+
+async def _days_to_check(deps: Deps, today: date) -> int:
+    """Days since the last monitor cycle checked (at least yesterday; 7 on the first run)."""
+    last = await deps.memory.recent_observations(source="monitor", limit=1)
+    if not last:
+        return FIRST_LOOKBACK_DAYS
+    try:
+        through = date.fromisoformat(str(last[0].data.get("checked_through", "")))
+    except ValueError:
+        return FIRST_LOOKBACK_DAYS
+    return max(1, min(FIRST_LOOKBACK_DAYS, (today - through).days))
+
+
+async def _plan_and_act(deps: Deps, cycle: Cycle, signals: list[Signal]) -> None:
+    planning = deps.config.planning
+    seed = random.Random(deps.today().toordinal()) if planning.ranking == "thompson" else None
+    try:
+        plan = plan_from_signals(signals, planning, bandit=await deps.memory.bandit(), rng=seed)
+    except PlanError as error:
+        cycle.fail("planning", error)
+        return
+    cycle.plan = plan
+    chosen = plan.select(planning.max_actions_per_cycle)
+    await deps.memory.record_planned(plan.actions, cycle=cycle.id)
+    for planned in chosen:
+        await cycle.say(f"{planned.action.kind}: {planned.id}")
+        cycle.actions.append(await execute_planned(deps, planned))
+
+
+async def execute_planned(deps: Deps, planned: PlannedAction) -> ActionOutcome:
+    """Fill a planned action from its investigation, propose it, record its status."""
+    today = deps.today()
+    found = deps.investigator.findings(investigation_goal(planned.action.params, today))
+    action = concrete(planned, layer=deps.layer, today=today, finding=found[0] if found else None)
+    outcome = await propose(deps, action, requested_by="scout", planned=planned)
+    await deps.memory.set_action_status(planned.key, outcome.result.status, outcome.result.reason)
+    return outcome
+
+
+async def propose(
+    deps: Deps, action: Action, *, requested_by: str, planned: PlannedAction | None = None
+) -> ActionOutcome:
+    """Hand one action to the actor; an error there is a failed outcome, not a crash."""
+    try:
+        result = await deps.act.propose(action, requested_by=requested_by)
+    except Exception as error:
+        log.exception("propose_failed kind=%s key=%s", action.kind, action.idempotency_key)
+        why = friendly(error)
+        result = ActResult(status="failed", decision=Refuse(reason=why), reason=why)
+    return ActionOutcome(
+        action=action,
+        result=result,
+        planned_id=planned.id if planned else "",
+        situation=planned.situation if planned else "",
+    )
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+async def _digest(deps: Deps, due: DigestDue, cycle: Cycle) -> None:
+    await cycle.say(f"Writing the digest for {due.day:%a %b %-d}…")
+    digest = await build_digest(deps, due.day)
+    cycle.digest = digest
+    cycle.findings += digest.findings

@@ -1,0 +1,248 @@
+"""The learning half of memory: outcomes, learned weights, feedback, patterns, recall, insights.
+
+A mixin of `Memory` (see store.py), kept in its own file so each stays readable. Every
+update that feeds a Beta posterior is idempotent per action key or per (thread, finding,
+user), so a replayed outcome or a repeated 👍 never counts twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+from agent.domain import Finding
+from agent.learning import Bandit, BetaArm, describe_learning
+from agent.memory.base import StoreBase
+from agent.memory.codec import dumps, iso, parse_iso
+from agent.memory.records import ActionInsight, Pattern, RecalledPattern
+from agent.memory.retrieval import (
+    DEFAULT_HALF_LIFE_DAYS,
+    TREND_WINDOW,
+    describe_recall,
+    insight_for,
+    rank_patterns,
+)
+
+_ADD_WEIGHT = (
+    "INSERT INTO weights(kind, situation, successes, failures, updated) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT(kind, situation) DO UPDATE SET"
+    " successes = MAX(0, weights.successes + excluded.successes),"
+    " failures = MAX(0, weights.failures + excluded.failures), updated = excluded.updated"
+)
+
+
+class LearnedStore(StoreBase):
+    """Outcomes and what they taught; mixed into Memory, which provides the connection."""
+
+    # ------------------------------------------------------------------ outcomes and weights
+
+    async def record_outcome(
+        self,
+        action_key: str,
+        kind: str,
+        situation: str,
+        success: bool,
+        value: float | None = None,
+        *,
+        effectiveness: float | None = None,
+    ) -> bool:
+        """Record how an action turned out and update its Beta posterior, once per action.
+
+        `value` is the raw outcome (e.g. revenue kept); `effectiveness` in [0, 1] defaults to
+        1.0 for success and 0.0 for failure. Returns False if the action already had one.
+        """
+        eff = float(success) if effectiveness is None else max(0.0, min(1.0, effectiveness))
+        now = iso(self._now())
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO outcomes(action_key, kind, situation, success, value,"
+                " effectiveness, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (action_key, kind, situation, int(success), value, eff, now),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await db.execute(
+                _ADD_WEIGHT, (kind, situation, float(success), float(not success), now)
+            )
+        return True
+
+    async def learned_weights(self) -> dict[tuple[str, str], BetaArm]:
+        """Every learned posterior, keyed (situation, action kind) like `Bandit`."""
+        rows = await self._rows("SELECT kind, situation, successes, failures FROM weights")
+        return {(r[1], r[0]): BetaArm(successes=r[2], failures=r[3]) for r in rows}
+
+    async def bandit(self) -> Bandit:
+        """A Bandit primed with everything learned so far."""
+        return Bandit(await self.learned_weights())
+
+    async def describe_learning(self, *, min_samples: float = 1) -> list[str]:
+        """What Scout has learned, in sentences with sample sizes."""
+        return describe_learning((await self.bandit()).items(), min_samples=min_samples)
+
+    async def record_feedback(
+        self,
+        thread_key: str,
+        user: str,
+        positive: bool,
+        *,
+        finding_id: int | None = None,
+        kind: str = "",
+        situation: str = "",
+    ) -> bool:
+        """A 👍/👎 from a person; one vote per user per finding, changing it moves the count.
+
+        With `kind` and `situation` the vote also feeds that posterior. Returns False when
+        the vote repeats the user's previous one.
+        """
+        now = iso(self._now())
+        fid = finding_id or 0
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT positive FROM feedback WHERE thread_key = ? AND finding_id = ? AND user = ?",
+                (thread_key, fid, user),
+            ) as cursor:
+                row = await cursor.fetchone()
+            previous = None if row is None else bool(row[0])
+            if previous is positive:
+                return False
+            await db.execute(
+                "INSERT INTO feedback(thread_key, finding_id, user, positive, kind, situation, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(thread_key, finding_id, user)"
+                " DO UPDATE SET positive = excluded.positive, at = excluded.at",
+                (thread_key, fid, user, int(positive), kind, situation, now),
+            )
+            if kind and situation:
+                up, down = (1.0, 0.0) if positive else (0.0, 1.0)
+                if previous is not None:  # a changed vote takes back the old one
+                    up, down = up - down, down - up
+                await db.execute(_ADD_WEIGHT, (kind, situation, up, down, now))
+        return True
+
+    async def feedback_summary(self, thread_key: str | None = None) -> tuple[int, int]:
+        """(👍, 👎) counts, for one thread or overall."""
+        where, params = ("WHERE thread_key = ?", [thread_key]) if thread_key else ("", [])
+        rows = await self._rows(
+            f"SELECT COALESCE(SUM(positive), 0), COUNT(*) FROM feedback {where}", params
+        )
+        up, total = int(rows[0][0]), int(rows[0][1])
+        return up, total - up
+
+    # ------------------------------------------------------------------ insights
+
+    async def insights(self) -> list[ActionInsight]:
+        """Per action kind: success rate, average effectiveness, trend, sample count."""
+        totals = await self._rows(
+            "SELECT kind, COUNT(*), SUM(success), AVG(effectiveness), MAX(recorded_at)"
+            " FROM outcomes GROUP BY kind ORDER BY kind"
+        )
+        recent_rows = await self._rows(
+            "SELECT kind, effectiveness FROM (SELECT kind, effectiveness, ROW_NUMBER() OVER"
+            " (PARTITION BY kind ORDER BY recorded_at DESC, rowid DESC) AS rn FROM outcomes)"
+            " WHERE rn <= ? ORDER BY kind, rn",
+            (2 * TREND_WINDOW,),
+        )
+        recent: dict[str, list[float]] = {}
+        for kind, eff in recent_rows:
+            recent.setdefault(kind, []).append(float(eff))
+        return [
+            insight_for(
+                kind,
+                samples=int(n),
+                successes=int(ok or 0),
+                average_effectiveness=float(avg or 0.0),
+                recent=recent.get(kind, []),
+                last_outcome=parse_iso(last) if last else None,
+            )
+            for kind, n, ok, avg, last in totals
+        ]
+
+    # ------------------------------------------------------------------ patterns and recall
+
+    async def record_pattern(
+        self,
+        *,
+        metric: str,
+        direction: str,
+        where: Mapping[str, str],
+        cause: Mapping[str, str],
+        summary: str,
+        thread_key: str = "",
+    ) -> int:
+        """Remember what explained a move, e.g. conversion down in the Northeast ← mobile."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT INTO patterns(metric, direction, where_json, cause, summary, thread_key,"
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    metric,
+                    direction,
+                    dumps(dict(where)),
+                    dumps(dict(cause)),
+                    summary,
+                    thread_key,
+                    iso(self._now()),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def remember_cause(
+        self,
+        *,
+        metric: str,
+        direction: str,
+        where: Mapping[str, str],
+        finding: Finding,
+        thread_key: str = "",
+    ) -> int | None:
+        """Keep an explanation's main root cause as a pattern (None if it found no cause)."""
+        if not finding.root_causes:
+            return None
+        top = max(finding.root_causes, key=lambda cause: abs(cause.explains))
+        return await self.record_pattern(
+            metric=metric,
+            direction=direction,
+            where=where,
+            cause=dict(top.where),
+            summary=finding.summary,
+            thread_key=thread_key,
+        )
+
+    async def recall(
+        self,
+        metric: str,
+        where: Mapping[str, str],
+        direction: str,
+        *,
+        limit: int = 3,
+        half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+        candidates: int = 200,
+    ) -> list[RecalledPattern]:
+        """The most relevant past causes for this situation: segment match × recency."""
+        rows = await self._rows(
+            "SELECT id, metric, direction, where_json, cause, summary, thread_key, created"
+            " FROM patterns WHERE metric = ? AND direction = ? ORDER BY created DESC LIMIT ?",
+            (metric, direction, candidates),
+        )
+        patterns = [
+            Pattern(
+                id=r[0],
+                metric=r[1],
+                direction=r[2],
+                where=json.loads(r[3]),
+                cause=json.loads(r[4]),
+                summary=r[5],
+                thread_key=r[6],
+                created=parse_iso(r[7]),
+            )
+            for r in rows
+        ]
+        now: datetime = self._now()
+        return rank_patterns(patterns, where, now, limit=limit, half_life_days=half_life_days)
+
+    async def recall_sentence(
+        self, metric: str, where: Mapping[str, str], direction: str, *, limit: int = 3
+    ) -> str:
+        """'The last 3 times conversion_rate dropped in region=Northeast, the cause was …' or ''."""
+        recalled = await self.recall(metric, where, direction, limit=limit)
+        return describe_recall(metric, direction, where, recalled)

@@ -1,0 +1,306 @@
+"""The KPI observer: every metric of the semantic layer, overall and per one-dimension segment.
+
+One grouped daily query per metric × dimension (never one per segment value) fetches enough
+history for the anomaly detector; the same frames give the recent-window observations
+(yesterday, the last 7 days against the 7 before). Queries run through `agent.perceive`, so a
+warehouse that fails or times out yields a zero-confidence observation with the error, and
+the cycle goes on with whatever did arrive (partial data lowers the snapshot's confidence).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.domain import Anomaly, Observation, Window
+from agent.perceive import Reading, SourceSpec, observe_all
+from agent.semantic import MetricRequest, SemanticLayer, run_metric
+from agent.warehouse import Warehouse
+
+HISTORY_DAYS = 84  # twelve weeks: the weekly reads, and the detector's 8-week lookback + a week
+RECENT_DAYS = 7
+QUERY_TIMEOUT_S = 20.0
+# A segment's 7-day change is "notable" beyond this many robust deviations of its own
+# week-over-week changes in the history (the same idea as explain's noise model).
+NOTABLE_Z = 3.0
+MIN_WEEKS = 4
+WEEKS = 12  # weekly values kept per series: the recent week and eleven before it
+
+Segment = tuple[str, ...]  # () for the overall series, (dimension,) for a one-dim split
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiRead:
+    """One (metric, segment) over the recent window, with how unusual its weekly change is."""
+
+    metric: str
+    where: Mapping[str, str]
+    yesterday: float
+    last_7: float
+    prev_7: float
+    change: float  # relative, last_7 / prev_7 - 1 (NaN when prev_7 is 0 or missing)
+    z: float  # the change against the history of week-over-week changes (NaN if too short)
+
+    @property
+    def notable(self) -> bool:
+        return math.isfinite(self.z) and abs(self.z) >= NOTABLE_Z
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "where": dict(self.where),
+            "yesterday": _num(self.yesterday),
+            "last_7": _num(self.last_7),
+            "prev_7": _num(self.prev_7),
+            "change": _num(self.change),
+            "z": _num(self.z),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiSnapshot:
+    """What one observation pass saw: the daily frames, the reads, and the observations."""
+
+    today: date
+    history: Window
+    frames: Mapping[tuple[str, Segment], pd.DataFrame]
+    reads: tuple[KpiRead, ...]
+    observations: tuple[Observation, ...]
+    failed: tuple[Observation, ...] = ()
+    queries: int = 0
+
+    @property
+    def confidence(self) -> float:
+        """Share of the planned queries that answered (1.0 = complete data)."""
+        return 1.0 if self.queries == 0 else 1.0 - len(self.failed) / self.queries
+
+    def read(self, metric: str, where: Mapping[str, str] | None = None) -> KpiRead | None:
+        wanted = dict(where or {})
+        for item in self.reads:
+            if item.metric == metric and dict(item.where) == wanted:
+                return item
+        return None
+
+
+def plan_queries(
+    layer: SemanticLayer, metrics: Sequence[str] | None = None
+) -> list[tuple[str, Segment]]:
+    """(metric, segment) pairs to read: every metric overall and by each of its dimensions."""
+    names = [m for m in (metrics or layer.metric_names) if m in layer.metrics]
+    return [(m, seg) for m in names for seg in [(), *((d,) for d in layer.dimensions_for(m))]]
+
+
+async def observe_kpis(
+    warehouse: Warehouse,
+    layer: SemanticLayer,
+    today: date,
+    *,
+    metrics: Sequence[str] | None = None,
+    check_days: int = RECENT_DAYS,
+    clock: Callable[[], datetime] | None = None,
+    concurrency: int = 2,
+    timeout: float = QUERY_TIMEOUT_S,
+) -> KpiSnapshot:
+    """Read every metric × segment's daily series; failures become zero-confidence observations."""
+    history = Window(start=today - timedelta(days=max(HISTORY_DAYS, 63 + check_days)), end=today)
+    plan = plan_queries(layer, metrics)
+
+    def source(metric: str, segment: Segment) -> Callable[[], Reading]:
+        def read() -> Reading:
+            request = MetricRequest(metric=metric, window=history, group_by=segment, grain="day")
+            result = run_metric(warehouse, layer, request)
+            return Reading(data={"frame": result.frame, "sql": result.evidence.sql})
+
+        return read
+
+    specs = [
+        SourceSpec(
+            name=f"warehouse:{metric}",
+            fn=source(metric, segment),
+            timeout=timeout,
+            context={"metric": metric, "dimension": segment[0] if segment else None},
+        )
+        for metric, segment in plan
+    ]
+    now = clock or (lambda: datetime.now(UTC))
+    raw = await observe_all(specs, clock=now, concurrency=concurrency)
+    return await asyncio.to_thread(_digest_reads, layer, today, history, plan, raw, now())
+
+
+def _digest_reads(
+    layer: SemanticLayer,
+    today: date,
+    history: Window,
+    plan: list[tuple[str, Segment]],
+    raw: list[Observation],
+    at: datetime,
+) -> KpiSnapshot:
+    frames: dict[tuple[str, Segment], pd.DataFrame] = {}
+    reads: list[KpiRead] = []
+    observations: list[Observation] = []
+    failed: list[Observation] = []
+    overall: dict[str, np.ndarray] = {}
+    # Overall series first: segments are judged against their metric's overall change.
+    for (metric, segment), obs in sorted(zip(plan, raw, strict=True), key=lambda p: len(p[0][1])):
+        if obs.error is not None:
+            failed.append(obs)
+            observations.append(obs)
+            continue
+        frame = obs.data["frame"]
+        frames[(metric, segment)] = frame
+        found = kpi_reads(layer, metric, segment, frame, today, overall=overall.get(metric))
+        for item, weekly in found:
+            if not segment:
+                overall[metric] = weekly
+            reads.append(item)
+            observations.append(
+                Observation(
+                    source=f"kpi:{metric}",
+                    at=at,
+                    data=item.to_json(),
+                    confidence=obs.confidence,
+                    context={"dimension": segment[0] if segment else None, "today": str(today)},
+                )
+            )
+    return KpiSnapshot(
+        today=today,
+        history=history,
+        frames=frames,
+        reads=tuple(reads),
+        observations=tuple(observations),
+        failed=tuple(failed),
+        queries=len(plan),
+    )
+
+
+def kpi_reads(
+    layer: SemanticLayer,
+    metric: str,
+    segment: Segment,
+    frame: pd.DataFrame,
+    today: date,
+    *,
+    overall: np.ndarray | None = None,
+) -> list[tuple[KpiRead, np.ndarray]]:
+    """Yesterday, last 7 vs previous 7 days and the change's z, per series of a daily frame.
+
+    Weeks are counted back from `today` (week 0 = the last 7 days). A segment's change is
+    judged net of its metric's overall change, so a season that moves every segment (the
+    week after Black Friday) is not a segment story; `overall` holds the overall weekly values.
+    """
+    if frame.empty:
+        return []
+    combine = combiner(layer, metric)
+    age = np.array([(today - d).days for d in frame["period"]])
+    work = frame.assign(week=(age - 1) // 7, is_yesterday=age == 1)
+    work = work[(age >= 1) & (work["week"] < WEEKS)]
+    keys = list(segment)
+    numeric = [c for c in frame.columns if c not in (*keys, "period")]
+    weekly = combine(work.groupby([*keys, "week"], dropna=False)[numeric].sum())
+    last_day = combine(work[work["is_yesterday"]].groupby(keys or (lambda _: 0))[numeric].sum())
+    table = weekly.unstack("week") if keys else weekly.to_frame().T
+    table = table.reindex(columns=range(WEEKS))
+    out = []
+    for label, row in table.iterrows():
+        where = {keys[0]: str(label)} if keys else {}
+        values = row.to_numpy(dtype=float)
+        changes = values[:-1] / np.where(values[1:] == 0, np.nan, values[1:]) - 1
+        relative = changes - (overall_changes(overall) if overall is not None else 0.0)
+        z = float(_robust_z(relative[0], relative[1:]))
+        yesterday = float(last_day.get(label if keys else 0, math.nan))
+        item = KpiRead(
+            metric=metric,
+            where=where,
+            yesterday=yesterday,
+            last_7=float(values[0]),
+            prev_7=float(values[1]),
+            change=float(changes[0]),
+            z=z,
+        )
+        out.append((item, values))
+    return out
+
+
+def overall_changes(values: np.ndarray) -> np.ndarray:
+    return values[:-1] / np.where(values[1:] == 0, np.nan, values[1:]) - 1
+
+
+def _robust_z(current: float, history: np.ndarray) -> float:
+    past = history[np.isfinite(history)]
+    if len(past) < MIN_WEEKS or not math.isfinite(current):
+        return math.nan
+    center = float(np.median(past))
+    # A floor: a perfectly regular history must not make every wiggle infinite.
+    spread = max(1.4826 * float(np.median(np.abs(past - center))), 0.01)
+    return (current - center) / spread
+
+
+Combine = Callable[[pd.DataFrame], pd.Series]
+
+
+def combiner(layer: SemanticLayer, metric: str) -> Combine:
+    """How summed daily rows become a period's value for this metric (vectorised).
+
+    Ratios are recomputed from summed parts and derived metrics from summed components, so a
+    week's value is exact. Count-distinct metrics add daily counts (a customer buying on two
+    days counts twice): consistent week to week, which is what a change needs.
+    """
+    definition = layer.metric(metric)
+    if definition.type == "ratio":
+        return lambda rows: rows["numerator"] / rows["denominator"].where(rows["denominator"] != 0)
+    if definition.type == "derived":
+        expr = definition.expr  # trusted: from the validated semantic.yml
+
+        def derived(rows: pd.DataFrame) -> pd.Series:
+            safe = rows.astype(float).where(rows != 0)  # x / 0 is unknown, not infinite
+            return pd.Series(safe.eval(expr), index=rows.index, dtype=float)
+
+        return derived
+    return lambda rows: rows["value"].astype(float)
+
+
+def _num(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def detect_anomalies(
+    snapshot: KpiSnapshot,
+    *,
+    since: date,
+    metrics: Collection[str] | None = None,
+    dimensions: Collection[str] | None = None,
+) -> list[Anomaly]:
+    """Unusual days from `since` in the snapshot's daily series, strongest first.
+
+    The same detector and false-discovery control as the detect analysis, one family per
+    metric × dimension, so the monitor and "anything unusual this week?" agree. `metrics`
+    and `dimensions` narrow the daily check (None = every series read).
+    """
+    years = range(snapshot.history.start.year - 1, snapshot.today.year + 1)
+    holidays = us_retail_holidays(years)
+    found: list[Anomaly] = []
+    for (metric, segment), frame in snapshot.frames.items():
+        if frame.empty or (metrics is not None and metric not in metrics):
+            continue
+        if segment and dimensions is not None and segment[0] not in dimensions:
+            continue
+        found.extend(
+            a
+            for a in detect_segments(
+                {metric: frame.rename(columns={"period": "date"})},
+                dimensions=list(segment),
+                since=since,
+                holidays=holidays,
+                include_total=not segment,
+            )
+            if a.day < snapshot.today
+        )
+    return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))

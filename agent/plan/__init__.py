@@ -1,0 +1,42 @@
+"""Planning: business rules and validated proposals → a DAG of actions; goals → analysis steps."""
+
+from agent.plan.dag import (
+    DependencyCycle,
+    DuplicateAction,
+    MissingDependency,
+    Plan,
+    PlannedAction,
+    Skipped,
+    Step,
+    order_steps,
+    topo_order,
+)
+from agent.plan.planner import Signal, actions_for, matches, plan_from_signals, steps_for_goal
+from agent.plan.proposals import ProposalCheck, Rejected, check_proposals, validate_proposals
+from agent.plan.rules import PlanningConfig, Rule, RuleAction, Trigger, default_rules
+
+__all__ = [
+    "DependencyCycle",
+    "DuplicateAction",
+    "MissingDependency",
+    "Plan",
+    "PlannedAction",
+    "PlanningConfig",
+    "ProposalCheck",
+    "Rejected",
+    "Rule",
+    "RuleAction",
+    "Signal",
+    "Skipped",
+    "Step",
+    "Trigger",
+    "actions_for",
+    "check_proposals",
+    "default_rules",
+    "matches",
+    "order_steps",
+    "plan_from_signals",
+    "steps_for_goal",
+    "topo_order",
+    "validate_proposals",
+]

@@ -1,0 +1,276 @@
+"""Rules × signals → a Plan of actions, ranked by what has worked; a Goal → analysis Steps.
+
+A `Signal` is the planner's view of what perception and analysis found: a metric's relative
+change, an anomaly, or a level (forecast error). Each rule that matches a signal proposes
+its actions; learning then scales their priority by the posterior success of that action
+kind in that situation (prior mean 0.5 leaves the configured priority unchanged) and mutes
+kinds that have proven useless there.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agent.domain import Action, Anomaly, Goal, Intent, jsonable, stable_key
+from agent.errors import PlanError
+from agent.learning import Bandit, situation_key
+from agent.plan.dag import Plan, PlannedAction, Skipped, Step, order_steps
+from agent.plan.rules import PlanningConfig, Rule, Trigger
+
+log = logging.getLogger(__name__)
+
+_EPSILON = 1e-9  # thresholds are compared beyond float noise
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signal:
+    """Something worth acting on: a change, an anomaly or a level of one metric in a segment."""
+
+    metric: str
+    kind: Literal["change", "anomaly", "level"]
+    value: float
+    direction: Literal["up", "down"]
+    where: Mapping[str, str] = field(default_factory=dict)
+    period: str = ""
+    ref: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable identity across cycles (the anomaly fingerprint when there is one)."""
+        return self.ref or stable_key(
+            "signal", self.metric, self.kind, dict(self.where), self.period
+        )
+
+    @property
+    def situation(self) -> str:
+        return situation_key(self.metric, self.direction, self.where)
+
+    @property
+    def label(self) -> str:
+        where = ",".join(f"{k}={v}" for k, v in sorted(self.where.items()))
+        text = self.metric + (f"[{where}]" if where else "")
+        return text + (f"@{self.period}" if self.period else "")
+
+    @staticmethod
+    def from_anomaly(anomaly: Anomaly) -> Signal:
+        return Signal(
+            metric=anomaly.metric,
+            kind="anomaly",
+            value=anomaly.score,
+            direction=anomaly.direction,
+            where=dict(anomaly.where),
+            period=anomaly.day.isoformat(),
+            ref=anomaly.fingerprint,
+            detail={"actual": anomaly.actual, "expected": anomaly.expected},
+        )
+
+    @staticmethod
+    def change(
+        metric: str,
+        current: float,
+        baseline: float,
+        *,
+        where: Mapping[str, str] | None = None,
+        period: str = "",
+    ) -> Signal:
+        """Relative change current/baseline − 1 (±inf from a zero baseline, 0 if both are 0)."""
+        if baseline == 0:
+            value = 0.0 if current == 0 else math.copysign(math.inf, current)
+        else:
+            value = current / baseline - 1.0
+        return Signal(
+            metric=metric,
+            kind="change",
+            value=value,
+            direction="down" if value < 0 else "up",
+            where=dict(where or {}),
+            period=period,
+            detail={"current": current, "baseline": baseline},
+        )
+
+    @staticmethod
+    def level(
+        metric: str, value: float, *, where: Mapping[str, str] | None = None, period: str = ""
+    ) -> Signal:
+        return Signal(
+            metric=metric,
+            kind="level",
+            value=value,
+            direction="up",
+            where=dict(where or {}),
+            period=period,
+        )
+
+
+def matches(trigger: Trigger, signal: Signal) -> bool:
+    """Whether a rule's trigger fires on a signal."""
+    if trigger.metric and trigger.metric != signal.metric:
+        return False
+    if trigger.signal != signal.kind:
+        return False
+    if (trigger.scope == "overall" and signal.where) or (
+        trigger.scope == "segment" and not signal.where
+    ):
+        return False
+    if any(signal.where.get(k) != v for k, v in trigger.where.items()):
+        return False
+    if signal.kind == "level":
+        if trigger.direction == "down":
+            return trigger.threshold - signal.value > _EPSILON
+        return signal.value - trigger.threshold > _EPSILON
+    if trigger.direction != "any" and trigger.direction != signal.direction:
+        return False
+    if signal.kind == "change":
+        # 85/100 − 1 is −0.15000000000000002 in floats; "more than 15%" must not fire on it.
+        return abs(signal.value) - trigger.threshold > _EPSILON
+    return abs(signal.value) >= trigger.threshold - _EPSILON
+
+
+def actions_for(rule: Rule, signal: Signal, targets: Mapping[str, str]) -> list[PlannedAction]:
+    """The planned actions one rule proposes for one signal, dependencies wired by id."""
+    ids = {a.id: f"{rule.name}.{a.id}:{signal.label}" for a in rule.then}
+    planned = []
+    for step in rule.then:
+        depends = tuple(ids[d] for d in step.after)
+        params: dict[str, Any] = {
+            "metric": signal.metric,
+            "where": dict(signal.where),
+            "signal": signal.kind,
+            "value": jsonable(signal.value),
+            "period": signal.period,
+            **step.params,
+        }
+        action = Action(
+            kind=step.kind,
+            target=step.target or targets.get(step.kind, ""),
+            params=params,
+            priority=step.priority,
+            depends_on=depends,
+            reason=f"rule {rule.name}: {signal.label} {signal.kind} {signal.value:+.3g}",
+            source="rules",
+            key=stable_key("plan", rule.name, step.id, signal.key),
+        )
+        planned.append(
+            PlannedAction(
+                id=ids[step.id],
+                action=action,
+                priority=step.priority,
+                depends_on=depends,
+                situation=signal.situation,
+                rule=rule.name,
+            )
+        )
+    return planned
+
+
+def plan_from_signals(
+    signals: Iterable[Signal],
+    config: PlanningConfig,
+    *,
+    bandit: Bandit | None = None,
+    rng: random.Random | None = None,
+    extra: Iterable[PlannedAction] = (),
+    done: Collection[str] = (),
+) -> Plan:
+    """Apply every rule to every signal, add validated `extra` proposals, rank and order.
+
+    With `config.ranking == "thompson"` an `rng` is required (seed it in tests).
+    """
+    if config.ranking == "thompson" and rng is None:
+        raise PlanError("Thompson ranking needs an rng (random.Random(seed))")
+    proposed: dict[str, PlannedAction] = {}
+    for signal in signals:
+        for rule in config.rules:
+            if matches(rule.when, signal):
+                for planned in actions_for(rule, signal, config.targets):
+                    proposed.setdefault(planned.id, planned)  # the same signal twice: once
+    for planned in extra:
+        if planned.id in proposed:
+            raise PlanError(f"proposal '{planned.id}' duplicates a rule action")
+        proposed[planned.id] = planned
+    kept, skipped = _apply_learning(list(proposed.values()), config, bandit, rng)
+    return Plan.build(kept, skipped=skipped, done=done)
+
+
+def _apply_learning(
+    actions: list[PlannedAction],
+    config: PlanningConfig,
+    bandit: Bandit | None,
+    rng: random.Random | None,
+) -> tuple[list[PlannedAction], list[Skipped]]:
+    if bandit is None:
+        return actions, []
+    draw = rng if config.ranking == "thompson" else None
+    muted: dict[str, str] = {}
+    scored = []
+    for planned in actions:
+        belief = bandit.arm(planned.situation, planned.action.kind)
+        if belief.samples >= config.mute_min_samples and belief.mean < config.mute_below:
+            muted[planned.id] = (
+                f"{planned.action.kind} worked {belief.successes:g} of {belief.samples:g} times "
+                f"in {planned.situation}"
+            )
+        # Prior mean 0.5 leaves the configured priority as is; proven kinds rise, duds sink.
+        p = bandit.score(planned.situation, planned.action.kind, draw)
+        scored.append(_with_score(planned, planned.priority * (0.5 + p)))
+    # An action that depends on a muted one cannot run either; say so rather than fail.
+    changed = True
+    while changed:
+        changed = False
+        for planned in scored:
+            blocked = [d for d in planned.depends_on if d in muted]
+            if planned.id not in muted and blocked:
+                muted[planned.id] = f"depends on skipped {blocked[0]}"
+                changed = True
+    skipped = [Skipped(action=a, reason=muted[a.id]) for a in scored if a.id in muted]
+    for item in skipped:
+        log.info("action_muted id=%s reason=%s", item.action.id, item.reason)
+    return [a for a in scored if a.id not in muted], skipped
+
+
+def _with_score(planned: PlannedAction, score: float) -> PlannedAction:
+    return PlannedAction(
+        id=planned.id,
+        action=planned.action,
+        priority=planned.priority,
+        depends_on=planned.depends_on,
+        situation=planned.situation,
+        rule=planned.rule,
+        score=score,
+    )
+
+
+# --------------------------------------------------------------------------- goals → steps
+
+_STEPS: Mapping[Intent, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    Intent.LOOKUP: (("lookup", "lookup", ()),),
+    Intent.TREND: (("trend", "trend", ()),),
+    Intent.BREAKDOWN: (("breakdown", "breakdown", ()),),
+    Intent.COMPARE: (("compare", "compare", ()),),
+    # An explanation first measures the change, then attributes it to segments.
+    Intent.EXPLAIN: (("change", "lookup", ()), ("rca", "rca", ("change",))),
+    Intent.DETECT: (("anomaly", "anomaly", ()),),
+    Intent.SEGMENT: (("segment", "segment", ()),),
+    Intent.FORECAST_CHECK: (("forecast_check", "forecast_check", ()),),
+    Intent.CHURN: (("churn", "churn", ()),),
+    Intent.DIGEST: (("digest", "digest", ()),),
+    Intent.HELP: (),
+    Intent.UNKNOWN: (),
+}
+
+
+def steps_for_goal(goal: Goal) -> list[Step]:
+    """The analyses that answer a goal, in run order (empty for help/unknown)."""
+    if goal.needs_clarification:
+        raise PlanError("the goal needs a clarification before it can be planned")
+    steps = [
+        Step(id=step_id, analysis=analysis, goal=goal, depends_on=deps)
+        for step_id, analysis, deps in _STEPS[goal.intent]
+    ]
+    return order_steps(steps)

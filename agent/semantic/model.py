@@ -1,0 +1,200 @@
+"""The semantic layer as frozen values: tables, measures, dimensions, metrics, and formatting.
+
+Built by `agent.semantic.loader.load_semantic` from semantic.yml after validation, so every
+reference here is known to resolve (a metric's measures exist, a table's dimensions are
+declared). The compiler reads only these values; nothing from a user becomes SQL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent.errors import UnknownMetricError, UserError
+
+Agg = Literal["sum", "count", "count_distinct", "avg", "min", "max"]
+MetricType = Literal["simple", "ratio", "derived"]
+Format = Literal["currency", "percent", "integer", "number"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureDef:
+    """An aggregate over one table: `agg(expr)`; expr is trusted SQL from semantic.yml."""
+
+    name: str
+    table: str
+    agg: Agg
+    expr: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableDef:
+    """Where rows live: the physical relation, its time column and dimension columns."""
+
+    name: str
+    relation: str
+    time_dimension: str
+    dimensions: Mapping[str, str]  # dimension name -> column in this table
+    measures: Mapping[str, MeasureDef]
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DimensionDef:
+    """A categorical dimension shared by name across tables."""
+
+    name: str
+    label: str
+    values: tuple[str, ...] = ()
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricDef:
+    """A business metric: one measure, a ratio of two, or arithmetic over other metrics."""
+
+    name: str
+    type: MetricType
+    label: str
+    unit: str = ""
+    format: Format = "number"
+    higher_is_better: bool = True
+    synonyms: tuple[str, ...] = ()
+    table: str | None = None
+    measure: MeasureDef | None = None  # simple
+    numerator: MeasureDef | None = None  # ratio
+    denominator: MeasureDef | None = None  # ratio
+    expr: str = ""  # derived: arithmetic over component metric names
+    components: tuple[str, ...] = ()  # derived: the metrics expr refers to, in order
+    description: str = ""
+
+
+def _norm(text: str) -> str:
+    """Lower-case, unify separators, squeeze spaces: 'North-East ' -> 'north east'."""
+    return re.sub(r"\s+", " ", re.sub(r"[_\-]+", " ", text.strip().lower()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SemanticLayer:
+    """Validated declarations plus the helpers every part of Scout uses to talk about them."""
+
+    tables: Mapping[str, TableDef]
+    dimensions: Mapping[str, DimensionDef]
+    metrics: Mapping[str, MetricDef]
+    source: str = ""
+
+    # ------------------------------------------------------------------ lookups
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.metrics)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(self.dimensions)
+
+    def metric(self, name: str) -> MetricDef:
+        """The metric called `name`; UnknownMetricError (friendly) otherwise."""
+        try:
+            return self.metrics[name]
+        except KeyError:
+            raise UnknownMetricError(name, self.metric_names) from None
+
+    def dimension(self, name: str) -> DimensionDef:
+        """The dimension called `name`; UserError listing the known ones otherwise."""
+        try:
+            return self.dimensions[name]
+        except KeyError:
+            raise UserError(
+                f"I don't know a dimension called '{name}'.",
+                hint="Dimensions I know: " + ", ".join(sorted(self.dimensions)),
+            ) from None
+
+    def table(self, name: str) -> TableDef:
+        return self.tables[name]
+
+    def tables_for(self, metric_name: str) -> tuple[str, ...]:
+        """The tables a metric reads (one for simple/ratio, one per component if derived)."""
+        metric = self.metric(metric_name)
+        if metric.type != "derived":
+            assert metric.table is not None
+            return (metric.table,)
+        seen: dict[str, None] = {}
+        for component in metric.components:
+            for table in self.tables_for(component):
+                seen[table] = None
+        return tuple(seen)
+
+    def dimensions_for(self, metric_name: str) -> tuple[str, ...]:
+        """Dimensions a metric can be filtered/grouped by (intersection across its tables)."""
+        tables = [self.tables[t] for t in self.tables_for(metric_name)]
+        return tuple(d for d in self.dimensions if all(d in t.dimensions for t in tables))
+
+    # ------------------------------------------------------------------ words people use
+
+    def resolve_value(self, dimension: str, text: str) -> str | None:
+        """The canonical value of `dimension` that `text` names ('NE' -> 'Northeast'), or None.
+
+        Matches values and synonyms case-insensitively, treating '-', '_' and spaces alike.
+        A dimension declared without values accepts any non-empty text as is.
+        """
+        dim = self.dimension(dimension)
+        wanted = _norm(text)
+        if not wanted:
+            return None
+        for value in dim.values:
+            if _norm(value) == wanted:
+                return value
+        for value, words in dim.synonyms.items():
+            if any(_norm(w) == wanted for w in words):
+                return value
+        return None if dim.values else text.strip()
+
+    def resolve_metric(self, text: str) -> str | None:
+        """The metric that `text` names by name, label or synonym ('sales' -> 'revenue')."""
+        wanted = _norm(text)
+        for metric in self.metrics.values():
+            names = (metric.name, metric.label, *metric.synonyms)
+            if any(_norm(n) == wanted for n in names):
+                return metric.name
+        return None
+
+    # ------------------------------------------------------------------ formatting
+
+    def format_value(self, metric_name: str, value: float | int | None) -> str:
+        """A number as people read it for this metric: '$12,345', '3.12%', '1,234'."""
+        metric = self.metric(metric_name)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        number = float(value)
+        match metric.format:
+            case "currency":
+                sign = "-" if number < 0 else ""
+                amount = abs(number)
+                text = f"{amount:,.2f}" if amount < 100 else f"{amount:,.0f}"
+                symbol = "$" if metric.unit in ("", "USD") else ""
+                suffix = "" if symbol else f" {metric.unit}"
+                return f"{sign}{symbol}{text}{suffix}"
+            case "percent":
+                return f"{number * 100:.2f}%"
+            case "integer":
+                return f"{round(number):,}"
+            case _:
+                text = f"{number:,.2f}" if abs(number) < 1000 else f"{number:,.0f}"
+                return f"{text} {metric.unit}".strip()
+
+    def format_change(
+        self, metric_name: str, old: float | int | None, new: float | int | None
+    ) -> str:
+        """The change from old to new: '-12.3%', or '-0.41 pp (-12.3%)' for percent metrics."""
+        metric = self.metric(metric_name)
+        if old is None or new is None or any(math.isnan(float(v)) for v in (old, new)):
+            return "n/a"
+        old_f, new_f = float(old), float(new)
+        relative = "n/a" if old_f == 0 else f"{(new_f - old_f) / abs(old_f) * 100:+.1f}%"
+        if metric.format == "percent":
+            return f"{(new_f - old_f) * 100:+.2f} pp ({relative})"
+        return relative

@@ -1,0 +1,171 @@
+"""Short questions with buttons: each option is a complete goal Scout can run as is."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from agent.domain import Clarification, ClarificationOption, Goal, Intent
+from agent.understand.intents import NEEDS_METRIC
+from agent.understand.lexicon import Lexicon, plural
+from agent.understand.vocabulary import PREFERRED_METRICS
+from agent.understand.windows import BASELINE_INTENTS, default_window
+
+MAX_OPTIONS = 5
+OPTION_CONFIDENCE = 0.95
+
+
+def _asking(base: Goal, question: str, options: list[ClarificationOption], cap: float) -> Goal:
+    return replace(
+        base,
+        confidence=min(base.confidence, cap),
+        clarification=Clarification(question=question, options=tuple(options[:MAX_OPTIONS])),
+    )
+
+
+def _chosen(goal: Goal) -> Goal:
+    """An option's goal: what the person will have asked for by pressing the button."""
+    return replace(goal, clarification=None, confidence=OPTION_CONFIDENCE)
+
+
+def metrics_supporting(lex: Lexicon, dims: set[str]) -> list[str]:
+    """Metrics that can be cut by all of `dims`, the usual ones first."""
+    ordered = [m for m in PREFERRED_METRICS if m in lex.metric_labels]
+    ordered += [m for m in lex.metric_labels if m not in ordered]
+    return [m for m in ordered if dims <= set(lex.dims_for.get(m, ()))]
+
+
+def ask_metric(base: Goal, lex: Lexicon, question: str = "") -> Goal:
+    """The request needs a metric and names none ("why did it drop?")."""
+    dims = set(base.filters) | set(base.compare) | set(base.group_by)
+    options = [
+        ClarificationOption(label=lex.metric_labels[m], goal=_chosen(replace(base, metric=m)))
+        for m in metrics_supporting(lex, dims)
+    ]
+    return _asking(base, question or "Which metric should I look at?", options, 0.5)
+
+
+def ask_value(base: Goal, lex: Lexicon, dimension: str, typed: str) -> Goal:
+    """A value Scout does not know ("Antarctica"): offer the dimension's real values."""
+    label = lex.dimension_labels.get(dimension, dimension).lower()
+    options = [
+        ClarificationOption(
+            label=value,
+            goal=_chosen(replace(base, filters={**base.filters, dimension: value})),
+        )
+        for value in lex.values.get(dimension, ())
+    ]
+    question = f"I don't know a {label} called {typed}. Which {label} did you mean?"
+    return _asking(base, question, options, 0.4)
+
+
+def ask_group(base: Goal, lex: Lexicon, dimension: str) -> Goal:
+    """The metric cannot be split this way: offer metrics that can, or other splits."""
+    assert base.metric is not None
+    label = lex.dimension_labels.get(dimension, dimension).lower()
+    metric_label = lex.metric_labels[base.metric]
+    options = [
+        ClarificationOption(
+            label=f"{lex.metric_labels[m]} by {label}",
+            goal=_chosen(replace(base, metric=m, group_by=(dimension,))),
+        )
+        for m in metrics_supporting(lex, {dimension, *base.filters})
+    ]
+    options += [
+        ClarificationOption(
+            label=f"{metric_label} by {lex.dimension_labels[d].lower()}",
+            goal=_chosen(replace(base, group_by=(d,))),
+        )
+        for d in lex.dims_for.get(base.metric, ())
+        if d not in base.filters
+    ]
+    question = f"{metric_label} isn't recorded by {label}. What should I show instead?"
+    return _asking(base, question, options, 0.5)
+
+
+def ask_filter(base: Goal, lex: Lexicon, dimension: str, value: str) -> Goal:
+    """A filter the metric cannot take ("support tickets on mobile")."""
+    assert base.metric is not None
+    metric_label = lex.metric_labels[base.metric]
+    label = lex.dimension_labels.get(dimension, dimension).lower()
+    without = {k: v for k, v in base.filters.items() if k != dimension}
+    options = [
+        ClarificationOption(
+            label=f"{metric_label}, all {plural(label)}",
+            goal=_chosen(replace(base, filters=without)),
+        )
+    ]
+    options += [
+        ClarificationOption(
+            label=f"{lex.metric_labels[m]} for {value}",
+            goal=_chosen(replace(base, metric=m)),
+        )
+        for m in metrics_supporting(lex, set(base.filters) | set(base.group_by))
+    ]
+    question = f"{metric_label} isn't recorded by {label}, so I can't filter it to {value}."
+    return _asking(base, question + " What should I show?", options, 0.5)
+
+
+def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOption]:
+    """One example of each main thing Scout does, as runnable goals."""
+    names = [m for m in PREFERRED_METRICS if m in lex.metric_labels] or list(lex.metric_labels)
+    first = names[0]
+    why = names[1] if len(names) > 1 else first
+    group = next(iter(lex.dims_for.get(first, ())), None)
+
+    def goal(intent: Intent, metric: str | None, group_by: tuple[str, ...] = ()) -> Goal:
+        window = default_window(intent, today)
+        baseline = window.previous() if window and intent in BASELINE_INTENTS else None
+        return Goal(
+            intent=intent,
+            metric=metric,
+            group_by=group_by,
+            window=window,
+            baseline=baseline,
+            confidence=OPTION_CONFIDENCE,
+            text=text,
+        )
+
+    label = lex.metric_labels
+    options = [
+        ClarificationOption(label=f"{label[first]} yesterday", goal=goal(Intent.LOOKUP, first)),
+        ClarificationOption(
+            label=f"Why {label[why].lower()} changed this week", goal=goal(Intent.EXPLAIN, why)
+        ),
+    ]
+    if group:
+        options.append(
+            ClarificationOption(
+                label=f"{label[first]} by {lex.dimension_labels[group].lower()}",
+                goal=goal(Intent.BREAKDOWN, first, (group,)),
+            )
+        )
+    options.append(ClarificationOption(label="Anything unusual?", goal=goal(Intent.DETECT, None)))
+    options.append(ClarificationOption(label="Morning digest", goal=goal(Intent.DIGEST, None)))
+    return options
+
+
+def unknown(text: str, lex: Lexicon, today: date, *, confidence: float = 0.2) -> Goal:
+    """Nothing recognisable: say so, and offer what Scout can do."""
+    base = Goal(intent=Intent.UNKNOWN, confidence=confidence, text=text)
+    question = (
+        "I'm not sure what you'd like me to look at. I can look up a metric, explain a change, "
+        "break it down, compare, spot anomalies, segment customers, check churn risk or the "
+        "inventory forecast. Try one of these:"
+    )
+    return _asking(base, question, capabilities(lex, today, text), confidence)
+
+
+def is_complete(goal: Goal, lex: Lexicon) -> bool:
+    """Whether a goal could run as is: no question pending, every required piece present."""
+    if goal.clarification is not None or goal.intent is Intent.UNKNOWN:
+        return False
+    if goal.metric is not None:
+        allowed = set(lex.dims_for.get(goal.metric, ()))
+        if not set(goal.filters) | set(goal.compare) | set(goal.group_by) <= allowed:
+            return False
+    if goal.intent in NEEDS_METRIC:
+        return goal.metric is not None and goal.window is not None
+    if goal.intent in BASELINE_INTENTS and goal.window is not None:
+        return goal.baseline is not None
+    return True

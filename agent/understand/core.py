@@ -1,0 +1,140 @@
+"""understand(): a Slack message (and the thread's previous goal) → a precise Goal.
+
+Deterministic and local: the semantic layer's words, a fixed `today`, rules. When a required
+piece is missing or a value unknown, the goal carries a Clarification whose options are
+complete goals; otherwise Scout does not ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from agent.domain import Goal, Grain, Intent
+from agent.understand import clarify
+from agent.understand.followup import is_followup, merge
+from agent.understand.intents import NEEDS_METRIC, Slots, decide
+from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
+from agent.understand.slots import Parsed, parse
+from agent.understand.windows import resolve
+
+_EXACT = 0.99
+_PER_TYPO = 0.07
+_DEFAULTED_WINDOW = 0.03
+_INFERRED = 0.02
+_FOLLOWUP = 0.05
+_EXTRA_PIECE = 0.15
+_HOSTILE_CAP = 0.6
+# Analyses of customers or of the whole business, not of one metric.
+_NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
+
+
+def understand(text: str, *, layer: LayerLike, today: date, context: Goal | None = None) -> Goal:
+    """The goal a message asks for; `context` is the thread's previous goal, for follow-ups."""
+    return understand_with(text, lexicon=lexicon_for(layer), today=today, context=context)
+
+
+def understand_with(
+    text: str, *, lexicon: Lexicon, today: date, context: Goal | None = None
+) -> Goal:
+    """As `understand`, with an explicit lexicon (benchmarks compare lexicon settings)."""
+    lex = lexicon
+    parsed = parse(text, lex, today)
+    slots = Slots(
+        metric=parsed.metric,
+        has_filters=bool(parsed.filters),
+        has_compare=bool(parsed.compare),
+        has_group=bool(parsed.group_by),
+        has_window=parsed.has_window,
+        has_time_baseline=parsed.has_baseline,
+        customer_id=parsed.customer_id,
+        forecast_metric=parsed.metric == "forecast_error",
+    )
+    intent, stated = decide(parsed.cues, slots)
+    if parsed.cues.has("action"):
+        # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
+        return clarify.unknown(text, lex, today, confidence=0.1)
+    if context is not None and is_followup(parsed, intent, context):
+        goal = merge(parsed, intent, stated, context, today)
+        return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
+    if intent is None:
+        if parsed.unknown_value is not None or not parsed.empty:
+            intent, stated = _implied(parsed), False
+        else:
+            cap = 0.1 if parsed.hostile else 0.2
+            return clarify.unknown(text, lex, today, confidence=cap)
+    metric = parsed.metric
+    if intent is Intent.FORECAST_CHECK and metric is None and "forecast_error" in lex.dims_for:
+        metric = "forecast_error"
+    resolved = resolve(parsed.mentions, intent, today)
+    goal = Goal(
+        intent=intent,
+        metric=None if intent in _NO_METRIC else metric,
+        filters=dict(parsed.filters),
+        compare=dict(parsed.compare),
+        group_by=tuple(parsed.group_by),
+        window=resolved.window,
+        baseline=resolved.baseline,
+        grain=_grain(parsed, intent),
+        customer_id=parsed.customer_id,
+        text=text,
+    )
+    if intent in (Intent.HELP,):
+        goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
+    defaulted = not resolved.explicit_window and goal.window is not None
+    confidence = _confidence(parsed, stated, not defaulted)
+    if metric is not None and parsed.metric is None:
+        confidence -= _INFERRED
+    return _checked(goal, parsed, lex, today, confidence)
+
+
+def _implied(parsed: Parsed) -> Intent:
+    """No cue, but pieces named: a place alone reads as 'how are we doing there?'."""
+    if parsed.metric is None and not parsed.group_by and not parsed.compare:
+        return Intent.DIGEST if parsed.cues.has("digest") or parsed.unknown_value else Intent.LOOKUP
+    return Intent.BREAKDOWN if parsed.group_by else Intent.LOOKUP
+
+
+def _grain(parsed: Parsed, intent: Intent) -> Grain | None:
+    if intent is Intent.TREND:
+        return parsed.cues.grain or "day"
+    return None
+
+
+def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
+    value = _EXACT - _PER_TYPO * len(parsed.corrections)
+    if not window_given:
+        value -= _DEFAULTED_WINDOW
+    if not stated:
+        value -= _INFERRED
+    if len(parsed.metrics) > 1 or parsed.extra_values:
+        value -= _EXTRA_PIECE
+    if parsed.hostile:
+        value = min(value, _HOSTILE_CAP)
+    return value
+
+
+def _checked(goal: Goal, parsed: Parsed, lex: Lexicon, today: date, confidence: float) -> Goal:
+    """Attach a clarification when a required piece is missing or cannot work."""
+    goal = replace(goal, confidence=round(max(0.05, min(confidence, 0.99)), 3))
+    if parsed.unknown_value is not None:
+        dimension, typed = parsed.unknown_value
+        if goal.metric is None or dimension in lex.dims_for.get(goal.metric, ()):
+            return clarify.ask_value(goal, lex, dimension, typed)
+    if goal.intent in NEEDS_METRIC and goal.metric is None:
+        question = "Which metric should I look at?"
+        if goal.intent is Intent.EXPLAIN:
+            question = "Which metric do you mean? I'll explain what moved it."
+        return clarify.ask_metric(goal, lex, question)
+    if goal.metric is not None:
+        allowed = lex.dims_for.get(goal.metric, ())
+        for dim in goal.group_by:
+            if dim not in allowed:
+                return clarify.ask_group(replace(goal, group_by=()), lex, dim)
+        for dim, value in goal.filters.items():
+            if dim not in allowed:
+                return clarify.ask_filter(goal, lex, dim, value)
+        for dim in goal.compare:
+            if dim not in allowed:
+                return clarify.ask_filter(replace(goal, compare={}), lex, dim, goal.compare[dim][0])
+    return goal

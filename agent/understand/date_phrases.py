@@ -1,0 +1,469 @@
+"""Date phrases people write, as regular expressions with a builder each.
+
+Each rule turns a match into a Window (or, for a named baseline such as "vs last year",
+a function of the main window). windows.py finds them in text and decides their roles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from agent.domain import Window
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
+    "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+NUMBER_WORDS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+    "couple": 2, "few": 3,
+}  # fmt: skip
+
+# Months that are also ordinary words need a preposition, a day or a year around them.
+_AMBIGUOUS_MONTHS = {"may", "mar", "march", "jun", "sat", "sun", "dec", "sep"}
+
+_MON = "(?P<{0}>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
+_WD = "(?P<wd>" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + ")"
+_NUM = "(?P<n>\\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+_DAY = r"(?P<{0}>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{0}>(?:19|20)\d\d)"
+
+
+def _date_rx(tag: str, *, bare_day: bool = False) -> str:
+    """A calendar date: 'nov 1', 'nov 1st 2025', '1 nov', '2025-11-01', '11/1', '11/1/25'."""
+    m, d, y = f"{tag}m", f"{tag}d", f"{tag}y"
+    forms = [
+        rf"(?P<{tag}iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})",
+        rf"(?P<{tag}us>\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)",
+        _MON.format(m) + " (?:the )?" + _DAY.format(d) + f"(?: {_YEAR.format(y)})?",
+        _DAY.format(d + "x")
+        + " (?:of )?"
+        + _MON.format(m + "x")
+        + f"(?: {_YEAR.format(y + 'x')})?",
+    ]
+    if bare_day:
+        forms.append(_DAY.format(d + "b"))
+    return "(?:" + "|".join(forms) + ")"
+
+
+COMPARE_WORDS = (
+    r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to)"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    build: Callable[[re.Match[str], date], Window | None]
+    relative: Callable[[re.Match[str], date], Callable[[Window], Window] | None] | None = None
+    future: bool = False
+
+
+def _w(start: date, end: date, label: str) -> Window:
+    return Window(start=start, end=end, label=label)
+
+
+def month_start(year: int, month: int) -> date:
+    """First day of a month, with months beyond 12 or below 1 rolled into the right year."""
+    year += (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, 1)
+
+
+def to_date_window(start: date, today: date, label: str) -> Window:
+    """[start, today), or today so far when no complete day has passed since start."""
+    if start >= today:
+        return _w(today, today + timedelta(days=1), f"{label} (today so far)")
+    return _w(start, today, label)
+
+
+def last_days(n: int, today: date) -> Window:
+    """The n complete days before today."""
+    return _w(today - timedelta(days=n), today, f"last {n} days")
+
+
+def calendar_month(year: int, month: int, today: date, label: str) -> Window:
+    """A whole month, cut at today when it is the current month."""
+    start, end = month_start(year, month), month_start(year, month + 1)
+    return to_date_window(start, today, label) if end > today else _w(start, end, label)
+
+
+def shift_months(window: Window, months: int) -> Window:
+    """The same days of the month `months` away, clamped to that month's length."""
+
+    def move(d: date) -> date:
+        first = month_start(d.year, d.month + months)
+        last_day = (month_start(first.year, first.month + 1) - timedelta(days=1)).day
+        return first.replace(day=min(d.day, last_day))
+
+    start = move(window.start)
+    end = start + timedelta(days=window.days)
+    return _w(start, end, f"{abs(months)} month(s) earlier")
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS[text]
+
+
+def _pick_year(month: int, day: int, today: date, year: str | None) -> date | None:
+    """A date without a year is this year's, or last year's if it has not come yet."""
+    try:
+        if year:
+            return date(int(year), month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate < today else date(today.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def _parse_date(m: re.Match[str], tag: str, today: date, like: date | None = None) -> date | None:
+    g = m.groupdict()
+    if g.get(f"{tag}iso"):
+        try:
+            return date.fromisoformat("-".join(p.zfill(2) for p in g[f"{tag}iso"].split("-")))
+        except ValueError:
+            return None
+    if g.get(f"{tag}us"):
+        parts = [int(p) for p in g[f"{tag}us"].split("/")]
+        year = str(parts[2] + (2000 if parts[2] < 100 else 0)) if len(parts) == 3 else None
+        return _pick_year(parts[0], parts[1], today, year)
+    for suffix in ("", "x"):
+        if g.get(f"{tag}m{suffix}"):
+            return _pick_year(
+                MONTHS[g[f"{tag}m{suffix}"]], int(g[f"{tag}d{suffix}"]), today, g[f"{tag}y{suffix}"]
+            )
+    if g.get(f"{tag}db") and like is not None:
+        try:
+            return like.replace(day=int(g[f"{tag}db"]))
+        except ValueError:
+            return None
+    return None
+
+
+def _range(m: re.Match[str], today: date) -> Window | None:
+    first = _parse_date(m, "a", today)
+    last = _parse_date(m, "b", today, like=first) if first else None
+    if first is None or last is None:
+        return None
+    if last < first and not m.group("by") and not m.group("biso"):
+        last = last.replace(year=first.year + 1) if last.month < first.month else last
+    if last < first:
+        return None
+    return _w(first, min(last + timedelta(days=1), max(today, first + timedelta(days=1))), "range")
+
+
+def _single(m: re.Match[str], today: date) -> Window | None:
+    day = _parse_date(m, "a", today)
+    return _w(day, day + timedelta(days=1), f"{day:%b %-d}") if day else None
+
+
+def _since(m: re.Match[str], today: date) -> Window | None:
+    day = _parse_date(m, "a", today)
+    if day is None and m.group("wd"):
+        found = _weekday(m, today)
+        day = found.start if found else None
+    if day is None and m.group("sm"):
+        month = MONTHS[m.group("sm")]
+        start = month_start(today.year, month)
+        day = start if start <= today else month_start(today.year - 1, month)
+    return to_date_window(day, today, "since") if day else None
+
+
+def _month(m: re.Match[str], today: date) -> Window | None:
+    name, year = m.group("mm"), m.group("my")
+    if name in _AMBIGUOUS_MONTHS and not (m.group("prep") or year):
+        return None
+    month = MONTHS[name]
+    if year:
+        y = int(year)
+    else:
+        y = today.year if month_start(today.year, month) <= today else today.year - 1
+    return calendar_month(y, month, today, f"{name.title()} {y}")
+
+
+def _weekday(m: re.Match[str], today: date) -> Window | None:
+    word = m.group("wd")
+    if len(word) <= 4 and word not in ("mon",) and m.group(0) == word:
+        return None  # "sat", "wed", "sun" alone are ordinary words
+    back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
+    day = today - timedelta(days=back)
+    return _w(day, day + timedelta(days=1), f"{day:%A}")
+
+
+def _previous_week(today: date) -> Window:
+    monday = today - timedelta(days=today.weekday() + 7)
+    return _w(monday, monday + timedelta(days=7), "last week")
+
+
+def _previous_month(today: date) -> Window:
+    start = month_start(today.year, today.month - 1)
+    return _w(start, month_start(today.year, today.month), "last month")
+
+
+def _previous_quarter(today: date) -> Window:
+    q_start = month_start(today.year, (today.month - 1) // 3 * 3 + 1)
+    start = month_start(q_start.year, q_start.month - 3)
+    return _w(start, q_start, "last quarter")
+
+
+def _last_n(m: re.Match[str], today: date) -> Window | None:
+    n = _number(m.group("n"))
+    unit = {"wk": "week", "mo": "month", "yr": "year"}.get(m.group("unit"), m.group("unit"))
+    if n <= 0 or n > 3650:
+        return None
+    if unit == "month":
+        start = month_start(today.year, today.month - n)
+        return _w(start, month_start(today.year, today.month), f"last {n} months")
+    days = {"day": 1, "week": 7, "year": 365}[unit] * n
+    return last_days(days, today)
+
+
+def _last_unit(m: re.Match[str], today: date) -> Window | None:
+    unit, word = m.group("unit"), m.group("w")
+    if word == "past" and unit in ("week", "month", "year"):
+        return last_days({"week": 7, "month": 30, "year": 365}[unit], today)
+    if unit == "week":
+        return _previous_week(today)
+    if unit == "month":
+        return _previous_month(today)
+    if unit == "quarter":
+        return _previous_quarter(today)
+    if unit == "weekend":
+        return _weekend(today)
+    return _w(date(today.year - 1, 1, 1), date(today.year, 1, 1), "last year")
+
+
+def _weekend(today: date) -> Window:
+    """The most recent Saturday–Sunday that is over."""
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    if saturday + timedelta(days=2) > today:
+        saturday -= timedelta(days=7)
+    return _w(saturday, saturday + timedelta(days=2), "last weekend")
+
+
+def _this_weekend(today: date) -> Window:
+    """On a Saturday or Sunday, the weekend so far; otherwise the one just past."""
+    if today.weekday() >= 5:
+        saturday = today - timedelta(days=today.weekday() - 5)
+        return to_date_window(saturday, today, "this weekend")
+    return _weekend(today)
+
+
+def _week_of(m: re.Match[str], today: date) -> Window | None:
+    day = _parse_date(m, "a", today)
+    if day is None:
+        return None
+    monday = day - timedelta(days=day.weekday())
+    return _w(monday, monday + timedelta(days=7), "week of")
+
+
+def _this_unit(unit: str, today: date) -> Window:
+    # On the first day of a week or month nothing is complete yet, and the warehouse holds
+    # data up to yesterday: people asking about "this week" on a Monday mean the recent days.
+    if unit in ("week", "wtd"):
+        if today.weekday() == 0:
+            return _w(today - timedelta(days=7), today, "the last 7 days")
+        return to_date_window(today - timedelta(days=today.weekday()), today, "this week")
+    if unit in ("month", "mtd"):
+        if today.day == 1:
+            last_month = (today - timedelta(days=1)).replace(day=1)
+            return _w(last_month, today, "last month")
+        return to_date_window(today.replace(day=1), today, "this month")
+    if unit in ("quarter", "qtd"):
+        return to_date_window(month_start(today.year, (today.month - 1) // 3 * 3 + 1), today, "QTD")
+    return to_date_window(date(today.year, 1, 1), today, "this year")
+
+
+def _quarter(m: re.Match[str], today: date) -> Window | None:
+    q = int(m.group("q"))
+    year = int(m.group("qy")) if m.group("qy") else today.year
+    start = month_start(year, (q - 1) * 3 + 1)
+    if not m.group("qy") and start > today:
+        year -= 1
+        start = month_start(year, (q - 1) * 3 + 1)
+    end = month_start(start.year, start.month + 3)
+    return to_date_window(start, today, f"Q{q} {year}") if end > today else _w(start, end, f"Q{q}")
+
+
+def _year(m: re.Match[str], today: date) -> Window | None:
+    year = int(m.group("yy"))
+    if year > today.year:
+        return None
+    if year == today.year:
+        return to_date_window(date(year, 1, 1), today, str(year))
+    return _w(date(year, 1, 1), date(year + 1, 1, 1), str(year))
+
+
+def _holiday(m: re.Match[str], today: date) -> Window:
+    def black_friday(year: int) -> date:
+        nov1 = date(year, 11, 1)
+        thanksgiving = nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)
+        return thanksgiving + timedelta(days=1)
+
+    offset = 3 if m.group("hol") == "cyber monday" else 0
+    day = black_friday(today.year) + timedelta(days=offset)
+    if day >= today:
+        day = black_friday(today.year - 1) + timedelta(days=offset)
+    return _w(day, day + timedelta(days=1), m.group("hol").title())
+
+
+def _yesterday(m: re.Match[str], today: date) -> Window:
+    back = 2 if "day before" in m.group(0) else 1
+    day = today - timedelta(days=back)
+    return _w(day, day + timedelta(days=1), "yesterday" if back == 1 else "day before yesterday")
+
+
+def _rel_prev_days(days: int) -> Callable[[re.Match[str], date], Callable[[Window], Window]]:
+    return lambda m, today: lambda w: w.shifted(-days, label=f"{days} days earlier")
+
+
+def _rel_week(m: re.Match[str], today: date) -> Callable[[Window], Window]:
+    return lambda w: w.shifted(-7, "week before") if w.days <= 7 else _previous_week(today)
+
+
+def _rel_month(m: re.Match[str], today: date) -> Callable[[Window], Window]:
+    return lambda w: shift_months(w, -1) if w.days <= 31 else _previous_month(today)
+
+
+def _rel_previous(m: re.Match[str], today: date) -> Callable[[Window], Window]:
+    return lambda w: w.previous()
+
+
+def _never(m: re.Match[str], today: date) -> None:
+    return None
+
+
+_P = re.compile
+RULES: tuple[_Rule, ...] = (
+    # Future phrases ("launching tomorrow") are context, never an analysis window.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:tomorrow|tmrw|tmr|next (?:week|month|quarter|year|{_WD})|upcoming|"
+            r"later today|tonight|in the coming (?:days|weeks))\b"
+        ),
+        build=_never,
+        future=True,
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|days?|week|month) )?"
+            r"(?:(?:as |of |in )?last year|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
+            r"|(?:the )?same (?:period|time|days?|week|month) (?:last year|a year ago))\b"
+        ),
+        build=_never,
+        relative=_rel_prev_days(364),
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b{COMPARE_WORDS} (?:the )?(?:same (?:days? )?(?:of )?)?(?:last|previous|prior) (?P<unit>week|month)\b"
+        ),
+        build=_never,
+        relative=lambda m, t: _rel_week(m, t) if m.group("unit") == "week" else _rel_month(m, t),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:yoy|year over year|year on year|y o y)\b"),
+        build=_never,
+        relative=_rel_prev_days(364),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:wow|week over week|week on week|w o w)\b"),
+        build=_never,
+        relative=_rel_prev_days(7),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:dod|day over day|day on day)\b"), build=_never, relative=_rel_prev_days(1)
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:mom|month over month|month on month)\b"),
+        build=_never,
+        relative=_rel_month,
+    ),
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?(?:same (?:day|weekday) (?:last|a) week|(?:the |a )?week (?:before|earlier|prior|ago))\b"
+        ),
+        build=_never,
+        relative=_rel_prev_days(7),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:the )?(?:day (?:before|earlier|prior))\b(?! yesterday)"),
+        build=_never,
+        relative=_rel_prev_days(1),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:the )?(?:month (?:before|earlier|prior))\b"),
+        build=_never,
+        relative=_rel_month,
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:the )?(?:previous|prior|preceding) (?:period|days|weeks)\b"),
+        build=_never,
+        relative=_rel_previous,
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:between |from )?{_date_rx('a')} (?:(?:and|to|through|thru|until|till) )?(?:the )?{_date_rx('b', bare_day=True)}\b"
+        ),
+        build=_range,
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:since|starting|from) (?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')})\b"
+        ),
+        build=_since,
+    ),
+    _Rule(pattern=_P(r"\b(?:the )?(?P<hol>black friday|cyber monday)\b"), build=_holiday),
+    _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of),
+    _Rule(pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}\b"), build=_single),
+    _Rule(
+        pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterday|yday|yest)\b"), build=_yesterday
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:so far )?today\b"),
+        build=lambda m, t: _w(t, t + timedelta(days=1), "today so far"),
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
+        ),
+        build=_last_n,
+    ),
+    _Rule(pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t)),
+    _Rule(pattern=_P(r"\b(?:this|the) weekend\b"), build=lambda m, t: _this_weekend(t)),
+    _Rule(
+        pattern=_P(
+            r"\b(?:over |during |in |for )?(?:the )?(?:this )?(?P<w>last|past|previous|prior) (?P<unit>week|month|year|quarter|weekend)\b"
+        ),
+        build=_last_unit,
+    ),
+    _Rule(
+        pattern=_P(
+            r"\b(?:so far )?(?:this|current) (?P<unit>week|month|year|quarter)(?: so far| to date)?\b"
+            r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
+        ),
+        build=lambda m, t: _this_unit(m.group("unit") or m.group("unit2") or m.group("unit3"), t),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])(?: (?P<qy>20\d\d))?\b"),
+        build=_quarter,
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')})?\b"
+        ),
+        build=_month,
+    ),
+    _Rule(pattern=_P(r"\b(?:in|for|during) (?P<yy>20\d\d)\b"), build=_year),
+    _Rule(pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b"), build=_weekday),
+)

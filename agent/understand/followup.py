@@ -1,0 +1,120 @@
+"""Follow-ups in a thread: "what about the West?", "and last month?", "why?", "by device".
+
+A follow-up names only what changes; everything else comes from the thread's previous goal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agent.domain import Goal, Intent, Window
+from agent.understand.intents import NEEDS_METRIC
+from agent.understand.slots import Parsed
+from agent.understand.windows import BASELINE_INTENTS, default_window, resolve
+
+# Requests that stand on their own even inside a thread.
+_SELF_CONTAINED = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN})
+
+
+def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
+    """Whether the message leans on the previous goal rather than standing alone."""
+    if context.intent in (Intent.UNKNOWN, Intent.HELP) or context.clarification is not None:
+        return False
+    if intent in _SELF_CONTAINED and intent is not context.intent:
+        return False
+    if parsed.unknown_value is not None:
+        return False
+    cues = parsed.cues
+    marker = cues.has("followup")
+    if parsed.metric is not None:
+        # "what about orders?", "same for AOV": swap the metric, keep the rest.
+        return marker and not parsed.has_window and intent in (None, Intent.LOOKUP)
+    says_something = bool(
+        parsed.filters
+        or parsed.compare
+        or parsed.group_by
+        or parsed.mentions
+        or cues.grain
+        or cues.has("why", "move", "trend", "breakdown", "compare", "detect", "investigate")
+        or cues.has("overall")
+        or marker
+    )
+    return says_something and (context.metric is not None or context.intent not in NEEDS_METRIC)
+
+
+def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, today: date) -> Goal:
+    """The previous goal with what the follow-up changes applied."""
+    new_intent = _intent(parsed, intent, stated, context)
+    filters = {} if parsed.cues.has("overall") else dict(context.filters)
+    filters.update(parsed.filters)
+    compare = dict(parsed.compare) or {
+        d: pair for d, pair in context.compare.items() if d not in parsed.filters
+    }
+    for dim in parsed.compare:
+        filters.pop(dim, None)
+    if parsed.group_by:
+        group_by = tuple(parsed.group_by)
+    elif new_intent in (Intent.BREAKDOWN, Intent.EXPLAIN, Intent.COMPARE):
+        group_by = tuple(g for g in context.group_by if g not in filters)
+    else:
+        group_by = ()
+    if new_intent is Intent.BREAKDOWN and not group_by:
+        new_intent = Intent.LOOKUP
+    window, baseline = _windows(parsed, new_intent, context, today)
+    return Goal(
+        intent=new_intent,
+        metric=parsed.metric or context.metric,
+        filters=filters,
+        compare=compare,
+        group_by=group_by,
+        window=window,
+        baseline=baseline,
+        grain=(parsed.cues.grain or context.grain or "day") if new_intent is Intent.TREND else None,
+        customer_id=parsed.customer_id or context.customer_id,
+        text=parsed.text,
+    )
+
+
+def _intent(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal) -> Intent:
+    """A stated new intent wins; otherwise the thread's, adjusted to what was added."""
+    chosen: Intent | None = None
+    if stated and intent is not None and intent is not Intent.LOOKUP:
+        chosen = intent
+    # "which channel?" inside an explanation asks for that split of the explanation.
+    if (
+        chosen is Intent.BREAKDOWN
+        and not parsed.cues.has("breakdown")
+        and context.intent in (Intent.EXPLAIN, Intent.COMPARE, Intent.DETECT)
+    ):
+        chosen = context.intent
+    if chosen is None:
+        chosen = context.intent
+        if parsed.compare:
+            chosen = Intent.COMPARE
+        elif parsed.group_by and context.intent in (Intent.LOOKUP, Intent.TREND):
+            chosen = Intent.BREAKDOWN
+    if chosen in _SELF_CONTAINED and chosen is not context.intent:
+        chosen = context.intent
+    return chosen
+
+
+def _windows(
+    parsed: Parsed, intent: Intent, context: Goal, today: date
+) -> tuple[Window | None, Window | None]:
+    resolved = resolve(parsed.mentions, intent, today)
+    if resolved.explicit_window:
+        return resolved.window, resolved.baseline
+    window = context.window
+    # The thread saw numbers for this window, so keep it; only a trend needs room to move.
+    if window is None or (intent is Intent.TREND and window.days < 7):
+        window = default_window(intent, today) or window
+    if window is None:
+        return None, None
+    if resolved.explicit_baseline:
+        b = next(m for m in parsed.mentions if m.role == "baseline")
+        return window, b.relative(window) if b.relative else b.window
+    if context.baseline is not None and window == context.window:
+        return window, context.baseline
+    if intent in BASELINE_INTENTS:
+        return window, window.previous()
+    return window, None

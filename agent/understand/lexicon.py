@@ -1,0 +1,299 @@
+"""The words Scout knows, built once per semantic layer: metrics, dimensions, their values.
+
+Every phrase comes from the layer (names, labels, synonyms), normalised exactly like user
+text, so "add-to-cart" in semantic.yml matches "add to cart" typed in Slack. Typos are fixed
+token by token against the known vocabulary with a bounded edit distance (a symmetric
+delete index keeps each lookup to a few dict probes, well under a millisecond).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from agent.understand.normalize import Token, phrase_key
+from agent.understand.vocabulary import (
+    COMMON_WORDS,
+    CUE_WORDS,
+    DIMENSION_ALIASES,
+    SHORT_COMMON,
+    US_STATES,
+    WEAK_VALUE_CONTEXT,
+)
+from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS
+
+
+class MetricLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def synonyms(self) -> tuple[str, ...]: ...
+
+
+class DimensionLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def values(self) -> tuple[str, ...]: ...
+    @property
+    def synonyms(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+class LayerLike(Protocol):
+    """What understanding needs from the semantic layer (agent.semantic.SemanticLayer fits)."""
+
+    @property
+    def metric_names(self) -> tuple[str, ...]: ...
+    @property
+    def dimension_names(self) -> tuple[str, ...]: ...
+    def metric(self, name: str) -> MetricLike: ...
+    def dimension(self, name: str) -> DimensionLike: ...
+    def dimensions_for(self, metric_name: str) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sense:
+    """One meaning of a phrase: a metric, a dimension (to group by) or a dimension value."""
+
+    kind: Literal["metric", "dimension", "value"]
+    name: str  # metric name, or dimension name
+    value: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhraseMatch:
+    start: int  # token indices, end exclusive
+    end: int
+    senses: tuple[Sense, ...]
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Correction:
+    typed: str
+    fixed: str
+    ambiguous: tuple[str, ...] = ()  # other words just as close
+
+
+@dataclass(kw_only=True)
+class Lexicon:
+    """Phrases → senses, plus a spelling corrector over the same vocabulary."""
+
+    phrases: dict[tuple[str, ...], tuple[Sense, ...]]
+    metric_labels: dict[str, str]
+    dimension_labels: dict[str, str]
+    dims_for: dict[str, tuple[str, ...]]
+    values: dict[str, tuple[str, ...]]
+    vocabulary: frozenset[str]
+    weak: frozenset[tuple[str, ...]]
+    fuzzy: bool = True
+    _deletes: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _max_len: int = 5
+    _cache: dict[str, Correction | None] = field(default_factory=dict, repr=False)
+
+    @staticmethod
+    def from_layer(layer: LayerLike, *, fuzzy: bool = True) -> Lexicon:
+        """Build the lexicon from the layer's names, labels, values and synonyms."""
+        table: dict[tuple[str, ...], list[Sense]] = {}
+
+        def add(phrase: str, sense: Sense) -> None:
+            key = phrase_key(phrase)
+            if key and sense not in table.setdefault(key, []):
+                table[key].append(sense)
+
+        metric_labels: dict[str, str] = {}
+        for name in layer.metric_names:
+            metric = layer.metric(name)
+            metric_labels[name] = metric.label
+            sense = Sense(kind="metric", name=name)
+            plain_label = re.sub(r"\(.*?\)", "", metric.label)
+            for phrase in (name, metric.label, plain_label, *metric.synonyms):
+                add(phrase, sense)
+                if not phrase.endswith("s") and " " in phrase.strip():
+                    add(phrase + "s", sense)  # "conversion rates", "return rates"
+        dimension_labels: dict[str, str] = {}
+        values: dict[str, tuple[str, ...]] = {}
+        for dim_name in layer.dimension_names:
+            dim = layer.dimension(dim_name)
+            dimension_labels[dim_name] = dim.label
+            values[dim_name] = tuple(dim.values)
+            group = Sense(kind="dimension", name=dim_name)
+            for phrase in (dim_name, dim.label, *DIMENSION_ALIASES.get(dim_name, ())):
+                add(phrase, group)
+                add(plural(phrase), group)
+            for value in dim.values:
+                add(value, Sense(kind="value", name=dim_name, value=value))
+                for synonym in dim.synonyms.get(value, ()):
+                    add(synonym, Sense(kind="value", name=dim_name, value=value))
+                if dim_name == "state" and value in US_STATES:
+                    add(US_STATES[value], Sense(kind="value", name=dim_name, value=value))
+        phrases = {k: tuple(v) for k, v in table.items()}
+        # A value that is also an everyday word ("new", "home", "direct") needs context.
+        weak = frozenset(
+            k for k, senses in phrases.items()
+            if len(k) == 1 and k[0] in COMMON_WORDS and all(s.kind == "value" for s in senses)
+        )  # fmt: skip
+        words = {w for key in phrases for w in key if w.isalpha() and len(w) >= 4}
+        words |= CUE_WORDS | set(MONTHS) | set(WEEKDAYS) | set(NUMBER_WORDS)
+        lexicon = Lexicon(
+            phrases=phrases,
+            metric_labels=metric_labels,
+            dimension_labels=dimension_labels,
+            dims_for={m: tuple(layer.dimensions_for(m)) for m in layer.metric_names},
+            values=values,
+            vocabulary=frozenset(words),
+            weak=weak,
+            fuzzy=fuzzy,
+            _max_len=max(len(k) for k in phrases),
+        )
+        lexicon._index()
+        return lexicon
+
+    # ------------------------------------------------------------------ spelling
+
+    def _index(self) -> None:
+        index: dict[str, set[str]] = {}
+        for word in self.vocabulary:
+            if len(word) >= 4:
+                for variant in _deletes(word, 2 if len(word) >= 5 else 1):
+                    index.setdefault(variant, set()).add(word)
+        self._deletes = {k: tuple(sorted(v)) for k, v in index.items()}
+
+    def correct(self, word: str) -> Correction | None:
+        """The known word `word` was probably meant to be, or None if it is fine or unknown."""
+        if not self.fuzzy or len(word) < 5 or not word.isalpha():
+            return None
+        if word in self.vocabulary or word in COMMON_WORDS:
+            return None
+        if word in self._cache:
+            return self._cache[word]
+        allowed = 1 if len(word) <= 7 else 2
+        candidates: set[str] = set()
+        for variant in _deletes(word, 2):
+            candidates.update(self._deletes.get(variant, ()))
+        scored = sorted(
+            (d, c[0] != word[0], c)
+            for c in candidates
+            if (d := _osa(word, c, allowed)) <= allowed and abs(len(c) - len(word)) <= allowed
+        )
+        result = None
+        if scored:
+            best = scored[0]
+            ties = tuple(c for d, other, c in scored[1:] if (d, other) == best[:2])
+            result = Correction(typed=word, fixed=best[2], ambiguous=ties)
+        if len(self._cache) > 50_000:  # a long-running bot sees endless new words
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    # ------------------------------------------------------------------ phrases
+
+    def match(self, tokens: Sequence[Token], skip: Iterable[int] = ()) -> list[PhraseMatch]:
+        """Longest known phrases, left to right, over tokens not already used."""
+        used = set(skip)
+        found: list[PhraseMatch] = []
+        i = 0
+        while i < len(tokens):
+            if i in used:
+                i += 1
+                continue
+            hit = None
+            for n in range(min(self._max_len, len(tokens) - i), 0, -1):
+                if any(j in used for j in range(i, i + n)):
+                    continue
+                key = tuple(t.text for t in tokens[i : i + n])
+                senses = self.phrases.get(key)
+                if senses and self._acceptable(key, tokens, i):
+                    hit = PhraseMatch(start=i, end=i + n, senses=senses, text=" ".join(key))
+                    break
+            if hit is None:
+                i += 1
+                continue
+            found.append(hit)
+            i = hit.end
+        return found
+
+    def _acceptable(self, key: tuple[str, ...], tokens: Sequence[Token], i: int) -> bool:
+        word = key[0]
+        if len(key) == 1 and len(word) <= 2 and word in SHORT_COMMON:
+            return tokens[i].orig.isupper()  # "OR" the state, not "or" the conjunction
+        if key in self.weak:
+            before = tokens[i - 1].text if i > 0 else ""
+            after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            return before in WEAK_VALUE_CONTEXT or after in ("vs", "versus", "or", "and")
+        return True
+
+    # ------------------------------------------------------------------ helpers
+
+    def value_dimension(self, dims: Sequence[str], metric: str | None) -> str:
+        """Of the dimensions sharing a value, the one the metric can use."""
+        if metric is not None:
+            for d in dims:
+                if d in self.dims_for.get(metric, ()):
+                    return d
+        return dims[0]
+
+    def group_dimension(self, dim: str, metric: str | None) -> str:
+        """'category' for a sessions metric means landing_category: same words, its table."""
+        if metric is None or dim in self.dims_for.get(metric, ()):
+            return dim
+        for other in self.dims_for.get(metric, ()):
+            if other.endswith("_" + dim):
+                return other
+        return dim
+
+
+def plural(phrase: str) -> str:
+    """English plural of a dimension label: "category" → "categories"."""
+    if phrase.endswith("y") and not phrase.endswith(("ay", "ey", "oy")):
+        return phrase[:-1] + "ies"
+    return phrase if phrase.endswith("s") else phrase + "s"
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 3}
+        out |= frontier
+    return out
+
+
+def _osa(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (edits + adjacent swaps), giving up past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+_CACHE: dict[int, tuple[object, Lexicon]] = {}
+
+
+def lexicon_for(layer: LayerLike) -> Lexicon:
+    """The lexicon of a layer, built once and kept while the layer lives."""
+    hit = _CACHE.get(id(layer))
+    if hit is not None and hit[0] is layer:
+        return hit[1]
+    lexicon = Lexicon.from_layer(layer)
+    if len(_CACHE) > 16:  # layers are few; forget old ones rather than grow forever
+        _CACHE.clear()
+    _CACHE[id(layer)] = (layer, lexicon)
+    return lexicon

@@ -1,0 +1,114 @@
+"""From what Slack sends and people type to clean lowercase tokens.
+
+Slack markup (mentions, channel links, URLs, emoji codes, HTML escapes) carries no meaning
+for a question, so it goes first. Text that looks like SQL or like instructions to the bot
+is cut out too: it is data, never a command, and leaving it in would only feed words such
+as "drop" to the intent rules.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_MENTION = re.compile(r"<[@!#][^>]*>")
+_LINK = re.compile(r"<((?:https?|mailto|ftp):[^>|]*)(?:\|([^>]*))?>", re.IGNORECASE)
+_BARE_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+# An emoji code holds at least one letter, so times such as 9:00: survive.
+_EMOJI_CODE = re.compile(r":(?=[a-z0-9_+\-']*[a-z])[a-z0-9_+\-']+:", re.IGNORECASE)
+
+_SQL_PATTERNS = (
+    # A statement smuggled after a quote or a semicolon, up to the next semicolon.
+    re.compile(
+        r"[;'\"`]\s*(?:drop|delete|truncate|alter|insert|update|create|grant|revoke|exec|"
+        r"execute|union|select|merge|replace|attach|copy|pragma)\b[^;]*;?",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:drop|truncate|alter)\s+(?:table|database|schema|view)\b\s*[\w.\"]*"
+        r"|\bdelete\s+from\s+[\w.\"]+|\binsert\s+into\s+[\w.\"]+"
+        r"|\bunion\s+(?:all\s+)?select\b[^;]*|\bselect\s+\*\s+from\s+[\w.\"]+",
+        re.IGNORECASE,
+    ),
+    re.compile(r"['\"]?\s*\b(?:or|and)\s+'?\d+'?\s*=\s*'?\d+'?", re.IGNORECASE),
+    re.compile(r";\s*--.*$|(?<=\s)--\s*$|/\*.*?\*/", re.IGNORECASE | re.DOTALL),
+)
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?"
+    r"(?:(?:of\s+)?(?:your|the|my|previous|prior|above|earlier|these|those)\s+)*"
+    r"(?:instructions?|rules?|guardrails?|prompts?|system\s+prompt|guidelines|policies|limits?)"
+    r"|\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are)|new\s+instructions?"
+    r"|system\s+prompt|developer\s+mode|jailbreak)\b[^.;!?]*",
+    re.IGNORECASE,
+)
+
+_TOKEN = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}"  # ISO dates stay whole
+    r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?"  # 11/15 or 11/15/2025
+    r"|[a-z0-9]+(?:'[a-z]+)?",
+    re.IGNORECASE,
+)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token:
+    """One word: `text` lowercased for matching, `orig` as typed (case tells proper nouns)."""
+
+    text: str
+    orig: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cleaned:
+    """The text with markup removed, and whether anything hostile had to be cut out."""
+
+    text: str
+    hostile: bool
+
+
+def clean(raw: str) -> Cleaned:
+    """Strip Slack markup, URLs, emoji codes, smuggled SQL and prompt-injection phrases."""
+    text = unicodedata.normalize("NFKC", raw or "").translate(_QUOTES)
+    text = _LINK.sub(lambda m: _link_label(m.group(2)), text)
+    text = _MENTION.sub(" ", text)
+    text = html.unescape(text)
+    text = _BARE_URL.sub(" ", text)
+    text = _EMOJI_CODE.sub(" ", text)
+    hostile = False
+    for pattern in (*_SQL_PATTERNS, _INJECTION):
+        text, count = pattern.subn(" . ", text)
+        hostile = hostile or count > 0
+    # Dashes of any kind separate words ("off—can you"), except inside ISO dates.
+    text = re.sub(r"[\u2010-\u2015\u2212]", " ", text)
+    # Pictographs and other symbols (real emoji) are noise.
+    text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
+    return Cleaned(text=" ".join(text.split()), hostile=hostile)
+
+
+def _link_label(label: str | None) -> str:
+    if not label or "://" in label or label.startswith("www."):
+        return " "
+    return f" {label} "
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split cleaned text into word tokens; apostrophes vanish ("what's" → "whats")."""
+    return [
+        Token(text=m.group().lower().replace("'", ""), orig=m.group(), start=m.start(), end=m.end())
+        for m in _TOKEN.finditer(text)
+    ]
+
+
+def normalize(raw: str) -> str:
+    """The canonical matching form: cleaned, lowercase tokens joined by single spaces."""
+    return " ".join(t.text for t in tokenize(clean(raw).text))
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """Tokens of a lexicon phrase, normalised exactly like user text ("add-to-cart")."""
+    return tuple(t.text for t in tokenize(phrase.replace("_", " ")))

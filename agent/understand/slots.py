@@ -1,0 +1,229 @@
+"""Text → the pieces it names (metric, values, groupings, dates, customer), before intent.
+
+Order matters: spelling first (so "yesterdy" is a date and "convrsion" a metric), then
+date phrases (so "may" in "in May" is a month), then the layer's phrases on what is left.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, Cues, find_cues
+from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
+from agent.understand.normalize import Token, clean, tokenize
+from agent.understand.vocabulary import COMMON_WORDS
+from agent.understand.windows import MONTHS, WEEKDAYS, Mention, find_windows
+
+_CUSTOMER = re.compile(r"^c\d{3,}$")
+_JOINERS = frozenset(
+    ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
+)
+_PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within"])
+
+
+@dataclass(kw_only=True)
+class Parsed:
+    """Everything the text names, with where it was found."""
+
+    text: str
+    tokens: list[Token]
+    norm: str
+    hostile: bool
+    corrections: list[Correction]
+    mentions: list[Mention]
+    cues: Cues
+    metrics: list[str] = field(default_factory=list)
+    filters: dict[str, str] = field(default_factory=dict)
+    compare: dict[str, tuple[str, str]] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=list)
+    extra_values: int = 0  # values dropped because a dimension got more than two
+    customer_id: str | None = None
+    unknown_value: tuple[str, str] | None = None  # (dimension, as typed)
+
+    @property
+    def metric(self) -> str | None:
+        return self.metrics[0] if self.metrics else None
+
+    @property
+    def has_window(self) -> bool:
+        return any(m.role == "main" and m.window is not None for m in self.mentions)
+
+    @property
+    def has_baseline(self) -> bool:
+        return any(m.role == "baseline" for m in self.mentions)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.metrics or self.filters or self.compare or self.group_by)
+
+
+def parse(text: str, lex: Lexicon, today: date) -> Parsed:
+    """Find every piece the text names; the intent is decided afterwards."""
+    cleaned = clean(text)
+    tokens = tokenize(cleaned.text)
+    corrections: list[Correction] = []
+    for i, token in enumerate(tokens):
+        fix = lex.correct(token.text)
+        if fix is not None:
+            corrections.append(fix)
+            tokens[i] = Token(text=fix.fixed, orig=token.orig, start=token.start, end=token.end)
+    starts: list[int] = []
+    pos = 0
+    for token in tokens:
+        starts.append(pos)
+        pos += len(token.text) + 1
+    norm = " ".join(t.text for t in tokens)
+    mentions = find_windows(norm, today)
+    in_dates = {
+        i
+        for i, s in enumerate(starts)
+        for m in mentions
+        if s < m.end and m.start < s + len(tokens[i].text)
+    }
+    customer_id, customer_tokens = _customer(tokens)
+    matches = lex.match(tokens, skip=in_dates | customer_tokens)
+    masked = [t.text for t in tokens]
+    for i in in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}:
+        masked[i] = "#"
+    parsed = Parsed(
+        text=text,
+        tokens=tokens,
+        norm=norm,
+        hostile=cleaned.hostile,
+        corrections=corrections,
+        mentions=mentions,
+        cues=find_cues(" ".join(masked)),
+        customer_id=customer_id,
+    )
+    _interpret(parsed, matches, lex)
+    used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
+    parsed.unknown_value = _unknown_place(tokens, used, lex)
+    return parsed
+
+
+def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
+    for i, token in enumerate(tokens):
+        if _CUSTOMER.match(token.text):
+            return "C" + token.text[1:], {i}
+        if token.text in ("customer", "customerid", "id") and i + 1 < len(tokens):
+            following = tokens[i + 1].text
+            if following == "id" and i + 2 < len(tokens):
+                i, following = i + 1, tokens[i + 2].text
+            if following.isdigit() and len(following) >= 3:
+                return "C" + following.zfill(6), {i + 1}
+    return None, set()
+
+
+def _interpret(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon) -> None:
+    """Metrics, filters, comparisons and groupings from the matched phrases."""
+    matches = _drop_qualifiers(matches)
+    plain_metric = any(all(s.kind == "metric" for s in m.senses) for m in matches)
+    values: list[tuple[PhraseMatch, list[str], str]] = []  # match, dimensions, value
+    for match in matches:
+        kinds = {s.kind for s in match.senses}
+        metric = next((s.name for s in match.senses if s.kind == "metric"), None)
+        # "new customers" is a metric on its own, a filter next to another metric.
+        if metric and (kinds == {"metric"} or not (plain_metric or parsed.metrics)):
+            if metric not in parsed.metrics:
+                parsed.metrics.append(metric)
+            continue
+        value_senses = [s for s in match.senses if s.kind == "value"]
+        if value_senses:
+            value = value_senses[0].value
+            assert value is not None
+            dims = [s.name for s in value_senses if s.value == value]
+            values.append((match, dims, value))
+            continue
+        dim = next(s.name for s in match.senses if s.kind == "dimension")
+        if _groups(parsed, match):
+            grouped = lex.group_dimension(dim, None)
+            if grouped not in parsed.group_by:
+                parsed.group_by.append(grouped)
+    metric = parsed.metric
+    parsed.group_by = [lex.group_dimension(d, metric) for d in parsed.group_by]
+    by_dim: dict[str, list[tuple[PhraseMatch, str]]] = {}
+    for match, dims, value in values:
+        dim = lex.value_dimension(dims, metric)
+        if all(value != v for _, v in by_dim.get(dim, [])):
+            by_dim.setdefault(dim, []).append((match, value))
+    for dim, found in by_dim.items():
+        if len(found) >= 2 and _joined(parsed.tokens, found[0][0], found[1][0]):
+            parsed.compare[dim] = (found[0][1], found[1][1])
+            parsed.extra_values += len(found) - 2
+        else:
+            parsed.filters[dim] = found[0][1]
+            parsed.extra_values += len(found) - 1
+
+
+def _drop_qualifiers(matches: list[PhraseMatch]) -> list[PhraseMatch]:
+    """In "paid search traffic" next to another metric, "traffic" only names the segment."""
+    metric_at = [i for i, m in enumerate(matches) if any(s.kind == "metric" for s in m.senses)]
+    if len(metric_at) < 2:
+        return matches
+    drop = {
+        i
+        for i in metric_at
+        if i > 0
+        and matches[i - 1].end == matches[i].start
+        and all(s.kind == "value" for s in matches[i - 1].senses)
+    }
+    if len(drop) == len(metric_at):
+        drop.discard(metric_at[0])
+    return [m for i, m in enumerate(matches) if i not in drop]
+
+
+def _groups(parsed: Parsed, match: PhraseMatch) -> bool:
+    """A dimension named as the grouping: 'by region', 'which channel', 'top 3 categories'."""
+    toks = parsed.tokens
+    before = [t.text for t in toks[max(0, match.start - 3) : match.start]]
+    after = toks[match.end].text if match.end < len(toks) else ""
+    if before and before[-1] in GROUP_BEFORE:
+        return True
+    if len(before) >= 2 and before[-1].isdigit() and before[-2] in ("top", "bottom"):
+        return True
+    if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
+        return True
+    return after in GROUP_AFTER or parsed.cues.has("breakdown")
+
+
+def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
+    between = {t.text for t in tokens[a.end : b.start]}
+    return bool(between & _JOINERS) and b.start - a.end <= 3
+
+
+def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[str, str] | None:
+    """A capitalised word after 'in'/'for' that Scout does not know ('in Antarctica')."""
+    for i in range(1, len(tokens)):
+        token = tokens[i]
+        prev = tokens[i - 1].text
+        if prev == "the" and i >= 2:
+            prev = tokens[i - 2].text
+        if prev not in _PLACE_PREPS or i in used or not token.orig[:1].isupper():
+            continue
+        word = token.text
+        if (
+            not word.isalpha()
+            or len(word) < 3
+            or word in COMMON_WORDS
+            or word in lex.vocabulary
+            or word in MONTHS
+            or word in WEEKDAYS
+            or word == "scout"
+        ):
+            continue
+        return _closest_dimension(word, lex), token.orig
+    return None
+
+
+def _closest_dimension(word: str, lex: Lexicon) -> str:
+    """The dimension whose values the unknown word looks most like; region by default."""
+    pool = {v.lower(): d for d, vs in lex.values.items() for v in vs if len(v) > 2}
+    close = difflib.get_close_matches(word, list(pool), n=1, cutoff=0.6)
+    if close:
+        return pool[close[0]]
+    if "region" in lex.values:
+        return "region"
+    return next(d for d, vs in lex.values.items() if vs)

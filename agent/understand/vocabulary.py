@@ -1,0 +1,107 @@
+"""Fixed English around the layer's words: cue words, everyday words never to "correct"."""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Everyday words: never spell-corrected into a metric, and values equal to one ("new",
+# "home", "direct") only count with context around them.
+COMMON_WORDS = _words(
+    """
+    a about above across actually after again against all almost also always am among an and
+    another any anyone anything are area around as ask asked at away back bad be because
+    been before being below best better between big both bring but by call came can cant
+    check checked come coming could couldnt day days did didnt do does doesnt doing done
+    dont down during each early either else end enough even ever every everyone everything
+    exactly fall far few find fine first for found from full get gets getting give given go
+    goes going gone good got great had happen has hasnt have havent having he help her here
+    high him his how however i if im in into is isnt it its just keep kind know last late
+    later least less let like likely little long look looking looks lot lots low made make
+    many may maybe me might more most much must my need needs never new next no none not
+    nothing now of off often ok okay on once one only open or other our out over own part
+    past people per perhaps place please point put quick quickly quite rather real really
+    right same saw say see seem seemed seems seen set she should show showed shown side
+    since small so some someone something soon still stuff such sure take tell than thank
+    thanks that thats the their them then there these they thing things think this those
+    though through time times to today together too took top toward turn under until up upon
+    us use used very want wanted was wasnt way we well went were werent what whats when
+    where whether which while who whole whom whose why will with within without wonder work
+    working worse worst would wouldnt yes yet you your yours yeah hey hello hi guys team
+    folks everyone quickly asap urgent urgently something home direct paid other account
+    refund analyze analyse analysis investigate looking latest launching launch marketing
+    campaign tomorrow morning report numbers data dashboard model models piece pieces actual
+    actuals change changed changes moved move doing going happened happening thing order
+    borders store stores state states team teams price prices value values level levels rate
+    rates total totals average number count counts share split drop drops dropped fell rise
+    rose
+    """
+)
+
+# Two-letter values that are also English words count only when typed in capitals.
+SHORT_COMMON = _words(
+    """
+    am an as at be by do go he hi if in is it me my no of oh ok on or so to up us we ma pa
+    co de id la mi wa ut al ga
+    """
+)
+
+# Words before a weak value that make it one: "sessions from direct", "revenue in home".
+WEAK_VALUE_CONTEXT = _words(
+    """
+    from for in on via among vs versus and or by through only just excluding
+    """
+)
+
+# Words the intent rules look for, so typos in them get corrected too.
+CUE_WORDS = _words(
+    """
+    why happened dropped drop drops dropping tanked tanking tank plunged plummeted crashed
+    declined decline declining decreased decrease fell falling spiked spike spikes jumped
+    surged increased increase investigate investigation analyze analyse analysis explain
+    breakdown broken split compare compared comparison versus trend trends trending over
+    time daily weekly monthly unusual anomaly anomalies anomalous outlier outliers strange
+    weird segmentation segment segments audience audiences cohort cohorts cluster clusters
+    churn churning churned retention leaving risk digest summary summarize overview recap
+    report morning forecast forecasts forecasting predictions prediction inventory accuracy
+    accurate customer customers help yesterday today week weeks month months year years
+    quarter weekend last previous between since through until compare region regions
+    category categories channel channels device devices happened going what which doing
+    performance performing numbers dashboard highest lowest biggest contributors contributor
+    drivers driver chart charts plot graph history historical timeline trajectory evolution
+    weird unusual strange outlier abnormal unexpected segmentation audience targeting target
+    personas clustering lookalike attrition lapsed lapsing winback approve discount weather
+    anything something happening understand underperforming plummeted plunged soared surged
+    jumped crashed
+    """
+)
+
+# Extra names people use for a dimension when grouping ("by traffic source").
+DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
+    "channel": ("source", "traffic source", "marketing channel", "acquisition channel"),
+    "device": ("platform", "device type"),
+    "category": ("product category", "product line"),
+    "region": ("geo", "geography", "area"),
+    "customer_type": ("customer segment",),
+    "topic": ("ticket topic", "reason", "ticket reason"),
+}
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa",
+    "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi",
+    "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "WY": "Wyoming",
+}  # fmt: skip
+
+# Metrics offered first when Scout has to ask which one was meant.
+PREFERRED_METRICS = ("revenue", "conversion_rate", "orders", "aov", "sessions")

@@ -1,0 +1,138 @@
+"""Understanding: accuracy per field and per intent on the labelled set, and parse latency.
+
+Run: .venv/bin/python -m bench.understand_accuracy [--runs 20]
+
+The baseline is the same parser with typo correction switched off, to show what the
+fuzzy matching buys; latency is measured warm (the spelling cache filled, as in a running
+bot) and cold (the cache emptied before every parse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+from agent.domain import Goal
+from agent.semantic import load_semantic
+from agent.understand import Lexicon, lexicon_for, understand_with
+from tests.agent.understand.labelled import FIELDS, Item, load_items, mismatches
+
+Parse = Callable[[str, Item, Goal | None], Goal]
+
+
+def _parser(lex: Lexicon) -> Parse:
+    return lambda text, item, context: understand_with(
+        text, lexicon=lex, today=item.today, context=context
+    )
+
+
+def _goal(parse: Parse, item: Item) -> Goal:
+    return parse(item.text, item, _context(parse, item))
+
+
+def accuracy(
+    parse: Parse, items: Sequence[Item]
+) -> tuple[dict[str, float], dict[str, tuple[int, int]], list[str]]:
+    """Per-field accuracy, per-intent (right, total), and the texts that are wrong."""
+    field_ok: Counter[str] = Counter()
+    per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    wrong: list[str] = []
+    for item in items:
+        bad = {name for name, _, _ in mismatches(item, _goal(parse, item))}
+        for name in FIELDS:
+            field_ok[name] += name not in bad
+        per_intent[item.intent][1] += 1
+        per_intent[item.intent][0] += not bad
+        if bad:
+            wrong.append(f"{item.text!r}: {sorted(bad)}")
+    fields = {name: field_ok[name] / len(items) for name in FIELDS}
+    return fields, {k: (v[0], v[1]) for k, v in sorted(per_intent.items())}, wrong
+
+
+def latency(
+    lex: Lexicon, items: Sequence[Item], runs: int, *, cold: bool
+) -> tuple[list[float], list[float]]:
+    """Milliseconds per parse, wall clock and CPU time of this thread.
+
+    Only the message is timed; its thread context is parsed beforehand. CPU time is what
+    the parse costs; wall time adds whatever else the machine is doing.
+    """
+    parse = _parser(lex)
+    contexts = [_context(parse, item) for item in items]
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(runs):
+        for item, context in zip(items, contexts, strict=True):
+            if cold:
+                lex._cache.clear()
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            parse(item.text, item, context)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu
+
+
+def _context(parse: Parse, item: Item) -> Goal | None:
+    context: Goal | None = None
+    for earlier in item.context:
+        context = parse(earlier, item, context)
+    return context
+
+
+def pct(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="understanding accuracy and latency")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args(argv)
+    layer = load_semantic()
+    items = load_items()
+    start = time.perf_counter()
+    Lexicon.from_layer(layer)
+    build_ms = (time.perf_counter() - start) * 1000
+    lex = lexicon_for(layer)
+    plain = Lexicon.from_layer(layer, fuzzy=False)
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+    )
+    print(f"labelled requests: {len(items)}; lexicon build: {build_ms:.1f} ms (once per layer)\n")
+    ours, intents, wrong = accuracy(_parser(lex), items)
+    base, base_intents, _ = accuracy(_parser(plain), items)
+    print(f"{'field':<12} {'scout':>8} {'no typo fix':>12}")
+    for name in FIELDS:
+        print(f"{name:<12} {ours[name]:>8.1%} {base[name]:>12.1%}")
+    print(f"\n{'intent':<15} {'scout':>10} {'no typo fix':>12}")
+    for intent, (ok, total) in intents.items():
+        b_ok, _ = base_intents[intent]
+        print(f"{intent:<15} {ok:>4}/{total:<5} {b_ok:>6}/{total:<5}")
+    total_ok = sum(ok for ok, _ in intents.values())
+    base_ok = sum(ok for ok, _ in base_intents.values())
+    print(f"{'all':<15} {total_ok:>4}/{len(items):<5} {base_ok:>6}/{len(items):<5}")
+    for line in wrong:
+        print("  WRONG", line)
+
+    print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for cold in (False, True):
+        wall, cpu = latency(
+            lex, items, args.runs if not cold else max(1, args.runs // 4), cold=cold
+        )
+        for name, samples in (("wall", wall), ("cpu", cpu)):
+            print(
+                f"latency {'cold' if cold else 'warm'} {name:<4} ({len(samples)} parses): "
+                f"p50 {pct(samples, 0.5):.3f} ms  p99 {pct(samples, 0.99):.3f} ms  "
+                f"max {max(samples):.3f} ms  mean {statistics.fmean(samples):.3f} ms"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""`AgentCore`: the ScoutCore port (bot/core.py) backed by the real agent loop.
+
+The Slack app (and any other adapter) calls this; every call runs through `run_cycle` and
+the actor, so Slack shows exactly what the terminal shows. Construction is one line:
+`AgentCore(deps)`; `build_core(config)` opens the deps for `scout serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from datetime import date
+
+from agent.act import ActResult, ApprovalNotFound, ApprovalRequest
+from agent.config import ScoutConfig
+from agent.deps import Deps, open_deps
+from agent.digest import weekly_summary
+from agent.domain import Action, ClarificationOption, NeedsApproval
+from agent.loop import run_cycle
+from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
+from bot.core import (
+    ActionStatus,
+    AlertSummary,
+    DecisionOutcome,
+    Effectiveness,
+    HomeView,
+    KpiStatus,
+    Progress,
+    ProposedAction,
+    Reply,
+    ThreadRef,
+    parse_option_token,
+)
+from bot.terminal import record_decision
+
+log = logging.getLogger(__name__)
+MAX_PENDING_QUESTIONS = 256
+
+_STATUS = {
+    "executed": ActionStatus.EXECUTED,
+    "dry_run": ActionStatus.EXECUTED,
+    "deduplicated": ActionStatus.EXECUTED,
+    "pending_approval": ActionStatus.PENDING,
+    "refused": ActionStatus.REFUSED,
+    "failed": ActionStatus.FAILED,
+}
+_STATE = {
+    "pending": ActionStatus.PENDING,
+    "approved": ActionStatus.EXECUTED,
+    "rejected": ActionStatus.REJECTED,
+    "expired": ActionStatus.EXPIRED,
+}
+
+
+class AgentCore:
+    """The real core: questions, clarifications, approvals, feedback, digests and monitoring."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        # Clarifications waiting for a click (bounded; after a restart, people ask again).
+        self._questions: OrderedDict[str, tuple[ClarificationOption, ...]] = OrderedDict()
+        self._settled: OrderedDict[str, ProposedAction] = OrderedDict()
+
+    async def close(self) -> None:
+        await self.deps.close()
+
+    # ------------------------------------------------------------------ conversation
+
+    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
+        trigger = PersonAsked(text=text, thread_key=thread.key, user=user)
+        return self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+
+    async def choose(
+        self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
+    ) -> Reply:
+        options = self._questions.get(thread.key, ())
+        index = parse_option_token(option_value, options)
+        if index is None:
+            return Reply(error="That question has moved on; please ask again.")
+        goal = options[index].goal
+        trigger = PersonAsked(
+            text=goal.text or options[index].label, thread_key=thread.key, user=user, goal=goal
+        )
+        return self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+
+    async def knows_thread(self, thread: ThreadRef) -> bool:
+        if thread.key in self._questions:
+            return True
+        return await self.deps.memory.load_thread(thread.key) is not None
+
+    async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
+        """A scheduled reply was posted here: keep its findings so follow-ups have context."""
+        ids = []
+        goal = reply.goal
+        for finding in reply.findings:
+            if goal is not None:
+                ids.append(await self.deps.memory.record_finding(thread.key, goal, finding))
+        if goal is not None and not goal.needs_clarification:
+            await self.deps.memory.save_thread(thread.key, goal, ids)
+
+    async def feedback(self, thread: ThreadRef, user: str, positive: bool) -> None:
+        found = await self.deps.memory.thread_findings(thread.key, limit=1)
+        await self.deps.memory.record_feedback(
+            thread.key, user, positive, finding_id=found[0].id if found else None
+        )
+
+    # ------------------------------------------------------------------ actions
+
+    async def decide(
+        self, approval_id: str, user: str, approve: bool, reason: str = ""
+    ) -> DecisionOutcome:
+        try:
+            before = await self.deps.act.approval(approval_id)
+        except ApprovalNotFound:
+            return DecisionOutcome(kind="not_found", message="I can't find that proposal.")
+        if before.state != "pending":
+            if before.state == "expired":
+                return DecisionOutcome(kind="expired", action=_from_request(before))
+            return DecisionOutcome(kind="already_decided", action=_from_request(before))
+        if approve:
+            result = await self.deps.act.approve(approval_id, user)
+        else:
+            result = await self.deps.act.reject(approval_id, user, reason)
+        await record_decision(self.deps, approval_id, approve, result)
+        after = _from_request(await self.deps.act.approval(approval_id), result)
+        if after.status is ActionStatus.PENDING:
+            return DecisionOutcome(kind="unauthorised", action=after, message=result.reason)
+        if result.status == "failed":
+            return DecisionOutcome(kind="failed", action=after, message=result.reason)
+        if approve:
+            return DecisionOutcome(kind="executed", action=after, message=result.reason)
+        return DecisionOutcome(kind="rejected", action=after, message=result.reason)
+
+    async def action_state(self, approval_id: str) -> ProposedAction | None:
+        try:
+            return _from_request(await self.deps.act.approval(approval_id))
+        except ApprovalNotFound:
+            return self._settled.get(approval_id)
+
+    # ------------------------------------------------------------------ scheduled
+
+    async def digest(self, day: date) -> Reply:
+        result = await run_cycle(self.deps, DigestDue(day=day))
+        text = f"Good morning! Scout's digest for {day:%A %B %-d}."
+        return self._reply(None, result, text=text)
+
+    async def weekly(self, week_start: date) -> Reply:
+        finding = await weekly_summary(self.deps, week_start)
+        return Reply(text=finding.summary, findings=(finding,))
+
+    async def monitor(self) -> list[Reply]:
+        result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
+        if not result.new_anomalies and not result.actions and not result.errors:
+            return []
+        return [self._reply(None, result, text="Scout's KPI monitor found something new.")]
+
+    async def claim_digest(self, key: str) -> bool:
+        return await self.deps.memory.claim_digest(key)
+
+    async def home(self, user: str) -> HomeView:
+        pending = tuple(_from_request(p) for p in await self.deps.act.pending())
+        stored = await self.deps.memory.thread_findings("monitor", limit=10)
+        alerts = tuple(
+            AlertSummary(title=f.title + ": " + f.summary[:120], status="reported", at=f.created)
+            for f in stored
+        )
+        watch: list[KpiStatus] = []
+        for obs in await self.deps.memory.recent_observations(limit=400):
+            data = obs.data
+            if obs.source.startswith("kpi:") and not data.get("where"):
+                metric = str(data.get("metric"))
+                if metric in self.deps.layer.metrics and all(w.metric != metric for w in watch):
+                    change = data.get("change")
+                    watch.append(
+                        KpiStatus(
+                            metric=metric,
+                            label=self.deps.layer.metric(metric).label,
+                            value=data.get("last_7"),
+                            change=change if isinstance(change, float) else None,
+                            unit=self.deps.layer.metric(metric).unit,
+                            status="alert" if abs(float(data.get("z") or 0)) >= 3 else "ok",
+                        )
+                    )
+        learned = tuple(
+            Effectiveness(
+                action_kind=i.kind,
+                tried=i.samples,
+                worked=round(i.success_rate * i.samples),
+                note=i.trend_label,
+            )
+            for i in await self.deps.memory.insights()
+        )
+        return HomeView(
+            pending=pending,
+            alerts=alerts,
+            watchlist=tuple(watch),
+            learned=learned,
+            paused=await self.deps.act.is_paused(),
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _reply(self, thread: ThreadRef | None, result: CycleResult, *, text: str = "") -> Reply:
+        clarification = result.goal.clarification if result.goal else None
+        if thread is not None and clarification is not None:
+            self._questions[thread.key] = clarification.options
+            while len(self._questions) > MAX_PENDING_QUESTIONS:
+                self._questions.popitem(last=False)
+        actions = tuple(self._proposed(o) for o in result.actions)
+        lines = [text] if text else []
+        lines += list(result.notes)
+        error = " ".join(result.errors) if result.errors and not result.findings else None
+        if result.errors and result.findings:
+            lines += [f"(note: {e})" for e in result.errors]
+        return Reply(
+            text="\n".join(lines),
+            goal=result.goal,
+            findings=result.findings,
+            clarification=clarification,
+            actions=actions,
+            error=error,
+        )
+
+    def _proposed(self, outcome: ActionOutcome) -> ProposedAction:
+        result = outcome.result
+        token = result.approval_id or (result.execution.id if result.execution else "")
+        token = token or outcome.action.idempotency_key
+        proposed = ProposedAction(
+            approval_id=token,
+            action=outcome.action,
+            decision=result.decision,
+            status=_STATUS.get(result.status, ActionStatus.FAILED),
+            result=result.reason,
+        )
+        if not result.approval_id:
+            self._settled[token] = proposed
+            while len(self._settled) > MAX_PENDING_QUESTIONS:
+                self._settled.popitem(last=False)
+        return proposed
+
+
+def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> ProposedAction:
+    action: Action = request.action
+    return ProposedAction(
+        approval_id=request.id,
+        action=action,
+        decision=NeedsApproval(reason=request.reason, approvers=request.approvers),
+        status=_STATE.get(request.state, ActionStatus.PENDING),
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        result=(result.reason if result else request.decision_reason or ""),
+    )
+
+
+async def build_core(config: ScoutConfig) -> AgentCore:
+    """The factory `scout serve` loads (SCOUT_CORE=bot.agent_core:build_core)."""
+    return AgentCore(await open_deps(config))
+
+
+__all__ = ["AgentCore", "build_core"]

@@ -1,0 +1,111 @@
+"""Build Scout's Bolt AsyncApp: one transport-free dispatch core, wired to a ScoutCore.
+
+Socket Mode and HTTP (bot/commands/serve.py) are thin adapters around `app.async_dispatch`;
+tests feed it signed requests directly. `build_scout(...)` returns the app together with its
+runtime (background work, caches), `build_app(...)` just the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import ScoutCore
+from bot.listeners import actions, commands, events, home
+from bot.listeners.assistant import build_assistant
+from bot.listeners.common import Deps
+from bot.settings import SlackSettings
+
+log = logging.getLogger("scout.slack")
+SLACK_API = "https://slack.com/api/"
+
+
+def build_client(settings: SlackSettings) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL as base, 429s retried after their Retry-After."""
+    return AsyncWebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url or SLACK_API,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class ScoutSlack:
+    """The Bolt app and the adapter runtime behind it."""
+
+    app: AsyncApp
+    deps: Deps
+
+    async def aclose(self, timeout: float = 30.0) -> None:
+        """Let answers in flight finish (bounded), then close the client's session."""
+        await self.deps.work.drain(timeout)
+        session = getattr(self.deps.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def build_scout(
+    core: ScoutCore,
+    settings: SlackSettings,
+    *,
+    client: AsyncWebClient | None = None,
+    process_before_response: bool = False,
+) -> ScoutSlack:
+    """Wire listeners, de-duplication and the assistant container to `core`."""
+    client = client or build_client(settings)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.signing_secret or None,
+        process_before_response=process_before_response,
+        name="scout",
+    )
+    deps = Deps(core=core, settings=settings, client=client)
+
+    @app.middleware
+    async def drop_retries(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        # Slack redelivers an event (same event_id) when an ack is slow or lost; the first
+        # delivery is already being answered, so a retry is acknowledged and dropped.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        assert deps.events is not None
+        if event_id and not deps.events.first_time(str(event_id)):
+            log.info("duplicate event dropped event_id=%s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.use(build_assistant(deps))
+    events.register(app, deps)
+    commands.register(app, deps)
+    actions.register(app, deps)
+    home.register(app, deps)
+
+    @app.event("assistant_thread_context_changed")
+    async def _context_changed() -> None:
+        """Handled by the assistant middleware; registered so Bolt never answers 404."""
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed type=%s", body.get("type"), exc_info=error)
+
+    return ScoutSlack(app=app, deps=deps)
+
+
+def build_app(
+    core: ScoutCore, settings: SlackSettings, *, client: AsyncWebClient | None = None
+) -> AsyncApp:
+    """The Bolt AsyncApp for `core` (see `build_scout` for the runtime as well)."""
+    return build_scout(core, settings, client=client).app

@@ -1,0 +1,475 @@
+"""Pure Block Kit builders: a Reply (or a progress, an error, a decision) → a Slack message.
+
+No I/O here. Every message carries a plain-text fallback; user and data text is escaped; the
+Block Kit limits (50 blocks, 3,000 characters per section, 10 fields, 75-character buttons)
+are enforced here, so Slack never rejects a message at answer time. A table too long for a
+section goes out as a CSV file instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from agent.domain import Clarification, Evidence, Finding, Goal, Table, describe_decision
+from bot.core import ActionStatus, ProposedAction, Reply, option_token
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_FIELD = 2000
+MAX_FIELDS = 10
+MAX_BUTTON = 75
+MAX_HEADER = 150
+MAX_FALLBACK = 3000
+TABLE_ROWS_INLINE = 15
+
+ACTION_SHOW_SQL = "scout_show_sql"
+ACTION_FEEDBACK_UP = "scout_feedback_up"
+ACTION_FEEDBACK_DOWN = "scout_feedback_down"
+# Several buttons of one kind share a message, and action ids must be unique per message,
+# so these are prefixes; listeners match them with the regexes below.
+ACTION_CHOOSE = "scout_choose"
+ACTION_DO = "scout_do"
+ACTION_APPROVE = "scout_approve"
+ACTION_REJECT = "scout_reject"
+CHOOSE_RE = re.compile(rf"^{ACTION_CHOOSE}_\d+$")
+DO_RE = re.compile(rf"^{ACTION_DO}_\d+$")
+APPROVE_RE = re.compile(rf"^{ACTION_APPROVE}_\d+$")
+REJECT_RE = re.compile(rf"^{ACTION_REJECT}_\d+$")
+ACTION_BLOCK_PREFIX = "scout_action:"
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileUpload:
+    """A file to upload into the thread next to the message (chart PNG, full table CSV)."""
+
+    filename: str
+    content: bytes
+    title: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    text: str
+    blocks: tuple[Block, ...]
+    files: tuple[FileUpload, ...] = ()
+
+    def blocks_json(self) -> list[dict[str, Any]]:
+        """The blocks as Slack's JSON (validated by slack_sdk on the way)."""
+        return [b.to_dict() for b in self.blocks]
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape(text: str) -> str:
+    """Escape Slack mrkdwn control characters so data never becomes a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mention(user: str | None) -> str:
+    """<@U…> for a well-formed user id; anything else is shown as escaped text."""
+    if user and USER_ID_RE.match(user):
+        return f"<@{user}>"
+    return escape(user or "someone")
+
+
+def fmt_number(value: Any, *, percent: bool = False) -> str:
+    """A number as a person reads it: 12,345 · 1.2M · 3.1% · 0.42."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return escape(str(value))
+    if isinstance(value, float) and value != value:
+        return "–"
+    if percent:
+        return f"{value * 100:.1f}%"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if isinstance(value, int) or magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if magnitude >= 1 else f"{value:.4g}"
+
+
+_PERCENT_HINTS = ("rate", "share", "pct", "percent", "explains", "relative", "ratio")
+
+
+def fmt_fact(name: str, value: Any) -> str:
+    """A fact value; names that say 'rate'/'share' and fractions show as percent."""
+    lowered = name.lower()
+    is_fraction = isinstance(value, float) and abs(value) <= 1.5
+    return fmt_number(value, percent=is_fraction and any(h in lowered for h in _PERCENT_HINTS))
+
+
+def humanise(name: str) -> str:
+    return escape(name.replace("_", " ").strip().capitalize())
+
+
+def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=truncate(text, MAX_SECTION)), block_id=block_id
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, MAX_SECTION))])
+
+
+def _button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(text, MAX_BUTTON), emoji=True),
+        action_id=action_id,
+        value=truncate(value, 2000),
+        style=style,
+        confirm=confirm,
+    )
+
+
+def _limit(blocks: list[Block], note: str = "") -> tuple[Block, ...]:
+    """At most MAX_BLOCKS blocks: keep the head and the closing buttons, say what was cut."""
+    if len(blocks) <= MAX_BLOCKS:
+        return tuple(blocks)
+    tail = [b for b in blocks[-2:] if isinstance(b, ActionsBlock)]
+    room = MAX_BLOCKS - len(tail) - 1
+    cut = len(blocks) - len(tail) - room
+    notice = _context(f"_{cut} more part(s) not shown. {note}".strip() + "_")
+    return (*blocks[:room], notice, *tail)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def answer_message(reply: Reply) -> Message:
+    """The whole answer: findings, clarification, proposals, Show SQL and 👍/👎."""
+    blocks: list[Block] = []
+    files: list[FileUpload] = []
+    if reply.error:
+        blocks.append(_section(f":warning: {escape(reply.error)}"))
+    if reply.text:
+        blocks.append(_section(escape(reply.text)))
+    for index, finding in enumerate(reply.findings):
+        if index:
+            blocks.append(DividerBlock())
+        finding_blocks, finding_files = _finding_blocks(finding, index)
+        blocks.extend(finding_blocks)
+        files.extend(finding_files)
+    if reply.findings and reply.goal is not None:
+        blocks.append(_context(goal_context(reply.goal)))
+    if reply.clarification is not None:
+        blocks.extend(clarification_blocks(reply.clarification))
+    for index, proposed in enumerate(reply.actions):
+        blocks.extend(action_blocks(proposed, index))
+    closing: list[ButtonElement] = []
+    if any(f.evidence for f in reply.findings):
+        closing.append(_button(":mag: Show SQL", ACTION_SHOW_SQL, "all"))
+    if reply.findings:
+        closing.append(_button(":+1:", ACTION_FEEDBACK_UP, "up"))
+        closing.append(_button(":-1:", ACTION_FEEDBACK_DOWN, "down"))
+    if closing:
+        blocks.append(ActionsBlock(elements=closing, block_id="scout_answer_buttons"))
+    if not blocks:
+        blocks.append(_section("I have nothing to report."))
+    return Message(
+        text=reply_text(reply),
+        blocks=_limit(blocks, "Ask in the thread for the details."),
+        files=tuple(files),
+    )
+
+
+def reply_text(reply: Reply) -> str:
+    """The plain-text fallback: notifications, screen readers, clients without blocks."""
+    parts: list[str] = []
+    if reply.error:
+        parts.append(reply.error)
+    if reply.text:
+        parts.append(reply.text)
+    parts.extend(f.summary for f in reply.findings if f.summary)
+    if reply.clarification is not None:
+        options = ", ".join(o.label for o in reply.clarification.options)
+        parts.append(
+            f"{reply.clarification.question} ({options})"
+            if options
+            else reply.clarification.question
+        )
+    parts.extend(f"Proposed: {p.action.kind} → {p.action.target}" for p in reply.actions)
+    return escape(truncate("\n".join(parts) or "Scout has nothing to report.", MAX_FALLBACK))
+
+
+def _finding_blocks(finding: Finding, index: int) -> tuple[list[Block], list[FileUpload]]:
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=truncate(finding.title or "Finding", MAX_HEADER)))
+    ]
+    files: list[FileUpload] = []
+    if finding.summary:
+        blocks.append(_section(escape(finding.summary)))
+    facts = list(finding.facts.items())[:MAX_FIELDS]
+    if facts:
+        fields = [
+            MarkdownTextObject(text=truncate(f"*{humanise(k)}*\n{fmt_fact(k, v)}", MAX_FIELD))
+            for k, v in facts
+        ]
+        blocks.append(SectionBlock(fields=fields))
+    if finding.root_causes:
+        blocks.append(_section(root_causes_text(finding)))
+    if finding.table is not None and finding.table.rows:
+        text, csv_file = table_section(finding.table, f"table-{index + 1}.csv", finding.title)
+        blocks.append(_section(text))
+        if csv_file is not None:
+            files.append(csv_file)
+    blocks.append(_context(confidence_text(finding.confidence)))
+    return blocks, files
+
+
+def root_causes_text(finding: Finding) -> str:
+    lines = ["*What explains the change*"]
+    for cause in finding.root_causes[:8]:
+        where = ", ".join(f"{escape(k)} = {escape(str(v))}" for k, v in cause.where.items())
+        line = (
+            f"• *{where or 'overall'}*: {fmt_number(cause.baseline)} → {fmt_number(cause.current)}"
+            f" ({'+' if cause.change >= 0 else ''}{fmt_number(cause.change)}),"
+            f" explains {fmt_number(cause.explains, percent=True)}"
+        )
+        if cause.rate_effect is not None and cause.mix_effect is not None:
+            line += (
+                f" — rate effect {fmt_number(cause.rate_effect)},"
+                f" mix effect {fmt_number(cause.mix_effect)}"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def confidence_text(confidence: float) -> str:
+    level = "high" if confidence >= 0.8 else "medium" if confidence >= 0.5 else "low"
+    return f"Confidence: *{level}* ({confidence:.2f})"
+
+
+def goal_context(goal: Goal) -> str:
+    """How Scout understood the question, so a misunderstanding is visible at once."""
+    parts = [escape(goal.intent.value)]
+    if goal.metric:
+        parts.append(escape(goal.metric))
+    if goal.filters:
+        parts.append(", ".join(f"{escape(k)} = {escape(str(v))}" for k, v in goal.filters.items()))
+    if goal.window is not None:
+        window = goal.window.describe()
+        if goal.baseline is not None:
+            window += f" vs {goal.baseline.describe()}"
+        parts.append(escape(window))
+    return "Understood as: " + " · ".join(parts)
+
+
+def table_section(table: Table, filename: str, title: str) -> tuple[str, FileUpload | None]:
+    """A monospace table in a section; long ones show the head and attach the full CSV."""
+    rows = [[_cell(v) for v in row] for row in table.rows]
+    shown = rows[:TABLE_ROWS_INLINE]
+    text = _monospace(table.columns, shown)
+    attach = len(rows) > TABLE_ROWS_INLINE or len(text) > MAX_SECTION - 100
+    while len(text) > MAX_SECTION - 100 and len(shown) > 1:
+        shown = shown[: len(shown) // 2]
+        text = _monospace(table.columns, shown)
+    if not attach:
+        return text, None
+    text = (
+        truncate(text, MAX_SECTION - 100)
+        + f"\n_First {len(shown)} of {len(rows)} rows; full table attached as {filename}._"
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.columns)
+    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    upload = FileUpload(
+        filename=filename, content=buffer.getvalue().encode(), title=f"{title} (full table)"
+    )
+    return text, upload
+
+
+def _cell(value: Any) -> str:
+    return (
+        fmt_number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
+
+
+def _monospace(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [min(24, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(columns)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            truncate(c, w).ljust(w) for c, w in zip(cells, widths, strict=False)
+        ).rstrip()
+
+    body = "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+    return f"```\n{escape(body)}\n```"
+
+
+# --------------------------------------------------------------------------- questions, actions
+
+
+def clarification_blocks(clarification: Clarification) -> list[Block]:
+    """The question and one button per option; the value is a token the core maps back."""
+    blocks: list[Block] = [_section(f":thinking_face: {escape(clarification.question)}")]
+    buttons = [
+        _button(option.label, f"{ACTION_CHOOSE}_{i}", option_token(i, option))
+        for i, option in enumerate(clarification.options[:25])
+    ]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons, block_id="scout_clarification"))
+    return blocks
+
+
+def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
+    """A proposal: what, why, the guardrails' decision, then buttons or its recorded outcome."""
+    action = proposed.action
+    lines = [f"*Proposed action:* `{escape(action.kind)}` → {escape(action.target)}"]
+    if action.reason:
+        lines.append(escape(action.reason))
+    if action.cost:
+        lines.append(f"Cost: {fmt_number(action.cost)}")
+    lines.append(f"_Guardrails: {escape(describe_decision(proposed.decision))}_")
+    block_id = f"{ACTION_BLOCK_PREFIX}{proposed.approval_id}"[:255]
+    blocks: list[Block] = [_section("\n".join(lines))]
+    if proposed.open:
+        value = proposed.approval_id
+        if proposed.needs_approval:
+            confirm = ConfirmObject(
+                title="Approve this action?",
+                text=truncate(f"Scout will run {action.kind} for {action.target}.", 300),
+                confirm="Approve",
+                deny="Cancel",
+            )
+            buttons = [
+                _button(
+                    "Approve", f"{ACTION_APPROVE}_{index}", value, style="primary", confirm=confirm
+                ),
+                _button("Reject", f"{ACTION_REJECT}_{index}", value, style="danger"),
+            ]
+        else:
+            buttons = [_button("Do it", f"{ACTION_DO}_{index}", value, style="primary")]
+        blocks.append(ActionsBlock(elements=buttons, block_id=block_id))
+    else:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=outcome_text(proposed))], block_id=block_id
+            )
+        )
+    return blocks
+
+
+_OUTCOME_ICON = {
+    ActionStatus.EXECUTED: ":white_check_mark:",
+    ActionStatus.REJECTED: ":no_entry_sign:",
+    ActionStatus.REFUSED: ":no_entry:",
+    ActionStatus.FAILED: ":x:",
+    ActionStatus.EXPIRED: ":hourglass:",
+    ActionStatus.PROPOSED: ":hourglass_flowing_sand:",
+    ActionStatus.PENDING: ":hourglass_flowing_sand:",
+}
+
+
+def outcome_text(proposed: ProposedAction) -> str:
+    """Who decided, when, and what happened: the record left on the message."""
+    text = f"{_OUTCOME_ICON[proposed.status]} *{proposed.status.value.capitalize()}*"
+    if proposed.decided_by:
+        verb = "rejected" if proposed.status == ActionStatus.REJECTED else "decided"
+        text += f" — {verb} by {mention(proposed.decided_by)}"
+    if proposed.decided_at is not None:
+        text += f" at {_when(proposed.decided_at)}"
+    if proposed.result:
+        text += f": {escape(truncate(proposed.result, 500))}"
+    return truncate(text, MAX_SECTION)
+
+
+def _when(at: datetime) -> str:
+    """Slack renders <!date^…> in each reader's own time zone; the fallback is UTC."""
+    stamp = int(at.timestamp())
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def with_decision(
+    blocks: Sequence[Mapping[str, Any]], proposed: ProposedAction
+) -> list[dict[str, Any]]:
+    """The posted message's blocks with this proposal's buttons replaced by its outcome."""
+    block_id = f"{ACTION_BLOCK_PREFIX}{proposed.approval_id}"[:255]
+    outcome = ContextBlock(
+        elements=[MarkdownTextObject(text=outcome_text(proposed))], block_id=block_id
+    ).to_dict()
+    return [outcome if b.get("block_id") == block_id else dict(b) for b in blocks]
+
+
+# --------------------------------------------------------------------------- progress, SQL, errors
+
+
+def progress_message(question: str, steps: Sequence[str]) -> Message:
+    """The placeholder shown while Scout works, with the plan's steps as they complete."""
+    lines = [f":hourglass_flowing_sand: Working on: _{escape(truncate(question, 300))}_"]
+    lines.extend(f":white_check_mark: {escape(truncate(step, 200))}" for step in steps[-20:])
+    return Message(text="Scout is working on it…", blocks=(_section("\n".join(lines)),))
+
+
+def error_message(text: str) -> Message:
+    return Message(text=escape(text), blocks=(_section(f":warning: {escape(text)}"),))
+
+
+def sql_message(findings: Sequence[Finding]) -> Message:
+    """The SQL behind every number, one code block per query (long ones as a file)."""
+    blocks: list[Block] = []
+    files: list[FileUpload] = []
+    evidence: list[tuple[Finding, Evidence]] = [(f, e) for f in findings for e in f.evidence]
+    for index, (finding, item) in enumerate(evidence, start=1):
+        label = escape(item.description or finding.title)
+        params = ", ".join(f"{escape(k)}={escape(str(v))}" for k, v in item.params.items())
+        head = f"*{index}. {label}*" + (f"\n_params: {params}_" if params else "")
+        code = f"```\n{escape(item.sql)}\n```"
+        if len(head) + len(code) + 1 <= MAX_SECTION:
+            blocks.append(_section(f"{head}\n{code}"))
+        else:
+            name = f"query-{index}.sql"
+            blocks.append(_section(f"{head}\n_Too long to show here: attached as {name}._"))
+            files.append(
+                FileUpload(
+                    filename=name,
+                    content=item.sql.encode(),
+                    title=f"SQL: {item.description or finding.title}",
+                )
+            )
+    if not blocks:
+        blocks.append(_section("No SQL was needed for this answer."))
+    return Message(
+        text=f"The SQL behind this answer ({len(evidence)} queries)",
+        blocks=_limit(blocks, "The rest are in the logs."),
+        files=tuple(files),
+    )

@@ -1,0 +1,225 @@
+"""`scout approvals | approve | reject | pause | resume | outbox`: decide risky actions in a terminal.
+
+They open the same sqlite memory the bot uses (`--memory`, else scout.yml `memory:`, else
+`data_dir()/memory.sqlite3`), so a request proposed in Slack an hour ago, before a restart,
+can be approved here. Approving from the terminal delivers through the outbox (and prints
+the message); the user named by `--as` must be a configured approver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from agent.act import Actor, ActResult, ActSettings, TerminalNotifier
+from agent.config import data_dir, load_config
+from agent.errors import UserError
+
+
+def memory_path(args: argparse.Namespace) -> Path:
+    """Where the memory database is: --memory, scout.yml `memory:`, or the data dir."""
+    if getattr(args, "memory", None):
+        return Path(args.memory).expanduser()
+    config = load_config(getattr(args, "config", None))
+    if config.memory:
+        return Path(config.memory).expanduser()
+    return data_dir() / "memory.sqlite3"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memory", metavar="PATH", help="Scout's sqlite memory database")
+    parser.add_argument("--config", metavar="PATH", help="scout.yml (default: SCOUT_CONFIG)")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the approval and kill-switch commands."""
+    p = sub.add_parser("approvals", help="list actions waiting for approval")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _common(p)
+    p.set_defaults(func=run_list)
+
+    p = sub.add_parser("approve", help="approve a pending action (it then executes once)")
+    p.add_argument("approval_id", metavar="ID")
+    p.add_argument("--as", dest="user", required=True, metavar="USER", help="your approver id")
+    _common(p)
+    p.set_defaults(func=run_approve)
+
+    p = sub.add_parser("reject", help="reject a pending action")
+    p.add_argument("approval_id", metavar="ID")
+    p.add_argument("--as", dest="user", required=True, metavar="USER", help="your approver id")
+    p.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    _common(p)
+    p.set_defaults(func=run_reject)
+
+    for name, helptext in (
+        ("pause", "stop all outbound effects (kill switch)"),
+        ("resume", "allow outbound effects again"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--as", dest="user", required=True, metavar="USER")
+        p.add_argument("--reason", default="", help="why (kept in the audit log)")
+        _common(p)
+        p.set_defaults(func=run_pause if name == "pause" else run_resume)
+
+    p = sub.add_parser("outbox", help="show what Scout sent or would have sent")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p.set_defaults(func=run_outbox)
+
+
+def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]]) -> int:
+    config = load_config(getattr(args, "config", None))
+    settings = ActSettings.from_config(config)
+    path = memory_path(args)
+
+    async def main() -> int:
+        actor = await Actor.open(path, settings, integrations={"notify": TerminalNotifier()})
+        try:
+            return await work(actor)
+        finally:
+            await actor.close()
+
+    return asyncio.run(main())
+
+
+def _dollars(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    minutes = int((moment - now).total_seconds() // 60)
+    sign = "in " if minutes >= 0 else ""
+    minutes = abs(minutes)
+    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    return sign + text + ("" if sign else " ago")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print pending approval requests."""
+
+    async def work(actor: Actor) -> int:
+        pending = await actor.pending()
+        console = Console()
+        if args.json:
+            console.print_json(json.dumps([p.to_json() for p in pending]))
+            return 0
+        if not pending:
+            console.print("No actions are waiting for approval.")
+            return 0
+        now = actor.clock()
+        table = Table(title=f"{len(pending)} action(s) waiting for approval")
+        table.add_column("id", no_wrap=True, min_width=len(pending[0].id))
+        for column in ("action", "why", "requested by", "expires", "approvers"):
+            table.add_column(column, overflow="fold")
+        for p in pending:
+            cost = f" ({_dollars(p.action.cost)})" if p.action.cost else ""
+            table.add_row(
+                p.id,
+                f"{p.action.kind} → {p.action.target}{cost}",
+                p.reason,
+                p.requester,
+                _ago(p.expires_at, now),
+                ", ".join(p.approvers) or "(none configured)",
+            )
+        console.print(table)
+        return 0
+
+    return _with_actor(args, work)
+
+
+def _report(result: ActResult, console: Console) -> int:
+    if result.status in ("refused", "failed"):
+        raise UserError(f"Not done: {result.reason}", hint=_hint(result.reason))
+    if result.status == "deduplicated" and result.approval_id and "already" in result.reason:
+        raise UserError(f"Nothing to do: {result.reason}.")
+    console.print(
+        f"[bold green]{result.status.replace('_', ' ')}[/]: {result.reason}", highlight=False
+    )
+    return 0
+
+
+def _hint(reason: str) -> str:
+    if "not authorised" in reason:
+        return "Approvers are set in scout.yml under approvals.approvers (or slack.approvers)."
+    if "expired" in reason:
+        return "Ask Scout to propose the action again if it is still wanted."
+    if "paused" in reason:
+        return "`scout resume --as USER` lifts the kill switch."
+    return ""
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    """Approve one request as `--as USER`."""
+
+    async def work(actor: Actor) -> int:
+        return _report(await actor.approve(args.approval_id, args.user), Console())
+
+    return _with_actor(args, work)
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    """Reject one request as `--as USER` with a reason."""
+
+    async def work(actor: Actor) -> int:
+        result = await actor.reject(args.approval_id, args.user, args.reason)
+        if result.reason.startswith("rejected by"):
+            Console().print(
+                f"[bold]rejected[/]: {args.approval_id} ({args.reason})", highlight=False
+            )
+            return 0
+        return _report(result, Console())
+
+    return _with_actor(args, work)
+
+
+def run_pause(args: argparse.Namespace) -> int:
+    """Turn the kill switch on."""
+
+    async def work(actor: Actor) -> int:
+        await actor.pause(args.user, args.reason)
+        Console().print("Paused: Scout will send nothing until `scout resume`.")
+        return 0
+
+    return _with_actor(args, work)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """Turn the kill switch off."""
+
+    async def work(actor: Actor) -> int:
+        await actor.resume(args.user, args.reason)
+        Console().print("Resumed: outbound actions are allowed again.")
+        return 0
+
+    return _with_actor(args, work)
+
+
+def run_outbox(args: argparse.Namespace) -> int:
+    """Print the latest outbox rows."""
+
+    async def work(actor: Actor) -> int:
+        rows = await actor.outbox(limit=args.limit)
+        console = Console()
+        if args.json:
+            console.print_json(json.dumps([r.to_json() for r in rows]))
+            return 0
+        table = Table(title="outbox (what was sent, or would have been)")
+        for column in ("#", "when", "kind", "op", "to", "status", "text"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            to = (f"#{r.channel} " if r.channel else "") + ", ".join(r.recipients)
+            op = f"update #{r.update_of}" if r.op == "update" else "post"
+            status = r.status + (" (dry run)" if r.dry_run and r.status != "dry_run" else "")
+            table.add_row(str(r.id), f"{r.created_at:%m-%d %H:%M}", r.kind, op, to, status, r.text)
+        console.print(table)
+        return 0
+
+    return _with_actor(args, work)

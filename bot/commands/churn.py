@@ -1,0 +1,89 @@
+"""`scout churn`: the customers most likely to churn, or one customer's risk profile."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from agent.churn.agent import CustomerChurnAgent
+from agent.churn.profile import CustomerRiskProfile
+from agent.churn.store import load_or_train
+from agent.config import load_config
+from agent.errors import UserError
+from agent.warehouse import open_warehouse
+from bot.commands.common import today_from
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("churn", help="customers at risk of churning, or one customer's risk")
+    parser.add_argument("--top", type=int, default=20, metavar="N", help="list the N most at risk")
+    parser.add_argument("--customer", metavar="ID", help="assess one customer, e.g. C000123")
+    parser.add_argument("--warehouse", metavar="PATH|URL", help="DuckDB file or SQLAlchemy URL")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help="pretend today is this date")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--retrain", action="store_true", help="retrain instead of the cache")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise UserError(f"--top must be at least 1 (got {args.top}).")
+    config = load_config()
+    today = today_from(args)
+    warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
+    try:
+        model = load_or_train(warehouse, today, config.churn, retrain=args.retrain)
+        agent = CustomerChurnAgent(
+            warehouse=warehouse,
+            today=today,
+            rules=config.churn,
+            model=model,
+            per_customer_cap=config.guardrails.spend.per_customer,
+        )
+        if args.customer:
+            profiles = [agent.profile(args.customer)]
+        else:
+            profiles = agent.profiles(list(agent.ranked().index[: args.top]))
+        if args.json:
+            print(json.dumps({"model": model.describe(), "profiles": [p.to_json() for p in profiles]}, indent=2))
+            return 0
+        console = Console()
+        console.print(f"[dim]{today:%Y-%m-%d} · {model.describe()}[/]", highlight=False)
+        if args.customer:
+            _print_profile(console, profiles[0])
+        else:
+            _print_table(console, profiles)
+        return 0
+    finally:
+        warehouse.close()
+
+
+def _print_profile(console: Console, p: CustomerRiskProfile) -> None:
+    console.print(f"[bold]{p.customer_id}[/]: {p.summary()}", highlight=False)
+    console.print(
+        f"value ${p.customer_value:,.0f}/yr · at risk ${p.value_at_risk:,.0f} · "
+        f"confidence {p.confidence_score:.2f} · last activity {p.last_activity} · "
+        f"predicted churn {p.predicted_churn_date}",
+        highlight=False,
+    )
+    actions = ", ".join(p.recommended_actions) or "none needed"
+    console.print(f"recommended: {actions}", highlight=False)
+
+
+def _print_table(console: Console, profiles: list[CustomerRiskProfile]) -> None:
+    table = Table(title="Customers most likely to churn")
+    for column in ("customer", "p(churn)", "risk", "value/yr", "why", "next action"):
+        table.add_column(column)
+    for p in profiles:
+        table.add_row(
+            p.customer_id,
+            f"{p.churn_probability:.0%}",
+            p.risk_level,
+            f"${p.customer_value:,.0f}",
+            "; ".join(p.risk_factors) or "—",
+            p.recommended_actions[0] if p.recommended_actions else "—",
+        )
+    console.print(table)

@@ -1,0 +1,39 @@
+"""Arguments shared by the commands that read the warehouse: where it is, what day it is."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from agent.analyses import AnalysisContext
+from agent.config import load_config
+from agent.errors import UserError
+from agent.semantic import load_semantic
+from agent.warehouse import open_warehouse
+
+
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", metavar="PATH|URL", help="DuckDB file or SQLAlchemy URL")
+    parser.add_argument("--semantic", metavar="PATH", help="semantic.yml (default: the repo's)")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help="pretend today is this date")
+
+
+def parse_date(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from None
+
+
+def today_from(args: argparse.Namespace) -> date:
+    return parse_date(args.today, "--today") if getattr(args, "today", None) else date.today()
+
+
+def context_from(args: argparse.Namespace, *, out_dir: Path | None = None) -> AnalysisContext:
+    """Open the warehouse and semantic layer the arguments (or scout.yml) point at."""
+    config = load_config()
+    today = today_from(args)
+    layer = load_semantic(args.semantic or config.semantic)
+    warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
+    return AnalysisContext(warehouse=warehouse, layer=layer, today=today, out_dir=out_dir)

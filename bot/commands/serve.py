@@ -1,0 +1,132 @@
+"""`scout serve`: Scout in Slack. Socket Mode by default; `--http` serves /slack/events.
+
+Both modes run the same Bolt app (bot/app.py) and, in the same process, the scheduler
+(monitor cycle, 09:00 digest, weekly summary). Settings are validated before anything
+connects, so a missing token or channel fails at once with what to set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from typing import TYPE_CHECKING, Any
+
+from agent.config import load_config
+from agent.errors import ConfigError
+from bot.settings import load_settings
+
+if TYPE_CHECKING:  # the app pulls in Bolt, aiohttp and matplotlib: only `serve` pays for them
+    from aiohttp import web
+
+    from bot.app import ScoutSlack
+
+log = logging.getLogger("scout.serve")
+EVENTS_PATH = "/slack/events"
+
+
+def register(sub: Any) -> None:
+    """Add `scout serve` to the CLI."""
+    parser = sub.add_parser("serve", help="run Scout in Slack (Socket Mode, or HTTP with --http)")
+    parser.add_argument(
+        "--http", action="store_true", help=f"serve Bolt HTTP mode at {EVENTS_PATH}"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "3000")), help="HTTP port ($PORT)"
+    )
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP bind address")
+    parser.add_argument(
+        "--config", help="path to scout.yml (default: $SCOUT_CONFIG or ./scout.yml)"
+    )
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the monitor/digest jobs here"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate settings, build the core and the app, serve until SIGINT/SIGTERM."""
+    config = load_config(args.config)
+    settings = load_settings(config, mode="http" if args.http else "socket")
+    if logging.getLogger().level > logging.INFO:  # a server should say what it is doing
+        logging.getLogger("scout").setLevel(logging.INFO)
+    asyncio.run(_serve(args, config, settings))
+    return 0
+
+
+async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
+    from bot.app import build_scout
+    from bot.core import DigestClaims, load_core
+    from bot.scheduler import ScoutJobs, build_scheduler
+
+    core = await load_core(config)
+    scout = build_scout(core, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    scheduler = None
+    if not args.no_scheduler:
+        if not isinstance(core, DigestClaims):
+            raise ConfigError(["the core has no claim_digest(key); run with --no-scheduler"])
+        scheduler = build_scheduler(ScoutJobs(scout.deps, core))
+        scheduler.start()
+    try:
+        if args.http:
+            await _serve_http(scout, args.host, args.port, stop)
+        else:
+            await _serve_socket(scout, settings.app_token, stop)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await scout.aclose(timeout=20)
+        close = getattr(core, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def http_app(scout: ScoutSlack) -> web.Application:
+    """aiohttp application: Bolt at /slack/events (signature verified by Bolt), /health."""
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+    async def events(request: web.Request) -> web.Response:
+        bolt_response = await scout.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "answers_in_flight": scout.deps.work.running})
+
+    application = web.Application()
+    application.router.add_post(EVENTS_PATH, events)
+    application.router.add_get("/health", health)
+    return application
+
+
+async def _serve_http(scout: ScoutSlack, host: str, port: int, stop: asyncio.Event) -> None:
+    from aiohttp import web
+
+    runner = web.AppRunner(http_app(scout), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("Scout is listening on http://%s:%d%s", host, port, EVENTS_PATH)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _serve_socket(scout: ScoutSlack, app_token: str | None, stop: asyncio.Event) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(scout.app, app_token)
+    await handler.connect_async()
+    log.info("Scout is connected to Slack over Socket Mode")
+    try:
+        await stop.wait()
+    finally:
+        await handler.close_async()

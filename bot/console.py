@@ -1,0 +1,171 @@
+"""Findings rendered for a terminal (rich). The same content the Slack blocks show."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from agent.domain import Finding, Goal, jsonable
+
+MAX_ROWS = 15
+MAX_COLUMNS = 7
+MAX_TEXT = 36
+# Columns holding fractions that people read as percentages.
+PERCENT_SUFFIXES = ("share", "rate", "wape", "bias", "change", "explains", "probability")
+
+
+def goal_line(goal: Goal) -> str:
+    parts = [goal.intent.value]
+    if goal.metric:
+        parts.append(goal.metric)
+    if goal.filters:
+        parts.append(", ".join(f"{k}={v}" for k, v in goal.filters.items()))
+    if goal.compare:
+        parts.append(", ".join(f"{k}: {a} vs {b}" for k, (a, b) in goal.compare.items()))
+    if goal.group_by:
+        parts.append("by " + ", ".join(goal.group_by))
+    if goal.window:
+        parts.append(goal.window.describe())
+    if goal.baseline:
+        parts.append(f"vs {goal.baseline.describe()}")
+    return " · ".join(parts) + f"  (confidence {goal.confidence:.2f})"
+
+
+def finding_panel(
+    finding: Finding, *, show_sql: bool = False, chart_path: str | None = None
+) -> Panel:
+    """One finding: the sentence, its numbers, causes or table, and where the evidence is."""
+    parts: list[Any] = [Text(finding.summary)]
+    if finding.root_causes:
+        parts.append(_causes(finding))
+    if finding.anomalies:
+        parts.append(
+            _table(
+                ("metric", "where", "day", "actual", "expected", "score"),
+                (
+                    (
+                        a.metric,
+                        _where(a.where),
+                        a.day.isoformat(),
+                        _num(a.actual),
+                        _num(a.expected),
+                        f"{a.score:.2f}",
+                    )
+                    for a in finding.anomalies[:MAX_ROWS]
+                ),
+            )
+        )
+    if finding.segments:
+        parts.append(_dicts(finding.segments))
+    if finding.worst_items:
+        parts.append(_dicts(finding.worst_items))
+    if finding.table and not (
+        finding.root_causes or finding.anomalies or finding.segments or finding.worst_items
+    ):
+        parts.append(_table(finding.table.columns, finding.table.rows[:MAX_ROWS]))
+    for action in finding.proposed_actions:
+        parts.append(
+            Text(f"→ proposed: {action.kind} {action.target} — {action.reason}", style="yellow")
+        )
+    footer = f"confidence {finding.confidence:.2f} · evidence: {len(finding.evidence)} quer{'y' if len(finding.evidence) == 1 else 'ies'}"
+    if chart_path:
+        footer += f" · chart: {chart_path}"
+    for name, path in finding.attachments.items():
+        footer += f" · {name}: {path}"
+    parts.append(Text(footer, style="dim"))
+    if show_sql:
+        for evidence in finding.evidence:
+            parts.append(Text(f"-- {evidence.description} ({evidence.rows} rows)", style="dim"))
+            parts.append(Syntax(evidence.sql, "sql", word_wrap=True))
+    return Panel(Group(*parts), title=finding.title, title_align="left")
+
+
+def print_findings(
+    console: Console,
+    findings: Iterable[Finding],
+    charts: Mapping[int, str] | None = None,
+    *,
+    show_sql: bool = False,
+) -> None:
+    for index, finding in enumerate(findings):
+        console.print(
+            finding_panel(finding, show_sql=show_sql, chart_path=(charts or {}).get(index))
+        )
+
+
+def _causes(finding: Finding) -> Table:
+    has_split = any(c.rate_effect is not None for c in finding.root_causes)
+    columns = ["where", "baseline", "current", "change", "explains"]
+    if has_split:
+        columns += ["rate effect", "mix effect"]
+    rows = []
+    for cause in finding.root_causes:
+        row = [
+            _where(cause.where),
+            _num(cause.baseline),
+            _num(cause.current),
+            _num(cause.change),
+            f"{cause.explains * 100:.0f}%",
+        ]
+        if has_split:
+            row += [_num(cause.rate_effect), _num(cause.mix_effect)]
+        rows.append(row)
+    return _table(columns, rows)
+
+
+def _dicts(items: Iterable[Mapping[str, Any]]) -> Table:
+    rows = list(items)[:MAX_ROWS]
+    columns = list(rows[0]) if rows else []
+    if "action" in columns:  # what to do matters more than the averages behind it
+        columns.remove("action")
+        columns.insert(min(4, len(columns)), "action")
+    return _table(columns, ([r.get(c) for c in columns] for r in rows))
+
+
+def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
+    names = [str(c) for c in columns][:MAX_COLUMNS]
+    table = Table(show_edge=False, pad_edge=False)
+    for name in names:
+        table.add_column(name, overflow="ellipsis", max_width=MAX_TEXT)
+    for row in rows:
+        cells = list(row)[: len(names)]
+        table.add_row(*(_cell(v, name) for v, name in zip(cells, names, strict=False)))
+    return table
+
+
+def _is_percent(column: str) -> bool:
+    return column.endswith(PERCENT_SUFFIXES) or column in ("baseline_wape", "legacy_wape")
+
+
+def _where(where: Mapping[str, str]) -> str:
+    return " & ".join(f"{k}={v}" for k, v in where.items()) or "(all)"
+
+
+def _cell(value: Any, column: str = "") -> str:
+    if isinstance(value, float) and _is_percent(column) and abs(value) <= 10:
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return _num(value)
+    if isinstance(value, Mapping):
+        return _where(value)
+    return "" if value is None else str(jsonable(value))
+
+
+def _num(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude == 0:
+        return "0"
+    if magnitude < 1:
+        return f"{value:.4f}"
+    if magnitude < 100:
+        return f"{value:.2f}"
+    return f"{value:,.0f}"

@@ -1,0 +1,73 @@
+"""Pure builder of Scout's App Home tab: approvals waiting, alerts, the watchlist, lessons."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import action_blocks, escape, fmt_number, truncate
+from bot.core import HomeView
+
+MAX_HOME_BLOCKS = 100  # a Home tab view holds up to 100 blocks
+_STATUS_ICON = {
+    "ok": ":large_green_circle:",
+    "watch": ":large_yellow_circle:",
+    "alert": ":red_circle:",
+}
+
+
+def home_view(home: HomeView) -> View:
+    """The App Home view for one user, built from the core's HomeView."""
+    blocks: list[Block] = [HeaderBlock(text="Scout")]
+    if home.paused:
+        blocks.append(_md(":double_vertical_bar: *Paused*: no outbound actions until resumed."))
+    blocks += [DividerBlock(), HeaderBlock(text="Waiting for approval")]
+    if home.pending:
+        for index, proposed in enumerate(home.pending[:15]):
+            blocks.extend(action_blocks(proposed, index))
+        if len(home.pending) > 15:
+            blocks.append(_md(f"_…and {len(home.pending) - 15} more._"))
+    else:
+        blocks.append(_md("Nothing is waiting for a decision."))
+
+    blocks += [DividerBlock(), HeaderBlock(text="Recent alerts")]
+    lines = [
+        f"• {escape(a.title)} — _{escape(a.status)}_ ({a.at:%b %-d %H:%M})"
+        for a in home.alerts[:10]
+    ]
+    blocks.append(_md("\n".join(lines) or "No alerts lately."))
+
+    blocks += [DividerBlock(), HeaderBlock(text="KPI watchlist")]
+    lines = []
+    for kpi in home.watchlist[:20]:
+        value = fmt_number(kpi.value) + (f" {escape(kpi.unit)}" if kpi.unit else "")
+        change = (
+            f" ({'+' if kpi.change >= 0 else ''}{kpi.change * 100:.1f}%)"
+            if kpi.change is not None
+            else ""
+        )
+        lines.append(f"{_STATUS_ICON[kpi.status]} *{escape(kpi.label)}*: {value}{change}")
+    blocks.append(_md("\n".join(lines) or "No KPIs on the watchlist yet."))
+
+    blocks += [DividerBlock(), HeaderBlock(text="What Scout has learned")]
+    lines = []
+    for item in home.learned[:10]:
+        rate = f"{item.worked / item.tried * 100:.0f}%" if item.tried else "–"
+        note = f" — {escape(item.note)}" if item.note else ""
+        lines.append(
+            f"• `{escape(item.action_kind)}` worked {item.worked}/{item.tried} ({rate}){note}"
+        )
+    blocks.append(
+        _md("\n".join(lines) or "Nothing measured yet: outcomes appear after actions run.")
+    )
+    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+
+
+def _md(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))

@@ -1,0 +1,208 @@
+"""Button clicks: Show SQL, 👍/👎, clarification options, Do it / Approve / Reject.
+
+The clicker is always `body["user"]["id"]` (Slack signs the payload); a button's value is
+only an opaque token the core maps back, never an identity or a permission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import (
+    ACTION_FEEDBACK_DOWN,
+    ACTION_FEEDBACK_UP,
+    ACTION_SHOW_SQL,
+    APPROVE_RE,
+    CHOOSE_RE,
+    DO_RE,
+    REJECT_RE,
+    escape,
+    mention,
+    outcome_text,
+    sql_message,
+    with_decision,
+)
+from bot.core import DecisionOutcome, Progress, Reply, ThreadRef
+from bot.home_blocks import home_view
+from bot.listeners.answer import post_reply, run_answer
+from bot.listeners.common import Deps, log
+
+
+def thread_of(body: dict[str, Any]) -> ThreadRef:
+    """The thread a clicked message lives in (the message itself when it is a parent)."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    return ThreadRef(
+        channel=channel,
+        thread_ts=message.get("thread_ts") or message.get("ts") or body["container"]["message_ts"],
+        team=(body.get("team") or {}).get("id", ""),
+    )
+
+
+async def ephemeral(deps: Deps, body: dict[str, Any], text: str) -> None:
+    """A note only the clicker sees (in the channel, or as a DM-less no-op in App Home)."""
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id")
+    if channel is None:  # a click in App Home: no channel to whisper into
+        log.info("home click note user=%s note=%s", user, text)
+        return
+    thread_ts = ((body.get("message") or {}).get("thread_ts")) or None
+    try:
+        await deps.client.chat_postEphemeral(
+            channel=channel, user=user, text=text, thread_ts=thread_ts
+        )
+    except SlackApiError as error:
+        log.warning("ephemeral failed user=%s error=%s", user, error.response.get("error"))
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach the button listeners."""
+
+    @app.action(ACTION_SHOW_SQL)
+    async def on_show_sql(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        thread = thread_of(body)
+        message_ts = body["container"]["message_ts"]
+        findings = deps.answers.get(thread.channel, message_ts)
+        if findings is None:
+            await ephemeral(
+                deps,
+                body,
+                "I no longer have the SQL for this answer (Scout restarted). Ask again and press Show SQL.",
+            )
+            return
+        await post_reply(
+            deps,
+            thread.channel,
+            Reply(findings=findings),
+            thread_ts=thread.thread_ts,
+            message=sql_message(findings),
+        )
+
+    async def feedback(ack: AsyncAck, body: dict[str, Any], positive: bool) -> None:
+        await ack()
+        thread, user = thread_of(body), body["user"]["id"]
+        await deps.core.feedback(thread, user, positive)
+        log.info("feedback thread=%s user=%s positive=%s", thread.key, user, positive)
+        await ephemeral(deps, body, "Thanks, noted. This helps me learn what is useful.")
+
+    @app.action(ACTION_FEEDBACK_UP)
+    async def on_up(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await feedback(ack, body, True)
+
+    @app.action(ACTION_FEEDBACK_DOWN)
+    async def on_down(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await feedback(ack, body, False)
+
+    @app.action(CHOOSE_RE)
+    async def on_choose(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        thread, user = thread_of(body), body["user"]["id"]
+        label = (action.get("text") or {}).get("text", "")
+        await _mark_chosen(deps, body, f"{mention(user)} chose *{escape(label)}*")
+        token = action.get("value", "")
+
+        async def call(progress: Progress) -> Reply:
+            return await deps.core.choose(thread, token, user, progress)
+
+        deps.work.spawn(run_answer(deps, thread, label, call), name=f"choose:{thread.key}")
+
+    @app.action(DO_RE)
+    async def on_do(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await decide(deps, body, action, approve=True)
+
+    @app.action(APPROVE_RE)
+    async def on_approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await decide(deps, body, action, approve=True)
+
+    @app.action(REJECT_RE)
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await decide(deps, body, action, approve=False)
+
+
+async def decide(
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], *, approve: bool
+) -> None:
+    """Authorise the clicker against the proposal's state in the core, then let it decide."""
+    user = body["user"]["id"]
+    approval_id = str(action.get("value", ""))
+    async with deps.lock(approval_id):
+        proposed = await deps.core.action_state(approval_id)
+        if proposed is None:
+            await ephemeral(deps, body, "I can't find that proposal any more; it may have expired.")
+            return
+        assert deps.approvers is not None
+        if proposed.needs_approval and not await deps.approvers.is_authorised(user, proposed):
+            log.warning("unauthorised decision user=%s approval=%s", user, approval_id)
+            await ephemeral(
+                deps,
+                body,
+                f"Only an approver can decide `{escape(proposed.action.kind)}` for "
+                f"{escape(proposed.action.target)}. Nothing was changed. "
+                "Approvers are set in scout.yml (slack.approvers / slack.approver_group).",
+            )
+            return
+        outcome = await deps.core.decide(approval_id, user, approve)
+        log.info(
+            "decision user=%s approval=%s approve=%s outcome=%s",
+            user,
+            approval_id,
+            approve,
+            outcome.kind,
+        )
+        await _record(deps, body, outcome)
+
+
+async def _record(deps: Deps, body: dict[str, Any], outcome: DecisionOutcome) -> None:
+    """Leave the decision on the message (or App Home); tell the clicker what it did."""
+    if outcome.kind in ("unauthorised", "not_found"):
+        await ephemeral(deps, body, escape(outcome.message or "Nothing was changed."))
+        return
+    if outcome.kind == "already_decided" and outcome.action is not None:
+        await ephemeral(deps, body, "Already decided: " + outcome_text(outcome.action))
+    if outcome.action is None:
+        return
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        home = await deps.core.home(body["user"]["id"])
+        await deps.client.views_publish(user_id=body["user"]["id"], view=home_view(home))
+        return
+    message = body.get("message") or {}
+    blocks = with_decision(message.get("blocks") or [], outcome.action)
+    try:
+        await deps.client.chat_update(
+            channel=body["channel"]["id"],
+            ts=container.get("message_ts") or message["ts"],
+            text=message.get("text") or "Scout",
+            blocks=blocks,
+        )
+    except SlackApiError as error:
+        log.error("could not record decision on message error=%s", error.response.get("error"))
+
+
+async def _mark_chosen(deps: Deps, body: dict[str, Any], note: str) -> None:
+    """Replace the clarification buttons with who chose what, so the question is closed."""
+    message = body.get("message")
+    if not message:
+        return
+    blocks = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        if b.get("block_id") == "scout_clarification"
+        else b
+        for b in message.get("blocks") or []
+    ]
+    try:
+        await deps.client.chat_update(
+            channel=body["channel"]["id"],
+            ts=message["ts"],
+            text=message.get("text") or "Scout",
+            blocks=blocks,
+        )
+    except SlackApiError as error:
+        log.warning("could not close the clarification error=%s", error.response.get("error"))

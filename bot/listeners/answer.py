@@ -1,0 +1,211 @@
+"""The answer flow shared by mentions, DMs, /scout, assistant threads and button clicks.
+
+Show that Scout is working, call the core off the request path, post the rendered reply in
+the thread with its charts and files, and turn any failure into a polite message in the
+thread with the details in the logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+
+from agent.errors import UserError
+from bot.blocks import FileUpload, Message, answer_message, error_message, progress_message
+from bot.core import Progress, Reply, ThreadRef
+from bot.listeners.common import Deps
+
+log = logging.getLogger("scout.slack")
+
+SORRY = (
+    "Sorry, something went wrong on my side while working on that. "
+    "The details are in Scout's logs; please try again in a moment."
+)
+
+CoreCall = Callable[[Progress], Awaitable[Reply]]
+
+
+class PlaceholderProgress:
+    """A message in the thread edited in place as plan steps complete (throttled)."""
+
+    def __init__(self, deps: Deps, thread: ThreadRef, question: str) -> None:
+        self.deps, self.thread, self.question = deps, thread, question
+        self.steps: list[str] = []
+        self.ts: str | None = None
+        self._last = 0.0
+
+    async def start(self) -> None:
+        message = progress_message(self.question, [])
+        response = await self.deps.client.chat_postMessage(
+            channel=self.thread.channel,
+            thread_ts=self.thread.thread_ts,
+            text=message.text,
+            blocks=message.blocks_json(),
+        )
+        self.ts = response["ts"]
+        self._last = time.monotonic()
+
+    async def __call__(self, step: str) -> None:
+        self.steps.append(step)
+        if self.ts is None or time.monotonic() - self._last < self.deps.settings.progress_interval:
+            return
+        self._last = time.monotonic()
+        message = progress_message(self.question, self.steps)
+        try:
+            await self.deps.client.chat_update(
+                channel=self.thread.channel,
+                ts=self.ts,
+                text=message.text,
+                blocks=message.blocks_json(),
+            )
+        except SlackApiError as error:  # progress is cosmetic; the answer still comes
+            log.warning("progress update failed thread=%s error=%s", self.thread.key, error)
+
+
+class AssistantProgress:
+    """The assistant thread's native status line ("is working on …")."""
+
+    def __init__(self, deps: Deps, thread: ThreadRef) -> None:
+        self.deps, self.thread = deps, thread
+        self._last = 0.0
+
+    async def set(self, status: str) -> None:
+        try:
+            await self.deps.client.assistant_threads_setStatus(
+                channel_id=self.thread.channel, thread_ts=self.thread.thread_ts, status=status
+            )
+        except SlackApiError as error:
+            log.warning("setStatus failed thread=%s error=%s", self.thread.key, error)
+
+    async def __call__(self, step: str) -> None:
+        if time.monotonic() - self._last < self.deps.settings.progress_interval:
+            return
+        self._last = time.monotonic()
+        await self.set(f"is working: {step[:80]}")
+
+
+async def run_answer(
+    deps: Deps, thread: ThreadRef, question: str, call: CoreCall, *, assistant: bool = False
+) -> None:
+    """Show progress, run `call` (the core), and answer in the thread whatever happens."""
+    started = time.monotonic()
+    placeholder: PlaceholderProgress | None = None
+    progress: Progress
+    try:
+        if assistant:
+            status = AssistantProgress(deps, thread)
+            await status.set("is analysing…")
+            progress = status
+        else:
+            placeholder = PlaceholderProgress(deps, thread, question)
+            await placeholder.start()
+            progress = placeholder
+        reply = await call(progress)
+    except UserError as error:
+        reply = Reply(error=error.friendly)
+    except Exception:
+        log.exception("answer failed thread=%s", thread.key)
+        reply = Reply(error=SORRY)
+    try:
+        await post_reply(
+            deps,
+            thread.channel,
+            reply,
+            thread_ts=thread.thread_ts,
+            replace_ts=placeholder.ts if placeholder else None,
+        )
+        log.info(
+            "answered thread=%s findings=%d actions=%d error=%s seconds=%.2f",
+            thread.key,
+            len(reply.findings),
+            len(reply.actions),
+            bool(reply.error),
+            time.monotonic() - started,
+        )
+    except Exception:
+        log.exception("posting the answer failed thread=%s", thread.key)
+        await post_error(deps, thread, SORRY)
+
+
+async def post_reply(
+    deps: Deps,
+    channel: str,
+    reply: Reply,
+    *,
+    thread_ts: str | None = None,
+    replace_ts: str | None = None,
+    message: Message | None = None,
+) -> str:
+    """Post (or edit `replace_ts` into) the rendered reply, then its charts and files.
+
+    Returns the ts of the message. Charts are uploaded into the message's thread.
+    """
+    message = message or answer_message(reply)
+    if replace_ts is not None:
+        response = await deps.client.chat_update(
+            channel=channel, ts=replace_ts, text=message.text, blocks=message.blocks_json()
+        )
+        ts = replace_ts
+    else:
+        response = await deps.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks_json()
+        )
+        ts = response["ts"]
+    deps.answers.put(channel, ts, reply.findings)
+    await upload_files(deps, channel, thread_ts or ts, _charts(reply) + list(message.files))
+    return ts
+
+
+def _charts(reply: Reply) -> list[tuple[int, Reply]]:
+    return [(i, reply) for i, f in enumerate(reply.findings) if f.chart is not None]
+
+
+async def upload_files(
+    deps: Deps, channel: str, thread_ts: str, items: list[tuple[int, Reply] | FileUpload]
+) -> None:
+    """Render charts off the loop and upload each file into the thread; one failure is logged."""
+    for item in items:
+        try:
+            if isinstance(item, FileUpload):
+                upload = item
+            else:
+                index, reply = item
+                finding = reply.findings[index]
+                assert finding.chart is not None
+                from bot.charts import render_chart  # matplotlib loads on the first chart
+
+                png = await asyncio.to_thread(render_chart, finding.chart)
+                upload = FileUpload(
+                    filename=f"chart-{index + 1}.png",
+                    content=png,
+                    title=finding.chart.title,
+                    alt_text=finding.summary[:1000] or finding.chart.title,
+                )
+            await deps.client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                filename=upload.filename,
+                content=upload.content,
+                title=upload.title,
+                alt_txt=upload.alt_text or upload.title,
+            )
+        except Exception:
+            log.exception("file upload failed channel=%s thread=%s", channel, thread_ts)
+
+
+async def post_error(deps: Deps, thread: ThreadRef, text: str) -> None:
+    """Last resort: a short apology in the thread; if even that fails, the log has it all."""
+    message = error_message(text)
+    try:
+        await deps.client.chat_postMessage(
+            channel=thread.channel,
+            thread_ts=thread.thread_ts,
+            text=message.text,
+            blocks=message.blocks_json(),
+        )
+    except Exception:
+        log.exception("could not post the error message thread=%s", thread.key)

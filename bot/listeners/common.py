@@ -1,0 +1,159 @@
+"""What every listener shares: the dependencies, background work, de-duplication, approvers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.domain import Finding
+from bot.core import ProposedAction, ScoutCore
+from bot.settings import SlackSettings
+
+log = logging.getLogger("scout.slack")
+
+
+class BackgroundWork:
+    """Tasks that run after the ack: tracked (no garbage-collected tasks), errors logged."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for running work (graceful shutdown, tests); cancel what outlives `timeout`."""
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+
+
+class TtlSet:
+    """Keys seen in the last `ttl` seconds, bounded: Slack retries within minutes."""
+
+    def __init__(self, ttl: float, max_size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is offered within the window; False for repeats."""
+        now = time.monotonic()
+        while self._seen and (
+            len(self._seen) >= self.max_size or next(iter(self._seen.values())) < now - self.ttl
+        ):
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+
+class AnswerCache:
+    """The findings behind recent messages, for "Show SQL" (bounded; lost on restart)."""
+
+    def __init__(self, max_size: int = 2_000) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[tuple[str, str], tuple[Finding, ...]] = OrderedDict()
+
+    def put(self, channel: str, ts: str, findings: tuple[Finding, ...]) -> None:
+        self._items[(channel, ts)] = findings
+        self._items.move_to_end((channel, ts))
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+    def get(self, channel: str, ts: str) -> tuple[Finding, ...] | None:
+        return self._items.get((channel, ts))
+
+
+class Approvers:
+    """Who may decide a proposal: its own approver list, else scout.yml's users and group.
+
+    Group membership comes from usergroups.users.list, cached for a short time so a burst of
+    clicks costs one call while a removal from the group still applies within a minute.
+    """
+
+    def __init__(self, client: AsyncWebClient, settings: SlackSettings) -> None:
+        self.client = client
+        self.users = frozenset(settings.approvers)
+        self.group = settings.approver_group
+        self.ttl = settings.approver_cache_seconds
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def is_authorised(self, user: str, proposed: ProposedAction) -> bool:
+        named = getattr(proposed.decision, "approvers", ())
+        if named:
+            users = {a for a in named if not a.startswith("S")}
+            groups = [a for a in named if a.startswith("S")]
+        else:
+            users, groups = set(self.users), [self.group] if self.group else []
+        if user in users:
+            return True
+        for group in groups:
+            if user in await self.members(group):
+                return True
+        return False
+
+    async def members(self, group: str) -> frozenset[str]:
+        cached = self._members.get(group)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            response = await self.client.usergroups_users_list(usergroup=group)
+        except SlackApiError as error:
+            # Fail closed: an unverifiable clicker is not an approver.
+            log.error(
+                "usergroups.users.list failed group=%s error=%s", group, error.response.get("error")
+            )
+            return frozenset()
+        members = frozenset(response.get("users") or ())
+        self._members[group] = (time.monotonic(), members)
+        return members
+
+
+@dataclass
+class Deps:
+    """The adapter's runtime: the core, settings, the Web API client and shared state."""
+
+    core: ScoutCore
+    settings: SlackSettings
+    client: AsyncWebClient
+    work: BackgroundWork = field(default_factory=BackgroundWork)
+    answers: AnswerCache = field(default_factory=AnswerCache)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    approvers: Approvers | None = None
+    events: TtlSet | None = None
+
+    def __post_init__(self) -> None:
+        if self.approvers is None:
+            self.approvers = Approvers(self.client, self.settings)
+        if self.events is None:
+            self.events = TtlSet(self.settings.event_dedup_seconds)
+
+    def lock(self, key: str) -> asyncio.Lock:
+        """One lock per approval id: two clicks update the message one after the other."""
+        if len(self.locks) > 5_000:
+            self.locks = {k: v for k, v in self.locks.items() if v.locked()}
+        return self.locks.setdefault(key, asyncio.Lock())

@@ -1,0 +1,63 @@
+"""Slack as an `agent.act` integration: outbound messages posted, updated or sent as DMs.
+
+The act layer has already made the text safe and decided the message may go; this only
+delivers it and classifies failures: rate limits and Slack's 5xx are worth retrying, the
+rest (a channel that does not exist, a bot not in it) are not.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.act.ports import IsAuthorised
+from agent.act.records import Delivery, OutboundMessage
+from agent.errors import PermanentActionError, TransientActionError
+from bot.listeners.common import Approvers
+
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)  # fmt: skip
+
+
+class SlackNotifier:
+    """`Integration.deliver` over the Web API; `default_channel` when a message names none."""
+
+    def __init__(self, client: AsyncWebClient, *, default_channel: str | None = None) -> None:
+        self.client = client
+        self.default_channel = default_channel
+
+    async def deliver(self, message: OutboundMessage) -> Delivery:
+        """Post (or update) the message; DM each recipient when there is no channel."""
+        try:
+            if message.op == "update" and message.update_ref and message.channel:
+                await self.client.chat_update(
+                    channel=message.channel, ts=message.update_ref, text=message.text
+                )
+                return Delivery(via="slack", ref=message.update_ref)
+            channel = message.channel or self.default_channel
+            targets = [channel] if channel else list(message.recipients)
+            if not targets:
+                raise PermanentActionError(f"outbox {message.outbox_id}: no channel or recipient")
+            refs = []
+            for target in targets:
+                response = await self.client.chat_postMessage(channel=target, text=message.text)
+                refs.append(str(response["ts"]))
+            return Delivery(via="slack", ref=refs[0])
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            status = getattr(error.response, "status_code", 200)
+            if code in TRANSIENT or status == 429 or status >= 500:
+                raise TransientActionError(f"slack {code or status}") from error
+            raise PermanentActionError(f"slack {code}") from error
+
+
+def approver_check(approvers: Approvers) -> IsAuthorised:
+    """An `agent.act` IsAuthorised callable backed by scout.yml's approvers and group."""
+
+    async def is_authorised(user: str) -> bool:
+        if user in approvers.users:
+            return True
+        return approvers.group is not None and user in await approvers.members(approvers.group)
+
+    return is_authorised

@@ -1,0 +1,115 @@
+"""Scheduled work in the serving process: the monitor cycle, the 09:00 digest, the weekly summary.
+
+Each digest is claimed under a key per date (`digest:2025-12-15`, `weekly:2025-12-15`) before
+it is computed, so a restart, a misfire catch-up or a second replica never posts it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.blocks import answer_message
+from bot.core import DigestClaims, Reply, ThreadRef
+from bot.listeners.answer import post_reply
+from bot.listeners.common import Deps
+
+log = logging.getLogger("scout.scheduler")
+
+
+class ScoutJobs:
+    """The job bodies, callable directly (tests drive them with a fixed date)."""
+
+    def __init__(
+        self, deps: Deps, claims: DigestClaims, *, now: Callable[[], datetime] | None = None
+    ) -> None:
+        self.deps = deps
+        self.claims = claims
+        self.tz = ZoneInfo(deps.settings.timezone)
+        self._now = now or (lambda: datetime.now(self.tz))
+
+    def today(self) -> date:
+        return self._now().astimezone(self.tz).date()
+
+    async def digest(self, day: date | None = None) -> bool:
+        """Post the digest for `day` (default: today in the configured zone) unless claimed."""
+        day = day or self.today()
+        target = day
+        return await self._scheduled(
+            f"digest:{day.isoformat()}", lambda: self.deps.core.digest(target)
+        )
+
+    async def weekly(self, week_start: date | None = None) -> bool:
+        """Post the weekly summary of the previous Monday–Sunday week unless claimed."""
+        if week_start is None:
+            today = self.today()
+            week_start = today - timedelta(days=today.weekday() + 7)
+        start = week_start
+        return await self._scheduled(
+            f"weekly:{start.isoformat()}", lambda: self.deps.core.weekly(start)
+        )
+
+    async def _scheduled(self, key: str, make: Callable[[], Awaitable[Reply]]) -> bool:
+        # Claim first: at most once. A crash between claim and post loses that day's post,
+        # which beats two digests in the channel.
+        channel = self.deps.settings.digest_channel
+        if not await self.claims.claim_digest(key):
+            log.info("scheduled post skipped, already claimed key=%s", key)
+            return False
+        reply = await make()
+        if channel is None:
+            log.warning("no slack.digest_channel; %s not posted", key)
+            return False
+        ts = await post_reply(self.deps, channel, reply)
+        await self.deps.core.attach_thread(reply, ThreadRef(channel=channel, thread_ts=ts))
+        log.info("scheduled post key=%s channel=%s ts=%s", key, channel, ts)
+        return True
+
+    async def monitor(self) -> int:
+        """One monitor cycle: each alert goes to the alerts channel, its investigation threaded."""
+        alerts = await self.deps.core.monitor()
+        channel = self.deps.settings.alerts_channel
+        if channel is None:
+            if alerts:
+                log.warning("no slack.alerts_channel; %d alerts not posted", len(alerts))
+            return 0
+        for reply in alerts:
+            headline = reply.text or (reply.findings[0].summary if reply.findings else "KPI alert")
+            head = answer_message(Reply(text=f":rotating_light: {headline}"))
+            ts = await post_reply(self.deps, channel, Reply(), message=head)
+            await post_reply(self.deps, channel, reply, thread_ts=ts)
+            await self.deps.core.attach_thread(reply, ThreadRef(channel=channel, thread_ts=ts))
+        log.info("monitor cycle alerts=%d", len(alerts))
+        return len(alerts)
+
+
+def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
+    """APScheduler jobs in the configured time zone; start it inside the running loop."""
+    schedule = jobs.deps.settings.schedule
+    hour, minute = (int(part) for part in schedule.digest_time.split(":"))
+    scheduler = AsyncIOScheduler(timezone=jobs.tz)
+    # coalesce + max_instances=1: a slow cycle never stacks up; misfires inside the grace
+    # time still run once (the digest claim keeps that to one post per day).
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+    scheduler.add_job(
+        jobs.monitor,
+        IntervalTrigger(minutes=schedule.monitor_every_minutes, timezone=jobs.tz),
+        id="monitor",
+        **common,
+    )
+    scheduler.add_job(
+        jobs.digest, CronTrigger(hour=hour, minute=minute, timezone=jobs.tz), id="digest", **common
+    )
+    scheduler.add_job(
+        jobs.weekly,
+        CronTrigger(day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz),
+        id="weekly",
+        **common,
+    )
+    return scheduler

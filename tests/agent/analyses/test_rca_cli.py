@@ -1,0 +1,182 @@
+"""`scout explain FILE.csv` in both modes, through the real CLI entry point."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bot.cli import main
+
+
+def _leaves(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(7)
+    rows = list(itertools.product(["NE", "S", "W", "MW"], ["mobile", "desktop", "tablet"]))
+    df = pd.DataFrame(rows, columns=["region", "device"])
+    df["forecast"] = rng.uniform(800, 1200, len(df)).round(2)
+    df["sales"] = (df["forecast"] * (1 + rng.normal(0, 0.005, len(df)))).round(2)
+    df.loc[df.region == "W", "sales"] = (df.loc[df.region == "W", "forecast"] * 0.5).round(2)
+    path = tmp_path / "leaves.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _periods(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(7)
+    rows = []
+    for period, region, device, channel in itertools.product(
+        ["2025-12-01", "2025-12-08"],
+        ["NE", "S", "W", "MW"],
+        ["mobile", "desktop", "tablet"],
+        ["email", "search", "social"],
+    ):
+        for _ in range(3):  # several raw rows per leaf: the command must aggregate
+            sessions = int(rng.integers(1500, 2500))
+            rate = 0.02 if (period == "2025-12-08" and region == "NE") else 0.04
+            orders = int(rng.binomial(sessions, rate))
+            rows.append((period, region, device, channel, sessions, orders))
+    df = pd.DataFrame(rows, columns=["week", "region", "device", "channel", "sessions", "orders"])
+    path = tmp_path / "periods.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_actual_vs_expected_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _leaves(tmp_path)
+    code = main(
+        [
+            "explain",
+            str(path),
+            "--dims",
+            "region,device",
+            "--actual",
+            "sales",
+            "--expected",
+            "forecast",
+            "--json",
+        ]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    df = pd.read_csv(path)
+    assert [rc["where"] for rc in out["root_causes"]] == [{"region": "W"}]
+    w = df[df.region == "W"]
+    rc = out["root_causes"][0]
+    assert rc["change"] == pytest.approx(w.sales.sum() - w.forecast.sum())
+    assert rc["explains"] == pytest.approx(
+        (w.sales.sum() - w.forecast.sum()) / (df.sales.sum() - df.forecast.sum())
+    )
+    assert set(rc) >= {
+        "where",
+        "baseline",
+        "current",
+        "change",
+        "explains",
+        "rate_effect",
+        "mix_effect",
+    }
+    assert out["within_noise"] is False and "region=W" in out["summary"]
+    assert out["total"]["change"] == pytest.approx(df.sales.sum() - df.forecast.sum())
+
+
+def test_two_periods_ratio_json_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _periods(tmp_path)
+    args = [
+        "explain",
+        str(path),
+        "--dims",
+        "region,device,channel",
+        "--period-col",
+        "week",
+        "--baseline",
+        "2025-12-01",
+        "--current",
+        "2025-12-08",
+        "--measure",
+        "orders",
+        "--per",
+        "sessions",
+    ]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    top = out["root_causes"][0]
+    assert top["where"] == {"region": "NE"}
+    assert top["rate_effect"] + top["mix_effect"] == pytest.approx(
+        top["explains"] * out["total"]["change"]
+    )
+    df = pd.read_csv(path)
+    b, c = df[df.week == "2025-12-01"], df[df.week == "2025-12-08"]
+    assert out["total"]["baseline"] == pytest.approx(b.orders.sum() / b.sessions.sum())
+    assert out["total"]["current"] == pytest.approx(c.orders.sum() / c.sessions.sum())
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "region=NE" in text and "rate" in text and "mix" in text
+
+
+def test_sum_of_a_measure_over_two_periods(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _periods(tmp_path)
+    assert (
+        main(
+            [
+                "explain",
+                str(path),
+                "--dims",
+                "region,device,channel",
+                "--period-col",
+                "week",
+                "--baseline",
+                "2025-12-01",
+                "--current",
+                "2025-12-08",
+                "--measure",
+                "orders",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["root_causes"][0]["where"] == {"region": "NE"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--actual", "sales", "--expected", "nope"], "no column(s) nope"),
+        (["--actual", "sales"], "both --actual and --expected"),
+        ([], "Say what to compare"),
+    ],
+)
+def test_user_mistakes_are_friendly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    path = _leaves(tmp_path)
+    assert main(["explain", str(path), "--dims", "region,device", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_file_is_friendly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "explain",
+                str(tmp_path / "none.csv"),
+                "--dims",
+                "a",
+                "--actual",
+                "x",
+                "--expected",
+                "y",
+            ]
+        )
+        == 2
+    )
+    assert "can't find the file" in capsys.readouterr().err

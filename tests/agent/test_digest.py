@@ -1,0 +1,102 @@
+"""The digest's numbers against hand-computed pandas numbers on the demo warehouse."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+
+from agent.demo_data import GeneratedWarehouse
+from agent.digest import Digest, build_digest
+from tests.agent.loop_helpers import demo_deps
+from tests.conftest import TODAY
+
+
+@pytest.fixture(scope="module")
+def digest(demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Digest:
+    import asyncio
+
+    async def main() -> Digest:
+        deps = await demo_deps(
+            demo_warehouse.path, tmp_path_factory.mktemp("d") / "m.sqlite3", TODAY
+        )
+        try:
+            return await build_digest(deps, TODAY)
+        finally:
+            await deps.close()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def tables(demo_warehouse: GeneratedWarehouse) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(demo_warehouse.path), read_only=True)
+    try:
+        out = {
+            "orders": con.execute("SELECT order_date AS d, revenue FROM orders").df(),
+            "sessions": con.execute("SELECT session_date AS d, converted FROM sessions").df(),
+            "forecasts": con.execute(
+                "SELECT forecast_date AS d, category, forecast_units, actual_units FROM inventory_forecasts"
+            ).df(),
+        }
+    finally:
+        con.close()
+    for frame in out.values():
+        frame["d"] = pd.to_datetime(frame["d"]).dt.date
+    return out
+
+
+def _day(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def test_revenue_against_last_week_and_the_four_week_baseline(
+    digest: Digest, tables: dict[str, pd.DataFrame]
+) -> None:
+    daily = tables["orders"].groupby("d")["revenue"].sum()
+    line = digest.line("revenue")
+    assert line.yesterday == pytest.approx(daily[_day(1)])
+    assert line.last_week == pytest.approx(daily[_day(8)])
+    assert line.baseline == pytest.approx(sum(daily[_day(n)] for n in (8, 15, 22, 29)) / 4)
+    assert line.vs_last_week == pytest.approx(daily[_day(1)] / daily[_day(8)] - 1)
+
+
+def test_conversion_rate_is_computed_per_day_from_its_parts(
+    digest: Digest, tables: dict[str, pd.DataFrame]
+) -> None:
+    s = tables["sessions"]
+    rate = s.groupby("d")["converted"].sum() / s.groupby("d").size()
+    line = digest.line("conversion_rate")
+    assert line.yesterday == pytest.approx(rate[_day(1)])
+    assert line.baseline == pytest.approx(sum(rate[_day(n)] for n in (8, 15, 22, 29)) / 4)
+
+
+def test_forecast_health_per_category(digest: Digest, tables: dict[str, pd.DataFrame]) -> None:
+    f = tables["forecasts"]
+    week = f[(f["d"] >= _day(7)) & (f["d"] < TODAY)]
+    section = next(s for s in digest.sections if s.kind == "digest_forecast")
+    for category, rows in week.groupby("category"):
+        wape = (rows["forecast_units"] - rows["actual_units"]).abs().sum() / rows[
+            "actual_units"
+        ].sum()
+        assert section.facts[category] == pytest.approx(wape)
+
+
+def test_monday_has_a_weekly_summary(digest: Digest, tables: dict[str, pd.DataFrame]) -> None:
+    assert TODAY.weekday() == 0 and digest.weekly
+    weekly = next(s for s in digest.sections if s.kind == "digest_weekly")
+    orders = tables["orders"]
+    last = orders[(orders["d"] >= _day(7)) & (orders["d"] < TODAY)]["revenue"].sum()
+    assert weekly.table is not None
+    revenue_row = next(r for r in weekly.table.rows if r[0] == "Revenue")
+    assert revenue_row[1] == f"${last:,.0f}"
+
+
+def test_every_section_is_there(digest: Digest) -> None:
+    kinds = [s.kind for s in digest.sections]
+    for kind in ("digest_kpis", "digest_movers", "digest_anomalies", "digest_forecast",
+                 "digest_approvals", "digest_activity", "digest_weekly"):  # fmt: skip
+        assert kind in kinds
+    assert all(s.confidence > 0 for s in digest.sections), [s.summary for s in digest.sections]

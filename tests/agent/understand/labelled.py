@@ -1,0 +1,101 @@
+"""Load the labelled set and compare a Goal with an expectation (shared by tests and bench)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.domain import Goal, Window
+
+LABELLED = Path(__file__).with_name("labelled.yml")
+DEFAULT_TODAY = date(2025, 12, 15)
+FIELDS = (
+    "intent", "metric", "filters", "compare", "group_by", "window", "baseline", "grain",
+    "customer_id", "clarify",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    text: str
+    today: date
+    context: tuple[str, ...]
+    expect: Mapping[str, Any]
+
+    @property
+    def intent(self) -> str:
+        return str(self.expect["intent"])
+
+
+def load_items(path: Path = LABELLED) -> list[Item]:
+    """Every labelled request, with its `today` and thread context."""
+    data = yaml.safe_load(path.read_text())
+    items = []
+    for raw in data["items"]:
+        context = raw.get("context") or ()
+        items.append(
+            Item(
+                text=str(raw["text"]),
+                today=_as_date(raw.get("today", DEFAULT_TODAY)),
+                context=(context,) if isinstance(context, str) else tuple(context),
+                expect=raw["expect"],
+            )
+        )
+    return items
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _window(value: str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _show(window: Window | None) -> str | None:
+    return None if window is None else f"{window.start.isoformat()}/{window.end.isoformat()}"
+
+
+def actual_fields(goal: Goal) -> dict[str, Any]:
+    """The goal in the labelled set's vocabulary."""
+    return {
+        "intent": goal.intent.value,
+        "metric": goal.metric,
+        "filters": dict(goal.filters),
+        "compare": {k: list(v) for k, v in goal.compare.items()},
+        "group_by": list(goal.group_by),
+        "window": _show(goal.window),
+        "baseline": _show(goal.baseline),
+        "grain": goal.grain,
+        "customer_id": goal.customer_id,
+        "clarify": [o.label for o in goal.clarification.options] if goal.clarification else None,
+    }
+
+
+def expected_fields(item: Item) -> dict[str, Any]:
+    e = item.expect
+    return {
+        "intent": e["intent"],
+        "metric": e.get("metric"),
+        "filters": dict(e.get("filters") or {}),
+        "compare": {k: list(v) for k, v in (e.get("compare") or {}).items()},
+        "group_by": list(e.get("group_by") or []),
+        "window": _window(e.get("window")),
+        "baseline": _window(e.get("baseline")),
+        "grain": e.get("grain"),
+        "customer_id": e.get("customer_id"),
+        "clarify": list(e["clarify"]) if e.get("clarify") is not None else None,
+    }
+
+
+def mismatches(item: Item, goal: Goal) -> Iterator[tuple[str, Any, Any]]:
+    """(field, expected, actual) for every field the goal gets wrong."""
+    want, got = expected_fields(item), actual_fields(goal)
+    for name in FIELDS:
+        if want[name] != got[name]:
+            yield name, want[name], got[name]

@@ -1,0 +1,255 @@
+"""A scripted ScoutCore for the Slack adapter's unit tests (never for end-to-end claims).
+
+Questions map to prepared replies; an unexpected question fails loudly (the adapter turns it
+into its polite error, which the test then sees). Decisions keep the real core's promise:
+exactly once per approval id, under concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from agent.domain import (
+    Action,
+    Allow,
+    ChartSpec,
+    Clarification,
+    ClarificationOption,
+    Evidence,
+    Finding,
+    Goal,
+    Intent,
+    NeedsApproval,
+    RootCause,
+    Series,
+    Window,
+)
+from bot.core import (
+    ActionStatus,
+    DecisionOutcome,
+    HomeView,
+    KpiStatus,
+    Progress,
+    ProposedAction,
+    Reply,
+    ThreadRef,
+    parse_option_token,
+)
+
+DECIDED_AT = datetime(2025, 12, 15, 10, 30, tzinfo=UTC)
+WINDOW = Window(start=date(2025, 12, 8), end=date(2025, 12, 15))
+
+
+def conversion_finding() -> Finding:
+    """An explain finding shaped like the analyses' output, with a chart and evidence."""
+    days = tuple(WINDOW.previous().dates() + WINDOW.dates())
+    rates = tuple(0.031 if d < date(2025, 12, 10) else 0.024 for d in days)
+    return Finding(
+        kind="explain",
+        title="Conversion rate fell in the Northeast",
+        summary="Conversion fell from 3.1% to 2.6% (-0.5 pts); Northeast mobile explains 82% <of it>.",
+        facts={
+            "baseline": 0.031,
+            "current": 0.026,
+            "conversion_rate_change": -0.005,
+            "sessions": 120345,
+        },
+        root_causes=(
+            RootCause(
+                where={"region": "Northeast", "device": "mobile"},
+                baseline=0.032,
+                current=0.019,
+                change=-0.013,
+                explains=0.82,
+                rate_effect=-0.011,
+                mix_effect=-0.002,
+            ),
+        ),
+        evidence=(
+            Evidence(
+                sql="SELECT region, device, SUM(orders)/SUM(sessions) FROM sessions GROUP BY 1, 2",
+                params={"start": "2025-12-08"},
+                description="conversion by region and device",
+            ),
+        ),
+        confidence=0.86,
+        chart=ChartSpec(
+            kind="line",
+            title="Conversion rate, Northeast",
+            unit="%",
+            series=(Series(name="conversion", x=days, y=rates),),
+            highlight=(date(2025, 12, 10),),
+        ),
+    )
+
+
+def answer(text: str = "", *, chart: bool = True) -> Reply:
+    """An explain answer; without the chart when a test is not about charts (rendering costs)."""
+    goal = Goal(
+        intent=Intent.EXPLAIN, metric="conversion_rate", window=WINDOW, baseline=WINDOW.previous()
+    )
+    finding = conversion_finding()
+    if not chart:
+        finding = replace(finding, chart=None)
+    return Reply(text=text, goal=goal, findings=(finding,))
+
+
+def clarifying() -> Reply:
+    options = tuple(
+        ClarificationOption(label=label, goal=Goal(intent=Intent.LOOKUP, metric=metric))
+        for label, metric in (("Revenue", "revenue"), ("Orders", "orders"))
+    )
+    return Reply(
+        clarification=Clarification(question="Which 'sales' do you mean?", options=options)
+    )
+
+
+def proposing(*, needs_approval: bool, approval_id: str = "apr-1") -> tuple[Reply, ProposedAction]:
+    decision = NeedsApproval(reason="costs money") if needs_approval else Allow()
+    proposed = ProposedAction(
+        approval_id=approval_id,
+        action=Action(
+            kind="retention_offer",
+            target="segment:at_risk",
+            cost=500.0,
+            reason="At-risk customers are churning",
+        ),
+        decision=decision,
+        status=ActionStatus.PENDING if needs_approval else ActionStatus.PROPOSED,
+    )
+    return Reply(text="I propose an action.", actions=(proposed,)), proposed
+
+
+class ScriptedCore:
+    """ScoutCore with scripted replies and a faithful exactly-once `decide`."""
+
+    def __init__(
+        self,
+        script: dict[str, Reply] | None = None,
+        *,
+        steps: tuple[str, ...] = (),
+        delay: float = 0.0,
+        default: Reply | None = None,
+    ) -> None:
+        self.script = dict(script or {})
+        self.steps, self.delay, self.default = steps, delay, default
+        self.asked: list[tuple[str, ThreadRef, str]] = []
+        self.chosen: list[tuple[ThreadRef, str, str]] = []
+        self.decisions: list[tuple[str, str, bool]] = []
+        self.executions: list[str] = []
+        self.feedbacks: list[tuple[ThreadRef, str, bool]] = []
+        self.attached: list[ThreadRef] = []
+        self.digests: list[date] = []
+        self.alerts: list[Reply] = []
+        self.proposals: dict[str, ProposedAction] = {}
+        self._threads: set[str] = set()
+        self._pending: dict[str, tuple[ClarificationOption, ...]] = {}
+        self._claims: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    def _remember(self, thread: ThreadRef, reply: Reply) -> Reply:
+        self._threads.add(thread.key)
+        if reply.clarification is not None:
+            self._pending[thread.key] = reply.clarification.options
+        for proposed in reply.actions:
+            self.proposals.setdefault(proposed.approval_id, proposed)
+        return reply
+
+    async def _work(self, on_progress: Progress) -> None:
+        for step in self.steps:
+            await on_progress(step)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+
+    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
+        self.asked.append((text, thread, user))
+        await self._work(on_progress)
+        reply = self.script.get(text.lower(), self.default)
+        if reply is None:
+            raise AssertionError(f"unexpected question: {text!r}")
+        return self._remember(thread, reply)
+
+    async def choose(
+        self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
+    ) -> Reply:
+        self.chosen.append((thread, option_value, user))
+        options = self._pending.get(thread.key, ())
+        index = parse_option_token(option_value, options)
+        if index is None:
+            return Reply(error="That question has moved on; ask again.")
+        await self._work(on_progress)
+        label = options[index].label
+        return self._remember(
+            thread, self.script.get(label.lower(), Reply(text=f"You chose {label}."))
+        )
+
+    async def action_state(self, approval_id: str) -> ProposedAction | None:
+        return self.proposals.get(approval_id)
+
+    async def decide(
+        self, approval_id: str, user: str, approve: bool, reason: str = ""
+    ) -> DecisionOutcome:
+        self.decisions.append((approval_id, user, approve))
+        async with self._lock:
+            proposed = self.proposals.get(approval_id)
+            if proposed is None:
+                return DecisionOutcome(kind="not_found", message="No such proposal.")
+            if not proposed.open:
+                return DecisionOutcome(kind="already_decided", action=proposed)
+            await asyncio.sleep(0.01)  # executing takes a moment; a second click lands here
+            if approve:
+                self.executions.append(approval_id)
+            status = ActionStatus.EXECUTED if approve else ActionStatus.REJECTED
+            done = replace(
+                proposed,
+                status=status,
+                decided_by=user,
+                decided_at=DECIDED_AT,
+                result="offer sent to 42 customers" if approve else "",
+            )
+            self.proposals[approval_id] = done
+            return DecisionOutcome(kind="executed" if approve else "rejected", action=done)
+
+    async def feedback(self, thread: ThreadRef, user: str, positive: bool) -> None:
+        self.feedbacks.append((thread, user, positive))
+
+    async def knows_thread(self, thread: ThreadRef) -> bool:
+        return thread.key in self._threads
+
+    async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
+        self.attached.append(thread)
+        self._remember(thread, reply)
+
+    async def home(self, user: str) -> HomeView:
+        pending = tuple(p for p in self.proposals.values() if p.open and p.needs_approval)
+        watch = (
+            KpiStatus(
+                metric="revenue", label="Revenue", value=123456.0, change=-0.12, status="alert"
+            ),
+        )
+        return HomeView(pending=pending, watchlist=watch)
+
+    async def digest(self, day: date) -> Reply:
+        self.digests.append(day)
+        return answer(text=f"Good morning! Your digest for {day:%a %b %-d}.")
+
+    async def weekly(self, week_start: date) -> Reply:
+        return Reply(text=f"Week of {week_start} to {week_start + timedelta(days=6)}")
+
+    async def monitor(self) -> list[Reply]:
+        alerts, self.alerts = self.alerts, []
+        return alerts
+
+    async def claim_digest(self, key: str) -> bool:
+        if key in self._claims:
+            return False
+        self._claims.add(key)
+        return True
+
+
+def build_core(_config: Any) -> ScriptedCore:
+    """Factory for `SCOUT_CORE=tests.bot.scripted_core:build_core` (the subprocess test)."""
+    return ScriptedCore(default=answer(), steps=("Understood the question", "Ran 3 queries"))
