@@ -124,6 +124,7 @@ async def open_deps(
     fixed = today
     today_fn: Today = (lambda: fixed) if fixed is not None else (lambda: wall().date())
     layer = layer or load_semantic(config.semantic)
+    model = llm if llm is not None else from_config(config)  # a bad setting fails before opening
     if warehouse is None:
         try:
             warehouse = open_warehouse(config.warehouse, today=today)
@@ -145,7 +146,7 @@ async def open_deps(
         await memory.close()
         raise
     return Deps(
-        llm=llm if llm is not None else from_config(config),
+        llm=model,
         config=config,
         warehouse=warehouse,
         layer=layer,

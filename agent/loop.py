@@ -21,6 +21,7 @@ from agent.deps import Deps
 from agent.digest import build_digest
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse
 from agent.errors import PlanError
+from agent.llm import propose_actions, understand_with_llm
 from agent.loop_parts import (
     LAGGING_METRICS,
     ActionOutcome,
@@ -93,6 +94,12 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     context = thread.goal if thread else None
     today = deps.today()
     goal = ask.goal or understand(ask.text, layer=deps.layer, today=today, context=context)
+    if ask.goal is None and deps.llm is not None:
+        # The model only reads what the rules could not pin down; its goal is validated
+        # against the layer, and any failure leaves the rules' goal standing.
+        goal = await understand_with_llm(
+            ask.text, layer=deps.layer, today=today, llm=deps.llm, fallback=goal
+        )
     cycle.goal = goal
     if goal.needs_clarification:
         return
@@ -234,6 +241,23 @@ async def _plan_and_act(deps: Deps, cycle: Cycle, signals: list[Signal]) -> None
     except PlanError as error:
         cycle.fail("planning", error)
         return
+    if deps.llm is not None:
+        # Model proposals join through the planner's validated path (schema, kinds, ids,
+        # dependencies, hostile text), never above the rules' priority; guardrails still decide.
+        extra = await propose_actions(
+            cycle.findings,
+            llm=deps.llm,
+            known_ids=[a.id for a in plan.actions],
+            allowed_kinds=deps.config.guardrails.allowed_kinds,
+        )
+        if extra:
+            seed = random.Random(deps.today().toordinal()) if seed is not None else None
+            try:
+                plan = plan_from_signals(
+                    signals, planning, bandit=await deps.memory.bandit(), rng=seed, extra=extra
+                )
+            except PlanError as error:
+                cycle.fail("planning the model's proposals", error)
     cycle.plan = plan
     chosen = plan.select(planning.max_actions_per_cycle)
     await deps.memory.record_planned(plan.actions, cycle=cycle.id)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import date
 
-from agent.act import ActResult, ApprovalNotFound, ApprovalRequest
+from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
+from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, ClarificationOption, NeedsApproval
-from agent.loop import run_cycle
+from agent.domain import Action, Anomaly, ClarificationOption, Goal, NeedsApproval, stable_key
+from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
+from agent.materialise import investigation_goal
 from bot.core import (
     ActionStatus,
     AlertSummary,
@@ -63,6 +66,30 @@ class AgentCore:
 
     async def close(self) -> None:
         await self.deps.close()
+
+    async def aclose(self) -> None:
+        """What `scout serve` calls on shutdown."""
+        await self.close()
+
+    def connect_outbound(
+        self, *, integrations: Mapping[str, Integration], is_authorised: IsAuthorised
+    ) -> None:
+        """Deliver through the adapter's integrations; authorise with the adapter's check."""
+        act = self.deps.act
+        if not isinstance(act, Actor):
+            raise TypeError(f"cannot connect integrations to {type(act).__name__}")
+        act.connect(integrations=integrations, is_authorised=is_authorised)
+
+    # ------------------------------------------------------------------ kill switch
+
+    async def pause(self, user: str, reason: str = "") -> None:
+        await self.deps.act.pause(user, reason)
+
+    async def resume(self, user: str, reason: str = "") -> None:
+        await self.deps.act.resume(user, reason)
+
+    async def is_paused(self) -> bool:
+        return await self.deps.act.is_paused()
 
     # ------------------------------------------------------------------ conversation
 
@@ -149,10 +176,100 @@ class AgentCore:
         return Reply(text=finding.summary, findings=(finding,))
 
     async def monitor(self) -> list[Reply]:
+        """One monitor cycle; alerts are posted by the actor, the replies carry what follows.
+
+        One path for every outbound effect: each new anomaly becomes an `alert` action (its
+        fingerprint de-duplicates it across cycles, restarts and replicas), proposed to the
+        actor with the rules' actions, so guardrails, redaction, rate limits, the kill switch
+        and exactly-once delivery hold for alerts too. The actor posts; each reply here says
+        where (`posted`) and carries the investigation for the adapter to thread under it.
+        Actions waiting for an approver come as one more reply, with their buttons.
+        """
         result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
-        if not result.new_anomalies and not result.actions and not result.errors:
+        for error in result.errors:
+            log.warning("monitor_error error=%s", error)
+        outcomes = [*result.actions, *await self._alert_new_anomalies(result)]
+        replies: list[Reply] = []
+        for outcome in outcomes:
+            posted = await self._posted_at(outcome)
+            if posted is None:
+                continue
+            goal = self._investigation_goal(outcome, result)
+            findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
+            title = str(outcome.action.params.get("title") or outcome.action.kind)
+            replies.append(
+                Reply(
+                    text=f"What Scout found about: {title}",
+                    goal=goal,
+                    findings=findings,
+                    posted=posted,
+                )
+            )
+        waiting = tuple(
+            self._proposed(o) for o in outcomes if o.result.status == "pending_approval"
+        )
+        if waiting:
+            text = "Scout's KPI monitor proposes actions that need an approver."
+            replies.append(Reply(text=text, actions=waiting))
+        return replies
+
+    async def _alert_new_anomalies(self, result: CycleResult) -> list[ActionOutcome]:
+        """Propose one alert per new anomaly (to the `alert` target of planning.targets)."""
+        target = self.deps.config.planning.targets.get("alert", "")
+        if not target:
             return []
-        return [self._reply(None, result, text="Scout's KPI monitor found something new.")]
+        today = self.deps.today()
+        outcomes = []
+        for anomaly in result.new_anomalies:
+            params = anomaly_params(anomaly)
+            found = self.deps.investigator.findings(investigation_goal(params, today)) or ()
+            title, line = anomaly_lines(self.deps, anomaly)
+            text = " ".join([line, *(f.summary for f in found[:1])])
+            action = Action(
+                kind="alert",
+                target=target,
+                params={
+                    "channel": target,
+                    "title": title,
+                    "text": text[:3000],
+                    "severity": "high" if abs(anomaly.score) >= 5 else "medium",
+                    "fingerprint": anomaly.fingerprint,
+                },
+                priority=60,
+                reason=f"new unusual day: {anomaly.metric} {dict(anomaly.where)} {anomaly.day}",
+                key=stable_key("monitor-alert", anomaly.fingerprint),
+            )
+            outcomes.append(await propose(self.deps, action, requested_by="scout"))
+        return outcomes
+
+    async def _posted_at(self, outcome: ActionOutcome) -> ThreadRef | None:
+        """Where the actor posted this outcome's new message (None: nothing new was posted)."""
+        result = outcome.result
+        if result.status != "executed" or result.execution is None or not result.outbox_ids:
+            return None
+        for entry in await self.deps.act.outbox(execution_id=result.execution.id, limit=5):
+            if entry.op == "post" and entry.status == "sent" and entry.delivery_ref:
+                if entry.delivered_via != "slack" or not entry.channel:
+                    return None  # recorded in the outbox only: no message to thread under
+                return ThreadRef(channel=entry.channel, thread_ts=entry.delivery_ref)
+        return None
+
+    def _investigation_goal(self, outcome: ActionOutcome, result: CycleResult) -> Goal | None:
+        """The goal that investigated the signal behind an action (its findings are cached)."""
+        params: Mapping[str, object] = {}
+        if result.plan is not None and outcome.planned_id:
+            try:  # a rule's action: the signal's metric and segment are in the planned params
+                params = result.plan.by_id(outcome.planned_id).action.params
+            except KeyError:
+                params = {}
+        else:  # an anomaly alert proposed here: find its anomaly by fingerprint
+            fingerprint = outcome.action.params.get("fingerprint")
+            for anomaly in result.new_anomalies:
+                if anomaly.fingerprint == fingerprint:
+                    params = anomaly_params(anomaly)
+        if "metric" not in params:
+            return None
+        return investigation_goal(params, self.deps.today())
 
     async def claim_digest(self, key: str) -> bool:
         return await self.deps.memory.claim_digest(key)
@@ -237,6 +354,30 @@ class AgentCore:
             while len(self._settled) > MAX_PENDING_QUESTIONS:
                 self._settled.popitem(last=False)
         return proposed
+
+
+def anomaly_lines(deps: Deps, anomaly: Anomaly) -> tuple[str, str]:
+    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers."""
+    label = deps.layer.metric(anomaly.metric).label
+    where = ", ".join(f"{k}={v}" for k, v in sorted(anomaly.where.items()))
+    moved = "spiked" if anomaly.direction == "up" else "dropped"
+    title = f"{label}{f' ({where})' if where else ''} {moved} on {anomaly.day:%a %b %-d}"
+    fmt = deps.layer.format_value
+    line = (
+        f"{fmt(anomaly.metric, anomaly.actual)} vs {fmt(anomaly.metric, anomaly.expected)} "
+        "expected."
+    )
+    return title, line
+
+
+def anomaly_params(anomaly: Anomaly) -> dict[str, object]:
+    """The signal parameters of an anomaly, as the loop's investigations key them."""
+    return {
+        "metric": anomaly.metric,
+        "where": dict(anomaly.where),
+        "signal": "anomaly",
+        "period": anomaly.day.isoformat(),
+    }
 
 
 def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> ProposedAction:

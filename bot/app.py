@@ -20,10 +20,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import ScoutCore
+from bot.core import OutboundWiring, ScoutCore
 from bot.listeners import actions, commands, events, home
 from bot.listeners.assistant import build_assistant
 from bot.listeners.common import Deps
+from bot.notifier import SlackNotifier, approver_check
 from bot.settings import SlackSettings
 
 log = logging.getLogger("scout.slack")
@@ -101,7 +102,26 @@ def build_scout(
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed type=%s", body.get("type"), exc_info=error)
 
+    connect_outbound(core, deps)
     return ScoutSlack(app=app, deps=deps)
+
+
+def connect_outbound(core: ScoutCore, deps: Deps) -> bool:
+    """Make an acting core deliver through this app's WebClient and authorise like it.
+
+    The actor's "notify" integration (alerts, reports, escalations) becomes the Slack
+    notifier on the app's client, with the agent's logical channels mapped to the configured
+    ids; its approver check is the one the buttons use. False for a core that does not act.
+    """
+    if not isinstance(core, OutboundWiring):
+        return False
+    assert deps.approvers is not None
+    notifier = SlackNotifier(deps.client, channels=deps.settings.channel_aliases)
+    core.connect_outbound(
+        integrations={"notify": notifier}, is_authorised=approver_check(deps.approvers)
+    )
+    log.info("actor connected to Slack channels=%s", dict(deps.settings.channel_aliases))
+    return True
 
 
 def build_app(

@@ -7,6 +7,8 @@ rest (a channel that does not exist, a bot not in it) are not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,20 +25,33 @@ TRANSIENT = frozenset(
 class SlackNotifier:
     """`Integration.deliver` over the Web API; `default_channel` when a message names none."""
 
-    def __init__(self, client: AsyncWebClient, *, default_channel: str | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        default_channel: str | None = None,
+        channels: Mapping[str, str] | None = None,
+    ) -> None:
         self.client = client
         self.default_channel = default_channel
+        # The agent names channels logically (#kpi-alerts); Slack wants the configured id.
+        self.channels = dict(channels or {})
+
+    def channel_id(self, name: str) -> str:
+        return self.channels.get(name.removeprefix("#"), name)
 
     async def deliver(self, message: OutboundMessage) -> Delivery:
         """Post (or update) the message; DM each recipient when there is no channel."""
         try:
             if message.op == "update" and message.update_ref and message.channel:
                 await self.client.chat_update(
-                    channel=message.channel, ts=message.update_ref, text=message.text
+                    channel=self.channel_id(message.channel),
+                    ts=message.update_ref,
+                    text=message.text,
                 )
                 return Delivery(via="slack", ref=message.update_ref)
             channel = message.channel or self.default_channel
-            targets = [channel] if channel else list(message.recipients)
+            targets = [self.channel_id(channel)] if channel else list(message.recipients)
             if not targets:
                 raise PermanentActionError(f"outbox {message.outbox_id}: no channel or recipient")
             refs = []

@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.blocks import answer_message
-from bot.core import DigestClaims, Reply, ThreadRef
+from bot.core import DigestClaims, KillSwitch, Reply, ThreadRef
 from bot.listeners.answer import post_reply
 from bot.listeners.common import Deps
 
@@ -59,6 +59,11 @@ class ScoutJobs:
         # Claim first: at most once. A crash between claim and post loses that day's post,
         # which beats two digests in the channel.
         channel = self.deps.settings.digest_channel
+        if await self._paused():
+            # The kill switch stops every outbound effect; the key stays unclaimed, so
+            # `scout digest` can still post it by hand after resuming.
+            log.info("scheduled post skipped, Scout is paused key=%s", key)
+            return False
         if not await self.claims.claim_digest(key):
             log.info("scheduled post skipped, already claimed key=%s", key)
             return False
@@ -71,22 +76,52 @@ class ScoutJobs:
         log.info("scheduled post key=%s channel=%s ts=%s", key, channel, ts)
         return True
 
+    async def _paused(self) -> bool:
+        core = self.deps.core
+        return isinstance(core, KillSwitch) and await core.is_paused()
+
     async def monitor(self) -> int:
-        """One monitor cycle: each alert goes to the alerts channel, its investigation threaded."""
+        """One monitor cycle: each alert once in its channel, its investigation threaded.
+
+        One path for outbound effects: a core that acts (the real agent) has its actor post
+        each alert through the Slack notifier, exactly once, redacted, and not at all while
+        paused; its replies say where (`reply.posted`), and this job only threads the
+        investigation under that message. A reply without `posted` (proposals waiting for an
+        approver, or a core without an actor) is posted here as a headline plus thread.
+        """
         alerts = await self.deps.core.monitor()
         channel = self.deps.settings.alerts_channel
+        posted = 0
+        for reply in alerts:
+            if reply.posted is None:
+                continue
+            where = ThreadRef(
+                channel=self.deps.settings.channel_id(reply.posted.channel),
+                thread_ts=reply.posted.thread_ts,
+            )
+            if reply.findings:
+                await post_reply(self.deps, where.channel, reply, thread_ts=where.thread_ts)
+            await self.deps.core.attach_thread(reply, where)
+            posted += 1
+        alerts = [reply for reply in alerts if reply.posted is None]
+        if alerts and await self._paused():
+            log.info("monitor: Scout is paused; %d message(s) not posted", len(alerts))
+            return posted
         if channel is None:
             if alerts:
                 log.warning("no slack.alerts_channel; %d alerts not posted", len(alerts))
-            return 0
+            return posted
         for reply in alerts:
+            if reply.actions and not reply.findings:  # proposals: their buttons, at the top
+                await post_reply(self.deps, channel, reply)
+                continue
             headline = reply.text or (reply.findings[0].summary if reply.findings else "KPI alert")
             head = answer_message(Reply(text=f":rotating_light: {headline}"))
             ts = await post_reply(self.deps, channel, Reply(), message=head)
             await post_reply(self.deps, channel, reply, thread_ts=ts)
             await self.deps.core.attach_thread(reply, ThreadRef(channel=channel, thread_ts=ts))
-        log.info("monitor cycle alerts=%d", len(alerts))
-        return len(alerts)
+        log.info("monitor cycle alerts=%d", posted + len(alerts))
+        return posted + len(alerts)
 
 
 def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:

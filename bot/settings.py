@@ -40,6 +40,26 @@ class SlackSettings:
     event_dedup_seconds: float = 600.0
     # 429s are retried this many times per call (honouring Retry-After) before giving up.
     rate_limit_retries: int = 3
+    # The agent's logical channels (planning.targets, e.g. "kpi-alerts") → Slack channel ids.
+    channel_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def channel_id(self, name: str) -> str:
+        """The Slack channel for an action's channel: its configured id, else the name."""
+        bare = name.strip().removeprefix("#")
+        return self.channel_aliases.get(bare, bare)
+
+
+def channel_aliases(
+    config: ScoutConfig, *, digest_channel: str | None, alerts_channel: str | None
+) -> dict[str, str]:
+    """The rules' alert and report targets (#kpi-alerts, #kpi-digest) go to the configured ids."""
+    targets = config.planning.targets
+    aliases: dict[str, str] = {}
+    for kind, channel in (("alert", alerts_channel), ("report", digest_channel)):
+        name = targets.get(kind, "").strip().removeprefix("#")
+        if name and channel:
+            aliases[name] = channel
+    return aliases
 
 
 def normalise_api_url(url: str) -> str:
@@ -115,4 +135,7 @@ def load_settings(
         approver_group=slack.approver_group,
         timezone=config.timezone,
         schedule=config.schedule,
+        channel_aliases=channel_aliases(
+            config, digest_channel=slack.digest_channel, alerts_channel=slack.alerts_channel
+        ),
     )

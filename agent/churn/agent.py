@@ -232,7 +232,10 @@ class CustomerChurnAgent:
         return await asyncio.to_thread(work)
 
     def proposal(
-        self, profile: CustomerRiskProfile, kind: str | None = None, rng: random.Random | None = None
+        self,
+        profile: CustomerRiskProfile,
+        kind: str | None = None,
+        rng: random.Random | None = None,
     ) -> Action | None:
         """The Action for a profile: `kind`, or the Thompson pick (None when low risk)."""
         if kind is None:
@@ -324,9 +327,7 @@ class CustomerChurnAgent:
                 if isinstance(taken, Action)
                 else stable_key("churn-outcome", customer_id, kind, self.today.isoformat())
             )
-            recorded.append(
-                await self.memory.record_outcome(key, kind, situation(level), success)
-            )
+            recorded.append(await self.memory.record_outcome(key, kind, situation(level), success))
         return recorded
 
     async def what_works(self, *, min_samples: float = 1) -> list[str]:
@@ -350,9 +351,7 @@ class CustomerChurnAgent:
 async def retrain(deps: Deps) -> ChurnModel:
     """The scheduled hook: train on today's history (new labels included) and cache it."""
     rules = deps.config.churn
-    return await asyncio.to_thread(
-        load_or_train, deps.warehouse, deps.today(), rules, retrain=True
-    )
+    return await asyncio.to_thread(load_or_train, deps.warehouse, deps.today(), rules, retrain=True)
 
 
 def _with_actions(profile: CustomerRiskProfile, actions: tuple[str, ...]) -> CustomerRiskProfile:

@@ -162,6 +162,8 @@ def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
     folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"churn-risk-{agent.today.isoformat()}.csv"
-    frame = agent.ranked().loc[:, list(CSV_COLUMNS)].round(4)
+    frame = agent.ranked().loc[:, list(CSV_COLUMNS)]
+    numeric = frame.select_dtypes("number").columns
+    frame = frame.assign(**{c: frame[c].round(4) for c in numeric})
     frame.to_csv(path, index_label="customer_id")
     return path

@@ -31,7 +31,7 @@ def describe_factors(
 
 
 def _n(value: float) -> int:
-    return int(round(value))
+    return round(float(value))
 
 
 def _plural(count: int, word: str) -> str:
@@ -46,7 +46,7 @@ def _describe(group: str, row: pd.Series, *, recent_days: int, history_days: int
             return f"no order in the last {history_days} days"
         if gap == gap and gap > 0:
             return f"no order in {since} days, usually every {max(1, _n(gap))}"
-        return f"no order in {since} days (one order on record)"
+        return f"no order in {since} days (one order in the last {history_days} days)"
     if group == "frequency":
         recent = _n(row["orders_recent"])
         expected = row["expected_recent"]

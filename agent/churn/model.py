@@ -204,8 +204,10 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
         )
         for c in cutoffs
     ]
-    frames = [p[0] for p in parts]
-    labels = [p[1] for p in parts]
+    # Sample each snapshot evenly when the history is large: the fit stays a few seconds.
+    per = max(1, rules.max_training_rows // len(parts))
+    frames = [_sample(p[0], per, rules.seed) for p in parts]
+    labels = [p[1].loc[f.index] for p, f in zip(parts, frames, strict=True)]
     x_all = pd.concat(frames)
     y_all = pd.concat(labels).to_numpy()
     positives = int(y_all.sum())
@@ -265,6 +267,10 @@ def single_thread() -> AbstractContextManager[object]:
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="openmp")
+
+
+def _sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+    return frame if len(frame) <= rows else frame.sample(n=rows, random_state=seed).sort_index()
 
 
 def _no_empty_columns(x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ For each action a customer is eligible for, draw a success rate from its Beta po
 the customer's risk level and value it as rate × value at risk − cost; the best draw wins.
 Offers cost money (value × share × probability, capped by `max_retention_spend` and the
 guardrails' per-customer cap) and are only eligible above `min_customer_value`; the other
-actions cost staff time, not budget. Posteriors live in memory keyed ("churn|<level>", kind).
+actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def offer_amount(
 
 @dataclass(frozen=True, kw_only=True)
 class Choice:
-    """An action kind with its cost and the sampled net value that ranked it."""
+    """An action kind with its money cost and the sampled net value that ranked it."""
 
     kind: str
     cost: float
@@ -86,9 +86,10 @@ def rank_actions(
             )
             if cost <= 0:
                 continue
+        effort = rules.effort_costs.get(arm, 0.0)
         post = belief(bandit, profile.risk_level, arm)
         rate = post.sample(rng) if rng is not None else post.mean
-        choices.append(Choice(kind=arm, cost=cost, score=rate * at_risk - cost))
+        choices.append(Choice(kind=arm, cost=cost, score=rate * at_risk - cost - effort))
     return sorted(choices, key=lambda c: (-c.score, arms.index(c.kind)))
 
 

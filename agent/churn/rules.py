@@ -33,6 +33,15 @@ class ChurnRules(BaseModel):
         description="offers are booked to '<campaign>-<date>': the guardrails' per-campaign "
         "cap is then the daily retention budget",
     )
+    effort_costs: dict[str, float] = Field(
+        default_factory=lambda: {
+            "support_call": 15.0,
+            "account_manager_alert": 25.0,
+            "winback_sequence": 2.0,
+        },
+        description="staff time and sending costs (dollars) weighed when choosing an action; "
+        "not booked against spend caps",
+    )
     horizon_days: int = Field(
         default=60, ge=7, le=365, description="churned = no purchase in this many days"
     )
@@ -43,6 +52,9 @@ class ChurnRules(BaseModel):
         default=45, ge=14, description="history a training snapshot needs before its cut-off"
     )
     min_training_rows: int = Field(default=300, ge=10)
+    max_training_rows: int = Field(
+        default=40_000, ge=1000, description="larger histories are sampled (seeded) to this"
+    )
     support_queue: str = Field(default="customer-support", pattern=r"^[A-Za-z0-9_.-]{1,80}$")
     account_manager_channel: str = Field(
         default="account-managers", pattern=r"^[A-Za-z0-9_.-]{1,80}$"

@@ -48,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             profiles = agent.profiles(list(agent.ranked().index[: args.top]))
         if args.json:
-            print(json.dumps({"model": model.describe(), "profiles": [p.to_json() for p in profiles]}, indent=2))
+            print(
+                json.dumps(
+                    {"model": model.describe(), "profiles": [p.to_json() for p in profiles]},
+                    indent=2,
+                )
+            )
             return 0
         console = Console()
         console.print(f"[dim]{today:%Y-%m-%d} · {model.describe()}[/]", highlight=False)

@@ -83,7 +83,7 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await scout.aclose(timeout=20)
-        close = getattr(core, "aclose", None)
+        close = getattr(core, "aclose", None) or getattr(core, "close", None)
         if close is not None:
             await close()
 

@@ -146,6 +146,8 @@ async def post_reply(
     """
     message = message or answer_message(reply)
     if replace_ts is not None:
+        # Cached before the edit lands: a click on "Show SQL" can arrive the moment it does.
+        deps.answers.put(channel, replace_ts, reply.findings)
         response = await deps.client.chat_update(
             channel=channel, ts=replace_ts, text=message.text, blocks=message.blocks_json()
         )

@@ -10,12 +10,15 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import escape, mention
 from bot.core import ThreadRef
 from bot.listeners.common import Deps, log
+from bot.listeners.control import control_command, flip
 from bot.listeners.events import start_ask
 
 HELP = (
     "Ask me about your KPIs, e.g. `/scout why did conversion drop last week?`, "
     "`/scout revenue by region last month`, `/scout anything unusual this week?`. "
-    "You can also @mention me in a channel or DM me; follow up in my thread without a mention."
+    "You can also @mention me in a channel or DM me; follow up in my thread without a mention. "
+    "Approvers can stop everything I send with `/scout pause` (and `/scout resume`); "
+    "`/scout status` says which it is."
 )
 
 
@@ -30,6 +33,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         await ack()
         channel, user = command["channel_id"], command["user_id"]
+        control = control_command(text)
+        if control is not None:
+            switched = await flip(deps, user, *control)
+            await respond(text=switched.text, response_type="ephemeral")
+            return
         try:
             # The command itself is invisible to others, so the question is posted to anchor
             # a thread the whole channel can follow.

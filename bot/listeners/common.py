@@ -105,8 +105,10 @@ class Approvers:
     async def is_authorised(self, user: str, proposed: ProposedAction) -> bool:
         named = getattr(proposed.decision, "approvers", ())
         if named:
-            users = {a for a in named if not a.startswith("S")}
-            groups = [a for a in named if a.startswith("S")]
+            # The actor names user groups "group:S…" (agent.act.guardrails); bare "S…" too.
+            group_ids = [a for a in named if a.startswith(("S", "group:"))]
+            users = {a for a in named if a not in group_ids}
+            groups = [a.removeprefix("group:") for a in group_ids]
         else:
             users, groups = set(self.users), [self.group] if self.group else []
         if user in users:

@@ -10,10 +10,12 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot.core import Progress, ThreadRef
 from bot.listeners.answer import run_answer
 from bot.listeners.common import Deps, log
+from bot.listeners.control import control_command, flip
 
 # Message subtypes that are a person writing; everything else (edits, joins, bots) is noise.
 HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -46,6 +48,24 @@ def start_ask(
     )
 
 
+async def switch_in_thread(
+    deps: Deps, thread: ThreadRef, user: str, verb: str, reason: str
+) -> None:
+    """ "@Scout pause": the new state in the thread; a refusal only to the person who asked."""
+    switched = await flip(deps, user, verb, reason)
+    try:
+        if switched.authorised:
+            await deps.client.chat_postMessage(
+                channel=thread.channel, thread_ts=thread.thread_ts, text=switched.text
+            )
+        else:
+            await deps.client.chat_postEphemeral(
+                channel=thread.channel, user=user, thread_ts=thread.thread_ts, text=switched.text
+            )
+    except SlackApiError as error:
+        log.warning("kill switch reply failed error=%s", error.response.get("error"))
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     """Attach the event listeners."""
 
@@ -61,6 +81,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         text = question_text(event.get("text", ""))
         if not text:
             text = "help"
+        control = control_command(text)
+        if control is not None:
+            await switch_in_thread(deps, thread, event["user"], *control)
+            return
         start_ask(deps, thread, event["user"], text)
 
     @app.event("message")

@@ -13,9 +13,13 @@ Four stages, each causal:
 3. anomaly likelihood (after Ahmad et al. 2017): the short-term average surprise against the
    long-term distribution of that average, as a Gaussian tail probability on a log scale.
    This makes "unusual for this series" comparable across series with one threshold.
-4. suppression: after a detection the next rows are silenced, so one event raises one alert.
+4. out-of-range floor: a value beyond the last `range_window` rows' range by more than
+   `outlier_tolerance` of that range scores at least `outlier_score`, whatever the likelihood
+   says (the "spatial anomaly" rule of Numenta's NAB detector). A big excursion inflates the
+   likelihood's spread, which otherwise mutes the next one in the same series.
+5. suppression: after a detection the next rows are silenced, so one event raises one alert.
 
-`score_series` computes stages 1-3 for all rows at once with numpy/pandas (one vector pass per
+`score_series` computes stages 1-4 for all rows at once with numpy/pandas (one vector pass per
 lag for the discord); `update` computes the same numbers row by row for streaming callers.
 """
 
@@ -52,7 +56,9 @@ class DetectorParams:
     likelihood_window: int = 8000
     min_history: int = 150
     std_floor: float = 0.005
-    suppress_threshold: float = 0.4
+    outlier_tolerance: float = 0.1
+    outlier_score: float = 0.5
+    suppress_threshold: float = 0.42
     suppress_rows: int = 120
 
     @property
@@ -112,7 +118,8 @@ class StreamingDetector:
         if not math.isfinite(x):
             return 0.0
         self._append(x)
-        self._recent.append(self._surprise())
+        surprise, spill = self._surprise()
+        self._recent.append(surprise)
         average = sum(self._recent) / len(self._recent)
         score = 0.0
         if len(self._averages) >= self.p.min_history:
@@ -122,6 +129,8 @@ class StreamingDetector:
             )[0]
         if self._seen > _warmup(self.p):
             self._averages.push(average)
+            if spill > self.p.outlier_tolerance:
+                score = max(score, self.p.outlier_score)
         if self._suppress_left > 0:
             self._suppress_left -= 1
             return 0.0
@@ -153,10 +162,11 @@ class StreamingDetector:
         self._n += 1
         self._seen += 1
 
-    def _surprise(self) -> float:
+    def _surprise(self) -> tuple[float, float]:
+        """The raw surprise, and how far the value lies outside the recent range (in ranges)."""
         p = self.p
         if self._seen <= _warmup(p):
-            return 0.0
+            return 0.0, 0.0
         t = self._n - 1
         x = float(self._buf[t])
         spread_past = self._buf[max(0, t - p.range_window) : t]
@@ -168,8 +178,9 @@ class StreamingDetector:
         nearest = float(np.min(np.sum((past - current) ** 2, axis=1)))
         distance = math.sqrt(nearest / p.embed) / scale
         lo, hi = float(spread_past.min()), float(spread_past.max())
-        outside = max(x - hi, lo - x) / max(hi - lo, 1e-12) > p.range_tolerance
-        return distance / (distance + p.saturation) + (p.range_bonus if outside else 0.0)
+        spill = max(x - hi, lo - x) / max(hi - lo, 1e-12)
+        bonus = p.range_bonus if spill > p.range_tolerance else 0.0
+        return distance / (distance + p.saturation) + bonus, spill
 
 
 def _warmup(p: DetectorParams) -> int:
@@ -179,7 +190,7 @@ def _warmup(p: DetectorParams) -> int:
 
 def batch_scores(values: np.ndarray, p: DetectorParams) -> np.ndarray:
     """All rows' scores at once (finite values only), equal to the row-by-row path."""
-    raw = _batch_surprise(values, p)
+    raw, spill = _batch_surprise(values, p)
     scores = np.zeros(len(values))
     start = _warmup(p)
     # Warm-up rows hold no surprise yet: they stay out of the long-term distribution.
@@ -189,15 +200,19 @@ def batch_scores(values: np.ndarray, p: DetectorParams) -> np.ndarray:
     std = rolling.std(ddof=0).shift(1).to_numpy()
     ready = np.flatnonzero(np.isfinite(mean))
     scores[start + ready] = _likelihood_score(average.to_numpy()[ready], mean[ready], std[ready], p)
+    outlier = spill > p.outlier_tolerance
+    outlier[:start] = False
+    scores[outlier] = np.maximum(scores[outlier], p.outlier_score)
     return suppress(scores, p.suppress_threshold, p.suppress_rows)
 
 
-def _batch_surprise(x: np.ndarray, p: DetectorParams) -> np.ndarray:
+def _batch_surprise(x: np.ndarray, p: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """Raw surprise per row, and how far each value lies outside the recent range (in ranges)."""
     n = len(x)
     raw = np.zeros(n)
     start = _warmup(p)
     if n <= start:
-        return raw
+        return raw, np.zeros(n)
     past = pd.Series(x).rolling(p.range_window, min_periods=1)
     high = past.quantile(0.95).shift(1).to_numpy()
     low = past.quantile(0.05).shift(1).to_numpy()
@@ -211,7 +226,8 @@ def _batch_surprise(x: np.ndarray, p: DetectorParams) -> np.ndarray:
         raw = distance / (distance + p.saturation)
     raw += np.where(spill > p.range_tolerance, p.range_bonus, 0.0)
     raw[:start] = 0.0
-    return raw
+    # NaN comparisons are False, so the first row (no past range) never counts as outside.
+    return raw, np.nan_to_num(spill, nan=0.0)
 
 
 def _left_discord(x: np.ndarray, m: int, history: int) -> np.ndarray:

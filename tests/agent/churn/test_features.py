@@ -74,7 +74,9 @@ def test_features_match_pandas_for_sampled_customers(
         assert row["sessions_30"] == (s.session_date >= d30).sum()
         assert row["sessions_prev_60"] == ((s.session_date >= d90) & (s.session_date < d30)).sum()
         r = returns[
-            (returns.customer_id == cid) & (returns.return_date >= d90) & (returns.return_date < cut)
+            (returns.customer_id == cid)
+            & (returns.return_date >= d90)
+            & (returns.return_date < cut)
         ]
         assert row["returns_90"] == len(r)
 
