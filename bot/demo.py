@@ -131,7 +131,10 @@ def questions(built: GeneratedWarehouse) -> list[tuple[str, str | None]]:
         pass
     return [
         (f"Can you analyze why conversion rates dropped {place}?", "break that down by device"),
-        ("We need the latest customer segmentation for the marketing campaign launching tomorrow.", None),
+        (
+            "We need the latest customer segmentation for the marketing campaign launching tomorrow.",
+            None,
+        ),
         ("The inventory predictions seem off—can you investigate?", None),
         ("anything unusual this week?", "what about the West?"),
     ]

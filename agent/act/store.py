@@ -20,15 +20,9 @@ from typing import Any
 import aiosqlite
 
 from agent.act.records import AuditEntry, dumps
-from agent.errors import ScoutError
+from agent.migrations import migrate
 
 COMPONENT = "act"
-SCHEMA_VERSION = 1
-
-CREATE_VERSIONS = (
-    "CREATE TABLE IF NOT EXISTS schema_versions ("
-    " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-)
 
 # Timestamps are UTC ISO-8601 text of fixed width (see `ts`), so text order is time order.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -137,25 +131,8 @@ class ActStore:
         await self.conn.close()
 
     async def _migrate(self) -> None:
-        await self.conn.execute(CREATE_VERSIONS)
-        async with self.tx() as db:
-            row = await fetch_one(
-                db, "SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)
-            )
-            current = int(row[0]) if row else 0
-            if current > SCHEMA_VERSION:
-                raise ScoutError(
-                    f"act schema version {current} is newer than this Scout understands "
-                    f"({SCHEMA_VERSION}); upgrade Scout or use another memory file"
-                )
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[version - 1]:
-                    await db.execute(statement)
-            await db.execute(
-                "INSERT INTO schema_versions(component, version) VALUES (?, ?) "
-                "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                (COMPONENT, SCHEMA_VERSION),
-            )
+        async with self._lock:
+            await migrate(self.conn, COMPONENT, MIGRATIONS)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -146,12 +146,16 @@ class CustomerChurnAgent:
         return self.profiles([cid], bandit)[0]
 
     def ranked(self, *, active_only: bool = True) -> pd.DataFrame:
-        """Customers by churn probability, then value at risk (highest first)."""
+        """Customers by value at risk (probability × yearly value), then probability.
+
+        Most active customers score high on this data, so the expected revenue lost is what
+        tells a retention team where to spend first.
+        """
         frame = self.scores().frame
         if active_only:
             frame = frame[frame["active"]]
         return frame.sort_values(
-            ["probability", "value_at_risk"], ascending=[False, False], kind="mergesort"
+            ["value_at_risk", "probability"], ascending=[False, False], kind="mergesort"
         )
 
     def _profile(

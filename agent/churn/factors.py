@@ -27,6 +27,15 @@ def describe_factors(
             words.append(text)
         if len(words) == MAX_FACTORS:
             break
+    if not words:
+        # Nothing stands out against a typical retained customer: the risk is the base rate
+        # of customers like this one, and recency is still the fact a person acts on.
+        recency = _describe("recency", row, recent_days=recent_days, history_days=history_days)
+        words.append(
+            f"{recency}; typical for customers like this"
+            if recency
+            else "typical for customers like this"
+        )
     return tuple(words)
 
 
@@ -44,8 +53,10 @@ def _describe(group: str, row: pd.Series, *, recent_days: int, history_days: int
         gap = row["usual_gap"]
         if row["orders_total"] == 0:
             return f"no order in the last {history_days} days"
+        if gap == gap and gap >= 2:
+            return f"no order in {since} days, usually every {_n(gap)}"
         if gap == gap and gap > 0:
-            return f"no order in {since} days, usually every {max(1, _n(gap))}"
+            return f"no order in {since} days, after a burst of orders within days"
         return f"no order in {since} days (one order in the last {history_days} days)"
     if group == "frequency":
         recent = _n(row["orders_recent"])

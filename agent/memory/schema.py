@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import aiosqlite
 
-from agent.errors import ScoutError
+from agent.migrations import migrate as migrate_component
 
 COMPONENT = "memory"
-
-CREATE_VERSIONS = (
-    "CREATE TABLE IF NOT EXISTS schema_versions ("
-    " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-)
 
 # Timestamps are UTC ISO-8601 text of fixed width, so text order is time order.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -81,31 +76,4 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 async def migrate(db: aiosqlite.Connection) -> int:
     """Bring memory's tables to SCHEMA_VERSION; safe to run from many processes at once."""
-    await db.execute(CREATE_VERSIONS)
-    # BEGIN IMMEDIATE takes the write lock first, so two processes opening a fresh file
-    # cannot both decide to apply the same migration.
-    await db.execute("BEGIN IMMEDIATE")
-    try:
-        async with db.execute(
-            "SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)
-        ) as cur:
-            row = await cur.fetchone()
-        current = int(row[0]) if row else 0
-        if current > SCHEMA_VERSION:
-            raise ScoutError(
-                f"memory schema version {current} is newer than this Scout understands "
-                f"({SCHEMA_VERSION}); upgrade Scout or point it at another memory file"
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version - 1]:
-                await db.execute(statement)
-        await db.execute(
-            "INSERT INTO schema_versions(component, version) VALUES (?, ?) "
-            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-            (COMPONENT, SCHEMA_VERSION),
-        )
-        await db.execute("COMMIT")
-    except BaseException:
-        await db.execute("ROLLBACK")
-        raise
-    return SCHEMA_VERSION
+    return await migrate_component(db, COMPONENT, MIGRATIONS)
