@@ -221,6 +221,15 @@ def parse_option_token(token: str, options: tuple[ClarificationOption, ...]) -> 
 
 
 @runtime_checkable
+class Retrainer(Protocol):
+    """A core whose models learn from new labels on a schedule (the churn model)."""
+
+    async def retrain(self) -> str:
+        """Retrain and return one line saying what was trained."""
+        ...
+
+
+@runtime_checkable
 class KillSwitch(Protocol):
     """`/scout pause`: stop every outbound effect, in every process sharing the memory."""
 

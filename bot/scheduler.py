@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.blocks import answer_message
-from bot.core import DigestClaims, KillSwitch, Reply, ThreadRef
+from bot.core import DigestClaims, KillSwitch, Reply, Retrainer, ThreadRef
 from bot.listeners.answer import post_reply
 from bot.listeners.common import Deps
 
@@ -54,6 +54,22 @@ class ScoutJobs:
         return await self._scheduled(
             f"weekly:{start.isoformat()}", lambda: self.deps.core.weekly(start)
         )
+
+    async def retrain(self, week_start: date | None = None) -> bool:
+        """Retrain the core's models once a week (claimed, so one replica does it)."""
+        core = self.deps.core
+        if not isinstance(core, Retrainer):
+            return False
+        today = self.today()
+        start = week_start or today - timedelta(days=today.weekday())
+        if not await self.claims.claim_digest(f"retrain:{start.isoformat()}"):
+            return False
+        try:
+            log.info("retrained %s", await core.retrain())
+        except Exception:  # a failed retrain keeps the previous model serving
+            log.exception("retrain failed week=%s", start)
+            return False
+        return True
 
     async def _scheduled(self, key: str, make: Callable[[], Awaitable[Reply]]) -> bool:
         # Claim first: at most once. A crash between claim and post loses that day's post,
@@ -145,6 +161,13 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
         jobs.weekly,
         CronTrigger(day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz),
         id="weekly",
+        **common,
+    )
+    # Retrain before the digest's hour, so the morning's churn section uses the new labels.
+    scheduler.add_job(
+        jobs.retrain,
+        CronTrigger(day_of_week=schedule.weekly_day, hour=max(hour - 2, 0), timezone=jobs.tz),
+        id="retrain",
         **common,
     )
     return scheduler
