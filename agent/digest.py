@@ -17,12 +17,13 @@ import asyncio
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
 from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window
+from agent.observe import anomaly_moved, anomaly_table, anomaly_values
 from agent.semantic import MetricRequest, arun_metric
 
 if TYPE_CHECKING:
@@ -119,13 +120,18 @@ async def build_digest(deps: Deps, day: date, *, metrics: Sequence[str] | None =
     )
 
 
-async def kpi_lines(deps: Deps, day: date, metrics: Sequence[str]) -> list[KpiLine]:
-    """One daily query per metric over the 29 days before `day`."""
+async def kpi_lines(
+    deps: Deps, day: date, metrics: Sequence[str], filters: dict[str, str] | None = None
+) -> list[KpiLine]:
+    """One daily query per metric over the 29 days before `day` (optionally one segment)."""
     span = Window(start=day - timedelta(days=29), end=day)
+    request = dict(filters or {})
 
     async def one(metric: str) -> KpiLine:
         result = await arun_metric(
-            deps.warehouse, deps.layer, MetricRequest(metric=metric, window=span, grain="day")
+            deps.warehouse,
+            deps.layer,
+            MetricRequest(metric=metric, window=span, filters=request, grain="day"),
         )
         values = {
             p: float(v) for p, v in zip(result.frame["period"], result.frame["value"], strict=True)
@@ -177,6 +183,22 @@ def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Fin
             rows=rows,
         ),
         evidence=tuple(line.evidence for line in lines),
+    )
+
+
+async def segment_snapshot(deps: Deps, day: date, filters: dict[str, str]) -> Finding:
+    """Yesterday's KPIs for one segment ("how are we doing in the West?")."""
+    metrics = [
+        m for m in deps.layer.metric_names if set(filters) <= set(deps.layer.dimensions_for(m))
+    ]
+    lines = await kpi_lines(deps, day, metrics, filters)
+    finding = _kpi_finding(deps, Window(start=day - timedelta(days=1), end=day), lines)
+    where = ", ".join(filters.values())
+    return replace(
+        finding,
+        kind="segment_kpis",
+        title=f"{where}: yesterday ({(day - timedelta(days=1)):%a %b %-d, %Y})",
+        summary=f"In {where}: {finding.summary}",
     )
 
 
@@ -254,9 +276,10 @@ async def _open_anomalies(deps: Deps, day: date) -> Finding:
         kind="digest_anomalies",
         title="Open anomalies",
         summary=f"{len(anomalies)} unusual day(s) in the last 7 days; the strongest: "
-        f"{deps.layer.metric(top.metric).label} {_where(top.where)} on {top.day:%a %b %-d} "
-        f"({deps.layer.format_value(top.metric, top.actual)} vs {deps.layer.format_value(top.metric, top.expected)} expected).",
+        f"{deps.layer.metric(top.metric).label} {_where(top.where)} {anomaly_moved(top)} "
+        f"({anomaly_values(deps.layer, top)}).",
         anomalies=anomalies,
+        table=anomaly_table(deps.layer, anomalies),
     )
 
 
@@ -421,6 +444,7 @@ def _anomaly(raw: dict[str, object]) -> Anomaly:
         expected=float(raw["expected"]),  # type: ignore[arg-type]
         score=float(raw["score"]),  # type: ignore[arg-type]
         direction="up" if raw.get("direction") == "up" else "down",
+        days=int(raw.get("days") or 1),  # type: ignore[call-overload]
     )
 
 

@@ -18,7 +18,7 @@ from agent.act import ActResult
 from agent.analyses import run_goal
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.deps import Deps
-from agent.digest import build_digest
+from agent.digest import build_digest, segment_snapshot
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse
 from agent.errors import PlanError
 from agent.llm import propose_actions, understand_with_llm
@@ -36,14 +36,23 @@ from agent.loop_parts import (
     new_movements,
 )
 from agent.materialise import concrete, investigation_goal
-from agent.observe import detect_anomalies, observe_kpis
+from agent.observe import (
+    anomaly_moved,
+    anomaly_table,
+    anomaly_values,
+    detect_anomalies,
+    observe_kpis,
+)
 from agent.plan import PlannedAction, Signal, Step, plan_from_signals, steps_for_goal
 from agent.understand import understand
 
 log = logging.getLogger(__name__)
 
 MAX_INVESTIGATIONS = 3  # new anomalies explained per cycle (the strongest first)
-FIRST_LOOKBACK_DAYS = 7
+# The first cycle has no memory of earlier checks, so it looks back two weeks (an unusual day
+# last week is still news to a team that just installed Scout); later cycles check the days
+# since the last one, at most as far back as the first did.
+FIRST_LOOKBACK_DAYS = 14
 # Every metric × segment is read and judged week over week; the daily anomaly check runs on
 # the detect analysis's watchlist and dimensions, so the monitor and "anything unusual this
 # week?" see the same series (and a cycle stays within its time budget). Return rate waits
@@ -105,7 +114,11 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
         return
     steps = steps_for_goal(goal)
     await cycle.say("Running " + (", ".join(s.analysis for s in steps) or "help") + "…")
-    if goal.intent is Intent.DIGEST:
+    if goal.intent is Intent.DIGEST and goal.filters:
+        # "How are we doing in the West?": the headline KPIs for that segment, not the
+        # company-wide digest under a misleading heading.
+        cycle.findings += (await segment_snapshot(deps, today, dict(goal.filters)),)
+    elif goal.intent is Intent.DIGEST:
         cycle.findings += (await build_digest(deps, today)).findings
     else:
         cycle.findings += await asyncio.to_thread(run_steps, deps, goal, steps)
@@ -134,6 +147,8 @@ async def _learn(deps: Deps, cycle: Cycle, goal: Goal) -> None:
         direction = str(finding.facts.get("direction", ""))
         if finding.kind != "explain" or not goal.metric or direction not in ("up", "down"):
             continue
+        if not finding.root_causes:  # within normal variation: nothing to recall or remember
+            continue
         where = dict(goal.filters)
         recalled = await deps.memory.recall_sentence(goal.metric, where, direction)
         if recalled:
@@ -153,9 +168,12 @@ async def _learn(deps: Deps, cycle: Cycle, goal: Goal) -> None:
 async def _monitor(deps: Deps, cycle: Cycle) -> None:
     today = deps.today()
     await cycle.say("Reading every KPI, overall and by segment…")
-    snapshot = await observe_kpis(deps.warehouse, deps.layer, today, clock=deps.clock)
+    days = await _days_to_check(deps, today)
+    snapshot = await observe_kpis(
+        deps.warehouse, deps.layer, today, clock=deps.clock, check_days=days
+    )
     cycle.observe(snapshot)
-    since = today - timedelta(days=await _days_to_check(deps, today))
+    since = today - timedelta(days=days)
     await cycle.say(f"Looking for unusual days since {since:%b %-d}…")
     anomalies = await asyncio.to_thread(
         detect_anomalies, snapshot, since=since, metrics=DAILY_WATCH, dimensions=SEGMENT_DIMENSIONS
@@ -193,12 +211,11 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
 
 def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) -> Finding:
     """The cycle's unusual days (new first), kept under the 'monitor' thread for the digest."""
-    fmt = deps.layer.format_value
+    layer = deps.layer
     lines = [
-        f"{deps.layer.metric(a.metric).label}"
+        f"{layer.metric(a.metric).label}"
         f"{' (' + ', '.join(f'{k}={v}' for k, v in a.where.items()) + ')' if a.where else ''} "
-        f"{'spiked' if a.direction == 'up' else 'dropped'} on {a.day:%a %b %-d}: "
-        f"{fmt(a.metric, a.actual)} vs {fmt(a.metric, a.expected)} expected."
+        f"{anomaly_moved(a)}: {anomaly_values(layer, a)}."
         for a in new[:3]
     ]
     summary = f"{len(new)} new unusual day(s), {len(updated)} already reported. " + " ".join(lines)
@@ -208,6 +225,7 @@ def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) ->
         summary=summary.strip(),
         facts={"new": len(new), "already_reported": len(updated)},
         anomalies=(*new, *updated),
+        table=anomaly_table(layer, (*new, *updated)),
         confidence=0.9,
     )
 
@@ -222,7 +240,7 @@ def _signal_params(anomaly: Anomaly) -> dict[str, object]:
 
 
 async def _days_to_check(deps: Deps, today: date) -> int:
-    """Days since the last monitor cycle checked (at least yesterday; 7 on the first run)."""
+    """Days since the last monitor cycle checked (at least yesterday; 14 on the first run)."""
     last = await deps.memory.recent_observations(source="monitor", limit=1)
     if not last:
         return FIRST_LOOKBACK_DAYS

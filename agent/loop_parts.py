@@ -90,6 +90,9 @@ class CycleResult:
     confidence: float = 1.0
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    # One kind per error, in the same order ("warehouse_down", "sources_failing",
+    # "investigating", "planning", "memory", "cycle"): alerting de-duplicates on it.
+    error_kinds: tuple[str, ...] = ()
     digest: Digest | None = None
     seconds: float = 0.0
 
@@ -136,6 +139,7 @@ class Cycle:
         self.plan: Plan | None = None
         self.notes: list[str] = []
         self.errors: list[str] = []
+        self.error_kinds: list[str] = []
         self.digest: Digest | None = None
 
     async def say(self, text: str) -> None:
@@ -151,6 +155,7 @@ class Cycle:
         else:
             log.error("cycle_error cycle=%s where=%s", self.id, where, exc_info=error)
         self.errors.append(friendly(error))
+        self.error_kinds.append(where.split(" ", 1)[0] or "cycle")
 
     def observe(self, snapshot: KpiSnapshot) -> None:
         self.observations.extend(snapshot.observations)
@@ -158,6 +163,8 @@ class Cycle:
         self.confidence = snapshot.confidence
         if snapshot.failed:
             first = snapshot.failed[0].error or "unknown error"
+            down = len(snapshot.failed) == snapshot.queries
+            self.error_kinds.append("warehouse_down" if down else "sources_failing")
             self.errors.append(
                 f"{len(snapshot.failed)} of {snapshot.queries} KPI reads failed, so this check "
                 f"is partial (confidence {snapshot.confidence:.0%}). First error: {first}"
@@ -199,6 +206,7 @@ class Cycle:
         except Exception as error:  # memory trouble is reported with the answer, not instead
             log.exception("cycle_record_failed cycle=%s", self.id)
             self.errors.append(f"I could not save this to memory ({type(error).__name__}).")
+            self.error_kinds.append("memory")
 
     def result(self) -> CycleResult:
         return CycleResult(
@@ -217,6 +225,7 @@ class Cycle:
             confidence=self.confidence,
             notes=tuple(self.notes),
             errors=tuple(self.errors),
+            error_kinds=tuple(self.error_kinds),
             digest=self.digest,
             seconds=(self.deps.clock() - self.started).total_seconds(),
         )

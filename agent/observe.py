@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
-from agent.domain import Anomaly, Observation, Window
+from agent.domain import Anomaly, Observation, Table, Window
 from agent.perceive import Reading, SourceSpec, observe_all
 from agent.semantic import MetricRequest, SemanticLayer, run_metric
 from agent.warehouse import Warehouse
@@ -304,3 +304,58 @@ def detect_anomalies(
             if a.day < snapshot.today
         )
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
+
+
+# --------------------------------------------------------------------------- presenting
+
+
+def _per_day(layer: SemanticLayer, anomaly: Anomaly) -> str:
+    """How a run's averaged value reads: '/day' for counts and sums, 'a day on average' else."""
+    if anomaly.days <= 1:
+        return ""
+    additive = layer.metric(anomaly.metric).type == "simple"
+    return "/day" if additive else " a day on average"
+
+
+def anomaly_values(layer: SemanticLayer, anomaly: Anomaly) -> str:
+    """'68 vs 106 expected' for a day; '68/day over 3 days vs 106/day expected' for a run
+    ('2.20% on average over 4 days vs 3.21% expected' for a rate).
+
+    A run's actual and expected are per-day averages (fractional for counts), so they are
+    rounded by the metric's format and labelled as averages.
+    """
+    fmt = layer.format_value
+    actual, expected = fmt(anomaly.metric, anomaly.actual), fmt(anomaly.metric, anomaly.expected)
+    if anomaly.days <= 1:
+        return f"{actual} vs {expected} expected"
+    if _per_day(layer, anomaly) == "/day":
+        return f"{actual}/day over {anomaly.days} days vs {expected}/day expected"
+    return f"{actual} on average over {anomaly.days} days vs {expected} expected"
+
+
+def anomaly_moved(anomaly: Anomaly) -> str:
+    """'dropped on Fri Nov 20' for a day; 'has been down since Fri Nov 20 (3 days)' for a run."""
+    if anomaly.days <= 1:
+        return f"{'spiked' if anomaly.direction == 'up' else 'dropped'} on {anomaly.day:%a %b %-d}"
+    return f"has been {anomaly.direction} since {anomaly.day:%a %b %-d} ({anomaly.days} days)"
+
+
+def anomaly_table(layer: SemanticLayer, anomalies: Sequence[Anomaly]) -> Table:
+    """Anomalies as people read them: labels, formatted values, runs marked per day."""
+    rows = []
+    for a in anomalies:
+        per_day = _per_day(layer, a)
+        suffix = per_day if per_day in ("", "/day") else " avg"
+        rows.append(
+            (
+                layer.metric(a.metric).label,
+                ", ".join(f"{k}={v}" for k, v in sorted(a.where.items())) or "overall",
+                a.day.isoformat() + (f" ({a.days} days)" if a.days > 1 else ""),
+                layer.format_value(a.metric, a.actual) + suffix,
+                layer.format_value(a.metric, a.expected) + suffix,
+                f"{a.score:.1f}",
+            )
+        )
+    return Table(
+        columns=("metric", "where", "day", "actual", "expected", "score"), rows=tuple(rows)
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
@@ -17,10 +18,12 @@ from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, Anomaly, ClarificationOption, Goal, NeedsApproval, stable_key
+from agent.domain import Action, Anomaly, Finding, Goal, NeedsApproval, stable_key
+from agent.learning import situation_key
 from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import investigation_goal
+from agent.observe import anomaly_moved, anomaly_values
 from bot.core import (
     ActionStatus,
     AlertSummary,
@@ -55,14 +58,18 @@ _STATE = {
 }
 
 
+MAX_ALERTS_PER_CYCLE = 5
+
+
 class AgentCore:
     """The real core: questions, clarifications, approvals, feedback, digests and monitoring."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        # Clarifications waiting for a click (bounded; after a restart, people ask again).
-        self._questions: OrderedDict[str, tuple[ClarificationOption, ...]] = OrderedDict()
         self._settled: OrderedDict[str, ProposedAction] = OrderedDict()
+        # Alerts the actor posted, by message ts, until the adapter says which thread they
+        # are (attach_thread); then the 👍/👎 link is persisted under that thread's key.
+        self._posted: OrderedDict[str, ActionOutcome] = OrderedDict()
 
     async def close(self) -> None:
         await self.deps.close()
@@ -95,12 +102,13 @@ class AgentCore:
 
     async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
         trigger = PersonAsked(text=text, thread_key=thread.key, user=user)
-        return self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+        return await self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
 
     async def choose(
         self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
     ) -> Reply:
-        options = self._questions.get(thread.key, ())
+        # From memory, so a click after a restart (or on another replica) still continues.
+        options = await self.deps.memory.load_clarification(thread.key)
         index = parse_option_token(option_value, options)
         if index is None:
             return Reply(error="That question has moved on; please ask again.")
@@ -108,12 +116,16 @@ class AgentCore:
         trigger = PersonAsked(
             text=goal.text or options[index].label, thread_key=thread.key, user=user, goal=goal
         )
-        return self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+        return await self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
 
     async def knows_thread(self, thread: ThreadRef) -> bool:
-        if thread.key in self._questions:
+        if await self.deps.memory.load_thread(thread.key) is not None:
             return True
-        return await self.deps.memory.load_thread(thread.key) is not None
+        return bool(await self.deps.memory.load_clarification(thread.key))
+
+    async def thread_evidence(self, thread: ThreadRef) -> tuple[Finding, ...]:
+        """The SQL evidence of the thread's latest findings, from memory (survives restarts)."""
+        return await self.deps.memory.thread_evidence(thread.key)
 
     async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
         """A scheduled reply was posted here: keep its findings so follow-ups have context."""
@@ -124,11 +136,29 @@ class AgentCore:
                 ids.append(await self.deps.memory.record_finding(thread.key, goal, finding))
         if goal is not None and not goal.needs_clarification:
             await self.deps.memory.save_thread(thread.key, goal, ids)
+        outcome = self._posted.pop(reply.posted.thread_ts, None) if reply.posted else None
+        if outcome is not None:
+            await self._link_feedback(thread, outcome)
 
     async def feedback(self, thread: ThreadRef, user: str, positive: bool) -> None:
+        """Record a vote; when the thread is about an action, it also teaches that kind."""
         found = await self.deps.memory.thread_findings(thread.key, limit=1)
+        link = await self.deps.memory.feedback_link(thread.key)
         await self.deps.memory.record_feedback(
-            thread.key, user, positive, finding_id=found[0].id if found else None
+            thread.key,
+            user,
+            positive,
+            finding_id=found[0].id if found else None,
+            kind=link.kind if link else "",
+            situation=link.situation if link else "",
+        )
+
+    async def _link_feedback(self, thread: ThreadRef, outcome: ActionOutcome) -> None:
+        await self.deps.memory.link_feedback(
+            thread.key,
+            kind=outcome.action.kind,
+            situation=outcome.situation or "any",
+            action_key=outcome.action.idempotency_key,
         )
 
     # ------------------------------------------------------------------ actions
@@ -169,7 +199,7 @@ class AgentCore:
     async def digest(self, day: date) -> Reply:
         result = await run_cycle(self.deps, DigestDue(day=day))
         text = f"Good morning! Scout's digest for {day:%A %B %-d}."
-        return self._reply(None, result, text=text)
+        return await self._reply(None, result, text=text)
 
     async def weekly(self, week_start: date) -> Reply:
         finding = await weekly_summary(self.deps, week_start)
@@ -190,10 +220,16 @@ class AgentCore:
             log.warning("monitor_error error=%s", error)
         outcomes = [*result.actions, *await self._alert_new_anomalies(result)]
         replies: list[Reply] = []
+        notice = await self._error_notice(result)
+        if notice is not None:
+            replies.append(notice)
         for outcome in outcomes:
             posted = await self._posted_at(outcome)
             if posted is None:
                 continue
+            self._posted[posted.thread_ts] = outcome
+            while len(self._posted) > MAX_PENDING_QUESTIONS:
+                self._posted.popitem(last=False)
             goal = self._investigation_goal(outcome, result)
             findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
             title = str(outcome.action.params.get("title") or outcome.action.kind)
@@ -213,6 +249,27 @@ class AgentCore:
             replies.append(Reply(text=text, actions=waiting))
         return replies
 
+    async def _error_notice(self, result: CycleResult) -> Reply | None:
+        """One friendly line about what went wrong, once per error kind per day.
+
+        The monitor runs every few minutes; a warehouse that stays down must not post every
+        time. The claim is a memory row per (day, kind), so restarts and replicas agree.
+        """
+        day = self.deps.today().isoformat()
+        kinds = result.error_kinds or ("cycle",) * len(result.errors)
+        fresh: list[str] = []
+        for kind, text in zip(kinds, result.errors, strict=False):
+            if text not in fresh and await self.deps.memory.claim_digest(
+                f"monitor-error:{day}:{kind}"
+            ):
+                fresh.append(text)
+        if not fresh:
+            return None
+        line = "Scout's KPI check ran into trouble: " + " ".join(fresh)
+        if len(line) > 600:
+            line = line[:597] + "…"
+        return Reply(error=line + " I will keep trying; this note is posted once a day.")
+
     async def _alert_new_anomalies(self, result: CycleResult) -> list[ActionOutcome]:
         """Propose one alert per new anomaly (to the `alert` target of planning.targets)."""
         target = self.deps.config.planning.targets.get("alert", "")
@@ -220,7 +277,10 @@ class AgentCore:
             return []
         today = self.deps.today()
         outcomes = []
-        for anomaly in result.new_anomalies:
+        # Alert fatigue is why people mute bots: the strongest few get a message each; the
+        # rest are recorded (so never re-alerted) and listed by "anything unusual?".
+        strongest = sorted(result.new_anomalies, key=lambda a: -abs(a.score))
+        for anomaly in strongest[:MAX_ALERTS_PER_CYCLE]:
             params = anomaly_params(anomaly)
             found = self.deps.investigator.findings(investigation_goal(params, today)) or ()
             title, line = anomaly_lines(self.deps, anomaly)
@@ -239,7 +299,9 @@ class AgentCore:
                 reason=f"new unusual day: {anomaly.metric} {dict(anomaly.where)} {anomaly.day}",
                 key=stable_key("monitor-alert", anomaly.fingerprint),
             )
-            outcomes.append(await propose(self.deps, action, requested_by="scout"))
+            outcome = await propose(self.deps, action, requested_by="scout")
+            situation = situation_key(anomaly.metric, anomaly.direction, anomaly.where)
+            outcomes.append(replace(outcome, situation=situation))
         return outcomes
 
     async def _posted_at(self, outcome: ActionOutcome) -> ThreadRef | None:
@@ -270,6 +332,15 @@ class AgentCore:
         if "metric" not in params:
             return None
         return investigation_goal(params, self.deps.today())
+
+    async def retrain(self) -> str:
+        """The weekly retrain: the churn model learns from the labels that matured since."""
+        from agent.churn.agent import retrain  # the model's dependencies load only when used
+
+        model = await retrain(self.deps)
+        auc = model.report.holdout_auc
+        quality = f", held-out AUC {auc:.2f}" if auc is not None else f" ({model.report.reason})"
+        return f"churn model ({model.kind}) for {model.trained_for}{quality}"
 
     async def claim_digest(self, key: str) -> bool:
         return await self.deps.memory.claim_digest(key)
@@ -317,12 +388,16 @@ class AgentCore:
 
     # ------------------------------------------------------------------ helpers
 
-    def _reply(self, thread: ThreadRef | None, result: CycleResult, *, text: str = "") -> Reply:
+    async def _reply(
+        self, thread: ThreadRef | None, result: CycleResult, *, text: str = ""
+    ) -> Reply:
         clarification = result.goal.clarification if result.goal else None
         if thread is not None and clarification is not None:
-            self._questions[thread.key] = clarification.options
-            while len(self._questions) > MAX_PENDING_QUESTIONS:
-                self._questions.popitem(last=False)
+            await self.deps.memory.save_clarification(
+                thread.key, clarification.question, clarification.options
+            )
+        if thread is not None and result.actions:
+            await self._link_feedback(thread, result.actions[0])
         actions = tuple(self._proposed(o) for o in result.actions)
         lines = [text] if text else []
         lines += list(result.notes)
@@ -357,17 +432,14 @@ class AgentCore:
 
 
 def anomaly_lines(deps: Deps, anomaly: Anomaly) -> tuple[str, str]:
-    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers."""
+    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers.
+
+    A run reads "has been down since Tue Dec 9 (3 days)" with per-day averages, rounded.
+    """
     label = deps.layer.metric(anomaly.metric).label
     where = ", ".join(f"{k}={v}" for k, v in sorted(anomaly.where.items()))
-    moved = "spiked" if anomaly.direction == "up" else "dropped"
-    title = f"{label}{f' ({where})' if where else ''} {moved} on {anomaly.day:%a %b %-d}"
-    fmt = deps.layer.format_value
-    line = (
-        f"{fmt(anomaly.metric, anomaly.actual)} vs {fmt(anomaly.metric, anomaly.expected)} "
-        "expected."
-    )
-    return title, line
+    title = f"{label}{f' ({where})' if where else ''} {anomaly_moved(anomaly)}"
+    return title, anomaly_values(deps.layer, anomaly) + "."
 
 
 def anomaly_params(anomaly: Anomaly) -> dict[str, object]:

@@ -17,6 +17,8 @@ from agent.domain import Finding, Goal, jsonable
 MAX_ROWS = 15
 MAX_COLUMNS = 7
 MAX_TEXT = 36
+# Findings whose table already shows their anomalies formatted per metric (runs per day).
+FORMATTED_ANOMALY_TABLES = frozenset({"anomalies", "digest_anomalies"})
 # Columns holding fractions that people read as percentages.
 PERCENT_SUFFIXES = ("share", "rate", "wape", "bias", "change", "explains", "probability")
 
@@ -45,7 +47,7 @@ def finding_panel(
     parts: list[Any] = [Text(finding.summary)]
     if finding.root_causes:
         parts.append(_causes(finding))
-    if finding.anomalies:
+    if finding.anomalies and finding.kind not in FORMATTED_ANOMALY_TABLES:
         parts.append(
             _table(
                 ("metric", "where", "day", "actual", "expected", "score"),
@@ -67,7 +69,10 @@ def finding_panel(
     if finding.worst_items:
         parts.append(_dicts(finding.worst_items))
     if finding.table and not (
-        finding.root_causes or finding.anomalies or finding.segments or finding.worst_items
+        finding.root_causes
+        or (finding.anomalies and finding.kind not in FORMATTED_ANOMALY_TABLES)
+        or finding.segments
+        or finding.worst_items
     ):
         parts.append(_table(finding.table.columns, finding.table.rows[:MAX_ROWS]))
     for action in finding.proposed_actions:

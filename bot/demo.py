@@ -119,7 +119,7 @@ def print_week_table(deps: Deps) -> None:
 
 
 def questions(built: GeneratedWarehouse) -> list[tuple[str, str | None]]:
-    """The lesson's three questions (conversion asked where the drop really is) + a detect."""
+    """The lesson's three questions (conversion asked where the drop really is), detect, churn."""
     place = "in the Northeast"
     try:
         segment = dict(built.scenario("conversion_drop").where)
@@ -137,6 +137,7 @@ def questions(built: GeneratedWarehouse) -> list[tuple[str, str | None]]:
         ),
         ("The inventory predictions seem off—can you investigate?", None),
         ("anything unusual this week?", "what about the West?"),
+        ("Which customers are at risk of churning?", None),
     ]
 
 

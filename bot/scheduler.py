@@ -128,7 +128,8 @@ class ScoutJobs:
                 log.warning("no slack.alerts_channel; %d alerts not posted", len(alerts))
             return posted
         for reply in alerts:
-            if reply.actions and not reply.findings:  # proposals: their buttons, at the top
+            # proposals (their buttons) and the monitor's daily trouble note: at the top
+            if (reply.actions or reply.error) and not reply.findings:
                 await post_reply(self.deps, channel, reply)
                 continue
             headline = reply.text or (reply.findings[0].summary if reply.findings else "KPI alert")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from datetime import date
 
@@ -11,6 +12,9 @@ import pytest
 from agent.demo_data import GeneratedWarehouse
 
 os.environ.setdefault("TZ", "UTC")
+# Nothing a test writes (demo warehouse, memory, model cache) lands in the user's data dir;
+# subprocesses inherit it.
+os.environ["SCOUT_HOME"] = tempfile.mkdtemp(prefix="scout-test-home-")
 if hasattr(time, "tzset"):
     time.tzset()
 

@@ -155,9 +155,18 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             },
             anomalies=shown,
             table=Table(
-                columns=("metric", "segment", "day", "actual", "expected", "score"),
+                columns=("metric", "segment", "since", "days", "actual", "expected", "score"),
                 rows=tuple(
-                    (a.metric, _where(a), a.day, a.actual, a.expected, a.score) for a in shown
+                    (
+                        a.metric,
+                        _where(a),
+                        a.day,
+                        a.days,
+                        _per_day(ctx, a, a.actual),
+                        _per_day(ctx, a, a.expected),
+                        round(a.score, 1),
+                    )
+                    for a in shown
                 ),
             ),
             evidence=result.evidence,
@@ -180,6 +189,12 @@ def _with_filters(anomaly: Anomaly, filters: dict[str, str] | None) -> Anomaly:
         direction=anomaly.direction,
         days=anomaly.days,
     )
+
+
+def _per_day(ctx: AnalysisContext, anomaly: Anomaly, value: float) -> str:
+    """A value as people read it; a run's values are daily averages, and say so."""
+    text = ctx.layer.format_value(anomaly.metric, value)
+    return f"{text}/day" if anomaly.days > 1 else text
 
 
 def _where(anomaly: Anomaly) -> str:

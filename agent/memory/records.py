@@ -21,6 +21,16 @@ class ThreadContext:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FeedbackLink:
+    """The action a thread's 👍/👎 speaks about: its kind and situation feed learning."""
+
+    thread_key: str
+    kind: str
+    situation: str
+    action_key: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StoredFinding:
     id: int
     thread_key: str

@@ -69,6 +69,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             actor TEXT NOT NULL, ref TEXT NOT NULL, detail TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS audit_at ON audit(at)",
     ),
+    # 2: what a Slack thread needs after a restart (clarification options, feedback links)
+    (
+        """CREATE TABLE IF NOT EXISTS clarifications (
+            thread_key TEXT PRIMARY KEY, question TEXT NOT NULL, options TEXT NOT NULL,
+            created TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS clarifications_created ON clarifications(created)",
+        """CREATE TABLE IF NOT EXISTS feedback_links (
+            thread_key TEXT PRIMARY KEY, kind TEXT NOT NULL, situation TEXT NOT NULL,
+            action_key TEXT NOT NULL, updated TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS feedback_links_updated ON feedback_links(updated)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,7 @@ from agent.domain import Finding, Goal, Observation
 from agent.errors import UserError
 from agent.memory import schema
 from agent.memory.codec import dumps, iso, parse_iso
+from agent.memory.conversation import ConversationStore
 from agent.memory.learned import LearnedStore
 from agent.memory.ledger import LedgerStore
 from agent.memory.records import (
@@ -50,6 +51,8 @@ _RETENTION = {
     "feedback": "at",
     "digests": "claimed_at",
     "audit": "at",
+    "clarifications": "created",
+    "feedback_links": "updated",
 }
 
 
@@ -57,7 +60,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Memory(LearnedStore, LedgerStore):
+class Memory(LearnedStore, LedgerStore, ConversationStore):
     """Scout's persistent memory. Open with `await Memory.open(path)`; close when done."""
 
     def __init__(

@@ -9,11 +9,12 @@ kinds that have proven useless there.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from agent.domain import Action, Anomaly, Goal, Intent, jsonable, stable_key
@@ -194,8 +195,70 @@ def plan_from_signals(
         if planned.id in proposed:
             raise PlanError(f"proposal '{planned.id}' duplicates a rule action")
         proposed[planned.id] = planned
-    kept, skipped = _apply_learning(list(proposed.values()), config, bandit, rng)
+    merged = merge_same(list(proposed.values()))
+    kept, skipped = _apply_learning(merged, config, bandit, rng)
     return Plan.build(kept, skipped=skipped, done=done)
+
+
+def subject(planned: PlannedAction) -> tuple[str, str, str]:
+    """What makes two planned actions the same deed: kind, target and the signal's subject."""
+    params = planned.action.params
+    about = dumps_sorted(
+        {
+            "metric": params.get("metric"),
+            "where": params.get("where") or {},
+            "period": params.get("period"),
+        }
+    )
+    return planned.action.kind, planned.action.target, about
+
+
+def merge_same(actions: list[PlannedAction]) -> list[PlannedAction]:
+    """One action per (kind, target, subject): two rules firing on one signal act once.
+
+    The higher configured priority wins (the first proposed on a tie); the survivor takes
+    the union of both dependency lists, and whatever depended on the dropped one now
+    depends on the survivor, so dependants of both still run after it.
+    """
+    groups: dict[tuple[str, str, str], list[PlannedAction]] = {}
+    for planned in actions:
+        groups.setdefault(subject(planned), []).append(planned)
+    alias: dict[str, str] = {}
+    survivors: dict[str, PlannedAction] = {}
+    for group in groups.values():
+        best = max(group, key=lambda p: p.priority)  # max keeps the first of equals
+        for other in group:
+            alias[other.id] = best.id
+        survivors[best.id] = best
+        if len(group) > 1:
+            log.info(
+                "actions_merged kept=%s dropped=%s",
+                best.id,
+                ",".join(p.id for p in group if p is not best),
+            )
+    out: list[PlannedAction] = []
+    for planned in actions:
+        if planned.id not in survivors:
+            continue
+        group = groups[subject(planned)]
+        depends: list[str] = []
+        for member in group:
+            for dep in member.depends_on:
+                target = alias.get(dep, dep)
+                if target != planned.id and target not in depends:
+                    depends.append(target)
+        if tuple(depends) == planned.depends_on and len(group) == 1:
+            out.append(planned)
+            continue
+        rules = [p.rule for p in group if p.rule and p.rule != planned.rule]
+        reason = planned.action.reason + (f" (also rule {', '.join(rules)})" if rules else "")
+        action = replace(planned.action, depends_on=tuple(depends), reason=reason)
+        out.append(replace(planned, action=action, depends_on=tuple(depends)))
+    return out
+
+
+def dumps_sorted(value: object) -> str:
+    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
 
 
 def _apply_learning(

@@ -42,7 +42,12 @@ class RuleAction(_Section):
 
     id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     kind: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
-    target: str = Field(default="", description="channel/recipient; empty = planning.targets")
+    target: str = Field(
+        default="",
+        description="empty = planning.targets (the kpi-alerts/kpi-digest aliases, mapped to "
+        "channel ids by slack settings); otherwise a channel id (C…) or a user id (U…): a "
+        "message posted to a channel name cannot be updated later with chat.update",
+    )
     priority: int = Field(default=50, ge=0, le=100)
     after: list[str] = Field(default_factory=list)
     params: dict[str, ParamValue] = Field(default_factory=dict)
@@ -104,7 +109,10 @@ def default_rules() -> list[Rule]:
         Rule(
             name="forecast_error_high",
             when=Trigger(metric="forecast_error", signal="level", direction="up", threshold=0.30),
-            then=[RuleAction(id="alert", kind="alert", target="#inventory", priority=70)],
+            # No channel of its own: it goes to the `alert` target (kpi-alerts), which Slack
+            # settings map to a channel id. A message posted to a channel *name* cannot be
+            # edited later (chat.update needs the id), so shipped rules use the aliases only.
+            then=[RuleAction(id="alert", kind="alert", priority=70)],
         ),
     ]
 

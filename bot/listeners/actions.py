@@ -27,7 +27,7 @@ from bot.blocks import (
 )
 from bot.core import DecisionOutcome, Progress, Reply, ThreadRef
 from bot.home_blocks import home_view
-from bot.listeners.answer import post_reply, run_answer
+from bot.listeners.answer import evidence_for, post_reply, run_answer
 from bot.listeners.common import Deps, log
 
 
@@ -66,12 +66,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         thread = thread_of(body)
         message_ts = body["container"]["message_ts"]
-        findings = deps.answers.get(thread.channel, message_ts)
+        findings = await evidence_for(deps, thread, message_ts)  # memory after a restart
         if findings is None:
             await ephemeral(
                 deps,
                 body,
-                "I no longer have the SQL for this answer (Scout restarted). Ask again and press Show SQL.",
+                "I no longer have the SQL for this answer. Ask again and press Show SQL.",
             )
             return
         await post_reply(

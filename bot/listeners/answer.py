@@ -11,9 +11,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 from slack_sdk.errors import SlackApiError
 
+from agent.domain import Finding
 from agent.errors import UserError
 from bot.blocks import FileUpload, Message, answer_message, error_message, progress_message
 from bot.core import Progress, Reply, ThreadRef
@@ -27,6 +29,32 @@ SORRY = (
 )
 
 CoreCall = Callable[[Progress], Awaitable[Reply]]
+
+
+@runtime_checkable
+class ThreadEvidence(Protocol):
+    """A core that can reload a thread's SQL evidence from memory (after a restart)."""
+
+    async def thread_evidence(self, thread: ThreadRef) -> tuple[Finding, ...]:
+        """The thread's latest findings with their evidence."""
+        ...
+
+
+async def evidence_for(
+    deps: Deps, thread: ThreadRef, message_ts: str
+) -> tuple[Finding, ...] | None:
+    """The findings behind a message for "Show SQL": the recent-answer cache, else memory."""
+    cached = deps.answers.get(thread.channel, message_ts)
+    if cached is not None:
+        return cached
+    if not isinstance(deps.core, ThreadEvidence):
+        return None
+    try:
+        found = await deps.core.thread_evidence(thread)
+    except Exception:
+        log.exception("loading evidence failed thread=%s", thread.key)
+        return None
+    return found or None
 
 
 class PlaceholderProgress:

@@ -100,3 +100,37 @@ def test_every_section_is_there(digest: Digest) -> None:
                  "digest_approvals", "digest_activity", "digest_weekly"):  # fmt: skip
         assert kind in kinds
     assert all(s.confidence > 0 for s in digest.sections), [s.summary for s in digest.sections]
+
+
+def test_a_segment_snapshot_reports_that_segment_not_the_company(
+    demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import asyncio
+
+    from agent.digest import segment_snapshot
+
+    async def main() -> object:
+        deps = await demo_deps(
+            demo_warehouse.path, tmp_path_factory.mktemp("s") / "m.sqlite3", TODAY
+        )
+        try:
+            return await segment_snapshot(deps, TODAY, {"region": "West"})
+        finally:
+            await deps.close()
+
+    finding = asyncio.run(main())
+    con = duckdb.connect(str(demo_warehouse.path), read_only=True)
+    try:
+        west, everyone = con.execute(
+            "SELECT SUM(revenue) FILTER (WHERE region = 'West'), SUM(revenue) FROM orders"
+            " WHERE order_date = ?",
+            [_day(1)],
+        ).fetchone()
+    finally:
+        con.close()
+    assert finding.facts["revenue.yesterday"] == pytest.approx(west)  # type: ignore[attr-defined]
+    assert west < everyone
+    assert "West" in finding.title  # type: ignore[attr-defined]
+    # Only metrics that can be split by region are listed (forecast error cannot).
+    metrics = [row[0] for row in finding.table.rows]  # type: ignore[attr-defined]
+    assert "Forecast error (WAPE)" not in metrics and "Revenue" in metrics

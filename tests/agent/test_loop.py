@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,8 @@ def test_monitor_finds_investigates_and_acts(
         a.metric == "conversion_rate" and dict(a.where).items() <= dict(scenario.where).items()
         for a in first.new_anomalies
     )
+    # the first cycle looks back two weeks: an unusual day 8-14 days ago is still news
+    assert min(a.day for a in first.new_anomalies) <= TODAY - timedelta(days=8)
     explained = [f for f in first.findings if f.kind == "explain"]
     assert explained, "new anomalies are investigated"
     assert first.actions and all(o.result.status != "failed" for o in first.actions)
@@ -207,3 +210,26 @@ def test_dedup_holds_across_a_restart(demo_warehouse: GeneratedWarehouse, tmp_pa
     assert first["new_anomalies"] and first["actions"]
     assert second["new_anomalies"] == [] and second["actions"] == []
     assert second["errors"] == []
+
+
+async def test_lookback_is_two_weeks_first_then_since_the_last_cycle(tmp_path: Path) -> None:
+    from agent.domain import Observation
+    from agent.loop import _days_to_check
+
+    deps = await open_deps(
+        ScoutConfig(), warehouse=BrokenWarehouse(), today=TODAY, memory_path=tmp_path / "m.sqlite3"
+    )
+    try:
+        assert await _days_to_check(deps, TODAY) == 14  # nothing in memory yet
+        checks = ((TODAY, 1), (TODAY - timedelta(days=3), 3), (TODAY.replace(year=2024), 14))
+        for minute, (through, days) in enumerate(checks):
+            seen = Observation(
+                source="monitor",
+                at=NOW + timedelta(minutes=minute),
+                data={"checked_through": through.isoformat()},
+                confidence=1.0,
+            )
+            await deps.memory.record_observations([seen])
+            assert await _days_to_check(deps, TODAY) == days
+    finally:
+        await deps.close()

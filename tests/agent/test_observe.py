@@ -101,3 +101,36 @@ async def test_a_failing_warehouse_gives_zero_confidence_observations() -> None:
     assert all(
         o.confidence == 0.0 and "connection refused" in (o.error or "") for o in snap.observations
     )
+
+
+def test_runs_read_as_rounded_per_day_averages() -> None:
+    from datetime import date
+
+    from agent.domain import Anomaly
+    from agent.observe import anomaly_moved, anomaly_table, anomaly_values
+
+    layer = load_semantic()
+    orders = Anomaly(
+        metric="orders", where={"channel": "organic"}, day=date(2025, 12, 10),
+        actual=203 / 3, expected=106.0, score=4.9, direction="down", days=3,
+    )  # fmt: skip
+    rate = Anomaly(
+        metric="conversion_rate", where={}, day=date(2025, 12, 9),
+        actual=0.0220, expected=0.0321, score=5.7, direction="down", days=4,
+    )  # fmt: skip
+    single = Anomaly(
+        metric="orders", where={}, day=date(2025, 12, 14),
+        actual=51.0, expected=80.0, score=4.0, direction="down",
+    )  # fmt: skip
+    assert anomaly_values(layer, orders) == "68/day over 3 days vs 106/day expected"
+    assert anomaly_values(layer, rate) == "2.20% on average over 4 days vs 3.21% expected"
+    assert anomaly_values(layer, single) == "51 vs 80 expected"
+    assert anomaly_moved(orders) == "has been down since Wed Dec 10 (3 days)"
+    assert anomaly_moved(single) == "dropped on Sun Dec 14"
+    table = anomaly_table(layer, [orders, rate, single])
+    assert table.rows[0] == (
+        "Orders", "channel=organic", "2025-12-10 (3 days)", "68/day", "106/day", "4.9",
+    )  # fmt: skip
+    assert table.rows[1][3:5] == ("2.20% avg", "3.21% avg")
+    assert table.rows[2][3:5] == ("51", "80")
+    assert "67.67" not in str(table.rows)

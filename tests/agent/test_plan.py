@@ -18,7 +18,10 @@ from agent.plan import (
     Plan,
     PlannedAction,
     PlanningConfig,
+    Rule,
+    RuleAction,
     Signal,
+    Trigger,
     check_proposals,
     plan_from_signals,
     steps_for_goal,
@@ -127,7 +130,7 @@ def test_default_rules_turn_signals_into_actions() -> None:
     assert kinds == [
         ("conversion_anomaly", "investigate", "scout"),
         ("conversion_anomaly", "report", "#kpi-digest"),
-        ("forecast_error_high", "alert", "#inventory"),
+        ("forecast_error_high", "alert", "#kpi-alerts"),
         ("revenue_drop", "alert", "#kpi-alerts"),
         ("revenue_drop", "investigate", "scout"),
     ]
@@ -276,3 +279,50 @@ def test_goal_becomes_analysis_steps() -> None:
         "trend"
     ]
     assert steps_for_goal(Goal(intent=Intent.HELP)) == []
+
+
+# ------------------------------------------------------------------ merging
+
+
+def test_two_rules_on_one_signal_investigate_once() -> None:
+    """The demo's case: a segment rule and the anomaly rule both investigate one drop."""
+    segment_drop = Rule(
+        name="conversion_segment_drop",
+        when=Trigger(metric="conversion_rate", signal="anomaly", direction="down", scope="segment"),
+        then=[
+            RuleAction(id="investigate", kind="investigate", priority=75),
+            RuleAction(id="escalate", kind="escalate", target="U1", priority=72, after=["investigate"]),
+        ],
+    )  # fmt: skip
+    config = PlanningConfig(rules=[*PlanningConfig().rules, segment_drop], max_actions_per_cycle=8)
+    plan = plan_from_signals([Signal.from_anomaly(_anomaly())], config)
+    investigations = [a for a in plan.actions if a.action.kind == "investigate"]
+    assert len(investigations) == 1
+    kept = investigations[0]
+    assert kept.rule == "conversion_segment_drop" and kept.priority == 75  # the higher one
+    assert "conversion_anomaly" in kept.action.reason
+    # both rules' dependants now wait for the one investigation
+    report = next(a for a in plan.actions if a.action.kind == "report")
+    escalate = next(a for a in plan.actions if a.action.kind == "escalate")
+    assert report.depends_on == (kept.id,) and report.action.depends_on == (kept.id,)
+    assert escalate.depends_on == (kept.id,)
+    order = _ids(plan.actions)
+    assert order.index(kept.id) < min(order.index(report.id), order.index(escalate.id))
+    assert sorted(a.action.kind for a in plan.select(8)) == ["escalate", "investigate", "report"]
+
+
+def test_same_kind_on_different_subjects_is_not_merged() -> None:
+    signals = [Signal.from_anomaly(_anomaly()), Signal.from_anomaly(_anomaly(region="West"))]
+    plan = plan_from_signals(signals, PlanningConfig())
+    assert [a.action.kind for a in plan.actions].count("investigate") == 2
+
+
+def test_a_merged_away_dependency_of_a_proposal_points_at_the_survivor() -> None:
+    from agent.plan.planner import merge_same
+
+    first = _pa("r1.investigate", 60, kind="investigate")
+    second = _pa("r2.investigate", 80, kind="investigate")
+    report = _pa("r1.report", 50, "r1.investigate", kind="report")
+    merged = merge_same([first, second, report])
+    assert _ids(merged) == ["r2.investigate", "r1.report"]
+    assert merged[1].depends_on == ("r2.investigate",)

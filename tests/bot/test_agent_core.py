@@ -53,3 +53,74 @@ async def test_ask_follow_up_clarify_and_digest(
         assert home.paused is False
     finally:
         await core.close()
+
+
+async def test_clarifications_feedback_links_and_evidence_survive_a_restart(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    memory = tmp_path / "m.sqlite3"
+    vague, answered = (
+        ThreadRef(channel="C1", thread_ts="2.0"),
+        ThreadRef(channel="C1", thread_ts="3.0"),
+    )
+    core = AgentCore(await demo_deps(demo_warehouse.path, memory, TODAY))
+    try:
+        asked = await core.ask("how much", thread=vague, user="U1", on_progress=_quiet)
+        assert asked.clarification is not None
+        token = option_token(1, asked.clarification.options[1])
+        lookup = await core.ask("revenue yesterday", thread=answered, user="U1", on_progress=_quiet)
+        assert lookup.findings and lookup.findings[0].evidence
+        await core.deps.memory.link_feedback(answered.key, kind="alert", situation="revenue|down")
+    finally:
+        await core.close()
+    # a new process on the same memory: the button, the vote and "Show SQL" still work
+    core = AgentCore(await demo_deps(demo_warehouse.path, memory, TODAY))
+    try:
+        assert await core.knows_thread(vague)
+        chosen = await core.choose(vague, token, "U1", _quiet)
+        assert chosen.error is None and chosen.findings
+        offered = asked.clarification.options[1].goal
+        assert chosen.goal is not None and chosen.goal.to_json() == offered.to_json()
+        evidence = await core.thread_evidence(answered)
+        assert [e.sql for e in evidence[0].evidence] == [e.sql for e in lookup.findings[0].evidence]
+        await core.feedback(answered, "U2", positive=True)
+        arm = (await core.deps.memory.bandit()).arm("revenue|down", "alert")
+        assert arm.successes >= 1 and arm.samples >= 1
+    finally:
+        await core.close()
+
+
+async def test_monitor_trouble_is_one_friendly_note_per_kind_per_day(tmp_path: Path) -> None:
+    from agent.config import ScoutConfig
+    from agent.deps import open_deps
+    from tests.agent.loop_helpers import NOW, BrokenWarehouse
+
+    memory = tmp_path / "m.sqlite3"
+
+    async def monitor_once() -> list[str]:
+        deps = await open_deps(
+            ScoutConfig(), warehouse=BrokenWarehouse(), today=TODAY, memory_path=memory,
+            clock=lambda: NOW,
+        )  # fmt: skip
+        core = AgentCore(deps)
+        try:
+            return [r.error for r in await core.monitor() if r.error]
+        finally:
+            await core.close()
+
+    first = await monitor_once()
+    assert len(first) == 1 and "KPI reads failed" in first[0] and "connection refused" in first[0]
+    assert len(first[0]) < 800
+    assert await monitor_once() == []  # the next tick (even after a restart) stays quiet
+
+
+async def test_retrain_trains_the_churn_model_on_the_warehouse(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    deps = await demo_deps(demo_warehouse.path, tmp_path / "memory.sqlite3", TODAY)
+    core = AgentCore(deps)
+    try:
+        line = await core.retrain()
+    finally:
+        await core.close()
+    assert line.startswith("churn model (") and str(TODAY) in line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -25,6 +26,7 @@ from agent.demo_data import GeneratedWarehouse
 from agent.deps import open_deps
 from agent.domain import Action, Intent
 from agent.llm import LLMSettings, OpenAIClient
+from agent.plan import default_rules
 from agent.warehouse import DuckDBWarehouse
 from bot.agent_core import AgentCore
 from bot.app import ScoutSlack, build_scout
@@ -50,6 +52,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 NOW = datetime(2025, 12, 15, 9, 0, tzinfo=UTC)
 ASK_CHANNEL, ASK_TS = "CASK", "1765790000.000100"
 STRANGER = "UNOBODY"
+INVENTORY = "CINVENTORY"
 CONFIG: dict[str, Any] = {
     "slack": {
         "digest_channel": "CDIGEST",
@@ -59,7 +62,18 @@ CONFIG: dict[str, Any] = {
     },
     # The clock is fixed, so every alert of the module falls in the same hour; alerts to
     # the inventory channel count as going to executives, so they wait for an approver.
-    "guardrails": {"alerts_per_channel_per_hour": 100, "risk": {"executives": ["inventory"]}},
+    "guardrails": {"alerts_per_channel_per_hour": 100, "risk": {"executives": [INVENTORY]}},
+    # A team's own rule names its channel by id (a name could not be updated later).
+    "planning": {
+        "rules": [
+            *(r.model_dump() for r in default_rules() if r.name != "forecast_error_high"),
+            {
+                "name": "forecast_error_high",
+                "when": {"metric": "forecast_error", "signal": "level", "threshold": 0.3},
+                "then": [{"id": "alert", "kind": "alert", "target": INVENTORY, "priority": 70}],
+            },
+        ]
+    },
 }
 
 
@@ -228,9 +242,11 @@ async def test_the_monitor_posts_one_alert_per_anomaly_with_its_investigation_th
     ]
     scenario = env.warehouse.scenario("conversion_drop")
     (where,) = scenario.where.items()
-    title = f"Conversion rate ({where[0]}={where[1]}) dropped"
+    title = f"Conversion rate ({where[0]}={where[1]}) has been down since"
     alerts = [c for c in heads if title in c.body["text"]]
     assert len(alerts) == 1, [c.body["text"][:80] for c in heads]
+    # a run reads as an average over its days, rounded like the metric ("2.10% on average")
+    assert re.search(r"\d\.\d\d% on average over \d+ days vs", alerts[0].body["text"])
     # posted by the actor, exactly as its outbox recorded it (redacted, one path)
     outbox = await env.core.deps.act.outbox(limit=100)
     sent = [e for e in outbox if e.kind == "alert" and title in e.text]
@@ -274,12 +290,10 @@ async def test_a_risky_action_is_approved_by_button_and_executes_once(
     button, _ = find_button(proposal["blocks"], "scout_approve")  # the one click() presses
     approval = await act.approval(button["value"])
     assert approval.state == "pending"
-    assert approval.action.kind == "alert" and approval.action.params["channel"].endswith(
-        "inventory"
-    )
+    assert approval.action.kind == "alert" and approval.action.params["channel"] == INVENTORY
 
     def inventory_posts() -> list[Call]:
-        return [c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] == "inventory"]
+        return [c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] == INVENTORY]
 
     # someone who is not an approver: a private note, nothing changes
     updates = len(slack.ok_calls("chat.update"))
@@ -298,7 +312,7 @@ async def test_a_risky_action_is_approved_by_button_and_executes_once(
     text = blocks_text(recorded[-1])
     # who, when (Slack's date token, UTC fallback) and what happened
     assert f"*Executed* — decided by <@{GROUP_MEMBER}> at <!date^" in text
-    assert "2025-12-15 09:00 UTC" in text and "alert posted to #inventory" in text
+    assert "2025-12-15 09:00 UTC" in text and f"alert posted to #{INVENTORY}" in text
     decided = await act.approval(approval.id)
     assert decided.state == "approved" and decided.decided_by == GROUP_MEMBER
     assert len(inventory_posts()) == 1
@@ -523,3 +537,66 @@ async def test_serve_loads_the_real_agent_by_default(
                 await scout.aclose(timeout=5)
     finally:
         await core.close()
+
+
+# --------------------------------------------------------------------------- restarts and trouble
+
+
+async def test_show_sql_after_a_restart_comes_from_memory(env: Env) -> None:
+    slack = env.slack
+    final = (await answered(slack, ASK_TS))[0]
+    posted = held(slack, final.body["ts"])
+
+    def sql_posts() -> list[Call]:
+        return [
+            c
+            for c in slack.ok_calls("chat.postMessage")
+            if c.body.get("thread_ts") == ASK_TS and "SELECT" in blocks_text(c)
+        ]
+
+    before = len(sql_posts())
+    core = await real_core(env.config, env.warehouse, env.memory)  # a new process: no cache
+    scout = build_scout(core, slack_settings(slack, env.config))
+    try:
+        await scout.app.async_dispatch(click(posted, "scout_show_sql", user="UASKER"))
+        await scout.deps.work.drain(10)
+        await slack.wait_for(
+            "chat.postMessage",
+            before + 1,
+            where=lambda c: c.body.get("thread_ts") == ASK_TS and "SELECT" in blocks_text(c),
+        )
+    finally:
+        await scout.aclose(timeout=10)
+        await core.close()
+    assert len(sql_posts()) == before + 1
+    assert "sessions" in blocks_text(sql_posts()[-1]) or "orders" in blocks_text(sql_posts()[-1])
+
+
+async def test_monitor_trouble_is_posted_once_to_the_alerts_channel(
+    env: Env, tmp_path: Path
+) -> None:
+    from tests.agent.loop_helpers import BrokenWarehouse
+
+    deps = await open_deps(
+        env.config, warehouse=BrokenWarehouse(), today=TODAY,
+        memory_path=tmp_path / "m.sqlite3", clock=lambda: NOW,
+    )  # fmt: skip
+    core = AgentCore(deps)
+    scout = build_scout(core, slack_settings(env.slack, env.config))
+
+    def notes() -> list[Call]:
+        return [
+            c
+            for c in env.slack.ok_calls("chat.postMessage")
+            if c.body["channel"] == "CALERTS" and "ran into trouble" in blocks_text(c)
+        ]
+
+    try:
+        for _ in range(3):  # three ticks of a warehouse that stays down
+            await ScoutJobs(scout.deps, core, now=lambda: NOW).monitor()
+        await scout.deps.work.drain(10)
+    finally:
+        await scout.aclose(timeout=10)
+        await core.close()
+    (note,) = notes()
+    assert "connection refused" in note.body["text"] and not note.body.get("thread_ts")

@@ -100,3 +100,36 @@ async def test_monitor_alerts_are_posted_with_the_investigation_threaded(
     assert core.attached[0].thread_ts == slack.messages[0]["ts"]  # follow-ups work there
     assert await jobs.monitor() == 0
     await scout.aclose(timeout=5)
+
+
+class _RetrainingCore(ScriptedCore):
+    """The scripted core plus the weekly retrain hook (counts calls)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.retrained = 0
+
+    async def retrain(self) -> str:
+        self.retrained += 1
+        return "churn model (model)"
+
+
+async def test_weekly_retrain_runs_once_per_week_across_replicas(
+    slack: FakeSlack, tmp_path: Path
+) -> None:
+    memory = await Memory.open(tmp_path / "memory.sqlite")
+    cores = [_RetrainingCore(), _RetrainingCore()]
+    scouts = [build_scout(core, settings_for(slack)) for core in cores]
+    try:
+        jobs = [ScoutJobs(scout.deps, memory) for scout in scouts]
+        scheduler = build_scheduler(jobs[0])
+        assert "hour='7'" in str(scheduler.get_job("retrain").trigger)  # before the 09:00 digest
+        monday = date(2025, 12, 15)
+        ran = [await j.retrain(monday) for j in jobs] + [await jobs[0].retrain(monday)]
+        assert ran == [True, False, False]
+        assert [c.retrained for c in cores] == [1, 0]
+        assert await jobs[1].retrain(date(2025, 12, 22)) is True  # a new week retrains
+    finally:
+        for scout in scouts:
+            await scout.aclose(timeout=5)
+        await memory.close()
