@@ -54,7 +54,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     elif not causes:
         body = " The change is spread across the data: no small group of segments explains it."
     else:
-        body = " " + _causes_text(ctx, metric, causes, result.kind == "ratio")
+        body = " " + _causes_text(ctx, metric, causes, result.kind == "ratio", done.local)
         if done.local:
             body = (
                 " On its own that is within normal variation, but one segment moved well "
@@ -101,14 +101,17 @@ def _moved(direction: str) -> str:
 
 
 def _causes_text(
-    ctx: AnalysisContext, metric: str, causes: Sequence[RootCause], ratio: bool
+    ctx: AnalysisContext, metric: str, causes: Sequence[RootCause], ratio: bool, local: bool
 ) -> str:
     fmt = ctx.layer.format_value
     noun = ctx.layer.metric(metric).label.lower()
     top = causes[0]
     share = top.explains
+    # Beside a total that barely moved, a share of its change says nothing.
     lead = (
-        f"More than all of it ({share:.0%})"
+        "The segment that moved"
+        if local and not 0 <= share <= 1.05
+        else f"More than all of it ({share:.0%})"
         if share > 1.05
         else f"Most of it ({share:.0%})"
         if share >= 0.5

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from agent.analyses.rca.cuboids import Lattice, build_lattice
 from agent.analyses.rca.decompose import ratio_parts, two_proportion_p, two_proportion_z
+from agent.analyses.rca.drill import drill_down
 from agent.analyses.rca.model import NoiseModel, RCAResult, SearchParams, describe_where
 from agent.analyses.rca.noise import confidence, judge
-from agent.analyses.rca.search import Pick, greedy_search
+from agent.analyses.rca.search import LeafNoise, Pick, greedy_search
 from agent.domain import RootCause
 from agent.errors import UserError
 
@@ -39,7 +41,10 @@ def explain_change(
     if verdict.within or change == 0 or not dims:
         return _empty(total_b, total_c, verdict.within, verdict.reason, "additive")
     lattice = build_lattice(leaves, dims, params.max_dims)
-    picks, _ = greedy_search(lattice, cur, base, params, max_causes)
+    picks, noise_model = greedy_search(lattice, cur, base, params, max_causes)
+    picks, refined = _refine(
+        lattice, picks, cur, base, _quiet_by_noise(noise_model, cur, base, params), params
+    )
     causes = []
     for pick in picks:
         seg = lattice.mask(pick.where)
@@ -61,6 +66,7 @@ def explain_change(
         noise_reason=verdict.reason,
         confidence=confidence(explained, verdict.z),
         kind="additive",
+        refined=refined,
     )
 
 
@@ -102,7 +108,14 @@ def explain_ratio_change(
     m = params.prior_weight
     prior = _main_effects_rate(lattice, nb, db, r_base, m) if params.main_effects_prior else r_base
     leaf_rate = (nb + m * prior) / (db + m)
-    picks, _ = greedy_search(lattice, nc, dc * leaf_rate, params, max_causes)
+    expected = dc * leaf_rate
+    picks, noise_model = greedy_search(lattice, nc, expected, params, max_causes)
+    quiet = (
+        _quiet_by_counts(nb, db, nc, dc, params)
+        if _is_proportion(nb, db) and _is_proportion(nc, dc)
+        else _quiet_by_noise(noise_model, nc, expected, params)
+    )
+    picks, refined = _refine(lattice, picks, nc, expected, quiet, params)
     # Mix: where the denominator moved away from its overall growth.
     growth = totals[3] / totals[1]
     mix_picks, _ = greedy_search(lattice, dc, db * growth, params, max_causes)
@@ -156,7 +169,70 @@ def explain_ratio_change(
         confidence=confidence(explained, verdict.z),
         significance=significance,
         kind="ratio",
+        refined={
+            k: v for k, v in refined.items() if any(describe_where(p.where) == k for p in chosen)
+        },
     )
+
+
+def _refine(
+    lattice: Lattice,
+    picks: list[Pick],
+    actual: np.ndarray,
+    expected: np.ndarray,
+    rest_quiet: Callable[[np.ndarray], bool],
+    params: SearchParams,
+) -> tuple[list[Pick], dict[str, dict[str, str]]]:
+    """Each pick, or the child that carries its deviation (drill.py); and what was narrowed."""
+    if params.drill_share is None:
+        return picks, {}
+    out: list[Pick] = []
+    refined: dict[str, dict[str, str]] = {}
+    for pick in picks:
+        where = drill_down(
+            lattice,
+            pick.where,
+            actual,
+            expected,
+            rest_quiet,
+            share=params.drill_share,
+            max_dims=params.max_dims,
+        )
+        if where == pick.where:
+            out.append(pick)
+            continue
+        codes = {
+            lattice.dims.index(d): lattice.uniques[lattice.dims.index(d)].index(v)
+            for d, v in where.items()
+        }
+        refined[describe_where(where)] = dict(pick.where)
+        mask = lattice.mask(where) & pick.mask
+        out.append(Pick(where=where, codes=codes, mask=mask, score=pick.score))
+    return out, refined
+
+
+def _quiet_by_noise(
+    noise: LeafNoise, actual: np.ndarray, expected: np.ndarray, params: SearchParams
+) -> Callable[[np.ndarray], bool]:
+    """Rest test on the search's own leaf noise model (for sums and general ratios)."""
+    limit = NormalDist().inv_cdf(1 - params.drill_alpha / 2)
+    return lambda rest: abs(noise.z(actual, expected, rest)) < limit
+
+
+def _quiet_by_counts(
+    nb: np.ndarray, db: np.ndarray, nc: np.ndarray, dc: np.ndarray, params: SearchParams
+) -> Callable[[np.ndarray], bool]:
+    """Rest test for counts of successes over trials: its own two rates, compared."""
+
+    def quiet(rest: np.ndarray) -> bool:
+        sums = (nb[rest].sum(), db[rest].sum(), nc[rest].sum(), dc[rest].sum())
+        return two_proportion_p(*map(float, sums)) >= params.drill_alpha
+
+    return quiet
+
+
+def _is_proportion(num: np.ndarray, den: np.ndarray) -> bool:
+    return bool(np.all(num >= 0) and np.all(num <= den + 1e-9))
 
 
 def _main_effects_rate(

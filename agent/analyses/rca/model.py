@@ -37,6 +37,9 @@ class SearchParams:
     with `main_effects_prior`, toward what its one-dimension segments predict (for leaves
     with a handful of events each, where shrinking toward the overall rate makes a segment
     that is always below average look like it dropped).
+    `drill_share` / `drill_alpha`: a chosen segment gives way to a child that carries at least
+    this share of its deviation when the rest of it shows no change of its own at this level
+    (p ≥ `drill_alpha`); None turns the drill-down off (see drill.py).
     """
 
     max_dims: int = 3
@@ -45,6 +48,8 @@ class SearchParams:
     depth_penalty: float = 0.02
     prior_weight: float = 100.0
     main_effects_prior: bool = False
+    drill_share: float | None = 0.8
+    drill_alpha: float = 0.05
 
     @staticmethod
     def for_forecast() -> SearchParams:
@@ -71,6 +76,8 @@ class RCAResult:
     confidence: float
     significance: Mapping[str, float] = field(default_factory=dict)
     kind: Literal["additive", "ratio"] = "additive"
+    # A cause the drill-down narrowed: describe_where(cause) -> the segment the search chose.
+    refined: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def relative_change(self) -> float | None:
@@ -110,6 +117,7 @@ class RCAResult:
             "noise_reason": self.noise_reason,
             "confidence": round(self.confidence, 3),
             "significance": {k: jsonable(v) for k, v in self.significance.items()},
+            "refined_from": {k: dict(v) for k, v in self.refined.items()},
             "summary": self.summary(),
         }
 

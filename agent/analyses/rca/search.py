@@ -69,23 +69,45 @@ def robust_scale(z: np.ndarray) -> float:
     return max(1.4826 * float(np.median(np.abs(z - np.median(z)))), 1e-12)
 
 
+@dataclass(frozen=True, kw_only=True)
+class LeafNoise:
+    """The search's noise model: leaf variance ∝ (expected + floor)^power, times scale²."""
+
+    var: np.ndarray
+    scale: float
+    power: float
+
+    def z(self, actual: np.ndarray, expected: np.ndarray, mask: np.ndarray) -> float:
+        """How far the leaves in `mask`, summed, sit from their expectation, in noise units."""
+        spread = float(np.sqrt(self.var[mask].sum())) * self.scale
+        return float(actual[mask].sum() - expected[mask].sum()) / max(spread, 1e-300)
+
+
+def leaf_noise(actual: np.ndarray, expected: np.ndarray) -> LeafNoise:
+    """Fit the leaf noise model on the leaves themselves (variance power, robust scale)."""
+    pos = np.abs(expected[expected != 0])
+    power = variance_power(actual, expected)
+    # A floor of a tenth of a typical leaf keeps tiny leaves (rounding noise) from looking certain.
+    typical = float(np.median(pos)) if len(pos) else 1.0
+    leaf_var = (np.abs(expected) + 0.1 * typical) ** power
+    live = (actual != 0) | (expected != 0)
+    scale = robust_scale((actual - expected)[live] / np.sqrt(leaf_var[live]))
+    return LeafNoise(var=leaf_var, scale=scale, power=power)
+
+
 def greedy_search(
     lattice: Lattice,
     actual: np.ndarray,
     expected: np.ndarray,
     params: SearchParams,
     max_causes: int,
-) -> tuple[list[Pick], float]:
-    """Pick up to `max_causes` segments by the ripple-effect score; return them and the fitted variance power."""
+) -> tuple[list[Pick], LeafNoise]:
+    """Pick up to `max_causes` segments by the ripple-effect score; return them and the noise model."""
     expected = expected.astype(float)
     pos = np.abs(expected[expected != 0])
     smooth = float(pos.mean()) if len(pos) else 1.0
-    power = variance_power(actual, expected)
-    # A floor of a tenth of a typical leaf keeps tiny leaves (rounding noise) from looking certain.
-    typical = float(np.median(pos)) if len(pos) else 1.0
-    leaf_var = (np.abs(expected) + 0.1 * typical) ** power
-    live = (actual != 0) | (expected != 0)
-    leaf_scale = robust_scale((actual - expected)[live] / np.sqrt(leaf_var[live]))
+    noise = leaf_noise(actual, expected)
+    leaf_var, leaf_scale = noise.var, noise.scale
     picks: list[Pick] = []
     first_moved = 0.0
     # Leaves already explained by a pick leave the game, so an overlapping cause is judged
@@ -109,7 +131,7 @@ def greedy_search(
             Pick(where=lattice.where(cuboid, segment), codes=codes, mask=mask, score=score)
         )
         free &= ~mask
-    return picks, power
+    return picks, noise
 
 
 def _best_segment(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from agent.analyses import AnalysisContext, run_goal
 from agent.analyses.explain import explain
+from agent.analyses.explain.verdict import scan_segments
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Finding, Goal, Intent, Window
 from agent.errors import UserError
@@ -175,3 +178,31 @@ def test_no_data_and_bad_requests_are_friendly(ctx: AnalysisContext) -> None:
     with pytest.raises(UserError, match="can't be split by"):
         _ask(ctx, "conversion_rate", group_by=("category",))
     assert not math.isnan(_ask(ctx, "aov").facts["value"])
+
+
+def _scan_leaves(drop: bool) -> pd.DataFrame:
+    """Numerator/denominator leaves where one 2-dim corner falls and its siblings offset it."""
+    rng = np.random.default_rng(7)
+    rows = list(itertools.product(["NE", "S", "W"], ["m", "d", "t"], ["a", "b", "c", "d"]))
+    df = pd.DataFrame(rows, columns=["region", "device", "channel"])
+    for period in ("base", "cur"):
+        df[f"denominator_{period}"] = rng.integers(3000, 5000, len(df)).astype(float)
+        df[f"numerator_{period}"] = rng.binomial(
+            df[f"denominator_{period}"].astype(int), 0.04
+        ).astype(float)
+    if drop:
+        corner = (df.device == "d") & (df.channel == "b")
+        df.loc[corner, "numerator_cur"] = np.round(df.loc[corner, "numerator_cur"] * 0.55)
+        others = (df.device == "m") & (df.channel == "a")
+        df.loc[others, "numerator_cur"] = np.round(df.loc[others, "numerator_cur"] * 1.3)
+    return df
+
+
+def test_a_scan_names_a_corner_that_fell_while_the_total_did_not() -> None:
+    dims = ("region", "device", "channel")
+    pair = ("numerator", "denominator")
+    assert scan_segments(_scan_leaves(drop=False), dims, pair) is None
+    found = scan_segments(_scan_leaves(drop=True), dims, pair)
+    assert found is not None and found.where == {"device": "d", "channel": "b"}
+    assert found.verdict.local and found.verdict.z is not None and found.verdict.z < 0
+    assert found.verdict.p < 0.01 / 33  # Bonferroni over the 9 + 12 + 12 two-dim segments
