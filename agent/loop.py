@@ -35,7 +35,7 @@ from agent.loop_parts import (
     friendly,
     new_movements,
 )
-from agent.materialise import concrete, investigation_goal
+from agent.materialise import anomaly_params, concrete, investigation_goal
 from agent.observe import (
     anomaly_moved,
     anomaly_table,
@@ -191,7 +191,7 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
     cycle.movers = movers
     for anomaly in new[:MAX_INVESTIGATIONS]:
         await cycle.say(f"Investigating {anomaly.metric} {dict(anomaly.where) or ''}…")
-        goal = investigation_goal(_signal_params(anomaly), today)
+        goal = investigation_goal(anomaly_params(anomaly), today)
         try:
             found = await deps.investigator.run(goal)
         except Exception as error:  # one failed investigation must not stop the others
@@ -228,15 +228,6 @@ def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) ->
         table=anomaly_table(layer, (*new, *updated)),
         confidence=0.9,
     )
-
-
-def _signal_params(anomaly: Anomaly) -> dict[str, object]:
-    return {
-        "metric": anomaly.metric,
-        "where": dict(anomaly.where),
-        "signal": "anomaly",
-        "period": anomaly.day.isoformat(),
-    }
 
 
 async def _days_to_check(deps: Deps, today: date) -> int:

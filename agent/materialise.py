@@ -13,31 +13,46 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from agent.domain import Action, Finding, Goal, Intent, Window
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, Window
 from agent.plan import PlannedAction
 from agent.semantic import SemanticLayer
 
 # Keys the planner adds for bookkeeping; kinds' schemas forbid unknown keys.
-_PLAN_KEYS = ("metric", "where", "signal", "value", "period")
+_PLAN_KEYS = ("metric", "where", "signal", "value", "period", "days")
 
 
 def where_text(where: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(where.items()))
 
 
+def anomaly_params(anomaly: Anomaly) -> dict[str, object]:
+    """The signal parameters of an anomaly, as investigations and alerts key them."""
+    return {
+        "metric": anomaly.metric,
+        "where": dict(anomaly.where),
+        "signal": "anomaly",
+        "period": anomaly.day.isoformat(),
+        "days": anomaly.days,
+    }
+
+
 def investigation_goal(params: Mapping[str, Any], today: date) -> Goal:
     """The explain goal that investigates a signal: its metric in its segment.
 
-    An anomaly is one day against the same weekday a week before; a change or a level is the
-    last 7 days against the 7 before.
+    An anomaly is its unusual day (or the whole run of days) against the same weekdays a week
+    before; a change or a level is the last 7 days against the 7 before.
     """
     metric = str(params.get("metric") or "revenue")
     where = {str(k): str(v) for k, v in dict(params.get("where") or {}).items()}
     period = str(params.get("period") or "")
     if params.get("signal") == "anomaly" and period:
         day = date.fromisoformat(period)
-        window = Window(start=day, end=day + timedelta(days=1), label="the unusual day")
-        baseline = window.shifted(-7, label="same weekday last week")
+        days = min(max(int(params.get("days") or 1), 1), today.toordinal() - day.toordinal() or 1)
+        # A run of unusual days is investigated whole: one day of a segment is often too
+        # little data to tell a cause from noise, three days usually are not.
+        window = Window(start=day, end=day + timedelta(days=days), label="the unusual days")
+        weeks_back = -(-days // 7)
+        baseline = window.shifted(-7 * weeks_back, label="same weekdays before")
     else:
         window = Window(start=today - timedelta(days=7), end=today, label="last 7 days")
         baseline = window.previous()

@@ -22,7 +22,7 @@ from agent.domain import Action, Anomaly, Finding, Goal, NeedsApproval, stable_k
 from agent.learning import situation_key
 from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
-from agent.materialise import investigation_goal
+from agent.materialise import anomaly_params, investigation_goal
 from agent.observe import anomaly_moved, anomaly_values
 from bot.core import (
     ActionStatus,
@@ -440,16 +440,6 @@ def anomaly_lines(deps: Deps, anomaly: Anomaly) -> tuple[str, str]:
     where = ", ".join(f"{k}={v}" for k, v in sorted(anomaly.where.items()))
     title = f"{label}{f' ({where})' if where else ''} {anomaly_moved(anomaly)}"
     return title, anomaly_values(deps.layer, anomaly) + "."
-
-
-def anomaly_params(anomaly: Anomaly) -> dict[str, object]:
-    """The signal parameters of an anomaly, as the loop's investigations key them."""
-    return {
-        "metric": anomaly.metric,
-        "where": dict(anomaly.where),
-        "signal": "anomaly",
-        "period": anomaly.day.isoformat(),
-    }
 
 
 def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> ProposedAction:

@@ -68,7 +68,7 @@ class Signal:
             where=dict(anomaly.where),
             period=anomaly.day.isoformat(),
             ref=anomaly.fingerprint,
-            detail={"actual": anomaly.actual, "expected": anomaly.expected},
+            detail={"actual": anomaly.actual, "expected": anomaly.expected, "days": anomaly.days},
         )
 
     @staticmethod
@@ -145,6 +145,7 @@ def actions_for(rule: Rule, signal: Signal, targets: Mapping[str, str]) -> list[
             "signal": signal.kind,
             "value": jsonable(signal.value),
             "period": signal.period,
+            **({"days": int(signal.detail.get("days", 1))} if signal.kind == "anomaly" else {}),
             **step.params,
         }
         action = Action(
