@@ -168,6 +168,42 @@ async def fire(url: str, n: int) -> list[float]:
         return list(await asyncio.gather(*(one(b) for b in bodies)))
 
 
+async def dispatch_only(n: int) -> list[float]:
+    """Scout's own share of an ack: Bolt dispatch of n concurrent signed mentions, in-process.
+
+    The end-to-end figure above also holds the load generator and the fake Web API sharing
+    one process on 2 cores; this isolates what Scout does before answering 200.
+    """
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    from bot.app import build_scout
+    from bot.settings import SlackSettings as Settings
+
+    with FakeSlack() as slack:
+        settings = Settings(
+            bot_token="xoxb-bench",
+            signing_secret=SECRET,
+            api_url=slack.base_url,
+            digest_channel="C0DIGEST",
+            alerts_channel="C0ALERTS",
+            approvers=("U0BOSS",),
+        )
+        scout = build_scout(AnalysingCore(), settings)
+        bodies = [event_body(mention(f"q {i}", ts=f"1765000001.{i:06d}")) for i in range(n + 1)]
+
+        async def one(body: str) -> float:
+            request = AsyncBoltRequest(body=body, headers=signed_headers(body, "application/json"))
+            started = time.perf_counter()
+            response = await scout.app.async_dispatch(request)
+            assert response.status == 200, response.status
+            return time.perf_counter() - started
+
+        await one(bodies[0])  # warm-up: auth.test once
+        latencies = list(await asyncio.gather(*(one(b) for b in bodies[1:])))
+        await scout.aclose(timeout=60)
+    return latencies
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -214,6 +250,11 @@ def main() -> int:
         print(
             f"{label:28}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['max_ms']:>10.1f}{r['all_answered_s']:>16.1f}"
         )
+    inside = asyncio.run(dispatch_only(args.n))
+    print(
+        f"{'Scout dispatch only (in-process)':28}{statistics.median(inside) * 1000:>10.2f}"
+        f"{percentile(inside, 0.99) * 1000:>10.2f}{max(inside) * 1000:>10.2f}"
+    )
     print(json.dumps(results))
     return 0
 

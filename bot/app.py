@@ -7,11 +7,15 @@ runtime (background work, caches), `build_app(...)` just the app.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,9 +36,19 @@ SLACK_API = "https://slack.com/api/"
 
 
 def build_client(settings: SlackSettings) -> AsyncWebClient:
-    """The Web API client: SLACK_API_URL as base, 429s retried after their Retry-After."""
+    """The Web API client: SLACK_API_URL as base, 429s retried after their Retry-After.
+
+    Inside a running loop the client gets one shared aiohttp session: without it slack-sdk
+    opens a session per call, and that CPU sits on the loop that must ack events in < 3 s.
+    """
+    try:
+        asyncio.get_running_loop()
+        session: aiohttp.ClientSession | None = aiohttp.ClientSession()
+    except RuntimeError:
+        session = None
     return AsyncWebClient(
         token=settings.bot_token,
+        session=session,
         base_url=settings.api_url or SLACK_API,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -42,6 +56,41 @@ def build_client(settings: SlackSettings) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class BotIdentity:
+    """Who Scout is in the workspace, asked once per process.
+
+    Bolt's default single-workspace authorization calls auth.test on every request until the
+    first call has answered, so a burst of mentions at start-up waits on a burst of round
+    trips before any ack. One call under a lock serves every request after it.
+    """
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._result: AuthorizeResult | None = None
+        self._lock = asyncio.Lock()
+
+    async def result(self) -> AuthorizeResult:
+        """The cached auth.test answer (asked on first use)."""
+        if self._result is None:
+            async with self._lock:
+                if self._result is None:
+                    response = await self._client.auth_test()
+                    self._result = AuthorizeResult.from_auth_test_response(
+                        bot_token=self._client.token, auth_test_response=response
+                    )
+        return self._result
+
+    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """Bolt's `authorize` hook (a plain function: Bolt injects arguments by name)."""
+
+        async def authorize(
+            enterprise_id: str | None = None, team_id: str | None = None
+        ) -> AuthorizeResult:
+            return await self.result()
+
+        return authorize
 
 
 @dataclass
@@ -68,8 +117,10 @@ def build_scout(
 ) -> ScoutSlack:
     """Wire listeners, de-duplication and the assistant container to `core`."""
     client = client or build_client(settings)
+    identity = BotIdentity(client)
     app = AsyncApp(
         client=client,
+        authorize=identity.authorize(),
         signing_secret=settings.signing_secret or None,
         process_before_response=process_before_response,
         name="scout",
