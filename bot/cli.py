@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from agent.errors import UserError
+from agent.errors import UserError, WarehouseError
 from bot.commands import COMMAND_MODULES
 
 log = logging.getLogger("scout")
@@ -43,10 +43,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         Console(stderr=True).print(f"[bold red]Scout:[/] {error.friendly}", highlight=False)
         return 2
+    except WarehouseError as error:
+        # Every command reads the warehouse; an unreachable or failing one is the user's to fix
+        # (a path, a URL, a server), so say what failed instead of apologising.
+        log.debug("command %s: warehouse error", args.command, exc_info=True)
+        Console(stderr=True).print(
+            f"[bold red]Scout:[/] the warehouse could not answer: {error}", highlight=False
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # the last line of defence: a polite message, details in the log
-        log.exception("command %s failed", args.command)
+    except Exception as error:  # the last line of defence: a polite message, details with -v
+        log.debug("command %s failed", args.command, exc_info=True)
         Console(stderr=True).print(
             f"[bold red]Scout:[/] something went wrong on my side ({type(error).__name__}: "
             f"{error}). Run with -v for the details.",

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from agent.config import load_config
 from agent.domain import Window, jsonable
-from agent.errors import UserError, WarehouseError
+from agent.errors import UserError
 from agent.semantic import MetricRequest, SemanticLayer, load_semantic, run_metric
 from agent.warehouse import open_warehouse
+from bot.commands.common import add_source_args, parse_date, today_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,25 +34,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (inclusive)")
     parser.add_argument("--grain", choices=("day", "week", "month"), help="one row per period")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--warehouse", metavar="PATH|URL", help="DuckDB file or SQLAlchemy URL")
-    parser.add_argument("--semantic", help="path to semantic.yml")
-    parser.add_argument("--today", metavar="YYYY-MM-DD", help="pretend today is this date")
+    add_source_args(parser)
     parser.set_defaults(func=run)
-
-
-def _date(text: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from None
 
 
 def build_request(args: argparse.Namespace, layer: SemanticLayer, today: date) -> MetricRequest:
     """Arguments -> MetricRequest, resolving synonyms for the metric and filter values."""
     metric = layer.resolve_metric(args.metric) or args.metric
     layer.metric(metric)  # friendly error for an unknown metric
-    end = _date(args.end, "--to") + timedelta(days=1) if args.end else today
-    start = _date(args.start, "--from") if args.start else end - timedelta(days=7)
+    end = parse_date(args.end, "--to") + timedelta(days=1) if args.end else today
+    start = parse_date(args.start, "--from") if args.start else end - timedelta(days=7)
     if end <= start:
         raise UserError(f"--from {start} is after --to {end - timedelta(days=1)}.")
     filters: dict[str, str] = {}
@@ -78,16 +70,13 @@ def run(args: argparse.Namespace) -> int:
     """Run the query and print a rich table or JSON."""
     config = load_config()  # scout.yml may name the warehouse and semantic.yml
     layer = load_semantic(args.semantic or config.semantic)
-    today = _date(args.today, "--today") if args.today else date.today()
+    today = today_from(args)
     request = build_request(args, layer, today)
+    warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
     try:
-        warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
-        try:
-            result = run_metric(warehouse, layer, request)
-        finally:
-            warehouse.close()
-    except WarehouseError as error:
-        raise UserError(f"The warehouse could not answer: {error}") from error
+        result = run_metric(warehouse, layer, request)
+    finally:
+        warehouse.close()
     frame = result.frame
     columns = list(frame.columns)
     rows = [[jsonable(v) for v in row] for row in frame.itertuples(index=False, name=None)]
