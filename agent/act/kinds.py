@@ -34,8 +34,15 @@ class KindParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    # Any kind that declares a `channel` field gets the same reading of it, in one place.
+    @field_validator("channel", mode="before", check_fields=False)
+    @classmethod
+    def _strip_hash(cls, value: Any) -> Any:
+        return normalise_channel(value) if isinstance(value, str) else value
+
     def channel_name(self) -> str | None:
-        return None
+        channel = getattr(self, "channel", None)
+        return channel if isinstance(channel, str) else None
 
     def recipient_ids(self) -> tuple[str, ...]:
         return ()
@@ -65,11 +72,6 @@ class _Addressed(KindParams):
     channel: str = Field(pattern=_CHANNEL)
     recipients: tuple[str, ...] = ()
 
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _strip_hash(cls, value: Any) -> Any:
-        return normalise_channel(value) if isinstance(value, str) else value
-
     @field_validator("recipients")
     @classmethod
     def _recipient_shape(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -77,9 +79,6 @@ class _Addressed(KindParams):
         if bad:
             raise ValueError(f"recipient ids must be plain ids or handles, got {bad!r}")
         return tuple(dict.fromkeys(value))  # duplicates would be counted twice for bulk
-
-    def channel_name(self) -> str | None:
-        return self.channel
 
     def recipient_ids(self) -> tuple[str, ...]:
         return self.recipients
@@ -124,14 +123,6 @@ class EscalateParams(KindParams):
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=3000)
 
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _strip_hash(cls, value: Any) -> Any:
-        return normalise_channel(value) if isinstance(value, str) else value
-
-    def channel_name(self) -> str | None:
-        return self.channel
-
     def recipient_ids(self) -> tuple[str, ...]:
         return (self.owner,)
 
@@ -149,14 +140,6 @@ class OptimizeParams(KindParams):
     channel: str | None = Field(default=None, pattern=_CHANNEL)
     campaign: str | None = Field(default=None, max_length=100)
     expected_impact: str = Field(default="", max_length=500)
-
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _strip_hash(cls, value: Any) -> Any:
-        return normalise_channel(value) if isinstance(value, str) else value
-
-    def channel_name(self) -> str | None:
-        return self.channel
 
     def recipient_ids(self) -> tuple[str, ...]:
         return (self.owner,) if self.owner else ()
@@ -227,14 +210,6 @@ class SupportCallParams(_CustomerParams):
 class AccountManagerAlertParams(_CustomerParams):
     channel: str | None = Field(default=None, pattern=_CHANNEL)
     manager: str | None = Field(default=None, pattern=_RECIPIENT)
-
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _strip_hash(cls, value: Any) -> Any:
-        return normalise_channel(value) if isinstance(value, str) else value
-
-    def channel_name(self) -> str | None:
-        return self.channel
 
     def recipient_ids(self) -> tuple[str, ...]:
         return (self.manager,) if self.manager else ()

@@ -23,9 +23,6 @@ class OfferParams(KindParams):
     def campaign_name(self) -> str | None:
         return self.campaign
 
-    def channel_name(self) -> str | None:
-        return self.channel
-
     def message_parts(self) -> tuple[str, str]:
         return (f"Offer for {self.customer_id}", self.text)
 
