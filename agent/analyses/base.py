@@ -130,14 +130,17 @@ def where_text(filters: Mapping[str, str]) -> str:
 
 
 def no_data_finding(
-    ctx: AnalysisContext, metric: str, window: Window, evidence: Evidence
+    ctx: AnalysisContext, metric: str, window: Window, evidence: Evidence | None = None
 ) -> Finding:
+    """'No data for that window', saying which dates the data does cover."""
     label = ctx.layer.metric(metric).label
+    held = coverage(ctx, metric)
+    span = f" The data covers {held.describe()}." if held else " Its tables are empty."
     return Finding(
         kind="no_data",
         title=f"No data for {label}",
-        summary=f"I found no {label.lower()} data for {window.describe()}.",
-        evidence=(evidence,),
+        summary=f"I found no {label.lower()} data for {window.describe()}.{span}",
+        evidence=(evidence,) if evidence else (),
         confidence=1.0,
     )
 

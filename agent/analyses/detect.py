@@ -15,7 +15,13 @@ from datetime import timedelta
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
-from agent.analyses.base import AnalysisContext, outside_data, where_text, window_of
+from agent.analyses.base import (
+    AnalysisContext,
+    no_data_finding,
+    outside_data,
+    where_text,
+    window_of,
+)
 from agent.domain import Anomaly, ChartSpec, Evidence, Finding, Goal, Series, Table, Window
 from agent.semantic import MetricRequest
 
@@ -114,9 +120,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     window = window_of(goal, ctx.today, default_days=7)
     metrics = (goal.metric,) if goal.metric else WATCHLIST
     if outside_data(ctx, metrics[0], window):
-        from agent.analyses.base import no_data_finding
-
-        return (no_data_finding(ctx, metrics[0], window, Evidence(sql="", description="coverage")),)
+        return (no_data_finding(ctx, metrics[0], window),)
     result = scan(ctx, window, metrics=metrics, filters=dict(goal.filters))
     shown = result.anomalies[:MAX_REPORTED]
     where = where_text(goal.filters)

@@ -12,7 +12,7 @@ import pytest
 from agent.analyses import AnalysisContext, run_goal
 from agent.domain import Goal, Intent, Window
 from agent.errors import UserError
-from tests.conftest import TODAY
+from tests.conftest import DEMO_DAYS, TODAY
 
 YESTERDAY = Window(start=TODAY - timedelta(days=1), end=TODAY)
 LAST_WEEK = Window(start=date(2025, 12, 8), end=date(2025, 12, 15))
@@ -128,6 +128,9 @@ def test_no_data_window_says_so(ctx: AnalysisContext) -> None:
     (finding,) = run_goal(Goal(intent=Intent.LOOKUP, metric="revenue", window=window), ctx)
     assert finding.kind == "no_data"
     assert math.isfinite(finding.confidence)
+    # It says where the data is, so the user can ask again for a window that has some.
+    first = (TODAY - timedelta(days=DEMO_DAYS)).strftime("%b %-d")
+    assert f"The data covers {first}" in finding.summary
 
 
 def test_help_lists_every_metric(ctx: AnalysisContext) -> None:
