@@ -296,7 +296,7 @@ async def propose(
         why = friendly(error)
         result = ActResult(status="failed", decision=Refuse(reason=why), reason=why)
     return ActionOutcome(
-        action=action,
+        action=result.action or action,
         result=result,
         planned_id=planned.id if planned else "",
         situation=planned.situation if planned else "",

@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from agent.act.rules import format_money, to_cents
 from agent.domain import Clarification, Evidence, Finding, Goal, Table, describe_decision
 from bot.core import ActionStatus, ProposedAction, Reply, option_token
 
@@ -357,7 +358,8 @@ def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
     if action.reason:
         lines.append(escape(action.reason))
     if action.cost:
-        lines.append(f"Cost: {fmt_number(action.cost)}")
+        # The approver must see the money that will be promised, and to whom.
+        lines.append(f"*Money:* {format_money(to_cents(action.cost))} to {escape(action.target)}")
     lines.append(f"_Guardrails: {escape(describe_decision(proposed.decision))}_")
     block_id = f"{ACTION_BLOCK_PREFIX}{proposed.approval_id}"[:255]
     blocks: list[Block] = [_section("\n".join(lines))]

@@ -11,6 +11,7 @@ executes (once), opens an approval request, or refuses with a reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
@@ -126,11 +127,24 @@ class Actor:
     # ------------------------------------------------------------------ propose
 
     async def propose(self, action: Action, *, requested_by: str, context: str = "") -> ActResult:
-        """Decide on an action and execute it, queue it for approval, or refuse it."""
+        """Decide on an action and execute it, queue it for approval, or refuse it.
+
+        The result carries the action as decided: costed by its kind, so what the approver
+        sees, what is reserved and what is promised are one number.
+        """
         checked = self.guardrails.check(action)
         if isinstance(checked, Refuse):
             await self._audit(action, requested_by, "decided", checked.reason, context)
-            return ActResult(status="refused", decision=checked, reason=checked.reason)
+            return ActResult(
+                status="refused", decision=checked, reason=checked.reason, action=action
+            )
+        result = await self._decide(checked, requested_by=requested_by, context=context)
+        return replace(result, action=checked.action)
+
+    async def _decide(
+        self, checked: CheckedAction, *, requested_by: str, context: str
+    ) -> ActResult:
+        action = checked.action
         usage = await self.executor.usage(checked) if to_cents(action.cost) > 0 else None
         decision = self.guardrails.evaluate(action, usage).decision
         await self._audit(action, requested_by, "decided", describe_decision(decision), context)
@@ -203,9 +217,10 @@ class Actor:
         if not won:
             return await self._settled(await self.approvals.get(approval_id))
         decision = Allow(reason=f"approved by {user_id} ({request.reason})")
-        return await self.executor.execute(
+        result = await self.executor.execute(
             checked, decision, requested_by=request.requester, approval_id=approval_id
         )
+        return replace(result, action=checked.action)
 
     async def reject(self, approval_id: str, user_id: str, reason: str) -> ActResult:
         """Reject a pending request; the same proposal is then refused when proposed again."""

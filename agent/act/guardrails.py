@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from agent.act.kinds import CheckedAction, KindRegistry, normalise_channel
 from agent.act.rules import SEVERITY_RANK, ActSettings, SpendCaps, to_cents
+from agent.act.rules import format_money as _money
 from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
 
 
@@ -37,10 +38,6 @@ class Verdict:
     checked: CheckedAction | None
 
 
-def _money(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
-
-
 def spend_problem(
     caps: SpendCaps,
     amount_cents: int,
@@ -50,10 +47,11 @@ def spend_problem(
     campaign: str | None,
 ) -> str | None:
     """Why spending `amount_cents` now would break a cap, or None when it fits."""
+    # The narrowest cap first: "over the customer's $50 cap" is what an approver can act on.
     checks = [
-        ("daily", caps.per_day, usage.day_cents, True),
         (f"customer {customer}", caps.per_customer, usage.customer_cents, customer is not None),
         (f"campaign {campaign}", caps.per_campaign, usage.campaign_cents, campaign is not None),
+        ("daily", caps.per_day, usage.day_cents, True),
     ]
     for label, cap, used, applies in checks:
         if cap is None or not applies:
@@ -61,9 +59,10 @@ def spend_problem(
         limit = to_cents(cap)
         if used + amount_cents > limit:
             left = max(limit - used, 0)
+            to = f" to {customer}" if customer else ""
             return (
-                f"{label} spend cap of {_money(limit)} would be exceeded "
-                f"({_money(amount_cents)} asked, {_money(left)} left)"
+                f"{_money(amount_cents)}{to} is over the {label} spend cap of "
+                f"{_money(limit)} ({_money(left)} left)"
             )
     return None
 

@@ -63,6 +63,14 @@ class KindParams(BaseModel):
     def campaign_name(self) -> str | None:
         return None
 
+    def promised_dollars(self) -> float | None:
+        """The money these params promise someone, or None when the kind carries no money.
+
+        A kind that carries money is costed here, from its own params, never by the
+        proposer: the amount promised is the amount reserved, capped and shown.
+        """
+        return None
+
     def fingerprint_parts(self) -> tuple[str, ...] | None:
         """What makes two alerts 'the same' for de-duplication; None = never deduplicated."""
         return None
@@ -159,7 +167,8 @@ class WaitParams(KindParams):
 
 # --------------------------------------------------------------------------- retention
 # The churn agent's actions (agent/churn). Customer value and churn probability travel in
-# the params so guardrails can apply the minimum-value rule; the action's cost is the money.
+# the params so guardrails can apply the minimum-value rule. A kind whose params carry money
+# (`promised_dollars`) is costed by that money, whatever the proposer set as the cost.
 
 _CUSTOMER_ID = r"^[A-Za-z0-9_-]{1,40}$"
 RiskLevel = Literal["low", "medium", "high", "critical"]
@@ -186,12 +195,17 @@ class _CustomerParams(KindParams):
 
 
 class RetentionOfferParams(_CustomerParams):
-    amount: float = Field(gt=0, le=100_000, description="offer value in dollars (= the cost)")
+    amount: float = Field(
+        gt=0, le=100_000, description="offer value in dollars; this is the action's cost"
+    )
     campaign: str = Field(default="retention", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
     text: str = Field(default="", max_length=1000)
 
     def campaign_name(self) -> str | None:
         return self.campaign
+
+    def promised_dollars(self) -> float | None:
+        return self.amount
 
     def message_parts(self) -> tuple[str, str]:
         return (
@@ -383,6 +397,10 @@ class KindRegistry:
             params = kind.params.model_validate(raw)
         except ValidationError as error:
             return f"{kind.name} parameters are invalid: {_problems(error)}"
+        promised = params.promised_dollars()
+        if promised is not None and promised != action.cost:
+            # Whatever the proposer wrote as cost, the money in the params is what counts.
+            action = replace(action, cost=promised)
         return CheckedAction(action=action, kind=kind, params=params)
 
     def replace_kind(self, name: str, **changes: Any) -> KindRegistry:

@@ -204,6 +204,8 @@ class ActResult:
     approval_id: str | None = None
     execution: ExecutionRecord | None = None
     outbox_ids: tuple[int, ...] = ()
+    # The action as the guardrails costed and decided it (money taken from its params).
+    action: Action | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

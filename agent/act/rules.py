@@ -24,6 +24,12 @@ def to_cents(dollars: float) -> int:
     return int((Decimal(str(dollars)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+def format_money(cents: int) -> str:
+    """Cents as people read money: $5,000.00 (the one money format of acting)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents) / 100:,.2f}"
+
+
 class _Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

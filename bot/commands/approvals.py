@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.act import Actor, ActResult, ActSettings, TerminalNotifier
+from agent.act.rules import format_money, to_cents
 from agent.config import data_dir, load_config
 from agent.errors import UserError
 
@@ -90,10 +91,6 @@ def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]
     return asyncio.run(main())
 
 
-def _dollars(amount: float) -> str:
-    return f"${amount:,.2f}"
-
-
 def _ago(moment: datetime, now: datetime) -> str:
     minutes = int((moment - now).total_seconds() // 60)
     sign = "in " if minutes >= 0 else ""
@@ -120,7 +117,7 @@ def run_list(args: argparse.Namespace) -> int:
         for column in ("action", "why", "requested by", "expires", "approvers"):
             table.add_column(column, overflow="fold")
         for p in pending:
-            cost = f" ({_dollars(p.action.cost)})" if p.action.cost else ""
+            cost = f" ({format_money(to_cents(p.action.cost))})" if p.action.cost else ""
             table.add_row(
                 p.id,
                 f"{p.action.kind} → {p.action.target}{cost}",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.act import Actor, ActSettings, ApprovalSettings, Delivery, OutboundMessage
+from tests.agent.llm.conftest import fake_openai, make_client  # noqa: F401  (shared fixtures)
 from tests.conftest import TODAY
 
 # sqlite fsyncs every commit (synchronous=FULL keeps exactly-once across power loss); on tmpfs
