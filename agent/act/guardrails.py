@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.act.kinds import CheckedAction, KindRegistry, normalise_channel
+from agent.act.kinds import CheckedAction, KindParams, KindRegistry, normalise_channel
 from agent.act.rules import SEVERITY_RANK, ActSettings, SpendCaps, to_cents
 from agent.act.rules import format_money as _money
 from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
@@ -166,6 +166,21 @@ class Guardrails:
             risks.append(f"goes to executives ({', '.join(named)})")
         if risk.approval_min_severity and severity >= SEVERITY_RANK[risk.approval_min_severity]:
             risks.append(f"severity {params.severity_level()} needs approval")
+        risks += self._unnamed_audience(params)
         if len(params.recipient_ids()) > risk.bulk_recipients:
             risks.append(f"bulk: {len(params.recipient_ids())} recipients")
+        return risks
+
+    def _unnamed_audience(self, params: KindParams) -> list[str]:
+        """A channel or person scout.yml never names is a new audience: a person decides."""
+        risks = []
+        channel = params.channel_name()
+        named = self.settings.named_channels
+        if channel and named is not None and normalise_channel(channel) not in named:
+            risks.append(f"posts to #{channel}, a channel scout.yml does not name")
+        people = self.settings.named_recipients
+        if people is not None:
+            unnamed = [r for r in params.recipient_ids() if r not in people]
+            if unnamed:
+                risks.append(f"goes to people scout.yml does not name ({', '.join(unnamed)})")
         return risks

@@ -122,6 +122,11 @@ class ActSettings(_Rules):
 
     guardrails: GuardrailSettings = GuardrailSettings()
     approvals: ApprovalSettings = ApprovalSettings()
+    # The channels and people scout.yml names anywhere (targets, rules, slack ids, approvers,
+    # executives, allowlists). A message to anywhere else waits for an approver, whoever
+    # proposed it. None: not built from a configuration (library use), no such check.
+    named_channels: frozenset[str] | None = None
+    named_recipients: frozenset[str] | None = None
 
     @classmethod
     def from_config(cls, config: ScoutConfig) -> ActSettings:
@@ -136,4 +141,32 @@ class ActSettings(_Rules):
                 "groups": tuple(dict.fromkeys((*approvals.groups, *((group,) if group else ())))),
             }
         )
-        return cls(guardrails=config.guardrails, approvals=merged)
+        rules = config.guardrails
+        targets = [
+            *config.planning.targets.values(),
+            *(a.target for rule in config.planning.rules for a in rule.then if a.target),
+        ]
+        channels = {
+            *targets,
+            *(c for c in (config.slack.digest_channel, config.slack.alerts_channel) if c),
+            config.churn.account_manager_channel,
+            *(rules.allowed_channels or ()),
+            *rules.risk.executives,
+        }
+        people = {
+            *targets,
+            *merged.approvers,
+            *(u for users in merged.by_kind.values() for u in users),
+            *(rules.allowed_recipients or ()),
+            *rules.risk.executives,
+        }
+        return cls(
+            guardrails=rules,
+            approvals=merged,
+            named_channels=frozenset(_bare(c) for c in channels),
+            named_recipients=frozenset(_bare(p) for p in people),
+        )
+
+
+def _bare(name: str) -> str:
+    return name.strip().removeprefix("#").removeprefix("@")

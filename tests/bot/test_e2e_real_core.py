@@ -600,3 +600,44 @@ async def test_monitor_trouble_is_posted_once_to_the_alerts_channel(
         await core.close()
     (note,) = notes()
     assert "connection refused" in note.body["text"] and not note.body.get("thread_ts")
+
+
+async def test_a_model_proposed_alert_to_an_unlisted_channel_waits_for_an_approver(
+    env: Env, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    # Clean text, valid schema: only the audience is wrong. #general is named nowhere in
+    # scout.yml, so the served monitor must not post there without a person's decision.
+    fake_openai.reply_json(
+        {
+            "proposals": [
+                {
+                    "id": "llm.broadcast",
+                    "kind": "alert",
+                    "target": "#general",
+                    "params": {"channel": "general", "title": "Conversion is down this week"},
+                    "priority": 45,
+                    "reason": "everyone should know",
+                }
+            ]
+        }
+    )
+    config = env.config.model_copy(
+        update={"planning": env.config.planning.model_copy(update={"max_actions_per_cycle": 20})}
+    )
+    core = await real_core(
+        config, env.warehouse, tmp_path / "m.sqlite3", llm=llm_client(fake_openai)
+    )
+    scout = build_scout(core, slack_settings(env.slack, config))
+    try:
+        await ScoutJobs(scout.deps, core, now=lambda: NOW).monitor()
+        await scout.deps.work.drain(10)
+        pending = await actor(core).pending()
+        sent = await actor(core).outbox(limit=500)
+    finally:
+        await scout.aclose(timeout=10)
+        await core.close()
+    posted_to = {c.body.get("channel") for c in env.slack.ok_calls("chat.postMessage")}
+    assert "general" not in posted_to and "#general" not in posted_to
+    assert all(entry.channel != "general" for entry in sent)
+    (waiting,) = [p for p in pending if p.action.params.get("channel") == "general"]
+    assert "a channel scout.yml does not name" in waiting.reason

@@ -6,6 +6,7 @@ from agent.act import ActSettings, ApprovalSettings, Guardrails, GuardrailSettin
 from agent.act.guardrails import SpendUsage
 from agent.act.kinds import REGISTRY
 from agent.act.rules import SpendCaps
+from agent.config import ScoutConfig
 from agent.domain import Action, Allow, NeedsApproval, Refuse
 from tests.agent.act.kinds_fixture import KINDS
 
@@ -151,3 +152,23 @@ def test_risk_defaults_are_safe() -> None:
     rules = RiskRules()
     assert rules.money_threshold == 0 and rules.customer_facing_needs_approval
     assert rules.executive_min_severity == "low"
+
+
+def test_channels_and_people_scout_yml_does_not_name_need_an_approver() -> None:
+    config = ScoutConfig.model_validate(
+        {"slack": {"alerts_channel": "CALERTS", "approvers": ["UBOSS"]}}
+    )
+    rules = Guardrails(ActSettings.from_config(config), REGISTRY)
+
+    def alert(channel: str, **params: object) -> Action:
+        return Action(kind="alert", target=channel, params={"title": "Revenue down", **params})
+
+    for named in ("#kpi-alerts", "kpi-alerts", "CALERTS"):
+        assert isinstance(rules.evaluate(alert(named)).decision, Allow), named
+    general = rules.evaluate(alert("general")).decision
+    assert isinstance(general, NeedsApproval)
+    assert "#general, a channel scout.yml does not name" in general.reason
+    stranger = rules.evaluate(alert("kpi-alerts", recipients=["USTRANGER"])).decision
+    assert isinstance(stranger, NeedsApproval) and "USTRANGER" in stranger.reason
+    boss = rules.evaluate(alert("kpi-alerts", recipients=["UBOSS"])).decision
+    assert isinstance(boss, Allow)
