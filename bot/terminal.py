@@ -24,6 +24,7 @@ from agent.deps import Deps
 from agent.domain import Clarification, Finding
 from agent.loop import run_cycle
 from agent.loop_parts import CycleResult, PersonAsked, Trigger
+from agent.service import record_decision
 from bot.console import goal_line, print_findings
 
 _STATUS_STYLE = {
@@ -193,23 +194,6 @@ class ChatSession:
             return
         await record_decision(self.deps, approval_id, verb == "approve", result)
         self.console.print(f"{verb}: {describe_result(result)}", highlight=False, soft_wrap=True)
-
-
-async def record_decision(deps: Deps, approval_id: str, approved: bool, result: ActResult) -> None:
-    """An approval or a rejection is an outcome for learning: did proposing this help?"""
-    if result.status not in ("executed", "refused", "dry_run") or (
-        result.status == "refused" and approved
-    ):
-        return
-    request = await deps.act.approval(approval_id)
-    action = request.action
-    planned = {p.action_key: p for p in await deps.memory.planned_actions(limit=500)}
-    situation = (
-        planned[action.idempotency_key].situation if action.idempotency_key in planned else ""
-    )
-    await deps.memory.record_outcome(
-        action.idempotency_key, action.kind, situation or "any", success=approved
-    )
 
 
 async def chat_loop(session: ChatSession, stream: TextIO | None = None) -> int:

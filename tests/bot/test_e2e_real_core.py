@@ -1,7 +1,7 @@
 """Scout in Slack, end to end: the real Bolt app, the real agent core, the fake Slack Web API.
 
 Nothing of Scout is scripted here: signed requests go through `app.async_dispatch`, the real
-`AgentCore` runs the loop on the session's demo warehouse (today = 2025-12-15) with the real
+`ScoutService` runs the loop on the session's demo warehouse (today = 2025-12-15) with the real
 actor and memory on temp files, and the actor posts through the Slack notifier on the app's
 own WebClient. One core (and one monitor cycle) is shared by the module to keep it fast.
 """
@@ -27,8 +27,8 @@ from agent.deps import open_deps
 from agent.domain import Action, Intent
 from agent.llm import LLMSettings, OpenAIClient
 from agent.plan import default_rules
+from agent.service import ScoutService
 from agent.warehouse import DuckDBWarehouse
-from bot.agent_core import AgentCore
 from bot.app import ScoutSlack, build_scout
 from bot.core import ThreadRef
 from bot.notifier import SlackNotifier
@@ -81,13 +81,13 @@ CONFIG: dict[str, Any] = {
 class Env:
     slack: FakeSlack
     scout: ScoutSlack
-    core: AgentCore
+    core: ScoutService
     config: ScoutConfig
     memory: Path
     warehouse: GeneratedWarehouse
 
 
-def actor(core: AgentCore) -> Actor:
+def actor(core: ScoutService) -> Actor:
     assert isinstance(core.deps.act, Actor)
     return core.deps.act
 
@@ -99,7 +99,7 @@ def slack_settings(slack: FakeSlack, config: ScoutConfig) -> SlackSettings:
 
 async def real_core(
     config: ScoutConfig, warehouse: GeneratedWarehouse, memory: Path, **kwargs: Any
-) -> AgentCore:
+) -> ScoutService:
     deps = await open_deps(
         config,
         warehouse=DuckDBWarehouse(warehouse.path),
@@ -108,7 +108,7 @@ async def real_core(
         clock=lambda: NOW,
         **kwargs,
     )
-    return AgentCore(deps)
+    return ScoutService(deps)
 
 
 @pytest.fixture(scope="module")
@@ -524,7 +524,7 @@ async def test_serve_loads_the_real_agent_by_default(
         CONFIG | {"warehouse": str(demo_warehouse.path), "memory": str(tmp_path / "m.sqlite3")}
     )
     core = await load_core(config)
-    assert isinstance(core, AgentCore)
+    assert isinstance(core, ScoutService)
     try:
         assert (tmp_path / "m.sqlite3").exists()
         assert core.deps.config.slack.approvers == (APPROVER,)
@@ -581,7 +581,7 @@ async def test_monitor_trouble_is_posted_once_to_the_alerts_channel(
         env.config, warehouse=BrokenWarehouse(), today=TODAY,
         memory_path=tmp_path / "m.sqlite3", clock=lambda: NOW,
     )  # fmt: skip
-    core = AgentCore(deps)
+    core = ScoutService(deps)
     scout = build_scout(core, slack_settings(env.slack, env.config))
 
     def notes() -> list[Call]:

@@ -1,4 +1,4 @@
-"""AgentCore: the Slack port backed by the real loop (no Slack here, just the core)."""
+"""ScoutService: the Slack port backed by the real loop (no Slack here, just the core)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Intent
-from bot.agent_core import AgentCore
+from agent.service import ScoutService
 from bot.core import ScoutCore, ThreadRef, option_token
 from tests.agent.loop_helpers import demo_deps
 from tests.conftest import TODAY
@@ -19,7 +19,7 @@ async def _quiet(_: str) -> None:
 async def test_ask_follow_up_clarify_and_digest(
     demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
-    core = AgentCore(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite3", TODAY))
+    core = ScoutService(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite3", TODAY))
     thread = ThreadRef(channel="C1", thread_ts="1.0")
     try:
         assert isinstance(core, ScoutCore)
@@ -63,7 +63,7 @@ async def test_clarifications_feedback_links_and_evidence_survive_a_restart(
         ThreadRef(channel="C1", thread_ts="2.0"),
         ThreadRef(channel="C1", thread_ts="3.0"),
     )
-    core = AgentCore(await demo_deps(demo_warehouse.path, memory, TODAY))
+    core = ScoutService(await demo_deps(demo_warehouse.path, memory, TODAY))
     try:
         asked = await core.ask("how much", thread=vague, user="U1", on_progress=_quiet)
         assert asked.clarification is not None
@@ -74,7 +74,7 @@ async def test_clarifications_feedback_links_and_evidence_survive_a_restart(
     finally:
         await core.close()
     # a new process on the same memory: the button, the vote and "Show SQL" still work
-    core = AgentCore(await demo_deps(demo_warehouse.path, memory, TODAY))
+    core = ScoutService(await demo_deps(demo_warehouse.path, memory, TODAY))
     try:
         assert await core.knows_thread(vague)
         chosen = await core.choose(vague, token, "U1", _quiet)
@@ -102,7 +102,7 @@ async def test_monitor_trouble_is_one_friendly_note_per_kind_per_day(tmp_path: P
             ScoutConfig(), warehouse=BrokenWarehouse(), today=TODAY, memory_path=memory,
             clock=lambda: NOW,
         )  # fmt: skip
-        core = AgentCore(deps)
+        core = ScoutService(deps)
         try:
             return [r.error for r in await core.monitor() if r.error]
         finally:
@@ -118,7 +118,7 @@ async def test_retrain_trains_the_churn_model_on_the_warehouse(
     demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
     deps = await demo_deps(demo_warehouse.path, tmp_path / "memory.sqlite3", TODAY)
-    core = AgentCore(deps)
+    core = ScoutService(deps)
     try:
         line = await core.retrain()
     finally:

@@ -1,8 +1,8 @@
-"""`AgentCore`: the ScoutCore port (bot/core.py) backed by the real agent loop.
+"""Scout's application service: the one core behind every door (Slack, terminal, CLI, scheduler).
 
-The Slack app (and any other adapter) calls this; every call runs through `run_cycle` and
-the actor, so Slack shows exactly what the terminal shows. Construction is one line:
-`AgentCore(deps)`; `build_core(config)` opens the deps for `scout serve`.
+Every call runs through `run_cycle` and the actor, so each door shows the same answers and
+the same proposals; the doors only render the views (agent/views.py) it returns.
+Construction is one line: `ScoutService(deps)`; `build_service(config)` opens the deps.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
 from agent.observe import anomaly_moved, anomaly_values
-from bot.core import (
+from agent.views import (
     ActionStatus,
     AlertSummary,
     DecisionOutcome,
@@ -37,7 +37,6 @@ from bot.core import (
     ThreadRef,
     parse_option_token,
 )
-from bot.terminal import record_decision
 
 log = logging.getLogger(__name__)
 MAX_PENDING_QUESTIONS = 256
@@ -61,8 +60,8 @@ _STATE = {
 MAX_ALERTS_PER_CYCLE = 5
 
 
-class AgentCore:
-    """The real core: questions, clarifications, approvals, feedback, digests and monitoring."""
+class ScoutService:
+    """Questions, clarifications, approvals, feedback, digests, monitoring, home, retraining."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -455,9 +454,26 @@ def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> 
     )
 
 
-async def build_core(config: ScoutConfig) -> AgentCore:
-    """The factory `scout serve` loads (SCOUT_CORE=bot.agent_core:build_core)."""
-    return AgentCore(await open_deps(config))
+async def record_decision(deps: Deps, approval_id: str, approved: bool, result: ActResult) -> None:
+    """An approval or a rejection is an outcome for learning: did proposing this help?"""
+    if result.status not in ("executed", "refused", "dry_run") or (
+        result.status == "refused" and approved
+    ):
+        return
+    request = await deps.act.approval(approval_id)
+    action = request.action
+    planned = {p.action_key: p for p in await deps.memory.planned_actions(limit=500)}
+    situation = (
+        planned[action.idempotency_key].situation if action.idempotency_key in planned else ""
+    )
+    await deps.memory.record_outcome(
+        action.idempotency_key, action.kind, situation or "any", success=approved
+    )
 
 
-__all__ = ["AgentCore", "build_core"]
+async def build_service(config: ScoutConfig) -> ScoutService:
+    """The factory `scout serve` loads (SCOUT_CORE=agent.service:build_service)."""
+    return ScoutService(await open_deps(config))
+
+
+__all__ = ["ScoutService", "build_service", "record_decision"]
