@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
-from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window
+from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window, format_segment
 from agent.observe import anomaly_moved, anomaly_table, anomaly_values
 from agent.semantic import MetricRequest, arun_metric
 
@@ -248,7 +248,7 @@ def _one_line(found: Sequence[Finding]) -> str:
         return "within normal day-to-day variation."
     if finding.root_causes:
         top = max(finding.root_causes, key=lambda c: abs(c.explains))
-        where = ", ".join(f"{k}={v}" for k, v in top.where.items())
+        where = format_segment(top.where)
         return f"mostly {where} ({top.explains:.0%} of the change vs the same day last week)."
     return finding.summary.split(". ")[0] + "."
 
@@ -450,7 +450,7 @@ def _anomaly(raw: dict[str, object]) -> Anomaly:
 
 def _where(where: object) -> str:
     items = dict(where or {})  # type: ignore[call-overload]
-    return "(" + ", ".join(f"{k}={v}" for k, v in items.items()) + ")" if items else "overall"
+    return "(" + format_segment(items) + ")" if items else "overall"
 
 
 def _rel(old: float, new: float) -> float:

@@ -427,6 +427,11 @@ def describe_decision(decision: Decision) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
+def format_segment(where: Mapping[str, Any]) -> str:
+    """A segment as people read it: `region=Northeast, device=mobile` (sorted, stable)."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(where.items()))
+
+
 def stable_key(*parts: Any) -> str:
     """A short, deterministic hash of JSON-able parts (dict order does not matter)."""
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))

@@ -19,8 +19,9 @@ from agent.analyses import run_goal
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.deps import Deps
 from agent.digest import build_digest, segment_snapshot
-from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse, format_segment, stable_key
 from agent.errors import PlanError
+from agent.learning import situation_key
 from agent.llm import propose_actions, understand_with_llm
 from agent.loop_parts import (
     LAGGING_METRICS,
@@ -44,11 +45,13 @@ from agent.observe import (
     observe_kpis,
 )
 from agent.plan import PlannedAction, Signal, Step, plan_from_signals, steps_for_goal
+from agent.semantic import SemanticLayer
 from agent.understand import understand
 
 log = logging.getLogger(__name__)
 
 MAX_INVESTIGATIONS = 3  # new anomalies explained per cycle (the strongest first)
+MAX_ALERTS_PER_CYCLE = 5
 # The first cycle has no memory of earlier checks, so it looks back two weeks (an unusual day
 # last week is still news to a team that just installed Scout); later cycles check the days
 # since the last one, at most as far back as the first did.
@@ -207,17 +210,60 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
                 thread_key=cycle.thread_key,
             )
     await _plan_and_act(deps, cycle, signals)
+    await _alert_new_anomalies(deps, cycle)
+
+
+async def _alert_new_anomalies(deps: Deps, cycle: Cycle) -> None:
+    """One alert per new unusual day (to planning.targets' `alert`), the strongest first.
+
+    Alert fatigue is why people mute bots: the strongest few get a message each; the rest
+    are recorded (so never re-alerted) and listed by "anything unusual?". Each alert's key is
+    its anomaly's fingerprint, so cycles, restarts and replicas propose it once.
+    """
+    target = deps.config.planning.targets.get("alert", "")
+    if not target:
+        return
+    today = deps.today()
+    strongest = sorted(cycle.new_anomalies, key=lambda a: -abs(a.score))
+    for anomaly in strongest[:MAX_ALERTS_PER_CYCLE]:
+        params = anomaly_params(anomaly)
+        found = deps.investigator.findings(investigation_goal(params, today)) or ()
+        title, line = anomaly_lines(deps.layer, anomaly)
+        text = " ".join([line, *(f.summary for f in found[:1])])
+        action = Action(
+            kind="alert",
+            target=target,
+            params={
+                "channel": target,
+                "title": title,
+                "text": text[:3000],
+                "severity": "high" if abs(anomaly.score) >= 5 else "medium",
+                "fingerprint": anomaly.fingerprint,
+            },
+            priority=60,
+            reason=f"new unusual day: {anomaly.metric} {dict(anomaly.where)} {anomaly.day}",
+            key=stable_key("monitor-alert", anomaly.fingerprint),
+        )
+        outcome = await propose(deps, action, requested_by="scout")
+        situation = situation_key(anomaly.metric, anomaly.direction, anomaly.where)
+        cycle.actions.append(replace(outcome, situation=situation))
+
+
+def anomaly_lines(layer: SemanticLayer, anomaly: Anomaly) -> tuple[str, str]:
+    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers.
+
+    A run reads "has been down since Tue Dec 9 (3 days)" with per-day averages, rounded.
+    """
+    label = layer.metric(anomaly.metric).label
+    where = format_segment(anomaly.where)
+    title = f"{label}{f' ({where})' if where else ''} {anomaly_moved(anomaly)}"
+    return title, anomaly_values(layer, anomaly) + "."
 
 
 def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) -> Finding:
     """The cycle's unusual days (new first), kept under the 'monitor' thread for the digest."""
     layer = deps.layer
-    lines = [
-        f"{layer.metric(a.metric).label}"
-        f"{' (' + ', '.join(f'{k}={v}' for k, v in a.where.items()) + ')' if a.where else ''} "
-        f"{anomaly_moved(a)}: {anomaly_values(layer, a)}."
-        for a in new[:3]
-    ]
+    lines = [": ".join(anomaly_lines(layer, a)) for a in new[:3]]
     summary = f"{len(new)} new unusual day(s), {len(updated)} already reported. " + " ".join(lines)
     return Finding(
         kind="anomalies",

@@ -13,16 +13,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from agent.domain import Action, Anomaly, Finding, Goal, Intent, Window
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, Window, format_segment
 from agent.plan import PlannedAction
 from agent.semantic import SemanticLayer
 
 # Keys the planner adds for bookkeeping; kinds' schemas forbid unknown keys.
 _PLAN_KEYS = ("metric", "where", "signal", "value", "period", "days")
-
-
-def where_text(where: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(where.items()))
 
 
 def anomaly_params(anomaly: Anomaly) -> dict[str, object]:
@@ -56,7 +52,7 @@ def investigation_goal(params: Mapping[str, Any], today: date) -> Goal:
     else:
         window = Window(start=today - timedelta(days=7), end=today, label="last 7 days")
         baseline = window.previous()
-    label = f"{metric}{' in ' + where_text(where) if where else ''}"
+    label = f"{metric}{' in ' + format_segment(where) if where else ''}"
     return Goal(
         intent=Intent.EXPLAIN,
         metric=metric,
@@ -72,7 +68,7 @@ def headline(layer: SemanticLayer, params: Mapping[str, Any]) -> str:
     metric = str(params.get("metric") or "")
     label = layer.metric(metric).label if metric in layer.metrics else metric
     where = dict(params.get("where") or {})
-    segment = f" ({where_text(where)})" if where else ""
+    segment = f" ({format_segment(where)})" if where else ""
     value = params.get("value")
     signal = params.get("signal")
     if signal == "change" and isinstance(value, int | float):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
-from agent.domain import Anomaly, Observation, Table, Window
+from agent.domain import Anomaly, Observation, Table, Window, format_segment
 from agent.perceive import Reading, SourceSpec, observe_all
 from agent.semantic import MetricRequest, SemanticLayer, run_metric
 from agent.warehouse import Warehouse
@@ -349,7 +349,7 @@ def anomaly_table(layer: SemanticLayer, anomalies: Sequence[Anomaly]) -> Table:
         rows.append(
             (
                 layer.metric(a.metric).label,
-                ", ".join(f"{k}={v}" for k, v in sorted(a.where.items())) or "overall",
+                format_segment(a.where) or "overall",
                 a.day.isoformat() + (f" ({a.days} days)" if a.days > 1 else ""),
                 layer.format_value(a.metric, a.actual) + suffix,
                 layer.format_value(a.metric, a.expected) + suffix,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
@@ -18,12 +17,10 @@ from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, Anomaly, Finding, Goal, NeedsApproval, stable_key
-from agent.learning import situation_key
-from agent.loop import propose, run_cycle
+from agent.domain import Action, Finding, Goal, NeedsApproval
+from agent.loop import run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
-from agent.observe import anomaly_moved, anomaly_values
 from agent.views import (
     ActionStatus,
     AlertSummary,
@@ -55,9 +52,6 @@ _STATE = {
     "rejected": ActionStatus.REJECTED,
     "expired": ActionStatus.EXPIRED,
 }
-
-
-MAX_ALERTS_PER_CYCLE = 5
 
 
 class ScoutService:
@@ -217,7 +211,7 @@ class ScoutService:
         result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
         for error in result.errors:
             log.warning("monitor_error error=%s", error)
-        outcomes = [*result.actions, *await self._alert_new_anomalies(result)]
+        outcomes = list(result.actions)
         replies: list[Reply] = []
         notice = await self._error_notice(result)
         if notice is not None:
@@ -268,40 +262,6 @@ class ScoutService:
         if len(line) > 600:
             line = line[:597] + "…"
         return Reply(error=line + " I will keep trying; this note is posted once a day.")
-
-    async def _alert_new_anomalies(self, result: CycleResult) -> list[ActionOutcome]:
-        """Propose one alert per new anomaly (to the `alert` target of planning.targets)."""
-        target = self.deps.config.planning.targets.get("alert", "")
-        if not target:
-            return []
-        today = self.deps.today()
-        outcomes = []
-        # Alert fatigue is why people mute bots: the strongest few get a message each; the
-        # rest are recorded (so never re-alerted) and listed by "anything unusual?".
-        strongest = sorted(result.new_anomalies, key=lambda a: -abs(a.score))
-        for anomaly in strongest[:MAX_ALERTS_PER_CYCLE]:
-            params = anomaly_params(anomaly)
-            found = self.deps.investigator.findings(investigation_goal(params, today)) or ()
-            title, line = anomaly_lines(self.deps, anomaly)
-            text = " ".join([line, *(f.summary for f in found[:1])])
-            action = Action(
-                kind="alert",
-                target=target,
-                params={
-                    "channel": target,
-                    "title": title,
-                    "text": text[:3000],
-                    "severity": "high" if abs(anomaly.score) >= 5 else "medium",
-                    "fingerprint": anomaly.fingerprint,
-                },
-                priority=60,
-                reason=f"new unusual day: {anomaly.metric} {dict(anomaly.where)} {anomaly.day}",
-                key=stable_key("monitor-alert", anomaly.fingerprint),
-            )
-            outcome = await propose(self.deps, action, requested_by="scout")
-            situation = situation_key(anomaly.metric, anomaly.direction, anomaly.where)
-            outcomes.append(replace(outcome, situation=situation))
-        return outcomes
 
     async def _posted_at(self, outcome: ActionOutcome) -> ThreadRef | None:
         """Where the actor posted this outcome's new message (None: nothing new was posted)."""
@@ -428,17 +388,6 @@ class ScoutService:
             while len(self._settled) > MAX_PENDING_QUESTIONS:
                 self._settled.popitem(last=False)
         return proposed
-
-
-def anomaly_lines(deps: Deps, anomaly: Anomaly) -> tuple[str, str]:
-    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers.
-
-    A run reads "has been down since Tue Dec 9 (3 days)" with per-day averages, rounded.
-    """
-    label = deps.layer.metric(anomaly.metric).label
-    where = ", ".join(f"{k}={v}" for k, v in sorted(anomaly.where.items()))
-    title = f"{label}{f' ({where})' if where else ''} {anomaly_moved(anomaly)}"
-    return title, anomaly_values(deps.layer, anomaly) + "."
 
 
 def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> ProposedAction:

@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from agent.domain import Finding, Goal, jsonable
+from agent.domain import Finding, Goal, format_segment, jsonable
 
 MAX_ROWS = 15
 MAX_COLUMNS = 7
@@ -28,7 +28,7 @@ def goal_line(goal: Goal) -> str:
     if goal.metric:
         parts.append(goal.metric)
     if goal.filters:
-        parts.append(", ".join(f"{k}={v}" for k, v in goal.filters.items()))
+        parts.append(format_segment(goal.filters))
     if goal.compare:
         parts.append(", ".join(f"{k}: {a} vs {b}" for k, (a, b) in goal.compare.items()))
     if goal.group_by:

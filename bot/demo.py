@@ -25,7 +25,7 @@ from agent.act import ActSettings
 from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse, generate, load_scenarios
 from agent.deps import Deps, open_deps
-from agent.domain import Window
+from agent.domain import Window, format_segment
 from agent.loop_parts import DigestDue, MonitorTick
 from agent.plan.rules import PlanningConfig, RuleAction, Trigger, default_rules
 from agent.plan.rules import Rule as PlanRule
@@ -91,7 +91,7 @@ def print_scenarios(built: GeneratedWarehouse) -> None:
     for column in ("scenario", "metric", "where", "dates", "effect"):
         table.add_column(column)
     for s in built.scenarios:
-        where = ", ".join(f"{k}={v}" for k, v in s.where.items())
+        where = format_segment(s.where)
         table.add_row(s.kind, s.metric, where, f"{s.start} → {s.end}", f"{s.effect_size:+.1%}")
     console.print(table)
 

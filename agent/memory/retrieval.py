@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
+from agent.domain import format_segment
 from agent.memory.records import ActionInsight, Pattern, RecalledPattern
 
 DEFAULT_HALF_LIFE_DAYS = 30.0
@@ -64,7 +65,7 @@ def describe_recall(
     if not recalled:
         return ""
     moved = {"down": "dropped", "up": "rose"}.get(direction, "moved")
-    place = " in " + ", ".join(f"{k}={v}" for k, v in sorted(where.items())) if where else ""
+    place = " in " + format_segment(where) if where else ""
     n = len(recalled)
     times = "time" if n == 1 else f"{n} times"
     causes = Counter(_segment(r.pattern.cause) for r in recalled)
@@ -77,7 +78,7 @@ def describe_recall(
 
 
 def _segment(where: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(where.items())) or "no single segment"
+    return format_segment(where) or "no single segment"
 
 
 def insight_for(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from agent.domain import Evidence
+from agent.domain import Evidence, format_segment
 from agent.semantic.compiler import CompiledQuery, MetricRequest, compile_request
 from agent.semantic.model import SemanticLayer
 from agent.warehouse.base import Warehouse
@@ -45,7 +45,7 @@ def _finish(
 ) -> MetricFrame:
     frame = normalise_frame(raw, compiled, request)
     metric = layer.metric(request.metric)
-    where = ", ".join(f"{k}={v}" for k, v in sorted(request.filters.items()))
+    where = format_segment(request.filters)
     description = f"{metric.label}, {request.window.describe()}"
     if where:
         description += f", where {where}"

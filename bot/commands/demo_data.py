@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.demo_data import SCENARIO_KINDS, GeneratedWarehouse, generate
+from agent.domain import format_segment
 from agent.errors import UserError
 
 _TABLES = (
@@ -103,7 +104,7 @@ def _print_summary(built: GeneratedWarehouse, seconds: float) -> None:
         return
     console.print("[bold]Injected scenarios[/] (effect measured from the data):")
     for s in built.scenarios:
-        where = ", ".join(f"{k}={v}" for k, v in s.where.items())
+        where = format_segment(s.where)
         console.print(
             f"  {s.kind}: {s.metric} {s.effect_size:+.1%} where {where}, "
             f"{s.start} to {s.end} (exclusive)",

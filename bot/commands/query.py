@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.config import load_config
-from agent.domain import Window, jsonable
+from agent.domain import Window, format_segment, jsonable
 from agent.errors import UserError
 from agent.semantic import MetricRequest, SemanticLayer, load_semantic, run_metric
 from agent.warehouse import open_warehouse
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     metric = layer.metric(request.metric)
-    where = ", ".join(f"{k}={v}" for k, v in request.filters.items())
+    where = format_segment(request.filters)
     title = f"{metric.label} · {request.window.describe()}" + (f" · {where}" if where else "")
     table = Table(title=title)
     numeric = {"value", "numerator", "denominator", *metric.components}
