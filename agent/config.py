@@ -113,3 +113,24 @@ def load_config(path: str | Path | None = None) -> ScoutConfig:
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
         ]
         raise ConfigError(problems, source=str(file)) from None
+
+
+def channel_aliases(
+    config: ScoutConfig, *, digest_channel: str | None = None, alerts_channel: str | None = None
+) -> dict[str, str]:
+    """The planning targets (#kpi-alerts, #kpi-digest) → the configured Slack channel ids.
+
+    Rules and proposals name channels logically; Slack needs ids (a message posted to a name
+    cannot be updated later). Explicit ids override the ones in `slack:`.
+    """
+    slack = config.slack
+    ids = (
+        ("alert", alerts_channel or slack.alerts_channel),
+        ("report", digest_channel or slack.digest_channel),
+    )
+    aliases: dict[str, str] = {}
+    for kind, channel in ids:
+        name = config.planning.targets.get(kind, "").strip().removeprefix("#")
+        if name and channel:
+            aliases[name] = channel
+    return aliases

@@ -25,6 +25,7 @@ from agent.investigator import AnalysisInvestigator
 from agent.llm import LLM, from_config
 from agent.memory import Memory
 from agent.semantic import SemanticLayer, load_semantic
+from agent.views import Reply
 from agent.warehouse import Warehouse, open_warehouse
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ Clock = Callable[[], datetime]
 class ActDesk(Protocol):
     """The acting port the loop and the adapters use (agent.act.Actor implements it)."""
 
-    async def propose(self, action: Any, *, requested_by: str) -> ActResult: ...
+    async def propose(
+        self, action: Any, *, requested_by: str, content: Reply | None = None
+    ) -> ActResult: ...
     async def approve(self, approval_id: str, user_id: str) -> ActResult: ...
     async def reject(self, approval_id: str, user_id: str, reason: str) -> ActResult: ...
     async def pending(self) -> list[ApprovalRequest]: ...

@@ -47,6 +47,7 @@ from agent.observe import (
 from agent.plan import PlannedAction, Signal, Step, plan_from_signals, steps_for_goal
 from agent.semantic import SemanticLayer
 from agent.understand import understand
+from agent.views import Reply
 
 log = logging.getLogger(__name__)
 
@@ -332,11 +333,16 @@ async def execute_planned(deps: Deps, planned: PlannedAction) -> ActionOutcome:
 
 
 async def propose(
-    deps: Deps, action: Action, *, requested_by: str, planned: PlannedAction | None = None
+    deps: Deps,
+    action: Action,
+    *,
+    requested_by: str,
+    planned: PlannedAction | None = None,
+    content: Reply | None = None,
 ) -> ActionOutcome:
     """Hand one action to the actor; an error there is a failed outcome, not a crash."""
     try:
-        result = await deps.act.propose(action, requested_by=requested_by)
+        result = await deps.act.propose(action, requested_by=requested_by, content=content)
     except Exception as error:
         log.exception("propose_failed kind=%s key=%s", action.kind, action.idempotency_key)
         why = friendly(error)

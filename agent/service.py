@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
 from agent.act.ports import IsAuthorised
-from agent.config import ScoutConfig
+from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, Finding, Goal, NeedsApproval
-from agent.loop import run_cycle
+from agent.domain import Action, Finding, Goal, NeedsApproval, stable_key
+from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
 from agent.views import (
@@ -30,6 +30,7 @@ from agent.views import (
     KpiStatus,
     Progress,
     ProposedAction,
+    Published,
     Reply,
     ThreadRef,
     parse_option_token,
@@ -265,15 +266,142 @@ class ScoutService:
 
     async def _posted_at(self, outcome: ActionOutcome) -> ThreadRef | None:
         """Where the actor posted this outcome's new message (None: nothing new was posted)."""
-        result = outcome.result
+        return await self._delivered_thread(outcome.result)
+
+    async def _delivered_thread(
+        self, result: ActResult, thread: str | None = None
+    ) -> ThreadRef | None:
+        """The thread a delivered post opened (or joined); None when nothing reached Slack."""
         if result.status != "executed" or result.execution is None or not result.outbox_ids:
             return None
         for entry in await self.deps.act.outbox(execution_id=result.execution.id, limit=5):
             if entry.op == "post" and entry.status == "sent" and entry.delivery_ref:
                 if entry.delivered_via != "slack" or not entry.channel:
                     return None  # recorded in the outbox only: no message to thread under
-                return ThreadRef(channel=entry.channel, thread_ts=entry.delivery_ref)
+                return ThreadRef(
+                    channel=self.channel_id(entry.channel), thread_ts=thread or entry.delivery_ref
+                )
         return None
+
+    # ------------------------------------------------------------------ posting on its own
+
+    def channel_id(self, name: str) -> str:
+        """A logical channel (#kpi-alerts) as its configured id; anything else unchanged."""
+        bare = name.strip().removeprefix("#")
+        return channel_aliases(self.deps.config).get(bare, bare)
+
+    @property
+    def digest_channel(self) -> str:
+        config = self.deps.config
+        return config.slack.digest_channel or config.planning.targets.get("report", "kpi-digest")
+
+    @property
+    def alerts_channel(self) -> str:
+        config = self.deps.config
+        return config.slack.alerts_channel or config.planning.targets.get("alert", "kpi-alerts")
+
+    async def publish(
+        self, reply: Reply, *, channel: str, title: str, key: str, thread: str | None = None
+    ) -> Published:
+        """Post a reply Scout wrote on its own, through the actor like every other effect.
+
+        It is a `report` action: the guardrails decide (an unnamed channel waits for an
+        approver), the kill switch and dry-run hold, the text is redacted into the outbox,
+        `key` makes it exactly once, and the rich reply is cleaned before delivery.
+        """
+        body = reply.plain_text()
+        params: dict[str, object] = {
+            "channel": channel,
+            "title": title[:200],
+            "text": body if len(body) <= 12000 else body[:11999] + "…",
+        }
+        if thread:
+            params["thread"] = thread
+        action = Action(
+            kind="report", target=channel, params=params, priority=50, reason=title, key=key
+        )
+        outcome = await propose(self.deps, action, requested_by="scout", content=reply)
+        result = outcome.result
+        if result.status not in ("executed", "dry_run", "deduplicated"):
+            log.warning("publish key=%s status=%s reason=%s", key, result.status, result.reason)
+        return Published(
+            status=result.status,
+            reason=result.reason,
+            where=await self._delivered_thread(result, thread),
+            outbox_ids=result.outbox_ids,
+        )
+
+    async def post_digest(self, day: date) -> Published | None:
+        """The morning digest for `day`, once per date (None: already posted, or paused)."""
+        return await self._post_once(
+            f"digest:{day.isoformat()}",
+            lambda: self.digest(day),
+            title=f"Scout's digest for {day:%A %B %-d}",
+        )
+
+    async def post_weekly(self, week_start: date) -> Published | None:
+        """The weekly summary of the week from `week_start`, once per week."""
+        return await self._post_once(
+            f"weekly:{week_start.isoformat()}",
+            lambda: self.weekly(week_start),
+            title=f"Scout's week of {week_start:%B %-d}",
+        )
+
+    async def _post_once(
+        self, key: str, make: Callable[[], Awaitable[Reply]], *, title: str
+    ) -> Published | None:
+        # Claimed before computing, so a second replica or a misfire catch-up does not even
+        # build it; while paused nothing is claimed, so it can be posted after resuming.
+        if await self.is_paused():
+            log.info("scheduled post skipped, Scout is paused key=%s", key)
+            return None
+        if not await self.deps.memory.claim_digest(key):
+            log.info("scheduled post skipped, already claimed key=%s", key)
+            return None
+        reply = await make()
+        published = await self.publish(
+            reply, channel=self.digest_channel, title=title, key=stable_key("scheduled", key)
+        )
+        if published.where is not None:
+            await self.attach_thread(reply, published.where)
+        log.info("scheduled post key=%s status=%s", key, published.status)
+        return published
+
+    async def run_monitor(self) -> list[Published]:
+        """One monitor cycle and everything it posts: alerts (the actor posts them), each
+        alert's investigation in its thread, proposals waiting for an approver and a daily
+        trouble note in the alerts channel — every message through the actor."""
+        published: list[Published] = []
+        for reply in await self.monitor():
+            if reply.posted is not None:
+                if reply.findings:
+                    published.append(
+                        await self.publish(
+                            reply,
+                            channel=reply.posted.channel,
+                            thread=reply.posted.thread_ts,
+                            title=reply.text or "What Scout found",
+                            key=stable_key("investigation", reply.posted.key),
+                        )
+                    )
+                await self.attach_thread(reply, reply.posted)
+                continue
+            tokens = sorted(p.approval_id for p in reply.actions)
+            key = stable_key("monitor-post", self.deps.today().isoformat(), reply.error, tokens)
+            title = "Scout's KPI check" if reply.error else "Actions waiting for an approver"
+            posted = await self.publish(reply, channel=self.alerts_channel, title=title, key=key)
+            published.append(posted)
+        return published
+
+    async def retrain_weekly(self, week_start: date) -> str | None:
+        """Retrain once per week across replicas (None: another run has it, or it failed)."""
+        if not await self.deps.memory.claim_digest(f"retrain:{week_start.isoformat()}"):
+            return None
+        try:
+            return await self.retrain()
+        except Exception:  # a failed retrain keeps the previous model serving
+            log.exception("retrain failed week=%s", week_start)
+            return None
 
     def _investigation_goal(self, outcome: ActionOutcome, result: CycleResult) -> Goal | None:
         """The goal that investigated the signal behind an action (its findings are cached)."""
@@ -300,9 +428,6 @@ class ScoutService:
         auc = model.report.holdout_auc
         quality = f", held-out AUC {auc:.2f}" if auc is not None else f" ({model.report.reason})"
         return f"churn model ({model.kind}) for {model.trained_for}{quality}"
-
-    async def claim_digest(self, key: str) -> bool:
-        return await self.deps.memory.claim_digest(key)
 
     async def home(self, user: str) -> HomeView:
         pending = tuple(_from_request(p) for p in await self.deps.act.pending())

@@ -7,11 +7,12 @@ Every value is frozen and made of domain values, so rendering stays a pure funct
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from agent.act.redact import clean_finding, clean_text
 from agent.domain import (
     Action,
     Clarification,
@@ -84,6 +85,57 @@ class Reply:
     # Where the actor already posted this alert (scheduled replies only): the adapter threads
     # the reply under that message instead of posting a second one.
     posted: ThreadRef | None = None
+
+    def plain_text(self) -> str:
+        """The reply as plain sentences: notifications, the outbox, clients without blocks."""
+        parts: list[str] = []
+        if self.error:
+            parts.append(self.error)
+        if self.text:
+            parts.append(self.text)
+        parts.extend(f.summary for f in self.findings if f.summary)
+        if self.clarification is not None:
+            options = ", ".join(o.label for o in self.clarification.options)
+            question = self.clarification.question
+            parts.append(f"{question} ({options})" if options else question)
+        parts.extend(f"Proposed: {p.action.kind} → {p.action.target}" for p in self.actions)
+        return "\n".join(parts)
+
+    def cleaned(self) -> Reply:
+        """This reply with every text from data made inert and redacted (what may be posted)."""
+        return replace(
+            self,
+            text=clean_text(self.text),
+            error=clean_text(self.error) if self.error else None,
+            findings=tuple(clean_finding(f) for f in self.findings),
+            actions=tuple(
+                replace(
+                    p,
+                    action=replace(
+                        p.action,
+                        reason=clean_text(p.action.reason),
+                        target=clean_text(p.action.target),
+                    ),
+                    result=clean_text(p.result),
+                )
+                for p in self.actions
+            ),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Published:
+    """What became of a message Scout posts on its own (digest, investigation, notice).
+
+    `status` is the actor's: "executed" once the integration accepted it, "dry_run" when it
+    was only recorded, "refused" (paused, outside the guardrails) or "pending_approval".
+    `where` is the thread the message opened or joined; None when nothing was posted.
+    """
+
+    status: str
+    reason: str = ""
+    where: ThreadRef | None = None
+    outbox_ids: tuple[int, ...] = ()
 
 
 DecisionKind = Literal[

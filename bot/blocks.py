@@ -211,21 +211,7 @@ def answer_message(reply: Reply) -> Message:
 
 def reply_text(reply: Reply) -> str:
     """The plain-text fallback: notifications, screen readers, clients without blocks."""
-    parts: list[str] = []
-    if reply.error:
-        parts.append(reply.error)
-    if reply.text:
-        parts.append(reply.text)
-    parts.extend(f.summary for f in reply.findings if f.summary)
-    if reply.clarification is not None:
-        options = ", ".join(o.label for o in reply.clarification.options)
-        parts.append(
-            f"{reply.clarification.question} ({options})"
-            if options
-            else reply.clarification.question
-        )
-    parts.extend(f"Proposed: {p.action.kind} → {p.action.target}" for p in reply.actions)
-    return escape(truncate("\n".join(parts) or "Scout has nothing to report.", MAX_FALLBACK))
+    return escape(truncate(reply.plain_text() or "Scout has nothing to report.", MAX_FALLBACK))
 
 
 def _finding_blocks(finding: Finding, index: int) -> tuple[list[Block], list[FileUpload]]:

@@ -27,6 +27,7 @@ from agent.views import (
     KpiStatus,
     Progress,
     ProposedAction,
+    Published,
     Reply,
     ThreadRef,
     option_token,
@@ -66,42 +67,29 @@ class ScoutCore(Protocol):
         """Whether Scout answered in this thread, so follow-ups need no mention."""
         ...
 
-    async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
-        """Tell the core where a scheduled reply (alert, digest) was posted."""
-        ...
-
     async def home(self, user: str) -> HomeView:
         """Pending approvals, recent alerts, the KPI watchlist and what Scout has learned."""
         ...
 
-    async def digest(self, day: date) -> Reply:
-        """The morning digest for `day`."""
-        ...
-
-    async def weekly(self, week_start: date) -> Reply:
-        """The weekly summary of the Monday–Sunday week starting `week_start`."""
-        ...
-
-    async def monitor(self) -> list[Reply]:
-        """One monitor cycle; each reply is an alert to post."""
-        ...
-
 
 @runtime_checkable
-class DigestClaims(Protocol):
-    """Exactly-once posting of scheduled messages across restarts and replicas."""
+class Scheduled(Protocol):
+    """A core that runs the scheduled jobs itself, posting through its actor."""
 
-    async def claim_digest(self, key: str) -> bool:
-        """True for the first caller of `key` ever; False afterwards."""
+    async def post_digest(self, day: date) -> Published | None:
+        """Post the digest for `day` once (None: already posted, or paused)."""
         ...
 
+    async def post_weekly(self, week_start: date) -> Published | None:
+        """Post the weekly summary once (None: already posted, or paused)."""
+        ...
 
-@runtime_checkable
-class Retrainer(Protocol):
-    """A core whose models learn from new labels on a schedule (the churn model)."""
+    async def run_monitor(self) -> list[Published]:
+        """One monitor cycle and every message it posts."""
+        ...
 
-    async def retrain(self) -> str:
-        """Retrain and return one line saying what was trained."""
+    async def retrain_weekly(self, week_start: date) -> str | None:
+        """Retrain once per week across replicas; what was trained, or None."""
         ...
 
 
@@ -169,14 +157,15 @@ __all__ = [
     "AlertSummary",
     "DecisionKind",
     "DecisionOutcome",
-    "DigestClaims",
     "Effectiveness",
     "HomeView",
     "KillSwitch",
     "KpiStatus",
     "OutboundWiring",
     "ProposedAction",
+    "Published",
     "Reply",
+    "Scheduled",
     "ScoutCore",
     "ThreadRef",
     "load_core",

@@ -15,6 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.act.ports import IsAuthorised
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import PermanentActionError, TransientActionError
+from bot.blocks import answer_message
+from bot.listeners.answer import chart_uploads, upload_files
 from bot.listeners.common import Approvers
 
 TRANSIENT = frozenset(
@@ -54,10 +56,22 @@ class SlackNotifier:
             targets = [self.channel_id(channel)] if channel else list(message.recipients)
             if not targets:
                 raise PermanentActionError(f"outbox {message.outbox_id}: no channel or recipient")
+            rendered = answer_message(message.content) if message.content else None
             refs = []
             for target in targets:
-                response = await self.client.chat_postMessage(channel=target, text=message.text)
+                response = await self.client.chat_postMessage(
+                    channel=target,
+                    thread_ts=message.thread,
+                    text=rendered.text if rendered else message.text,
+                    blocks=rendered.blocks_json() if rendered else None,
+                )
                 refs.append(str(response["ts"]))
+            if message.content is not None and rendered is not None:
+                # Charts and files follow in the thread; a failed upload is logged, the
+                # message itself was delivered.
+                where = self.channel_id(channel) if channel else targets[0]
+                files = chart_uploads(message.content) + list(rendered.files)
+                await upload_files(self.client, where, message.thread or refs[0], files)
             return Delivery(via="slack", ref=refs[0])
         except SlackApiError as error:
             code = str(error.response.get("error", ""))

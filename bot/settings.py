@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent.config import ScheduleSection, ScoutConfig
+from agent.config import ScheduleSection, ScoutConfig, channel_aliases
 from agent.errors import ConfigError
 
 Mode = Literal["socket", "http", "test"]
+__all__ = ["Mode", "SlackSettings", "channel_aliases", "load_settings", "normalise_api_url"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,19 +48,6 @@ class SlackSettings:
         """The Slack channel for an action's channel: its configured id, else the name."""
         bare = name.strip().removeprefix("#")
         return self.channel_aliases.get(bare, bare)
-
-
-def channel_aliases(
-    config: ScoutConfig, *, digest_channel: str | None, alerts_channel: str | None
-) -> dict[str, str]:
-    """The rules' alert and report targets (#kpi-alerts, #kpi-digest) go to the configured ids."""
-    targets = config.planning.targets
-    aliases: dict[str, str] = {}
-    for kind, channel in (("alert", alerts_channel), ("report", digest_channel)):
-        name = targets.get(kind, "").strip().removeprefix("#")
-        if name and channel:
-            aliases[name] = channel
-    return aliases
 
 
 def normalise_api_url(url: str) -> str:

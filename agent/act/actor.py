@@ -34,6 +34,7 @@ from agent.act.records import ActResult, ApprovalRequest, AuditEntry, ExecutionR
 from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_all
 from agent.domain import Action, Allow, NeedsApproval, Refuse, describe_decision
+from agent.views import Reply
 
 
 class Actor:
@@ -126,11 +127,19 @@ class Actor:
 
     # ------------------------------------------------------------------ propose
 
-    async def propose(self, action: Action, *, requested_by: str, context: str = "") -> ActResult:
+    async def propose(
+        self,
+        action: Action,
+        *,
+        requested_by: str,
+        context: str = "",
+        content: Reply | None = None,
+    ) -> ActResult:
         """Decide on an action and execute it, queue it for approval, or refuse it.
 
         The result carries the action as decided: costed by its kind, so what the approver
-        sees, what is reserved and what is promised are one number.
+        sees, what is reserved and what is promised are one number. `content` is the rich
+        answer a report carries (cleaned before delivery); an approval delivers its text.
         """
         checked = self.guardrails.check(action)
         if isinstance(checked, Refuse):
@@ -138,11 +147,13 @@ class Actor:
             return ActResult(
                 status="refused", decision=checked, reason=checked.reason, action=action
             )
-        result = await self._decide(checked, requested_by=requested_by, context=context)
+        result = await self._decide(
+            checked, requested_by=requested_by, context=context, content=content
+        )
         return replace(result, action=checked.action)
 
     async def _decide(
-        self, checked: CheckedAction, *, requested_by: str, context: str
+        self, checked: CheckedAction, *, requested_by: str, context: str, content: Reply | None
     ) -> ActResult:
         action = checked.action
         usage = await self.executor.usage(checked) if to_cents(action.cost) > 0 else None
@@ -181,7 +192,9 @@ class Actor:
                     approval_id=request.id,
                 )
             case Allow():
-                return await self.executor.execute(checked, decision, requested_by=requested_by)
+                return await self.executor.execute(
+                    checked, decision, requested_by=requested_by, content=content
+                )
 
     # ------------------------------------------------------------------ approvals
 

@@ -37,6 +37,7 @@ from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_one, ts
 from agent.domain import Decision, Refuse
 from agent.errors import PermanentActionError, TransientActionError
+from agent.views import Reply
 
 log = logging.getLogger("scout.act")
 
@@ -106,8 +107,13 @@ class Executor:
         *,
         requested_by: str,
         approval_id: str | None = None,
+        content: Reply | None = None,
     ) -> ActResult:
-        """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason."""
+        """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason.
+
+        `content` is the rich answer behind a report; it is cleaned here, on the one road out,
+        whoever built it.
+        """
         action = checked.action
         try:
             claim = await self._claim(checked, decision, requested_by, approval_id)
@@ -139,6 +145,8 @@ class Executor:
                 reason=f"already {claim.status} as execution {claim.id}",
                 execution=claim,
             )
+        if claim.message is not None and content is not None:
+            claim = replace(claim, message=replace(claim.message, content=content.cleaned()))
         ids = (claim.message.outbox_id,) if claim.message else ()
         if self.dry_run:
             record = await self._finish(

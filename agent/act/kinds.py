@@ -75,6 +75,10 @@ class KindParams(BaseModel):
         """What makes two alerts 'the same' for de-duplication; None = never deduplicated."""
         return None
 
+    def reply_under(self) -> str | None:
+        """The delivery reference of the message this one answers in its thread, if any."""
+        return getattr(self, "thread", None)
+
 
 class _Addressed(KindParams):
     channel: str = Field(pattern=_CHANNEL)
@@ -113,6 +117,11 @@ class ReportParams(_Addressed):
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=12000)
     finding: dict[str, Any] | None = Field(default=None, description="Finding.to_json()")
+    thread: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,12}\.[0-9]{1,8}$",
+        description="the delivery reference (a Slack ts) of the message to reply under",
+    )
 
     def message_parts(self) -> tuple[str, str]:
         body = self.text or str((self.finding or {}).get("summary", ""))

@@ -239,6 +239,7 @@ async def write_message(
         idempotency_key=checked.action.idempotency_key,
         update_of=update_of,
         update_ref=update_ref,
+        thread=params.reply_under(),
     )
     outbox_id = await insert(
         db,

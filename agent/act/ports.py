@@ -13,6 +13,7 @@ from typing import Protocol
 
 from agent.act.records import ActResult, Delivery, OutboundMessage
 from agent.domain import Action
+from agent.views import Reply
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -38,7 +39,9 @@ class Investigator(Protocol):
 class Act(Protocol):
     """What the agent loop calls: every action goes through here."""
 
-    async def propose(self, action: Action, *, requested_by: str) -> ActResult: ...
+    async def propose(
+        self, action: Action, *, requested_by: str, content: Reply | None = None
+    ) -> ActResult: ...
 
 
 def utc_now() -> datetime:

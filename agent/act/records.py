@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
+
+if TYPE_CHECKING:  # agent.views is built on acting's values; only the type is needed here
+    from agent.views import Reply
 
 Status = Literal["executed", "pending_approval", "refused", "deduplicated", "failed", "dry_run"]
 ExecutionStatus = Literal["running", "executed", "failed", "dry_run"]
@@ -122,6 +125,11 @@ class OutboundMessage:
     idempotency_key: str
     update_of: int | None = None
     update_ref: str | None = None
+    thread: str | None = None  # reply under this delivery reference (a Slack ts)
+    # The full answer behind `text` (findings, tables, charts, buttons), already cleaned of
+    # data-borne markup and personal data, for an integration that can render more than
+    # text. It lives only for this delivery; the outbox records `text`.
+    content: Reply | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

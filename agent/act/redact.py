@@ -19,7 +19,11 @@ text) and reported by `injection_flags` so the outbox and audit log show them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from agent.domain import Finding
 
 _SLACK_TOKEN = re.compile(r"<([!@#][^<>]*)>")
 _SLACK_LINK = re.compile(r"<((?:https?|ftp|mailto|slack|tel):[^<>|]*)(?:\|([^<>]*))?>", re.I)
@@ -118,12 +122,67 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def clean_text(text: str) -> str:
+    """Untrusted text made inert and redacted, not yet escaped (a renderer escapes it)."""
+    return _defuse(redact_pii(neutralise(text)))
+
+
 def safe_text(text: str) -> str:
     """Untrusted text → text that can be posted: neutralised, redacted, escaped."""
-    text = neutralise(text)
-    text = redact_pii(text)
-    text = _defuse(text)
-    return escape_mrkdwn(text)
+    return escape_mrkdwn(clean_text(text))
+
+
+def clean_value(value: Any) -> Any:
+    """`clean_text` applied to every string inside a value (mappings, sequences, scalars)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_value(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(clean_value(v) for v in value)
+    return value
+
+
+def clean_finding(finding: Finding) -> Finding:
+    """A finding whose every text (title, summary, table cells, segments, chart labels, facts,
+    proposals' reasons) is inert and redacted; numbers and the evidence SQL stay as they are.
+
+    Data reaches findings as segment names, product names and table cells, so a planted card
+    number or `<!channel>` would otherwise travel from the warehouse into a digest.
+    """
+    chart = finding.chart
+    if chart is not None:
+        chart = replace(
+            chart,
+            title=clean_text(chart.title),
+            subtitle=clean_text(chart.subtitle),
+            x_label=clean_text(chart.x_label),
+            y_label=clean_text(chart.y_label),
+            highlight=clean_value(chart.highlight),
+            series=tuple(
+                replace(s, name=clean_text(s.name), x=clean_value(s.x)) for s in chart.series
+            ),
+        )
+    table = finding.table
+    if table is not None:
+        table = replace(table, columns=clean_value(table.columns), rows=clean_value(table.rows))
+    return replace(
+        finding,
+        title=clean_text(finding.title),
+        summary=clean_text(finding.summary),
+        facts=clean_value(finding.facts),
+        table=table,
+        root_causes=tuple(replace(r, where=clean_value(r.where)) for r in finding.root_causes),
+        anomalies=tuple(replace(a, where=clean_value(a.where)) for a in finding.anomalies),
+        segments=clean_value(finding.segments),
+        worst_items=clean_value(finding.worst_items),
+        chart=chart,
+        proposed_actions=tuple(
+            replace(a, reason=clean_text(a.reason), target=clean_text(a.target))
+            for a in finding.proposed_actions
+        ),
+        attachments={},  # files written from raw rows do not travel with a post
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

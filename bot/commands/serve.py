@@ -15,7 +15,6 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from agent.config import load_config
-from agent.errors import ConfigError
 from bot.settings import load_settings
 
 if TYPE_CHECKING:  # the app pulls in Bolt, aiohttp and matplotlib: only `serve` pays for them
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
     from bot.app import build_scout
-    from bot.core import DigestClaims, load_core
+    from bot.core import Scheduled, load_core
     from bot.scheduler import ScoutJobs, build_scheduler
 
     core = await load_core(config)
@@ -69,10 +68,10 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     scheduler = None
-    if not args.no_scheduler:
-        if not isinstance(core, DigestClaims):
-            raise ConfigError(["the core has no claim_digest(key); run with --no-scheduler"])
-        scheduler = build_scheduler(ScoutJobs(scout.deps, core))
+    if not args.no_scheduler and not isinstance(core, Scheduled):
+        logging.getLogger("scout").warning("the core runs no scheduled jobs; answering only")
+    elif not args.no_scheduler:
+        scheduler = build_scheduler(ScoutJobs(scout.deps))
         scheduler.start()
     try:
         if args.http:

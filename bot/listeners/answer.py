@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.domain import Finding
 from agent.errors import UserError
@@ -186,16 +187,21 @@ async def post_reply(
         )
         ts = response["ts"]
     deps.answers.put(channel, ts, reply.findings)
-    await upload_files(deps, channel, thread_ts or ts, _charts(reply) + list(message.files))
+    files = chart_uploads(reply) + list(message.files)
+    await upload_files(deps.client, channel, thread_ts or ts, files)
     return ts
 
 
-def _charts(reply: Reply) -> list[tuple[int, Reply]]:
+def chart_uploads(reply: Reply) -> list[tuple[int, Reply] | FileUpload]:
+    """The reply's charts, to render and upload after its message."""
     return [(i, reply) for i, f in enumerate(reply.findings) if f.chart is not None]
 
 
 async def upload_files(
-    deps: Deps, channel: str, thread_ts: str, items: list[tuple[int, Reply] | FileUpload]
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str,
+    items: list[tuple[int, Reply] | FileUpload],
 ) -> None:
     """Render charts off the loop and upload each file into the thread; one failure is logged."""
     for item in items:
@@ -215,7 +221,7 @@ async def upload_files(
                     title=finding.chart.title,
                     alt_text=finding.summary[:1000] or finding.chart.title,
                 )
-            await deps.client.files_upload_v2(
+            await client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
                 filename=upload.filename,

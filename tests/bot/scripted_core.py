@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from agent.domain import (
@@ -141,9 +141,7 @@ class ScriptedCore:
         self.decisions: list[tuple[str, str, bool]] = []
         self.executions: list[str] = []
         self.feedbacks: list[tuple[ThreadRef, str, bool]] = []
-        self.attached: list[ThreadRef] = []
         self.digests: list[date] = []
-        self.alerts: list[Reply] = []
         self.proposals: dict[str, ProposedAction] = {}
         self._threads: set[str] = set()
         self._pending: dict[str, tuple[ClarificationOption, ...]] = {}
@@ -219,10 +217,6 @@ class ScriptedCore:
     async def knows_thread(self, thread: ThreadRef) -> bool:
         return thread.key in self._threads
 
-    async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
-        self.attached.append(thread)
-        self._remember(thread, reply)
-
     async def home(self, user: str) -> HomeView:
         pending = tuple(p for p in self.proposals.values() if p.open and p.needs_approval)
         watch = (
@@ -231,23 +225,6 @@ class ScriptedCore:
             ),
         )
         return HomeView(pending=pending, watchlist=watch)
-
-    async def digest(self, day: date) -> Reply:
-        self.digests.append(day)
-        return answer(text=f"Good morning! Your digest for {day:%a %b %-d}.")
-
-    async def weekly(self, week_start: date) -> Reply:
-        return Reply(text=f"Week of {week_start} to {week_start + timedelta(days=6)}")
-
-    async def monitor(self) -> list[Reply]:
-        alerts, self.alerts = self.alerts, []
-        return alerts
-
-    async def claim_digest(self, key: str) -> bool:
-        if key in self._claims:
-            return False
-        self._claims.add(key)
-        return True
 
 
 def build_core(_config: Any) -> ScriptedCore:

@@ -144,7 +144,7 @@ async def env(
 async def first_monitor(env: Env) -> list[Call]:
     """One scheduled monitor cycle; the chat.postMessage calls it made."""
     before = len(env.slack.ok_calls("chat.postMessage"))
-    await ScoutJobs(env.scout.deps, env.core, now=lambda: NOW).monitor()
+    await ScoutJobs(env.scout.deps, now=lambda: NOW).monitor()
     await env.scout.deps.work.drain(10)
     return env.slack.ok_calls("chat.postMessage")[before:]
 
@@ -266,7 +266,7 @@ async def test_a_second_monitor_cycle_posts_no_duplicate(
     env: Env, first_monitor: list[Call]
 ) -> None:
     before = len(env.slack.ok_calls("chat.postMessage"))
-    await ScoutJobs(env.scout.deps, env.core, now=lambda: NOW).monitor()
+    await ScoutJobs(env.scout.deps, now=lambda: NOW).monitor()
     await env.scout.deps.work.drain(10)
     again = env.slack.ok_calls("chat.postMessage")[before:]
     assert [c.body["channel"] for c in again] == []
@@ -335,7 +335,7 @@ async def test_the_digest_posts_once_per_date_across_two_scheduler_starts(env: E
         scout = (
             env.scout if start == 0 else build_scout(core, slack_settings(env.slack, env.config))
         )
-        jobs = ScoutJobs(scout.deps, core, now=lambda: NOW)
+        jobs = ScoutJobs(scout.deps, now=lambda: NOW)
         scheduler = build_scheduler(jobs)
         scheduler.start()
         try:
@@ -382,7 +382,7 @@ async def test_pause_and_resume_stop_and_restart_everything_outbound(env: Env) -
     before = len([c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] == "CALERTS"])
     result = await core.deps.act.propose(alert, requested_by="scout")
     assert result.status == "refused" and "paused" in result.reason
-    jobs = ScoutJobs(env.scout.deps, core, now=lambda: NOW)
+    jobs = ScoutJobs(env.scout.deps, now=lambda: NOW)
     assert await jobs.digest(date(2025, 12, 16)) is False  # scheduled posts wait too
     after = [
         c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] in ("CALERTS", "CDIGEST")
@@ -593,7 +593,7 @@ async def test_monitor_trouble_is_posted_once_to_the_alerts_channel(
 
     try:
         for _ in range(3):  # three ticks of a warehouse that stays down
-            await ScoutJobs(scout.deps, core, now=lambda: NOW).monitor()
+            await ScoutJobs(scout.deps, now=lambda: NOW).monitor()
         await scout.deps.work.drain(10)
     finally:
         await scout.aclose(timeout=10)
@@ -629,7 +629,7 @@ async def test_a_model_proposed_alert_to_an_unlisted_channel_waits_for_an_approv
     )
     scout = build_scout(core, slack_settings(env.slack, config))
     try:
-        await ScoutJobs(scout.deps, core, now=lambda: NOW).monitor()
+        await ScoutJobs(scout.deps, now=lambda: NOW).monitor()
         await scout.deps.work.drain(10)
         pending = await actor(core).pending()
         sent = await actor(core).outbox(limit=500)

@@ -1,0 +1,144 @@
+"""One road out: every message Scout posts on its own goes through the actor.
+
+Driven through the real service behind the real Bolt app, its WebClient pointed at the fake
+Slack Web API. The warehouse is the demo warehouse with a card number, an email, a phone
+number and a `<!channel>` planted in a category name, which the digest's forecast section
+shows: before, the scheduler posted the digest directly and all of it reached the channel,
+even in dry-run mode.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from agent.config import ScoutConfig
+from agent.demo_data import GeneratedWarehouse
+from agent.deps import open_deps
+from agent.service import ScoutService
+from agent.warehouse import DuckDBWarehouse
+from bot.app import build_scout
+from bot.scheduler import ScoutJobs
+from bot.settings import channel_aliases
+from tests.bot.conftest import APPROVER, settings_for
+from tests.conftest import TODAY
+from tests.fakes.slack_api import Call, FakeSlack
+
+NOW = datetime(2025, 12, 15, 9, 0, tzinfo=UTC)
+CARD, EMAIL, PHONE = "4111 1111 1111 1111", "ops@example.com", "+1 415 555 0100"
+PLANTED = f"Sports {CARD} {EMAIL} {PHONE} <!channel>"
+CONFIG: dict[str, Any] = {
+    "slack": {"digest_channel": "CDIGEST", "alerts_channel": "CALERTS", "approvers": [APPROVER]}
+}
+
+
+@pytest.fixture(scope="module")
+def planted(
+    demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("planted") / "warehouse.duckdb"
+    shutil.copy(demo_warehouse.path, path)
+    with duckdb.connect(str(path)) as con:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'category'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f"UPDATE {table} SET category = ? WHERE category = 'sports'", [PLANTED])
+    yield path
+
+
+async def _serve_digest(
+    slack: FakeSlack, warehouse: Path, memory: Path, **config: Any
+) -> tuple[ScoutService, list[Call]]:
+    scout_config = ScoutConfig.model_validate(CONFIG | config)
+    deps = await open_deps(
+        scout_config,
+        warehouse=DuckDBWarehouse(warehouse),
+        today=TODAY,
+        memory_path=memory,
+        clock=lambda: NOW,
+    )
+    service = ScoutService(deps)
+    aliases = channel_aliases(scout_config)
+    scout = build_scout(service, replace(settings_for(slack), channel_aliases=aliases))
+    try:
+        assert await ScoutJobs(scout.deps, now=lambda: NOW).digest(TODAY) is True
+        await scout.deps.work.drain(10)
+    finally:
+        await scout.aclose(timeout=10)
+    return service, [
+        c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] == "CDIGEST"
+    ]
+
+
+def _everything_sent(calls: list[Call]) -> str:
+    return " ".join(json.dumps(c.body) for c in calls)
+
+
+async def test_the_digest_reaches_the_channel_redacted_and_recorded(
+    slack: FakeSlack, planted: Path, tmp_path: Path
+) -> None:
+    service, posts = await _serve_digest(slack, planted, tmp_path / "m.sqlite3")
+    try:
+        (digest,) = posts
+        sent = _everything_sent(slack.calls())
+        for secret in (CARD, EMAIL, "555 0100", "<!channel>", "4111111111111111"):
+            assert secret not in sent, secret
+        assert "[card]" in sent and "[email]" in sent and "[phone]" in sent
+        assert "Sports" in json.dumps(digest.body.get("blocks"))  # the rest of the row stays
+
+        outbox = await service.deps.act.outbox(limit=50)
+        (row,) = [e for e in outbox if e.kind == "report"]
+        assert row.channel == "CDIGEST" and row.status == "sent"
+        assert row.delivery_ref in [m["ts"] for m in slack.messages]
+        assert "personal data redacted" in row.flags and "mention or broadcast" in row.flags
+        assert CARD not in row.text and EMAIL not in row.text
+    finally:
+        await service.close()
+
+
+async def test_in_dry_run_the_digest_is_recorded_and_not_posted(
+    slack: FakeSlack, planted: Path, tmp_path: Path
+) -> None:
+    service, posts = await _serve_digest(
+        slack, planted, tmp_path / "m.sqlite3", guardrails={"dry_run": True}
+    )
+    try:
+        assert posts == []
+        outbox = await service.deps.act.outbox(limit=50)
+        (row,) = [e for e in outbox if e.kind == "report"]
+        assert row.status == "dry_run" and row.channel == "CDIGEST"
+        assert CARD not in row.text
+    finally:
+        await service.close()
+
+
+async def test_a_digest_day_claimed_while_paused_is_posted_after_resuming(
+    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    memory = tmp_path / "m.sqlite3"
+    deps = await open_deps(
+        ScoutConfig.model_validate(CONFIG),
+        warehouse=DuckDBWarehouse(demo_warehouse.path),
+        today=TODAY,
+        memory_path=memory,
+        clock=lambda: NOW,
+    )
+    service = ScoutService(deps)
+    try:
+        await service.pause(APPROVER, "freeze")
+        assert await service.post_digest(date(2025, 12, 15)) is None
+        await service.resume(APPROVER)
+        posted = await service.post_digest(date(2025, 12, 15))
+        # No Slack is wired here: the outbox is the delivery, and says so.
+        assert posted is not None and posted.status == "executed" and posted.where is None
+    finally:
+        await service.close()
