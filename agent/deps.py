@@ -17,7 +17,15 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from agent.act import Actor, ActResult, ActSettings, ApprovalRequest, Integration, OutboxEntry
+from agent.act import (
+    Actor,
+    ActResult,
+    ActSettings,
+    ApprovalRequest,
+    ExecutionRecord,
+    Integration,
+    OutboxEntry,
+)
 from agent.analyses.base import AnalysisContext
 from agent.config import ScoutConfig, data_dir
 from agent.errors import ScoutError, WarehouseUnavailable
@@ -43,6 +51,9 @@ class ActDesk(Protocol):
     async def approve(self, approval_id: str, user_id: str) -> ActResult: ...
     async def reject(self, approval_id: str, user_id: str, reason: str) -> ActResult: ...
     async def pending(self) -> list[ApprovalRequest]: ...
+    async def executions(
+        self, *, key: str | None = None, limit: int = 100
+    ) -> list[ExecutionRecord]: ...
     async def approval(self, approval_id: str) -> ApprovalRequest: ...
     async def is_paused(self) -> bool: ...
     async def pause(self, by: str, reason: str = "") -> None: ...

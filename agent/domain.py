@@ -403,9 +403,25 @@ class NeedsApproval:
     kind: Literal["needs_approval"] = "needs_approval"
 
 
+# Why something was refused, for code to branch on (adapters never parse the prose).
+RefusalCode = Literal[
+    "guardrail",  # kind, schema, allowlist or customer value
+    "spend_cap",
+    "rate_limit",
+    "paused",
+    "not_authorised",
+    "four_eyes",
+    "rejected",
+    "expired",
+    "already_decided",
+    "error",
+]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Refuse:
     reason: str
+    code: RefusalCode = "guardrail"
     kind: Literal["refuse"] = "refuse"
 
 

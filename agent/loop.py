@@ -346,7 +346,7 @@ async def propose(
     except Exception as error:
         log.exception("propose_failed kind=%s key=%s", action.kind, action.idempotency_key)
         why = friendly(error)
-        result = ActResult(status="failed", decision=Refuse(reason=why), reason=why)
+        result = ActResult(status="failed", decision=Refuse(reason=why, code="error"), reason=why)
     return ActionOutcome(
         action=result.action or action,
         result=result,

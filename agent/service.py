@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
@@ -24,6 +25,7 @@ from agent.materialise import anomaly_params, investigation_goal
 from agent.views import (
     ActionStatus,
     AlertSummary,
+    DecisionKind,
     DecisionOutcome,
     Effectiveness,
     HomeView,
@@ -41,7 +43,8 @@ MAX_PENDING_QUESTIONS = 256
 
 _STATUS = {
     "executed": ActionStatus.EXECUTED,
-    "dry_run": ActionStatus.EXECUTED,
+    "queued": ActionStatus.QUEUED,
+    "dry_run": ActionStatus.DRY_RUN,
     "deduplicated": ActionStatus.EXECUTED,
     "pending_approval": ActionStatus.PENDING,
     "refused": ActionStatus.REFUSED,
@@ -165,28 +168,38 @@ class ScoutService:
         except ApprovalNotFound:
             return DecisionOutcome(kind="not_found", message="I can't find that proposal.")
         if before.state != "pending":
-            if before.state == "expired":
-                return DecisionOutcome(kind="expired", action=_from_request(before))
-            return DecisionOutcome(kind="already_decided", action=_from_request(before))
+            kind: DecisionKind = "expired" if before.state == "expired" else "already_decided"
+            return DecisionOutcome(kind=kind, action=await self._request_view(before))
         if approve:
             result = await self.deps.act.approve(approval_id, user)
         else:
             result = await self.deps.act.reject(approval_id, user, reason)
         await record_decision(self.deps, approval_id, approve, result)
-        after = _from_request(await self.deps.act.approval(approval_id), result)
-        if after.status is ActionStatus.PENDING:
-            return DecisionOutcome(kind="unauthorised", action=after, message=result.reason)
-        if result.status == "failed":
-            return DecisionOutcome(kind="failed", action=after, message=result.reason)
-        if approve:
-            return DecisionOutcome(kind="executed", action=after, message=result.reason)
-        return DecisionOutcome(kind="rejected", action=after, message=result.reason)
+        after = await self._request_view(await self.deps.act.approval(approval_id), result)
+        return DecisionOutcome(kind=_decision_kind(result), action=after, message=result.reason)
 
     async def action_state(self, approval_id: str) -> ProposedAction | None:
         try:
-            return _from_request(await self.deps.act.approval(approval_id))
+            return await self._request_view(await self.deps.act.approval(approval_id))
         except ApprovalNotFound:
             return self._settled.get(approval_id)
+
+    async def _request_view(
+        self, request: ApprovalRequest, result: ActResult | None = None
+    ) -> ProposedAction:
+        """An approval request as people should read it: an approved request says what its
+        execution did (sent, queued, dry run, failed), or that it was refused and never ran."""
+        view = _from_request(request, result)
+        if request.state != "approved":
+            return view
+        runs = await self.deps.act.executions(key=request.action.idempotency_key, limit=5)
+        live = [e for e in runs if e.approval_id == request.id]
+        if not live:
+            why = result.reason if result is not None else "refused when it came to run"
+            return replace(view, status=ActionStatus.REFUSED, result=why)
+        execution = live[-1]
+        status = _STATUS.get(execution.status, ActionStatus.EXECUTED)
+        return replace(view, status=status, result=execution.error or execution.result or "")
 
     # ------------------------------------------------------------------ scheduled
 
@@ -513,6 +526,33 @@ class ScoutService:
             while len(self._settled) > MAX_PENDING_QUESTIONS:
                 self._settled.popitem(last=False)
         return proposed
+
+
+def _decision_kind(result: ActResult) -> DecisionKind:
+    """What a click did, from the actor's status and refusal code (never from its prose)."""
+    match result.status:
+        case "executed" | "dry_run":
+            return "executed"
+        case "queued":
+            return "queued"
+        case "failed":
+            return "failed"
+        case "deduplicated":
+            return "already_decided"
+        case "pending_approval":
+            return "unauthorised"
+        case "refused":
+            code = result.code
+            if code in ("not_authorised", "four_eyes"):
+                return "unauthorised"
+            if code == "expired":
+                return "expired"
+            if code == "already_decided":
+                return "already_decided"
+            if code == "rejected":
+                return "rejected"
+            return "refused"
+    return "failed"
 
 
 def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> ProposedAction:

@@ -43,7 +43,9 @@ class ThreadRef:
 class ActionStatus(StrEnum):
     PROPOSED = "proposed"  # allowed by guardrails; waits for someone to press "Do it"
     PENDING = "pending"  # needs an approver
-    EXECUTED = "executed"
+    EXECUTED = "executed"  # the integration accepted it
+    QUEUED = "queued"  # in the outbox; no integration sent it
+    DRY_RUN = "dry_run"  # recorded only: Scout runs in dry-run mode
     REJECTED = "rejected"
     REFUSED = "refused"  # guardrails said no; shown with the reason, no buttons
     FAILED = "failed"
@@ -139,7 +141,15 @@ class Published:
 
 
 DecisionKind = Literal[
-    "executed", "rejected", "already_decided", "unauthorised", "expired", "failed", "not_found"
+    "executed",
+    "queued",
+    "rejected",
+    "refused",
+    "already_decided",
+    "unauthorised",
+    "expired",
+    "failed",
+    "not_found",
 ]
 
 

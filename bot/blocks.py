@@ -378,6 +378,8 @@ def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
 
 _OUTCOME_ICON = {
     ActionStatus.EXECUTED: ":white_check_mark:",
+    ActionStatus.QUEUED: ":inbox_tray:",
+    ActionStatus.DRY_RUN: ":test_tube:",
     ActionStatus.REJECTED: ":no_entry_sign:",
     ActionStatus.REFUSED: ":no_entry:",
     ActionStatus.FAILED: ":x:",
@@ -387,9 +389,16 @@ _OUTCOME_ICON = {
 }
 
 
+_OUTCOME_LABEL = {
+    ActionStatus.QUEUED: "Queued in the outbox, not sent",
+    ActionStatus.DRY_RUN: "Dry run: recorded, not sent",
+}
+
+
 def outcome_text(proposed: ProposedAction) -> str:
     """Who decided, when, and what happened: the record left on the message."""
-    text = f"{_OUTCOME_ICON[proposed.status]} *{proposed.status.value.capitalize()}*"
+    label = _OUTCOME_LABEL.get(proposed.status, proposed.status.value.capitalize())
+    text = f"{_OUTCOME_ICON[proposed.status]} *{label}*"
     if proposed.decided_by:
         verb = "rejected" if proposed.status == ActionStatus.REJECTED else "decided"
         text += f" — {verb} by {mention(proposed.decided_by)}"

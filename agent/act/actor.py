@@ -33,7 +33,7 @@ from agent.act.ports import (
 from agent.act.records import ActResult, ApprovalRequest, AuditEntry, ExecutionRecord, OutboxEntry
 from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_all
-from agent.domain import Action, Allow, NeedsApproval, Refuse, describe_decision
+from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
 from agent.views import Reply
 
 
@@ -177,7 +177,7 @@ class Actor:
                     why = f"rejected earlier by {rejected.decided_by}: {rejected.decision_reason}"
                     return ActResult(
                         status="refused",
-                        decision=Refuse(reason=why),
+                        decision=Refuse(reason=why, code="rejected"),
                         reason=why,
                         approval_id=rejected.id,
                     )
@@ -206,24 +206,34 @@ class Actor:
         kind = request.action.kind
         if not await self.approvals.authorised(user_id, kind):
             return await self._deny(
-                request, user_id, f"{user_id} is not authorised to approve {kind} actions"
+                request,
+                user_id,
+                f"{user_id} is not authorised to approve {kind} actions",
+                "not_authorised",
             )
         if self.settings.approvals.four_eyes and user_id == request.requester:
             return await self._deny(
-                request, user_id, "four-eyes: the requester cannot approve their own request"
+                request,
+                user_id,
+                "four-eyes: the requester cannot approve their own request",
+                "four_eyes",
             )
         checked = self.guardrails.check(request.action)
         if isinstance(checked, Refuse):
-            return await self._deny(request, user_id, checked.reason)
+            return await self._deny(request, user_id, checked.reason, checked.code)
         paused = await self.store.paused()
         if paused and (checked.kind.outbound or to_cents(request.action.cost) > 0):
             return await self._deny(
-                request, user_id, f"Scout is paused (by {paused[0]}); the request stays pending"
+                request,
+                user_id,
+                f"Scout is paused (by {paused[0]}); the request stays pending",
+                "paused",
             )
         usage = await self.executor.usage(checked)
         verdict = self.guardrails.evaluate(request.action, usage)
         if isinstance(verdict.decision, Refuse):
-            return await self._deny(request, user_id, verdict.decision.reason)
+            refusal = verdict.decision
+            return await self._deny(request, user_id, refusal.reason, refusal.code)
         won = await self.approvals.transition(
             approval_id, "approved", by=user_id, why=request.reason
         )
@@ -245,11 +255,12 @@ class Actor:
                 request,
                 user_id,
                 f"{user_id} is not authorised to decide {request.action.kind} actions",
+                "not_authorised",
             )
         why = reason.strip() or "no reason given"
         if not await self.approvals.transition(approval_id, "rejected", by=user_id, why=why):
             return await self._settled(await self.approvals.get(approval_id))
-        refusal = Refuse(reason=f"rejected by {user_id}: {why}")
+        refusal = Refuse(reason=f"rejected by {user_id}: {why}", code="rejected")
         return ActResult(
             status="refused", decision=refusal, reason=refusal.reason, approval_id=approval_id
         )
@@ -324,18 +335,30 @@ class Actor:
                 approval_id=request.id,
                 execution=execution,
             )
+        code: RefusalCode
         if request.state == "rejected":
             why = f"already rejected by {request.decided_by}: {request.decision_reason}"
+            code = "already_decided"
         else:
             why = f"approval {request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC"
+            code = "expired"
         return ActResult(
-            status="refused", decision=Refuse(reason=why), reason=why, approval_id=request.id
+            status="refused",
+            decision=Refuse(reason=why, code=code),
+            reason=why,
+            approval_id=request.id,
         )
 
-    async def _deny(self, request: ApprovalRequest, user_id: str, why: str) -> ActResult:
+    async def _deny(
+        self, request: ApprovalRequest, user_id: str, why: str, code: RefusalCode
+    ) -> ActResult:
+        """Refuse this attempt; the request stays pending (another approver, later, may)."""
         await self.approvals.note(request.id, who=user_id, event="approval_denied", why=why)
         return ActResult(
-            status="refused", decision=Refuse(reason=why), reason=why, approval_id=request.id
+            status="refused",
+            decision=Refuse(reason=why, code=code),
+            reason=why,
+            approval_id=request.id,
         )
 
     async def _audit(self, action: Action, who: str, event: str, why: str, context: str) -> None:

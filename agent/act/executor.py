@@ -133,7 +133,7 @@ class Executor:
                 )
             return ActResult(
                 status="refused",
-                decision=Refuse(reason=reason),
+                decision=Refuse(reason=reason, code=blocked.code),
                 reason=reason,
                 approval_id=approval_id,
             )
@@ -188,6 +188,15 @@ class Executor:
                 execution=record,
                 outbox_ids=ids,
             )
+        if status == "queued":
+            return ActResult(
+                status="queued",
+                decision=decision,
+                approval_id=approval_id,
+                reason=result or "queued in the outbox",
+                execution=record,
+                outbox_ids=ids,
+            )
         if claim.message and claim.message.op == "update":
             return ActResult(
                 status="deduplicated",
@@ -222,7 +231,8 @@ class Executor:
                 paused = await self.store.paused(db)
                 if paused:
                     raise Blocked(
-                        f"Scout is paused (by {paused[0]} at {paused[1]}); nothing is sent"
+                        f"Scout is paused (by {paused[0]} at {paused[1]}); nothing is sent",
+                        "paused",
                     )
             existing = await fetch_one(
                 db,
@@ -258,7 +268,7 @@ class Executor:
                     campaign=params.campaign_name(),
                 )
                 if problem:
-                    raise Blocked(problem)
+                    raise Blocked(problem, "spend_cap")
                 await db.execute(
                     "INSERT INTO act_spend(execution_id, idempotency_key, customer_id, campaign, "
                     "day, amount_cents, state, dry_run, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -314,6 +324,8 @@ class Executor:
                 if claim.message is not None and await self.store.paused():
                     raise PermanentActionError("paused before delivery; nothing was sent")
                 result, delivery = await self._dispatch(checked, claim)
+                if delivery is not None and delivery.via == "outbox":
+                    return "queued", result, None, attempt, delivery
                 return "executed", result, None, attempt, delivery
             except TransientActionError as error:
                 if attempt >= retry.max_attempts:
@@ -360,11 +372,14 @@ class Executor:
             return f"waiting {minutes} min before looking again", None
         assert claim.message is not None
         integration = self.integrations.get(kind.handler)
-        # With no integration wired, the outbox row is the delivery (the embedded default).
-        delivery = (
-            await integration.deliver(claim.message) if integration else Delivery(via="outbox")
-        )
-        return self._describe(checked, claim), delivery
+        if integration is None:
+            # Nothing can send it: the outbox row waits, and the result says so plainly.
+            return (
+                f"queued in the outbox (#{claim.message.outbox_id}); nothing was sent: "
+                f"no '{kind.handler}' integration is configured",
+                Delivery(via="outbox"),
+            )
+        return self._describe(checked, claim), await integration.deliver(claim.message)
 
     def _describe(self, checked: CheckedAction, claim: _Claim) -> str:
         message = claim.message
@@ -389,7 +404,7 @@ class Executor:
     ) -> ExecutionRecord:
         now = self.clock()
         duration = int((time.perf_counter() - started) * 1000)
-        spend_state = "released" if status == "failed" else "spent"
+        spend_state = {"failed": "released", "queued": "reserved"}.get(status, "spent")
         async with self.store.tx() as db:
             await db.execute(
                 "UPDATE act_executions SET status = ?, result = ?, error = ?, attempts = ?, "
@@ -400,7 +415,7 @@ class Executor:
                 "UPDATE act_spend SET state = ? WHERE execution_id = ?",
                 (spend_state, claim.execution_id),
             )
-            if claim.message is not None and status != "dry_run":
+            if claim.message is not None and status not in ("dry_run", "queued"):
                 sent: Literal["sent", "failed"] = "failed" if status == "failed" else "sent"
                 await outbox.mark(db, claim.message.outbox_id, sent, now, delivery)
                 if status == "failed" and claim.message.op == "post":

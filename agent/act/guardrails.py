@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from agent.act.kinds import CheckedAction, KindParams, KindRegistry, normalise_channel
 from agent.act.rules import SEVERITY_RANK, ActSettings, SpendCaps, to_cents
 from agent.act.rules import format_money as _money
-from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
+from agent.domain import Action, Allow, Decision, NeedsApproval, RefusalCode, Refuse
 
 
 class Blocked(Exception):
     """A rule only the claiming transaction can check said no; rolls that transaction back."""
+
+    def __init__(self, reason: str, code: RefusalCode) -> None:
+        super().__init__(reason)
+        self.code: RefusalCode = code
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +100,8 @@ class Guardrails:
             return Verdict(decision=checked, checked=None)
         refusal = self._refusal(checked, usage or SpendUsage())
         if refusal:
-            return Verdict(decision=Refuse(reason=refusal), checked=checked)
+            reason, code = refusal
+            return Verdict(decision=Refuse(reason=reason, code=code), checked=checked)
         risks = self._risks(checked)
         if risks:
             reason = "; ".join(risks)
@@ -106,7 +111,24 @@ class Guardrails:
             )
         return Verdict(decision=Allow(reason="within guardrails"), checked=checked)
 
-    def _refusal(self, checked: CheckedAction, usage: SpendUsage) -> str | None:
+    def _refusal(self, checked: CheckedAction, usage: SpendUsage) -> tuple[str, RefusalCode] | None:
+        problem = self._guardrail_problem(checked)
+        if problem:
+            return problem, "guardrail"
+        cents = to_cents(checked.action.cost)
+        if cents > 0:
+            params = checked.params
+            over = spend_problem(
+                self.settings.guardrails.spend,
+                cents,
+                usage,
+                customer=params.customer(),
+                campaign=params.campaign_name(),
+            )
+            return (over, "spend_cap") if over else None
+        return None
+
+    def _guardrail_problem(self, checked: CheckedAction) -> str | None:
         rules = self.settings.guardrails
         params = checked.params
         channel = params.channel_name()
@@ -137,10 +159,6 @@ class Guardrails:
                     f"customer {customer} is worth {_money(to_cents(value))}, below the "
                     f"{_money(to_cents(rules.min_customer_value))} minimum for costly actions"
                 )
-        if cents > 0:
-            return spend_problem(
-                rules.spend, cents, usage, customer=customer, campaign=params.campaign_name()
-            )
         return None
 
     def _risks(self, checked: CheckedAction) -> list[str]:

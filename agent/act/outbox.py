@@ -226,7 +226,8 @@ async def write_message(
         if posted >= rules.alerts_per_channel_per_hour:
             raise Blocked(
                 f"rate limit: #{channel} already had {posted} alerts in the last hour "
-                f"(limit {rules.alerts_per_channel_per_hour})"
+                f"(limit {rules.alerts_per_channel_per_hour})",
+                "rate_limit",
             )
     draft = OutboundMessage(
         outbox_id=0,

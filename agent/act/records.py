@@ -12,8 +12,12 @@ from agent.domain import Action, Allow, Decision, NeedsApproval, Refuse
 if TYPE_CHECKING:  # agent.views is built on acting's values; only the type is needed here
     from agent.views import Reply
 
-Status = Literal["executed", "pending_approval", "refused", "deduplicated", "failed", "dry_run"]
-ExecutionStatus = Literal["running", "executed", "failed", "dry_run"]
+# "queued": recorded in the outbox because no integration for its kind is configured; nothing
+# left Scout, and nobody is told it was done.
+Status = Literal[
+    "executed", "queued", "pending_approval", "refused", "deduplicated", "failed", "dry_run"
+]
+ExecutionStatus = Literal["running", "executed", "queued", "failed", "dry_run"]
 ApprovalState = Literal["pending", "approved", "rejected", "expired"]
 
 
@@ -24,8 +28,8 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
             return {"kind": "allow", "reason": reason}
         case NeedsApproval(reason=reason, approvers=approvers):
             return {"kind": "needs_approval", "reason": reason, "approvers": list(approvers)}
-        case Refuse(reason=reason):
-            return {"kind": "refuse", "reason": reason}
+        case Refuse(reason=reason, code=code):
+            return {"kind": "refuse", "reason": reason, "code": code}
     raise TypeError(f"not a decision: {decision!r}")
 
 
@@ -36,7 +40,7 @@ def decision_from_json(data: dict[str, Any]) -> Decision:
         return Allow(reason=data.get("reason", ""))
     if kind == "needs_approval":
         return NeedsApproval(reason=data["reason"], approvers=tuple(data.get("approvers", ())))
-    return Refuse(reason=data.get("reason", "unknown decision"))
+    return Refuse(reason=data.get("reason", "unknown decision"), code=data.get("code", "guardrail"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +228,11 @@ class ActResult:
             "execution": self.execution.to_json() if self.execution else None,
             "outbox_ids": list(self.outbox_ids),
         }
+
+    @property
+    def code(self) -> str | None:
+        """The refusal's code when refused (see agent.domain.RefusalCode)."""
+        return self.decision.code if isinstance(self.decision, Refuse) else None
 
     def describe(self) -> str:
         """One line for a terminal or a Slack fallback text."""

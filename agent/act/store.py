@@ -81,6 +81,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT NOT NULL,
             updated_at TEXT NOT NULL)""",
     ),
+    # 2: an execution can be "queued" (in the outbox, no integration to send it). sqlite
+    # cannot change a CHECK constraint in place, so the table is rebuilt with its rows.
+    (
+        """CREATE TABLE act_executions_v2 (
+            id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL, kind TEXT NOT NULL,
+            action TEXT NOT NULL, decision TEXT NOT NULL, requested_by TEXT NOT NULL,
+            approval_id TEXT, dry_run INTEGER NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('running','executed','queued','failed','dry_run')),
+            attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT NOT NULL,
+            finished_at TEXT, duration_ms INTEGER, result TEXT, error TEXT)""",
+        "INSERT INTO act_executions_v2 SELECT * FROM act_executions",
+        "DROP TABLE act_executions",
+        "ALTER TABLE act_executions_v2 RENAME TO act_executions",
+        """CREATE UNIQUE INDEX act_executions_once
+            ON act_executions(idempotency_key, dry_run) WHERE status != 'failed'""",
+    ),
 )
 
 

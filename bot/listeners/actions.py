@@ -161,8 +161,13 @@ async def decide(
 
 async def _record(deps: Deps, body: dict[str, Any], outcome: DecisionOutcome) -> None:
     """Leave the decision on the message (or App Home); tell the clicker what it did."""
-    if outcome.kind in ("unauthorised", "not_found"):
-        await ephemeral(deps, body, escape(outcome.message or "Nothing was changed."))
+    still_open = outcome.action is not None and outcome.action.open
+    if outcome.kind in ("unauthorised", "not_found") or (outcome.kind == "refused" and still_open):
+        # Nothing happened to the proposal: only the clicker hears why (a cap, a pause).
+        note = outcome.message or "Nothing was changed."
+        if outcome.kind == "refused":
+            note = f"Not done: {note}. The request stays open."
+        await ephemeral(deps, body, escape(note))
         return
     if outcome.kind == "already_decided" and outcome.action is not None:
         await ephemeral(deps, body, "Already decided: " + outcome_text(outcome.action))

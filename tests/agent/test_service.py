@@ -47,7 +47,7 @@ async def test_ask_follow_up_clarify_and_digest(
         digest = await core.digest(TODAY)
         assert any(f.kind == "digest_kpis" for f in digest.findings)
         posted = await core.post_digest(TODAY)  # no integration wired: the outbox has it
-        assert posted is not None and posted.status == "executed" and posted.outbox_ids
+        assert posted is not None and posted.status == "queued" and posted.outbox_ids
         assert await core.post_digest(TODAY) is None  # claimed once per date
         home = await core.home("U1")
         assert home.paused is False

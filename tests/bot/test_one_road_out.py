@@ -139,6 +139,6 @@ async def test_a_digest_day_claimed_while_paused_is_posted_after_resuming(
         await service.resume(APPROVER)
         posted = await service.post_digest(date(2025, 12, 15))
         # No Slack is wired here: the outbox is the delivery, and says so.
-        assert posted is not None and posted.status == "executed" and posted.where is None
+        assert posted is not None and posted.status == "queued" and posted.where is None
     finally:
         await service.close()

@@ -97,6 +97,6 @@ async def test_pending_then_approve_executes_once(
         await deps.close()
     text = out.getvalue()
     assert proposed.approval_id in text  # `pending` listed it
-    assert "approve: executed" in text
+    assert "approve: queued" in text and "nothing was sent" in text
     assert "deduplicated" in text or "already approved" in text
     assert len(executions) == 1

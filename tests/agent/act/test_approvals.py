@@ -154,7 +154,7 @@ async def test_group_membership_comes_from_the_port(db_path: Path, clock: FakeCl
             reason=first.decision.reason, approvers=("group:S_CRM_LEADS",)
         )  # type: ignore[union-attr]
         assert (await a.approve(first.approval_id or "", "U_OUTSIDER")).status == "refused"
-        assert (await a.approve(first.approval_id or "", "U_GROUP_MEMBER")).status == "executed"
+        assert (await a.approve(first.approval_id or "", "U_GROUP_MEMBER")).status == "queued"
     assert asked == ["U_OUTSIDER", "U_GROUP_MEMBER"]
 
 
@@ -170,7 +170,7 @@ async def test_four_eyes_can_be_switched_off(db_path: Path, clock: FakeClock) ->
     s = ActSettings(approvals=ApprovalSettings(approvers=(APPROVER,), four_eyes=False))
     async with await Actor.open(db_path, s, clock=clock) as a:
         proposed = await a.propose(optimize(), requested_by=APPROVER)
-        assert (await a.approve(proposed.approval_id or "", APPROVER)).status == "executed"
+        assert (await a.approve(proposed.approval_id or "", APPROVER)).status == "queued"
 
 
 async def test_rejection_is_final_and_remembered(
@@ -214,4 +214,4 @@ async def test_pending_survives_a_restart(db_path: Path, clock: FakeClock) -> No
         [pending] = await b.pending()
         assert pending.id == proposed.approval_id
         assert pending.action == optimize().__class__.from_json(optimize().to_json())
-        assert (await b.approve(pending.id, APPROVER)).status == "executed"
+        assert (await b.approve(pending.id, APPROVER)).status == "queued"

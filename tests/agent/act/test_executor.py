@@ -262,12 +262,19 @@ async def test_investigate_calls_the_investigator(db_path: Path, clock: FakeCloc
         assert await a.outbox() == []  # no outbound effect
 
 
-async def test_outbox_is_the_embedded_default(db_path: Path, clock: FakeClock) -> None:
+async def test_with_no_integration_the_outbox_holds_it_and_nobody_is_told_it_was_sent(
+    db_path: Path, clock: FakeClock
+) -> None:
     async with await Actor.open(db_path, settings(), clock=clock) as a:
         result = await a.propose(alert(), requested_by="scout")
-        assert result.status == "executed"
+        assert result.status == "queued"
+        assert "nothing was sent" in result.reason and "'notify'" in result.reason
         [row] = await a.outbox()
-        assert (row.status, row.delivered_via) == ("sent", "outbox")
+        assert (row.status, row.delivered_via) == ("pending", None)
+        [execution] = await a.executions()
+        assert execution.status == "queued"
+        again = await a.propose(alert(), requested_by="scout")
+        assert again.status == "deduplicated"  # queued once, never twice
 
 
 async def test_actor_is_the_act_port_the_loop_calls(actor: Actor) -> None:

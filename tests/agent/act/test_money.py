@@ -21,7 +21,7 @@ from agent.domain import Action, NeedsApproval
 from agent.llm import propose_actions
 from bot.blocks import action_blocks
 from bot.core import ActionStatus, ProposedAction
-from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock
+from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
 from tests.agent.llm.conftest import MakeClient
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -71,7 +71,9 @@ async def test_the_amount_promised_is_the_amount_capped_and_reserved(
     action = Action(kind=kind, target=CUSTOMER, params=params, cost=claimed, source=source)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         path = Path(tmp) / "memory.sqlite3"
-        actor = await Actor.open(path, _settings(), clock=FakeClock())
+        actor = await Actor.open(
+            path, _settings(), clock=FakeClock(), integrations={"email": RecordingIntegration()}
+        )
         try:
             proposed = await actor.propose(action, requested_by="scout")
             assert proposed.action is not None and proposed.action.cost == amount
@@ -122,7 +124,8 @@ async def test_a_model_proposed_five_thousand_dollar_offer_is_refused_at_a_fifty
     assert [p.id for p in accepted] == ["llm.offer", "llm.small"]
     assert all(p.action.cost == 0 for p in accepted)  # the model never sets a cost
 
-    actor = await Actor.open(db_path, _settings(), clock=FakeClock())
+    email = RecordingIntegration()
+    actor = await Actor.open(db_path, _settings(), clock=FakeClock(), integrations={"email": email})
     try:
         big, small = [await actor.propose(p.action, requested_by="llm") for p in accepted]
         assert big.status == "refused"
@@ -144,5 +147,7 @@ async def test_a_model_proposed_five_thousand_dollar_offer_is_refused_at_a_fifty
         done = await actor.approve(small.approval_id or "", APPROVER)
         assert done.status == "executed", done.reason
         assert _spend_rows(db_path) == [("C000124", 3000, "spent")]
+        assert [m.kind for m in email.sent] == ["retention_offer"]
+        assert "$30.00" in email.sent[0].text
     finally:
         await actor.close()

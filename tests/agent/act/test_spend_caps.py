@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from agent.act import Actor, ActResult, ActSettings, ApprovalSettings, GuardrailSettings, SpendCaps
 from agent.domain import Action
-from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock
+from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
 from tests.agent.act.kinds_fixture import KINDS
 
 
@@ -44,7 +44,13 @@ async def _race(
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         path = Path(tmp) / "memory.sqlite3"
         actors = [
-            await Actor.open(path, _settings(day_cap, customer_cap), clock=clock, kinds=KINDS)
+            await Actor.open(
+                path,
+                _settings(day_cap, customer_cap),
+                clock=clock,
+                kinds=KINDS,
+                integrations={"notify": RecordingIntegration()},
+            )
             for _ in range(conns)
         ]
         try:
@@ -119,7 +125,11 @@ def test_caps_are_exhausted_exactly() -> None:
 async def _exact() -> None:
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         async with await Actor.open(
-            Path(tmp) / "m.sqlite3", _settings(4500, 100_000), clock=FakeClock(), kinds=KINDS
+            Path(tmp) / "m.sqlite3",
+            _settings(4500, 100_000),
+            clock=FakeClock(),
+            kinds=KINDS,
+            integrations={"notify": RecordingIntegration()},
         ) as a:
             ids = [
                 (await a.propose(offer(i, 1000, f"C{i}"), requested_by="scout")).approval_id

@@ -16,7 +16,7 @@ from agent.churn.profile import CustomerRiskProfile
 from agent.churn.recommend import offer_amount
 from agent.churn.rules import ChurnRules
 from agent.domain import Action
-from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock
+from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
 
 DAILY_RETENTION_BUDGET = 400.0
 
@@ -35,7 +35,11 @@ def _settings() -> ActSettings:
 @pytest.fixture
 async def actor() -> AsyncIterator[Actor]:
     with tempfile.TemporaryDirectory(dir=FAST_TMP, prefix="scout-churn-") as tmp:
-        a = await Actor.open(Path(tmp) / "memory.sqlite3", _settings(), clock=FakeClock())
+        # Each handler has a recording integration at the port, so "executed" means delivered.
+        wired = {name: RecordingIntegration() for name in ("email", "support", "notify")}
+        a = await Actor.open(
+            Path(tmp) / "memory.sqlite3", _settings(), clock=FakeClock(), integrations=wired
+        )
         yield a
         await a.close()
 
