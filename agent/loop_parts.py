@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from agent.act import ActResult
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Observation, stable_key
-from agent.errors import ScoutError, UserError
+from agent.errors import ScoutError, UserError, WarehouseError
 from agent.observe import KpiRead, KpiSnapshot
 from agent.plan import Plan, Signal, matches
 
@@ -107,6 +107,8 @@ def friendly(error: BaseException) -> str:
         return error.friendly
     if isinstance(error, ModuleNotFoundError):
         return f"That analysis is not available yet ({error.name} is not installed in this build)."
+    if isinstance(error, WarehouseError):
+        return f"The warehouse could not answer: {error}"
     if isinstance(error, ScoutError):
         return f"I could not finish that: {error}"
     return f"Something went wrong on my side ({type(error).__name__}); the details are in the log."

@@ -30,6 +30,7 @@ from agent.views import (
     Effectiveness,
     HomeView,
     KpiStatus,
+    MonitorReport,
     Progress,
     ProposedAction,
     Published,
@@ -213,16 +214,20 @@ class ScoutService:
         return Reply(text=finding.summary, findings=(finding,))
 
     async def monitor(self) -> list[Reply]:
-        """One monitor cycle; alerts are posted by the actor, the replies carry what follows.
-
-        One path for every outbound effect: each new anomaly becomes an `alert` action (its
-        fingerprint de-duplicates it across cycles, restarts and replicas), proposed to the
-        actor with the rules' actions, so guardrails, redaction, rate limits, the kill switch
-        and exactly-once delivery hold for alerts too. The actor posts; each reply here says
-        where (`posted`) and carries the investigation for the adapter to thread under it.
-        Actions waiting for an approver come as one more reply, with their buttons.
-        """
+        """One monitor cycle's replies (nothing posted besides what the actor decided)."""
         result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
+        return await self._monitor_replies(result)
+
+    async def _monitor_replies(self, result: CycleResult) -> list[Reply]:
+        """What a monitor cycle has to say: a trouble note, each alert's investigation, the
+        actions waiting for an approver.
+
+        One path for every outbound effect: each new anomaly became an `alert` action in the
+        cycle (its fingerprint de-duplicates it across cycles, restarts and replicas),
+        proposed to the actor with the rules' actions, so guardrails, redaction, rate limits,
+        the kill switch and exactly-once delivery hold for alerts too. The actor posts; each
+        reply here says where (`posted`) and carries the investigation to thread under it.
+        """
         for error in result.errors:
             log.warning("monitor_error error=%s", error)
         outcomes = list(result.actions)
@@ -381,11 +386,17 @@ class ScoutService:
         return published
 
     async def run_monitor(self) -> list[Published]:
+        """One monitor cycle and every message it posts (what the scheduler runs)."""
+        return list((await self.check_kpis()).published)
+
+    async def check_kpis(self) -> MonitorReport:
         """One monitor cycle and everything it posts: alerts (the actor posts them), each
         alert's investigation in its thread, proposals waiting for an approver and a daily
-        trouble note in the alerts channel — every message through the actor."""
+        trouble note in the alerts channel — every message through the actor. The served
+        scheduler and `scout run --once` both call this, so both propose the same."""
+        result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
         published: list[Published] = []
-        for reply in await self.monitor():
+        for reply in await self._monitor_replies(result):
             if reply.posted is not None:
                 if reply.findings:
                     published.append(
@@ -404,7 +415,19 @@ class ScoutService:
             title = "Scout's KPI check" if reply.error else "Actions waiting for an approver"
             posted = await self.publish(reply, channel=self.alerts_channel, title=title, key=key)
             published.append(posted)
-        return published
+        return MonitorReport(
+            cycle_id=result.cycle_id,
+            observations=result.observations,
+            confidence=result.confidence,
+            seconds=result.seconds,
+            findings=result.findings,
+            new_anomalies=result.new_anomalies,
+            updated_anomalies=result.updated_anomalies,
+            movers=len(result.movers),
+            actions=tuple(self._proposed(o) for o in result.actions),
+            errors=result.errors,
+            published=tuple(published),
+        )
 
     async def retrain_weekly(self, week_start: date) -> str | None:
         """Retrain once per week across replicas (None: another run has it, or it failed)."""
@@ -442,8 +465,12 @@ class ScoutService:
         quality = f", held-out AUC {auc:.2f}" if auc is not None else f" ({model.report.reason})"
         return f"churn model ({model.kind}) for {model.trained_for}{quality}"
 
+    async def pending(self) -> tuple[ProposedAction, ...]:
+        """Requests waiting for an approver, oldest first."""
+        return tuple(_from_request(p) for p in await self.deps.act.pending())
+
     async def home(self, user: str) -> HomeView:
-        pending = tuple(_from_request(p) for p in await self.deps.act.pending())
+        pending = await self.pending()
         stored = await self.deps.memory.thread_findings("monitor", limit=10)
         alerts = tuple(
             AlertSummary(title=f.title + ": " + f.summary[:120], status="reported", at=f.created)

@@ -15,6 +15,7 @@ from typing import Literal
 from agent.act.redact import clean_finding, clean_text
 from agent.domain import (
     Action,
+    Anomaly,
     Clarification,
     ClarificationOption,
     Decision,
@@ -160,6 +161,23 @@ class DecisionOutcome:
     kind: DecisionKind
     action: ProposedAction | None = None
     message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitorReport:
+    """One monitor cycle as every door shows it: what was read, found, proposed and posted."""
+
+    cycle_id: str
+    observations: int
+    confidence: float
+    seconds: float
+    findings: tuple[Finding, ...] = ()
+    new_anomalies: tuple[Anomaly, ...] = ()
+    updated_anomalies: tuple[Anomaly, ...] = ()
+    movers: int = 0
+    actions: tuple[ProposedAction, ...] = ()
+    errors: tuple[str, ...] = ()
+    published: tuple[Published, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,12 +26,12 @@ from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse, generate, load_scenarios
 from agent.deps import Deps, open_deps
 from agent.domain import Window, format_segment
-from agent.loop_parts import DigestDue, MonitorTick
 from agent.plan.rules import PlanningConfig, RuleAction, Trigger, default_rules
 from agent.plan.rules import Rule as PlanRule
 from agent.semantic import MetricRequest, run_metric
+from agent.service import ScoutService
 from agent.warehouse import DuckDBWarehouse
-from bot.terminal import ChatSession, render_cycle, run_with_status
+from bot.terminal import ChatSession, render_reply, render_report
 
 OUT = Path(".scout-demo")
 SEED = 42
@@ -162,29 +162,25 @@ async def story(today: date) -> int:
     try:
         print_week_table(deps)
 
+        service = ScoutService(deps)
         console.print(Rule("The morning monitor cycle"))
-        result = await run_with_status(deps, MonitorTick(), console, label="Monitoring…")
-        console.print(
-            f"{result.observations} observations, {len(result.new_anomalies)} new unusual day(s), "
-            f"{len(result.movers)} notable segment movers, {len(result.actions)} action(s) "
-            f"in {result.seconds:.1f} s.",
-            highlight=False,
-        )
-        render_cycle(console, result, charts_dir=charts / "monitor")
+        with console.status("Monitoring…"):
+            report = await service.check_kpis()
+        render_report(console, report, charts_dir=charts / "monitor")
 
         console.print(Rule("The digest"))
-        digest = await run_with_status(
-            deps, DigestDue(day=today), console, label="Writing the digest…"
-        )
-        render_cycle(console, digest, charts_dir=charts / "digest")
+        with console.status("Writing the digest…"):
+            digest = await service.digest(today)
+        render_reply(console, digest, charts_dir=charts / "digest")
 
         console.print(Rule("Questions in threads"))
         for number, (question, follow_up) in enumerate(questions(built), start=1):
             session = ChatSession(
-                deps=deps,
+                service=service,
                 console=console,
                 user="U_ANALYST",
-                thread=f"demo:{number}",
+                channel="demo",
+                threads=number,
                 charts_dir=charts / f"q{number}",
             )
             console.print(f"[bold cyan]U_ANALYST>[/] {question}", highlight=False)
@@ -196,12 +192,14 @@ async def story(today: date) -> int:
                 await session.ask(follow_up)
 
         console.print(Rule("Approvals"))
-        lead = ChatSession(deps=deps, console=console, user=APPROVER, thread="demo:approvals")
+        lead = ChatSession(service=service, console=console, user=APPROVER, channel="approvals")
         await lead.show_pending()
-        waiting = await deps.act.pending()
+        waiting = await service.pending()
         if waiting:
-            console.print(f"[bold cyan]{APPROVER}>[/] approve {waiting[0].id}", highlight=False)
-            await lead.handle(f"approve {waiting[0].id}")
+            console.print(
+                f"[bold cyan]{APPROVER}>[/] approve {waiting[0].approval_id}", highlight=False
+            )
+            await lead.handle(f"approve {waiting[0].approval_id}")
             for entry in (await deps.act.outbox(limit=100))[-1:]:  # type: ignore[attr-defined]
                 console.print(
                     f"[dim]outbox #{entry.id} → {entry.channel or ', '.join(entry.recipients)}:[/] {entry.text[:200]}",

@@ -1,8 +1,10 @@
-"""The conversation in a terminal: the same cycles as Slack, rendered with rich.
+"""The conversation in a terminal: the same service as Slack, rendered with rich.
 
 `ChatSession.handle(line)` takes one line a person typed: a question or follow-up (one
 thread per session), a number answering a clarification, or a command (`approve ID`,
-`reject ID reason`, `pending`, `quit`). It works with stdin as a pipe, so tests drive it.
+`reject ID reason`, `pending`, `quit`). Every one of them is a call to the application
+service (agent/service.py); this module only renders. It works with stdin as a pipe, so
+tests drive it.
 """
 
 from __future__ import annotations
@@ -10,30 +12,39 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.status import Status
 
-from agent.act import ActResult
-from agent.deps import Deps
 from agent.domain import Clarification, Finding
-from agent.loop import run_cycle
-from agent.loop_parts import CycleResult, PersonAsked, Trigger
-from agent.service import record_decision
+from agent.service import ScoutService
+from agent.views import (
+    ActionStatus,
+    DecisionOutcome,
+    MonitorReport,
+    Progress,
+    ProposedAction,
+    Reply,
+    ThreadRef,
+    option_token,
+)
 from bot.console import goal_line, print_findings
 
 _STATUS_STYLE = {
-    "executed": "green",
-    "pending_approval": "yellow",
-    "refused": "red",
-    "failed": "red",
-    "deduplicated": "cyan",
-    "dry_run": "cyan",
+    ActionStatus.EXECUTED: "green",
+    ActionStatus.PENDING: "yellow",
+    ActionStatus.PROPOSED: "yellow",
+    ActionStatus.REFUSED: "red",
+    ActionStatus.FAILED: "red",
+    ActionStatus.REJECTED: "red",
+    ActionStatus.EXPIRED: "red",
+    ActionStatus.QUEUED: "cyan",
+    ActionStatus.DRY_RUN: "cyan",
 }
 HELP = (
     'Ask a question ("why did conversion drop in the Northeast?"), follow up in the same '
@@ -42,50 +53,78 @@ HELP = (
 )
 
 
-async def run_with_status(
-    deps: Deps, trigger: Trigger, console: Console, *, label: str = "Working…"
-) -> CycleResult:
-    """Run a cycle with a spinner on a terminal, or progress lines when output is piped."""
-    live: Status | None = console.status(label) if console.is_terminal else None
+@asynccontextmanager
+async def progress_on(console: Console, label: str = "Working…") -> AsyncIterator[Progress]:
+    """A spinner on a terminal, or progress lines when output is piped."""
+    if not console.is_terminal:
 
-    async def progress(text: str) -> None:
-        if live is not None:
-            live.update(text)
-        else:
+        async def printed(text: str) -> None:
             console.print(f"[dim]· {escape(text)}[/]", highlight=False)
 
-    manager: AbstractContextManager[Any] = live if live is not None else nullcontext()
-    with manager:
-        return await run_cycle(deps, trigger, progress=progress)
+        yield printed
+        return
+    with console.status(label) as live:
+
+        async def spun(text: str) -> None:
+            live.update(text)
+
+        yield spun
 
 
-def describe_result(result: ActResult) -> str:
-    style = _STATUS_STYLE.get(result.status, "white")
-    return f"[{style}]{escape(result.describe())}[/]"
+def describe_action(proposed: ProposedAction) -> str:
+    """`status: what happened`, coloured by status."""
+    style = _STATUS_STYLE.get(proposed.status, "white")
+    label = proposed.status.value.replace("_", " ")
+    detail = f": {proposed.result}" if proposed.result else ""
+    return f"[{style}]{escape(label + detail)}[/]"
 
 
-def render_cycle(
-    console: Console, result: CycleResult, *, charts_dir: Path | None = None, show_sql: bool = False
+def render_reply(
+    console: Console, reply: Reply, *, charts_dir: Path | None = None, show_sql: bool = False
 ) -> dict[int, str]:
-    """Print what a cycle understood, found, did and could not do; returns chart paths."""
-    if result.goal is not None:
-        console.print(f"[bold]Goal:[/] {goal_line(result.goal)}", highlight=False)
-    if result.goal is not None and result.goal.clarification is not None:
-        render_clarification(console, result.goal.clarification)
-    charts = write_charts(result.findings, charts_dir) if charts_dir else {}
-    print_findings(console, result.findings, charts, show_sql=show_sql)
-    for note in result.notes:
-        console.print(f"[magenta]Memory:[/] {escape(note)}", highlight=False)
-    for outcome in result.actions:
-        action = outcome.action
+    """Print what an answer understood, found, proposed and could not do; returns chart paths."""
+    if reply.goal is not None:
+        console.print(f"[bold]Goal:[/] {goal_line(reply.goal)}", highlight=False)
+    if reply.clarification is not None:
+        render_clarification(console, reply.clarification)
+    charts = write_charts(reply.findings, charts_dir) if charts_dir else {}
+    print_findings(console, reply.findings, charts, show_sql=show_sql)
+    for line in reply.text.splitlines():
+        console.print(f"[magenta]Scout:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    render_actions(console, reply.actions)
+    if reply.error:
+        console.print(f"[bold red]Scout:[/] {escape(reply.error)}", highlight=False, soft_wrap=True)
+    return charts
+
+
+def render_actions(console: Console, actions: tuple[ProposedAction, ...]) -> None:
+    for proposed in actions:
+        action = proposed.action
         console.print(
-            f"[bold]→ {action.kind}[/] {escape(action.target)}: {describe_result(outcome.result)}",
+            f"[bold]→ {action.kind}[/] {escape(action.target)}: {describe_action(proposed)}",
             highlight=False,
             soft_wrap=True,
         )
-    for error in result.errors:
+
+
+def render_report(
+    console: Console, report: MonitorReport, *, charts_dir: Path | None = None
+) -> None:
+    """A monitor cycle: its counts, its findings, what it proposed and what went wrong."""
+    console.print(
+        f"[bold]Monitor cycle[/] {report.cycle_id}: {report.observations} observations "
+        f"(confidence {report.confidence:.0%}), {len(report.new_anomalies)} new unusual "
+        f"day(s), {len(report.updated_anomalies)} already reported, {report.movers} notable "
+        f"segment movers, {len(report.actions)} action(s), {report.seconds:.1f} s.",
+        highlight=False,
+    )
+    if not report.new_anomalies and not report.actions:
+        console.print("Nothing new since the last check.")
+    charts = write_charts(report.findings, charts_dir) if charts_dir else {}
+    print_findings(console, report.findings, charts)
+    render_actions(console, report.actions)
+    for error in report.errors:
         console.print(f"[bold red]Scout:[/] {escape(error)}", highlight=False, soft_wrap=True)
-    return charts
 
 
 def render_clarification(console: Console, clarification: Clarification) -> None:
@@ -104,19 +143,36 @@ def write_charts(findings: tuple[Finding, ...], out_dir: Path | None) -> dict[in
     return write(findings, out_dir)
 
 
+def render_decision(console: Console, verb: str, outcome: DecisionOutcome) -> None:
+    proposed = outcome.action
+    match outcome.kind:
+        case "already_decided" if proposed is not None:
+            by = f" by {proposed.decided_by}" if proposed.decided_by else ""
+            text = f"already decided{by}: {describe_action(proposed)}"
+        case _ if proposed is not None:
+            text = describe_action(replace(proposed, result=outcome.message or proposed.result))
+        case _:
+            text = escape(outcome.message or outcome.kind)
+    console.print(f"{verb}: {text}", highlight=False, soft_wrap=True)
+
+
 @dataclass
 class ChatSession:
-    """One person's conversation: a thread key, its pending clarification, the charts folder."""
+    """One person's conversation: its thread, its pending clarification, the charts folder."""
 
-    deps: Deps
+    service: ScoutService
     console: Console
     user: str = "you"
-    thread: str = "terminal:1"
+    channel: str = "terminal"
+    threads: int = 1
     charts_dir: Path | None = None
     show_sql: bool = False
     pending: Clarification | None = None
-    threads: int = 1
-    answers: list[CycleResult] = field(default_factory=list)
+    answers: list[Reply] = field(default_factory=list)
+
+    @property
+    def thread(self) -> ThreadRef:
+        return ThreadRef(channel=self.channel, thread_ts=str(self.threads))
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; False when the person wants to stop."""
@@ -131,8 +187,8 @@ class ChatSession:
             return True
         if lowered == "new":
             self.threads += 1
-            self.thread, self.pending = f"terminal:{self.threads}", None
-            self.console.print(f"[dim]New thread {self.thread}.[/]")
+            self.pending = None
+            self.console.print(f"[dim]New thread {self.thread.key}.[/]")
             return True
         if lowered == "pending":
             await self.show_pending()
@@ -147,16 +203,12 @@ class ChatSession:
         await self.ask(text)
         return True
 
-    async def ask(self, text: str, *, goal: Any = None) -> CycleResult:
-        trigger = PersonAsked(text=text, thread_key=self.thread, user=self.user, goal=goal)
-        result = await run_with_status(self.deps, trigger, self.console, label="Thinking…")
-        self.answers.append(result)
-        clarification = result.goal.clarification if result.goal else None
-        self.pending = clarification
-        # One folder per answer, so a later chart never overwrites an earlier one.
-        folder = self.charts_dir / f"{len(self.answers):02d}" if self.charts_dir else None
-        render_cycle(self.console, result, charts_dir=folder, show_sql=self.show_sql)
-        return result
+    async def ask(self, text: str) -> Reply:
+        async with progress_on(self.console, "Thinking…") as progress:
+            reply = await self.service.ask(
+                text, thread=self.thread, user=self.user, on_progress=progress
+            )
+        return self._show(reply)
 
     async def choose(self, number: int) -> None:
         assert self.pending is not None
@@ -164,36 +216,40 @@ class ChatSession:
         if not 1 <= number <= len(options):
             self.console.print(f"[red]Pick a number between 1 and {len(options)}.[/]")
             return
-        option = options[number - 1]
+        token = option_token(number - 1, options[number - 1])
         self.pending = None
-        await self.ask(option.goal.text or option.label, goal=option.goal)
+        async with progress_on(self.console, "Thinking…") as progress:
+            reply = await self.service.choose(self.thread, token, self.user, progress)
+        self._show(reply)
+
+    def _show(self, reply: Reply) -> Reply:
+        self.answers.append(reply)
+        self.pending = reply.clarification
+        # One folder per answer, so a later chart never overwrites an earlier one.
+        folder = self.charts_dir / f"{len(self.answers):02d}" if self.charts_dir else None
+        render_reply(self.console, reply, charts_dir=folder, show_sql=self.show_sql)
+        return reply
 
     async def show_pending(self) -> None:
-        waiting = await self.deps.act.pending()
+        waiting = await self.service.pending()
         if not waiting:
             self.console.print("No actions are waiting for approval.")
             return
         for item in waiting:
             self.console.print(
-                f"[bold]{item.id}[/] {item.action.kind} → {escape(item.action.target)}: "
-                f"{escape(item.action.reason)} [dim](needs approval: {escape(item.reason)})[/]",
+                f"[bold]{item.approval_id}[/] {item.action.kind} → {escape(item.action.target)}: "
+                f"{escape(item.action.reason)} "
+                f"[dim](needs approval: {escape(getattr(item.decision, 'reason', ''))})[/]",
                 highlight=False,
                 soft_wrap=True,
             )
 
     async def decide(self, verb: str, approval_id: str, reason: str) -> None:
-        from agent.act import ApprovalNotFound
-
-        try:
-            if verb == "approve":
-                result = await self.deps.act.approve(approval_id, self.user)
-            else:
-                result = await self.deps.act.reject(approval_id, self.user, reason)
-        except ApprovalNotFound:
+        outcome = await self.service.decide(approval_id, self.user, verb == "approve", reason)
+        if outcome.kind == "not_found":
             self.console.print(f"[red]No approval request {approval_id}.[/] Type `pending`.")
             return
-        await record_decision(self.deps, approval_id, verb == "approve", result)
-        self.console.print(f"{verb}: {describe_result(result)}", highlight=False, soft_wrap=True)
+        render_decision(self.console, verb, outcome)
 
 
 async def chat_loop(session: ChatSession, stream: TextIO | None = None) -> int:

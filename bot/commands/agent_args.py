@@ -8,6 +8,7 @@ from pathlib import Path
 from agent.act import ActSettings
 from agent.config import ScoutConfig, load_config
 from agent.deps import Deps, open_deps
+from agent.service import ScoutService
 from bot.commands.common import add_source_args, today_from
 
 
@@ -46,3 +47,10 @@ async def deps_from(
         out_dir=out_dir,
         act_settings=settings,
     )
+
+
+async def service_from(
+    args: argparse.Namespace, *, out_dir: Path | None = None, local_approver: str | None = None
+) -> ScoutService:
+    """The application service every agent command calls; close it with `aclose()`."""
+    return ScoutService(await deps_from(args, out_dir=out_dir, local_approver=local_approver))

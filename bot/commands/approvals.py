@@ -134,8 +134,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _report(result: ActResult, console: Console) -> int:
     if result.status in ("refused", "failed"):
-        raise UserError(f"Not done: {result.reason}", hint=_hint(result.reason))
-    if result.status == "deduplicated" and result.approval_id and "already" in result.reason:
+        raise UserError(f"Not done: {result.reason}", hint=_HINTS.get(result.code or "", ""))
+    if result.status == "deduplicated":  # approving a request someone already decided
         raise UserError(f"Nothing to do: {result.reason}.")
     console.print(
         f"[bold green]{result.status.replace('_', ' ')}[/]: {result.reason}", highlight=False
@@ -143,14 +143,12 @@ def _report(result: ActResult, console: Console) -> int:
     return 0
 
 
-def _hint(reason: str) -> str:
-    if "not authorised" in reason:
-        return "Approvers are set in scout.yml under approvals.approvers (or slack.approvers)."
-    if "expired" in reason:
-        return "Ask Scout to propose the action again if it is still wanted."
-    if "paused" in reason:
-        return "`scout resume --as USER` lifts the kill switch."
-    return ""
+_HINTS = {
+    "not_authorised": "Approvers are set in scout.yml under approvals.approvers "
+    "(or slack.approvers).",
+    "expired": "Ask Scout to propose the action again if it is still wanted.",
+    "paused": "`scout resume --as USER` lifts the kill switch.",
+}
 
 
 def run_approve(args: argparse.Namespace) -> int:
@@ -167,7 +165,7 @@ def run_reject(args: argparse.Namespace) -> int:
 
     async def work(actor: Actor) -> int:
         result = await actor.reject(args.approval_id, args.user, args.reason)
-        if result.reason.startswith("rejected by"):
+        if result.status == "refused" and result.code == "rejected":
             Console().print(
                 f"[bold]rejected[/]: {args.approval_id} ({args.reason})", highlight=False
             )

@@ -1,25 +1,34 @@
-"""`scout ask TEXT`: understand the question, run the analysis, print the findings."""
+"""`scout ask TEXT`: the answer Slack would give, printed with its evidence.
+
+The question goes through the application service (`ScoutService.ask`), so the goal, the
+findings and any proposed action are the ones a mention in Slack gets; each run is a new
+thread (a follow-up needs `scout chat`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
+import sys
+import uuid
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
-from agent.analyses import run_goal
 from agent.domain import Finding
-from agent.understand import understand
-from bot.commands.common import add_source_args, context_from
-from bot.console import goal_line, print_findings
+from agent.views import Reply, ThreadRef
+from bot.commands.agent_args import add_agent_args, service_from
+from bot.terminal import progress_on, render_reply
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("ask", help="ask a question; print the answer with its evidence")
     parser.add_argument("text", help='e.g. "why did conversion drop in the Northeast?"')
-    add_source_args(parser)
+    add_agent_args(parser)
+    parser.add_argument("--as", dest="user", default="cli", help="who asks (default: cli)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--charts", metavar="DIR", help="write chart PNGs here")
     parser.add_argument("--sql", action="store_true", help="show the SQL behind every number")
@@ -28,30 +37,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.charts) if args.charts else None
-    ctx = context_from(args, out_dir=out_dir)
-    goal = understand(args.text, layer=ctx.layer, today=ctx.today)
-    findings: tuple[Finding, ...] = ()
-    if not goal.needs_clarification:
-        findings = run_goal(goal, ctx)
-    charts = write_charts(findings, out_dir) if out_dir else {}
+    reply = asyncio.run(_ask(args, out_dir))
+    if reply.error and not reply.findings:
+        Console(stderr=True).print(f"[bold red]Scout:[/] {escape(reply.error)}", highlight=False)
+        return 2
     if args.json:
+        charts = write_charts(reply.findings, out_dir) if out_dir else {}
         payload = {
-            "goal": goal.to_json(),
+            "goal": reply.goal.to_json() if reply.goal else None,
             "findings": [
-                f.to_json() | {"chart_path": charts.get(i)} for i, f in enumerate(findings)
+                f.to_json() | {"chart_path": charts.get(i)} for i, f in enumerate(reply.findings)
             ],
+            "actions": [
+                {"action": p.action.to_json(), "status": p.status.value, "result": p.result}
+                for p in reply.actions
+            ],
+            "notes": reply.text.splitlines(),
         }
         print(json.dumps(payload, indent=2, default=str))
         return 0
-    console = Console()
-    console.print(f"[bold]Goal:[/] {goal_line(goal)}", highlight=False)
-    if goal.clarification:
-        console.print(f"[yellow]{goal.clarification.question}[/]")
-        for number, option in enumerate(goal.clarification.options, start=1):
-            console.print(f"  {number}. {option.label}")
-        return 0
-    print_findings(console, findings, charts, show_sql=args.sql)
+    render_reply(Console(), reply, charts_dir=out_dir, show_sql=args.sql)
     return 0
+
+
+async def _ask(args: argparse.Namespace, out_dir: Path | None) -> Reply:
+    service = await service_from(args, out_dir=out_dir)
+    thread = ThreadRef(channel="cli", thread_ts=uuid.uuid4().hex[:12])
+    try:
+        async with progress_on(Console(stderr=True, quiet=not sys.stderr.isatty())) as progress:
+            return await service.ask(args.text, thread=thread, user=args.user, on_progress=progress)
+    finally:
+        await service.aclose()
 
 
 def write_charts(findings: tuple[Finding, ...], out_dir: Path) -> dict[int, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.commands.agent_args import add_agent_args, deps_from
+from bot.commands.agent_args import add_agent_args, service_from
 from bot.terminal import ChatSession, chat_loop
 
 
@@ -26,10 +26,10 @@ def run(args: argparse.Namespace) -> int:
     user = args.user or _user()
 
     async def main() -> int:
-        deps = await deps_from(args, out_dir=Path(args.charts), local_approver=user)
+        service = await service_from(args, out_dir=Path(args.charts), local_approver=user)
         try:
             session = ChatSession(
-                deps=deps,
+                service=service,
                 console=Console(),
                 user=user,
                 charts_dir=Path(args.charts),
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return await chat_loop(session)
         finally:
-            await deps.close()
+            await service.aclose()
 
     return asyncio.run(main())
 

@@ -1,4 +1,7 @@
-"""`scout digest [--today D]`: the morning digest (yesterday's KPIs, movers, anomalies, actions)."""
+"""`scout digest [--today D]`: the morning digest (yesterday's KPIs, movers, anomalies, actions).
+
+It prints the reply the scheduled digest posts (`ScoutService.digest`), without posting it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from agent.loop_parts import DigestDue
-from bot.commands.agent_args import add_agent_args, deps_from
-from bot.terminal import render_cycle, run_with_status
+from bot.commands.agent_args import add_agent_args, service_from
+from bot.terminal import render_reply
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,17 +24,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     async def main() -> int:
-        deps = await deps_from(args)
+        service = await service_from(args)
         console = Console()
         try:
-            day = deps.today()
-            result = await run_with_status(
-                deps, DigestDue(day=day), Console(stderr=True), label="Writing the digest…"
-            )
+            day = service.deps.today()
+            with Console(stderr=True).status("Writing the digest…"):
+                reply = await service.digest(day)
         finally:
-            await deps.close()
+            await service.aclose()
         console.print(f"[bold]Scout digest — {day:%A %B %-d, %Y}[/]", highlight=False)
-        render_cycle(console, result, charts_dir=Path(args.charts) if args.charts else None)
+        render_reply(console, reply, charts_dir=Path(args.charts) if args.charts else None)
         return 0
 
     return asyncio.run(main())

@@ -1,17 +1,22 @@
-"""`scout run --once`: one monitor cycle — read the KPIs, find what is new, act, remember."""
+"""`scout run --once`: one monitor cycle — read the KPIs, find what is new, act, remember.
+
+It is the served monitor's cycle (`ScoutService.check_kpis`): the same alerts and proposals,
+through the same actor. Without a Slack connection the actor keeps each message in the
+outbox, and the output says so.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+from dataclasses import asdict
 
 from rich.console import Console
 
 from agent.domain import jsonable
-from agent.loop_parts import MonitorTick
-from bot.commands.agent_args import add_agent_args, deps_from
-from bot.terminal import render_cycle, run_with_status
+from bot.commands.agent_args import add_agent_args, service_from
+from bot.terminal import render_report
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,44 +29,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     async def main() -> int:
-        deps = await deps_from(args)
-        console = Console()
+        service = await service_from(args)
         try:
-            result = await run_with_status(
-                deps, MonitorTick(at=deps.clock()), Console(stderr=True), label="Monitoring…"
-            )
+            with Console(stderr=True).status("Monitoring…"):
+                report = await service.check_kpis()
         finally:
-            await deps.close()
+            await service.aclose()
         if args.json:
-            print(
-                json.dumps(
+            summary = {
+                "cycle": report.cycle_id,
+                "observations": report.observations,
+                "confidence": round(report.confidence, 3),
+                "new_anomalies": [a.to_json() for a in report.new_anomalies],
+                "updated_anomalies": [a.to_json() for a in report.updated_anomalies],
+                "actions": [
                     {
-                        "cycle": result.cycle_id,
-                        "observations": result.observations,
-                        "confidence": round(result.confidence, 3),
-                        "new_anomalies": [a.to_json() for a in result.new_anomalies],
-                        "updated_anomalies": [a.to_json() for a in result.updated_anomalies],
-                        "actions": [
-                            {"action": o.action.to_json(), "result": o.result.to_json()}
-                            for o in result.actions
-                        ],
-                        "errors": list(result.errors),
-                    },
-                    default=jsonable,
-                    indent=2,
-                )
-            )
+                        "action": p.action.to_json(),
+                        "status": p.status.value,
+                        "result": p.result,
+                        "approval_id": p.approval_id,
+                    }
+                    for p in report.actions
+                ],
+                "published": [asdict(p) for p in report.published],
+                "errors": list(report.errors),
+            }
+            print(json.dumps(summary, default=jsonable, indent=2))
             return 0
-        console.print(
-            f"[bold]Monitor cycle[/] {result.cycle_id}: {result.observations} observations "
-            f"(confidence {result.confidence:.0%}), {len(result.new_anomalies)} new anomalies, "
-            f"{len(result.updated_anomalies)} already reported, {len(result.actions)} actions, "
-            f"{result.seconds:.1f} s.",
-            highlight=False,
-        )
-        if not result.new_anomalies and not result.actions:
-            console.print("Nothing new since the last check.")
-        render_cycle(console, result)
+        render_report(Console(), report)
         return 0
 
     return asyncio.run(main())

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Action
+from agent.service import ScoutService
 from bot.terminal import ChatSession
 from tests.conftest import TODAY
 
@@ -79,7 +80,9 @@ async def test_pending_then_approve_executes_once(
         act_settings=settings,
     )
     out = io.StringIO()
-    session = ChatSession(deps=deps, console=Console(file=out, width=200), user="U_LEAD")
+    session = ChatSession(
+        service=ScoutService(deps), console=Console(file=out, width=200), user="U_LEAD"
+    )
     try:
         proposal = Action(
             kind="optimize",
@@ -98,5 +101,5 @@ async def test_pending_then_approve_executes_once(
     text = out.getvalue()
     assert proposed.approval_id in text  # `pending` listed it
     assert "approve: queued" in text and "nothing was sent" in text
-    assert "deduplicated" in text or "already approved" in text
+    assert "already decided by U_LEAD: queued" in text
     assert len(executions) == 1
