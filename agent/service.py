@@ -340,7 +340,7 @@ class ScoutService:
         )
         outcome = await propose(self.deps, action, requested_by="scout", content=reply)
         result = outcome.result
-        if result.status not in ("executed", "dry_run", "deduplicated"):
+        if result.status not in ("executed", "queued", "dry_run", "deduplicated"):
             log.warning("publish key=%s status=%s reason=%s", key, result.status, result.reason)
         return Published(
             status=result.status,
