@@ -86,7 +86,14 @@ def scout_cli(
     ]  # fmt: skip
     env = {**os.environ, "TZ": "UTC", "COLUMNS": "400", "NO_COLOR": "1"}
     done = subprocess.run(
-        command, input=stdin, capture_output=True, text=True, env=env, timeout=240, check=False
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+        cwd=memory.parent,  # anything a command writes by default stays out of the tree
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
