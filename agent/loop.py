@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import assert_never
 
 from agent.act import ActResult
-from agent.analyses import run_goal
+from agent.analyses import SKILLS, run_goal
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.deps import Deps
 from agent.digest import build_digest, segment_snapshot
@@ -44,7 +44,7 @@ from agent.observe import (
     detect_anomalies,
     observe_kpis,
 )
-from agent.plan import PlannedAction, Signal, Step, plan_from_signals, steps_for_goal
+from agent.plan import PlannedAction, Signal, plan_from_signals
 from agent.semantic import SemanticLayer
 from agent.understand import understand
 from agent.views import Reply
@@ -62,18 +62,6 @@ FIRST_LOOKBACK_DAYS = 14
 # week?" see the same series (and a cycle stays within its time budget). Return rate waits
 # for returns to arrive, so its recent days always look low: it is left out.
 DAILY_WATCH = tuple(m for m in WATCHLIST if m not in LAGGING_METRICS)
-# Plan steps → the analysis that runs them. "change" is measured inside explain itself.
-_STEP_INTENT = {  # keyed by step id
-    "lookup": Intent.LOOKUP,
-    "trend": Intent.TREND,
-    "breakdown": Intent.BREAKDOWN,
-    "compare": Intent.COMPARE,
-    "rca": Intent.EXPLAIN,
-    "anomaly": Intent.DETECT,
-    "segment": Intent.SEGMENT,
-    "forecast_check": Intent.FORECAST_CHECK,
-    "churn": Intent.CHURN,
-}
 
 
 async def run_cycle(
@@ -116,8 +104,8 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     cycle.goal = goal
     if goal.needs_clarification:
         return
-    steps = steps_for_goal(goal)
-    await cycle.say("Running " + (", ".join(s.analysis for s in steps) or "help") + "…")
+    skill = SKILLS.get(goal.intent)
+    await cycle.say(f"Running {skill.label if skill else 'the digest'}…")
     if goal.intent is Intent.DIGEST and goal.filters:
         # "How are we doing in the West?": the headline KPIs for that segment, not the
         # company-wide digest under a misleading heading.
@@ -125,24 +113,11 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     elif goal.intent is Intent.DIGEST:
         cycle.findings += (await build_digest(deps, today)).findings
     else:
-        cycle.findings += await asyncio.to_thread(run_steps, deps, goal, steps)
+        cycle.findings += await asyncio.to_thread(run_goal, goal, deps.context())
     await _learn(deps, cycle, goal)
     for finding in cycle.findings:
         for action in finding.proposed_actions:
             cycle.actions.append(await propose(deps, action, requested_by=ask.user))
-
-
-def run_steps(deps: Deps, goal: Goal, steps: list[Step]) -> tuple[Finding, ...]:
-    """Run the goal's analysis steps in plan order (help and unknown have none)."""
-    ctx = deps.context()
-    if not steps:
-        return run_goal(goal, ctx)
-    found: list[Finding] = []
-    for step in steps:
-        intent = _STEP_INTENT.get(step.id)
-        if intent is not None:
-            found.extend(run_goal(replace(step.goal, intent=intent), ctx))
-    return tuple(found)
 
 
 async def _learn(deps: Deps, cycle: Cycle, goal: Goal) -> None:

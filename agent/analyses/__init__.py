@@ -8,32 +8,46 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from agent.analyses.base import Analysis, AnalysisContext
 from agent.domain import Finding, Goal, Intent
 from agent.errors import UserError
 
-SKILLS: Mapping[Intent, str] = {
-    Intent.LOOKUP: "agent.analyses.lookup:lookup",
-    Intent.TREND: "agent.analyses.trend:trend",
-    Intent.BREAKDOWN: "agent.analyses.breakdown:breakdown",
-    Intent.COMPARE: "agent.analyses.compare:compare",
-    Intent.EXPLAIN: "agent.analyses.explain:explain",
-    Intent.DETECT: "agent.analyses.detect:detect",
-    Intent.SEGMENT: "agent.analyses.segment:segment",
-    Intent.FORECAST_CHECK: "agent.analyses.forecast_check:forecast_check",
-    Intent.CHURN: "agent.churn.analysis:churn",
-    Intent.HELP: "agent.analyses.help:help_finding",
-    Intent.UNKNOWN: "agent.analyses.help:help_finding",
+
+@dataclass(frozen=True)
+class Skill:
+    """The analysis behind an intent: what progress calls it and where its function lives."""
+
+    label: str
+    target: str  # "module:function", imported on first use
+
+
+# The one table from intent to analysis (the loop, the CLI and the service all use it).
+# A digest is the loop's job, not an analysis.
+SKILLS: Mapping[Intent, Skill] = {
+    Intent.LOOKUP: Skill("the lookup", "agent.analyses.lookup:lookup"),
+    Intent.TREND: Skill("the trend", "agent.analyses.trend:trend"),
+    Intent.BREAKDOWN: Skill("the breakdown", "agent.analyses.breakdown:breakdown"),
+    Intent.COMPARE: Skill("the comparison", "agent.analyses.compare:compare"),
+    Intent.EXPLAIN: Skill("the root-cause analysis", "agent.analyses.explain:explain"),
+    Intent.DETECT: Skill("the anomaly check", "agent.analyses.detect:detect"),
+    Intent.SEGMENT: Skill("the segmentation", "agent.analyses.segment:segment"),
+    Intent.FORECAST_CHECK: Skill(
+        "the forecast check", "agent.analyses.forecast_check:forecast_check"
+    ),
+    Intent.CHURN: Skill("the churn risk model", "agent.churn.analysis:churn"),
+    Intent.HELP: Skill("help", "agent.analyses.help:help_finding"),
+    Intent.UNKNOWN: Skill("help", "agent.analyses.help:help_finding"),
 }
 
 
 def skill_for(intent: Intent) -> Analysis:
-    """The analysis function for an intent (digest is the loop's job, not an analysis)."""
-    target = SKILLS.get(intent)
-    if target is None:
+    """The analysis function for an intent."""
+    skill = SKILLS.get(intent)
+    if skill is None:
         raise UserError(f"I can't answer a '{intent.value}' request as a single analysis.")
-    module, _, name = target.partition(":")
+    module, _, name = skill.target.partition(":")
     fn: Analysis = getattr(importlib.import_module(module), name)
     return fn
 
@@ -43,4 +57,4 @@ def run_goal(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     return skill_for(goal.intent)(goal, ctx)
 
 
-__all__ = ["SKILLS", "Analysis", "AnalysisContext", "run_goal", "skill_for"]
+__all__ = ["SKILLS", "Analysis", "AnalysisContext", "Skill", "run_goal", "skill_for"]

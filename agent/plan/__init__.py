@@ -1,4 +1,4 @@
-"""Planning: business rules and validated proposals → a DAG of actions; goals → analysis steps."""
+"""Planning: business rules and validated proposals → a DAG of actions."""
 
 from agent.plan.dag import (
     DependencyCycle,
@@ -7,11 +7,9 @@ from agent.plan.dag import (
     Plan,
     PlannedAction,
     Skipped,
-    Step,
-    order_steps,
     topo_order,
 )
-from agent.plan.planner import Signal, actions_for, matches, plan_from_signals, steps_for_goal
+from agent.plan.planner import Signal, actions_for, matches, plan_from_signals
 from agent.plan.proposals import ProposalCheck, Rejected, check_proposals, validate_proposals
 from agent.plan.rules import PlanningConfig, Rule, RuleAction, Trigger, default_rules
 
@@ -28,15 +26,12 @@ __all__ = [
     "RuleAction",
     "Signal",
     "Skipped",
-    "Step",
     "Trigger",
     "actions_for",
     "check_proposals",
     "default_rules",
     "matches",
-    "order_steps",
     "plan_from_signals",
-    "steps_for_goal",
     "topo_order",
     "validate_proposals",
 ]

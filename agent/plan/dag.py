@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Protocol, TypeVar
 
-from agent.domain import Action, Goal
+from agent.domain import Action
 from agent.errors import PlanError
 
 
@@ -66,17 +66,6 @@ class PlannedAction:
     @property
     def key(self) -> str:
         return self.action.idempotency_key
-
-
-@dataclass(frozen=True, kw_only=True)
-class Step:
-    """One analysis to run for a person's goal."""
-
-    id: str
-    analysis: str
-    goal: Goal
-    depends_on: tuple[str, ...] = ()
-    priority: int = 50
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,8 +179,3 @@ def _ancestors(action_id: str, by_id: dict[str, PlannedAction], done: Collection
                 seen.add(dep)
                 stack.append(dep)
     return seen
-
-
-def order_steps(steps: Sequence[Step]) -> list[Step]:
-    """Analysis steps in dependency order (raises PlanError like actions do)."""
-    return topo_order(steps, lambda s: float(s.priority))

@@ -17,10 +17,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from agent.domain import Action, Anomaly, Goal, Intent, jsonable, stable_key
+from agent.domain import Action, Anomaly, jsonable, stable_key
 from agent.errors import PlanError
 from agent.learning import Bandit, situation_key
-from agent.plan.dag import Plan, PlannedAction, Skipped, Step, order_steps
+from agent.plan.dag import Plan, PlannedAction, Skipped
 from agent.plan.rules import PlanningConfig, Rule, Trigger
 
 log = logging.getLogger(__name__)
@@ -308,33 +308,3 @@ def _with_score(planned: PlannedAction, score: float) -> PlannedAction:
         rule=planned.rule,
         score=score,
     )
-
-
-# --------------------------------------------------------------------------- goals → steps
-
-_STEPS: Mapping[Intent, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    Intent.LOOKUP: (("lookup", "lookup", ()),),
-    Intent.TREND: (("trend", "trend", ()),),
-    Intent.BREAKDOWN: (("breakdown", "breakdown", ()),),
-    Intent.COMPARE: (("compare", "compare", ()),),
-    # An explanation first measures the change, then attributes it to segments.
-    Intent.EXPLAIN: (("change", "lookup", ()), ("rca", "rca", ("change",))),
-    Intent.DETECT: (("anomaly", "anomaly", ()),),
-    Intent.SEGMENT: (("segment", "segment", ()),),
-    Intent.FORECAST_CHECK: (("forecast_check", "forecast_check", ()),),
-    Intent.CHURN: (("churn", "churn", ()),),
-    Intent.DIGEST: (("digest", "digest", ()),),
-    Intent.HELP: (),
-    Intent.UNKNOWN: (),
-}
-
-
-def steps_for_goal(goal: Goal) -> list[Step]:
-    """The analyses that answer a goal, in run order (empty for help/unknown)."""
-    if goal.needs_clarification:
-        raise PlanError("the goal needs a clarification before it can be planned")
-    steps = [
-        Step(id=step_id, analysis=analysis, goal=goal, depends_on=deps)
-        for step_id, analysis, deps in _STEPS[goal.intent]
-    ]
-    return order_steps(steps)

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from agent.config import ScoutConfig
-from agent.domain import Action, Anomaly, Goal, Intent
+from agent.domain import Action, Anomaly
 from agent.errors import ConfigError, PlanError
 from agent.learning import Bandit
 from agent.plan import (
@@ -24,7 +24,6 @@ from agent.plan import (
     Trigger,
     check_proposals,
     plan_from_signals,
-    steps_for_goal,
     validate_proposals,
 )
 
@@ -262,23 +261,6 @@ def test_invalid_llm_proposals_are_dropped_and_logged(caplog: pytest.LogCaptureF
     plan = Plan.build([rule_action, *validate_proposals(raw, known_ids={"rule.investigate"})])
     assert _ids(plan.actions)[0] in {"p1", "rule.investigate"}
     assert _ids(plan.actions).index("p10") > _ids(plan.actions).index("rule.investigate")
-
-
-# ------------------------------------------------------------------ goals → steps
-
-
-def test_goal_becomes_analysis_steps() -> None:
-    explain = Goal(intent=Intent.EXPLAIN, metric="conversion_rate")
-    steps = steps_for_goal(explain)
-    assert [(s.id, s.analysis, s.depends_on) for s in steps] == [
-        ("change", "lookup", ()),
-        ("rca", "rca", ("change",)),
-    ]
-    assert all(s.goal is explain for s in steps)
-    assert [s.analysis for s in steps_for_goal(Goal(intent=Intent.TREND, metric="revenue"))] == [
-        "trend"
-    ]
-    assert steps_for_goal(Goal(intent=Intent.HELP)) == []
 
 
 # ------------------------------------------------------------------ merging
