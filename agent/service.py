@@ -96,6 +96,10 @@ class ScoutService:
     async def is_paused(self) -> bool:
         return await self.deps.act.is_paused()
 
+    async def first_delivery(self, key: str) -> bool:
+        """Handle each Slack delivery once across restarts and replicas (a memory claim)."""
+        return await self.deps.memory.claim(f"delivery:{key}")
+
     # ------------------------------------------------------------------ conversation
 
     async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
@@ -271,7 +275,7 @@ class ScoutService:
         kinds = result.error_kinds or ("cycle",) * len(result.errors)
         fresh: list[str] = []
         for kind, text in zip(kinds, result.errors, strict=False):
-            if text not in fresh and await self.deps.memory.claim_digest(
+            if text not in fresh and await self.deps.memory.claim(
                 f"monitor-error:{day}:{kind}"
             ):
                 fresh.append(text)
@@ -373,7 +377,7 @@ class ScoutService:
         if await self.is_paused():
             log.info("scheduled post skipped, Scout is paused key=%s", key)
             return None
-        if not await self.deps.memory.claim_digest(key):
+        if not await self.deps.memory.claim(key):
             log.info("scheduled post skipped, already claimed key=%s", key)
             return None
         reply = await make()
@@ -431,7 +435,7 @@ class ScoutService:
 
     async def retrain_weekly(self, week_start: date) -> str | None:
         """Retrain once per week across replicas (None: another run has it, or it failed)."""
-        if not await self.deps.memory.claim_digest(f"retrain:{week_start.isoformat()}"):
+        if not await self.deps.memory.claim(f"retrain:{week_start.isoformat()}"):
             return None
         try:
             return await self.retrain()

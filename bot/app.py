@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import OutboundWiring, ScoutCore
+from bot.core import DeliveryClaims, OutboundWiring, ScoutCore
 from bot.listeners import actions, commands, events, home
 from bot.listeners.assistant import build_assistant
 from bot.listeners.common import Deps
@@ -129,12 +129,12 @@ def build_scout(
 
     @app.middleware
     async def drop_retries(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        # Slack redelivers an event (same event_id) when an ack is slow or lost; the first
-        # delivery is already being answered, so a retry is acknowledged and dropped.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        assert deps.events is not None
-        if event_id and not deps.events.first_time(str(event_id)):
-            log.info("duplicate event dropped event_id=%s", event_id)
+        # Slack redelivers an event when an ack is slow or lost, a restart or a second
+        # replica sees it again, and a signed request can be replayed within its 5 minutes:
+        # each delivery is answered once (in process first, then by a claim in memory).
+        key = delivery_key(body)
+        if key and not await first_delivery(deps, key):
+            log.info("duplicate delivery dropped key=%s", key)
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -155,6 +155,35 @@ def build_scout(
 
     connect_outbound(core, deps)
     return ScoutSlack(app=app, deps=deps)
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What makes a delivery the same one again: the event id and the message it is about,
+    or the trigger id of a command or a click (Slack makes one per invocation)."""
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        if isinstance(event, dict) and event.get("channel") and event.get("ts"):
+            return f"{event.get('type')}:{event['channel']}:{event['ts']}"
+        return f"event:{body['event_id']}" if body.get("event_id") else None
+    trigger = body.get("trigger_id")
+    if trigger and (
+        body.get("command") or body.get("type") in ("block_actions", "view_submission")
+    ):
+        return f"trigger:{trigger}"
+    return None
+
+
+async def first_delivery(deps: Deps, key: str) -> bool:
+    assert deps.events is not None
+    if not deps.events.first_time(key):
+        return False
+    if not isinstance(deps.core, DeliveryClaims):
+        return True
+    try:
+        return await deps.core.first_delivery(key)
+    except Exception:  # memory locked or full: answer (this process saw it first) and say so
+        log.exception("delivery claim failed key=%s; answering without the durable check", key)
+        return True
 
 
 def connect_outbound(core: ScoutCore, deps: Deps) -> bool:

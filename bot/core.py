@@ -125,6 +125,16 @@ class OutboundWiring(Protocol):
         ...
 
 
+@runtime_checkable
+class DeliveryClaims(Protocol):
+    """A core with durable memory: a Slack event, command or click is handled once, across
+    restarts and replicas (Slack redelivers after a slow ack; an attacker may replay)."""
+
+    async def first_delivery(self, key: str) -> bool:
+        """True the first time `key` is claimed, in any process sharing the memory."""
+        ...
+
+
 DEFAULT_CORE = "agent.service:build_service"
 
 

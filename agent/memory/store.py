@@ -283,8 +283,9 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
             ref=ref,
         )
 
-    async def claim_digest(self, key: str, owner: str = "") -> bool:
-        """Claim the right to post digest `key`; only the first claimer ever gets True."""
+    async def claim(self, key: str, owner: str = "") -> bool:
+        """Claim `key` (a digest date, an error note, a Slack event); only the first claimer,
+        in any process sharing this file, ever gets True."""
         async with self._write() as db:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO digests(key, claimed_at, owner) VALUES (?, ?, ?)",

@@ -132,7 +132,7 @@ def click(
         "type": "block_actions",
         "api_app_id": "A0001",
         "token": "legacy",
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(_ids)}.{next(_ids)}.trigger",
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "team": {"id": TEAM, "domain": "fake"},
         "container": {
@@ -173,7 +173,7 @@ def slash(
             "command": "/scout",
             "text": text,
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": f"{next(_ids)}.{next(_ids)}.trigger",
             "api_app_id": "A0001",
         }
     )

@@ -26,7 +26,7 @@ async def main(path, action, key):
         if action == "seen":
             result = await mem.seen_anomaly(key, ref="child")
         else:
-            result = await mem.claim_digest(key, owner="child")
+            result = await mem.claim(key, owner="child")
     finally:
         await mem.close()
     print(json.dumps(result))
@@ -115,10 +115,10 @@ async def test_digest_claimed_once_by_concurrent_instances(db_path: Path) -> Non
     b = await Memory.open(db_path)
     try:
         results = await asyncio.gather(
-            *(m.claim_digest("digest:2025-12-15", owner=n) for m, n in [(a, "a"), (b, "b")] * 5)
+            *(m.claim("digest:2025-12-15", owner=n) for m, n in [(a, "a"), (b, "b")] * 5)
         )
         assert sorted(results) == [False] * 9 + [True]
-        assert await a.claim_digest("digest:2025-12-16") is True
+        assert await a.claim("digest:2025-12-16") is True
     finally:
         await a.close()
         await b.close()

@@ -95,7 +95,7 @@ async def test_recall_prefers_matching_recent_causes(mem: Memory, clock: Clock) 
 async def test_prune_removes_old_rows_but_keeps_weights(mem: Memory, clock: Clock) -> None:
     await mem.record_outcome("old", "alert", "s", success=True)
     await mem.seen_anomaly("old-fp")
-    await mem.claim_digest("digest:old")
+    await mem.claim("digest:old")
     await mem.audit("old")
     clock.advance(days=100)
     await mem.record_outcome("new", "alert", "s", success=False)

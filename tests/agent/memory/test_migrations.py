@@ -18,13 +18,13 @@ def _versions(path: Path) -> dict[str, int]:
 
 async def test_migration_is_idempotent_and_keeps_data(db_path: Path) -> None:
     mem = await Memory.open(db_path)
-    assert await mem.claim_digest("k") is True
+    assert await mem.claim("k") is True
     await mem.close()
     tables_before = _tables(db_path)
 
     for _ in range(2):
         mem = await Memory.open(db_path)
-        assert await mem.claim_digest("k") is False  # the row survived re-opening
+        assert await mem.claim("k") is False  # the row survived re-opening
         await mem.close()
 
     assert _versions(db_path) == {"memory": SCHEMA_VERSION}
