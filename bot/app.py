@@ -41,14 +41,17 @@ def build_client(settings: SlackSettings) -> AsyncWebClient:
     Inside a running loop the client gets one shared aiohttp session: without it slack-sdk
     opens a session per call, and that CPU sits on the loop that must ack events in < 3 s.
     """
+    timeout = aiohttp.ClientTimeout(total=settings.http_timeout_s)
     try:
         asyncio.get_running_loop()
-        session: aiohttp.ClientSession | None = aiohttp.ClientSession()
+        # A session of our own ignores the client's timeout: it must carry one itself.
+        session: aiohttp.ClientSession | None = aiohttp.ClientSession(timeout=timeout)
     except RuntimeError:
         session = None
     return AsyncWebClient(
         token=settings.bot_token,
         session=session,
+        timeout=max(1, round(settings.http_timeout_s)),
         base_url=settings.api_url or SLACK_API,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),

@@ -3,13 +3,21 @@
 The act layer has already made the text safe and decided the message may go; this only
 delivers it and classifies failures: rate limits and Slack's 5xx are worth retrying, the
 rest (a channel that does not exist, a bot not in it) are not.
+
+Exactly once on the wire: a post whose answer was lost (the connection dropped, a timeout,
+a 5xx) may have reached Slack. The client therefore never re-sends a post blindly; every
+post carries its outbox key in Slack message metadata, and after an uncertain failure the
+channel (or thread) is searched for that key before the post is tried again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.act.ports import IsAuthorised
@@ -17,11 +25,35 @@ from agent.act.records import Delivery, OutboundMessage
 from agent.errors import PermanentActionError, TransientActionError
 from bot.blocks import answer_message
 from bot.listeners.answer import chart_uploads, upload_files
-from bot.listeners.common import Approvers
+from bot.listeners.common import Approvers, log
 
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )  # fmt: skip
+METADATA_TYPE = "scout_post"
+# A lost post is among the newest messages of its channel or thread.
+LOOKUP_LIMIT = 100
+
+
+def delivery_client(client: AsyncWebClient) -> AsyncWebClient:
+    """The same session and token, retrying only what Slack refused before acting (429).
+
+    slack-sdk's connection-error and server-error handlers re-send a request whose answer
+    was lost, and Slack may already have posted it: that is how an alert arrived twice.
+    """
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        session=client.session,
+        timeout=client.timeout,
+        retry_handlers=[
+            h for h in client.retry_handlers if isinstance(h, AsyncRateLimitErrorRetryHandler)
+        ],
+    )
+
+
+class _Uncertain(Exception):
+    """The post may or may not have reached Slack."""
 
 
 class SlackNotifier:
@@ -34,10 +66,12 @@ class SlackNotifier:
         default_channel: str | None = None,
         channels: Mapping[str, str] | None = None,
     ) -> None:
-        self.client = client
+        self.client = delivery_client(client)
         self.default_channel = default_channel
         # The agent names channels logically (#kpi-alerts); Slack wants the configured id.
         self.channels = dict(channels or {})
+        # (outbox id, channel) posts whose fate is unknown: looked up before the next try.
+        self._uncertain: set[tuple[int, str]] = set()
 
     def channel_id(self, name: str) -> str:
         return self.channels.get(name.removeprefix("#"), name)
@@ -59,13 +93,9 @@ class SlackNotifier:
             rendered = answer_message(message.content) if message.content else None
             refs = []
             for target in targets:
-                response = await self.client.chat_postMessage(
-                    channel=target,
-                    thread_ts=message.thread,
-                    text=rendered.text if rendered else message.text,
-                    blocks=rendered.blocks_json() if rendered else None,
-                )
-                refs.append(str(response["ts"]))
+                text = rendered.text if rendered else message.text
+                blocks = rendered.blocks_json() if rendered else None
+                refs.append(await self._post_once(message, target, text, blocks))
             if message.content is not None and rendered is not None:
                 # Charts and files follow in the thread; a failed upload is logged, the
                 # message itself was delivered.
@@ -73,12 +103,77 @@ class SlackNotifier:
                 files = chart_uploads(message.content) + list(rendered.files)
                 await upload_files(self.client, where, message.thread or refs[0], files)
             return Delivery(via="slack", ref=refs[0])
+        except _Uncertain as error:
+            raise TransientActionError(
+                f"slack did not answer ({error}); checked before retrying"
+            ) from error
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             status = getattr(error.response, "status_code", 200)
             if code in TRANSIENT or status == 429 or status >= 500:
                 raise TransientActionError(f"slack {code or status}") from error
             raise PermanentActionError(f"slack {code}") from error
+
+    async def _post_once(
+        self,
+        message: OutboundMessage,
+        target: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None,
+    ) -> str:
+        """Post to one channel exactly once: a post that may have landed is looked up first."""
+        attempt = (message.outbox_id, target)
+        if attempt in self._uncertain:
+            found = await self._find(message, target)
+            if found is not None:
+                self._uncertain.discard(attempt)
+                log.info("post found after a lost answer outbox=%s ts=%s", *attempt[:1], found)
+                return found
+        try:
+            response = await self.client.chat_postMessage(
+                channel=target,
+                thread_ts=message.thread,
+                text=text,
+                blocks=blocks,
+                metadata={
+                    "event_type": METADATA_TYPE,
+                    "event_payload": {"key": _key(message), "outbox": message.outbox_id},
+                },
+            )
+        except (TimeoutError, aiohttp.ClientError) as error:
+            self._uncertain.add(attempt)
+            raise _Uncertain(type(error).__name__) from error
+        except SlackApiError as error:
+            if getattr(error.response, "status_code", 200) >= 500:
+                self._uncertain.add(attempt)
+            raise
+        self._uncertain.discard(attempt)
+        return str(response["ts"])
+
+    async def _find(self, message: OutboundMessage, target: str) -> str | None:
+        """The ts of this message if Slack already holds it (None: it never arrived)."""
+        try:
+            if message.thread:
+                response = await self.client.conversations_replies(
+                    channel=target, ts=message.thread, include_all_metadata=True,
+                    limit=LOOKUP_LIMIT,
+                )  # fmt: skip
+            else:
+                response = await self.client.conversations_history(
+                    channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT
+                )
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise _Uncertain(f"lookup failed: {type(error).__name__}") from error
+        for held in response.get("messages") or ():
+            meta = held.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_TYPE and payload.get("key") == _key(message):
+                return str(held["ts"])
+        return None
+
+
+def _key(message: OutboundMessage) -> str:
+    return f"{message.idempotency_key}:{message.outbox_id}"
 
 
 def approver_check(approvers: Approvers) -> IsAuthorised:

@@ -41,6 +41,9 @@ class SlackSettings:
     event_dedup_seconds: float = 600.0
     # 429s are retried this many times per call (honouring Retry-After) before giving up.
     rate_limit_retries: int = 3
+    # Every Web API call gives up after this long (slack-sdk's own default), so a stalled
+    # Slack never holds an answer for aiohttp's five minutes.
+    http_timeout_s: float = 30.0
     # The agent's logical channels (planning.targets, e.g. "kpi-alerts") → Slack channel ids.
     channel_aliases: Mapping[str, str] = field(default_factory=dict)
 

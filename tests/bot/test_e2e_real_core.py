@@ -532,7 +532,10 @@ async def test_serve_loads_the_real_agent_by_default(
             scout = build_scout(core, slack_settings(slack, config))
             try:
                 notify = actor(core).executor.integrations["notify"]
-                assert isinstance(notify, SlackNotifier) and notify.client is scout.deps.client
+                assert isinstance(notify, SlackNotifier)
+                # the app's own session and token, without blind re-sends of posts
+                assert notify.client.session is scout.deps.client.session
+                assert notify.client.token == scout.deps.client.token
             finally:
                 await scout.aclose(timeout=5)
     finally:

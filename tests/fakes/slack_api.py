@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -58,6 +59,10 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self._calls: list[Call] = []
         self._failures: dict[str, _Failure] = {}
+        # Calls that are processed, then answered with a dropped connection (Slack got it,
+        # the client never heard), or answered only after a stall.
+        self._drops: dict[str, int] = {}
+        self._stalls: dict[str, float] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._file = itertools.count(1)
@@ -115,6 +120,16 @@ class FakeSlack:
             error = "ratelimited"
         with self._lock:
             self._failures[method] = _Failure(times, status, retry_after, error or "fatal_error")
+
+    def drop_after_processing(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect, then the connection drops."""
+        with self._lock:
+            self._drops[method] = times
+
+    def stall(self, method: str, seconds: float) -> None:
+        """Every call of `method` waits `seconds` before answering (0 ends the stall)."""
+        with self._lock:
+            self._stalls[method] = seconds
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls (successful and failed), optionally of one method, in order."""
@@ -179,6 +194,7 @@ class FakeSlack:
                 "blocks": _maybe_json(body.get("blocks")),
                 "user": self.bot_user_id,
                 "bot_id": self.bot_id,
+                "metadata": _maybe_json(body.get("metadata")),
             }
             self.messages.append(message)
             return ok | {"channel": message["channel"], "ts": message["ts"], "message": message}
@@ -193,14 +209,23 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return ok | {"message_ts": self._next_ts()}
-        if method == "conversations.replies":
+        if method in ("conversations.replies", "conversations.history"):
             ts = body.get("ts")
-            thread = [
+            found = [
                 m
                 for m in self.messages
-                if m["channel"] == body.get("channel") and (m["ts"] == ts or m["thread_ts"] == ts)
+                if m["channel"] == body.get("channel")
+                and (
+                    (m["ts"] == ts or m["thread_ts"] == ts)
+                    if method == "conversations.replies"
+                    else m["thread_ts"] in (None, m["ts"])
+                )
             ]
-            return ok | {"messages": thread, "has_more": False}
+            if str(body.get("include_all_metadata", "")).lower() not in ("1", "true"):
+                found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+            if method == "conversations.history":
+                found = found[::-1]  # newest first, as Slack lists a channel
+            return ok | {"messages": found, "has_more": False}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._file):08d}"
             return ok | {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
@@ -282,7 +307,19 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                method = urlparse(self.path).path.removeprefix("/api/")
+                with fake._lock:
+                    stall = fake._stalls.get(method, 0.0)
+                    drop = fake._drops.get(method, 0) > 0
+                    if drop:
+                        fake._drops[method] -= 1
+                if stall:
+                    time.sleep(stall)
                 status, out_headers, payload = fake._handle(self.path, headers, raw)
+                if drop:  # it happened; the client never hears so
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self.send_response(status)
                 for key, value in out_headers.items():
                     self.send_header(key, value)
