@@ -1,12 +1,21 @@
-"""lookup: a metric over a window, against its baseline, with a small daily chart."""
+"""lookup: a metric over a window, against its baseline, with a small daily chart.
+
+The baseline is the goal's (agent.understand picks it as the business means it). Periods of
+different length ("last week vs the previous 4 weeks") are compared per week or per day, and
+a baseline the data does not fully hold gets no change at all: a change against missing days
+would be invented.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal, assert_never
 
 from agent.analyses.base import (
     AnalysisContext,
     baseline_of,
+    coverage,
     direction_word,
     metric_of,
     no_data_finding,
@@ -19,6 +28,8 @@ from agent.analyses.base import (
 from agent.domain import ChartSpec, Evidence, Finding, Goal, Series, Window
 from agent.semantic import MetricRequest
 
+Per = Literal["period", "week", "day"]
+
 
 def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """The value for the window and the change against the baseline period."""
@@ -30,28 +41,38 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if math.isnan(current.value) or outside_data(ctx, metric, window):
         return (no_data_finding(ctx, metric, window, current.evidence),)
     before = total(ctx, metric, baseline, goal.filters)
-    change = current.value - before.value
-    relative = relative_change(before.value, current.value)
     fmt = ctx.layer.format_value
     where = where_text(goal.filters)
-    moved = direction_word(relative)
-    comparison = (
-        f"{moved} {ctx.layer.format_change(metric, before.value, current.value).lstrip('+-')} from "
-        f"{fmt(metric, before.value)} in {baseline.describe()}"
-        if not math.isnan(before.value)
-        else "with no data for the baseline period"
-    )
-    summary = f"{definition.label}{where} was {fmt(metric, current.value)} {_during(window)}, {comparison}."
     facts: dict[str, object] = {
         "value": current.value,
         "baseline": before.value,
-        "change": change,
-        "relative_change": relative,
         "window": window.describe(),
         "baseline_window": baseline.describe(),
+        "window_days": window.days,
+        "baseline_days": baseline.days,
     }
     if current.numerator is not None:
         facts |= {"numerator": current.numerator, "denominator": current.denominator}
+    evidence = [current.evidence, before.evidence]
+    gap = _missing_data(ctx, metric, (window, baseline))
+    if gap:
+        facts |= {"change": None, "relative_change": None, "missing": gap}
+        summary = (
+            f"{definition.label}{where} was {fmt(metric, current.value)} {_during(window)}; "
+            f"I can't compare it with {baseline.describe()}: {gap}."
+        )
+    else:
+        rates = _rates(ctx, metric, goal, window, baseline, current.value, before.value)
+        evidence.extend(rates.evidence)
+        relative = relative_change(rates.before, rates.now)
+        facts |= {
+            "change": rates.now - rates.before,
+            "relative_change": relative,
+            "compared_per": rates.per,
+            "value_compared": rates.now,
+            "baseline_compared": rates.before,
+        }
+        summary = _sentence(ctx, metric, where, window, baseline, rates, relative)
     chart, daily_evidence = _daily_chart(ctx, metric, goal, window, baseline)
     return (
         Finding(
@@ -59,11 +80,126 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             title=f"{definition.label}{where}, {window.describe()}",
             summary=summary,
             facts=facts,
-            evidence=(current.evidence, before.evidence, daily_evidence),
+            evidence=(*evidence, daily_evidence),
             confidence=0.95,
             chart=chart,
         ),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Rates:
+    """The two sides as they are compared: whole periods, or per week or per day."""
+
+    per: Per
+    now: float
+    before: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+def _rates(
+    ctx: AnalysisContext,
+    metric: str,
+    goal: Goal,
+    window: Window,
+    baseline: Window,
+    now: float,
+    before: float,
+) -> _Rates:
+    """Equal periods compare as they are, and so do rates (a conversion rate over 28 days is
+    comparable with one over 7). Counts and sums over unequal periods compare per day, or per
+    week when a week stands against whole weeks ("last week vs the previous 4 weeks")."""
+    definition = ctx.layer.metric(metric)
+    if window.days == baseline.days or definition.measure is None:
+        return _Rates(per="period", now=now, before=before)
+    # The mean of daily values, so distinct counts (customers) average per day too.
+    daily = [
+        ctx.run(MetricRequest(metric=metric, window=w, filters=dict(goal.filters), grain="day"))
+        for w in (window, baseline)
+    ]
+    now_day, before_day = (
+        float(d.frame["value"].fillna(0).sum()) / w.days
+        for d, w in zip(daily, (window, baseline), strict=True)
+    )
+    # Seven days of a sum are the week's total; seven days of distinct customers are not.
+    additive = definition.measure.agg in ("sum", "count")
+    if additive and window.days == 7 and baseline.days % 7 == 0:
+        return _Rates(
+            per="week",
+            now=now_day * 7,
+            before=before_day * 7,
+            evidence=tuple(d.evidence for d in daily),
+        )
+    return _Rates(
+        per="day", now=now_day, before=before_day, evidence=tuple(d.evidence for d in daily)
+    )
+
+
+def _sentence(
+    ctx: AnalysisContext,
+    metric: str,
+    where: str,
+    window: Window,
+    baseline: Window,
+    rates: _Rates,
+    relative: float,
+) -> str:
+    fmt = ctx.layer.format_value
+    label = ctx.layer.metric(metric).label
+    now, before = fmt(metric, rates.now), fmt(metric, rates.before)
+    moved = direction_word(relative)
+    change = ctx.layer.format_change(metric, rates.before, rates.now)
+    tail = ""
+    if math.isnan(relative):  # against zero there is no percentage to give
+        move = "against"
+    elif moved == "flat":
+        move, tail = "flat against", f" ({change})"
+    else:
+        move = f"{moved} {change.lstrip('+-')} from"
+    match rates.per:
+        case "period":
+            return (
+                f"{label}{where} was {now} {_during(window)}, {move} {before} in "
+                f"{baseline.describe()}{tail}."
+            )
+        case "week":
+            return (
+                f"{label}{where} was {now} {_during(window)}, {move} an average of {before} a "
+                f"week over the {baseline.days // 7} weeks {baseline.describe()}{tail}; compared "
+                "per week because the periods differ in length."
+            )
+        case "day":
+            return (
+                f"{label}{where} averaged {now} a day {_during(window)}, {move} {before} a day "
+                f"in {baseline.describe()}{tail}; compared per day because the periods differ in "
+                f"length ({_days(window.days)} against {_days(baseline.days)})."
+            )
+        case _:
+            assert_never(rates.per)
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _missing_data(ctx: AnalysisContext, metric: str, windows: tuple[Window, ...]) -> str:
+    """What the data lacks of these windows, in words; empty when it holds them all."""
+    held = coverage(ctx, metric)
+    if held is None:
+        return "the data is empty"
+    missing: list[str] = []
+    for w in windows:
+        if w.end <= held.start or w.start >= held.end:
+            missing.append(w.describe())
+            continue
+        if w.start < held.start:
+            missing.append(Window(start=w.start, end=held.start).describe())
+        if w.end > held.end:
+            missing.append(Window(start=held.end, end=w.end).describe())
+    if not missing:
+        return ""
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{' and '.join(missing)} {verb} not in the data (it covers {held.describe()})"
 
 
 def _during(window: Window) -> str:

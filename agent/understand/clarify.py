@@ -9,7 +9,7 @@ from agent.domain import Clarification, ClarificationOption, Goal, Intent
 from agent.understand.intents import NEEDS_METRIC
 from agent.understand.lexicon import Lexicon, plural
 from agent.understand.vocabulary import PREFERRED_METRICS
-from agent.understand.windows import BASELINE_INTENTS, default_window
+from agent.understand.windows import BASELINE_INTENTS, comparison_period, default_window
 
 MAX_OPTIONS = 5
 OPTION_CONFIDENCE = 0.95
@@ -115,7 +115,7 @@ def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOpti
 
     def goal(intent: Intent, metric: str | None, group_by: tuple[str, ...] = ()) -> Goal:
         window = default_window(intent, today)
-        baseline = window.previous() if window and intent in BASELINE_INTENTS else None
+        baseline = comparison_period(window) if window and intent in BASELINE_INTENTS else None
         return Goal(
             intent=intent,
             metric=metric,

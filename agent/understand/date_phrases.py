@@ -1,7 +1,8 @@
 """Date phrases people write, as regular expressions with a builder each.
 
 Each rule turns a match into a Window (or, for a named baseline such as "vs last year",
-a function of the main window). windows.py finds them in text and decides their roles.
+a function of the main window) and says which period that window is naturally compared with.
+windows.py finds them in text and decides their roles.
 """
 
 from __future__ import annotations
@@ -63,11 +64,17 @@ COMPARE_WORDS = (
 )
 
 
+Relative = Callable[[Window], Window]
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Rule:
     pattern: re.Pattern[str]
     build: Callable[[re.Match[str], date], Window | None]
-    relative: Callable[[re.Match[str], date], Callable[[Window], Window] | None] | None = None
+    # As a baseline, the phrase names a period relative to the main window ("vs last year").
+    relative: Callable[[re.Match[str], date], Relative | None] | None = None
+    # What the built window is compared with when the text names no baseline; None: by shape.
+    before: Callable[[re.Match[str], Window], Window] | None = None
     future: bool = False
 
 
@@ -100,16 +107,57 @@ def calendar_month(year: int, month: int, today: date, label: str) -> Window:
 
 
 def shift_months(window: Window, months: int) -> Window:
-    """The same days of the month `months` away, clamped to that month's length."""
+    """The same calendar days `months` away: whole months stay whole months ("October" →
+    "September"); other days keep their day of the month, clamped to that month's length
+    (Mar 1–30 → Feb 1–28), so the result never runs past the month it lands in."""
+    label = f"{abs(months)} month(s) earlier"
+    if window.start.day == 1 and window.end.day == 1:
+        return _w(
+            month_start(window.start.year, window.start.month + months),
+            month_start(window.end.year, window.end.month + months),
+            label,
+        )
+    last = add_months(window.end - timedelta(days=1), months)
+    return _w(add_months(window.start, months), last + timedelta(days=1), label)
 
-    def move(d: date) -> date:
-        first = month_start(d.year, d.month + months)
-        last_day = (month_start(first.year, first.month + 1) - timedelta(days=1)).day
-        return first.replace(day=min(d.day, last_day))
 
-    start = move(window.start)
-    end = start + timedelta(days=window.days)
-    return _w(start, end, f"{abs(months)} month(s) earlier")
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` away, clamped to that month's length."""
+    first = month_start(day.year, day.month + months)
+    last_day = (month_start(first.year, first.month + 1) - timedelta(days=1)).day
+    return first.replace(day=min(day.day, last_day))
+
+
+def same_weekdays_before(window: Window) -> Window:
+    """The same weekdays one week earlier: a Tuesday against a Tuesday, Mon–Tue against Mon–Tue."""
+    return window.shifted(-7, label="the same days a week earlier")
+
+
+def whole_months(window: Window) -> int:
+    """How many calendar months the window spans exactly, or 0 when it is not whole months."""
+    if window.start.day != 1 or window.end.day != 1:
+        return 0
+    return (window.end.year - window.start.year) * 12 + window.end.month - window.start.month
+
+
+def comparison_period(window: Window) -> Window:
+    """The period a window is compared with when nothing says otherwise, judged by its shape:
+    a day against the same weekday a week before (weekdays differ more than weeks do), whole
+    calendar months against the months before them, anything else against the equal period
+    that ends where it starts."""
+    if window.days == 1:
+        return same_weekdays_before(window)
+    if months := whole_months(window):
+        return shift_months(window, -months)
+    return window.previous()
+
+
+def periods_before(window: Window, n: int, unit: str) -> Window:
+    """The n days, weeks, months or years just before the window ("vs the previous 4 weeks")."""
+    if unit == "month":
+        return _w(add_months(window.start, -n), window.start, f"the {n} months before")
+    days = {"day": 1, "week": 7, "year": 365}[unit] * n
+    return _w(window.start - timedelta(days=days), window.start, f"the {n} {unit}s before")
 
 
 def _number(text: str) -> int:
@@ -217,9 +265,16 @@ def _previous_quarter(today: date) -> Window:
     return _w(start, q_start, "last quarter")
 
 
+_UNIT_MONTHS = {"month": 1, "mtd": 1, "quarter": 3, "qtd": 3, "year": 12, "ytd": 12}
+
+
+def _unit(m: re.Match[str]) -> str:
+    return {"wk": "week", "mo": "month", "yr": "year"}.get(m.group("unit"), m.group("unit"))
+
+
 def _last_n(m: re.Match[str], today: date) -> Window | None:
     n = _number(m.group("n"))
-    unit = {"wk": "week", "mo": "month", "yr": "year"}.get(m.group("unit"), m.group("unit"))
+    unit = _unit(m)
     if n <= 0 or n > 3650:
         return None
     if unit == "month":
@@ -242,6 +297,30 @@ def _last_unit(m: re.Match[str], today: date) -> Window | None:
     if unit == "weekend":
         return _weekend(today)
     return _w(date(today.year - 1, 1, 1), date(today.year, 1, 1), "last year")
+
+
+def _last_n_before(m: re.Match[str], window: Window) -> Window:
+    # "Last 30 days" that happen to start on the 1st are still 30 days, not a month.
+    n = _number(m.group("n"))
+    return shift_months(window, -n) if _unit(m) == "month" else window.previous()
+
+
+def _rel_last_n(m: re.Match[str], today: date) -> Relative | None:
+    """As a baseline, "the previous 4 weeks" are the 4 weeks before the main window."""
+    n = _number(m.group("n"))
+    if n <= 0 or n > 3650:
+        return None
+    unit = _unit(m)
+    return lambda w: periods_before(w, n, unit)
+
+
+def _last_unit_before(m: re.Match[str], window: Window) -> Window:
+    unit = m.group("unit")
+    if unit == "weekend":
+        return same_weekdays_before(window)
+    if m.group("w") == "past" or unit == "week":
+        return window.previous()  # "the past month" is 30 days, whatever month they fall in
+    return shift_months(window, -_UNIT_MONTHS[unit])
 
 
 def _weekend(today: date) -> Window:
@@ -285,6 +364,15 @@ def _this_unit(unit: str, today: date) -> Window:
     return to_date_window(date(today.year, 1, 1), today, "this year")
 
 
+def _this_unit_before(m: re.Match[str], window: Window) -> Window:
+    """A period to date against the same days of the period before: month-to-date against the
+    same days of last month, a partial week against the same weekdays of last week."""
+    unit = m.group("unit") or m.group("unit2") or m.group("unit3")
+    if unit in ("week", "wtd"):
+        return same_weekdays_before(window)
+    return shift_months(window, -_UNIT_MONTHS[unit])
+
+
 def _quarter(m: re.Match[str], today: date) -> Window | None:
     q = int(m.group("q"))
     year = int(m.group("qy")) if m.group("qy") else today.year
@@ -324,24 +412,41 @@ def _yesterday(m: re.Match[str], today: date) -> Window:
     return _w(day, day + timedelta(days=1), "yesterday" if back == 1 else "day before yesterday")
 
 
-def _rel_prev_days(days: int) -> Callable[[re.Match[str], date], Callable[[Window], Window]]:
+def _rel_prev_days(days: int) -> Callable[[re.Match[str], date], Relative]:
     return lambda m, today: lambda w: w.shifted(-days, label=f"{days} days earlier")
 
 
-def _rel_week(m: re.Match[str], today: date) -> Callable[[Window], Window]:
-    return lambda w: w.shifted(-7, "week before") if w.days <= 7 else _previous_week(today)
+def _rel_year(m: re.Match[str], today: date) -> Relative:
+    """Calendar months against the same months a year before; other periods 364 days back,
+    so weekdays line up."""
+    return lambda w: shift_months(w, -12) if whole_months(w) else w.shifted(-364, "a year earlier")
 
 
-def _rel_month(m: re.Match[str], today: date) -> Callable[[Window], Window]:
+def _rel_week(m: re.Match[str], today: date) -> Relative:
+    return lambda w: same_weekdays_before(w) if w.days <= 7 else _previous_week(today)
+
+
+def _rel_month(m: re.Match[str], today: date) -> Relative:
     return lambda w: shift_months(w, -1) if w.days <= 31 else _previous_month(today)
 
 
-def _rel_previous(m: re.Match[str], today: date) -> Callable[[Window], Window]:
+def _rel_previous(m: re.Match[str], today: date) -> Relative:
     return lambda w: w.previous()
 
 
 def _never(m: re.Match[str], today: date) -> None:
     return None
+
+
+def _preceding(m: re.Match[str], window: Window) -> Window:
+    return window.previous()
+
+
+def _same_weekdays(m: re.Match[str], window: Window) -> Window:
+    return same_weekdays_before(window)
+
+
+_SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 
 _P = re.compile
@@ -362,11 +467,12 @@ RULES: tuple[_Rule, ...] = (
             r"|(?:the )?same (?:period|time|days?|week|month) (?:last year|a year ago))\b"
         ),
         build=_never,
-        relative=_rel_prev_days(364),
+        relative=_rel_year,
     ),
     _Rule(
         pattern=_P(
-            rf"\b{COMPARE_WORDS} (?:the )?(?:same (?:days? )?(?:of )?)?(?:last|previous|prior) (?P<unit>week|month)\b"
+            rf"\b(?:{COMPARE_WORDS} (?:the )?(?:{_SAME} )?|(?:the )?{_SAME} )"
+            r"(?:last|previous|prior) (?P<unit>week|month)\b"
         ),
         build=_never,
         relative=lambda m, t: _rel_week(m, t) if m.group("unit") == "week" else _rel_month(m, t),
@@ -374,7 +480,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(r"\b(?:yoy|year over year|year on year|y o y)\b"),
         build=_never,
-        relative=_rel_prev_days(364),
+        relative=_rel_year,
     ),
     _Rule(
         pattern=_P(r"\b(?:wow|week over week|week on week|w o w)\b"),
@@ -413,6 +519,13 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
+            rf"\b(?:the )?{_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s? (?:before|earlier|prior)\b"
+        ),
+        build=_never,
+        relative=_rel_last_n,
+    ),
+    _Rule(
+        pattern=_P(
             rf"\b(?:between |from )?{_date_rx('a')} (?:(?:and|to|through|thru|until|till) )?(?:the )?{_date_rx('b', bare_day=True)}\b"
         ),
         build=_range,
@@ -422,9 +535,10 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:since|starting|from) (?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')})\b"
         ),
         build=_since,
+        before=_preceding,
     ),
     _Rule(pattern=_P(r"\b(?:the )?(?P<hol>black friday|cyber monday)\b"), build=_holiday),
-    _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of),
+    _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of, before=_preceding),
     _Rule(pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}\b"), build=_single),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterday|yday|yest)\b"), build=_yesterday
@@ -438,14 +552,23 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
         ),
         build=_last_n,
+        relative=_rel_last_n,
+        before=_last_n_before,
     ),
-    _Rule(pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t)),
-    _Rule(pattern=_P(r"\b(?:this|the) weekend\b"), build=lambda m, t: _this_weekend(t)),
+    _Rule(
+        pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t), before=_same_weekdays
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:this|the) weekend\b"),
+        build=lambda m, t: _this_weekend(t),
+        before=_same_weekdays,
+    ),
     _Rule(
         pattern=_P(
             r"\b(?:over |during |in |for )?(?:the )?(?:this )?(?P<w>last|past|previous|prior) (?P<unit>week|month|year|quarter|weekend)\b"
         ),
         build=_last_unit,
+        before=_last_unit_before,
     ),
     _Rule(
         pattern=_P(
@@ -453,17 +576,24 @@ RULES: tuple[_Rule, ...] = (
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
         ),
         build=lambda m, t: _this_unit(m.group("unit") or m.group("unit2") or m.group("unit3"), t),
+        before=_this_unit_before,
     ),
     _Rule(
         pattern=_P(r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])(?: (?P<qy>20\d\d))?\b"),
         build=_quarter,
+        before=lambda m, w: shift_months(w, -3),
     ),
     _Rule(
         pattern=_P(
             rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')})?\b"
         ),
         build=_month,
+        before=lambda m, w: shift_months(w, -1),
     ),
-    _Rule(pattern=_P(r"\b(?:in|for|during) (?P<yy>20\d\d)\b"), build=_year),
+    _Rule(
+        pattern=_P(r"\b(?:in|for|during) (?P<yy>20\d\d)\b"),
+        build=_year,
+        before=lambda m, w: shift_months(w, -12),
+    ),
     _Rule(pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b"), build=_weekday),
 )

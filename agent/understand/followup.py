@@ -10,7 +10,13 @@ from datetime import date
 from agent.domain import Goal, Intent, Window
 from agent.understand.intents import NEEDS_METRIC
 from agent.understand.slots import Parsed
-from agent.understand.windows import BASELINE_INTENTS, default_window, resolve
+from agent.understand.windows import (
+    BASELINE_INTENTS,
+    comparison_period,
+    default_window,
+    named_baseline,
+    resolve,
+)
 
 # Requests that stand on their own even inside a thread.
 _SELF_CONTAINED = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN})
@@ -110,11 +116,10 @@ def _windows(
         window = default_window(intent, today) or window
     if window is None:
         return None, None
-    if resolved.explicit_baseline:
-        b = next(m for m in parsed.mentions if m.role == "baseline")
-        return window, b.relative(window) if b.relative else b.window
-    if context.baseline is not None and window == context.window:
-        return window, context.baseline
-    if intent in BASELINE_INTENTS:
-        return window, window.previous()
-    return window, None
+    # The thread kept its window, so it keeps the baseline its numbers were compared with.
+    kept = context.baseline if window == context.window else None
+    natural = kept or comparison_period(window)
+    named = named_baseline(parsed.mentions, window, natural)
+    if named is not None:
+        return window, named
+    return window, natural if intent in BASELINE_INTENTS else None

@@ -5,13 +5,18 @@ the previous Monday–Sunday, "last month" the previous calendar month, "in Octo
 of this year (last year if it has not started), "between Nov 1 and Nov 15" = [Nov 1, Nov 16).
 "This week/month" run to date; on the first day of the period, when no day is complete yet,
 they fall back to today so far rather than an empty window.
+
+Every window also gets the period it is compared with, as the business means it: a period to
+date against the same days of the period before, calendar months against the months before,
+"last N days" against the N days before, a day or a partial week against the same weekdays a
+week earlier, "vs the previous 4 weeks" against the 4 weeks before the window. A baseline never
+overlaps its window.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -22,6 +27,8 @@ from agent.understand.date_phrases import (
     NUMBER_WORDS,
     RULES,
     WEEKDAYS,
+    Relative,
+    comparison_period,
     last_days,
     month_start,
     shift_months,
@@ -34,10 +41,12 @@ __all__ = [
     "WEEKDAYS",
     "Mention",
     "Resolved",
+    "comparison_period",
     "default_window",
     "find_windows",
     "last_days",
     "month_start",
+    "named_baseline",
     "resolve",
     "shift_months",
     "to_date_window",
@@ -58,7 +67,9 @@ class Mention:
     role: Role
     window: Window | None = None
     # A baseline named relative to the main window ("vs last year" = main shifted 364 days).
-    relative: Callable[[Window], Window] | None = None
+    relative: Relative | None = None
+    # What `window` is compared with when the text names no baseline.
+    before: Window | None = None
 
 
 _BASELINE_MARKER = _P(rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$")
@@ -81,14 +92,19 @@ def find_windows(norm: str, today: date) -> list[Mention]:
             window = rule.build(m, today)
             if window is None and relative is None:
                 continue
+            before = None
+            if window is not None:
+                before = rule.before(m, window) if rule.before else comparison_period(window)
             role: Role = "main"
             if (
-                relative is not None
+                window is None
                 or _BASELINE_MARKER.search(norm[:s])
                 or m.group(0).startswith(("vs ", "versus ", "compared to ", "against ", "than "))
             ):
                 role = "baseline"
-            found.append(Mention(start=s, end=e, role=role, window=window, relative=relative))
+            found.append(
+                Mention(start=s, end=e, role=role, window=window, relative=relative, before=before)
+            )
             taken.append((s, e))
     found.sort(key=lambda x: x.start)
     return _second_of_a_pair_is_baseline(found, norm)
@@ -102,14 +118,7 @@ def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Menti
         # The connector may open the later phrase itself ("to september").
         between = norm[mains[0].end : later.start] + " " + norm[later.start : later.end][:9]
         if re.search(r"\b(?:to|and|with|vs|versus|against|or)\b", between):
-            found = [
-                Mention(
-                    start=m.start, end=m.end, role="baseline", window=m.window, relative=m.relative
-                )
-                if m is later
-                else m
-                for m in found
-            ]
+            found = [replace(m, role="baseline") if m is later else m for m in found]
     return found
 
 
@@ -118,33 +127,49 @@ class Resolved:
     window: Window | None
     baseline: Window | None
     explicit_window: bool
-    explicit_baseline: bool
 
 
 def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
     """The goal's window and baseline: what the text says, else the intent's defaults."""
-    mains = [m.window for m in mentions if m.role == "main" and m.window is not None]
-    bases = [m for m in mentions if m.role == "baseline"]
-    window = mains[0] if mains else None
-    explicit = window is not None
-    if window is None:
-        window = default_window(intent, today)
+    main = next((m for m in mentions if m.role == "main" and m.window is not None), None)
+    window = main.window if main is not None else default_window(intent, today)
     baseline: Window | None = None
-    if bases and window is not None:
-        b = bases[0]
-        baseline = b.relative(window) if b.relative else b.window
-    explicit_baseline = baseline is not None
-    if baseline is None and window is not None and intent in BASELINE_INTENTS:
-        baseline = window.previous()
-    return Resolved(
-        window=window,
-        baseline=baseline,
-        explicit_window=explicit,
-        explicit_baseline=explicit_baseline,
-    )
+    if window is not None:
+        natural = main.before if main is not None and main.before else comparison_period(window)
+        baseline = named_baseline(mentions, window, natural)
+        if baseline is None and intent in BASELINE_INTENTS:
+            baseline = natural
+    return Resolved(window=window, baseline=baseline, explicit_window=main is not None)
 
 
-BASELINE_INTENTS = frozenset({Intent.EXPLAIN, Intent.COMPARE, Intent.DETECT, Intent.FORECAST_CHECK})
+def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> Window | None:
+    """The baseline the text names for `window`, or None when it names none.
+
+    A named period that overlaps the window ("last 7 days vs the last 7 days") would compare
+    the window with itself, so it yields to the window's natural comparison period.
+    """
+    b = next((m for m in mentions if m.role == "baseline"), None)
+    if b is None:
+        return None
+    named = b.relative(window) if b.relative else b.window
+    if named is None:
+        return None
+    if named.start < window.end and window.start < named.end:
+        return natural
+    return named
+
+
+# Every intent whose analysis sets the window against another period, so the goal shows both.
+BASELINE_INTENTS = frozenset(
+    {
+        Intent.LOOKUP,
+        Intent.BREAKDOWN,
+        Intent.EXPLAIN,
+        Intent.COMPARE,
+        Intent.DETECT,
+        Intent.FORECAST_CHECK,
+    }
+)
 
 
 def default_window(intent: Intent, today: date) -> Window | None:

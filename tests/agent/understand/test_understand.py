@@ -32,7 +32,8 @@ def test_a_thread_of_follow_ups(layer: SemanticLayer) -> None:
     month = ask(layer, "and last month?", west)
     assert month.window is not None and month.baseline is not None
     assert (month.window.start, month.window.end) == (date(2025, 11, 1), date(2025, 12, 1))
-    assert month.baseline.end == month.window.start and month.baseline.days == month.window.days
+    # A calendar month is compared with the calendar month before it.
+    assert (month.baseline.start, month.baseline.end) == (date(2025, 10, 1), date(2025, 11, 1))
     assert dict(month.filters) == {"region": "West"}
     split = ask(layer, "break that down by device", month)
     assert (split.intent, split.group_by, split.window) == (

@@ -89,8 +89,8 @@ def baseline(text: str, intent: Intent, today: date = MONDAY) -> tuple[str, str]
     return (b.start.isoformat(), b.end.isoformat()) if b else None
 
 
-def test_explain_baseline_defaults_to_the_previous_equal_period() -> None:
-    assert baseline("last month", Intent.EXPLAIN) == ("2025-10-02", "2025-11-01")
+def test_explain_baseline_defaults_to_the_previous_period_as_the_business_means_it() -> None:
+    assert baseline("last month", Intent.EXPLAIN) == ("2025-10-01", "2025-11-01")
     assert baseline("", Intent.EXPLAIN) == ("2025-12-01", "2025-12-08")
 
 
@@ -112,9 +112,10 @@ def test_named_baselines() -> None:
     assert baseline("October to September", Intent.COMPARE) == ("2025-09-01", "2025-10-01")
 
 
-def test_lookups_trends_and_breakdowns_have_no_baseline_unless_named() -> None:
-    for intent in (Intent.LOOKUP, Intent.TREND, Intent.BREAKDOWN):
-        assert baseline("last month", intent) is None
+def test_trends_have_no_baseline_unless_named_and_lookups_show_theirs() -> None:
+    assert baseline("last month", Intent.TREND) is None
+    for intent in (Intent.LOOKUP, Intent.BREAKDOWN):
+        assert baseline("last month", intent) == ("2025-10-01", "2025-11-01")
 
 
 def test_defaults_per_intent() -> None:
@@ -130,3 +131,83 @@ def test_shift_months_clamps_to_the_shorter_month() -> None:
     w = Window(start=date(2024, 3, 31), end=date(2024, 4, 1))
     moved = shift_months(w, -1)
     assert (moved.start, moved.end) == (date(2024, 2, 29), date(2024, 3, 1))
+
+
+WEDNESDAY = date(2026, 3, 18)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "today", "expected_window", "expected_baseline"),
+    [
+        # Month to date against the same days of the previous month, not all of it.
+        ("revenue this month so far vs the same period last month", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-01", "2026-03-18"), ("2026-02-01", "2026-02-18")),
+        ("revenue this month", Intent.LOOKUP, WEDNESDAY,
+         ("2026-03-01", "2026-03-18"), ("2026-02-01", "2026-02-18")),
+        # Thirty days of March against all 28 of February: never past February's end.
+        ("revenue this month", Intent.LOOKUP, date(2026, 3, 31),
+         ("2026-03-01", "2026-03-31"), ("2026-02-01", "2026-03-01")),
+        # "Last N days" against the N days before: never the window itself.
+        ("revenue last 7 days vs previous 7 days", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-11", "2026-03-18"), ("2026-03-04", "2026-03-11")),
+        ("compare the last 7 days to the previous 7 days", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-11", "2026-03-18"), ("2026-03-04", "2026-03-11")),
+        ("revenue last 30 days vs the last 30 days", Intent.COMPARE, WEDNESDAY,
+         ("2026-02-16", "2026-03-18"), ("2026-01-17", "2026-02-16")),
+        # Thirty days that happen to be April are still thirty days.
+        ("revenue over the last 30 days", Intent.LOOKUP, date(2026, 5, 1),
+         ("2026-04-01", "2026-05-01"), ("2026-03-02", "2026-04-01")),
+        # "vs the previous K weeks": the K weeks before the window, never overlapping it.
+        ("revenue last week vs the previous 4 weeks", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-09", "2026-03-16"), ("2026-02-09", "2026-03-09")),
+        ("revenue this month vs the previous 3 months", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-01", "2026-03-18"), ("2025-12-01", "2026-03-01")),
+        # Calendar months against the previous calendar month.
+        ("revenue in October", Intent.LOOKUP, date(2026, 11, 23),
+         ("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01")),
+        ("revenue in October vs last month", Intent.COMPARE, date(2026, 11, 23),
+         ("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01")),
+        ("revenue last quarter", Intent.LOOKUP, WEDNESDAY,
+         ("2025-10-01", "2026-01-01"), ("2025-07-01", "2025-10-01")),
+        ("revenue this quarter", Intent.LOOKUP, WEDNESDAY,
+         ("2026-01-01", "2026-03-18"), ("2025-10-01", "2025-12-18")),
+        ("revenue this year", Intent.LOOKUP, WEDNESDAY,
+         ("2026-01-01", "2026-03-18"), ("2025-01-01", "2025-03-18")),
+        # A year back: calendar months to calendar months, other periods 364 days (weekdays).
+        ("revenue in October vs last year", Intent.COMPARE, date(2026, 11, 23),
+         ("2026-10-01", "2026-11-01"), ("2025-10-01", "2025-11-01")),
+        ("revenue vs last year", Intent.COMPARE, WEDNESDAY,
+         ("2026-03-11", "2026-03-18"), ("2025-03-12", "2025-03-19")),
+        # A day or a partial week against the same weekdays of the week before.
+        ("revenue this week", Intent.LOOKUP, WEDNESDAY,
+         ("2026-03-16", "2026-03-18"), ("2026-03-09", "2026-03-11")),
+        ("anything unusual this week", Intent.DETECT, WEDNESDAY,
+         ("2026-03-16", "2026-03-18"), ("2026-03-09", "2026-03-11")),
+        ("anything unusual this week", Intent.DETECT, MONDAY,
+         ("2025-12-08", "2025-12-15"), ("2025-12-01", "2025-12-08")),
+        ("revenue yesterday", Intent.LOOKUP, WEDNESDAY,
+         ("2026-03-17", "2026-03-18"), ("2026-03-10", "2026-03-11")),
+        ("", Intent.LOOKUP, WEDNESDAY, ("2026-03-17", "2026-03-18"), ("2026-03-10", "2026-03-11")),
+        ("revenue last weekend", Intent.LOOKUP, WEDNESDAY,
+         ("2026-03-14", "2026-03-16"), ("2026-03-07", "2026-03-09")),
+    ],
+)  # fmt: skip
+def test_comparison_periods_as_the_business_means_them(
+    text: str,
+    intent: Intent,
+    today: date,
+    expected_window: tuple[str, str],
+    expected_baseline: tuple[str, str],
+) -> None:
+    resolved = resolve(find_windows(normalize(text), today), intent, today)
+    assert resolved.window is not None and resolved.baseline is not None
+    got = (resolved.window.start.isoformat(), resolved.window.end.isoformat())
+    assert got == expected_window
+    assert baseline(text, intent, today) == expected_baseline
+    assert resolved.baseline.end <= resolved.window.start  # never the window itself
+
+
+def test_shift_months_keeps_whole_months_whole() -> None:
+    october = Window(start=date(2025, 10, 1), end=date(2025, 11, 1))
+    moved = shift_months(october, -1)
+    assert (moved.start, moved.end) == (date(2025, 9, 1), date(2025, 10, 1))
