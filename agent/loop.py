@@ -57,6 +57,8 @@ MAX_ALERTS_PER_CYCLE = 5
 # last week is still news to a team that just installed Scout); later cycles check the days
 # since the last one, at most as far back as the first did.
 FIRST_LOOKBACK_DAYS = 14
+# Questions are read on their first few thousand characters (README: deployment limits).
+MAX_QUESTION_CHARS = 4000
 # Every metric × segment is read and judged week over week; the daily anomaly check runs on
 # the detect analysis's watchlist and dimensions, so the monitor and "anything unusual this
 # week?" see the same series (and a cycle stays within its time budget). Return rate waits
@@ -94,12 +96,25 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     thread = await deps.memory.load_thread(ask.thread_key)
     context = thread.goal if thread else None
     today = deps.today()
-    goal = ask.goal or understand(ask.text, layer=deps.layer, today=today, context=context)
+    text = ask.text
+    if len(text) > MAX_QUESTION_CHARS:
+        # A pasted log or document is not a question; reading all of it would take minutes.
+        cycle.notes.append(
+            f"Your message is long ({len(text):,} characters); "
+            f"I read its first {MAX_QUESTION_CHARS:,}."
+        )
+        text = text[:MAX_QUESTION_CHARS]
+    goal = ask.goal
+    if goal is None:
+        # Off the event loop: other people's acks must not wait for this parse.
+        goal = await asyncio.to_thread(
+            understand, text, layer=deps.layer, today=today, context=context
+        )
     if ask.goal is None and deps.llm is not None:
         # The model only reads what the rules could not pin down; its goal is validated
         # against the layer, and any failure leaves the rules' goal standing.
         goal = await understand_with_llm(
-            ask.text, layer=deps.layer, today=today, llm=deps.llm, fallback=goal
+            text, layer=deps.layer, today=today, llm=deps.llm, fallback=goal
         )
     cycle.goal = goal
     if goal.needs_clarification:

@@ -91,9 +91,25 @@ def http_app(scout: ScoutSlack) -> web.Application:
     """aiohttp application: Bolt at /slack/events (signature verified by Bolt), /health."""
     from aiohttp import web
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_sdk.signature import SignatureVerifier
+
+    verifier = SignatureVerifier(scout.deps.settings.signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        bolt_response = await scout.app.async_dispatch(await to_bolt_request(request))
+        # The signature is checked on the raw bytes before anything parses them: a malformed
+        # body from anyone gets 401 or 400, never a 500 from a parser, and nothing runs.
+        try:
+            raw = (await request.read()).decode("utf-8")  # Slack only ever sends UTF-8
+        except UnicodeDecodeError:
+            return web.json_response({"error": "malformed request"}, status=400)
+        if not verifier.is_valid_request(raw, dict(request.headers)):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+            bolt_response = await scout.app.async_dispatch(bolt_request)
+        except (ValueError, TypeError, AttributeError, LookupError):
+            log.warning("malformed signed request rejected", exc_info=True)
+            return web.json_response({"error": "malformed request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
     async def health(_request: web.Request) -> web.Response:

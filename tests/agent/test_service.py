@@ -124,3 +124,20 @@ async def test_retrain_trains_the_churn_model_on_the_warehouse(
     finally:
         await core.close()
     assert line.startswith("churn model (") and str(TODAY) in line
+
+
+async def test_a_huge_message_is_read_on_its_first_characters_and_says_so(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """A ~900 kB paste once blocked the server for minutes; now its head is read, off-loop."""
+    core = ScoutService(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite3", TODAY))
+    pasted = "revenue yesterday " + "lorem ipsum dolor sit amet " * 34_000
+    try:
+        reply = await core.ask(
+            pasted, thread=ThreadRef(channel="C1", thread_ts="9.0"), user="U1", on_progress=_quiet
+        )
+    finally:
+        await core.close()
+    assert "I read its first 4,000" in reply.text
+    assert reply.goal is not None and reply.goal.metric == "revenue"
+    assert len(reply.goal.text) <= 4000
