@@ -18,12 +18,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.domain import Finding
 from agent.errors import UserError
-from bot.blocks import FileUpload, Message, answer_message, error_message, progress_message
+from bot.blocks import (
+    FileUpload,
+    Message,
+    answer_message,
+    error_message,
+    escape,
+    progress_message,
+)
 from bot.core import Progress, Reply, ThreadRef
 from bot.listeners.common import Deps
 
 log = logging.getLogger("scout.slack")
 
+# Slack truncates a message's text field at 40,000 characters; a readable answer is far shorter.
+PLAIN_LIMIT = 3900
 SORRY = (
     "Sorry, something went wrong on my side while working on that. "
     "The details are in Scout's logs; please try again in a moment."
@@ -157,7 +166,8 @@ async def run_answer(
         )
     except Exception:
         log.exception("posting the answer failed thread=%s", thread.key)
-        await post_error(deps, thread, SORRY)
+        if not await post_plain(deps, thread, reply, placeholder.ts if placeholder else None):
+            await post_error(deps, thread, SORRY)
 
 
 async def post_reply(
@@ -231,6 +241,28 @@ async def upload_files(
             )
         except Exception:
             log.exception("file upload failed channel=%s thread=%s", channel, thread_ts)
+
+
+async def post_plain(deps: Deps, thread: ThreadRef, reply: Reply, replace_ts: str | None) -> bool:
+    """Slack refused the rich answer (invalid blocks, too long, a rate limit that outlasted
+    the retries): the same answer as plain text, so it is never lost. False if that failed."""
+    text = escape(reply.cleaned().plain_text()) or SORRY
+    if len(text) > PLAIN_LIMIT:
+        text = text[: PLAIN_LIMIT - 1] + "…"
+    try:
+        if replace_ts is not None:
+            await deps.client.chat_update(
+                channel=thread.channel, ts=replace_ts, text=text, blocks=[]
+            )
+        else:
+            await deps.client.chat_postMessage(
+                channel=thread.channel, thread_ts=thread.thread_ts, text=text
+            )
+    except Exception:
+        log.exception("posting the plain answer failed thread=%s", thread.key)
+        return False
+    log.info("answered in plain text thread=%s", thread.key)
+    return True
 
 
 async def post_error(deps: Deps, thread: ThreadRef, text: str) -> None:

@@ -261,3 +261,17 @@ async def test_app_home_is_published(
     assert published.body["user_id"] == "UASKER"
     view = published.json_field("view")
     assert view["type"] == "home" and "KPI watchlist" in json.dumps(view)
+
+
+async def test_an_answer_slack_refuses_arrives_as_plain_text(
+    scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
+) -> None:
+    core.script["revenue yesterday"] = answer(chart=False)
+    slack.fail_next("chat.update", 1, error="invalid_blocks")
+    await scout.app.async_dispatch(event_request(mention("revenue yesterday")))
+    final = (
+        await slack.wait_for("chat.update", where=lambda c: "working on it" not in c.body["text"])
+    )[0]
+    summary = answer().findings[0].summary
+    assert summary.split(" (")[0] in final.body["text"]
+    assert SORRY.split(",")[0] not in final.body["text"]
