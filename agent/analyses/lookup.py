@@ -159,8 +159,8 @@ def _sentence(
     match rates.per:
         case "period":
             return (
-                f"{label}{where} was {now} {_during(window)}, {move} {before} in "
-                f"{baseline.describe()}{tail}."
+                f"{label}{where} was {now} {_during(window)}, {move} {before} "
+                f"{_during(baseline)}{tail}."
             )
         case "week":
             return (
