@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.stats import robust_scale
 from agent.domain import Anomaly, Observation, Table, Window, format_segment
 from agent.perceive import Reading, SourceSpec, observe_all
 from agent.semantic import MetricRequest, SemanticLayer, run_metric
@@ -239,7 +240,7 @@ def _robust_z(current: float, history: np.ndarray) -> float:
         return math.nan
     center = float(np.median(past))
     # A floor: a perfectly regular history must not make every wiggle infinite.
-    spread = max(1.4826 * float(np.median(np.abs(past - center))), 0.01)
+    spread = robust_scale(past, center=center, floor=0.01)
     return (current - center) / spread
 
 

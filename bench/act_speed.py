@@ -17,13 +17,33 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiosqlite
 
-from agent.act import Actor, ActSettings, ApprovalSettings, GuardrailSettings, SpendCaps
+from agent.act import (
+    Actor,
+    ActSettings,
+    ApprovalSettings,
+    Delivery,
+    GuardrailSettings,
+    OutboundMessage,
+    SpendCaps,
+)
 from agent.act.kinds import REGISTRY
 from agent.domain import Action
+
+
+class InstantDelivery:
+    """A notify integration that answers at once: without one, acting stops at the outbox
+    ("queued"), and the figures are about deciding and recording, not about Slack."""
+
+    async def deliver(self, message: OutboundMessage) -> Delivery:
+        return Delivery(via="bench", ref=str(message.outbox_id))
+
+
+INTEGRATIONS = {"notify": InstantDelivery()}
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -34,7 +54,9 @@ def _ms(values: list[float], q: float) -> float:
 async def propose_latency(tmp: Path, n: int) -> tuple[list[float], list[float]]:
     settings = ActSettings(guardrails=GuardrailSettings(alerts_per_channel_per_hour=10_000))
     times: list[float] = []
-    async with await Actor.open(tmp / "propose.sqlite3", settings) as actor:
+    async with await Actor.open(
+        tmp / "propose.sqlite3", settings, integrations=INTEGRATIONS
+    ) as actor:
         for i in range(n):
             action = Action(kind="alert", target=f"#c{i % 20}", params={"title": f"KPI {i} moved"})
             start = time.perf_counter()
@@ -64,7 +86,10 @@ def _offer_settings(cap_dollars: float) -> ActSettings:
 async def approval_race(tmp: Path, n: int, conns: int, concurrent: bool) -> tuple[float, int, int]:
     path = tmp / f"race-{conns}-{concurrent}.sqlite3"
     cap = n * 5.0  # half of what is asked ($10 each)
-    actors = [await Actor.open(path, _offer_settings(cap), kinds=REGISTRY) for _ in range(conns)]
+    actors = [
+        await Actor.open(path, _offer_settings(cap), kinds=REGISTRY, integrations=INTEGRATIONS)
+        for _ in range(conns)
+    ]
     try:
         ids = []
         for i in range(n):
@@ -87,7 +112,7 @@ async def approval_race(tmp: Path, n: int, conns: int, concurrent: bool) -> tupl
             await actor.close()
 
 
-async def main(n: int, approvals: int) -> None:
+async def run(n: int, approvals: int) -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as raw:
         tmp = Path(raw)
         times, base = await propose_latency(tmp, n)
@@ -109,9 +134,14 @@ async def main(n: int, approvals: int) -> None:
             )
 
 
-if __name__ == "__main__":
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--approvals", type=int, default=200)
-    args = parser.parse_args()
-    asyncio.run(main(args.n, args.approvals))
+    args = parser.parse_args(argv)
+    asyncio.run(run(args.n, args.approvals))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,7 +2,8 @@
 
 Run: `.venv/bin/python -m bench.churn_benchmark [demo telco retail cdnow sim]` (all by
 default). Real data comes from ../shared/data (SCOUT_SHARED_DATA overrides) and is skipped
-with a note when absent.
+with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `--per-week`
+(sim), `--limit` (customers per real data set).
 
 - demo: the default demo warehouse (seed 42, 180 days, scale 1). ROC-AUC and precision at
   the top 5% on (a) the recorded churn cohort and (b) future behaviour: trained as of
@@ -15,10 +16,11 @@ with a note when absent.
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,18 +35,18 @@ from agent.churn.recommend import ARMS, offer_amount, rank_actions
 from agent.churn.rules import ChurnRules
 from agent.learning import Bandit
 from agent.warehouse import DuckDBWarehouse
-from bench.churn_real import cdnow, lesson_rules, precision_at, retail, telco
+from bench.churn_real import cdnow, lesson_rules, precision_at, print_section, retail, telco
 
 TODAY = date(2025, 12, 15)
 
 
-def demo() -> dict[str, dict[str, float]]:
+def demo(days: int = 180, scale: float = 1.0) -> dict[str, dict[str, float]]:
     from agent.demo_data import generate
 
     out: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="scout-churn-bench-") as tmp:
         started = time.perf_counter()
-        built = generate(out=Path(tmp), seed=42, today=TODAY, days=180, scale=1.0)
+        built = generate(out=Path(tmp), seed=42, today=TODAY, days=days, scale=scale)
         out["_setup"] = {"generate_s": time.perf_counter() - started}
         cohort = set(built.scenario("churn_cohort").details["customer_ids"])
         warehouse = DuckDBWarehouse(built.path)
@@ -184,31 +186,33 @@ def _profile(level: str, p: float, value: float) -> CustomerRiskProfile:
 # --------------------------------------------------------------------------- main
 
 
-def _print(title: str, result: object) -> None:
-    print(f"\n## {title}")
-    if isinstance(result, str):
-        print(result)
-        return
-    assert isinstance(result, dict)
-    for name, value in result.items():
-        if isinstance(value, dict):
-            cells = ", ".join(
-                f"{k} {v:,.3f}" if abs(v) < 10 else f"{k} {v:,.0f}" for k, v in value.items()
-            )
-            print(f"- {name}: {cells}")
-        else:
-            print(f"- {name}: {value:.3f}")
-
-
-def main(argv: list[str]) -> int:
-    wanted = argv or ["demo", "telco", "retail", "cdnow", "sim"]
-    sections = {"demo": demo, "telco": telco, "retail": retail, "cdnow": cdnow, "sim": simulate}
-    for name in wanted:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "sections", nargs="*", metavar="SECTION", help="demo telco retail cdnow sim"
+    )
+    parser.add_argument("--days", type=int, default=180, help="demo warehouse days")
+    parser.add_argument("--scale", type=float, default=1.0, help="demo warehouse scale")
+    parser.add_argument("--weeks", type=int, default=26, help="simulated weeks")
+    parser.add_argument("--per-week", type=int, default=60, help="simulated customers a week")
+    parser.add_argument("--limit", type=int, help="customers per real data set (default all)")
+    args = parser.parse_args(argv)
+    sections: dict[str, Callable[[], object]] = {
+        "demo": lambda: demo(args.days, args.scale),
+        "telco": lambda: telco(args.limit),
+        "retail": lambda: retail(args.limit),
+        "cdnow": lambda: cdnow(args.limit),
+        "sim": lambda: simulate(args.weeks, args.per_week),
+    }
+    unknown = set(args.sections) - set(sections)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    for name in args.sections or list(sections):
         started = time.perf_counter()
         result = sections[name]()
-        _print(f"{name} ({time.perf_counter() - started:.1f} s)", result)
+        print_section(f"{name} ({time.perf_counter() - started:.1f} s)", result)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

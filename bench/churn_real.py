@@ -4,14 +4,18 @@ Online Retail and CDNOW are loaded into a temporary DuckDB file shaped like Scou
 warehouse (orders, customers, returns; empty support and session tables), and Scout's own
 feature SQL, training and scoring run on it unchanged. Telco has no dates: it checks the
 estimator family under the README's 5-fold protocol.
+
+Run: .venv/bin/python -m bench.churn_real [telco retail cdnow] [--limit N]
+(all three by default; `--limit` keeps N customers of each data set, for a quick check).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -68,7 +72,7 @@ def rfm_rule(frame: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- telco
 
 
-def telco() -> dict[str, float] | str:
+def telco(limit: int | None = None) -> dict[str, float] | str:
     """5-fold stratified CV (shuffle, seed 0), TotalCharges blanks = 0, as the README."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
@@ -79,6 +83,9 @@ def telco() -> dict[str, float] | str:
     if not path.is_file():
         return f"skipped: {path} not found"
     df = pd.read_csv(path)
+    if limit is not None:
+        # A seeded sample rather than the head, so both classes are there for the folds.
+        df = df.sample(n=min(limit, len(df)), random_state=0).reset_index(drop=True)
     df["TotalCharges"] = pd.to_numeric(df["TotalCharges"].str.strip().replace("", "0"))
     y = (df["Churn"] == "Yes").to_numpy(dtype=int)
     raw = df.drop(columns=["customerID", "Churn"])
@@ -147,7 +154,7 @@ def _empty_side_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE sessions (customer_id VARCHAR, session_date DATE)")
 
 
-def retail_warehouse(folder: Path) -> Path | None:
+def retail_warehouse(folder: Path, limit: int | None = None) -> Path | None:
     """Online Retail I + II (overlap dropped) as orders / customers / returns."""
     base = shared_data() / "online_retail"
     one, two = base / "online_retail_2010_2011.csv.gz", base / "online_retail_ii_2009_2010.csv.gz"
@@ -166,6 +173,14 @@ def retail_warehouse(folder: Path) -> Path | None:
         FROM read_csv_auto('{two}')
         WHERE "Customer ID" IS NOT NULL AND InvoiceDate < TIMESTAMP '2010-12-01'"""
     )
+    if limit is not None:
+        # Hashed, not the lowest ids: those are the oldest accounts, not a fair sample.
+        con.execute(
+            """DELETE FROM lines WHERE customer_id NOT IN (
+                SELECT customer_id FROM (SELECT DISTINCT customer_id FROM lines)
+                ORDER BY hash(customer_id) LIMIT $limit)""",
+            {"limit": limit},
+        )
     con.execute(
         """CREATE TABLE orders AS SELECT invoice AS order_id, customer_id,
                CAST(MIN(ts) AS DATE) AS order_date, SUM(amount) AS revenue
@@ -185,12 +200,14 @@ def retail_warehouse(folder: Path) -> Path | None:
     return path
 
 
-def cdnow_warehouse(folder: Path) -> Path | None:
+def cdnow_warehouse(folder: Path, limit: int | None = None) -> Path | None:
     """The CDNOW master cohort as orders / customers (no returns, support or sessions)."""
     source = shared_data() / "cdnow" / "CDNOW_master.txt.gz"
     if not source.is_file():
         return None
     raw = pd.read_csv(source, sep=r"\s+", dtype={"customer_id": str, "date": str})
+    if limit is not None:
+        raw = raw[raw["customer_id"].isin(raw["customer_id"].drop_duplicates().head(limit))]
     orders = pd.DataFrame(
         {
             "customer_id": "K" + raw["customer_id"].str.zfill(5),
@@ -250,21 +267,66 @@ def score_at(
     return out
 
 
-def retail() -> dict[str, dict[str, float]] | str:
+def retail(limit: int | None = None) -> dict[str, dict[str, float]] | str:
     """Non-contractual churn: no purchase in the 90 days after 2011-09-10."""
     with tempfile.TemporaryDirectory(prefix="scout-retail-") as tmp:
-        path = retail_warehouse(Path(tmp))
+        path = retail_warehouse(Path(tmp), limit)
         if path is None:
             return "skipped: online_retail files not found"
         rules = ChurnRules(horizon_days=90, snapshot_every_days=30, max_snapshots=8)
         return score_at(path, date(2011, 9, 10), rules, 90)
 
 
-def cdnow() -> dict[str, dict[str, float]] | str:
+def cdnow(limit: int | None = None) -> dict[str, dict[str, float]] | str:
     """Calibration weeks 1–39 (to 1997-09-30), hold-out weeks 40–78: no purchase in it."""
     with tempfile.TemporaryDirectory(prefix="scout-cdnow-") as tmp:
-        path = cdnow_warehouse(Path(tmp))
+        path = cdnow_warehouse(Path(tmp), limit)
         if path is None:
             return "skipped: cdnow files not found"
         rules = ChurnRules(horizon_days=90, snapshot_every_days=14, max_snapshots=6)
         return score_at(path, date(1997, 10, 1), rules, 273)
+
+
+# --------------------------------------------------------------------------- main
+
+SECTIONS: dict[str, Callable[[int | None], object]] = {
+    "telco": telco,
+    "retail": retail,
+    "cdnow": cdnow,
+}
+
+
+def print_section(title: str, result: object) -> None:
+    """One `## title` block: a note, or one line per scorer with its figures."""
+    print(f"\n## {title}")
+    if isinstance(result, str):
+        print(result)
+        return
+    assert isinstance(result, dict)
+    for name, value in result.items():
+        if isinstance(value, dict):
+            cells = ", ".join(
+                f"{k} {v:,.3f}" if abs(v) < 10 else f"{k} {v:,.0f}" for k, v in value.items()
+            )
+            print(f"- {name}: {cells}")
+        else:
+            print(f"- {name}: {value:.3f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sections", nargs="*", metavar="SECTION", help=", ".join(SECTIONS))
+    parser.add_argument("--limit", type=int, help="customers (rows for telco) per data set")
+    args = parser.parse_args(argv)
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    for name in args.sections or list(SECTIONS):
+        started = time.perf_counter()
+        result = SECTIONS[name](args.limit)
+        print_section(f"{name} ({time.perf_counter() - started:.1f} s)", result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,14 +6,15 @@ of each window) and one daily query (the noise history) to DuckDB and gets ~1,00
 back. The pandas path loads the session rows of the same span (both windows and the history
 weeks), groups them in pandas, then runs the same engine and verdict.
 
-Run: .venv/bin/python -m bench.explain_speed [--scale 10] [--days 180] [--repeat 3]
-(the warehouse is generated once into bench/out/explain-speed-s<scale>-d<days>/ and reused).
+Run: .venv/bin/python -m bench.explain_speed [--scale 10] [--days 180] [--repeat 3] [--out DIR]
+(the warehouse is generated once into <DIR>/explain-speed-s<scale>-d<days>/ and reused; DIR
+defaults to the git-ignored bench/out/).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import itertools
 import os
 import platform
 import statistics
@@ -26,9 +27,8 @@ import duckdb
 
 from agent.analyses import AnalysisContext
 from agent.analyses.explain import explain
-from agent.analyses.explain.core import MAX_CAUSES, _judged
 from agent.analyses.explain.leaves import HISTORY_PERIODS
-from agent.analyses.rca import SearchParams, explain_ratio_change
+from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.demo_data import generate
 from agent.domain import Goal, Intent
 from agent.semantic import load_semantic
@@ -39,8 +39,8 @@ DIMS = ["region", "device", "channel", "customer_type", "landing_category"]
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def _warehouse(scale: float, days: int) -> Path:
-    folder = OUT / f"explain-speed-s{scale:g}-d{days}"
+def _warehouse(scale: float, days: int, out: Path = OUT) -> Path:
+    folder = out / f"explain-speed-s{scale:g}-d{days}"
     if not (folder / "warehouse.duckdb").exists():
         started = time.perf_counter()
         generate(out=folder, seed=7, today=TODAY, days=days, scale=scale)
@@ -78,24 +78,26 @@ def pandas_path(path: Path) -> tuple[dict[str, str] | None, int]:
     ]
     leaves = grouped.reset_index().fillna(0.0)
     daily = rows[day < cur_start].groupby(day[day < cur_start])["conv"].agg(["sum", "count"])
-    weeks = []
+    weeks: list[float | None] = []
     for k in range(HISTORY_PERIODS + 1):
         lo = cur_start - timedelta(days=7 * (k + 1))
         part = daily[(daily.index >= lo) & (daily.index < lo + timedelta(days=7))]
-        weeks.append(part["sum"].sum() / part["count"].sum())
-    history = tuple((weeks[k] - weeks[k + 1]) / weeks[k + 1] for k in range(HISTORY_PERIODS))
-    result = explain_ratio_change(
+        # A week before the data starts has no rate, as on Scout's side (leaves.noise_history).
+        sessions = part["count"].sum()
+        weeks.append(part["sum"].sum() / sessions if sessions else None)
+    history = tuple(
+        (after - before) / before
+        for after, before in itertools.pairwise(weeks)
+        if after is not None and before
+    )
+    judged = explain_leaves(
         leaves,
         DIMS,
-        num_base="numerator_base",
-        den_base="denominator_base",
-        num_cur="numerator_cur",
-        den_cur="denominator_cur",
-        max_causes=MAX_CAUSES,
-        counts=False,
-        params=dataclasses.replace(SearchParams.for_periods(), main_effects_prior=True),
-    )
-    judged, _ = _judged(result, leaves, ("numerator", "denominator"), history, True)
+        ("numerator", "denominator"),
+        against=Against.PERIODS,
+        history=history,
+        proportion=True,
+    ).result
     top = dict(judged.root_causes[0].where) if judged.root_causes else None
     return top, len(leaves)
 
@@ -118,8 +120,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=10.0)
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=OUT, help="where the warehouse is kept")
     args = parser.parse_args()
-    path = _warehouse(args.scale, args.days)
+    path = _warehouse(args.scale, args.days, args.out)
     with duckdb.connect(str(path), read_only=True) as con:
         total = con.execute("SELECT count(*) FROM sessions").fetchone()
     print(

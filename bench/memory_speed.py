@@ -1,6 +1,7 @@
 """Memory speed: batched observation writes vs one transaction each, thread-context loads.
 
 Run: .venv/bin/python -m bench.memory_speed [--observations 20000] [--threads 10000]
+[--loads 2000] [--dedup 2000]
 Targets (issue 5): thousands of observations per second batched; a thread loads in < 5 ms.
 """
 
@@ -120,6 +121,7 @@ async def main() -> None:
     parser.add_argument("--observations", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=10_000)
     parser.add_argument("--loads", type=int, default=2_000)
+    parser.add_argument("--dedup", type=int, default=2_000, help="seen_anomaly calls (≥ 2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -128,7 +130,7 @@ async def main() -> None:
         single = await bench_observations(root / "b.sqlite", single_n, 1)
         load = await bench_threads(root / "c.sqlite", args.threads, args.loads)
         raw50, raw99, raw_worst = bench_threads_raw(root / "c.sqlite", args.threads, args.loads)
-        dedup = await bench_dedup(root / "d.sqlite", 2_000)
+        dedup = await bench_dedup(root / "d.sqlite", max(2, args.dedup))
     print(
         f"observations, batched 5,000 per transaction: {batched:,.0f} obs/s ({args.observations:,} rows)"
     )

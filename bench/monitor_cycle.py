@@ -3,15 +3,18 @@
 Prints: the KPI observation (every metric × every one-dimension segment), the daily anomaly
 check, a full first cycle (7 days checked, investigations, plan, actions, memory writes), a
 steady-state cycle (yesterday only), memory write throughput, and a thread's context load.
-Run: .venv/bin/python -m bench.monitor_cycle
+Run: .venv/bin/python -m bench.monitor_cycle [--scale 1] [--days 180]
+[--observations 20000] [--loads 500]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,9 +31,8 @@ from agent.warehouse import DuckDBWarehouse
 TODAY = date(2025, 12, 15)
 
 
-async def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="scout-bench-"))
-    built = generate(out=work / "wh", seed=42, today=TODAY)
+async def run(work: Path, scale: float, days: int, observations: int, loads: int) -> None:
+    built = generate(out=work / "wh", seed=42, today=TODAY, days=days, scale=scale)
     deps = await open_deps(
         ScoutConfig(),
         warehouse=DuckDBWarehouse(built.path),
@@ -66,7 +68,7 @@ async def main() -> None:
             Observation(
                 source="bench", at=datetime.now(UTC), data={"i": i, "v": i * 0.5}, confidence=1.0
             )
-            for i in range(20_000)
+            for i in range(observations)
         ]
         t = time.perf_counter()
         await deps.memory.record_observations(rows, cycle="bench")
@@ -74,7 +76,7 @@ async def main() -> None:
         print(f"memory batch write: {rate:,.0f} observations/s")
         await run_cycle(deps, PersonAsked(text="revenue by region last week", thread_key="bench:1"))
         samples = []
-        for _ in range(500):
+        for _ in range(loads):
             t = time.perf_counter()
             await deps.memory.load_thread("bench:1")
             samples.append((time.perf_counter() - t) * 1000)
@@ -85,5 +87,17 @@ async def main() -> None:
         await deps.close()
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--observations", type=int, default=20_000, help="memory batch size")
+    parser.add_argument("--loads", type=int, default=500, help="thread context loads")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="scout-bench-") as work:
+        asyncio.run(run(Path(work), args.scale, args.days, args.observations, args.loads))
+    return 0
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(main())

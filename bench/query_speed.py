@@ -1,6 +1,6 @@
 """Query speed: one metric with one group-by on the default demo warehouse (~10k sessions/day).
 
-Run: .venv/bin/python -m bench.query_speed [--runs 20] [--scale 1] [--warehouse PATH]
+Run: .venv/bin/python -m bench.query_speed [--runs 20] [--scale 1] [--days 180] [--warehouse PATH]
 Target (issue 2): well under a second. Baseline: the same aggregate hand-written in DuckDB
 SQL on the same connection, so the gap is the semantic layer's own cost.
 """
@@ -47,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--warehouse", help="existing DuckDB file (default: generate one)")
     args = parser.parse_args()
 
@@ -57,7 +58,9 @@ def main() -> None:
             from agent.demo_data import generate
 
             started = time.perf_counter()
-            path = generate(out=Path(tmp), seed=42, today=TODAY, scale=args.scale).path
+            path = generate(
+                out=Path(tmp), seed=42, today=TODAY, days=args.days, scale=args.scale
+            ).path
             print(
                 f"generated demo warehouse (scale {args.scale:g}) in "
                 f"{time.perf_counter() - started:.1f}s"

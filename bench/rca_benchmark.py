@@ -1,16 +1,28 @@
-"""Root-cause localisation accuracy: Scout's explain engine on Squeeze B0 and RobustSpot RS.
+"""Root-cause localisation accuracy of `scout explain FILE.csv` on Squeeze B0 and RobustSpot RS.
 
-Run: `.venv/bin/python -m bench.rca_benchmark [--only b0|rs] [--verbose]`.
+Run: `.venv/bin/python -m bench.rca_benchmark [--only b0|rs] [--verbose] [--limit N]`.
 Data: ../shared/data/rca (override with SCOUT_SHARED_DATA). Scoring follows its README:
 a predicted element counts only if it exactly equals a labelled one; micro-F1 over cases.
 The number of elements is predicted (never read from the label). A tiny Adtributor-style
 baseline (explanatory power + surprise, one dimension) runs side by side.
+
+Scout is measured through the command a user runs, `scout explain ... --json` (bot.cli.main
+in this process), with its default options, so the figures are what users get. A B0 case is
+its data file as it is (`--actual real --expected predict`). An RS case becomes a CSV of two
+periods (`--period-col period --measure value --per cnt`) written to a temporary folder: the
+current minute, and as baseline each leaf's mean over the 4 minutes before (RiskLoc's
+forecast for this data).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import itertools
+import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from agent.analyses.rca import SearchParams, explain_change, explain_ratio_change
+from bot.cli import main as scout_cli
 
 Element = frozenset[str]
 REFERENCE = {
@@ -37,6 +49,7 @@ class Case:
     dims: tuple[str, ...]
     truth: frozenset[Element]
     ratio: bool
+    source: Path | None = None  # a CSV `scout explain` reads as it is
 
 
 @dataclass
@@ -80,6 +93,7 @@ def b0_cases(root: Path) -> Iterator[Case]:
                 dims=("a", "b", "c", "d"),
                 truth=truth,
                 ratio=False,
+                source=path,
             )
 
 
@@ -112,28 +126,36 @@ def rs_cases(root: Path) -> Iterator[Case]:
 
 
 def scout(case: Case) -> set[Element]:
-    """Scout's engine, with the preset for the kind of data (never per case)."""
-    if case.ratio:
-        result = explain_ratio_change(
-            case.leaves,
-            case.dims,
-            num_base="base_num",
-            den_base="base_den",
-            num_cur="cur_num",
-            den_cur="cur_den",
-            max_causes=3,
-            params=SearchParams.for_periods(),
-        )
-    else:
-        result = explain_change(
-            case.leaves,
-            case.dims,
-            baseline="base_num",
-            current="cur_num",
-            max_causes=5,
-            params=SearchParams.for_forecast(),
-        )
-    return {frozenset(f"{k}={v}" for k, v in rc.where.items()) for rc in result.root_causes}
+    """`scout explain` on the case's CSV, with the command's defaults (never tuned per case)."""
+    with tempfile.TemporaryDirectory(prefix="scout-rca-") as tmp:
+        if case.ratio:
+            path = Path(tmp) / f"{case.name}.csv"
+            _two_periods(case).to_csv(path, index=False)
+            options = ["--period-col", "period", "--baseline", "baseline", "--current", "current"]
+            options += ["--measure", "value", "--per", "cnt"]
+        else:
+            assert case.source is not None
+            path, options = case.source, ["--actual", "real", "--expected", "predict"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = scout_cli(
+                ["explain", str(path), "--dims", ",".join(case.dims), *options, "--json"]
+            )
+    if code != 0:
+        raise RuntimeError(f"scout explain failed on {case.setting} {case.name} (exit {code})")
+    causes = json.loads(out.getvalue())["root_causes"]
+    return {frozenset(f"{k}={v}" for k, v in cause["where"].items()) for cause in causes}
+
+
+def _two_periods(case: Case) -> pd.DataFrame:
+    """A ratio case as a user would export it: one row per leaf and period."""
+    lv = case.leaves
+    dims = list(case.dims)
+    rows = [
+        lv[dims].assign(period=name, value=lv[f"{key}_num"], cnt=lv[f"{key}_den"])
+        for name, key in (("baseline", "base"), ("current", "cur"))
+    ]
+    return pd.concat(rows, ignore_index=True)
 
 
 def adtributor(case: Case, t_eep: float = 0.1, t_ep: float = 0.67) -> set[Element]:
@@ -241,16 +263,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["b0", "rs"])
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--limit", type=int, help="only the first N cases of each data set")
     args = parser.parse_args(argv)
     root = data_root()
     if not root.exists():
         print(f"RCA data not found at {root} (set SCOUT_SHARED_DATA)")
         return 1
     methods = {"scout": scout, "adtributor-baseline": adtributor}
+    first = f", first {args.limit}" if args.limit is not None else ""
     if args.only in (None, "b0"):
-        report("Squeeze B0 subset (108 cases)", run(b0_cases(root), methods, args.verbose))
+        cases = itertools.islice(b0_cases(root), args.limit)
+        report(f"Squeeze B0 subset (108 cases{first})", run(cases, methods, args.verbose))
     if args.only in (None, "rs"):
-        report("RobustSpot RS (135 cases)", run(rs_cases(root), methods, args.verbose))
+        cases = itertools.islice(rs_cases(root), args.limit)
+        report(f"RobustSpot RS (135 cases{first})", run(cases, methods, args.verbose))
     return 0
 
 

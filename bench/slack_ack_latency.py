@@ -152,9 +152,12 @@ def start_server(kind: str, slack: FakeSlack, workdir: Path) -> tuple[subprocess
     return process, f"http://127.0.0.1:{port}/slack/events"
 
 
-async def fire(url: str, n: int) -> list[float]:
-    """n concurrent signed app_mention deliveries; the seconds each took to be acknowledged."""
-    bodies = [event_body(mention(f"question {i}", ts=f"1765000000.{i:06d}")) for i in range(n)]
+async def fire(url: str, n: int, second: int = 1765000000) -> list[float]:
+    """n concurrent signed app_mention deliveries; the seconds each took to be acknowledged.
+
+    Messages are told apart by their ts: Scout answers a message once, so a burst must not
+    reuse the warm-up's (with `--n 1` the run would wait for an answer that never comes)."""
+    bodies = [event_body(mention(f"question {i}", ts=f"{second}.{i:06d}")) for i in range(n)]
     async with aiohttp.ClientSession() as session:
 
         async def one(body: str) -> float:
@@ -214,7 +217,7 @@ def measure(kind: str, n: int) -> dict[str, float]:
         process, url = start_server(kind, slack, Path(workdir))
         # the naive answer is one message; Scout's ends with its chart in the thread
         done = "files.completeUploadExternal" if kind == "scout" else "chat.postMessage"
-        asyncio.run(fire(url, 1))  # warm-up: auth.test, imports, first chart
+        asyncio.run(fire(url, 1, second=1764999999))  # warm-up: auth.test, imports, first chart
         slack.wait_for_sync(done, timeout=60)
         started = time.perf_counter()
         latencies = asyncio.run(fire(url, n))

@@ -10,7 +10,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from agent.analyses.rca import RCAResult, describe_where, explain_change, explain_ratio_change
+from agent.analyses.explain.verdict import MAX_CAUSES, Against, explain_leaves
+from agent.analyses.rca import RCAResult, describe_where
+from agent.analyses.stats import successes_of_trials
 from agent.errors import UserError
 
 
@@ -32,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--current", help="value of --period-col for the current period")
     p.add_argument("--measure", help="column to sum (the numerator with --per)")
     p.add_argument("--per", help="denominator column: explain the ratio measure/per")
-    p.add_argument("--max-causes", type=int, default=3)
+    p.add_argument("--max-causes", type=int, default=MAX_CAUSES)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -62,13 +64,18 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _explain(df: pd.DataFrame, dims: list[str], args: argparse.Namespace) -> RCAResult:
+    """The leaves the arguments describe, judged by Scout's one root-cause policy."""
     if args.actual or args.expected:
         if not (args.actual and args.expected):
             raise UserError("Give both --actual and --expected.")
         _need(df, [*dims, args.actual, args.expected])
-        return explain_change(
-            df, dims, baseline=args.expected, current=args.actual, max_causes=args.max_causes
-        )
+        for col in (args.expected, args.actual):
+            if len(df) and pd.to_numeric(df[col], errors="coerce").isna().all():
+                raise UserError(f"Column '{col}' holds no numbers.")
+        leaves = df[dims].assign(value_base=df[args.expected], value_cur=df[args.actual])
+        return explain_leaves(
+            leaves, dims, ("value",), against=Against.FORECAST, max_causes=args.max_causes
+        ).result
     if not (args.period_col and args.baseline is not None and args.current is not None):
         raise UserError(
             "Say what to compare.",
@@ -86,31 +93,26 @@ def _explain(df: pd.DataFrame, dims: list[str], args: argparse.Namespace) -> RCA
                 f"No rows have {args.period_col} = {label}.",
                 hint="Values present: " + ", ".join(sorted(period.unique())[:20]),
             )
-    numeric = df[cols].apply(pd.to_numeric, errors="coerce")
+    parts = ("numerator", "denominator") if args.per else ("value",)
+    numeric = df[cols].apply(pd.to_numeric, errors="coerce").set_axis(list(parts), axis=1)
     frame = pd.concat([df[dims].astype(str), numeric, period.rename("_period")], axis=1)
-    base = frame[frame["_period"] == str(args.baseline)].groupby(dims)[cols].sum()
-    cur = frame[frame["_period"] == str(args.current)].groupby(dims)[cols].sum()
+    base = frame[frame["_period"] == str(args.baseline)].groupby(dims)[list(parts)].sum()
+    cur = frame[frame["_period"] == str(args.current)].groupby(dims)[list(parts)].sum()
     leaves = base.merge(
-        cur, how="outer", left_index=True, right_index=True, suffixes=("__base", "__cur")
+        cur, how="outer", left_index=True, right_index=True, suffixes=("_base", "_cur")
     )
     leaves = leaves.fillna(0.0).reset_index()
-    if args.per:
-        return explain_ratio_change(
-            leaves,
-            dims,
-            num_base=f"{args.measure}__base",
-            den_base=f"{args.per}__base",
-            num_cur=f"{args.measure}__cur",
-            den_cur=f"{args.per}__cur",
-            max_causes=args.max_causes,
-        )
-    return explain_change(
+    proportion = bool(args.per) and successes_of_trials(
+        leaves[["numerator_base", "numerator_cur"]], leaves[["denominator_base", "denominator_cur"]]
+    )
+    return explain_leaves(
         leaves,
         dims,
-        baseline=f"{args.measure}__base",
-        current=f"{args.measure}__cur",
+        parts,
+        against=Against.PERIODS,
+        proportion=proportion,
         max_causes=args.max_causes,
-    )
+    ).result
 
 
 def _need(df: pd.DataFrame, cols: list[str]) -> None:

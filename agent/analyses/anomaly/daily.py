@@ -24,12 +24,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly.calendar import is_core_holiday, us_retail_holidays
+from agent.analyses.stats import lower_tail_z, robust_scale
 
 LOOKBACK_DAYS = 56
 LEVEL_DAYS = 21
@@ -43,7 +43,6 @@ HOLIDAY_TOLERANCE_LOG = math.log(3.0)
 HOLIDAY_TOLERANCE_SHARE = math.log(1.5)
 HOLIDAY_TOLERANCE_LINEAR = 0.5
 _MEDIAN_CHI2_1 = 0.4549
-_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +99,7 @@ def _fit(work: np.ndarray, weekdays: np.ndarray, hist: np.ndarray) -> _Fit:
 def _robust_sd(resid: np.ndarray) -> float:
     """A spread that sees heavy tails: the larger of the MAD and the 90% quantile estimate."""
     centred = resid - np.median(resid)
-    mad = 1.4826 * float(np.median(np.abs(centred)))
+    mad = robust_scale(centred, center=0.0)
     q90 = float(np.quantile(np.abs(centred), 0.9)) / 1.645
     return max(mad, q90)
 
@@ -115,9 +114,9 @@ def _poisson_z(y: float, mu: float, dispersion: float) -> float:
     k = round(y_s)
     if y_s >= mu_s:
         p = float(pmf[k + 1 :].sum()) + 0.5 * float(pmf[k])
-        return -_NORMAL.inv_cdf(min(max(p, 1e-300), 0.5))
+        return -lower_tail_z(min(max(p, 1e-300), 0.5))
     p = float(pmf[:k].sum()) + 0.5 * float(pmf[k])
-    return _NORMAL.inv_cdf(min(max(p, 1e-300), 0.5))
+    return lower_tail_z(min(max(p, 1e-300), 0.5))
 
 
 def daily_checks(

@@ -23,6 +23,7 @@ import pandas as pd
 
 from agent.analyses.anomaly.daily import daily_checks
 from agent.analyses.anomaly.runs import Run, find_runs
+from agent.analyses.stats import two_sided_p
 from agent.domain import Anomaly
 from agent.errors import UserError
 
@@ -105,7 +106,7 @@ def detect_segments(
         if not tests:
             continue
         z = np.array([abs(run.z) for run, _ in tests])
-        p = np.array([math.erfc(v / math.sqrt(2.0)) for v in z])
+        p = np.array([two_sided_p(v) for v in z])
         keep = _benjamini_hochberg(p, fdr, m=max(n_days, len(p))) & (z >= min_z)
         found.extend(
             run.anomaly(metric, where) for (run, where), k in zip(tests, keep, strict=True) if k

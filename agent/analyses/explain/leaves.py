@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 import sqlglot
 from sqlglot import exp
 
 from agent.analyses.base import AnalysisContext, require_dimension
+from agent.analyses.rca.cuboids import MISSING
+from agent.analyses.stats import successes_of_trials
 from agent.domain import Evidence, Window
 from agent.errors import UserError
 from agent.semantic import MetricRequest
@@ -30,7 +31,6 @@ from agent.semantic import MetricRequest
 MAX_SEARCH_CARDINALITY = 12
 HISTORY_PERIODS = 10
 MAX_HISTORY_DAYS = 400
-MISSING = "(missing)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,4 +192,4 @@ def is_proportion(leaves: pd.DataFrame, shape: Shape, name_format: str) -> bool:
         return False
     num = leaves[[f"{shape.parts[0]}_base", f"{shape.parts[0]}_cur"]].to_numpy()
     den = leaves[[f"{shape.parts[1]}_base", f"{shape.parts[1]}_cur"]].to_numpy()
-    return bool(np.all(num <= den + 1e-9) and np.all(num >= 0))
+    return successes_of_trials(num, den)

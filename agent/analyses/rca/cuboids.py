@@ -13,6 +13,17 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+MISSING = "(missing)"
+
+
+def segment_values(column: pd.Series) -> pd.Series:
+    """A dimension's values as segments are named: text, and MISSING where there is none.
+
+    A root cause is reported as text, and "1" vs 1 must not split a segment; whatever
+    selects rows by a reported segment must read the dimension this way too.
+    """
+    return column.astype("string").fillna(MISSING)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Cuboid:
@@ -57,9 +68,7 @@ def build_lattice(leaves: pd.DataFrame, dims: Sequence[str], max_dims: int = 3) 
     codes: list[np.ndarray] = []
     uniques: list[tuple[str, ...]] = []
     for dim in dims:
-        # Values become strings: a root cause is reported as text, and "1" vs 1 must not split.
-        col = leaves[dim].astype("string").fillna("(missing)")
-        c, u = pd.factorize(col, sort=True)
+        c, u = pd.factorize(segment_values(leaves[dim]), sort=True)
         codes.append(c.astype(np.int64))
         uniques.append(tuple(str(v) for v in u))
     leaf_codes = np.column_stack(codes) if codes else np.zeros((len(leaves), 0), np.int64)

@@ -15,7 +15,6 @@ exactly; the extra −Δw·R_base term only makes the mix effect of one segment 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 
@@ -49,20 +48,3 @@ def ratio_parts(
     rate = (w_b + w_c) / 2 * (r_c - r_b)
     mix = (w_c - w_b) * ((r_b + r_c) / 2 - big_r_base)
     return RatioParts(rate_base=r_b, rate_cur=r_c, rate_effect=rate, mix_effect=mix)
-
-
-def two_proportion_p(n_base: float, d_base: float, n_cur: float, d_cur: float) -> float:
-    """Two-sided p-value that the two rates differ (pooled two-proportion z-test on counts)."""
-    z = two_proportion_z(n_base, d_base, n_cur, d_cur)
-    return math.erfc(abs(z) / math.sqrt(2))
-
-
-def two_proportion_z(n_base: float, d_base: float, n_cur: float, d_cur: float) -> float:
-    """The z statistic of the same test (0 when undefined)."""
-    if d_base <= 0 or d_cur <= 0:
-        return 0.0
-    pooled = (n_base + n_cur) / (d_base + d_cur)
-    var = pooled * (1 - pooled) * (1 / d_base + 1 / d_cur)
-    if var <= 0:
-        return 0.0
-    return (n_cur / d_cur - n_base / d_base) / math.sqrt(var)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from agent.analyses.rca.cuboids import Lattice, build_lattice
-from agent.analyses.rca.decompose import ratio_parts, two_proportion_p, two_proportion_z
+from agent.analyses.rca.decompose import ratio_parts
 from agent.analyses.rca.drill import drill_down
 from agent.analyses.rca.model import NoiseModel, RCAResult, SearchParams, describe_where
 from agent.analyses.rca.noise import confidence, judge
 from agent.analyses.rca.search import LeafNoise, Pick, greedy_search
+from agent.analyses.stats import (
+    successes_of_trials,
+    two_proportion_p,
+    two_proportion_z,
+    two_sided_z,
+)
 from agent.domain import RootCause
 from agent.errors import UserError
 
@@ -112,7 +117,7 @@ def explain_ratio_change(
     picks, noise_model = greedy_search(lattice, nc, expected, params, max_causes)
     quiet = (
         _quiet_by_counts(nb, db, nc, dc, params)
-        if _is_proportion(nb, db) and _is_proportion(nc, dc)
+        if successes_of_trials(nb, db) and successes_of_trials(nc, dc)
         else _quiet_by_noise(noise_model, nc, expected, params)
     )
     picks, refined = _refine(lattice, picks, nc, expected, quiet, params)
@@ -215,7 +220,7 @@ def _quiet_by_noise(
     noise: LeafNoise, actual: np.ndarray, expected: np.ndarray, params: SearchParams
 ) -> Callable[[np.ndarray], bool]:
     """Rest test on the search's own leaf noise model (for sums and general ratios)."""
-    limit = NormalDist().inv_cdf(1 - params.drill_alpha / 2)
+    limit = two_sided_z(params.drill_alpha)
     return lambda rest: abs(noise.z(actual, expected, rest)) < limit
 
 
@@ -229,10 +234,6 @@ def _quiet_by_counts(
         return two_proportion_p(*map(float, sums)) >= params.drill_alpha
 
     return quiet
-
-
-def _is_proportion(num: np.ndarray, den: np.ndarray) -> bool:
-    return bool(np.all(num >= 0) and np.all(num <= den + 1e-9))
 
 
 def _main_effects_rate(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.analyses.rca.model import NoiseModel
+from agent.analyses.stats import robust_scale, two_sided_p
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +32,7 @@ def judge(
         hist = np.asarray(noise.history, dtype=float)
         hist = hist[np.isfinite(hist)]
         center = float(np.median(hist))
-        spread = 1.4826 * float(np.median(np.abs(hist - center)))
+        spread = robust_scale(hist, center=center)
         spread = spread or float(np.std(hist)) or 1e-12
         z = (rel - center) / spread
         within = abs(z) < limit
@@ -63,5 +64,5 @@ def confidence(explained: float, z: float | None) -> float:
     share = min(max(explained, 0.0), 1.0)
     if z is None:
         return round(0.8 * share, 3)
-    clear = 1.0 - math.erfc(abs(z) / math.sqrt(2))  # 1 - two-sided p-value
+    clear = 1.0 - two_sided_p(z)
     return round(share * clear, 3)

@@ -22,6 +22,10 @@ import numpy as np
 
 from agent.analyses.rca.cuboids import Cuboid, Lattice
 from agent.analyses.rca.model import SearchParams
+from agent.analyses.stats import robust_scale
+
+# The smallest noise scale: a search on exact data must not divide by zero.
+_MIN_SCALE = 1e-12
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,13 +66,6 @@ def variance_power(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.clip(2 * slope, 0.0, 2.0))
 
 
-def robust_scale(z: np.ndarray) -> float:
-    """1.4826 × MAD: the standard deviation of the bulk, blind to a few outliers."""
-    if len(z) == 0:
-        return 1.0
-    return max(1.4826 * float(np.median(np.abs(z - np.median(z)))), 1e-12)
-
-
 @dataclass(frozen=True, kw_only=True)
 class LeafNoise:
     """The search's noise model: leaf variance ∝ (expected + floor)^power, times scale²."""
@@ -91,7 +88,8 @@ def leaf_noise(actual: np.ndarray, expected: np.ndarray) -> LeafNoise:
     typical = float(np.median(pos)) if len(pos) else 1.0
     leaf_var = (np.abs(expected) + 0.1 * typical) ** power
     live = (actual != 0) | (expected != 0)
-    scale = robust_scale((actual - expected)[live] / np.sqrt(leaf_var[live]))
+    residuals = (actual - expected)[live] / np.sqrt(leaf_var[live])
+    scale = robust_scale(residuals, floor=_MIN_SCALE) if len(residuals) else 1.0
     return LeafNoise(var=leaf_var, scale=scale, power=power)
 
 
@@ -151,7 +149,7 @@ def _best_segment(
         # Siblings show what noise alone does at this level of aggregation; a cuboid with
         # too few segments to judge falls back to the leaf-level scale.
         live = (c != 0) | (e != 0)
-        scale = robust_scale(z[live]) if live.sum() >= 8 else leaf_scale
+        scale = robust_scale(z[live], floor=_MIN_SCALE) if live.sum() >= 8 else leaf_scale
         score = (c - e) ** 2 / (np.abs(e) + smooth)
         score *= 1.0 - params.depth_penalty * (len(cuboid.dims) - 1)
         score[np.abs(z) < params.outlier_z * scale] = 0.0

@@ -10,8 +10,8 @@ import pytest
 
 from agent.analyses.rca import SearchParams, explain_ratio_change
 from agent.analyses.rca.cuboids import build_lattice
-from agent.analyses.rca.decompose import two_proportion_p
 from agent.analyses.rca.drill import drill_down
+from agent.analyses.stats import two_proportion_p
 
 DIMS = ["region", "channel", "customer_type"]
 NEW_A = {"channel": "a", "customer_type": "new"}
