@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.act.rules import ApprovalSettings, GuardrailSettings
+from agent.act.webhooks import IntegrationsSection
 from agent.churn.rules import ChurnRules
 from agent.errors import ConfigError
 from agent.llm.settings import LLMSection
@@ -79,6 +80,7 @@ class ScoutConfig(_Section):
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     churn: ChurnRules = Field(default_factory=ChurnRules)
     llm: LLMSection = Field(default_factory=LLMSection)
+    integrations: IntegrationsSection = Field(default_factory=IntegrationsSection)
 
 
 def data_dir() -> Path:

@@ -26,6 +26,7 @@ from agent.act import (
     Integration,
     OutboxEntry,
 )
+from agent.act.webhooks import webhook_integrations
 from agent.analyses.base import AnalysisContext
 from agent.config import ScoutConfig, data_dir
 from agent.errors import ScoutError, WarehouseUnavailable
@@ -152,7 +153,8 @@ async def open_deps(
         actor = await Actor.open(
             path,
             act_settings or ActSettings.from_config(config),
-            integrations=integrations,
+            # Configured webhooks first; what the caller wires (Slack) by handler name.
+            integrations={**webhook_integrations(config.integrations), **(integrations or {})},
             investigator=investigator,
             clock=wall,
         )

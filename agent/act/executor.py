@@ -152,7 +152,7 @@ class Executor:
             record = await self._finish(
                 claim,
                 "dry_run",
-                result=self._describe(checked, claim),
+                result=self._describe(checked, claim, Delivery(via="dry_run")),
                 error=None,
                 attempts=0,
                 started=time.perf_counter(),
@@ -371,7 +371,8 @@ class Executor:
             minutes = checked.params.minutes if isinstance(checked.params, WaitParams) else 0
             return f"waiting {minutes} min before looking again", None
         assert claim.message is not None
-        integration = self.integrations.get(kind.handler)
+        # A kind's own integration (a webhook) wins over its handler's (Slack, email).
+        integration = self.integrations.get(kind.name) or self.integrations.get(kind.handler)
         if integration is None:
             # Nothing can send it: the outbox row waits, and the result says so plainly.
             return (
@@ -379,12 +380,17 @@ class Executor:
                 f"no '{kind.handler}' integration is configured",
                 Delivery(via="outbox"),
             )
-        return self._describe(checked, claim), await integration.deliver(claim.message)
+        delivery = await integration.deliver(claim.message)
+        return self._describe(checked, claim, delivery), delivery
 
-    def _describe(self, checked: CheckedAction, claim: _Claim) -> str:
+    def _describe(self, checked: CheckedAction, claim: _Claim, delivery: Delivery) -> str:
         message = claim.message
         if message is None:
             return f"{checked.kind.name} recorded"
+        if delivery.via == "webhook":
+            return (
+                f"{checked.kind.name} sent by webhook ({delivery.ref}; outbox #{message.outbox_id})"
+            )
         where = f"#{message.channel}" if message.channel else "direct"
         to = f" for {', '.join(message.recipients)}" if message.recipients else ""
         verb = "updated" if message.op == "update" else "posted"

@@ -16,7 +16,7 @@ import aiosqlite
 from rich.console import Console
 
 from agent.act.guardrails import Blocked
-from agent.act.kinds import CheckedAction
+from agent.act.kinds import CheckedAction, params_json
 from agent.act.records import (
     Decision,
     Delivery,
@@ -26,7 +26,7 @@ from agent.act.records import (
     decision_to_json,
     dumps,
 )
-from agent.act.redact import sanitise
+from agent.act.redact import clean_value, sanitise
 from agent.act.rules import GuardrailSettings
 from agent.act.store import Row, fetch_all, fetch_one, parse_ts, ts
 from agent.domain import stable_key
@@ -241,6 +241,8 @@ async def write_message(
         update_of=update_of,
         update_ref=update_ref,
         thread=params.reply_under(),
+        params=clean_value(dict(params_json(params))),
+        decision=decision_to_json(decision),
     )
     outbox_id = await insert(
         db,

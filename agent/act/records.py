@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -134,6 +135,10 @@ class OutboundMessage:
     # data-borne markup and personal data, for an integration that can render more than
     # text. It lives only for this delivery; the outbox records `text`.
     content: Reply | None = None
+    # The action's validated parameters (cleaned like the text) and the decision that let it
+    # go: what a webhook receiver acts on.
+    params: Mapping[str, Any] = field(default_factory=dict)
+    decision: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,8 +18,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from agent.act import Actor, ActResult, ActSettings, TerminalNotifier
+from agent.act import Actor, ActResult, ActSettings
+from agent.act.records import ExecutionRecord
 from agent.act.rules import format_money, to_cents
+from agent.act.webhooks import webhook_integrations
 from agent.config import data_dir, load_config
 from agent.errors import UserError
 
@@ -72,6 +74,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("outbox", help="show what Scout sent or would have sent")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--failed", action="store_true", help="only actions whose delivery failed, with why"
+    )
     _common(p)
     p.set_defaults(func=run_outbox)
 
@@ -82,7 +87,9 @@ def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]
     path = memory_path(args)
 
     async def main() -> int:
-        actor = await Actor.open(path, settings, integrations={"notify": TerminalNotifier()})
+        # No Slack here: Slack kinds approved from the CLI wait in the outbox, and say so.
+        integrations = webhook_integrations(config.integrations)
+        actor = await Actor.open(path, settings, integrations=integrations)
         try:
             return await work(actor)
         finally:
@@ -130,6 +137,26 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
 
     return _with_actor(args, work)
+
+
+def _print_failed(actor: Actor, runs: list[ExecutionRecord], args: argparse.Namespace) -> int:
+    """The dead letters: executions whose integration failed for good, newest first."""
+    failed = [r for r in runs if r.status == "failed"][::-1][: args.limit]
+    console = Console()
+    if args.json:
+        console.print_json(json.dumps([r.to_json() for r in failed]))
+        return 0
+    if not failed:
+        console.print("No action has failed.")
+        return 0
+    table = Table(title=f"{len(failed)} action(s) that failed")
+    for column in ("execution", "when", "kind", "target", "attempts", "why"):
+        table.add_column(column, overflow="fold")
+    for r in failed:
+        when = f"{r.finished_at or r.started_at:%m-%d %H:%M}"
+        table.add_row(r.id, when, r.action.kind, r.action.target, str(r.attempts), r.error or "")
+    console.print(table)
+    return 0
 
 
 def _report(result: ActResult, console: Console) -> int:
@@ -201,6 +228,8 @@ def run_outbox(args: argparse.Namespace) -> int:
     """Print the latest outbox rows."""
 
     async def work(actor: Actor) -> int:
+        if args.failed:
+            return _print_failed(actor, await actor.executions(limit=10_000), args)
         rows = await actor.outbox(limit=args.limit)
         console = Console()
         if args.json:

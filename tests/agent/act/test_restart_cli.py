@@ -73,7 +73,8 @@ def test_approve_in_a_new_process(
 
     approved = scout("approve", approval_id, "--as", "U_APPROVER", *common, home=db_path.parent)
     assert approved.returncode == 0, approved.stderr
-    assert "executed" in approved.stdout and "free-shipping threshold" in approved.stdout
+    # No Slack from the CLI: the approved action waits in the outbox and says so.
+    assert "queued" in approved.stdout and "nothing was sent" in approved.stdout
 
     # A second click, yet another process: nothing runs again.
     assert main(["approve", approval_id, "--as", "U_APPROVER", *common]) == 2
@@ -83,10 +84,10 @@ def test_approve_in_a_new_process(
         settings = ActSettings.from_config(load_config(config))
         async with await Actor.open(db_path, settings) as actor:
             [execution] = await actor.executions()
-            assert execution.status == "executed" and execution.approval_id == approval_id
+            assert execution.status == "queued" and execution.approval_id == approval_id
             [sent] = await actor.outbox()
             assert sent.approval_id == approval_id and sent.recipients == ("U_CRM_LEAD",)
-            assert sent.status == "sent" and "free-shipping threshold" in sent.text
+            assert sent.status == "pending" and "free-shipping threshold" in sent.text
             assert await actor.pending() == []
             # The proposer restarts and proposes the same thing: it is already done.
             assert (await actor.propose(optimize(), requested_by="scout")).status == "deduplicated"

@@ -1,0 +1,124 @@
+"""Webhooks: an action handed to a system Scout does not know (discounts, CRM, help desk).
+
+`integrations.webhooks.<kind>: URL` in scout.yml sends every executed action of that kind as
+a signed JSON POST. The receiver verifies `X-Scout-Signature: v1=<hex>`, an HMAC-SHA256 over
+`<X-Scout-Timestamp>.<body>` with the shared `SCOUT_WEBHOOK_SECRET`, and de-duplicates on
+`Idempotency-Key` (the action's key, the same on every retry).
+
+A 2xx is "sent"; a timeout, a dropped connection, 429 or 5xx is worth retrying (the actor
+backs off); any other 4xx is the receiver saying no, so it fails at once and stays in the
+failed list (`scout outbox --failed`) for a person to look at and retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+from collections.abc import Mapping
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.act.ports import Integration
+from agent.act.records import Delivery, OutboundMessage
+from agent.errors import ConfigError, PermanentActionError, TransientActionError
+
+SECRET_ENV = "SCOUT_WEBHOOK_SECRET"
+
+
+class IntegrationsSection(BaseModel):
+    """The `integrations` section of scout.yml: where actions go besides Slack."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    webhooks: dict[str, str] = Field(
+        default_factory=dict, description="action kind → URL that receives it as a signed POST"
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`v1=` + HMAC-SHA256 of `timestamp.body`: what receivers recompute and compare."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+class WebhookIntegration:
+    """Delivers one kind's actions to one URL."""
+
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        *,
+        timeout_s: float = 10.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.url, self.secret, self.timeout_s = url, secret, timeout_s
+        self._client = client
+
+    async def deliver(self, message: OutboundMessage) -> Delivery:
+        body = json.dumps(
+            {
+                "kind": message.kind,
+                "params": dict(message.params),
+                "decision": dict(message.decision),
+                "text": message.text,
+                "recipients": list(message.recipients),
+                "idempotency_key": message.idempotency_key,
+                "outbox_id": message.outbox_id,
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Scout-Timestamp": stamp,
+            "X-Scout-Signature": signature(self.secret, stamp, body),
+            "Idempotency-Key": message.idempotency_key,
+        }
+        try:
+            if self._client is not None:
+                response = await self._client.post(
+                    self.url, content=body, headers=headers, timeout=self.timeout_s
+                )
+            else:
+                async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+                    response = await client.post(self.url, content=body, headers=headers)
+        except httpx.TimeoutException as error:
+            raise TransientActionError(f"webhook timed out after {self.timeout_s:g} s") from error
+        except httpx.TransportError as error:
+            raise TransientActionError(f"webhook unreachable: {type(error).__name__}") from error
+        status = response.status_code
+        if 200 <= status < 300:
+            return Delivery(via="webhook", ref=f"HTTP {status}")
+        excerpt = response.text[:200].strip()
+        if status == 429 or status >= 500:
+            raise TransientActionError(f"webhook answered HTTP {status}")
+        raise PermanentActionError(
+            f"webhook refused it: HTTP {status}" + (f" ({excerpt})" if excerpt else "")
+        )
+
+
+def webhook_integrations(
+    section: IntegrationsSection, env: Mapping[str, str] | None = None
+) -> dict[str, Integration]:
+    """One integration per configured kind; a webhook without a secret is a config error."""
+    if not section.webhooks:
+        return {}
+    secret = (env if env is not None else os.environ).get(SECRET_ENV, "")
+    if not secret:
+        raise ConfigError(
+            [
+                f"integrations.webhooks is set but {SECRET_ENV} is not: receivers could not "
+                "tell Scout's requests from anyone else's."
+            ]
+        )
+    return {
+        kind: WebhookIntegration(url, secret, timeout_s=section.webhook_timeout_s)
+        for kind, url in section.webhooks.items()
+    }
