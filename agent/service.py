@@ -275,9 +275,7 @@ class ScoutService:
         kinds = result.error_kinds or ("cycle",) * len(result.errors)
         fresh: list[str] = []
         for kind, text in zip(kinds, result.errors, strict=False):
-            if text not in fresh and await self.deps.memory.claim(
-                f"monitor-error:{day}:{kind}"
-            ):
+            if text not in fresh and await self.deps.memory.claim(f"monitor-error:{day}:{kind}"):
                 fresh.append(text)
         if not fresh:
             return None
