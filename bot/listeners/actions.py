@@ -179,16 +179,40 @@ async def _record(deps: Deps, body: dict[str, Any], outcome: DecisionOutcome) ->
         await deps.client.views_publish(user_id=body["user"]["id"], view=home_view(home))
         return
     message = body.get("message") or {}
-    blocks = with_decision(message.get("blocks") or [], outcome.action)
+    channel, ts = body["channel"]["id"], container.get("message_ts") or message["ts"]
+    # Two decisions on one message (two proposals, two approvers) each edit it: one at a
+    # time, each on the message as Slack holds it now, not the clicker's stale copy.
+    async with deps.lock(f"message:{channel}:{ts}"):
+        current = await _current_message(deps, channel, ts, message.get("thread_ts")) or message
+        blocks = with_decision(current.get("blocks") or [], outcome.action)
+        try:
+            await deps.client.chat_update(
+                channel=channel, ts=ts, text=current.get("text") or "Scout", blocks=blocks
+            )
+        except SlackApiError as error:
+            log.error("could not record decision on message error=%s", error.response.get("error"))
+
+
+async def _current_message(
+    deps: Deps, channel: str, ts: str, thread_ts: str | None
+) -> dict[str, Any] | None:
+    """The message as Slack holds it now (None: it could not be read; use the click's copy)."""
     try:
-        await deps.client.chat_update(
-            channel=body["channel"]["id"],
-            ts=container.get("message_ts") or message["ts"],
-            text=message.get("text") or "Scout",
-            blocks=blocks,
-        )
+        if thread_ts and thread_ts != ts:
+            response = await deps.client.conversations_replies(
+                channel=channel, ts=thread_ts, latest=ts, oldest=ts, inclusive=True, limit=10
+            )
+        else:
+            response = await deps.client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            )
     except SlackApiError as error:
-        log.error("could not record decision on message error=%s", error.response.get("error"))
+        log.warning("could not read the message back error=%s", error.response.get("error"))
+        return None
+    for held in response.get("messages") or ():
+        if held.get("ts") == ts:
+            return dict(held)
+    return None
 
 
 async def _mark_chosen(deps: Deps, body: dict[str, Any], note: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
 from bot.app import ScoutSlack
@@ -136,3 +137,21 @@ async def test_feedback_goes_to_the_core(
     await slack.wait_for("chat.postEphemeral")
     thread, user, positive = core.feedbacks[0]
     assert (thread.thread_ts, user, positive) == ("1765000000.000100", "UASKER", False)
+
+
+async def test_two_approvers_deciding_two_proposals_on_one_message_are_both_recorded(
+    scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
+) -> None:
+    """Both clicks come from the same copy of the message; neither edit may undo the other."""
+    first, _ = proposing(needs_approval=True, approval_id="apr-1")
+    second, _ = proposing(needs_approval=True, approval_id="apr-2")
+    both = replace(first, actions=(*first.actions, *second.actions))
+    posted = await _posted_answer(scout, slack, core, both)
+    approve = click(posted, "scout_approve_0", user=APPROVER)
+    reject = click(posted, "scout_reject_1", user=GROUP_MEMBER)
+    await asyncio.gather(scout.app.async_dispatch(approve), scout.app.async_dispatch(reject))
+    await slack.wait_for("chat.update", 2, where=lambda c: " by <@" in json.dumps(c.body))
+    await scout.deps.work.drain(5)
+    held = json.dumps(next(m for m in slack.messages if m["ts"] == posted["ts"])["blocks"])
+    assert "Executed" in held and "Rejected" in held
+    assert "scout_approve_" not in held and "scout_reject_" not in held
