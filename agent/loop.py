@@ -144,7 +144,9 @@ async def _learn(deps: Deps, cycle: Cycle, goal: Goal) -> None:
         if not finding.root_causes:  # within normal variation: nothing to recall or remember
             continue
         where = dict(goal.filters)
-        recalled = await deps.memory.recall_sentence(goal.metric, where, direction)
+        recalled = await deps.memory.recall_sentence(
+            goal.metric, where, direction, excluding=finding.summary
+        )
         if recalled:
             cycle.notes.append(recalled)
         await deps.memory.remember_cause(

@@ -217,6 +217,7 @@ class LearnedStore(StoreBase):
         limit: int = 3,
         half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
         candidates: int = 200,
+        excluding: str = "",
     ) -> list[RecalledPattern]:
         """The most relevant past causes for this situation: segment match × recency."""
         rows = await self._rows(
@@ -236,13 +237,33 @@ class LearnedStore(StoreBase):
                 created=parse_iso(r[7]),
             )
             for r in rows
+            if r[5] != excluding or not excluding
         ]
+        # The same move asked about again is one occurrence, not evidence that it recurs: an
+        # explanation's summary names its dates and figures, so repeats share it.
+        moves = {(_key(p.where), _key(p.cause), p.summary): p for p in reversed(patterns)}
+        newest_per_move = list(moves.values())
         now: datetime = self._now()
-        return rank_patterns(patterns, where, now, limit=limit, half_life_days=half_life_days)
+        return rank_patterns(
+            newest_per_move, where, now, limit=limit, half_life_days=half_life_days
+        )
 
     async def recall_sentence(
-        self, metric: str, where: Mapping[str, str], direction: str, *, limit: int = 3
+        self,
+        metric: str,
+        where: Mapping[str, str],
+        direction: str,
+        *,
+        limit: int = 3,
+        excluding: str = "",
     ) -> str:
-        """'The last 3 times conversion_rate dropped in region=Northeast, the cause was …' or ''."""
-        recalled = await self.recall(metric, where, direction, limit=limit)
+        """'The last 3 times conversion_rate dropped in region=Northeast, the cause was …' or ''.
+
+        `excluding` is the explanation being given now: the same move asked about again is
+        not a past occurrence of it."""
+        recalled = await self.recall(metric, where, direction, limit=limit, excluding=excluding)
         return describe_recall(metric, direction, where, recalled)
+
+
+def _key(segment: Mapping[str, str]) -> str:
+    return json.dumps(dict(segment), sort_keys=True)

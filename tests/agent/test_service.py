@@ -141,3 +141,24 @@ async def test_a_huge_message_is_read_on_its_first_characters_and_says_so(
     assert "I read its first 4,000" in reply.text
     assert reply.goal is not None and reply.goal.metric == "revenue"
     assert len(reply.goal.text) <= 4000
+
+
+async def test_asking_about_the_same_move_again_is_not_remembered_as_a_pattern(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Once, Scout told a third asker 'the last 3 times… (3 of 3)': its own echo."""
+    core = ScoutService(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite3", TODAY))
+    try:
+        replies = [
+            await core.ask(
+                "why did conversion drop last week?",
+                thread=ThreadRef(channel="C1", thread_ts=f"{n}.0"),
+                user="U1",
+                on_progress=_quiet,
+            )
+            for n in range(3)
+        ]
+    finally:
+        await core.close()
+    assert replies[-1].findings and replies[-1].findings[0].root_causes
+    assert all("The last" not in r.text and "last time" not in r.text.lower() for r in replies)

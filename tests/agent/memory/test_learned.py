@@ -67,7 +67,11 @@ async def test_recall_prefers_matching_recent_causes(mem: Memory, clock: Clock) 
     async def remember(where: dict[str, str], cause: dict[str, str], days_later: int) -> None:
         clock.advance(days=days_later)
         await mem.record_pattern(
-            metric="conversion_rate", direction="down", where=where, cause=cause, summary="…"
+            metric="conversion_rate",
+            direction="down",
+            where=where,
+            cause=cause,
+            summary=f"a move found on {clock():%Y-%m-%d}",  # each names its own dates
         )
 
     await remember({"region": "Northeast"}, {"device": "tablet"}, 0)  # old: 120 days ago
