@@ -10,6 +10,7 @@ through the actor (guardrails + approvals, never around them), and learn from ou
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,13 +23,14 @@ import pandas as pd
 
 from agent.churn.factors import describe_factors
 from agent.churn.features import Features, customer_features
-from agent.churn.model import ChurnModel
+from agent.churn.model import Backtest, ChurnModel, label_window
 from agent.churn.profile import (
+    RISK_LEVELS,
     CustomerRiskProfile,
     as_date,
+    assign_tiers,
     confidence,
     predicted_churn_date,
-    risk_level,
 )
 from agent.churn.recommend import ARMS, build_action, offer_amount, rank_actions, situation
 from agent.churn.rules import ChurnRules
@@ -48,12 +50,107 @@ Outcome = Literal["retained", "churned", "redeemed"]
 OUTCOMES: tuple[str, ...] = ("retained", "churned", "redeemed")
 
 
+VALUE_DAYS = 365  # value at risk: revenue expected over the next year, at most the last's
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scores:
     """Every customer scored at once: features, probability, level, value at risk."""
 
     features: Features
-    frame: pd.DataFrame  # features + probability, risk_level, value_at_risk (active only)
+    # Features + probability (of churning, repeat buyers only), risk_level (the tiers, over
+    # repeat buyers), label_window_days, value_at_risk, second_purchase (first-time buyers).
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChurnOverview:
+    """The whole scored population in a few numbers: the tiers, what they are worth, how
+    precise they were on past data, and the first-time buyers asked another question."""
+
+    as_of: date
+    scored: int
+    counts: dict[str, int]
+    value_at_risk: float  # high + critical, over the next VALUE_DAYS
+    flagged_revenue: float  # what the flagged customers spent in the history read
+    history_days: int
+    backtest: Backtest | None
+    first_time: int
+    second_purchase_rate: float | None
+    horizon_days: int
+    label_words: str
+    scored_by: str
+    rules_reason: str | None
+
+    @property
+    def flagged(self) -> int:
+        return self.counts["high"] + self.counts["critical"]
+
+    @property
+    def flagged_share(self) -> float:
+        return self.flagged / self.scored if self.scored else 0.0
+
+    def sentences(self) -> list[str]:
+        """The tiers, their backtest, the value at risk and the first-time buyers, in words."""
+        out = [
+            f"Of {self.scored:,} repeat customers, {self.flagged:,} ({self.flagged_share:.1%}) "
+            f"are at high or critical risk ({self.counts['critical']:,} critical) of churning: "
+            f"no order or visit within {self.label_words}."
+        ]
+        bt = self.backtest
+        if bt is not None and bt.precision is not None:
+            recall = (
+                f"; they were {_share(bt.recall)} of all who did" if bt.recall is not None else ""
+            )
+            out.append(
+                f"Backtest as of {bt.cutoff:%b %-d} (a model trained only on what was known "
+                f"then, on the {bt.customers:,} customers whose window has closed since): "
+                f"{bt.precision:.0%} of the {bt.flagged:,} flagged this way did go quiet{recall}."
+            )
+        elif bt is not None:
+            out.append(f"Backtest as of {bt.cutoff:%b %-d}: nobody would have been flagged then.")
+        elif self.rules_reason is None:
+            out.append("No backtest yet: too little history to hold a snapshot out.")
+        if self.flagged:
+            days = min(self.history_days, VALUE_DAYS)
+            out.append(
+                f"${self.value_at_risk:,.0f} of revenue expected over the next 12 months is at "
+                "risk with them (probability × revenue at their own pace, never more than the "
+                f"${self.flagged_revenue:,.0f} they spent in the last {days} days)."
+            )
+        if self.first_time:
+            chance = (
+                f"{self.second_purchase_rate:.0%} are expected to buy again within "
+                f"{self.horizon_days} days"
+                if self.second_purchase_rate is not None
+                else "their second purchase is not estimated yet"
+            )
+            out.append(f"{self.first_time:,} first-time buyers are not scored for churn: {chance}.")
+        if self.rules_reason:
+            out.append(f"Scored by rules, not a model: {self.rules_reason}.")
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        bt = self.backtest
+        return {
+            "as_of": self.as_of.isoformat(),
+            "scored_customers": self.scored,
+            **{f"{level}_risk": self.counts[level] for level in RISK_LEVELS},
+            "flagged": self.flagged,
+            "flagged_share": round(self.flagged_share, 4),
+            "value_at_risk_high_and_critical": round(self.value_at_risk, 2),
+            "value_horizon_days": VALUE_DAYS,
+            "flagged_revenue": round(self.flagged_revenue, 2),
+            "backtest_as_of": bt.cutoff.isoformat() if bt else None,
+            "backtest_flagged": bt.flagged if bt else None,
+            "backtest_precision": _rounded(bt.precision if bt else None),
+            "backtest_recall": _rounded(bt.recall if bt else None),
+            "first_time_buyers": self.first_time,
+            "second_purchase_rate": _rounded(self.second_purchase_rate),
+            "horizon_days": self.horizon_days,
+            "scored_by": self.scored_by,
+            "summary": " ".join(self.sentences()),
+        }
 
 
 class CustomerChurnAgent:
@@ -113,10 +210,20 @@ class CustomerChurnAgent:
             start = self.today - timedelta(days=model.history_days)
             features = customer_features(self.warehouse, self.today, start, model.recent_days)
             frame = features.frame
-            frame = frame.assign(probability=model.predict(frame))
+            repeat = (frame["population"] == "repeat").to_numpy()
+            first = (frame["population"] == "first_time").to_numpy()
+            p = np.where(repeat, model.predict(frame), np.nan)
+            levels = np.full(len(frame), None, dtype=object)
+            levels[repeat] = assign_tiers(p[repeat], self.rules)
+            second = np.full(len(frame), np.nan)
+            if first.any():
+                second[first] = model.second_purchase(frame[first])
             frame = frame.assign(
-                risk_level=[risk_level(p, self.rules) for p in frame["probability"]],
-                value_at_risk=frame["probability"] * frame["customer_value"],
+                probability=p,
+                risk_level=levels,
+                label_window_days=label_window(frame["cadence"], self.rules),
+                value_at_risk=p * frame["customer_value"],
+                second_purchase=second,
             )
             self._scores = Scores(features=features, frame=frame)
         return self._scores
@@ -145,17 +252,44 @@ class CustomerChurnAgent:
             )
         return self.profiles([cid], bandit)[0]
 
-    def ranked(self, *, active_only: bool = True) -> pd.DataFrame:
-        """Customers by value at risk (probability × yearly value), then probability.
-
-        Most active customers score high on this data, so the expected revenue lost is what
-        tells a retention team where to spend first.
-        """
+    def ranked(self) -> pd.DataFrame:
+        """Repeat buyers, most likely to churn first (then by value at risk): the population
+        the tiers are drawn from. First-time buyers are in `first_time_buyers`."""
         frame = self.scores().frame
-        if active_only:
-            frame = frame[frame["active"]]
+        frame = frame[frame["population"] == "repeat"]
         return frame.sort_values(
-            ["value_at_risk", "probability"], ascending=[False, False], kind="mergesort"
+            ["probability", "value_at_risk"], ascending=[False, False], kind="mergesort"
+        )
+
+    def first_time_buyers(self) -> pd.DataFrame:
+        """Customers with one order so far, least likely to buy a second time first."""
+        frame = self.scores().frame
+        frame = frame[frame["population"] == "first_time"]
+        return frame.sort_values("second_purchase", kind="mergesort", na_position="last")
+
+    def overview(self) -> ChurnOverview:
+        """The tiers, their value and backtest, and the first-time buyers, in numbers."""
+        ranked = self.ranked()
+        model = self.model
+        counts: dict[str, int] = {
+            level: int((ranked["risk_level"] == level).sum()) for level in RISK_LEVELS
+        }
+        flagged = ranked[ranked["risk_level"].isin(("high", "critical"))]
+        first = self.first_time_buyers()["second_purchase"]
+        return ChurnOverview(
+            as_of=self.today,
+            scored=len(ranked),
+            counts=counts,
+            value_at_risk=float(flagged["value_at_risk"].sum()),
+            flagged_revenue=float(flagged["revenue_total"].sum()),
+            history_days=model.history_days,
+            backtest=model.report.backtest,
+            first_time=len(first),
+            second_purchase_rate=float(first.mean()) if first.notna().any() else None,
+            horizon_days=model.horizon_days,
+            label_words=model.label_words(),
+            scored_by=model.describe(),
+            rules_reason=model.report.reason if model.kind == "rules" else None,
         )
 
     def _profile(
@@ -167,46 +301,69 @@ class CustomerChurnAgent:
         rng: random.Random | None,
     ) -> CustomerRiskProfile:
         model, scores = self.model, self.scores()
-        p = float(row["probability"])
-        gap = float(row["usual_gap"]) if pd.notna(row["usual_gap"]) else None
-        last_order = as_date(row["last_order"])
-        factors = describe_factors(
-            row,
-            contribution,
-            recent_days=scores.features.recent_days,
-            history_days=scores.features.history_days,
+        population = str(row["population"])
+        repeat = population == "repeat"
+        gap = _num(row["usual_gap"])
+        window = _num(row["label_window_days"]) if repeat else None
+        factors = (
+            describe_factors(
+                row,
+                contribution,
+                recent_days=scores.features.recent_days,
+                history_days=scores.features.history_days,
+            )
+            if repeat
+            else ()
         )
-        note = model.describe()
         facts = {
             "horizon_days": float(model.horizon_days),
+            "history_days": float(scores.features.history_days),
+            "label_window_days": window,
             "days_since_last": _num(row["days_since_last"]),
             "usual_gap_days": gap,
+            "days_since_active": _num(row["days_since_active"]),
+            "active_gap_days": _num(row["active_gap"]),
             "orders_in_history": _num(row["orders_total"]),
             "orders_recent": _num(row["orders_recent"]),
-            "tickets_30": _num(row["tickets_30"]),
+            "tickets_56": _num(row["tickets_56"]),
             "tickets_90": _num(row["tickets_90"]),
             "unresolved_tickets": _num(row["unresolved"]),
             "sessions_30": _num(row["sessions_30"]),
             "revenue_in_history": _num(row["revenue_total"]),
+            "p_alive": _rounded(_num(row["p_alive"]), 3),
         }
+        p = _num(row["probability"]) if repeat else None
+        level = row["risk_level"] if repeat else None
+        active_gap = _num(row["active_gap"])
+        window_words = ""
+        if window is not None:
+            window_words = f"within {math.ceil(window)} days"
+            if active_gap is not None and window > self.rules.min_label_days:
+                window_words += (
+                    f", {model.multiple_words()} the {active_gap:.0f}-day gap between their "
+                    "visits or orders"
+                )
         profile = CustomerRiskProfile(
             customer_id=cid,
             as_of=self.today,
+            population=population,  # type: ignore[arg-type]
             churn_probability=p,
-            risk_level=risk_level(p, self.rules),
+            risk_level=level,
+            second_purchase_probability=_num(row["second_purchase"]),
+            churn_window=window_words,
             risk_factors=factors,
             confidence_score=confidence(
                 model.kind, model.report.holdout_auc, float(row["orders_total"])
             ),
             last_activity=as_date(row["last_activity"]),
-            last_order=last_order,
+            last_order=as_date(row["last_order"]),
             predicted_churn_date=predicted_churn_date(
-                last_order, gap, self.today, model.horizon_days
+                as_date(row["last_activity"]), window, self.today
             ),
             recommended_actions=(),
             customer_value=float(row["customer_value"]),
             scored_by=model.kind,
-            scoring_note=note,
+            scoring_note=model.describe(),
             facts=facts,
         )
         ranked = rank_actions(
@@ -247,7 +404,10 @@ class CustomerChurnAgent:
         cost = 0.0
         if kind == "retention_offer":
             cost = offer_amount(
-                profile.customer_value, profile.churn_probability, self.rules, self.per_customer_cap
+                profile.customer_value,
+                profile.churn_probability or 0.0,
+                self.rules,
+                self.per_customer_cap,
             )
         return build_action(profile, kind, self.rules, cost=cost)
 
@@ -326,6 +486,11 @@ class CustomerChurnAgent:
             level = risk_level or _level_of(taken)
             if level is None:
                 level = (await self.assess_churn_risk(customer_id)).risk_level
+            if level is None:
+                raise UserError(
+                    f"{customer_id} is not scored for churn (a first-time or lapsed buyer), "
+                    "so there is no risk level to learn for."
+                )
             key = (
                 taken.idempotency_key
                 if isinstance(taken, Action)
@@ -372,5 +537,16 @@ def _level_of(taken: str | Action) -> str | None:
 
 
 def _num(value: object) -> float | None:
+    if value is None:
+        return None
     number = float(value)  # type: ignore[arg-type]
     return None if np.isnan(number) else number
+
+
+def _share(value: float) -> str:
+    """A share as people read it: 0.4% rather than a bare 0%."""
+    return f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}"
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)

@@ -34,13 +34,16 @@ def customer_finding(agent: CustomerChurnAgent, profile: CustomerRiskProfile) ->
     """One customer's profile as a finding, its best action proposed."""
     action = agent.recommend(profile, Bandit(), rng=None)
     rows = tuple((f"{i}.", text) for i, text in enumerate(profile.risk_factors, start=1))
+    level = profile.risk_level or f"not scored ({profile.population.replace('_', '-')} buyer)"
     return Finding(
         kind="churn_profile",
-        title=f"Churn risk for {profile.customer_id}: {profile.risk_level}",
+        title=f"Churn risk for {profile.customer_id}: {level}",
         summary=profile.summary(),
         facts={
-            "churn_probability": round(profile.churn_probability, 4),
+            "population": profile.population,
+            "churn_probability": _round(profile.churn_probability),
             "risk_level": profile.risk_level,
+            "second_purchase_probability": _round(profile.second_purchase_probability),
             "customer_value": round(profile.customer_value, 2),
             "value_at_risk": round(profile.value_at_risk, 2),
             "confidence_score": profile.confidence_score,
@@ -58,43 +61,32 @@ def customer_finding(agent: CustomerChurnAgent, profile: CustomerRiskProfile) ->
 
 
 def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) -> Finding:
-    """The top of the ranked list, counts per risk level, value at risk and a CSV of all."""
+    """The tiers (size, backtested precision, value at risk), the top of the list with true
+    reasons, proposed actions for the very top, and a CSV of every repeat buyer."""
     ranked = agent.ranked()
+    overview = agent.overview()
     profiles = agent.profiles(list(ranked.index[:top]))
-    counts = {level: int((ranked["risk_level"] == level).sum()) for level in RISK_LEVELS}
-    at_risk = ranked[ranked["risk_level"].isin(("high", "critical"))]
-    value_at_risk = float(at_risk["value_at_risk"].sum())
     actions: list[Action] = []
     for profile in profiles[:PROPOSE]:
         action = agent.recommend(profile, Bandit(), rng=None)
         if action is not None:
             actions.append(action)
     model = agent.model
-    horizon = model.horizon_days
     names = ", ".join(
-        f"{p.customer_id} ({p.churn_probability:.0%}"
+        f"{p.customer_id} ({p.churn_probability or 0:.0%}"
         + (f": {p.risk_factors[0]}" if p.risk_factors else "")
         + ")"
         for p in profiles[:3]
     )
-    summary = (
-        f"Of {len(ranked):,} active customers, {counts['critical']:,} are at critical and "
-        f"{counts['high']:,} at high risk of buying nothing in the next {horizon} days; "
-        f"${value_at_risk:,.0f} of yearly revenue is at risk. Most at risk: {names or 'none'}."
-    )
-    if model.kind == "rules":
-        summary += f" Scored by rules, not a model: {model.report.reason}."
+    sentences = overview.sentences()
+    sentences.insert(1, f"Most at risk: {names or 'none'}.")
     csv_path = write_csv(agent, out_dir)
     return Finding(
         kind="churn_risk",
         title="Customers at risk of churning",
-        summary=summary,
+        summary=" ".join(sentences),
         facts={
-            "active_customers": len(ranked),
-            **{f"{level}_risk": n for level, n in counts.items()},
-            "value_at_risk_high_and_critical": round(value_at_risk, 2),
-            "horizon_days": horizon,
-            "scored_by": model.describe(),
+            **{k: v for k, v in overview.to_json().items() if k not in ("summary", "as_of")},
             "holdout_auc": model.report.holdout_auc,
         },
         table=Table(
@@ -102,7 +94,7 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
                 "customer",
                 "churn probability",
                 "risk",
-                "value/yr",
+                "value, next 12 months",
                 "value at risk",
                 "why",
                 "next action",
@@ -110,7 +102,7 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
             rows=tuple(
                 (
                     p.customer_id,
-                    round(p.churn_probability, 3),
+                    _round(p.churn_probability, 3),
                     p.risk_level,
                     round(p.customer_value, 2),
                     round(p.value_at_risk, 2),
@@ -124,13 +116,13 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
         confidence=0.5 if model.kind == "rules" else max(0.5, model.report.holdout_auc or 0.5),
         chart=ChartSpec(
             kind="bar",
-            title="Active customers by churn risk",
-            subtitle=f"no purchase in the next {horizon} days; {model.describe()}",
+            title="Repeat customers by churn risk",
+            subtitle=f"no order or visit within {model.label_words()}; {model.describe()}",
             series=(
                 Series(
                     name="customers",
                     x=RISK_LEVELS,
-                    y=tuple(float(counts[level]) for level in RISK_LEVELS),
+                    y=tuple(float(overview.counts[level]) for level in RISK_LEVELS),
                 ),
             ),
             unit="customers",
@@ -147,18 +139,21 @@ CSV_COLUMNS = (
     "value_at_risk",
     "days_since_last",
     "usual_gap",
+    "days_since_active",
+    "label_window_days",
     "orders_total",
     "orders_recent",
-    "tickets_30",
+    "tickets_56",
     "tickets_90",
     "unresolved",
     "sessions_30",
+    "p_alive",
     "last_order",
 )
 
 
 def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
-    """Every active customer, most at risk first."""
+    """Every repeat buyer, most at risk first."""
     folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"churn-risk-{agent.today.isoformat()}.csv"
@@ -167,3 +162,7 @@ def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
     frame = frame.assign(**{c: frame[c].round(4) for c in numeric})
     frame.to_csv(path, index_label="customer_id")
     return path
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)

@@ -14,21 +14,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class ChurnDigest:
-    """Counts per risk level, value at risk and the top customers, as of a day."""
+    """Counts per risk level, value at risk, the backtest and the top customers."""
 
-    active: int
+    scored: int
     critical: int
     high: int
     value_at_risk: float
+    precision: float | None
     top: tuple[tuple[str, float], ...]
     scored_by: str
 
     def lines(self) -> list[str]:
         """Plain lines for the digest post."""
         top = ", ".join(f"{cid} ({p:.0%})" for cid, p in self.top) or "none"
+        backtest = (
+            f"; {self.precision:.0%} of those flagged this way on past data did go quiet"
+            if self.precision is not None
+            else ""
+        )
         return [
             f"Churn: {self.critical:,} critical and {self.high:,} high-risk customers "
-            f"of {self.active:,} active; ${self.value_at_risk:,.0f}/yr at risk.",
+            f"of {self.scored:,} repeat customers; ${self.value_at_risk:,.0f} of the next "
+            f"12 months' revenue at risk{backtest}.",
             f"Most at risk: {top}.",
         ]
 
@@ -36,15 +43,16 @@ class ChurnDigest:
 def churn_section(agent: CustomerChurnAgent, *, top: int = 3) -> ChurnDigest:
     """The numbers for the digest from one batch scan."""
     ranked = agent.ranked()
-    levels = ranked["risk_level"]
-    worrying = ranked[levels.isin(("high", "critical"))]
+    overview = agent.overview()
+    backtest = overview.backtest
     return ChurnDigest(
-        active=len(ranked),
-        critical=int((levels == "critical").sum()),
-        high=int((levels == "high").sum()),
-        value_at_risk=float(worrying["value_at_risk"].sum()),
+        scored=overview.scored,
+        critical=overview.counts["critical"],
+        high=overview.counts["high"],
+        value_at_risk=overview.value_at_risk,
+        precision=backtest.precision if backtest else None,
         top=tuple((str(cid), float(p)) for cid, p in ranked["probability"].head(top).items()),
-        scored_by=agent.model.describe(),
+        scored_by=overview.scored_by,
     )
 
 

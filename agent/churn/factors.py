@@ -2,7 +2,10 @@
 
 The model says how much each group of signals raises this customer's risk (its probability
 minus the probability if that group looked like a typical retained customer's); the groups
-that raise it most are described with the customer's own numbers.
+that raise it most are described with the customer's own numbers. A group is only put in
+words when the customer's own data shows the warning it names: a large contribution with
+nothing to show (an order yesterday, on their usual rhythm) says nothing true and is
+skipped. Every number in a sentence is one the feature SQL counted for this customer.
 """
 
 from __future__ import annotations
@@ -13,30 +16,24 @@ import pandas as pd
 
 MIN_CONTRIBUTION = 0.005  # below this a group is noise, not a reason
 MAX_FACTORS = 3
+QUIET_DAYS = 30  # "no order in N days" without a known rhythm only says something past this
+NOTHING_STANDS_OUT = "no single sign stands out: the risk is that of customers like this one"
 
 
 def describe_factors(
     row: pd.Series, contributions: pd.Series, *, recent_days: int, history_days: int
 ) -> tuple[str, ...]:
-    """Up to three sentences, biggest contributor first; only groups that raise the risk."""
+    """Up to three sentences, biggest contributor first; only groups that raise the risk
+    and whose warning the customer's own numbers show."""
     ranked = contributions[contributions > MIN_CONTRIBUTION].sort_values(ascending=False)
     words = []
     for group in ranked.index:
-        text = _describe(str(group), row, recent_days=recent_days, history_days=history_days)
+        text = describe(str(group), row, recent_days=recent_days, history_days=history_days)
         if text:
             words.append(text)
         if len(words) == MAX_FACTORS:
             break
-    if not words:
-        # Nothing stands out against a typical retained customer: the risk is the base rate
-        # of customers like this one, and recency is still the fact a person acts on.
-        recency = _describe("recency", row, recent_days=recent_days, history_days=history_days)
-        words.append(
-            f"{recency}; typical for customers like this"
-            if recency
-            else "typical for customers like this"
-        )
-    return tuple(words)
+    return tuple(words) or (NOTHING_STANDS_OUT,)
 
 
 def _n(value: float) -> int:
@@ -47,52 +44,36 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def _describe(group: str, row: pd.Series, *, recent_days: int, history_days: int) -> str:
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def describe(group: str, row: pd.Series, *, recent_days: int, history_days: int) -> str:
+    """The warning a group names, in the customer's own numbers, or "" when their data does
+    not show it."""
     if group == "recency":
-        since = _n(row["days_since_last"])
-        gap = row["usual_gap"]
-        if row["orders_total"] == 0:
-            return f"no order in the last {history_days} days"
-        if gap == gap and gap >= 2:
-            return f"no order in {since} days, usually every {_n(gap)}"
-        if gap == gap and gap > 0:
-            return f"no order in {since} days, after a burst of orders within days"
-        return f"no order in {since} days (one order in the last {history_days} days)"
+        return _recency(row, history_days)
     if group == "frequency":
         recent = _n(row["orders_recent"])
         expected = row["expected_recent"]
-        if expected == expected and expected > row["orders_recent"]:
-            return (
-                f"{_plural(recent, 'order')} in the last {recent_days} days, "
-                f"about {max(1, _n(expected))} expected at their earlier pace"
-            )
-        return f"{_plural(recent, 'order')} in the last {recent_days} days"
-    if group == "support":
-        month = _n(row["tickets_30"])
-        unresolved = _n(row["unresolved"])
-        total = _n(row["tickets_90"])
-        if total == 0:
+        # Behind their earlier pace by at least one whole order, or it is not a drop.
+        if _missing(expected) or _n(expected) < 1 or recent >= _n(expected):
             return ""
-        text = (
-            f"{_plural(month, 'support ticket')} this month"
-            if month
-            else f"{_plural(total, 'support ticket')} in 90 days"
+        return (
+            f"{_plural(recent, 'order')} in the last {recent_days} days, "
+            f"about {_n(expected)} expected at their earlier pace"
         )
-        if unresolved:
-            text += f", {unresolved} unresolved"
-        satisfaction = row["avg_satisfaction"]
-        if not math.isnan(satisfaction) and satisfaction <= 3:
-            text += f", satisfaction {satisfaction:.1f}/5"
-        return text
+    if group == "support":
+        return _support(row)
     if group == "usage":
         now = _n(row["sessions_30"])
-        before = row["sessions_prev_60"] / 2.0
+        before = _n(row["sessions_prev_60"] / 2.0)
         since = row["days_since_session"]
-        if math.isnan(since):
+        if _missing(since):
             return "no visit to the site in 90 days"
         if before > now:
-            return f"{_plural(now, 'visit')} in the last 30 days, down from about {max(1, _n(before))} a month"
-        if since > 14:
+            return f"{_plural(now, 'visit')} in the last 30 days, down from about {before} a month"
+        if since > QUIET_DAYS:
             return f"no visit in {_n(since)} days"
         return ""
     if group == "returns":
@@ -101,3 +82,40 @@ def _describe(group: str, row: pd.Series, *, recent_days: int, history_days: int
             return ""
         return f"{_plural(count, 'return')} in 90 days (${row['refunds_90']:,.0f} refunded)"
     return ""
+
+
+def _recency(row: pd.Series, history_days: int) -> str:
+    if row["orders_total"] == 0:
+        return f"no order in the last {history_days} days"
+    since = _n(row["days_since_last"])
+    gap = row["usual_gap"]
+    if not _missing(gap) and gap > 0:
+        # Overdue only past their own usual gap (as it reads, rounded): a customer who
+        # ordered yesterday on a 28-day rhythm is not behind.
+        usual = max(1, _n(gap))
+        if since <= usual:
+            return ""
+        if row["orders_total"] == 2:  # one gap is not a habit: say what it was
+            return f"no order in {since} days; their two before were {_plural(usual, 'day')} apart"
+        return f"no order in {since} days, usually every {usual}"
+    if since < QUIET_DAYS:
+        return ""
+    only = (
+        f" (their only order in the last {history_days} days)" if row["orders_total"] == 1 else ""
+    )
+    return f"no order in {since} days{only}"
+
+
+def _support(row: pd.Series) -> str:
+    recent = _n(row["tickets_56"])
+    if recent == 0:
+        older = _n(row["tickets_90"])
+        return f"{_plural(older, 'support ticket')} in 90 days" if older else ""
+    text = f"{_plural(recent, 'support ticket')} in the last 8 weeks"
+    unresolved = _n(row["unresolved_56"])
+    if unresolved:
+        text += f", {unresolved} unresolved"
+    satisfaction = row["satisfaction_56"]
+    if not _missing(satisfaction) and satisfaction <= 3:
+        text += f", satisfaction {satisfaction:.1f}/5"
+    return text

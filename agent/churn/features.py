@@ -1,4 +1,4 @@
-"""Perception: one row of behaviour per customer as of a cut-off date, from four GROUP BYs.
+"""Perception: one row of behaviour per customer as of a cut-off date, from five GROUP BYs.
 
 The SQL lives here once and is reused for scoring today and for every training snapshot: the
 cut-off and the window edges are bound parameters, never formatted into the text. It uses
@@ -10,9 +10,16 @@ Sources, each aggregated once per customer:
   or the second half of a shorter history), first and last order seen (the customer's own
   rhythm);
 - support_tickets (90 days): count, the last 30 days, unresolved at the cut-off, average
-  satisfaction, unhappy (1–2) answers;
+  satisfaction, unhappy (1–2) answers, and the same for the last 8 weeks (the window the
+  reasons quote);
 - sessions: the last 30 days against the 60 before, the last visit;
-- returns (90 days): count and refunds.
+- returns (90 days): count and refunds;
+- activity: the distinct days with an order or a visit over the history window, the first
+  and the last (the rhythm at which the customer shows up, which the churn label uses).
+
+Customers fall into populations that are asked different questions: repeat buyers (two
+orders in the window, or one after a first order before it) can be overdue on their own
+rhythm; first-time buyers have no rhythm yet, only the chance of a second purchase.
 """
 
 from __future__ import annotations
@@ -50,7 +57,13 @@ support AS (
            SUM(CASE WHEN created_date >= $d30 THEN 1 ELSE 0 END) AS tickets_30,
            SUM(CASE WHEN resolved AND resolved_date < $cutoff THEN 0 ELSE 1 END) AS unresolved,
            AVG(satisfaction) AS avg_satisfaction,
-           SUM(CASE WHEN satisfaction <= 2 THEN 1 ELSE 0 END) AS unhappy_tickets
+           SUM(CASE WHEN satisfaction <= 2 THEN 1 ELSE 0 END) AS unhappy_tickets,
+           SUM(CASE WHEN created_date >= $d56 THEN 1 ELSE 0 END) AS tickets_56,
+           SUM(CASE WHEN created_date < $d56 THEN 0
+                    WHEN resolved AND resolved_date < $cutoff THEN 0 ELSE 1 END) AS unresolved_56,
+           AVG(CASE WHEN created_date >= $d56 THEN satisfaction END) AS satisfaction_56,
+           SUM(CASE WHEN created_date >= $d56 AND satisfaction <= 2 THEN 1 ELSE 0 END)
+               AS unhappy_56
     FROM support_tickets
     WHERE customer_id IS NOT NULL AND created_date >= $d90 AND created_date < $cutoff
     GROUP BY customer_id
@@ -69,19 +82,37 @@ rets AS (
     FROM returns
     WHERE customer_id IS NOT NULL AND return_date >= $d90 AND return_date < $cutoff
     GROUP BY customer_id
+),
+active_on AS (
+    SELECT customer_id, order_date AS day
+    FROM orders
+    WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $cutoff
+    UNION
+    SELECT customer_id, session_date
+    FROM sessions
+    WHERE customer_id IS NOT NULL AND session_date >= $start AND session_date < $cutoff
+),
+activity AS (
+    SELECT customer_id, COUNT(*) AS active_days, MIN(day) AS first_active,
+           MAX(day) AS last_active
+    FROM active_on
+    GROUP BY customer_id
 )
 SELECT p.customer_id, p.first_order_date,
        tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent, tx.first_seen,
        tx.last_order,
        support.tickets_90, support.tickets_30, support.unresolved, support.avg_satisfaction,
-       support.unhappy_tickets,
+       support.unhappy_tickets, support.tickets_56, support.unresolved_56,
+       support.satisfaction_56, support.unhappy_56,
        visits.sessions_30, visits.sessions_prev_60, visits.last_session,
-       rets.returns_90, rets.refunds_90
+       rets.returns_90, rets.refunds_90,
+       activity.active_days, activity.first_active, activity.last_active
 FROM people p
 LEFT JOIN tx ON tx.customer_id = p.customer_id
 LEFT JOIN support ON support.customer_id = p.customer_id
 LEFT JOIN visits ON visits.customer_id = p.customer_id
 LEFT JOIN rets ON rets.customer_id = p.customer_id
+LEFT JOIN activity ON activity.customer_id = p.customer_id
 ORDER BY p.customer_id"""
 
 # What happened after a cut-off: the label of a training snapshot.
@@ -90,6 +121,22 @@ SELECT customer_id, COUNT(*) AS future_orders
 FROM orders
 WHERE customer_id IS NOT NULL AND order_date >= $cutoff AND order_date < $until
 GROUP BY customer_id"""
+
+# The first order or visit after a cut-off: whether a customer showed up again within their
+# own window (the label of a training snapshot).
+NEXT_ACTIVE_SQL = """\
+WITH after AS (
+    SELECT customer_id, MIN(order_date) AS day
+    FROM orders
+    WHERE customer_id IS NOT NULL AND order_date >= $cutoff AND order_date < $until
+    GROUP BY customer_id
+    UNION ALL
+    SELECT customer_id, MIN(session_date)
+    FROM sessions
+    WHERE customer_id IS NOT NULL AND session_date >= $cutoff AND session_date < $until
+    GROUP BY customer_id
+)
+SELECT customer_id, MIN(day) AS next_active FROM after GROUP BY customer_id"""
 
 SPAN_SQL = "SELECT MIN(order_date) AS first_day, MAX(order_date) AS last_day FROM orders"
 
@@ -110,12 +157,17 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "unresolved",
     "avg_satisfaction",
     "unhappy_tickets",
+    "tickets_56",
+    "unresolved_56",
+    "satisfaction_56",
+    "unhappy_56",
     "sessions_30",
     "sessions_prev_60",
     "sessions_change",
     "days_since_session",
     "returns_90",
     "refunds_90",
+    "p_alive",
 )
 _COUNTS = (
     "orders_total",
@@ -126,12 +178,16 @@ _COUNTS = (
     "tickets_30",
     "unresolved",
     "unhappy_tickets",
+    "tickets_56",
+    "unresolved_56",
+    "unhappy_56",
     "sessions_30",
     "sessions_prev_60",
     "returns_90",
     "refunds_90",
+    "active_days",
 )
-VALUE_FLOOR_DAYS = 90  # a new customer's first order is not annualised over a week
+VALUE_FLOOR_DAYS = 90  # a pace is not measured over less than this (a burst is not a rate)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +217,7 @@ def window_params(cutoff: date, start: date, recent: int) -> dict[str, date]:
         "start": start,
         "recent": max(start, cutoff - timedelta(days=recent)),
         "d90": max(start, cutoff - timedelta(days=90)),
+        "d56": max(start, cutoff - timedelta(days=56)),
         "d30": max(start, cutoff - timedelta(days=30)),
     }
 
@@ -188,7 +245,7 @@ def customer_features(
         rows=len(raw),
     )
     return Features(
-        frame=derive(raw, cutoff, start, recent),
+        frame=with_p_alive(derive(raw, cutoff, start, recent), cutoff, start),
         cutoff=cutoff,
         start=start,
         recent_days=recent,
@@ -203,12 +260,20 @@ def future_orders(warehouse: Warehouse, cutoff: date, days: int) -> pd.Series:
     return raw.set_index("customer_id")["future_orders"].astype(float)
 
 
+def next_active(warehouse: Warehouse, cutoff: date, days: int) -> pd.Series:
+    """Days from `cutoff` to each customer's first order or visit in [cutoff, cutoff + days)."""
+    params = {"cutoff": cutoff, "until": cutoff + timedelta(days=days)}
+    raw = warehouse.query(NEXT_ACTIVE_SQL, params).set_index("customer_id")["next_active"]
+    return (pd.to_datetime(raw) - pd.Timestamp(cutoff)).dt.days.astype(float)
+
+
 def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd.DataFrame:
     """Add the day counts, rhythm and change columns to the SQL result."""
     df = raw.copy()
     for column in _COUNTS:
         df[column] = pd.to_numeric(df[column], errors="coerce").fillna(0.0).astype(float)
-    df["avg_satisfaction"] = pd.to_numeric(df["avg_satisfaction"], errors="coerce").astype(float)
+    for column in ("avg_satisfaction", "satisfaction_56"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
     cut = pd.Timestamp(cutoff)
     first_order = pd.to_datetime(df["first_order_date"])
     last_order = pd.to_datetime(df["last_order"])
@@ -238,12 +303,65 @@ def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd
     df["sessions_change"] = df["sessions_30"] - df["sessions_prev_60"] / 2.0
     last_session = pd.to_datetime(df["last_session"])
     df["days_since_session"] = (cut - last_session).dt.days.astype(float)
-    # Value: revenue in the window at a yearly rate (the basis of min_customer_value).
     observed = (cut - first_order.clip(lower=pd.Timestamp(start))).dt.days.astype(float)
-    df["customer_value"] = df["revenue_total"] * 365.0 / observed.clip(lower=VALUE_FLOOR_DAYS)
+    # An order before the window (the first order predates the first one seen) makes a
+    # customer with a single order in it a repeat buyer all the same.
+    prior = (first_order < first_seen).fillna(False)
+    df["prior_order"] = prior
+    df["population"] = np.where(
+        ~seen, "lapsed", np.where((df["orders_total"] >= 2) | prior, "repeat", "first_time")
+    )
+    # The rhythm at which the customer shows up (orders and visits): the churn label asks
+    # whether they showed up again within a multiple of it. Purchase gaps alone are too
+    # long to judge most customers of a store (two orders days apart are chance, not a
+    # rhythm); without session data the activity is the orders and this is their rhythm.
+    first_active = pd.to_datetime(df["first_active"])
+    last_active = pd.to_datetime(df["last_active"])
+    active_span = (last_active - first_active).dt.days.astype(float)
+    active_gap = active_span / (df["active_days"] - 1)
+    df["active_gap"] = active_gap.where((df["active_days"] >= 2) & (active_gap > 0))
+    df["days_since_active"] = (cut - last_active).dt.days.astype(float)
+    df["quiet_ratio"] = df["days_since_active"] / df["active_gap"]
+    # One active day in the whole window: the days observed stand in for the gap (an upper
+    # bound: nobody is called overdue on a guess).
+    since_first_active = (cut - first_active).dt.days.astype(float).clip(lower=1.0)
+    df["cadence"] = df["active_gap"].fillna(since_first_active)
+    df.loc[df["population"] != "repeat", "cadence"] = np.nan
+    # Revenue over a year at the customer's own pace, never more than the window's revenue
+    # (a year at most): the value at risk can then never exceed the revenue it is drawn from.
+    pace = df["revenue_total"] * 365.0 / observed.clip(lower=VALUE_FLOOR_DAYS)
+    df["customer_value"] = np.minimum(pace, df["revenue_total"])
     df["active"] = seen
-    df["last_activity"] = pd.concat([last_order, last_session], axis=1).max(axis=1)
+    df["last_activity"] = pd.concat([last_order, last_session, last_active], axis=1).max(axis=1)
     return df.set_index("customer_id")
+
+
+def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame:
+    """Add BG/NBD's P(alive), fitted on these customers' own orders (in weeks).
+
+    The window is left-truncated: for a customer whose first order predates it, the window
+    start stands in for the first purchase and every order in it counts as a repeat.
+    """
+    from agent.churn.bgnbd import fit
+
+    df = frame.copy()
+    df["p_alive"] = np.nan
+    seen = df["active"].to_numpy(dtype=bool)
+    if seen.sum() < 50:
+        return df
+    week = 7.0
+    cut, begin = pd.Timestamp(cutoff), pd.Timestamp(start)
+    rows = df[seen]
+    birth = pd.to_datetime(rows["first_seen"]).where(~rows["prior_order"].astype(bool), begin)
+    x = rows["orders_total"] - np.where(rows["prior_order"], 0.0, 1.0)
+    t_x = (pd.to_datetime(rows["last_order"]) - birth).dt.days / week
+    big_t = (cut - birth).dt.days / week
+    arrays = [np.asarray(v, dtype=float) for v in (x, t_x, big_t)]
+    if not (arrays[0] > 0).any():
+        return df
+    model = fit(*arrays)
+    df.loc[seen, "p_alive"] = model.p_alive(*arrays)
+    return df
 
 
 def model_matrix(frame: pd.DataFrame) -> np.ndarray:

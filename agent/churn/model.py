@@ -1,14 +1,23 @@
-"""Scoring: a calibrated gradient-boosting model trained on the warehouse's own history.
+"""Scoring: calibrated gradient-boosting models trained on the warehouse's own history.
 
 Training snapshots sit at past cut-offs (today − horizon, then every `snapshot_every_days`
 back); each describes the customers active before its cut-off with the same SQL used for
-scoring, and labels them churned when they bought nothing in the following `horizon_days`.
+scoring. Two populations get two questions:
+
+- repeat buyers are churned when they do not order again within their own window after the
+  cut-off: `label_multiple` × their usual gap, at least `min_label_days`. A customer whose
+  window is longer than `horizon_days` cannot be judged in the history there is, and is left
+  out of training (censored) rather than called churned for a normal pause;
+- first-time buyers are never labelled churned: their model learns whether a second
+  purchase comes within `horizon_days`.
+
 Every snapshot reads the history available before its cut-off (up to `lookback_days`) and
 compares the same recent window with it, so the features mean the same in training and
-today. The latest snapshot is held out (out of time) to measure AUC and the Brier score;
-the final model is fitted on all of them. Probabilities come from sigmoid calibration
-(3 folds) over a shallow histogram gradient-boosting classifier whose signals are
-constrained to push the risk in their known direction; seeds are fixed.
+today. The latest snapshot is held out (out of time) to measure AUC, the Brier score and
+the tiers' precision and recall; the final models are fitted on all snapshots.
+Probabilities come from sigmoid calibration (3 folds) over a shallow histogram
+gradient-boosting classifier whose signals are constrained to push the risk in their known
+direction; seeds are fixed.
 
 When the history is too short (or the labels too one-sided) the model is the deterministic
 rules in `rules_scores`, and `ChurnModel.kind == "rules"` says so.
@@ -32,8 +41,10 @@ from agent.churn.features import (
     data_span,
     future_orders,
     model_matrix,
+    next_active,
     recent_days,
 )
+from agent.churn.profile import assign_tiers
 from agent.churn.rules import ChurnRules
 from agent.warehouse import Warehouse
 
@@ -41,7 +52,7 @@ log = logging.getLogger("scout.churn")
 
 # Groups of columns a risk factor speaks about; attribution resets one group at a time.
 FACTOR_GROUPS: Mapping[str, tuple[str, ...]] = {
-    "recency": ("days_since_last", "recency_ratio"),
+    "recency": ("days_since_last", "recency_ratio", "p_alive"),
     "frequency": ("orders_recent", "revenue_recent", "frequency_change"),
     "support": (
         "tickets_90",
@@ -50,6 +61,10 @@ FACTOR_GROUPS: Mapping[str, tuple[str, ...]] = {
         "unresolved",
         "avg_satisfaction",
         "unhappy_tickets",
+        "tickets_56",
+        "unresolved_56",
+        "satisfaction_56",
+        "unhappy_56",
     ),
     "usage": ("sessions_30", "sessions_prev_60", "sessions_change", "days_since_session"),
     "returns": ("returns_90", "refunds_90"),
@@ -72,6 +87,11 @@ MONOTONE: Mapping[str, int] = {
     "unresolved": 1,
     "avg_satisfaction": -1,
     "unhappy_tickets": 1,
+    "tickets_56": 1,
+    "unresolved_56": 1,
+    "satisfaction_56": -1,
+    "unhappy_56": 1,
+    "p_alive": -1,
     "sessions_30": -1,
     "sessions_change": -1,
     "days_since_session": 1,
@@ -80,8 +100,20 @@ MONOTONE: Mapping[str, int] = {
 
 
 @dataclass(frozen=True, kw_only=True)
+class Backtest:
+    """The tiers applied to the held-out snapshot: how many were flagged, how many of them
+    went quiet (precision) and how many of all who went quiet they found (recall)."""
+
+    cutoff: date
+    customers: int
+    flagged: int
+    precision: float | None
+    recall: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainingReport:
-    """How the model was trained and how well it did on the held-out snapshot."""
+    """How the models were trained and how well they did on the held-out snapshot."""
 
     snapshots: tuple[date, ...] = ()
     rows: int = 0
@@ -89,6 +121,11 @@ class TrainingReport:
     holdout_auc: float | None = None
     holdout_brier: float | None = None
     base_rate_brier: float | None = None
+    backtest: Backtest | None = None
+    # Repeat buyers whose own window is longer than the label horizon: not labelled.
+    censored: int = 0
+    first_time_rows: int = 0
+    second_purchase_rate: float | None = None
     reason: str = ""
 
 
@@ -102,19 +139,36 @@ class ChurnModel:
     horizon_days: int
     trained_for: date
     report: TrainingReport
+    label_multiple: float = 2.0
+    min_label_days: int = 30
     estimator: object | None = None
+    # First-time buyers' model: the probability of no second purchase within the horizon.
+    first_time_estimator: object | None = None
     # Typical values among customers who stayed: the counterfactual for attribution.
     reference: dict[str, float] = field(default_factory=dict)
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of no purchase within the horizon, one per row."""
+        """Calibrated probability that each customer does not come back when due: for a
+        repeat buyer, no order or visit within their own window (churn); for a first-time
+        buyer, no second purchase within the horizon (not churn: a different question)."""
         if len(frame) == 0:
             return np.zeros(0)
         if self.kind == "rules" or self.estimator is None:
             return rules_scores(frame)
-        with single_thread():
-            proba = self.estimator.predict_proba(model_matrix(frame))  # type: ignore[attr-defined]
-        return np.clip(np.asarray(proba[:, 1], dtype=float), 0.0, 1.0)
+        x = model_matrix(frame)
+        out = _positive(self.estimator, x)
+        if self.first_time_estimator is not None and "population" in frame:
+            first = (frame["population"] == "first_time").to_numpy()
+            if first.any():
+                out[first] = _positive(self.first_time_estimator, x[first])
+        return out
+
+    def second_purchase(self, frame: pd.DataFrame) -> np.ndarray:
+        """P(a second purchase within the horizon) for first-time buyers; NaN without a
+        trained model (the rules have no view on it)."""
+        if self.first_time_estimator is None or len(frame) == 0:
+            return np.full(len(frame), np.nan)
+        return 1.0 - _positive(self.first_time_estimator, model_matrix(frame))
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor group: how much the probability drops if that group looked
@@ -136,8 +190,20 @@ class ChurnModel:
         auc = f", held-out AUC {r.holdout_auc:.2f}" if r.holdout_auc is not None else ""
         return (
             f"gradient boosting trained on {len(r.snapshots)} past snapshots "
-            f"({r.rows:,} customer-snapshots{auc})"
+            f"({r.rows:,} repeat-buyer snapshots{auc}); churned = no order or visit within "
+            f"{self.label_words()}"
         )
+
+    def label_words(self) -> str:
+        """The churn window in words: how long a repeat buyer stays away before it counts."""
+        return (
+            f"{self.multiple_words()} their usual gap between visits or orders "
+            f"(at least {self.min_label_days} days)"
+        )
+
+    def multiple_words(self) -> str:
+        k = f"{self.label_multiple:g}"
+        return "twice" if k == "2" else f"{k} times"
 
 
 def rules_scores(frame: pd.DataFrame) -> np.ndarray:
@@ -159,25 +225,73 @@ def rules_scores(frame: pd.DataFrame) -> np.ndarray:
 
 
 def snapshot_cutoffs(first_day: date, today: date, rules: ChurnRules) -> list[date]:
-    """Past cut-offs with a full label horizon after them and enough history before."""
+    """Past cut-offs, newest first: the newest leaves the shortest label window
+    (`min_label_days`) before today, and each has enough history before it. A customer is
+    labelled at a cut-off only once their own window has closed by today."""
     cutoffs = []
     for k in range(rules.max_snapshots):
-        cutoff = today - timedelta(days=rules.horizon_days + k * rules.snapshot_every_days)
+        cutoff = today - timedelta(days=rules.min_label_days + k * rules.snapshot_every_days)
         if (cutoff - first_day).days >= rules.min_history_days:
             cutoffs.append(cutoff)
     return cutoffs
 
 
+def label_window(cadence: pd.Series, rules: ChurnRules) -> pd.Series:
+    """Days within which each repeat buyer orders or visits again unless they have stopped:
+    a multiple of their own gap, never less than `min_label_days`."""
+    return np.maximum(cadence * rules.label_multiple, float(rules.min_label_days))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """One past cut-off: repeat buyers whose own window had closed by today, and whether
+    they went quiet in it; first-time buyers, and whether no second purchase followed."""
+
+    cutoff: date
+    repeat: pd.DataFrame
+    churned: pd.Series
+    # The day each repeat buyer's window closed: a backtest as of day D may only learn
+    # from labels known by D.
+    known_on: pd.Series
+    first_time: pd.DataFrame
+    no_second: pd.Series
+    censored: int
+
+
 def labelled_snapshot(
-    warehouse: Warehouse, cutoff: date, history_days: int, recent: int, horizon_days: int
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Active customers at `cutoff` and whether each bought nothing in the next horizon."""
+    warehouse: Warehouse,
+    cutoff: date,
+    history_days: int,
+    recent: int,
+    rules: ChurnRules,
+    today: date,
+) -> Snapshot:
+    """Customers active at `cutoff`, labelled by what they did after it (up to today)."""
     start = cutoff - timedelta(days=history_days)
     frame = customer_features(warehouse, cutoff, start, recent).frame
-    active = frame[frame["active"]]
-    future = future_orders(warehouse, cutoff, horizon_days)
-    churned = (future.reindex(active.index).fillna(0.0) == 0).astype(int)
-    return active, churned
+    days = min(rules.horizon_days, (today - cutoff).days)
+    after = next_active(warehouse, cutoff, days).reindex(frame.index)
+    repeat = frame[frame["population"] == "repeat"]
+    window = label_window(repeat["cadence"], rules)
+    # A window longer than the horizon cannot be judged in the history there is: such a
+    # customer is left out rather than called churned for a pause that is normal for them.
+    judged = window <= days
+    back = after.loc[repeat.index]
+    churned = ~(back < window)  # NaN (not seen again in the horizon) counts as not back
+    closes = pd.Timestamp(cutoff) + pd.to_timedelta(np.ceil(window), unit="D")
+    first = frame[frame["population"] == "first_time"]
+    if (today - cutoff).days < rules.horizon_days:  # the second-purchase question is still open
+        first = first.iloc[:0]
+    bought = future_orders(warehouse, cutoff, rules.horizon_days).reindex(first.index)
+    return Snapshot(
+        cutoff=cutoff,
+        repeat=repeat[judged],
+        churned=churned[judged].astype(int),
+        known_on=closes[judged],
+        first_time=first,
+        no_second=(bought.fillna(0.0) == 0).astype(int),
+        censored=int((~judged).sum()),
+    )
 
 
 def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
@@ -188,7 +302,7 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
     first_day = span[0]
     cutoffs = snapshot_cutoffs(first_day, today, rules)
     if not cutoffs:
-        need = rules.horizon_days + rules.min_history_days
+        need = rules.min_label_days + rules.min_history_days
         have = (today - first_day).days
         return _rules(
             rules,
@@ -198,16 +312,14 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
         )
     history = min(rules.lookback_days, (today - first_day).days)
     recent = recent_days(min((c - first_day).days for c in cutoffs))
-    parts = [
-        labelled_snapshot(
-            warehouse, c, min(history, (c - first_day).days), recent, rules.horizon_days
-        )
+    snaps = [
+        labelled_snapshot(warehouse, c, min(history, (c - first_day).days), recent, rules, today)
         for c in cutoffs
     ]
     # Sample each snapshot evenly when the history is large: the fit stays a few seconds.
-    per = max(1, rules.max_training_rows // len(parts))
-    frames = [_sample(p[0], per, rules.seed) for p in parts]
-    labels = [p[1].loc[f.index] for p, f in zip(parts, frames, strict=True)]
+    per = max(1, rules.max_training_rows // len(snaps))
+    frames = [_sample(s.repeat, per, rules.seed) for s in snaps]
+    labels = [s.churned.loc[f.index] for s, f in zip(snaps, frames, strict=True)]
     x_all = pd.concat(frames)
     y_all = pd.concat(labels).to_numpy()
     positives = int(y_all.sum())
@@ -216,10 +328,17 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
             rules,
             today,
             history,
-            f"too few labelled customers to train ({len(y_all)} rows, {positives} churned)",
+            f"too few labelled repeat buyers to train ({len(y_all)} rows, {positives} churned)",
         )
-    report = _holdout(frames, labels, rules.seed)
+    holdout = _holdout(snaps, frames, labels, rules)
     estimator = fit_calibrated(model_matrix(x_all), y_all, rules.seed)
+    first_frames = [_sample(s.first_time, per, rules.seed) for s in snaps]
+    first_y = pd.concat(
+        [s.no_second.loc[f.index] for s, f in zip(snaps, first_frames, strict=True)]
+    ).to_numpy(dtype=int)
+    first_estimator = None
+    if len(first_y) >= rules.min_training_rows and min(first_y.sum(), (1 - first_y).sum()) >= 20:
+        first_estimator = fit_calibrated(model_matrix(pd.concat(first_frames)), first_y, rules.seed)
     retained = x_all[y_all == 0]
     reference = {c: float(retained[c].median()) for c in MODEL_COLUMNS}
     return ChurnModel(
@@ -227,37 +346,51 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
         history_days=history,
         recent_days=recent,
         horizon_days=rules.horizon_days,
+        label_multiple=rules.label_multiple,
+        min_label_days=rules.min_label_days,
         trained_for=today,
         estimator=estimator,
+        first_time_estimator=first_estimator,
         reference=reference,
         report=TrainingReport(
             snapshots=tuple(cutoffs),
             rows=len(y_all),
             churn_rate=float(y_all.mean()),
-            holdout_auc=report.holdout_auc,
-            holdout_brier=report.holdout_brier,
-            base_rate_brier=report.base_rate_brier,
+            holdout_auc=holdout.holdout_auc,
+            holdout_brier=holdout.holdout_brier,
+            base_rate_brier=holdout.base_rate_brier,
+            backtest=holdout.backtest,
+            censored=sum(s.censored for s in snaps),
+            first_time_rows=len(first_y),
+            second_purchase_rate=float(1 - first_y.mean()) if len(first_y) else None,
         ),
     )
+
+
+MIN_LEAF = 40  # customers per leaf: a pattern seen in fewer is not a pattern
 
 
 def fit_calibrated(x: np.ndarray, y: np.ndarray, seed: int) -> object:
     """Shallow, monotone histogram gradient boosting with sigmoid calibration (3 folds)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold
 
     booster = HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=200,
         max_depth=2,
-        min_samples_leaf=40,
+        min_samples_leaf=MIN_LEAF,
         l2_regularization=1.0,
         monotonic_cst=[MONOTONE.get(c, 0) for c in MODEL_COLUMNS],
         random_state=seed,
     )
-    model = CalibratedClassifierCV(booster, method="sigmoid", cv=3)
+    # Shuffled (seeded) folds: the rows come snapshot by snapshot, and a signal that only
+    # older snapshots can measure would otherwise be missing from a whole fold.
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+    model = CalibratedClassifierCV(booster, method="sigmoid", cv=folds)
     with single_thread():
-        model.fit(_no_empty_columns(x), y)
+        model.fit(_no_sparse_columns(x, MIN_LEAF), y)
     return model
 
 
@@ -273,36 +406,62 @@ def _sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
     return frame if len(frame) <= rows else frame.sample(n=rows, random_state=seed).sort_index()
 
 
-def _no_empty_columns(x: np.ndarray) -> np.ndarray:
-    """A column with no value at all (e.g. no ratings yet) becomes zeros: the binner needs one."""
-    empty = np.isnan(x).all(axis=0)
-    if not empty.any():
+def _no_sparse_columns(x: np.ndarray, min_values: int) -> np.ndarray:
+    """A column with fewer values than a leaf needs (no ratings yet; a purchase gap among
+    first-time buyers) becomes zeros: no split could use it, and a calibration fold holding
+    none of its values would leave the binner nothing to bin (a crash, not a skip)."""
+    sparse = (~np.isnan(x)).sum(axis=0) < min_values
+    if not sparse.any():
         return x
     x = x.copy()
-    x[:, empty] = 0.0
+    x[:, sparse] = 0.0
     return x
 
 
-def _holdout(frames: list[pd.DataFrame], labels: list[pd.Series], seed: int) -> TrainingReport:
-    """Train on the older snapshots, score the newest one (out of time)."""
+def _holdout(
+    snaps: list[Snapshot], frames: list[pd.DataFrame], labels: list[pd.Series], rules: ChurnRules
+) -> TrainingReport:
+    """The backtest: as of the newest snapshot, a model trained only on labels known by
+    then (windows closed before it) scores its customers, and the tiers are applied to
+    them. Its precision is what a team can expect of the customers flagged today."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     if len(frames) < 2:
         return TrainingReport()
-    train_x = pd.concat(frames[1:])
-    train_y = pd.concat(labels[1:]).to_numpy()
+    as_of = snaps[0].cutoff
+    known = [
+        s.known_on.loc[f.index] <= pd.Timestamp(as_of)
+        for s, f in zip(snaps[1:], frames[1:], strict=True)
+    ]
+    train_x = pd.concat([f[k] for f, k in zip(frames[1:], known, strict=True)])
+    train_y = pd.concat([y[k] for y, k in zip(labels[1:], known, strict=True)]).to_numpy()
     test_y = labels[0].to_numpy()
     if min(train_y.sum(), len(train_y) - train_y.sum()) < 10 or len(set(test_y)) < 2:
         return TrainingReport()
-    model = fit_calibrated(model_matrix(train_x), train_y, seed)
-    with single_thread():
-        proba = model.predict_proba(model_matrix(frames[0]))[:, 1]  # type: ignore[attr-defined]
+    model = fit_calibrated(model_matrix(train_x), train_y, rules.seed)
+    proba = _positive(model, model_matrix(frames[0]))
     rate = float(train_y.mean())
+    flagged = np.isin(assign_tiers(proba, rules), ("high", "critical"))
+    stopped = int(test_y.sum())
+    hits = int(test_y[flagged].sum())
     return TrainingReport(
         holdout_auc=float(roc_auc_score(test_y, proba)),
         holdout_brier=float(brier_score_loss(test_y, proba)),
         base_rate_brier=float(np.mean((test_y - rate) ** 2)),
+        backtest=Backtest(
+            cutoff=as_of,
+            customers=len(test_y),
+            flagged=int(flagged.sum()),
+            precision=hits / int(flagged.sum()) if flagged.any() else None,
+            recall=hits / stopped if stopped else None,
+        ),
     )
+
+
+def _positive(estimator: object, x: np.ndarray) -> np.ndarray:
+    with single_thread():
+        proba = estimator.predict_proba(x)  # type: ignore[attr-defined]
+    return np.clip(np.asarray(proba[:, 1], dtype=float), 0.0, 1.0)
 
 
 def _rules(rules: ChurnRules, today: date, history: int, reason: str) -> ChurnModel:
@@ -323,6 +482,8 @@ def _rules(rules: ChurnRules, today: date, history: int, reason: str) -> ChurnMo
         history_days=history,
         recent_days=recent_days(history),
         horizon_days=rules.horizon_days,
+        label_multiple=rules.label_multiple,
+        min_label_days=rules.min_label_days,
         trained_for=today,
         report=TrainingReport(reason=reason),
         reference=reference,

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from agent.churn.rules import ChurnRules
 from agent.domain import jsonable
+
+Population = Literal["repeat", "first_time", "lapsed"]
 
 RiskLevel = Literal["low", "medium", "high", "critical"]
 RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high", "critical")
@@ -20,12 +23,17 @@ ScoredBy = Literal["model", "rules"]
 
 @dataclass(frozen=True, kw_only=True)
 class CustomerRiskProfile:
-    """One customer's churn risk as of `as_of`, why, and what to do about it."""
+    """One customer's churn risk as of `as_of`, why, and what to do about it.
+
+    Only repeat buyers have a churn risk (`churn_probability`, `risk_level`): a first-time
+    buyer has `second_purchase_probability` instead, and a customer with no order in the
+    history read has neither.
+    """
 
     customer_id: str
     as_of: date
-    churn_probability: float
-    risk_level: RiskLevel
+    churn_probability: float | None
+    risk_level: RiskLevel | None
     risk_factors: tuple[str, ...]
     confidence_score: float
     last_activity: date | None
@@ -35,33 +43,67 @@ class CustomerRiskProfile:
     customer_value: float
     scored_by: ScoredBy
     scoring_note: str
+    population: Population = "repeat"
+    second_purchase_probability: float | None = None
+    churn_window: str = ""  # "within 34 days, twice the 17-day gap between their visits…"
     facts: Mapping[str, float | None] = field(default_factory=dict)
 
     @property
     def value_at_risk(self) -> float:
-        """Expected yearly revenue lost if nothing is done: probability × value."""
-        return self.churn_probability * self.customer_value
+        """Revenue expected over the next year at the customer's pace (never more than the
+        last year's), times the probability of losing it."""
+        return (self.churn_probability or 0.0) * self.customer_value
 
     def summary(self) -> str:
         """One plain sentence with the numbers."""
+        if self.population == "first_time":
+            return self._first_time_summary()
+        if self.churn_probability is None or self.risk_level is None:
+            days = int(self.facts.get("history_days") or 0)
+            return (
+                f"{self.customer_id} has not ordered in the last {days} days: already "
+                "lapsed, not scored for churn."
+            )
         why = "; ".join(self.risk_factors) if self.risk_factors else "no warning signs"
-        when = (
-            f" Likely to lapse by {self.predicted_churn_date:%b %-d}."
-            if self.predicted_churn_date and self.risk_level in ("high", "critical")
-            else ""
-        )
+        when = ""
+        if self.predicted_churn_date and self.risk_level in ("high", "critical"):
+            quiet = self.facts.get("days_since_active")
+            when = (
+                f" Already quiet for {int(quiet)} days, longer than their window."
+                if self.predicted_churn_date <= self.as_of and quiet is not None
+                else f" Past their window on {self.predicted_churn_date:%b %-d} unless they come back."
+            )
+        within = f" {self.churn_window}" if self.churn_window else ""
         return (
             f"{self.customer_id} is at {self.risk_level} risk of churning "
-            f"({self.churn_probability:.0%} chance of no purchase in the next "
-            f"{int(self.facts.get('horizon_days') or 0)} days): {why}.{when}"
+            f"({self.churn_probability:.0%} chance of no order or visit{within}): "
+            f"{why}.{when}"
+        )
+
+    def _first_time_summary(self) -> str:
+        since = self.facts.get("days_since_last")
+        when = f", {int(since)} days ago" if since is not None else ""
+        horizon = int(self.facts.get("horizon_days") or 0)
+        chance = (
+            f"{self.second_purchase_probability:.0%} chance of a second purchase within "
+            f"{horizon} days"
+            if self.second_purchase_probability is not None
+            else "no estimate of a second purchase yet"
+        )
+        return (
+            f"{self.customer_id} has bought once{when}: a first-time buyer has no rhythm to "
+            f"fall behind, so they are not scored for churn; {chance}."
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "customer_id": self.customer_id,
             "as_of": self.as_of.isoformat(),
-            "churn_probability": round(self.churn_probability, 4),
+            "population": self.population,
+            "churn_probability": _rounded(self.churn_probability, 4),
             "risk_level": self.risk_level,
+            "second_purchase_probability": _rounded(self.second_purchase_probability, 4),
+            "churn_window": self.churn_window,
             "risk_factors": list(self.risk_factors),
             "confidence_score": round(self.confidence_score, 3),
             "last_activity": jsonable(self.last_activity),
@@ -76,8 +118,31 @@ class CustomerRiskProfile:
         }
 
 
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def assign_tiers(probability: np.ndarray, rules: ChurnRules) -> np.ndarray:
+    """Risk levels for a whole scored population at once.
+
+    The thresholds apply to calibrated probabilities, and high + critical are further
+    limited to the top `max_flagged_share` of the population (most likely first): past that
+    line a customer above the high threshold is medium, because a tier nobody can work
+    through is not a tier. Ties keep their order, so the slice is deterministic.
+    """
+    p = np.asarray(probability, dtype=float)
+    levels = np.array([risk_level(v, rules) for v in p], dtype=object)
+    slots = int(np.floor(rules.max_flagged_share * len(p)))
+    order = np.argsort(-p, kind="mergesort")
+    beyond = order[slots:]
+    over = beyond[np.isin(levels[beyond], ("high", "critical"))]
+    levels[over] = "medium"
+    return levels
+
+
 def risk_level(probability: float, rules: ChurnRules) -> RiskLevel:
-    """The business rules' thresholds applied to a calibrated probability."""
+    """The business rules' thresholds applied to one calibrated probability (before the
+    population's slice limit: see `assign_tiers`)."""
     if probability >= rules.critical_risk_threshold:
         return "critical"
     if probability >= rules.high_risk_threshold:
@@ -88,17 +153,13 @@ def risk_level(probability: float, rules: ChurnRules) -> RiskLevel:
 
 
 def predicted_churn_date(
-    last_order: date | None, usual_gap: float | None, today: date, horizon_days: int
+    last_activity: date | None, window_days: float | None, today: date
 ) -> date | None:
-    """When the customer will have missed two of their usual purchase cycles (or, with no
-    rhythm yet, gone a whole label horizon without buying); today if that is already past."""
-    if last_order is None:
+    """When the customer will have been quiet (no order, no visit) for longer than their
+    own label window; today if that is already past."""
+    if last_activity is None or window_days is None or math.isnan(window_days):
         return None
-    if usual_gap is not None and not math.isnan(usual_gap) and usual_gap > 0:
-        lapse = timedelta(days=round(2 * usual_gap))
-    else:
-        lapse = timedelta(days=horizon_days)
-    return max(today, last_order + lapse)
+    return max(today, last_activity + timedelta(days=math.ceil(window_days)))
 
 
 def confidence(scored_by: ScoredBy, holdout_auc: float | None, orders: float) -> float:

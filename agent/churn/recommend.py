@@ -73,21 +73,21 @@ def rank_actions(
     per_customer_cap: float | None = None,
     arms: Sequence[str] = ARMS,
 ) -> list[Choice]:
-    """Eligible actions, best first (Thompson draws with an rng, posterior means without)."""
-    if profile.risk_level == "low":
+    """Eligible actions, best first (Thompson draws with an rng, posterior means without).
+    None for low risk and for customers not scored for churn (first-time, lapsed)."""
+    if profile.risk_level in (None, "low") or profile.churn_probability is None:
         return []
+    probability, level = profile.churn_probability, profile.risk_level
     at_risk = profile.value_at_risk
     choices = []
     for arm in arms:
         cost = 0.0
         if arm == "retention_offer":
-            cost = offer_amount(
-                profile.customer_value, profile.churn_probability, rules, per_customer_cap
-            )
+            cost = offer_amount(profile.customer_value, probability, rules, per_customer_cap)
             if cost <= 0:
                 continue
         effort = rules.effort_costs.get(arm, 0.0)
-        post = belief(bandit, profile.risk_level, arm)
+        post = belief(bandit, level, arm)
         rate = post.sample(rng) if rng is not None else post.mean
         choices.append(Choice(kind=arm, cost=cost, score=rate * at_risk - cost - effort))
     return sorted(choices, key=lambda c: (-c.score, arms.index(c.kind)))
@@ -97,10 +97,11 @@ def build_action(
     profile: CustomerRiskProfile, kind: str, rules: ChurnRules, *, cost: float = 0.0
 ) -> Action:
     """The Action for one retention step, with the params its kind declares."""
+    p = profile.churn_probability
     base: dict[str, object] = {
         "customer_id": profile.customer_id,
         "customer_value": round(profile.customer_value, 2),
-        "churn_probability": round(profile.churn_probability, 4),
+        "churn_probability": None if p is None else round(p, 4),
         "risk_level": profile.risk_level,
         "as_of": profile.as_of.isoformat(),
         "reason": "; ".join(profile.risk_factors)[:1000],
@@ -111,7 +112,11 @@ def build_action(
         base |= {"queue": rules.support_queue}
     elif kind == "account_manager_alert":
         base |= {"channel": rules.account_manager_channel}
-    why = f"{profile.risk_level} churn risk ({profile.churn_probability:.0%})"
+    why = (
+        f"{profile.risk_level} churn risk ({p:.0%})"
+        if p is not None and profile.risk_level is not None
+        else f"{profile.population.replace('_', '-')} buyer, not scored for churn"
+    )
     if profile.risk_factors:
         why += ": " + profile.risk_factors[0]
     return Action(
@@ -121,5 +126,5 @@ def build_action(
         cost=cost if kind == "retention_offer" else 0.0,
         reason=why,
         source="churn",
-        priority={"critical": 90, "high": 70, "medium": 50}.get(profile.risk_level, 30),
+        priority={"critical": 90, "high": 70, "medium": 50}.get(profile.risk_level or "", 30),
     )

@@ -15,9 +15,11 @@ class ChurnRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    medium_risk_threshold: float = Field(default=0.4, ge=0, le=1)
-    high_risk_threshold: float = Field(default=0.7, ge=0, le=1)
-    critical_risk_threshold: float = Field(default=0.85, ge=0, le=1)
+    # Calibrated probabilities of going quiet (no order or visit within twice the customer's
+    # own gap; about one repeat buyer in five does): high = more likely than not.
+    medium_risk_threshold: float = Field(default=0.3, ge=0, le=1)
+    high_risk_threshold: float = Field(default=0.5, ge=0, le=1)
+    critical_risk_threshold: float = Field(default=0.7, ge=0, le=1)
     max_retention_spend: float = Field(
         default=500.0, ge=0, description="largest offer (dollars) to one customer"
     )
@@ -43,7 +45,27 @@ class ChurnRules(BaseModel):
         "not booked against spend caps",
     )
     horizon_days: int = Field(
-        default=60, ge=7, le=365, description="churned = no purchase in this many days"
+        default=60,
+        ge=7,
+        le=365,
+        description="the longest label window: repeat buyers whose own window is longer are "
+        "not labelled; first-time buyers are asked about a second purchase within it",
+    )
+    label_multiple: float = Field(
+        default=2.0,
+        ge=1.0,
+        le=5.0,
+        description="a repeat buyer has churned with no order within this many usual gaps",
+    )
+    min_label_days: int = Field(
+        default=30, ge=1, le=365, description="the shortest label window (a burst is not a rhythm)"
+    )
+    max_flagged_share: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="high + critical are at most this share of scored repeat buyers, the "
+        "most likely first: a list a team can work through",
     )
     lookback_days: int = Field(default=365, ge=30, description="history read per customer")
     snapshot_every_days: int = Field(default=14, ge=1)
@@ -71,4 +93,6 @@ class ChurnRules(BaseModel):
                 "thresholds must satisfy medium_risk_threshold <= high_risk_threshold "
                 "<= critical_risk_threshold"
             )
+        if self.min_label_days > self.horizon_days:
+            raise ValueError("min_label_days must not exceed horizon_days")
         return self

@@ -47,16 +47,18 @@ def run(args: argparse.Namespace) -> int:
             profiles = [agent.profile(args.customer)]
         else:
             profiles = agent.profiles(list(agent.ranked().index[: args.top]))
+        overview = None if args.customer else agent.overview()
         if args.json:
-            print(
-                json.dumps(
-                    {"model": model.describe(), "profiles": [p.to_json() for p in profiles]},
-                    indent=2,
-                )
-            )
+            out: dict[str, object] = {"model": model.describe()}
+            if overview is not None:
+                out["overview"] = overview.to_json()
+            out["profiles"] = [p.to_json() for p in profiles]
+            print(json.dumps(out, indent=2))
             return 0
         console = Console()
         console.print(f"[dim]{today:%Y-%m-%d} · {model.describe()}[/]", highlight=False)
+        if overview is not None:
+            console.print(" ".join(overview.sentences()), highlight=False)
         if args.customer:
             _print_profile(console, profiles[0])
         else:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_profile(console: Console, p: CustomerRiskProfile) -> None:
     console.print(f"[bold]{p.customer_id}[/]: {p.summary()}", highlight=False)
     console.print(
-        f"value ${p.customer_value:,.0f}/yr · at risk ${p.value_at_risk:,.0f} · "
+        f"value ${p.customer_value:,.0f} next 12 months · at risk ${p.value_at_risk:,.0f} · "
         f"confidence {p.confidence_score:.2f} · last activity {p.last_activity} · "
         f"predicted churn {p.predicted_churn_date}",
         highlight=False,
@@ -80,13 +82,13 @@ def _print_profile(console: Console, p: CustomerRiskProfile) -> None:
 
 def _print_table(console: Console, profiles: list[CustomerRiskProfile]) -> None:
     table = Table(title="Customers most likely to churn")
-    for column in ("customer", "p(churn)", "risk", "value/yr", "why", "next action"):
+    for column in ("customer", "p(churn)", "risk", "value, 12 mo", "why", "next action"):
         table.add_column(column)
     for p in profiles:
         table.add_row(
             p.customer_id,
-            f"{p.churn_probability:.0%}",
-            p.risk_level,
+            f"{p.churn_probability:.0%}" if p.churn_probability is not None else "—",
+            p.risk_level or "—",
             f"${p.customer_value:,.0f}",
             "; ".join(p.risk_factors) or "—",
             p.recommended_actions[0] if p.recommended_actions else "—",

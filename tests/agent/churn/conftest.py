@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +56,14 @@ def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def load_json(text: str) -> dict[str, object]:
     data: dict[str, object] = json.loads(text)
     return data
+
+
+def backtest_stated(overview: dict[str, Any], summary: str) -> bool:
+    """The summary says what the tiers did on the held-out snapshot: their precision, or
+    that nobody would have been flagged (on this small warehouse a model trained only on
+    what was known by then flags nobody at the 50% line)."""
+    day = date.fromisoformat(overview["backtest_as_of"])
+    flagged, precision = overview["backtest_flagged"], overview["backtest_precision"]
+    if flagged:
+        return f"{precision:.0%} of the {flagged:,} flagged this way did go quiet" in summary
+    return f"Backtest as of {day:%b %-d}: nobody would have been flagged then." in summary

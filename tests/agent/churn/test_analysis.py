@@ -3,6 +3,9 @@ from text through understand → run_goal, on the demo warehouse."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +14,13 @@ import pytest
 from agent.analyses import AnalysisContext, run_goal
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.digest import churn_section
+from agent.churn.model import Backtest
 from agent.demo_data import GeneratedWarehouse
 from agent.errors import UserError
 from agent.semantic import load_semantic
 from agent.understand import understand
 from agent.warehouse import DuckDBWarehouse
+from tests.agent.churn.conftest import backtest_stated
 
 
 @pytest.fixture
@@ -42,11 +47,24 @@ def test_who_is_at_risk_lists_the_top_with_value_actions_and_a_csv(
     ranked = churn_agent.ranked()
     assert finding.kind == "churn_risk"  # type: ignore[attr-defined]
     facts = finding.facts  # type: ignore[attr-defined]
-    assert facts["active_customers"] == len(ranked)
+    assert facts["scored_customers"] == len(ranked)
     worrying = ranked[ranked["risk_level"].isin(("high", "critical"))]
+    assert facts["flagged"] == len(worrying) and facts["flagged_share"] <= 0.2
     assert facts["value_at_risk_high_and_critical"] == pytest.approx(
         worrying["value_at_risk"].sum(), abs=0.01
     )
+    # The answer states the slice's size, its backtested precision and what it is worth.
+    summary = finding.summary  # type: ignore[attr-defined]
+    share = len(worrying) / len(ranked)
+    assert f"Of {len(ranked):,} repeat customers, {len(worrying):,} ({share:.1%})" in summary
+    assert backtest_stated(facts, summary)
+    stated = re.search(r"\$([\d,]+) of revenue expected over the next 12 months", summary)
+    assert stated is not None
+    assert float(stated[1].replace(",", "")) == pytest.approx(
+        facts["value_at_risk_high_and_critical"], abs=1
+    )
+    first = churn_agent.first_time_buyers()
+    assert f"{len(first):,} first-time buyers are not scored for churn" in summary
     table = finding.table  # type: ignore[attr-defined]
     assert [row[0] for row in table.rows] == list(ranked.index[:10])
     actions = finding.proposed_actions  # type: ignore[attr-defined]
@@ -63,8 +81,19 @@ def test_assess_one_customer(ctx: AnalysisContext, churn_agent: CustomerChurnAge
     profile = churn_agent.profile(cid)
     assert finding.kind == "churn_profile"  # type: ignore[attr-defined]
     assert finding.title == f"Churn risk for {cid}: {profile.risk_level}"  # type: ignore[attr-defined]
+    assert profile.churn_probability is not None
     assert finding.facts["churn_probability"] == round(profile.churn_probability, 4)  # type: ignore[attr-defined]
     assert profile.risk_factors[0] in finding.summary  # type: ignore[attr-defined]
+
+
+def test_a_first_time_buyer_is_not_called_at_risk(
+    ctx: AnalysisContext, churn_agent: CustomerChurnAgent
+) -> None:
+    cid = churn_agent.first_time_buyers().index[0]
+    (finding,) = _ask(ctx, f"assess churn risk for customer {cid}")
+    assert finding.title == f"Churn risk for {cid}: not scored (first-time buyer)"  # type: ignore[attr-defined]
+    assert "has bought once" in finding.summary  # type: ignore[attr-defined]
+    assert finding.proposed_actions == ()  # type: ignore[attr-defined]
 
 
 def test_unknown_customer_is_friendly(ctx: AnalysisContext) -> None:
@@ -75,7 +104,28 @@ def test_unknown_customer_is_friendly(ctx: AnalysisContext) -> None:
 def test_digest_section_numbers(churn_agent: CustomerChurnAgent) -> None:
     digest = churn_section(churn_agent)
     ranked = churn_agent.ranked()
-    assert digest.active == len(ranked)
+    assert digest.scored == len(ranked)
     assert digest.critical == int((ranked["risk_level"] == "critical").sum())
     assert digest.top[0][0] == ranked.index[0]
     assert f"{digest.critical:,} critical" in digest.lines()[0]
+    backtest = churn_agent.model.report.backtest
+    assert backtest is not None and digest.precision == backtest.precision
+
+
+def test_the_backtest_is_said_with_its_precision_and_recall(
+    churn_agent: CustomerChurnAgent,
+) -> None:
+    overview = replace(
+        churn_agent.overview(),
+        backtest=Backtest(
+            cutoff=date(2025, 9, 15), customers=2_400, flagged=120, precision=0.68, recall=0.004
+        ),
+    )
+    text = " ".join(overview.sentences())
+    assert (
+        "Backtest as of Sep 15 (a model trained only on what was known then, on the 2,400 "
+        "customers whose window has closed since): 68% of the 120 flagged this way did go "
+        "quiet; they were 0.4% of all who did."
+    ) in text
+    digest = replace(churn_section(churn_agent), precision=0.68)
+    assert "; 68% of those flagged this way on past data did go quiet" in digest.lines()[0]

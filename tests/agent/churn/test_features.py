@@ -27,6 +27,7 @@ def test_features_match_pandas_for_sampled_customers(
     recent = cut - pd.Timedelta(days=features.recent_days)
     d90 = max(start, cut - pd.Timedelta(days=90))
     d30 = cut - pd.Timedelta(days=30)
+    d56 = cut - pd.Timedelta(days=56)
     orders = _table(churn_warehouse, "orders")
     tickets = _table(churn_warehouse, "support_tickets")
     sessions = _table(churn_warehouse, "sessions")
@@ -70,6 +71,9 @@ def test_features_match_pandas_for_sampled_customers(
         assert row["tickets_30"] == (t.created_date >= d30).sum()
         open_at_cut = ~(t.resolved.fillna(False) & (pd.to_datetime(t.resolved_date) < cut))
         assert row["unresolved"] == open_at_cut.sum()
+        last8 = t.created_date >= d56
+        assert row["tickets_56"] == last8.sum()
+        assert row["unresolved_56"] == (open_at_cut & last8).sum()
         s = sessions[(sessions.customer_id == cid) & (sessions.session_date < cut)]
         assert row["sessions_30"] == (s.session_date >= d30).sum()
         assert row["sessions_prev_60"] == ((s.session_date >= d90) & (s.session_date < d30)).sum()
@@ -79,6 +83,12 @@ def test_features_match_pandas_for_sampled_customers(
             & (returns.return_date < cut)
         ]
         assert row["returns_90"] == len(r)
+        active = pd.concat([mine.order_date, sessions[(sessions.customer_id == cid)].session_date])
+        active = active[(active >= start) & (active < cut)].drop_duplicates()
+        assert row["active_days"] == len(active)
+        assert row["days_since_active"] == (cut - active.max()).days
+        expected = "repeat" if len(mine) >= 2 or row["prior_order"] else "first_time"
+        assert row["population"] == expected
 
 
 def test_the_sql_is_the_evidence_with_bound_dates(churn_agent: CustomerChurnAgent) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.features import data_span
-from agent.churn.model import ChurnModel, train
+from agent.churn.model import ChurnModel, label_window, labelled_snapshot, train
 from agent.churn.rules import ChurnRules
 from agent.warehouse import DuckDBWarehouse
 from tests.agent.churn.baseline import lesson_rule_scores
@@ -38,9 +40,14 @@ def test_probabilities_are_calibrated_better_than_the_base_rate(churn_model: Chu
 
 
 def test_probabilities_lie_in_the_unit_interval(churn_agent: CustomerChurnAgent) -> None:
-    p = churn_agent.scores().frame["probability"].to_numpy()
+    p = churn_agent.ranked()["probability"].to_numpy()
     assert np.all((p >= 0) & (p <= 1))
     assert p.std() > 0.01  # a real ranking, not one number for everyone
+    second = churn_agent.first_time_buyers()["second_purchase"].to_numpy()
+    assert np.all((second >= 0) & (second <= 1))
+    # Only repeat buyers carry a churn probability.
+    frame = churn_agent.scores().frame
+    assert frame.loc[frame["population"] != "repeat", "probability"].isna().all()
 
 
 def test_short_history_falls_back_to_rules_and_says_so(
@@ -67,3 +74,55 @@ def test_training_is_deterministic(
     again = train(churn_warehouse, churn_agent.today, ChurnRules())
     frame = churn_agent.scores().frame.head(500)
     assert np.array_equal(again.predict(frame), churn_model.predict(frame))
+
+
+def test_churn_means_silence_past_each_customers_own_window(
+    churn_warehouse: DuckDBWarehouse, churn_agent: CustomerChurnAgent
+) -> None:
+    rules, today = ChurnRules(), churn_agent.today
+    cutoff = today - timedelta(days=44)
+    history = (cutoff - data_span(churn_warehouse)[0]).days  # type: ignore[index]
+    snap = labelled_snapshot(churn_warehouse, cutoff, history, 30, rules, today)
+    # Only repeat buyers are labelled, and only when their own window closed by today.
+    assert (snap.repeat["population"] == "repeat").all()
+    assert not snap.churned.index.isin(snap.first_time.index).any()
+    window = label_window(snap.repeat["cadence"], rules)
+    assert (window <= (today - cutoff).days).all() and snap.censored > 0
+    assert 0.05 < snap.churned.mean() < 0.5  # a label that means something, not 87%
+    activity = churn_warehouse.query(
+        """SELECT customer_id, order_date AS day FROM orders
+           WHERE customer_id IS NOT NULL AND order_date < $until
+           UNION SELECT customer_id, session_date FROM sessions
+           WHERE customer_id IS NOT NULL AND session_date < $until""",
+        {"until": today},
+    )
+    activity["day"] = pd.to_datetime(activity["day"])
+    cut = pd.Timestamp(cutoff)
+    for cid in list(snap.churned.index[::97][:15]):
+        days = activity[activity.customer_id == cid].day.drop_duplicates().sort_values()
+        before = days[(days < cut) & (days >= cut - pd.Timedelta(days=history))]
+        gap = (
+            (before.iloc[-1] - before.iloc[0]).days / (len(before) - 1)
+            if len(before) >= 2
+            else (cut - before.iloc[0]).days
+        )
+        own = max(rules.label_multiple * gap, rules.min_label_days)
+        assert window[cid] == pytest.approx(own)
+        came_back = ((days >= cut) & (days < cut + pd.Timedelta(days=own))).any()
+        assert snap.churned[cid] == int(not came_back), cid
+
+
+def test_first_time_buyers_are_never_labelled_churned(
+    churn_warehouse: DuckDBWarehouse, churn_agent: CustomerChurnAgent
+) -> None:
+    rules, today = ChurnRules(), churn_agent.today
+    cutoff = today - timedelta(days=72)
+    history = (cutoff - data_span(churn_warehouse)[0]).days  # type: ignore[index]
+    snap = labelled_snapshot(churn_warehouse, cutoff, history, 30, rules, today)
+    assert len(snap.first_time) > 0
+    assert (snap.first_time["orders_total"] == 1).all()
+    assert not snap.first_time["prior_order"].any()
+    # Their question is a second purchase within the horizon, asked of them alone.
+    assert set(snap.no_second.index) == set(snap.first_time.index)
+    assert not set(snap.first_time.index) & set(snap.churned.index)
+    assert 0.5 < snap.no_second.mean() < 1

@@ -1,0 +1,297 @@
+"""What `scout churn --json` tells a retention lead, checked against hand-written SQL.
+
+One run of the command (the top 100) on the session's demo warehouse; every figure and
+every reason it shows is recomputed here from the raw tables, never from Scout's features.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from agent.churn.factors import NOTHING_STANDS_OUT
+from agent.demo_data import GeneratedWarehouse
+from agent.warehouse import DuckDBWarehouse
+from bot.cli import main
+from tests.agent.churn.conftest import backtest_stated, load_json
+
+TOP = 100
+
+
+@pytest.fixture(scope="module")
+def answer(demo_warehouse: GeneratedWarehouse) -> Any:
+    # Module-scoped, so stdout is captured here rather than with capsys (per test). The
+    # model cache lands in the session's SCOUT_HOME (tests/conftest.py), never the user's.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            [
+                "churn",
+                "--warehouse",
+                str(demo_warehouse.path),
+                "--today",
+                demo_warehouse.today.isoformat(),
+                "--top",
+                str(TOP),
+                "--json",
+            ]
+        )
+    assert code == 0
+    return load_json(out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def tables(demo_warehouse: GeneratedWarehouse) -> Iterator[dict[str, pd.DataFrame]]:
+    warehouse = DuckDBWarehouse(demo_warehouse.path)
+    try:
+        today = demo_warehouse.today
+        out = {}
+        for name, column in (
+            ("orders", "order_date"),
+            ("support_tickets", "created_date"),
+            ("sessions", "session_date"),
+            ("returns", "return_date"),
+        ):
+            frame = warehouse.query(
+                f"SELECT * FROM {name} WHERE customer_id IS NOT NULL AND {column} < $today",
+                {"today": today},
+            )
+            frame[column] = pd.to_datetime(frame[column])
+            out[name] = frame
+        out["customers"] = warehouse.query("SELECT * FROM customers")
+        yield out
+    finally:
+        warehouse.close()
+
+
+def test_high_and_critical_are_a_small_slice_stated_with_its_backtest(answer: Any) -> None:
+    overview = answer["overview"]
+    scored = overview["scored_customers"]
+    flagged = overview["high_risk"] + overview["critical_risk"]
+    assert 0 < flagged <= 0.2 * scored  # was 99.8% of customers
+    assert overview["flagged"] == flagged
+    assert overview["flagged_share"] == pytest.approx(flagged / scored, abs=1e-4)
+    summary = overview["summary"]
+    assert f"{flagged:,} ({flagged / scored:.1%}) are at high or critical risk" in summary
+    assert overview["backtest_as_of"] is not None  # a snapshot was held out and re-scored
+    assert backtest_stated(overview, summary)
+    # The list is worked from the top: its tiers never rise further down.
+    order = {"critical": 3, "high": 2, "medium": 1, "low": 0}
+    levels = [order[p["risk_level"]] for p in answer["profiles"]]
+    assert levels == sorted(levels, reverse=True)
+
+
+def test_value_at_risk_never_exceeds_the_revenue_it_is_drawn_from(
+    answer: Any, tables: dict[str, pd.DataFrame], today: date
+) -> None:
+    orders = tables["orders"]
+    year = orders[orders.order_date >= pd.Timestamp(today - timedelta(days=365))]
+    trailing = year.revenue.sum()
+    overview = answer["overview"]
+    assert 0 < overview["value_at_risk_high_and_critical"] <= trailing  # was 129%
+    per_customer = year.groupby("customer_id").revenue.sum()
+    for p in answer["profiles"]:
+        assert p["value_at_risk"] <= per_customer.get(p["customer_id"], 0.0) + 0.01
+        assert p["customer_value"] <= per_customer.get(p["customer_id"], 0.0) + 0.01
+    flagged = [
+        p["customer_id"] for p in answer["profiles"] if p["risk_level"] in ("high", "critical")
+    ]
+    if len(flagged) == overview["flagged"]:  # the whole slice is listed: sum it by hand
+        assert overview["flagged_revenue"] == pytest.approx(per_customer[flagged].sum(), abs=0.01)
+
+
+def test_only_repeat_buyers_are_scored_for_churn(
+    answer: Any, tables: dict[str, pd.DataFrame], today: date
+) -> None:
+    orders, customers = tables["orders"], tables["customers"].set_index("customer_id")
+    start = pd.Timestamp(
+        today - timedelta(days=int(answer["profiles"][0]["facts"]["history_days"]))
+    )
+    window = orders[orders.order_date >= start]
+    for p in answer["profiles"]:
+        mine = window[window.customer_id == p["customer_id"]]
+        first_order = pd.Timestamp(customers.loc[p["customer_id"], "first_order_date"])
+        # Two orders in the history read, or one after an earlier first order.
+        assert len(mine) >= 2 or (len(mine) == 1 and first_order < mine.order_date.min())
+        assert p["population"] == "repeat" and p["churn_probability"] is not None
+
+
+def test_every_reason_shown_is_true_against_the_tables(
+    answer: Any, tables: dict[str, pd.DataFrame], today: date
+) -> None:
+    checked = 0
+    for p in answer["profiles"]:
+        facts = Facts(p["customer_id"], today, int(p["facts"]["history_days"]), tables)
+        assert p["risk_factors"], p["customer_id"]
+        for reason in p["risk_factors"]:
+            facts.check(reason)
+            checked += 1
+    assert checked >= TOP
+
+
+def test_the_churn_prone_cohort_leads_the_list(
+    answer: Any, demo_warehouse: GeneratedWarehouse
+) -> None:
+    cohort = set(demo_warehouse.scenario("churn_cohort").details["customer_ids"])
+    listed = [p["customer_id"] for p in answer["profiles"]]
+    precision = sum(cid in cohort for cid in listed) / len(listed)
+    # 85 of the 3,913 scored repeat buyers (2.2%) belong to the cohort; on this small
+    # warehouse (scale 0.25, 120 days) 27 of the top 100 do (1 before the own-rhythm label).
+    # The issue's 0.8 is measured at the default size in bench/ (BENCHMARKS.md).
+    assert precision >= 0.2
+
+
+class Facts:
+    """One customer's raw rows and a check for each sentence the factors can say."""
+
+    def __init__(
+        self, cid: str, today: date, history_days: int, tables: dict[str, pd.DataFrame]
+    ) -> None:
+        self.cid = cid
+        self.today = pd.Timestamp(today)
+        self.start = self.today - pd.Timedelta(days=history_days)
+        self.history_days = history_days
+
+        def mine(name: str, column: str) -> pd.DataFrame:
+            frame = tables[name]
+            frame = frame[(frame.customer_id == cid) & (frame[column] >= self.start)]
+            return frame.sort_values(column)
+
+        self.orders = mine("orders", "order_date")
+        self.tickets = mine("support_tickets", "created_date")
+        self.sessions = mine("sessions", "session_date")
+        self.returns = mine("returns", "return_date")
+        self.checks: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], None]], ...] = (
+            (re.compile(r"no order in (\d+) days, usually every (\d+)"), self._usual),
+            (
+                re.compile(r"no order in (\d+) days; their two before were (\d+) days? apart"),
+                self._two,
+            ),
+            (
+                re.compile(r"no order in (\d+) days \(their only order in the last (\d+) days\)"),
+                self._only,
+            ),
+            (re.compile(r"no order in (\d+) days"), self._since),
+            (re.compile(r"no order in the last (\d+) days"), self._none),
+            (
+                re.compile(
+                    r"(\d+) orders? in the last (\d+) days, about (\d+) expected at their "
+                    r"earlier pace"
+                ),
+                self._fewer,
+            ),
+            (
+                re.compile(
+                    r"(\d+) support tickets? in the last 8 weeks(?:, (\d+) unresolved)?"
+                    r"(?:, satisfaction ([\d.]+)/5)?"
+                ),
+                self._tickets,
+            ),
+            (re.compile(r"(\d+) support tickets? in 90 days"), self._tickets_90),
+            (
+                re.compile(r"(\d+) visits? in the last 30 days, down from about (\d+) a month"),
+                self._visits_down,
+            ),
+            (re.compile(r"no visit in (\d+) days"), self._no_visit),
+            (re.compile(r"no visit to the site in 90 days"), self._no_visit_90),
+            (re.compile(r"(\d+) returns? in 90 days \(\$([\d,]+) refunded\)"), self._returns),
+        )
+
+    def check(self, reason: str) -> None:
+        if reason == NOTHING_STANDS_OUT:
+            return
+        for pattern, check in self.checks:
+            match = pattern.fullmatch(reason)
+            if match:
+                check(match)
+                return
+        raise AssertionError(f"{self.cid}: no SQL check for the reason {reason!r}")
+
+    def _days_since_last(self) -> int:
+        return (self.today - self.orders.order_date.max()).days
+
+    def _gaps(self) -> float:
+        dates = self.orders.order_date
+        return (dates.iloc[-1] - dates.iloc[0]).days / (len(dates) - 1)
+
+    def _usual(self, m: re.Match[str]) -> None:
+        since, usual = int(m[1]), int(m[2])
+        assert len(self.orders) >= 3, self.cid
+        assert since == self._days_since_last(), self.cid
+        assert usual == max(1, round(self._gaps())), self.cid
+        assert since > usual, f"{self.cid} is not past their own usual gap"
+
+    def _two(self, m: re.Match[str]) -> None:
+        since, apart = int(m[1]), int(m[2])
+        assert len(self.orders) == 2, self.cid
+        assert since == self._days_since_last() and apart == max(1, round(self._gaps()))
+        assert since > apart, f"{self.cid} is not past their own gap"
+
+    def _only(self, m: re.Match[str]) -> None:
+        assert len(self.orders) == 1 and int(m[2]) == self.history_days, self.cid
+        assert int(m[1]) == self._days_since_last() >= 30, self.cid
+
+    def _since(self, m: re.Match[str]) -> None:
+        assert len(self.orders) >= 1 and int(m[1]) == self._days_since_last() >= 30, self.cid
+
+    def _none(self, m: re.Match[str]) -> None:
+        assert self.orders.empty and int(m[1]) == self.history_days, self.cid
+
+    def _fewer(self, m: re.Match[str]) -> None:
+        recent, days, expected = int(m[1]), int(m[2]), int(m[3])
+        since = self.today - pd.Timedelta(days=days)
+        assert recent == int((self.orders.order_date >= since).sum()), self.cid
+        assert recent < expected, self.cid
+        assert int((self.orders.order_date < since).sum()) >= 1, f"{self.cid}: no earlier pace"
+
+    def _tickets(self, m: re.Match[str]) -> None:
+        recent = self.tickets[self.tickets.created_date >= self.today - pd.Timedelta(days=56)]
+        assert int(m[1]) == len(recent) >= 1, self.cid
+        resolved = recent.resolved.fillna(False).astype(bool) & (
+            pd.to_datetime(recent.resolved_date) < self.today
+        )
+        assert int(m[2] or 0) == int((~resolved).sum()), self.cid
+        score = recent.satisfaction.astype("float64").mean()  # unanswered surveys are NaN
+        if m[3] is not None:
+            assert f"{score:.1f}" == m[3] and score <= 3, self.cid
+        else:
+            assert not score <= 3, self.cid
+
+    def _tickets_90(self, m: re.Match[str]) -> None:
+        days = self.tickets.created_date
+        since = max(self.start, self.today - pd.Timedelta(days=90))
+        assert int(m[1]) == int((days >= since).sum()) >= 1, self.cid
+        assert not (days >= self.today - pd.Timedelta(days=56)).any(), self.cid
+
+    def _visits(self, lo: int, hi: int) -> int:
+        days = self.sessions.session_date
+        return int(
+            (
+                (days >= self.today - pd.Timedelta(days=hi))
+                & (days < self.today - pd.Timedelta(days=lo))
+            ).sum()
+        )
+
+    def _visits_down(self, m: re.Match[str]) -> None:
+        now, before = int(m[1]), int(m[2])
+        assert now == self._visits(0, 30), self.cid
+        assert before == round(self._visits(30, 90) / 2) > now, self.cid
+
+    def _no_visit(self, m: re.Match[str]) -> None:
+        last = self.sessions.session_date.max()
+        assert int(m[1]) == (self.today - last).days > 30, self.cid
+
+    def _no_visit_90(self, m: re.Match[str]) -> None:
+        assert self._visits(0, 90) == 0, self.cid
+
+    def _returns(self, m: re.Match[str]) -> None:
+        recent = self.returns[self.returns.return_date >= self.today - pd.Timedelta(days=90)]
+        assert int(m[1]) == len(recent) >= 1, self.cid
+        assert m[2] == f"{recent.refund_amount.sum():,.0f}", self.cid
