@@ -127,7 +127,7 @@ class SlackNotifier:
             found = await self._find(message, target)
             if found is not None:
                 self._uncertain.discard(attempt)
-                log.info("post found after a lost answer outbox=%s ts=%s", *attempt[:1], found)
+                log.info("post found after a lost answer outbox=%s ts=%s", attempt[0], found)
                 return found
         try:
             response = await self.client.chat_postMessage(

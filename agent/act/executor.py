@@ -179,21 +179,13 @@ class Executor:
             delivery=delivery,
             who=requested_by,
         )
-        if status == "failed":
+        if status in ("failed", "queued"):  # nothing was sent: the reason says why
+            why = error if status == "failed" else result
             return ActResult(
-                status="failed",
+                status=status,
                 decision=decision,
                 approval_id=approval_id,
-                reason=error or "failed",
-                execution=record,
-                outbox_ids=ids,
-            )
-        if status == "queued":
-            return ActResult(
-                status="queued",
-                decision=decision,
-                approval_id=approval_id,
-                reason=result or "queued in the outbox",
+                reason=why or f"{status} (see the outbox)",
                 execution=record,
                 outbox_ids=ids,
             )

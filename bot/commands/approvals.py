@@ -139,7 +139,7 @@ def run_list(args: argparse.Namespace) -> int:
     return _with_actor(args, work)
 
 
-def _print_failed(actor: Actor, runs: list[ExecutionRecord], args: argparse.Namespace) -> int:
+def _print_failed(runs: list[ExecutionRecord], args: argparse.Namespace) -> int:
     """The dead letters: executions whose integration failed for good, newest first."""
     failed = [r for r in runs if r.status == "failed"][::-1][: args.limit]
     console = Console()
@@ -229,7 +229,7 @@ def run_outbox(args: argparse.Namespace) -> int:
 
     async def work(actor: Actor) -> int:
         if args.failed:
-            return _print_failed(actor, await actor.executions(limit=10_000), args)
+            return _print_failed(await actor.executions(limit=10_000), args)
         rows = await actor.outbox(limit=args.limit)
         console = Console()
         if args.json:
