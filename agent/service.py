@@ -7,6 +7,7 @@ Construction is one line: `ScoutService(deps)`; `build_service(config)` opens th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,6 +31,7 @@ from agent.views import (
     Effectiveness,
     HomeView,
     KpiStatus,
+    MessageRef,
     MonitorReport,
     Progress,
     ProposedAction,
@@ -183,6 +185,15 @@ class ScoutService:
         after = await self._request_view(await self.deps.act.approval(approval_id), result)
         return DecisionOutcome(kind=_decision_kind(result), action=after, message=result.reason)
 
+    async def remember_proposal_message(self, approval_id: str, message: MessageRef) -> None:
+        """Where a proposal's buttons were posted, so a decision taken elsewhere (App Home,
+        the CLI) also settles that message. The first post is the one that counts."""
+        await self.deps.memory.claim(_MESSAGE_KEY + approval_id, owner=_ref_text(message))
+
+    async def proposal_message(self, approval_id: str) -> MessageRef | None:
+        owner = await self.deps.memory.claimed_by(_MESSAGE_KEY + approval_id)
+        return _ref_parse(owner) if owner else None
+
     async def action_state(self, approval_id: str) -> ProposedAction | None:
         try:
             return await self._request_view(await self.deps.act.approval(approval_id))
@@ -292,14 +303,24 @@ class ScoutService:
         self, result: ActResult, thread: str | None = None
     ) -> ThreadRef | None:
         """The thread a delivered post opened (or joined); None when nothing reached Slack."""
+        message = await self._delivered_message(result, thread)
+        if message is None:
+            return None
+        return ThreadRef(channel=message.channel, thread_ts=message.thread_ts)
+
+    async def _delivered_message(
+        self, result: ActResult, thread: str | None = None
+    ) -> MessageRef | None:
+        """The Slack message a delivered post became; None when nothing reached Slack."""
         if result.status != "executed" or result.execution is None or not result.outbox_ids:
             return None
         for entry in await self.deps.act.outbox(execution_id=result.execution.id, limit=5):
             if entry.op == "post" and entry.status == "sent" and entry.delivery_ref:
                 if entry.delivered_via != "slack" or not entry.channel:
                     return None  # recorded in the outbox only: no message to thread under
-                return ThreadRef(
-                    channel=self.channel_id(entry.channel), thread_ts=thread or entry.delivery_ref
+                ts = entry.delivery_ref
+                return MessageRef(
+                    channel=self.channel_id(entry.channel), ts=ts, thread_ts=thread or ts
                 )
         return None
 
@@ -344,10 +365,17 @@ class ScoutService:
         result = outcome.result
         if result.status not in ("executed", "queued", "dry_run", "deduplicated"):
             log.warning("publish key=%s status=%s reason=%s", key, result.status, result.reason)
+        message = await self._delivered_message(result, thread)
+        if message is not None:
+            for proposed in reply.actions:
+                if proposed.open:
+                    await self.remember_proposal_message(proposed.approval_id, message)
         return Published(
             status=result.status,
             reason=result.reason,
-            where=await self._delivered_thread(result, thread),
+            where=ThreadRef(channel=message.channel, thread_ts=message.thread_ts)
+            if message
+            else None,
             outbox_ids=result.outbox_ids,
         )
 
@@ -555,6 +583,21 @@ class ScoutService:
             while len(self._settled) > MAX_PENDING_QUESTIONS:
                 self._settled.popitem(last=False)
         return proposed
+
+
+_MESSAGE_KEY = "proposal-message:"
+
+
+def _ref_text(ref: MessageRef) -> str:
+    return json.dumps({"channel": ref.channel, "ts": ref.ts, "thread_ts": ref.thread_ts})
+
+
+def _ref_parse(text: str) -> MessageRef | None:
+    try:
+        data = json.loads(text)
+        return MessageRef(channel=data["channel"], ts=data["ts"], thread_ts=data["thread_ts"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _decision_kind(result: ActResult) -> DecisionKind:

@@ -75,6 +75,16 @@ class ProposedAction:
         return self.status in (ActionStatus.PROPOSED, ActionStatus.PENDING)
 
 
+@dataclass(frozen=True)
+class MessageRef:
+    """One posted message: its channel, its ts and the thread it sits in (its own ts when it
+    is a thread's parent)."""
+
+    channel: str
+    ts: str
+    thread_ts: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reply:
     """Everything one answer shows: findings, a question back, proposals or a friendly error."""

@@ -24,10 +24,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import DeliveryClaims, OutboundWiring, ScoutCore
+from bot.core import OutboundWiring, ScoutCore
 from bot.listeners import actions, commands, events, home
 from bot.listeners.assistant import build_assistant
-from bot.listeners.common import Deps
+from bot.listeners.common import Deps, first_delivery
 from bot.notifier import SlackNotifier, approver_check
 from bot.settings import SlackSettings
 
@@ -131,6 +131,16 @@ def build_scout(
     deps = Deps(core=core, settings=settings, client=client)
 
     @app.middleware
+    async def reject_malformed(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        # Bolt's matchers index a click's action_id blindly; a signed but malformed click
+        # is the sender's mistake (400), not a listener crash (500).
+        if body.get("type") == "block_actions" and not _well_formed_actions(body.get("actions")):
+            log.warning("malformed block_actions payload rejected")
+            return BoltResponse(status=400, body="malformed actions")
+        await next()
+        return None
+
+    @app.middleware
     async def drop_retries(body: dict[str, Any], next: Any) -> BoltResponse | None:
         # Slack redelivers an event when an ack is slow or lost, a restart or a second
         # replica sees it again, and a signed request can be replayed within its 5 minutes:
@@ -160,6 +170,12 @@ def build_scout(
     return ScoutSlack(app=app, deps=deps)
 
 
+def _well_formed_actions(actions: object) -> bool:
+    return isinstance(actions, list) and all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    )
+
+
 def delivery_key(body: dict[str, Any]) -> str | None:
     """What makes a delivery the same one again: the event id and the message it is about,
     or the trigger id of a command or a click (Slack makes one per invocation)."""
@@ -174,19 +190,6 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     ):
         return f"trigger:{trigger}"
     return None
-
-
-async def first_delivery(deps: Deps, key: str) -> bool:
-    assert deps.events is not None
-    if not deps.events.first_time(key):
-        return False
-    if not isinstance(deps.core, DeliveryClaims):
-        return True
-    try:
-        return await deps.core.first_delivery(key)
-    except Exception:  # memory locked or full: answer (this process saw it first) and say so
-        log.exception("delivery claim failed key=%s; answering without the durable check", key)
-        return True
 
 
 def connect_outbound(core: ScoutCore, deps: Deps) -> bool:

@@ -337,8 +337,11 @@ def clarification_blocks(clarification: Clarification) -> list[Block]:
     return blocks
 
 
-def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
-    """A proposal: what, why, the guardrails' decision, then buttons or its recorded outcome."""
+def action_blocks(proposed: ProposedAction, index: int = 0, *, buttons: bool = True) -> list[Block]:
+    """A proposal: what, why, the guardrails' decision, then buttons or its recorded outcome.
+
+    Without `buttons` an open proposal says who may decide it instead (App Home shows each
+    person only the decisions they can take)."""
     action = proposed.action
     lines = [f"*Proposed action:* `{escape(action.kind)}` → {escape(action.target)}"]
     if action.reason:
@@ -349,7 +352,9 @@ def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
     lines.append(f"_Guardrails: {escape(describe_decision(proposed.decision))}_")
     block_id = f"{ACTION_BLOCK_PREFIX}{proposed.approval_id}"[:255]
     blocks: list[Block] = [_section("\n".join(lines))]
-    if proposed.open:
+    if proposed.open and not buttons:
+        blocks.append(_context("_Waiting for an approver; you are not one for this action._"))
+    elif proposed.open:
         value = proposed.approval_id
         if proposed.needs_approval:
             confirm = ConfirmObject(
@@ -358,15 +363,15 @@ def action_blocks(proposed: ProposedAction, index: int = 0) -> list[Block]:
                 confirm="Approve",
                 deny="Cancel",
             )
-            buttons = [
+            elements = [
                 _button(
                     "Approve", f"{ACTION_APPROVE}_{index}", value, style="primary", confirm=confirm
                 ),
                 _button("Reject", f"{ACTION_REJECT}_{index}", value, style="danger"),
             ]
         else:
-            buttons = [_button("Do it", f"{ACTION_DO}_{index}", value, style="primary")]
-        blocks.append(ActionsBlock(elements=buttons, block_id=block_id))
+            elements = [_button("Do it", f"{ACTION_DO}_{index}", value, style="primary")]
+        blocks.append(ActionsBlock(elements=elements, block_id=block_id))
     else:
         blocks.append(
             ContextBlock(

@@ -25,6 +25,7 @@ from agent.views import (
     Effectiveness,
     HomeView,
     KpiStatus,
+    MessageRef,
     Progress,
     ProposedAction,
     Published,
@@ -135,6 +136,20 @@ class DeliveryClaims(Protocol):
         ...
 
 
+@runtime_checkable
+class ProposalMessages(Protocol):
+    """A core that remembers where each proposal was posted, so a decision from App Home
+    also settles the channel message (across restarts and replicas)."""
+
+    async def remember_proposal_message(self, approval_id: str, message: MessageRef) -> None:
+        """Record the message that carries this proposal's buttons."""
+        ...
+
+    async def proposal_message(self, approval_id: str) -> MessageRef | None:
+        """The message that carries this proposal's buttons, if Scout posted one."""
+        ...
+
+
 DEFAULT_CORE = "agent.service:build_service"
 
 
@@ -171,7 +186,9 @@ __all__ = [
     "HomeView",
     "KillSwitch",
     "KpiStatus",
+    "MessageRef",
     "OutboundWiring",
+    "ProposalMessages",
     "ProposedAction",
     "Published",
     "Reply",

@@ -22,15 +22,21 @@ _STATUS_ICON = {
 }
 
 
-def home_view(home: HomeView) -> View:
-    """The App Home view for one user, built from the core's HomeView."""
+def home_view(home: HomeView, *, decidable: frozenset[str] | None = None) -> View:
+    """The App Home view for one user, built from the core's HomeView.
+
+    `decidable` holds the proposals this user may decide (None: all); the others are shown
+    without buttons, so nobody is offered a decision that would be refused."""
     blocks: list[Block] = [HeaderBlock(text="Scout")]
     if home.paused:
         blocks.append(_md(":double_vertical_bar: *Paused*: no outbound actions until resumed."))
     blocks += [DividerBlock(), HeaderBlock(text="Waiting for approval")]
     if home.pending:
         for index, proposed in enumerate(home.pending[:15]):
-            blocks.extend(action_blocks(proposed, index))
+            if decidable is None or proposed.approval_id in decidable:
+                blocks.extend(action_blocks(proposed, index))
+            else:
+                blocks.extend(action_blocks(proposed, index, buttons=False))
         if len(home.pending) > 15:
             blocks.append(_md(f"_…and {len(home.pending) - 15} more._"))
     else:

@@ -293,6 +293,11 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
             )
             return cursor.rowcount == 1
 
+    async def claimed_by(self, key: str) -> str | None:
+        """The owner recorded by the first claim of `key` (None: never claimed)."""
+        rows = await self._point("SELECT owner FROM digests WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
     # ------------------------------------------------------------------ retention
 
     async def prune(self, older_than_days: float) -> PruneReport:

@@ -25,10 +25,18 @@ from bot.blocks import (
     sql_message,
     with_decision,
 )
-from bot.core import DecisionOutcome, Progress, Reply, ThreadRef
-from bot.home_blocks import home_view
+from bot.core import (
+    DecisionOutcome,
+    MessageRef,
+    Progress,
+    ProposalMessages,
+    ProposedAction,
+    Reply,
+    ThreadRef,
+)
 from bot.listeners.answer import evidence_for, post_reply, run_answer
-from bot.listeners.common import Deps, log
+from bot.listeners.common import Deps, first_delivery, log
+from bot.listeners.home import publish_home
 
 
 def thread_of(body: dict[str, Any]) -> ThreadRef:
@@ -43,14 +51,14 @@ def thread_of(body: dict[str, Any]) -> ThreadRef:
 
 
 async def ephemeral(deps: Deps, body: dict[str, Any], text: str) -> None:
-    """A note only the clicker sees (in the channel, or as a DM-less no-op in App Home)."""
+    """A note only the clicker sees: ephemeral in the channel, a DM for a click in App Home."""
     user = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id")
-    if channel is None:  # a click in App Home: no channel to whisper into
-        log.info("home click note user=%s note=%s", user, text)
-        return
-    thread_ts = ((body.get("message") or {}).get("thread_ts")) or None
     try:
+        if channel is None:  # a click in App Home: no channel to whisper in, so a DM
+            await deps.client.chat_postMessage(channel=user, text=text)
+            return
+        thread_ts = ((body.get("message") or {}).get("thread_ts")) or None
         await deps.client.chat_postEphemeral(
             channel=channel, user=user, text=text, thread_ts=thread_ts
         )
@@ -102,6 +110,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         thread, user = thread_of(body), body["user"]["id"]
         label = (action.get("text") or {}).get("text", "")
+        question = body["container"].get("message_ts") or thread.thread_ts
+        # A question is answered once: a double click, or two people picking at once,
+        # must not start two analyses in the thread.
+        if not await first_delivery(deps, f"choice:{thread.channel}:{question}"):
+            await ephemeral(deps, body, "That question was already answered in this thread.")
+            return
         await _mark_chosen(deps, body, f"{mention(user)} chose *{escape(label)}*")
         token = action.get("value", "")
 
@@ -175,42 +189,64 @@ async def _record(deps: Deps, body: dict[str, Any], outcome: DecisionOutcome) ->
         return
     container = body.get("container") or {}
     if container.get("type") == "view":
-        home = await deps.core.home(body["user"]["id"])
-        await deps.client.views_publish(user_id=body["user"]["id"], view=home_view(home))
+        await publish_home(deps, body["user"]["id"])
+        # The proposal's message in the channel must not keep live buttons.
+        if isinstance(deps.core, ProposalMessages):
+            posted = await deps.core.proposal_message(outcome.action.approval_id)
+            if posted is not None:
+                await _settle_message(deps, posted, outcome.action, None)
         return
     message = body.get("message") or {}
-    channel, ts = body["channel"]["id"], container.get("message_ts") or message["ts"]
+    ts = container.get("message_ts") or message["ts"]
+    posted = MessageRef(
+        channel=body["channel"]["id"], ts=ts, thread_ts=message.get("thread_ts") or ts
+    )
+    await _settle_message(deps, posted, outcome.action, message)
+
+
+async def _settle_message(
+    deps: Deps,
+    posted: MessageRef,
+    proposed: ProposedAction,
+    clicked: dict[str, Any] | None,
+) -> None:
+    """Replace the proposal's buttons on its message with the decision."""
     # Two decisions on one message (two proposals, two approvers) each edit it: one at a
     # time, each on the message as Slack holds it now, not the clicker's stale copy.
-    async with deps.lock(f"message:{channel}:{ts}"):
-        current = await _current_message(deps, channel, ts, message.get("thread_ts")) or message
-        blocks = with_decision(current.get("blocks") or [], outcome.action)
+    async with deps.lock(f"message:{posted.channel}:{posted.ts}"):
+        current = await _current_message(deps, posted) or clicked
+        if current is None:
+            log.warning("proposal message not found channel=%s ts=%s", posted.channel, posted.ts)
+            return
+        blocks = with_decision(current.get("blocks") or [], proposed)
         try:
             await deps.client.chat_update(
-                channel=channel, ts=ts, text=current.get("text") or "Scout", blocks=blocks
+                channel=posted.channel,
+                ts=posted.ts,
+                text=current.get("text") or "Scout",
+                blocks=blocks,
             )
         except SlackApiError as error:
             log.error("could not record decision on message error=%s", error.response.get("error"))
 
 
-async def _current_message(
-    deps: Deps, channel: str, ts: str, thread_ts: str | None
-) -> dict[str, Any] | None:
-    """The message as Slack holds it now (None: it could not be read; use the click's copy)."""
+async def _current_message(deps: Deps, posted: MessageRef) -> dict[str, Any] | None:
+    """The message as Slack holds it now (None: it could not be read)."""
     try:
-        if thread_ts and thread_ts != ts:
+        if posted.thread_ts != posted.ts:
             response = await deps.client.conversations_replies(
-                channel=channel, ts=thread_ts, latest=ts, oldest=ts, inclusive=True, limit=10
-            )
+                channel=posted.channel, ts=posted.thread_ts, latest=posted.ts,
+                oldest=posted.ts, inclusive=True, limit=10,
+            )  # fmt: skip
         else:
             response = await deps.client.conversations_history(
-                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+                channel=posted.channel, latest=posted.ts, oldest=posted.ts, inclusive=True, limit=1
             )
     except SlackApiError as error:
         log.warning("could not read the message back error=%s", error.response.get("error"))
         return None
     for held in response.get("messages") or ():
-        if held.get("ts") == ts:
+        if held.get("ts") == posted.ts:
             return dict(held)
     return None
 

@@ -26,7 +26,7 @@ from bot.blocks import (
     escape,
     progress_message,
 )
-from bot.core import Progress, Reply, ThreadRef
+from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
 from bot.listeners.common import Deps
 
 log = logging.getLogger("scout.slack")
@@ -197,9 +197,24 @@ async def post_reply(
         )
         ts = response["ts"]
     deps.answers.put(channel, ts, reply.findings)
+    await remember_proposals(
+        deps, reply, MessageRef(channel=channel, ts=ts, thread_ts=thread_ts or ts)
+    )
     files = chart_uploads(reply) + list(message.files)
     await upload_files(deps.client, channel, thread_ts or ts, files)
     return ts
+
+
+async def remember_proposals(deps: Deps, reply: Reply, message: MessageRef) -> None:
+    """Note where open proposals were posted, so deciding from App Home settles them here."""
+    if not isinstance(deps.core, ProposalMessages):
+        return
+    for proposed in reply.actions:
+        if proposed.open:
+            try:
+                await deps.core.remember_proposal_message(proposed.approval_id, message)
+            except Exception:  # the buttons work regardless; only the App Home echo is lost
+                log.exception("could not remember proposal message id=%s", proposed.approval_id)
 
 
 def chart_uploads(reply: Reply) -> list[tuple[int, Reply] | FileUpload]:

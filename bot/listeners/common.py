@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.domain import Finding
-from bot.core import ProposedAction, ScoutCore
+from bot.core import DeliveryClaims, ProposedAction, ScoutCore
 from bot.settings import SlackSettings
 
 log = logging.getLogger("scout.slack")
@@ -159,3 +159,18 @@ class Deps:
         if len(self.locks) > 5_000:
             self.locks = {k: v for k, v in self.locks.items() if v.locked()}
         return self.locks.setdefault(key, asyncio.Lock())
+
+
+async def first_delivery(deps: Deps, key: str) -> bool:
+    """True the first time a Slack delivery (or a click that must count once) is seen: this
+    process's short memory first, then the core's durable claim shared by replicas."""
+    assert deps.events is not None
+    if not deps.events.first_time(key):
+        return False
+    if not isinstance(deps.core, DeliveryClaims):
+        return True
+    try:
+        return await deps.core.first_delivery(key)
+    except Exception:  # memory locked or full: answer (this process saw it first) and say so
+        log.exception("delivery claim failed key=%s; answering without the durable check", key)
+        return True

@@ -19,7 +19,19 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         user = event["user"]
         try:
-            home = await deps.core.home(user)
-            await deps.client.views_publish(user_id=user, view=home_view(home))
+            await publish_home(deps, user)
         except Exception:
             log.exception("App Home publish failed user=%s", user)
+
+
+async def publish_home(deps: Deps, user: str) -> None:
+    """The user's Home tab: Approve/Reject only on the proposals this user may decide."""
+    home = await deps.core.home(user)
+    assert deps.approvers is not None
+    decidable = [
+        p.approval_id
+        for p in home.pending
+        if not p.needs_approval or await deps.approvers.is_authorised(user, p)
+    ]
+    view = home_view(home, decidable=frozenset(decidable))
+    await deps.client.views_publish(user_id=user, view=view)

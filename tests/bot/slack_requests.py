@@ -159,6 +159,38 @@ def click(
     return request(body, "application/x-www-form-urlencoded")
 
 
+def home_click(view_blocks: list[dict[str, Any]], prefix: str, *, user: str) -> AsyncBoltRequest:
+    """A block_actions payload for a button in the clicker's App Home tab (no channel)."""
+    button, block_id = find_button(view_blocks, prefix)
+    payload = {
+        "type": "block_actions",
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "trigger_id": f"{next(_ids)}.{next(_ids)}.trigger",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "team": {"id": TEAM, "domain": "fake"},
+        "container": {"type": "view", "view_id": "V0001"},
+        "view": {"id": "V0001", "type": "home", "blocks": view_blocks},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": block_id,
+                "value": button.get("value", ""),
+                "text": button["text"],
+                "action_ts": "1.0",
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    return request(body, "application/x-www-form-urlencoded")
+
+
+def home_opened(user: str) -> AsyncBoltRequest:
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}
+    return event_request(event)
+
+
 def slash(
     text: str, *, user: str = "UASKER", channel: str = "CASK", response_url: str = ""
 ) -> AsyncBoltRequest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -121,6 +122,26 @@ async def test_clarification_click_continues_the_same_thread(
     )
     assert "<@UASKER> chose *Orders*" in _texts(closed[0].body["blocks"])
     assert "scout_choose" not in _texts(closed[0].body["blocks"])  # the question is closed
+
+
+async def test_a_double_click_on_a_clarification_answers_once(
+    scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
+) -> None:
+    core.script |= {"show me sales": clarifying()}
+    await scout.app.async_dispatch(event_request(mention("show me sales")))
+    question = (await slack.wait_for("chat.update"))[0]
+    posted = next(m for m in slack.messages if m["ts"] == question.body["ts"])
+
+    # Two clicks (distinct trigger ids, as Slack sends them), one of them on another option.
+    first, second = await asyncio.gather(
+        scout.app.async_dispatch(click(posted, "scout_choose_1", user="UASKER")),
+        scout.app.async_dispatch(click(posted, "scout_choose_0", user="UOTHER")),
+    )
+    assert first.status == second.status == 200
+    note = await slack.wait_for("chat.postEphemeral")
+    assert "already answered" in note[0].body["text"]
+    await scout.deps.work.drain(5)
+    assert len(core.chosen) == 1
 
 
 async def test_a_retried_event_is_processed_once(

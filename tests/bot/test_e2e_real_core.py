@@ -26,8 +26,10 @@ from agent.demo_data import GeneratedWarehouse
 from agent.deps import open_deps
 from agent.domain import Action, Intent
 from agent.llm import LLMSettings, OpenAIClient
+from agent.loop import propose
 from agent.plan import default_rules
 from agent.service import ScoutService
+from agent.views import Reply
 from agent.warehouse import DuckDBWarehouse
 from bot.app import ScoutSlack, build_scout
 from bot.core import ThreadRef
@@ -39,6 +41,8 @@ from tests.bot.slack_requests import (
     click,
     event_request,
     find_button,
+    home_click,
+    home_opened,
     mention,
     message,
     slash,
@@ -322,6 +326,58 @@ async def test_a_risky_action_is_approved_by_button_and_executes_once(
     assert len(inventory_posts()) == 1
     executions = await act.executions(key=approval.action.idempotency_key)
     assert [e.status for e in executions] == ["executed"]
+
+
+async def test_app_home_offers_decisions_only_to_approvers_and_settles_the_channel_message(
+    env: Env,
+) -> None:
+    slack, app, core = env.slack, env.scout.app, env.core
+    action = Action(
+        kind="alert", target=INVENTORY, params={"channel": INVENTORY, "title": "Stock-outs"},
+        priority=60, reason="forecast error is high", key="home-decision",
+    )  # fmt: skip
+    assert (
+        await propose(core.deps, action, requested_by="scout")
+    ).result.status == "pending_approval"
+    (proposed,) = [p for p in await core.pending() if p.action.key == "home-decision"]
+    published = await core.publish(
+        Reply(text="Waiting for a decision", actions=(proposed,)),
+        channel="CALERTS", title="Waiting for a decision", key="home-decision-post",
+    )  # fmt: skip
+    assert published.where is not None
+    message_ts = published.where.thread_ts
+    assert proposed.approval_id in blocks_text(
+        next(c for c in slack.ok_calls("chat.postMessage") if c.body["channel"] == "CALERTS"
+             and "Waiting for a decision" in c.body.get("text", "") and "scout_approve" in blocks_text(c))
+    )  # fmt: skip
+
+    async def home_of(user: str) -> list[dict[str, Any]]:
+        before = len([c for c in slack.ok_calls("views.publish") if c.body["user_id"] == user])
+        await app.async_dispatch(home_opened(user))
+        calls = await slack.wait_for(
+            "views.publish", before + 1, where=lambda c: c.body.get("user_id") == user
+        )
+        return list(calls[-1].json_field("view")["blocks"])
+
+    stranger_view = await home_of(STRANGER)
+    assert proposed.approval_id not in json.dumps(stranger_view)  # no button to press
+    assert "you are not one for this action" in json.dumps(stranger_view)
+    approver_view = await home_of(APPROVER)
+    assert proposed.approval_id in json.dumps(approver_view)
+
+    # A click by someone else (a stale tab, a forged payload) is explained in a DM.
+    await app.async_dispatch(home_click(approver_view, "scout_approve", user=STRANGER))
+    dm = await slack.wait_for("chat.postMessage", where=lambda c: c.body["channel"] == STRANGER)
+    assert "Only an approver" in dm[-1].body["text"]
+
+    await app.async_dispatch(home_click(approver_view, "scout_approve", user=APPROVER))
+    settled = await slack.wait_for(
+        "chat.update",
+        where=lambda c: c.body.get("ts") == message_ts and APPROVER in blocks_text(c),
+    )
+    text = blocks_text(settled[-1])
+    assert "scout_approve" not in text and f"decided by <@{APPROVER}>" in text
+    assert (await actor(core).approval(proposed.approval_id)).state == "approved"
 
 
 # --------------------------------------------------------------------------- the digest
