@@ -206,6 +206,15 @@ SMOKES: tuple[Smoke, ...] = (
         ),
     ),
     Smoke(
+        "judgement_accuracy",
+        ("--seeds", "7", "--todays", "2026-03-18", "--days", "70", "--scale", "0.1"),
+        (
+            rf"^judgement: \d+/\d+ right \(\S+, {N} s\)$",
+            r"^  window +\d+/\d+$",
+            r"^  number +\d+/\d+$",
+        ),
+    ),
+    Smoke(
         "understand_accuracy",
         ("--runs", "1"),
         (
