@@ -379,13 +379,21 @@ class ScoutService:
             outbox_ids=result.outbox_ids,
         )
 
-    async def post_digest(self, day: date) -> Published | None:
-        """The morning digest for `day`, once per date (None: already posted, or paused)."""
-        return await self._post_once(
-            f"digest:{day.isoformat()}",
-            lambda: self.digest(day),
-            title=f"Scout's digest for {day:%A %B %-d}",
-        )
+    async def post_digest(self, day: date, *, late: bool = False) -> Published | None:
+        """The morning digest for `day`, once per date (None: already posted, or paused).
+        `late`: posted on start because Scout was not running at the digest's hour."""
+        title = f"Scout's digest for {day:%A %B %-d}"
+
+        async def make() -> Reply:
+            reply = await self.digest(day)
+            if not late:
+                return reply
+            note = " Posted late: Scout was not running at the usual time."
+            return replace(reply, text=reply.text + note)
+
+        if late:
+            title += " (late)"
+        return await self._post_once(f"digest:{day.isoformat()}", make, title=title)
 
     async def post_weekly(self, week_start: date) -> Published | None:
         """The weekly summary of the week from `week_start`, once per week."""

@@ -79,6 +79,11 @@ class Message:
         """The blocks as Slack's JSON (validated by slack_sdk on the way)."""
         return [b.to_dict() for b in self.blocks]
 
+    def with_note(self, note: str) -> Message:
+        """The message with a small note at its end (what is switched off, and why)."""
+        blocks = (*self.blocks, _context(f"_{escape(note)}_"))
+        return Message(text=self.text, blocks=blocks[:MAX_BLOCKS], files=self.files)
+
 
 # --------------------------------------------------------------------------- text helpers
 

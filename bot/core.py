@@ -77,7 +77,7 @@ class ScoutCore(Protocol):
 class Scheduled(Protocol):
     """A core that runs the scheduled jobs itself, posting through its actor."""
 
-    async def post_digest(self, day: date) -> Published | None:
+    async def post_digest(self, day: date, *, late: bool = False) -> Published | None:
         """Post the digest for `day` once (None: already posted, or paused)."""
         ...
 

@@ -22,14 +22,19 @@ _STATUS_ICON = {
 }
 
 
-def home_view(home: HomeView, *, decidable: frozenset[str] | None = None) -> View:
+def home_view(
+    home: HomeView, *, decidable: frozenset[str] | None = None, off: tuple[str, ...] = ()
+) -> View:
     """The App Home view for one user, built from the core's HomeView.
 
     `decidable` holds the proposals this user may decide (None: all); the others are shown
-    without buttons, so nobody is offered a decision that would be refused."""
+    without buttons, so nobody is offered a decision that would be refused. `off` lists what
+    stays switched off until scout.yml names its channel or approvers."""
     blocks: list[Block] = [HeaderBlock(text="Scout")]
     if home.paused:
         blocks.append(_md(":double_vertical_bar: *Paused*: no outbound actions until resumed."))
+    for note in off:
+        blocks.append(_md(f":information_source: {escape(note)}"))
     blocks += [DividerBlock(), HeaderBlock(text="Waiting for approval")]
     if home.pending:
         for index, proposed in enumerate(home.pending[:15]):

@@ -45,6 +45,16 @@ class ScoutJobs:
         service = self._service()
         return service is not None and await service.post_digest(day or self.today()) is not None
 
+    async def catch_up(self) -> bool:
+        """On start: today's digest, if its hour has passed and it was never posted (the
+        process was down at that hour). The per-date claim keeps it to once; it says late."""
+        hour, minute = (int(part) for part in self.deps.settings.schedule.digest_time.split(":"))
+        now = self._now().astimezone(self.tz)
+        if now <= now.replace(hour=hour, minute=minute, second=0, microsecond=0):
+            return False  # the cron job posts it at its hour
+        service = self._service()
+        return service is not None and await service.post_digest(now.date(), late=True) is not None
+
     async def weekly(self, week_start: date | None = None) -> bool:
         """Post the weekly summary of the previous Monday–Sunday week unless claimed."""
         if week_start is None:
@@ -79,21 +89,34 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
     # coalesce + max_instances=1: a slow cycle never stacks up; misfires inside the grace
     # time still run once (the digest claim keeps that to one post per day).
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-    scheduler.add_job(
-        jobs.monitor,
-        IntervalTrigger(minutes=schedule.monitor_every_minutes, timezone=jobs.tz),
-        id="monitor",
-        **common,
-    )
-    scheduler.add_job(
-        jobs.digest, CronTrigger(hour=hour, minute=minute, timezone=jobs.tz), id="digest", **common
-    )
-    scheduler.add_job(
-        jobs.weekly,
-        CronTrigger(day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz),
-        id="weekly",
-        **common,
-    )
+    settings = jobs.deps.settings
+    # A job whose channel scout.yml does not name stays off (App Home and the log say so):
+    # with the tokens alone Scout still answers questions.
+    if settings.alerts_channel is not None:
+        scheduler.add_job(
+            jobs.monitor,
+            IntervalTrigger(minutes=schedule.monitor_every_minutes, timezone=jobs.tz),
+            id="monitor",
+            **common,
+        )
+    if settings.digest_channel is not None:
+        scheduler.add_job(
+            jobs.digest,
+            CronTrigger(hour=hour, minute=minute, timezone=jobs.tz),
+            id="digest",
+            **common,
+        )
+        scheduler.add_job(
+            jobs.weekly,
+            CronTrigger(
+                day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz
+            ),
+            id="weekly",
+            **common,
+        )
+        scheduler.add_job(jobs.catch_up, id="catch_up", **common)  # once, now
+    for note in settings.off:
+        log.warning("%s", note)
     # Retrain before the digest's hour, so the morning's churn section uses the new labels.
     scheduler.add_job(
         jobs.retrain,

@@ -17,7 +17,21 @@ from agent.config import ScheduleSection, ScoutConfig, channel_aliases
 from agent.errors import ConfigError
 
 Mode = Literal["socket", "http", "test"]
-__all__ = ["Mode", "SlackSettings", "channel_aliases", "load_settings", "normalise_api_url"]
+__all__ = [
+    "NO_APPROVERS",
+    "Mode",
+    "SlackSettings",
+    "channel_aliases",
+    "load_settings",
+    "normalise_api_url",
+    "switched_off",
+]
+
+
+NO_APPROVERS = (
+    "Approvals are off: nobody can approve a risky action until scout.yml names "
+    "slack.approvers (user ids, U…) or slack.approver_group (a user group id, S…)."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +60,12 @@ class SlackSettings:
     http_timeout_s: float = 30.0
     # The agent's logical channels (planning.targets, e.g. "kpi-alerts") → Slack channel ids.
     channel_aliases: Mapping[str, str] = field(default_factory=dict)
+    # What stays off until scout.yml names it (see `switched_off`); shown in App Home.
+    off: tuple[str, ...] = ()
+
+    @property
+    def has_approvers(self) -> bool:
+        return bool(self.approvers) or self.approver_group is not None
 
     def channel_id(self, name: str) -> str:
         """The Slack channel for an action's channel: its configured id, else the name."""
@@ -97,16 +117,7 @@ def load_settings(
             api_url = normalise_api_url(api_url)
 
     slack = config.slack
-    if mode != "test":
-        if slack.digest_channel is None:
-            problems.append("scout.yml slack.digest_channel is not set: the channel id (C…)")
-        if slack.alerts_channel is None:
-            problems.append("scout.yml slack.alerts_channel is not set: the channel id (C…)")
-        if not slack.approvers and slack.approver_group is None:
-            problems.append(
-                "scout.yml needs slack.approvers (user ids U…) or slack.approver_group "
-                "(a user-group id S…): nobody could approve a risky action"
-            )
+    off = switched_off(config)
 
     try:
         ZoneInfo(config.timezone)
@@ -129,4 +140,24 @@ def load_settings(
         channel_aliases=channel_aliases(
             config, digest_channel=slack.digest_channel, alerts_channel=slack.alerts_channel
         ),
+        off=off,
     )
+
+
+def switched_off(config: ScoutConfig) -> tuple[str, ...]:
+    """What stays off until scout.yml names it. With the tokens alone Scout answers
+    questions; the digest, alerts and approvals wait for their channels and people."""
+    slack = config.slack
+    notes = []
+    if slack.digest_channel is None:
+        notes.append(
+            "The morning digest is off: set slack.digest_channel (a channel id, C…) in scout.yml."
+        )
+    if slack.alerts_channel is None:
+        notes.append(
+            "KPI monitoring and alerts are off: set slack.alerts_channel (a channel id, C…) "
+            "in scout.yml."
+        )
+    if not slack.approvers and slack.approver_group is None:
+        notes.append(NO_APPROVERS)
+    return tuple(notes)

@@ -28,6 +28,7 @@ from bot.blocks import (
 )
 from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
 from bot.listeners.common import Deps
+from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
 
@@ -184,6 +185,8 @@ async def post_reply(
     Returns the ts of the message. Charts are uploaded into the message's thread.
     """
     message = message or answer_message(reply)
+    if not deps.settings.has_approvers and any(p.open and p.needs_approval for p in reply.actions):
+        message = message.with_note(NO_APPROVERS)
     if replace_ts is not None:
         # Cached before the edit lands: a click on "Show SQL" can arrive the moment it does.
         deps.answers.put(channel, replace_ts, reply.findings)

@@ -6,14 +6,18 @@ test_e2e_real_core.py and test_one_road_out.py); here the schedule and the retra
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
 from agent.service import ScoutService
 from bot.app import build_scout
+from bot.listeners.home import publish_home
 from bot.scheduler import ScoutJobs, build_scheduler
+from bot.settings import switched_off
 from tests.agent.loop_helpers import demo_deps
 from tests.bot.conftest import settings_for
 from tests.bot.scripted_core import ScriptedCore
@@ -69,3 +73,47 @@ async def test_weekly_retrain_runs_once_per_week_across_replicas(
             await scout.aclose(timeout=5)
         for service in services:
             await service.close()
+
+
+async def test_with_the_tokens_alone_only_answers_run_and_the_home_tab_says_why(
+    slack: FakeSlack,
+) -> None:
+    settings = replace(
+        settings_for(slack),
+        digest_channel=None,
+        alerts_channel=None,
+        approvers=(),
+        approver_group=None,
+        off=switched_off(ScoutConfig()),
+    )
+    scout = build_scout(ScriptedCore(), settings)
+    try:
+        scheduler = build_scheduler(ScoutJobs(scout.deps))
+        assert {job.id for job in scheduler.get_jobs()} == {"retrain"}
+        await publish_home(scout.deps, "UANYONE")
+        (home,) = slack.ok_calls("views.publish")
+        shown = json.dumps(home.json_field("view"))
+        assert "slack.digest_channel" in shown and "slack.approvers" in shown
+    finally:
+        await scout.aclose(timeout=5)
+
+
+async def test_a_digest_missed_while_down_is_posted_once_on_start_and_says_late(
+    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    service = ScoutService(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite", TODAY))
+    scout = build_scout(service, settings_for(slack))
+    early = datetime(2025, 12, 15, 8, 30, tzinfo=UTC)
+    late = datetime(2025, 12, 15, 11, 5, tzinfo=UTC)
+    try:
+        assert await ScoutJobs(scout.deps, now=lambda: early).catch_up() is False  # not due
+        jobs = ScoutJobs(scout.deps, now=lambda: late)
+        assert "catch_up" in {job.id for job in build_scheduler(jobs).get_jobs()}
+        assert await jobs.catch_up() is True
+        assert await jobs.catch_up() is False  # a second start posts nothing more
+        posts = [c.body for c in slack.ok_calls("chat.postMessage")]
+        (digest,) = [p for p in posts if "digest" in p["text"]]
+        assert "Posted late: Scout was not running at the usual time." in digest["text"]
+    finally:
+        await scout.aclose(timeout=5)
+        await service.close()

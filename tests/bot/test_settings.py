@@ -36,13 +36,21 @@ def test_everything_missing_is_listed_with_what_to_set() -> None:
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
         "SLACK_API_URL",
-        "slack.digest_channel",
-        "slack.alerts_channel",
-        "slack.approvers",
         "Mars/Olympus",
     ):
         assert expected in problems
     assert "SLACK_APP_TOKEN" not in problems  # not needed in HTTP mode
+    assert "slack.digest_channel" not in problems  # optional: see the next test
+
+
+def test_the_tokens_alone_start_scout_with_the_rest_switched_off() -> None:
+    settings = load_settings(ScoutConfig(), GOOD_ENV, mode="socket")
+    off = "\n".join(settings.off)
+    for expected in ("slack.digest_channel", "slack.alerts_channel", "slack.approvers"):
+        assert expected in off
+    assert not settings.has_approvers
+    complete = load_settings(ScoutConfig.model_validate(GOOD_CONFIG), GOOD_ENV, mode="socket")
+    assert complete.off == () and complete.has_approvers
 
 
 def test_wrong_token_kinds_are_named() -> None:
