@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -180,6 +181,18 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
 
+    def shown(self, limit: int) -> tuple[tuple[Any, ...], ...]:
+        """The rows worth showing when only `limit` fit: the latest of a time series (its
+        first column dates, oldest first), otherwise the first (analyses rank them)."""
+        if len(self.rows) <= limit:
+            return self.rows
+        first = [row[0] if row else None for row in self.rows]
+        if all(isinstance(v, date) or _iso_day(v) for v in first) and first == sorted(
+            first, key=str
+        ):
+            return self.rows[-limit:]
+        return self.rows[:limit]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "columns": list(self.columns),
@@ -221,6 +234,7 @@ class Anomaly:
     score: float
     direction: Literal["up", "down"]
     days: int = 1  # a sustained shift: consecutive days from `day`, actual/expected averaged
+    value_format: str = ""  # the metric's format (semantic.yml), for rendering its values
 
     @property
     def deviation(self) -> float:
@@ -305,6 +319,9 @@ class Finding:
     chart: ChartSpec | None = None
     proposed_actions: tuple[Action, ...] = ()
     attachments: Mapping[str, str] = field(default_factory=dict)
+    # The format of the finding's metric (semantic.yml: currency, percent, integer, number),
+    # so root causes render as "$24,243" or "4.80%", never as raw 0.0480.
+    value_format: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -441,6 +458,41 @@ def describe_decision(decision: Decision) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _iso_day(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) < 10:
+        return False
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def format_quantity(value: float | int | None, fmt: str, unit: str = "") -> str:
+    """A metric's number as people read it: '$12,345', '3.12%', '1,234', '12.5 kg'.
+
+    `fmt` is the metric's semantic.yml format; the one formatter behind answers, tables
+    and charts, so a value reads the same wherever it appears."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    number = float(value)
+    match fmt:
+        case "currency":
+            sign = "-" if number < 0 else ""
+            amount = abs(number)
+            text = f"{amount:,.2f}" if amount < 100 else f"{amount:,.0f}"
+            symbol = "$" if unit in ("", "USD") else ""
+            suffix = "" if symbol else f" {unit}"
+            return f"{sign}{symbol}{text}{suffix}"
+        case "percent":
+            return f"{number * 100:.2f}%"
+        case "integer":
+            return f"{round(number):,}"
+        case _:
+            text = f"{number:,.2f}" if abs(number) < 1000 else f"{number:,.0f}"
+            return f"{text} {unit}".strip()
 
 
 def format_segment(where: Mapping[str, Any]) -> str:

@@ -259,6 +259,7 @@ class ScoutService:
                 self._posted.popitem(last=False)
             goal = self._investigation_goal(outcome, result)
             findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
+            findings = self._formatted(findings, goal)
             title = str(outcome.action.params.get("title") or outcome.action.kind)
             replies.append(
                 Reply(
@@ -458,7 +459,7 @@ class ScoutService:
             observations=result.observations,
             confidence=result.confidence,
             seconds=result.seconds,
-            findings=result.findings,
+            findings=self._formatted(result.findings, None),
             new_anomalies=result.new_anomalies,
             updated_anomalies=result.updated_anomalies,
             movers=len(result.movers),
@@ -466,6 +467,13 @@ class ScoutService:
             errors=result.errors,
             published=tuple(published),
         )
+
+    async def run_sequences(self) -> list[str]:
+        """Run the sequence steps due now (what the scheduler calls); their statuses."""
+        act = self.deps.act
+        if not isinstance(act, Actor):
+            return []
+        return [f"{s.sequence_id} step {s.step}: {s.status}" for s in await act.run_due_steps()]
 
     async def retrain_weekly(self, week_start: date) -> str | None:
         """Retrain once per week across replicas (None: another run has it, or it failed)."""
@@ -569,10 +577,30 @@ class ScoutService:
         return Reply(
             text="\n".join(lines),
             goal=result.goal,
-            findings=result.findings,
+            findings=self._formatted(result.findings, result.goal),
             clarification=clarification,
             actions=actions,
             error=error,
+        )
+
+    def _formatted(self, findings: tuple[Finding, ...], goal: Goal | None) -> tuple[Finding, ...]:
+        """Findings that know their metrics' formats, so every door renders them alike."""
+        metrics = self.deps.layer.metrics
+
+        def fmt(metric: str | None) -> str:
+            return metrics[metric].format if metric is not None and metric in metrics else ""
+
+        metric = goal.metric if goal is not None else None
+        return tuple(
+            replace(
+                f,
+                value_format=f.value_format or fmt(metric),
+                anomalies=tuple(
+                    a if a.value_format else replace(a, value_format=fmt(a.metric))
+                    for a in f.anomalies
+                ),
+            )
+            for f in findings
         )
 
     def _proposed(self, outcome: ActionOutcome) -> ProposedAction:

@@ -27,20 +27,37 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
+    TableBlock,
 )
 
 from agent.act.rules import format_money, to_cents
-from agent.domain import Clarification, Evidence, Finding, Goal, Table, describe_decision
+from agent.domain import (
+    Clarification,
+    Evidence,
+    Finding,
+    Goal,
+    Table,
+    describe_decision,
+    format_segment,
+)
 from bot.core import ActionStatus, ProposedAction, Reply, option_token
+from bot.text import (
+    cell_text,
+    fmt_number,
+    humanise,
+    is_number,
+    quantity,
+    quantity_change,
+)
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_FIELD = 2000
-MAX_FIELDS = 10
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_FALLBACK = 3000
 TABLE_ROWS_INLINE = 15
+TABLE_ROWS_NATIVE = 25  # readable on a phone; the full table follows as a CSV
 
 ACTION_SHOW_SQL = "scout_show_sql"
 ACTION_FEEDBACK_UP = "scout_feedback_up"
@@ -104,38 +121,6 @@ def mention(user: str | None) -> str:
     return escape(user or "someone")
 
 
-def fmt_number(value: Any, *, percent: bool = False) -> str:
-    """A number as a person reads it: 12,345 · 1.2M · 3.1% · 0.42."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return escape(str(value))
-    if isinstance(value, float) and value != value:
-        return "–"
-    if percent:
-        return f"{value * 100:.1f}%"
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:,.2f}M"
-    if isinstance(value, int) or magnitude >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}" if magnitude >= 1 else f"{value:.4g}"
-
-
-_PERCENT_HINTS = ("rate", "share", "pct", "percent", "explains", "relative", "ratio")
-
-
-def fmt_fact(name: str, value: Any) -> str:
-    """A fact value; names that say 'rate'/'share' and fractions show as percent."""
-    lowered = name.lower()
-    is_fraction = isinstance(value, float) and abs(value) <= 1.5
-    return fmt_number(value, percent=is_fraction and any(h in lowered for h in _PERCENT_HINTS))
-
-
-def humanise(name: str) -> str:
-    return escape(name.replace("_", " ").strip().capitalize())
-
-
 def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
     return SectionBlock(
         text=MarkdownTextObject(text=truncate(text, MAX_SECTION)), block_id=block_id
@@ -185,10 +170,14 @@ def answer_message(reply: Reply) -> Message:
         blocks.append(_section(f":warning: {escape(reply.error)}"))
     if reply.text:
         blocks.append(_section(escape(reply.text)))
+    # Slack takes one table block per message; later tables are monospace text.
+    first_table = next((i for i, f in enumerate(reply.findings) if f.table and f.table.rows), -1)
     for index, finding in enumerate(reply.findings):
         if index:
             blocks.append(DividerBlock())
-        finding_blocks, finding_files = _finding_blocks(finding, index)
+        finding_blocks, finding_files = _finding_blocks(
+            finding, index, native_table=index == first_table
+        )
         blocks.extend(finding_blocks)
         files.extend(finding_files)
     if reply.findings and reply.goal is not None:
@@ -219,25 +208,26 @@ def reply_text(reply: Reply) -> str:
     return escape(truncate(reply.plain_text() or "Scout has nothing to report.", MAX_FALLBACK))
 
 
-def _finding_blocks(finding: Finding, index: int) -> tuple[list[Block], list[FileUpload]]:
+def _finding_blocks(
+    finding: Finding, index: int, *, native_table: bool
+) -> tuple[list[Block], list[FileUpload]]:
+    """Title, the sentence (it carries the numbers, formatted), causes, one table."""
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=truncate(finding.title or "Finding", MAX_HEADER)))
     ]
     files: list[FileUpload] = []
     if finding.summary:
         blocks.append(_section(escape(finding.summary)))
-    facts = list(finding.facts.items())[:MAX_FIELDS]
-    if facts:
-        fields = [
-            MarkdownTextObject(text=truncate(f"*{humanise(k)}*\n{fmt_fact(k, v)}", MAX_FIELD))
-            for k, v in facts
-        ]
-        blocks.append(SectionBlock(fields=fields))
     if finding.root_causes:
         blocks.append(_section(root_causes_text(finding)))
     if finding.table is not None and finding.table.rows:
-        text, csv_file = table_section(finding.table, f"table-{index + 1}.csv", finding.title)
-        blocks.append(_section(text))
+        filename = f"table-{index + 1}.csv"
+        if native_table:
+            table, csv_file = native_table_block(finding.table, filename, finding.title)
+            blocks.append(table)
+        else:
+            text, csv_file = table_section(finding.table, filename, finding.title)
+            blocks.append(_section(text))
         if csv_file is not None:
             files.append(csv_file)
     blocks.append(_context(confidence_text(finding.confidence)))
@@ -245,18 +235,19 @@ def _finding_blocks(finding: Finding, index: int) -> tuple[list[Block], list[Fil
 
 
 def root_causes_text(finding: Finding) -> str:
+    fmt = finding.value_format
     lines = ["*What explains the change*"]
     for cause in finding.root_causes[:8]:
-        where = ", ".join(f"{escape(k)} = {escape(str(v))}" for k, v in cause.where.items())
+        where = escape(format_segment(cause.where)) if cause.where else "overall"
         line = (
-            f"• *{where or 'overall'}*: {fmt_number(cause.baseline)} → {fmt_number(cause.current)}"
-            f" ({'+' if cause.change >= 0 else ''}{fmt_number(cause.change)}),"
-            f" explains {fmt_number(cause.explains, percent=True)}"
+            f"• *{where}*: {quantity(cause.baseline, fmt)} → {quantity(cause.current, fmt)}"
+            f" ({quantity_change(cause.change, fmt)}),"
+            f" explains {fmt_number(cause.explains, percent=True)} of the change"
         )
         if cause.rate_effect is not None and cause.mix_effect is not None:
             line += (
-                f" — rate effect {fmt_number(cause.rate_effect)},"
-                f" mix effect {fmt_number(cause.mix_effect)}"
+                f" — from its own rate {quantity_change(cause.rate_effect, fmt)},"
+                f" from its share of traffic {quantity_change(cause.mix_effect, fmt)}"
             )
         lines.append(line)
     return "\n".join(lines)
@@ -282,10 +273,60 @@ def goal_context(goal: Goal) -> str:
     return "Understood as: " + " · ".join(parts)
 
 
+MAX_TABLE_ROWS = 100  # a table block holds up to 100 rows (the header is one)
+MAX_TABLE_COLUMNS = 20
+MAX_TABLE_CHARS = 10_000  # all cells together
+
+
+def native_table_block(
+    table: Table, filename: str, title: str
+) -> tuple[TableBlock, FileUpload | None]:
+    """A Block Kit table: a header row, numbers right-aligned and formatted; a longer table
+    shows its most relevant rows and attaches the full CSV."""
+    columns = table.columns[:MAX_TABLE_COLUMNS]
+    limit = min(TABLE_ROWS_NATIVE, MAX_TABLE_ROWS - 1)
+    shown = table.shown(limit)
+    cells = [[cell_text(c, v) for c, v in zip(columns, row, strict=False)] for row in shown]
+    header = [humanise(c) for c in columns]
+    while sum(len(c) for row in [header, *cells] for c in row) > MAX_TABLE_CHARS and len(cells) > 1:
+        cells = cells[: len(cells) // 2]
+    numeric = [
+        bool(shown)
+        and all(is_number(row[i]) for row in shown if i < len(row) and row[i] is not None)
+        for i in range(len(columns))
+    ]
+    block = TableBlock(
+        rows=[[_raw(text) for text in row] for row in [header, *cells]],
+        column_settings=[{"align": "right"} if n else {"is_wrapped": True} for n in numeric],
+    )
+    if len(cells) == len(table.rows) and len(columns) == len(table.columns):
+        return block, None
+    return block, _csv_upload(table, filename, title)
+
+
+def _raw(text: str) -> dict[str, str]:
+    return {"type": "raw_text", "text": text or " "}
+
+
+def _csv_upload(table: Table, filename: str, title: str) -> FileUpload:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.columns)
+    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    return FileUpload(
+        filename=filename, content=buffer.getvalue().encode(), title=f"{title} (full table)"
+    )
+
+
 def table_section(table: Table, filename: str, title: str) -> tuple[str, FileUpload | None]:
     """A monospace table in a section; long ones show the head and attach the full CSV."""
-    rows = [[_cell(v) for v in row] for row in table.rows]
-    shown = rows[:TABLE_ROWS_INLINE]
+    rows = [
+        [cell_text(c, v) for c, v in zip(table.columns, row, strict=False)] for row in table.rows
+    ]
+    shown = [
+        [cell_text(c, v) for c, v in zip(table.columns, row, strict=False)]
+        for row in table.shown(TABLE_ROWS_INLINE)
+    ]
     text = _monospace(table.columns, shown)
     attach = len(rows) > TABLE_ROWS_INLINE or len(text) > MAX_SECTION - 100
     while len(text) > MAX_SECTION - 100 and len(shown) > 1:
@@ -295,24 +336,9 @@ def table_section(table: Table, filename: str, title: str) -> tuple[str, FileUpl
         return text, None
     text = (
         truncate(text, MAX_SECTION - 100)
-        + f"\n_First {len(shown)} of {len(rows)} rows; full table attached as {filename}._"
+        + f"\n_{len(shown)} of {len(rows)} rows shown; full table attached as {filename}._"
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
-    upload = FileUpload(
-        filename=filename, content=buffer.getvalue().encode(), title=f"{title} (full table)"
-    )
-    return text, upload
-
-
-def _cell(value: Any) -> str:
-    return (
-        fmt_number(value)
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else str(value)
-    )
+    return text, _csv_upload(table, filename, title)
 
 
 def _monospace(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

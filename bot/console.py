@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,15 +11,14 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from agent.domain import Finding, Goal, format_segment, jsonable
+from agent.domain import Finding, Goal, format_segment
+from bot.text import cell_text, quantity, quantity_change
 
 MAX_ROWS = 15
 MAX_COLUMNS = 7
 MAX_TEXT = 36
 # Findings whose table already shows their anomalies formatted per metric (runs per day).
 FORMATTED_ANOMALY_TABLES = frozenset({"anomalies", "digest_anomalies"})
-# Columns holding fractions that people read as percentages.
-PERCENT_SUFFIXES = ("share", "rate", "wape", "bias", "change", "explains", "probability")
 
 
 def goal_line(goal: Goal) -> str:
@@ -56,9 +54,9 @@ def finding_panel(
                         a.metric,
                         _where(a.where),
                         a.day.isoformat(),
-                        _num(a.actual),
-                        _num(a.expected),
-                        f"{a.score:.2f}",
+                        quantity(a.actual, a.value_format),
+                        quantity(a.expected, a.value_format),
+                        f"{a.score:.1f}",
                     )
                     for a in finding.anomalies[:MAX_ROWS]
                 ),
@@ -74,7 +72,7 @@ def finding_panel(
         or finding.segments
         or finding.worst_items
     ):
-        parts.append(_table(finding.table.columns, finding.table.rows[:MAX_ROWS]))
+        parts.append(_table(finding.table.columns, finding.table.shown(MAX_ROWS)))
     for action in finding.proposed_actions:
         parts.append(
             Text(f"→ proposed: {action.kind} {action.target} — {action.reason}", style="yellow")
@@ -106,21 +104,22 @@ def print_findings(
 
 
 def _causes(finding: Finding) -> Table:
+    fmt = finding.value_format
     has_split = any(c.rate_effect is not None for c in finding.root_causes)
     columns = ["where", "baseline", "current", "change", "explains"]
     if has_split:
-        columns += ["rate effect", "mix effect"]
+        columns += ["own rate", "traffic share"]
     rows = []
     for cause in finding.root_causes:
         row = [
             _where(cause.where),
-            _num(cause.baseline),
-            _num(cause.current),
-            _num(cause.change),
+            quantity(cause.baseline, fmt),
+            quantity(cause.current, fmt),
+            quantity_change(cause.change, fmt),
             f"{cause.explains * 100:.0f}%",
         ]
         if has_split:
-            row += [_num(cause.rate_effect), _num(cause.mix_effect)]
+            row += [quantity_change(cause.rate_effect, fmt), quantity_change(cause.mix_effect, fmt)]
         rows.append(row)
     return _table(columns, rows)
 
@@ -145,32 +144,11 @@ def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
     return table
 
 
-def _is_percent(column: str) -> bool:
-    return column.endswith(PERCENT_SUFFIXES) or column in ("baseline_wape", "legacy_wape")
-
-
 def _where(where: Mapping[str, str]) -> str:
     return " & ".join(f"{k}={v}" for k, v in where.items()) or "(all)"
 
 
 def _cell(value: Any, column: str = "") -> str:
-    if isinstance(value, float) and _is_percent(column) and abs(value) <= 10:
-        return f"{value * 100:.1f}%"
-    if isinstance(value, float):
-        return _num(value)
-    if isinstance(value, Mapping):
-        return _where(value)
-    return "" if value is None else str(jsonable(value))
-
-
-def _num(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude == 0:
-        return "0"
-    if magnitude < 1:
-        return f"{value:.4f}"
-    if magnitude < 100:
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
+    if isinstance(value, str):
+        return value
+    return cell_text(column, value)

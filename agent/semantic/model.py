@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agent.domain import format_quantity
 from agent.errors import UnknownMetricError, UserError
 
 Agg = Literal["sum", "count", "count_distinct", "avg", "min", "max"]
@@ -167,24 +168,7 @@ class SemanticLayer:
     def format_value(self, metric_name: str, value: float | int | None) -> str:
         """A number as people read it for this metric: '$12,345', '3.12%', '1,234'."""
         metric = self.metric(metric_name)
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a"
-        number = float(value)
-        match metric.format:
-            case "currency":
-                sign = "-" if number < 0 else ""
-                amount = abs(number)
-                text = f"{amount:,.2f}" if amount < 100 else f"{amount:,.0f}"
-                symbol = "$" if metric.unit in ("", "USD") else ""
-                suffix = "" if symbol else f" {metric.unit}"
-                return f"{sign}{symbol}{text}{suffix}"
-            case "percent":
-                return f"{number * 100:.2f}%"
-            case "integer":
-                return f"{round(number):,}"
-            case _:
-                text = f"{number:,.2f}" if abs(number) < 1000 else f"{number:,.0f}"
-                return f"{text} {metric.unit}".strip()
+        return format_quantity(value, metric.format, metric.unit)
 
     def format_change(
         self, metric_name: str, old: float | int | None, new: float | int | None

@@ -6,11 +6,12 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from agent.domain import Evidence, Finding, Table
 from bot.blocks import (
     MAX_BLOCKS,
+    TABLE_ROWS_NATIVE,
     answer_message,
     escape,
     progress_message,
@@ -19,6 +20,7 @@ from bot.blocks import (
 )
 from bot.core import ActionStatus, Reply, ThreadRef, option_token, parse_option_token
 from bot.home_blocks import home_view
+from bot.text import cell_text, fmt_number, quantity, quantity_change
 from tests.bot.scripted_core import ScriptedCore, answer, clarifying, conversion_finding, proposing
 
 
@@ -46,9 +48,9 @@ def test_answer_has_summary_facts_causes_confidence_buttons_and_fallback() -> No
         "Conversion fell from 3.1% to 2.6% (-0.5 pts); Northeast mobile explains 82% &lt;of it&gt;."
         in text
     )
-    assert "*Conversion rate change*\\n-0.5%" in text  # a rate fact shown as percent
-    assert "*Sessions*\\n120,345" in text
-    assert "rate effect" in text and "explains 82.0%" in text
+    # The sentence carries the numbers; raw facts (0.031, True, dicts) are never shown.
+    assert "*Sessions*" not in text and "True" not in text and "{'" not in text
+    assert "from its own rate" in text and "explains 82.0% of the change" in text
     assert (
         "Understood as: explain · conversion_rate · Dec 8 – Dec 14, 2025 vs Dec 1 – Dec 7, 2025"
         in text
@@ -87,28 +89,50 @@ def test_section_text_is_capped_at_3000_characters() -> None:
         assert len(text) <= 3000
 
 
-def test_a_long_table_goes_as_a_csv_file() -> None:
+def test_a_long_table_is_a_native_table_of_its_head_with_the_full_csv() -> None:
     rows = tuple((f"product {i} <b>", i * 1.5, i) for i in range(200))
     finding = replace(
         conversion_finding(), table=Table(columns=("product", "revenue", "units"), rows=rows)
     )
     message = answer_message(Reply(findings=(finding,)))
-    table_text = next(t for t in _sections(message.blocks_json()) if "```" in t)
-    assert "First 15 of 200 rows; full table attached as table-1.csv" in table_text
-    assert "product 3 &lt;b&gt;" in table_text
+    (table,) = [b for b in message.blocks_json() if b["type"] == "table"]
+    cells = [[c["text"] for c in row] for row in table["rows"]]
+    assert cells[0] == ["Product", "Revenue", "Units"]
+    assert cells[4] == ["product 3 <b>", "4.50", "3"]  # raw text: Slack shows it as is
+    assert len(cells) == 1 + TABLE_ROWS_NATIVE
+    assert table["column_settings"][1] == {"align": "right"}  # numbers line up
     [upload] = message.files
     parsed = list(csv.reader(io.StringIO(upload.content.decode())))
     assert parsed[0] == ["product", "revenue", "units"] and len(parsed) == 201
     assert parsed[200] == ["product 199 <b>", "298.5", "199"]
 
 
-def test_a_short_table_stays_inline() -> None:
+def test_a_time_series_shows_its_latest_rows() -> None:
+    days = [date(2025, 1, 1) + timedelta(days=i) for i in range(60)]
     finding = replace(
-        conversion_finding(), table=Table(columns=("region", "revenue"), rows=(("NE", 1200.5),))
+        conversion_finding(),
+        table=Table(columns=("day", "orders"), rows=tuple((d, i) for i, d in enumerate(days))),
     )
-    message = answer_message(Reply(findings=(finding,)))
+    (table,) = [
+        b for b in answer_message(Reply(findings=(finding,))).blocks_json() if b["type"] == "table"
+    ]
+    assert table["rows"][-1][0]["text"] == "2025-03-01"  # the most recent day, not Jan 25
+    assert table["rows"][1][0]["text"] == (days[-TABLE_ROWS_NATIVE]).isoformat()
+
+
+def test_a_short_table_stays_whole_and_a_second_table_is_text() -> None:
+    first = replace(
+        conversion_finding(),
+        table=Table(columns=("region", "revenue", "ok"), rows=(("NE", 1200.5, True),)),
+    )
+    second = replace(first, title="Another table")
+    message = answer_message(Reply(findings=(first, second)))
     assert message.files == ()
-    assert any("NE      1,200" in t for t in _sections(message.blocks_json()))
+    blocks = message.blocks_json()
+    assert [b["type"] for b in blocks].count("table") == 1  # Slack allows one per message
+    (table,) = [b for b in blocks if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][1]] == ["NE", "1,200", "yes"]
+    assert any("NE      1,200" in t for t in _sections(blocks))
 
 
 def test_clarification_buttons_carry_tokens_the_core_maps_back() -> None:
@@ -173,3 +197,13 @@ def test_findings_without_evidence_have_no_sql_button() -> None:
     bare = Finding(kind="lookup", title="Revenue", summary="Revenue was $1.2M.")
     ids = _j(answer_message(Reply(findings=(bare,))).blocks_json())
     assert "scout_show_sql" not in ids and "scout_feedback_up" in ids
+
+
+def test_values_read_as_people_write_them() -> None:
+    assert fmt_number(771.0) == "771" and fmt_number(2.644e-06) == "≈0"
+    assert cell_text("converted", False) == "no"
+    assert cell_text("where", {"device": "desktop"}) == "device=desktop"
+    assert cell_text("conversion_rate", 0.03137) == "3.1%"
+    assert quantity(0.0480, "percent") == "4.80%" and quantity(24243.0, "currency") == "$24,243"
+    assert quantity_change(-0.0191, "percent") == "-1.91 pp"
+    assert quantity_change(-12068.0, "currency") == "-$12,068"
