@@ -35,6 +35,8 @@ SCRIPTS: tuple[str, ...] = (
     "explain_accuracy",
     "explain_speed",
     "rca_benchmark",
+    "rca_synthetic",
+    "conversion_cause",
     "nab_benchmark",
     "churn_real",
     "churn_benchmark",

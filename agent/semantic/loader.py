@@ -18,6 +18,8 @@ from sqlglot import exp
 
 from agent.config import REPO_ROOT
 from agent.errors import ConfigError
+from agent.semantic.entities import parse_entities
+from agent.semantic.funnels import parse_funnels
 from agent.semantic.model import (
     Agg,
     DimensionDef,
@@ -127,15 +129,26 @@ class _Builder:
 
     def build(self, raw: Any, source: str) -> SemanticLayer | None:
         doc = self.mapping(raw, "(top)")
-        self.unknown_keys(doc, {"version", "tables", "dimensions", "metrics"}, "(top)")
+        self.unknown_keys(
+            doc, {"version", "tables", "dimensions", "metrics", "funnels", "entities"}, "(top)"
+        )
         if "version" in doc and doc["version"] != 1:
             self.problem("version", f"unsupported version {doc['version']!r} (expected 1)")
         dimensions = self.dimensions(self.mapping(doc.get("dimensions"), "dimensions"))
         tables = self.tables(self.mapping(doc.get("tables"), "tables"), dimensions)
         metrics = self.metrics(self.mapping(doc.get("metrics"), "metrics"), tables)
+        funnels = parse_funnels(doc.get("funnels"), tables, self.problem)
+        entities = parse_entities(doc.get("entities"), self.problem)
         if self.problems:
             return None
-        return SemanticLayer(tables=tables, dimensions=dimensions, metrics=metrics, source=source)
+        return SemanticLayer(
+            tables=tables,
+            dimensions=dimensions,
+            metrics=metrics,
+            source=source,
+            funnels=funnels,
+            entities=entities,
+        )
 
     def dimensions(self, raw: dict[str, Any]) -> dict[str, DimensionDef]:
         out: dict[str, DimensionDef] = {}

@@ -15,6 +15,7 @@ from typing import Literal
 
 from agent.domain import format_quantity
 from agent.errors import UnknownMetricError, UserError
+from agent.semantic.entities import EntityDef
 
 Agg = Literal["sum", "count", "count_distinct", "avg", "min", "max"]
 MetricType = Literal["simple", "ratio", "derived"]
@@ -73,6 +74,40 @@ class MetricDef:
     description: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class FunnelStep:
+    """One step of a funnel: the measure that counts who reached it, and its name in text."""
+
+    measure: MeasureDef
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunnelDef:
+    """Ordered steps on one table, each counting a subset of the step before (sessions → order).
+
+    A ratio metric whose numerator and denominator are two of its steps is the product of the
+    step-to-step rates between them, so its change splits by step.
+    """
+
+    name: str
+    label: str
+    table: str
+    steps: tuple[FunnelStep, ...]
+
+    def span(self, metric: MetricDef) -> tuple[int, int] | None:
+        """The (first, last) step indices a ratio metric runs between, or None."""
+        if metric.type != "ratio" or metric.numerator is None or metric.denominator is None:
+            return None
+        names = [step.measure.name for step in self.steps]
+        if metric.table != self.table:
+            return None
+        den, num = metric.denominator.name, metric.numerator.name
+        if den in names and num in names and names.index(den) < names.index(num):
+            return names.index(den), names.index(num)
+        return None
+
+
 def _norm(text: str) -> str:
     """Lower-case, unify separators, squeeze spaces: 'North-East ' -> 'north east'."""
     return re.sub(r"\s+", " ", re.sub(r"[_\-]+", " ", text.strip().lower()))
@@ -86,6 +121,9 @@ class SemanticLayer:
     dimensions: Mapping[str, DimensionDef]
     metrics: Mapping[str, MetricDef]
     source: str = ""
+    funnels: Mapping[str, FunnelDef] = field(default_factory=dict)
+    # Things actions reach (a customer's address and opt-out), see agent.semantic.entities.
+    entities: Mapping[str, EntityDef] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
 
@@ -116,6 +154,15 @@ class SemanticLayer:
 
     def table(self, name: str) -> TableDef:
         return self.tables[name]
+
+    def funnel_for(self, metric_name: str) -> tuple[FunnelDef, int, int] | None:
+        """The declared funnel a ratio metric runs along, with its first and last step."""
+        metric = self.metric(metric_name)
+        for funnel in self.funnels.values():
+            span = funnel.span(metric)
+            if span is not None:
+                return funnel, span[0], span[1]
+        return None
 
     def tables_for(self, metric_name: str) -> tuple[str, ...]:
         """The tables a metric reads (one for simple/ratio, one per component if derived)."""

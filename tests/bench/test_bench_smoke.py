@@ -71,6 +71,16 @@ SMOKES: tuple[Smoke, ...] = (
         data=("telco_churn", "online_retail", "cdnow"),
     ),
     Smoke(
+        "conversion_cause",
+        ("--seeds", "1", "--days", "60", "--scale", "0.1"),
+        (
+            r"^conversion cause: 1 seeds \(101\.\.101\), today 2026-10-14, days=60, scale=0\.1, \d+ s$",
+            r"^\| question \| names the injected segment exactly \| rate \|$",
+            rf'^\| "why did conversion drop\?" \| \d+/1 \| {N}% \|$',
+            rf'^\| "why did conversion drop for <one value of it>\?" \| \d+/1 \| {N}% \|$',
+        ),
+    ),
+    Smoke(
         "demo_data_speed",
         ("--repeat", "1", "--scale", "0.05", "--big-scale", "0.1", "--days", "60"),
         (
@@ -192,6 +202,17 @@ SMOKES: tuple[Smoke, ...] = (
             r"^reference \(riskloc repo defaults, local re-run\): Squeeze ",
         ),
         data=("rca",),
+    ),
+    Smoke(
+        "rca_synthetic",
+        ("--cases", "2"),
+        (
+            r"^rca synthetic: 2 cases per cell, seed 1, \d+ s$",
+            rf"^\| ratio \| 1-value cause \| \d+/2 \| {N}% \|$",
+            rf"^\| additive \| pure noise \| \d+/2 \| {N}% \|$",
+            rf"^top-1 exact over cause cases: \d+/12 \({N}%\); target ≥ 95%$",
+            rf"^noise called noise: \d+/4 \({N}%\)$",
+        ),
     ),
     Smoke(
         "slack_ack_latency",

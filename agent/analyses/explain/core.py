@@ -13,6 +13,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.analyses.explain.finding import build_finding
+from agent.analyses.explain.funnel import FunnelChange, funnel_change
 from agent.analyses.explain.leaves import (
     History,
     Leaves,
@@ -40,6 +41,7 @@ class Explained:
     result: RCAResult
     baseline_scaled: float  # factor applied to an additive baseline of another length
     local: bool  # the total is within noise but the top segment is not
+    funnel: FunnelChange | None = None  # the change by funnel step, inside the top cause
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
@@ -83,6 +85,14 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         history=history.changes,
         proportion=proportion,
     )
+    result = judged.result
+    funnel = None
+    if not result.within_noise:
+        # The step that broke, where it broke: inside the top cause when one is named.
+        inside = dict(filters)
+        if result.root_causes:
+            inside.update(result.root_causes[0].where)
+        funnel = funnel_change(ctx, metric, inside, window, baseline)
     return Explained(
         metric=metric,
         window=window,
@@ -93,4 +103,5 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         result=judged.result,
         baseline_scaled=scaled,
         local=judged.local,
+        funnel=funnel,
     )

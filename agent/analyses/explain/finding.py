@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent.analyses.base import AnalysisContext, direction_word, relative_change, where_text
-from agent.analyses.rca import describe_where
+from agent.analyses.explain.verdict import OVER_ALL
+from agent.analyses.rca import RCAResult, describe_where
+from agent.analyses.rca.model import SegmentTest
 from agent.domain import ChartSpec, Finding, RootCause, Series, Table
 
 if TYPE_CHECKING:
@@ -47,19 +49,29 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
         f"vs {done.baseline.describe()}."
     )
     causes = result.root_causes
-    if result.within_noise:
+    if result.within_noise and result.offsets:
+        body = (
+            f" The total is within normal variation ({result.noise_reason}), but large moves "
+            f"offset each other: {_offsets_text(ctx, metric, result.offsets, result.kind)}."
+        )
+    elif result.within_noise:
         body = (
             f" That is within normal variation ({result.noise_reason}), so I am not naming a cause."
         )
     elif not causes:
-        body = " The change is spread across the data: no small group of segments explains it."
+        body = " " + _spread_text(ctx, result, where)
     else:
-        body = " " + _causes_text(ctx, metric, causes, result.kind == "ratio", done.local)
+        body = " " + _causes_text(ctx, metric, result, done.local)
+        if result.spread is not None:
+            body = " " + _spread_text(ctx, result, where) + body
         if done.local:
             body = (
-                " On its own that is within normal variation, but one segment moved well "
-                "beyond its own noise." + body
+                " On its own that is within normal variation, but "
+                f"{segment_text(causes[0].where)} "
+                "moved unlike the rest, beyond its own noise." + body
             )
+    if done.funnel is not None:
+        body += " " + done.funnel.text()
     top = causes[0] if causes and not result.within_noise else None
     facts: dict[str, Any] = {
         "value": c,
@@ -80,6 +92,14 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     }
     if result.significance:
         facts["p_values"] = dict(result.significance)
+    if result.tests:
+        facts["segment_tests"] = {k: t.to_json() for k, t in result.tests.items()}
+    if result.spread is not None:
+        facts["broad"] = result.spread.to_json()
+    if result.offsets:
+        facts["offsets"] = [rc.to_json() for rc in result.offsets]
+    if done.funnel is not None:
+        facts["funnel"] = done.funnel.to_json()
     if done.baseline_scaled != 1.0:
         facts["baseline_scaled_by"] = done.baseline_scaled
     by = f" by {', '.join(asked)}" if asked else ""
@@ -90,7 +110,11 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
         facts=facts,
         table=_table(causes, result.kind == "ratio"),
         root_causes=causes,
-        evidence=(*done.leaves.evidence, done.history.evidence),
+        evidence=(
+            *done.leaves.evidence,
+            done.history.evidence,
+            *(done.funnel.evidence if done.funnel else ()),
+        ),
         confidence=result.confidence,
         chart=_chart(ctx, done),
     )
@@ -100,19 +124,23 @@ def _moved(direction: str) -> str:
     return {"up": "rose", "down": "fell", "flat": "did not move"}[direction]
 
 
-def _causes_text(
-    ctx: AnalysisContext, metric: str, causes: Sequence[RootCause], ratio: bool, local: bool
-) -> str:
+def _causes_text(ctx: AnalysisContext, metric: str, result: RCAResult, local: bool) -> str:
     fmt = ctx.layer.format_value
     noun = ctx.layer.metric(metric).label.lower()
+    causes = result.root_causes
     top = causes[0]
     share = top.explains
+    over = share > OVER_ALL
     # Beside a total that barely moved, a share of its change says nothing.
     lead = (
-        "The segment that moved"
-        if local and not 0 <= share <= 1.05
+        "The segment that moved against it"
+        if share < 0 and not local
+        else "The segment that moved"
+        if local and not 0 <= share <= OVER_ALL
         else f"More than all of it ({share:.0%})"
-        if share > 1.05
+        if over
+        else f"All of it ({share:.0%})"
+        if share >= 0.95
         else f"Most of it ({share:.0%})"
         if share >= 0.5
         else f"The largest part ({share:.0%})"
@@ -122,13 +150,80 @@ def _causes_text(
         f"{lead} is {segment_text(top.where)}: its {noun} {moved} from "
         f"{fmt(metric, top.baseline)} to {fmt(metric, top.current)}"
     )
-    if ratio:
+    if result.kind == "ratio":
         text += f" — {_effect_words(top)}"
     text += "."
+    test = result.tests.get(describe_where(top.where))
+    if test is not None:
+        text += " " + _test_text(test, result.kind == "ratio")
+    if (over or local) and result.offsets:
+        text += (
+            (
+                " It is more than the whole change because other segments moved the other way: "
+                if over
+                else " Against it: "
+            )
+            + _offsets_text(ctx, metric, result.offsets, result.kind)
+            + "."
+        )
+    elif over and test is not None:
+        text += (
+            f" It is more than the whole change because the rest moved the other way "
+            f"({test.rest_change:+.0%})."
+        )
     if len(causes) > 1:
         others = "; ".join(f"{segment_text(rc.where)} ({rc.explains:.0%})" for rc in causes[1:])
         text += f" Also {others}."
     return text
+
+
+def _test_text(test: SegmentTest, ratio: bool) -> str:
+    """Sample sizes and the test that says the segment departs from the rest."""
+    nb, db, nc, dc = test.counts
+    sizes = f"{_n(nb)} of {_n(db)} → {_n(nc)} of {_n(dc)}; " if ratio else ""
+    return (
+        f"({sizes}{test.change:+.0%} against {test.rest_change:+.0%} for everything else, "
+        f"z = {test.z:+.1f}, p = {test.p:.1g} after allowing for {test.tested} segments tested.)"
+    )
+
+
+def _offsets_text(
+    ctx: AnalysisContext, metric: str, offsets: Sequence[RootCause], kind: str
+) -> str:
+    fmt = ctx.layer.format_value
+    words = []
+    for rc in offsets:
+        moved = "rose" if rc.current > rc.baseline else "fell"
+        text = f"{segment_text(rc.where)} {moved} from {fmt(metric, rc.baseline)} to {fmt(metric, rc.current)}"
+        if kind != "ratio":
+            text += f" ({'+' if rc.change >= 0 else '-'}{fmt(metric, abs(rc.change))})"
+        words.append(text)
+    return " while ".join(words) if len(words) == 2 else "; ".join(words)
+
+
+def _spread_text(ctx: AnalysisContext, result: RCAResult, where: str) -> str:
+    """A move no segment stands out of: broad (all one way) or spread (both ways)."""
+    spread = result.spread
+    if spread is None:
+        return "The change is spread across the data: no small group of segments explains it."
+    labels = [ctx.layer.dimension(d).label.lower() for d in spread.dims]
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    if spread.same_direction:
+        verb = "fell" if spread.high < 0 else "rose"
+        low, high = sorted((abs(spread.low), abs(spread.high)))
+        return (
+            f"The move is broad: every {names}{where} {verb} {low * 100:.0f}–{high:.0%}, and no "
+            "segment departs from the rest beyond noise."
+        )
+    return (
+        f"The change is spread across the data: {names} values moved between "
+        f"{spread.low:+.0%} and {spread.high:+.0%}, and no segment departs from the rest "
+        "beyond noise."
+    )
+
+
+def _n(count: float) -> str:
+    return f"{round(count):,}"
 
 
 def _effect_words(rc: RootCause) -> str:

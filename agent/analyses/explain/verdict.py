@@ -5,36 +5,29 @@ the warehouse), `scout explain FILE.csv` (bot/commands/explain.py) and bench/. I
 search preset from what the leaves are compared with (each leaf's own forecast, or an earlier
 period), lets the engine search without a noise model, then judges what it found.
 
-The verdict asks two questions (three, when both say "normal"), because a real drop in one
-segment can hide in a noisy total (a fifth of the traffic converting 40% worse moves a small
-store's weekly rate about as much as chance does):
+Between periods the verdict asks:
 
 1. the total: its change in units of its own past period-over-period changes (median ± MAD
    of the history), and for proportions also the two-proportion z-test on the counts. The
    change is ordinary when either says so: real variability is the larger of the two.
-2. the segment the search ranked first: its own two-proportion test, deflated by the
-   overdispersion the history shows beyond binomial noise, and Bonferroni-corrected over
-   the segments it competed with (its siblings: same dimensions, other values), ten times
-   stricter per extra dimension. Only for proportions, where the counts give each segment
-   its own noise level.
-3. when neither found anything: every two-dimension segment, each by the same exact test on
-   its counts, Bonferroni-corrected over all of them at a strict 1% family-wise level (the
-   total has already said "normal", so naming a cause needs strong evidence). The search can
-   miss such a segment: it is a mid-sized corner whose siblings rose while it fell, so the
-   total barely moved and the segment does not stand out of its cuboid's spread by much.
-   Their z-values double as an empirical null: if they are wider than binomial noise
-   (overdispersed data) every z is deflated by that spread.
+2. each segment: does its change depart from the change of the rest of the data
+   (rca/departure.py)? Every segment of one and two dimensions is tested, with a weighted
+   Bonferroni over all of them, enough volume required, z deflated by the spread of all the
+   segments' z-values when it is wider than their sample sizes say. A cause the engine found is kept only if it departs in the direction of the
+   total; the segment that departs most is named first even when the engine missed it. The
+   biggest block of a move that hit everything alike departs from nothing, so when no
+   segment departs the move is called broad, with the range of every value's change.
+3. when the total is ordinary, a segment that departs (either way) is the news; and large moves in opposite directions that cancel in the total are shown as such
+   (`offsets`), as are the moves against a cause that explains more than all of the change.
 
-Between periods, a segment that moved against the total is an offset, not a reason for the
-move, and is dropped (unless the total is ordinary and that segment is the news). Against a
-forecast it stays: every leaf has its own expectation, so a segment far below its forecast is
-an anomaly whichever way the sum of everyone's forecast errors went.
+Against a forecast the engine's causes stay as they are: every leaf has its own expectation,
+so a segment far below its forecast is an anomaly whichever way the sum of everyone's
+forecast errors went.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,7 +35,6 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from agent.analyses.rca import (
     RCAResult,
@@ -51,26 +43,18 @@ from agent.analyses.rca import (
     explain_change,
     explain_ratio_change,
 )
-from agent.analyses.rca.cuboids import segment_values
+from agent.analyses.rca.cuboids import build_lattice, segment_values
 from agent.analyses.rca.decompose import ratio_parts
-from agent.analyses.rca.model import NoiseModel
+from agent.analyses.rca.departure import SCAN_DIMS, Counts, DepartureScan
+from agent.analyses.rca.model import NoiseModel, SegmentTest, Spread
 from agent.analyses.rca.noise import confidence, judge
-from agent.analyses.stats import (
-    robust_scale,
-    two_proportion_z,
-    two_sided_p,
-    two_sided_z,
-)
+from agent.analyses.stats import successes_of_trials, two_proportion_z
 from agent.domain import RootCause
 
 MAX_CAUSES = 3
 Z_LIMIT = 2.5
-SEGMENT_ALPHA = 0.05
-# Weighted Bonferroni: a cause of one more dimension needs ten times the evidence. Simple
-# causes are the likelier ones a priori, and deeper cuboids hold many more segments.
-DEPTH_PRIOR = 10.0
-SCAN_ALPHA = 0.01
-SCAN_DIMS = 2
+SEGMENT_ALPHA = 0.05  # family-wise, over every segment of one and two dimensions tested
+OVER_ALL = 1.05  # a share of the change above this needs the moves against it shown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +131,7 @@ def explain_leaves(
         history,
         proportion=proportion,
         offsets=against is Against.FORECAST,
+        max_causes=max_causes,
     )
 
 
@@ -167,54 +152,75 @@ def _judged(
     *,
     proportion: bool,
     offsets: bool = False,
+    max_causes: int = MAX_CAUSES,
 ) -> Judged:
     """The engine's search, kept only when the total or one segment is beyond noise.
 
-    `offsets` keeps causes that moved against the total (see the module's docstring).
+    `offsets` (against a forecast) keeps the engine's causes as they are: every leaf has its
+    own expectation. Between periods every cause must depart from the rest (departure.py).
     """
     # Causes name segments in text; numbers in a dimension column must still match them.
     frame = frame.assign(**{dim: segment_values(frame[dim]) for dim in dims})
-    counts: tuple[float, float, float, float] | None = None
-    if proportion:
-        num, den = parts
-        counts = (
-            float(frame[f"{num}_base"].sum()),
-            float(frame[f"{den}_base"].sum()),
-            float(frame[f"{num}_cur"].sum()),
-            float(frame[f"{den}_cur"].sum()),
+    counts = _counts(frame, parts)
+    verdict = judge_total(
+        result.total_change, result.total_baseline, history, counts.totals() if proportion else None
+    )
+    if offsets or not dims:
+        return _done(result, result.root_causes, verdict, {}, None, ())
+    # No overdispersion from the total's history here: what makes weekly totals swing more
+    # than binomial noise (season, holidays) hits every segment alike and cancels in a
+    # segment-against-the-rest comparison; what does not is caught by the scan's own spread.
+    scan = DepartureScan(build_lattice(frame, dims, SCAN_DIMS), counts)
+    direction = math.copysign(1.0, result.total_change) if result.total_change else 0.0
+    alpha = SEGMENT_ALPHA
+    causes: list[RootCause] = []
+    tests: dict[str, SegmentTest] = {}
+    if verdict.within:
+        # The total is ordinary: a segment that departs either way is the news.
+        direction = 0.0
+    found: list[RootCause] = []
+    for rc in result.root_causes:
+        test = scan.test(rc.where, alpha)
+        if test.departs:
+            found.append(rc)
+            tests[describe_where(rc.where)] = test
+    best = scan.best(alpha)
+    if best is not None and not any(_overlaps(best.where, rc.where) for rc in found):
+        found.append(_cause(frame, best.where, parts, counts.totals(), result.total_change))
+        tests[describe_where(best.where)] = best
+    found.sort(key=lambda rc: tests[describe_where(rc.where)].rank)
+    causes = [rc for rc in found if tests[describe_where(rc.where)].z * direction >= 0]
+    spread = None
+    if not causes and not verdict.within:
+        # Nothing departs in the total's direction: the move itself is broad, and a segment
+        # that departed against it (if any) is the news.
+        spread = scan.broad()
+        causes = found
+    causes = causes[:max_causes]
+    if verdict.within and causes:
+        top = tests[describe_where(causes[0].where)]
+        verdict = Verdict(
+            within=False,
+            reason=f"the total alone is within normal variation ({verdict.reason}), but "
+            f"{describe_where(top.where)} is not: {_test_reason(top)}",
+            z=top.z,
+            local=True,
         )
-    verdict = judge_total(result.total_change, result.total_baseline, history, counts)
-    causes = result.root_causes
-    significance: dict[str, float] = {}
-    if proportion and counts is not None:
-        pair = (parts[0], parts[1])
-        phi = overdispersion(history, counts)
-        if verdict.within:
-            local = _local(causes, result, frame, dims, pair, phi, counts)
-            if local is not None:
-                top, check = local
-                causes = (top, *(rc for rc in causes if rc.where != top.where))
-                verdict = Verdict(
-                    within=False,
-                    reason=f"the total alone is within normal variation ({verdict.reason}), "
-                    f"but {describe_where(top.where)} is not: {check.reason}",
-                    z=check.z,
-                    local=True,
-                )
-        # A later cause must stand out of its own noise too; the first carries the verdict.
-        kept = []
-        for index, cause in enumerate(causes):
-            check = judge_segment(cause.where, frame, pair, phi)
-            significance[describe_where(cause.where)] = check.p
-            if index == 0 or not check.within:
-                kept.append(cause)
-        causes = tuple(kept)
-    # A segment that moved against the total is an offset, not a reason for the move; unless
-    # the total is ordinary and the segment is the news.
-    if not offsets:
-        causes = tuple(
-            rc for i, rc in enumerate(causes) if rc.explains > 0 or (verdict.local and i == 0)
-        )
+    elif not verdict.within and causes:
+        top = tests[describe_where(causes[0].where)]
+        verdict = dataclasses.replace(verdict, reason=f"{verdict.reason}; {_test_reason(top)}")
+    moved_against = _offsets(scan, frame, parts, counts, result, causes, verdict)
+    return _done(result, tuple(causes), verdict, tests, spread, moved_against)
+
+
+def _done(
+    result: RCAResult,
+    causes: tuple[RootCause, ...],
+    verdict: Verdict,
+    tests: dict[str, SegmentTest],
+    spread: Spread | None,
+    moved_against: tuple[RootCause, ...],
+) -> Judged:
     if verdict.within:
         causes = ()
     explained = sum(rc.explains for rc in causes) if causes else 0.0
@@ -225,9 +231,70 @@ def _judged(
         within_noise=verdict.within,
         noise_reason=verdict.reason,
         confidence=0.9 if verdict.within else confidence(explained, verdict.z),
-        significance=significance,
+        significance={
+            k: t.p for k, t in tests.items() if k in {describe_where(c.where) for c in causes}
+        },
+        tests={k: t for k, t in tests.items() if k in {describe_where(c.where) for c in causes}},
+        spread=spread,
+        offsets=moved_against,
     )
     return Judged(result=judged, local=verdict.local)
+
+
+def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """One segment contains the other (or they are the same)."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return all(big.get(k) == v for k, v in small.items())
+
+
+def _test_reason(test: SegmentTest) -> str:
+    return (
+        f"{describe_where(test.where)} moved {test.change:+.0%} against {test.rest_change:+.0%} "
+        f"for the rest (z = {test.z:+.1f}, p = {test.p:.1g} against {test.limit:.1g} after "
+        f"correcting for {test.tested} segments tested)"
+    )
+
+
+def _offsets(
+    scan: DepartureScan,
+    frame: pd.DataFrame,
+    parts: tuple[str, ...],
+    counts: Counts,
+    result: RCAResult,
+    causes: list[RootCause],
+    verdict: Verdict,
+) -> tuple[RootCause, ...]:
+    """Large moves against the story: what makes a share above 100%, or hides under a flat total.
+
+    With a cause named, the one-dimension segments that departed the other way; with a total
+    that did not move, the largest departing rise and fall.
+    """
+    movers = [t for t in scan.departing(SEGMENT_ALPHA) if t.enough]
+    if not movers:
+        return ()
+    totals = counts.totals()
+    change = result.total_change or 1e-300
+    if causes:
+        top = causes[0]
+        if verdict.local or top.explains > OVER_ALL:
+            sign = 1.0 if top.current >= top.baseline else -1.0
+            against = [t for t in movers if t.z * sign < 0 and not _overlaps(t.where, top.where)]
+            found = [_cause(frame, t.where, parts, totals, change) for t in against]
+            return tuple(sorted(found, key=lambda rc: -abs(rc.explains))[:2])
+        return ()
+    if not verdict.within:
+        return ()
+    found = [_cause(frame, t.where, parts, totals, change) for t in movers]
+    rises = [rc for rc in found if rc.current > rc.baseline]
+    falls = [rc for rc in found if rc.current < rc.baseline]
+    if not rises or not falls:
+        return ()
+    size = (
+        (lambda rc: abs(rc.current - rc.baseline))
+        if len(parts) == 1
+        else (lambda rc: abs(rc.explains))
+    )
+    return (max(rises, key=size), max(falls, key=size))
 
 
 def judge_total(
@@ -253,161 +320,60 @@ def judge_total(
     return Verdict(within=abs(z) < Z_LIMIT, reason="; ".join(reasons), z=z)
 
 
-def overdispersion(history: tuple[float, ...], counts: tuple[float, float, float, float]) -> float:
-    """How much wider past relative changes were than binomial noise alone (>= 1)."""
-    if len(history) < 3 or counts[0] <= 0 or counts[2] <= 0:
-        return 1.0
-    hist = np.asarray(history, dtype=float)
-    spread = robust_scale(hist)
-    binomial = math.sqrt(1 / counts[0] + 1 / counts[2])  # relative s.e. of a rate ratio
-    return max(1.0, (spread / binomial) ** 2)
+def _counts(frame: pd.DataFrame, parts: tuple[str, ...]) -> Counts:
+    """The leaves as numerators and denominators of both periods (1 for a sum's leaves)."""
+    if len(parts) == 2:
+        num, den = parts
+        nb, db = frame[f"{num}_base"], frame[f"{den}_base"]
+        nc, dc = frame[f"{num}_cur"], frame[f"{den}_cur"]
+        proportion = successes_of_trials(nb, db) and successes_of_trials(nc, dc)
+    else:
+        (value,) = parts
+        nb, nc = frame[f"{value}_base"], frame[f"{value}_cur"]
+        db = dc = pd.Series(np.ones(len(frame)))
+        proportion = False
+    arrays = [
+        pd.to_numeric(c, errors="coerce").fillna(0.0).to_numpy(float) for c in (nb, db, nc, dc)
+    ]
+    return Counts(nb=arrays[0], db=arrays[1], nc=arrays[2], dc=arrays[3], proportion=proportion)
 
 
-def judge_segment(
+def _cause(
+    frame: pd.DataFrame,
     where: Mapping[str, str],
-    leaves: pd.DataFrame,
-    parts: tuple[str, str],
-    phi: float,
-) -> Verdict:
-    """Step 2: does the segment's own rate change stand out of its own noise?
-
-    The test conditions on the segment's conversions of both periods (exact binomial: is the
-    current share of them what its share of the traffic predicts?), which stays honest for
-    segments with a handful of conversions where the normal approximation is not.
-    """
-    mask = np.ones(len(leaves), dtype=bool)
-    for dim, value in where.items():
-        mask &= (leaves[dim] == value).to_numpy()
-    z = _segment_z(_counts(leaves.loc[mask], parts)) / math.sqrt(phi)
-    p = two_sided_p(z)
-    siblings = int(leaves.groupby(list(where)).ngroups)
-    depth = len(where)
-    limit = SEGMENT_ALPHA / max(siblings, 1) / DEPTH_PRIOR ** (depth - 1)
-    stands_out = p < limit
-    reason = (
-        f"its own rate change gives p = {p:.1g}, against {limit:.1g} for one of {siblings} "
-        f"segments of {depth} dimension{'s' if depth > 1 else ''}"
-    )
-    return Verdict(within=not stands_out, reason=reason, z=z, local=stands_out, p=p)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scanned:
-    """The segment a scan found, with the verdict that names it."""
-
-    where: dict[str, str]
-    verdict: Verdict
-
-
-def scan_segments(
-    leaves: pd.DataFrame, dims: Sequence[str], parts: tuple[str, str]
-) -> Scanned | None:
-    """Step 3: the most significant two-dimension segment, if any passes Bonferroni at 1%."""
-    found: list[tuple[dict[str, str], float]] = []
-    columns = [f"{parts[0]}_base", f"{parts[1]}_base", f"{parts[0]}_cur", f"{parts[1]}_cur"]
-    for pair in itertools.combinations(dims, min(SCAN_DIMS, len(dims))):
-        sums = leaves.groupby(list(pair), sort=True)[columns].sum()
-        for key, row in zip(sums.index, sums.to_numpy(dtype=float), strict=True):
-            values = key if isinstance(key, tuple) else (key,)
-            counts = (row[0], row[1], row[2], row[3])
-            if counts[0] + counts[2] > 0 and counts[1] > 0 and counts[3] > 0:
-                found.append((dict(zip(pair, map(str, values), strict=True)), _segment_z(counts)))
-    if not found:
-        return None
-    zs = np.array([z for _, z in found])
-    spread = max(1.0, robust_scale(zs))
-    where, z = max(found, key=lambda item: abs(item[1]))
-    z /= spread
-    p = two_sided_p(z)
-    limit = SCAN_ALPHA / len(found)
-    if p >= limit:
-        return None
-    reason = (
-        f"its own rate change gives p = {p:.1g}, against {limit:.1g} for the most extreme of "
-        f"{len(found)} segments of {len(where)} dimensions"
-    )
-    return Scanned(where=where, verdict=Verdict(within=False, reason=reason, z=z, local=True, p=p))
-
-
-def _counts(rows: pd.DataFrame, parts: tuple[str, str]) -> tuple[float, float, float, float]:
-    num, den = parts
-    return (
-        float(rows[f"{num}_base"].sum()),
-        float(rows[f"{den}_base"].sum()),
-        float(rows[f"{num}_cur"].sum()),
-        float(rows[f"{den}_cur"].sum()),
-    )
-
-
-def _segment_z(counts: tuple[float, float, float, float]) -> float:
-    """Signed z of the exact conditional binomial test of a segment's two rates."""
-    nb, db, nc, dc = counts
-    p_raw = 1.0
-    # Counts can be fractional (a baseline averaged over several periods): the test needs
-    # at least one whole event, or there is nothing to test.
-    events = round(nb + nc)
-    if events >= 1 and db > 0 and dc > 0:
-        p_raw = float(binomtest(round(nc), events, dc / (db + dc)).pvalue)
-    rising = db > 0 and dc > 0 and nc / dc >= nb / db
-    return (1.0 if rising else -1.0) * two_sided_z(max(p_raw, 1e-300))
-
-
-def _local(
-    causes: tuple[RootCause, ...],
-    result: RCAResult,
-    frame: pd.DataFrame,
-    dims: tuple[str, ...],
-    pair: tuple[str, str],
-    phi: float,
-    counts: tuple[float, float, float, float],
-) -> tuple[RootCause, Verdict] | None:
-    """The total is ordinary: the segment that is not, with its verdict, if there is one.
-
-    First the search's top cause. A cause the drill-down narrowed is judged on the segment
-    the search chose too: that segment was the hypothesis tested, and the child only refines
-    where inside it the change sits (closed testing: parent first, then the child). Then a
-    scan of every two-dimension segment (verdict.py, step 3).
-    """
-    if causes:
-        top = causes[0]
-        check = judge_segment(top.where, frame, pair, phi)
-        parent = result.refined.get(describe_where(top.where))
-        if not check.local and parent is not None:
-            check = judge_segment(parent, frame, pair, phi)
-        if check.local:
-            return top, check
-    scanned = scan_segments(frame, dims, pair)
-    if scanned is None:
-        return None
-    return _ratio_cause(frame, scanned.where, pair, counts, result.total_change), scanned.verdict
-
-
-def _ratio_cause(
-    frame: pd.DataFrame,
-    where: dict[str, str],
-    pair: tuple[str, str],
+    parts: tuple[str, ...],
     totals: tuple[float, float, float, float],
     change: float,
 ) -> RootCause:
-    """A ratio segment as the engine reports its causes: rates, rate and mix effects."""
+    """A segment as the engine reports its causes: values, share of the change (and for a
+    ratio its rate and mix effects)."""
     mask = np.ones(len(frame), dtype=bool)
     for dim, value in where.items():
         mask &= (frame[dim] == value).to_numpy()
     rows = frame.loc[mask]
-    num, den = pair
+    if len(parts) == 1:
+        b, c = float(rows[f"{parts[0]}_base"].sum()), float(rows[f"{parts[0]}_cur"].sum())
+        return RootCause(
+            where=dict(where),
+            baseline=b,
+            current=c,
+            change=c - b,
+            explains=(c - b) / change if change else 0.0,
+        )
+    num, den = parts
     sums = (
         float(rows[f"{num}_base"].sum()),
         float(rows[f"{den}_base"].sum()),
         float(rows[f"{num}_cur"].sum()),
         float(rows[f"{den}_cur"].sum()),
     )
-    parts = ratio_parts(*sums, totals=totals)
+    ratio = ratio_parts(*sums, totals=totals)
     return RootCause(
-        where=where,
-        baseline=parts.rate_base,
-        current=parts.rate_cur,
-        change=parts.rate_cur - parts.rate_base,
-        explains=parts.contribution / change if change else 0.0,
-        rate_effect=parts.rate_effect,
-        mix_effect=parts.mix_effect,
+        where=dict(where),
+        baseline=ratio.rate_base,
+        current=ratio.rate_cur,
+        change=ratio.rate_cur - ratio.rate_base,
+        explains=ratio.contribution / change if change else 0.0,
+        rate_effect=ratio.rate_effect,
+        mix_effect=ratio.mix_effect,
     )

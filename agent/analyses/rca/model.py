@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -63,6 +64,79 @@ class SearchParams:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SegmentTest:
+    """A segment's change against the rest's: its counts, the test, and what it had to pass.
+
+    `counts` and `rest` are (numerator base, denominator base, numerator current, denominator
+    current); an additive measure has denominators of 1. `z` is the departure of the
+    segment's log change from the rest's, in noise units; `limit` is the p-value it had to
+    beat after correcting for the `tested` segments it competed with.
+    """
+
+    where: Mapping[str, str]
+    counts: tuple[float, float, float, float]
+    rest: tuple[float, float, float, float]
+    change: float  # the segment's relative change
+    rest_change: float  # the rest's relative change
+    z: float
+    p: float
+    log_p: float  # log of p, finite where p underflows: ranks strong departures
+    limit: float
+    tested: int
+    enough: bool  # enough volume to be called beyond noise at all
+
+    @property
+    def departs(self) -> bool:
+        return self.enough and self.p < self.limit
+
+    @property
+    def rank(self) -> float:
+        """Lower departs more: the p-value against the segment's own corrected limit (log)."""
+        return self.log_p - math.log(self.limit)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": dict(self.where),
+            "counts": [jsonable(c) for c in self.counts],
+            "rest": [jsonable(c) for c in self.rest],
+            "change": jsonable(self.change),
+            "rest_change": jsonable(self.rest_change),
+            "z": jsonable(self.z),
+            "p": jsonable(self.p),
+            "limit": jsonable(self.limit),
+            "tested": self.tested,
+            "enough_volume": self.enough,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spread:
+    """A broad move: every value of every searched dimension changed alike.
+
+    `low` and `high` bound the relative changes of the values (with enough volume) of
+    `dims`; no segment departed from the rest beyond noise.
+    """
+
+    dims: tuple[str, ...]
+    low: float
+    high: float
+    segments: int
+
+    @property
+    def same_direction(self) -> bool:
+        return self.low * self.high > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dims": list(self.dims),
+            "low": jsonable(self.low),
+            "high": jsonable(self.high),
+            "segments": self.segments,
+            "same_direction": self.same_direction,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class RCAResult:
     """The segments that explain a change, the totals, and whether the change is noise."""
 
@@ -78,6 +152,13 @@ class RCAResult:
     kind: Literal["additive", "ratio"] = "additive"
     # A cause the drill-down narrowed: describe_where(cause) -> the segment the search chose.
     refined: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Each named cause's test against the rest (describe_where -> test), with its sample sizes.
+    tests: Mapping[str, SegmentTest] = field(default_factory=dict)
+    # Set when the move is broad: every segment moved alike, so no segment is named.
+    spread: Spread | None = None
+    # Segments that moved against the total by a large amount: what makes a share above 100%,
+    # and what a flat total hides.
+    offsets: tuple[RootCause, ...] = ()
 
     @property
     def relative_change(self) -> float | None:
@@ -94,6 +175,12 @@ class RCAResult:
         )
         if self.within_noise:
             return f"{head} That is within normal variation: {self.noise_reason}"
+        if self.spread is not None and self.spread.same_direction:
+            return (
+                f"{head} The move is broad: every value of {', '.join(self.spread.dims)} "
+                f"moved {self.spread.low:+.0%} to {self.spread.high:+.0%}; no segment departs "
+                "from the rest beyond noise."
+            )
         if not self.root_causes:
             return f"{head} No segment stands out; the change is spread across the data."
         parts = [
@@ -118,6 +205,9 @@ class RCAResult:
             "confidence": round(self.confidence, 3),
             "significance": {k: jsonable(v) for k, v in self.significance.items()},
             "refined_from": {k: dict(v) for k, v in self.refined.items()},
+            "tests": {k: v.to_json() for k, v in self.tests.items()},
+            "spread": self.spread.to_json() if self.spread else None,
+            "offsets": [rc.to_json() for rc in self.offsets],
             "summary": self.summary(),
         }
 

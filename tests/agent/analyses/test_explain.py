@@ -13,7 +13,7 @@ import pytest
 
 from agent.analyses import AnalysisContext, run_goal
 from agent.analyses.explain import explain
-from agent.analyses.explain.verdict import scan_segments
+from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Finding, Goal, Intent, Window
 from agent.errors import UserError
@@ -84,8 +84,10 @@ def test_rate_and_mix_effects_add_up_to_each_contribution(drop_finding: Finding)
 
 
 def test_evidence_table_and_a_waterfall_that_adds_up(drop_finding: Finding) -> None:
-    assert len(drop_finding.evidence) == 3  # leaves of both windows, history
-    assert all("GROUP BY" in e.sql.upper() for e in drop_finding.evidence)
+    # Leaves of both windows and history, then the funnel's step counts of both windows.
+    assert len(drop_finding.evidence) == 5
+    assert all("GROUP BY" in e.sql.upper() for e in drop_finding.evidence[:3])
+    assert all("checkout_started" in e.sql for e in drop_finding.evidence[3:])
     chart = drop_finding.chart
     assert chart is not None and chart.kind == "waterfall"
     y = chart.series[0].y
@@ -201,8 +203,23 @@ def _scan_leaves(drop: bool) -> pd.DataFrame:
 def test_a_scan_names_a_corner_that_fell_while_the_total_did_not() -> None:
     dims = ("region", "device", "channel")
     pair = ("numerator", "denominator")
-    assert scan_segments(_scan_leaves(drop=False), dims, pair) is None
-    found = scan_segments(_scan_leaves(drop=True), dims, pair)
-    assert found is not None and found.where == {"device": "d", "channel": "b"}
-    assert found.verdict.local and found.verdict.z is not None and found.verdict.z < 0
-    assert found.verdict.p < 0.01 / 33  # Bonferroni over the 9 + 12 + 12 two-dim segments
+    quiet = explain_leaves(
+        _scan_leaves(drop=False), dims, pair, against=Against.PERIODS, proportion=True
+    )
+    assert quiet.result.within_noise and not quiet.result.root_causes
+    judged = explain_leaves(
+        _scan_leaves(drop=True), dims, pair, against=Against.PERIODS, proportion=True
+    )
+    found = judged.result
+    assert judged.local and found.root_causes[0].where == {"device": "d", "channel": "b"}
+    test = found.tests["device=d & channel=b"]
+    # Hand check: the corner's own counts and its rest's, from the leaves.
+    leaves = _scan_leaves(drop=True)
+    corner = (leaves.device == "d") & (leaves.channel == "b")
+    assert test.counts == tuple(
+        float(leaves.loc[corner, c].sum())
+        for c in ("numerator_base", "denominator_base", "numerator_cur", "denominator_cur")
+    )
+    assert test.z < 0 and test.p < test.limit < 0.01
+    # The corner's siblings that rose are shown as moving against it, not hidden.
+    assert all(rc.current > rc.baseline for rc in found.offsets)
