@@ -26,6 +26,7 @@ from agent.act import (
     Integration,
     OutboxEntry,
 )
+from agent.act.email import email_integrations
 from agent.act.webhooks import webhook_integrations
 from agent.analyses.base import AnalysisContext
 from agent.config import ScoutConfig, data_dir
@@ -34,6 +35,7 @@ from agent.investigator import AnalysisInvestigator
 from agent.llm import LLM, from_config
 from agent.memory import Memory
 from agent.semantic import SemanticLayer, load_semantic
+from agent.semantic.contacts import WarehouseContacts
 from agent.views import Reply
 from agent.warehouse import Warehouse, open_warehouse
 
@@ -154,7 +156,13 @@ async def open_deps(
             path,
             act_settings or ActSettings.from_config(config),
             # Configured webhooks first; what the caller wires (Slack) by handler name.
-            integrations={**webhook_integrations(config.integrations), **(integrations or {})},
+            integrations={
+                **webhook_integrations(config.integrations),
+                **email_integrations(
+                    config.integrations.email, WarehouseContacts(warehouse, layer), clock=wall
+                ),
+                **(integrations or {}),
+            },
             investigator=investigator,
             clock=wall,
         )

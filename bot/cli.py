@@ -11,25 +11,40 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from agent.errors import UserError, WarehouseError
-from bot.commands import COMMAND_MODULES
+from bot.commands import COMMAND_MODULES, COMMANDS
 
 log = logging.getLogger("scout")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with full arguments only for the command in `argv` (None: all of them)."""
     parser = argparse.ArgumentParser(
         prog="scout", description="Scout: an analyst that lives in Slack (and your terminal)."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    wanted = _requested(argv)
+    modules = COMMAND_MODULES if argv is None else [COMMANDS[wanted][0]] if wanted else []
+    for name in modules:
         importlib.import_module(f"bot.commands.{name}").register(sub)
+    for command, (_, text) in COMMANDS.items():
+        if command not in sub.choices:  # listed in --help; its module is never imported
+            sub.add_parser(command, help=text)
     return parser
 
 
+def _requested(argv: Sequence[str] | None) -> str | None:
+    """The subcommand named in `argv`, if any (the first word that is not an option)."""
+    for word in argv or ():
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

@@ -17,6 +17,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
@@ -31,6 +32,7 @@ from agent.plan.rules import Rule as PlanRule
 from agent.semantic import MetricRequest, run_metric
 from agent.service import ScoutService
 from agent.warehouse import DuckDBWarehouse
+from bot.demo_mail import LoopbackSmtp, demo_integrations, print_mailbox
 from bot.terminal import ChatSession, render_reply, render_report
 
 OUT = Path(".scout-demo")
@@ -74,13 +76,16 @@ def build_warehouse(today: date) -> GeneratedWarehouse:
     try:
         meta = json.loads(recorded.read_text())
         if meta["today"] == today.isoformat() and meta["seed"] == SEED:
+            with duckdb.connect(str(OUT / "warehouse.duckdb"), read_only=True) as con:
+                # A warehouse built before customers had addresses is rebuilt.
+                con.execute("SELECT email, email_opt_out FROM customers LIMIT 0")
             return GeneratedWarehouse(
                 path=OUT / "warehouse.duckdb",
                 scenarios=tuple(load_scenarios(recorded)),
                 today=today,
                 seed=SEED,
             )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, duckdb.Error):
         pass
     with console.status(f"Building the demo warehouse for {today} (seed {SEED})…"):
         return generate(out=OUT, seed=SEED, today=today)
@@ -142,11 +147,18 @@ def questions(built: GeneratedWarehouse) -> list[tuple[str, str | None]]:
 
 
 async def story(today: date) -> int:
+    # A loopback SMTP server: an approved win-back really goes out over SMTP, and is shown.
+    async with LoopbackSmtp() as mail:
+        return await _story(today, mail)
+
+
+async def _story(today: date, mail: LoopbackSmtp) -> int:
     started = time.perf_counter()
     console.print(Rule("[bold]Scout demo[/]"))
     built = build_warehouse(today)
     print_scenarios(built)
     config, settings = demo_config()
+    config = demo_integrations(config, mail)
     memory = OUT / "memory.sqlite3"
     for stale in OUT.glob("memory.sqlite3*"):
         stale.unlink()  # every demo run tells the story from a fresh memory
@@ -196,10 +208,13 @@ async def story(today: date) -> int:
         await lead.show_pending()
         waiting = await service.pending()
         if waiting:
+            # A win-back when one waits: its first email goes to the demo's SMTP server.
+            chosen = next((p for p in waiting if p.action.kind == "winback_sequence"), waiting[0])
             console.print(
-                f"[bold cyan]{APPROVER}>[/] approve {waiting[0].approval_id}", highlight=False
+                f"[bold cyan]{APPROVER}>[/] approve {chosen.approval_id}", highlight=False
             )
-            await lead.handle(f"approve {waiting[0].approval_id}")
+            await lead.handle(f"approve {chosen.approval_id}")
+            print_mailbox(console, mail.mailbox)
             for entry in (await deps.act.outbox(limit=100))[-1:]:  # type: ignore[attr-defined]
                 console.print(
                     f"[dim]outbox #{entry.id} → {entry.channel or ', '.join(entry.recipients)}:[/] {entry.text[:200]}",

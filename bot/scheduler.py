@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +21,13 @@ from bot.core import Scheduled
 from bot.listeners.common import Deps
 
 log = logging.getLogger("scout.scheduler")
+
+
+@runtime_checkable
+class RunsSequences(Protocol):
+    """A core whose actor runs multi-step actions (win-back emails on days 0, 3, 7)."""
+
+    async def run_sequences(self) -> list[str]: ...
 
 
 class ScoutJobs:
@@ -73,6 +81,17 @@ class ScoutJobs:
             log.info("retrained %s", trained)
         return trained is not None
 
+    async def sequences(self) -> int:
+        """Send the sequence steps that are due (win-back emails); each is claimed first, so
+        replicas running this job at once send every step once."""
+        core = self.deps.core
+        if not isinstance(core, RunsSequences):
+            return 0
+        ran = await core.run_sequences()
+        if ran:
+            log.info("sequence steps run=%d", len(ran))
+        return len(ran)
+
     async def monitor(self) -> int:
         """One monitor cycle; returns how many messages it handed to the actor."""
         service = self._service()
@@ -117,6 +136,12 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
         scheduler.add_job(jobs.catch_up, id="catch_up", **common)  # once, now
     for note in settings.off:
         log.warning("%s", note)
+    # Only an approved win-back starts a sequence; its steps fall due on the day, not to the
+    # minute, so every 15 minutes is on time.
+    if settings.approvers or settings.approver_group:
+        scheduler.add_job(
+            jobs.sequences, IntervalTrigger(minutes=15, timezone=jobs.tz), id="sequences", **common
+        )
     # Retrain before the digest's hour, so the morning's churn section uses the new labels.
     scheduler.add_job(
         jobs.retrain,

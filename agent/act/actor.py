@@ -30,7 +30,15 @@ from agent.act.ports import (
     real_sleep,
     utc_now,
 )
-from agent.act.records import ActResult, ApprovalRequest, AuditEntry, ExecutionRecord, OutboxEntry
+from agent.act.records import (
+    ActResult,
+    ApprovalRequest,
+    AuditEntry,
+    ExecutionRecord,
+    OutboxEntry,
+    SequenceRecord,
+    SequenceStep,
+)
 from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_all
 from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
@@ -314,6 +322,14 @@ class Actor:
                 args,
             )
         return [execution_from_row(r) for r in rows]
+
+    async def run_due_steps(self) -> list[SequenceStep]:
+        """Run every sequence step due now (each claimed first, so once across replicas)."""
+        return await self.executor.sequences.run_due()
+
+    async def sequences(self, *, active: bool = False, limit: int = 100) -> list[SequenceRecord]:
+        """Sequences (win-backs) with their steps and statuses, newest first."""
+        return await self.executor.sequences.list(active=active, limit=limit)
 
     def preview(self, action: Action) -> CheckedAction | Refuse:
         """Validate an action's kind and schema without recording anything."""

@@ -26,6 +26,7 @@ from agent.act.ledger import execution_from_row, spend_usage
 from agent.act.ports import Clock, Integration, Investigator, Sleep
 from agent.act.records import (
     ActResult,
+    Decision,
     Delivery,
     ExecutionRecord,
     ExecutionStatus,
@@ -34,8 +35,9 @@ from agent.act.records import (
     dumps,
 )
 from agent.act.rules import ActSettings, to_cents
+from agent.act.sequences import Sequences
 from agent.act.store import ActStore, audit, fetch_one, ts
-from agent.domain import Decision, Refuse
+from agent.domain import Refuse
 from agent.errors import PermanentActionError, TransientActionError
 from agent.views import Reply
 
@@ -46,6 +48,8 @@ log = logging.getLogger("scout.act")
 class _Claim:
     execution_id: str
     message: OutboundMessage | None
+    # Runs as a sequence: each step writes its own outbox row when it is sent.
+    sequence: bool = False
 
 
 class Executor:
@@ -69,6 +73,7 @@ class Executor:
         self.investigator = investigator
         self.clock = clock
         self.sleep = sleep
+        self.sequences = Sequences(store, self, clock=clock)
 
     @property
     def dry_run(self) -> bool:
@@ -168,7 +173,9 @@ class Executor:
                 outbox_ids=ids,
             )
         started = time.perf_counter()
-        status, result, error, attempts, delivery = await self._run(checked, claim)
+        status, result, error, attempts, delivery, retryable = await self._run(
+            checked, claim, decision, requested_by, approval_id
+        )
         record = await self._finish(
             claim,
             status,
@@ -188,6 +195,7 @@ class Executor:
                 reason=why or f"{status} (see the outbox)",
                 execution=record,
                 outbox_ids=ids,
+                retryable=retryable,
             )
         if claim.message and claim.message.op == "update":
             return ActResult(
@@ -277,7 +285,8 @@ class Executor:
                     ),
                 )
             message = None
-            if kind.outbound:
+            sequence = self.sequences.runs(checked) and not dry
+            if kind.outbound and not sequence:
                 message = await outbox.write_message(
                     db,
                     checked,
@@ -300,14 +309,42 @@ class Executor:
                 what=action.to_json(),
                 why=decision_to_json(decision).get("reason", ""),
             )
-        return _Claim(execution_id=execution_id, message=message)
+        return _Claim(execution_id=execution_id, message=message, sequence=sequence)
 
     # ------------------------------------------------------------------ run
 
     async def _run(
-        self, checked: CheckedAction, claim: _Claim
-    ) -> tuple[ExecutionStatus, str | None, str | None, int, Delivery | None]:
-        """Dispatch by kind with bounded exponential backoff on transient failures."""
+        self,
+        checked: CheckedAction,
+        claim: _Claim,
+        decision: Decision,
+        requested_by: str,
+        approval_id: str | None,
+    ) -> tuple[ExecutionStatus, str | None, str | None, int, Delivery | None, bool]:
+        """Dispatch by kind with bounded exponential backoff on transient failures.
+
+        The last value says whether a failure may pass (retrying later could succeed).
+        """
+        if claim.sequence:
+            # The sequence records and retries each step itself; it is started once.
+            try:
+                status = await self.sequences.start(
+                    checked,
+                    decision,
+                    execution_id=claim.execution_id,
+                    requested_by=requested_by,
+                    approval_id=approval_id,
+                )
+            except PermanentActionError as error:
+                return "failed", None, str(error), 1, None, False
+            return (
+                "executed",
+                status,
+                None,
+                1,
+                Delivery(via="sequence", ref=claim.execution_id),
+                False,
+            )
         retry = self.settings.guardrails.retry
         attempt = 0
         while True:
@@ -317,8 +354,8 @@ class Executor:
                     raise PermanentActionError("paused before delivery; nothing was sent")
                 result, delivery = await self._dispatch(checked, claim)
                 if delivery is not None and delivery.via == "outbox":
-                    return "queued", result, None, attempt, delivery
-                return "executed", result, None, attempt, delivery
+                    return "queued", result, None, attempt, delivery, False
+                return "executed", result, None, attempt, delivery, False
             except TransientActionError as error:
                 if attempt >= retry.max_attempts:
                     return (
@@ -327,6 +364,7 @@ class Executor:
                         f"gave up after {attempt} attempts: {error}",
                         attempt,
                         None,
+                        True,
                     )
                 delay = min(retry.base_delay_s * 2 ** (attempt - 1), retry.max_delay_s)
                 log.warning(
@@ -345,7 +383,13 @@ class Executor:
                     checked.action.idempotency_key,
                     error,
                 )
-                return "failed", None, f"{type(error).__name__}: {error}", attempt, None
+                # An integration's refusal is already a sentence; a bug is named by its type.
+                why = (
+                    str(error)
+                    if isinstance(error, PermanentActionError)
+                    else (f"{type(error).__name__}: {error}")
+                )
+                return "failed", None, why, attempt, None, False
 
     async def _dispatch(self, checked: CheckedAction, claim: _Claim) -> tuple[str, Delivery | None]:
         kind = checked.kind
@@ -383,6 +427,9 @@ class Executor:
             return (
                 f"{checked.kind.name} sent by webhook ({delivery.ref}; outbox #{message.outbox_id})"
             )
+        if delivery.via == "email":  # the server's own reply: what it accepted, and as what
+            to = checked.params.customer() or checked.action.target
+            return f"sent ({delivery.ref}) to {to} by email (outbox #{message.outbox_id})"
         where = f"#{message.channel}" if message.channel else "direct"
         to = f" for {', '.join(message.recipients)}" if message.recipients else ""
         verb = "updated" if message.op == "update" else "posted"

@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent.act.rules import Severity
 from agent.domain import Action
@@ -73,6 +81,10 @@ class KindParams(BaseModel):
 
     def fingerprint_parts(self) -> tuple[str, ...] | None:
         """What makes two alerts 'the same' for de-duplication; None = never deduplicated."""
+        return None
+
+    def sequence_days(self) -> tuple[int, ...] | None:
+        """Days after the start on which each step of a sequence goes out; None = one send."""
         return None
 
     def reply_under(self) -> str | None:
@@ -241,15 +253,61 @@ class AccountManagerAlertParams(_CustomerParams):
         return (f"Customer at risk: {self.customer_id}{self._risk()}", self.reason)
 
 
+# Days 0, 3 and 7 by default; a longer sequence continues weekly.
+WINBACK_DAYS = (0, 3, 7, 14, 21, 28)
+
+
 class WinbackSequenceParams(_CustomerParams):
-    emails: int = Field(default=3, ge=1, le=6)
+    emails: int = Field(default=3, ge=1, le=len(WINBACK_DAYS))
+    days: tuple[int, ...] | None = Field(
+        default=None, description="days after approval of each email; default 0, 3, 7"
+    )
     text: str = Field(default="", max_length=1000)
 
+    @model_validator(mode="after")
+    def _schedule(self) -> WinbackSequenceParams:
+        days = self.days
+        if days is None:
+            return self
+        if not days or days[0] != 0 or any(b <= a for a, b in pairwise(days)):
+            raise ValueError("days must start at 0 and increase, e.g. [0, 3, 7]")
+        if days[-1] > 90 or len(days) > len(WINBACK_DAYS):
+            raise ValueError(f"at most {len(WINBACK_DAYS)} emails within 90 days")
+        if "emails" in self.model_fields_set and self.emails != len(days):
+            raise ValueError(f"emails is {self.emails} but days lists {len(days)}")
+        return self
+
+    def sequence_days(self) -> tuple[int, ...]:
+        return self.days or WINBACK_DAYS[: self.emails]
+
     def message_parts(self) -> tuple[str, str]:
+        days = ", ".join(str(d) for d in self.sequence_days())
         return (
-            f"Win-back sequence ({self.emails} emails) for {self.customer_id}{self._risk()}",
+            f"Win-back sequence ({len(self.sequence_days())} emails, days {days}) for "
+            f"{self.customer_id}{self._risk()}",
             self.text or self.reason,
         )
+
+
+class WinbackEmailParams(KindParams):
+    """One email of a running win-back sequence (the sequence runner proposes these)."""
+
+    customer_id: str = Field(pattern=_CUSTOMER_ID)
+    sequence_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    step: int = Field(ge=1, le=len(WINBACK_DAYS))
+    of: int = Field(ge=1, le=len(WINBACK_DAYS))
+    # The customer's most recent item, from the warehouse: data, cleaned before it is used.
+    product: str = Field(default="", max_length=200)
+
+    def customer(self) -> str | None:
+        return self.customer_id
+
+    def recipient_ids(self) -> tuple[str, ...]:
+        # The outbox names who it went to by id; the address stays in the warehouse.
+        return (self.customer_id,)
+
+    def message_parts(self) -> tuple[str, str]:
+        return (f"Win-back email {self.step} of {self.of} to {self.customer_id}", "")
 
 
 Handler = Literal["notify", "investigate", "wait"] | str
@@ -271,6 +329,9 @@ class ActionKind:
     always_needs_approval: bool = False
     rate_limited: bool = False
     deduplicated: bool = False
+    # A kind whose params list days (`sequence_days`) runs as steps of this kind, one per
+    # day, each sent on its own (agent.act.sequences).
+    step_kind: str | None = None
 
 
 BUILTIN_KINDS: tuple[ActionKind, ...] = (
@@ -353,6 +414,16 @@ BUILTIN_KINDS: tuple[ActionKind, ...] = (
         name="winback_sequence",
         params=WinbackSequenceParams,
         description="start a win-back email sequence to a customer at risk",
+        handler="email",
+        outbound=True,
+        target_param="customer_id",
+        customer_facing=True,
+        step_kind="winback_email",
+    ),
+    ActionKind(
+        name="winback_email",
+        params=WinbackEmailParams,
+        description="one email of an approved win-back sequence",
         handler="email",
         outbound=True,
         target_param="customer_id",

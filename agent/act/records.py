@@ -211,6 +211,61 @@ class AuditEntry:
     why: str
 
 
+SequenceState = Literal["active", "completed", "cancelled", "failed"]
+StepState = Literal["scheduled", "claimed", "sent", "queued", "failed", "cancelled"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceStep:
+    """One step of a sequence: when it is due, where it stands, and its honest status."""
+
+    sequence_id: str
+    step: int
+    total: int
+    due_at: datetime
+    state: StepState
+    attempts: int
+    status: str
+    execution_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceRecord:
+    """A multi-step action (a win-back's emails) as stored, with its steps in order."""
+
+    id: str
+    kind: str
+    customer_id: str
+    approval_id: str | None
+    started_at: datetime
+    state: SequenceState
+    status: str
+    steps: tuple[SequenceStep, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "customer_id": self.customer_id,
+            "approval_id": self.approval_id,
+            "started_at": self.started_at.isoformat(),
+            "state": self.state,
+            "status": self.status,
+            "steps": [
+                {
+                    "step": s.step,
+                    "of": s.total,
+                    "due_at": s.due_at.isoformat(),
+                    "state": s.state,
+                    "attempts": s.attempts,
+                    "status": s.status,
+                    "execution_id": s.execution_id,
+                }
+                for s in self.steps
+            ],
+        }
+
+
 @dataclass(frozen=True, kw_only=True)
 class ActResult:
     """The outcome of proposing, approving or rejecting an action."""
@@ -223,6 +278,9 @@ class ActResult:
     outbox_ids: tuple[int, ...] = ()
     # The action as the guardrails costed and decided it (money taken from its params).
     action: Action | None = None
+    # A failure worth trying again later (a timeout, a 4xx from a mail server): the
+    # integration never accepted it, and nothing says it will not.
+    retryable: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -98,6 +98,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE UNIQUE INDEX act_executions_once
             ON act_executions(idempotency_key, dry_run) WHERE status != 'failed'""",
     ),
+    # 3: sequences (a win-back: emails on days 0, 3, 7). Each step is a row with its due
+    # time; a runner claims it with a conditional UPDATE (one replica wins), then executes it
+    # as its own action under its own idempotency key, so it is sent at most once.
+    (
+        """CREATE TABLE act_sequences (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, step_kind TEXT NOT NULL,
+            customer_id TEXT NOT NULL, requested_by TEXT NOT NULL, approval_id TEXT,
+            approved_by TEXT NOT NULL, since TEXT NOT NULL, started_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('active','completed','cancelled','failed')),
+            status TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        """CREATE TABLE act_sequence_steps (
+            sequence_id TEXT NOT NULL REFERENCES act_sequences(id), step INTEGER NOT NULL,
+            total INTEGER NOT NULL, due_at TEXT NOT NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('scheduled','claimed','sent','queued','failed','cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0, claimed_by TEXT, claimed_at TEXT,
+            execution_id TEXT, status TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (sequence_id, step))""",
+        "CREATE INDEX act_sequence_steps_due ON act_sequence_steps(state, due_at)",
+        "CREATE INDEX act_sequences_customer ON act_sequences(customer_id, state)",
+    ),
 )
 
 

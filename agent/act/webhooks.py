@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.act.email import EmailSection
 from agent.act.ports import Integration
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import ConfigError, PermanentActionError, TransientActionError
@@ -38,6 +39,9 @@ class IntegrationsSection(BaseModel):
         default_factory=dict, description="action kind → URL that receives it as a signed POST"
     )
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    email: EmailSection | None = Field(
+        default=None, description="SMTP server for customer emails (win-back, offers)"
+    )
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -24,6 +24,21 @@ _BACKGROUND_CHURN_SHARE = 0.12
 _BACKGROUND_TAU = 40.0
 _COHORT_TENURE_DAYS = 28  # cohort members ordered first at least this long before churn
 _SIGNED_IN_NEW_SHARE = 0.15  # non-buying 'new' sessions by visitors with an account
+_EMAIL_OPT_OUT_SHARE = 0.03  # customers who unsubscribed from marketing email
+# Fake addresses on reserved domains only (RFC 2606 / 6761): nothing here can reach a person.
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.test")
+FIRST_NAMES = (
+    "alex", "amira", "ana", "ben", "carlos", "chen", "dana", "david", "elena", "emma",
+    "fatima", "grace", "hana", "ivan", "jamal", "james", "jordan", "julia", "kai", "laura",
+    "leo", "lucia", "maria", "mei", "michael", "nadia", "noah", "olivia", "omar", "priya",
+    "rachel", "ravi", "sam", "sara", "sofia", "tom", "uma", "victor", "yusuf", "zoe",
+)  # fmt: skip
+LAST_NAMES = (
+    "adams", "ahmed", "baker", "brown", "chen", "clark", "cohen", "diaz", "evans", "garcia",
+    "green", "hall", "hughes", "ito", "jones", "khan", "kim", "lee", "lopez", "martin",
+    "miller", "morris", "nguyen", "novak", "patel", "reed", "rossi", "santos", "shah", "smith",
+    "taylor", "turner", "walker", "wang", "white", "wilson", "wright", "young", "zhang", "ali",
+)  # fmt: skip
 
 
 @dataclass
@@ -40,6 +55,11 @@ class Customers:
     tau: np.ndarray
     cohort: np.ndarray  # bool: the recorded churn cohort
     number: np.ndarray  # the N in customer_id 'C%06d', in signup order
+    # Contact details (the email is first.last<N>@domain): name and domain codes, opt-out.
+    first_name: np.ndarray
+    last_name: np.ndarray
+    email_domain: np.ndarray
+    email_opt_out: np.ndarray
 
     def __len__(self) -> int:
         return len(self.signup_day)
@@ -91,7 +111,14 @@ def build_customers(
         tau=np.full(len(region), np.inf),
         cohort=np.zeros(len(region), dtype=bool),
         number=np.empty(0, dtype=np.int64),
+        first_name=np.empty(0, dtype=np.int16),
+        last_name=np.empty(0, dtype=np.int16),
+        email_domain=np.empty(0, dtype=np.int8),
+        email_opt_out=np.empty(0, dtype=bool),
     )
+    # Contacts come from a child stream: drawing them never shifts the draws below, so every
+    # recorded scenario stays what it was before customers had addresses.
+    _add_contacts(rng.spawn(1)[0], c)
     s.customer[new_idx] = n_pre + np.arange(n_new)
     _add_churn(rng, c, n_pre + n_new, n_days, dates, churn)
     _assign_returning(rng, s, c, n_pre + n_new, n_days)
@@ -102,6 +129,14 @@ def build_customers(
     known = s.customer >= 0
     s.state[known] = c.state[s.customer[known]]
     return c
+
+
+def _add_contacts(rng: np.random.Generator, c: Customers) -> None:
+    n = len(c)
+    c.first_name = rng.integers(0, len(FIRST_NAMES), n).astype(np.int16)
+    c.last_name = rng.integers(0, len(LAST_NAMES), n).astype(np.int16)
+    c.email_domain = world.draw_codes(rng, n, np.array([0.55, 0.2, 0.15, 0.1])).astype(np.int8)
+    c.email_opt_out = rng.random(n) < _EMAIL_OPT_OUT_SHARE
 
 
 def _add_churn(

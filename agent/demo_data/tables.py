@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from agent.demo_data import world
-from agent.demo_data.customers import NO_ORDER, Customers
+from agent.demo_data.customers import (
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    NO_ORDER,
+    Customers,
+)
 from agent.demo_data.forecasts import Forecasts
 from agent.demo_data.orders import Orders, Products
 from agent.demo_data.sessions import Sessions
@@ -76,12 +82,18 @@ def write_tables(
                 "first_order_date": pd.Series(
                     _days(first, np.where(has_order, c.first_order_day, 0))
                 ).where(has_order),
+                "first_name": _cat(c.first_name, FIRST_NAMES),
+                "last_name": _cat(c.last_name, LAST_NAMES),
+                "email_domain": _cat(c.email_domain, EMAIL_DOMAINS),
+                "email_opt_out": c.email_opt_out,
             }
         ).sort_values("n"),
         f"{_id('n', 'C%06d')} AS customer_id, CAST(signup_date AS DATE) AS signup_date, "
         "CAST(region AS VARCHAR) AS region, CAST(state AS VARCHAR) AS state, "
         "CAST(acquisition_channel AS VARCHAR) AS acquisition_channel, "
-        "CAST(first_order_date AS DATE) AS first_order_date",
+        "CAST(first_order_date AS DATE) AS first_order_date, "
+        "CAST(first_name AS VARCHAR) || '.' || CAST(last_name AS VARCHAR) || CAST(n AS VARCHAR) "
+        "|| '@' || CAST(email_domain AS VARCHAR) AS email, email_opt_out",
     )
     _load(
         con,

@@ -7,14 +7,17 @@ request the rules could not pin down (`understand_with_llm`) and suggesting extr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from agent.llm.client import LLM, OpenAIClient, parse_reply
-from agent.llm.proposals import propose_actions
-from agent.llm.schemas import GoalDraft, ProposalsDraft
-from agent.llm.settings import LLMSection, LLMSettings, ModelRequestsBlocked, resolve_settings
-from agent.llm.understand import should_consult, understand_with_llm
+if TYPE_CHECKING:
+    from agent.llm.client import LLM, OpenAIClient, parse_reply
+    from agent.llm.proposals import propose_actions
+    from agent.llm.schemas import GoalDraft, ProposalsDraft
+    from agent.llm.settings import LLMSection, LLMSettings, ModelRequestsBlocked, resolve_settings
+    from agent.llm.understand import should_consult, understand_with_llm
+
+from collections.abc import Mapping
 
 if TYPE_CHECKING:
     from agent.config import ScoutConfig
@@ -24,9 +27,36 @@ def from_config(
     config: ScoutConfig | LLMSection | None = None, *, env: Mapping[str, str] | None = None
 ) -> LLM | None:
     """The configured LLM client, or None when the LLM is off (no key, or `enabled: false`)."""
+    from agent.llm.client import OpenAIClient
+    from agent.llm.settings import LLMSection, resolve_settings
+
     section = config if isinstance(config, LLMSection) or config is None else config.llm
     settings = resolve_settings(section, env)
     return OpenAIClient(settings) if settings is not None else None
+
+
+_WHERE = {
+    "GoalDraft": "agent.llm.schemas",
+    "LLM": "agent.llm.client",
+    "LLMSection": "agent.llm.settings",
+    "LLMSettings": "agent.llm.settings",
+    "ModelRequestsBlocked": "agent.llm.settings",
+    "OpenAIClient": "agent.llm.client",
+    "ProposalsDraft": "agent.llm.schemas",
+    "parse_reply": "agent.llm.client",
+    "propose_actions": "agent.llm.proposals",
+    "resolve_settings": "agent.llm.settings",
+    "should_consult": "agent.llm.understand",
+    "understand_with_llm": "agent.llm.understand",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Exports load on first use (PEP 562): a command that needs one piece of the package
+    # does not import all of it (`scout parse` starts fast).
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
 
 
 __all__ = [

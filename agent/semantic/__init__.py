@@ -1,10 +1,51 @@
-"""The semantic layer: semantic.yml loaded and validated, metric requests compiled to SQL."""
+"""The semantic layer: semantic.yml loaded and validated, metric requests compiled to SQL.
 
-from agent.errors import UnknownMetricError
-from agent.semantic.compiler import CompiledQuery, MetricRequest, compile_request
-from agent.semantic.loader import default_semantic_path, load_semantic, parse_semantic
-from agent.semantic.model import DimensionDef, MeasureDef, MetricDef, SemanticLayer, TableDef
-from agent.semantic.run import MetricFrame, arun_metric, run_metric
+Exports load on first use (PEP 562): reading semantic.yml should not import the warehouse
+drivers and pandas that compiling and running a query need (`scout parse` starts fast).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.errors import UnknownMetricError
+    from agent.semantic.compiler import CompiledQuery, MetricRequest, compile_request
+    from agent.semantic.loader import default_semantic_path, load_semantic, parse_semantic
+    from agent.semantic.model import (
+        DimensionDef,
+        MeasureDef,
+        MetricDef,
+        SemanticLayer,
+        TableDef,
+    )
+    from agent.semantic.run import MetricFrame, arun_metric, run_metric
+
+_WHERE = {
+    "UnknownMetricError": "agent.errors",
+    "CompiledQuery": "agent.semantic.compiler",
+    "MetricRequest": "agent.semantic.compiler",
+    "compile_request": "agent.semantic.compiler",
+    "default_semantic_path": "agent.semantic.loader",
+    "load_semantic": "agent.semantic.loader",
+    "parse_semantic": "agent.semantic.loader",
+    "DimensionDef": "agent.semantic.model",
+    "MeasureDef": "agent.semantic.model",
+    "MetricDef": "agent.semantic.model",
+    "SemanticLayer": "agent.semantic.model",
+    "TableDef": "agent.semantic.model",
+    "MetricFrame": "agent.semantic.run",
+    "arun_metric": "agent.semantic.run",
+    "run_metric": "agent.semantic.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'agent.semantic' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
+
 
 __all__ = [
     "CompiledQuery",

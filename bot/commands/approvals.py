@@ -21,7 +21,6 @@ from rich.table import Table
 from agent.act import Actor, ActResult, ActSettings
 from agent.act.records import ExecutionRecord
 from agent.act.rules import format_money, to_cents
-from agent.act.webhooks import webhook_integrations
 from agent.config import data_dir, load_config
 from agent.errors import UserError
 
@@ -88,12 +87,16 @@ def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]
 
     async def main() -> int:
         # No Slack here: Slack kinds approved from the CLI wait in the outbox, and say so.
-        integrations = webhook_integrations(config.integrations)
+        from bot.commands.sequences import configured_integrations
+
+        integrations, warehouse = configured_integrations(config)
         actor = await Actor.open(path, settings, integrations=integrations)
         try:
             return await work(actor)
         finally:
             await actor.close()
+            if warehouse is not None:
+                warehouse.close()
 
     return asyncio.run(main())
 

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 COLUMNS = {
     "customers": "customer_id VARCHAR, signup_date DATE, region VARCHAR, state VARCHAR, "
-    "acquisition_channel VARCHAR, first_order_date DATE",
+    "acquisition_channel VARCHAR, first_order_date DATE, email VARCHAR, email_opt_out BOOLEAN",
     "products": "product_id VARCHAR, product_name VARCHAR, category VARCHAR, price DOUBLE, "
     "cost DOUBLE",
     "sessions": "session_id BIGINT, session_ts TIMESTAMP, session_date DATE, "

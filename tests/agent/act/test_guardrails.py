@@ -139,6 +139,7 @@ def test_adding_a_kind_is_one_declared_change() -> None:
         "support_call",
         "account_manager_alert",
         "winback_sequence",
+        "winback_email",
     }
 
 
