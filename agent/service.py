@@ -127,8 +127,20 @@ class ScoutService:
             return True
         return bool(await self.deps.memory.load_clarification(thread.key))
 
-    async def thread_evidence(self, thread: ThreadRef) -> tuple[Finding, ...]:
-        """The SQL evidence of the thread's latest findings, from memory (survives restarts)."""
+    async def remember_answer(self, thread: ThreadRef, message_ts: str) -> None:
+        """The answer posted as `message_ts` is the thread's latest: keep which findings it
+        showed, so "Show SQL" on it shows its own SQL even after later answers and restarts."""
+        context = await self.deps.memory.load_thread(thread.key)
+        if context is not None and context.finding_ids:
+            ids = json.dumps(list(context.finding_ids))
+            await self.deps.memory.claim(_ANSWER_KEY + f"{thread.channel}:{message_ts}", owner=ids)
+
+    async def answer_evidence(self, thread: ThreadRef, message_ts: str) -> tuple[Finding, ...]:
+        """The SQL evidence of the answer posted as `message_ts`, from memory; the thread's
+        latest findings for a message Scout did not record (a scheduled post)."""
+        owner = await self.deps.memory.claimed_by(_ANSWER_KEY + f"{thread.channel}:{message_ts}")
+        if owner:
+            return await self.deps.memory.evidence_of([int(i) for i in json.loads(owner)])
         return await self.deps.memory.thread_evidence(thread.key)
 
     async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
@@ -622,6 +634,7 @@ class ScoutService:
 
 
 _MESSAGE_KEY = "proposal-message:"
+_ANSWER_KEY = "answer-findings:"
 
 
 def _ref_text(ref: MessageRef) -> str:

@@ -86,17 +86,22 @@ class ConversationStore(StoreBase):
         )
         ids = [int(i) for i in json.loads(rows[0][0])] if rows else []
         if ids:
-            marks = ",".join("?" * len(ids))
-            found = await self._rows(f"SELECT id, finding FROM findings WHERE id IN ({marks})", ids)
-            by_id = {r[0]: r[1] for r in found}
-            raw = [by_id[i] for i in ids if i in by_id]
-        else:
-            found = await self._rows(
-                "SELECT finding FROM findings WHERE thread_key = ? ORDER BY id DESC LIMIT ?",
-                (thread_key, limit),
-            )
-            raw = [r[0] for r in reversed(found)]
-        out = [_with_evidence(json.loads(text)) for text in raw]
+            return await self.evidence_of(ids)
+        found = await self._rows(
+            "SELECT finding FROM findings WHERE thread_key = ? ORDER BY id DESC LIMIT ?",
+            (thread_key, limit),
+        )
+        out = [_with_evidence(json.loads(r[0])) for r in reversed(found)]
+        return tuple(f for f in out if f.evidence)
+
+    async def evidence_of(self, ids: Sequence[int]) -> tuple[Finding, ...]:
+        """These findings' sentences and SQL evidence, in the order given."""
+        if not ids:
+            return ()
+        marks = ",".join("?" * len(ids))
+        found = await self._rows(f"SELECT id, finding FROM findings WHERE id IN ({marks})", ids)
+        by_id = {r[0]: r[1] for r in found}
+        out = [_with_evidence(json.loads(by_id[i])) for i in ids if i in by_id]
         return tuple(f for f in out if f.evidence)
 
 

@@ -82,12 +82,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 "I no longer have the SQL for this answer. Ask again and press Show SQL.",
             )
             return
+        # Reply() without findings: the SQL message carries no charts to upload again.
         await post_reply(
-            deps,
-            thread.channel,
-            Reply(findings=findings),
-            thread_ts=thread.thread_ts,
-            message=sql_message(findings),
+            deps, thread.channel, Reply(), thread_ts=thread.thread_ts, message=sql_message(findings)
         )
 
     async def feedback(ack: AsyncAck, body: dict[str, Any], positive: bool) -> None:

@@ -43,11 +43,15 @@ CoreCall = Callable[[Progress], Awaitable[Reply]]
 
 
 @runtime_checkable
-class ThreadEvidence(Protocol):
-    """A core that can reload a thread's SQL evidence from memory (after a restart)."""
+class AnswerEvidence(Protocol):
+    """A core that remembers which findings each posted answer showed (survives restarts)."""
 
-    async def thread_evidence(self, thread: ThreadRef) -> tuple[Finding, ...]:
-        """The thread's latest findings with their evidence."""
+    async def remember_answer(self, thread: ThreadRef, message_ts: str) -> None:
+        """The answer just posted as `message_ts` showed the thread's latest findings."""
+        ...
+
+    async def answer_evidence(self, thread: ThreadRef, message_ts: str) -> tuple[Finding, ...]:
+        """The findings, with their SQL, behind the answer posted as `message_ts`."""
         ...
 
 
@@ -58,10 +62,10 @@ async def evidence_for(
     cached = deps.answers.get(thread.channel, message_ts)
     if cached is not None:
         return cached
-    if not isinstance(deps.core, ThreadEvidence):
+    if not isinstance(deps.core, AnswerEvidence):
         return None
     try:
-        found = await deps.core.thread_evidence(thread)
+        found = await deps.core.answer_evidence(thread, message_ts)
     except Exception:
         log.exception("loading evidence failed thread=%s", thread.key)
         return None
@@ -150,13 +154,15 @@ async def run_answer(
         log.exception("answer failed thread=%s", thread.key)
         reply = Reply(error=SORRY)
     try:
-        await post_reply(
+        posted_ts = await post_reply(
             deps,
             thread.channel,
             reply,
             thread_ts=thread.thread_ts,
             replace_ts=placeholder.ts if placeholder else None,
         )
+        if reply.findings:
+            await remember_answer(deps, thread, posted_ts)
         log.info(
             "answered thread=%s findings=%d actions=%d error=%s seconds=%.2f",
             thread.key,
@@ -206,6 +212,15 @@ async def post_reply(
     files = chart_uploads(reply) + list(message.files)
     await upload_files(deps.client, channel, thread_ts or ts, files)
     return ts
+
+
+async def remember_answer(deps: Deps, thread: ThreadRef, message_ts: str) -> None:
+    if not isinstance(deps.core, AnswerEvidence):
+        return
+    try:
+        await deps.core.remember_answer(thread, message_ts)
+    except Exception:  # Show SQL falls back to the thread's latest answer
+        log.exception("could not remember the answer's findings thread=%s", thread.key)
 
 
 async def remember_proposals(deps: Deps, reply: Reply, message: MessageRef) -> None:

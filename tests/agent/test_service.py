@@ -81,7 +81,7 @@ async def test_clarifications_feedback_links_and_evidence_survive_a_restart(
         assert chosen.error is None and chosen.findings
         offered = asked.clarification.options[1].goal
         assert chosen.goal is not None and chosen.goal.to_json() == offered.to_json()
-        evidence = await core.thread_evidence(answered)
+        evidence = await core.answer_evidence(answered, "1.0")  # not recorded: the latest
         assert [e.sql for e in evidence[0].evidence] == [e.sql for e in lookup.findings[0].evidence]
         await core.feedback(answered, "U2", positive=True)
         arm = (await core.deps.memory.bandit()).arm("revenue|down", "alert")

@@ -614,6 +614,7 @@ async def test_show_sql_after_a_restart_comes_from_memory(env: Env) -> None:
         ]
 
     before = len(sql_posts())
+    before_uploads = len(slack.ok_calls("files.getUploadURLExternal"))
     core = await real_core(env.config, env.warehouse, env.memory)  # a new process: no cache
     scout = build_scout(core, slack_settings(slack, env.config))
     try:
@@ -628,7 +629,15 @@ async def test_show_sql_after_a_restart_comes_from_memory(env: Env) -> None:
         await scout.aclose(timeout=10)
         await core.close()
     assert len(sql_posts()) == before + 1
-    assert "sessions" in blocks_text(sql_posts()[-1]) or "orders" in blocks_text(sql_posts()[-1])
+
+    # The SQL of the answer clicked (the first one), not of the thread's later follow-up, and
+    # exactly what the live process showed for it before the restart.
+    def queries(call: Call) -> list[str]:
+        return re.findall(r"```\\n(.*?)\\n```", blocks_text(call))
+
+    assert queries(sql_posts()[-1]) == queries(sql_posts()[0]) and queries(sql_posts()[0])
+    uploads = len(slack.ok_calls("files.getUploadURLExternal"))
+    assert uploads == before_uploads  # Show SQL uploads no chart again
 
 
 async def test_monitor_trouble_is_posted_once_to_the_alerts_channel(
