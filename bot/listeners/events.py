@@ -23,8 +23,10 @@ MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(\|[^>]*)?>")
 
 
 def question_text(text: str) -> str:
-    """The question without Scout's @mention (and without stray whitespace)."""
-    return MENTION_RE.sub(" ", text or "").strip()
+    """The question as the person typed it: without Scout's @mention or stray whitespace, and
+    with Slack's three escapes decoded ("R&amp;D" is "R&D"), so it is escaped once on output."""
+    plain = MENTION_RE.sub(" ", text or "").strip()
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def from_a_bot(event: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ from bot.blocks import (
 )
 from bot.core import ActionStatus, Reply, ThreadRef, option_token, parse_option_token
 from bot.home_blocks import home_view
+from bot.listeners.events import question_text
 from bot.text import cell_text, fmt_number, quantity, quantity_change
 from tests.bot.scripted_core import ScriptedCore, answer, clarifying, conversion_finding, proposing
 
@@ -207,3 +208,11 @@ def test_values_read_as_people_write_them() -> None:
     assert quantity(0.0480, "percent") == "4.80%" and quantity(24243.0, "currency") == "$24,243"
     assert quantity_change(-0.0191, "percent") == "-1.91 pp"
     assert quantity_change(-12068.0, "currency") == "-$12,068"
+
+
+def test_a_question_is_escaped_once_in_the_placeholder() -> None:
+    # Slack sends "R&D <b>" as "R&amp;D &lt;b&gt;"; the placeholder must show it as typed.
+    asked = question_text("<@UBOT> revenue for R&amp;D &lt;b&gt;")
+    assert asked == "revenue for R&D <b>"
+    shown = progress_message(asked, []).blocks_json()[0]["text"]["text"]
+    assert "R&amp;D &lt;b&gt;" in shown and "&amp;amp;" not in shown
