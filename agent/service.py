@@ -19,7 +19,7 @@ from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, Finding, Goal, NeedsApproval, stable_key
+from agent.domain import Action, Finding, Goal, Intent, NeedsApproval, stable_key
 from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
@@ -144,9 +144,10 @@ class ScoutService:
         return await self.deps.memory.thread_evidence(thread.key)
 
     async def attach_thread(self, reply: Reply, thread: ThreadRef) -> None:
-        """A scheduled reply was posted here: keep its findings so follow-ups have context."""
+        """A scheduled reply was posted here: keep its findings so follow-ups have context
+        (a digest has no single goal; its thread still answers replies like any other)."""
         ids = []
-        goal = reply.goal
+        goal = reply.goal or Goal(intent=Intent.LOOKUP, text=reply.text[:200])
         for finding in reply.findings:
             if goal is not None:
                 ids.append(await self.deps.memory.record_finding(thread.key, goal, finding))
@@ -427,12 +428,22 @@ class ScoutService:
         if not await self.deps.memory.claim(key):
             log.info("scheduled post skipped, already claimed key=%s", key)
             return None
-        reply = await make()
+        headline, details = _split_for_reading(await make())
         published = await self.publish(
-            reply, channel=self.digest_channel, title=title, key=stable_key("scheduled", key)
+            headline, channel=self.digest_channel, title=title, key=stable_key("scheduled", key)
         )
         if published.where is not None:
-            await self.attach_thread(reply, published.where)
+            await self.attach_thread(headline, published.where)
+            if details.findings:
+                # The sections follow in the headline's thread: one screen in the channel.
+                await self.publish(
+                    details,
+                    channel=self.digest_channel,
+                    title=title + " (details)",
+                    key=stable_key("scheduled", key, "details"),
+                    thread=published.where.thread_ts,
+                )
+                await self.attach_thread(details, published.where)
         log.info("scheduled post key=%s status=%s", key, published.status)
         return published
 
@@ -647,6 +658,24 @@ def _ref_parse(text: str) -> MessageRef | None:
         return MessageRef(channel=data["channel"], ts=data["ts"], thread_ts=data["thread_ts"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _split_for_reading(reply: Reply) -> tuple[Reply, Reply]:
+    """A long scheduled post as a headline (the first finding, one line per other section)
+    and the details to thread under it."""
+    if len(reply.findings) <= 2:
+        return reply, Reply()
+    first, rest = reply.findings[0], reply.findings[1:]
+    lines = [reply.text] if reply.text else []
+    lines += [f"{f.title}: {_first_sentence(f.summary)}" for f in rest if f.summary]
+    lines.append("Details in the thread.")
+    headline = replace(reply, text="\n".join(lines), findings=(first,))
+    return headline, Reply(text="The details:", goal=reply.goal, findings=rest)
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
 
 
 def _decision_kind(result: ActResult) -> DecisionKind:

@@ -125,14 +125,17 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
             id="digest",
             **common,
         )
-        scheduler.add_job(
-            jobs.weekly,
-            CronTrigger(
-                day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz
-            ),
-            id="weekly",
-            **common,
-        )
+        # Monday's digest carries the weekly summary: one message that morning, not two in
+        # the same minute. A team that wants the week on another day gets its own post.
+        if schedule.weekly_day != "mon":
+            scheduler.add_job(
+                jobs.weekly,
+                CronTrigger(
+                    day_of_week=schedule.weekly_day, hour=hour, minute=minute, timezone=jobs.tz
+                ),
+                id="weekly",
+                **common,
+            )
         scheduler.add_job(jobs.catch_up, id="catch_up", **common)  # once, now
     for note in settings.off:
         log.warning("%s", note)
