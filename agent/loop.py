@@ -17,6 +17,7 @@ from typing import assert_never
 from agent.act import ActResult
 from agent.analyses import SKILLS, run_goal
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
+from agent.churn.campaign import campaign_context
 from agent.deps import Deps
 from agent.digest import build_digest, segment_snapshot
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse, format_segment, stable_key
@@ -128,7 +129,9 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     elif goal.intent is Intent.DIGEST:
         cycle.findings += (await build_digest(deps, today)).findings
     else:
-        cycle.findings += await asyncio.to_thread(run_goal, goal, deps.context())
+        # The churn rules and, for a campaign, Scout's own contact history (async records).
+        ctx = await campaign_context(deps, goal)
+        cycle.findings += await asyncio.to_thread(run_goal, goal, ctx)
     await _learn(deps, cycle, goal)
     for finding in cycle.findings:
         for action in finding.proposed_actions:

@@ -13,6 +13,9 @@ with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `-
   100 listed, the share flagged high or critical, the value at risk over the store's
   trailing-year revenue (hand-written SQL) and the backtested precision it states.
 - seeds: "the answer" on other demo warehouses (`--seeds`, default 1–10), and the mean.
+- cohorts: is the recorded churn cohort named as a cohort by `scout churn --json` (exactly,
+  first), how far its stated "since" is from the recorded start, how many other groups are
+  named; and how many groups are named on warehouses without one (`--quiet-seeds`).
 - telco / retail / cdnow: see bench/churn_real.py.
 - bgnbd: Scout's BG/NBD fit on the CDNOW sample against the published parameters, and the
   hold-out weeks' repeat purchases per customer against the calibration rate carried on.
@@ -24,12 +27,14 @@ with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `-
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -39,6 +44,7 @@ from agent.churn.model import labelled_snapshot, rules_scores, train
 from agent.churn.profile import CustomerRiskProfile
 from agent.churn.recommend import ARMS, offer_amount, rank_actions
 from agent.churn.rules import ChurnRules
+from agent.demo_data import GeneratedWarehouse
 from agent.learning import Bandit
 from agent.warehouse import DuckDBWarehouse
 from bench.churn_real import (
@@ -144,6 +150,80 @@ def seeds(days: int, scale: float, chosen: Sequence[int]) -> dict[str, dict[str,
         keys = next(iter(out.values())).keys()
         out["mean"] = {k: float(np.mean([row[k] for row in out.values()])) for k in keys}
     return out
+
+
+def cohorts(
+    days: int, scale: float, chosen: Sequence[int], quiet: Sequence[int]
+) -> dict[str, dict[str, float]]:
+    """Is the recorded churn cohort named as a cohort by `scout churn --json`? Per seed:
+    the first cohort named is exactly the recorded segment (1/0), it is named at all, the
+    days between the stated "since" and the recorded start, how many other groups were
+    named; and on warehouses without a churn cohort (`quiet` seeds), how many were named."""
+    out: dict[str, dict[str, float]] = {}
+    for seed in chosen:
+        with tempfile.TemporaryDirectory(prefix="scout-cohort-bench-") as tmp:
+            built = _generate(Path(tmp), seed, days, scale, None)
+            truth = built.scenario("churn_cohort")
+            named = _cohorts_named(built.path)
+            wheres = [dict(c["where"]) for c in named]
+            first = named[0] if named else None
+            out[f"seed {seed}"] = {
+                "named_exactly_first": float(bool(wheres) and wheres[0] == dict(truth.where)),
+                "named_at_all": float(dict(truth.where) in wheres),
+                "days_off": float(
+                    abs((date.fromisoformat(str(first["since"])) - truth.start).days)
+                    if first is not None and wheres[0] == dict(truth.where)
+                    else np.nan
+                ),
+                "other_groups_named": float(sum(w != dict(truth.where) for w in wheres)),
+            }
+    for seed in quiet:
+        with tempfile.TemporaryDirectory(prefix="scout-cohort-bench-") as tmp:
+            built = _generate(Path(tmp), seed, days, scale, ["none"])
+            out[f"quiet seed {seed}"] = {
+                "other_groups_named": float(len(_cohorts_named(built.path)))
+            }
+    rows = [v for k, v in out.items() if k.startswith("seed ")]
+    if rows:
+        out["mean"] = {k: float(np.nanmean([row[k] for row in rows])) for k in rows[0]}
+    return out
+
+
+def _generate(
+    folder: Path, seed: int, days: int, scale: float, scenarios: list[str] | None
+) -> GeneratedWarehouse:
+    from agent.demo_data import generate
+
+    return generate(out=folder, seed=seed, today=TODAY, days=days, scale=scale, scenarios=scenarios)
+
+
+def _cohorts_named(path: Path) -> list[dict[str, Any]]:
+    """The cohorts `scout churn --json` names (the command a user runs, in-process)."""
+    import contextlib
+    import io
+    import json
+
+    from bot.cli import main as scout
+
+    buffer = io.StringIO()
+    home = os.environ.get("SCOUT_HOME")
+    # The model it trains is cached next to the throw-away warehouse, not in the data dir.
+    os.environ["SCOUT_HOME"] = str(path.parent / "scout-home")
+    try:
+        with contextlib.redirect_stdout(buffer):
+            code = scout(
+                ["churn", "--warehouse", str(path), "--today", TODAY.isoformat(), "--top", "1",
+                 "--json"]
+            )  # fmt: skip
+    finally:
+        if home is None:
+            os.environ.pop("SCOUT_HOME", None)
+        else:
+            os.environ["SCOUT_HOME"] = home
+    if code != 0:
+        raise RuntimeError(f"scout churn exited {code}")
+    named: list[dict[str, Any]] = json.loads(buffer.getvalue())["overview"]["cohorts"]
+    return named
 
 
 def _metrics(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
@@ -305,7 +385,10 @@ def _profile(level: str, p: float, value: float) -> CustomerRiskProfile:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "sections", nargs="*", metavar="SECTION", help="demo seeds telco retail cdnow bgnbd sim"
+        "sections",
+        nargs="*",
+        metavar="SECTION",
+        help="demo seeds cohorts telco retail cdnow bgnbd sim",
     )
     parser.add_argument("--days", type=int, default=180, help="demo warehouse days")
     parser.add_argument("--scale", type=float, default=1.0, help="demo warehouse scale")
@@ -315,10 +398,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=list(range(1, 11)), help="demo seeds"
     )
+    parser.add_argument(
+        "--quiet-seeds",
+        type=int,
+        nargs="*",
+        default=[101, 102, 103],
+        help="demo seeds generated without a churn cohort (cohorts section)",
+    )
     args = parser.parse_args(argv)
     sections: dict[str, Callable[[], object]] = {
         "demo": lambda: demo(args.days, args.scale),
         "seeds": lambda: seeds(args.days, args.scale, args.seeds),
+        "cohorts": lambda: cohorts(args.days, args.scale, args.seeds, args.quiet_seeds),
         "telco": lambda: telco(args.limit),
         "retail": lambda: retail(args.limit),
         "cdnow": lambda: cdnow(args.limit),

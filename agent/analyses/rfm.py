@@ -159,6 +159,17 @@ def cluster_check(scored: pd.DataFrame, *, seed: int = 0, max_rows: int = 20_000
     return ClusterCheck(k=k, adjusted_rand=ari, labels=labels)
 
 
+def stability(scored: pd.DataFrame, *, seed: int = 0, share: float = 0.9) -> float:
+    """The share of customers who keep their segment when the scores are recomputed on a
+    seeded random `share` of them: how much the segments depend on who happens to be in
+    the data (quintile edges move when customers come and go). NaN below 20 customers."""
+    if len(scored) < 20:
+        return float("nan")
+    rows = np.random.default_rng(seed).random(len(scored)) < share
+    again = score_customers(scored.loc[rows, ["recency_days", "frequency", "monetary"]])
+    return float((again["segment"].to_numpy() == scored.loc[rows, "segment"].to_numpy()).mean())
+
+
 def agreement_word(ari: float) -> str:
     if ari != ari:
         return "not measurable"

@@ -29,7 +29,10 @@ from agent.analyses.rfm import (
     agreement_word,
     cluster_check,
     score_customers,
+    stability,
 )
+from agent.churn.audience import AUDIENCE_COLUMNS
+from agent.churn.campaign import campaign_for
 from agent.domain import ChartSpec, Evidence, Finding, Goal, Series, Table, Window
 
 LOOKBACK_DAYS = 365
@@ -109,8 +112,11 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         return (no_data_finding(ctx, VALUE_METRIC, window, customers.evidence),)
     scored = score_customers(frame)
     check = cluster_check(scored)
+    stable = stability(scored)
     summary_frame = segment_summary(scored)
     csv_path = write_csv(scored, ctx.out_dir, window.end)
+    # "for tomorrow's email campaign": lists to send to, after exclusions, with a holdout.
+    campaign = campaign_for(goal, ctx, scored)
     segments = tuple(
         {
             "segment": row.segment,
@@ -125,11 +131,42 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         }
         for row in summary_frame.itertuples(index=False)
     )
+    summary = _summary(scored, summary_frame, window, filters, stable)
+    table = Table(
+        columns=(
+            "segment",
+            "customers",
+            "share",
+            "revenue_share",
+            "avg_recency_days",
+            "avg_frequency",
+            "avg_monetary",
+            "action",
+        ),
+        rows=tuple(
+            (
+                s["segment"],
+                s["customers"],
+                s["share"],
+                s["revenue_share"],
+                s["avg_recency_days"],
+                s["avg_frequency"],
+                s["avg_monetary"],
+                s["action"],
+            )
+            for s in segments
+        ),
+    )
+    attachments = {"segments_csv": str(csv_path)}
+    if campaign is not None:
+        summary += " " + " ".join(campaign.plan.sentences())
+        table = Table(columns=AUDIENCE_COLUMNS, rows=campaign.plan.to_rows())
+        attachments["campaign_csv"] = str(campaign.path)
     return (
         Finding(
             kind="segment",
             title=f"Customer segments (RFM){where_text(filters)}, as of {window.end:%b %-d, %Y}",
-            summary=_summary(scored, summary_frame, window, filters, check.adjusted_rand),
+            summary=summary,
             facts={
                 "customers": len(scored),
                 "customers_metric": customers.value,
@@ -141,32 +178,10 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 "kmeans_k": check.k,
                 "kmeans_adjusted_rand": check.adjusted_rand,
                 "kmeans_agreement": agreement_word(check.adjusted_rand),
+                "segment_stability": stable,
+                **(campaign.facts() if campaign is not None else {}),
             },
-            table=Table(
-                columns=(
-                    "segment",
-                    "customers",
-                    "share",
-                    "revenue_share",
-                    "avg_recency_days",
-                    "avg_frequency",
-                    "avg_monetary",
-                    "action",
-                ),
-                rows=tuple(
-                    (
-                        s["segment"],
-                        s["customers"],
-                        s["share"],
-                        s["revenue_share"],
-                        s["avg_recency_days"],
-                        s["avg_frequency"],
-                        s["avg_monetary"],
-                        s["action"],
-                    )
-                    for s in segments
-                ),
-            ),
+            table=table,
             segments=segments,
             evidence=(rfm_evidence, customers.evidence, revenue.evidence),
             confidence=0.9,
@@ -183,7 +198,7 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 ),
                 unit="customers",
             ),
-            attachments={"segments_csv": str(csv_path)},
+            attachments=attachments,
         ),
     )
 
@@ -222,7 +237,7 @@ def _summary(
     summary: pd.DataFrame,
     window: Window,
     filters: dict[str, str],
-    ari: float,
+    stable: float,
 ) -> str:
     by_name = summary.set_index("segment")
     parts = []
@@ -246,9 +261,10 @@ def _summary(
             f"(At risk / Can't lose them, ${risk['revenue'].sum():,.0f} of past revenue): "
             "the win-back targets."
         )
-    if ari == ari:
+    if stable == stable:
+        word = "Stable" if stable >= 0.9 else "Fairly stable" if stable >= 0.75 else "Unstable"
         text += (
-            f" k-means on the same RFM values agrees {agreement_word(ari)}ly with the named "
-            f"segments (adjusted Rand {ari:.2f})."
+            f" {word}: {stable:.0%} of customers kept their segment when re-scored on a "
+            "random 90% of them."
         )
     return text

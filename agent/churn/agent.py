@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from agent.churn.cohorts import CohortScan, find_cohorts
 from agent.churn.factors import describe_factors
-from agent.churn.features import Features, customer_features
+from agent.churn.features import Features, customer_features, data_span
 from agent.churn.model import Backtest, ChurnModel, label_window
 from agent.churn.profile import (
     RISK_LEVELS,
@@ -81,6 +82,7 @@ class ChurnOverview:
     label_words: str
     scored_by: str
     rules_reason: str | None
+    cohorts: CohortScan | None = None
 
     @property
     def flagged(self) -> int:
@@ -128,6 +130,8 @@ class ChurnOverview:
             out.append(f"{self.first_time:,} first-time buyers are not scored for churn: {chance}.")
         if self.rules_reason:
             out.append(f"Scored by rules, not a model: {self.rules_reason}.")
+        if self.cohorts is not None:  # the groups are the news: right after the tiers
+            out[1:1] = self.cohorts.sentences()
         return out
 
     def to_json(self) -> dict[str, object]:
@@ -149,6 +153,7 @@ class ChurnOverview:
             "second_purchase_rate": _rounded(self.second_purchase_rate),
             "horizon_days": self.horizon_days,
             "scored_by": self.scored_by,
+            "cohorts": [c.to_json() for c in self.cohorts.cohorts] if self.cohorts else [],
             "summary": " ".join(self.sentences()),
         }
 
@@ -179,6 +184,7 @@ class CustomerChurnAgent:
         self.requested_by = requested_by
         self._model = model
         self._scores: Scores | None = None
+        self._cohorts: CohortScan | None = None
 
     @classmethod
     def from_deps(cls, deps: Deps) -> CustomerChurnAgent:
@@ -252,6 +258,17 @@ class CustomerChurnAgent:
             )
         return self.profiles([cid], bandit)[0]
 
+    def cohorts(self) -> CohortScan:
+        """The groups of customers whose churn signals moved together (cached)."""
+        if self._cohorts is None:
+            span = data_span(self.warehouse)
+            self._cohorts = (
+                CohortScan(cohorts=(), evidence=())
+                if span is None
+                else find_cohorts(self.warehouse, self.today, data_start=span[0])
+            )
+        return self._cohorts
+
     def ranked(self) -> pd.DataFrame:
         """Repeat buyers, most likely to churn first (then by value at risk): the population
         the tiers are drawn from. First-time buyers are in `first_time_buyers`."""
@@ -290,6 +307,7 @@ class CustomerChurnAgent:
             label_words=model.label_words(),
             scored_by=model.describe(),
             rules_reason=model.report.reason if model.kind == "rules" else None,
+            cohorts=self.cohorts(),
         )
 
     def _profile(

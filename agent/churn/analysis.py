@@ -86,7 +86,12 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
         title="Customers at risk of churning",
         summary=" ".join(sentences),
         facts={
-            **{k: v for k, v in overview.to_json().items() if k not in ("summary", "as_of")},
+            **{
+                k: v
+                for k, v in overview.to_json().items()
+                if k not in ("summary", "as_of", "cohorts")
+            },
+            "cohorts_at_risk": "; ".join(c.name() for c in agent.cohorts().cohorts) or "none",
             "holdout_auc": model.report.holdout_auc,
         },
         table=Table(
@@ -112,7 +117,7 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
                 for p in profiles
             ),
         ),
-        evidence=(agent.scores().features.evidence,),
+        evidence=(agent.scores().features.evidence, *agent.cohorts().evidence),
         confidence=0.5 if model.kind == "rules" else max(0.5, model.report.holdout_auc or 0.5),
         chart=ChartSpec(
             kind="bar",

@@ -1,4 +1,5 @@
-"""The churn section of the morning digest: a few numbers and the three most at risk."""
+"""The churn section of the morning digest: a few numbers, the groups whose risk rose and
+the three most at risk."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class ChurnDigest:
     precision: float | None
     top: tuple[tuple[str, float], ...]
     scored_by: str
+    cohorts: tuple[str, ...] = ()  # one sentence per group whose risk rose
 
     def lines(self) -> list[str]:
         """Plain lines for the digest post."""
@@ -36,6 +38,7 @@ class ChurnDigest:
             f"Churn: {self.critical:,} critical and {self.high:,} high-risk customers "
             f"of {self.scored:,} repeat customers; ${self.value_at_risk:,.0f} of the next "
             f"12 months' revenue at risk{backtest}.",
+            *(f"Cohort at risk: {text}." for text in self.cohorts),
             f"Most at risk: {top}.",
         ]
 
@@ -53,6 +56,7 @@ def churn_section(agent: CustomerChurnAgent, *, top: int = 3) -> ChurnDigest:
         precision=backtest.precision if backtest else None,
         top=tuple((str(cid), float(p)) for cid, p in ranked["probability"].head(top).items()),
         scored_by=overview.scored_by,
+        cohorts=tuple(c.sentence() for c in agent.cohorts().cohorts),
     )
 
 

@@ -81,6 +81,21 @@ class ChurnRules(BaseModel):
     account_manager_channel: str = Field(
         default="account-managers", pattern=r"^[A-Za-z0-9_.-]{1,80}$"
     )
+    campaign_holdout_share: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="share of a campaign's audience held out at random (by the campaign id) "
+        "so that its effect can be measured",
+    )
+    contact_cooldown_days: int = Field(
+        default=14, ge=0, le=365, description="customers Scout contacted this recently are "
+        "left out of a new campaign",
+    )  # fmt: skip
+    outcome_days: int = Field(
+        default=30, ge=1, le=365, description="a retention action worked when the customer "
+        "ordered again within this many days (measured against the holdout)",
+    )  # fmt: skip
     retrain_every_days: int = Field(default=7, ge=1)
     seed: int = 7
 

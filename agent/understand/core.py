@@ -12,6 +12,7 @@ from datetime import date
 
 from agent.domain import Goal, Grain, Intent
 from agent.understand import clarify
+from agent.understand.campaign import campaign_delivery
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import NEEDS_METRIC, Slots, decide
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
@@ -81,6 +82,11 @@ def understand_with(
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
+    delivery = campaign_delivery(text) if intent is Intent.SEGMENT else None
+    if delivery is not None:
+        # "for tomorrow's email campaign" says how it is sent, not which orders count.
+        kept = {k: v for k, v in goal.filters.items() if v.lower() != delivery}
+        goal = replace(goal, filters=kept)
     defaulted = not resolved.explicit_window and goal.window is not None
     confidence = _confidence(parsed, stated, not defaulted)
     if metric is not None and parsed.metric is None:

@@ -118,7 +118,11 @@ def test_kmeans_check_is_reported(answer: Finding) -> None:
     ari = answer.facts["kmeans_adjusted_rand"]
     assert 0.0 < ari <= 1.0
     assert answer.facts["kmeans_k"] == len(answer.segments)
-    assert f"{ari:.2f}" in answer.summary
+    # The answer speaks plainly: how stable the segments are, not an adjusted Rand index.
+    assert "adjusted Rand" not in answer.summary
+    stable = answer.facts["segment_stability"]
+    assert 0.0 < stable <= 1.0
+    assert f"{stable:.0%} of customers kept their segment when re-scored" in answer.summary
 
 
 def test_evidence_and_chart(answer: Finding) -> None:

@@ -1,0 +1,104 @@
+"""The glue between a segmentation request and a campaign plan: what the request asks for,
+what Scout knows about its own contacts, who is at high churn risk, and the record written.
+
+`campaign_context` runs on the event loop before the analysis (the action records are
+async); `campaign_for` runs inside the segment analysis, in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from agent.churn.audience import (
+    CampaignPlan,
+    ContactHistory,
+    build_campaign,
+    campaign_spec,
+    contact_history,
+    read_contacts,
+    write_assignment,
+)
+from agent.churn.rules import ChurnRules
+from agent.domain import Goal, Intent
+
+if TYPE_CHECKING:
+    from agent.analyses.base import AnalysisContext
+    from agent.deps import Deps
+
+log = logging.getLogger("scout.churn")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignAnswer:
+    """A campaign plan and the file its groups were recorded in."""
+
+    plan: CampaignPlan
+    path: Path
+
+    def facts(self) -> dict[str, object]:
+        plan = self.plan
+        return {
+            "campaign_id": plan.spec.campaign_id,
+            "campaign_delivery": plan.spec.delivery,
+            "holdout_share": plan.spec.holdout_share,
+            "to_contact": plan.send,
+            "holdout": plan.holdout,
+            **{f"excluded_{reason}": n for reason, n in plan.excluded().items()},
+        }
+
+
+async def campaign_context(deps: Deps, goal: Goal) -> AnalysisContext:
+    """The analysis context, with the churn rules and, for a campaign request, Scout's own
+    contact history (who it reached recently, who is in a retention flow)."""
+    ctx = deps.context()
+    settings: dict[str, object] = {**ctx.settings, "churn": deps.config.churn}
+    rules = deps.config.churn
+    if goal.intent is Intent.SEGMENT and campaign_spec(goal.text, ctx.today) is not None:
+        settings["contact_history"] = await contact_history(
+            deps.act, deps.clock(), rules.contact_cooldown_days
+        )
+    return replace(ctx, settings=settings)
+
+
+def campaign_for(goal: Goal, ctx: AnalysisContext, scored: pd.DataFrame) -> CampaignAnswer | None:
+    """The campaign plan a segmentation request asks for (None when it asks for none)."""
+    found = ctx.settings.get("churn")
+    rules = found if isinstance(found, ChurnRules) else ChurnRules()
+    spec = campaign_spec(
+        goal.text,
+        ctx.today,
+        holdout_share=rules.campaign_holdout_share,
+        cooldown_days=rules.contact_cooldown_days,
+    )
+    if spec is None:
+        return None
+    history = ctx.settings.get("contact_history")
+    plan = build_campaign(
+        scored,
+        spec,
+        contacts=read_contacts(ctx.warehouse, ctx.layer),
+        history=history if isinstance(history, ContactHistory) else ContactHistory(),
+        high_risk=_high_risk(ctx, rules),
+    )
+    folder = ctx.out_dir or Path(tempfile.mkdtemp(prefix="scout-campaign-"))
+    return CampaignAnswer(plan=plan, path=write_assignment(plan, folder))
+
+
+def _high_risk(ctx: AnalysisContext, rules: ChurnRules) -> frozenset[str] | None:
+    """Repeat buyers at high or critical churn risk; None when they cannot be scored."""
+    from agent.churn.agent import CustomerChurnAgent
+    from agent.errors import ScoutError
+
+    try:
+        ranked = CustomerChurnAgent(warehouse=ctx.warehouse, today=ctx.today, rules=rules).ranked()
+    except ScoutError as error:  # a warehouse without the churn tables: say so, go on
+        log.warning("campaign.churn_unavailable error=%r", error)
+        return None
+    flagged = ranked.index[ranked["risk_level"].isin(("high", "critical"))]
+    return frozenset(str(c) for c in flagged)
