@@ -145,7 +145,8 @@ async def test_follow_ups_resolve_through_memory(
     finally:
         await deps.close()
     assert first.goal is not None and first.goal.intent is Intent.EXPLAIN
-    assert first.findings[0].root_causes
+    # The injected drop is all of the Southeast: within it, the honest answer is "broad".
+    assert "broad" in first.findings[0].summary and "checkout" in first.findings[0].summary
     # a new process (new deps, same memory file) still knows the thread
     deps = await demo_deps(demo_warehouse.path, memory, TODAY)
     try:
