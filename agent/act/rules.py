@@ -159,6 +159,7 @@ class ActSettings(_Rules):
             *(u for users in merged.by_kind.values() for u in users),
             *(rules.allowed_recipients or ()),
             *rules.risk.executives,
+            *config.churn.account_managers.values(),
         }
         return cls(
             guardrails=rules,

@@ -111,7 +111,9 @@ def build_action(
     elif kind == "support_call":
         base |= {"queue": rules.support_queue}
     elif kind == "account_manager_alert":
-        base |= {"channel": rules.account_manager_channel}
+        manager = rules.account_manager(profile.customer_id)
+        # Their own manager hears it directly (a DM); otherwise the team's channel does.
+        base |= {"manager": manager} if manager else {"channel": rules.account_manager_channel}
     why = (
         f"{profile.risk_level} churn risk ({p:.0%})"
         if p is not None and profile.risk_level is not None

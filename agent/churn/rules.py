@@ -7,7 +7,9 @@ Money is in dollars. Which retention actions need approval is the guardrails' bu
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class ChurnRules(BaseModel):
@@ -81,6 +83,23 @@ class ChurnRules(BaseModel):
     account_manager_channel: str = Field(
         default="account-managers", pattern=r"^[A-Za-z0-9_.-]{1,80}$"
     )
+    account_managers: dict[str, str] = Field(
+        default_factory=dict,
+        description="customer id → the Slack user id (U…) of their account manager, who gets "
+        "account_manager_alert as a DM; '*' names the manager of every other customer. "
+        "Customers without one are alerted in account_manager_channel.",
+    )
+
+    @field_validator("account_managers")
+    @classmethod
+    def _slack_user_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [u for u in value.values() if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", u)]
+        if bad:
+            raise ValueError(f"not Slack user ids (U…): {', '.join(bad[:3])}")
+        return value
+
+    def account_manager(self, customer_id: str) -> str | None:
+        return self.account_managers.get(customer_id) or self.account_managers.get("*")
     campaign_holdout_share: float = Field(
         default=0.1,
         ge=0,
