@@ -435,9 +435,11 @@ def outcome_text(proposed: ProposedAction) -> str:
     """Who decided, when, and what happened: the record left on the message."""
     label = _OUTCOME_LABEL.get(proposed.status, proposed.status.value.capitalize())
     text = f"{_OUTCOME_ICON[proposed.status]} *{label}*"
-    if proposed.decided_by:
-        verb = "rejected" if proposed.status == ActionStatus.REJECTED else "decided"
-        text += f" — {verb} by {mention(proposed.decided_by)}"
+    if proposed.decided_by and proposed.status == ActionStatus.REJECTED:
+        # A person's "no" reads as theirs, never as a guardrail's refusal.
+        text = f"{_OUTCOME_ICON[proposed.status]} *Rejected by {mention(proposed.decided_by)}*"
+    elif proposed.decided_by:
+        text += f" — decided by {mention(proposed.decided_by)}"
     if proposed.decided_at is not None:
         text += f" at {_when(proposed.decided_at)}"
     if proposed.result:

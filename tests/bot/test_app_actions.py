@@ -60,7 +60,11 @@ async def test_a_group_member_may_approve_and_membership_is_cached(
     reply, _ = proposing(needs_approval=True)
     posted = await _posted_answer(scout, slack, core, reply)
     await scout.app.async_dispatch(click(posted, "scout_reject_", user=GROUP_MEMBER))
-    await slack.wait_for("chat.update", where=lambda c: "Rejected" in json.dumps(c.body["blocks"]))
+    rejected = await slack.wait_for(
+        "chat.update", where=lambda c: "Rejected" in json.dumps(c.body["blocks"])
+    )
+    assert f"*Rejected by <@{GROUP_MEMBER}>*" in json.dumps(rejected[0].body["blocks"])
+    assert "Refused" not in json.dumps(rejected[0].body["blocks"])
     await scout.app.async_dispatch(click(posted, "scout_approve_", user=GROUP_MEMBER))
     await slack.wait_for("chat.postEphemeral")
     assert core.executions == []  # rejected first: the second click changes nothing
