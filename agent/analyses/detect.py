@@ -126,7 +126,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     where = where_text(goal.filters)
     if not shown:
         summary = (
-            f"Nothing unusual{where} in {window.describe()}: I checked {result.series_checked} daily "
+            f"Nothing unusual{where} {_during(window)}: I checked {result.series_checked} daily "
             f"series ({', '.join(metrics)}, overall and by segment) against their usual weekly "
             "pattern, trend and holidays."
         )
@@ -142,7 +142,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         )
     lines = [_sentence(ctx, a) for a in shown[:3]]
     summary = (
-        f"{len(result.anomalies)} anomal{'y' if len(result.anomalies) == 1 else 'ies'}{where} in {window.describe()} across "
+        f"{len(result.anomalies)} anomal{'y' if len(result.anomalies) == 1 else 'ies'}{where} {_during(window)} across "
         f"{result.series_checked} series. " + " ".join(lines)
     )
     top = shown[0]
@@ -241,3 +241,8 @@ def _chart(ctx: AnalysisContext, anomaly: Anomaly, window: Window) -> ChartSpec:
         unit=ctx.layer.metric(anomaly.metric).format,
         highlight=(anomaly.day,),
     )
+
+
+def _during(window: Window) -> str:
+    """'on Wed Nov 11, 2026' for one day, 'in Nov 16 – Nov 22, 2026' for a span."""
+    return ("on " if window.days == 1 else "in ") + window.describe()
