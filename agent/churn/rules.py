@@ -100,6 +100,7 @@ class ChurnRules(BaseModel):
 
     def account_manager(self, customer_id: str) -> str | None:
         return self.account_managers.get(customer_id) or self.account_managers.get("*")
+
     campaign_holdout_share: float = Field(
         default=0.1,
         ge=0,
