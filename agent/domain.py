@@ -116,6 +116,9 @@ class Goal:
     confidence: float = 1.0
     clarification: Clarification | None = None
     text: str = ""
+    # False only when the text named no period (neither window nor baseline) and `window` is
+    # the intent's default: an explanation then looks for when the move began (explain/onset.py).
+    window_stated: bool = True
 
     @property
     def needs_clarification(self) -> bool:
@@ -135,6 +138,7 @@ class Goal:
             "confidence": round(self.confidence, 3),
             "needs_clarification": self.needs_clarification,
             "clarification": self.clarification.to_json() if self.clarification else None,
+            "window_stated": self.window_stated,
         }
 
     @staticmethod
@@ -152,6 +156,7 @@ class Goal:
             customer_id=data.get("customer_id"),
             confidence=float(data.get("confidence", 1.0)),
             text=data.get("text", ""),
+            window_stated=bool(data.get("window_stated", True)),
         )
 
 

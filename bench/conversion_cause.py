@@ -8,8 +8,12 @@ types, `scout ask … --json` (bot.cli.main in this process):
   answer must name the rest of the `where` exactly (a two-dimension drop), or, when the filter
   is the whole `where`, call the move broad and name no segment inside it.
 
+Neither question names a period, so Scout compares from where the move began (the note says
+when it found that, against the scenario's start). `--demo` asks on warehouses like the default
+demo's (`scout demo-data --seed 42 --today 2026-12-04`: 180 days, the drop in Cyber week).
+
 Run: `.venv/bin/python -m bench.conversion_cause [--seeds 10] [--first-seed 101]
-[--today 2026-10-14] [--days 120] [--scale 1]`.
+[--today 2026-10-14] [--days 120] [--scale 1] [--demo] [--seed-list 42,101]`.
 """
 
 from __future__ import annotations
@@ -69,10 +73,15 @@ def run_seed(seed: int, today: date, days: int, scale: float) -> tuple[bool, boo
     ok_inside = judge(inside, where, {dim: value})
     named = inside["facts"].get("top_cause") or ("broad" if inside["facts"].get("broad") else None)
     note = (
-        f"truth {where} from {drop.start}: whole → {whole['facts'].get('top_cause')}; "
-        f"in {value} → {named}"
+        f"truth {where} from {drop.start}: whole ({_since(whole)}) → "
+        f"{whole['facts'].get('top_cause')}; in {value} ({_since(inside)}) → {named}"
     )
     return ok_whole, ok_inside, note
+
+
+def _since(finding: Mapping[str, Any]) -> str:
+    onset = finding.get("facts", {}).get("onset")
+    return f"since {onset['start']}" if onset else str(finding.get("facts", {}).get("window"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,16 +91,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 10, 14))
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed-list", help="comma-separated seeds (overrides --seeds)")
+    parser.add_argument(
+        "--demo", action="store_true", help="as the default demo: today 2026-12-04, 180 days"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    if args.demo:
+        args.today, args.days = date(2026, 12, 4), 180
+    seeds = (
+        [int(s) for s in args.seed_list.split(",")]
+        if args.seed_list
+        else list(range(args.first_seed, args.first_seed + args.seeds))
+    )
     started = time.perf_counter()
     results = [run_seed(seed, args.today, args.days, args.scale) for seed in seeds]
     n = len(results)
     whole = sum(r[0] for r in results)
     inside = sum(r[1] for r in results)
     print(
-        f"conversion cause: {n} seeds ({seeds[0]}..{seeds[-1]}), today {args.today}, "
+        f"conversion cause: {n} seeds ({','.join(map(str, seeds))}), today {args.today}, "
         f"days={args.days}, scale={args.scale}, {time.perf_counter() - started:.0f} s"
     )
     print("| question | names the injected segment exactly | rate |")

@@ -5,6 +5,9 @@ temp dir. Reported in one table:
 - conversion drop: `explain` of conversion_rate, last 7 days vs the 7 before, names the
   injected segment (exact `where`) as its top root cause;
 - quiet: the same question says "within normal variation";
+- drop_auto / quiet_auto: the same two questions with no period named (what `scout ask "why
+  did conversion drop?"` does): Scout compares from where the move began (explain/onset.py),
+  so the drop must still be named and quiet data must still be quiet;
 - revenue anomaly: the daily segment detector (agent.analyses.anomaly.detect_segments, run
   on one- and two-dimension segments of daily revenue) ranks the injected segment and day
   first among the last 14 days' anomalies;
@@ -41,7 +44,7 @@ from agent.warehouse import DuckDBWarehouse
 
 TODAY = date(2025, 12, 15)
 SEGMENT_DIMS = ("region", "device", "channel", "customer_type")
-CHECKS = ("drop", "quiet", "anomaly", "forecast")
+CHECKS = ("drop", "quiet", "drop_auto", "quiet_auto", "anomaly", "forecast")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class SeedResult:
     drop_note: str
     quiet_within: bool
     quiet_note: str
+    auto_found: dict[str, str] | None
+    auto_note: str
+    quiet_auto_within: bool
+    quiet_auto_note: str
     anomaly_ok: bool
     anomaly_note: str
     forecast_ok: bool
@@ -63,10 +70,15 @@ def _ctx(path: Path) -> tuple[AnalysisContext, DuckDBWarehouse]:
     return AnalysisContext(warehouse=warehouse, layer=load_semantic(), today=TODAY), warehouse
 
 
-def _ask(ctx: AnalysisContext, metric: str) -> tuple[dict[str, str] | None, bool, str]:
-    (finding,) = explain(Goal(intent=Intent.EXPLAIN, metric=metric), ctx)
+def _ask(
+    ctx: AnalysisContext, metric: str, *, stated: bool = True
+) -> tuple[dict[str, str] | None, bool, str]:
+    goal = Goal(intent=Intent.EXPLAIN, metric=metric, window_stated=stated)
+    (finding,) = explain(goal, ctx)
     top = finding.facts.get("top_cause")
-    return top, bool(finding.facts.get("within_noise")), finding.summary
+    onset = finding.facts.get("onset")
+    since = f"[since {onset['start']} in {onset['where'] or 'the total'}] " if onset else ""
+    return top, bool(finding.facts.get("within_noise")), since + finding.summary
 
 
 def _anomaly(path: Path, where: dict[str, str], day: date) -> tuple[bool, str]:
@@ -133,8 +145,11 @@ def run_seed(
         anomaly_ok, anomaly_note = False, "skipped"
         forecast_ok, forecast_note = False, "skipped"
         ctx, wh = _ctx(full.path.parent)
+        auto, auto_note = None, "skipped"
         if "drop" in checks:
             found, _, drop_note = _ask(ctx, "conversion_rate")
+        if "drop_auto" in checks:
+            auto, _, auto_note = _ask(ctx, "conversion_rate", stated=False)
         if "anomaly" in checks:
             anomaly_ok, anomaly_note = _anomaly(
                 full.path.parent, dict(anomaly.where), anomaly.start
@@ -143,10 +158,14 @@ def run_seed(
             forecast_ok, forecast_note = _forecast(ctx, bias.where["category"])
         wh.close()
         within, quiet_note = False, "skipped"
-        if "quiet" in checks:
+        auto_within, quiet_auto_note = False, "skipped"
+        if "quiet" in checks or "quiet_auto" in checks:
             quiet = _warehouse(root / "quiet", seed, days, scale, [])
             qctx, qwh = _ctx(quiet.path.parent)
-            _, within, quiet_note = _ask(qctx, "conversion_rate")
+            if "quiet" in checks:
+                _, within, quiet_note = _ask(qctx, "conversion_rate")
+            if "quiet_auto" in checks:
+                _, auto_within, quiet_auto_note = _ask(qctx, "conversion_rate", stated=False)
             qwh.close()
     return SeedResult(
         seed=seed,
@@ -155,6 +174,10 @@ def run_seed(
         drop_note=f"{drop.start}..{drop.end} {drop.effect_size:+.0%}: {drop_note}",
         quiet_within=within,
         quiet_note=quiet_note,
+        auto_found=auto,
+        auto_note=f"{drop.start}..{drop.end} {drop.effect_size:+.0%}: {auto_note}",
+        quiet_auto_within=auto_within,
+        quiet_auto_note=quiet_auto_note,
         anomaly_ok=anomaly_ok,
         anomaly_note=f"truth {dict(anomaly.where)} on {anomaly.start}: {anomaly_note}",
         forecast_ok=forecast_ok,
@@ -192,6 +215,8 @@ def main() -> None:
         )
     drop_hits = sum(r.drop_found == r.drop_where for r in results)
     quiet_hits = sum(r.quiet_within for r in results)
+    auto_hits = sum(r.auto_found == r.drop_where for r in results)
+    quiet_auto_hits = sum(r.quiet_auto_within for r in results)
     anomaly_hits = sum(r.anomaly_ok for r in results)
     forecast_hits = sum(r.forecast_ok for r in results)
     print(
@@ -203,6 +228,13 @@ def main() -> None:
     rows = [
         ("drop", "conversion drop is the top root cause (exact where)", "≥ 95%", drop_hits),
         ("quiet", "quiet seeds: within normal variation", "≥ 90%", quiet_hits),
+        ("drop_auto", "no period named: conversion drop is the top root cause", "≥ 95%", auto_hits),
+        (
+            "quiet_auto",
+            "no period named: quiet seeds within normal variation",
+            "≥ 90%",
+            quiet_auto_hits,
+        ),
         ("anomaly", "revenue anomaly: top anomaly is the right day and segment", "—", anomaly_hits),
         (
             "forecast",
@@ -221,6 +253,12 @@ def main() -> None:
             )
         if "quiet" in checks and not r.quiet_within:
             print(f"miss quiet seed {r.seed}: {r.quiet_note}")
+        if "drop_auto" in checks and r.auto_found != r.drop_where:
+            print(
+                f"miss drop_auto seed {r.seed}: truth {r.drop_where}, found {r.auto_found}; {r.auto_note}"
+            )
+        if "quiet_auto" in checks and not r.quiet_auto_within:
+            print(f"miss quiet_auto seed {r.seed}: {r.quiet_auto_note}")
         if "anomaly" in checks and not r.anomaly_ok:
             print(f"miss anomaly seed {r.seed}: {r.anomaly_note}")
         if "forecast" in checks and not r.forecast_ok:

@@ -79,6 +79,7 @@ def understand_with(
         grain=_grain(parsed, intent),
         customer_id=parsed.customer_id,
         text=text,
+        window_stated=resolved.explicit_window or resolved.baseline_named,
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)

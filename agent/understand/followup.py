@@ -67,6 +67,11 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
     if new_intent is Intent.BREAKDOWN and not group_by:
         new_intent = Intent.LOOKUP
     window, baseline = _windows(parsed, new_intent, context, today)
+    resolved = resolve(parsed.mentions, new_intent, today)
+    # A period the follow-up names is stated; one kept from the thread stays as it was.
+    period_stated = resolved.explicit_window or resolved.baseline_named
+    if not period_stated and window == context.window and baseline == context.baseline:
+        period_stated = context.window_stated
     return Goal(
         intent=new_intent,
         metric=parsed.metric or context.metric,
@@ -78,6 +83,7 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
         grain=(parsed.cues.grain or context.grain or "day") if new_intent is Intent.TREND else None,
         customer_id=parsed.customer_id or context.customer_id,
         text=parsed.text,
+        window_stated=period_stated,
     )
 
 

@@ -127,6 +127,7 @@ class Resolved:
     window: Window | None
     baseline: Window | None
     explicit_window: bool
+    baseline_named: bool = False  # the text named what to compare with ("vs last year")
 
 
 def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
@@ -134,12 +135,16 @@ def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
     main = next((m for m in mentions if m.role == "main" and m.window is not None), None)
     window = main.window if main is not None else default_window(intent, today)
     baseline: Window | None = None
+    named = False
     if window is not None:
         natural = main.before if main is not None and main.before else comparison_period(window)
         baseline = named_baseline(mentions, window, natural)
+        named = baseline is not None
         if baseline is None and intent in BASELINE_INTENTS:
             baseline = natural
-    return Resolved(window=window, baseline=baseline, explicit_window=main is not None)
+    return Resolved(
+        window=window, baseline=baseline, explicit_window=main is not None, baseline_named=named
+    )
 
 
 def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> Window | None:

@@ -12,6 +12,7 @@ from agent.analyses.base import (
     outside_data,
     window_of,
 )
+from agent.analyses.explain.count_value import CountValueSplit, count_value_split
 from agent.analyses.explain.finding import build_finding
 from agent.analyses.explain.funnel import FunnelChange, funnel_change
 from agent.analyses.explain.leaves import (
@@ -23,6 +24,7 @@ from agent.analyses.explain.leaves import (
     search_dimensions,
     shape_of,
 )
+from agent.analyses.explain.onset import Onset, find_onset
 from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.analyses.rca import RCAResult
 from agent.domain import Finding, Goal, Window
@@ -42,6 +44,8 @@ class Explained:
     baseline_scaled: float  # factor applied to an additive baseline of another length
     local: bool  # the total is within noise but the top segment is not
     funnel: FunnelChange | None = None  # the change by funnel step, inside the top cause
+    onset: Onset | None = None  # when the window is where the move began (no period asked)
+    split: CountValueSplit | None = None  # a sum as count × average (orders × order value)
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
@@ -60,6 +64,9 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     baseline = baseline_of(goal, window)
     filters = {k: str(v) for k, v in goal.filters.items()}
     dims = search_dimensions(ctx, metric, filters, goal.group_by)
+    onset = None if goal.window_stated else find_onset(ctx, metric, shape, filters, dims)
+    if onset is not None:
+        window, baseline = onset.window, onset.baseline
     leaves = fetch_leaves(ctx, metric, shape, dims, filters, window, baseline)
     frame = leaves.frame
     parts = shape.parts
@@ -93,6 +100,12 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         if result.root_causes:
             inside.update(result.root_causes[0].where)
         funnel = funnel_change(ctx, metric, inside, window, baseline)
+    # How many and how much each: arithmetic of the asked scope, said whatever the verdict.
+    split = (
+        None
+        if shape.ratio
+        else count_value_split(ctx, metric, filters, window, baseline, scaled=scaled)
+    )
     return Explained(
         metric=metric,
         window=window,
@@ -104,4 +117,6 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         baseline_scaled=scaled,
         local=judged.local,
         funnel=funnel,
+        onset=onset,
+        split=split,
     )

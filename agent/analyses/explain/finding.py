@@ -13,6 +13,7 @@ from agent.domain import ChartSpec, Finding, RootCause, Series, Table
 
 if TYPE_CHECKING:
     from agent.analyses.explain.core import Explained
+    from agent.analyses.explain.onset import Onset
 
 # Values that read badly alone get their dimension as a word ("returning customers").
 _PHRASES: Mapping[str, str] = {
@@ -45,9 +46,10 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     verb = {"up": "rose", "down": "fell", "flat": "stayed"}[direction]
     head = (
         f"{label}{where} {verb} from {fmt(metric, b)} to {fmt(metric, c)} "
-        f"({ctx.layer.format_change(metric, b, c)}) in {done.window.describe()} "
-        f"vs {done.baseline.describe()}."
+        f"({ctx.layer.format_change(metric, b, c)}) {_period_text(done)}."
     )
+    if done.onset is not None:
+        head += " " + _onset_text(done.onset)
     causes = result.root_causes
     if result.within_noise and result.offsets:
         body = (
@@ -72,6 +74,8 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
             )
     if done.funnel is not None:
         body += " " + done.funnel.text()
+    if done.split is not None and done.split.change:
+        body += " " + done.split.text(ctx.layer)
     top = causes[0] if causes and not result.within_noise else None
     facts: dict[str, Any] = {
         "value": c,
@@ -102,21 +106,48 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
         facts["funnel"] = done.funnel.to_json()
     if done.baseline_scaled != 1.0:
         facts["baseline_scaled_by"] = done.baseline_scaled
+    if done.onset is not None:
+        facts["onset"] = done.onset.to_json()
+    if done.split is not None:
+        facts["count_value"] = done.split.to_json()
     by = f" by {', '.join(asked)}" if asked else ""
+    when = done.onset.text().split(" vs ")[0] if done.onset is not None else done.window.describe()
     return Finding(
         kind="explain",
-        title=f"Why {label.lower()}{where} {_moved(direction)}{by}, {done.window.describe()}",
+        title=f"Why {label.lower()}{where} {_moved(direction)}{by}, {when}",
         summary=head + body,
         facts=facts,
         table=_table(causes, result.kind == "ratio"),
         root_causes=causes,
         evidence=(
+            *((done.onset.evidence,) if done.onset is not None else ()),
             *done.leaves.evidence,
             done.history.evidence,
             *(done.funnel.evidence if done.funnel else ()),
+            *(done.split.evidence if done.split else ()),
         ),
         confidence=result.confidence,
         chart=_chart(ctx, done),
+    )
+
+
+def _period_text(done: Explained) -> str:
+    """'in Nov 27 – Dec 3, 2026 vs …', or since when the move began when Scout chose it."""
+    span = f"{done.window.describe()} vs {done.baseline.describe()}"
+    if done.onset is not None:
+        return f"{done.onset.text()} ({span})"
+    return ("on " if done.window.days == 1 else "in ") + span
+
+
+def _onset_text(onset: Onset) -> str:
+    """Why this window: the question named none, and a daily series says when the move began."""
+    way = "below" if onset.z < 0 else "above"
+    series = f" of {segment_text(onset.where)}" if onset.where else ""
+    days = f"{onset.run_days} day{'s' if onset.run_days > 1 else ''}"
+    return (
+        f"You named no period, so I compared from where the move began: from "
+        f"{onset.start:%a %b %-d} the daily values{series} ran {way} what the weeks before "
+        f"predicted (z = {onset.z:+.1f} over {days})."
     )
 
 

@@ -230,7 +230,8 @@ def _done(
         explained=explained if causes != result.root_causes else result.explained,
         within_noise=verdict.within,
         noise_reason=verdict.reason,
-        confidence=0.9 if verdict.within else confidence(explained, verdict.z),
+        # A broad move names no segment: trust in it is trust that the total moved.
+        confidence=0.9 if verdict.within else confidence(explained if causes else 1.0, verdict.z),
         significance={
             k: t.p for k, t in tests.items() if k in {describe_where(c.where) for c in causes}
         },
