@@ -7,8 +7,9 @@ request the rules could not pin down (`understand_with_llm`) and suggesting extr
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agent.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from agent.llm.client import LLM, OpenAIClient, parse_reply
@@ -51,12 +52,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Exports load on first use (PEP 562): a command that needs one piece of the package
-    # does not import all of it (`scout parse` starts fast).
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
+__getattr__ = lazy_exports(__name__, _WHERE)
 
 
 __all__ = [

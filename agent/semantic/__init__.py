@@ -6,8 +6,9 @@ drivers and pandas that compiling and running a query need (`scout parse` starts
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agent.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from agent.errors import UnknownMetricError
@@ -41,10 +42,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'agent.semantic' has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
+__getattr__ = lazy_exports(__name__, _WHERE)
 
 
 __all__ = [

@@ -144,19 +144,22 @@ def click(
         "channel": {"id": posted["channel"], "name": "analytics"},
         "message": message,
         "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": block_id,
-                "value": button.get("value", ""),
-                "text": button["text"],
-                "action_ts": "1.0",
-            }
-        ],
+        "actions": [_pressed(button, block_id)],
     }
     body = urlencode({"payload": json.dumps(payload)})
     return request(body, "application/x-www-form-urlencoded")
+
+
+def _pressed(button: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The `actions` entry Slack sends for a pressed button."""
+    return {
+        "type": "button",
+        "action_id": button["action_id"],
+        "block_id": block_id,
+        "value": button.get("value", ""),
+        "text": button["text"],
+        "action_ts": "1.0",
+    }
 
 
 def home_click(view_blocks: list[dict[str, Any]], prefix: str, *, user: str) -> AsyncBoltRequest:
@@ -171,16 +174,7 @@ def home_click(view_blocks: list[dict[str, Any]], prefix: str, *, user: str) -> 
         "team": {"id": TEAM, "domain": "fake"},
         "container": {"type": "view", "view_id": "V0001"},
         "view": {"id": "V0001", "type": "home", "blocks": view_blocks},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": block_id,
-                "value": button.get("value", ""),
-                "text": button["text"],
-                "action_ts": "1.0",
-            }
-        ],
+        "actions": [_pressed(button, block_id)],
     }
     body = urlencode({"payload": json.dumps(payload)})
     return request(body, "application/x-www-form-urlencoded")
