@@ -74,7 +74,7 @@ SMOKES: tuple[Smoke, ...] = (
         "conversion_cause",
         ("--seeds", "1", "--days", "60", "--scale", "0.1"),
         (
-            r"^conversion cause: 1 seeds \(101\.\.101\), today 2026-10-14, days=60, scale=0\.1, \d+ s$",
+            r"^conversion cause: 1 seeds \(101\), today 2026-10-14, days=60, scale=0\.1, \d+ s$",
             r"^\| question \| names the injected segment exactly \| rate \|$",
             rf'^\| "why did conversion drop\?" \| \d+/1 \| {N}% \|$',
             rf'^\| "why did conversion drop for <one value of it>\?" \| \d+/1 \| {N}% \|$',
