@@ -249,7 +249,11 @@ def _one_line(found: Sequence[Finding]) -> str:
     if finding.root_causes:
         top = max(finding.root_causes, key=lambda c: abs(c.explains))
         where = format_segment(top.where)
-        return f"mostly {where} ({top.explains:.0%} of the change vs the same day last week)."
+        if 0.5 < top.explains <= 1.0:
+            return f"mostly {where} ({top.explains:.0%} of the change vs the same day last week)."
+        # Not a majority, or a share past 100% that offsetting moves explain: name the
+        # largest mover without claiming it is the story.
+        return f"no single segment explains most of it; the largest mover is {where}."
     return finding.summary.split(". ")[0] + "."
 
 

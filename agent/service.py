@@ -434,15 +434,18 @@ class ScoutService:
         )
         if published.where is not None:
             await self.attach_thread(headline, published.where)
-            if details.findings:
-                # The sections follow in the headline's thread: one screen in the channel.
-                await self.publish(
-                    details,
-                    channel=self.digest_channel,
-                    title=title + " (details)",
-                    key=stable_key("scheduled", key, "details"),
-                    thread=published.where.thread_ts,
-                )
+        if details.findings:
+            # The sections follow in the headline's thread: one screen in the channel. With
+            # no Slack message to thread under (outbox only, dry run) they are still recorded.
+            thread = published.where.thread_ts if published.where is not None else None
+            await self.publish(
+                details,
+                channel=self.digest_channel,
+                title=title + " (details)",
+                key=stable_key("scheduled", key, "details"),
+                thread=thread,
+            )
+            if published.where is not None:
                 await self.attach_thread(details, published.where)
         log.info("scheduled post key=%s status=%s", key, published.status)
         return published

@@ -134,3 +134,21 @@ def test_a_segment_snapshot_reports_that_segment_not_the_company(
     # Only metrics that can be split by region are listed (forecast error cannot).
     metrics = [row[0] for row in finding.table.rows]  # type: ignore[attr-defined]
     assert "Forecast error (WAPE)" not in metrics and "Revenue" in metrics
+
+
+def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
+    from agent.digest import _one_line
+    from agent.domain import Finding, RootCause
+
+    def explained(share: float) -> Finding:
+        cause = RootCause(
+            where={"channel": "organic"}, baseline=100.0, current=60.0, change=-40.0,
+            explains=share,
+        )  # fmt: skip
+        return Finding(kind="explain", title="t", summary="s.", root_causes=(cause,))
+
+    assert _one_line([explained(0.8)]).startswith("mostly channel=organic (80%")
+    for share in (0.3, -166.77, 1.4):  # a minority, or a share only offsets explain
+        line = _one_line([explained(share)])
+        assert "mostly" not in line and "%" not in line
+        assert "largest mover is channel=organic" in line
