@@ -6,6 +6,10 @@ outcome (an alert acknowledged, a report found useful, a 👍 or 👎) is one Be
 the conjugate Beta posterior is exact and cheap: success adds to alpha, failure to beta.
 Ranking by the posterior mean exploits; ranking by a Thompson sample (one draw per arm from
 its posterior) explores in proportion to uncertainty, and is reproducible with a seeded RNG.
+
+Retention actions are different: a customer who was sent a win-back and ordered again might
+have ordered anyway. Their arms learn only from `uplift_arm`, the measured difference
+between treated customers and a random holdout, never from an approval or a delivery.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+from typing import Literal
 
 SITUATION_SEP = "|"
 
@@ -108,6 +114,36 @@ class Bandit:
 
     def __len__(self) -> int:
         return len(self._arms)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionOutcome:
+    """What happened to one customer after a retention decision, read from the warehouse:
+    treated (the action was sent) or held out at random, and whether they ordered again
+    within the outcome window that began on `since`."""
+
+    customer_id: str
+    kind: str
+    segment: str  # the risk level the action was chosen for
+    group: Literal["treated", "holdout"]
+    since: date
+    reordered: bool
+
+
+def uplift_arm(treated: int, treated_yes: int, held: int, held_yes: int) -> BetaArm:
+    """Measured uplift as evidence about an arm's *incremental* success rate.
+
+    The uplift (treated rate − holdout rate, floored at 0: an action cannot un-keep a
+    customer in this model) is the arm's success share; its weight is the effective sample
+    size of a difference of two proportions, treated·held / (treated + held), so a large
+    treated group against a tiny holdout counts as little as the holdout allows. Without
+    both groups there is no evidence, and the prior stands.
+    """
+    if treated <= 0 or held <= 0:
+        return BetaArm()
+    uplift = min(1.0, max(0.0, treated_yes / treated - held_yes / held))
+    weight = treated * held / (treated + held)
+    return BetaArm(successes=weight * uplift, failures=weight * (1.0 - uplift))
 
 
 # --------------------------------------------------------------------------- situations

@@ -21,7 +21,10 @@ with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `-
   hold-out weeks' repeat purchases per customer against the calibration rate carried on.
 - sim: 26 weeks of retention decisions with hidden true success rates per risk level ×
   action; Scout's Thompson learner against the lesson's fixed rules (every action to every
-  high/critical customer) and "always offer", by regret and money spent.
+  high/critical customer) and "always offer", by regret and money spent. 10% of customers
+  are held out at random (no action); Scout learns only from the reorders it measures
+  against them (agent.learning.uplift_arm), and each policy's measured uplift vs the
+  holdout is reported with its 95% interval.
 """
 
 from __future__ import annotations
@@ -41,11 +44,12 @@ from sklearn.metrics import roc_auc_score
 
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.model import labelled_snapshot, rules_scores, train
+from agent.churn.outcomes import Uplift
 from agent.churn.profile import CustomerRiskProfile
 from agent.churn.recommend import ARMS, offer_amount, rank_actions
 from agent.churn.rules import ChurnRules
 from agent.demo_data import GeneratedWarehouse
-from agent.learning import Bandit
+from agent.learning import Bandit, uplift_arm
 from agent.warehouse import DuckDBWarehouse
 from bench.churn_real import (
     cdnow,
@@ -307,7 +311,8 @@ def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, di
         level = str(rng.choice(["medium", "high", "critical"], p=[0.3, 0.45, 0.25]))
         p = {"medium": 0.55, "high": 0.78, "critical": 0.92}[level]
         value = float(rng.lognormal(6.8, 0.6))  # median ≈ $900 a year
-        customers.append((level, p, value))
+        held = bool(rng.random() < HOLDOUT_SHARE)  # the same customers held out for every policy
+        customers.append((level, p, value, held))
 
     def offer_cost(p: float, value: float) -> float:
         return offer_amount(value, p, rules, 50.0)
@@ -322,12 +327,16 @@ def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, di
             return -np.inf
         return TRUTH[level][arm] * p * value - cost_of(arm, p, value)
 
-    def run(policy: str) -> dict[str, float]:
+    def run(policy: str) -> tuple[dict[str, float], dict[str, float]]:
         bandit, draw, outcome = Bandit(), random.Random(seed), random.Random(seed + 1)
         kept = spent = regret = 0.0
-        for level, p, value in customers:
+        # Reorders seen per (level, arm or "holdout"): [customers, reordered].
+        seen: dict[tuple[str, str], list[int]] = {}
+        for i, (level, p, value, held) in enumerate(customers):
             best = max(net(level, a, p, value) for a in ARMS)
-            if policy == "lesson: all actions to high/critical":
+            if held:
+                arms: list[str] = []
+            elif policy == "lesson: all actions to high/critical":
                 arms = list(ARMS) if level in ("high", "critical") else []
             elif policy == "always offer":
                 arms = ["retention_offer"] if offer_cost(p, value) > 0 else ["winback_sequence"]
@@ -346,19 +355,52 @@ def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, di
             spent += money
             # Regret against the best single action (the lesson's policy pays for all four).
             regret += best - value_kept
-            success = outcome.random() < chance
-            if policy.startswith("Scout") and arms:
-                bandit.update(f"churn|{level}", arms[0], success)
-        return {"value_kept": kept, "spent": spent, "regret": regret}
-
-    return {
-        name: run(name)
-        for name in (
-            "Scout: Thompson sampling",
-            "lesson: all actions to high/critical",
-            "always offer",
+            # What the warehouse would show: a reorder, from a would-be churner saved or
+            # from a customer who was staying anyway.
+            reordered = outcome.random() < (1 - p) + p * chance
+            if held or arms:
+                counts = seen.setdefault((level, "holdout" if held else arms[0]), [0, 0])
+                counts[0] += 1
+                counts[1] += int(reordered)
+            if policy.startswith("Scout") and (i + 1) % per_week == 0:
+                # Weekly: every arm's posterior from its measured uplift, nothing else.
+                bandit = Bandit(
+                    {
+                        (f"churn|{lv}", arm): uplift_arm(n, yes, *seen.get((lv, "holdout"), [0, 0]))
+                        for (lv, arm), (n, yes) in seen.items()
+                        if arm != "holdout"
+                    }
+                )
+        treated = [c for (lv, arm), c in seen.items() if arm != "holdout"]
+        held_out = [c for (lv, arm), c in seen.items() if arm == "holdout"]
+        measured = Uplift(
+            contacted=sum(c[0] for c in treated),
+            contacted_reordered=sum(c[1] for c in treated),
+            held_out=sum(c[0] for c in held_out),
+            held_out_reordered=sum(c[1] for c in held_out),
+            days=30,
         )
-    }
+        low, high = measured.interval() or (float("nan"), float("nan"))
+        uplift = {
+            "treated": float(measured.contacted),
+            "held_out": float(measured.held_out),
+            "uplift_pts": 100 * (measured.uplift or 0.0),
+            "low_pts": 100 * low,
+            "high_pts": 100 * high,
+        }
+        return {"value_kept": kept, "spent": spent, "regret": regret}, uplift
+
+    out: dict[str, dict[str, float]] = {}
+    for name in (
+        "Scout: Thompson sampling",
+        "lesson: all actions to high/critical",
+        "always offer",
+    ):
+        out[name], out[f"{name}: reorders vs holdout"] = run(name)
+    return out
+
+
+HOLDOUT_SHARE = 0.1
 
 
 def _profile(level: str, p: float, value: float) -> CustomerRiskProfile:

@@ -1,6 +1,10 @@
 """Understanding: accuracy per field and per intent on the labelled set, and parse latency.
 
-Run: .venv/bin/python -m bench.understand_accuracy [--runs 20]
+Run: .venv/bin/python -m bench.understand_accuracy [--runs 20] [--heldout]
+
+`--heldout` adds the held-out set (tests/agent/understand/heldout.yml, written apart from the
+labelled set): whole-goal exact accuracy per intent and per slot, out-of-scope rejection, and
+the thread follow-up set (followups.yml).
 
 The baseline is the same parser with typo correction switched off, to show what the
 fuzzy matching buys; latency is measured warm (the spelling cache filled, as in a running
@@ -20,7 +24,14 @@ from collections.abc import Callable, Sequence
 from agent.domain import Goal
 from agent.semantic import load_semantic
 from agent.understand import Lexicon, lexicon_for, understand_with
-from tests.agent.understand.labelled import FIELDS, Item, load_items, mismatches
+from tests.agent.understand.labelled import (
+    FIELDS,
+    FOLLOWUPS,
+    HELDOUT,
+    Item,
+    load_items,
+    mismatches,
+)
 
 Parse = Callable[[str, Item, Goal | None], Goal]
 
@@ -78,7 +89,7 @@ def latency(
 
 
 def _context(parse: Parse, item: Item) -> Goal | None:
-    context: Goal | None = None
+    context: Goal | None = item.previous_goal()
     for earlier in item.context:
         context = parse(earlier, item, context)
     return context
@@ -92,6 +103,7 @@ def pct(samples: Sequence[float], q: float) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="understanding accuracy and latency")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--heldout", action="store_true", help="also the held-out set")
     args = parser.parse_args(argv)
     layer = load_semantic()
     items = load_items()
@@ -120,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in wrong:
         print("  WRONG", line)
 
+    if args.heldout:
+        heldout(_parser(lex), _parser(plain))
+
     print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for cold in (False, True):
         wall, cpu = latency(
@@ -132,6 +147,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"max {max(samples):.3f} ms  mean {statistics.fmean(samples):.3f} ms"
             )
     return 0
+
+
+def heldout(parse: Parse, plain: Parse) -> None:
+    """Whole-goal exact accuracy on the held-out and follow-up sets, per intent and slot."""
+    items = load_items(HELDOUT)
+    print(f"\nheld-out requests: {len(items)} (written apart from the labelled set)")
+    ours, intents, wrong = accuracy(parse, items)
+    base, base_intents, _ = accuracy(plain, items)
+    print(f"{'slot':<12} {'scout':>8} {'no typo fix':>12}")
+    for name in FIELDS:
+        print(f"{name:<12} {ours[name]:>8.1%} {base[name]:>12.1%}")
+    print(f"\n{'intent':<15} {'whole goal':>12} {'no typo fix':>12}")
+    for intent, (ok, total) in intents.items():
+        b_ok, _ = base_intents[intent]
+        print(f"{intent:<15} {ok:>5}/{total:<5} {ok / total:>5.0%} {b_ok:>5}/{total:<5}")
+    total_ok = sum(ok for ok, _ in intents.values())
+    print(f"{'all':<15} {total_ok:>5}/{len(items):<5} {total_ok / len(items):>5.1%}")
+    out = [i for i in items if i.scope == "out"]
+    refused = sum(_goal(parse, i).intent.value == "unknown" for i in out)
+    print(f"out of scope refused: {refused}/{len(out)} ({refused / max(1, len(out)):.1%})")
+    for line in wrong:
+        print("  WRONG", line)
+    threads = load_items(FOLLOWUPS)
+    _, per, bad = accuracy(parse, threads)
+    ok = sum(v[0] for v in per.values())
+    print(f"\nfollow-ups in a thread: {ok}/{len(threads)} whole goal exact")
+    for line in bad:
+        print("  WRONG", line)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,11 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
+    ContextActionsBlock,
     ContextBlock,
     DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -56,12 +59,20 @@ MAX_FIELD = 2000
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_FALLBACK = 3000
+# Slack truncates a message's text field at 40,000 characters; a readable answer is far shorter.
+MAX_PLAIN = 3900
 TABLE_ROWS_INLINE = 15
 TABLE_ROWS_NATIVE = 25  # readable on a phone; the full table follows as a CSV
 
 ACTION_SHOW_SQL = "scout_show_sql"
+# 👍/👎 is one feedback_buttons element; its two values say which was pressed. Answers
+# posted before it had two buttons with these ids as action ids, still handled.
+ACTION_FEEDBACK = "scout_feedback"
 ACTION_FEEDBACK_UP = "scout_feedback_up"
 ACTION_FEEDBACK_DOWN = "scout_feedback_down"
+FEEDBACK_BLOCK = "scout_feedback"
+FEEDBACK_VOTES_BLOCK = "scout_feedback_votes"
+MAX_VOTERS_SHOWN = 50
 # Several buttons of one kind share a message, and action ids must be unique per message,
 # so these are prefixes; listeners match them with the regexes below.
 ACTION_CHOOSE = "scout_choose"
@@ -88,9 +99,13 @@ class FileUpload:
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
+    """A rendered message: the text fallback, its blocks, the files that follow it, and the
+    files only its plain form needs (a table shown natively, as CSV)."""
+
     text: str
     blocks: tuple[Block, ...]
     files: tuple[FileUpload, ...] = ()
+    plain_files: tuple[FileUpload, ...] = ()
 
     def blocks_json(self) -> list[dict[str, Any]]:
         """The blocks as Slack's JSON (validated by slack_sdk on the way)."""
@@ -98,8 +113,19 @@ class Message:
 
     def with_note(self, note: str) -> Message:
         """The message with a small note at its end (what is switched off, and why)."""
+        if not self.blocks:
+            return replace(self, text=truncate(f"{self.text}\n_{escape(note)}_", MAX_PLAIN))
         blocks = (*self.blocks, _context(f"_{escape(note)}_"))
-        return Message(text=self.text, blocks=blocks[:MAX_BLOCKS], files=self.files)
+        return replace(self, blocks=blocks[:MAX_BLOCKS])
+
+    def simplified(self) -> Message:
+        """The same message with no blocks: their text as mrkdwn, tables also as CSV files.
+
+        What is sent when Slack refuses the blocks (invalid_blocks, too long), so an answer
+        is never lost; buttons are dropped, the numbers stay."""
+        parts = [text for block in self.blocks if (text := _block_text(block))]
+        text = truncate("\n\n".join(parts) or self.text, MAX_PLAIN)
+        return Message(text=text, blocks=(), files=self.files + self.plain_files)
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -148,11 +174,31 @@ def _button(
     )
 
 
+def _block_text(block: Block) -> str:
+    """A block's text as mrkdwn for the plain form of a message ("" for buttons)."""
+    if isinstance(block, HeaderBlock) and block.text is not None:
+        return f"*{escape(block.text.text)}*"
+    if isinstance(block, SectionBlock):
+        texts = [block.text, *(block.fields or ())]
+        return "\n".join(t.text for t in texts if isinstance(t, MarkdownTextObject))
+    if isinstance(block, ContextBlock):
+        return " ".join(e.text for e in block.elements if isinstance(e, MarkdownTextObject))
+    if isinstance(block, TableBlock):
+        rows = [[_cell_text(cell) for cell in row] for row in block.rows]
+        return _monospace(rows[0], rows[1:]) if rows else ""
+    return ""
+
+
+def _cell_text(cell: object) -> str:
+    text = cell.get("text") if isinstance(cell, dict) else getattr(cell, "text", None)
+    return text if isinstance(text, str) else ""
+
+
 def _limit(blocks: list[Block], note: str = "") -> tuple[Block, ...]:
     """At most MAX_BLOCKS blocks: keep the head and the closing buttons, say what was cut."""
     if len(blocks) <= MAX_BLOCKS:
         return tuple(blocks)
-    tail = [b for b in blocks[-2:] if isinstance(b, ActionsBlock)]
+    tail = [b for b in blocks[-3:] if isinstance(b, ActionsBlock | ContextActionsBlock)]
     room = MAX_BLOCKS - len(tail) - 1
     cut = len(blocks) - len(tail) - room
     notice = _context(f"_{cut} more part(s) not shown. {note}".strip() + "_")
@@ -166,6 +212,7 @@ def answer_message(reply: Reply) -> Message:
     """The whole answer: findings, clarification, proposals, Show SQL and 👍/👎."""
     blocks: list[Block] = []
     files: list[FileUpload] = []
+    plain_files: list[FileUpload] = []
     if reply.error:
         blocks.append(_section(f":warning: {escape(reply.error)}"))
     if reply.text:
@@ -180,26 +227,26 @@ def answer_message(reply: Reply) -> Message:
         )
         blocks.extend(finding_blocks)
         files.extend(finding_files)
+        if index == first_table and not finding_files and finding.table is not None:
+            plain_files.append(_csv_upload(finding.table, f"table-{index + 1}.csv", finding.title))
     if reply.findings and reply.goal is not None:
         blocks.append(_context(goal_context(reply.goal)))
     if reply.clarification is not None:
         blocks.extend(clarification_blocks(reply.clarification))
     for index, proposed in enumerate(reply.actions):
         blocks.extend(action_blocks(proposed, index))
-    closing: list[ButtonElement] = []
     if any(f.evidence for f in reply.findings):
-        closing.append(_button(":mag: Show SQL", ACTION_SHOW_SQL, "all"))
+        show_sql = _button(":mag: Show SQL", ACTION_SHOW_SQL, "all")
+        blocks.append(ActionsBlock(elements=[show_sql], block_id="scout_answer_buttons"))
     if reply.findings:
-        closing.append(_button(":+1:", ACTION_FEEDBACK_UP, "up"))
-        closing.append(_button(":-1:", ACTION_FEEDBACK_DOWN, "down"))
-    if closing:
-        blocks.append(ActionsBlock(elements=closing, block_id="scout_answer_buttons"))
+        blocks.append(feedback_block({}))
     if not blocks:
         blocks.append(_section("I have nothing to report."))
     return Message(
         text=reply_text(reply),
         blocks=_limit(blocks, "Ask in the thread for the details."),
         files=tuple(files),
+        plain_files=tuple(plain_files),
     )
 
 
@@ -223,10 +270,14 @@ def _finding_blocks(
     if finding.table is not None and finding.table.rows:
         filename = f"table-{index + 1}.csv"
         if native_table:
-            table, csv_file = native_table_block(finding.table, filename, finding.title)
+            table, csv_file = native_table_block(
+                finding.table, filename, finding.title, finding.value_format
+            )
             blocks.append(table)
         else:
-            text, csv_file = table_section(finding.table, filename, finding.title)
+            text, csv_file = table_section(
+                finding.table, filename, finding.title, finding.value_format
+            )
             blocks.append(_section(text))
         if csv_file is not None:
             files.append(csv_file)
@@ -279,14 +330,16 @@ MAX_TABLE_CHARS = 10_000  # all cells together
 
 
 def native_table_block(
-    table: Table, filename: str, title: str
+    table: Table, filename: str, title: str, value_format: str = ""
 ) -> tuple[TableBlock, FileUpload | None]:
     """A Block Kit table: a header row, numbers right-aligned and formatted; a longer table
     shows its most relevant rows and attaches the full CSV."""
     columns = table.columns[:MAX_TABLE_COLUMNS]
     limit = min(TABLE_ROWS_NATIVE, MAX_TABLE_ROWS - 1)
     shown = table.shown(limit)
-    cells = [[cell_text(c, v) for c, v in zip(columns, row, strict=False)] for row in shown]
+    cells = [
+        [cell_text(c, v, value_format) for c, v in zip(columns, row, strict=False)] for row in shown
+    ]
     header = [humanise(c) for c in columns]
     while sum(len(c) for row in [header, *cells] for c in row) > MAX_TABLE_CHARS and len(cells) > 1:
         cells = cells[: len(cells) // 2]
@@ -318,13 +371,16 @@ def _csv_upload(table: Table, filename: str, title: str) -> FileUpload:
     )
 
 
-def table_section(table: Table, filename: str, title: str) -> tuple[str, FileUpload | None]:
+def table_section(
+    table: Table, filename: str, title: str, value_format: str = ""
+) -> tuple[str, FileUpload | None]:
     """A monospace table in a section; long ones show the head and attach the full CSV."""
     rows = [
-        [cell_text(c, v) for c, v in zip(table.columns, row, strict=False)] for row in table.rows
+        [cell_text(c, v, value_format) for c, v in zip(table.columns, row, strict=False)]
+        for row in table.rows
     ]
     shown = [
-        [cell_text(c, v) for c, v in zip(table.columns, row, strict=False)]
+        [cell_text(c, v, value_format) for c, v in zip(table.columns, row, strict=False)]
         for row in table.shown(TABLE_ROWS_INLINE)
     ]
     text = _monospace(table.columns, shown)
@@ -463,6 +519,89 @@ def with_decision(
         elements=[MarkdownTextObject(text=outcome_text(proposed))], block_id=block_id
     ).to_dict()
     return [outcome if b.get("block_id") == block_id else dict(b) for b in blocks]
+
+
+# --------------------------------------------------------------------------- feedback
+
+_VOTE_RE = re.compile(r"<@([UW][A-Z0-9]{2,})> (:\+1:|:-1:)")
+
+
+def feedback_block(votes: Mapping[str, bool]) -> ContextActionsBlock:
+    """👍/👎 under an answer; once votes are recorded each button shows its count."""
+    up = sum(1 for positive in votes.values() if positive)
+    down = len(votes) - up
+
+    def label(icon: str, name: str, count: int) -> str:
+        return f"{icon} {name}" + (f" ({count})" if count else "")
+
+    element = FeedbackButtonsElement(
+        action_id=ACTION_FEEDBACK,
+        positive_button=FeedbackButtonObject(
+            text=PlainTextObject(text=label("👍", "Helpful", up), emoji=True),
+            value=ACTION_FEEDBACK_UP,
+            accessibility_label="This answer was helpful",
+        ),
+        negative_button=FeedbackButtonObject(
+            text=PlainTextObject(text=label("👎", "Not helpful", down), emoji=True),
+            value=ACTION_FEEDBACK_DOWN,
+            accessibility_label="This answer was not helpful",
+        ),
+    )
+    return ContextActionsBlock(elements=[element], block_id=FEEDBACK_BLOCK)
+
+
+def votes_block(votes: Mapping[str, bool]) -> ContextBlock:
+    """Whose vote was recorded, latest last (the message shows it to everyone)."""
+    shown = list(votes.items())[-MAX_VOTERS_SHOWN:]
+    listed = " · ".join(f"<@{user}> {':+1:' if up else ':-1:'}" for user, up in shown)
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=f"Feedback recorded: {listed}")],
+        block_id=FEEDBACK_VOTES_BLOCK,
+    )
+
+
+def recorded_votes(blocks: Sequence[Mapping[str, Any]]) -> dict[str, bool]:
+    """The votes a posted answer already shows (read back from its votes line)."""
+    for block in blocks:
+        if block.get("block_id") == FEEDBACK_VOTES_BLOCK:
+            text = " ".join(str(e.get("text", "")) for e in block.get("elements") or ())
+            return {user: icon == ":+1:" for user, icon in _VOTE_RE.findall(text)}
+    return {}
+
+
+def with_feedback(
+    blocks: Sequence[Mapping[str, Any]], user: str, positive: bool
+) -> list[dict[str, Any]]:
+    """The posted answer's blocks showing `user`'s recorded vote (a changed vote moves)."""
+    if not USER_ID_RE.match(user):
+        return [dict(b) for b in blocks]
+    votes = recorded_votes(blocks)
+    votes.pop(user, None)
+    votes[user] = positive
+    control = [feedback_block(votes).to_dict(), votes_block(votes).to_dict()]
+    kept: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("block_id") == FEEDBACK_VOTES_BLOCK:
+            continue
+        if block.get("block_id") == FEEDBACK_BLOCK:
+            kept.extend(control)
+            control = []
+            continue
+        kept.append(_without_legacy_feedback(block))
+    # An answer posted with the older 👍/👎 buttons gets the control at its end.
+    kept = [b for b in kept if b.get("type") != "actions" or b.get("elements")]
+    return kept[: MAX_BLOCKS - len(control)] + control
+
+
+def _without_legacy_feedback(block: Mapping[str, Any]) -> dict[str, Any]:
+    if block.get("type") != "actions":
+        return dict(block)
+    elements = [
+        e
+        for e in block.get("elements") or ()
+        if e.get("action_id") not in (ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN)
+    ]
+    return {**block, "elements": elements}
 
 
 # --------------------------------------------------------------------------- progress, SQL, errors

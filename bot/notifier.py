@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,7 +24,7 @@ from agent.act.ports import IsAuthorised
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import PermanentActionError, TransientActionError
 from bot.blocks import answer_message
-from bot.listeners.answer import chart_uploads, upload_files
+from bot.listeners.answer import chart_uploads, rejection, upload_files
 from bot.listeners.common import Approvers, log
 
 TRANSIENT = frozenset(
@@ -93,9 +93,24 @@ class SlackNotifier:
             rendered = answer_message(message.content) if message.content else None
             refs = []
             for target in targets:
-                text = rendered.text if rendered else message.text
-                blocks = rendered.blocks_json() if rendered else None
-                refs.append(await self._post_once(message, target, text, blocks))
+                if rendered is None:
+                    refs.append(await self._post_once(message, target, message.text, None))
+                    continue
+                try:
+                    blocks = rendered.blocks_json()
+                    refs.append(await self._post_once(message, target, rendered.text, blocks))
+                except (SlackApiError, SlackObjectFormationError) as error:
+                    reason = rejection(error)
+                    if reason is None:
+                        raise
+                    # Refused as built, so nothing was posted: the plain form is safe to send.
+                    log.warning(
+                        "slack refused the blocks outbox=%s error=%s; posting plain text",
+                        message.outbox_id,
+                        reason,
+                    )
+                    rendered = rendered.simplified()
+                    refs.append(await self._post_once(message, target, rendered.text, None))
             if message.content is not None and rendered is not None:
                 # Charts and files follow in the thread; a failed upload is logged, the
                 # message itself was delivered.

@@ -50,8 +50,22 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def cell_text(column: str, value: Any) -> str:
-    """A table cell as a person reads it: no Python literals, dicts or raw fractions."""
+# Columns of a finding's table that hold its own metric, and signed moves of it. A rate's
+# are fractions a reader would misread (0.034), so they read like the metric (3.40%, -1.10
+# pp); other units already read well as plain numbers, like the metric's own column.
+_METRIC_COLUMNS = frozenset({"baseline", "current"})
+_METRIC_MOVE_COLUMNS = frozenset({"rate_effect", "mix_effect", "rate effect", "mix effect"})
+
+
+def cell_text(column: str, value: Any, value_format: str = "") -> str:
+    """A table cell as a person reads it: no Python literals, dicts or raw fractions.
+
+    `value_format` is the finding's metric format (semantic.yml), for its metric's columns."""
+    if value_format == "percent" and is_number(value):
+        if column.lower() in _METRIC_COLUMNS:
+            return quantity(float(value), value_format)
+        if column.lower() in _METRIC_MOVE_COLUMNS:
+            return quantity_change(float(value), value_format)
     if value is None:
         return "–"
     if isinstance(value, bool):

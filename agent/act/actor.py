@@ -40,7 +40,7 @@ from agent.act.records import (
     SequenceStep,
 )
 from agent.act.rules import ActSettings, to_cents
-from agent.act.store import ActStore, audit, fetch_all
+from agent.act.store import ActStore, audit, fetch_all, fetch_one
 from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
 from agent.views import Reply
 
@@ -273,6 +273,63 @@ class Actor:
             status="refused", decision=refusal, reason=refusal.reason, approval_id=approval_id
         )
 
+    async def retry(self, execution_id: str, user_id: str) -> ActResult:
+        """Send a dead letter again: the failed execution's action, with the same idempotency
+        key, through the same guardrails and executor (kill switch, dry-run, spend caps).
+
+        A retry is refused when the action was sent since, or when the execution did not
+        fail. An action that needed an approval keeps it, but only an approver of its kind
+        may send it again: the retry is a second effect in the world, decided by a person.
+        """
+        record = await self.execution(execution_id)
+        if record is None:
+            return _refused(f"there is no execution {execution_id}", "error")
+        action = record.action
+        if record.status != "failed":
+            return _refused(
+                f"execution {execution_id} did not fail (it is {record.status}); nothing to retry",
+                "already_decided",
+            )
+        live = await self.executor.find_live(action.idempotency_key)
+        if live is not None:
+            return _refused(
+                f"already {live.status} as execution {live.id}; it is not sent twice",
+                "already_decided",
+                execution=live,
+            )
+        if record.approval_id and not await self.approvals.authorised(user_id, action.kind):
+            return _refused(
+                f"{user_id} is not authorised to send {action.kind} actions again",
+                "not_authorised",
+            )
+        checked = self.guardrails.check(action)
+        if isinstance(checked, Refuse):
+            return _refused(checked.reason, checked.code)
+        usage = await self.executor.usage(checked) if to_cents(action.cost) > 0 else None
+        decision = self.guardrails.evaluate(checked.action, usage).decision
+        if isinstance(decision, Refuse):
+            return _refused(decision.reason, decision.code)
+        if isinstance(decision, NeedsApproval) and not record.approval_id:
+            # The rules changed since it ran: it now needs a person, so it goes back to one.
+            return _refused(
+                f"it now needs approval ({decision.reason}); propose it again", "guardrail"
+            )
+        why = f"retry of {execution_id} by {user_id}"
+        await self._audit(action, user_id, "retry_requested", why, "")
+        allow = Allow(
+            reason=why + (f" (approved as {record.approval_id})" if record.approval_id else "")
+        )
+        result = await self.executor.execute(
+            checked, allow, requested_by=user_id, approval_id=record.approval_id
+        )
+        return replace(result, action=checked.action)
+
+    async def execution(self, execution_id: str) -> ExecutionRecord | None:
+        """One execution record by id (None when there is none)."""
+        async with self.store.read() as db:
+            row = await fetch_one(db, "SELECT * FROM act_executions WHERE id = ?", (execution_id,))
+        return execution_from_row(row) if row else None
+
     async def pending(self) -> list[ApprovalRequest]:
         """Pending approval requests, oldest first (expired ones are marked and left out)."""
         return await self.approvals.pending()
@@ -392,3 +449,9 @@ class Actor:
                 what=what,
                 why=why,
             )
+
+
+def _refused(why: str, code: RefusalCode, *, execution: ExecutionRecord | None = None) -> ActResult:
+    return ActResult(
+        status="refused", decision=Refuse(reason=why, code=code), reason=why, execution=execution
+    )

@@ -8,11 +8,12 @@ user), so a replayed outcome or a repeated 👍 never counts twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from agent.domain import Finding
-from agent.learning import Bandit, BetaArm, describe_learning
+from agent.learning import Bandit, BetaArm, RetentionOutcome, describe_learning, uplift_arm
 from agent.memory.base import StoreBase
 from agent.memory.codec import dumps, iso, parse_iso
 from agent.memory.records import ActionInsight, Pattern, RecalledPattern
@@ -24,6 +25,18 @@ from agent.memory.retrieval import (
     rank_patterns,
 )
 
+if TYPE_CHECKING:
+    from agent.churn.outcomes import ActionUplift
+
+# Retention arms learn only from measured outcomes (see agent.learning.uplift_arm); whatever
+# an approval or a person's outcome string wrote under these situations is not evidence.
+MEASURED_PREFIX = "churn|"
+_RETENTION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS retention_outcomes (customer_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL, segment TEXT NOT NULL, grp TEXT NOT NULL, since TEXT NOT NULL,"
+    " reordered INTEGER NOT NULL, days INTEGER NOT NULL, measured_at TEXT NOT NULL,"
+    " PRIMARY KEY (customer_id, kind, since))"
+)
 _ADD_WEIGHT = (
     "INSERT INTO weights(kind, situation, successes, failures, updated) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT(kind, situation) DO UPDATE SET"
@@ -68,9 +81,90 @@ class LearnedStore(StoreBase):
         return True
 
     async def learned_weights(self) -> dict[tuple[str, str], BetaArm]:
-        """Every learned posterior, keyed (situation, action kind) like `Bandit`."""
+        """Every learned posterior, keyed (situation, action kind) like `Bandit`: retention
+        arms from their measured uplift, the others from their recorded outcomes."""
         rows = await self._rows("SELECT kind, situation, successes, failures FROM weights")
-        return {(r[1], r[0]): BetaArm(successes=r[2], failures=r[3]) for r in rows}
+        arms = {
+            (r[1], r[0]): BetaArm(successes=r[2], failures=r[3])
+            for r in rows
+            if not str(r[1]).startswith(MEASURED_PREFIX)
+        }
+        for measured in await self.retention_uplifts():
+            u = measured.uplift
+            arms[(MEASURED_PREFIX + measured.segment, measured.kind)] = uplift_arm(
+                u.contacted, u.contacted_reordered, u.held_out, u.held_out_reordered
+            )
+        return arms
+
+    # ------------------------------------------------------------------ measured retention
+
+    async def record_retention_outcomes(
+        self, outcomes: Iterable[RetentionOutcome], *, days: int
+    ) -> int:
+        """Keep measured customer outcomes, once per customer × action × day (a re-run of
+        the measurement adds nothing). Returns how many were new."""
+        now = iso(self._now())
+        rows = [
+            (o.customer_id, o.kind, o.segment, o.group, o.since.isoformat(), int(o.reordered))
+            for o in outcomes
+        ]
+        await self._ensure_retention_table()
+        async with self._write() as db:
+            before = db.total_changes
+            await db.executemany(
+                "INSERT OR IGNORE INTO retention_outcomes(customer_id, kind, segment, grp, since,"
+                f" reordered, days, measured_at) VALUES (?, ?, ?, ?, ?, ?, {int(days)}, ?)",
+                [(*r, now) for r in rows],
+            )
+            return db.total_changes - before
+
+    async def retention_uplifts(self) -> list[ActionUplift]:
+        """Per action kind × risk level: treated and held-out customers, their reorder
+        rates and the uplift (see agent.churn.outcomes)."""
+        from agent.churn.outcomes import ActionUplift, Uplift
+
+        await self._ensure_retention_table()
+        rows = await self._rows(
+            "SELECT kind, segment, MAX(days),"
+            " SUM(grp = 'treated'), SUM(grp = 'treated' AND reordered = 1),"
+            " SUM(grp = 'holdout'), SUM(grp = 'holdout' AND reordered = 1)"
+            " FROM retention_outcomes GROUP BY kind, segment ORDER BY kind, segment"
+        )
+        return [
+            ActionUplift(
+                kind=r[0],
+                segment=r[1],
+                uplift=Uplift(
+                    contacted=int(r[3]),
+                    contacted_reordered=int(r[4]),
+                    held_out=int(r[5]),
+                    held_out_reordered=int(r[6]),
+                    days=int(r[2]),
+                ),
+            )
+            for r in rows
+        ]
+
+    async def _ensure_retention_table(self) -> None:
+        # Created on first use, once per process, so a memory file from before it works.
+        if getattr(self, "_retention_ready", False):
+            return
+        async with self._write() as db:
+            await db.execute(_RETENTION_TABLE)
+        self._retention_ready = True
+
+    async def what_works(self, *, min_per_group: int | None = None) -> list[str]:
+        """What works for whom: each retention action × risk level with its sample sizes,
+        reorder rates and uplift against the holdout, most treated first; "not enough data
+        yet" below the minimum sample."""
+        from agent.churn.outcomes import MIN_PER_GROUP
+
+        minimum = MIN_PER_GROUP if min_per_group is None else min_per_group
+        measured = sorted(
+            await self.retention_uplifts(),
+            key=lambda m: (-m.uplift.contacted, m.kind, m.segment),
+        )
+        return [m.sentence(minimum) for m in measured]
 
     async def bandit(self) -> Bandit:
         """A Bandit primed with everything learned so far."""

@@ -32,3 +32,18 @@ def campaign_delivery(text: str) -> str | None:
 def is_campaign(text: str) -> bool:
     """The request prepares a campaign (lists to send to), not only an analysis."""
     return campaign_delivery(text) is not None or bool(re.search(r"\bcampaign", text, re.I))
+
+
+_ACQUIRED = re.compile(
+    r"\b(?:acquired|came|come|coming|joined|signed up|converted|arrived|sourced)\s+"
+    r"(?:(?:in|first)\s+)?(?:by|via|through|from|on|over)\s+(?:the\s+)?(?P<word>[\w-]+)",
+    re.IGNORECASE,
+)
+
+
+def acquired_through(text: str, channel: str) -> bool:
+    """The text filters on how customers were acquired ("customers acquired via email"),
+    so the channel is a real filter even when a campaign is sent the same way."""
+    return any(
+        m.group("word").lower().replace("-", "") == channel for m in _ACQUIRED.finditer(text)
+    )

@@ -12,7 +12,7 @@ from datetime import date
 
 from agent.domain import Goal, Grain, Intent
 from agent.understand import clarify
-from agent.understand.campaign import campaign_delivery
+from agent.understand.campaign import acquired_through, campaign_delivery
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import NEEDS_METRIC, Slots, decide
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
@@ -52,8 +52,11 @@ def understand_with(
         forecast_metric=parsed.metric == "forecast_error",
     )
     intent, stated = decide(parsed.cues, slots)
-    if parsed.cues.has("action"):
+    if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
+        return clarify.unknown(text, lex, today, confidence=0.1)
+    if parsed.cues.has("off_topic") and parsed.metric is None:
+        # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         return clarify.unknown(text, lex, today, confidence=0.1)
     if context is not None and is_followup(parsed, intent, context):
         goal = merge(parsed, intent, stated, context, today)
@@ -86,7 +89,11 @@ def understand_with(
     delivery = campaign_delivery(text) if intent is Intent.SEGMENT else None
     if delivery is not None:
         # "for tomorrow's email campaign" says how it is sent, not which orders count.
-        kept = {k: v for k, v in goal.filters.items() if v.lower() != delivery}
+        kept = {
+            k: v
+            for k, v in goal.filters.items()
+            if v.lower() != delivery or acquired_through(text, delivery)
+        }
         goal = replace(goal, filters=kept)
     defaulted = not resolved.explicit_window and goal.window is not None
     confidence = _confidence(parsed, stated, not defaulted)

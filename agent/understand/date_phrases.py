@@ -76,6 +76,9 @@ class _Rule:
     # What the built window is compared with when the text names no baseline; None: by shape.
     before: Callable[[re.Match[str], Window], Window] | None = None
     future: bool = False
+    # A period named only relative to another ("the week before"): in a thread it can move
+    # the window back rather than set a baseline.
+    shift: bool = False
 
 
 def _w(start: date, end: date, label: str) -> Window:
@@ -393,17 +396,64 @@ def _year(m: re.Match[str], today: date) -> Window | None:
     return _w(date(year, 1, 1), date(year + 1, 1, 1), str(year))
 
 
-def _holiday(m: re.Match[str], today: date) -> Window:
-    def black_friday(year: int) -> date:
-        nov1 = date(year, 11, 1)
-        thanksgiving = nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)
-        return thanksgiving + timedelta(days=1)
+def _thanksgiving(year: int) -> date:
+    """US Thanksgiving: the fourth Thursday of November."""
+    nov1 = date(year, 11, 1)
+    return nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)
 
-    offset = 3 if m.group("hol") == "cyber monday" else 0
-    day = black_friday(today.year) + timedelta(days=offset)
-    if day >= today:
-        day = black_friday(today.year - 1) + timedelta(days=offset)
-    return _w(day, day + timedelta(days=1), m.group("hol").title())
+
+def _christmas_week(year: int) -> tuple[date, date]:
+    """The Monday–Sunday week holding Christmas Day."""
+    xmas = date(year, 12, 25)
+    monday = xmas - timedelta(days=xmas.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+# Named retail days → (first day, end exclusive) in a given year.
+_RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
+    "thanksgiving": lambda y: (_thanksgiving(y), _thanksgiving(y) + timedelta(days=1)),
+    "black friday": lambda y: (_thanksgiving(y) + timedelta(1), _thanksgiving(y) + timedelta(2)),
+    "cyber monday": lambda y: (_thanksgiving(y) + timedelta(4), _thanksgiving(y) + timedelta(5)),
+    # Black Friday through Cyber Monday, as retailers report it.
+    "cyber weekend": lambda y: (_thanksgiving(y) + timedelta(1), _thanksgiving(y) + timedelta(5)),
+    "christmas eve": lambda y: (date(y, 12, 24), date(y, 12, 25)),
+    "christmas day": lambda y: (date(y, 12, 25), date(y, 12, 26)),
+    "christmas week": _christmas_week,
+    "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
+}
+_HOLIDAY_ALIASES = {
+    "bfcm": "cyber weekend",
+    "black friday weekend": "cyber weekend",
+    "cyber week": "cyber weekend",
+    "christmas": "christmas day",
+    "xmas": "christmas day",
+    "xmas week": "christmas week",
+    "xmas eve": "christmas eve",
+    "the week of christmas": "christmas week",
+}
+_HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, reverse=True))
+
+
+def _holiday(m: re.Match[str], today: date) -> Window | None:
+    """The named day's most recent occurrence that is over, or the year the text names:
+    "last year" is the previous calendar year, "this year" the current one."""
+    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    span = _RETAIL_DAYS[name]
+    qualifier = (m.group("hy") or m.group("hp") or "").replace("in ", "").replace("of ", "")
+    if qualifier.startswith("last"):
+        year = today.year - 1
+    elif qualifier.startswith("this"):
+        year = today.year
+    elif qualifier[:4].isdigit():
+        year = int(qualifier[:4])
+    else:
+        year = today.year if span(today.year)[0] < today else today.year - 1
+    start, end = span(year)
+    if start >= today:
+        return None  # not happened yet: nothing to look at
+    return (
+        to_date_window(start, today, name.title()) if end > today else _w(start, end, name.title())
+    )
 
 
 def _yesterday(m: re.Match[str], today: date) -> Window:
@@ -454,7 +504,7 @@ RULES: tuple[_Rule, ...] = (
     # Future phrases ("launching tomorrow") are context, never an analysis window.
     _Rule(
         pattern=_P(
-            rf"\b(?:tomorrow|tmrw|tmr|next (?:week|month|quarter|year|{_WD})|upcoming|"
+            rf"\b(?:tomorrows?|tmrw|tmr|next (?:week|month|quarter|year|{_WD})|upcoming|"
             r"later today|tonight|in the coming (?:days|weeks))\b"
         ),
         build=_never,
@@ -501,21 +551,25 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_never,
         relative=_rel_prev_days(7),
+        shift=True,
     ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:day (?:before|earlier|prior))\b(?! yesterday)"),
         build=_never,
         relative=_rel_prev_days(1),
+        shift=True,
     ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:month (?:before|earlier|prior))\b"),
         build=_never,
         relative=_rel_month,
+        shift=True,
     ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:previous|prior|preceding) (?:period|days|weeks)\b"),
         build=_never,
         relative=_rel_previous,
+        shift=True,
     ),
     _Rule(
         pattern=_P(
@@ -523,6 +577,7 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_never,
         relative=_rel_last_n,
+        shift=True,
     ),
     _Rule(
         pattern=_P(
@@ -537,14 +592,22 @@ RULES: tuple[_Rule, ...] = (
         build=_since,
         before=_preceding,
     ),
-    _Rule(pattern=_P(r"\b(?:the )?(?P<hol>black friday|cyber monday)\b"), build=_holiday),
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
+            rf"(?P<hol>{_HOLIDAY_NAMES})"
+            r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
+            r" (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+        ),
+        build=_holiday,
+    ),
     _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of, before=_preceding),
     _Rule(pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}\b"), build=_single),
     _Rule(
-        pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterday|yday|yest)\b"), build=_yesterday
+        pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterdays?|yday|yest)\b"), build=_yesterday
     ),
     _Rule(
-        pattern=_P(r"\b(?:so far )?today\b"),
+        pattern=_P(r"\b(?:so far )?todays?\b"),
         build=lambda m, t: _w(t, t + timedelta(days=1), "today so far"),
     ),
     _Rule(
@@ -570,6 +633,12 @@ RULES: tuple[_Rule, ...] = (
         build=_last_unit,
         before=_last_unit_before,
     ),
+    # Analyst shorthand: "lw" last week, "lm" last month.
+    _Rule(
+        pattern=_P(r"\b(?P<unit>lw|lm)\b"),
+        build=lambda m, t: _previous_week(t) if m.group("unit") == "lw" else _previous_month(t),
+        before=lambda m, w: w.previous() if m.group("unit") == "lw" else shift_months(w, -1),
+    ),
     _Rule(
         pattern=_P(
             r"\b(?:so far )?(?:this|current) (?P<unit>week|month|year|quarter)(?: so far| to date)?\b"
@@ -586,6 +655,8 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')})?\b"
+            # "the January campaign" names an event being planned, not a period to analyse.
+            r"(?! (?:campaign|promo|promotion|launch|blast|newsletter|drop|send)s?\b)"
         ),
         build=_month,
         before=lambda m, w: shift_months(w, -1),

@@ -1,10 +1,15 @@
 """Follow-ups in a thread: "what about the West?", "and last month?", "why?", "by device".
 
-A follow-up names only what changes; everything else comes from the thread's previous goal.
+A follow-up names only what changes; everything else comes from the thread's previous goal:
+"what about X" replaces the value of X's dimension; "compare to X" / "vs X" sets the thread's
+value against X; "break that down by D" drops the filter on D; "the week before" moves the
+window back and keeps the rest; a new question with its own segment ("why did it drop in the
+Southeast?") drops the thread's other filters; "why?" explains the previous answer.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from agent.domain import Goal, Intent, Window
@@ -16,6 +21,12 @@ from agent.understand.windows import (
     default_window,
     named_baseline,
     resolve,
+)
+
+# Openings that say "change only this": the rest of the thread's goal carries over.
+_MARKER = re.compile(
+    r"^(?:what about|how about|and|same|now|ok|okay|also|what if|then|instead|just|but|"
+    r"what if|ditto|likewise)\b"
 )
 
 # Requests that stand on their own even inside a thread.
@@ -50,13 +61,22 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
 
 def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, today: date) -> Goal:
     """The previous goal with what the follow-up changes applied."""
-    new_intent = _intent(parsed, intent, stated, context)
-    filters = {} if parsed.cues.has("overall") else dict(context.filters)
-    filters.update(parsed.filters)
+    shifted = _shifted_window(parsed, context)
+    new_intent = context.intent if shifted else _intent(parsed, intent, stated, context)
+    filters = {} if parsed.cues.has("overall") or _restated(parsed) else dict(context.filters)
     compare = dict(parsed.compare) or {
         d: pair for d, pair in context.compare.items() if d not in parsed.filters
     }
-    for dim in parsed.compare:
+    for dim, value in parsed.filters.items():
+        # "compare to the West" after a Northeast answer: the Northeast against the West.
+        previous = context.filters.get(dim)
+        if parsed.cues.has("compare") and previous is not None and previous != value:
+            compare[dim] = (previous, value)
+            new_intent = Intent.COMPARE
+        else:
+            filters[dim] = value
+    for dim in (*compare, *parsed.group_by):
+        # "break that down by region" after a West answer splits every region.
         filters.pop(dim, None)
     if parsed.group_by:
         group_by = tuple(parsed.group_by)
@@ -66,12 +86,17 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
         group_by = ()
     if new_intent is Intent.BREAKDOWN and not group_by:
         new_intent = Intent.LOOKUP
-    window, baseline = _windows(parsed, new_intent, context, today)
-    resolved = resolve(parsed.mentions, new_intent, today)
-    # A period the follow-up names is stated; one kept from the thread stays as it was.
-    period_stated = resolved.explicit_window or resolved.baseline_named
-    if not period_stated and window == context.window and baseline == context.baseline:
-        period_stated = context.window_stated
+    if shifted is not None:
+        window: Window | None = shifted
+        baseline = comparison_period(shifted) if new_intent in BASELINE_INTENTS else None
+        period_stated = True
+    else:
+        window, baseline = _windows(parsed, new_intent, context, today)
+        resolved = resolve(parsed.mentions, new_intent, today)
+        # A period the follow-up names is stated; one kept from the thread stays as it was.
+        period_stated = resolved.explicit_window or resolved.baseline_named
+        if not period_stated and window == context.window and baseline == context.baseline:
+            period_stated = context.window_stated
     return Goal(
         intent=new_intent,
         metric=parsed.metric or context.metric,
@@ -85,6 +110,24 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
         text=parsed.text,
         window_stated=period_stated,
     )
+
+
+def _shifted_window(parsed: Parsed, context: Goal) -> Window | None:
+    """'what about the week before?': the thread's window moved back, everything else kept."""
+    if context.window is None or parsed.has_window or parsed.cues.has("compare"):
+        return None
+    relative = [m for m in parsed.mentions if m.role == "baseline" and not m.compared]
+    if len(relative) != 1 or relative[0].relative is None:
+        return None
+    return relative[0].relative(context.window)
+
+
+def _restated(parsed: Parsed) -> bool:
+    """A new question with its own segment ("why did it drop in the Southeast?"): the
+    thread's other filters no longer apply unless the text repeats them."""
+    if not parsed.filters or _MARKER.match(parsed.norm):
+        return False
+    return parsed.cues.has("why", "move", "trend", "detect", "investigate", "direction")
 
 
 def _intent(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal) -> Intent:

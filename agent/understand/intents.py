@@ -36,7 +36,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "compare": _P(r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to)\b"),
     "breakdown": _P(
-        r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:by|out)|"
+        r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
         r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|top \d+|bottom \d+)\b"
     ),
     "trend": _P(
@@ -44,6 +44,14 @@ CUES: dict[str, re.Pattern[str]] = {
         r"day by day|week by week|month by month|by (?:day|week|month|date)|"
         r"per (?:day|week|month)|each (?:day|week|month)|history|historical|chart|plot|graph|"
         r"trajectory|evolution|timeline|how (?:has|have) .+ (?:changed|moved|evolved|developed))\b"
+    ),
+    # Asking which way a metric is heading is a trend, even though "going down" alone is a move.
+    "direction": _P(
+        r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
+        r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
+        r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?))\b"
+        r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
+        r"(?:going|moving|trending|heading) (?:up|down)\b"
     ),
     "detect": _P(
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird|strange|odd|abnormal|"
@@ -54,7 +62,11 @@ CUES: dict[str, re.Pattern[str]] = {
     "segment": _P(
         r"\b(?:segmentation|segment (?:our |the |my |all )?(?:customers|users|buyers|base|#)|"
         r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
-        r"lookalikes?|target list|who should we target)(?!\w)"
+        r"lookalikes?|target list|who should we target|"
+        # RFM segment names: asking who is in them is asking for the segmentation.
+        r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
+        r"potential loyalists|big spenders|whales|vips?|customer (?:groups|tiers|types)|"
+        r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:customers|buyers|users|#))(?!\w)"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
@@ -63,23 +75,35 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|"
-        r"inventory|demand plan(?:ning)?|stock levels?)\b"
+        r"inventory|demand plan(?:ning)?|stock levels?|(?:over|under) ?(?:forecast\w*|stock\w*)|"
+        r"stock ?outs?|out of stock)\b"
     ),
     "forecast_doubt": _P(
         r"\b(?:off|wrong|accurate|accuracy|inaccurate|bad|broken|check|reliable|trust|"
-        r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors)\b"
+        r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors|"
+        r"(?:over|under) ?(?:forecast\w*|predict\w*|estimat\w*|stock\w*)|overstock\w*|"
+        r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off)\b"
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
-        r"kpi summary|kpi update|morning update|what did i miss|catch me up|standup|stand up)\b"
+        r"kpi summary|kpi update|morning update|what did i miss|catch me up)\b"
     ),
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
-        r"state of the business|kpis|status update|the numbers|our numbers|how did we do)\b"
+        r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
+        r"(?:# |yesterdays |todays |weekly |daily |latest |key )numbers|scorecard|"
+        r"what (?:should|do) (?:i|we) (?:know|need to know)|what do i need to know|"
+        r"how (?:are|were) we (?:looking|performing|tracking|trending)|"
+        r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"
+        r"how did (?:# |the |it |things |we |everything )(?:\w+ ){0,3}?go|health check|pulse|"
+        r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
+        r"how(?:s| is| are| was| were) (?:the |our )?(?:\S+ ){1,3}?(?:doing|going|looking|performing))\b"
+        # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
+        r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
     ),
     "help": _P(
-        r"\b(?:help|what can you do|what do you do|how do (?:i|you) (?:use|work)|commands|"
+        r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|how does (?:this|it|scout) work|"
         r"capabilities|what can i ask|examples?|how to use)\b"
     ),
@@ -98,6 +122,56 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "overall": _P(r"\b(?:overall|everywhere|all regions|in total|across the board|total)\b"),
 }
+
+# Read on the text before masking: a request to act or an off-topic subject shows in words
+# that may also be values ("email all customers", "python"), so masking would hide it.
+PLAIN_CUES: dict[str, re.Pattern[str]] = {
+    # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
+    "action": _P(
+        r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just) )*"
+        r"(?:(?:can|could|would|will) you (?:please )?|"
+        r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
+        r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|"
+        r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
+        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the )|buy |purchase |restock|"
+        r"reorder|order (?:more|new|extra) |cancel (?:the |this |that |order|my |all |every)|"
+        r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
+        r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
+        r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
+        r"reply to |"
+        r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
+        r"create (?:a |an )?(?:ticket|jira|issue|task|campaign|coupon|discount|dashboard|account|user)|"
+        r"open (?:a |an )?(?:ticket|jira|issue|pr)|file (?:a |an )?(?:ticket|bug|report)|"
+        r"add (?:\w+ )?to (?:the )?(?:list|channel|blocklist|allowlist)|remove (?:\w+ )?from|"
+        r"unsubscribe |subscribe (?!me)|reset (?:my |the )?password|give (?:me )?(?:access|admin))"
+    ),
+    # Asking Scout to write or fix something: out of scope even when it names a metric.
+    "off_task": _P(
+        r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
+        r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
+        r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
+    ),
+    # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
+    "off_topic": _P(
+        r"\b(?:weather|rain|raining|snow|snowing|temperature outside|jokes?|poems?|"
+        r"haiku|limerick|songs?|lyrics|recipes?|cook(?:ing)?|movies?|films?|netflix|"
+        r"horoscope|meaning of life|vacation|pto|time off|sick (?:day|leave)|payroll|"
+        r"salary|salaries|paycheck|payslip|401k|pension|health insurance|dental|"
+        r"benefits enrollment|hr (?:policy|team|department|question)|human resources|expense report|"
+        r"parking|wifi|"
+        r"password|printer|laptop|vpn|lunch|dinner|restaurant|coffee machine|flights?|"
+        r"hotels?|capital of|who won|world cup|super bowl|nba|nfl|premier league|"
+        r"stock price|share price|bitcoin|crypto|translate|translation|"
+        r"python|javascript|typescript|java|regex|regular expression|coding|(?:my|this|the|source) code|"
+        r"bug in|stack ?trace|compile|compiler|git|github|docker|kubernetes|"
+        r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
+        r"birthday|anniversary|org chart|my manager|who is the ceo|president|election|"
+        r"what time is it|time zone|timezone|dentist|doctor|gym|workout plan|"
+        r"tell me about yourself|are you (?:alive|human|sentient|conscious)|"
+        r"write (?:me )?(?:a |an )?(?:story|poem|song|essay|email|letter|script|program))\b"
+    ),
+}
+
 
 GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
     (_P(r"\b(?:daily|by day|per day|each day|day by day|by date)\b"), "day"),
@@ -144,11 +218,13 @@ class Cues:
         return any(n in self.found for n in names)
 
 
-def find_cues(masked: str) -> Cues:
-    """Cue families present in text whose metric and date phrases are already masked."""
-    found = frozenset(name for name, rx in CUES.items() if rx.search(masked))
+def find_cues(masked: str, plain: str = "") -> Cues:
+    """Cue families present in text whose metric and date phrases are already masked; the
+    plain families are looked for in the unmasked text."""
+    found = {name for name, rx in CUES.items() if rx.search(masked)}
+    found |= {name for name, rx in PLAIN_CUES.items() if rx.search(plain)}
     grain = next((g for rx, g in GRAINS if rx.search(masked)), None)
-    return Cues(found=found, grain=grain)
+    return Cues(found=frozenset(found), grain=grain)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +247,7 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     None means nothing recognisable: the caller turns it into unknown (or a follow-up).
     """
     why = cues.has("why", "move")
-    if cues.has("action"):
+    if cues.has("action") or (cues.has("off_topic") and slots.metric is None):
         return None, True
     if cues.has("churn") or (slots.customer_id and not why):
         return Intent.CHURN, True
@@ -189,6 +265,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.FORECAST_CHECK, True
     if cues.has("detect") and not cues.has("why"):
         return Intent.DETECT, True
+    if cues.has("direction") and not cues.has("why"):
+        return Intent.TREND, True
     if why:
         return Intent.EXPLAIN, True
     if cues.has("trend") or (cues.grain and not slots.has_group):

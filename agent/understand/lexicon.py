@@ -18,6 +18,8 @@ from agent.understand.vocabulary import (
     COMMON_WORDS,
     CUE_WORDS,
     DIMENSION_ALIASES,
+    GEO_WORDS,
+    METRIC_ALIASES,
     SHORT_COMMON,
     US_STATES,
     WEAK_VALUE_CONTEXT,
@@ -117,6 +119,10 @@ class Lexicon:
                 add(phrase, sense)
                 if not phrase.endswith("s") and " " in phrase.strip():
                     add(phrase + "s", sense)  # "conversion rates", "return rates"
+                elif phrase.endswith("s") and not phrase.endswith("ss") and " " in phrase.strip():
+                    add(phrase[:-1], sense)  # "new customer count", "support ticket trend"
+            for phrase in METRIC_ALIASES.get(name, ()):
+                add(phrase, sense)
         dimension_labels: dict[str, str] = {}
         values: dict[str, tuple[str, ...]] = {}
         for dim_name in layer.dimension_names:
@@ -140,7 +146,7 @@ class Lexicon:
             if len(k) == 1 and k[0] in COMMON_WORDS and all(s.kind == "value" for s in senses)
         )  # fmt: skip
         words = {w for key in phrases for w in key if w.isalpha() and len(w) >= 4}
-        words |= CUE_WORDS | set(MONTHS) | set(WEEKDAYS) | set(NUMBER_WORDS)
+        words |= CUE_WORDS | GEO_WORDS | set(MONTHS) | set(WEEKDAYS) | set(NUMBER_WORDS)
         lexicon = Lexicon(
             phrases=phrases,
             metric_labels=metric_labels,

@@ -21,7 +21,13 @@ _CUSTOMER = re.compile(r"^c\d{3,}$")
 _JOINERS = frozenset(
     ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
 )
-_PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within"])
+_PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
+_RANKING_WORDS = frozenset(["performing", "selling", "converting", "earning", "grossing", "ranked"])
+# "for the CRM team": a capitalised word naming a group of people, not a place.
+_ORG_NOUNS = frozenset(
+    ["team", "teams", "department", "dept", "group", "folks", "people", "squad", "crew", "org",
+     "meeting", "channel", "lead", "leads", "manager", "managers", "campaign", "report", "deck"]
+)  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -86,8 +92,17 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     customer_id, customer_tokens = _customer(tokens)
     matches = lex.match(tokens, skip=in_dates | customer_tokens)
     masked = [t.text for t in tokens]
-    for i in in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}:
+    for i in in_dates | customer_tokens:
         masked[i] = "#"
+    for m in matches:
+        if not _is_dimension(m):
+            masked[m.start : m.end] = ["#"] * (m.end - m.start)
+    # A dimension word that groups nothing ("customer segments for the West") stays visible
+    # to the cue rules: it is the subject of the request, not a slot.
+    grouping = _grouping_matches(tokens, matches, find_cues(" ".join(masked)))
+    for m in matches:
+        if id(m) in grouping:
+            masked[m.start : m.end] = ["#"] * (m.end - m.start)
     parsed = Parsed(
         text=text,
         tokens=tokens,
@@ -95,10 +110,10 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         hostile=cleaned.hostile,
         corrections=corrections,
         mentions=mentions,
-        cues=find_cues(" ".join(masked)),
+        cues=find_cues(" ".join(masked), norm),
         customer_id=customer_id,
     )
-    _interpret(parsed, matches, lex)
+    _interpret(parsed, matches, lex, grouping)
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     parsed.unknown_value = _unknown_place(tokens, used, lex)
     return parsed
@@ -117,7 +132,9 @@ def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
     return None, set()
 
 
-def _interpret(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon) -> None:
+def _interpret(
+    parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon, grouping: set[int]
+) -> None:
     """Metrics, filters, comparisons and groupings from the matched phrases."""
     matches = _drop_qualifiers(matches)
     plain_metric = any(all(s.kind == "metric" for s in m.senses) for m in matches)
@@ -138,7 +155,7 @@ def _interpret(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon) -> None
             values.append((match, dims, value))
             continue
         dim = next(s.name for s in match.senses if s.kind == "dimension")
-        if _groups(parsed, match):
+        if id(match) in grouping:
             grouped = lex.group_dimension(dim, None)
             if grouped not in parsed.group_by:
                 parsed.group_by.append(grouped)
@@ -175,18 +192,46 @@ def _drop_qualifiers(matches: list[PhraseMatch]) -> list[PhraseMatch]:
     return [m for i, m in enumerate(matches) if i not in drop]
 
 
-def _groups(parsed: Parsed, match: PhraseMatch) -> bool:
+def _is_dimension(match: PhraseMatch) -> bool:
+    return all(s.kind == "dimension" for s in match.senses)
+
+
+def _grouping_matches(tokens: list[Token], matches: list[PhraseMatch], cues: Cues) -> set[int]:
+    """Ids of the dimension matches that name a grouping, joined ones included."""
+    found: set[int] = set()
+    previous: PhraseMatch | None = None
+    for match in matches:
+        if not _is_dimension(match):
+            continue
+        if _groups(tokens, match, cues) or (
+            previous is not None and id(previous) in found and _listed(tokens, previous, match)
+        ):
+            found.add(id(match))
+        previous = match
+    return found
+
+
+def _listed(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
+    """'by channel and device', 'by region, device': the later one groups too."""
+    between = [t.text for t in tokens[a.end : b.start]]
+    # Nothing between: the comma the tokenizer dropped ("by channel, device").
+    return len(between) <= 2 and set(between) <= {"and", "&", "plus", "then", "also"}
+
+
+def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
     """A dimension named as the grouping: 'by region', 'which channel', 'top 3 categories'."""
-    toks = parsed.tokens
     before = [t.text for t in toks[max(0, match.start - 3) : match.start]]
     after = toks[match.end].text if match.end < len(toks) else ""
     if before and before[-1] in GROUP_BEFORE:
+        return True
+    # "best performing region", "top selling category"
+    if len(before) >= 2 and before[-1] in _RANKING_WORDS and before[-2] in GROUP_BEFORE:
         return True
     if len(before) >= 2 and before[-1].isdigit() and before[-2] in ("top", "bottom"):
         return True
     if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
         return True
-    return after in GROUP_AFTER or parsed.cues.has("breakdown")
+    return after in GROUP_AFTER or cues.has("breakdown")
 
 
 def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
@@ -202,6 +247,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
         if prev == "the" and i >= 2:
             prev = tokens[i - 2].text
         if prev not in _PLACE_PREPS or i in used or not token.orig[:1].isupper():
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].text in _ORG_NOUNS:
             continue
         word = token.text
         if (

@@ -88,6 +88,29 @@ DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
     "topic": ("ticket topic", "reason", "ticket reason"),
 }
 
+# Everyday names for common metrics, used when the layer has a metric of that name.
+METRIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "revenue": (
+        "rev",
+        "revs",
+        "how much did we sell",
+        "how much we sold",
+        "how much have we sold",
+        "bring in",
+        "brought in",
+        "bringing in",
+    ),
+    "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
+    "orders": ("how many orders", "order volume"),
+}
+
+# Compass and place words that are real words, not typos of a region ("Pacific Northwest").
+GEO_WORDS = _words(
+    """
+    northwest northwestern northern southern eastern central
+    """
+)
+
 US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",

@@ -70,6 +70,9 @@ class Mention:
     relative: Relative | None = None
     # What `window` is compared with when the text names no baseline.
     before: Window | None = None
+    # The text marks it as the other side of a comparison ("vs the week before"), rather
+    # than naming a period relative to another ("and the week before?").
+    compared: bool = False
 
 
 _BASELINE_MARKER = _P(rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$")
@@ -96,14 +99,23 @@ def find_windows(norm: str, today: date) -> list[Mention]:
             if window is not None:
                 before = rule.before(m, window) if rule.before else comparison_period(window)
             role: Role = "main"
-            if (
-                window is None
-                or _BASELINE_MARKER.search(norm[:s])
+            compared = bool(
+                _BASELINE_MARKER.search(norm[:s])
                 or m.group(0).startswith(("vs ", "versus ", "compared to ", "against ", "than "))
-            ):
+                or (window is None and not rule.shift)
+            )
+            if window is None or compared:
                 role = "baseline"
             found.append(
-                Mention(start=s, end=e, role=role, window=window, relative=relative, before=before)
+                Mention(
+                    start=s,
+                    end=e,
+                    role=role,
+                    window=window,
+                    relative=relative,
+                    before=before,
+                    compared=compared,
+                )
             )
             taken.append((s, e))
     found.sort(key=lambda x: x.start)
@@ -118,7 +130,7 @@ def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Menti
         # The connector may open the later phrase itself ("to september").
         between = norm[mains[0].end : later.start] + " " + norm[later.start : later.end][:9]
         if re.search(r"\b(?:to|and|with|vs|versus|against|or)\b", between):
-            found = [replace(m, role="baseline") if m is later else m for m in found]
+            found = [replace(m, role="baseline", compared=True) if m is later else m for m in found]
     return found
 
 

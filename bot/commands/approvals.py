@@ -1,5 +1,9 @@
 """`scout approvals | approve | reject | pause | resume | outbox`: decide risky actions in a terminal.
 
+`scout outbox --failed` lists the dead letters (executions whose delivery failed for good);
+`scout outbox --retry EXECUTION --as USER` sends one again through the actor, under the
+same idempotency key, so a receiver that saw the first try de-duplicates the second.
+
 They open the same sqlite memory the bot uses (`--memory`, else scout.yml `memory:`, else
 `data_dir()/memory.sqlite3`), so a request proposed in Slack an hour ago, before a restart,
 can be approved here. Approving from the terminal delivers through the outbox (and prints
@@ -76,6 +80,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--failed", action="store_true", help="only actions whose delivery failed, with why"
     )
+    p.add_argument(
+        "--retry",
+        metavar="EXECUTION",
+        help="send a failed action again (same idempotency key); needs --as",
+    )
+    p.add_argument("--as", dest="user", metavar="USER", help="who retries (kept in the audit log)")
     _common(p)
     p.set_defaults(func=run_outbox)
 
@@ -144,7 +154,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _print_failed(runs: list[ExecutionRecord], args: argparse.Namespace) -> int:
     """The dead letters: executions whose integration failed for good, newest first."""
-    failed = [r for r in runs if r.status == "failed"][::-1][: args.limit]
+    # A failure whose key was sent since (a retry) is no longer a dead letter.
+    sent = {r.idempotency_key for r in runs if r.status != "failed" and not r.dry_run}
+    failed = [r for r in runs if r.status == "failed" and r.idempotency_key not in sent]
+    failed = failed[::-1][: args.limit]
     console = Console()
     if args.json:
         console.print_json(json.dumps([r.to_json() for r in failed]))
@@ -171,6 +184,18 @@ def _report(result: ActResult, console: Console) -> int:
         f"[bold green]{result.status.replace('_', ' ')}[/]: {result.reason}", highlight=False
     )
     return 0
+
+
+def _report_retry(result: ActResult, console: Console) -> int:
+    """What a retry did, in the words the outbox uses: sent only once the receiver took it."""
+    if result.status == "failed":
+        raise UserError(
+            f"failed — {result.reason}", hint="It stays in `scout outbox --failed` to retry later."
+        )
+    if result.status == "executed":
+        console.print(f"[bold green]sent[/]: {result.reason}", highlight=False)
+        return 0
+    return _report(result, console)
 
 
 _HINTS = {
@@ -230,7 +255,12 @@ def run_resume(args: argparse.Namespace) -> int:
 def run_outbox(args: argparse.Namespace) -> int:
     """Print the latest outbox rows."""
 
+    if args.retry and not args.user:
+        raise UserError("Say who retries it: `scout outbox --retry ID --as USER`.")
+
     async def work(actor: Actor) -> int:
+        if args.retry:
+            return _report_retry(await actor.retry(args.retry, args.user), Console())
         if args.failed:
             return _print_failed(await actor.executions(limit=10_000), args)
         rows = await actor.outbox(limit=args.limit)

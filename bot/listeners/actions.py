@@ -6,12 +6,14 @@ only an opaque token the core maps back, never an identity or a permission.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import (
+    ACTION_FEEDBACK,
     ACTION_FEEDBACK_DOWN,
     ACTION_FEEDBACK_UP,
     ACTION_SHOW_SQL,
@@ -24,6 +26,7 @@ from bot.blocks import (
     outcome_text,
     sql_message,
     with_decision,
+    with_feedback,
 )
 from bot.core import (
     DecisionOutcome,
@@ -87,20 +90,24 @@ def register(app: AsyncApp, deps: Deps) -> None:
             deps, thread.channel, Reply(), thread_ts=thread.thread_ts, message=sql_message(findings)
         )
 
-    async def feedback(ack: AsyncAck, body: dict[str, Any], positive: bool) -> None:
+    @app.action(ACTION_FEEDBACK)
+    async def on_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        thread, user = thread_of(body), body["user"]["id"]
-        await deps.core.feedback(thread, user, positive)
-        log.info("feedback thread=%s user=%s positive=%s", thread.key, user, positive)
-        await ephemeral(deps, body, "Thanks, noted. This helps me learn what is useful.")
+        value = action.get("value")
+        if value not in (ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN):
+            log.warning("feedback with an unknown value ignored value=%r", value)
+            return
+        await record_feedback(deps, body, value == ACTION_FEEDBACK_UP)
 
-    @app.action(ACTION_FEEDBACK_UP)
+    @app.action(ACTION_FEEDBACK_UP)  # answers posted with the older pair of buttons
     async def on_up(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await feedback(ack, body, True)
+        await ack()
+        await record_feedback(deps, body, True)
 
     @app.action(ACTION_FEEDBACK_DOWN)
     async def on_down(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await feedback(ack, body, False)
+        await ack()
+        await record_feedback(deps, body, False)
 
     @app.action(CHOOSE_RE)
     async def on_choose(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -135,6 +142,26 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         await decide(deps, body, action, approve=False)
+
+
+async def record_feedback(deps: Deps, body: dict[str, Any], positive: bool) -> None:
+    """Record the vote (memory keeps one per person), then show it on the answer."""
+    thread, user = thread_of(body), body["user"]["id"]
+    try:
+        await deps.core.feedback(thread, user, positive)
+    except Exception:
+        log.exception("feedback failed thread=%s user=%s", thread.key, user)
+        await ephemeral(deps, body, "Sorry, I could not record your vote; please try again.")
+        return
+    log.info("feedback thread=%s user=%s positive=%s", thread.key, user, positive)
+    message = body.get("message") or {}
+    ts = (body.get("container") or {}).get("message_ts") or message.get("ts")
+    if not ts:
+        return
+    posted = MessageRef(channel=thread.channel, ts=ts, thread_ts=message.get("thread_ts") or ts)
+    await _edit_message(
+        deps, posted, message or None, lambda blocks: with_feedback(blocks, user, positive)
+    )
 
 
 async def decide(
@@ -208,14 +235,24 @@ async def _settle_message(
     clicked: dict[str, Any] | None,
 ) -> None:
     """Replace the proposal's buttons on its message with the decision."""
-    # Two decisions on one message (two proposals, two approvers) each edit it: one at a
-    # time, each on the message as Slack holds it now, not the clicker's stale copy.
+    await _edit_message(deps, posted, clicked, lambda blocks: with_decision(blocks, proposed))
+
+
+async def _edit_message(
+    deps: Deps,
+    posted: MessageRef,
+    clicked: dict[str, Any] | None,
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+) -> None:
+    """Apply `edit` to a posted message's blocks."""
+    # Two clicks on one message (two proposals, two approvers, two votes) each edit it: one
+    # at a time, each on the message as Slack holds it now, not the clicker's stale copy.
     async with deps.lock(f"message:{posted.channel}:{posted.ts}"):
         current = await _current_message(deps, posted) or clicked
         if current is None:
-            log.warning("proposal message not found channel=%s ts=%s", posted.channel, posted.ts)
+            log.warning("message to edit not found channel=%s ts=%s", posted.channel, posted.ts)
             return
-        blocks = with_decision(current.get("blocks") or [], proposed)
+        blocks = edit(list(current.get("blocks") or []))
         try:
             await deps.client.chat_update(
                 channel=posted.channel,
@@ -224,7 +261,7 @@ async def _settle_message(
                 blocks=blocks,
             )
         except SlackApiError as error:
-            log.error("could not record decision on message error=%s", error.response.get("error"))
+            log.error("could not edit the message error=%s", error.response.get("error"))
 
 
 async def _current_message(deps: Deps, posted: MessageRef) -> dict[str, Any] | None:

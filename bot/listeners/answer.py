@@ -13,18 +13,20 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.domain import Finding
 from agent.errors import UserError
 from bot.blocks import (
+    MAX_PLAIN,
     FileUpload,
     Message,
     answer_message,
     error_message,
     escape,
     progress_message,
+    truncate,
 )
 from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
 from bot.listeners.common import Deps
@@ -32,8 +34,18 @@ from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
 
-# Slack truncates a message's text field at 40,000 characters; a readable answer is far shorter.
-PLAIN_LIMIT = 3900
+# Slack's errors for a message it will not take as built: sending the same blocks again
+# cannot help, the same answer in a simpler form (text and files) can.
+REJECTED_BLOCKS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "invalid_attachments",
+        "too_many_attachments",
+    }
+)
 SORRY = (
     "Sorry, something went wrong on my side while working on that. "
     "The details are in Scout's logs; please try again in a moment."
@@ -196,15 +208,20 @@ async def post_reply(
     if replace_ts is not None:
         # Cached before the edit lands: a click on "Show SQL" can arrive the moment it does.
         deps.answers.put(channel, replace_ts, reply.findings)
-        response = await deps.client.chat_update(
-            channel=channel, ts=replace_ts, text=message.text, blocks=message.blocks_json()
+    try:
+        ts = await send_message(deps.client, channel, message, thread_ts, replace_ts)
+    except (SlackApiError, SlackObjectFormationError) as error:
+        reason = rejection(error)
+        if reason is None:
+            raise
+        log.warning(
+            "slack refused the answer's blocks channel=%s error=%s; sending it as plain text",
+            channel,
+            reason,
         )
-        ts = replace_ts
-    else:
-        response = await deps.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks_json()
-        )
-        ts = response["ts"]
+        message = message.simplified()
+        ts = await send_message(deps.client, channel, message, thread_ts, replace_ts)
+        log.info("answered in plain text channel=%s ts=%s", channel, ts)
     deps.answers.put(channel, ts, reply.findings)
     await remember_proposals(
         deps, reply, MessageRef(channel=channel, ts=ts, thread_ts=thread_ts or ts)
@@ -212,6 +229,39 @@ async def post_reply(
     files = chart_uploads(reply) + list(message.files)
     await upload_files(deps.client, channel, thread_ts or ts, files)
     return ts
+
+
+async def send_message(
+    client: AsyncWebClient,
+    channel: str,
+    message: Message,
+    thread_ts: str | None,
+    replace_ts: str | None,
+) -> str:
+    """Post `message` (or edit it into `replace_ts`); the ts of the message."""
+    # An empty list clears the blocks of the message being edited (the placeholder's);
+    # a new post without blocks simply sends none.
+    blocks = message.blocks_json() if message.blocks else None
+    if replace_ts is not None:
+        await client.chat_update(
+            channel=channel, ts=replace_ts, text=message.text, blocks=blocks or []
+        )
+        return replace_ts
+    response = await client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, text=message.text, blocks=blocks
+    )
+    return str(response["ts"])
+
+
+def rejection(error: Exception) -> str | None:
+    """Why Slack (or slack_sdk, before sending) refused a message as built; None when the
+    failure was something else (a missing channel, a rate limit) that text would hit too."""
+    if isinstance(error, SlackObjectFormationError):
+        return f"invalid_blocks (rejected before sending: {error})"
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error", ""))
+        return code if code in REJECTED_BLOCKS else None
+    return None
 
 
 async def remember_answer(deps: Deps, thread: ThreadRef, message_ts: str) -> None:
@@ -277,11 +327,11 @@ async def upload_files(
 
 
 async def post_plain(deps: Deps, thread: ThreadRef, reply: Reply, replace_ts: str | None) -> bool:
-    """Slack refused the rich answer (invalid blocks, too long, a rate limit that outlasted
-    the retries): the same answer as plain text, so it is never lost. False if that failed."""
-    text = escape(reply.cleaned().plain_text()) or SORRY
-    if len(text) > PLAIN_LIMIT:
-        text = text[: PLAIN_LIMIT - 1] + "…"
+    """Posting the answer failed after `post_reply` (which already turns refused blocks into
+    plain text) gave up: a rate limit that outlasted the retries, a broken connection, a bug.
+    The reply's sentences, rendered without the renderer, so it is never lost. False if that
+    failed too."""
+    text = truncate(escape(reply.cleaned().plain_text()) or SORRY, MAX_PLAIN)
     try:
         if replace_ts is not None:
             await deps.client.chat_update(

@@ -133,16 +133,6 @@ async def test_show_sql_posts_the_evidence_in_the_thread(
     assert "SUM(orders)/SUM(sessions)" in json.dumps(sql[0].body["blocks"])
 
 
-async def test_feedback_goes_to_the_core(
-    scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
-) -> None:
-    posted = await _posted_answer(scout, slack, core, answer(chart=False))
-    await scout.app.async_dispatch(click(posted, "scout_feedback_down", user="UASKER"))
-    await slack.wait_for("chat.postEphemeral")
-    thread, user, positive = core.feedbacks[0]
-    assert (thread.thread_ts, user, positive) == ("1765000000.000100", "UASKER", False)
-
-
 async def test_two_approvers_deciding_two_proposals_on_one_message_are_both_recorded(
     scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
 ) -> None:

@@ -17,6 +17,7 @@ from bot.blocks import (
     progress_message,
     sql_message,
     with_decision,
+    with_feedback,
 )
 from bot.core import ActionStatus, Reply, ThreadRef, option_token, parse_option_token
 from bot.home_blocks import home_view
@@ -57,7 +58,13 @@ def test_answer_has_summary_facts_causes_confidence_buttons_and_fallback() -> No
         in text
     )
     ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert ids == ["scout_show_sql", "scout_feedback_up", "scout_feedback_down"]
+    assert ids == ["scout_show_sql"]
+    feedback = blocks[-1]
+    assert feedback["type"] == "context_actions" and feedback["block_id"] == "scout_feedback"
+    [buttons] = feedback["elements"]
+    assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == "scout_feedback"
+    assert buttons["positive_button"]["value"] == "scout_feedback_up"
+    assert buttons["negative_button"]["value"] == "scout_feedback_down"
     assert message.text.startswith("Conversion fell from 3.1%")
 
 
@@ -80,8 +87,8 @@ def test_many_findings_stay_within_50_blocks_and_keep_the_buttons() -> None:
     reply = Reply(findings=tuple(conversion_finding() for _ in range(30)))
     blocks = answer_message(reply).blocks_json()
     assert len(blocks) == MAX_BLOCKS
-    assert blocks[-1]["block_id"] == "scout_answer_buttons"
-    assert "more part(s) not shown" in _j(blocks[-2])
+    assert [b["block_id"] for b in blocks[-2:]] == ["scout_answer_buttons", "scout_feedback"]
+    assert "more part(s) not shown" in _j(blocks[-3])
 
 
 def test_section_text_is_capped_at_3000_characters() -> None:
@@ -205,6 +212,11 @@ def test_values_read_as_people_write_them() -> None:
     assert cell_text("converted", False) == "no"
     assert cell_text("where", {"device": "desktop"}) == "device=desktop"
     assert cell_text("conversion_rate", 0.03137) == "3.1%"
+    # A rate's own columns read as the rate; other units as plain numbers, like the metric.
+    assert cell_text("baseline", 0.034, "percent") == "3.40%"
+    assert cell_text("rate_effect", -0.011, "percent") == "-1.10 pp"
+    assert cell_text("baseline", 16418.0, "currency") == "16,418"
+    assert cell_text("segment", "West", "currency") == "West"
     assert quantity(0.0480, "percent") == "4.80%" and quantity(24243.0, "currency") == "$24,243"
     assert quantity_change(-0.0191, "percent") == "-1.91 pp"
     assert quantity_change(-12068.0, "currency") == "-$12,068"
@@ -216,3 +228,50 @@ def test_a_question_is_escaped_once_in_the_placeholder() -> None:
     assert asked == "revenue for R&D <b>"
     shown = progress_message(asked, []).blocks_json()[0]["text"]["text"]
     assert "R&amp;D &lt;b&gt;" in shown and "&amp;amp;" not in shown
+
+
+def test_the_plain_form_keeps_the_numbers_and_attaches_the_table() -> None:
+    finding = replace(
+        conversion_finding(),
+        table=Table(
+            columns=("region", "revenue"), rows=(("West <b>", 11165.2), ("Midwest", 10289.0))
+        ),
+    )
+    rich = answer_message(Reply(findings=(finding,)))
+    assert rich.files == ()  # the whole table fits the table block: no CSV beside it
+    plain = rich.simplified()
+    assert plain.blocks == ()
+    assert "*Conversion rate fell in the Northeast*" in plain.text
+    assert "West &lt;b&gt;  11,165" in plain.text and "Midwest   10,289" in plain.text
+    assert "explains 82.0% of the change" in plain.text  # the root causes stay
+    assert "scout_" not in plain.text  # buttons are dropped
+    [table] = plain.files
+    rows = list(csv.reader(io.StringIO(table.content.decode())))
+    assert rows == [["region", "revenue"], ["West <b>", "11165.2"], ["Midwest", "10289.0"]]
+
+
+def test_a_vote_is_shown_once_per_person_and_moves_when_changed() -> None:
+    blocks = answer_message(answer(chart=False)).blocks_json()
+    once = with_feedback(blocks, "UANA", True)
+    twice = with_feedback(with_feedback(once, "UANA", True), "UBEN", True)
+    changed = with_feedback(twice, "UANA", False)
+
+    def shown(result: list[dict]) -> tuple[str, str, str]:
+        [control] = [b for b in result if b["type"] == "context_actions"]
+        votes = next(b for b in result if b.get("block_id") == "scout_feedback_votes")
+        buttons = control["elements"][0]
+        return (
+            buttons["positive_button"]["text"]["text"],
+            buttons["negative_button"]["text"]["text"],
+            votes["elements"][0]["text"],
+        )
+
+    assert shown(once) == ("👍 Helpful (1)", "👎 Not helpful", "Feedback recorded: <@UANA> :+1:")
+    assert shown(twice)[0] == "👍 Helpful (2)"
+    assert shown(changed) == (
+        "👍 Helpful (1)",
+        "👎 Not helpful (1)",
+        "Feedback recorded: <@UBEN> :+1: · <@UANA> :-1:",
+    )
+    assert changed[: len(blocks) - 1] == blocks[:-1]  # the answer itself is untouched
+    assert with_feedback(blocks, "<!channel>", True) == blocks  # not a user id: no change

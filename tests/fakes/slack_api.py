@@ -3,7 +3,8 @@
 It answers the methods Scout uses with the shapes Slack documents, keeps the messages it was
 sent (so conversations.replies and chat.update behave), plays the three-step external file
 upload, and fails on demand: `fail_next("chat.postMessage", status=429, retry_after=1)` or
-`fail_next("chat.postMessage", error="channel_not_found")` for the next N calls.
+`fail_next("chat.postMessage", error="channel_not_found")` for the next N calls;
+`reject_blocks("invalid_blocks", block_type="table")` refuses posts whose blocks Slack would not take.
 
 Running in its own thread, it serves in-process async tests, a `scout serve` subprocess and
 the benchmark alike.
@@ -42,6 +43,23 @@ class Call:
 
 
 @dataclass
+class _BlockRejection:
+    times: int
+    error: str
+    block_type: str | None
+
+    def applies(self, method: str, body: dict[str, Any]) -> bool:
+        if self.times <= 0 or method not in ("chat.postMessage", "chat.update"):
+            return False
+        blocks = _maybe_json(body.get("blocks"))
+        if not isinstance(blocks, list) or not blocks:
+            return False
+        return self.block_type is None or any(
+            isinstance(b, dict) and b.get("type") == self.block_type for b in blocks
+        )
+
+
+@dataclass
 class _Failure:
     times: int
     status: int
@@ -59,6 +77,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self._calls: list[Call] = []
         self._failures: dict[str, _Failure] = {}
+        self._block_rejections: list[_BlockRejection] = []
         # Calls that are processed, then answered with a dropped connection (Slack got it,
         # the client never heard), or answered only after a stall.
         self._drops: dict[str, int] = {}
@@ -103,6 +122,7 @@ class FakeSlack:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._block_rejections.clear()
             self.messages.clear()
             self.uploads.clear()
 
@@ -120,6 +140,15 @@ class FakeSlack:
             error = "ratelimited"
         with self._lock:
             self._failures[method] = _Failure(times, status, retry_after, error or "fatal_error")
+
+    def reject_blocks(
+        self, error: str = "invalid_blocks", *, times: int = 1, block_type: str | None = None
+    ) -> None:
+        """The next `times` posts or edits that carry blocks (one of type `block_type`, if
+        given) are refused with ok=false and `error`, as Slack refuses blocks it will not take;
+        messages without blocks still go through."""
+        with self._lock:
+            self._block_rejections.append(_BlockRejection(times, error, block_type))
 
     def drop_after_processing(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` take effect, then the connection drops."""
@@ -293,6 +322,12 @@ class FakeSlack:
                     {"Content-Type": "application/json"} | extra,
                     json.dumps(payload).encode(),
                 )
+            rejection = next((r for r in self._block_rejections if r.applies(method, body)), None)
+            if rejection is not None:
+                rejection.times -= 1
+                self._calls.append(Call(method, body | {"_failed": True}, headers, raw))
+                refused = {"ok": False, "error": rejection.error}
+                return 200, {"Content-Type": "application/json"}, json.dumps(refused).encode()
             answer = self._answer(method, body)
             self._calls.append(Call(method, body, headers, raw))
         return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()

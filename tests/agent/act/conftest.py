@@ -14,6 +14,7 @@ import pytest
 from agent.act import Actor, ActSettings, ApprovalSettings, Delivery, OutboundMessage
 from tests.agent.llm.conftest import fake_openai, make_client  # noqa: F401  (shared fixtures)
 from tests.conftest import TODAY
+from tests.fakes.webhook_receiver import Receiver, serve_receiver
 
 # sqlite fsyncs every commit (synchronous=FULL keeps exactly-once across power loss); on tmpfs
 # that costs nothing, so the many-transaction tests stay fast without weakening the setting.
@@ -99,3 +100,10 @@ async def actor(
     )
     yield a
     await a.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A partner's webhook receiver on loopback (tests/fakes/webhook_receiver.py)."""
+    with serve_receiver() as state:
+        yield state

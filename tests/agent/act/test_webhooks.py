@@ -8,14 +8,7 @@ failure is recorded and reported), and a hang (the timeout, then a retry).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,55 +20,7 @@ from agent.config import ScoutConfig
 from agent.domain import Action
 from agent.errors import ConfigError
 from bot.cli import main
-
-SECRET = "whsec-test"
-
-
-@dataclass
-class Receiver:
-    """Answers each POST with the next scripted status (200 when the script runs out)."""
-
-    script: list[int | str] = field(default_factory=list)  # a status, or "hang"
-    received: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers["Content-Length"]))
-            stamp = self.headers["X-Scout-Timestamp"]
-            expected = hmac.new(SECRET.encode(), f"{stamp}.".encode() + raw, hashlib.sha256)
-            valid = hmac.compare_digest(
-                self.headers["X-Scout-Signature"], "v1=" + expected.hexdigest()
-            )
-            state.received.append(
-                {"body": json.loads(raw), "key": self.headers["Idempotency-Key"], "valid": valid}
-            )
-            step = state.script.pop(0) if state.script else 200
-            if step == "hang":
-                time.sleep(1.5)
-                step = 200
-            status = int(step) if valid else 401
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"no" if status >= 400 else b"ok")
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/offers"
-    yield state
-    server.shutdown()
+from tests.fakes.webhook_receiver import SECRET, Receiver
 
 
 async def _actor(path: Path, url: str, *, timeout_s: float = 5.0) -> Actor:

@@ -1,4 +1,5 @@
-"""Learning: outcomes in memory move the Beta posteriors, and so the recommended action."""
+"""Learning: measured outcomes against the holdout move the posteriors, and so the
+recommended action; an outcome a person or an approval asserts does not."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.recommend import rank_actions
+from agent.learning import RetentionOutcome
 from agent.memory import Memory
 
 
@@ -42,24 +44,33 @@ async def test_outcomes_shift_the_recommended_action(
             await agent.learn_from_outcomes(
                 f"C9{i:05d}", ["support_call"], "retained", risk_level=level
             )
-            await agent.learn_from_outcomes(
-                f"C8{i:05d}", ["winback_sequence"], "churned", risk_level=level
+        # Told "retained", not measured: the churn posterior does not move.
+        assert (await agent.bandit()).arm(f"churn|{level}", "support_call").samples == 0
+
+        def outcome(i: int, kind: str, group: str, reordered: bool) -> RetentionOutcome:
+            return RetentionOutcome(
+                customer_id=f"{kind}-{group}-{i}",
+                kind=kind,
+                segment=str(level),
+                group=group,  # type: ignore[arg-type]
+                since=agent.today,
+                reordered=reordered,
             )
-            await agent.learn_from_outcomes(
-                f"C7{i:05d}", ["account_manager_alert"], "churned", risk_level=level
-            )
-        # The same outcome twice counts once.
-        assert await agent.learn_from_outcomes(
-            "C900000", ["support_call"], "retained", risk_level=level
-        ) == [False]
+
+        measured = [
+            *(outcome(i, "support_call", "treated", i < 120) for i in range(200)),
+            *(outcome(i, "support_call", "holdout", i < 10) for i in range(100)),
+            *(outcome(i, kind, "treated", i < 20) for kind in ("winback_sequence",
+              "account_manager_alert") for i in range(200)),
+            *(outcome(i, kind, "holdout", i < 10) for kind in ("winback_sequence",
+              "account_manager_alert") for i in range(100)),
+        ]  # fmt: skip
+        assert await memory.record_retention_outcomes(measured, days=30) == len(measured)
 
         after = picks(7, await agent.bandit())
         assert after["support_call"] > 270
         reassessed = await agent.assess_churn_risk(profile.customer_id)
         assert reassessed.recommended_actions[0] == "support_call"
-        works = await agent.what_works()
-        assert f"support call for {level}-risk customers kept 15 of 15 (100%)" in works
-        assert f"winback sequence for {level}-risk customers kept 0 of 15 (0%)" in works
         # Other risk levels have learned nothing.
         assert (await agent.bandit()).arm("churn|low", "support_call").samples == 0
     finally:

@@ -10,9 +10,11 @@ from typing import Any
 
 import yaml
 
-from agent.domain import Goal, Window
+from agent.domain import Goal, Intent, Window
 
 LABELLED = Path(__file__).with_name("labelled.yml")
+HELDOUT = Path(__file__).with_name("heldout.yml")
+FOLLOWUPS = Path(__file__).with_name("followups.yml")
 DEFAULT_TODAY = date(2025, 12, 15)
 FIELDS = (
     "intent", "metric", "filters", "compare", "group_by", "window", "baseline", "grain",
@@ -26,6 +28,27 @@ class Item:
     today: date
     context: tuple[str, ...]
     expect: Mapping[str, Any]
+    # "out": a request outside what Scout does (weather, HR, code, actions it cannot take).
+    scope: str = "in"
+    # The thread's previous goal, written out, when the item does not derive it from text.
+    previous: Mapping[str, Any] | None = None
+
+    def previous_goal(self) -> Goal | None:
+        """The `previous:` goal as the thread would have stored it."""
+        if self.previous is None:
+            return None
+        p = self.previous
+        return Goal(
+            intent=Intent(p["intent"]),
+            metric=p.get("metric"),
+            filters=dict(p.get("filters") or {}),
+            compare={k: (v[0], v[1]) for k, v in (p.get("compare") or {}).items()},
+            group_by=tuple(p.get("group_by") or ()),
+            window=_parse_window(p.get("window")),
+            baseline=_parse_window(p.get("baseline")),
+            grain=p.get("grain"),
+            text=str(p.get("text", "")),
+        )
 
     @property
     def intent(self) -> str:
@@ -44,6 +67,8 @@ def load_items(path: Path = LABELLED) -> list[Item]:
                 today=_as_date(raw.get("today", DEFAULT_TODAY)),
                 context=(context,) if isinstance(context, str) else tuple(context),
                 expect=raw["expect"],
+                scope=str(raw.get("scope", "in")),
+                previous=raw.get("previous"),
             )
         )
     return items
@@ -51,6 +76,13 @@ def load_items(path: Path = LABELLED) -> list[Item]:
 
 def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _parse_window(value: str | None) -> Window | None:
+    if value is None:
+        return None
+    start, end = str(value).split("/")
+    return Window(start=date.fromisoformat(start), end=date.fromisoformat(end), label="")
 
 
 def _window(value: str | None) -> str | None:

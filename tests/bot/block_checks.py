@@ -1,0 +1,129 @@
+"""Checks for a Block Kit payload: slack_sdk's models accept it, and no raw value shows.
+
+`problems(payload)` lists everything wrong with one message's blocks or one view, so a test
+reports every renderer at fault at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+# The table block (docs.slack.dev/reference/block-kit/blocks/table-block): up to 100 rows of
+# up to 20 cells, each raw_text, raw_number or rich_text; up to 20 column settings.
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+TABLE_CELL_TYPES = frozenset({"raw_text", "raw_number", "rich_text"})
+
+# Keys whose strings are identifiers or tokens, never read by a person.
+_NOT_READ = frozenset({"type", "action_id", "block_id", "value", "style", "url", "image_url"})
+RAW_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a Python dict or list literal", re.compile(r"\{'|\['|': ")),
+    ("an enum repr", re.compile(r"\b(?:Intent|ActionStatus|Decision|Kind)\.[A-Z_]+\b")),
+    ("an object repr", re.compile(r"<[A-Za-z_][\w.]*(?: object at 0x[0-9a-f]+)?>|object at 0x")),
+    ("an unformatted float", re.compile(r"\d\.\d{5,}")),
+    ("None", re.compile(r"\bNone\b")),
+    ("nan or inf", re.compile(r"\b(?:nan|NaN|inf)\b")),
+    ("a Python bool", re.compile(r"\b(?:True|False)\b")),
+)
+
+
+def problems(
+    payload: Mapping[str, Any] | Sequence[Mapping[str, Any]], *, view: bool = False
+) -> list[str]:
+    """What is wrong with a message's blocks (a list) or a view (a mapping with blocks)."""
+    found: list[str] = []
+    blocks = list(payload.get("blocks") or []) if isinstance(payload, Mapping) else list(payload)
+    limit = MAX_VIEW_BLOCKS if view else MAX_MESSAGE_BLOCKS
+    if len(blocks) > limit:
+        found.append(f"{len(blocks)} blocks (at most {limit})")
+    for index, block in enumerate(blocks):
+        found.extend(f"block {index} ({block.get('type')}): {p}" for p in block_problems(block))
+    found.extend(raw_value_problems(payload))
+    return found
+
+
+def block_problems(block: Mapping[str, Any]) -> list[str]:
+    """slack_sdk must know the block, build it and produce the same JSON back."""
+    try:
+        parsed = Block.parse(dict(block))
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
+        return [f"slack_sdk refuses it: {error}"]
+    if parsed is None or type(parsed) is Block:
+        return ["unknown block type"]
+    try:
+        again = parsed.to_dict()  # validates the block and everything in it
+    except SlackObjectFormationError as error:
+        return [f"invalid: {error}"]
+    found = [] if _same(again, block) else ["fields slack_sdk does not know were dropped"]
+    if block.get("type") == "table":
+        found.extend(table_problems(block))
+    return found
+
+
+def table_problems(block: Mapping[str, Any]) -> list[str]:
+    rows = block.get("rows") or []
+    found = []
+    if not 1 <= len(rows) <= MAX_TABLE_ROWS:
+        found.append(f"{len(rows)} rows (1 to {MAX_TABLE_ROWS})")
+    widths = {len(row) for row in rows}
+    if len(widths) > 1 or max(widths, default=0) > MAX_TABLE_CELLS:
+        found.append(f"row widths {sorted(widths)} (one width, at most {MAX_TABLE_CELLS})")
+    for row in rows:
+        for cell in row:
+            if cell.get("type") not in TABLE_CELL_TYPES:
+                found.append(f"cell of type {cell.get('type')!r}")
+            elif cell["type"] == "raw_text" and not str(cell.get("text", "")).strip():
+                found.append("an empty raw_text cell")
+    if len(block.get("column_settings") or ()) > MAX_TABLE_CELLS:
+        found.append("more than 20 column settings")
+    return found
+
+
+def raw_value_problems(payload: Any) -> list[str]:
+    """Text a person reads that shows a Python value instead of a formatted one."""
+    found = []
+    for text in read_texts(payload):
+        for what, pattern in RAW_VALUES:
+            match = pattern.search(text)
+            if match:
+                found.append(f"{what} ({match.group(0)!r}) in {text[:160]!r}")
+    return found
+
+
+def read_texts(value: Any, key: str = "") -> Iterator[str]:
+    """Every string a person reads in a payload."""
+    if isinstance(value, str):
+        if key not in _NOT_READ:
+            yield _without_slack_markup(value)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from read_texts(v, str(k))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from read_texts(item, key)
+
+
+def _without_slack_markup(text: str) -> str:
+    """Mentions, dates and links Scout writes on purpose are Slack syntax, not raw values."""
+    return re.sub(r"<(?:[@#!][^>]*|https?://[^>]*|mailto:[^>]*)>", "", text)
+
+
+def _same(built: Any, sent: Any) -> bool:
+    """Equal JSON, ignoring values slack_sdk fills in by default."""
+    if isinstance(built, Mapping) and isinstance(sent, Mapping):
+        keys = set(built) | set(sent)
+        return all(
+            _same(built.get(k), sent.get(k)) for k in keys if not (k == "emoji" and k not in sent)
+        )
+    if isinstance(built, list) and isinstance(sent, list):
+        return len(built) == len(sent) and all(
+            _same(a, b) for a, b in zip(built, sent, strict=True)
+        )
+    return built == sent

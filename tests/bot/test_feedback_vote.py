@@ -1,0 +1,164 @@
+"""👍/👎 on an answer: the vote is recorded once per person and shown on the message.
+
+The real Bolt app and the real agent core answer on the demo warehouse; votes arrive as the
+block_actions payload Slack sends for a `feedback_buttons` element; what was recorded is
+read back from the memory file with SQL written here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import pytest_asyncio
+from slack_bolt.async_app import AsyncBoltRequest
+
+from agent.demo_data import GeneratedWarehouse
+from tests.bot.real_env import RealEnv, real_env
+from tests.bot.slack_requests import BOT_USER, TEAM, event_request, mention, request
+from tests.fakes.slack_api import Call, FakeSlack
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ASK_TS = "1765790000.000100"
+_triggers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def env(
+    fake_slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RealEnv]:
+    memory = tmp_path_factory.mktemp("feedback") / "memory.sqlite3"
+    env = await real_env(fake_slack, demo_warehouse, memory)
+    yield env
+    await env.aclose()
+
+
+def vote(posted: dict[str, Any], *, user: str, positive: bool) -> AsyncBoltRequest:
+    """The block_actions payload Slack sends when `user` presses 👍 or 👎 on `posted`."""
+    [control] = [b for b in posted["blocks"] if b["type"] == "context_actions"]
+    [element] = control["elements"]
+    button = element["positive_button" if positive else "negative_button"]
+    payload = {
+        "type": "block_actions",
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "trigger_id": f"{next(_triggers)}.feedback.trigger",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "team": {"id": TEAM, "domain": "fake"},
+        "container": {
+            "type": "message",
+            "message_ts": posted["ts"],
+            "channel_id": posted["channel"],
+            "is_ephemeral": False,
+        },
+        "channel": {"id": posted["channel"], "name": "analytics"},
+        "message": {
+            "type": "message",
+            "ts": posted["ts"],
+            "thread_ts": posted["thread_ts"],
+            "text": posted["text"],
+            "blocks": posted["blocks"],
+            "user": BOT_USER,
+        },
+        "actions": [
+            {
+                "type": "feedback_buttons",
+                "action_id": element["action_id"],
+                "block_id": control["block_id"],
+                "value": button["value"],
+                "text": button["text"],
+                "action_ts": "1.0",
+            }
+        ],
+    }
+    return request(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+def recorded(env: RealEnv) -> dict[str, bool]:
+    """Each person's vote on the thread, as memory holds it."""
+    with sqlite3.connect(f"file:{env.memory}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT user, positive FROM feedback WHERE thread_key LIKE ?", (f"%{ASK_TS}%",)
+        ).fetchall()
+    return {user: bool(positive) for user, positive in rows}
+
+
+def control_texts(call: Call) -> tuple[str, str, str]:
+    """(👍 label, 👎 label, the votes line) of an edited answer."""
+    blocks = call.json_field("blocks")
+    [control] = [b for b in blocks if b["type"] == "context_actions"]
+    [element] = control["elements"]
+    votes = next(b for b in blocks if b.get("block_id") == "scout_feedback_votes")
+    return (
+        element["positive_button"]["text"]["text"],
+        element["negative_button"]["text"]["text"],
+        votes["elements"][0]["text"],
+    )
+
+
+async def press(env: RealEnv, posted_ts: str, *, user: str, positive: bool) -> Call:
+    """Press on the message as Slack holds it now; the edit that shows the vote."""
+    before = len(env.slack.ok_calls("chat.update"))
+    held = next(m for m in env.slack.messages if m["ts"] == posted_ts)
+    response = await env.scout.app.async_dispatch(vote(held, user=user, positive=positive))
+    assert response.status == 200
+    edits = await env.slack.wait_for(
+        "chat.update", before + 1, where=lambda c: c.body["ts"] == posted_ts
+    )
+    return edits[-1]
+
+
+async def test_a_vote_is_shown_on_the_answer_and_counted_once(env: RealEnv) -> None:
+    slack = env.slack
+    await env.scout.app.async_dispatch(
+        event_request(mention("revenue by region last week", channel="CASK", ts=ASK_TS))
+    )
+    answer = (
+        await slack.wait_for(
+            "chat.update",
+            timeout=60,
+            where=lambda c: "scout_feedback" in json.dumps(c.json_field("blocks")),
+        )
+    )[0]
+    posted_ts = answer.body["ts"]
+
+    first = await press(env, posted_ts, user="UASKER", positive=True)
+    assert control_texts(first) == (
+        "👍 Helpful (1)",
+        "👎 Not helpful",
+        "Feedback recorded: <@UASKER> :+1:",
+    )
+    assert recorded(env) == {"UASKER": True}
+    # The answer itself is untouched by the vote.
+    assert "Revenue by region" in json.dumps(first.json_field("blocks"))
+
+    again = await press(env, posted_ts, user="UASKER", positive=True)
+    assert control_texts(again) == control_texts(first)
+    assert recorded(env) == {"UASKER": True}
+
+    other = await press(env, posted_ts, user="UOTHER", positive=True)
+    assert control_texts(other)[0] == "👍 Helpful (2)"
+    changed = await press(env, posted_ts, user="UASKER", positive=False)
+    assert control_texts(changed) == (
+        "👍 Helpful (1)",
+        "👎 Not helpful (1)",
+        "Feedback recorded: <@UOTHER> :+1: · <@UASKER> :-1:",
+    )
+    assert recorded(env) == {"UASKER": False, "UOTHER": True}
+    with sqlite3.connect(f"file:{env.memory}?mode=ro", uri=True) as db:
+        [(rows,)] = db.execute("SELECT COUNT(*) FROM feedback").fetchall()
+    assert rows == 2  # one vote per person, however often they pressed

@@ -1,0 +1,226 @@
+"""Every Block Kit payload Scout sends is one Slack accepts and shows no raw Python value.
+
+Two sources: what the fake Slack Web API received while the real app and the real core
+answered every kind of question, ran the monitor, posted the digest and the weekly summary,
+took votes, decisions and clicks, and published App Home; and the renderers fed the edge
+cases a session rarely reaches (every outcome, refusals, long SQL, switched-off notes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from agent.demo_data import GeneratedWarehouse
+from agent.domain import Evidence, Refuse
+from bot.blocks import answer_message, error_message, progress_message, sql_message
+from bot.core import ActionStatus, AlertSummary, Effectiveness, HomeView, KpiStatus, Reply
+from bot.home_blocks import home_view
+from bot.scheduler import ScoutJobs
+from tests.bot.block_checks import problems, raw_value_problems
+from tests.bot.conftest import APPROVER
+from tests.bot.real_env import NOW, RealEnv, real_env
+from tests.bot.scripted_core import answer, clarifying, conversion_finding, proposing
+from tests.bot.slack_requests import click, event_request, home_opened, mention
+from tests.conftest import TODAY
+from tests.fakes.slack_api import FakeSlack
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CONFIG: dict[str, Any] = {
+    "slack": {"digest_channel": "CDIGEST", "alerts_channel": "CALERTS", "approvers": [APPROVER]},
+    "guardrails": {"alerts_per_channel_per_hour": 100},
+}
+QUESTIONS = (
+    "revenue yesterday",
+    "revenue trend over the last 30 days",
+    "revenue by region last week",
+    "compare conversion rate for mobile vs desktop last week",
+    "why did conversion drop last week?",
+    "anything unusual this week?",
+    "segment customers for tomorrow's campaign",
+    "the inventory predictions seem off, can you investigate?",
+    "which customers are about to churn?",
+    "show me sales",
+    "help",
+    "what is the meaning of life?",
+)
+SENDS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def env(
+    fake_slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RealEnv]:
+    memory = tmp_path_factory.mktemp("payloads") / "memory.sqlite3"
+    env = await real_env(fake_slack, demo_warehouse, memory, CONFIG)
+    yield env
+    await env.aclose()
+
+
+def held(slack: FakeSlack, ts: str) -> dict[str, Any]:
+    return next(m for m in slack.messages if m["ts"] == ts)
+
+
+async def a_session(env: RealEnv) -> None:
+    """Everything a day of Scout in Slack sends, through the real app and core.
+
+    Bolt runs listeners after the ack, so each step waits (bounded) for its effect."""
+    slack, app, work = env.slack, env.scout.app, env.scout.deps.work
+    for index, question in enumerate(QUESTIONS):
+        ts = f"1765790000.{index + 1:06d}"
+        await app.async_dispatch(event_request(mention(question, channel="CASK", ts=ts)))
+        # The placeholder is posted by the answer's own task: once it is in, draining waits
+        # for the answer.
+        await slack.wait_for(
+            "chat.postMessage", where=lambda c, ts=ts: c.body.get("thread_ts") == ts
+        )
+        await work.drain(60)
+    answers = [m for m in slack.messages if "scout_show_sql" in json.dumps(m.get("blocks"))]
+    await app.async_dispatch(click(answers[0], "scout_show_sql", user="UASKER"))
+    await slack.wait_for("chat.postMessage", where=lambda c: "SELECT" in json.dumps(c.body))
+    question = next(m for m in slack.messages if "scout_choose" in json.dumps(m.get("blocks")))
+    await app.async_dispatch(click(question, "scout_choose_0", user="UASKER"))
+    await slack.wait_for("chat.update", where=lambda c: " chose " in json.dumps(c.body))
+    await work.drain(60)
+
+    jobs = ScoutJobs(env.scout.deps, now=lambda: NOW)
+    await jobs.monitor()
+    await jobs.digest(TODAY)
+    await jobs.weekly()
+    await work.drain(60)
+    await app.async_dispatch(home_opened(APPROVER))
+    await app.async_dispatch(home_opened("UASKER"))
+    await slack.wait_for("views.publish", 2)
+    proposals = [m for m in slack.messages if "scout_approve" in json.dumps(m.get("blocks"))]
+    assert proposals, "the session proposed nothing that waits for an approver"
+    approve = click(held(slack, proposals[0]["ts"]), "scout_approve", user=APPROVER)
+    await app.async_dispatch(approve)
+    await slack.wait_for("chat.update", where=lambda c: "decided by" in json.dumps(c.body))
+    refuse = click(held(slack, proposals[-1]["ts"]), "scout_reject", user="UNOBODY")
+    await app.async_dispatch(refuse)
+    await slack.wait_for("chat.postEphemeral", where=lambda c: c.body.get("user") == "UNOBODY")
+
+
+async def test_every_payload_sent_in_a_session_is_valid_and_reads_as_text(env: RealEnv) -> None:
+    await a_session(env)
+    slack = env.slack
+    sent = [c for method in SENDS for c in slack.ok_calls(method)]
+    views = [c.json_field("view") for c in slack.ok_calls("views.publish")]
+    with_blocks = [c for c in sent if c.json_field("blocks")]
+    kinds = {b["type"] for c in with_blocks for b in c.json_field("blocks")}
+    # The session reached every kind of block Scout renders.
+    assert {"header", "section", "context", "actions", "table", "context_actions"} <= kinds
+    assert len(views) >= 2 and len(with_blocks) >= 20
+
+    found = []
+    for call in with_blocks:
+        found += [f"{call.method} {p}" for p in problems(call.json_field("blocks"))]
+    for call in sent:
+        found += [
+            f"{call.method} text: {p}"
+            for p in raw_value_problems({"text": call.body.get("text", "")})
+        ]
+    for view in views:
+        found += [f"views.publish {p}" for p in problems(view, view=True)]
+    assert not found, "\n".join(found[:40])
+
+
+@pytest.mark.filterwarnings("ignore:The test <Function")
+def test_every_rendered_edge_case_is_valid_and_reads_as_text() -> None:
+    reply, proposed = proposing(needs_approval=True)
+    outcomes = [
+        replace(
+            proposed,
+            status=status,
+            decided_by=APPROVER if status is not ActionStatus.EXPIRED else None,
+            decided_at=datetime(2025, 12, 15, 10, 30, tzinfo=UTC),
+            result="sent to 42 customers" if status is ActionStatus.EXECUTED else "",
+        )
+        for status in ActionStatus
+    ]
+    refused = replace(proposed, decision=Refuse(reason="over the daily cap of $500.00"))
+    long_sql = replace(
+        conversion_finding(), evidence=(Evidence(sql="SELECT 1\n" * 800, description="huge"),)
+    )
+    messages = [
+        answer_message(answer()),
+        answer_message(replace(reply, actions=(*outcomes, refused))),
+        answer_message(clarifying()),
+        answer_message(Reply(error="The warehouse could not answer: connection refused.")),
+        answer_message(Reply()),
+        answer_message(answer()).with_note("Approvals are off until scout.yml names approvers."),
+        progress_message("why did conversion drop?", ["Understood", "Ran 3 queries"]),
+        error_message("Sorry, something went wrong."),
+        sql_message([conversion_finding(), long_sql]),
+    ]
+    found = []
+    for message in messages:
+        found += problems(message.blocks_json())
+        found += raw_value_problems({"text": message.text})
+        found += raw_value_problems({"text": message.simplified().text})
+    home = HomeView(
+        pending=(proposed,),
+        alerts=(
+            AlertSummary(
+                title="Revenue fell 12%", status="sent", at=datetime(2025, 12, 15, 9, tzinfo=UTC)
+            ),
+        ),
+        learned=(
+            Effectiveness(
+                action_kind="retention_offer", tried=4, worked=3, note="best on weekends"
+            ),
+        ),
+        watchlist=(
+            KpiStatus(metric="revenue", label="Revenue", value=123456.789, change=-0.1234),
+            KpiStatus(metric="aov", label="Average order", value=None, unit="$", status="watch"),
+        ),
+        paused=True,
+    )
+    for decidable in (None, frozenset()):
+        view = home_view(
+            home, decidable=decidable, off=("The digest is off: set slack.digest_channel.",)
+        )
+        found += problems(view.to_dict(), view=True)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.filterwarnings("ignore:The test <Function")
+def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
+    button = {"type": "button", "text": {"type": "plain_text", "text": "x" * 80}, "action_id": "a"}
+    cells = [[{"type": "raw_text", "text": "a"}] * 21]
+    bad = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "facts {'rate': 0.0312345}"}},
+        {"type": "actions", "elements": [button]},
+        {"type": "table", "rows": cells},
+        {"type": "no_such_block"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Intent.EXPLAIN None nan"}]},
+    ]
+    found = "\n".join(problems(bad))
+    for expected in (
+        "a Python dict or list literal",
+        "an unformatted float",
+        "block 1 (actions): invalid",
+        "row widths [21]",
+        "block 3 (no_such_block)",
+        "an enum repr",
+        "None",
+        "nan or inf",
+    ):
+        assert expected in found, f"{expected!r} not reported:\n{found}"
+    mention = "<@U123> at <!date^1^{date}|x>"
+    assert problems([{"type": "context", "elements": [{"type": "mrkdwn", "text": mention}]}]) == []
