@@ -14,14 +14,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.act.integration_settings import IntegrationsSection
 from agent.act.rules import ApprovalSettings, GuardrailSettings
-from agent.act.webhooks import IntegrationsSection
 from agent.churn.rules import ChurnRules
 from agent.errors import ConfigError
 from agent.llm.settings import LLMSection
+from agent.paths import REPO_ROOT as REPO_ROOT  # re-exported: older imports
 from agent.plan.rules import PlanningConfig
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Section(BaseModel):

@@ -9,6 +9,8 @@ it with their existing finding renderers. Definitions, so the numbers can be che
     days wait for returns), the largest first, each explained by the explain analysis
     (yesterday against the same weekday last week).
 On Mondays a weekly summary compares last Monday–Sunday with the week before.
+A person asking for a digest of one segment or another period ("how did the West do last
+week?") gets that scorecard instead (agent/analyses/scorecard.py, via `answer_digest`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import asyncio
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
+from agent.analyses.scorecard import explain_in_one_line
 from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window, format_segment
 from agent.observe import anomaly_moved, anomaly_table, anomaly_values
 from agent.semantic import MetricRequest, arun_metric
@@ -35,6 +38,7 @@ MOVER_THRESHOLD = 0.10
 MAX_MOVERS = 3
 LAGGING = frozenset({"return_rate"})
 FORECAST_WATCH, FORECAST_ALERT = 0.20, 0.30
+SAME_DAY_LAST_WEEK = "the same day last week"  # what a mover is explained against
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,20 +190,21 @@ def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Fin
     )
 
 
-async def segment_snapshot(deps: Deps, day: date, filters: dict[str, str]) -> Finding:
-    """Yesterday's KPIs for one segment ("how are we doing in the West?")."""
-    metrics = [
-        m for m in deps.layer.metric_names if set(filters) <= set(deps.layer.dimensions_for(m))
-    ]
-    lines = await kpi_lines(deps, day, metrics, filters)
-    finding = _kpi_finding(deps, Window(start=day - timedelta(days=1), end=day), lines)
-    where = ", ".join(filters.values())
-    return replace(
-        finding,
-        kind="segment_kpis",
-        title=f"{where}: yesterday ({(day - timedelta(days=1)):%a %b %-d, %Y})",
-        summary=f"In {where}: {finding.summary}",
-    )
+def wants_scorecard(goal: Goal, today: date) -> bool:
+    """A digest request about one segment, or about a period other than yesterday, is answered
+    with that segment's and period's scorecard; a plain "digest" keeps the morning digest."""
+    if goal.filters:
+        return True
+    window = goal.window
+    return window is not None and (window.start, window.end) != (today - timedelta(days=1), today)
+
+
+async def answer_digest(deps: Deps, goal: Goal, today: date) -> tuple[Finding, ...]:
+    """What a person asking for a digest gets: the scorecard for the segment and period they
+    named, or the morning digest for yesterday."""
+    if wants_scorecard(goal, today):
+        return await asyncio.to_thread(run_goal, goal, deps.context())
+    return (await build_digest(deps, today)).findings
 
 
 async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
@@ -222,7 +227,7 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
             intent=Intent.EXPLAIN, metric=line.metric, window=window, baseline=window.shifted(-7)
         )
         try:
-            why = _one_line(await deps.investigator.run(goal))
+            why = explain_in_one_line(await deps.investigator.run(goal), SAME_DAY_LAST_WEEK)
         except ModuleNotFoundError:
             why = "(the explain analysis is not available yet)"
         change = deps.layer.format_change(line.metric, line.baseline, line.yesterday)
@@ -237,24 +242,6 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
         table=Table(columns=("metric", "vs 4-week avg", "why"), rows=tuple(rows)),
         evidence=tuple(evidence),
     )
-
-
-def _one_line(found: Sequence[Finding]) -> str:
-    """An explain finding in one line: the main segment behind the move, or 'noise'."""
-    if not found:
-        return "no explanation found."
-    finding = found[0]
-    if finding.facts.get("within_noise"):
-        return "within normal day-to-day variation."
-    if finding.root_causes:
-        top = max(finding.root_causes, key=lambda c: abs(c.explains))
-        where = format_segment(top.where)
-        if 0.5 < top.explains <= 1.0:
-            return f"mostly {where} ({top.explains:.0%} of the change vs the same day last week)."
-        # Not a majority, or a share past 100% that offsetting moves explain: name the
-        # largest mover without claiming it is the story.
-        return f"no single segment explains most of it; the largest mover is {where}."
-    return finding.summary.split(". ")[0] + "."
 
 
 async def _open_anomalies(deps: Deps, day: date) -> Finding:

@@ -16,10 +16,11 @@ from typing import assert_never
 
 from agent.act import ActResult
 from agent.analyses import SKILLS, run_goal
+from agent.analyses.anomaly.stories import Story, group_stories
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.churn.campaign import campaign_context
 from agent.deps import Deps
-from agent.digest import build_digest, segment_snapshot
+from agent.digest import answer_digest, build_digest, wants_scorecard
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse, format_segment, stable_key
 from agent.errors import PlanError
 from agent.learning import situation_key
@@ -42,6 +43,7 @@ from agent.observe import (
     anomaly_moved,
     anomaly_table,
     anomaly_values,
+    companions_line,
     detect_anomalies,
     observe_kpis,
 )
@@ -121,13 +123,13 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     if goal.needs_clarification:
         return
     skill = SKILLS.get(goal.intent)
-    await cycle.say(f"Running {skill.label if skill else 'the digest'}…")
-    if goal.intent is Intent.DIGEST and goal.filters:
-        # "How are we doing in the West?": the headline KPIs for that segment, not the
-        # company-wide digest under a misleading heading.
-        cycle.findings += (await segment_snapshot(deps, today, dict(goal.filters)),)
-    elif goal.intent is Intent.DIGEST:
-        cycle.findings += (await build_digest(deps, today)).findings
+    digest = goal.intent is Intent.DIGEST
+    label = "the digest" if digest and not wants_scorecard(goal, today) else None
+    await cycle.say(f"Running {label or (skill.label if skill else 'the digest')}…")
+    if digest:
+        # "How are we doing in the West?", "how did Black Friday go?": that segment's and
+        # period's scorecard, not the company-wide digest under a misleading heading.
+        cycle.findings += await answer_digest(deps, goal, today)
     else:
         # The churn rules and, for a campaign, Scout's own contact history (async records).
         ctx = await campaign_context(deps, goal)
@@ -188,7 +190,8 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
     movements, movers = await new_movements(deps, snapshot)
     signals += movements
     cycle.movers = movers
-    for anomaly in new[:MAX_INVESTIGATIONS]:
+    stories = group_stories(new)
+    for anomaly in [story.lead for story in stories[:MAX_INVESTIGATIONS]]:
         await cycle.say(f"Investigating {anomaly.metric} {dict(anomaly.where) or ''}…")
         goal = investigation_goal(anomaly_params(anomaly), today)
         try:
@@ -206,26 +209,28 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
                 thread_key=cycle.thread_key,
             )
     await _plan_and_act(deps, cycle, signals)
-    await _alert_new_anomalies(deps, cycle)
+    await _alert_new_anomalies(deps, cycle, stories)
 
 
-async def _alert_new_anomalies(deps: Deps, cycle: Cycle) -> None:
-    """One alert per new unusual day (to planning.targets' `alert`), the strongest first.
+async def _alert_new_anomalies(deps: Deps, cycle: Cycle, stories: list[Story]) -> None:
+    """One alert per new story (to planning.targets' `alert`), the strongest first.
 
-    Alert fatigue is why people mute bots: the strongest few get a message each; the rest
-    are recorded (so never re-alerted) and listed by "anything unusual?". Each alert's key is
-    its anomaly's fingerprint, so cycles, restarts and replicas propose it once.
+    Alert fatigue is why people mute bots: one event (a conversion drop, and the orders and
+    revenue it cost) is one message, and only the strongest few get one; the rest are
+    recorded (so never re-alerted) and listed by "anything unusual?". Each alert's key is its
+    lead anomaly's fingerprint, so cycles, restarts and replicas propose it once.
     """
     target = deps.config.planning.targets.get("alert", "")
     if not target:
         return
     today = deps.today()
-    strongest = sorted(cycle.new_anomalies, key=lambda a: -abs(a.score))
-    for anomaly in strongest[:MAX_ALERTS_PER_CYCLE]:
+    for story in stories[:MAX_ALERTS_PER_CYCLE]:
+        anomaly = story.lead
         params = anomaly_params(anomaly)
         found = deps.investigator.findings(investigation_goal(params, today)) or ()
         title, line = anomaly_lines(deps.layer, anomaly)
-        text = " ".join([line, *(f.summary for f in found[:1])])
+        also = companions_line(deps.layer, story.companions)
+        text = " ".join([line, *([also] if also else []), *(f.summary for f in found[:1])])
         action = Action(
             kind="alert",
             target=target,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST, additive
 from agent.analyses.stats import robust_scale
 from agent.domain import Anomaly, Observation, Table, Window, format_segment
 from agent.perceive import Reading, SourceSpec, observe_all
@@ -35,7 +36,11 @@ NOTABLE_Z = 3.0
 MIN_WEEKS = 4
 WEEKS = 12  # weekly values kept per series: the recent week and eleven before it
 
-Segment = tuple[str, ...]  # () for the overall series, (dimension,) for a one-dim split
+# The watchlist is also read by leaf cells (one query per metric), so its anomalies can be
+# named at two-dimension cells such as channel × device.
+WATCH_CELLS: Mapping[str, Sequence[str]] = {m: SEGMENT_DIMENSIONS for m in WATCHLIST}
+
+Segment = tuple[str, ...]  # () overall, (dimension,) a one-dim split, more: leaf cells
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,11 +97,22 @@ class KpiSnapshot:
 
 
 def plan_queries(
-    layer: SemanticLayer, metrics: Sequence[str] | None = None
+    layer: SemanticLayer,
+    metrics: Sequence[str] | None = None,
+    *,
+    cells: Mapping[str, Sequence[str]] | None = None,
 ) -> list[tuple[str, Segment]]:
-    """(metric, segment) pairs to read: every metric overall and by each of its dimensions."""
+    """(metric, segment) pairs to read: every metric overall and by each of its dimensions,
+    and, for each metric of `cells`, one query by all of its listed dimensions at once (the
+    leaf cells, from which the anomaly check sums every segment and two-dimension cell)."""
     names = [m for m in (metrics or layer.metric_names) if m in layer.metrics]
-    return [(m, seg) for m in names for seg in [(), *((d,) for d in layer.dimensions_for(m))]]
+    plan = [(m, seg) for m in names for seg in [(), *((d,) for d in layer.dimensions_for(m))]]
+    for metric, dims in (cells or {}).items():
+        if metric in names and additive(layer, metric):
+            leaf = tuple(d for d in dims if d in layer.dimensions_for(metric))
+            if len(leaf) > 1:
+                plan.append((metric, leaf))
+    return plan
 
 
 async def observe_kpis(
@@ -105,14 +121,16 @@ async def observe_kpis(
     today: date,
     *,
     metrics: Sequence[str] | None = None,
+    cells: Mapping[str, Sequence[str]] | None = WATCH_CELLS,
     check_days: int = RECENT_DAYS,
     clock: Callable[[], datetime] | None = None,
     concurrency: int = 2,
     timeout: float = QUERY_TIMEOUT_S,
 ) -> KpiSnapshot:
-    """Read every metric × segment's daily series; failures become zero-confidence observations."""
+    """Read every metric × segment's daily series (and the leaf cells of `cells`, see
+    `plan_queries`); failures become zero-confidence observations."""
     history = Window(start=today - timedelta(days=max(HISTORY_DAYS, 63 + check_days)), end=today)
-    plan = plan_queries(layer, metrics)
+    plan = plan_queries(layer, metrics, cells=cells)
 
     def source(metric: str, segment: Segment) -> Callable[[], Reading]:
         def read() -> Reading:
@@ -157,6 +175,8 @@ def _digest_reads(
             continue
         frame = obs.data["frame"]
         frames[(metric, segment)] = frame
+        if len(segment) > 1:
+            continue  # leaf cells feed the anomaly check only
         found = kpi_reads(layer, metric, segment, frame, today, overall=overall.get(metric))
         for item, weekly in found:
             if not segment:
@@ -281,26 +301,32 @@ def detect_anomalies(
 ) -> list[Anomaly]:
     """Unusual days from `since` in the snapshot's daily series, strongest first.
 
-    The same detector and false-discovery control as the detect analysis, one family per
-    metric × dimension, so the monitor and "anything unusual this week?" agree. `metrics`
-    and `dimensions` narrow the daily check (None = every series read).
+    The same detector and false-discovery control as the detect analysis, so the monitor and
+    "anything unusual this week?" agree. A metric read by leaf cells is judged in one family
+    (overall, each segment, each two-dimension cell), so one story gets one name; the others
+    one family per metric × dimension. `metrics` and `dimensions` narrow the check (None =
+    every series read).
     """
     years = range(snapshot.history.start.year - 1, snapshot.today.year + 1)
     holidays = us_retail_holidays(years)
+    by_leaves = {m: seg for (m, seg) in snapshot.frames if len(seg) > 1}
     found: list[Anomaly] = []
     for (metric, segment), frame in snapshot.frames.items():
         if frame.empty or (metrics is not None and metric not in metrics):
             continue
-        if segment and dimensions is not None and segment[0] not in dimensions:
+        if metric in by_leaves and segment != by_leaves[metric]:
+            continue  # judged from its leaf cells
+        dims = [d for d in segment if dimensions is None or d in dimensions]
+        if segment and not dims:
             continue
         found.extend(
             a
             for a in detect_segments(
                 {metric: frame.rename(columns={"period": "date"})},
-                dimensions=list(segment),
+                dimensions=dims,
                 since=since,
                 holidays=holidays,
-                include_total=not segment,
+                include_total=not segment or len(segment) > 1,
             )
             if a.day < snapshot.today
         )
@@ -332,6 +358,17 @@ def anomaly_values(layer: SemanticLayer, anomaly: Anomaly) -> str:
     if _per_day(layer, anomaly) == "/day":
         return f"{actual}/day over {anomaly.days} days vs {expected}/day expected"
     return f"{actual} on average over {anomaly.days} days vs {expected} expected"
+
+
+def companions_line(layer: SemanticLayer, companions: Sequence[Anomaly]) -> str:
+    """'Over the same days: orders 13/day vs 21/day expected; revenue …' (one event's other
+    metrics, so the alert carries what the move cost)."""
+    if not companions:
+        return ""
+    parts = [
+        f"{layer.metric(a.metric).label.lower()} {anomaly_values(layer, a)}" for a in companions
+    ]
+    return "Over the same days: " + "; ".join(parts) + "."
 
 
 def anomaly_moved(anomaly: Anomaly) -> str:

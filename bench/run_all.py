@@ -29,6 +29,7 @@ SCRIPTS: tuple[str, ...] = (
     "act_speed",
     "demo_data_speed",
     "monitor_cycle",
+    "monitor_recall",
     "slack_ack_latency",
     "detect_accuracy",
     "forecast_check_accuracy",

@@ -26,10 +26,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
-import aiosmtplib
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from agent.act.contacts import Contact, ContactBook
+from agent.act.integration_settings import PASSWORD_ENV, EmailSection
 from agent.act.ports import Clock, Integration, utc_now
 from agent.act.records import Delivery, OutboundMessage
 from agent.act.templates import Letterhead, render_email
@@ -39,39 +37,6 @@ from agent.errors import (
     TransientActionError,
     WarehouseError,
 )
-
-PASSWORD_ENV = "SCOUT_SMTP_PASSWORD"
-
-
-class EmailSection(BaseModel):
-    """`integrations.email` in scout.yml: the SMTP server and how emails are signed off."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    smtp_url: str = Field(description="smtp://host:port (STARTTLS) or smtps://host:port (TLS)")
-    sender: str = Field(alias="from", description="the From address, e.g. Shop <hi@shop.example>")
-    starttls: bool = Field(default=True, description="smtp:// only: upgrade with STARTTLS")
-    timeout_s: float = Field(default=20.0, gt=0, le=120)
-    brand: str = Field(default="our shop", min_length=1, max_length=80)
-    unsubscribe_url: str | None = Field(default=None, pattern=r"^https://\S+$")
-
-    @field_validator("smtp_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("expected smtp://host:port or smtps://host:port")
-        if parts.password:
-            raise ValueError(f"put the password in {PASSWORD_ENV}, not in the URL")
-        _ = parts.port  # a non-numeric port raises ValueError here
-        return value
-
-    @field_validator("sender")
-    @classmethod
-    def _sender(cls, value: str) -> str:
-        if "@" not in parseaddr(value)[1]:
-            raise ValueError("expected an email address, e.g. Shop <hello@shop.example>")
-        return value
 
 
 class SmtpEmail:
@@ -138,6 +103,10 @@ class SmtpEmail:
 
     async def _send(self, mail: EmailMessage) -> str:
         """Hand the message to the server; its reply, or the error it deserves."""
+        # Imported here: the settings above are read at every start, the SMTP client only
+        # when an email goes out (its email-header parser alone costs ~40 ms).
+        import aiosmtplib
+
         try:
             _, reply = await aiosmtplib.send(
                 mail,
@@ -208,3 +177,6 @@ def email_integrations(
             [f"integrations.email.smtp_url names a user but {PASSWORD_ENV} is not set"]
         )
     return {"email": SmtpEmail(section, contacts, password=password, clock=clock)}
+
+
+__all__ = ["PASSWORD_ENV", "EmailSection", "SmtpEmail", "email_integrations", "unreachable"]

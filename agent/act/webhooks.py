@@ -18,30 +18,17 @@ import json
 import os
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import httpx
-from pydantic import BaseModel, ConfigDict, Field
-
-from agent.act.email import EmailSection
+from agent.act.integration_settings import IntegrationsSection
 from agent.act.ports import Integration
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import ConfigError, PermanentActionError, TransientActionError
 
+if TYPE_CHECKING:
+    import httpx
+
 SECRET_ENV = "SCOUT_WEBHOOK_SECRET"
-
-
-class IntegrationsSection(BaseModel):
-    """The `integrations` section of scout.yml: where actions go besides Slack."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    webhooks: dict[str, str] = Field(
-        default_factory=dict, description="action kind → URL that receives it as a signed POST"
-    )
-    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
-    email: EmailSection | None = Field(
-        default=None, description="SMTP server for customer emails (win-back, offers)"
-    )
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -85,6 +72,10 @@ class WebhookIntegration:
             "X-Scout-Signature": signature(self.secret, stamp, body),
             "Idempotency-Key": message.idempotency_key,
         }
+        # Imported here: scout.yml's settings are read at every start, the HTTP client only
+        # when a webhook fires.
+        import httpx
+
         try:
             if self._client is not None:
                 response = await self._client.post(
@@ -126,3 +117,12 @@ def webhook_integrations(
         kind: WebhookIntegration(url, secret, timeout_s=section.webhook_timeout_s)
         for kind, url in section.webhooks.items()
     }
+
+
+__all__ = [
+    "SECRET_ENV",
+    "IntegrationsSection",
+    "WebhookIntegration",
+    "signature",
+    "webhook_integrations",
+]

@@ -24,7 +24,8 @@ class Skill:
 
 
 # The one table from intent to analysis (the loop, the CLI and the service all use it).
-# A digest is the loop's job, not an analysis.
+# The morning digest is the loop's job (agent/digest.py); a digest request about a segment or
+# a period ("how are we doing in the West?", "how did Black Friday go?") is the scorecard.
 SKILLS: Mapping[Intent, Skill] = {
     Intent.LOOKUP: Skill("the lookup", "agent.analyses.lookup:lookup"),
     Intent.TREND: Skill("the trend", "agent.analyses.trend:trend"),
@@ -37,6 +38,7 @@ SKILLS: Mapping[Intent, Skill] = {
         "the forecast check", "agent.analyses.forecast_check:forecast_check"
     ),
     Intent.CHURN: Skill("the churn risk model", "agent.churn.analysis:churn"),
+    Intent.DIGEST: Skill("the KPI scorecard", "agent.analyses.scorecard:scorecard"),
     Intent.HELP: Skill("help", "agent.analyses.help:help_finding"),
     Intent.UNKNOWN: Skill("help", "agent.analyses.help:help_finding"),
 }

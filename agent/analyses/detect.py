@@ -23,7 +23,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.domain import Anomaly, ChartSpec, Evidence, Finding, Goal, Series, Table, Window
-from agent.semantic import MetricRequest
+from agent.semantic import MetricRequest, SemanticLayer
 
 WATCHLIST = (
     "revenue",
@@ -75,7 +75,7 @@ def scan(
         )
         # Sums and counts add up: one query by every dimension, the segments summed in pandas.
         # A distinct count does not, so it keeps one query per dimension.
-        groupings = [valid] if _additive(ctx, metric) else [(), *((d,) for d in valid)]
+        groupings = [valid] if additive(ctx.layer, metric) else [(), *((d,) for d in valid)]
         for dims in groupings:
             result = ctx.run(
                 MetricRequest(
@@ -108,9 +108,9 @@ def scan(
     )
 
 
-def _additive(ctx: AnalysisContext, metric: str) -> bool:
+def additive(layer: SemanticLayer, metric: str) -> bool:
     """Whether the metric's parts are sums or counts, so segment values add up to the total."""
-    m = ctx.layer.metric(metric)
+    m = layer.metric(metric)
     parts = [m.measure] if m.type == "simple" else [m.numerator, m.denominator]
     return m.type != "derived" and all(p is not None and p.agg in ("sum", "count") for p in parts)
 

@@ -16,8 +16,8 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from agent.config import REPO_ROOT
 from agent.errors import ConfigError
+from agent.paths import REPO_ROOT
 from agent.semantic.entities import parse_entities
 from agent.semantic.funnels import parse_funnels
 from agent.semantic.model import (

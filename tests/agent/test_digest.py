@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from agent.analyses.scorecard import explain_in_one_line
 from agent.demo_data import GeneratedWarehouse
-from agent.digest import Digest, build_digest
+from agent.digest import Digest, answer_digest, build_digest, wants_scorecard
+from agent.domain import Finding, Goal, Intent, Window
 from tests.agent.loop_helpers import demo_deps
 from tests.conftest import TODAY
 
@@ -102,43 +105,84 @@ def test_every_section_is_there(digest: Digest) -> None:
     assert all(s.confidence > 0 for s in digest.sections), [s.summary for s in digest.sections]
 
 
-def test_a_segment_snapshot_reports_that_segment_not_the_company(
-    demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def _answer(demo_warehouse: GeneratedWarehouse, memory: Path, text: str) -> tuple[Finding, ...]:
+    """What a person asking `text` gets from the digest path, with real deps."""
     import asyncio
 
-    from agent.digest import segment_snapshot
+    from agent.understand import understand
 
-    async def main() -> object:
-        deps = await demo_deps(
-            demo_warehouse.path, tmp_path_factory.mktemp("s") / "m.sqlite3", TODAY
-        )
+    async def main() -> tuple[Finding, ...]:
+        deps = await demo_deps(demo_warehouse.path, memory, TODAY)
         try:
-            return await segment_snapshot(deps, TODAY, {"region": "West"})
+            goal = understand(text, layer=deps.layer, today=TODAY)
+            assert goal.intent is Intent.DIGEST, goal
+            return await answer_digest(deps, goal, TODAY)
         finally:
             await deps.close()
 
-    finding = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_a_segment_snapshot_reports_that_segment_not_the_company(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    (finding,) = _answer(demo_warehouse, tmp_path / "m.sqlite3", "how are we doing in the West?")
     con = duckdb.connect(str(demo_warehouse.path), read_only=True)
     try:
-        west, everyone = con.execute(
-            "SELECT SUM(revenue) FILTER (WHERE region = 'West'), SUM(revenue) FROM orders"
-            " WHERE order_date = ?",
-            [_day(1)],
+        west, everyone, west_before = con.execute(
+            "SELECT SUM(revenue) FILTER (WHERE region = 'West' AND order_date = ?),"
+            " SUM(revenue) FILTER (WHERE order_date = ?),"
+            " SUM(revenue) FILTER (WHERE region = 'West' AND order_date = ?) FROM orders",
+            [_day(1), _day(1), _day(8)],
         ).fetchone()
     finally:
         con.close()
-    assert finding.facts["revenue.yesterday"] == pytest.approx(west)  # type: ignore[attr-defined]
+    assert finding.kind == "scorecard"
+    assert finding.facts["revenue.value"] == pytest.approx(west)
+    assert finding.facts["revenue.baseline"] == pytest.approx(west_before)
     assert west < everyone
-    assert "West" in finding.title  # type: ignore[attr-defined]
+    assert "West" in finding.title
     # Only metrics that can be split by region are listed (forecast error cannot).
-    metrics = [row[0] for row in finding.table.rows]  # type: ignore[attr-defined]
+    assert finding.table is not None
+    metrics = [row[0] for row in finding.table.rows]
     assert "Forecast error (WAPE)" not in metrics and "Revenue" in metrics
 
 
+def test_a_plain_digest_request_keeps_the_morning_digest(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    found = _answer(demo_warehouse, tmp_path / "m.sqlite3", "morning digest")
+    assert found[0].kind == "digest_kpis"
+    assert "scorecard" not in [f.kind for f in found]
+
+
+def test_a_digest_request_for_a_segment_and_a_week_is_its_scorecard(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    (card,) = _answer(demo_warehouse, tmp_path / "m.sqlite3", "how did the Midwest do last week?")
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        row = con.execute(
+            "SELECT COUNT(*) FILTER (WHERE order_date >= ? AND order_date < ?),"
+            " COUNT(*) FILTER (WHERE order_date >= ? AND order_date < ?)"
+            " FROM orders WHERE region = 'Midwest'",
+            [_day(7), TODAY, _day(14), _day(7)],
+        ).fetchone()
+    assert row is not None
+    assert card.kind == "scorecard"
+    assert (card.facts["orders.value"], card.facts["orders.baseline"]) == row
+
+
+def test_which_digest_requests_get_a_scorecard() -> None:
+    yesterday = Window(start=_day(1), end=TODAY)
+    assert not wants_scorecard(Goal(intent=Intent.DIGEST), TODAY)
+    assert not wants_scorecard(Goal(intent=Intent.DIGEST, window=yesterday), TODAY)
+    assert wants_scorecard(Goal(intent=Intent.DIGEST, filters={"device": "mobile"}), TODAY)
+    week = Window(start=_day(7), end=TODAY)
+    assert wants_scorecard(Goal(intent=Intent.DIGEST, window=week), TODAY)
+
+
 def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
-    from agent.digest import _one_line
-    from agent.domain import Finding, RootCause
+    from agent.domain import RootCause
 
     def explained(share: float) -> Finding:
         cause = RootCause(
@@ -147,8 +191,9 @@ def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
         )  # fmt: skip
         return Finding(kind="explain", title="t", summary="s.", root_causes=(cause,))
 
-    assert _one_line([explained(0.8)]).startswith("mostly channel=organic (80%")
+    line = explain_in_one_line([explained(0.8)], "the same day last week")
+    assert line == "mostly channel=organic (80% of the change vs the same day last week)."
     for share in (0.3, -166.77, 1.4):  # a minority, or a share only offsets explain
-        line = _one_line([explained(share)])
+        line = explain_in_one_line([explained(share)], "the same day last week")
         assert "mostly" not in line and "%" not in line
         assert "largest mover is channel=organic" in line

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from agent.demo_data import GeneratedWarehouse
-from agent.observe import observe_kpis, plan_queries
+from agent.observe import WATCH_CELLS, observe_kpis, plan_queries
 from agent.semantic import load_semantic
 from agent.warehouse import DuckDBWarehouse
 from tests.agent.loop_helpers import BrokenWarehouse
@@ -43,8 +43,10 @@ def snapshot(demo_warehouse: GeneratedWarehouse) -> Any:
 
 def test_one_grouped_query_per_metric_and_dimension(snapshot: Any) -> None:
     snap, layer, calls = snapshot
+    # Every metric overall and by each dimension, plus one leaf-cell query per watched metric.
     expected = sum(1 + len(layer.dimensions_for(m)) for m in layer.metric_names)
-    assert calls == expected == snap.queries == len(plan_queries(layer))
+    expected += len(WATCH_CELLS)
+    assert calls == expected == snap.queries == len(plan_queries(layer, cells=WATCH_CELLS))
     assert snap.confidence == 1.0 and not snap.failed
     # every region of revenue is read, from the one query grouped by region
     regions = {
@@ -96,7 +98,8 @@ async def test_a_failing_warehouse_gives_zero_confidence_observations() -> None:
     layer = load_semantic(None)
     broken = BrokenWarehouse()
     snap = await observe_kpis(broken, layer, TODAY, metrics=["revenue", "orders"])
-    assert broken.calls == snap.queries == 2 + len(layer.dimensions_for("revenue")) * 2
+    # Each metric overall, by each dimension, and by its leaf cells.
+    assert broken.calls == snap.queries == 2 + len(layer.dimensions_for("revenue")) * 2 + 2
     assert snap.confidence == 0.0 and not snap.reads
     assert all(
         o.confidence == 0.0 and "connection refused" in (o.error or "") for o in snap.observations

@@ -128,11 +128,14 @@ def daily_checks(
     holidays: Mapping[date, str] | None = None,
     since: date | None = None,
     scale_to: pd.Series | None = None,
+    binomial: bool = True,
 ) -> list[DayCheck]:
     """Expected value and z-score for every day with enough history (from `since`).
 
     `reference` (the rest of the total, for a segment of an additive metric) switches to the
-    share model; `numerator`/`denominator` to the count-aware ratio model.
+    share model; `numerator`/`denominator` to the count-aware ratio model. A count given the
+    rest of its total is a binomial share unless `binomial` is off: a reference that is an
+    index of the store-wide level (segments.py), not a count, keeps the log-share model.
     """
     counts: np.ndarray | None = None
     ref: np.ndarray | None = None
@@ -148,7 +151,7 @@ def daily_checks(
         index, values = s.index, s.fillna(0.0).to_numpy()
         if reference is not None:
             r = _as_daily(reference).reindex(index).fillna(0.0)
-            if _integer_valued(values) and _integer_valued(r.to_numpy()):
+            if binomial and _integer_valued(values) and _integer_valued(r.to_numpy()):
                 # A count segment given the day's total is a binomial share: exact at any size.
                 seg = pd.Series(values, index=index)
                 return daily_checks(
@@ -170,10 +173,16 @@ def daily_checks(
     )
     finite = values[np.isfinite(values)]
     is_count = counts is None and _integer_valued(finite)
+    offset = 0.0
     if ref is not None:
         mode = "share"
+        # A small count can be zero on an ordinary day: +0.5 keeps that day (and a drop to
+        # nothing) in the model instead of dropping it as log(0).
+        offset = 0.5 if _integer_valued(finite) else 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            work = np.where((values > 0) & (ref > 0), np.log(values) - np.log(ref), np.nan)
+            work = np.where(
+                (values + offset > 0) & (ref > 0), np.log(values + offset) - np.log(ref), np.nan
+            )
     elif counts is not None:
         mode, work = "ratio", values
     elif is_count:
@@ -239,7 +248,7 @@ def daily_checks(
             assert ref is not None
             if not math.isfinite(work[k]):
                 return None
-            return math.exp(pred) * ref[k], (work[k] - pred) / sd, work[k] - pred
+            return math.exp(pred) * ref[k] - offset, (work[k] - pred) / sd, work[k] - pred
         if mode == "log":
             return math.exp(pred), (work[k] - pred) / sd, work[k] - pred
         return pred, (work[k] - pred) / sd, work[k] - pred

@@ -1,37 +1,64 @@
-"""Anomalies over metrics x one-dimension segments, with false-discovery control.
+"""Anomalies over metrics × segments (one dimension, and two-dimension cells), with
+false-discovery control and one name per story.
 
-Fifty segment series checked over fourteen days is seven hundred tests: at a plain z > 3 a
-few would fire by chance every week. Each series' days become runs (a spike, or a sustained
-shift scored as one), their combined z two-sided p-values, and the Benjamini-Hochberg
-procedure, counting every checked day of the metric as a test, keeps the expected share of
-false alarms among a metric's reported anomalies below `fdr`; a minimum |z| keeps
-tiny-but-significant moves out of the way, and so does `min_change` (a run must move the
-metric by at least that share of its expectation: calendar effects the model cannot know,
-such as the December season or holiday discounts, move whole metrics by 10-15%). A segment of an additive metric is judged by its
-share of the rest of the total (see daily.py), so a store-wide holiday surge is not reported
-once per segment.
+- Expectation from the segment's own history. A segment of an additive metric is judged on
+  its log level against a store-wide index built from its siblings (the median of the
+  family's departures from their own usual level), so a holiday surge cancels out
+  and a surge in one region cannot make another region look low (the rest of the total
+  would: it carries the surge).
+- Cells. Two-dimension cells (channel × device …) are checked where their volume allows, so
+  a drop confined to desktop × organic is named as such, not as "organic".
+- False alarms. Hundreds of series over a fortnight are thousands of tests: each series'
+  days become runs (a spike, or a sustained shift scored as one, see runs.py), and the
+  Benjamini-Hochberg procedure, counting every checked day of the depth (the total, segments,
+  two-dimension cells) as a test, keeps the
+  share of false alarms among a metric's reports below `fdr`; `min_z` and `min_change` (a
+  run must move the metric by that share of its expectation) keep tiny-but-significant moves
+  out of the way.
+- One story, one name (attribution.py): the strongest report stands for every overlapping
+  one it explains, and gives way to a smaller segment that explains it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from agent.analyses.anomaly.daily import daily_checks
+from agent.analyses.anomaly.attribution import Leaves, one_name_per_story
+from agent.analyses.anomaly.daily import DayCheck, daily_checks
 from agent.analyses.anomaly.runs import Run, find_runs
-from agent.analyses.stats import two_sided_p
+from agent.analyses.stats import robust_scale, two_sided_p
 from agent.domain import Anomaly
 from agent.errors import UserError
+
+# A cell is checked when it holds this share of the metric (or of its denominator) and, for
+# a count, this many a day: below that one day's noise is the whole signal.
+MIN_CELL_SHARE = 0.03
+MIN_CELL_COUNT = 10.0
+INDEX_DAYS = 56  # the history window of each sibling's usual level
+INDEX_NOISE = 2.0  # the store-wide index counts beyond this many of its robust spreads
+# The least |z| to report, by depth (overall, a segment, a two-dimension cell). Chosen on
+# quiet demo warehouses (seeds 1-3, bench/monitor_recall.py --calibrate) for about one
+# false alarm a week across the watchlist: there are far more cells than segments, and a
+# small cell's noise is heavier-tailed than its history shows.
+DEPTH_Z = (3.5, 4.5, 5.5)
+# A proportion (conversion, add-to-cart: successes out of trials) has a known binomial noise,
+# so its z is honest and its segments need less margin: a 45% drop in a region of ~20
+# orders a day scores about 4 over a week (the test warehouse, seed 7 at scale 0.25).
+PROPORTION_Z = (3.5, 3.75, 5.5)
 
 
 def detect_segments(
     frames: Mapping[str, pd.DataFrame],
     *,
     dimensions: Sequence[str],
+    pairs: Sequence[tuple[str, str]] | None = None,
     date_col: str = "date",
     value_col: str = "value",
     numerator_col: str = "numerator",
@@ -40,16 +67,18 @@ def detect_segments(
     holidays: Mapping[date, str] | None = None,
     include_total: bool = True,
     fdr: float = 0.05,
-    min_z: float = 3.5,
+    min_z: Sequence[float] | None = None,
     share_of_rest: bool = True,
     min_change: float = 0.2,
 ) -> list[Anomaly]:
-    """Ranked anomalies for every metric (key of `frames`) overall and per dimension value.
+    """Ranked anomalies for every metric (key of `frames`) overall, per dimension value and
+    per two-dimension cell of `pairs` (None = every pair of `dimensions` in the frame).
 
     Each frame is long: one row per date and leaf segment, with `value` for additive metrics
     or `numerator` and `denominator` for ratio metrics (the rate is recomputed after summing,
     so the overall and per-segment rates are exact). A dimension column that is absent from a
-    frame is skipped for that metric.
+    frame is skipped for that metric. `share_of_rest=False` judges every segment on its own
+    history alone (for a distinct count, whose segments do not add up).
     """
     found: list[Anomaly] = []
     for metric, frame in frames.items():
@@ -63,55 +92,208 @@ def detect_segments(
             )
         cols = [numerator_col, denominator_col] if ratio else [value_col]
         # Timestamps once per frame, rather than once per segment series.
-        frame = frame.assign(**{date_col: pd.to_datetime(frame[date_col])})
-        total = frame.groupby(date_col)[cols].sum()
-        groups: list[tuple[dict[str, str], pd.DataFrame]] = []
-        if include_total:
-            groups.append(({}, total))
-        for dim in dimensions:
-            if dim not in frame.columns:
-                continue
-            summed = frame.groupby([dim, date_col])[cols].sum()
-            for value, part in summed.groupby(level=0):
-                groups.append(({dim: str(value)}, part.droplevel(0)))
-        # One family per metric: the false discovery rate holds across its segments and days.
-        tests: list[tuple[Run, dict[str, str]]] = []
-        n_days = 0
-        for where, daily in groups:
-            if ratio:
-                checks = daily_checks(
-                    daily[numerator_col],
-                    numerator=daily[numerator_col],
-                    denominator=daily[denominator_col],
-                    holidays=holidays,
-                    since=since,
-                )
-            else:
-                # A segment is judged by its share of the rest, so store-wide moves cancel.
-                rest = None
-                if where and share_of_rest:
-                    rest = (
-                        total[value_col] - daily[value_col].reindex(total.index).fillna(0)
-                    ).clip(lower=0)
-                checks = daily_checks(
-                    daily[value_col], reference=rest, holidays=holidays, since=since
-                )
-            n_days += sum(math.isfinite(c.z) for c in checks)
-            tests.extend(
-                (run, where)
-                for run in find_runs(checks)
-                if abs(run.actual / run.expected - 1) >= min_change
-                if run.expected
-            )
-        if not tests:
-            continue
-        z = np.array([abs(run.z) for run, _ in tests])
-        p = np.array([two_sided_p(v) for v in z])
-        keep = _benjamini_hochberg(p, fdr, m=max(n_days, len(p))) & (z >= min_z)
+        leaves = Leaves(
+            frame.assign(**{date_col: pd.to_datetime(frame[date_col])}),
+            date_col=date_col,
+            cols=cols,
+        )
+        dims = [d for d in dimensions if d in frame.columns]
+        wanted = (
+            [p for p in pairs if p[0] in dims and p[1] in dims]
+            if pairs is not None
+            else list(itertools.combinations(dims, 2))
+        )
         found.extend(
-            run.anomaly(metric, where) for (run, where), k in zip(tests, keep, strict=True) if k
+            _detect_metric(
+                metric,
+                leaves,
+                dims=dims,
+                pairs=wanted,
+                ratio=ratio,
+                since=since,
+                holidays=holidays,
+                include_total=include_total,
+                fdr=fdr,
+                min_z=min_z,
+                indexed=share_of_rest,
+                min_change=min_change,
+            )
         )
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
+
+
+def _detect_metric(
+    metric: str,
+    leaves: Leaves,
+    *,
+    dims: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    ratio: bool,
+    since: date | None,
+    holidays: Mapping[date, str] | None,
+    include_total: bool,
+    fdr: float,
+    min_z: Sequence[float] | None,
+    indexed: bool,
+    min_change: float,
+) -> list[Anomaly]:
+    total = leaves.daily({})
+    volume_col = leaves.cols[-1]  # the denominator of a ratio, the value of a sum
+    total_volume = float(total[volume_col].sum())
+    references: dict[tuple[tuple[str, str], ...], pd.Series] = {}  # the sibling index
+    families: list[list[dict[str, str]]] = []
+    if include_total:
+        families.append([{}])
+    for group in [*((d,) for d in dims), *pairs]:
+        members = []
+        for key, part in leaves.frame.groupby(list(group))[volume_col]:
+            values = key if isinstance(key, tuple) else (key,)
+            where = {d: str(v) for d, v in zip(group, values, strict=True)}
+            if len(group) > 1 and not _enough(part, leaves, total_volume, where):
+                continue
+            members.append(where)
+        families.append(members)
+    series: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
+    for members in families:
+        for where in members:
+            series[_key(where)] = leaves.daily(where)
+        if indexed and len(members) > 1:
+            parts = [series[_key(w)] for w in members]
+            if ratio:
+                num, den = leaves.cols
+                level = pd.DataFrame(
+                    {i: (p[num] + 0.5) / (p[den] + 1.0) for i, p in enumerate(parts)}
+                )
+            else:
+                level = pd.DataFrame({i: p[volume_col] + 0.5 for i, p in enumerate(parts)})
+            # A rate's index is the median of noisy rates: kept only beyond its noise.
+            for i, ref in _sibling_index(level.fillna(1.0), since, shrink=ratio).items():
+                references[_key(members[i])] = ref
+
+    def checks(where: Mapping[str, str], daily: pd.DataFrame) -> list[DayCheck]:
+        ref = references.get(_key(where))
+        # Judged against its siblings, a segment needs no holiday allowance: a holiday
+        # moves its siblings too. Alone (the total), it is judged against its holidays.
+        days_off = {} if ref is not None else holidays
+        if ratio:
+            num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
+            if ref is None:
+                return daily_checks(
+                    num, numerator=num, denominator=den, holidays=days_off, since=since
+                )
+            # The rate deflated by the store-wide index is judged; what is reported is the
+            # rate itself and the expectation with the day's store-wide level put back.
+            scale = ref.reindex(num.index).fillna(1.0)
+            judged = daily_checks(
+                num / scale, numerator=num / scale, denominator=den, holidays=days_off, since=since
+            )
+            rate = (num / den.where(den > 0)).groupby(num.index.normalize()).sum()
+            level = scale.groupby(scale.index.normalize()).mean()
+            return [
+                replace(
+                    c,
+                    actual=float(rate.get(pd.Timestamp(c.day), c.actual)),
+                    expected=float(c.expected * level.get(pd.Timestamp(c.day), 1.0)),
+                )
+                for c in judged
+            ]
+        return daily_checks(
+            daily[volume_col], reference=ref, holidays=days_off, since=since, binomial=False
+        )
+
+    tests: list[tuple[Run, dict[str, str]]] = []
+    days_tested: dict[int, int] = {}  # by depth: the overall series, segments, cells
+    for members in families:
+        for where in members:
+            day_checks = checks(where, series[_key(where)])
+            depth = len(where)
+            days_tested[depth] = days_tested.get(depth, 0) + sum(
+                math.isfinite(c.z) for c in day_checks
+            )
+            tests.extend(
+                (run, where)
+                for run in find_runs(day_checks)
+                if run.expected and abs(run.actual / run.expected - 1) >= min_change
+            )
+    if not tests:
+        return []
+    z = np.array([abs(run.z) for run, _ in tests])
+    p = np.array([two_sided_p(v) for v in z])
+    if min_z is None:
+        num_total = total[leaves.cols[0]].to_numpy(dtype=float)
+        proportion = ratio and bool(np.all(num_total <= total[volume_col].to_numpy(dtype=float)))
+        min_z = PROPORTION_Z if proportion else DEPTH_Z
+    bar = np.array([min_z[min(len(where), len(min_z) - 1)] for _, where in tests])
+    # One false-discovery family per depth: the many two-dimension cells must not raise the
+    # bar of a whole region's move (that region is one of a handful of segments), and each
+    # depth has its own least z on top.
+    depths = np.array([len(where) for _, where in tests])
+    keep = z >= bar
+    for d, m in days_tested.items():
+        mask = depths == d
+        if mask.any():
+            keep[mask] &= _benjamini_hochberg(p[mask], fdr, m=max(m, int(mask.sum())))
+    kept = [t for t, k in zip(tests, keep, strict=True) if k]
+
+    def rest_checks(where: Mapping[str, str], minus: Mapping[str, str]) -> list[DayCheck]:
+        # The rest of a segment is judged like the segment (same store-wide index).
+        return checks(where, leaves.daily(where, minus=minus))
+
+    named = one_name_per_story(kept, rest_checks, broader=tests)
+    return [run.anomaly(metric, where) for run, where in named]
+
+
+def _key(where: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(where.items()))
+
+
+def _enough(part: pd.Series, leaves: Leaves, total_volume: float, where: dict[str, str]) -> bool:
+    """Whether a cell holds enough of the metric to be judged on its own."""
+    if total_volume <= 0 or float(part.sum()) < MIN_CELL_SHARE * total_volume:
+        return False
+    daily = leaves.daily(where)[leaves.cols[-1]]
+    values = daily.to_numpy(dtype=float)
+    counts = bool(np.allclose(values, np.round(values)))
+    return not counts or float(np.median(values)) >= MIN_CELL_COUNT
+
+
+def _sibling_index(
+    level: pd.DataFrame, since: date | None, *, shrink: bool
+) -> dict[int, pd.Series]:
+    """The store-wide level each member of a family is judged against: the median over the
+    members of their log departure from their own usual (median) level.
+
+    A median over at least three members, so one member's surge or collapse, even one that
+    holds half the volume, does not move it (a volume-weighted index would follow it, and
+    make its siblings look the opposite way). Two members cannot tell which of them moved:
+    they get no index and are judged on their own history.
+
+    With `shrink` (the members are rates), the median of a few small members is noisy (at
+    20 orders a day a region's rate wobbles by 20%, the median of five by half that):
+    applied every day, that noise would add to each member's and hide a real shift. So the
+    index is pulled to its usual weekday value by `INDEX_NOISE` of its own robust spread
+    (soft thresholding): an ordinary day leaves each member on its own history, a large
+    store-wide move (a sitewide promotion) carries through less that margin. (A hard
+    threshold was worse on the test warehouse: the 5% of days past it jump.) Sums keep the
+    plain median: their members are large and store-wide surges common.
+    """
+    if level.shape[1] < 3:
+        return {}
+    logs = np.log(level.to_numpy(dtype=float))
+    cut = len(level) if since is None else int((level.index < pd.Timestamp(since)).sum())
+    hist = slice(max(0, cut - INDEX_DAYS), cut) if cut else slice(None)
+    departures = logs - np.median(logs[hist], axis=0)
+    raw = pd.Series(np.median(departures, axis=1), index=level.index)
+    if not shrink:
+        return dict.fromkeys(range(level.shape[1]), np.exp(raw))
+    weekday = raw.index.day_of_week
+    past = raw.iloc[hist]
+    usual = past.groupby(past.index.day_of_week).median().reindex(range(7)).fillna(0.0)
+    gap = raw - usual.to_numpy()[weekday]
+    noise = robust_scale(gap.iloc[hist].to_numpy(), center=0.0, floor=1e-6)
+    shrunk = np.sign(gap) * np.maximum(np.abs(gap) - INDEX_NOISE * noise, 0.0)
+    index = pd.Series(np.exp(usual.to_numpy()[weekday] + shrunk), index=level.index)
+    return dict.fromkeys(range(level.shape[1]), index)
 
 
 def _benjamini_hochberg(p: np.ndarray, q: float, *, m: int) -> np.ndarray:

@@ -1,0 +1,69 @@
+"""One story across metrics: the unusual days that are one event, told once.
+
+A conversion drop in a region also shows as fewer orders and less revenue there, over the
+same days; a basket-value spike shows as a revenue spike on its day. Alerted and
+investigated one by one, that is three alerts for one event, and the investigations run
+out before the next event is reached. So anomalies of the same segment, in the same
+direction, over overlapping days, form one story, told by its most upstream metric: the
+funnel rate explains orders and revenue, traffic explains orders; revenue, the business
+outcome, leads its own parts (orders, basket value) when no rate moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from agent.domain import Anomaly
+
+# Earlier explains later. Metrics outside this list are stories of their own.
+LEAD_ORDER = ("conversion_rate", "add_to_cart_rate", "sessions", "revenue", "orders", "aov")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Story:
+    lead: Anomaly
+    companions: tuple[Anomaly, ...] = ()
+
+    @property
+    def strength(self) -> float:
+        return max(abs(a.score) for a in (self.lead, *self.companions))
+
+
+def group_stories(anomalies: Sequence[Anomaly]) -> list[Story]:
+    """The anomalies as stories, the strongest story first; every anomaly is in exactly one."""
+    groups: list[list[Anomaly]] = []
+    for anomaly in sorted(anomalies, key=lambda a: -abs(a.score)):
+        home = next(
+            (
+                group
+                for group in groups
+                if anomaly.metric in LEAD_ORDER
+                and all(_same_event(anomaly, other) for other in group)
+            ),
+            None,
+        )
+        if home is None:
+            groups.append([anomaly])
+        else:
+            home.append(anomaly)
+    stories = []
+    for group in groups:
+        lead = min(group, key=_rank)
+        stories.append(Story(lead=lead, companions=tuple(a for a in group if a is not lead)))
+    return sorted(stories, key=lambda s: -s.strength)
+
+
+def _rank(anomaly: Anomaly) -> tuple[int, float]:
+    order = LEAD_ORDER.index(anomaly.metric) if anomaly.metric in LEAD_ORDER else len(LEAD_ORDER)
+    return order, -abs(anomaly.score)
+
+
+def _same_event(a: Anomaly, b: Anomaly) -> bool:
+    if a.metric == b.metric or b.metric not in LEAD_ORDER:
+        return False
+    if dict(a.where) != dict(b.where) or a.direction != b.direction:
+        return False
+    a_end, b_end = a.day + timedelta(days=a.days), b.day + timedelta(days=b.days)
+    return a.day < b_end and b.day < a_end
