@@ -67,7 +67,11 @@ class ScoutConfig(_Section):
         default=None, description="DuckDB path or SQLAlchemy URL; default: the demo warehouse"
     )
     semantic: str | None = Field(default=None, description="path to semantic.yml")
-    memory: str | None = Field(default=None, description="path to Scout's sqlite memory")
+    memory: str | None = Field(
+        default=None,
+        description="path to Scout's sqlite memory, or a PostgreSQL URL "
+        "(postgresql://user@host/db) that several replicas share",
+    )
     timezone: str = "UTC"
     slack: SlackSection = Field(default_factory=SlackSection)
     schedule: ScheduleSection = Field(default_factory=ScheduleSection)

@@ -2,8 +2,9 @@
 
 `open_deps(config)` wires the real pieces: the warehouse (a broken one becomes a warehouse
 whose every query fails, so cycles still run and report zero-confidence observations), the
-semantic layer, Scout's memory and the actor, sharing one sqlite file. Tests pass their own
-warehouse, today and memory path; Scout's own logic is never swapped.
+semantic layer, Scout's memory and the actor, sharing one database (a sqlite file, or a
+PostgreSQL URL shared by replicas). Tests pass their own warehouse, today and memory
+location; Scout's own logic is never swapped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from agent.act.email import email_integrations
 from agent.act.webhooks import webhook_integrations
 from agent.analyses.base import AnalysisContext
 from agent.config import ScoutConfig, data_dir
+from agent.db import postgres_url
 from agent.errors import ScoutError, WarehouseUnavailable
 from agent.investigator import AnalysisInvestigator
 from agent.llm import LLM, from_config
@@ -118,9 +120,12 @@ class UnavailableWarehouse:
         return None
 
 
-def default_memory_path(config: ScoutConfig) -> Path:
-    """scout.yml `memory:`, else the per-user data dir (the same file `scout approve` opens)."""
-    return Path(config.memory).expanduser() if config.memory else data_dir() / "memory.sqlite3"
+def default_memory_path(config: ScoutConfig) -> str | Path:
+    """scout.yml `memory:` (a sqlite path or a PostgreSQL URL), else the per-user data dir
+    (the same file `scout approve` opens)."""
+    if config.memory is None:
+        return data_dir() / "memory.sqlite3"
+    return config.memory if postgres_url(config.memory) else Path(config.memory).expanduser()
 
 
 async def open_deps(
@@ -136,7 +141,7 @@ async def open_deps(
     act_settings: ActSettings | None = None,
     llm: LLM | None = None,
 ) -> Deps:
-    """Open memory and the actor (one sqlite file) and the warehouse; close with `deps.close()`."""
+    """Open memory and the actor (one database) and the warehouse; close with `deps.close()`."""
     wall = clock or (lambda: datetime.now(UTC))
     fixed = today
     today_fn: Today = (lambda: fixed) if fixed is not None else (lambda: wall().date())
@@ -148,7 +153,7 @@ async def open_deps(
         except ScoutError as error:
             log.warning("warehouse_unavailable error=%s", error)
             warehouse = UnavailableWarehouse(error)
-    path = Path(memory_path) if memory_path else default_memory_path(config)
+    path = memory_path or default_memory_path(config)
     memory = await Memory.open(path, clock=wall)
     investigator = AnalysisInvestigator(warehouse=warehouse, layer=layer, today=today_fn)
     try:

@@ -21,6 +21,11 @@ from datetime import date
 from typing import Literal
 
 SITUATION_SEP = "|"
+# Actions whose success is only ever measured against a holdout, never taken from an
+# approval or a person's say-so (see `uplift_arm`).
+RETENTION_KINDS = frozenset(
+    {"retention_offer", "support_call", "account_manager_alert", "winback_sequence"}
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +133,19 @@ class RetentionOutcome:
     group: Literal["treated", "holdout"]
     since: date
     reordered: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionAssignment:
+    """Who a retention decision treated or held out, recorded when it was proposed: the
+    treated customer's action (by its idempotency key) or a random holdout, on `since`."""
+
+    customer_id: str
+    kind: str
+    segment: str  # the risk level the action was chosen for
+    group: Literal["treated", "holdout"]
+    since: date  # the day of the proposal
+    action_key: str = ""  # the treated customer's action; empty for the holdout
 
 
 def uplift_arm(treated: int, treated_yes: int, held: int, held_yes: int) -> BetaArm:

@@ -1,15 +1,16 @@
-"""Versioned schema migrations for the components that share Scout's sqlite file.
+"""Versioned schema migrations for the components that share Scout's database.
 
-Memory and the actor keep their tables in one database, each with its own version row in
-`schema_versions`, so either can evolve without touching the other's tables.
+Memory and the actor keep their tables in one database (a sqlite file, or PostgreSQL shared
+by replicas), each with its own version row in `schema_versions`, so either can evolve
+without touching the other's tables. Statements are written in sqlite's dialect and
+rewritten for PostgreSQL (agent.db.translate), so one list of migrations serves both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
-
+from agent.db import Database
 from agent.errors import ScoutError
 
 CREATE_VERSIONS = (
@@ -18,36 +19,28 @@ CREATE_VERSIONS = (
 )
 
 
-async def migrate(
-    db: aiosqlite.Connection, component: str, migrations: Sequence[Sequence[str]]
-) -> int:
+async def migrate(db: Database, component: str, migrations: Sequence[Sequence[str]]) -> int:
     """Apply the component's missing migrations; safe from many processes at once."""
     target = len(migrations)
-    await db.execute(CREATE_VERSIONS)
-    # BEGIN IMMEDIATE takes the write lock first, so two processes opening a fresh file
-    # cannot both decide to apply the same migration.
-    await db.execute("BEGIN IMMEDIATE")
-    try:
-        async with db.execute(
-            "SELECT version FROM schema_versions WHERE component = ?", (component,)
-        ) as cursor:
-            row = await cursor.fetchone()
+    # The write transaction is taken first (sqlite's write lock, PostgreSQL's writer lock),
+    # so two processes opening a fresh database cannot both apply the same migration, nor
+    # race to create the versions table.
+    async with db.transaction() as tx:
+        await tx.execute(CREATE_VERSIONS)
+        row = await tx.one("SELECT version FROM schema_versions WHERE component = ?", (component,))
         current = int(row[0]) if row else 0
         if current > target:
             raise ScoutError(
                 f"{component} schema version {current} is newer than this Scout understands "
-                f"({target}); upgrade Scout or point it at another memory file"
+                f"({target}); upgrade Scout or point it at another memory database"
             )
         for version in range(current + 1, target + 1):
             for statement in migrations[version - 1]:
-                await db.execute(statement)
-        await db.execute(
-            "INSERT INTO schema_versions(component, version) VALUES (?, ?) "
-            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-            (component, target),
-        )
-        await db.execute("COMMIT")
-    except BaseException:
-        await db.execute("ROLLBACK")
-        raise
+                await tx.execute(statement)
+        if current != target:
+            await tx.execute(
+                "INSERT INTO schema_versions(component, version) VALUES (?, ?) "
+                "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                (component, target),
+            )
     return target

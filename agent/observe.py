@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.anomaly.stories import CONFIRM_Z, OUTCOME_OF, same_days
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST, additive
 from agent.analyses.stats import robust_scale
 from agent.domain import Anomaly, Observation, Table, Window, format_segment
@@ -310,27 +311,60 @@ def detect_anomalies(
     years = range(snapshot.history.start.year - 1, snapshot.today.year + 1)
     holidays = us_retail_holidays(years)
     by_leaves = {m: seg for (m, seg) in snapshot.frames if len(seg) > 1}
-    found: list[Anomaly] = []
-    for (metric, segment), frame in snapshot.frames.items():
-        if frame.empty or (metrics is not None and metric not in metrics):
-            continue
-        if metric in by_leaves and segment != by_leaves[metric]:
-            continue  # judged from its leaf cells
-        dims = [d for d in segment if dimensions is None or d in dimensions]
-        if segment and not dims:
-            continue
-        found.extend(
-            a
-            for a in detect_segments(
-                {metric: frame.rename(columns={"period": "date"})},
-                dimensions=dims,
-                since=since,
-                holidays=holidays,
-                include_total=not segment or len(segment) > 1,
+
+    def judged(metric: str, **relaxed: Any) -> list[Anomaly]:
+        found: list[Anomaly] = []
+        for (name, segment), frame in snapshot.frames.items():
+            if name != metric or frame.empty:
+                continue
+            if metric in by_leaves and segment != by_leaves[metric]:
+                continue  # judged from its leaf cells
+            dims = [d for d in segment if dimensions is None or d in dimensions]
+            if segment and not dims:
+                continue
+            found.extend(
+                a
+                for a in detect_segments(
+                    {metric: frame.rename(columns={"period": "date"})},
+                    dimensions=dims,
+                    since=since,
+                    holidays=holidays,
+                    include_total=not segment or len(segment) > 1,
+                    **relaxed,
+                )
+                if a.day < snapshot.today
             )
-            if a.day < snapshot.today
-        )
+        return found
+
+    names = list(dict.fromkeys(metric for metric, _ in snapshot.frames))
+    found = [a for m in names if metrics is None or m in metrics for a in judged(m)]
+    found += _confirmed_outcomes(found, judged)
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
+
+
+def _confirmed_outcomes(
+    found: Sequence[Anomaly], judged: Callable[..., list[Anomaly]]
+) -> list[Anomaly]:
+    """The outcome of each part found (revenue for a basket-value spike) where it moved with
+    it: the outcome's own run in the same segment and days, at the confirmation bar."""
+    confirmed: list[Anomaly] = []
+    relaxed: dict[tuple[str, int], list[Anomaly]] = {}
+    for part in found:
+        outcome = OUTCOME_OF.get(part.metric)
+        if outcome is None or any(
+            a.metric == outcome and same_days(a, part) for a in (*found, *confirmed)
+        ):
+            continue
+        key = (outcome, part.days)
+        if key not in relaxed:
+            # Runs no longer than the part's, so the outcome is judged on the part's days.
+            relaxed[key] = judged(
+                outcome, min_z=(CONFIRM_Z,) * 3, fdr=1.0, one_name=False, max_run_days=part.days
+            )
+        match = next((a for a in relaxed[key] if same_days(a, part)), None)
+        if match is not None:
+            confirmed.append(match)
+    return confirmed
 
 
 # --------------------------------------------------------------------------- presenting

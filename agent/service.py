@@ -579,8 +579,15 @@ class ScoutService:
             alerts=alerts,
             watchlist=tuple(watch),
             learned=learned,
+            what_works=tuple(await self.deps.memory.what_works()),
             paused=await self.deps.act.is_paused(),
         )
+
+    async def measure_retention(self, day: date) -> str | None:
+        """The daily job: measure executed retention actions whose outcome window closed."""
+        from agent.churn.measure import measure_retention_job
+
+        return (await measure_retention_job(self.deps, day)).summary()
 
     # ------------------------------------------------------------------ helpers
 
@@ -722,13 +729,20 @@ def _from_request(request: ApprovalRequest, result: ActResult | None = None) -> 
 
 
 async def record_decision(deps: Deps, approval_id: str, approved: bool, result: ActResult) -> None:
-    """An approval or a rejection is an outcome for learning: did proposing this help?"""
+    """An approval or a rejection is an outcome for learning: did proposing this help?
+
+    Not for retention actions: whether one worked is measured against a holdout from what
+    customers did (agent.churn.measure); an approval says only what a person hoped."""
+    from agent.learning import RETENTION_KINDS
+
     if result.status not in ("executed", "refused", "dry_run") or (
         result.status == "refused" and approved
     ):
         return
     request = await deps.act.approval(approval_id)
     action = request.action
+    if action.kind in RETENTION_KINDS:
+        return
     planned = {p.action_key: p for p in await deps.memory.planned_actions(limit=500)}
     situation = (
         planned[action.idempotency_key].situation if action.idempotency_key in planned else ""

@@ -224,6 +224,7 @@ class HomeView:
     alerts: tuple[AlertSummary, ...] = ()
     watchlist: tuple[KpiStatus, ...] = ()
     learned: tuple[Effectiveness, ...] = ()
+    what_works: tuple[str, ...] = ()  # measured retention uplift, per kind and risk level
     paused: bool = False
 
 

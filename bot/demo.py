@@ -227,8 +227,10 @@ async def _story(today: date, mail: LoopbackSmtp) -> int:
         counts = await deps.memory.counts()
         console.print(", ".join(f"{k}: {v}" for k, v in counts.items()), highlight=False)
         learned = await deps.memory.describe_learning()
-        for line in learned or ["Nothing learned yet (outcomes come from approvals and 👍/👎)."]:
+        for line in learned or ["Nothing learned yet (from measured outcomes and 👍/👎)."]:
             console.print(f"[magenta]learned:[/] {line}", highlight=False)
+        for line in await deps.memory.what_works():
+            console.print(f"[magenta]what works:[/] {line}", highlight=False)
         for insight in await deps.memory.insights():
             console.print(f"[magenta]insight:[/] {insight.describe()}", highlight=False)
     finally:

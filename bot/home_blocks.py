@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     Block,
     DividerBlock,
@@ -11,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from agent.learning import RETENTION_KINDS
 from bot.blocks import action_blocks, escape, fmt_number, truncate
 from bot.core import HomeView
 
@@ -23,13 +26,18 @@ _STATUS_ICON = {
 
 
 def home_view(
-    home: HomeView, *, decidable: frozenset[str] | None = None, off: tuple[str, ...] = ()
+    home: HomeView,
+    *,
+    decidable: frozenset[str] | None = None,
+    off: tuple[str, ...] = (),
+    what_works: Sequence[str] = (),
 ) -> View:
     """The App Home view for one user, built from the core's HomeView.
 
     `decidable` holds the proposals this user may decide (None: all); the others are shown
     without buttons, so nobody is offered a decision that would be refused. `off` lists what
-    stays switched off until scout.yml names its channel or approvers."""
+    stays switched off until scout.yml names its channel or approvers. `what_works` is
+    memory's sentence per retention action × risk level, measured against a holdout."""
     blocks: list[Block] = [HeaderBlock(text="Scout")]
     if home.paused:
         blocks.append(_md(":double_vertical_bar: *Paused*: no outbound actions until resumed."))
@@ -67,17 +75,21 @@ def home_view(
     blocks.append(_md("\n".join(lines) or "No KPIs on the watchlist yet."))
 
     blocks += [DividerBlock(), HeaderBlock(text="What Scout has learned")]
-    lines = []
-    for item in home.learned[:10]:
+    blocks.append(_md(_learned_text(home, what_works)))
+    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+
+
+def _learned_text(home: HomeView, what_works: Sequence[str]) -> str:
+    # A retention action "worked" only if customers reordered more than the holdout did;
+    # an approval of one is not an outcome, so those kinds show only what was measured.
+    lines = [f"• {escape(sentence)}" for sentence in what_works[:10]]
+    for item in [i for i in home.learned if i.action_kind not in RETENTION_KINDS][:10]:
         rate = f"{item.worked / item.tried * 100:.0f}%" if item.tried else "–"
         note = f" — {escape(item.note)}" if item.note else ""
         lines.append(
             f"• `{escape(item.action_kind)}` worked {item.worked}/{item.tried} ({rate}){note}"
         )
-    blocks.append(
-        _md("\n".join(lines) or "Nothing measured yet: outcomes appear after actions run.")
-    )
-    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+    return "\n".join(lines) or "Nothing measured yet: outcomes appear after actions run."
 
 
 def _md(text: str) -> SectionBlock:

@@ -1,4 +1,5 @@
-"""Scheduled work in the serving process: the monitor cycle, the 09:00 digest, the weekly summary.
+"""Scheduled work in the serving process: the monitor cycle, the 09:00 digest, the weekly
+summary, the weekly retrain and the daily measurement of retention outcomes.
 
 The job bodies live in the application service (agent/service.py): it claims each digest
 under a key per date (`digest:2025-12-15`) so restarts, misfire catch-ups and replicas post
@@ -28,6 +29,14 @@ class RunsSequences(Protocol):
     """A core whose actor runs multi-step actions (win-back emails on days 0, 3, 7)."""
 
     async def run_sequences(self) -> list[str]: ...
+
+
+@runtime_checkable
+class MeasuresRetention(Protocol):
+    """A core that measures executed retention actions against their holdout once their
+    outcome window has closed (agent.churn.measure); idempotent, so a rerun adds nothing."""
+
+    async def measure_retention(self, day: date) -> str | None: ...
 
 
 class ScoutJobs:
@@ -92,6 +101,16 @@ class ScoutJobs:
             log.info("sequence steps run=%d", len(ran))
         return len(ran)
 
+    async def measure(self, day: date | None = None) -> bool:
+        """Measure the retention actions whose outcome window has closed (daily)."""
+        core = self.deps.core
+        if not isinstance(core, MeasuresRetention):
+            return False
+        said = await core.measure_retention(day or self.today())
+        if said:
+            log.info("%s", said)
+        return said is not None
+
     async def monitor(self) -> int:
         """One monitor cycle; returns how many messages it handed to the actor."""
         service = self._service()
@@ -145,6 +164,14 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
         scheduler.add_job(
             jobs.sequences, IntervalTrigger(minutes=15, timezone=jobs.tz), id="sequences", **common
         )
+    # Outcomes are counted in whole days: once a day, an hour before the retrain and the
+    # digest, so the morning's "what works" includes yesterday's closed windows.
+    scheduler.add_job(
+        jobs.measure,
+        CronTrigger(hour=max(hour - 3, 0), minute=minute, timezone=jobs.tz),
+        id="measure_retention",
+        **common,
+    )
     # Retrain before the digest's hour, so the morning's churn section uses the new labels.
     scheduler.add_job(
         jobs.retrain,

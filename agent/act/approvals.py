@@ -12,12 +12,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
-
 from agent.act.ports import Clock, IsAuthorised
 from agent.act.records import ApprovalRequest, dumps
 from agent.act.rules import ApprovalSettings
-from agent.act.store import ActStore, Row, audit, fetch_all, fetch_one, parse_ts, ts
+from agent.act.store import ActStore, audit, fetch_all, fetch_one, parse_ts, ts
+from agent.db import Row, Session
 from agent.domain import Action
 from agent.errors import UserError
 
@@ -161,12 +160,12 @@ class Approvals:
         async with self.store.tx() as db:
             live = "" if to == "expired" else " AND expires_at > ?"
             args: tuple[object, ...] = (to, by, ts(now), why, approval_id)
-            cur = await db.execute(
+            changed = await db.execute(
                 "UPDATE act_approvals SET state = ?, decided_by = ?, decided_at = ?, "
                 f"decision_reason = ? WHERE id = ? AND state = 'pending'{live}",
                 args if to == "expired" else (*args, ts(now)),
             )
-            won = cur.rowcount == 1
+            won = changed == 1
             if won:
                 row = await fetch_one(
                     db,
@@ -199,7 +198,7 @@ class Approvals:
                 why=why,
             )
 
-    async def _expire_due(self, db: aiosqlite.Connection, now: datetime) -> None:
+    async def _expire_due(self, db: Session, now: datetime) -> None:
         rows = await fetch_all(
             db,
             "SELECT id, kind, idempotency_key FROM act_approvals "

@@ -1,6 +1,7 @@
 """The executor: claim → execute → verify → record, exactly once per idempotency key.
 
-Claiming is one `BEGIN IMMEDIATE` transaction that checks the kill switch, inserts the
+Claiming is one write transaction (serialised with every other writer, in any replica:
+see agent.db) that checks the kill switch, inserts the
 execution row (the partial UNIQUE index turns a second claim into a duplicate), reserves
 spend against the caps re-read inside the same transaction, and writes the outbox row
 (an `update` of the first alert when the fingerprint is live, refused when the channel is
@@ -16,8 +17,6 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 from typing import Literal
-
-import aiosqlite
 
 from agent.act import outbox
 from agent.act.guardrails import Blocked, SpendUsage, spend_problem
@@ -37,6 +36,7 @@ from agent.act.records import (
 from agent.act.rules import ActSettings, to_cents
 from agent.act.sequences import Sequences
 from agent.act.store import ActStore, audit, fetch_one, ts
+from agent.db import Session
 from agent.domain import Refuse
 from agent.errors import PermanentActionError, TransientActionError
 from agent.views import Reply
@@ -84,7 +84,7 @@ class Executor:
         async with self.store.read() as db:
             return await self._usage(db, checked)
 
-    async def _usage(self, db: aiosqlite.Connection, checked: CheckedAction) -> SpendUsage:
+    async def _usage(self, db: Session, checked: CheckedAction) -> SpendUsage:
         return await spend_usage(
             db,
             customer=checked.params.customer(),

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from agent.act.guardrails import SpendUsage
 from agent.act.records import ExecutionRecord, decision_from_json
-from agent.act.store import Row, fetch_one, parse_ts
+from agent.act.store import fetch_one, parse_ts
+from agent.db import Row, Session
 from agent.domain import Action
 
 
 async def spend_usage(
-    db: aiosqlite.Connection,
+    db: Session,
     *,
     customer: str | None,
     campaign: str | None,

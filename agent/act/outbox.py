@@ -12,7 +12,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
 from rich.console import Console
 
 from agent.act.guardrails import Blocked
@@ -28,13 +27,12 @@ from agent.act.records import (
 )
 from agent.act.redact import clean_value, sanitise
 from agent.act.rules import GuardrailSettings
-from agent.act.store import Row, fetch_all, fetch_one, parse_ts, ts
+from agent.act.store import fetch_all, fetch_one, parse_ts, ts
+from agent.db import Row, Session
 from agent.domain import stable_key
 
 
-async def alerts_posted_since(
-    db: aiosqlite.Connection, channel: str, since: datetime, dry_run: bool
-) -> int:
+async def alerts_posted_since(db: Session, channel: str, since: datetime, dry_run: bool) -> int:
     """New rate-limited posts to `channel` since `since` (updates and failures don't count)."""
     row = await fetch_one(
         db,
@@ -46,7 +44,7 @@ async def alerts_posted_since(
 
 
 async def live_fingerprint(
-    db: aiosqlite.Connection, fingerprint: str, dry_run: bool, since: datetime
+    db: Session, fingerprint: str, dry_run: bool, since: datetime
 ) -> tuple[int, str | None] | None:
     """(first outbox id, its delivery ref) if this fingerprint was seen after `since`."""
     row = await fetch_one(
@@ -60,7 +58,7 @@ async def live_fingerprint(
 
 
 async def touch_fingerprint(
-    db: aiosqlite.Connection,
+    db: Session,
     fingerprint: str,
     dry_run: bool,
     outbox_id: int,
@@ -85,13 +83,13 @@ async def touch_fingerprint(
         )
 
 
-async def forget_fingerprint_of(db: aiosqlite.Connection, outbox_id: int) -> None:
+async def forget_fingerprint_of(db: Session, outbox_id: int) -> None:
     """A post that failed must not suppress the next attempt."""
     await db.execute("DELETE FROM act_fingerprints WHERE first_outbox_id = ?", (outbox_id,))
 
 
 async def insert(
-    db: aiosqlite.Connection,
+    db: Session,
     *,
     execution_id: str,
     message: OutboundMessage,
@@ -104,7 +102,7 @@ async def insert(
     flags: tuple[str, ...],
 ) -> int:
     """Write an outbox row (pending, or dry_run) and return its id."""
-    cur = await db.execute(
+    return await db.insert(
         "INSERT INTO act_outbox(execution_id, kind, op, update_of, channel, recipients, severity, "
         "text, fingerprint, rate_limited, decision, approval_id, status, dry_run, created_at, flags) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -127,12 +125,10 @@ async def insert(
             json.dumps(list(flags)),
         ),
     )
-    assert cur.lastrowid is not None
-    return int(cur.lastrowid)
 
 
 async def mark(
-    db: aiosqlite.Connection,
+    db: Session,
     outbox_id: int,
     status: Literal["sent", "failed"],
     at: datetime,
@@ -177,7 +173,7 @@ def _entry(row: Row) -> OutboxEntry:
 
 
 async def entries(
-    db: aiosqlite.Connection, *, limit: int = 100, execution_id: str | None = None
+    db: Session, *, limit: int = 100, execution_id: str | None = None
 ) -> list[OutboxEntry]:
     """Outbox rows, oldest first (the last `limit`), optionally for one execution."""
     where = "WHERE execution_id = ?" if execution_id else ""
@@ -196,7 +192,7 @@ def since(moment: datetime, minutes: float) -> datetime:
 
 
 async def write_message(
-    db: aiosqlite.Connection,
+    db: Session,
     checked: CheckedAction,
     decision: Decision,
     *,

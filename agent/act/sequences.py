@@ -21,15 +21,14 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from agent.act.contacts import Contact, Reaches
 from agent.act.email import unreachable
 from agent.act.kinds import CheckedAction
 from agent.act.ports import Clock
 from agent.act.records import SequenceRecord, SequenceStep
 from agent.act.redact import clean_text, injection_flags
-from agent.act.store import ActStore, Row, audit, fetch_all, fetch_one, parse_ts, ts
+from agent.act.store import ActStore, audit, fetch_all, fetch_one, parse_ts, ts
+from agent.db import Row, Session
 from agent.domain import Action, Allow, Decision
 from agent.errors import PermanentActionError, TransientActionError
 
@@ -182,13 +181,13 @@ class Sequences:
         """Claim one due step and run it; None when another runner had it (or not due)."""
         now = self.clock()
         async with self.store.tx() as db:
-            cur = await db.execute(
+            claimed = await db.execute(
                 "UPDATE act_sequence_steps SET state = 'claimed', claimed_by = ?, "
                 "claimed_at = ?, updated_at = ? WHERE sequence_id = ? AND step = ? "
                 "AND state = 'scheduled' AND due_at <= ?",
                 ("run_" + secrets.token_hex(4), ts(now), ts(now), sequence_id, number, ts(now)),
             )
-            if cur.rowcount != 1:
+            if claimed != 1:
                 return None
             seq = await fetch_one(db, "SELECT * FROM act_sequences WHERE id = ?", (sequence_id,))
             assert seq is not None
@@ -340,7 +339,7 @@ class Sequences:
                 why=status,
             )
 
-    async def _refresh(self, db: aiosqlite.Connection, sequence_id: str, latest: str) -> None:
+    async def _refresh(self, db: Session, sequence_id: str, latest: str) -> None:
         """The sequence's status: the latest step's outcome, then what comes next."""
         rows = await fetch_all(
             db,
@@ -432,7 +431,7 @@ def _cancellation(seq: Row, contact: Contact | None) -> str | None:
     return None
 
 
-async def _step_row(db: aiosqlite.Connection, sequence_id: str, number: int) -> Row:
+async def _step_row(db: Session, sequence_id: str, number: int) -> Row:
     row = await fetch_one(
         db,
         "SELECT * FROM act_sequence_steps WHERE sequence_id = ? AND step = ?",

@@ -1,25 +1,23 @@
-"""Acting's persistence in the shared sqlite file: its own tables, its own schema version.
+"""Acting's persistence in the shared database: its own tables, its own schema version.
 
 Safety lives here, not in memory: exactly-once execution is a partial UNIQUE index on the
 idempotency key, a decided approval is a conditional UPDATE, and spend is reserved inside a
-`BEGIN IMMEDIATE` transaction that re-reads the ledger. So the guarantees hold across
-coroutines, connections and processes. WAL mode lets readers (the CLI, the bot) look while
-a writer works; `busy_timeout` makes writers queue instead of failing.
+write transaction that re-reads the ledger (serialised with every other writer: sqlite's
+write lock, PostgreSQL's writer lock, see agent.db). So the guarantees hold across
+coroutines, connections, processes and replicas. Readers (the CLI, the bot) look while a
+writer works; writers queue instead of failing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from agent.act.records import AuditEntry, dumps
+from agent.db import Database, Row, Session, connect
 from agent.migrations import migrate
 
 COMPONENT = "act"
@@ -134,65 +132,47 @@ def parse_ts(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-Row = sqlite3.Row
+# sqlite only: durability (synchronous stays FULL, so exactly-once survives a power cut)
+# and integrity; writers wait up to 30 s for the lock.
+_PRAGMAS = (
+    "PRAGMA busy_timeout = 30000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+)
 
 
 class ActStore:
-    """One connection to the shared sqlite file, with acting's tables migrated."""
+    """Acting's tables in the shared database (a sqlite file or PostgreSQL), migrated."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
-        self.path = path
-        # One connection runs one transaction at a time; coroutines queue here, other
-        # connections and processes queue on sqlite's lock (busy_timeout).
-        self._lock = asyncio.Lock()
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.location = db.location
 
     @classmethod
-    async def open(cls, path: str | Path) -> ActStore:
-        """Open (creating if needed) the sqlite file and bring acting's schema up to date."""
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(file, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA busy_timeout = 30000")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(conn, file)
+    async def open(cls, target: str | Path) -> ActStore:
+        """Open (creating if needed) the database and bring acting's schema up to date."""
+        db = await connect(target, pragmas=_PRAGMAS)
         try:
-            await store._migrate()
+            await migrate(db, COMPONENT, MIGRATIONS)
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
-        return store
+        return cls(db)
 
     async def close(self) -> None:
-        await self.conn.close()
+        await self.db.close()
 
-    async def _migrate(self) -> None:
-        async with self._lock:
-            await migrate(self.conn, COMPONENT, MIGRATIONS)
+    def tx(self) -> AbstractAsyncContextManager[Session]:
+        """A write transaction, serialised with every other writer from its first statement."""
+        return self.db.transaction()
 
-    @asynccontextmanager
-    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction holding sqlite's write lock from its first statement."""
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A consistent read (waits for this connection's open write transaction)."""
-        async with self._lock:
-            yield self.conn
+    def read(self) -> AbstractAsyncContextManager[Session]:
+        """A read of committed data (waits for this connection's open write transaction)."""
+        return self.db.reading()
 
     # ------------------------------------------------------------------ kill switch
 
-    async def paused(self, db: aiosqlite.Connection | None = None) -> tuple[str, str] | None:
+    async def paused(self, db: Session | None = None) -> tuple[str, str] | None:
         """(who, when) if outbound effects are paused, else None."""
         sql = "SELECT value, updated_by, updated_at FROM act_state WHERE key = 'paused'"
         if db is None:
@@ -205,7 +185,7 @@ class ActStore:
         return (row["updated_by"], row["updated_at"])
 
     async def set_paused(self, paused: bool, *, by: str, at: datetime, why: str) -> None:
-        """Flip the kill switch for every process sharing this file, and audit it."""
+        """Flip the kill switch for every process sharing this database, and audit it."""
         async with self.tx() as db:
             await db.execute(
                 "INSERT INTO act_state(key, value, updated_by, updated_at) VALUES ('paused',?,?,?) "
@@ -259,7 +239,7 @@ class ActStore:
 
 
 async def audit(
-    db: aiosqlite.Connection,
+    db: Session,
     *,
     at: datetime,
     who: str,
@@ -289,15 +269,11 @@ async def audit(
     )
 
 
-async def fetch_one(db: aiosqlite.Connection, sql: str, args: Iterable[Any] = ()) -> Row | None:
+async def fetch_one(db: Session, sql: str, args: Iterable[Any] = ()) -> Row | None:
     """The first row of a query, or None."""
-    async with db.execute(sql, tuple(args)) as cur:
-        row: Row | None = await cur.fetchone()  # type: ignore[assignment]
-    return row
+    return await db.one(sql, tuple(args))
 
 
-async def fetch_all(db: aiosqlite.Connection, sql: str, args: Iterable[Any] = ()) -> list[Row]:
+async def fetch_all(db: Session, sql: str, args: Iterable[Any] = ()) -> list[Row]:
     """Every row of a query."""
-    async with db.execute(sql, tuple(args)) as cur:
-        rows = await cur.fetchall()
-    return list(rows)  # type: ignore[arg-type]
+    return await db.rows(sql, tuple(args))

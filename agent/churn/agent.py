@@ -1,10 +1,12 @@
 """The churn agent: perceive (one feature query), score (one predict call), explain, act
-through the actor (guardrails + approvals, never around them), and learn from outcomes.
+through the actor (guardrails + approvals, never around them), and learn from outcomes
+measured against a random holdout (agent.churn.measure), never from approvals.
 
     agent = CustomerChurnAgent(warehouse=wh, today=today, act=actor, memory=memory)
     profile = await agent.assess_churn_risk("C000123")
     result = await agent.execute_retention_action(profile, "retention_offer")
-    await agent.learn_from_outcomes("C000123", ["retention_offer"], "retained")
+    draw, results = await agent.propose_retention(await agent.scan(top=5))
+    await agent.what_works()
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ import pandas as pd
 from agent.churn.cohorts import CohortScan, find_cohorts
 from agent.churn.factors import describe_factors
 from agent.churn.features import Features, customer_features, data_span
+from agent.churn.holdout import RetentionDraw, draw_holdout
 from agent.churn.model import Backtest, ChurnModel, label_window
 from agent.churn.profile import (
     RISK_LEVELS,
@@ -33,10 +36,10 @@ from agent.churn.profile import (
     confidence,
     predicted_churn_date,
 )
-from agent.churn.recommend import ARMS, build_action, offer_amount, rank_actions, situation
+from agent.churn.recommend import ARMS, build_action, offer_amount, rank_actions
 from agent.churn.rules import ChurnRules
 from agent.churn.store import load_or_train
-from agent.domain import Action, Refuse, stable_key
+from agent.domain import Action, Refuse
 from agent.errors import UserError
 from agent.learning import Bandit
 from agent.warehouse import Warehouse
@@ -46,10 +49,6 @@ if TYPE_CHECKING:
     from agent.act.ports import Act
     from agent.deps import Deps
     from agent.memory import Memory
-
-Outcome = Literal["retained", "churned", "redeemed"]
-OUTCOMES: tuple[str, ...] = ("retained", "churned", "redeemed")
-
 
 VALUE_DAYS = 365  # value at risk: revenue expected over the next year, at most the last's
 
@@ -481,58 +480,45 @@ class CustomerChurnAgent:
             )
         return None
 
-    async def learn_from_outcomes(
+    def plan_retention(
         self,
-        customer_id: str,
-        actions_taken: Sequence[str | Action],
-        outcome: str,
+        profiles: Sequence[CustomerRiskProfile],
+        bandit: Bandit,
         *,
-        risk_level: str | None = None,
-    ) -> list[bool]:
-        """Record whether each action kept the customer (once per action) and update the
-        posterior for its risk level × kind. Returns which outcomes were new."""
-        if self.memory is None:
-            raise UserError("Learning from outcomes needs Scout's memory.")
-        if outcome not in OUTCOMES:
-            raise UserError(f"Outcome must be one of {', '.join(OUTCOMES)} (got {outcome!r}).")
-        success = outcome in ("retained", "redeemed")
-        recorded = []
-        for taken in actions_taken:
-            kind = taken.kind if isinstance(taken, Action) else taken
-            if kind not in ARMS:
-                raise UserError(f"{kind!r} is not a retention action ({', '.join(ARMS)}).")
-            level = risk_level or _level_of(taken)
-            if level is None:
-                level = (await self.assess_churn_risk(customer_id)).risk_level
-            if level is None:
-                raise UserError(
-                    f"{customer_id} is not scored for churn (a first-time or lapsed buyer), "
-                    "so there is no risk level to learn for."
-                )
-            key = (
-                taken.idempotency_key
-                if isinstance(taken, Action)
-                else stable_key("churn-outcome", customer_id, kind, self.today.isoformat())
-            )
-            recorded.append(await self.memory.record_outcome(key, kind, situation(level), success))
-        return recorded
+        already_held: frozenset[str] = frozenset(),
+    ) -> RetentionDraw:
+        """Each profile's best action, less a seeded holdout per action kind (see
+        agent.churn.holdout): the actions to propose and the assignments to record."""
+        actions = [a for p in profiles if (a := self.recommend(p, bandit, rng=None))]
+        return draw_holdout(
+            actions,
+            today=self.today,
+            share=self.rules.campaign_holdout_share,
+            already_held=already_held,
+        )
 
-    async def what_works(self, *, min_samples: float = 1) -> list[str]:
-        """Which actions kept which customers, with sample sizes, most evidence first."""
-        bandit = await self.bandit()
-        lines = []
-        for (where, kind), arm in bandit.items():
-            if not where.startswith("churn|") or arm.samples < min_samples:
-                continue
-            level = where.split("|", 1)[1]
-            lines.append(
-                (
-                    -arm.samples,
-                    f"{kind.replace('_', ' ')} for {level}-risk customers kept "
-                    f"{arm.successes:g} of {arm.samples:g} ({arm.successes / arm.samples:.0%})",
-                )
-            )
-        return [text for _, text in sorted(lines)]
+    async def propose_retention(
+        self, profiles: Sequence[CustomerRiskProfile]
+    ) -> tuple[RetentionDraw, list[ActResult]]:
+        """Propose retention actions to the actor with a recorded holdout: the held-out
+        customers get nothing, and memory keeps both groups for the measurement."""
+        if self.act is None or self.memory is None:
+            raise UserError("Retention actions need Scout's actor and memory.")
+        held = await self.memory.held_out(self.today, self.rules.outcome_days)
+        draw = self.plan_retention(profiles, await self.bandit(), already_held=held)
+        await self.memory.record_retention_assignments(draw.assignments)
+        results = [
+            await self.act.propose(action, requested_by=self.requested_by)
+            for action in draw.treated
+        ]
+        return draw, results
+
+    async def what_works(self) -> list[str]:
+        """What works for whom: per action kind × risk level, reorders of the treated
+        against the holdout with sample sizes ("not enough data yet" below the minimum)."""
+        if self.memory is None:
+            return []
+        return await self.memory.what_works()
 
 
 async def retrain(deps: Deps) -> ChurnModel:
@@ -545,13 +531,6 @@ def _with_actions(profile: CustomerRiskProfile, actions: tuple[str, ...]) -> Cus
     from dataclasses import replace
 
     return replace(profile, recommended_actions=actions)
-
-
-def _level_of(taken: str | Action) -> str | None:
-    if isinstance(taken, Action):
-        level = taken.params.get("risk_level")
-        return str(level) if level else None
-    return None
 
 
 def _num(value: object) -> float | None:

@@ -3,16 +3,20 @@ everyone) or one customer's risk profile when the goal names a customer."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
 from agent.analyses.base import AnalysisContext
 from agent.churn.agent import CustomerChurnAgent
+from agent.churn.campaign import BANDIT, LEDGER
+from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
 from agent.churn.rules import ChurnRules
-from agent.domain import Action, ChartSpec, Finding, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, Goal, Series, Table
 from agent.learning import Bandit
 
+log = logging.getLogger("scout.churn")
 TOP = 10
 PROPOSE = 5  # proposed actions (buttons) for the very top of the list
 
@@ -25,20 +29,39 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         today=ctx.today,
         rules=rules if isinstance(rules, ChurnRules) else ChurnRules(),
     )
+    learned = ctx.settings.get(BANDIT)
+    bandit = learned if isinstance(learned, Bandit) else Bandit()
+    found = ctx.settings.get(LEDGER)
+    ledger = found if isinstance(found, HoldoutLedger) else None
     if goal.customer_id:
-        return (customer_finding(agent, agent.profile(goal.customer_id)),)
-    return (top_finding(agent, ctx.out_dir, top=TOP),)
+        profile = agent.profile(goal.customer_id, bandit)
+        held = ledger is not None and profile.customer_id in ledger.held
+        return (customer_finding(agent, profile, bandit, held_out=held),)
+    return (top_finding(agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger),)
 
 
-def customer_finding(agent: CustomerChurnAgent, profile: CustomerRiskProfile) -> Finding:
-    """One customer's profile as a finding, its best action proposed."""
-    action = agent.recommend(profile, Bandit(), rng=None)
+def customer_finding(
+    agent: CustomerChurnAgent,
+    profile: CustomerRiskProfile,
+    bandit: Bandit | None = None,
+    *,
+    held_out: bool = False,
+) -> Finding:
+    """One customer's profile as a finding, its best action proposed (none while the
+    customer is in an open holdout: treating them would spoil the measurement)."""
+    action = None if held_out else agent.recommend(profile, bandit or Bandit(), rng=None)
+    summary = profile.summary()
+    if held_out:
+        summary += (
+            f" No action is proposed: {profile.customer_id} is in a retention holdout until "
+            "its outcome window closes."
+        )
     rows = tuple((f"{i}.", text) for i, text in enumerate(profile.risk_factors, start=1))
     level = profile.risk_level or f"not scored ({profile.population.replace('_', '-')} buyer)"
     return Finding(
         kind="churn_profile",
         title=f"Churn risk for {profile.customer_id}: {level}",
-        summary=profile.summary(),
+        summary=summary,
         facts={
             "population": profile.population,
             "churn_probability": _round(profile.churn_probability),
@@ -60,17 +83,30 @@ def customer_finding(agent: CustomerChurnAgent, profile: CustomerRiskProfile) ->
     )
 
 
-def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) -> Finding:
+def top_finding(
+    agent: CustomerChurnAgent,
+    out_dir: Path | None,
+    *,
+    top: int,
+    bandit: Bandit | None = None,
+    ledger: HoldoutLedger | None = None,
+) -> Finding:
     """The tiers (size, backtested precision, value at risk), the top of the list with true
-    reasons, proposed actions for the very top, and a CSV of every repeat buyer."""
+    reasons, proposed actions for the very top less a recorded random holdout, and a CSV of
+    every repeat buyer."""
     ranked = agent.ranked()
     overview = agent.overview()
-    profiles = agent.profiles(list(ranked.index[:top]))
-    actions: list[Action] = []
-    for profile in profiles[:PROPOSE]:
-        action = agent.recommend(profile, Bandit(), rng=None)
-        if action is not None:
-            actions.append(action)
+    profiles = agent.profiles(list(ranked.index[:top]), bandit)
+    draw = agent.plan_retention(
+        profiles[:PROPOSE], bandit or Bandit(), already_held=ledger.held if ledger else frozenset()
+    )
+    holdout_note = draw.sentence()
+    if ledger is not None and draw.assignments:
+        try:
+            ledger.record(draw)
+        except Exception:  # the answer still stands; only the later measurement loses them
+            log.exception("churn.holdout_not_recorded customers=%d", len(draw.assignments))
+            holdout_note += " (The holdout could not be recorded, so it will not be measured.)"
     model = agent.model
     names = ", ".join(
         f"{p.customer_id} ({p.churn_probability or 0:.0%}"
@@ -80,6 +116,8 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
     )
     sentences = overview.sentences()
     sentences.insert(1, f"Most at risk: {names or 'none'}.")
+    if holdout_note:
+        sentences.append(holdout_note)
     csv_path = write_csv(agent, out_dir)
     return Finding(
         kind="churn_risk",
@@ -93,6 +131,8 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
             },
             "cohorts_at_risk": "; ".join(c.name() for c in agent.cohorts().cohorts) or "none",
             "holdout_auc": model.report.holdout_auc,
+            "retention_proposed": len(draw.treated),
+            "retention_held_out": len(draw.held_out),
         },
         table=Table(
             columns=(
@@ -132,7 +172,7 @@ def top_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int) ->
             ),
             unit="customers",
         ),
-        proposed_actions=tuple(actions),
+        proposed_actions=draw.treated,
         attachments={"churn_csv": str(csv_path)},
     )
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from agent.analyses.rfm import ACTIONS, SEGMENT_ORDER
 from agent.errors import WarehouseError
+from agent.learning import RETENTION_KINDS
 from agent.understand.campaign import campaign_delivery, is_campaign
 
 if TYPE_CHECKING:
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("scout.churn")
 
 WINBACK_SEGMENTS: tuple[str, ...] = ("At risk", "Can't lose them")
-RETENTION_KINDS = frozenset(
-    {"retention_offer", "support_call", "account_manager_alert", "winback_sequence"}
-)
 FLOW_DAYS = 30  # a retention action executed this recently means the customer is in a flow
 RECORDS_READ = 100_000  # the newest action records read for the contact history
 EXCLUSION_WORDS: Mapping[str, str] = {

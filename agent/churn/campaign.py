@@ -7,6 +7,7 @@ async); `campaign_for` runs inside the segment analysis, in a worker thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from agent.churn.audience import (
     read_contacts,
     write_assignment,
 )
+from agent.churn.holdout import HoldoutLedger
 from agent.churn.rules import ChurnRules
 from agent.domain import Goal, Intent
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from agent.deps import Deps
 
 log = logging.getLogger("scout.churn")
+LEDGER = "retention_ledger"  # settings keys the churn analysis reads
+BANDIT = "churn_bandit"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +59,8 @@ class CampaignAnswer:
 
 async def campaign_context(deps: Deps, goal: Goal) -> AnalysisContext:
     """The analysis context, with the churn rules and, for a campaign request, Scout's own
-    contact history (who it reached recently, who is in a retention flow)."""
+    contact history (who it reached recently, who is in a retention flow); for a churn
+    question, what retention has learned and the ledger its holdout is recorded in."""
     ctx = deps.context()
     settings: dict[str, object] = {**ctx.settings, "churn": deps.config.churn}
     rules = deps.config.churn
@@ -63,6 +68,13 @@ async def campaign_context(deps: Deps, goal: Goal) -> AnalysisContext:
         settings["contact_history"] = await contact_history(
             deps.act, deps.clock(), rules.contact_cooldown_days
         )
+    if goal.intent is Intent.CHURN:
+        settings[LEDGER] = HoldoutLedger(
+            deps.memory,
+            asyncio.get_running_loop(),
+            held=await deps.memory.held_out(ctx.today, rules.outcome_days),
+        )
+        settings[BANDIT] = await deps.memory.bandit()
     return replace(ctx, settings=settings)
 
 

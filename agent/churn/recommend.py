@@ -1,7 +1,10 @@
 """Which retention action to take: Thompson sampling over action kinds, within cost caps.
 
 For each action a customer is eligible for, draw a success rate from its Beta posterior for
-the customer's risk level and value it as rate × value at risk − cost; the best draw wins.
+the customer's risk level and value it as rate × customer value − cost; the best draw wins.
+The rate is learned as an uplift (treated reorder rate − holdout reorder rate, among customers
+at this risk level), so it already carries the chance of churning: multiplying it by value
+at risk (probability × value) would count that probability twice.
 Offers cost money (value × share × probability, capped by `max_retention_spend` and the
 guardrails' per-customer cap) and are only eligible above `min_customer_value`; the other
 actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
@@ -78,7 +81,7 @@ def rank_actions(
     if profile.risk_level in (None, "low") or profile.churn_probability is None:
         return []
     probability, level = profile.churn_probability, profile.risk_level
-    at_risk = profile.value_at_risk
+    value = profile.customer_value
     choices = []
     for arm in arms:
         cost = 0.0
@@ -89,7 +92,7 @@ def rank_actions(
         effort = rules.effort_costs.get(arm, 0.0)
         post = belief(bandit, level, arm)
         rate = post.sample(rng) if rng is not None else post.mean
-        choices.append(Choice(kind=arm, cost=cost, score=rate * at_risk - cost - effort))
+        choices.append(Choice(kind=arm, cost=cost, score=rate * value - cost - effort))
     return sorted(choices, key=lambda c: (-c.score, arms.index(c.kind)))
 
 

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from agent.db import Row, Session
 
 
 class StoreBase:
@@ -15,8 +15,8 @@ class StoreBase:
 
     _now: Callable[[], datetime]
 
-    def _write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    def _write(self) -> AbstractAsyncContextManager[Session]:
         raise NotImplementedError
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError

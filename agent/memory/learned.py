@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from agent.domain import Finding
-from agent.learning import Bandit, BetaArm, RetentionOutcome, describe_learning, uplift_arm
+from agent.learning import (
+    RETENTION_KINDS,
+    Bandit,
+    BetaArm,
+    RetentionAssignment,
+    RetentionOutcome,
+    describe_learning,
+    uplift_arm,
+)
 from agent.memory.base import StoreBase
 from agent.memory.codec import dumps, iso, parse_iso
 from agent.memory.records import ActionInsight, Pattern, RecalledPattern
@@ -31,12 +39,6 @@ if TYPE_CHECKING:
 # Retention arms learn only from measured outcomes (see agent.learning.uplift_arm); whatever
 # an approval or a person's outcome string wrote under these situations is not evidence.
 MEASURED_PREFIX = "churn|"
-_RETENTION_TABLE = (
-    "CREATE TABLE IF NOT EXISTS retention_outcomes (customer_id TEXT NOT NULL,"
-    " kind TEXT NOT NULL, segment TEXT NOT NULL, grp TEXT NOT NULL, since TEXT NOT NULL,"
-    " reordered INTEGER NOT NULL, days INTEGER NOT NULL, measured_at TEXT NOT NULL,"
-    " PRIMARY KEY (customer_id, kind, since))"
-)
 _ADD_WEIGHT = (
     "INSERT INTO weights(kind, situation, successes, failures, updated) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT(kind, situation) DO UPDATE SET"
@@ -68,12 +70,12 @@ class LearnedStore(StoreBase):
         eff = float(success) if effectiveness is None else max(0.0, min(1.0, effectiveness))
         now = iso(self._now())
         async with self._write() as db:
-            cursor = await db.execute(
+            added = await db.execute(
                 "INSERT OR IGNORE INTO outcomes(action_key, kind, situation, success, value,"
                 " effectiveness, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (action_key, kind, situation, int(success), value, eff, now),
             )
-            if cursor.rowcount != 1:
+            if added != 1:
                 return False
             await db.execute(
                 _ADD_WEIGHT, (kind, situation, float(success), float(not success), now)
@@ -108,22 +110,18 @@ class LearnedStore(StoreBase):
             (o.customer_id, o.kind, o.segment, o.group, o.since.isoformat(), int(o.reordered))
             for o in outcomes
         ]
-        await self._ensure_retention_table()
         async with self._write() as db:
-            before = db.total_changes
-            await db.executemany(
+            return await db.executemany(
                 "INSERT OR IGNORE INTO retention_outcomes(customer_id, kind, segment, grp, since,"
                 f" reordered, days, measured_at) VALUES (?, ?, ?, ?, ?, ?, {int(days)}, ?)",
                 [(*r, now) for r in rows],
             )
-            return db.total_changes - before
 
     async def retention_uplifts(self) -> list[ActionUplift]:
         """Per action kind × risk level: treated and held-out customers, their reorder
         rates and the uplift (see agent.churn.outcomes)."""
         from agent.churn.outcomes import ActionUplift, Uplift
 
-        await self._ensure_retention_table()
         rows = await self._rows(
             "SELECT kind, segment, MAX(days),"
             " SUM(grp = 'treated'), SUM(grp = 'treated' AND reordered = 1),"
@@ -145,13 +143,53 @@ class LearnedStore(StoreBase):
             for r in rows
         ]
 
-    async def _ensure_retention_table(self) -> None:
-        # Created on first use, once per process, so a memory file from before it works.
-        if getattr(self, "_retention_ready", False):
-            return
+    async def record_retention_assignments(self, assignments: Iterable[RetentionAssignment]) -> int:
+        """Keep who a retention proposal treated or held out, once per customer × action
+        kind × day (the same answer asked twice records nothing twice). Returns how many
+        were new."""
+        now = iso(self._now())
+        rows = [
+            (a.customer_id, a.kind, a.segment, a.group, a.since.isoformat(), a.action_key, now)
+            for a in assignments
+        ]
         async with self._write() as db:
-            await db.execute(_RETENTION_TABLE)
-        self._retention_ready = True
+            return await db.executemany(
+                "INSERT OR IGNORE INTO retention_assignments(customer_id, kind, segment, grp,"
+                " since, action_key, recorded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    async def retention_assignments(
+        self, *, until: date | None = None
+    ) -> list[RetentionAssignment]:
+        """Recorded assignments, oldest first; with `until`, only those proposed before it."""
+        where, params = ("WHERE since < ?", [until.isoformat()]) if until else ("", [])
+        rows = await self._rows(
+            "SELECT customer_id, kind, segment, grp, since, action_key FROM retention_assignments"
+            f" {where} ORDER BY since, kind, customer_id",
+            params,
+        )
+        return [
+            RetentionAssignment(
+                customer_id=r[0],
+                kind=r[1],
+                segment=r[2],
+                group="holdout" if r[3] == "holdout" else "treated",
+                since=date.fromisoformat(r[4]),
+                action_key=r[5],
+            )
+            for r in rows
+        ]
+
+    async def held_out(self, today: date, days: int) -> frozenset[str]:
+        """Customers in a holdout whose outcome window is still open on `today`: they stay
+        untreated until it closes, or the comparison would be spoiled."""
+        rows = await self._rows(
+            "SELECT DISTINCT customer_id FROM retention_assignments"
+            " WHERE grp = 'holdout' AND since > ? AND since <= ?",
+            ((today - timedelta(days=days)).isoformat(), today.isoformat()),
+        )
+        return frozenset(str(r[0]) for r in rows)
 
     async def what_works(self, *, min_per_group: int | None = None) -> list[str]:
         """What works for whom: each retention action × risk level with its sample sizes,
@@ -192,11 +230,10 @@ class LearnedStore(StoreBase):
         now = iso(self._now())
         fid = finding_id or 0
         async with self._write() as db:
-            async with db.execute(
+            row = await db.one(
                 "SELECT positive FROM feedback WHERE thread_key = ? AND finding_id = ? AND user = ?",
                 (thread_key, fid, user),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             previous = None if row is None else bool(row[0])
             if previous is positive:
                 return False
@@ -226,15 +263,20 @@ class LearnedStore(StoreBase):
 
     async def insights(self) -> list[ActionInsight]:
         """Per action kind: success rate, average effectiveness, trend, sample count."""
+        # Retention kinds are judged by `what_works` (measured against a holdout); an
+        # approval recorded for one before that rule is not a success.
+        skip = tuple(sorted(RETENTION_KINDS))
+        marks = ", ".join("?" * len(skip))
         totals = await self._rows(
             "SELECT kind, COUNT(*), SUM(success), AVG(effectiveness), MAX(recorded_at)"
-            " FROM outcomes GROUP BY kind ORDER BY kind"
+            f" FROM outcomes WHERE kind NOT IN ({marks}) GROUP BY kind ORDER BY kind",
+            skip,
         )
         recent_rows = await self._rows(
             "SELECT kind, effectiveness FROM (SELECT kind, effectiveness, ROW_NUMBER() OVER"
             " (PARTITION BY kind ORDER BY recorded_at DESC, rowid DESC) AS rn FROM outcomes)"
-            " WHERE rn <= ? ORDER BY kind, rn",
-            (2 * TREND_WINDOW,),
+            f" WHERE rn <= ? AND kind NOT IN ({marks}) ORDER BY kind, rn",
+            (2 * TREND_WINDOW, *skip),
         )
         recent: dict[str, list[float]] = {}
         for kind, eff in recent_rows:
@@ -265,7 +307,7 @@ class LearnedStore(StoreBase):
     ) -> int:
         """Remember what explained a move, e.g. conversion down in the Northeast ← mobile."""
         async with self._write() as db:
-            cursor = await db.execute(
+            return await db.insert(
                 "INSERT INTO patterns(metric, direction, where_json, cause, summary, thread_key,"
                 " created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -278,7 +320,6 @@ class LearnedStore(StoreBase):
                     iso(self._now()),
                 ),
             )
-            return int(cursor.lastrowid or 0)
 
     async def remember_cause(
         self,

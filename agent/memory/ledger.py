@@ -54,12 +54,12 @@ class LedgerStore(StoreBase):
     async def set_action_status(self, action_key: str, status: str, detail: str = "") -> bool:
         """Move a planned action along (executed, failed, pending_approval, refused…)."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE planned_actions SET status = ?, detail = ?, updated = ?"
                 " WHERE action_key = ?",
                 (status, detail, iso(self._now()), action_key),
             )
-            return cursor.rowcount == 1
+        return changed == 1
 
     async def planned_actions(
         self, *, status: str | None = None, limit: int = 50

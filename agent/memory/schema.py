@@ -8,8 +8,7 @@ would commit the surrounding transaction behind our back).
 
 from __future__ import annotations
 
-import aiosqlite
-
+from agent.db import Database
 from agent.migrations import migrate as migrate_component
 
 COMPONENT = "memory"
@@ -80,11 +79,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             action_key TEXT NOT NULL, updated TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS feedback_links_updated ON feedback_links(updated)",
     ),
+    # 3: retention learning from measured outcomes: who was treated or held out when an
+    # action was proposed, and whether each of them ordered again (agent.churn.measure).
+    # IF NOT EXISTS: memory files from before this migration may have the outcomes table.
+    (
+        """CREATE TABLE IF NOT EXISTS retention_assignments (
+            customer_id TEXT NOT NULL, kind TEXT NOT NULL, segment TEXT NOT NULL,
+            grp TEXT NOT NULL, since TEXT NOT NULL, action_key TEXT NOT NULL,
+            recorded TEXT NOT NULL, PRIMARY KEY (customer_id, kind, since))""",
+        "CREATE INDEX IF NOT EXISTS retention_assignments_since ON retention_assignments(since)",
+        """CREATE TABLE IF NOT EXISTS retention_outcomes (
+            customer_id TEXT NOT NULL, kind TEXT NOT NULL, segment TEXT NOT NULL,
+            grp TEXT NOT NULL, since TEXT NOT NULL, reordered INTEGER NOT NULL,
+            days INTEGER NOT NULL, measured_at TEXT NOT NULL,
+            PRIMARY KEY (customer_id, kind, since))""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-async def migrate(db: aiosqlite.Connection) -> int:
+async def migrate(db: Database) -> int:
     """Bring memory's tables to SCHEMA_VERSION; safe to run from many processes at once."""
     return await migrate_component(db, COMPONENT, MIGRATIONS)

@@ -1,25 +1,23 @@
-"""The one store everything persists to: an aiosqlite file in WAL mode, shared by processes.
+"""The one store everything persists to: a sqlite file in WAL mode shared by the processes
+on one host, or a PostgreSQL database shared by replicas (agent.db).
 
-Writes go through one transaction helper (BEGIN IMMEDIATE … COMMIT under an asyncio lock), so
-a batch of observations is one fsync and two coroutines on one connection never interleave
-their transactions. Cross-process races (two replicas, a restart mid-cycle) are settled by
-sqlite itself: de-duplication and digest claims are single atomic statements.
+Writes go through one transaction helper (serialised with every other writer), so a batch
+of observations is one commit and two coroutines never interleave their transactions.
+Cross-process races (two replicas, a restart mid-cycle) are settled by the database itself:
+de-duplication and digest claims are single atomic statements on a unique key.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
+from agent.db import Database, Row, Session, connect, postgres_url
 from agent.domain import Finding, Goal, Observation
 from agent.errors import UserError
 from agent.memory import schema
@@ -40,6 +38,14 @@ Clock = Callable[[], datetime]
 
 # Which timestamp column ages each table's rows. Learned weights are never pruned: they are
 # one row per (action kind, situation) and are the point of remembering.
+_PRAGMAS = (
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA journal_mode = WAL",
+    # NORMAL in WAL mode is durable across application crashes, and skips an fsync per
+    # commit; only a power cut can lose the last transactions.
+    "PRAGMA synchronous = NORMAL",
+)
+
 _RETENTION = {
     "observations": "at",
     "findings": "created",
@@ -61,43 +67,31 @@ def _utcnow() -> datetime:
 
 
 class Memory(LearnedStore, LedgerStore, ConversationStore):
-    """Scout's persistent memory. Open with `await Memory.open(path)`; close when done."""
+    """Scout's persistent memory. Open with `await Memory.open(path_or_url)`; close when done."""
 
-    def __init__(
-        self, db: aiosqlite.Connection, reader: sqlite3.Connection, path: Path, clock: Clock
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
-        self._reader = reader
-        self.path = path
+        self.location = db.location
         self._now = clock
-        self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Clock | None = None) -> Memory:
-        """Open (creating and migrating as needed) the memory file at `path`."""
-        if str(path) == ":memory:":
+    async def open(cls, target: str | Path, *, clock: Clock | None = None) -> Memory:
+        """Open (creating and migrating as needed) the memory at `target`: a sqlite file path
+        or a PostgreSQL URL (postgresql://… or postgresql+psycopg://…)."""
+        if str(target) == ":memory:":
             raise UserError(
-                "Scout's memory needs a file path.",
+                "Scout's memory needs a file path or a PostgreSQL URL.",
                 hint="':memory:' would forget everything at exit and cannot be shared by processes.",
             )
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(file), isolation_level=None)
+        db = await connect(target, pragmas=_PRAGMAS if postgres_url(target) is None else ())
         try:
-            await db.execute("PRAGMA busy_timeout = 10000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            # NORMAL in WAL mode is durable across application crashes, and skips an fsync
-            # per commit; only a power cut can lose the last transactions.
-            await db.execute("PRAGMA synchronous = NORMAL")
             await schema.migrate(db)
-            reader = _open_reader(file)
         except BaseException:
             await db.close()
             raise
-        return cls(db, reader, file, clock or _utcnow)
+        return cls(db, clock or _utcnow)
 
     async def close(self) -> None:
-        self._reader.close()
         await self._db.close()
 
     async def __aenter__(self) -> Memory:
@@ -106,32 +100,15 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+    def _write(self) -> AbstractAsyncContextManager[Session]:
+        return self._db.transaction()
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._db.rows(sql, params)
 
-    async def _point(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        """A primary-key read on the hot path, run inline on the reader connection.
-
-        In WAL mode a reader never waits for writers, and an indexed point read takes tens
-        of microseconds: less than the hop to aiosqlite's thread, whose scheduling jitter
-        dominated the tail latency. Should the reader ever be busy, take the normal path.
-        """
-        try:
-            return self._reader.execute(sql, params).fetchall()
-        except sqlite3.OperationalError:
-            return list(await self._rows(sql, params))
+    async def _point(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """A primary-key read on the hot path (see agent.db.sqlite: inline on sqlite)."""
+        return await self._db.point(sql, params)
 
     # ------------------------------------------------------------------ observations
 
@@ -179,7 +156,7 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
     async def record_finding(self, thread_key: str, goal: Goal, finding: Finding) -> int:
         """Persist one finding under its thread; returns its id."""
         async with self._write() as db:
-            cursor = await db.execute(
+            return await db.insert(
                 "INSERT INTO findings(thread_key, kind, title, summary, goal, finding, created)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -192,7 +169,6 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
                     iso(self._now()),
                 ),
             )
-            return int(cursor.lastrowid or 0)
 
     async def load_findings(self, ids: Sequence[int]) -> list[StoredFinding]:
         """Findings by id, in the order asked (missing or pruned ids are skipped)."""
@@ -255,8 +231,8 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
             " ref = CASE WHEN alert_fingerprints.ref = '' THEN excluded.ref"
             " ELSE alert_fingerprints.ref END RETURNING count"
         )
-        async with self._write() as db, db.execute(sql, (fingerprint, now, now, ref)) as cursor:
-            row = await cursor.fetchone()
+        async with self._write() as db:
+            row = await db.one(sql, (fingerprint, now, now, ref))
         return bool(row and row[0] > 1)
 
     async def set_alert_ref(self, fingerprint: str, ref: str) -> None:
@@ -285,13 +261,13 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
 
     async def claim(self, key: str, owner: str = "") -> bool:
         """Claim `key` (a digest date, an error note, a Slack event); only the first claimer,
-        in any process sharing this file, ever gets True."""
+        in any process or replica sharing this database, ever gets True."""
         async with self._write() as db:
-            cursor = await db.execute(
+            added = await db.execute(
                 "INSERT OR IGNORE INTO digests(key, claimed_at, owner) VALUES (?, ?, ?)",
                 (key, iso(self._now()), owner),
             )
-            return cursor.rowcount == 1
+        return added == 1
 
     async def claimed_by(self, key: str) -> str | None:
         """The owner recorded by the first claim of `key` (None: never claimed)."""
@@ -308,8 +284,9 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
         removed: dict[str, int] = {}
         async with self._write() as db:
             for table, column in _RETENTION.items():
-                cursor = await db.execute(f"DELETE FROM {table} WHERE {column} < ?", (iso(cutoff),))
-                removed[table] = cursor.rowcount
+                removed[table] = await db.execute(
+                    f"DELETE FROM {table} WHERE {column} < ?", (iso(cutoff),)
+                )
         log.info("memory_pruned cutoff=%s removed=%s", iso(cutoff), removed)
         return PruneReport(cutoff=cutoff, removed=removed)
 
@@ -322,19 +299,12 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
         return out
 
 
-def _open_reader(file: Path) -> sqlite3.Connection:
-    reader = sqlite3.connect(str(file), check_same_thread=False, isolation_level=None)
-    reader.execute("PRAGMA busy_timeout = 20")  # never stall the event loop for long
-    reader.execute("PRAGMA query_only = ON")
-    return reader
-
-
 def _goal_json(goal: Goal) -> dict[str, Any]:
     # to_json leaves out the original text, which follow-ups ("and last month?") need.
     return {**goal.to_json(), "text": goal.text}
 
 
-def _finding(row: Sequence[Any]) -> StoredFinding:
+def _finding(row: Row) -> StoredFinding:
     return StoredFinding(
         id=row[0],
         thread_key=row[1],

@@ -1,8 +1,10 @@
-"""`scout churn`: the customers most likely to churn, or one customer's risk profile."""
+"""`scout churn`: the customers most likely to churn, or one customer's risk profile;
+`scout churn --measure`: measure executed retention actions against their holdout."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 
 from rich.console import Console
@@ -25,10 +27,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--today", metavar="YYYY-MM-DD", help="pretend today is this date")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--retrain", action="store_true", help="retrain instead of the cache")
+    parser.add_argument(
+        "--measure",
+        action="store_true",
+        help="measure executed retention actions whose outcome window has closed against "
+        "their holdout, then say what works (the daily job)",
+    )
+    parser.add_argument("--memory", metavar="PATH", help="Scout's sqlite memory (with --measure)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.measure:
+        return asyncio.run(_measure(args))
     if args.top < 1:
         raise UserError(f"--top must be at least 1 (got {args.top}).")
     config = load_config()
@@ -94,3 +105,29 @@ def _print_table(console: Console, profiles: list[CustomerRiskProfile]) -> None:
             p.recommended_actions[0] if p.recommended_actions else "—",
         )
     console.print(table)
+
+
+async def _measure(args: argparse.Namespace) -> int:
+    from agent.churn.measure import measure_retention_job
+    from bot.commands.agent_args import deps_from
+
+    deps = await deps_from(args)
+    try:
+        report = await measure_retention_job(deps, today_from(args))
+    finally:
+        await deps.close()
+    if args.json:
+        out = {
+            "day": report.day.isoformat(),
+            "measured": report.measured,
+            "recorded": report.recorded,
+            "not_executed": report.not_executed,
+            "what_works": list(report.what_works),
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    console = Console()
+    console.print(report.summary(), highlight=False)
+    for line in report.what_works or ("Nothing measured yet: no retention window has closed.",):
+        console.print(f"• {line}", highlight=False)
+    return 0

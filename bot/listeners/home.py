@@ -33,5 +33,7 @@ async def publish_home(deps: Deps, user: str) -> None:
         for p in home.pending
         if not p.needs_approval or await deps.approvers.is_authorised(user, p)
     ]
-    view = home_view(home, decidable=frozenset(decidable), off=deps.settings.off)
+    view = home_view(
+        home, decidable=frozenset(decidable), off=deps.settings.off, what_works=home.what_works
+    )
     await deps.client.views_publish(user_id=user, view=view)

@@ -89,7 +89,7 @@ async def test_with_the_tokens_alone_only_answers_run_and_the_home_tab_says_why(
     scout = build_scout(ScriptedCore(), settings)
     try:
         scheduler = build_scheduler(ScoutJobs(scout.deps))
-        assert {job.id for job in scheduler.get_jobs()} == {"retrain"}
+        assert {job.id for job in scheduler.get_jobs()} == {"retrain", "measure_retention"}
         await publish_home(scout.deps, "UANYONE")
         (home,) = slack.ok_calls("views.publish")
         shown = json.dumps(home.json_field("view"))
@@ -116,4 +116,22 @@ async def test_a_digest_missed_while_down_is_posted_once_on_start_and_says_late(
         assert "Posted late: Scout was not running at the usual time." in digest["text"]
     finally:
         await scout.aclose(timeout=5)
+        await service.close()
+
+
+async def test_retention_outcomes_are_measured_once_a_day_before_the_digest(
+    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    scripted = build_scout(ScriptedCore(), settings_for(slack))
+    service = ScoutService(await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite", TODAY))
+    measuring = build_scout(service, settings_for(slack))
+    try:
+        trigger = build_scheduler(ScoutJobs(scripted.deps)).get_job("measure_retention").trigger
+        assert "hour='6'" in str(trigger) and "day_of_week" not in str(trigger)  # daily, 6:00
+        assert await ScoutJobs(scripted.deps).measure(TODAY) is False  # a core that cannot
+        assert await ScoutJobs(measuring.deps).measure(TODAY) is True
+        assert slack.ok_calls("chat.postMessage") == []  # measuring posts nothing
+    finally:
+        await scripted.aclose(timeout=5)
+        await measuring.aclose(timeout=5)
         await service.close()

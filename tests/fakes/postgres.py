@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+
+from agent.db import postgres_url as libpq_url
 
 INSTALL_HINT = "install PostgreSQL server binaries (apt-get install postgresql) to run it"
 
@@ -121,3 +126,37 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A URL to a fresh database of this test's own on the session's server, dropped after."""
+    name = "t_" + secrets.token_hex(6)
+    admin = libpq_url(postgres_url)
+    assert admin is not None
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where Scout's memory and act store live: a sqlite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "memory.sqlite3")
+    return str(request.getfixturevalue("postgres_database"))
+
+
+def query(target: str | Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Hand-written SQL (`?` placeholders) straight against the store's database: a test's
+    own truth, read without Scout's code."""
+    url = libpq_url(target)
+    if url is None:
+        import sqlite3
+
+        with sqlite3.connect(target) as db:
+            return [tuple(r) for r in db.execute(sql, tuple(params)).fetchall()]
+    with psycopg.connect(url) as conn:
+        return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from agent.analyses.anomaly.attribution import Leaves, one_name_per_story
 from agent.analyses.anomaly.daily import DayCheck, daily_checks
-from agent.analyses.anomaly.runs import Run, find_runs
+from agent.analyses.anomaly.runs import MAX_RUN_DAYS, Run, find_runs
 from agent.analyses.stats import robust_scale, two_sided_p
 from agent.domain import Anomaly
 from agent.errors import UserError
@@ -41,6 +41,7 @@ from agent.errors import UserError
 # a count, this many a day: below that one day's noise is the whole signal.
 MIN_CELL_SHARE = 0.03
 MIN_CELL_COUNT = 10.0
+LEAVE_OUT = False
 INDEX_DAYS = 56  # the history window of each sibling's usual level
 INDEX_NOISE = 2.0  # the store-wide index counts beyond this many of its robust spreads
 # The least |z| to report, by depth (overall, a segment, a two-dimension cell). Chosen on
@@ -70,6 +71,8 @@ def detect_segments(
     min_z: Sequence[float] | None = None,
     share_of_rest: bool = True,
     min_change: float = 0.2,
+    one_name: bool = True,
+    max_run_days: int = MAX_RUN_DAYS,
 ) -> list[Anomaly]:
     """Ranked anomalies for every metric (key of `frames`) overall, per dimension value and
     per two-dimension cell of `pairs` (None = every pair of `dimensions` in the frame).
@@ -78,7 +81,9 @@ def detect_segments(
     or `numerator` and `denominator` for ratio metrics (the rate is recomputed after summing,
     so the overall and per-segment rates are exact). A dimension column that is absent from a
     frame is skipped for that metric. `share_of_rest=False` judges every segment on its own
-    history alone (for a distinct count, whose segments do not add up).
+    history alone (for a distinct count, whose segments do not add up). `one_name=False`
+    returns every passing segment as found, not one name per story (to confirm a segment
+    already named by another metric); `max_run_days` caps how many days a run may span.
     """
     found: list[Anomaly] = []
     for metric, frame in frames.items():
@@ -117,6 +122,8 @@ def detect_segments(
                 min_z=min_z,
                 indexed=share_of_rest,
                 min_change=min_change,
+                one_name=one_name,
+                max_run_days=max_run_days,
             )
         )
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
@@ -136,6 +143,8 @@ def _detect_metric(
     min_z: Sequence[float] | None,
     indexed: bool,
     min_change: float,
+    one_name: bool,
+    max_run_days: int,
 ) -> list[Anomaly]:
     total = leaves.daily({})
     volume_col = leaves.cols[-1]  # the denominator of a ratio, the value of a sum
@@ -212,7 +221,7 @@ def _detect_metric(
             )
             tests.extend(
                 (run, where)
-                for run in find_runs(day_checks)
+                for run in find_runs(day_checks, max_days=max_run_days)
                 if run.expected and abs(run.actual / run.expected - 1) >= min_change
             )
     if not tests:
@@ -239,6 +248,8 @@ def _detect_metric(
         # The rest of a segment is judged like the segment (same store-wide index).
         return checks(where, leaves.daily(where, minus=minus))
 
+    if not one_name:
+        return [run.anomaly(metric, where) for run, where in kept]
     named = one_name_per_story(kept, rest_checks, broader=tests)
     return [run.anomaly(metric, where) for run, where in named]
 
@@ -283,6 +294,14 @@ def _sibling_index(
     cut = len(level) if since is None else int((level.index < pd.Timestamp(since)).sum())
     hist = slice(max(0, cut - INDEX_DAYS), cut) if cut else slice(None)
     departures = logs - np.median(logs[hist], axis=0)
+    if LEAVE_OUT and level.shape[1] >= 4 and not shrink:
+        # Each member against the others only: its own move must not pull its reference.
+        return {
+            i: pd.Series(
+                np.exp(np.median(np.delete(departures, i, axis=1), axis=1)), index=level.index
+            )
+            for i in range(level.shape[1])
+        }
     raw = pd.Series(np.median(departures, axis=1), index=level.index)
     if not shrink:
         return dict.fromkeys(range(level.shape[1]), np.exp(raw))

@@ -19,6 +19,12 @@ from agent.domain import Anomaly
 
 # Earlier explains later. Metrics outside this list are stories of their own.
 LEAD_ORDER = ("conversion_rate", "add_to_cart_rate", "sessions", "revenue", "orders", "aov")
+# A part that moved implies its outcome moved: a basket-value spike is a revenue spike. The
+# part is the sharper test (no order-count noise); once it has passed, the outcome in the
+# same segment and days is confirmed at a plain two-sided 5% (gatekeeping: the outcome is
+# tested only where its part was found, so the false-discovery control still holds).
+OUTCOME_OF = {"aov": "revenue"}
+CONFIRM_Z = 1.96
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,8 +67,11 @@ def _rank(anomaly: Anomaly) -> tuple[int, float]:
 
 
 def _same_event(a: Anomaly, b: Anomaly) -> bool:
-    if a.metric == b.metric or b.metric not in LEAD_ORDER:
-        return False
+    return a.metric != b.metric and b.metric in LEAD_ORDER and same_days(a, b)
+
+
+def same_days(a: Anomaly, b: Anomaly) -> bool:
+    """Same segment, same direction, overlapping days."""
     if dict(a.where) != dict(b.where) or a.direction != b.direction:
         return False
     a_end, b_end = a.day + timedelta(days=a.days), b.day + timedelta(days=b.days)

@@ -1,5 +1,5 @@
 """Fixtures for acting: a fixed clock, a recording integration at the port boundary, actors
-over a temporary sqlite file."""
+over a temporary sqlite file or PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from agent.act import Actor, ActSettings, ApprovalSettings, Delivery, OutboundMessage
 from tests.agent.llm.conftest import fake_openai, make_client  # noqa: F401  (shared fixtures)
 from tests.conftest import TODAY
+from tests.fakes.postgres import postgres_database, store_url  # noqa: F401  (fixtures)
 from tests.fakes.webhook_receiver import Receiver, serve_receiver
 
 # sqlite fsyncs every commit (synchronous=FULL keeps exactly-once across power loss); on tmpfs
@@ -93,10 +94,14 @@ def sleeper() -> RecordingSleep:
 
 @pytest.fixture
 async def actor(
-    db_path: Path, clock: FakeClock, notifier: RecordingIntegration, sleeper: RecordingSleep
+    store_url: str,  # noqa: F811  (the fixture imported above)
+    clock: FakeClock,
+    notifier: RecordingIntegration,
+    sleeper: RecordingSleep,
 ) -> AsyncIterator[Actor]:
+    """An actor on each backend: a sqlite file, then a PostgreSQL database of its own."""
     a = await Actor.open(
-        db_path, settings(), integrations={"notify": notifier}, clock=clock, sleep=sleeper
+        store_url, settings(), integrations={"notify": notifier}, clock=clock, sleep=sleeper
     )
     yield a
     await a.close()

@@ -70,7 +70,7 @@ def change_shop(path: Path, sql: str, params: list[object] | None = None) -> Non
 
 @asynccontextmanager
 async def scout_process(
-    db_path: Path,
+    db_path: str | Path,
     shop: Path,
     clock: FakeClock,
     smtp_url: str,

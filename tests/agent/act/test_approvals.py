@@ -67,10 +67,10 @@ async def test_reproposal_finds_the_pending_request(actor: Actor) -> None:
 
 
 async def test_concurrent_double_approval_executes_exactly_once(
-    db_path: Path, clock: FakeClock, notifier: RecordingIntegration
+    store_url: str, clock: FakeClock, notifier: RecordingIntegration
 ) -> None:
-    a = await Actor.open(db_path, settings(), integrations={"notify": notifier}, clock=clock)
-    b = await Actor.open(db_path, settings(), integrations={"notify": notifier}, clock=clock)
+    a = await Actor.open(store_url, settings(), integrations={"notify": notifier}, clock=clock)
+    b = await Actor.open(store_url, settings(), integrations={"notify": notifier}, clock=clock)
     try:
         proposed = await a.propose(optimize(), requested_by="scout")
         assert proposed.approval_id
@@ -207,10 +207,10 @@ async def test_unknown_id_is_a_friendly_error(actor: Actor) -> None:
         await actor.approve("ap_missing", APPROVER)
 
 
-async def test_pending_survives_a_restart(db_path: Path, clock: FakeClock) -> None:
-    async with await Actor.open(db_path, settings(), clock=clock) as a:
+async def test_pending_survives_a_restart(store_url: str, clock: FakeClock) -> None:
+    async with await Actor.open(store_url, settings(), clock=clock) as a:
         proposed = await a.propose(optimize(), requested_by="scout")
-    async with await Actor.open(db_path, settings(), clock=clock) as b:
+    async with await Actor.open(store_url, settings(), clock=clock) as b:
         [pending] = await b.pending()
         assert pending.id == proposed.approval_id
         assert pending.action == optimize().__class__.from_json(optimize().to_json())

@@ -42,14 +42,14 @@ async def test_allowed_alert_is_sent_once_and_recorded(
 
 
 async def test_restart_never_executes_twice(
-    db_path: Path, clock: FakeClock, notifier: RecordingIntegration
+    store_url: str, clock: FakeClock, notifier: RecordingIntegration
 ) -> None:
     async with await Actor.open(
-        db_path, settings(), integrations={"notify": notifier}, clock=clock
+        store_url, settings(), integrations={"notify": notifier}, clock=clock
     ) as a:
         assert (await a.propose(alert(), requested_by="scout")).status == "executed"
     async with await Actor.open(
-        db_path, settings(), integrations={"notify": notifier}, clock=clock
+        store_url, settings(), integrations={"notify": notifier}, clock=clock
     ) as b:
         assert (await b.propose(alert(), requested_by="scout")).status == "deduplicated"
         assert len(await b.executions()) == 1
@@ -98,10 +98,10 @@ async def test_dry_run_records_everything_and_sends_nothing(
 
 
 async def test_pause_stops_outbound_across_actors(
-    db_path: Path, clock: FakeClock, notifier: RecordingIntegration
+    store_url: str, clock: FakeClock, notifier: RecordingIntegration
 ) -> None:
-    a = await Actor.open(db_path, settings(), integrations={"notify": notifier}, clock=clock)
-    b = await Actor.open(db_path, settings(), integrations={"notify": notifier}, clock=clock)
+    a = await Actor.open(store_url, settings(), integrations={"notify": notifier}, clock=clock)
+    b = await Actor.open(store_url, settings(), integrations={"notify": notifier}, clock=clock)
     try:
         await a.pause("U_OPS", "incident")
         assert await b.is_paused()
@@ -144,10 +144,10 @@ async def test_pause_during_retries_stops_delivery(db_path: Path, clock: FakeClo
 
 
 async def test_rate_limit_per_channel_per_hour(
-    db_path: Path, clock: FakeClock, notifier: RecordingIntegration
+    store_url: str, clock: FakeClock, notifier: RecordingIntegration
 ) -> None:
     async with await Actor.open(
-        db_path,
+        store_url,
         settings(alerts_per_channel_per_hour=2),
         integrations={"notify": notifier},
         clock=clock,

@@ -42,25 +42,25 @@ def shop(tmp_path: Path) -> Path:
 
 
 async def _approve_winback(
-    db_path: Path, shop: Path, clock: FakeClock, smtp: LoopbackSmtp, customer: str
+    store_url: str, shop: Path, clock: FakeClock, smtp: LoopbackSmtp, customer: str
 ) -> tuple[str, str]:
     """Propose and approve a win-back in one process; (status, reason)."""
-    async with scout_process(db_path, shop, clock, smtp.url) as actor:
+    async with scout_process(store_url, shop, clock, smtp.url) as actor:
         proposed = await actor.propose(winback(customer), requested_by="scout")
         assert proposed.status == "pending_approval" and proposed.approval_id
         done = await actor.approve(proposed.approval_id, APPROVER)
         return done.status, done.reason
 
 
-async def _run_due(db_path: Path, shop: Path, clock: FakeClock, smtp: LoopbackSmtp) -> list[str]:
-    async with scout_process(db_path, shop, clock, smtp.url) as actor:
+async def _run_due(store_url: str, shop: Path, clock: FakeClock, smtp: LoopbackSmtp) -> list[str]:
+    async with scout_process(store_url, shop, clock, smtp.url) as actor:
         return [step.status for step in await actor.run_due_steps()]
 
 
 async def test_three_emails_on_days_0_3_7_across_restarts_and_replicas(
-    db_path: Path, shop: Path, clock: FakeClock, smtp: LoopbackSmtp
+    store_url: str, shop: Path, clock: FakeClock, smtp: LoopbackSmtp
 ) -> None:
-    status, reason = await _approve_winback(db_path, shop, clock, smtp, "C000001")
+    status, reason = await _approve_winback(store_url, shop, clock, smtp, "C000001")
     assert status == "executed"
     assert "email 1 of 3 sent (250 2.0.0 Ok: queued as DEMO0001)" in reason
     assert reason.endswith("scheduled: step 2 of 3 on Dec 18")
@@ -71,24 +71,24 @@ async def test_three_emails_on_days_0_3_7_across_restarts_and_replicas(
 
     # Later the same day, after a restart: nothing is due yet.
     clock.advance(hours=5)
-    assert await _run_due(db_path, shop, clock, smtp) == []
+    assert await _run_due(store_url, shop, clock, smtp) == []
 
     # Day 3: two replicas run the due steps at the same moment; one email goes out.
     clock.advance(days=3)
-    ran = await asyncio.gather(*(_run_due(db_path, shop, clock, smtp) for _ in range(2)))
+    ran = await asyncio.gather(*(_run_due(store_url, shop, clock, smtp) for _ in range(2)))
     assert sorted(len(r) for r in ran) == [0, 1]
     assert len(smtp.mailbox.received) == 2
     second = smtp.mailbox.received[1]
     assert second["Subject"] == "Still thinking about Nova Earbuds 1?"
-    assert await _run_due(db_path, shop, clock, smtp) == []  # once, however often it runs
+    assert await _run_due(store_url, shop, clock, smtp) == []  # once, however often it runs
 
     clock.advance(days=4)
-    [third] = await _run_due(db_path, shop, clock, smtp)
+    [third] = await _run_due(store_url, shop, clock, smtp)
     assert third.startswith("email 3 of 3 sent (250 2.0.0 Ok: queued as DEMO0003)")
     assert smtp.mailbox.received[2]["Subject"] == "One last note from Test Shop"
     assert len({m["Message-ID"] for m in smtp.mailbox.received}) == 3
 
-    async with scout_process(db_path, shop, clock, smtp.url) as actor:
+    async with scout_process(store_url, shop, clock, smtp.url) as actor:
         [sequence] = await actor.sequences()
         assert sequence.state == "completed" and sequence.status.startswith("completed: 3 of 3")
         assert [s.state for s in sequence.steps] == ["sent", "sent", "sent"]

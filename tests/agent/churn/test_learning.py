@@ -41,10 +41,8 @@ async def test_outcomes_shift_the_recommended_action(
         assert before["support_call"] < 100
 
         for i in range(15):
-            await agent.learn_from_outcomes(
-                f"C9{i:05d}", ["support_call"], "retained", risk_level=level
-            )
-        # Told "retained", not measured: the churn posterior does not move.
+            await memory.record_outcome(f"C9{i:05d}", "support_call", f"churn|{level}", True)
+        # Asserted (an approval, a person's say-so), not measured: the posterior stays.
         assert (await agent.bandit()).arm(f"churn|{level}", "support_call").samples == 0
 
         def outcome(i: int, kind: str, group: str, reordered: bool) -> RetentionOutcome:

@@ -1,4 +1,4 @@
-"""Memory fixtures: a file-backed store per test and a clock the test moves by hand."""
+"""Memory fixtures: a store per test (sqlite, and PostgreSQL when its binaries are installed) and a clock the test moves by hand."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.memory import Memory
+from tests.fakes.postgres import postgres_database, store_url  # noqa: F401  (fixtures)
 
 
 class Clock:
@@ -35,8 +36,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def mem(db_path: Path, clock: Clock) -> AsyncIterator[Memory]:
-    memory = await Memory.open(db_path, clock=clock)
+async def mem(store_url: str, clock: Clock) -> AsyncIterator[Memory]:  # noqa: F811
+    """Memory on each backend: a sqlite file, then a PostgreSQL database of its own."""
+    memory = await Memory.open(store_url, clock=clock)
     try:
         yield memory
     finally:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
-from pathlib import Path
+
+import psycopg
+import pytest
 
 from agent.domain import Action, Finding, Goal, Intent, Observation, Window
 from agent.memory import Memory
 from agent.plan import PlannedAction
 from tests.agent.memory.conftest import Clock
+from tests.fakes.postgres import query
 
 
 def _observations(n: int, clock: Clock) -> list[Observation]:
@@ -27,20 +31,18 @@ def _observations(n: int, clock: Clock) -> list[Observation]:
 
 
 async def test_batch_of_5000_observations_is_stored_exactly(
-    mem: Memory, db_path: Path, clock: Clock
+    mem: Memory, store_url: str, clock: Clock
 ) -> None:
     written = await mem.record_observations(_observations(5000, clock), cycle="c1")
     assert written == 5000
 
-    with sqlite3.connect(db_path) as raw:
-        count, total, failed, cycles = raw.execute(
-            "SELECT COUNT(*), SUM(json_extract(data, '$.value')), SUM(error IS NOT NULL),"
-            " COUNT(DISTINCT cycle) FROM observations"
-        ).fetchone()
-    assert count == 5000
-    assert total == sum(i * 1.5 for i in range(5000))
-    assert failed == 5  # i = 0, 1000, …, 4000
-    assert cycles == 1
+    rows = query(store_url, "SELECT data, error, cycle FROM observations")
+    assert len(rows) == 5000
+    assert sum(json.loads(data)["value"] for data, _, _ in rows) == sum(
+        i * 1.5 for i in range(5000)
+    )
+    assert sum(error is not None for _, error, _ in rows) == 5  # i = 0, 1000, …, 4000
+    assert {cycle for _, _, cycle in rows} == {"c1"}
 
     latest = await mem.recent_observations(source="kpi.revenue", limit=2)
     assert [o.context["i"] for o in latest] == [4999, 4997]
@@ -123,12 +125,8 @@ async def test_failed_write_rolls_back_the_whole_batch(mem: Memory, clock: Clock
     good = _observations(3, clock)
     bad = Observation(source="x", at=clock.now, data={}, confidence=1.0)
     object.__setattr__(bad, "source", None)  # violates NOT NULL inside the batch
-    try:
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         await mem.record_observations([*good, bad])
-    except sqlite3.IntegrityError:
-        pass
-    else:
-        raise AssertionError("expected the NOT NULL violation")
     assert (await mem.counts())["observations"] == 0
     # The connection is usable afterwards (the transaction was closed, not left open).
     assert await mem.record_observations(good) == 3

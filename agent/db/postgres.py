@@ -1,0 +1,192 @@
+"""The shared backend: PostgreSQL through psycopg 3, for several `scout serve` replicas.
+
+Each store holds two connections: a writer, whose transactions take one database-wide
+advisory lock (PostgreSQL's equivalent of sqlite's BEGIN IMMEDIATE: writers from every
+replica take turns, and each transaction's reads see everything committed before it), and a
+reader in autocommit mode, so reads never wait for writes. Statements are rewritten from
+sqlite's dialect once each (agent.db.translate). A connection that dropped (a server
+restart, a failover) is reopened at the next use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
+
+import psycopg
+
+from agent.db import Params, Row
+from agent.db.translate import to_postgres
+
+# How long a writer waits for its turn before failing (sqlite's busy_timeout, in spirit).
+LOCK_TIMEOUT = "30s"
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+WRITER_LOCK = lock_key("scout.writer")
+
+
+class PgRow(tuple[Any, ...]):
+    """A row readable by position or column name, like sqlite3.Row."""
+
+    __slots__ = ()
+    _index: ClassVar[dict[str, int]] = {}
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+@lru_cache(maxsize=512)
+def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    index = {name: i for i, name in enumerate(names)}
+    return type("PgRow", (PgRow,), {"__slots__": (), "_index": index})
+
+
+def _rows_by_name(cursor: Any) -> Callable[[Sequence[Any]], PgRow]:
+    names = tuple(d.name for d in cursor.description or ())
+    return _row_class(names)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, fit for a log line."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+async def open_connection(url: str) -> psycopg.AsyncConnection[Any]:
+    return await psycopg.AsyncConnection.connect(
+        url,
+        autocommit=True,
+        row_factory=_rows_by_name,  # type: ignore[arg-type]
+    )
+
+
+class PostgresSession:
+    """A psycopg connection seen through the `Session` calls."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        query = to_postgres(sql)
+        if query is None:
+            return []
+        cursor = await self._conn.execute(query, tuple(params))
+        return list(await cursor.fetchall()) if cursor.description else []
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None:
+        found = await self.rows(sql, params)
+        return found[0] if found else None
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        query = to_postgres(sql)
+        if query is None:
+            return 0
+        cursor = await self._conn.execute(query, tuple(params))
+        return max(cursor.rowcount, 0)
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> int:
+        query = to_postgres(sql)
+        if query is None or not rows:
+            return 0
+        cursor = self._conn.cursor()
+        await cursor.executemany(query, [tuple(r) for r in rows])
+        return max(cursor.rowcount, 0)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        query = to_postgres(sql)
+        assert query is not None
+        cursor = await self._conn.execute(query + " RETURNING id", tuple(params))
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+class _Link:
+    """One connection, reopened when it dropped, used by one coroutine at a time."""
+
+    def __init__(self, url: str, conn: psycopg.AsyncConnection[Any], setup: Sequence[str]) -> None:
+        self.url = url
+        self.conn = conn
+        self.setup = tuple(setup)
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str, setup: Sequence[str] = ()) -> _Link:
+        link = cls(url, await open_connection(url), setup)
+        await link._prepare()
+        return link
+
+    async def _prepare(self) -> None:
+        for statement in self.setup:
+            await self.conn.execute(statement)
+
+    async def session(self) -> PostgresSession:
+        if self.conn.closed or self.conn.broken:
+            self.conn = await open_connection(self.url)
+            await self._prepare()
+        return PostgresSession(self.conn)
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+class PostgresDatabase:
+    """A PostgreSQL database shared by every replica."""
+
+    dialect: Literal["postgresql"] = "postgresql"
+
+    def __init__(self, writer: _Link, reader: _Link, url: str) -> None:
+        self._writer = writer
+        self._reader = reader
+        self.url = url
+        self.location = redact(url)
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresDatabase:
+        writer = await _Link.open(url, [f"SET lock_timeout = '{LOCK_TIMEOUT}'"])
+        try:
+            reader = await _Link.open(url)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(writer, reader, url)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresSession]:
+        async with self._writer.lock:
+            session = await self._writer.session()
+            async with self._writer.conn.transaction():
+                # READ COMMITTED: each statement after the lock sees every earlier commit.
+                await self._writer.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[PostgresSession]:
+        async with self._reader.lock:
+            yield await self._reader.session()
+
+    async def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.reading() as session:
+            return await session.rows(sql, params)
+
+    async def point(self, sql: str, params: Params) -> list[Row]:
+        return await self.rows(sql, params)
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
