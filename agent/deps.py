@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ from agent.llm import LLM, from_config
 from agent.memory import Memory
 from agent.semantic import SemanticLayer, load_semantic
 from agent.semantic.contacts import WarehouseContacts
+from agent.semantic.policies import UNRESTRICTED, Access, Policies, load_policies
 from agent.views import Reply
 from agent.warehouse import Warehouse, open_warehouse
 
@@ -86,12 +87,32 @@ class Deps:
     # The optional model (None = off): consulted when the rules cannot read a request, and
     # for extra action proposals, both validated (agent.llm).
     llm: LLM | None = None
+    # policies.yml beside semantic.yml (None: none, everyone sees everything) and the access
+    # of whoever this copy of the deps works for (`limited_to`), which every context carries.
+    policies: Policies | None = None
+    access: Access = UNRESTRICTED
 
     def context(self) -> AnalysisContext:
-        """What an analysis gets, for today."""
+        """What an analysis gets, for today, under the current access."""
         return AnalysisContext(
-            warehouse=self.warehouse, layer=self.layer, today=self.today(), out_dir=self.out_dir
+            warehouse=self.warehouse,
+            layer=self.layer,
+            today=self.today(),
+            out_dir=self.out_dir,
+            access=self.access,
         )
+
+    def access_for(self, user: str) -> Access:
+        """A person's access, from their Slack user id (never from what they wrote)."""
+        return self.policies.for_user(user) if self.policies is not None else UNRESTRICTED
+
+    def channel_access(self, *names: str) -> Access:
+        """What a scheduled post to a channel (its id, its name) may show."""
+        return self.policies.for_channel(*names) if self.policies is not None else UNRESTRICTED
+
+    def limited_to(self, access: Access) -> Deps:
+        """The same deps working for someone with `access` (shared memory, actor, warehouse)."""
+        return self if access == self.access else replace(self, access=access)
 
     async def close(self) -> None:
         closing = getattr(self.llm, "aclose", None)
@@ -140,12 +161,14 @@ async def open_deps(
     out_dir: Path | None = None,
     act_settings: ActSettings | None = None,
     llm: LLM | None = None,
+    policies: Policies | None = None,
 ) -> Deps:
     """Open memory and the actor (one database) and the warehouse; close with `deps.close()`."""
     wall = clock or (lambda: datetime.now(UTC))
     fixed = today
     today_fn: Today = (lambda: fixed) if fixed is not None else (lambda: wall().date())
     layer = layer or load_semantic(config.semantic)
+    policies = policies or load_policies(config.semantic, layer)  # a bad file fails start-up
     model = llm if llm is not None else from_config(config)  # a bad setting fails before opening
     if warehouse is None:
         try:
@@ -185,4 +208,5 @@ async def open_deps(
         today=today_fn,
         clock=wall,
         out_dir=out_dir,
+        policies=policies,
     )

@@ -21,7 +21,17 @@ from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.churn.campaign import campaign_context
 from agent.deps import Deps
 from agent.digest import answer_digest, build_digest, wants_scorecard
-from agent.domain import Action, Anomaly, Finding, Goal, Intent, Refuse, format_segment, stable_key
+from agent.domain import (
+    Action,
+    Anomaly,
+    Finding,
+    Goal,
+    Intent,
+    Refuse,
+    Window,
+    format_segment,
+    stable_key,
+)
 from agent.errors import PlanError
 from agent.learning import situation_key
 from agent.llm import propose_actions, understand_with_llm
@@ -49,6 +59,7 @@ from agent.observe import (
 )
 from agent.plan import PlannedAction, Signal, plan_from_signals
 from agent.semantic import SemanticLayer
+from agent.semantic.policies import Access
 from agent.understand import understand
 from agent.views import Reply
 
@@ -122,6 +133,15 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     cycle.goal = goal
     if goal.needs_clarification:
         return
+    # The asker's policy, from their user id: the goal gains its row filters (or is refused),
+    # and every context built from these deps carries the access into `ctx.run`.
+    access = deps.access_for(ask.user)
+    if access.limited:
+        goal = access.admit(goal, deps.layer)
+        cycle.goal = goal
+        deps = deps.limited_to(access)
+        if access.note():
+            cycle.notes.append(access.note())
     skill = SKILLS.get(goal.intent)
     digest = goal.intent is Intent.DIGEST
     label = "the digest" if digest and not wants_scorecard(goal, today) else None
@@ -129,7 +149,10 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     if digest:
         # "How are we doing in the West?", "how did Black Friday go?": that segment's and
         # period's scorecard, not the company-wide digest under a misleading heading.
-        cycle.findings += await answer_digest(deps, goal, today)
+        if deps.access.limited and not wants_scorecard(goal, today):
+            cycle.findings += await digest_for_access(deps, today)
+        else:
+            cycle.findings += await answer_digest(deps, goal, today)
     else:
         # The churn rules and, for a campaign, Scout's own contact history (async records).
         ctx = await campaign_context(deps, goal)
@@ -179,6 +202,9 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
     anomalies = await asyncio.to_thread(
         detect_anomalies, snapshot, since=since, metrics=DAILY_WATCH, dimensions=SEGMENT_DIMENSIONS
     )
+    # The alerts channel's policy: what it may not show stays unseen, neither alerted nor
+    # planned on (a later, wider policy still hears of it).
+    anomalies = [a for a in anomalies if deps.access.allows(a.metric, a.where)]
     new: list[Anomaly] = []
     for anomaly in anomalies:
         seen = await deps.memory.seen_anomaly(anomaly.fingerprint, ref=cycle.id)
@@ -188,7 +214,8 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
         cycle.findings += (anomalies_finding(deps, new, cycle.updated_anomalies),)
     signals = [Signal.from_anomaly(a) for a in new]
     movements, movers = await new_movements(deps, snapshot)
-    signals += movements
+    signals += [s for s in movements if deps.access.allows(s.metric, s.where)]
+    movers = [r for r in movers if deps.access.allows(r.metric, r.where)]
     cycle.movers = movers
     stories = group_stories(new)
     for anomaly in [story.lead for story in stories[:MAX_INVESTIGATIONS]]:
@@ -360,6 +387,36 @@ async def propose(
 
 async def _digest(deps: Deps, due: DigestDue, cycle: Cycle) -> None:
     await cycle.say(f"Writing the digest for {due.day:%a %b %-d}…")
+    if deps.access.limited:
+        cycle.findings += await digest_for_access(deps, due.day)
+        if deps.access.note():
+            cycle.notes.append(deps.access.note().replace("your", "this channel's"))
+        return
     digest = await build_digest(deps, due.day)
     cycle.digest = digest
     cycle.findings += digest.findings
+
+
+async def digest_for_access(deps: Deps, day: date) -> tuple[Finding, ...]:
+    """The morning digest as `deps.access` may see it.
+
+    The company-wide digest reads the warehouse outside `ctx.run`, so it cannot be limited to
+    a policy's rows: a row-limited reader gets their segment's scorecard for yesterday. A
+    policy that only hides metrics or customer data gets the digest without those sections.
+    """
+    access = deps.access
+    if access.row_filters:
+        yesterday = Window(start=day - timedelta(days=1), end=day, label="yesterday")
+        goal = Goal(intent=Intent.DIGEST, filters=dict(access.row_filters), window=yesterday)
+        return await asyncio.to_thread(run_goal, goal, deps.context())
+    visible = [m for m in deps.layer.metric_names if m not in access.hidden_metrics]
+    digest = await build_digest(deps, day, metrics=visible)
+    return tuple(f for f in digest.findings if _visible(access, f))
+
+
+def _visible(access: Access, finding: Finding) -> bool:
+    if finding.kind == "digest_churn" and not access.customer_data:
+        return False
+    if finding.kind == "digest_forecast" and "forecast_error" in access.hidden_metrics:
+        return False
+    return all(access.allows(a.metric, {}) for a in finding.anomalies)

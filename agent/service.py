@@ -233,17 +233,26 @@ class ScoutService:
     # ------------------------------------------------------------------ scheduled
 
     async def digest(self, day: date) -> Reply:
-        result = await run_cycle(self.deps, DigestDue(day=day))
+        result = await run_cycle(self._posting_to(self.digest_channel), DigestDue(day=day))
         text = f"Good morning! Scout's digest for {day:%A %B %-d}."
         return await self._reply(None, result, text=text)
 
     async def weekly(self, week_start: date) -> Reply:
+        access = self._posting_to(self.digest_channel).access
+        if access.row_filters or access.hidden_metrics:
+            # The weekly summary reads company-wide numbers outside `ctx.run`.
+            return Reply(
+                text="The weekly summary is not posted here: this channel's data access "
+                "policy limits what it may show."
+            )
         finding = await weekly_summary(self.deps, week_start)
         return Reply(text=finding.summary, findings=(finding,))
 
     async def monitor(self) -> list[Reply]:
         """One monitor cycle's replies (nothing posted besides what the actor decided)."""
-        result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
+        result = await run_cycle(
+            self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
+        )
         return await self._monitor_replies(result)
 
     async def _monitor_replies(self, result: CycleResult) -> list[Reply]:
@@ -459,7 +468,9 @@ class ScoutService:
         alert's investigation in its thread, proposals waiting for an approver and a daily
         trouble note in the alerts channel — every message through the actor. The served
         scheduler and `scout run --once` both call this, so both propose the same."""
-        result = await run_cycle(self.deps, MonitorTick(at=self.deps.clock()))
+        result = await run_cycle(
+            self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
+        )
         published: list[Published] = []
         for reply in await self._monitor_replies(result):
             if reply.posted is not None:
@@ -590,6 +601,11 @@ class ScoutService:
         return (await measure_retention_job(self.deps, day)).summary()
 
     # ------------------------------------------------------------------ helpers
+
+    def _posting_to(self, channel: str) -> Deps:
+        """The deps a scheduled post runs with: the channel's data access policy (policies.yml
+        `channels:`, else its `default:`); unchanged when there are no policies."""
+        return self.deps.limited_to(self.deps.channel_access(self.channel_id(channel), channel))
 
     async def _reply(
         self, thread: ThreadRef | None, result: CycleResult, *, text: str = ""

@@ -17,6 +17,7 @@ from agent.domain import Evidence, Finding, Goal, Window
 from agent.errors import UserError
 from agent.semantic import MetricFrame, MetricRequest, SemanticLayer, run_metric
 from agent.semantic.compiler import quote, quote_relation
+from agent.semantic.policies import UNRESTRICTED, Access
 from agent.warehouse import Warehouse
 
 DEFAULT_METRIC = "revenue"
@@ -31,9 +32,12 @@ class AnalysisContext:
     today: date
     out_dir: Path | None = None  # where CSV attachments go (segment lists, churn lists)
     settings: Mapping[str, object] = field(default_factory=dict)
+    # The asker's data access policy: applied here because `run` is the one road from an
+    # analysis to the warehouse's numbers, so no analysis can forget it.
+    access: Access = UNRESTRICTED
 
     def run(self, request: MetricRequest) -> MetricFrame:
-        return run_metric(self.warehouse, self.layer, request)
+        return run_metric(self.warehouse, self.layer, self.access.restrict(self.layer, request))
 
 
 Analysis = Callable[[Goal, AnalysisContext], tuple[Finding, ...]]

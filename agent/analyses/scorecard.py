@@ -143,7 +143,9 @@ def _metrics(ctx: AnalysisContext, filters: dict[str, str]) -> list[str]:
     can (a category is a forecast's dimension, not a session's)."""
 
     def splits(metric: str) -> bool:
-        return set(filters) <= set(ctx.layer.dimensions_for(metric))
+        # A metric the asker's policy hides is left out, not a reason to refuse the card.
+        hidden = metric in ctx.access.hidden_metrics
+        return not hidden and set(filters) <= set(ctx.layer.dimensions_for(metric))
 
     watched = [m for m in WATCHLIST if m in ctx.layer.metrics and splits(m)]
     found = watched or [m for m in ctx.layer.metric_names if splits(m)]

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
         SemanticLayer,
         TableDef,
     )
+    from agent.semantic.policies import (
+        UNRESTRICTED,
+        Access,
+        AccessDenied,
+        Policies,
+        load_policies,
+        parse_policies,
+    )
     from agent.semantic.run import MetricFrame, arun_metric, run_metric
 
 _WHERE = {
@@ -36,6 +44,12 @@ _WHERE = {
     "MetricDef": "agent.semantic.model",
     "SemanticLayer": "agent.semantic.model",
     "TableDef": "agent.semantic.model",
+    "UNRESTRICTED": "agent.semantic.policies",
+    "Access": "agent.semantic.policies",
+    "AccessDenied": "agent.semantic.policies",
+    "Policies": "agent.semantic.policies",
+    "load_policies": "agent.semantic.policies",
+    "parse_policies": "agent.semantic.policies",
     "MetricFrame": "agent.semantic.run",
     "arun_metric": "agent.semantic.run",
     "run_metric": "agent.semantic.run",
@@ -46,19 +60,25 @@ __getattr__ = lazy_exports(__name__, _WHERE)
 
 
 __all__ = [
+    "UNRESTRICTED",
+    "Access",
+    "AccessDenied",
     "CompiledQuery",
     "DimensionDef",
     "MeasureDef",
     "MetricDef",
     "MetricFrame",
     "MetricRequest",
+    "Policies",
     "SemanticLayer",
     "TableDef",
     "UnknownMetricError",
     "arun_metric",
     "compile_request",
     "default_semantic_path",
+    "load_policies",
     "load_semantic",
+    "parse_policies",
     "parse_semantic",
     "run_metric",
 ]

@@ -1,0 +1,294 @@
+"""Data access policies: who may see which rows, which metrics and customer-level data.
+
+Policies live in `policies.yml` beside semantic.yml (people change more often than the data
+model, and a team may keep them under a different owner). A person's access is resolved from
+their Slack user id (never from the text of a question) into an `Access` value that the
+analysis context applies to every metric request. With no policies file, everyone has
+`UNRESTRICTED` access: Scout behaves exactly as before policies existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.domain import Goal, Intent
+from agent.errors import ConfigError, UserError
+from agent.semantic.compiler import MetricRequest
+from agent.semantic.model import MeasureDef, MetricDef, SemanticLayer
+
+POLICIES_FILE = "policies.yml"
+# Intents whose answers name individual customers (churn lists, segment CSVs, one customer).
+CUSTOMER_INTENTS = frozenset({Intent.CHURN, Intent.SEGMENT})
+
+
+class AccessDenied(UserError):
+    """A request the asker's data access policy does not allow; the message says why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Access:
+    """What one person (or one channel) may see: rows, metrics and customer-level data."""
+
+    row_filters: Mapping[str, str] = field(default_factory=dict)
+    hidden_metrics: frozenset[str] = frozenset()
+    customer_data: bool = True
+    source: str = ""  # whose policy this is ("group west_managers"), for the logs
+
+    @property
+    def limited(self) -> bool:
+        return bool(self.row_filters or self.hidden_metrics or not self.customer_data)
+
+    def note(self) -> str:
+        """The sentence an answer carries when its rows were limited ('' when they were not)."""
+        if not self.row_filters:
+            return ""
+        where = ", ".join(f"{d} = {v}" for d, v in sorted(self.row_filters.items()))
+        return f"Limited to {where} by your data access policy."
+
+    def allows(self, metric: str, where: Mapping[str, str]) -> bool:
+        """Whether a number about `metric` in segment `where` may be shown (scheduled posts:
+        an alert about the whole company is not shown to a channel limited to the West)."""
+        if metric in self.hidden_metrics:
+            return False
+        return all(where.get(d) == v for d, v in self.row_filters.items())
+
+    def check_metric(self, layer: SemanticLayer, metric: str) -> None:
+        if metric in self.hidden_metrics:
+            label = layer.metric(metric).label if metric in layer.metrics else metric
+            raise AccessDenied(
+                f"{label} is not available to you under your data access policy.",
+                hint="Ask your data team if you need it.",
+            )
+        missing = [d for d in self.row_filters if d not in layer.dimensions_for(metric)]
+        if missing:
+            # The rows cannot be limited, so none are shown rather than all of them.
+            label = layer.metric(metric).label
+            raise AccessDenied(
+                f"{label} has no {', '.join(sorted(missing))}, so your data access policy "
+                f"({self._where()}) does not let me show it."
+            )
+
+    def restrict(self, layer: SemanticLayer, request: MetricRequest) -> MetricRequest:
+        """The request with the policy's row filters AND-ed in; a conflicting filter, a hidden
+        metric or a metric the filters cannot apply to is refused."""
+        if not self.row_filters and not self.hidden_metrics:
+            return request
+        self.check_metric(layer, request.metric)
+        self._check_filters(request.filters)
+        return replace(request, filters={**request.filters, **self.row_filters})
+
+    def admit(self, goal: Goal, layer: SemanticLayer) -> Goal:
+        """The goal as this person may run it (row filters added), or AccessDenied."""
+        if not self.customer_data and (goal.intent in CUSTOMER_INTENTS or goal.customer_id):
+            raise AccessDenied(
+                "Customer-level data (churn lists, customer segments, individual customers) "
+                "is not available to you under your data access policy.",
+                hint="Aggregate metrics are: try 'revenue by region last week'.",
+            )
+        if not self.row_filters and not self.hidden_metrics:
+            return goal
+        if self.row_filters and (goal.intent in CUSTOMER_INTENTS or goal.customer_id):
+            # Customer lists are read outside the semantic layer's filters, so they cannot be
+            # limited to these rows: refuse rather than show every customer.
+            raise AccessDenied(
+                f"Customer lists can't be limited to {self._where()} yet, so your data access "
+                "policy does not allow them."
+            )
+        if goal.metric is not None:
+            self.check_metric(layer, goal.metric)
+        self._check_filters(goal.filters)
+        for dimension, pair in goal.compare.items():
+            allowed = self.row_filters.get(dimension)
+            if allowed is not None and any(v != allowed for v in pair):
+                raise AccessDenied(self._conflict(dimension, [v for v in pair if v != allowed]))
+        if not self.row_filters:
+            return goal
+        return replace(goal, filters={**goal.filters, **self.row_filters})
+
+    def _check_filters(self, filters: Mapping[str, str]) -> None:
+        for dimension, value in filters.items():
+            allowed = self.row_filters.get(dimension)
+            if allowed is not None and str(value) != allowed:
+                raise AccessDenied(self._conflict(dimension, [str(value)]))
+
+    def _conflict(self, dimension: str, values: list[str]) -> str:
+        return (
+            f"Your data access policy limits you to {self._where()}, so I can't show "
+            f"{dimension} = {', '.join(values)}."
+        )
+
+    def _where(self) -> str:
+        return ", ".join(f"{d} = {v}" for d, v in sorted(self.row_filters.items()))
+
+
+UNRESTRICTED = Access(source="no policies")
+
+
+# --------------------------------------------------------------------------- the file
+
+
+class PolicyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    row_filters: dict[str, str] = Field(default_factory=dict)
+    hidden_metrics: list[str] = Field(default_factory=list)
+    customer_data: bool = False
+
+
+class PoliciesFile(BaseModel):
+    """policies.yml, as written (see docs/policies.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    # Anyone not named: aggregate metrics only, no customer-level data.
+    default: PolicyModel = Field(default_factory=PolicyModel)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    policies: dict[str, PolicyModel] = Field(default_factory=dict)  # user id or group name
+    channels: dict[str, str] = Field(default_factory=dict)  # channel id → a policies key
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policies:
+    """Resolved policies: a user's own entry, else their group's, else the default."""
+
+    default: Access
+    by_subject: Mapping[str, Access]
+    groups: Mapping[str, tuple[str, ...]]
+    channels: Mapping[str, str] = field(default_factory=dict)
+
+    def for_user(self, user: str) -> Access:
+        if user in self.by_subject:
+            return self.by_subject[user]
+        for group, members in self.groups.items():
+            if user in members and group in self.by_subject:
+                return self.by_subject[group]
+        return self.default
+
+    def for_channel(self, *names: str) -> Access:
+        """A scheduled post's access: the policy its channel (by id or by name) is mapped to,
+        else the default."""
+        subject = next((self.channels[n] for n in names if n in self.channels), "default")
+        return self.by_subject.get(subject, self.default)
+
+
+def policies_path(semantic_path: str | Path | None) -> Path:
+    from agent.semantic.loader import default_semantic_path
+
+    semantic = Path(semantic_path) if semantic_path is not None else default_semantic_path()
+    return semantic.expanduser().parent / POLICIES_FILE
+
+
+def load_policies(semantic_path: str | Path | None, layer: SemanticLayer) -> Policies | None:
+    """policies.yml beside semantic.yml, validated against the layer; None when absent."""
+    file = policies_path(semantic_path)
+    if not file.exists():
+        return None
+    try:
+        raw = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{file}: not valid YAML ({error})"], source=str(file)) from None
+    return parse_policies(raw, layer, source=str(file))
+
+
+def parse_policies(raw: Any, layer: SemanticLayer, *, source: str = POLICIES_FILE) -> Policies:
+    """Validate a parsed policies document; ConfigError lists every problem with its place."""
+    try:
+        parsed = PoliciesFile.model_validate(raw if raw is not None else {})
+    except ValidationError as error:
+        found = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
+        ]
+        raise ConfigError(found, source=source) from None
+    problems: list[str] = []
+    if "default" in parsed.policies:
+        problems.append("policies.default: write the default policy under the top-level default:")
+    entries = {
+        "default": parsed.default,
+        **{f"policies.{k}": v for k, v in parsed.policies.items()},
+    }
+    for where, policy in entries.items():
+        problems += _policy_problems(where, policy, layer)
+    for group, members in parsed.groups.items():
+        if group in parsed.policies and not members:
+            problems.append(f"groups.{group}: a group with a policy needs at least one user id")
+    membership: dict[str, list[str]] = {}
+    for group, members in parsed.groups.items():
+        if group in parsed.policies:
+            for user in members:
+                membership.setdefault(user, []).append(group)
+    for user, groups in sorted(membership.items()):
+        if len(groups) > 1 and user not in parsed.policies:
+            problems.append(
+                f"groups: {user} is in {', '.join(groups)}, whose policies differ; "
+                f"give {user} its own entry under policies"
+            )
+    for channel, subject in parsed.channels.items():
+        if subject not in parsed.policies and subject != "default":
+            problems.append(f"channels.{channel}: unknown policy '{subject}' (a key of policies)")
+    if problems:
+        raise ConfigError(problems, source=source)
+    return Policies(
+        default=_access(parsed.default, layer, "default"),
+        by_subject={k: _access(v, layer, f"policies.{k}") for k, v in parsed.policies.items()},
+        groups={g: tuple(m) for g, m in parsed.groups.items()},
+        channels=dict(parsed.channels),
+    )
+
+
+def _policy_problems(where: str, policy: PolicyModel, layer: SemanticLayer) -> list[str]:
+    problems = []
+    for dimension, value in policy.row_filters.items():
+        if dimension not in layer.dimensions:
+            known = ", ".join(sorted(layer.dimensions))
+            problems.append(f"{where}.row_filters.{dimension}: unknown dimension (known: {known})")
+            continue
+        values = layer.dimensions[dimension].values
+        if values and value not in values:
+            problems.append(
+                f"{where}.row_filters.{dimension}: '{value}' is not one of {', '.join(values)}"
+            )
+    for metric in policy.hidden_metrics:
+        if metric not in layer.metrics:
+            problems.append(f"{where}.hidden_metrics: unknown metric '{metric}'")
+    return problems
+
+
+def _access(policy: PolicyModel, layer: SemanticLayer, source: str) -> Access:
+    return Access(
+        row_filters=dict(policy.row_filters),
+        hidden_metrics=hidden_closure(layer, policy.hidden_metrics),
+        customer_data=policy.customer_data,
+        source=source,
+    )
+
+
+def hidden_closure(layer: SemanticLayer, named: list[str]) -> frozenset[str]:
+    """The named metrics and every metric computed from them: hiding revenue also hides
+    average order value (revenue / orders), or revenue could be multiplied back out."""
+    hidden = set(named)
+    measures = set()
+    for name in named:
+        metric = layer.metrics[name]
+        measures |= {(m.table, m.name) for m in _measures(metric) if m is not None}
+    changed = True
+    while changed:
+        changed = False
+        for name, metric in layer.metrics.items():
+            if name in hidden:
+                continue
+            uses = {(m.table, m.name) for m in _measures(metric) if m is not None}
+            if uses & measures or hidden & set(metric.components):
+                hidden.add(name)
+                changed = True
+    return frozenset(hidden)
+
+
+def _measures(metric: MetricDef) -> tuple[MeasureDef | None, ...]:
+    return (metric.measure, metric.numerator, metric.denominator)

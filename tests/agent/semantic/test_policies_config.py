@@ -1,0 +1,90 @@
+"""policies.yml: validation (every problem at once, with its place) and who gets which access."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent.errors import ConfigError
+from agent.paths import REPO_ROOT
+from agent.semantic import load_semantic
+from agent.semantic.policies import load_policies, parse_policies
+
+LAYER = load_semantic(REPO_ROOT / "semantic.yml")
+
+GOOD = {
+    "default": {"customer_data": False},
+    "groups": {"west_managers": ["UWEST1", "UWEST2"], "crm": ["UCRM"]},
+    "policies": {
+        "west_managers": {"row_filters": {"region": "West"}, "hidden_metrics": ["revenue"]},
+        "crm": {"customer_data": True},
+        "UWEST2": {"row_filters": {"region": "West", "device": "mobile"}},
+    },
+    "channels": {"CWEST": "west_managers"},
+}
+
+
+def test_users_get_their_own_entry_then_their_groups_then_the_default() -> None:
+    policies = parse_policies(GOOD, LAYER)
+    west = policies.for_user("UWEST1")
+    assert dict(west.row_filters) == {"region": "West"} and not west.customer_data
+    # Hiding revenue hides what is computed from it: AOV (a ratio over the same measure) and
+    # revenue per session (derived from revenue); conversion rate stays.
+    assert {"revenue", "aov", "revenue_per_session"} <= west.hidden_metrics
+    assert "conversion_rate" not in west.hidden_metrics
+    assert dict(policies.for_user("UWEST2").row_filters) == {"region": "West", "device": "mobile"}
+    assert policies.for_user("UCRM").customer_data and not policies.for_user("UCRM").row_filters
+    stranger = policies.for_user("UNOBODY")
+    assert stranger == policies.default
+    assert not stranger.customer_data and not stranger.row_filters and stranger.limited
+    assert policies.for_channel("CWEST") == west
+    assert policies.for_channel("COTHER", "kpi-digest") == policies.default
+
+
+def test_every_mistake_is_reported_with_its_place() -> None:
+    bad = {
+        "default": {"row_filters": {"regoin": "West"}},
+        "groups": {"a": ["U1"], "b": ["U1"], "empty": []},
+        "policies": {
+            "a": {"row_filters": {"region": "Atlantis"}},
+            "b": {"hidden_metrics": ["profit"]},
+            "empty": {},
+        },
+        "channels": {"C1": "nobody"},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_policies(bad, LAYER, source="policies.yml")
+    problems = "\n".join(caught.value.problems)
+    assert "default.row_filters.regoin: unknown dimension" in problems
+    assert "policies.a.row_filters.region: 'Atlantis' is not one of" in problems
+    assert "policies.b.hidden_metrics: unknown metric 'profit'" in problems
+    assert "groups.empty: a group with a policy needs at least one user id" in problems
+    assert "U1 is in a, b" in problems
+    assert "channels.C1: unknown policy 'nobody'" in problems
+    assert len(caught.value.problems) == 6
+
+
+def test_shape_errors_come_from_the_schema() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policies({"policies": {"U1": {"customer_data": "maybe", "colour": "red"}}}, LAYER)
+    problems = "\n".join(caught.value.problems)
+    assert "policies.U1.customer_data" in problems and "policies.U1.colour" in problems
+
+
+def test_the_file_beside_semantic_yml_is_loaded_and_absent_means_none(tmp_path: Path) -> None:
+    semantic = tmp_path / "semantic.yml"
+    shutil.copy(REPO_ROOT / "semantic.yml", semantic)
+    assert load_policies(semantic, LAYER) is None
+    (tmp_path / "policies.yml").write_text(yaml.safe_dump(GOOD))
+    loaded = load_policies(semantic, LAYER)
+    assert loaded is not None and dict(loaded.for_user("UWEST1").row_filters) == {"region": "West"}
+    (tmp_path / "policies.yml").write_text("policies: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_policies(semantic, LAYER)
+
+
+def test_the_shipped_semantic_yml_has_no_policies_beside_it() -> None:
+    assert load_policies(REPO_ROOT / "semantic.yml", LAYER) is None
