@@ -126,11 +126,9 @@ def funnel_change(
     rows = []
     evidence = []
     for span in (baseline, window):
-        result = run_metric(
-            ctx.warehouse,
-            layer,
-            MetricRequest(metric=counts.name, window=span, filters=dict(filters)),
-        )
+        # Its own layer, so not `ctx.run`: the asker's row filters are added here the same way.
+        request = MetricRequest(metric=counts.name, window=span, filters=dict(filters))
+        result = run_metric(ctx.warehouse, layer, ctx.access.restrict(layer, request))
         frame = result.frame
         rows.append([float(frame[n].fillna(0.0).sum()) for n in names])
         evidence.append(result.evidence)
