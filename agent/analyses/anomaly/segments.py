@@ -163,6 +163,8 @@ def _detect_metric(
             members.append(where)
         families.append(members)
     series: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
+    store_members: list[dict[str, str]] = []
+    store_index: pd.Series | None = None
     for members in families:
         for where in members:
             series[_key(where)] = leaves.daily(where)
@@ -176,8 +178,19 @@ def _detect_metric(
             else:
                 level = pd.DataFrame({i: p[volume_col] + 0.5 for i, p in enumerate(parts)})
             # A rate's index is the median of noisy rates: kept only beyond its noise.
-            for i, ref in _sibling_index(level.fillna(1.0), since, shrink=ratio).items():
+            index = _sibling_index(level.fillna(1.0), since, shrink=ratio)
+            for i, ref in index.items():
                 references[_key(members[i])] = ref
+            if index and len(members) > len(store_members):
+                store_members, store_index = members, next(iter(index.values()))
+    # Two segments (new vs returning) cannot tell which of them moved, but the store-wide
+    # level does not depend on the dimension it is read from: they are judged against the
+    # index of the largest family, so a Black Friday surge cancels out for them too.
+    if store_index is not None:
+        for members in families:
+            if len(members) == 2:
+                for where in members:
+                    references.setdefault(_key(where), store_index)
 
     def checks(where: Mapping[str, str], daily: pd.DataFrame) -> list[DayCheck]:
         ref = references.get(_key(where))
