@@ -257,7 +257,8 @@ async def _alert_new_anomalies(deps: Deps, cycle: Cycle, stories: list[Story]) -
         found = deps.investigator.findings(investigation_goal(params, today)) or ()
         title, line = anomaly_lines(deps.layer, anomaly)
         also = companions_line(deps.layer, story.companions)
-        text = " ".join([line, *([also] if also else []), *(f.summary for f in found[:1])])
+        why = [investigation_line(anomaly, f) for f in found[:1]]
+        text = " ".join([line, *([also] if also else []), *why])
         action = Action(
             kind="alert",
             target=target,
@@ -275,6 +276,23 @@ async def _alert_new_anomalies(deps: Deps, cycle: Cycle, stories: list[Story]) -
         outcome = await propose(deps, action, requested_by="scout")
         situation = situation_key(anomaly.metric, anomaly.direction, anomaly.where)
         cycle.actions.append(replace(outcome, situation=situation))
+
+
+def investigation_line(anomaly: Anomaly, finding: Finding) -> str:
+    """The investigation's summary, unless it moved the other way: a segment is unusual
+    against the store-wide level, so in a store-wide surge it can fall behind while still
+    rising week over week. Then the alert says that, not a contradicting explanation."""
+    moved = finding.facts.get("direction")
+    if moved not in ("up", "down") or moved == anomaly.direction:
+        return finding.summary
+    relative = finding.facts.get("relative_change")
+    change = f" ({relative:+.1%})" if isinstance(relative, float) else ""
+    # Rising while judged low (or falling while judged high) means the rest moved further.
+    verb = "rose" if moved == "up" else "fell"
+    return (
+        f"Against the same weekdays before, it {verb}{change}, less than the rest of the "
+        "store: it is unusual against the store-wide level, not in its own change."
+    )
 
 
 def anomaly_lines(layer: SemanticLayer, anomaly: Anomaly) -> tuple[str, str]:
