@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
-from agent.analyses.anomaly.stories import CONFIRM_Z, OUTCOME_OF, same_days
+from agent.analyses.anomaly.stories import confirmed_outcomes
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST, additive
 from agent.analyses.stats import robust_scale
 from agent.domain import Anomaly, Observation, Table, Window, format_segment
@@ -338,33 +338,8 @@ def detect_anomalies(
 
     names = list(dict.fromkeys(metric for metric, _ in snapshot.frames))
     found = [a for m in names if metrics is None or m in metrics for a in judged(m)]
-    found += _confirmed_outcomes(found, judged)
+    found += confirmed_outcomes(found, judged)
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
-
-
-def _confirmed_outcomes(
-    found: Sequence[Anomaly], judged: Callable[..., list[Anomaly]]
-) -> list[Anomaly]:
-    """The outcome of each part found (revenue for a basket-value spike) where it moved with
-    it: the outcome's own run in the same segment and days, at the confirmation bar."""
-    confirmed: list[Anomaly] = []
-    relaxed: dict[tuple[str, int], list[Anomaly]] = {}
-    for part in found:
-        outcome = OUTCOME_OF.get(part.metric)
-        if outcome is None or any(
-            a.metric == outcome and same_days(a, part) for a in (*found, *confirmed)
-        ):
-            continue
-        key = (outcome, part.days)
-        if key not in relaxed:
-            # Runs no longer than the part's, so the outcome is judged on the part's days.
-            relaxed[key] = judged(
-                outcome, min_z=(CONFIRM_Z,) * 3, fdr=1.0, one_name=False, max_run_days=part.days
-            )
-        match = next((a for a in relaxed[key] if same_days(a, part)), None)
-        if match is not None:
-            confirmed.append(match)
-    return confirmed
 
 
 # --------------------------------------------------------------------------- presenting

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.anomaly.stories import confirmed_outcomes
 from agent.analyses.base import (
     AnalysisContext,
     no_data_finding,
@@ -65,6 +67,23 @@ def scan(
     evidence: list[Evidence] = []
     checked = 0
     holidays = us_retail_holidays(range(history.start.year - 1, window.end.year + 1))
+    read: dict[str, list[tuple[tuple[str, ...], pd.DataFrame, bool]]] = {}
+
+    def judged(metric: str, **relaxed: Any) -> list[Anomaly]:
+        out: list[Anomaly] = []
+        for dims, frame, one_query in read.get(metric, []):
+            anomalies = detect_segments(
+                {metric: frame},
+                dimensions=list(dims),
+                since=window.start,
+                holidays=holidays,
+                include_total=not dims or one_query,
+                share_of_rest=one_query,
+                **relaxed,
+            )
+            out.extend(_with_filters(a, filters) for a in anomalies if a.day < window.end)
+        return out
+
     for metric in metrics:
         if metric not in ctx.layer.metric_names:
             continue
@@ -93,15 +112,10 @@ def scan(
             checked += (not dims or len(groupings) == 1) + sum(
                 frame[d].nunique() for d in dims if len(groupings) == 1 or len(dims) == 1
             )
-            anomalies = detect_segments(
-                {metric: frame},
-                dimensions=list(dims),
-                since=window.start,
-                holidays=holidays,
-                include_total=not dims or len(groupings) == 1,
-                share_of_rest=len(groupings) == 1,
-            )
-            found.extend(_with_filters(a, filters) for a in anomalies if a.day < window.end)
+            read.setdefault(metric, []).append((dims, frame, len(groupings) == 1))
+        found.extend(judged(metric))
+    # A basket-value spike is a revenue spike: confirmed the same way as the monitor does.
+    found += confirmed_outcomes(found, judged)
     ranked = sorted(found, key=lambda a: -a.score)
     return Scan(
         window=window, anomalies=tuple(ranked), evidence=tuple(evidence), series_checked=checked

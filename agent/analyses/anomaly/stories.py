@@ -11,7 +11,7 @@ outcome, leads its own parts (orders, basket value) when no rate moved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -76,3 +76,28 @@ def same_days(a: Anomaly, b: Anomaly) -> bool:
         return False
     a_end, b_end = a.day + timedelta(days=a.days), b.day + timedelta(days=b.days)
     return a.day < b_end and b.day < a_end
+
+
+def confirmed_outcomes(
+    found: Sequence[Anomaly], judged: Callable[..., list[Anomaly]]
+) -> list[Anomaly]:
+    """The outcome of each part found (revenue for a basket-value spike) where it moved with
+    it: the outcome's own run in the same segment and days, at the confirmation bar."""
+    confirmed: list[Anomaly] = []
+    relaxed: dict[tuple[str, int], list[Anomaly]] = {}
+    for part in found:
+        outcome = OUTCOME_OF.get(part.metric)
+        if outcome is None or any(
+            a.metric == outcome and same_days(a, part) for a in (*found, *confirmed)
+        ):
+            continue
+        key = (outcome, part.days)
+        if key not in relaxed:
+            # Runs no longer than the part's, so the outcome is judged on the part's days.
+            relaxed[key] = judged(
+                outcome, min_z=(CONFIRM_Z,) * 3, fdr=1.0, one_name=False, max_run_days=part.days
+            )
+        match = next((a for a in relaxed[key] if same_days(a, part)), None)
+        if match is not None:
+            confirmed.append(match)
+    return confirmed
