@@ -8,15 +8,17 @@ the setting and what to write instead.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.act.integration_settings import IntegrationsSection
 from agent.act.rules import ApprovalSettings, GuardrailSettings
 from agent.churn.rules import ChurnRules
+from agent.db import postgres_url
 from agent.errors import ConfigError
 from agent.llm.settings import LLMSection
 from agent.paths import REPO_ROOT as REPO_ROOT  # re-exported: older imports
@@ -47,6 +49,9 @@ class SlackSection(_Section):
         default=None,
         pattern=r"^S[A-Z0-9]{2,}$",
         description="a Slack user-group id (S...) whose members may approve",
+    )
+    max_concurrent_analyses: int = Field(
+        default=4, ge=1, le=64, description="questions one replica analyses at once; more wait"
     )
 
 
@@ -84,6 +89,23 @@ class ScoutConfig(_Section):
     churn: ChurnRules = Field(default_factory=ChurnRules)
     llm: LLMSection = Field(default_factory=LLMSection)
     integrations: IntegrationsSection = Field(default_factory=IntegrationsSection)
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_is_a_path_or_postgres(cls, value: str | None) -> str | None:
+        # Any other URL would quietly become a sqlite file named "mysql:/…" in the cwd.
+        if value is None or postgres_url(value) is not None:
+            return value
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", value)
+        if not value.strip() or scheme:
+            # Only the scheme is echoed: the rest of a URL may carry a password.
+            given = f"a {scheme.group(1)}:// URL" if scheme else "an empty value"
+            raise ValueError(
+                f"{given} is neither a file path nor a PostgreSQL URL; write the sqlite file's "
+                "path (e.g. /var/lib/scout/memory.sqlite3) or postgresql://user@host/db "
+                "(postgresql+psycopg:// works too)"
+            )
+        return value
 
 
 def data_dir() -> Path:

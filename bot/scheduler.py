@@ -3,21 +3,26 @@ summary, the weekly retrain and the daily measurement of retention outcomes.
 
 The job bodies live in the application service (agent/service.py): it claims each digest
 under a key per date (`digest:2025-12-15`) so restarts, misfire catch-ups and replicas post
-it once, and every message goes out through the actor. This module only says *when*.
+it once, and every message goes out through the actor. This module only says *when*, and
+*where*: with several replicas on one PostgreSQL memory, only the one holding the leader lock
+(agent.db.leader) runs the jobs; the claims stay the exactly-once guard underneath.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, SchedulerEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from agent.db.leader import AlwaysLeader, LeaderLock, leader_lock
 from bot.core import Scheduled
 from bot.listeners.common import Deps
 
@@ -46,6 +51,39 @@ class ScoutJobs:
         self.deps = deps
         self.tz = ZoneInfo(deps.settings.timezone)
         self._now = now or (lambda: datetime.now(self.tz))
+        self._leader: LeaderLock | None = None
+        self._opening = asyncio.Lock()
+        self._closing: asyncio.Task[None] | None = None
+
+    async def leads(self, job: str) -> bool:
+        """Whether this replica runs `job` now: it holds (or just took) the leader lock.
+
+        The lock is made on the first job (the scheduler's start) and asked at every run, so
+        a replica that lost its connection stops at once and another starts at its next tick.
+        """
+        if self._leader is None:
+            async with self._opening:
+                if self._leader is None:
+                    memory = self.deps.settings.memory
+                    self._leader = await leader_lock(memory) if memory else AlwaysLeader()
+        if await self._leader.lead():
+            return True
+        log.debug("job skipped job=%s reason=another replica leads", job)
+        return False
+
+    async def close(self) -> None:
+        """Let go of the leader lock (shutdown): another replica leads from its next tick."""
+        leader, self._leader = self._leader, None
+        if leader is not None:
+            await leader.close()
+
+    def close_on_shutdown(self, _event: SchedulerEvent) -> None:
+        """APScheduler's shutdown listener: `scout serve` stops the scheduler from inside the
+        loop, so the lock is let go there (a process that dies drops it with its connection)."""
+        try:
+            self._closing = asyncio.get_running_loop().create_task(self.close())
+        except RuntimeError:  # stopped outside a loop: nothing was ever opened in one
+            log.debug("scheduler stopped outside the event loop; leader lock left to expire")
 
     def today(self) -> date:
         return self._now().astimezone(self.tz).date()
@@ -59,12 +97,16 @@ class ScoutJobs:
 
     async def digest(self, day: date | None = None) -> bool:
         """Post the digest for `day` (default: today in the configured zone) unless claimed."""
+        if not await self.leads("digest"):
+            return False
         service = self._service()
         return service is not None and await service.post_digest(day or self.today()) is not None
 
     async def catch_up(self) -> bool:
         """On start: today's digest, if its hour has passed and it was never posted (the
         process was down at that hour). The per-date claim keeps it to once; it says late."""
+        if not await self.leads("catch_up"):
+            return False
         hour, minute = (int(part) for part in self.deps.settings.schedule.digest_time.split(":"))
         now = self._now().astimezone(self.tz)
         if now <= now.replace(hour=hour, minute=minute, second=0, microsecond=0):
@@ -74,6 +116,8 @@ class ScoutJobs:
 
     async def weekly(self, week_start: date | None = None) -> bool:
         """Post the weekly summary of the previous Monday–Sunday week unless claimed."""
+        if not await self.leads("weekly"):
+            return False
         if week_start is None:
             today = self.today()
             week_start = today - timedelta(days=today.weekday() + 7)
@@ -82,6 +126,8 @@ class ScoutJobs:
 
     async def retrain(self, week_start: date | None = None) -> bool:
         """Retrain the core's models once a week (claimed, so one replica does it)."""
+        if not await self.leads("retrain"):
+            return False
         today = self.today()
         service = self._service()
         start = week_start or today - timedelta(days=today.weekday())
@@ -93,6 +139,8 @@ class ScoutJobs:
     async def sequences(self) -> int:
         """Send the sequence steps that are due (win-back emails); each is claimed first, so
         replicas running this job at once send every step once."""
+        if not await self.leads("sequences"):
+            return 0
         core = self.deps.core
         if not isinstance(core, RunsSequences):
             return 0
@@ -103,6 +151,8 @@ class ScoutJobs:
 
     async def measure(self, day: date | None = None) -> bool:
         """Measure the retention actions whose outcome window has closed (daily)."""
+        if not await self.leads("measure"):
+            return False
         core = self.deps.core
         if not isinstance(core, MeasuresRetention):
             return False
@@ -113,6 +163,8 @@ class ScoutJobs:
 
     async def monitor(self) -> int:
         """One monitor cycle; returns how many messages it handed to the actor."""
+        if not await self.leads("monitor"):
+            return 0
         service = self._service()
         published = await service.run_monitor() if service is not None else []
         log.info("monitor cycle messages=%d", len(published))
@@ -158,6 +210,7 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
         scheduler.add_job(jobs.catch_up, id="catch_up", **common)  # once, now
     for note in settings.off:
         log.warning("%s", note)
+    scheduler.add_listener(jobs.close_on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
     # Only an approved win-back starts a sequence; its steps fall due on the day, not to the
     # minute, so every 15 minutes is on time.
     if settings.approvers or settings.approver_group:

@@ -62,6 +62,11 @@ class SlackSettings:
     channel_aliases: Mapping[str, str] = field(default_factory=dict)
     # What stays off until scout.yml names it (see `switched_off`); shown in App Home.
     off: tuple[str, ...] = ()
+    # scout.yml `memory:` (None: the local sqlite file): replicas sharing a PostgreSQL memory
+    # elect one of them to run the scheduled jobs (agent.db.leader).
+    memory: str | None = None
+    # Analyses this replica runs at once; more requests wait their turn, and see their place.
+    max_concurrent_analyses: int = 4
 
     @property
     def has_approvers(self) -> bool:
@@ -141,6 +146,8 @@ def load_settings(
             config, digest_channel=slack.digest_channel, alerts_channel=slack.alerts_channel
         ),
         off=off,
+        memory=config.memory,
+        max_concurrent_analyses=slack.max_concurrent_analyses,
     )
 
 

@@ -9,12 +9,17 @@ from agent.act import ActSettings
 from agent.config import ScoutConfig, load_config
 from agent.deps import Deps, open_deps
 from agent.service import ScoutService
+from bot.commands.approvals import memory_path
 from bot.commands.common import add_source_args, today_from
 
 
 def add_agent_args(parser: argparse.ArgumentParser) -> None:
     add_source_args(parser)
-    parser.add_argument("--memory", metavar="PATH", help="Scout's sqlite memory database")
+    parser.add_argument(
+        "--memory",
+        metavar="PATH|URL",
+        help="Scout's memory: a sqlite file path or PostgreSQL URL (default: scout.yml memory:)",
+    )
     parser.add_argument("--config", metavar="PATH", help="scout.yml (default: SCOUT_CONFIG)")
 
 
@@ -43,7 +48,8 @@ async def deps_from(
     return await open_deps(
         config,
         today=today_from(args) if getattr(args, "today", None) else None,
-        memory_path=Path(args.memory).expanduser() if getattr(args, "memory", None) else None,
+        # Unset: open_deps takes scout.yml `memory:` (or the data dir) itself.
+        memory_path=memory_path(args) if getattr(args, "memory", None) else None,
         out_dir=out_dir,
         act_settings=settings,
     )

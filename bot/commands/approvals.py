@@ -19,28 +19,45 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from agent.act import Actor, ActResult, ActSettings
 from agent.act.records import ExecutionRecord
 from agent.act.rules import format_money, to_cents
-from agent.config import data_dir, load_config
-from agent.errors import UserError
+from agent.config import ScoutConfig, data_dir, load_config
+from agent.db import postgres_url
+from agent.errors import ConfigError, UserError
 
 
-def memory_path(args: argparse.Namespace) -> Path:
-    """Where the memory database is: --memory, scout.yml `memory:`, or the data dir."""
-    if getattr(args, "memory", None):
-        return Path(args.memory).expanduser()
-    config = load_config(getattr(args, "config", None))
-    if config.memory:
-        return Path(config.memory).expanduser()
-    return data_dir() / "memory.sqlite3"
+def memory_path(args: argparse.Namespace) -> str | Path:
+    """Where the memory database is: --memory, scout.yml `memory:`, or the data dir.
+
+    A PostgreSQL URL stays a string: `Path()` would fold its `//` and make it a file name.
+    (agent.deps.default_memory_path says the same for scout.yml; it is not imported here
+    because it pulls in the warehouse and pandas, which these commands never need.)
+    """
+    given = getattr(args, "memory", None)
+    if given:
+        try:  # the flag says what scout.yml's `memory:` says: one rule for both
+            ScoutConfig(memory=given)
+        except ValidationError as error:
+            problems = [f"--memory: {e['msg']}" for e in error.errors()]
+            raise ConfigError(problems, source="the command line") from None
+    else:
+        given = load_config(getattr(args, "config", None)).memory
+    if not given:
+        return data_dir() / "memory.sqlite3"
+    return given if postgres_url(given) else Path(given).expanduser()
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--memory", metavar="PATH", help="Scout's sqlite memory database")
+    parser.add_argument(
+        "--memory",
+        metavar="PATH|URL",
+        help="Scout's memory: a sqlite file path or PostgreSQL URL (default: scout.yml memory:)",
+    )
     parser.add_argument("--config", metavar="PATH", help="scout.yml (default: SCOUT_CONFIG)")
 
 

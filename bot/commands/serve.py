@@ -68,10 +68,12 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     scheduler = None
+    jobs = None
     if not args.no_scheduler and not isinstance(core, Scheduled):
         logging.getLogger("scout").warning("the core runs no scheduled jobs; answering only")
     elif not args.no_scheduler:
-        scheduler = build_scheduler(ScoutJobs(scout.deps))
+        jobs = ScoutJobs(scout.deps)
+        scheduler = build_scheduler(jobs)
         scheduler.start()
     try:
         if args.http:
@@ -81,6 +83,8 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if jobs is not None:
+            await jobs.close()  # the leader lock, at once: another replica leads next tick
         await scout.aclose(timeout=20)
         close = getattr(core, "aclose", None) or getattr(core, "close", None)
         if close is not None:

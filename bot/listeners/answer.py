@@ -2,7 +2,9 @@
 
 Show that Scout is working, call the core off the request path, post the rendered reply in
 the thread with its charts and files, and turn any failure into a polite message in the
-thread with the details in the logs.
+thread with the details in the logs. Each replica analyses at most
+`slack.max_concurrent_analyses` questions at once; the others wait their turn in arrival
+order, and their placeholder says how many requests are ahead of theirs.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.domain import Finding
@@ -29,7 +36,7 @@ from bot.blocks import (
     truncate,
 )
 from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
-from bot.listeners.common import Deps
+from bot.listeners.common import BackgroundWork, Deps
 from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
@@ -84,6 +91,101 @@ async def evidence_for(
     return found or None
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """A place in the analysis queue: how many requests were ahead of it when it arrived,
+    and the future that is resolved when its turn comes (None: it started at once)."""
+
+    ahead: int
+    turn: asyncio.Future[None] | None = None
+
+    async def wait(self) -> bool:
+        """Until this request may run; True if it had to wait for its turn."""
+        if self.turn is None:
+            return False
+        await self.turn
+        return True
+
+
+class AnalysisQueue:
+    """At most `limit` analyses at once in this replica; the rest wait in arrival order.
+
+    A semaphore would bound them too, but cannot say where a request stands, and people
+    waiting behind a burst of questions should see that Scout heard them.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.running = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(not turn.cancelled() for turn in self._waiting)
+
+    @asynccontextmanager
+    async def ticket(self) -> AsyncIterator[Ticket]:
+        """Take a place now (before any await, so arrival order holds); free it on exit."""
+        ticket = self._enter()
+        try:
+            yield ticket
+        finally:
+            self._leave(ticket)
+
+    def _enter(self) -> Ticket:
+        if self.running < self.limit and not self.waiting:
+            self.running += 1
+            return Ticket(ahead=0)
+        ahead = self.running + self.waiting
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        return Ticket(ahead=ahead, turn=turn)
+
+    def _leave(self, ticket: Ticket) -> None:
+        turn = ticket.turn
+        if turn is not None and (not turn.done() or turn.cancelled()):
+            # Gone before its turn came (shutdown cancelled it): it never held a slot.
+            turn.cancel()
+            self._wake()
+            return
+        self.running -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiting and (self._waiting[0].cancelled() or self.running < self.limit):
+            turn = self._waiting.popleft()
+            if not turn.cancelled():
+                self.running += 1
+                turn.set_result(None)
+
+
+# One queue per adapter runtime (its BackgroundWork), made on first use from its settings.
+_queues: weakref.WeakKeyDictionary[BackgroundWork, AnalysisQueue] = weakref.WeakKeyDictionary()
+
+
+def analysis_queue(deps: Deps) -> AnalysisQueue:
+    """This replica's analysis queue (`slack.max_concurrent_analyses` at once)."""
+    queue = _queues.get(deps.work)
+    if queue is None:
+        queue = _queues[deps.work] = AnalysisQueue(deps.settings.max_concurrent_analyses)
+    return queue
+
+
+def waiting_line(ahead: int) -> str:
+    """ "Queued: 3 requests ahead of yours" (the placeholder and the assistant status)."""
+    return f"Queued: {ahead} request{'s' if ahead != 1 else ''} ahead of yours"
+
+
+def queued_message(question: str, ahead: int) -> Message:
+    """The placeholder of a request waiting for a free analysis slot."""
+    line = (
+        f":hourglass: {waiting_line(ahead)}. I will start on "
+        f"_{escape(truncate(question, 300))}_ as soon as they are done."
+    )
+    text = f"{waiting_line(ahead)}. Scout will start on it as soon as they are done."
+    return Message(text=text, blocks=(SectionBlock(text=MarkdownTextObject(text=line)),))
+
+
 class PlaceholderProgress:
     """A message in the thread edited in place as plan steps complete (throttled)."""
 
@@ -93,8 +195,12 @@ class PlaceholderProgress:
         self.ts: str | None = None
         self._last = 0.0
 
-    async def start(self) -> None:
-        message = progress_message(self.question, [])
+    async def start(self, ahead: int = 0) -> None:
+        """Post the placeholder: the progress, or the request's place in the queue."""
+        if ahead:
+            message = queued_message(self.question, ahead)
+        else:
+            message = progress_message(self.question, [])
         response = await self.deps.client.chat_postMessage(
             channel=self.thread.channel,
             thread_ts=self.thread.thread_ts,
@@ -103,6 +209,22 @@ class PlaceholderProgress:
         )
         self.ts = response["ts"]
         self._last = time.monotonic()
+
+    async def begin(self) -> None:
+        """Its turn came: the queue notice becomes the usual progress."""
+        if self.ts is None:
+            return
+        self._last = time.monotonic()
+        message = progress_message(self.question, self.steps)
+        try:
+            await self.deps.client.chat_update(
+                channel=self.thread.channel,
+                ts=self.ts,
+                text=message.text,
+                blocks=message.blocks_json(),
+            )
+        except SlackApiError as error:  # cosmetic, as every progress edit
+            log.warning("progress update failed thread=%s error=%s", self.thread.key, error)
 
     async def __call__(self, step: str) -> None:
         self.steps.append(step)
@@ -146,25 +268,31 @@ class AssistantProgress:
 async def run_answer(
     deps: Deps, thread: ThreadRef, question: str, call: CoreCall, *, assistant: bool = False
 ) -> None:
-    """Show progress, run `call` (the core), and answer in the thread whatever happens."""
+    """Show progress (or the place in the queue), run `call` (the core) when a slot is free,
+    and answer in the thread whatever happens."""
     started = time.monotonic()
     placeholder: PlaceholderProgress | None = None
     progress: Progress
-    try:
-        if assistant:
-            status = AssistantProgress(deps, thread)
-            await status.set("is analysing…")
-            progress = status
-        else:
-            placeholder = PlaceholderProgress(deps, thread, question)
-            await placeholder.start()
-            progress = placeholder
-        reply = await call(progress)
-    except UserError as error:
-        reply = Reply(error=error.friendly)
-    except Exception:
-        log.exception("answer failed thread=%s", thread.key)
-        reply = Reply(error=SORRY)
+    async with analysis_queue(deps).ticket() as ticket:
+        try:
+            if assistant:
+                status = AssistantProgress(deps, thread)
+                await status.set(waiting_line(ticket.ahead) if ticket.ahead else "is analysing…")
+                progress = status
+            else:
+                placeholder = PlaceholderProgress(deps, thread, question)
+                await placeholder.start(ticket.ahead)
+                progress = placeholder
+            if await ticket.wait():
+                log.info("queued answer starts thread=%s ahead=%d", thread.key, ticket.ahead)
+                await (placeholder.begin() if placeholder else status.set("is analysing…"))
+            reply = await call(progress)
+        except UserError as error:
+            reply = Reply(error=error.friendly)
+        except Exception:
+            log.exception("answer failed thread=%s", thread.key)
+            reply = Reply(error=SORRY)
+    # The slot is free once the analysis is: posting and chart uploads wait on Slack, not CPU.
     try:
         posted_ts = await post_reply(
             deps,

@@ -1,7 +1,8 @@
 """Events: @mentions in channels, follow-ups in Scout's threads, direct messages.
 
 Events are acknowledged by Bolt before these run; the work itself goes to a background
-task so the listener returns at once.
+task so the listener returns at once, and waits there for a free analysis slot
+(bot.listeners.answer.AnalysisQueue) behind the questions asked before it.
 """
 
 from __future__ import annotations
