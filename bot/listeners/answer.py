@@ -214,22 +214,16 @@ class PlaceholderProgress:
         """Its turn came: the queue notice becomes the usual progress."""
         if self.ts is None:
             return
-        self._last = time.monotonic()
-        message = progress_message(self.question, self.steps)
-        try:
-            await self.deps.client.chat_update(
-                channel=self.thread.channel,
-                ts=self.ts,
-                text=message.text,
-                blocks=message.blocks_json(),
-            )
-        except SlackApiError as error:  # cosmetic, as every progress edit
-            log.warning("progress update failed thread=%s error=%s", self.thread.key, error)
+        await self._show_progress()
 
     async def __call__(self, step: str) -> None:
         self.steps.append(step)
         if self.ts is None or time.monotonic() - self._last < self.deps.settings.progress_interval:
             return
+        await self._show_progress()
+
+    async def _show_progress(self) -> None:
+        assert self.ts is not None
         self._last = time.monotonic()
         message = progress_message(self.question, self.steps)
         try:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
+import pytest_asyncio
 
 from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
@@ -51,3 +55,26 @@ async def real_env(
     core = ScoutService(deps)
     scout = build_scout(core, settings_for(slack))
     return RealEnv(slack=slack, scout=scout, core=core, warehouse=warehouse, memory=memory)
+
+
+def module_env(name: str, config: ScoutConfig | None = None) -> tuple[Any, Any]:
+    """The module-scoped `fake_slack` and `env` fixtures of a test module that drives the
+    real core behind the real app: `fake_slack, env = module_env("feedback")`."""
+
+    @pytest.fixture(scope="module")
+    def fake_slack() -> Iterator[FakeSlack]:
+        with FakeSlack() as slack:
+            yield slack
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module")
+    async def env(
+        fake_slack: FakeSlack,
+        demo_warehouse: GeneratedWarehouse,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> AsyncIterator[RealEnv]:
+        memory = tmp_path_factory.mktemp(name) / "memory.sqlite3"
+        built = await real_env(fake_slack, demo_warehouse, memory, config)
+        yield built
+        await built.aclose()
+
+    return fake_slack, env

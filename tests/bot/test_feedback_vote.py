@@ -10,18 +10,15 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import pytest_asyncio
 from slack_bolt.async_app import AsyncBoltRequest
 
-from agent.demo_data import GeneratedWarehouse
-from tests.bot.real_env import RealEnv, real_env
+from tests.bot.real_env import RealEnv, module_env
 from tests.bot.slack_requests import BOT_USER, TEAM, event_request, mention, request
-from tests.fakes.slack_api import Call, FakeSlack
+from tests.fakes.slack_api import Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,22 +26,7 @@ ASK_TS = "1765790000.000100"
 _triggers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    memory = tmp_path_factory.mktemp("feedback") / "memory.sqlite3"
-    env = await real_env(fake_slack, demo_warehouse, memory)
-    yield env
-    await env.aclose()
+fake_slack, env = module_env("feedback")
 
 
 def vote(posted: dict[str, Any], *, user: str, positive: bool) -> AsyncBoltRequest:

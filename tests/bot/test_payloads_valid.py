@@ -9,15 +9,12 @@ cases a session rarely reaches (every outcome, refusals, long SQL, switched-off 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from agent.demo_data import GeneratedWarehouse
 from agent.domain import Evidence, Refuse
 from bot.blocks import answer_message, error_message, progress_message, sql_message
 from bot.core import ActionStatus, AlertSummary, Effectiveness, HomeView, KpiStatus, Reply
@@ -25,7 +22,7 @@ from bot.home_blocks import home_view
 from bot.scheduler import ScoutJobs
 from tests.bot.block_checks import problems, raw_value_problems
 from tests.bot.conftest import APPROVER
-from tests.bot.real_env import NOW, RealEnv, real_env
+from tests.bot.real_env import NOW, RealEnv, module_env
 from tests.bot.scripted_core import answer, clarifying, conversion_finding, proposing
 from tests.bot.slack_requests import click, event_request, home_opened, mention
 from tests.conftest import TODAY
@@ -54,22 +51,7 @@ QUESTIONS = (
 SENDS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    memory = tmp_path_factory.mktemp("payloads") / "memory.sqlite3"
-    env = await real_env(fake_slack, demo_warehouse, memory, CONFIG)
-    yield env
-    await env.aclose()
+fake_slack, env = module_env("payloads", CONFIG)
 
 
 def held(slack: FakeSlack, ts: str) -> dict[str, Any]:

@@ -11,40 +11,23 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
 import duckdb
 import pytest
-import pytest_asyncio
 
 from agent.demo_data import GeneratedWarehouse
-from tests.bot.real_env import RealEnv, real_env
+from tests.bot.real_env import RealEnv, module_env
 from tests.bot.slack_requests import event_request, mention
 from tests.conftest import TODAY
-from tests.fakes.slack_api import Call, FakeSlack
+from tests.fakes.slack_api import Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 LAST_WEEK = (date(2025, 12, 8), date(2025, 12, 15))
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    memory = tmp_path_factory.mktemp("rejected") / "memory.sqlite3"
-    env = await real_env(fake_slack, demo_warehouse, memory)
-    yield env
-    await env.aclose()
+fake_slack, env = module_env("rejected")
 
 
 def revenue_by_region(warehouse: GeneratedWarehouse) -> dict[str, float]:
