@@ -119,8 +119,15 @@ def click(
     posted: dict[str, Any], prefix: str, *, user: str, response_url: str = ""
 ) -> AsyncBoltRequest:
     """A block_actions payload for a button of a message the fake received (as Slack builds it)."""
+    button, block_id = find_button(posted["blocks"], prefix)
+    return press(posted, _pressed(button, block_id), user=user, response_url=response_url)
+
+
+def press(
+    posted: dict[str, Any], action: dict[str, Any], *, user: str, response_url: str = ""
+) -> AsyncBoltRequest:
+    """The block_actions payload Slack sends when `user` uses `action` on a posted message."""
     blocks = posted["blocks"]
-    button, block_id = find_button(blocks, prefix)
     message = {
         "type": "message",
         "ts": posted["ts"],
@@ -144,7 +151,7 @@ def click(
         "channel": {"id": posted["channel"], "name": "analytics"},
         "message": message,
         "response_url": response_url,
-        "actions": [_pressed(button, block_id)],
+        "actions": [action],
     }
     body = urlencode({"payload": json.dumps(payload)})
     return request(body, "application/x-www-form-urlencoded")

@@ -11,13 +11,13 @@ import itertools
 import json
 import sqlite3
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from slack_bolt.async_app import AsyncBoltRequest
 
 from tests.bot.real_env import RealEnv, module_env
-from tests.bot.slack_requests import BOT_USER, TEAM, event_request, mention, request
+from tests.bot.slack_requests import event_request, mention
+from tests.bot.slack_requests import press as press_action
 from tests.fakes.slack_api import Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -34,40 +34,15 @@ def vote(posted: dict[str, Any], *, user: str, positive: bool) -> AsyncBoltReque
     [control] = [b for b in posted["blocks"] if b["type"] == "context_actions"]
     [element] = control["elements"]
     button = element["positive_button" if positive else "negative_button"]
-    payload = {
-        "type": "block_actions",
-        "api_app_id": "A0001",
-        "token": "legacy",
-        "trigger_id": f"{next(_triggers)}.feedback.trigger",
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-        "team": {"id": TEAM, "domain": "fake"},
-        "container": {
-            "type": "message",
-            "message_ts": posted["ts"],
-            "channel_id": posted["channel"],
-            "is_ephemeral": False,
-        },
-        "channel": {"id": posted["channel"], "name": "analytics"},
-        "message": {
-            "type": "message",
-            "ts": posted["ts"],
-            "thread_ts": posted["thread_ts"],
-            "text": posted["text"],
-            "blocks": posted["blocks"],
-            "user": BOT_USER,
-        },
-        "actions": [
-            {
-                "type": "feedback_buttons",
-                "action_id": element["action_id"],
-                "block_id": control["block_id"],
-                "value": button["value"],
-                "text": button["text"],
-                "action_ts": "1.0",
-            }
-        ],
+    action = {
+        "type": "feedback_buttons",
+        "action_id": element["action_id"],
+        "block_id": control["block_id"],
+        "value": button["value"],
+        "text": button["text"],
+        "action_ts": "1.0",
     }
-    return request(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    return press_action(posted, action, user=user)
 
 
 def recorded(env: RealEnv) -> dict[str, bool]:
