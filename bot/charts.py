@@ -19,6 +19,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from agent.act.redact import clean_text
 from agent.domain import ChartSpec, Series
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 120  # 960 × 540 px: crisp in a thread, legible shrunk
@@ -37,7 +38,9 @@ def render_chart(spec: ChartSpec) -> bytes:
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    subtitle = spec.subtitle
+    # A PNG leaves Scout like any message: its titles are cleaned here too (idempotent, so
+    # a spec already cleaned by `clean_finding` is unchanged).
+    title, subtitle = clean_text(spec.title), clean_text(spec.subtitle)
     fraction = _is_fraction(spec)
     if not _has_data(spec.series):
         ax.axis("off")
@@ -53,9 +56,12 @@ def render_chart(spec: ChartSpec) -> bytes:
             case "waterfall":
                 _waterfall(ax, spec, fraction)
         _style_axes(ax, spec, fraction)
-    _titles(fig, spec.title, subtitle)
+    subtitle = clean_text(subtitle)
+    _titles(fig, title, subtitle)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    # The title is also text in the file, for screen readers and file viewers.
+    metadata = {"Software": None, "Title": title, "Description": subtitle or None}
+    fig.savefig(buf, format="png", dpi=DPI, metadata=metadata)
     return buf.getvalue()
 
 

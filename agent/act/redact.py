@@ -3,11 +3,15 @@
 Everything free-form in an action (titles, bodies, product names, customer names, review
 text) may come from data, so `safe_text` treats all of it as data:
 
+0. Text is unmasked first: zero-width and bidi control characters are dropped (they hide a
+   mention or a card number from every pattern, and bidi overrides show text reversed),
+   fullwidth ASCII becomes ASCII (`＜!channel＞`, fullwidth digits) and `&lt;`/`&gt;` are
+   decoded, so an entity-encoded `&lt;!channel&gt;` is neutralised like the real one.
 1. Slack control sequences (`<!channel>`, `<!here>`, `<@U…>`, `<#C…>`, `<!subteam^…>`) become
    a visible placeholder; `<url|label>` keeps only the label; raw URLs are removed and bare
    domains defanged (`evil[.]com`) so Slack cannot auto-link them.
-2. Personal data is redacted: emails, phone numbers, card numbers (Luhn-checked), street
-   addresses. Decision: redaction also applies inside code spans; PII in backticks still
+2. Personal data is redacted: emails, IBANs (mod-97 checked), phone numbers, card numbers
+   (Luhn-checked), street addresses. Decision: redaction also applies inside code spans; PII in backticks still
    reaches people. Patterns without a local part (`'%@gmail.com'`) are not emails and stay.
 3. `@here`/`@channel`/`@everyone` and `@handle` get a full-width at sign, so no client turns
    them into a ping; then `&`, `<`, `>` are escaped as Slack mrkdwn requires.
@@ -44,12 +48,22 @@ _PHONE_NANP = re.compile(r"(?<![\w.-])(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}
 _PHONE_LOCAL = re.compile(r"(?<![\w.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w-]|\.\d)")
 _STREET_SUFFIX = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
-    "Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq"
+    "Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Loop|Trail|Close|Crescent"
 )
+# Street names are capitalised words or numbered streets ("W 42nd St").
 _ADDRESS = re.compile(
-    r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-zA-Z'-]*\.?\s+){1,4}(?:" + _STREET_SUFFIX + r")\b\.?"
+    r"\b\d{1,5}[A-Za-z]?\s+(?:(?:[A-Z][a-zA-Z'-]*|\d{1,3}(?:st|nd|rd|th))\.?\s+){1,4}(?:"
+    + _STREET_SUFFIX
+    + r")\b\.?"
     r"(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[\w-]+)?"
 )
+# A country code, two check digits, then 11-30 letters or digits, grouped by 4 or not.
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+# Invisible characters that can split a token or reorder what a reader sees.
+_INVISIBLE = dict.fromkeys(
+    [173, 1564, 6158, *range(8203, 8208), *range(8234, 8239), *range(8288, 8304), 65279]
+)
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _COMPACT_DATE = re.compile(r"^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 
 _INJECTION = re.compile(
@@ -79,14 +93,41 @@ def _card(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+def iban_ok(compact: str) -> bool:
+    """The ISO 13616 mod-97 check every IBAN satisfies."""
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _iban(match: re.Match[str]) -> str:
+    # The pattern may run on into a following word or number; the longest prefix that
+    # checks is the IBAN, and the rest stays.
+    text = match.group(0)
+    ends = [i + 1 for i, ch in enumerate(text) if ch != " "]
+    for end in reversed(ends):
+        compact = text[:end].replace(" ", "")
+        if len(compact) >= 15 and iban_ok(compact):
+            return "[iban]" + text[end:]
+    return text
+
+
 def _intl_phone(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
     return "[phone]" if 8 <= len(digits) <= 15 else match.group(0)
 
 
+def unmask(text: str) -> str:
+    """Text as a reader sees it: invisible characters dropped, fullwidth ASCII made ASCII,
+    `&lt;`/`&gt;` decoded, so no pattern below is dodged by how a string is written."""
+    text = text.translate(_INVISIBLE).translate(_FULLWIDTH)
+    return text.replace("&lt;", "<").replace("&gt;", ">")
+
+
 def redact_pii(text: str) -> str:
-    """Replace emails, card numbers, phone numbers and street addresses with placeholders."""
-    text = _EMAIL.sub("[email]", text)
+    """Replace emails, IBANs, card numbers, phone numbers and street addresses with
+    placeholders."""
+    text = _EMAIL.sub("[email]", unmask(text))
+    text = _IBAN.sub(_iban, text)
     text = _CARD_CANDIDATE.sub(_card, text)
     text = _PHONE_INTL.sub(_intl_phone, text)
     text = _PHONE_NANP.sub("[phone]", text)
@@ -105,6 +146,7 @@ def _token(match: re.Match[str]) -> str:
 
 def neutralise(text: str) -> str:
     """Strip Slack control sequences and links that arrived inside data."""
+    text = unmask(text)
     text = _SLACK_LINK.sub(lambda m: m.group(2) or "[link removed]", text)
     text = _SLACK_TOKEN.sub(_token, text)
     return _URL.sub("[link removed]", text)

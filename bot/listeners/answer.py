@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.act.redact import clean_text
 from agent.domain import Finding
 from agent.errors import UserError
 from bot.blocks import (
@@ -180,7 +181,7 @@ def queued_message(question: str, ahead: int) -> Message:
     """The placeholder of a request waiting for a free analysis slot."""
     line = (
         f":hourglass: {waiting_line(ahead)}. I will start on "
-        f"_{escape(truncate(question, 300))}_ as soon as they are done."
+        f"_{escape(truncate(clean_text(question), 300))}_ as soon as they are done."
     )
     text = f"{waiting_line(ahead)}. Scout will start on it as soon as they are done."
     return Message(text=text, blocks=(SectionBlock(text=MarkdownTextObject(text=line)),))
@@ -324,6 +325,9 @@ async def post_reply(
 
     Returns the ts of the message. Charts are uploaded into the message's thread.
     """
+    # Data reaches the answer (labels, table cells, the CSV): redacted and made inert before
+    # anything of it is rendered, cached for Show SQL or uploaded.
+    reply = reply.cleaned()
     message = message or answer_message(reply)
     if not deps.settings.has_approvers and any(p.open and p.needs_approval for p in reply.actions):
         message = message.with_note(NO_APPROVERS)

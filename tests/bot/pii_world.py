@@ -1,0 +1,124 @@
+"""The demo warehouse with corpus strings planted in its text fields (issue 18).
+
+A copy of the session's demo warehouse: every category label, support ticket topic and
+product name gets a corpus string after its own word, with hand-written DuckDB SQL, so the
+answers, digests, alerts, CSVs, charts and emails built from them carry the strings to every
+outbound channel. What was planted is returned, to scan for it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tests.fixtures.pii_corpus import Expect, Sample, by_category
+from tests.fixtures.pii_scan import EMAIL, fold, live_mentions
+
+CATEGORIES = ("electronics", "apparel", "home", "beauty", "sports", "toys")
+TOPICS = ("delivery", "refund", "product_quality", "billing", "account", "other")
+
+
+def _pick(category: str, n: int, start: int = 0) -> list[Sample]:
+    return by_category()[category][start : start + n]
+
+
+# Near-misses are shown where category labels are shown, so their survival is checked there.
+CATEGORY_SAMPLES = (
+    _pick("card", 1)[0], _pick("mention", 1)[0], _pick("email", 1)[0],
+    _pick("link", 1)[0], *_pick("near_miss", 2, start=8),
+)  # fmt: skip
+TOPIC_SAMPLES = (
+    _pick("iban", 1, start=1)[0], _pick("phone", 1)[0], _pick("mention", 1, start=6)[0],
+    _pick("invisible", 1, start=6)[0], _pick("mention", 1, start=21)[0],
+    _pick("address", 1)[0],
+)  # fmt: skip
+PRODUCT_SAMPLES = (
+    *_pick("card", 6, start=3), *_pick("email", 5, start=7), *_pick("phone", 4, start=9),
+    *_pick("iban", 3, start=10), *_pick("address", 3, start=4), *_pick("mention", 6, start=9),
+    *_pick("link", 3, start=2), *_pick("invisible", 2, start=7), *_pick("near_miss", 4),
+)  # fmt: skip
+
+
+def planted() -> tuple[Sample, ...]:
+    return (*CATEGORY_SAMPLES, *TOPIC_SAMPLES, *PRODUCT_SAMPLES)
+
+
+def plant(source: Path, target: Path) -> dict[str, str]:
+    """Copy `source` to `target` and plant the corpus; returns {product_id: planted name}."""
+    shutil.copy(source, target)
+    with duckdb.connect(str(target)) as con:
+        columns = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE column_name IN ('category', 'landing_category')"
+        ).fetchall()
+        for word, sample in zip(CATEGORIES, CATEGORY_SAMPLES, strict=True):
+            for table, column in columns:
+                con.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                    [f"{word} {sample.text}", word],
+                )
+        for word, sample in zip(TOPICS, TOPIC_SAMPLES, strict=True):
+            con.execute(
+                "UPDATE support_tickets SET topic = ? WHERE topic = ?",
+                [f"{word} {sample.text}", word],
+            )
+        ids = [r[0] for r in con.execute("SELECT product_id FROM products ORDER BY 1").fetchall()]
+        names = {}
+        for product, sample in zip(ids, PRODUCT_SAMPLES, strict=False):
+            names[product] = f"Mug {sample.text}"
+            con.execute(
+                "UPDATE products SET product_name = ? WHERE product_id = ?",
+                [names[product], product],
+            )
+    return names
+
+
+def leaks(text: str, own_users: frozenset[str] = frozenset()) -> list[str]:
+    """What in outbound `text` must not be there: a live mention of anyone but the people in
+    the conversation, an email address, or a fragment of a planted must-redact string."""
+    found = [m for m in live_mentions(text) if not any(m == f"<@{u}" for u in own_users)]
+    found += EMAIL.findall(fold(text))
+    folded, digits = fold(text), re.sub(r"\D", "", fold(text))
+    for sample in planted():
+        if sample.expect is not Expect.REDACT:
+            continue
+        for secret in sample.secrets:
+            secret_digits = re.sub(r"\D", "", fold(secret))
+            if fold(secret) in folded or (len(secret_digits) >= 9 and secret_digits in digits):
+                found.append(secret)
+    return found
+
+
+def png_text(png: bytes) -> str:
+    """The text chunks of a PNG (title and description), decoded."""
+    out, at = [], 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        if kind == b"tEXt":
+            out.append(data.replace(b"\x00", b": ").decode("latin-1"))
+        elif kind == b"iTXt":
+            key, _, rest = data.partition(b"\x00")
+            compressed, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b"\x00")
+            _tkey, _, body = rest.partition(b"\x00")
+            body = zlib.decompress(body) if compressed else body
+            out.append(key.decode() + ": " + body.decode("utf-8"))
+        at += 12 + length
+    return "\n".join(out)
+
+
+def sent_text(body: dict[str, Any]) -> str:
+    """The parts of a Web API call that people read (not ids or timestamps)."""
+    keys = ("text", "blocks", "attachments", "initial_comment", "files", "view", "title")
+    return "\n".join(
+        v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        for k in keys
+        if (v := body.get(k)) is not None
+    )
