@@ -41,7 +41,6 @@ from agent.errors import UserError
 # a count, this many a day: below that one day's noise is the whole signal.
 MIN_CELL_SHARE = 0.03
 MIN_CELL_COUNT = 10.0
-LEAVE_OUT = False
 INDEX_DAYS = 56  # the history window of each sibling's usual level
 INDEX_NOISE = 2.0  # the store-wide index counts beyond this many of its robust spreads
 # The least |z| to report, by depth (overall, a segment, a two-dimension cell). Chosen on
@@ -307,14 +306,6 @@ def _sibling_index(
     cut = len(level) if since is None else int((level.index < pd.Timestamp(since)).sum())
     hist = slice(max(0, cut - INDEX_DAYS), cut) if cut else slice(None)
     departures = logs - np.median(logs[hist], axis=0)
-    if LEAVE_OUT and level.shape[1] >= 4 and not shrink:
-        # Each member against the others only: its own move must not pull its reference.
-        return {
-            i: pd.Series(
-                np.exp(np.median(np.delete(departures, i, axis=1), axis=1)), index=level.index
-            )
-            for i in range(level.shape[1])
-        }
     raw = pd.Series(np.median(departures, axis=1), index=level.index)
     if not shrink:
         return dict.fromkeys(range(level.shape[1]), np.exp(raw))
