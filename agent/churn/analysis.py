@@ -152,7 +152,8 @@ def top_finding(
                     round(p.customer_value, 2),
                     round(p.value_at_risk, 2),
                     "; ".join(p.risk_factors),
-                    p.recommended_actions[0] if p.recommended_actions else "none",
+                    draw.withheld_reason(p.customer_id)
+                    or (p.recommended_actions[0] if p.recommended_actions else "none"),
                 )
                 for p in profiles
             ),

@@ -39,6 +39,14 @@ class RetentionDraw:
     assignments: tuple[RetentionAssignment, ...]  # treated and held out, to record
     share: float
 
+    def withheld_reason(self, customer_id: str) -> str | None:
+        """Why this customer gets no action although one was chosen, or None."""
+        if any(row.customer_id == customer_id for row in self.held_out):
+            return "none: held out at random (control)"
+        if customer_id in self.still_held:
+            return "none: in an earlier holdout"
+        return None
+
     def sentence(self) -> str:
         """How many were held out, in words ('' when nothing was proposed)."""
         proposed = len(self.treated) + len(self.held_out)

@@ -136,6 +136,12 @@ async def test_what_works_is_measured_against_the_holdout_once(
         assert set(proposed) == {a.customer_id for a in treated}  # the held out get nothing
         (finding,) = reply.findings
         assert finding.facts["retention_held_out"] == len(held)
+        assert finding.table is not None
+        next_action = {row[0]: row[-1] for row in finding.table.rows}
+        for a in held:  # the table must not promise an action the holdout withholds
+            assert next_action[a.customer_id] == "none: held out at random (control)"
+        for a in treated:
+            assert not str(next_action[a.customer_id]).startswith("none")
         assert (
             f"{len(held)} of the {len(recorded)} customers chosen for a retention action "
             f"{'was' if len(held) == 1 else 'were'} held out at random (40% per action kind)"
