@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 
 class ScoutError(Exception):
@@ -54,6 +55,42 @@ class WarehouseUnavailable(WarehouseError):
 
 class QueryTimeout(WarehouseError):
     pass
+
+
+MemoryTrouble = Literal["read_only", "busy", "full", "cannot_open"]
+
+_MEMORY_TROUBLE: dict[MemoryTrouble, tuple[str, str]] = {
+    "read_only": (
+        "is read-only, so Scout cannot record anything",
+        "Make the file and its folder writable by the user running Scout, "
+        "or point `memory:` in scout.yml at a writable path.",
+    ),
+    "busy": (
+        "is busy: another process held its write lock for too long",
+        "Nothing was changed; try again in a moment.",
+    ),
+    "full": (
+        "is full (the disk, or the database's size limit)",
+        "Free some disk space; nothing was changed, so try again then.",
+    ),
+    "cannot_open": (
+        "cannot be opened",
+        "Check that its folder exists and is writable by the user running Scout, "
+        "or point `memory:` in scout.yml at another path.",
+    ),
+}
+
+
+class MemoryUnavailable(UserError):
+    """Scout's memory database refused a write: read-only, locked beyond the busy timeout,
+    full, or unopenable. The message names the file and the fix; nothing was half-written,
+    because the failed transaction was rolled back."""
+
+    def __init__(self, location: str, trouble: MemoryTrouble) -> None:
+        what, fix = _MEMORY_TROUBLE[trouble]
+        super().__init__(f"Scout's memory ({location}) {what}.", hint=fix)
+        self.location = location
+        self.trouble = trouble
 
 
 class LLMError(ScoutError):

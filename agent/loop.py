@@ -61,7 +61,7 @@ from agent.plan import PlannedAction, Signal, plan_from_signals
 from agent.semantic import SemanticLayer
 from agent.semantic.policies import Access
 from agent.understand import understand
-from agent.views import Reply
+from agent.views import MAX_QUESTION_CHARS, Reply
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,6 @@ MAX_ALERTS_PER_CYCLE = 5
 # last week is still news to a team that just installed Scout); later cycles check the days
 # since the last one, at most as far back as the first did.
 FIRST_LOOKBACK_DAYS = 14
-# Questions are read on their first few thousand characters (README: deployment limits).
-MAX_QUESTION_CHARS = 4000
 # Every metric × segment is read and judged week over week; the daily anomaly check runs on
 # the detect analysis's watchlist and dimensions, so the monitor and "anything unusual this
 # week?" see the same series (and a cycle stays within its time budget). Return rate waits

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from agent.act import ActResult
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Observation, stable_key
-from agent.errors import ScoutError, UserError, WarehouseError
+from agent.errors import MemoryUnavailable, ScoutError, UserError, WarehouseError
 from agent.observe import KpiRead, KpiSnapshot
 from agent.plan import Plan, Signal, matches
 
@@ -207,7 +207,8 @@ class Cycle:
             )
         except Exception as error:  # memory trouble is reported with the answer, not instead
             log.exception("cycle_record_failed cycle=%s", self.id)
-            self.errors.append(f"I could not save this to memory ({type(error).__name__}).")
+            why = str(error) if isinstance(error, MemoryUnavailable) else type(error).__name__
+            self.errors.append(f"I could not save this to memory ({why})")
             self.error_kinds.append("memory")
 
     def result(self) -> CycleResult:

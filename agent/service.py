@@ -20,6 +20,7 @@ from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
 from agent.domain import Action, Finding, Goal, Intent, NeedsApproval, stable_key
+from agent.errors import MemoryUnavailable
 from agent.loop import propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
@@ -182,6 +183,24 @@ class ScoutService:
 
     async def decide(
         self, approval_id: str, user: str, approve: bool, reason: str = ""
+    ) -> DecisionOutcome:
+        try:
+            return await self._decide(approval_id, user, approve, reason)
+        except MemoryUnavailable as error:
+            # The write that records a decision comes before anything executes, and a failed
+            # transaction is rolled back: the request is still pending, as it was.
+            log.warning(
+                "decision_unrecorded approval=%s user=%s error=%s", approval_id, user, error
+            )
+            verb = "approval" if approve else "rejection"
+            return DecisionOutcome(
+                kind="unrecorded",
+                message=f"I couldn't record your {verb}: {error} Nothing was executed and "
+                "the request is still open; please try again.",
+            )
+
+    async def _decide(
+        self, approval_id: str, user: str, approve: bool, reason: str
     ) -> DecisionOutcome:
         try:
             before = await self.deps.act.approval(approval_id)

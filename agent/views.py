@@ -26,6 +26,16 @@ from agent.domain import (
 
 Progress = Callable[[str], Awaitable[None]]
 
+# Questions are read on their first few thousand characters (README: deployment limits), and
+# echoed from no more than that.
+MAX_QUESTION_CHARS = 4000
+
+
+def echoed_question(question: str) -> str:
+    """The question as Scout may show it back: the part it reads, redacted. Cutting first
+    keeps a pasted 900 kB log as cheap to echo as a short question."""
+    return clean_text(question[:MAX_QUESTION_CHARS])
+
 
 @dataclass(frozen=True, kw_only=True)
 class ThreadRef:
@@ -161,6 +171,7 @@ DecisionKind = Literal[
     "expired",
     "failed",
     "not_found",
+    "unrecorded",  # memory refused the write (busy, full, read-only): nothing happened
 ]
 
 

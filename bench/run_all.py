@@ -31,6 +31,7 @@ SCRIPTS: tuple[str, ...] = (
     "monitor_cycle",
     "monitor_recall",
     "slack_ack_latency",
+    "slack_load",
     "detect_accuracy",
     "forecast_check_accuracy",
     "explain_accuracy",

@@ -109,22 +109,33 @@ def serve_naive(port: int) -> None:
     web.run_app(naive_app(settings), host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def start_server(kind: str, slack: FakeSlack, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`scout serve --http` (or the naive baseline) as its own process, like production."""
+def start_server(
+    kind: str,
+    slack: FakeSlack,
+    workdir: Path,
+    *,
+    core: str | None = "bench.slack_ack_latency:build_core",
+    config_extra: str = "",
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`scout serve --http` (or the naive baseline) as its own process, like production.
+
+    `core` None serves Scout's own core (the warehouse and memory `config_extra` names)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config = workdir / "scout.yml"
     config.write_text(
         "slack:\n  digest_channel: C0DIGEST\n  alerts_channel: C0ALERTS\n  approvers: [U0BOSS]\n"
+        + config_extra
     )
-    env = os.environ | {
+    env = {k: v for k, v in os.environ.items() if k != "SCOUT_CORE"} | {
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.base_url,
         "SCOUT_CONFIG": str(config),
-        "SCOUT_CORE": "bench.slack_ack_latency:build_core",
     }
+    if core is not None:
+        env["SCOUT_CORE"] = core
     if kind == "scout":
         argv = [
             "-m",

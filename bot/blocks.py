@@ -33,7 +33,6 @@ from slack_sdk.models.blocks import (
     TableBlock,
 )
 
-from agent.act.redact import clean_text
 from agent.act.rules import format_money, to_cents
 from agent.domain import (
     Clarification,
@@ -44,6 +43,7 @@ from agent.domain import (
     describe_decision,
     format_segment,
 )
+from agent.views import echoed_question
 from bot.core import ActionStatus, ProposedAction, Reply, option_token
 from bot.text import (
     cell_text,
@@ -611,7 +611,7 @@ def _without_legacy_feedback(block: Mapping[str, Any]) -> dict[str, Any]:
 def progress_message(question: str, steps: Sequence[str]) -> Message:
     """The placeholder shown while Scout works, with the plan's steps as they complete."""
     # The question is echoed redacted, like everything else Scout posts.
-    shown = escape(truncate(clean_text(question), 300))
+    shown = escape(truncate(echoed_question(question), 300))
     lines = [f":hourglass_flowing_sand: Working on: _{shown}_"]
     lines.extend(f":white_check_mark: {escape(truncate(step, 200))}" for step in steps[-20:])
     return Message(text="Scout is working on it…", blocks=(_section("\n".join(lines)),))

@@ -3,11 +3,16 @@
 Writes go through BEGIN IMMEDIATE … COMMIT under an asyncio lock, so two coroutines on one
 connection never interleave their transactions and other processes queue on sqlite's own
 lock (busy_timeout). Hot primary-key reads run inline on a second, read-only connection.
+
+sqlite's errors for a file Scout cannot write (read-only, locked past the busy timeout,
+full, unopenable) become `MemoryUnavailable` here, the one place that knows sqlite's codes,
+after the transaction is rolled back: callers get a message naming the file and the fix.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,6 +22,9 @@ from typing import Literal
 import aiosqlite
 
 from agent.db import Params, Row
+from agent.errors import MemoryTrouble, MemoryUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class SqliteSession:
@@ -65,15 +73,26 @@ class SqliteDatabase:
 
     @classmethod
     async def open(cls, path: Path, *, pragmas: Sequence[str] = ()) -> SqliteDatabase:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        """Open (creating) the file and check that it can be written, so a read-only file
+        or folder fails at start-up, by name, instead of at the first approval."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MemoryUnavailable(str(path), "cannot_open") from error
+        try:
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as error:
+            raise _unavailable(error, path) from error
         conn.row_factory = sqlite3.Row
         try:
             for pragma in pragmas:
                 await conn.execute(pragma)
+            await _check_writable(conn, path)
             reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        except BaseException:
+        except BaseException as error:
             await conn.close()
+            if isinstance(error, sqlite3.Error):
+                raise _unavailable(error, path) from error
             raise
         reader.row_factory = sqlite3.Row
         reader.execute("PRAGMA busy_timeout = 20")  # never stall the event loop for long
@@ -83,19 +102,33 @@ class SqliteDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteSession]:
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise _unavailable(error, self.path) from error
             try:
                 yield self._session
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._conn.execute("COMMIT")
+            except BaseException as error:
+                await self._rollback()
+                if isinstance(error, sqlite3.Error):
+                    raise _unavailable(error, self.path) from error
                 raise
-            await self._conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.Error:  # sqlite rolled back already (a full database does that itself)
+            log.debug("rollback after a failed transaction: none was open", exc_info=True)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteSession]:
         # Waits for this connection's open transaction, so a read never sees uncommitted rows.
         async with self._lock:
-            yield self._session
+            try:
+                yield self._session
+            except sqlite3.Error as error:
+                raise _unavailable(error, self.path) from error
 
     async def rows(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.reading() as session:
@@ -113,3 +146,43 @@ class SqliteDatabase:
     async def close(self) -> None:
         self._reader.close()
         await self._conn.close()
+
+
+async def _check_writable(conn: aiosqlite.Connection, path: Path) -> None:
+    """Write, and roll back, one table: a read-only file or folder fails here (sqlite opens
+    a read-only file without complaint). A lock that another process holds is no reason to
+    refuse to start; a write waits for it when it comes."""
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        if _trouble(error) != "busy":
+            raise
+        log.warning("memory_busy_at_start path=%s", path)
+        return
+    try:
+        await conn.execute("CREATE TABLE scout_write_probe (x INTEGER)")
+    finally:
+        await conn.execute("ROLLBACK")
+
+
+def _trouble(error: sqlite3.Error) -> MemoryTrouble | None:
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    if name.startswith("SQLITE_READONLY"):
+        return "read_only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    if name == "SQLITE_FULL":
+        return "full"
+    if name.startswith("SQLITE_CANTOPEN"):
+        return "cannot_open"
+    return None
+
+
+def _unavailable(error: sqlite3.Error, path: Path) -> Exception:
+    """Scout's error for sqlite's: MemoryUnavailable when the file is the trouble, else the
+    original (a bug in Scout's SQL stays a bug, with its traceback)."""
+    trouble = _trouble(error)
+    if trouble is None:
+        return error
+    log.warning("memory_unavailable path=%s trouble=%s error=%s", path, trouble, error)
+    return MemoryUnavailable(str(path), trouble)

@@ -3,6 +3,11 @@
 Both modes run the same Bolt app (bot/app.py) and, in the same process, the scheduler
 (monitor cycle, 09:00 digest, weekly summary). Settings are validated before anything
 connects, so a missing token or channel fails at once with what to set.
+
+SIGTERM (a deploy, a scale-down) or SIGINT stops taking events at once, lets the answers in
+flight finish for up to `--shutdown-grace` seconds (they were acknowledged, so Slack will not
+send them again), then cancels what is left and exits 0. Platforms give about 30 s between
+SIGTERM and SIGKILL; the default grace leaves room for closing memory after it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agent.config import load_config
@@ -24,6 +30,7 @@ if TYPE_CHECKING:  # the app pulls in Bolt, aiohttp and matplotlib: only `serve`
 
 log = logging.getLogger("scout.serve")
 EVENTS_PATH = "/slack/events"
+DEFAULT_GRACE_S = 20.0
 
 
 def register(sub: Any) -> None:
@@ -41,6 +48,13 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--no-scheduler", action="store_true", help="do not run the monitor/digest jobs here"
+    )
+    parser.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=DEFAULT_GRACE_S,
+        metavar="SECONDS",
+        help=f"on SIGTERM, how long answers in flight may finish (default {DEFAULT_GRACE_S:g})",
     )
     parser.set_defaults(func=run)
 
@@ -65,7 +79,7 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, _stopper(stop, sig))
 
     scheduler = None
     jobs = None
@@ -85,10 +99,19 @@ async def _serve(args: argparse.Namespace, config: Any, settings: Any) -> None:
             scheduler.shutdown(wait=False)
         if jobs is not None:
             await jobs.close()  # the leader lock, at once: another replica leads next tick
-        await scout.aclose(timeout=20)
+        await scout.aclose(timeout=args.shutdown_grace)
         close = getattr(core, "aclose", None) or getattr(core, "close", None)
         if close is not None:
             await close()
+
+
+def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
+    def on_signal() -> None:
+        if not stop.is_set():
+            log.info("%s: no new events; finishing the answers in flight", sig.name)
+        stop.set()
+
+    return on_signal
 
 
 def http_app(scout: ScoutSlack) -> web.Application:
@@ -128,7 +151,9 @@ def http_app(scout: ScoutSlack) -> web.Application:
 async def _serve_http(scout: ScoutSlack, host: str, port: int, stop: asyncio.Event) -> None:
     from aiohttp import web
 
-    runner = web.AppRunner(http_app(scout), access_log=None)
+    # Requests are acknowledged within milliseconds (the work runs after the ack), so a
+    # request still open seconds after SIGTERM is a stuck client: no reason to wait a minute.
+    runner = web.AppRunner(http_app(scout), access_log=None, shutdown_timeout=3.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -200,7 +200,8 @@ async def decide(
 async def _record(deps: Deps, body: dict[str, Any], outcome: DecisionOutcome) -> None:
     """Leave the decision on the message (or App Home); tell the clicker what it did."""
     still_open = outcome.action is not None and outcome.action.open
-    if outcome.kind in ("unauthorised", "not_found") or (outcome.kind == "refused" and still_open):
+    nothing_happened = ("unauthorised", "not_found", "unrecorded")
+    if outcome.kind in nothing_happened or (outcome.kind == "refused" and still_open):
         # Nothing happened to the proposal: only the clicker hears why (a cap, a pause).
         note = outcome.message or "Nothing was changed."
         if outcome.kind == "refused":

@@ -23,9 +23,9 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.act.redact import clean_text
 from agent.domain import Finding
 from agent.errors import UserError
+from agent.views import echoed_question
 from bot.blocks import (
     MAX_PLAIN,
     FileUpload,
@@ -181,7 +181,7 @@ def queued_message(question: str, ahead: int) -> Message:
     """The placeholder of a request waiting for a free analysis slot."""
     line = (
         f":hourglass: {waiting_line(ahead)}. I will start on "
-        f"_{escape(truncate(clean_text(question), 300))}_ as soon as they are done."
+        f"_{escape(truncate(echoed_question(question), 300))}_ as soon as they are done."
     )
     text = f"{waiting_line(ahead)}. Scout will start on it as soon as they are done."
     return Message(text=text, blocks=(SectionBlock(text=MarkdownTextObject(text=line)),))

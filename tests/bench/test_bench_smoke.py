@@ -240,6 +240,16 @@ SMOKES: tuple[Smoke, ...] = (
         ),
     ),
     Smoke(
+        "slack_load",
+        ("--smoke",),
+        (
+            r"^4 concurrent signed mentions, 1 of them 40 kB; load from its own process$",
+            rf"^Scout \(scout serve --http\)( +{N}){{6}}$",
+            rf"^floor: signature check \+ 200( +{N}){{6}}$",
+            rf"^answered 4/4 in {N} s; answered twice 0; threads in memory 4$",
+        ),
+    ),
+    Smoke(
         "judgement_accuracy",
         ("--seeds", "7", "--todays", "2026-03-18", "--days", "70", "--scale", "0.1"),
         (

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -123,3 +128,97 @@ def test_closed_warehouse_refuses(handmade_path: Path) -> None:
     warehouse.close()
     with pytest.raises(WarehouseUnavailable, match="closed"):
         warehouse.query("SELECT 1")
+
+
+# ---------------------------------------------------------------- the file is shared with ETL
+
+# A separate process that opens the file read-write (as an ETL job does), appends one order,
+# and says "locked" while it holds the file; it lets go when its stdin closes.
+_WRITER = """
+import sys, duckdb
+conn = duckdb.connect(sys.argv[1])
+conn.execute('INSERT INTO "orders" SELECT * FROM "orders" LIMIT 1')
+print("locked", flush=True)
+sys.stdin.read()
+conn.close()
+"""
+
+
+def _writer(path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _write_once(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _WRITER, str(path)],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def own_copy(handmade_path: Path, tmp_path: Path) -> Path:
+    """A copy this test may let a writer change (the session's file stays pristine)."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(handmade_path, path)
+    return path
+
+
+def _orders(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        row = conn.execute('SELECT COUNT(*) FROM "orders"').fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_writer_can_open_the_file_between_questions(own_copy: Path) -> None:
+    before = _orders(own_copy)
+    warehouse = DuckDBWarehouse(own_copy, idle_s=0.1)
+    try:
+        assert warehouse.query('SELECT COUNT(*) AS n FROM "orders"')["n"].iloc[0] == before
+        deadline = time.monotonic() + 10
+        while warehouse.holds_file:  # let go once idle; bounded, never a fixed sleep
+            assert time.monotonic() < deadline, "the warehouse kept the file open"
+            time.sleep(0.01)
+        written = _write_once(own_copy)
+        assert written.returncode == 0, written.stderr
+        # The next question opens the file afresh and sees what the writer added.
+        assert warehouse.query('SELECT COUNT(*) AS n FROM "orders"')["n"].iloc[0] == before + 1
+    finally:
+        warehouse.close()
+    assert not warehouse.holds_file
+
+
+def test_a_locked_file_is_a_clear_error_and_the_next_question_recovers(own_copy: Path) -> None:
+    before = _orders(own_copy)
+    writer = _writer(own_copy)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "locked"
+        # Constructed while locked (as at start-up): nothing is opened until a question comes.
+        warehouse = DuckDBWarehouse(own_copy)
+        with pytest.raises(WarehouseUnavailable, match="locked by another process"):
+            warehouse.query('SELECT COUNT(*) AS n FROM "orders"')
+    finally:
+        writer.communicate(input="", timeout=60)
+    assert writer.returncode == 0, writer.stderr
+    try:
+        assert warehouse.query('SELECT COUNT(*) AS n FROM "orders"')["n"].iloc[0] == before + 1
+    finally:
+        warehouse.close()
+
+
+def test_a_file_that_is_not_duckdb_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"order_id,revenue\n1,10.0\n" * 1000)  # a CSV someone saved by that name
+    warehouse = DuckDBWarehouse(path)
+    with pytest.raises(WarehouseUnavailable, match="not a DuckDB database file"):
+        warehouse.query("SELECT 1")
+    warehouse.close()
