@@ -1,15 +1,17 @@
 """Everything a cycle needs, in one frozen container that tests can assemble from parts.
 
-`open_deps(config)` wires the real pieces: the warehouse (a broken one becomes a warehouse
-whose every query fails, so cycles still run and report zero-confidence observations), the
-semantic layer, Scout's memory and the actor, sharing one database (a sqlite file, or a
-PostgreSQL URL shared by replicas). Tests pass their own warehouse, today and memory
-location; Scout's own logic is never swapped.
+`open_deps(config)` wires the real pieces: the warehouse (a missing one becomes a warehouse
+whose queries fail, so cycles still run and report zero-confidence observations, until it
+opens at a later question), the semantic layer, Scout's memory and the actor, sharing one
+database (a sqlite file, or a PostgreSQL URL shared by replicas). Tests pass their own
+warehouse, today and memory location; Scout's own logic is never swapped.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -123,22 +125,77 @@ class Deps:
         self.warehouse.close()
 
 
-class UnavailableWarehouse:
-    """A warehouse that could not be opened: every query raises the original error."""
+# A question's queries follow each other within milliseconds: a second between attempts
+# means at most one attempt per question, and one a second under a burst of them.
+REOPEN_AFTER_S = 1.0
 
+
+class UnavailableWarehouse:
+    """A warehouse that could not be opened at start-up (a file not there yet, a bad URL).
+
+    Every query raises the last opening error as WarehouseUnavailable, until `reopen` (when
+    given) succeeds: it is tried again at most once per REOPEN_AFTER_S, so the next question after
+    the file appears is answered without a restart, and a warehouse that stays missing costs
+    one attempt a second, not one per query. Once open, queries go to the real warehouse.
+    """
+
+    # What a missing file is; a URL that failed fails at its scheme or driver, which no retry
+    # mends, so SQL compiled before the first opening is DuckDB's.
     dialect = "duckdb"
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(
+        self,
+        error: Exception,
+        reopen: Callable[[], Warehouse] | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.error = error
+        self._reopen = reopen
+        self._monotonic = monotonic
+        self._tried = monotonic()  # the failed opening that made this warehouse
+        self._opened: Warehouse | None = None
+        self._closed = False
+        self._lock = threading.Lock()  # queries come from worker threads
+
+    def _current(self) -> Warehouse | None:
+        """The real warehouse, opening it if it is time to try again; None if still missing."""
+        with self._lock:
+            if self._closed:
+                raise WarehouseUnavailable("the warehouse is closed")
+            if self._opened is not None or self._reopen is None:
+                return self._opened
+            now = self._monotonic()
+            if now - self._tried < REOPEN_AFTER_S:
+                return None
+            self._tried = now
+            try:
+                self._opened = self._reopen()
+            except ScoutError as error:
+                self.error = error
+                return None
+            self.dialect = self._opened.dialect
+            log.info("warehouse_reopened warehouse=%r", self._opened)
+            return self._opened
+
+    def _open(self) -> Warehouse:
+        opened = self._current()
+        if opened is None:
+            raise WarehouseUnavailable(str(self.error))
+        return opened
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        raise WarehouseUnavailable(str(self.error))
+        return self._open().query(sql, params)
 
     async def aquery(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        raise WarehouseUnavailable(str(self.error))
+        return await self._open().aquery(sql, params)
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.close()
 
 
 def default_memory_path(config: ScoutConfig) -> str | Path:
@@ -175,7 +232,10 @@ async def open_deps(
             warehouse = open_warehouse(config.warehouse, today=today)
         except ScoutError as error:
             log.warning("warehouse_unavailable error=%s", error)
-            warehouse = UnavailableWarehouse(error)
+            target = config.warehouse
+            warehouse = UnavailableWarehouse(
+                error, reopen=lambda: open_warehouse(target, today=today)
+            )
     path = memory_path or default_memory_path(config)
     memory = await Memory.open(path, clock=wall)
     investigator = AnalysisInvestigator(warehouse=warehouse, layer=layer, today=today_fn)

@@ -57,7 +57,7 @@ class QueryTimeout(WarehouseError):
     pass
 
 
-MemoryTrouble = Literal["read_only", "busy", "full", "cannot_open"]
+MemoryTrouble = Literal["read_only", "busy", "full", "cannot_open", "unreachable"]
 
 _MEMORY_TROUBLE: dict[MemoryTrouble, tuple[str, str]] = {
     "read_only": (
@@ -78,17 +78,23 @@ _MEMORY_TROUBLE: dict[MemoryTrouble, tuple[str, str]] = {
         "Check that its folder exists and is writable by the user running Scout, "
         "or point `memory:` in scout.yml at another path.",
     ),
+    "unreachable": (
+        "cannot be reached",
+        "Check that the database server is running and accepts connections, "
+        "or point `memory:` in scout.yml at another database.",
+    ),
 }
 
 
 class MemoryUnavailable(UserError):
     """Scout's memory database refused a write: read-only, locked beyond the busy timeout,
-    full, or unopenable. The message names the file and the fix; nothing was half-written,
-    because the failed transaction was rolled back."""
+    full, unopenable or unreachable. The message names the file (or the server) and the fix;
+    nothing was half-written, because the failed transaction was rolled back. A backend whose
+    fix reads differently (PostgreSQL's) passes its own `fix`."""
 
-    def __init__(self, location: str, trouble: MemoryTrouble) -> None:
-        what, fix = _MEMORY_TROUBLE[trouble]
-        super().__init__(f"Scout's memory ({location}) {what}.", hint=fix)
+    def __init__(self, location: str, trouble: MemoryTrouble, *, fix: str = "") -> None:
+        what, default_fix = _MEMORY_TROUBLE[trouble]
+        super().__init__(f"Scout's memory ({location}) {what}.", hint=fix or default_fix)
         self.location = location
         self.trouble = trouble
 

@@ -137,8 +137,10 @@ class ScoutJobs:
         return trained is not None
 
     async def sequences(self) -> int:
-        """Send the sequence steps that are due (win-back emails); each is claimed first, so
-        replicas running this job at once send every step once."""
+        """The due-steps job: hand back claims a dead process left (older than the lease,
+        agent.act.leases), send the single emails due again after a 4xx (agent.act.retries)
+        and the sequence steps that are due (win-back emails); each is claimed first, so
+        replicas running this job at once send every one once."""
         if not await self.leads("sequences"):
             return 0
         core = self.deps.core

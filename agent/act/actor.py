@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
+from agent.act import leases
 from agent.act.approvals import Approvals
 from agent.act.executor import Executor
 from agent.act.guardrails import Guardrails
@@ -39,6 +40,7 @@ from agent.act.records import (
     SequenceRecord,
     SequenceStep,
 )
+from agent.act.retries import Retry
 from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_all, fetch_one
 from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
@@ -381,8 +383,19 @@ class Actor:
         return [execution_from_row(r) for r in rows]
 
     async def run_due_steps(self) -> list[SequenceStep]:
-        """Run every sequence step due now (each claimed first, so once across replicas)."""
+        """The due-steps job: sweep claims a dead process left (older than the lease), send
+        the single emails due again, then run every sequence step due now. Each is claimed
+        first, so it runs once across replicas; the sequence steps run are returned."""
+        cutoff = self.clock() - leases.LEASE
+        await leases.close_dead_executions(self.executor)
+        await self.executor.retries.reclaim(cutoff)
+        await self.executor.sequences.reclaim(cutoff)
+        await self.executor.retries.run_due()
         return await self.executor.sequences.run_due()
+
+    async def retries(self, *, limit: int = 100) -> list[Retry]:
+        """Single emails tried again on a schedule, the soonest due first."""
+        return await self.executor.retries.list(limit=limit)
 
     async def sequences(self, *, active: bool = False, limit: int = 100) -> list[SequenceRecord]:
         """Sequences (win-backs) with their steps and statuses, newest first."""

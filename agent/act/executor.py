@@ -7,7 +7,11 @@ spend against the caps re-read inside the same transaction, and writes the outbo
 (an `update` of the first alert when the fingerprint is live, refused when the channel is
 over its hourly limit). Delivery runs outside any transaction, with bounded backoff for
 transient failures; the outcome is recorded in a second transaction. A crash between the
-two leaves a `running` row that blocks re-execution: at most once, never twice.
+two leaves a `running` row that blocks re-execution until the due-steps job's sweep
+(agent.act.leases) closes it after a lease: each delivery attempt is stamped on its outbox row
+before it starts, so a claim that never reached the wire is handed back and one that did is
+not sent again. A single email that fails for a reason that may pass is tried again on a
+schedule (agent.act.retries).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from agent.act import outbox
+from agent.act import outbox, retries
 from agent.act.guardrails import Blocked, SpendUsage, spend_problem
 from agent.act.kinds import CheckedAction, KindRegistry, WaitParams, params_json
 from agent.act.ledger import execution_from_row, spend_usage
@@ -33,6 +37,7 @@ from agent.act.records import (
     decision_to_json,
     dumps,
 )
+from agent.act.retries import Retries
 from agent.act.rules import ActSettings, to_cents
 from agent.act.sequences import Sequences
 from agent.act.store import ActStore, audit, fetch_one, ts
@@ -74,6 +79,7 @@ class Executor:
         self.clock = clock
         self.sleep = sleep
         self.sequences = Sequences(store, self, clock=clock)
+        self.retries = Retries(store, self, clock=clock)
 
     @property
     def dry_run(self) -> bool:
@@ -117,7 +123,8 @@ class Executor:
         """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason.
 
         `content` is the rich answer behind a report; it is cleaned here, on the one road out,
-        whoever built it.
+        whoever built it. A single customer email that fails for a reason that may pass is
+        scheduled to be tried again (agent.act.retries).
         """
         action = checked.action
         try:
@@ -176,6 +183,11 @@ class Executor:
         status, result, error, attempts, delivery, retryable = await self._run(
             checked, claim, decision, requested_by, approval_id
         )
+        scheduled = (
+            retryable
+            and claim.message is not None
+            and retries.retried_later(checked.kind.name, self.kinds, self.integrations)
+        )
         record = await self._finish(
             claim,
             status,
@@ -185,7 +197,11 @@ class Executor:
             started=started,
             delivery=delivery,
             who=requested_by,
+            retry=scheduled,
         )
+        if scheduled:  # the next try is stated (or none is left): that is what people read
+            error = record.error
+            retryable = await self._retry_pending(checked.action.idempotency_key)
         if status in ("failed", "queued"):  # nothing was sent: the reason says why
             why = error if status == "failed" else result
             return ActResult(
@@ -214,6 +230,13 @@ class Executor:
             execution=record,
             outbox_ids=ids,
         )
+
+    async def _retry_pending(self, key: str) -> bool:
+        async with self.store.read() as db:
+            row = await fetch_one(
+                db, "SELECT state FROM act_retries WHERE idempotency_key = ?", (key,)
+            )
+        return row is not None and row["state"] == "scheduled"
 
     # ------------------------------------------------------------------ claim
 
@@ -350,8 +373,10 @@ class Executor:
         while True:
             attempt += 1
             try:
-                if claim.message is not None and await self.store.paused():
-                    raise PermanentActionError("paused before delivery; nothing was sent")
+                if claim.message is not None:
+                    if await self.store.paused():
+                        raise PermanentActionError("paused before delivery; nothing was sent")
+                    await self._attempting(claim.message.outbox_id)
                 result, delivery = await self._dispatch(checked, claim)
                 if delivery is not None and delivery.via == "outbox":
                     return "queued", result, None, attempt, delivery, False
@@ -390,6 +415,14 @@ class Executor:
                     else (f"{type(error).__name__}: {error}")
                 )
                 return "failed", None, why, attempt, None, False
+
+    async def _attempting(self, outbox_id: int) -> None:
+        """Stamp the outbox row before the message goes on the wire: a claim left by a dead
+        process without this stamp never reached the receiver, and may be handed back."""
+        async with self.store.tx() as db:
+            await db.execute(
+                "UPDATE act_outbox SET attempted_at = ? WHERE id = ?", (ts(self.clock()), outbox_id)
+            )
 
     async def _dispatch(self, checked: CheckedAction, claim: _Claim) -> tuple[str, Delivery | None]:
         kind = checked.kind
@@ -446,11 +479,17 @@ class Executor:
         started: float,
         delivery: Delivery | None,
         who: str,
+        retry: bool = False,
     ) -> ExecutionRecord:
         now = self.clock()
         duration = int((time.perf_counter() - started) * 1000)
         spend_state = {"failed": "released", "queued": "reserved"}.get(status, "spent")
         async with self.store.tx() as db:
+            if retry:  # in the same transaction: a failure is never left without its schedule
+                key = (await self._key_of(db, claim.execution_id)) or ""
+                plan = await retries.plan(db, key, error or "failed", now)
+                error = plan.status
+                await retries.save(db, plan, claim.execution_id, now)
             await db.execute(
                 "UPDATE act_executions SET status = ?, result = ?, error = ?, attempts = ?, "
                 "finished_at = ?, duration_ms = ? WHERE id = ?",
@@ -488,3 +527,10 @@ class Executor:
                 why=error or "",
             )
         return record
+
+    @staticmethod
+    async def _key_of(db: Session, execution_id: str) -> str | None:
+        row = await fetch_one(
+            db, "SELECT idempotency_key FROM act_executions WHERE id = ?", (execution_id,)
+        )
+        return row["idempotency_key"] if row else None

@@ -6,8 +6,9 @@ whoever finds it due (the approval itself for day 0; later the scheduler's job o
 runner wins; the warehouse is asked whether the customer opted out or ordered since the
 sequence began (either cancels what is left); then the step is executed as its own action
 through the executor — kill switch, outbox row, audit, exactly once under its own
-idempotency key. A crash after the claim leaves the step `claimed`: at most once, never
-twice.
+idempotency key. A crash after the claim leaves the step `claimed` until the due-steps
+job's sweep finds it older than the lease (agent.act.leases): settled as sent when its send was
+recorded, handed back when nothing reached the wire, ended when that cannot be known.
 
 Each step and the sequence carry a status that says what happened: "sent (250 …)",
 "scheduled: step 2 of 3 on Dec 7", "failed — will retry at …" (a 4xx, a refused connection,
@@ -21,12 +22,14 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from agent.act import leases
 from agent.act.contacts import Contact, Reaches
 from agent.act.email import unreachable
 from agent.act.kinds import CheckedAction
 from agent.act.ports import Clock
 from agent.act.records import SequenceRecord, SequenceStep
 from agent.act.redact import clean_text, injection_flags
+from agent.act.retries import RETRY_AFTER, day_text, moment_text
 from agent.act.store import ActStore, audit, fetch_all, fetch_one, parse_ts, ts
 from agent.db import Row, Session
 from agent.domain import Action, Allow, Decision
@@ -36,20 +39,6 @@ if TYPE_CHECKING:  # the executor starts sequences and sequences execute through
     from agent.act.executor import Executor
 
 log = logging.getLogger("scout.act.sequences")
-
-# Later tries of a step that failed for a reason that may pass (a 4xx, a timeout); after the
-# last one the step fails permanently.
-RETRY_AFTER = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
-
-
-def day_text(moment: datetime | date) -> str:
-    """'Dec 7': how a status names a day."""
-    return f"{moment:%b} {moment.day}"
-
-
-def moment_text(moment: datetime) -> str:
-    """'Dec 7 09:15 UTC': how a status names a retry time."""
-    return f"{day_text(moment)} {moment:%H:%M} UTC"
 
 
 def _printable(name: str | None) -> str:
@@ -221,7 +210,7 @@ class Sequences:
                 "product": _printable(contact.last_product if contact else None)[:200],
             },
             reason=f"{label} of the win-back sequence {sequence_id}",
-            key=f"{sequence_id}:step{number}",
+            key=_step_key(sequence_id, number),
         )
         checked = self.executor.kinds.check(action)
         if isinstance(checked, str):
@@ -251,6 +240,55 @@ class Sequences:
                 return await self._retry_later(seq, step, label, result.reason)
             case _:
                 return await self._fail(seq, step, label, result.reason, execution=execution)
+
+    async def reclaim(self, cutoff: datetime) -> list[SequenceStep]:
+        """Steps claimed before `cutoff` by a process that died (agent.act.leases): settled by
+        what their send recorded, or handed back to run again in this run."""
+        async with self.store.read() as db:
+            rows = await fetch_all(
+                db,
+                "SELECT sequence_id, step FROM act_sequence_steps WHERE state = 'claimed' "
+                "AND claimed_at < ? ORDER BY claimed_at",
+                (ts(cutoff),),
+            )
+        out = []
+        for row in rows:
+            async with self.store.read() as db:
+                seq = await fetch_one(
+                    db, "SELECT * FROM act_sequences WHERE id = ?", (row["sequence_id"],)
+                )
+                assert seq is not None
+                step = await _step_row(db, row["sequence_id"], row["step"])
+                state, live = await leases.key_state(db, _step_key(seq["id"], step["step"]))
+            label = f"email {step['step']} of {step['total']}"
+            match state:
+                case "running":  # its execution's own lease comes first
+                    continue
+                case "live":
+                    assert live is not None
+                    sent = "sent" if live.status == "executed" else "queued"
+                    why = live.result or live.status
+                    out.append(
+                        await self._settle(seq, step, sent, f"{label} {why}", execution=live.id)
+                    )
+                case "unconfirmed":
+                    why = "delivery unconfirmed (the process stopped while sending); not resent"
+                    out.append(await self._fail(seq, step, label, why))
+                case "free":
+                    out.append(await self._hand_back(seq, step, label, cutoff))
+        return out
+
+    async def _hand_back(self, seq: Row, step: Row, label: str, cutoff: datetime) -> SequenceStep:
+        status = f"{label} handed back: the run that claimed it stopped; due again now"
+        async with self.store.tx() as db:
+            await db.execute(
+                "UPDATE act_sequence_steps SET state = 'scheduled', claimed_by = NULL, "
+                "status = ?, updated_at = ? WHERE sequence_id = ? AND step = ? "
+                "AND state = 'claimed' AND claimed_at < ?",
+                (status, ts(self.clock()), seq["id"], step["step"], ts(cutoff)),
+            )
+        log.warning("sequence.handed_back id=%s step=%s", seq["id"], step["step"])
+        return await self._step(seq["id"], step["step"])
 
     # ------------------------------------------------------------------ outcomes
 
@@ -429,6 +467,11 @@ def _cancellation(seq: Row, contact: Contact | None) -> str | None:
     if contact.last_order is not None and contact.last_order >= since:
         return f"cancelled — customer ordered on {day_text(contact.last_order)}"
     return None
+
+
+def _step_key(sequence_id: str, number: int) -> str:
+    """The idempotency key of one step's email: the same on every try."""
+    return f"{sequence_id}:step{number}"
 
 
 async def _step_row(db: Session, sequence_id: str, number: int) -> Row:

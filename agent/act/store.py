@@ -117,6 +117,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX act_sequence_steps_due ON act_sequence_steps(state, due_at)",
         "CREATE INDEX act_sequences_customer ON act_sequences(customer_id, state)",
     ),
+    # 4: a single send that failed for a reason that may pass (an SMTP 4xx) is tried again
+    # on a schedule, one row per idempotency key; and each delivery attempt is stamped on
+    # its outbox row before it starts, so a claim left by a dead process can be told apart:
+    # never attempted (safe to hand back) or attempted with no answer recorded (not resent).
+    (
+        "ALTER TABLE act_outbox ADD COLUMN attempted_at TEXT",
+        """CREATE TABLE act_retries (
+            idempotency_key TEXT PRIMARY KEY, execution_id TEXT NOT NULL,
+            attempts INTEGER NOT NULL, due_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('scheduled','claimed','done','failed')),
+            claimed_at TEXT, status TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        "CREATE INDEX act_retries_due ON act_retries(state, due_at)",
+        "CREATE INDEX act_sequence_steps_claimed ON act_sequence_steps(state, claimed_at)",
+    ),
 )
 
 

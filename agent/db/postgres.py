@@ -6,15 +6,21 @@ replica take turns, and each transaction's reads see everything committed before
 reader in autocommit mode, so reads never wait for writes. Statements are rewritten from
 sqlite's dialect once each (agent.db.translate). A connection that dropped (a server
 restart, a failover) is reopened at the next use.
+
+psycopg's errors for a server Scout cannot write to (down or refusing connections, read-only,
+a lock or statement timeout) become `MemoryUnavailable` here, in `_mapped`, the one place that
+knows PostgreSQL's codes: callers get a message naming the server (without its password) and
+the fix, after the failed transaction was rolled back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
@@ -22,7 +28,9 @@ import psycopg
 
 from agent.db import Params, Row
 from agent.db.translate import to_postgres
+from agent.errors import MemoryTrouble, MemoryUnavailable
 
+log = logging.getLogger(__name__)
 # How long a writer waits for its turn before failing (sqlite's busy_timeout, in spirit).
 LOCK_TIMEOUT = "30s"
 
@@ -158,27 +166,32 @@ class PostgresDatabase:
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
-        writer = await _Link.open(url, [f"SET lock_timeout = '{LOCK_TIMEOUT}'"])
-        try:
-            reader = await _Link.open(url)
-        except BaseException:
-            await writer.close()
-            raise
+        with _mapped(redact(url)):
+            writer = await _Link.open(url, [f"SET lock_timeout = '{LOCK_TIMEOUT}'"])
+            try:
+                reader = await _Link.open(url)
+            except BaseException:
+                await writer.close()
+                raise
         return cls(writer, reader, url)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresSession]:
         async with self._writer.lock:
-            session = await self._writer.session()
-            async with self._writer.conn.transaction():
-                # READ COMMITTED: each statement after the lock sees every earlier commit.
-                await self._writer.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
-                yield session
+            with _mapped(self.location):
+                session = await self._writer.session()
+                async with self._writer.conn.transaction():
+                    # READ COMMITTED: each statement after the lock sees every earlier commit.
+                    await self._writer.conn.execute(
+                        "SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,)
+                    )
+                    yield session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[PostgresSession]:
         async with self._reader.lock:
-            yield await self._reader.session()
+            with _mapped(self.location):
+                yield await self._reader.session()
 
     async def rows(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.reading() as session:
@@ -190,3 +203,56 @@ class PostgresDatabase:
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
+
+
+# What the server said, by SQLSTATE, for the troubles a person can fix.
+_TROUBLE_BY_STATE: dict[str, MemoryTrouble] = {
+    "25006": "read_only",  # read_only_sql_transaction: a standby, default_transaction_read_only
+    "55P03": "busy",  # lock_not_available: lock_timeout ran out
+    "57014": "busy",  # query_canceled: statement_timeout ran out
+    "40P01": "busy",  # deadlock_detected: rolled back, so trying again is safe
+    "53100": "full",  # disk_full
+    "57P01": "unreachable",  # admin_shutdown: the server is stopping or restarting
+    "57P02": "unreachable",  # crash_shutdown
+    "57P03": "unreachable",  # cannot_connect_now: starting up, or in recovery
+}
+
+_FIX: dict[MemoryTrouble, str] = {
+    "read_only": (
+        "The server refuses writes: it is a read-only standby, or the database has "
+        "default_transaction_read_only on. Point `memory:` in scout.yml at the primary, or run "
+        "ALTER DATABASE … SET default_transaction_read_only = off. Nothing was changed."
+    ),
+    "busy": (
+        "Another session held a lock longer than Scout waits (lock_timeout, statement_timeout). "
+        "Nothing was changed; try again in a moment."
+    ),
+    "full": "Free some disk space on the database server; nothing was changed, so try again then.",
+    "unreachable": (
+        "Check that the PostgreSQL server is running and accepts connections with the host, "
+        "port, user and password in `memory:` (scout.yml); Scout reconnects at the next use."
+    ),
+}
+
+
+def _trouble(error: psycopg.Error) -> MemoryTrouble | None:
+    state = error.sqlstate
+    if state is None or state.startswith("08"):
+        # No SQLSTATE: libpq failed to connect or lost the connection; class 08: the same,
+        # said by the server.
+        return "unreachable" if isinstance(error, psycopg.OperationalError) else None
+    return _TROUBLE_BY_STATE.get(state)
+
+
+@contextmanager
+def _mapped(location: str) -> Iterator[None]:
+    """Scout's error for psycopg's: MemoryUnavailable when the server is the trouble, else the
+    original (a bug in Scout's SQL stays a bug, with its traceback)."""
+    try:
+        yield
+    except psycopg.Error as error:
+        trouble = _trouble(error)
+        if trouble is None:
+            raise
+        log.warning("memory_unavailable server=%s trouble=%s error=%s", location, trouble, error)
+        raise MemoryUnavailable(location, trouble, fix=_FIX.get(trouble, "")) from error

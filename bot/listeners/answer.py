@@ -37,7 +37,7 @@ from bot.blocks import (
     truncate,
 )
 from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
-from bot.listeners.common import BackgroundWork, Deps
+from bot.listeners.common import CANCELLED_GRACE_S, BackgroundWork, Deps
 from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
@@ -58,6 +58,7 @@ SORRY = (
     "Sorry, something went wrong on my side while working on that. "
     "The details are in Scout's logs; please try again in a moment."
 )
+RESTARTED = "Scout was restarted before this answer was ready — please ask again."
 
 CoreCall = Callable[[Progress], Awaitable[Reply]]
 
@@ -287,6 +288,10 @@ async def run_answer(
         except Exception:
             log.exception("answer failed thread=%s", thread.key)
             reply = Reply(error=SORRY)
+        except asyncio.CancelledError:
+            # Shutdown outlasted its grace: the asker should not watch "working…" forever.
+            await say_restarted(deps, thread, placeholder, assistant=assistant)
+            raise
     # The slot is free once the analysis is: posting and chart uploads wait on Slack, not CPU.
     try:
         posted_ts = await post_reply(
@@ -310,6 +315,33 @@ async def run_answer(
         log.exception("posting the answer failed thread=%s", thread.key)
         if not await post_plain(deps, thread, reply, placeholder.ts if placeholder else None):
             await post_error(deps, thread, SORRY)
+
+
+async def say_restarted(
+    deps: Deps, thread: ThreadRef, placeholder: PlaceholderProgress | None, *, assistant: bool
+) -> None:
+    """Replace the placeholder (or, in an assistant thread, follow the status) with a short,
+    honest note that the answer is not coming; bounded, as the process is on its way out."""
+    log.warning("answer cut off by shutdown thread=%s", thread.key)
+    message = error_message(RESTARTED)
+    try:
+        async with asyncio.timeout(CANCELLED_GRACE_S):
+            if placeholder is not None and placeholder.ts is not None:
+                await deps.client.chat_update(
+                    channel=thread.channel,
+                    ts=placeholder.ts,
+                    text=message.text,
+                    blocks=message.blocks_json(),
+                )
+            elif assistant:
+                await deps.client.chat_postMessage(
+                    channel=thread.channel,
+                    thread_ts=thread.thread_ts,
+                    text=message.text,
+                    blocks=message.blocks_json(),
+                )
+    except Exception:
+        log.exception("could not leave the restart note thread=%s", thread.key)
 
 
 async def post_reply(

@@ -19,6 +19,10 @@ from bot.settings import SlackSettings
 
 log = logging.getLogger("scout.slack")
 
+# How long work cancelled at shutdown may take to say so (an answer edits its placeholder
+# into a note); both that edit and the wait for it are bounded by this.
+CANCELLED_GRACE_S = 3.0
+
 
 class BackgroundWork:
     """Tasks that run after the ack: tracked (no garbage-collected tasks), errors logged."""
@@ -42,12 +46,20 @@ class BackgroundWork:
         return len(self._tasks)
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for running work (graceful shutdown, tests); cancel what outlives `timeout`."""
-        if not self._tasks:
+        """Wait for running work (graceful shutdown, tests), including the work it starts (an
+        event acknowledged before dispatch spawns its answer); cancel what outlives `timeout`,
+        then give it `CANCELLED_GRACE_S` to leave a note for the people it was working for."""
+        deadline = time.monotonic() + timeout
+        while self._tasks and (left := deadline - time.monotonic()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)
+        cancelled = set(self._tasks)
+        if not cancelled:
             return
-        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in pending:
+        for task in cancelled:
             task.cancel()
+        _done, unfinished = await asyncio.wait(cancelled, timeout=CANCELLED_GRACE_S)
+        if unfinished:
+            log.warning("%d background task(s) still running at shutdown", len(unfinished))
 
 
 class TtlSet:

@@ -8,10 +8,13 @@ outbound channel. What was planted is returned, to scan for it afterwards.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
 import zlib
+from email.message import EmailMessage
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +125,37 @@ def sent_text(body: dict[str, Any]) -> str:
         for k in keys
         if (v := body.get(k)) is not None
     )
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def email_text(message: EmailMessage) -> str:
+    """What a customer reads in an email: its Subject, the plain part, and the HTML part's
+    visible text (tags dropped, entities decoded, so an escaped `&lt;!channel&gt;` shows as
+    what it is). The address headers are left out: they must hold addresses."""
+    out = [str(message["Subject"])]
+    for kind in ("plain", "html"):
+        part = message.get_body(preferencelist=(kind,))
+        assert part is not None, f"no {kind} part"
+        content = str(part.get_content())
+        if kind == "html":
+            parser = _Visible()
+            parser.feed(content)
+            content = "\n".join(parser.parts)
+        out.append(content)
+    return "\n".join(out)
+
+
+def webhook_text(body: dict[str, Any]) -> str:
+    """A webhook body as a receiver might show it: the JSON, and again with Slack's and
+    HTML's escapes decoded (a CRM renders `&lt;` as `<`)."""
+    raw = json.dumps(body, ensure_ascii=False)
+    decoded = html.unescape(raw.replace("&lt;", "<").replace("&gt;", ">"))
+    return raw + "\n" + decoded

@@ -8,7 +8,7 @@ around each step, as a restart would: everything carried over lives in the sqlit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from agent.act import Actor
+from agent.act.contacts import ContactBook
 from agent.act.email import EmailSection, email_integrations
 from agent.domain import Action
 from agent.semantic import load_semantic
@@ -75,10 +76,13 @@ async def scout_process(
     clock: FakeClock,
     smtp_url: str,
     sleep: RecordingSleep | None = None,
+    wrap: Callable[[ContactBook], ContactBook] | None = None,
 ) -> AsyncIterator[Actor]:
-    """One Scout process: the real contact lookup, SMTP integration and actor."""
+    """One Scout process: the real contact lookup, SMTP integration and actor. `wrap` sits
+    in front of the warehouse's contact lookup (a test holding a process mid-step there)."""
     warehouse = DuckDBWarehouse(shop)
-    contacts = WarehouseContacts(warehouse, load_semantic())
+    real: ContactBook = WarehouseContacts(warehouse, load_semantic())
+    contacts = wrap(real) if wrap else real
     section = EmailSection.model_validate(
         {"smtp_url": smtp_url, "from": SENDER, "starttls": False, "brand": "Test Shop"}
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from agent.act import Actor
+from agent.act.store import MIGRATIONS as ACT_MIGRATIONS
 from agent.config import ScoutConfig
 from agent.deps import UnavailableWarehouse, open_deps
 from agent.errors import ScoutError
@@ -13,7 +14,7 @@ from agent.memory import SCHEMA_VERSION, Memory
 from tests.agent.memory.conftest import Clock
 from tests.fakes.postgres import query
 
-ACT_VERSION = 3
+ACT_VERSION = len(ACT_MIGRATIONS)  # one version per migration, as the runner records
 
 
 async def _claims_across_replicas(url: str, key: str, clock: Clock) -> list[str]:
