@@ -277,12 +277,24 @@ async def _alert_new_anomalies(deps: Deps, cycle: Cycle, stories: list[Story]) -
 
 
 def investigation_line(anomaly: Anomaly, finding: Finding) -> str:
-    """The investigation's summary, unless it moved the other way: a segment is unusual
-    against the store-wide level, so in a store-wide surge it can fall behind while still
-    rising week over week. Then the alert says that, not a contradicting explanation."""
+    """The investigation's summary, saying which baseline it compares with.
+
+    The alert's expectation is the detector's (a weekday profile on a robust level, against
+    the store-wide index); an investigation compares the unusual days with the same weekdays
+    before, so its numbers differ from "expected": the line says so instead of leaving two
+    baselines side by side. If it moved the other way (a segment is unusual against the
+    store-wide level, so in a store-wide surge it can fall behind while still rising week
+    over week), the line says that, not a contradicting explanation."""
     moved = finding.facts.get("direction")
     if moved not in ("up", "down") or moved == anomaly.direction:
-        return finding.summary
+        against = finding.facts.get("baseline_window")
+        if not isinstance(against, str):
+            return finding.summary
+        weekdays = "weekday" if anomaly.days <= 1 else "weekdays"
+        return (
+            f"Investigated against the same {weekdays} before ({against}), not the expected "
+            f"level above: {finding.summary}"
+        )
     relative = finding.facts.get("relative_change")
     change = f" ({relative:+.1%})" if isinstance(relative, float) else ""
     # Rising while judged low (or falling while judged high) means the rest moved further.

@@ -44,3 +44,23 @@ def test_a_drop_against_a_surge_says_so_instead_of_rose() -> None:
 def test_a_spike_against_a_dip_reads_the_other_way() -> None:
     line = investigation_line(_anomaly("up"), _finding("down", -0.05))
     assert "fell (-5.0%), less than the rest of the store" in line
+
+
+def test_an_agreeing_investigation_says_which_baseline_it_compares_with() -> None:
+    # The alert's "vs $14,483 expected" is the detector's; the investigation compares with
+    # the same weekdays before, and must say so rather than sit next to it unexplained.
+    finding = Finding(
+        kind="explain",
+        title="Why revenue in organic fell",
+        summary="Revenue in organic fell from $120,000 to $89,300 (-25.6%).",
+        facts={
+            "direction": "down",
+            "relative_change": -0.256,
+            "baseline_window": "Nov 17 – Nov 24, 2026",
+        },
+    )
+    line = investigation_line(_anomaly("down"), finding)
+    assert line == (
+        "Investigated against the same weekdays before (Nov 17 – Nov 24, 2026), not the "
+        "expected level above: Revenue in organic fell from $120,000 to $89,300 (-25.6%)."
+    )

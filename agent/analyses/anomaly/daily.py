@@ -12,7 +12,8 @@ what the number is:
 - a count (orders, tickets): Poisson with the over-dispersion seen in history, exact tails for
   small counts;
 - a segment's additive value with the rest of the total (`reference`): its log share against
-  the rest, so store-wide moves (a holiday surge, the December season) cancel out;
+  the rest, so store-wide moves (a holiday surge, the December season) cancel out; a count
+  (tickets by topic) is then judged as a quasi-Poisson count around that expectation;
 - any other positive series: log space, the spread measured on history (tails included).
 
 `runs.py` turns the per-day scores into anomalies, merging a sustained shift into one.
@@ -241,6 +242,9 @@ def daily_checks(
             # Level uncertainty and calibration widen the band like extra dispersion.
             disp = CALIBRATION**2 * max(disp, 1.0) * (1 + 1.57 * mu / (LEVEL_DAYS * mu + 1e-9))
             return mu, _poisson_z(values[k], mu, disp), work[k] - pred
+        if mode == "share" and offset:
+            assert ref is not None
+            return _count_against_index(values, ref, work, fit, pred, k, offset)
         sd_hist = _robust_sd(fit.resid)
         floor = 0.01 if mode in ("log", "share") else 0.005 * abs(pred) + 1e-9
         sd = CALIBRATION * max(sd_hist * math.sqrt(1 + 1.57 / LEVEL_DAYS), floor)
@@ -275,6 +279,39 @@ def daily_checks(
             expected = float(rest[k] * expected / max(1 - expected, 1e-9))
         out.append(DayCheck(day=day, actual=actual, expected=expected, z=z, holiday=name))
     return out
+
+
+def _count_against_index(
+    values: np.ndarray,
+    ref: np.ndarray,
+    work: np.ndarray,
+    fit: _Fit,
+    pred: float,
+    k: int,
+    offset: float,
+) -> tuple[float, float, float] | None:
+    """(expected, z, gap) of a count judged against the store-wide index: quasi-Poisson.
+
+    The expectation comes from the log-share fit, but the surprise is judged on the count's
+    own scale: in log space a topic with about ten tickets a day falling to three reads as
+    five sigmas, while a Poisson count of mean eleven is three or fewer one day in two
+    hundred. Over-dispersion, the index's own noise and heavy tails are measured on history
+    (the larger of the median and the 90% quantile of the Pearson residuals), as for a rate.
+    """
+    if not math.isfinite(work[k]):
+        return None
+    hist = fit.hist
+    fitted = np.maximum(np.exp(work[hist] - fit.resid) * ref[hist] - offset, 0.1)
+    pearson = np.abs(values[hist] - fitted) / np.sqrt(fitted)
+    dispersion = max(
+        float(np.median(pearson**2)) / _MEDIAN_CHI2_1,
+        (float(np.quantile(pearson, 0.9)) / 1.645) ** 2,
+        1.0,
+    )
+    mu = max(math.exp(pred) * ref[k] - offset, 0.1)
+    # Level uncertainty and calibration widen the band like extra dispersion.
+    dispersion *= CALIBRATION**2 * (1 + 1.57 / LEVEL_DAYS)
+    return mu, _poisson_z(values[k], mu, dispersion), work[k] - pred
 
 
 def _integer_valued(values: np.ndarray) -> bool:

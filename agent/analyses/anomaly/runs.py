@@ -49,8 +49,13 @@ class Run:
         )
 
 
-def find_runs(checks: Sequence[DayCheck], *, max_days: int = MAX_RUN_DAYS) -> list[Run]:
-    """The strongest non-overlapping stretches of consecutive days, strongest first."""
+def find_runs(
+    checks: Sequence[DayCheck], *, max_days: int = MAX_RUN_DAYS, min_score: float = MIN_SCORE
+) -> list[Run]:
+    """The strongest non-overlapping stretches of consecutive days, strongest first.
+
+    `min_score` lowers the slot bar for a caller whose own bar is lower (a confirmation at
+    z 1.96 would never see a run the default bar of 2.5 had already dropped)."""
     days = sorted((c for c in checks if math.isfinite(c.z)), key=lambda c: c.day)
     candidates: list[tuple[float, int, int]] = []
     for i in range(len(days)):
@@ -64,7 +69,7 @@ def find_runs(checks: Sequence[DayCheck], *, max_days: int = MAX_RUN_DAYS) -> li
     taken = [False] * len(days)
     runs: list[Run] = []
     for z, i, j in candidates:
-        if abs(z) < MIN_SCORE or len(runs) >= MAX_PER_SERIES:
+        if abs(z) < min_score or len(runs) >= MAX_PER_SERIES:
             break
         if any(taken[i : j + 1]):
             continue

@@ -32,7 +32,7 @@ import pandas as pd
 
 from agent.analyses.anomaly.attribution import Leaves, one_name_per_story
 from agent.analyses.anomaly.daily import DayCheck, daily_checks
-from agent.analyses.anomaly.runs import MAX_RUN_DAYS, Run, find_runs
+from agent.analyses.anomaly.runs import MAX_RUN_DAYS, MIN_SCORE, Run, find_runs
 from agent.analyses.stats import robust_scale, two_sided_p
 from agent.domain import Anomaly
 from agent.errors import UserError
@@ -222,6 +222,12 @@ def _detect_metric(
             daily[volume_col], reference=ref, holidays=days_off, since=since, binomial=False
         )
 
+    if min_z is None:
+        num_total = total[leaves.cols[0]].to_numpy(dtype=float)
+        proportion = ratio and bool(np.all(num_total <= total[volume_col].to_numpy(dtype=float)))
+        min_z = PROPORTION_Z if proportion else DEPTH_Z
+    # Runs are kept down to the lowest bar asked for (a confirmation's), not only to 2.5.
+    min_score = min(MIN_SCORE, *min_z)
     tests: list[tuple[Run, dict[str, str]]] = []
     days_tested: dict[int, int] = {}  # by depth: the overall series, segments, cells
     for members in families:
@@ -233,17 +239,13 @@ def _detect_metric(
             )
             tests.extend(
                 (run, where)
-                for run in find_runs(day_checks, max_days=max_run_days)
+                for run in find_runs(day_checks, max_days=max_run_days, min_score=min_score)
                 if run.expected and abs(run.actual / run.expected - 1) >= min_change
             )
     if not tests:
         return []
     z = np.array([abs(run.z) for run, _ in tests])
     p = np.array([two_sided_p(v) for v in z])
-    if min_z is None:
-        num_total = total[leaves.cols[0]].to_numpy(dtype=float)
-        proportion = ratio and bool(np.all(num_total <= total[volume_col].to_numpy(dtype=float)))
-        min_z = PROPORTION_Z if proportion else DEPTH_Z
     bar = np.array([min_z[min(len(where), len(min_z) - 1)] for _, where in tests])
     # One false-discovery family per depth: the many two-dimension cells must not raise the
     # bar of a whole region's move (that region is one of a handful of segments), and each

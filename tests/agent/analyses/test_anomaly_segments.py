@@ -82,11 +82,6 @@ def test_a_drop_in_one_cell_is_named_at_that_cell() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 11): a one-day dip elsewhere (East, z 4.7) passes the "
-    "segment bar while a region holding a fifth of the volume halves",
-)
 def test_a_broad_drop_is_named_at_its_segment_not_at_its_cells() -> None:
     rates = _rates()
     drop = {leaf: 0.5 for leaf in rates if leaf[0] == "West"}
