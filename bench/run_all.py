@@ -36,6 +36,7 @@ SCRIPTS: tuple[str, ...] = (
     "forecast_check_accuracy",
     "explain_accuracy",
     "explain_speed",
+    "spark_vs_duckdb",
     "rca_benchmark",
     "rca_synthetic",
     "conversion_cause",

@@ -68,3 +68,6 @@ def quiet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> GeneratedWareho
 
 # A private PostgreSQL server for dialect tests (skips when the binaries are missing).
 from tests.fakes.postgres import postgres_url  # noqa: E402, F401
+
+# A private Spark Connect server, one per session (skips without pyspark or java).
+from tests.fakes.spark_connect import spark_url  # noqa: E402, F401

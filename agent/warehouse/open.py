@@ -1,4 +1,5 @@
-"""Pick a warehouse from what the user gave: nothing (the demo), a .duckdb path, or a URL."""
+"""Pick a warehouse from what the user gave: nothing (the demo), a .duckdb path, or a URL
+(Spark Connect or SQLAlchemy)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from agent.errors import WarehouseUnavailable
 from agent.warehouse.alchemy import SQLAlchemyWarehouse
 from agent.warehouse.base import Warehouse
 from agent.warehouse.duck import DuckDBWarehouse
+from agent.warehouse.spark import SparkConnectWarehouse, is_spark_url
 
 log = logging.getLogger(__name__)
 DEMO_SEED = 42
@@ -46,10 +48,13 @@ def _built_for(out: Path) -> date | None:
 
 
 def open_warehouse(target: str | Path | None, *, today: date | None = None) -> Warehouse:
-    """None -> the demo warehouse; a path -> DuckDB; anything with '://' -> SQLAlchemy."""
+    """None -> the demo warehouse; a path -> DuckDB; sc://host:port -> Spark Connect;
+    any other URL -> SQLAlchemy."""
     if target is None or str(target).strip() == "":
         return DuckDBWarehouse(default_demo_warehouse(today))
     text = str(target).strip()
+    if is_spark_url(text):
+        return SparkConnectWarehouse(text)
     if "://" in text:
         return SQLAlchemyWarehouse(text)
     path = Path(text).expanduser()

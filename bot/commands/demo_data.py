@@ -1,4 +1,5 @@
-"""`scout demo-data`: build the demo warehouse with its injected, recorded scenarios."""
+"""`scout demo-data`: build the demo warehouse with its injected, recorded scenarios
+(and, with --spark, load it into a Spark Connect server)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from agent.demo_data import SCENARIO_KINDS, GeneratedWarehouse, generate
 from agent.domain import format_segment
 from agent.errors import UserError
+from agent.warehouse.spark import is_spark_url, load_duckdb_tables
 
 _TABLES = (
     "customers",
@@ -63,6 +65,13 @@ def register(sub: Any) -> None:
         metavar="KIND",
         help=f"inject only this kind (repeatable): {', '.join(SCENARIO_KINDS)}, or 'none'",
     )
+    parser.add_argument(
+        "--spark",
+        metavar="sc://HOST:PORT",
+        default=None,
+        help="also load the tables into this Spark Connect server (needs the spark extra), "
+        "then ask with --warehouse sc://HOST:PORT",
+    )
     parser.set_defaults(func=run)
 
 
@@ -70,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     """Generate the warehouse and print what it holds."""
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out} exists and is not a directory.")
+    if args.spark is not None and not is_spark_url(args.spark):
+        raise UserError(
+            f"--spark {args.spark} is not a Spark Connect URL like sc://localhost:15002."
+        )
     started = time.perf_counter()
     built = generate(
         out=args.out,
@@ -80,7 +93,21 @@ def run(args: argparse.Namespace) -> int:
         scenarios=args.scenario,
     )
     _print_summary(built, time.perf_counter() - started)
+    if args.spark is not None:
+        _load_into_spark(args.spark, built)
     return 0
+
+
+def _load_into_spark(url: str, built: GeneratedWarehouse) -> None:
+    console = Console()
+    started = time.perf_counter()
+    counts = load_duckdb_tables(url, built.path, _TABLES)  # errors: the CLI's plain message
+    console.print(
+        f"[bold]Loaded into Spark[/] {len(counts)} tables, {sum(counts.values()):,} rows "
+        f"({time.perf_counter() - started:.1f} s). Ask it with --warehouse {url}",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def _print_summary(built: GeneratedWarehouse, seconds: float) -> None:

@@ -35,6 +35,8 @@ class Smoke:
     expect: tuple[str, ...]
     # Folders of ../shared/data it reads: skipped when none is there.
     data: tuple[str, ...] = ()
+    # Given the session's Spark Connect server as --spark (skipped when none can start).
+    spark: bool = False
 
 
 SMOKES: tuple[Smoke, ...] = (
@@ -137,6 +139,19 @@ SMOKES: tuple[Smoke, ...] = (
             rf"^\| pandas \(load rows, group in pandas\) \| {N} s \| {N} s \| .+ \| \d+ \|$",
             rf"^ratio pandas / Scout: {N}x; target Scout < 2 s: (met|MISSED)$",
         ),
+    ),
+    Smoke(
+        "spark_vs_duckdb",
+        ("--scale", "0.05", "--repeat", "1", "--out", "{tmp}"),
+        (
+            rf"^machine: .*, \d+ cores; demo data scale 0\.05, 60 days; generated and loaded "
+            rf"into Spark in {N} s$",
+            r"^\| warehouse \| first run \| median of runs \| SELECT 1 \| top cause \| leaves \|$",
+            rf"^\| DuckDB \(embedded\) \| {N} s \| {N} s \| {N} ms \| .+ \| \d+ \|$",
+            rf"^\| Spark \| {N} s \| {N} s \| {N} ms \| .+ \| \d+ \|$",
+            rf"^ratio Spark / DuckDB: {N}x; same answer: yes$",
+        ),
+        spark=True,
     ),
     Smoke(
         "forecast_check_accuracy",
@@ -311,8 +326,13 @@ def test_run_all_lists_every_script() -> None:
 
 
 @pytest.mark.parametrize("smoke", SMOKES, ids=[s.name for s in SMOKES])
-def test_script_runs_small_and_prints_its_table(smoke: Smoke, tmp_path: Path) -> None:
+def test_script_runs_small_and_prints_its_table(
+    smoke: Smoke, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     args = [a.replace("{tmp}", str(tmp_path / "out")) for a in smoke.args]
+    if smoke.spark:
+        # The session's one server, never a second JVM of the script's own.
+        args += ["--spark", request.getfixturevalue("spark_url")]
     expect = list(smoke.expect)
     present = [f for f in smoke.data if (run_all.shared_data() / f).is_dir()]
     if smoke.data and not present:

@@ -45,7 +45,12 @@ def _check_snapshot(name: str, sql: str) -> None:
     )
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+# What Scout sends to each warehouse it speaks to; bigquery and snowflake are reached through
+# SQLAlchemy, whose text() binds the :name placeholders in the driver's own style.
+DIALECTS = ["duckdb", "postgres", "spark", "bigquery", "snowflake"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_sql_snapshot(layer: SemanticLayer, case: str, dialect: str) -> None:
     compiled = compile_request(layer, CASES[case], dialect=dialect)
