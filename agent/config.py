@@ -69,7 +69,8 @@ class ScoutConfig(_Section):
     """The whole of scout.yml. Sections are added by the parts of Scout that read them."""
 
     warehouse: str | None = Field(
-        default=None, description="DuckDB path or SQLAlchemy URL; default: the demo warehouse"
+        default=None,
+        description="DuckDB path, SQLAlchemy URL or sc://host:port (Spark Connect); default: the demo warehouse",
     )
     semantic: str | None = Field(default=None, description="path to semantic.yml")
     memory: str | None = Field(

@@ -14,7 +14,11 @@ from agent.warehouse import open_warehouse
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--warehouse", metavar="PATH|URL", help="DuckDB file or SQLAlchemy URL")
+    parser.add_argument(
+        "--warehouse",
+        metavar="PATH|URL",
+        help="DuckDB file, SQLAlchemy URL or sc://host:port (Spark Connect)",
+    )
     parser.add_argument("--semantic", metavar="PATH", help="semantic.yml (default: the repo's)")
     parser.add_argument("--today", metavar="YYYY-MM-DD", help="pretend today is this date")
 
