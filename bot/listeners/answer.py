@@ -334,12 +334,7 @@ async def say_restarted(
                     blocks=message.blocks_json(),
                 )
             elif assistant:
-                await deps.client.chat_postMessage(
-                    channel=thread.channel,
-                    thread_ts=thread.thread_ts,
-                    text=message.text,
-                    blocks=message.blocks_json(),
-                )
+                await post_error(deps, thread, RESTARTED)
     except Exception:
         log.exception("could not leave the restart note thread=%s", thread.key)
 
