@@ -1,9 +1,9 @@
 """Explain through Spark Connect vs through DuckDB, on the same demo data, side by side.
 
 `scout demo-data --spark sc://...` builds the demo warehouse and loads it into Spark (the
-command a user runs); then the same explain ("why did conversion rate move, last 7 days vs
-the 7 before": two grouped leaf queries and a daily history query) runs against each
-warehouse. Spark here is a single local JVM on this machine, so the figures show Spark's
+command a user runs); then the same question runs through `scout ask --json` against each
+warehouse ("why did conversion rate change in the last 7 days?": understanding, the plan,
+the explain analysis's grouped leaf queries and its daily history, rendering). Spark here is a single local JVM on this machine, so the figures show Spark's
 fixed cost per query (planning, scheduling, gRPC, Arrow), not what a cluster would gain on
 data too big for one machine.
 
@@ -16,6 +16,9 @@ Java 17 are needed) and stopped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import os
 import platform
 import statistics
@@ -25,22 +28,26 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from agent.analyses import AnalysisContext
-from agent.analyses.explain import explain
-from agent.domain import Goal, Intent
-from agent.semantic import load_semantic
 from agent.warehouse import Warehouse, open_warehouse
 from bot.cli import main as scout
 
 TODAY = date(2025, 12, 15)
+QUESTION = "why did conversion rate change in the last 7 days?"
 
 Answer = tuple[dict[str, str] | None, int]
 
 
-def _explain(warehouse: Warehouse) -> Answer:
-    ctx = AnalysisContext(warehouse=warehouse, layer=load_semantic(), today=TODAY)
-    (finding,) = explain(Goal(intent=Intent.EXPLAIN, metric="conversion_rate"), ctx)
-    return finding.facts["top_cause"], int(finding.facts["leaves"])
+def _explain(target: str) -> Answer:
+    """The question as a user asks it: `scout ask … --warehouse TARGET --json`."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = scout(
+            ["ask", QUESTION, "--warehouse", target, "--today", TODAY.isoformat(), "--json"]
+        )
+    if code != 0:
+        raise SystemExit(f"scout ask failed on {target} (exit {code})")
+    (finding,) = json.loads(out.getvalue())["findings"]
+    return finding["facts"]["top_cause"], int(finding["facts"]["leaves"])
 
 
 def _time(fn: Callable[[], Answer], repeat: int) -> tuple[list[float], Answer]:
@@ -79,7 +86,7 @@ def run(url: str, args: argparse.Namespace) -> None:
     for label, target in (("DuckDB (embedded)", str(out / "warehouse.duckdb")), ("Spark", url)):
         warehouse = open_warehouse(target)
         try:
-            times, answer = _time(lambda w=warehouse: _explain(w), args.repeat)
+            times, answer = _time(lambda t=target: _explain(t), args.repeat)
             rows.append((label, times, answer, _round_trip(warehouse)))
         finally:
             warehouse.close()
