@@ -164,6 +164,7 @@ def _detect_metric(
     series: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
     store_members: list[dict[str, str]] = []
     store_index: pd.Series | None = None
+    pairs_common: list[tuple[list[dict[str, str]], pd.Series]] = []
     for members in families:
         for where in members:
             series[_key(where)] = leaves.daily(where)
@@ -182,14 +183,18 @@ def _detect_metric(
                 references[_key(members[i])] = ref
             if index and len(members) > len(store_members):
                 store_members, store_index = members, next(iter(index.values()))
+            if len(members) == 2:
+                pairs_common.append((members, _common_move(level.fillna(1.0), since)))
     # Two segments (new vs returning) cannot tell which of them moved, but the store-wide
     # level does not depend on the dimension it is read from: they are judged against the
-    # index of the largest family, so a Black Friday surge cancels out for them too.
+    # index of the largest family, so a Black Friday surge cancels out for them too. A large
+    # move of one of the two (returning customers' baskets doubling) lifts every region as
+    # well, though: a store-wide move lifts both, so the index is held to what both show.
     if store_index is not None:
-        for members in families:
-            if len(members) == 2:
-                for where in members:
-                    references.setdefault(_key(where), store_index)
+        for members, common in pairs_common:
+            held = _held_to(np.log(store_index), common)
+            for where in members:
+                references.setdefault(_key(where), np.exp(held))
 
     def checks(where: Mapping[str, str], daily: pd.DataFrame) -> list[DayCheck]:
         ref = references.get(_key(where))
@@ -266,6 +271,28 @@ def _detect_metric(
         return [run.anomaly(metric, where) for run, where in kept]
     named = one_name_per_story(kept, rest_checks, broader=tests)
     return [run.anomaly(metric, where) for run, where in named]
+
+
+def _common_move(level: pd.DataFrame, since: date | None) -> pd.Series:
+    """The log move two members share each day: the smaller of their departures from their
+    usual level when both go the same way, none when they part."""
+    logs = np.log(level.to_numpy(dtype=float))
+    cut = len(level) if since is None else int((level.index < pd.Timestamp(since)).sum())
+    hist = slice(max(0, cut - INDEX_DAYS), cut) if cut else slice(None)
+    dep = logs - np.median(logs[hist], axis=0)
+    same = np.sign(dep[:, 0]) == np.sign(dep[:, 1])
+    common = np.where(same, np.sign(dep[:, 0]) * np.abs(dep).min(axis=1), 0.0)
+    return pd.Series(common, index=level.index)
+
+
+def _held_to(index: pd.Series, common: pd.Series) -> pd.Series:
+    """The log store-wide index, no larger than the common move and never against it."""
+    c = common.reindex(index.index).fillna(0.0)
+    same = np.sign(index) == np.sign(c)
+    return pd.Series(
+        np.where(same, np.sign(index) * np.minimum(np.abs(index), np.abs(c)), 0.0),
+        index=index.index,
+    )
 
 
 def _key(where: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

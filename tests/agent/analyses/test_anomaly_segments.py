@@ -99,3 +99,35 @@ def test_quiet_data_raises_nothing() -> None:
         since=SINCE,
     )
     assert found == []
+
+
+def _by_customer_type(spike: float, *, everyone: bool, seed: int) -> pd.DataFrame:
+    """Daily counts per (region, customer type) leaf, returning customers 70% of the volume;
+    on SINCE+5 `spike` multiplies returning customers only, or every leaf (`everyone`)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(DAYS):
+        day = START + timedelta(days=i)
+        for region in REGIONS:
+            for kind, rate in (("new", 30.0), ("returning", 70.0)):
+                lam = rate * (1.2 if region == "South" else 1.0)
+                if day == SINCE + timedelta(days=5) and (everyone or kind == "returning"):
+                    lam *= spike
+                rows.append((day, region, kind, int(rng.poisson(lam))))
+    return pd.DataFrame(rows, columns=["date", "region", "customer_type", "value"])
+
+
+def test_a_spike_in_one_of_two_segments_is_named_there_and_not_as_the_other_low() -> None:
+    frame = _by_customer_type(2.2, everyone=False, seed=5)
+    found = detect_segments({"orders": frame}, dimensions=["region", "customer_type"], since=SINCE)
+    typed = [(dict(a.where), a.direction, a.day) for a in found if "customer_type" in a.where]
+    # Returning customers lift every region, so the regions' index rises with them: held to
+    # what both customer types show, it does not make new customers read as down.
+    assert typed == [({"customer_type": "returning"}, "up", SINCE + timedelta(days=5))]
+
+
+def test_a_store_wide_surge_is_not_called_unusual_for_either_of_two_segments() -> None:
+    frame = _by_customer_type(2.0, everyone=True, seed=6)
+    found = detect_segments({"orders": frame}, dimensions=["region", "customer_type"], since=SINCE)
+    assert [a for a in found if "customer_type" in a.where] == []
+    assert any(a.where == {} and a.direction == "up" for a in found)  # the store did move
