@@ -181,10 +181,12 @@ def http_app(scout: ScoutSlack) -> web.Application:
             return web.json_response({"error": "malformed request"}, status=400)
         if not verifier.is_valid_request(raw, dict(request.headers)):
             return web.json_response({"error": "invalid request"}, status=401)
-        if is_event_delivery(raw):
-            events_after_ack.take(AsyncBoltRequest(body=raw, headers=dict(request.headers)))
-            return web.Response(status=200)
         try:
+            if is_event_delivery(raw):
+                # Bolt reads the context (channel, user) while building the request: a
+                # signed body with a wrongly typed field must be refused here, not later.
+                events_after_ack.take(AsyncBoltRequest(body=raw, headers=dict(request.headers)))
+                return web.Response(status=200)
             bolt_request = await to_bolt_request(request)
             bolt_response = await scout.app.async_dispatch(bolt_request)
         except (ValueError, TypeError, AttributeError, LookupError):
