@@ -10,8 +10,8 @@ transient failures; the outcome is recorded in a second transaction. A crash bet
 two leaves a `running` row that blocks re-execution until the due-steps job's sweep
 (agent.act.leases) closes it after a lease: each delivery attempt is stamped on its outbox row
 before it starts, so a claim that never reached the wire is handed back and one that did is
-not sent again. A single email that fails for a reason that may pass is tried again on a
-schedule (agent.act.retries).
+not sent again. A single email or a kind's webhook that fails for a reason that may pass is
+tried again on a schedule (agent.act.retries).
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ class Executor:
         """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason.
 
         `content` is the rich answer behind a report; it is cleaned here, on the one road out,
-        whoever built it. A single customer email that fails for a reason that may pass is
-        scheduled to be tried again (agent.act.retries).
+        whoever built it. A single customer email or a kind's webhook that fails for a reason
+        that may pass is scheduled to be tried again (agent.act.retries).
         """
         action = checked.action
         try:
@@ -184,9 +184,9 @@ class Executor:
             checked, claim, decision, requested_by, approval_id
         )
         scheduled = (
-            retryable
-            and claim.message is not None
-            and retries.retried_later(checked.kind.name, self.kinds, self.integrations)
+            retries.retried_via(checked.kind.name, self.kinds, self.integrations)
+            if retryable and claim.message is not None
+            else None
         )
         record = await self._finish(
             claim,
@@ -479,7 +479,7 @@ class Executor:
         started: float,
         delivery: Delivery | None,
         who: str,
-        retry: bool = False,
+        retry: retries.RetryVia | None = None,
     ) -> ExecutionRecord:
         now = self.clock()
         duration = int((time.perf_counter() - started) * 1000)
@@ -487,7 +487,7 @@ class Executor:
         async with self.store.tx() as db:
             if retry:  # in the same transaction: a failure is never left without its schedule
                 key = (await self._key_of(db, claim.execution_id)) or ""
-                plan = await retries.plan(db, key, error or "failed", now)
+                plan = await retries.plan(db, key, error or "failed", now, retry)
                 error = plan.status
                 await retries.save(db, plan, claim.execution_id, now)
             await db.execute(

@@ -11,8 +11,8 @@ What happens to it is decided from what was written before sending, never by gue
   was settled): the step is settled as sent; nothing goes out again.
 - No delivery attempt is stamped on its outbox row: nothing reached the receiver. The
   execution is closed as failed ("interrupted before sending") and the work is handed back:
-  the step or retry is due again, a single email is scheduled for now, and the same run sends
-  it once.
+  the step or retry is due again, a single email or webhook is scheduled for now, and the
+  same run sends it once.
 - An attempt is stamped but no answer recorded: the rare "sent but not recorded" window (the
   process died during the SMTP or HTTP exchange, or between the server's 250 and the commit).
   An SMTP server cannot be asked whether it took a message, so Scout does not resend: the
@@ -70,7 +70,7 @@ async def key_state(db: Session, key: str) -> tuple[KeyState, ExecutionRecord | 
 
 async def close_dead_executions(executor: Executor) -> list[str]:
     """Close every execution left `running` longer than the lease; what was done, one line
-    each. A single customer email that never reached the wire is scheduled again for now."""
+    each. A single email or webhook that never reached the wire is scheduled again for now."""
     now = executor.clock()
     async with executor.store.read() as db:
         rows = await fetch_all(
@@ -107,11 +107,12 @@ async def _close(executor: Executor, row: Row, now: datetime) -> str | None:
             "delivery unconfirmed — the process stopped while sending, so it may have "
             "arrived; it is not sent again automatically (`scout outbox --retry` does)"
         )
+    again = retries.retried_via(row["kind"], executor.kinds, executor.integrations)
     hand_back = (
         outbox_id is not None
         and row["attempted_at"] is None
         and not row["dry_run"]
-        and retries.retried_later(row["kind"], executor.kinds, executor.integrations)
+        and again is not None
     )
     async with executor.store.tx() as db:
         won = await db.execute(
@@ -137,7 +138,7 @@ async def _close(executor: Executor, row: Row, now: datetime) -> str | None:
                 key=key,
                 attempts=attempts["attempts"] if attempts else 0,
                 due_at=now,
-                status=f"email {why}; handed back, due again now",
+                status=f"{again} {why}; handed back, due again now",
             )
             await retries.save(db, plan, row["id"], now)
         await audit(

@@ -1,43 +1,52 @@
-"""Scheduled retries of single emails: a 4xx, a refused connection or a timeout is tried again.
+"""Scheduled retries of single sends: a failure that may pass is tried again later.
 
-A one-off customer email (a retention offer) that fails for a reason that may pass, after the
-executor's short in-process backoff, is not a dead letter yet: its execution says
-"email failed — will retry at Dec 15 09:15 UTC (…)" and a row here makes it due again at that
-time. The due-steps job (the scheduler every 15 minutes, `scout sequences --run`) claims each
-due row with a conditional UPDATE, so one replica runs it, and executes the same action under
-the same idempotency key and the same approval through the executor: kill switch, spend caps,
-outbox row, exactly once. After the last try it fails permanently and stays in
-`scout outbox --failed` for a person. Sequence steps keep their own schedule (agent.act.sequences)
-on the same intervals.
+A one-off customer email (a retention offer: an SMTP 4xx, a refused connection, a timeout) or
+a kind's webhook (a 5xx, 429, a timeout, a refused connection) that still fails after the
+executor's short in-process backoff is not a dead letter yet: its execution says
+"webhook failed — will retry at Dec 15 09:15 UTC (…)" and a row here makes it due again at
+that time. A webhook's other 4xx is the receiver saying no: it fails permanently at once.
+
+The due-steps job (the scheduler every 15 minutes, `scout sequences --run`) claims each due
+row with a conditional UPDATE, so one replica runs it, and executes the same action under the
+same idempotency key (a webhook's Idempotency-Key, an email's Message-ID) and the same
+approval through the executor: kill switch, spend caps, outbox row, exactly once. After the
+last try it fails permanently and stays in `scout outbox --failed` for a person. Sequence
+steps keep their own schedule (agent.act.sequences) on the same intervals; both tables are
+walked by one due loop, `run_each_due`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from agent.act import leases
 from agent.act.kinds import KindRegistry
 from agent.act.ledger import execution_from_row
 from agent.act.store import ActStore, audit, fetch_all, fetch_one, parse_ts, ts
+from agent.act.webhooks import WebhookIntegration
 from agent.db import Row, Session
 from agent.domain import Allow
 
 if TYPE_CHECKING:  # the executor schedules retries and retries execute through it
-    from collections.abc import Container
-
     from agent.act.executor import Executor
-    from agent.act.ports import Clock
+    from agent.act.ports import Clock, Integration
 
 log = logging.getLogger("scout.act.retries")
 
 # Later tries of a send that failed for a reason that may pass; after the last one it fails
-# permanently. Shared by single emails and sequence steps.
+# permanently. Shared by single sends (emails, webhooks) and sequence steps.
 RETRY_AFTER = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 
 RetryState = Literal["scheduled", "claimed", "done", "failed"]
+
+# What is tried again, as a status names it: "webhook failed — will retry at …".
+RetryVia = Literal["email", "webhook"]
+
+T = TypeVar("T")
 
 
 def day_text(moment: datetime | date) -> str:
@@ -72,21 +81,47 @@ class Retry:
     status: str
 
 
-def retried_later(kind_name: str, kinds: KindRegistry, integrations: Container[str]) -> bool:
-    """Whether a failure of this kind that may pass is tried again on this schedule: a single
-    customer email. A kind's own webhook, a Slack post and a sequence's step (its sequence
-    keeps the step's schedule) are not."""
+def retried_via(
+    kind_name: str, kinds: KindRegistry, integrations: Mapping[str, Integration]
+) -> RetryVia | None:
+    """How a failure of this kind that may pass is tried again on this schedule, or None.
+
+    A kind's own webhook, or else a single customer email. A Slack post is not (a person
+    re-runs it), nor a sequence's step (its sequence keeps the step's schedule).
+    """
     kind = kinds.get(kind_name)
     is_step = any((k := kinds.get(n)) and k.step_kind == kind_name for n in kinds.names())
-    return (
-        kind is not None
-        and kind.handler == "email"
-        and kind_name not in integrations
-        and not is_step
-    )
+    if kind is None or is_step:
+        return None
+    own = integrations.get(kind_name)
+    if own is not None:  # a kind's own integration takes it whole, whatever its handler
+        return "webhook" if isinstance(own, WebhookIntegration) else None
+    return "email" if kind.handler == "email" else None
 
 
-async def plan(db: Session, key: str, why: str, now: datetime) -> RetryPlan:
+async def run_each_due(
+    store: ActStore,
+    sql: str,
+    args: tuple[object, ...],
+    run_one: Callable[[Row], Awaitable[T | None]],
+) -> list[T]:
+    """List what is due in one read, then run each row in turn; what ran, as it stands after.
+
+    `run_one` claims its row with a conditional UPDATE and returns None when another runner
+    had it, so listing outside the claim is safe. Scheduled retries and sequence steps share
+    this loop over their own tables.
+    """
+    async with store.read() as db:
+        rows = await fetch_all(db, sql, args)
+    ran = []
+    for row in rows:
+        done = await run_one(row)
+        if done is not None:
+            ran.append(done)
+    return ran
+
+
+async def plan(db: Session, key: str, why: str, now: datetime, via: RetryVia) -> RetryPlan:
     """The next try of `key` after a failure that may pass (read inside the caller's tx)."""
     row = await fetch_one(db, "SELECT attempts FROM act_retries WHERE idempotency_key = ?", (key,))
     tries = (row["attempts"] if row else 0) + 1
@@ -95,14 +130,14 @@ async def plan(db: Session, key: str, why: str, now: datetime) -> RetryPlan:
             key=key,
             attempts=tries,
             due_at=None,
-            status=f"email failed permanently — gave up after {tries} tries: {why}",
+            status=f"{via} failed permanently — gave up after {tries} tries: {why}",
         )
     due = now + RETRY_AFTER[tries - 1]
     return RetryPlan(
         key=key,
         attempts=tries,
         due_at=due,
-        status=f"email failed — will retry at {moment_text(due)} ({why})",
+        status=f"{via} failed — will retry at {moment_text(due)} ({why})",
     )
 
 
@@ -136,19 +171,18 @@ class Retries:
 
     async def run_due(self, *, limit: int = 200) -> list[Retry]:
         """Try again every send due now, oldest first; each as it stands after."""
-        async with self.store.read() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT idempotency_key FROM act_retries WHERE state = 'scheduled' "
-                "AND due_at <= ? ORDER BY due_at, idempotency_key LIMIT ?",
-                (ts(self.clock()), limit),
-            )
-        ran = []
-        for row in rows:
-            done = await self._run(row["idempotency_key"])
-            if done is not None:
-                ran.append(done)
-        return ran
+        return await run_each_due(
+            self.store,
+            "SELECT idempotency_key FROM act_retries WHERE state = 'scheduled' "
+            "AND due_at <= ? ORDER BY due_at, idempotency_key LIMIT ?",
+            (ts(self.clock()), limit),
+            lambda row: self._run(row["idempotency_key"]),
+        )
+
+    def _via(self, kind_name: str) -> RetryVia:
+        """How a retry of this kind is named now (the configuration may have changed since)."""
+        executor = self.executor
+        return retried_via(kind_name, executor.kinds, executor.integrations) or "email"
 
     async def _run(self, key: str) -> Retry | None:
         """Claim one due retry and run it; None when another runner had it."""
@@ -169,12 +203,13 @@ class Retries:
             )
         assert row is not None
         failed = execution_from_row(row)
+        via = self._via(failed.action.kind)
         live = await self.executor.find_live(key)
         if live is not None:  # sent since (a person's retry, a re-proposal): nothing to do
             return await self.settle(key, "done", f"already {live.status} as execution {live.id}")
         checked = self.executor.kinds.check(failed.action)
         if isinstance(checked, str):
-            return await self.settle(key, "failed", f"email failed permanently — {checked}")
+            return await self.settle(key, "failed", f"{via} failed permanently — {checked}")
         approved = f" (approved as {failed.approval_id})" if failed.approval_id else ""
         result = await self.executor.execute(
             checked,
@@ -187,12 +222,12 @@ class Retries:
             return current
         match result.status:
             case "refused" if result.code == "paused":  # due again at the first run after resume
-                return await self.settle(key, "scheduled", f"email waits: {result.reason}")
+                return await self.settle(key, "scheduled", f"{via} waits: {result.reason}")
             case "executed" | "queued" | "deduplicated" | "dry_run":
                 return await self.settle(key, "done", result.reason)
             case _:
                 return await self.settle(
-                    key, "failed", f"email failed permanently — {result.reason}"
+                    key, "failed", f"{via} failed permanently — {result.reason}"
                 )
 
     async def reclaim(self, cutoff: datetime) -> list[Retry]:
@@ -201,13 +236,14 @@ class Retries:
         async with self.store.read() as db:
             rows = await fetch_all(
                 db,
-                "SELECT idempotency_key FROM act_retries WHERE state = 'claimed' "
-                "AND claimed_at < ?",
+                "SELECT r.idempotency_key, e.kind FROM act_retries r "
+                "JOIN act_executions e ON e.id = r.execution_id "
+                "WHERE r.state = 'claimed' AND r.claimed_at < ?",
                 (ts(cutoff),),
             )
         out = []
         for row in rows:
-            key = row["idempotency_key"]
+            key, via = row["idempotency_key"], self._via(row["kind"])
             async with self.store.read() as db:
                 state, live = await leases.key_state(db, key)
             match state:
@@ -218,11 +254,12 @@ class Retries:
                     out.append(await self.settle(key, "done", live.result or live.status))
                 case "unconfirmed":
                     why = (
-                        "email delivery unconfirmed (the process stopped while sending); not resent"
+                        f"{via} delivery unconfirmed (the process stopped while sending); "
+                        "not resent"
                     )
                     out.append(await self.settle(key, "failed", why))
                 case "free":
-                    out.append(await self.settle(key, "scheduled", "email handed back: due now"))
+                    out.append(await self.settle(key, "scheduled", f"{via} handed back: due now"))
         return out
 
     async def settle(self, key: str, state: RetryState, status: str) -> Retry:

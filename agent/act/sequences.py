@@ -29,7 +29,7 @@ from agent.act.kinds import CheckedAction
 from agent.act.ports import Clock
 from agent.act.records import SequenceRecord, SequenceStep
 from agent.act.redact import clean_text, injection_flags
-from agent.act.retries import RETRY_AFTER, day_text, moment_text
+from agent.act.retries import RETRY_AFTER, day_text, moment_text, run_each_due
 from agent.act.store import ActStore, audit, fetch_all, fetch_one, parse_ts, ts
 from agent.db import Row, Session
 from agent.domain import Action, Allow, Decision
@@ -152,19 +152,13 @@ class Sequences:
 
     async def run_due(self, *, limit: int = 200) -> list[SequenceStep]:
         """Run every step that is due now, oldest first; the steps as they stand after."""
-        async with self.store.read() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT sequence_id, step FROM act_sequence_steps WHERE state = 'scheduled' "
-                "AND due_at <= ? ORDER BY due_at, sequence_id, step LIMIT ?",
-                (ts(self.clock()), limit),
-            )
-        ran = []
-        for row in rows:
-            step = await self._run_step(row["sequence_id"], row["step"])
-            if step is not None:
-                ran.append(step)
-        return ran
+        return await run_each_due(
+            self.store,
+            "SELECT sequence_id, step FROM act_sequence_steps WHERE state = 'scheduled' "
+            "AND due_at <= ? ORDER BY due_at, sequence_id, step LIMIT ?",
+            (ts(self.clock()), limit),
+            lambda row: self._run_step(row["sequence_id"], row["step"]),
+        )
 
     async def _run_step(self, sequence_id: str, number: int) -> SequenceStep | None:
         """Claim one due step and run it; None when another runner had it (or not due)."""

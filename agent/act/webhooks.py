@@ -5,9 +5,11 @@ a signed JSON POST. The receiver verifies `X-Scout-Signature: v1=<hex>`, an HMAC
 `<X-Scout-Timestamp>.<body>` with the shared `SCOUT_WEBHOOK_SECRET`, and de-duplicates on
 `Idempotency-Key` (the action's key, the same on every retry).
 
-A 2xx is "sent"; a timeout, a dropped connection, 429 or 5xx is worth retrying (the actor
-backs off); any other 4xx is the receiver saying no, so it fails at once and stays in the
-failed list (`scout outbox --failed`) for a person to look at and retry.
+A 2xx is "sent"; a timeout, a dropped connection, 429 or 5xx is worth retrying: the executor
+backs off in-process, then schedules later tries (agent.act.retries: "webhook failed — will
+retry at …", in 15 min, 1 h and 4 h, then "failed permanently"). Any other 4xx is the
+receiver saying no, so it fails at once and stays in the failed list (`scout outbox
+--failed`) for a person to look at and retry.
 """
 
 from __future__ import annotations

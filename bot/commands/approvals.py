@@ -1,8 +1,9 @@
 """`scout approvals | approve | reject | pause | resume | outbox`: decide risky actions in a terminal.
 
-`scout outbox --failed` lists the dead letters (executions whose delivery failed for good);
-`scout outbox --retry EXECUTION --as USER` sends one again through the actor, under the
-same idempotency key, so a receiver that saw the first try de-duplicates the second.
+`scout outbox` marks a failed row that is scheduled to be tried again with its retry time (in
+the terminal's local time); `scout outbox --failed` lists the executions whose delivery
+failed; `scout outbox --retry EXECUTION --as USER` sends one again through the actor, under
+the same idempotency key, so a receiver that saw the first try de-duplicates the second.
 
 They open the same sqlite memory the bot uses (`--memory`, else scout.yml `memory:`, else
 `data_dir()/memory.sqlite3`), so a request proposed in Slack an hour ago, before a restart,
@@ -126,6 +127,12 @@ def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]
                 warehouse.close()
 
     return asyncio.run(main())
+
+
+def _local_time(moment: datetime) -> str:
+    """'Dec 15 04:15 EST': a moment in the terminal's own time zone."""
+    local = moment.astimezone()
+    return f"{local:%b} {local.day} {local:%H:%M %Z}"
 
 
 def _ago(moment: datetime, now: datetime) -> str:
@@ -285,6 +292,12 @@ def run_outbox(args: argparse.Namespace) -> int:
         if args.json:
             console.print_json(json.dumps([r.to_json() for r in rows]))
             return 0
+        # A failed send the due-steps job will try again says when, not just "failed".
+        retry_at = {
+            r.execution_id: r.due_at
+            for r in await actor.retries(limit=10_000)
+            if r.state == "scheduled"
+        }
         table = Table(title="outbox (what was sent, or would have been)")
         for column in ("#", "when", "kind", "op", "to", "status", "text"):
             table.add_column(column, overflow="fold")
@@ -292,6 +305,8 @@ def run_outbox(args: argparse.Namespace) -> int:
             to = (f"#{r.channel} " if r.channel else "") + ", ".join(r.recipients)
             op = f"update #{r.update_of}" if r.op == "update" else "post"
             status = r.status + (" (dry run)" if r.dry_run and r.status != "dry_run" else "")
+            if r.status == "failed" and r.execution_id in retry_at:
+                status = f"failed, retry at {_local_time(retry_at[r.execution_id])}"
             table.add_row(str(r.id), f"{r.created_at:%m-%d %H:%M}", r.kind, op, to, status, r.text)
         console.print(table)
         return 0

@@ -1,8 +1,10 @@
 """`scout sequences [--run]`: win-back sequences and their steps; `--run` sends the due ones.
 
-The served bot runs due steps on a schedule; this is the same call from a terminal (cron, a
-one-off after an outage). It opens the memory the bot uses and, when `integrations.email` is
-set, the warehouse for the customers' contact details.
+The served bot runs the due-steps job on a schedule; `--run` is the same call from a terminal
+(cron, a one-off after an outage). The job also tries again the single emails and webhooks
+whose retry is due, so `--run` prints those as well as the sequence steps. It opens the memory
+the bot uses and, when `integrations.email` is set, the warehouse for the customers' contact
+details.
 """
 
 from __future__ import annotations
@@ -64,13 +66,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             console = Console()
             if args.run:
-                ran = await actor.run_due_steps()
-                for step in ran:
-                    console.print(
-                        f"{step.sequence_id} step {step.step}: {step.status}", highlight=False
-                    )
-                if not ran:
-                    console.print("No sequence step is due.")
+                for line in await _run_due(actor):
+                    console.print(line, highlight=False)
             records = await actor.sequences(active=args.active, limit=args.limit)
             if args.json:
                 console.print_json(json.dumps([r.to_json() for r in records]))
@@ -84,6 +81,19 @@ def run(args: argparse.Namespace) -> int:
                 warehouse.close()
 
     return asyncio.run(main())
+
+
+async def _run_due(actor: Actor) -> list[str]:
+    """Run the due-steps job; one line per sequence step and per scheduled retry it ran."""
+    # The job returns the steps it ran; a retry it ran is seen as a schedule that moved on.
+    before = {r.key: r for r in await actor.retries(limit=10_000)}
+    steps = await actor.run_due_steps()
+    lines = [f"{step.sequence_id} step {step.step}: {step.status}" for step in steps]
+    for retry in await actor.retries(limit=10_000):
+        was = before.get(retry.key)
+        if was != retry:
+            lines.append(f"retry of {(was or retry).execution_id}: {retry.status}")
+    return lines or ["Nothing is due: no sequence step, no retry of a failed send."]
 
 
 def _print(console: Console, records: list[SequenceRecord]) -> None:

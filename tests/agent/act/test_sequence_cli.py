@@ -76,7 +76,7 @@ def test_approve_from_the_terminal_sends_the_first_email_and_lists_the_rest(
 
     assert main(["sequences", "--run", "--json", "--config", str(config_file)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("No sequence step is due.")
+    assert out.startswith("Nothing is due: no sequence step, no retry of a failed send.")
     [sequence] = json.loads(out.split("\n", 1)[1])
     assert [s["state"] for s in sequence["steps"]] == ["sent", "scheduled", "scheduled"]
     assert "scheduled: step 2 of 3 on" in sequence["status"]
