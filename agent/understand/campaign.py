@@ -1,22 +1,43 @@
 """A campaign request: "segmentation for tomorrow's email campaign" names how the campaign
-is sent (email), which is not a filter on the data (orders that came through email)."""
+is sent (email), which is not a filter on the data (orders that came through email), and
+"the newsletter going out friday" names when it is sent, which is not a period to analyse."""
 
 from __future__ import annotations
 
 import re
 
-# The delivery of a campaign, as people name it; the word is not a filter on the data.
+from agent.understand.windows import Mention
+
+# The delivery of a campaign, as people name it, keyed by the channel value it would
+# otherwise be read as; the word is not a filter on the data.
 _DELIVERY = {
-    "email": r"e-?mails?|newsletters?|crm e-?mails?",
+    "email": r"e-?mails?|newsletters?|crm e-?mails?|mailers?|e-?blasts?",
     "sms": r"sms|text messages?",
     "push": r"push(?: notifications?)?",
+    "social": r"paid social|social(?: media)?(?: ads?)?|facebook(?: ads?)?|instagram(?: ads?)?|"
+    r"tiktok(?: ads?)?|meta ads?",
+    "paid_search": r"paid search|search ads?|google ads?|ppc|sem",
 }
+_WORDS = "|".join(_DELIVERY.values())
+# What makes the delivery word a campaign rather than a source of traffic.
+_SEND = r"campaigns?|blasts?|sends?|push|promos?|promotions?|mailing|drops?|going out|goes out"
+# A newsletter or a mailer is itself a send; no campaign word is needed.
+_SELF_SENT = r"newsletters?|mailers?|e-?blasts?"
 _CAMPAIGN = re.compile(
-    r"\b(?P<word>" + "|".join(_DELIVERY.values()) + r")\b[\w\s'’-]{0,20}?\b(?:campaign|blast|send)"
-    r"|\b(?:campaign|blast|send)\b[\w\s'’-]{0,20}?\b(?:by|via|over|as)\s+(?P<after>"
-    + "|".join(_DELIVERY.values())
-    + r")\b",
+    rf"\b(?P<word>{_WORDS})\b[\w\s'’-]{{0,20}}?\b(?:{_SEND})\b"
+    rf"|\b(?:campaign|blast|send)\b[\w\s'’-]{{0,20}}?\b(?:by|via|over|as|on|through)\s+"
+    rf"(?P<after>{_WORDS})\b"
+    rf"|\b(?:for|in|with|to|into|before) (?:the |our |this |that |next |tomorrows? |\w+s )?"
+    rf"(?P<alone>{_SELF_SENT})\b",
     re.IGNORECASE,
+)
+# Words before a date that make it when the campaign goes out.
+_SEND_DATE = re.compile(
+    r"\b(?:going out|goes out|go out|sending|send(?:s|ing)? out|sent out|launch(?:es|ing)?|"
+    r"going live|goes live|drops?|dropping|scheduled|planned|lands?|landing|hits?|hitting|"
+    # "the instagram push on thursday": the send named, then its day.
+    r"campaign|blast|push|send|newsletter|mailer|promo|promotion)"
+    r"(?: (?:on|this|for|by))?\s*$"
 )
 
 
@@ -25,13 +46,18 @@ def campaign_delivery(text: str) -> str | None:
     match = _CAMPAIGN.search(text)
     if match is None:
         return None
-    word = (match.group("word") or match.group("after") or "").lower()
+    word = (match.group("word") or match.group("after") or match.group("alone") or "").lower()
     return next((name for name, pattern in _DELIVERY.items() if re.fullmatch(pattern, word)), None)
 
 
 def is_campaign(text: str) -> bool:
     """The request prepares a campaign (lists to send to), not only an analysis."""
     return campaign_delivery(text) is not None or bool(re.search(r"\bcampaign", text, re.I))
+
+
+def is_send_date(norm: str, mention: Mention) -> bool:
+    """The date says when the campaign goes out ("the newsletter going out friday")."""
+    return bool(_SEND_DATE.search(norm[: mention.start]))
 
 
 _ACQUIRED = re.compile(
@@ -45,5 +71,6 @@ def acquired_through(text: str, channel: str) -> bool:
     """The text filters on how customers were acquired ("customers acquired via email"),
     so the channel is a real filter even when a campaign is sent the same way."""
     return any(
-        m.group("word").lower().replace("-", "") == channel for m in _ACQUIRED.finditer(text)
+        m.group("word").lower().replace("-", "") == channel.replace("_", "")
+        for m in _ACQUIRED.finditer(text)
     )

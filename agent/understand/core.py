@@ -12,9 +12,14 @@ from datetime import date
 
 from agent.domain import Goal, Grain, Intent
 from agent.understand import clarify
-from agent.understand.campaign import acquired_through, campaign_delivery
+from agent.understand.campaign import (
+    acquired_through,
+    campaign_delivery,
+    is_campaign,
+    is_send_date,
+)
 from agent.understand.followup import is_followup, merge
-from agent.understand.intents import NEEDS_METRIC, Slots, decide
+from agent.understand.intents import NEEDS_METRIC, SEGMENT_GROUP_WORDS, Slots, decide
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
@@ -70,7 +75,11 @@ def understand_with(
     metric = parsed.metric
     if intent is Intent.FORECAST_CHECK and metric is None and "forecast_error" in lex.dims_for:
         metric = "forecast_error"
-    resolved = resolve(parsed.mentions, intent, today)
+    mentions = parsed.mentions
+    if intent is Intent.SEGMENT and is_campaign(text):
+        # "the newsletter going out friday": when it is sent, not which days to analyse.
+        mentions = [m for m in mentions if not is_send_date(parsed.norm, m)]
+    resolved = resolve(mentions, intent, today)
     goal = Goal(
         intent=intent,
         metric=None if intent in _NO_METRIC else metric,
@@ -87,6 +96,10 @@ def understand_with(
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
     delivery = campaign_delivery(text) if intent is Intent.SEGMENT else None
+    if intent is Intent.SEGMENT:
+        # "who are our loyal customers?": the group the segmentation finds, not a filter.
+        kept = {k: v for k, v in goal.filters.items() if not _names_a_group(parsed, k)}
+        goal = replace(goal, filters=kept)
     if delivery is not None:
         # "for tomorrow's email campaign" says how it is sent, not which orders count.
         kept = {
@@ -100,6 +113,10 @@ def understand_with(
     if metric is not None and parsed.metric is None:
         confidence -= _INFERRED
     return _checked(goal, parsed, lex, today, confidence)
+
+
+def _names_a_group(parsed: Parsed, dimension: str) -> bool:
+    return bool(SEGMENT_GROUP_WORDS.search(parsed.filter_words.get(dimension, "")))
 
 
 def _implied(parsed: Parsed) -> Intent:

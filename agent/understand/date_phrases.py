@@ -224,11 +224,26 @@ def _since(m: re.Match[str], today: date) -> Window | None:
     if day is None and m.group("wd"):
         found = _weekday(m, today)
         day = found.start if found else None
+    if day is None and m.group("sd"):
+        day = _latest_day_of_month(int(m.group("sd")), today)
     if day is None and m.group("sm"):
         month = MONTHS[m.group("sm")]
         start = month_start(today.year, month)
         day = start if start <= today else month_start(today.year - 1, month)
     return to_date_window(day, today, "since") if day else None
+
+
+def _latest_day_of_month(day: int, today: date) -> date | None:
+    """'since the 1st': that day of this month, or of the latest month before that has it."""
+    for months_back in (0, 1, 2):
+        first = add_months(today.replace(day=1), -months_back)
+        try:
+            candidate = first.replace(day=day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate
+    return None
 
 
 def _month(m: re.Match[str], today: date) -> Window | None:
@@ -467,9 +482,19 @@ def _rel_prev_days(days: int) -> Callable[[re.Match[str], date], Relative]:
 
 
 def _rel_year(m: re.Match[str], today: date) -> Relative:
-    """Calendar months against the same months a year before; other periods 364 days back,
-    so weekdays line up."""
-    return lambda w: shift_months(w, -12) if whole_months(w) else w.shifted(-364, "a year earlier")
+    """Calendar months against the same months a year before; a named retail day against
+    the same day the year before; other periods 364 days back, so weekdays line up."""
+    return _year_before
+
+
+def _year_before(w: Window) -> Window:
+    if whole_months(w):
+        return shift_months(w, -12)
+    name = w.label.lower()
+    if name in _RETAIL_DAYS and _RETAIL_DAYS[name](w.start.year)[0] == w.start:
+        start, end = _RETAIL_DAYS[name](w.start.year - 1)
+        return _w(start, end, f"{w.label} {w.start.year - 1}")
+    return w.shifted(-364, "a year earlier")
 
 
 def _rel_week(m: re.Match[str], today: date) -> Relative:
@@ -482,6 +507,11 @@ def _rel_month(m: re.Match[str], today: date) -> Relative:
 
 def _rel_previous(m: re.Match[str], today: date) -> Relative:
     return lambda w: w.previous()
+
+
+def _rel_one_back(m: re.Match[str], today: date) -> Relative:
+    """Calendar months step back by months; any other period by its own length."""
+    return lambda w: shift_months(w, -whole_months(w)) if whole_months(w) else w.previous()
 
 
 def _never(m: re.Match[str], today: date) -> None:
@@ -527,6 +557,17 @@ RULES: tuple[_Rule, ...] = (
         build=_never,
         relative=lambda m, t: _rel_week(m, t) if m.group("unit") == "week" else _rel_month(m, t),
     ),
+    # "did Black Friday beat last year's?": the possessive stands for the same period a
+    # year before; with a noun after it ("last year's revenue") it is last year itself.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:beat|beats|outperform(?:ed|s)?|exceed(?:ed|s)?|surpass(?:ed|es)?|{COMPARE_WORDS}) "
+            r"(?:the |that of )?(?:last years|the year befores|the previous years)"
+            r"(?: (?:one|numbers|figures|results|totals?))?(?=$| (?:by|or|and|at|in|on)\b)"
+        ),
+        build=_never,
+        relative=_rel_year,
+    ),
     _Rule(
         pattern=_P(r"\b(?:yoy|year over year|year on year|y o y)\b"),
         build=_never,
@@ -565,6 +606,16 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_month,
         shift=True,
     ),
+    # "and the one before that?": one more period back, whatever the period was.
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?(?:one|period|time|stretch) (?:before|prior to|preceding) "
+            r"(?:that|it|this|then)\b|\b(?:the )?(?:one|period) before\b"
+        ),
+        build=_never,
+        relative=_rel_one_back,
+        shift=True,
+    ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:previous|prior|preceding) (?:period|days|weeks)\b"),
         build=_never,
@@ -587,7 +638,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:since|starting|from) (?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')})\b"
+            rf"\b(?:since|starting|from) (?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
+            r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th))\b"
         ),
         build=_since,
         before=_preceding,

@@ -51,27 +51,33 @@ CUES: dict[str, re.Pattern[str]] = {
         r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
         r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?))\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
-        r"(?:going|moving|trending|heading) (?:up|down)\b"
+        r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
     "detect": _P(
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird|strange|odd|abnormal|"
         r"out of the ordinary|anything (?:wrong|off|broken|break|broke|i should know|"
         r"to worry about|interesting)|"
-        r"something (?:wrong|off)|red flags?|surprises?|unexpected|irregular)\b"
+        r"something (?:wrong|off)|red flags?|surprises?|unexpected|irregular|fishy|suspicious|"
+        r"worrying|alarming|concerning|"
+        # "anything I should worry about?": asking for what stands out is the anomaly check.
+        r"anything (?:\w+ ){0,3}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
+        r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern)\b"
     ),
     "segment": _P(
         r"\b(?:segmentation|segment (?:our |the |my |all )?(?:customers|users|buyers|base|#)|"
         r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
         r"lookalikes?|target list|who should we target|"
+        r"(?:build|make|pull|put together|create) (?:me |us )?(?:a |an |the )?(?:\w+ )?"
+        r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
-        r"potential loyalists|big spenders|whales|vips?|customer (?:groups|tiers|types)|"
+        r"potential loyalists|loyalists|most valuable|big spenders|whales|vips?|customer (?:groups|tiers|types)|"
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:customers|buyers|users|#))(?!\w)"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:ped)? buying|going to leave|"
-        r"about to leave)\b"
+        r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
     ),
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|"
@@ -115,6 +121,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:give|offer|apply) .{0,30}(?:discount|refund|credit|coupon|voucher|money)|"
         r"send \$|delete|wipe|disable|shut (?:it )?down|turn off)\b"
     ),
+    # Two customer groups set side by side ("which are loyal and which are slipping away?")
+    # ask for the segmentation, even when one of them is a churn word.
+    "two_groups": _P(r"\b(?:who|which)\b.*\b(?:and|or|vs|versus|while) (?:who|which)\b"),
     "greeting": _P(r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|good morning|morning)(?: \w+)?$"),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
@@ -147,9 +156,24 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     ),
     # Asking Scout to write or fix something: out of scope even when it names a metric.
     "off_task": _P(
+        # Jokes, poems and the like are never an analysis, whatever metric they are about.
+        r"\b(?:jokes?|poems?|haikus?|limericks?|riddles?|lyrics|puns?|knock knock)\b|"
+        r"\btell (?:me |us )?(?:a |an )?(?:\w+ )?(?:story|fairy tale|fable)\b|"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
         r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
+    ),
+    # "did Black Friday beat last year's?": a period judged against another as a whole;
+    # read unmasked, since the date phrase "beat last year's" swallows the verb.
+    "beat": _P(
+        r"\b(?:beat|beats|outperform(?:s|ed)?|outdo|outdid|exceed(?:s|ed)?|surpass(?:es|ed)?|"
+        r"(?:do|did|does) better than|(?:do|did|does) worse than)\b"
+    ),
+    # "who are our most loyal customers?": asking who belongs to a customer group. "loyal" is
+    # also a value (returning customers), so it is masked in the other families.
+    "segment_plain": _P(
+        r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
+        r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(
@@ -249,9 +273,12 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     why = cues.has("why", "move")
     if cues.has("action") or (cues.has("off_topic") and slots.metric is None):
         return None, True
+    segment = cues.has("segment", "segment_plain")
+    if cues.has("two_groups") and segment and not why:
+        return Intent.SEGMENT, True
     if cues.has("churn") or (slots.customer_id and not why):
         return Intent.CHURN, True
-    if cues.has("segment") and not (why and slots.metric):
+    if segment and not (why and slots.metric):
         return Intent.SEGMENT, True
     if cues.has("digest_strong"):
         return Intent.DIGEST, True
@@ -271,6 +298,14 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.EXPLAIN, True
     if cues.has("trend") or (cues.grain and not slots.has_group):
         return Intent.TREND, True
+    if (
+        cues.has("beat")
+        and slots.has_time_baseline
+        and slots.metric is None
+        and not (slots.has_compare or slots.has_group)
+    ):
+        # No metric to compare: the periods' scorecards side by side answer it.
+        return Intent.DIGEST, True
     if slots.has_compare or slots.has_time_baseline:
         return Intent.COMPARE, True
     if slots.has_group or cues.has("breakdown"):
@@ -289,6 +324,10 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.EXPLAIN, True
     return None, False
 
+
+# Words for groups the customer segmentation itself finds (its RFM segment names): in a
+# segmentation request they say which group is wanted, not which customers to filter on.
+SEGMENT_GROUP_WORDS = _P(r"\b(?:loyal\w*|champions?|hibernating|at risk|vips?|whales?)\b")
 
 NEEDS_METRIC = frozenset(
     {Intent.LOOKUP, Intent.TREND, Intent.BREAKDOWN, Intent.COMPARE, Intent.EXPLAIN}

@@ -21,6 +21,7 @@ from agent.understand.vocabulary import (
     GEO_WORDS,
     METRIC_ALIASES,
     SHORT_COMMON,
+    TIME_UNITS,
     US_STATES,
     WEAK_VALUE_CONTEXT,
 )
@@ -198,6 +199,21 @@ class Lexicon:
         self._cache[word] = result
         return result
 
+    def correct_unit(self, word: str) -> Correction | None:
+        """A short misspelt period word after "last 7" or "past" ("dyas", "wek"): too short
+        for the general corrector, but the words around it leave only a unit of time."""
+        if not self.fuzzy or not word.isalpha() or len(word) < 3:
+            return None
+        if word in TIME_UNITS or word in COMMON_WORDS or word in self.vocabulary:
+            return None
+        close = [u for u in TIME_UNITS if abs(len(u) - len(word)) <= 1 and _osa(word, u, 1) <= 1]
+        if len(close) > 1:
+            # "dasy" is one edit from "day" and "days": a swap of letters beats a lost one.
+            close = [u for u in close if len(u) == len(word)]
+        if len(close) != 1:
+            return None
+        return Correction(typed=word, fixed=close[0])
+
     # ------------------------------------------------------------------ phrases
 
     def match(self, tokens: Sequence[Token], skip: Iterable[int] = ()) -> list[PhraseMatch]:
@@ -232,8 +248,21 @@ class Lexicon:
         if key in self.weak:
             before = tokens[i - 1].text if i > 0 else ""
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
-            return before in WEAK_VALUE_CONTEXT or after in ("vs", "versus", "or", "and")
+            return (
+                before in WEAK_VALUE_CONTEXT
+                or after in ("vs", "versus", "or", "and")
+                or self._qualifies_metric(key, after)
+            )
         return True
+
+    def _qualifies_metric(self, key: tuple[str, ...], word: str) -> bool:
+        """'refund tickets', 'direct traffic': the value names a kind of the metric that
+        follows it, so the everyday word is the dimension's value after all."""
+        dims = {s.name for s in self.phrases[key] if s.kind == "value"}
+        return any(
+            s.kind == "metric" and dims & set(self.dims_for.get(s.name, ()))
+            for s in self.phrases.get((word,), ())
+        )
 
     # ------------------------------------------------------------------ helpers
 

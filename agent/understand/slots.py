@@ -14,8 +14,8 @@ from datetime import date
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, Cues, find_cues
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
 from agent.understand.normalize import Token, clean, tokenize
-from agent.understand.vocabulary import COMMON_WORDS
-from agent.understand.windows import MONTHS, WEEKDAYS, Mention, find_windows
+from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS
+from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, find_windows
 
 _CUSTOMER = re.compile(r"^c\d{3,}$")
 _JOINERS = frozenset(
@@ -43,6 +43,7 @@ class Parsed:
     cues: Cues
     metrics: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
+    filter_words: dict[str, str] = field(default_factory=dict)  # dimension → phrase as matched
     compare: dict[str, tuple[str, str]] = field(default_factory=dict)
     group_by: list[str] = field(default_factory=list)
     extra_values: int = 0  # values dropped because a dimension got more than two
@@ -73,6 +74,8 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     corrections: list[Correction] = []
     for i, token in enumerate(tokens):
         fix = lex.correct(token.text)
+        if fix is None and i > 0 and _announces_unit(tokens[i - 1].text):
+            fix = lex.correct_unit(token.text)
         if fix is not None:
             corrections.append(fix)
             tokens[i] = Token(text=fix.fixed, orig=token.orig, start=token.start, end=token.end)
@@ -117,6 +120,11 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     parsed.unknown_value = _unknown_place(tokens, used, lex)
     return parsed
+
+
+def _announces_unit(word: str) -> bool:
+    """'last', 'past', '7', 'seven': the next word is a unit of time."""
+    return word in BEFORE_UNIT or word.isdigit() or word in NUMBER_WORDS
 
 
 def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
@@ -172,6 +180,7 @@ def _interpret(
             parsed.extra_values += len(found) - 2
         else:
             parsed.filters[dim] = found[0][1]
+            parsed.filter_words[dim] = found[0][0].text
             parsed.extra_values += len(found) - 1
 
 

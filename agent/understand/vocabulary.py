@@ -40,6 +40,10 @@ COMMON_WORDS = _words(
     """
 )
 
+# Units of time, and the words that announce one ("last 7 days", "past week").
+TIME_UNITS = _words("day days week weeks month months year years quarter quarters weekend")
+BEFORE_UNIT = _words("last past previous prior trailing this next the few couple")
+
 # Two-letter values that are also English words count only when typed in capitals.
 SHORT_COMMON = _words(
     """
@@ -99,6 +103,22 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "bring in",
         "brought in",
         "bringing in",
+        # "how much did we make": earnings in plain words mean revenue.
+        "how much did we make",
+        "how much we made",
+        "how much have we made",
+        "how much did we earn",
+        "how much we earned",
+        "how much have we earned",
+        "how much did we take in",
+        "how much we took in",
+        "pull in",
+        "pulled in",
+        "pulling in",
+        "make us",
+        "made us",
+        "earn us",
+        "earned us",
     ),
     "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
     "orders": ("how many orders", "order volume"),

@@ -1,0 +1,165 @@
+"""Issue 16's general rules, each checked beyond the labelled phrasings that prompted it:
+period-word typos, "since the 1st", a named day against the same day a year before, "the
+one before that", campaign delivery and send days, customer groups, jokes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from agent.domain import Goal, Intent
+from agent.semantic import SemanticLayer
+from agent.understand import lexicon_for, understand
+from agent.understand.campaign import campaign_delivery, is_send_date
+from agent.understand.normalize import normalize
+from agent.understand.windows import find_windows
+
+MONDAY = date(2026, 11, 23)
+
+
+def ask(layer: SemanticLayer, text: str, today: date = MONDAY, context: Goal | None = None) -> Goal:
+    return understand(text, layer=layer, today=today, context=context)
+
+
+def span(goal: Goal) -> tuple[date, date]:
+    assert goal.window is not None
+    return goal.window.start, goal.window.end
+
+
+def thanksgiving(year: int) -> date:
+    """Fourth Thursday of November, counted here apart from the parser's own helper."""
+    thursdays = [date(year, 11, d) for d in range(1, 31) if date(year, 11, d).weekday() == 3]
+    return thursdays[3]
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("orders last 7 dyas", 7), ("orders past 14 dasy", 14), ("orders last wek", 7)],
+)
+def test_a_misspelt_period_word_after_a_count_is_still_that_period(
+    layer: SemanticLayer, text: str, days: int
+) -> None:
+    start, end = span(ask(layer, text))
+    assert (end - start).days == days and end == MONDAY
+
+
+def test_period_words_are_not_guessed_from_everyday_words(layer: SemanticLayer) -> None:
+    lex = lexicon_for(layer)
+    assert lex.correct_unit("way") is None  # "this way", never "this day"
+    assert lex.correct_unit("revenue") is None  # a known word is never a typo
+    swapped = lex.correct_unit("dasy")  # one edit from "day" and "days": the swap wins
+    assert swapped is not None and swapped.fixed == "days"
+    fixed = lex.correct_unit("mnth")
+    assert fixed is not None and fixed.fixed == "month"
+
+
+@pytest.mark.parametrize(
+    ("today", "expected_start"),
+    [
+        (MONDAY, date(2026, 11, 1)),
+        (date(2026, 3, 1), date(2026, 3, 1)),  # on the 1st itself: today so far
+    ],
+)
+def test_since_the_first_is_the_latest_first_of_a_month(today: date, expected_start: date) -> None:
+    mains = [m for m in find_windows(normalize("since the 1st"), today) if m.role == "main"]
+    assert mains and mains[0].window is not None
+    assert mains[0].window.start == expected_start
+
+
+def test_since_the_31st_reaches_back_to_a_month_that_has_one() -> None:
+    mains = find_windows(normalize("since the 31st"), date(2026, 12, 5))
+    assert mains[0].window is not None and mains[0].window.start == date(2026, 10, 31)
+
+
+def test_a_named_day_beats_last_years_same_day_not_the_day_364_days_back(
+    layer: SemanticLayer,
+) -> None:
+    # 2024's Black Friday minus 364 days is 2023-11-30, a week after 2023's Black Friday.
+    goal = ask(layer, "did Black Friday beat last year's?", today=date(2024, 12, 10))
+    friday = thanksgiving(2024) + timedelta(days=1)
+    before = thanksgiving(2023) + timedelta(days=1)
+    assert goal.intent is Intent.DIGEST and goal.metric is None
+    assert span(goal) == (friday, friday + timedelta(days=1))
+    assert goal.baseline is not None
+    assert (goal.baseline.start, goal.baseline.end) == (before, before + timedelta(days=1))
+
+
+def test_last_years_with_a_noun_after_it_is_not_a_comparison(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue on black friday vs last year", today=date(2024, 12, 10))
+    assert goal.intent is Intent.COMPARE and goal.metric == "revenue"
+    assert goal.baseline is not None and goal.baseline.start == thanksgiving(2023) + timedelta(1)
+
+
+def test_the_one_before_that_steps_back_by_the_threads_own_period(layer: SemanticLayer) -> None:
+    month = ask(layer, "revenue last month")
+    back = ask(layer, "and the one before that?", context=month)
+    assert span(back) == (date(2026, 9, 1), date(2026, 10, 1))
+    day = ask(layer, "revenue yesterday")
+    back = ask(layer, "and the one before that?", context=day)
+    assert span(back) == (date(2026, 11, 21), date(2026, 11, 22))
+
+
+@pytest.mark.parametrize(
+    ("text", "delivery"),
+    [
+        ("audience for the paid social campaign", "social"),
+        ("who to target in the google ads push", "paid_search"),
+        ("segment customers for the newsletter", "email"),
+        ("customers for the holiday sms blast", "sms"),
+        ("revenue from social last week", None),
+    ],
+)
+def test_campaign_words_name_the_delivery(text: str, delivery: str | None) -> None:
+    assert campaign_delivery(text) == delivery
+
+
+def test_a_delivery_channel_stays_a_filter_when_customers_were_acquired_through_it(
+    layer: SemanticLayer,
+) -> None:
+    goal = ask(layer, "segment customers acquired via social for the facebook campaign")
+    assert goal.intent is Intent.SEGMENT and dict(goal.filters) == {"channel": "social"}
+
+
+def test_the_send_day_of_a_campaign_is_not_an_analysis_window(layer: SemanticLayer) -> None:
+    norm = normalize("segment customers for the newsletter going out friday")
+    (friday,) = find_windows(norm, MONDAY)
+    assert is_send_date(norm, friday)
+    goal = ask(layer, "segment customers for the newsletter going out friday")
+    assert goal.window is None and not goal.filters
+    # Without a send verb the weekday is a period the segmentation looks at.
+    norm = normalize("segment customers who bought on friday")
+    (bought,) = find_windows(norm, MONDAY)
+    assert not is_send_date(norm, bought)
+
+
+def test_a_weak_value_before_its_metric_is_that_value(layer: SemanticLayer) -> None:
+    assert dict(ask(layer, "refund tickets last week").filters) == {"topic": "refund"}
+    assert dict(ask(layer, "direct traffic last week").filters) == {"channel": "direct"}
+    # "refund" next to a metric it cannot split stays an everyday word.
+    assert not ask(layer, "refund sessions last week").filters
+
+
+def test_loyal_is_a_filter_in_a_count_and_the_group_in_a_segmentation(
+    layer: SemanticLayer,
+) -> None:
+    count = ask(layer, "how many loyal customers did we have last week")
+    assert count.intent is Intent.LOOKUP
+    assert dict(count.filters) == {"customer_type": "returning"}
+    groups = ask(layer, "which customers are loyal and which are at risk?")
+    assert groups.intent is Intent.SEGMENT and not groups.filters
+    assert ask(layer, "which ones are slipping away?").intent is Intent.CHURN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tell me a joke about conversion rates",
+        "a haiku on revenue please",
+        "tell us a story about AOV",
+    ],
+)
+def test_jokes_and_poems_about_a_metric_are_out_of_scope(layer: SemanticLayer, text: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN
+    assert goal.clarification is not None and goal.clarification.options
