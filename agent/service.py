@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
+from agent.act.leases import LEASE
 from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
@@ -448,12 +451,19 @@ class ScoutService:
     async def _post_once(
         self, key: str, make: Callable[[], Awaitable[Reply]], *, title: str
     ) -> Published | None:
-        # Claimed before computing, so a second replica or a misfire catch-up does not even
-        # build it; while paused nothing is claimed, so it can be posted after resuming.
+        """Build and post a scheduled message once per `key`, across replicas and restarts.
+
+        Claimed before computing, so a second replica or a misfire catch-up does not even
+        build it; while paused nothing is claimed, so it can be posted after resuming. The
+        claim is a lease (as the actor's claims are, agent.act.leases): it is finished only
+        once the actor has taken the post, so a process killed while building it leaves a
+        claim the next run after the lease (the other replica's, or the restarted process's
+        catch-up) takes over; the post's key keeps a repeat from reaching Slack twice.
+        """
         if await self.is_paused():
             log.info("scheduled post skipped, Scout is paused key=%s", key)
             return None
-        if not await self.deps.memory.claim(key):
+        if not await self.deps.memory.claim(key, owner=_OWNER, lease=LEASE):
             log.info("scheduled post skipped, already claimed key=%s", key)
             return None
         headline, details = _split_for_reading(await make())
@@ -475,6 +485,12 @@ class ScoutService:
             )
             if published.where is not None:
                 await self.attach_thread(details, published.where)
+        if published.status in _TAKEN:
+            await self.deps.memory.finish(key)
+        else:
+            # Refused (paused meanwhile) or failed: nothing went out, so the claim is left to
+            # its lease and a later catch-up posts it.
+            log.warning("scheduled post not taken key=%s status=%s", key, published.status)
         log.info("scheduled post key=%s status=%s", key, published.status)
         return published
 
@@ -691,6 +707,11 @@ class ScoutService:
 
 _MESSAGE_KEY = "proposal-message:"
 _ANSWER_KEY = "answer-findings:"
+# Which process holds a scheduled post's claim, for the log of a takeover.
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+# What the actor answers once a post is its own to deliver (sent, queued for a retry or an
+# approver, recorded in a dry run, or already held under its key): the claim is finished.
+_TAKEN = frozenset({"executed", "queued", "pending_approval", "dry_run", "deduplicated"})
 
 
 def _ref_text(ref: MessageRef) -> str:

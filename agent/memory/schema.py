@@ -94,6 +94,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             days INTEGER NOT NULL, measured_at TEXT NOT NULL,
             PRIMARY KEY (customer_id, kind, since))""",
     ),
+    # 4: a scheduled post's claim is a lease (Memory.claim(lease=…)): it is done only when the
+    # post is accepted, and a claim never done and older than its lease is taken over (its
+    # claimer died between claiming and posting). Every claim made before this version was
+    # final when it was made, so each is marked done as of its claim.
+    (
+        "ALTER TABLE digests ADD COLUMN done_at TEXT",
+        "UPDATE digests SET done_at = claimed_at",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,8 @@ on one host, or a PostgreSQL database shared by replicas (agent.db).
 Writes go through one transaction helper (serialised with every other writer), so a batch
 of observations is one commit and two coroutines never interleave their transactions.
 Cross-process races (two replicas, a restart mid-cycle) are settled by the database itself:
-de-duplication and digest claims are single atomic statements on a unique key.
+de-duplication and digest claims are single atomic statements on a unique key; a digest's
+claim is also a lease, taken over when its claimer died before finishing.
 """
 
 from __future__ import annotations
@@ -259,15 +260,53 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
             ref=ref,
         )
 
-    async def claim(self, key: str, owner: str = "") -> bool:
+    async def claim(self, key: str, owner: str = "", *, lease: timedelta | None = None) -> bool:
         """Claim `key` (a digest date, an error note, a Slack event); only the first claimer,
-        in any process or replica sharing this database, ever gets True."""
+        in any process or replica sharing this database, ever gets True.
+
+        With a `lease` the claim is work in progress until `finish(key)`: its claimer may die
+        before finishing (killed while building a digest), so a claim older than the lease
+        and never finished goes to the next claimer instead of being lost. The lease is far
+        longer than the work, so two live claimers never both hold it."""
+        now = self._now()
         async with self._write() as db:
             added = await db.execute(
-                "INSERT OR IGNORE INTO digests(key, claimed_at, owner) VALUES (?, ?, ?)",
-                (key, iso(self._now()), owner),
+                "INSERT OR IGNORE INTO digests(key, claimed_at, owner, done_at)"
+                " VALUES (?, ?, ?, ?)",
+                (key, iso(now), owner, None if lease is not None else iso(now)),
             )
-        return added == 1
+            if added == 1 or lease is None:
+                return added == 1
+            stale = await db.one(
+                "SELECT owner, claimed_at FROM digests"
+                " WHERE key = ? AND done_at IS NULL AND claimed_at < ?",
+                (key, iso(now - lease)),
+            )
+            if stale is None:
+                return False
+            taken = await db.execute(
+                "UPDATE digests SET claimed_at = ?, owner = ?"
+                " WHERE key = ? AND done_at IS NULL AND claimed_at = ?",
+                (iso(now), owner, key, stale[1]),
+            )
+            if taken != 1:
+                return False
+        log.warning(
+            "claim_taken_over key=%s dead_owner=%s claimed_at=%s owner=%s",
+            key,
+            stale[0],
+            stale[1],
+            owner,
+        )
+        return True
+
+    async def finish(self, key: str) -> None:
+        """The work a leased claim of `key` stood for is done: nobody takes it over now."""
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE digests SET done_at = ? WHERE key = ? AND done_at IS NULL",
+                (iso(self._now()), key),
+            )
 
     async def claimed_by(self, key: str) -> str | None:
         """The owner recorded by the first claim of `key` (None: never claimed)."""
