@@ -275,11 +275,13 @@ class ScoutService:
         result = await run_cycle(
             self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
         )
-        return await self._monitor_replies(result)
+        return [reply for reply, _ in await self._monitor_replies(result)]
 
-    async def _monitor_replies(self, result: CycleResult) -> list[Reply]:
-        """What a monitor cycle has to say: a trouble note, each alert's investigation, the
-        actions waiting for an approver.
+    async def _monitor_replies(
+        self, result: CycleResult
+    ) -> list[tuple[Reply, ActionOutcome | None]]:
+        """What a monitor cycle has to say: a trouble note, each alert's investigation (with
+        its alert's outcome), the actions waiting for an approver.
 
         One path for every outbound effect: each new anomaly became an `alert` action in the
         cycle (its fingerprint de-duplicates it across cycles, restarts and replicas),
@@ -290,27 +292,33 @@ class ScoutService:
         for error in result.errors:
             log.warning("monitor_error error=%s", error)
         outcomes = list(result.actions)
-        replies: list[Reply] = []
+        replies: list[tuple[Reply, ActionOutcome | None]] = []
         notice = await self._error_notice(result)
         if notice is not None:
-            replies.append(notice)
+            replies.append((notice, None))
         for outcome in outcomes:
             posted = await self._posted_at(outcome)
-            if posted is None:
+            # In dry run the alert was only recorded; its investigation is recorded too, so
+            # the outbox holds everything that would have been sent.
+            if posted is None and outcome.result.status != "dry_run":
                 continue
-            self._posted[posted.thread_ts] = outcome
-            while len(self._posted) > MAX_PENDING_QUESTIONS:
-                self._posted.popitem(last=False)
+            if posted is not None:
+                self._posted[posted.thread_ts] = outcome
+                while len(self._posted) > MAX_PENDING_QUESTIONS:
+                    self._posted.popitem(last=False)
             goal = self._investigation_goal(outcome, result)
             findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
             findings = self._formatted(findings, goal)
             title = str(outcome.action.params.get("title") or outcome.action.kind)
             replies.append(
-                Reply(
-                    text=f"What Scout found about: {title}",
-                    goal=goal,
-                    findings=findings,
-                    posted=posted,
+                (
+                    Reply(
+                        text=f"What Scout found about: {title}",
+                        goal=goal,
+                        findings=findings,
+                        posted=posted,
+                    ),
+                    outcome,
                 )
             )
         waiting = tuple(
@@ -318,7 +326,7 @@ class ScoutService:
         )
         if waiting:
             text = "Scout's KPI monitor proposes actions that need an approver."
-            replies.append(Reply(text=text, actions=waiting))
+            replies.append((Reply(text=text, actions=waiting), None))
         return replies
 
     async def _error_notice(self, result: CycleResult) -> Reply | None:
@@ -507,7 +515,21 @@ class ScoutService:
             self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
         )
         published: list[Published] = []
-        for reply in await self._monitor_replies(result):
+        for reply, alert in await self._monitor_replies(result):
+            if reply.posted is None and alert is not None:
+                if reply.findings:  # the dry-run alert's investigation: recorded, not sent
+                    key = stable_key(
+                        "investigation", "dry-run", alert.action.kind, dict(alert.action.params)
+                    )
+                    published.append(
+                        await self.publish(
+                            reply,
+                            channel=self.alerts_channel,
+                            title=reply.text or "What Scout found",
+                            key=key,
+                        )
+                    )
+                continue
             if reply.posted is not None:
                 if reply.findings:
                     published.append(

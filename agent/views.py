@@ -129,6 +129,7 @@ class Reply:
         return replace(
             self,
             text=clean_text(self.text),
+            goal=_cleaned_goal(self.goal),
             error=clean_text(self.error) if self.error else None,
             findings=tuple(clean_finding(f) for f in self.findings),
             actions=tuple(
@@ -144,6 +145,20 @@ class Reply:
                 for p in self.actions
             ),
         )
+
+
+def _cleaned_goal(goal: Goal | None) -> Goal | None:
+    """The goal's values as they may be shown ("Understood as: region = …"): a filter value
+    comes from the warehouse or the asker, so it is cleaned like any other text."""
+    if goal is None:
+        return None
+    return replace(
+        goal,
+        filters={k: clean_text(v) for k, v in goal.filters.items()},
+        compare={k: (clean_text(a), clean_text(b)) for k, (a, b) in goal.compare.items()},
+        text=clean_text(goal.text),
+        customer_id=clean_text(goal.customer_id) if goal.customer_id else None,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

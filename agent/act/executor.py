@@ -160,7 +160,9 @@ class Executor:
         if claim.message is not None and content is not None:
             claim = replace(claim, message=replace(claim.message, content=content.cleaned()))
         ids = (claim.message.outbox_id,) if claim.message else ()
-        if self.dry_run:
+        # Dry run holds back what leaves Scout; an investigation only reads the warehouse,
+        # and runs, so the outbox shows what Scout would have said about each alert.
+        if self.dry_run and checked.kind.outbound:
             record = await self._finish(
                 claim,
                 "dry_run",
