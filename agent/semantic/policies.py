@@ -171,6 +171,10 @@ class Policies:
                 return self.by_subject[group]
         return self.default
 
+    def everyone(self) -> tuple[Access, ...]:
+        """Every access someone can have: the default and each named policy."""
+        return (self.default, *self.by_subject.values())
+
     def for_channel(self, *names: str) -> Access:
         """A scheduled post's access: the policy its channel (by id or by name) is mapped to,
         else the default."""

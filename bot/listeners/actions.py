@@ -126,7 +126,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         async def call(progress: Progress) -> Reply:
             return await deps.core.choose(thread, token, user, progress)
 
-        deps.work.spawn(run_answer(deps, thread, label, call), name=f"choose:{thread.key}")
+        deps.work.spawn(
+            run_answer(deps, thread, label, call, asker=user), name=f"choose:{thread.key}"
+        )
 
     @app.action(DO_RE)
     async def on_do(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -17,15 +17,17 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, assert_never, runtime_checkable
 
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.audience import Private, Public
 from agent.domain import Finding
 from agent.errors import UserError
 from agent.views import echoed_question
+from bot.audience import route_answer
 from bot.blocks import (
     MAX_PLAIN,
     FileUpload,
@@ -33,6 +35,7 @@ from bot.blocks import (
     answer_message,
     error_message,
     escape,
+    mention,
     progress_message,
     truncate,
 )
@@ -59,6 +62,14 @@ SORRY = (
     "The details are in Scout's logs; please try again in a moment."
 )
 RESTARTED = "Scout was restarted before this answer was ready — please ask again."
+# The channel's side of an answer sent privately (agent.audience decided someone there may not
+# see its data); the asker's copy says where it was asked.
+SENT_PRIVATELY = "Sent to {asker} privately: this answer has data not everyone here may see."
+NOT_SENT = (
+    "This answer has data not everyone here may see, so it is not posted here. "
+    "Ask me in a direct message to see it."
+)
+ASKED_IN = "You asked in a channel where not everyone may see this data, so I answered here."
 
 CoreCall = Callable[[Progress], Awaitable[Reply]]
 
@@ -262,10 +273,17 @@ class AssistantProgress:
 
 
 async def run_answer(
-    deps: Deps, thread: ThreadRef, question: str, call: CoreCall, *, assistant: bool = False
+    deps: Deps,
+    thread: ThreadRef,
+    question: str,
+    call: CoreCall,
+    *,
+    assistant: bool = False,
+    asker: str | None = None,
 ) -> None:
     """Show progress (or the place in the queue), run `call` (the core) when a slot is free,
-    and answer in the thread whatever happens."""
+    and answer in the thread whatever happens; an answer with data someone in the channel may
+    not see goes to `asker` privately, and the thread gets a short note."""
     started = time.monotonic()
     placeholder: PlaceholderProgress | None = None
     progress: Progress
@@ -293,6 +311,15 @@ async def run_answer(
             await say_restarted(deps, thread, placeholder, assistant=assistant)
             raise
     # The slot is free once the analysis is: posting and chart uploads wait on Slack, not CPU.
+    match await route_answer(deps, thread, reply):
+        case Private(reason=reason):
+            replace_ts = placeholder.ts if placeholder else None
+            await answer_privately(deps, thread, reply, asker, replace_ts, reason)
+            return
+        case Public():
+            pass
+        case unreachable:
+            assert_never(unreachable)
     try:
         posted_ts = await post_reply(
             deps,
@@ -315,6 +342,40 @@ async def run_answer(
         log.exception("posting the answer failed thread=%s", thread.key)
         if not await post_plain(deps, thread, reply, placeholder.ts if placeholder else None):
             await post_error(deps, thread, SORRY)
+
+
+async def answer_privately(
+    deps: Deps,
+    thread: ThreadRef,
+    reply: Reply,
+    asker: str | None,
+    replace_ts: str | None,
+    reason: str,
+) -> None:
+    """Send `reply` to the asker in a DM and leave a short note in the thread instead.
+
+    A DM rather than an ephemeral message: it keeps the charts and files (an ephemeral message
+    cannot carry uploads), survives a reload, and its buttons keep working. Nothing of the
+    answer reaches the channel, even when the DM fails: the note then says to ask in a DM.
+    """
+    log.info("answer sent privately thread=%s asker=%s reason=%s", thread.key, asker, reason)
+    sent = False
+    if asker:
+        try:
+            opened = await deps.client.conversations_open(users=asker)
+            dm = str((opened.get("channel") or {})["id"])
+            cleaned = reply.cleaned()
+            message = answer_message(cleaned).with_note(ASKED_IN)
+            await post_reply(deps, dm, cleaned, message=message)
+            sent = True
+        except Exception:
+            log.exception("could not send the answer privately thread=%s", thread.key)
+    text = SENT_PRIVATELY.format(asker=mention(asker)) if sent else NOT_SENT
+    note = Message(text=text, blocks=())
+    try:
+        await send_message(deps.client, thread.channel, note, thread.thread_ts, replace_ts)
+    except Exception:
+        log.exception("could not leave the private-answer note thread=%s", thread.key)
 
 
 async def say_restarted(

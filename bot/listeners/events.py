@@ -47,7 +47,8 @@ def start_ask(
 
     log.info("question thread=%s user=%s assistant=%s", thread.key, user, assistant)
     deps.work.spawn(
-        run_answer(deps, thread, text, call, assistant=assistant), name=f"ask:{thread.key}"
+        run_answer(deps, thread, text, call, assistant=assistant, asker=user),
+        name=f"ask:{thread.key}",
     )
 
 

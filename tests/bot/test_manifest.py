@@ -21,6 +21,7 @@ BOT_SOURCES = sorted((REPO / "bot").rglob("*.py"))
 # What each Web API method Scout calls needs (docs.slack.dev/reference/methods). Reading a
 # message back covers every kind of conversation Scout posts in.
 HISTORY = frozenset({"channels:history", "groups:history", "im:history", "mpim:history"})
+AUDIENCE = frozenset({"channels:read", "groups:read", "mpim:read"})
 METHOD_SCOPES: dict[str, frozenset[str]] = {
     "auth.test": frozenset(),
     "chat.postMessage": frozenset({"chat:write"}),
@@ -28,6 +29,11 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "conversations.history": HISTORY,
     "conversations.replies": HISTORY,
+    # Who reads a conversation (the audience check before posting limited data); a DM with
+    # Scout is never looked up, so im:read is not needed.
+    "conversations.info": AUDIENCE,
+    "conversations.members": AUDIENCE,
+    "conversations.open": frozenset({"im:write"}),
     "usergroups.users.list": frozenset({"usergroups:read"}),
     "views.publish": frozenset(),
     "files.uploadV2": frozenset({"files:write"}),
