@@ -500,9 +500,38 @@ def format_quantity(value: float | int | None, fmt: str, unit: str = "") -> str:
             return f"{text} {unit}".strip()
 
 
-def format_segment(where: Mapping[str, Any]) -> str:
-    """A segment as people read it: `region=Northeast, device=mobile` (sorted, stable)."""
-    return ", ".join(f"{k}={v}" for k, v in sorted(where.items()))
+SegmentStyle = Literal["pairs", "words", "key"]
+
+# Values that read badly alone get their dimension as a word ("returning customers").
+_SEGMENT_PHRASES: Mapping[str, str] = {
+    "customer_type": "{} customers",
+    "landing_category": "landing on {}",
+    "channel": "{} traffic",
+    "category": "{} products",
+    "topic": "{} tickets",
+}
+
+
+def format_segment(where: Mapping[str, Any], *, style: SegmentStyle = "pairs") -> str:
+    """A segment as text, sorted by dimension so one segment always reads the same.
+
+    "pairs" (`device=mobile, region=Northeast`) names the dimensions, for tables, the CLI and
+    evidence; "words" (`mobile × Northeast`, `paid search traffic × West`) is for sentences;
+    "key" (`device=mobile,region=Northeast`) is the compact form inside situation keys and plan
+    ids, which memory has persisted, so it must not change. Empty for no segment: callers name
+    the whole ("overall", "everything") as their sentence needs."""
+    items = sorted((str(k), str(v)) for k, v in where.items())
+    match style:
+        case "pairs":
+            return ", ".join(f"{k}={v}" for k, v in items)
+        case "key":
+            return ",".join(f"{k}={v}" for k, v in items)
+        case "words":
+            return " × ".join(
+                _SEGMENT_PHRASES.get(k, "{}").format(v.replace("_", " ")) for k, v in items
+            )
+        case _:
+            assert_never(style)
 
 
 def stable_key(*parts: Any) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from agent.domain import format_segment
+
 SITUATION_SEP = "|"
 # Actions whose success is only ever measured against a holdout, never taken from an
 # approval or a person's say-so (see `uplift_arm`).
@@ -171,20 +173,23 @@ def situation_key(metric: str, direction: str, where: Mapping[str, str] | None =
     """A stable, readable situation: 'conversion_rate|down|region=Northeast'."""
     parts = [metric, direction]
     if where:
-        parts.append(",".join(f"{k}={v}" for k, v in sorted(where.items())))
+        parts.append(format_segment(where, style="key"))
     return SITUATION_SEP.join(parts)
 
 
 def describe_situation(situation: str) -> str:
-    """'conversion_rate|down|region=Northeast' → 'conversion_rate drops in region=Northeast'."""
+    """'conversion_rate|down|region=Northeast' → 'conversion rate drops in Northeast'."""
     parts = situation.split(SITUATION_SEP)
     if len(parts) < 2:
         return situation
     metric, direction = parts[0], parts[1]
     moves = {"down": "drops", "up": "rises"}.get(direction, f"{direction} moves")
-    text = f"{metric} {moves}"
+    text = f"{metric.replace('_', ' ')} {moves}"
     if len(parts) > 2 and parts[2]:
-        text += " in " + parts[2].replace(",", ", ")
+        # The key's segment is format_segment's "key" form: read it back to say it in words.
+        pairs = (pair.partition("=") for pair in parts[2].split(","))
+        where = {name: value for name, _, value in pairs}
+        text += " in " + format_segment(where, style="words")
     return text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import assert_never
@@ -217,7 +218,7 @@ async def _monitor(deps: Deps, cycle: Cycle) -> None:
     cycle.movers = movers
     stories = group_stories(new)
     for anomaly in [story.lead for story in stories[:MAX_INVESTIGATIONS]]:
-        await cycle.say(f"Investigating {anomaly.metric} {dict(anomaly.where) or ''}…")
+        await cycle.say(f"Investigating: {anomaly_lines(deps.layer, anomaly)[0]}…")
         goal = investigation_goal(anomaly_params(anomaly), today)
         try:
             found = await deps.investigator.run(goal)
@@ -251,29 +252,37 @@ async def _alert_new_anomalies(deps: Deps, cycle: Cycle, stories: list[Story]) -
     today = deps.today()
     for story in stories[:MAX_ALERTS_PER_CYCLE]:
         anomaly = story.lead
-        params = anomaly_params(anomaly)
-        found = deps.investigator.findings(investigation_goal(params, today)) or ()
-        title, line = anomaly_lines(deps.layer, anomaly)
-        also = companions_line(deps.layer, story.companions)
-        why = [investigation_line(anomaly, f) for f in found[:1]]
-        text = " ".join([line, *([also] if also else []), *why])
-        action = Action(
-            kind="alert",
-            target=target,
-            params={
-                "channel": target,
-                "title": title,
-                "text": text[:3000],
-                "severity": "high" if abs(anomaly.score) >= 5 else "medium",
-                "fingerprint": anomaly.fingerprint,
-            },
-            priority=60,
-            reason=f"new unusual day: {anomaly.metric} {dict(anomaly.where)} {anomaly.day}",
-            key=stable_key("monitor-alert", anomaly.fingerprint),
-        )
+        found = deps.investigator.findings(investigation_goal(anomaly_params(anomaly), today))
+        action = alert_action(deps.layer, story, target=target, found=found or ())
         outcome = await propose(deps, action, requested_by="scout")
         situation = situation_key(anomaly.metric, anomaly.direction, anomaly.where)
         cycle.actions.append(replace(outcome, situation=situation))
+
+
+def alert_action(
+    layer: SemanticLayer, story: Story, *, target: str, found: Sequence[Finding] = ()
+) -> Action:
+    """The alert one story proposes: its lead's numbers, what the move cost, the first
+    investigation's answer; the reason (what an approver reads) is the move in words."""
+    anomaly = story.lead
+    title, line = anomaly_lines(layer, anomaly)
+    also = companions_line(layer, story.companions)
+    why = [investigation_line(anomaly, f) for f in found[:1]]
+    text = " ".join([line, *([also] if also else []), *why])
+    return Action(
+        kind="alert",
+        target=target,
+        params={
+            "channel": target,
+            "title": title,
+            "text": text[:3000],
+            "severity": "high" if abs(anomaly.score) >= 5 else "medium",
+            "fingerprint": anomaly.fingerprint,
+        },
+        priority=60,
+        reason=f"{title}: {line}",
+        key=stable_key("monitor-alert", anomaly.fingerprint),
+    )
 
 
 def investigation_line(anomaly: Anomaly, finding: Finding) -> str:
@@ -306,13 +315,13 @@ def investigation_line(anomaly: Anomaly, finding: Finding) -> str:
 
 
 def anomaly_lines(layer: SemanticLayer, anomaly: Anomaly) -> tuple[str, str]:
-    """An alert's title ("Revenue (region=West) dropped on Tue Dec 9") and its numbers.
+    """An alert's title ("Revenue in West dropped on Tue Dec 9") and its numbers.
 
     A run reads "has been down since Tue Dec 9 (3 days)" with per-day averages, rounded.
     """
     label = layer.metric(anomaly.metric).label
-    where = format_segment(anomaly.where)
-    title = f"{label}{f' ({where})' if where else ''} {anomaly_moved(anomaly)}"
+    where = format_segment(anomaly.where, style="words")
+    title = f"{label}{f' in {where}' if where else ''} {anomaly_moved(anomaly)}"
     return title, anomaly_values(layer, anomaly) + "."
 
 
@@ -348,7 +357,9 @@ async def _plan_and_act(deps: Deps, cycle: Cycle, signals: list[Signal]) -> None
     planning = deps.config.planning
     seed = random.Random(deps.today().toordinal()) if planning.ranking == "thompson" else None
     try:
-        plan = plan_from_signals(signals, planning, bandit=await deps.memory.bandit(), rng=seed)
+        plan = plan_from_signals(
+            signals, planning, bandit=await deps.memory.bandit(), rng=seed, layer=deps.layer
+        )
     except PlanError as error:
         cycle.fail("planning", error)
         return
@@ -365,7 +376,12 @@ async def _plan_and_act(deps: Deps, cycle: Cycle, signals: list[Signal]) -> None
             seed = random.Random(deps.today().toordinal()) if seed is not None else None
             try:
                 plan = plan_from_signals(
-                    signals, planning, bandit=await deps.memory.bandit(), rng=seed, extra=extra
+                    signals,
+                    planning,
+                    bandit=await deps.memory.bandit(),
+                    rng=seed,
+                    extra=extra,
+                    layer=deps.layer,
                 )
             except PlanError as error:
                 cycle.fail("planning the model's proposals", error)
@@ -373,7 +389,9 @@ async def _plan_and_act(deps: Deps, cycle: Cycle, signals: list[Signal]) -> None
     chosen = plan.select(planning.max_actions_per_cycle)
     await deps.memory.record_planned(plan.actions, cycle=cycle.id)
     for planned in chosen:
-        await cycle.say(f"{planned.action.kind}: {planned.id}")
+        await cycle.say(
+            f"Proposing {planned.action.kind.replace('_', ' ')}: {planned.action.reason}"
+        )
         cycle.actions.append(await execute_planned(deps, planned))
 
 

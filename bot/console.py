@@ -52,7 +52,7 @@ def finding_panel(
                 (
                     (
                         a.metric,
-                        _where(a.where),
+                        format_segment(a.where) or "(all)",
                         a.day.isoformat(),
                         quantity(a.actual, a.value_format),
                         quantity(a.expected, a.value_format),
@@ -112,7 +112,7 @@ def _causes(finding: Finding) -> Table:
     rows = []
     for cause in finding.root_causes:
         row = [
-            _where(cause.where),
+            format_segment(cause.where) or "(all)",
             quantity(cause.baseline, fmt),
             quantity(cause.current, fmt),
             quantity_change(cause.change, fmt),
@@ -142,10 +142,6 @@ def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
         cells = list(row)[: len(names)]
         table.add_row(*(_cell(v, name) for v, name in zip(cells, names, strict=False)))
     return table
-
-
-def _where(where: Mapping[str, str]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in where.items()) or "(all)"
 
 
 def _cell(value: Any, column: str = "") -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from agent.domain import Evidence, Finding, Goal, Window
+from agent.domain import Evidence, Finding, Goal, Window, format_segment
 from agent.errors import UserError
 from agent.semantic import MetricFrame, MetricRequest, SemanticLayer, run_metric
 from agent.semantic.compiler import quote, quote_relation
@@ -127,10 +127,10 @@ def direction_word(change: float, *, flat_below: float = 0.005) -> str:
 
 
 def where_text(filters: Mapping[str, str]) -> str:
-    """'in Northeast, mobile' or '' — the filters as a phrase."""
+    """' in mobile × Northeast' or '' — the filters as a phrase."""
     if not filters:
         return ""
-    return " in " + ", ".join(str(v) for _, v in sorted(filters.items()))
+    return " in " + format_segment(filters, style="words")
 
 
 def no_data_finding(

@@ -24,7 +24,17 @@ from agent.analyses.base import (
     where_text,
     window_of,
 )
-from agent.domain import Anomaly, ChartSpec, Evidence, Finding, Goal, Series, Table, Window
+from agent.domain import (
+    Anomaly,
+    ChartSpec,
+    Evidence,
+    Finding,
+    Goal,
+    Series,
+    Table,
+    Window,
+    format_segment,
+)
 from agent.semantic import MetricRequest, SemanticLayer
 
 WATCHLIST = (
@@ -177,7 +187,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 rows=tuple(
                     (
                         a.metric,
-                        _where(a),
+                        format_segment(a.where) or "all",
                         a.day,
                         a.days,
                         _per_day(ctx, a, a.actual),
@@ -215,14 +225,10 @@ def _per_day(ctx: AnalysisContext, anomaly: Anomaly, value: float) -> str:
     return f"{text}/day" if anomaly.days > 1 else text
 
 
-def _where(anomaly: Anomaly) -> str:
-    return ", ".join(f"{k}={v}" for k, v in anomaly.where.items()) or "all"
-
-
 def _sentence(ctx: AnalysisContext, anomaly: Anomaly) -> str:
     fmt = ctx.layer.format_value
     label = ctx.layer.metric(anomaly.metric).label
-    segment = f" ({_where(anomaly)})" if anomaly.where else ""
+    segment = f" ({format_segment(anomaly.where, style='words')})" if anomaly.where else ""
     if anomaly.days > 1:
         word = "has been up" if anomaly.direction == "up" else "has been down"
         return (
@@ -245,7 +251,7 @@ def _chart(ctx: AnalysisContext, anomaly: Anomaly, window: Window) -> ChartSpec:
     )
     frame = result.frame if not result.frame.empty else pd.DataFrame({"period": [], "value": []})
     label = ctx.layer.metric(anomaly.metric).label
-    segment = f" — {_where(anomaly)}" if anomaly.where else ""
+    segment = f" — {format_segment(anomaly.where, style='words')}" if anomaly.where else ""
     return ChartSpec(
         kind="line",
         title=f"{label}{segment}",

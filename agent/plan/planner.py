@@ -15,13 +15,17 @@ import math
 import random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
-from agent.domain import Action, Anomaly, jsonable, stable_key
+from agent.domain import Action, Anomaly, format_segment, jsonable, stable_key
 from agent.errors import PlanError
 from agent.learning import Bandit, situation_key
 from agent.plan.dag import Plan, PlannedAction, Skipped
 from agent.plan.rules import PlanningConfig, Rule, Trigger
+
+if TYPE_CHECKING:  # the planner stays light to import; the layer comes from its caller
+    from agent.semantic import SemanticLayer
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +58,67 @@ class Signal:
 
     @property
     def label(self) -> str:
-        where = ",".join(f"{k}={v}" for k, v in sorted(self.where.items()))
+        """The signal inside planned-action ids ('conversion_rate[region=West]@2026-11-30');
+        an identifier, never shown to a person (`describe` is)."""
+        where = format_segment(self.where, style="key")
         text = self.metric + (f"[{where}]" if where else "")
         return text + (f"@{self.period}" if self.period else "")
+
+    def describe(self, layer: SemanticLayer | None = None) -> str:
+        """What moved, where, since when and by how much, as a person reads it.
+
+        With the semantic layer the metric has its label and its values their unit; without
+        one (a planner run on its own) the sentence keeps to unit-free relative changes rather
+        than print a rate as a bare float."""
+        known = layer is not None and self.metric in layer.metrics
+        label = layer.metric(self.metric).label if layer and known else self.metric
+        subject = label.replace("_", " ")
+        subject = subject[:1].upper() + subject[1:]
+        if self.where:
+            subject += " in " + format_segment(self.where, style="words")
+
+        def value(number: float) -> str:
+            return layer.format_value(self.metric, number) if layer and known else ""
+
+        detail = self.detail
+        match self.kind:
+            case "anomaly":
+                try:
+                    anomaly = Anomaly(
+                        metric=self.metric,
+                        where=dict(self.where),
+                        day=date.fromisoformat(self.period),
+                        actual=float(detail["actual"]),
+                        expected=float(detail["expected"]),
+                        score=self.value,
+                        direction=self.direction,
+                        days=int(detail.get("days", 1)),
+                    )
+                except (KeyError, TypeError, ValueError):
+                    return f"{subject} is unusual"
+                # The alert's own words, so an approver's card and the alert agree. Imported
+                # here: observe pulls in pandas, and the planner stays light to import.
+                from agent.observe import anomaly_moved, anomaly_values
+
+                if layer is not None and known:
+                    by = anomaly_values(layer, anomaly)
+                else:
+                    side = "below" if anomaly.actual < anomaly.expected else "above"
+                    by = f"{_relative(anomaly.actual, anomaly.expected).lstrip('+-')} {side} expected"
+                return f"{subject} {anomaly_moved(anomaly)}: {by}"
+            case "change":
+                current, baseline = float(detail["current"]), float(detail["baseline"])
+                verb = "fell" if self.direction == "down" else "rose"
+                # The monitor's movements compare the last 7 days with the 7 before.
+                span = " week over week" if self.period.endswith("/7d") else ""
+                text = f"{subject} {verb} {_relative(current, baseline).lstrip('+-')}{span}"
+                if value(current):
+                    text += f" ({value(baseline)} → {value(current)})"
+                return text
+            case "level":
+                return f"{subject} is at {value(self.value) or f'{self.value:,.3g}'}"
+            case _:
+                assert_never(self.kind)
 
     @staticmethod
     def from_anomaly(anomaly: Anomaly) -> Signal:
@@ -133,8 +195,24 @@ def matches(trigger: Trigger, signal: Signal) -> bool:
     return abs(signal.value) >= trigger.threshold - _EPSILON
 
 
-def actions_for(rule: Rule, signal: Signal, targets: Mapping[str, str]) -> list[PlannedAction]:
-    """The planned actions one rule proposes for one signal, dependencies wired by id."""
+def _relative(new: float, old: float) -> str:
+    """'-23.4%': the change from old to new ('n/a' from zero)."""
+    if old == 0:
+        return "n/a"
+    return f"{new / old - 1:+.1%}"
+
+
+def actions_for(
+    rule: Rule,
+    signal: Signal,
+    targets: Mapping[str, str],
+    *,
+    layer: SemanticLayer | None = None,
+) -> list[PlannedAction]:
+    """The planned actions one rule proposes for one signal, dependencies wired by id.
+
+    The reason is the signal in words (the approver reads it): the rule's name and the
+    detector's score stay in the ids and the log."""
     ids = {a.id: f"{rule.name}.{a.id}:{signal.label}" for a in rule.then}
     planned = []
     for step in rule.then:
@@ -154,7 +232,7 @@ def actions_for(rule: Rule, signal: Signal, targets: Mapping[str, str]) -> list[
             params=params,
             priority=step.priority,
             depends_on=depends,
-            reason=f"rule {rule.name}: {signal.label} {signal.kind} {signal.value:+.3g}",
+            reason=signal.describe(layer),
             source="rules",
             key=stable_key("plan", rule.name, step.id, signal.key),
         )
@@ -179,6 +257,7 @@ def plan_from_signals(
     rng: random.Random | None = None,
     extra: Iterable[PlannedAction] = (),
     done: Collection[str] = (),
+    layer: SemanticLayer | None = None,
 ) -> Plan:
     """Apply every rule to every signal, add validated `extra` proposals, rank and order.
 
@@ -190,7 +269,7 @@ def plan_from_signals(
     for signal in signals:
         for rule in config.rules:
             if matches(rule.when, signal):
-                for planned in actions_for(rule, signal, config.targets):
+                for planned in actions_for(rule, signal, config.targets, layer=layer):
                     proposed.setdefault(planned.id, planned)  # the same signal twice: once
     for planned in extra:
         if planned.id in proposed:
@@ -252,7 +331,9 @@ def merge_same(actions: list[PlannedAction]) -> list[PlannedAction]:
             out.append(planned)
             continue
         rules = [p.rule for p in group if p.rule and p.rule != planned.rule]
-        reason = planned.action.reason + (f" (also rule {', '.join(rules)})" if rules else "")
+        # Rule names are configuration keys: the reason counts them, the log names them.
+        also = f" (also proposed by {len(rules)} other rule{'s' if len(rules) > 1 else ''})"
+        reason = planned.action.reason + (also if rules else "")
         action = replace(planned.action, depends_on=tuple(depends), reason=reason)
         out.append(replace(planned, action=action, depends_on=tuple(depends)))
     return out

@@ -57,7 +57,7 @@ def test_describe_learning_says_what_and_how_often() -> None:
     bandit.update("revenue|down", "retention_offer", success=True)
     lines = describe_learning(bandit)
     assert lines == [
-        "Alerts on conversion_rate drops in region=Northeast were acknowledged 8 of 10 times "
+        "Alerts on conversion rate drops in Northeast were acknowledged 8 of 10 times "
         "(expected success 75%).",
         "Retention offer actions on revenue drops succeeded 1 of 1 times (expected success 67%).",
     ]
@@ -67,4 +67,5 @@ def test_describe_learning_says_what_and_how_often() -> None:
 def test_situation_keys_are_stable_and_readable() -> None:
     key = situation_key("aov", "up", {"device": "mobile", "region": "West"})
     assert key == situation_key("aov", "up", {"region": "West", "device": "mobile"})
-    assert describe_situation(key) == "aov rises in device=mobile, region=West"
+    assert key == "aov|up|device=mobile,region=West"  # persisted in memory: the form stays
+    assert describe_situation(key) == "aov rises in mobile × West"

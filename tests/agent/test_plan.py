@@ -282,7 +282,10 @@ def test_two_rules_on_one_signal_investigate_once() -> None:
     assert len(investigations) == 1
     kept = investigations[0]
     assert kept.rule == "conversion_segment_drop" and kept.priority == 75  # the higher one
-    assert "conversion_anomaly" in kept.action.reason
+    # The approver reads that two rules agree; the rule keys stay in the ids and the log.
+    assert kept.action.reason.endswith("(also proposed by 1 other rule)")
+    assert "conversion_anomaly" not in kept.action.reason
+    assert kept.action.reason.startswith("Conversion rate in Northeast dropped on Sun Dec 14")
     # both rules' dependants now wait for the one investigation
     report = next(a for a in plan.actions if a.action.kind == "report")
     escalate = next(a for a in plan.actions if a.action.kind == "escalate")

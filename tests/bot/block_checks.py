@@ -31,6 +31,12 @@ RAW_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("None", re.compile(r"\bNone\b")),
     ("nan or inf", re.compile(r"\b(?:nan|NaN|inf)\b")),
     ("a Python bool", re.compile(r"\b(?:True|False)\b")),
+    ("a JSON object", re.compile(r'\{"\w+": ')),
+    # Planner internals: a rule's configuration key, a signal's id label, a bare score.
+    ("an internal rule key", re.compile(r"\brule [a-z0-9]+(?:_[a-z0-9]+)+\b")),
+    ("an internal signal label", re.compile(r"\b\w+(?:\[[^\]]*\])?@\d{4}-\d{2}-\d{2}")),
+    ("a segment key", re.compile(r"\b\w+\[\w+=[^\]]*\]")),
+    ("a raw score", re.compile(r"\b(?:anomaly|change|level) [+-]\d+\.\d+\b(?!%)")),
 )
 
 

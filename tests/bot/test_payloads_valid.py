@@ -10,14 +10,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from agent.domain import Evidence, Refuse
+from agent.analyses.anomaly.stories import Story
+from agent.domain import Action, Anomaly, Evidence, NeedsApproval, Refuse
+from agent.loop import alert_action
+from agent.plan import Signal, plan_from_signals
+from agent.semantic import load_semantic
 from bot.blocks import answer_message, error_message, progress_message, sql_message
-from bot.core import ActionStatus, AlertSummary, Effectiveness, HomeView, KpiStatus, Reply
+from bot.core import (
+    ActionStatus,
+    AlertSummary,
+    Effectiveness,
+    HomeView,
+    KpiStatus,
+    ProposedAction,
+    Reply,
+)
+from bot.demo import demo_config
 from bot.home_blocks import home_view
 from bot.scheduler import ScoutJobs
 from tests.bot.block_checks import problems, raw_value_problems
@@ -49,6 +62,18 @@ QUESTIONS = (
     "what is the meaning of life?",
 )
 SENDS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+# A three-day conversion drop in one segment: what the demo's monitor alerts on and its
+# segment rule escalates.
+SEGMENT_DROP = Anomaly(
+    metric="conversion_rate",
+    where={"device": "desktop", "channel": "organic"},
+    day=date(2026, 11, 30),
+    actual=0.021,
+    expected=0.034,
+    score=-7.99,
+    direction="down",
+    days=3,
+)
 
 
 fake_slack, env = module_env("payloads", CONFIG)
@@ -122,6 +147,29 @@ async def test_every_payload_sent_in_a_session_is_valid_and_reads_as_text(env: R
     assert not found, "\n".join(found[:40])
 
 
+def monitor_proposals() -> tuple[Action, Action]:
+    """The monitor's alert and the demo rules' escalation for SEGMENT_DROP, built by the code
+    the monitor cycle runs (their reasons are what an approver reads on the card)."""
+    layer = load_semantic()
+    alert = alert_action(layer, Story(lead=SEGMENT_DROP), target="CALERTS")
+    planning = demo_config()[0].planning
+    plan = plan_from_signals([Signal.from_anomaly(SEGMENT_DROP)], planning, layer=layer)
+    escalate = next(p.action for p in plan.actions if p.action.kind == "escalate")
+    return alert, escalate
+
+
+@pytest.mark.filterwarnings("ignore:The test <Function")
+def test_monitor_proposals_say_what_moved_in_words() -> None:
+    alert, escalate = monitor_proposals()
+    # The unit's format (percent, two decimals) and the dates, computed here by hand.
+    for reason in (alert.reason, escalate.reason):
+        assert "2.10%" in reason and "3.40%" in reason, reason
+        assert "organic traffic × desktop" in reason and "since Mon Nov 30 (3 days)" in reason
+    assert escalate.reason.startswith("Conversion rate in"), escalate.reason
+    for reason in (alert.reason, escalate.reason):
+        assert not raw_value_problems({"text": reason}), reason
+
+
 @pytest.mark.filterwarnings("ignore:The test <Function")
 def test_every_rendered_edge_case_is_valid_and_reads_as_text() -> None:
     reply, proposed = proposing(needs_approval=True)
@@ -136,12 +184,22 @@ def test_every_rendered_edge_case_is_valid_and_reads_as_text() -> None:
         for status in ActionStatus
     ]
     refused = replace(proposed, decision=Refuse(reason="over the daily cap of $500.00"))
+    monitor = tuple(
+        ProposedAction(
+            approval_id=f"apr-monitor-{index}",
+            action=action,
+            decision=NeedsApproval(reason="high severity waits for a person"),
+            status=ActionStatus.PENDING,
+        )
+        for index, action in enumerate(monitor_proposals())
+    )
     long_sql = replace(
         conversion_finding(), evidence=(Evidence(sql="SELECT 1\n" * 800, description="huge"),)
     )
     messages = [
         answer_message(answer()),
         answer_message(replace(reply, actions=(*outcomes, refused))),
+        answer_message(Reply(text="The monitor proposes:", actions=monitor)),
         answer_message(clarifying()),
         answer_message(Reply(error="The warehouse could not answer: connection refused.")),
         answer_message(Reply()),
@@ -156,7 +214,7 @@ def test_every_rendered_edge_case_is_valid_and_reads_as_text() -> None:
         found += raw_value_problems({"text": message.text})
         found += raw_value_problems({"text": message.simplified().text})
     home = HomeView(
-        pending=(proposed,),
+        pending=(proposed, *monitor),
         alerts=(
             AlertSummary(
                 title="Revenue fell 12%", status="sent", at=datetime(2025, 12, 15, 9, tzinfo=UTC)
@@ -191,6 +249,15 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
         {"type": "table", "rows": cells},
         {"type": "no_such_block"},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Intent.EXPLAIN None nan"}]},
+        # What a planned escalation's reason used to read: a rule key, a signal id, a score.
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "rule conversion_segment_drop: conversion_rate[channel=organic,"
+                'device=desktop]@2026-11-30 anomaly +7.99 {"device": "desktop"}',
+            },
+        },
     ]
     found = "\n".join(problems(bad))
     for expected in (
@@ -202,6 +269,11 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
         "an enum repr",
         "None",
         "nan or inf",
+        "an internal rule key",
+        "an internal signal label",
+        "a segment key",
+        "a raw score",
+        "a JSON object",
     ):
         assert expected in found, f"{expected!r} not reported:\n{found}"
     mention = "<@U123> at <!date^1^{date}|x>"

@@ -9,28 +9,16 @@ from agent.analyses.base import AnalysisContext, direction_word, relative_change
 from agent.analyses.explain.verdict import OVER_ALL
 from agent.analyses.rca import RCAResult, describe_where
 from agent.analyses.rca.model import SegmentTest
-from agent.domain import ChartSpec, Finding, RootCause, Series, Table
+from agent.domain import ChartSpec, Finding, RootCause, Series, Table, format_segment
 
 if TYPE_CHECKING:
     from agent.analyses.explain.core import Explained
     from agent.analyses.explain.onset import Onset
 
-# Values that read badly alone get their dimension as a word ("returning customers").
-_PHRASES: Mapping[str, str] = {
-    "customer_type": "{} customers",
-    "landing_category": "landing on {}",
-    "channel": "{} traffic",
-    "category": "{} products",
-    "topic": "{} tickets",
-}
-
 
 def segment_text(where: Mapping[str, str]) -> str:
-    """'mobile, Northeast' style name of a segment, in the order the engine gives."""
-    if not where:
-        return "everything"
-    words = [_PHRASES.get(d, "{}").format(str(v).replace("_", " ")) for d, v in where.items()]
-    return ", ".join(words)
+    """A segment in a sentence ('mobile × Northeast'); the whole store is 'everything'."""
+    return format_segment(where, style="words") or "everything"
 
 
 def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]) -> Finding:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agent.domain import RootCause, jsonable
+from agent.domain import RootCause, format_segment, jsonable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,7 +213,9 @@ class RCAResult:
 
 
 def describe_where(where: Mapping[str, str]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in where.items()) or "everything"
+    """A segment named by its dimensions ('device=mobile, region=NE'): a cause's row in a table
+    and its key in `tests`, `significance` and `refined`; the whole store is 'everything'."""
+    return format_segment(where) or "everything"
 
 
 def _fmt(x: float) -> str:

@@ -212,7 +212,7 @@ def test_a_scan_names_a_corner_that_fell_while_the_total_did_not() -> None:
     )
     found = judged.result
     assert judged.local and found.root_causes[0].where == {"device": "d", "channel": "b"}
-    test = found.tests["device=d & channel=b"]
+    test = found.tests["channel=b, device=d"]
     # Hand check: the corner's own counts and its rest's, from the leaves.
     leaves = _scan_leaves(drop=True)
     corner = (leaves.device == "d") & (leaves.channel == "b")

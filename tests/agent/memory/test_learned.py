@@ -20,7 +20,7 @@ async def test_outcomes_update_weights_once_per_action(mem: Memory) -> None:
     assert (arm.successes, arm.failures) == (8, 2)
     assert arm.mean == 9 / 12  # Beta(1 + 8, 1 + 2)
     [sentence] = await mem.describe_learning()
-    assert sentence.startswith("Alerts on conversion_rate drops in region=Northeast")
+    assert sentence.startswith("Alerts on conversion rate drops in Northeast")
     assert "acknowledged 8 of 10 times" in sentence
 
 
