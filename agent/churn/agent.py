@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from agent.churn.audience import WINBACK_SEGMENTS, rfm_segments
 from agent.churn.cohorts import CohortScan, find_cohorts
 from agent.churn.factors import describe_factors
-from agent.churn.features import Features, customer_features, data_span
+from agent.churn.features import VALUE_DAYS, Features, customer_features, data_span
 from agent.churn.holdout import RetentionDraw, draw_holdout
 from agent.churn.model import Backtest, ChurnModel, label_window
 from agent.churn.profile import (
@@ -36,7 +37,15 @@ from agent.churn.profile import (
     confidence,
     predicted_churn_date,
 )
-from agent.churn.recommend import ARMS, build_action, offer_amount, rank_actions
+from agent.churn.recommend import (
+    ARMS,
+    STOP_ALL,
+    STOP_EMAIL,
+    NextStep,
+    build_action,
+    next_step,
+    offer_amount,
+)
 from agent.churn.rules import ChurnRules
 from agent.churn.store import load_or_train
 from agent.domain import Action, Refuse
@@ -49,8 +58,6 @@ if TYPE_CHECKING:
     from agent.act.ports import Act
     from agent.deps import Deps
     from agent.memory import Memory
-
-VALUE_DAYS = 365  # value at risk: revenue expected over the next year, at most the last's
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +89,7 @@ class ChurnOverview:
     scored_by: str
     rules_reason: str | None
     cohorts: CohortScan | None = None
+    value_modelled: bool = False  # False: the pace fallback (the models could not be fitted)
 
     @property
     def flagged(self) -> int:
@@ -114,9 +122,15 @@ class ChurnOverview:
             out.append("No backtest yet: too little history to hold a snapshot out.")
         if self.flagged:
             days = min(self.history_days, VALUE_DAYS)
+            how = (
+                "expected orders × expected order value, from purchase and spend models "
+                "fitted on this store's history"
+                if self.value_modelled
+                else "revenue at their own pace"
+            )
             out.append(
                 f"${self.value_at_risk:,.0f} of revenue expected over the next 12 months is at "
-                "risk with them (probability × revenue at their own pace, never more than the "
+                f"risk with them (probability × {how}, never more than the "
                 f"${self.flagged_revenue:,.0f} they spent in the last {days} days)."
             )
         if self.first_time:
@@ -172,6 +186,7 @@ class CustomerChurnAgent:
         model_dir: Path | None = None,
         per_customer_cap: float | None = None,
         requested_by: str = "scout-churn",
+        exclusions: Mapping[str, str] | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.today = today
@@ -181,6 +196,9 @@ class CustomerChurnAgent:
         self.model_dir = model_dir
         self.per_customer_cap = per_customer_cap
         self.requested_by = requested_by
+        # customer id → an audience.EXCLUSION_WORDS key (opted out, contacted recently, in a
+        # retention flow): the routing holds their actions back and says why.
+        self.exclusions: Mapping[str, str] = exclusions or {}
         self._model = model
         self._scores: Scores | None = None
         self._cohorts: CohortScan | None = None
@@ -229,6 +247,7 @@ class CustomerChurnAgent:
                 label_window_days=label_window(frame["cadence"], self.rules),
                 value_at_risk=p * frame["customer_value"],
                 second_purchase=second,
+                segment=rfm_segments(frame),
             )
             self._scores = Scores(features=features, frame=frame)
         return self._scores
@@ -277,6 +296,20 @@ class CustomerChurnAgent:
             ["probability", "value_at_risk"], ascending=[False, False], kind="mergesort"
         )
 
+    def winback_audience(self) -> pd.DataFrame:
+        """The win-back audience: repeat buyers at high or critical risk in the
+        segmentation's At risk and Can't lose them segments, less those the exclusions keep
+        from an email (opted out, no address, contacted recently, in a retention flow),
+        most at risk first. The random holdout is drawn when they are proposed."""
+        ranked = self.ranked()
+        blocked = {c for c, why in self.exclusions.items() if why in STOP_ALL | STOP_EMAIL}
+        keep = (
+            ranked["risk_level"].isin(("high", "critical"))
+            & ranked["segment"].isin(WINBACK_SEGMENTS)
+            & ~ranked.index.isin(list(blocked))
+        )
+        return ranked[keep]
+
     def first_time_buyers(self) -> pd.DataFrame:
         """Customers with one order so far, least likely to buy a second time first."""
         frame = self.scores().frame
@@ -307,6 +340,7 @@ class CustomerChurnAgent:
             scored_by=model.describe(),
             rules_reason=model.report.reason if model.kind == "rules" else None,
             cohorts=self.cohorts(),
+            value_modelled=bool(flagged["value_modelled"].all()) if len(flagged) else False,
         )
 
     def _profile(
@@ -379,14 +413,26 @@ class CustomerChurnAgent:
             ),
             recommended_actions=(),
             customer_value=float(row["customer_value"]),
+            segment=None if pd.isna(row["segment"]) else str(row["segment"]),
             scored_by=model.kind,
             scoring_note=model.describe(),
             facts=facts,
         )
-        ranked = rank_actions(
-            profile, bandit, self.rules, rng=rng, per_customer_cap=self.per_customer_cap
+        step = self.next_step(profile, bandit, rng)
+        return replace(profile, recommended_actions=step.ranked, next_action=step.words())
+
+    def next_step(
+        self, profile: CustomerRiskProfile, bandit: Bandit, rng: random.Random | None = None
+    ) -> NextStep:
+        """The routed action for a profile and why (see recommend.next_step)."""
+        return next_step(
+            profile,
+            bandit,
+            self.rules,
+            rng=rng,
+            per_customer_cap=self.per_customer_cap,
+            exclusion=self.exclusions.get(profile.customer_id),
         )
-        return _with_actions(profile, tuple(c.kind for c in ranked))
 
     # ------------------------------------------------------------------ async API
 
@@ -431,13 +477,12 @@ class CustomerChurnAgent:
     def recommend(
         self, profile: CustomerRiskProfile, bandit: Bandit, rng: random.Random | None
     ) -> Action | None:
-        """The best action by a Thompson draw (posterior mean without an rng)."""
-        ranked = rank_actions(
-            profile, bandit, self.rules, rng=rng, per_customer_cap=self.per_customer_cap
-        )
-        if not ranked:
+        """The best routed action by a Thompson draw (posterior mean without an rng); None
+        when the routing gives the customer nothing."""
+        step = self.next_step(profile, bandit, rng)
+        if step.kind is None:
             return None
-        return build_action(profile, ranked[0].kind, self.rules, cost=ranked[0].cost)
+        return build_action(profile, step.kind, self.rules, cost=step.cost)
 
     async def execute_retention_action(
         self, profile: CustomerRiskProfile, action: str | Action
@@ -525,12 +570,6 @@ async def retrain(deps: Deps) -> ChurnModel:
     """The scheduled hook: train on today's history (new labels included) and cache it."""
     rules = deps.config.churn
     return await asyncio.to_thread(load_or_train, deps.warehouse, deps.today(), rules, retrain=True)
-
-
-def _with_actions(profile: CustomerRiskProfile, actions: tuple[str, ...]) -> CustomerRiskProfile:
-    from dataclasses import replace
-
-    return replace(profile, recommended_actions=actions)
 
 
 def _num(value: object) -> float | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agent.analyses.base import AnalysisContext
 from agent.churn.agent import CustomerChurnAgent
+from agent.churn.audience import ContactHistory, read_contacts, routing_exclusions
 from agent.churn.campaign import BANDIT, LEDGER
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
@@ -24,10 +25,15 @@ PROPOSE = 5  # proposed actions (buttons) for the very top of the list
 def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """Answer "which customers are at risk of churning?" or "churn risk for C000123"."""
     rules = ctx.settings.get("churn")
+    history = ctx.settings.get("contact_history")
     agent = CustomerChurnAgent(
         warehouse=ctx.warehouse,
         today=ctx.today,
         rules=rules if isinstance(rules, ChurnRules) else ChurnRules(),
+        exclusions=routing_exclusions(
+            read_contacts(ctx.warehouse, ctx.layer),
+            history if isinstance(history, ContactHistory) else ContactHistory(),
+        ),
     )
     learned = ctx.settings.get(BANDIT)
     bandit = learned if isinstance(learned, Bandit) else Bandit()
@@ -96,9 +102,17 @@ def top_finding(
     every repeat buyer."""
     ranked = agent.ranked()
     overview = agent.overview()
-    profiles = agent.profiles(list(ranked.index[:top]), bandit)
+    shown = list(ranked.index[:top])
+    # Win-back comes from the segmentation, not from the top of the list: the most at risk
+    # of its audience are proposed (and shown) even when the list's top needs other steps.
+    audience = agent.winback_audience()
+    extra = [c for c in audience.index if c not in shown[:PROPOSE]][:PROPOSE]
+    profiles = agent.profiles(shown + [c for c in extra if c not in shown], bandit)
+    by_id = {p.customer_id: p for p in profiles}
     draw = agent.plan_retention(
-        profiles[:PROPOSE], bandit or Bandit(), already_held=ledger.held if ledger else frozenset()
+        [*profiles[:PROPOSE], *(by_id[c] for c in extra)],
+        bandit or Bandit(),
+        already_held=ledger.held if ledger else frozenset(),
     )
     holdout_note = draw.sentence()
     if ledger is not None and draw.assignments:
@@ -112,10 +126,19 @@ def top_finding(
         f"{p.customer_id} ({p.churn_probability or 0:.0%}"
         + (f": {p.risk_factors[0]}" if p.risk_factors else "")
         + ")"
-        for p in profiles[:3]
+        for p in profiles[: min(3, top)]
     )
     sentences = overview.sentences()
     sentences.insert(1, f"Most at risk: {names or 'none'}.")
+    sentences.append(
+        f"Win-back emails go to the segmentation's At risk and Can't lose them customers at "
+        f"high risk: {len(audience):,} after exclusions"
+        + (
+            f"; the {len(extra)} most at risk outside the top {PROPOSE} are proposed too."
+            if extra
+            else "."
+        )
+    )
     if holdout_note:
         sentences.append(holdout_note)
     csv_path = write_csv(agent, out_dir)
@@ -152,8 +175,7 @@ def top_finding(
                     round(p.customer_value, 2),
                     round(p.value_at_risk, 2),
                     "; ".join(p.risk_factors),
-                    draw.withheld_reason(p.customer_id)
-                    or (p.recommended_actions[0] if p.recommended_actions else "none"),
+                    draw.withheld_reason(p.customer_id) or p.next_action,
                 )
                 for p in profiles
             ),

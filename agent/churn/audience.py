@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
-from agent.analyses.rfm import ACTIONS, SEGMENT_ORDER
+from agent.analyses.rfm import ACTIONS, SEGMENT_ORDER, score_customers
 from agent.errors import WarehouseError
 from agent.learning import RETENTION_KINDS
 from agent.understand.campaign import campaign_delivery, is_campaign
@@ -55,6 +55,23 @@ EXCLUSION_WORDS: Mapping[str, str] = {
     "in_retention_flow": "already in a retention flow",
     "high_churn_risk": "at high churn risk: routed to the retention flow instead",
 }
+
+
+def rfm_segments(frame: pd.DataFrame) -> pd.Series:
+    """The segmentation's segment of each customer in a churn feature frame (recency,
+    orders and revenue over the history read, scored as `agent.analyses.segment` scores
+    them); None for a customer with no order in it."""
+    seen = frame[frame["orders_total"] > 0]
+    rfm = pd.DataFrame(
+        {
+            "recency_days": seen["days_since_last"].to_numpy(float),
+            "frequency": seen["orders_total"].to_numpy(float),
+            "monetary": seen["revenue_total"].to_numpy(float),
+        },
+        index=seen.index,
+    )
+    segments = score_customers(rfm)["segment"] if len(rfm) else pd.Series(dtype=object)
+    return segments.reindex(frame.index).astype(object).where(lambda s: s.notna(), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +187,28 @@ def read_contacts(warehouse: Warehouse, layer: SemanticLayer) -> Contacts:
     return Contacts(frame=frame, has_email=bool(entity.email), has_opt_out=bool(entity.opt_out))
 
 
+def routing_exclusions(contacts: Contacts, history: ContactHistory) -> dict[str, str]:
+    """customer id → the first exclusion that holds them back from a retention action, in
+    the campaign's order: contacted recently or in a flow stop every action; an opt-out or
+    a missing address only the emails (agent.churn.recommend.next_step)."""
+    out: dict[str, str] = {}
+    for cid in history.contacted:
+        out.setdefault(cid, "contacted_recently")
+    for cid in history.in_flow:
+        out.setdefault(cid, "in_retention_flow")
+    frame = contacts.frame
+    if contacts.has_opt_out:
+        opted = frame["opted_out"]
+        blocked = opted.isna() | opted.astype("boolean").fillna(True)
+        for cid in frame.index[blocked.to_numpy(bool)]:
+            out.setdefault(str(cid), "opted_out")
+    if contacts.has_email:
+        email = frame["email"].astype("string").str.strip()
+        for cid in frame.index[(email.isna() | (email == "")).to_numpy(bool)]:
+            out.setdefault(str(cid), "no_email")
+    return out
+
+
 def in_holdout(customer_ids: Sequence[str], campaign_id: str, share: float) -> np.ndarray:
     """True for the customers held out of this campaign: a hash of the campaign id and the
     customer id, read as a number in [0, 1), below `share`. Deterministic per campaign."""
@@ -192,6 +231,18 @@ class Audience:
     holdout: int
     value: float
     action: str
+    # What those to contact are expected to spend over the next 12 months (the churn
+    # features' BG/NBD × Gamma-Gamma value): their number × the expected value per customer.
+    # None when the customers could not be scored.
+    expected: float | None = None
+
+    def expected_words(self) -> str:
+        if self.expected is None or not self.send:
+            return ""
+        each = self.expected / self.send
+        return (
+            f", expected to spend ${self.expected:,.0f} over the next 12 months (${each:,.0f} each)"
+        )
 
     @property
     def winback(self) -> bool:
@@ -241,7 +292,8 @@ class CampaignPlan:
             out.append(
                 "Win-back audiences: "
                 + "; ".join(
-                    f"{a.segment}: {a.send:,} to contact, ${a.value:,.0f} spent in the last year"
+                    f"{a.segment}: {a.send:,} to contact{a.expected_words()}, "
+                    f"${a.value:,.0f} spent in the last year"
                     for a in winback
                 )
                 + "."
@@ -253,7 +305,7 @@ class CampaignPlan:
     def to_rows(self) -> tuple[tuple[object, ...], ...]:
         return tuple(
             (a.segment, a.customers, sum(a.excluded.values()), a.send, a.holdout,
-             round(a.value, 2), a.action)
+             round(a.value, 2), None if a.expected is None else round(a.expected, 2), a.action)
             for a in self.audiences
         )  # fmt: skip
 
@@ -265,6 +317,7 @@ AUDIENCE_COLUMNS = (
     "to contact",
     "holdout",
     "their spend, last year",
+    "expected value, next 12 months",
     "action",
 )
 
@@ -276,9 +329,11 @@ def build_campaign(
     contacts: Contacts,
     history: ContactHistory,
     high_risk: frozenset[str] | None,
+    expected_value: pd.Series | None = None,
 ) -> CampaignPlan:
     """Audiences from RFM-scored customers (customer_id, segment, monetary) after the
-    exclusions, each remaining customer in the send group or the holdout."""
+    exclusions, each remaining customer in the send group or the holdout; `expected_value`
+    (customer id → expected spend over the next 12 months) gives each audience its value."""
     ids = scored["customer_id"].astype(str).to_numpy()
     reason = np.full(len(ids), "", dtype=object)
 
@@ -313,6 +368,9 @@ def build_campaign(
          "reason": reason.astype(str)}
     )  # fmt: skip
     monetary = scored["monetary"].to_numpy(float)
+    expected = (
+        None if expected_value is None else expected_value.reindex(ids).fillna(0.0).to_numpy(float)
+    )
     audiences = []
     for name in SEGMENT_ORDER:
         inside = assignment["segment"].to_numpy() == name
@@ -328,6 +386,7 @@ def build_campaign(
                 send=int(send.sum()),
                 holdout=int((inside & (group == "holdout")).sum()),
                 value=float(monetary[send].sum()),
+                expected=None if expected is None else float(expected[send].sum()),
                 action=ACTIONS[name],
             )
         )

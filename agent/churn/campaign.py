@@ -64,7 +64,9 @@ async def campaign_context(deps: Deps, goal: Goal) -> AnalysisContext:
     ctx = deps.context()
     settings: dict[str, object] = {**ctx.settings, "churn": deps.config.churn}
     rules = deps.config.churn
-    if goal.intent is Intent.SEGMENT and campaign_spec(goal.text, ctx.today) is not None:
+    wants_campaign = goal.intent is Intent.SEGMENT and campaign_spec(goal.text, ctx.today)
+    # A churn answer routes its actions past the same contacts a campaign leaves out.
+    if wants_campaign or goal.intent is Intent.CHURN:
         settings["contact_history"] = await contact_history(
             deps.act, deps.clock(), rules.contact_cooldown_days
         )
@@ -91,26 +93,33 @@ def campaign_for(goal: Goal, ctx: AnalysisContext, scored: pd.DataFrame) -> Camp
     if spec is None:
         return None
     history = ctx.settings.get("contact_history")
+    churn = _churn_scores(ctx, rules)
     plan = build_campaign(
         scored,
         spec,
         contacts=read_contacts(ctx.warehouse, ctx.layer),
         history=history if isinstance(history, ContactHistory) else ContactHistory(),
-        high_risk=_high_risk(ctx, rules),
+        high_risk=None if churn is None else _high_risk(churn),
+        expected_value=None if churn is None else churn["customer_value"],
     )
     folder = ctx.out_dir or Path(tempfile.mkdtemp(prefix="scout-campaign-"))
     return CampaignAnswer(plan=plan, path=write_assignment(plan, folder))
 
 
-def _high_risk(ctx: AnalysisContext, rules: ChurnRules) -> frozenset[str] | None:
-    """Repeat buyers at high or critical churn risk; None when they cannot be scored."""
+def _churn_scores(ctx: AnalysisContext, rules: ChurnRules) -> pd.DataFrame | None:
+    """Every customer's churn score and expected value; None when they cannot be scored."""
     from agent.churn.agent import CustomerChurnAgent
     from agent.errors import ScoutError
 
     try:
-        ranked = CustomerChurnAgent(warehouse=ctx.warehouse, today=ctx.today, rules=rules).ranked()
+        agent = CustomerChurnAgent(warehouse=ctx.warehouse, today=ctx.today, rules=rules)
+        return agent.scores().frame
     except ScoutError as error:  # a warehouse without the churn tables: say so, go on
         log.warning("campaign.churn_unavailable error=%r", error)
         return None
-    flagged = ranked.index[ranked["risk_level"].isin(("high", "critical"))]
+
+
+def _high_risk(frame: pd.DataFrame) -> frozenset[str]:
+    """Repeat buyers at high or critical churn risk."""
+    flagged = frame.index[frame["risk_level"].isin(("high", "critical"))]
     return frozenset(str(c) for c in flagged)

@@ -188,6 +188,7 @@ _COUNTS = (
     "active_days",
 )
 VALUE_FLOOR_DAYS = 90  # a pace is not measured over less than this (a burst is not a rate)
+VALUE_DAYS = 365  # the horizon of a customer's expected value (and so of the value at risk)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -327,21 +328,29 @@ def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd
     since_first_active = (cut - first_active).dt.days.astype(float).clip(lower=1.0)
     df["cadence"] = df["active_gap"].fillna(since_first_active)
     df.loc[df["population"] != "repeat", "cadence"] = np.nan
-    # Revenue over a year at the customer's own pace, never more than the window's revenue
-    # (a year at most): the value at risk can then never exceed the revenue it is drawn from.
-    pace = df["revenue_total"] * 365.0 / observed.clip(lower=VALUE_FLOOR_DAYS)
+    # The fallback when the purchase and spend models cannot be fitted (`with_p_alive`
+    # replaces it): revenue over the horizon at the customer's own pace, never more than the
+    # window's revenue, so the value at risk never exceeds the revenue it is drawn from.
+    pace = df["revenue_total"] * VALUE_DAYS / observed.clip(lower=VALUE_FLOOR_DAYS)
     df["customer_value"] = np.minimum(pace, df["revenue_total"])
+    df["value_modelled"] = False
     df["active"] = seen
     df["last_activity"] = pd.concat([last_order, last_session, last_active], axis=1).max(axis=1)
     return df.set_index("customer_id")
 
 
 def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame:
-    """Add BG/NBD's P(alive), fitted on these customers' own orders (in weeks).
+    """Add BG/NBD's P(alive), fitted on these customers' own orders (in weeks), and their
+    expected value over the next VALUE_DAYS: BG/NBD's expected purchases × Gamma-Gamma's
+    expected spend per order, never more than the revenue in the window read.
 
     The window is left-truncated: for a customer whose first order predates it, the window
-    start stands in for the first purchase and every order in it counts as a repeat.
+    start stands in for the first purchase and every order in it counts as a repeat. The
+    spend fed to Gamma-Gamma is the average order in the window (the warehouse query does
+    not single out the first order's value); for a customer whose first order predates the
+    window every order in it is a repeat, so the average is exactly the model's m̄.
     """
+    from agent.churn import gamma_gamma
     from agent.churn.bgnbd import fit
 
     df = frame.copy()
@@ -361,6 +370,18 @@ def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame
         return df
     model = fit(*arrays)
     df.loc[seen, "p_alive"] = model.p_alive(*arrays)
+    aov = rows["aov"].to_numpy(dtype=float)
+    try:
+        spend = gamma_gamma.fit(arrays[0], aov)
+    except ValueError:  # fewer than three repeat buyers: keep the pace fallback
+        return df
+    if spend.q <= 1:  # no finite mean spend: the conditional expectation does not exist
+        return df
+    purchases = model.expected_purchases(VALUE_DAYS / week, *arrays)
+    expected = purchases * spend.expected_spend(arrays[0], aov)
+    revenue = rows["revenue_total"].to_numpy(dtype=float)
+    df.loc[seen, "customer_value"] = np.minimum(np.nan_to_num(expected), revenue)
+    df.loc[seen, "value_modelled"] = True
     return df
 
 

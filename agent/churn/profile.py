@@ -46,12 +46,18 @@ class CustomerRiskProfile:
     population: Population = "repeat"
     second_purchase_probability: float | None = None
     churn_window: str = ""  # "within 34 days, twice the 17-day gap between their visits…"
+    # The RFM segment (agent.analyses.rfm) the customer falls in over the history read:
+    # win-back is for the At risk and Can't lose them segments only.
+    segment: str | None = None
+    # The next step in plain words with its reason: "win-back emails: in the At risk
+    # segment", or "none: …" saying why nothing is proposed.
+    next_action: str = ""
     facts: Mapping[str, float | None] = field(default_factory=dict)
 
     @property
     def value_at_risk(self) -> float:
-        """Revenue expected over the next year at the customer's pace (never more than the
-        last year's), times the probability of losing it."""
+        """Expected spend over the next year (BG/NBD purchases × Gamma-Gamma spend, never
+        more than the revenue in the history read), times the probability of losing it."""
         return (self.churn_probability or 0.0) * self.customer_value
 
     def summary(self) -> str:
@@ -110,6 +116,8 @@ class CustomerRiskProfile:
             "last_order": jsonable(self.last_order),
             "predicted_churn_date": jsonable(self.predicted_churn_date),
             "recommended_actions": list(self.recommended_actions),
+            "segment": self.segment,
+            "next_action": self.next_action,
             "customer_value": round(self.customer_value, 2),
             "value_at_risk": round(self.value_at_risk, 2),
             "scored_by": self.scored_by,

@@ -8,6 +8,12 @@ at risk (probability × value) would count that probability twice.
 Offers cost money (value × share × probability, capped by `max_retention_spend` and the
 guardrails' per-customer cap) and are only eligible above `min_customer_value`; the other
 actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
+
+`next_step` routes one scored customer: win-back emails only for the segmentation's At risk
+and Can't lose them segments (agent.churn.audience.WINBACK_SEGMENTS), a support call only
+after a support ticket, an account manager alert for Can't lose them or a named manager, an
+offer only above `min_customer_value`; nothing for someone Scout contacted recently or who is
+already in a retention flow, no email to someone who opted out. It says why in words.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.churn.audience import EXCLUSION_WORDS, WINBACK_SEGMENTS
 from agent.churn.profile import CustomerRiskProfile, RiskLevel
 from agent.churn.rules import ChurnRules
 from agent.domain import Action
@@ -27,6 +34,17 @@ ARMS: tuple[str, ...] = (
     "account_manager_alert",
     "winback_sequence",
 )
+# How the actions read in a list a CRM lead works through.
+ACTION_WORDS: dict[str, str] = {
+    "retention_offer": "retention offer",
+    "support_call": "support call",
+    "account_manager_alert": "account manager alert",
+    "winback_sequence": "win-back emails",
+}
+EMAIL_ARMS = frozenset({"retention_offer", "winback_sequence"})  # they reach the customer by email
+# Exclusions that stop every action, and those that stop only the emails.
+STOP_ALL = frozenset({"contacted_recently", "in_retention_flow"})
+STOP_EMAIL = frozenset({"opted_out", "no_email"})
 # Before any outcome, every action is believed to keep about one customer in four.
 PRIOR = BetaArm(prior_alpha=1.0, prior_beta=3.0)
 
@@ -133,3 +151,93 @@ def build_action(
         source="churn",
         priority={"critical": 90, "high": 70, "medium": 50}.get(profile.risk_level or "", 30),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NextStep:
+    """What one customer gets next and why: an action kind with its cost, or none."""
+
+    kind: str | None
+    why: str
+    cost: float = 0.0
+    ranked: tuple[str, ...] = ()  # every eligible action, best first
+
+    def words(self) -> str:
+        """'win-back emails: in the At risk segment' or 'none: low churn risk'."""
+        return f"{ACTION_WORDS[self.kind] if self.kind else 'none'}: {self.why}"
+
+
+def next_step(
+    profile: CustomerRiskProfile,
+    bandit: Bandit,
+    rules: ChurnRules,
+    *,
+    rng: random.Random | None,
+    per_customer_cap: float | None = None,
+    exclusion: str | None = None,
+) -> NextStep:
+    """The action for one customer after the routing rules, with its reason in words.
+
+    `exclusion` is an `audience.EXCLUSION_WORDS` key: contacted recently or in a retention
+    flow stop everything; an opt-out (or no address) stops only the emails."""
+    if profile.churn_probability is None or profile.risk_level is None:
+        who = "first-time buyer" if profile.population == "first_time" else "lapsed customer"
+        return NextStep(kind=None, why=f"{who}, not scored for churn")
+    if profile.risk_level == "low":
+        return NextStep(kind=None, why="low churn risk")
+    if exclusion in STOP_ALL:
+        return NextStep(kind=None, why=EXCLUSION_WORDS[exclusion])
+    target = profile.segment in WINBACK_SEGMENTS
+    segment = f"{profile.segment} segment" if profile.segment else "no segment"
+    trouble = bool(profile.facts.get("tickets_56") or profile.facts.get("unresolved_tickets"))
+    personal = profile.segment == "Can't lose them" or bool(
+        rules.account_manager(profile.customer_id)
+    )
+    eligible = {
+        "winback_sequence": target,
+        "retention_offer": True,  # rank_actions drops it below the offer minimum
+        "support_call": trouble,  # a call follows up a real support problem
+        "account_manager_alert": personal,
+    }
+    arms = [
+        arm for arm in ARMS if eligible[arm] and not (arm in EMAIL_ARMS and exclusion in STOP_EMAIL)
+    ]
+    notes = [] if target else [f"not a win-back target ({segment})"]
+    if exclusion in STOP_EMAIL:
+        notes.append(f"no email: {EXCLUSION_WORDS[exclusion]}")
+    choices = rank_actions(
+        profile, bandit, rules, rng=rng, per_customer_cap=per_customer_cap, arms=arms
+    )
+    if not choices:
+        notes.append("no support issue to follow up")
+        if profile.customer_value < rules.min_customer_value:
+            notes.append(
+                f"${profile.customer_value:,.0f} of expected value, below the "
+                f"${rules.min_customer_value:,.0f} an offer needs"
+            )
+        return NextStep(kind=None, why="; ".join(notes))
+    best = choices[0]
+    return NextStep(
+        kind=best.kind,
+        why="; ".join([_reason(profile, best), *notes]),
+        cost=best.cost,
+        ranked=tuple(c.kind for c in choices),
+    )
+
+
+def _reason(profile: CustomerRiskProfile, choice: Choice) -> str:
+    """Why this action fits this customer, from their own data."""
+    tickets = int(profile.facts.get("tickets_56") or 0)
+    match choice.kind:
+        case "winback_sequence":
+            return f"in the {profile.segment} segment"
+        case "retention_offer":
+            return f"${choice.cost:,.0f} offer on ${profile.customer_value:,.0f} of expected value"
+        case "support_call" if tickets:
+            return f"{tickets} support ticket{'s' if tickets > 1 else ''} in the last 8 weeks"
+        case "support_call":
+            return "an unresolved support ticket"
+        case "account_manager_alert" if profile.segment == "Can't lose them":
+            return "in the Can't lose them segment: a personal call"
+        case _:
+            return "their account manager is named"

@@ -6,15 +6,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
 
 from agent.churn.agent import CustomerChurnAgent
+from agent.churn.audience import ContactHistory, read_contacts, routing_exclusions
+from agent.churn.holdout import RetentionDraw
 from agent.churn.profile import CustomerRiskProfile
 from agent.churn.store import load_or_train
 from agent.config import load_config
 from agent.errors import UserError
+from agent.learning import Bandit
+from agent.semantic import load_semantic
 from agent.warehouse import open_warehouse
 from bot.commands.common import today_from
 
@@ -47,17 +52,24 @@ def run(args: argparse.Namespace) -> int:
     warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
     try:
         model = load_or_train(warehouse, today, config.churn, retrain=args.retrain)
+        # Opt-outs are read from the warehouse; Scout's own contact records are not opened
+        # here, so recent contacts and flows are checked only where memory is (Slack, ask).
+        contacts = read_contacts(warehouse, load_semantic(config.semantic))
         agent = CustomerChurnAgent(
             warehouse=warehouse,
             today=today,
             rules=config.churn,
             model=model,
             per_customer_cap=config.guardrails.spend.per_customer,
+            exclusions=routing_exclusions(contacts, ContactHistory()),
         )
         if args.customer:
             profiles = [agent.profile(args.customer)]
         else:
             profiles = agent.profiles(list(agent.ranked().index[: args.top]))
+        # The same seeded holdout a proposal would draw today: the list shows who it keeps.
+        draw = agent.plan_retention(profiles, Bandit())
+        profiles = [_with_draw(p, draw) for p in profiles]
         overview = None if args.customer else agent.overview()
         if args.json:
             out: dict[str, object] = {"model": model.describe()}
@@ -87,8 +99,7 @@ def _print_profile(console: Console, p: CustomerRiskProfile) -> None:
         f"predicted churn {p.predicted_churn_date}",
         highlight=False,
     )
-    actions = ", ".join(p.recommended_actions) or "none needed"
-    console.print(f"recommended: {actions}", highlight=False)
+    console.print(f"next action: {p.next_action}", highlight=False)
 
 
 def _print_table(console: Console, profiles: list[CustomerRiskProfile]) -> None:
@@ -102,9 +113,15 @@ def _print_table(console: Console, profiles: list[CustomerRiskProfile]) -> None:
             p.risk_level or "—",
             f"${p.customer_value:,.0f}",
             "; ".join(p.risk_factors) or "—",
-            p.recommended_actions[0] if p.recommended_actions else "—",
+            p.next_action,
         )
     console.print(table)
+
+
+def _with_draw(profile: CustomerRiskProfile, draw: RetentionDraw) -> CustomerRiskProfile:
+    """The profile's next action as the holdout leaves it (held out: none, and why)."""
+    withheld = draw.withheld_reason(profile.customer_id)
+    return replace(profile, next_action=withheld) if withheld else profile
 
 
 async def _measure(args: argparse.Namespace) -> int:

@@ -66,9 +66,20 @@ def test_who_is_at_risk_lists_the_top_with_value_actions_and_a_csv(
     first = churn_agent.first_time_buyers()
     assert f"{len(first):,} first-time buyers are not scored for churn" in summary
     table = finding.table  # type: ignore[attr-defined]
-    assert [row[0] for row in table.rows] == list(ranked.index[:10])
+    assert [row[0] for row in table.rows][:10] == list(ranked.index[:10])
+    # Proposed: the top five's routed steps, and win-back emails to the segmentation's win-back
+    # audience (At risk / Can't lose them at high risk), never to anyone outside it.
+    audience = churn_agent.winback_audience()
     actions = finding.proposed_actions  # type: ignore[attr-defined]
-    assert actions and all(a.source == "churn" and a.target in ranked.index[:5] for a in actions)
+    assert actions and all(a.source == "churn" for a in actions)
+    for a in actions:
+        assert a.target in ranked.index[:5] or a.target in audience.index[:5]
+        if a.kind == "winback_sequence":
+            assert a.target in audience.index
+    assert any(a.kind == "winback_sequence" for a in actions)
+    assert f"high risk: {len(audience):,} after exclusions" in summary
+    shown = {row[0] for row in table.rows}
+    assert {a.target for a in actions} <= shown
     csv = pd.read_csv(finding.attachments["churn_csv"])  # type: ignore[attr-defined]
     assert len(csv) == len(ranked)
     assert list(csv["customer_id"][:10]) == list(ranked.index[:10])

@@ -145,6 +145,15 @@ async def test_email_campaign_audiences_after_exclusions_with_a_holdout(
     assert set(kept["customer_id"][other]) != set(holdout["customer_id"])
     # Win-back audiences come from the segmentation, and the answer says the sizes.
     assert "Win-back audiences: " in finding.summary and "At risk: " in finding.summary
+    # Each audience's expected value: its customers to contact × their expected spend over
+    # the next 12 months (the churn features' purchase and spend models).
+    value = churn_agent.scores().frame["customer_value"]
+    at_risk = send.loc[send["segment"] == "At risk", "customer_id"]
+    expected = float(value.reindex(at_risk).fillna(0.0).sum())
+    assert (
+        f"At risk: {len(at_risk):,} to contact, expected to spend ${expected:,.0f} over the "
+        f"next 12 months (${expected / len(at_risk):,.0f} each)"
+    ) in finding.summary
     assert f"{len(send):,} customers to contact and {len(holdout):,} held out" in finding.summary
     assert "adjusted Rand" not in finding.summary and "kept their segment" in finding.summary
 

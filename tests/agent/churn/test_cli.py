@@ -40,7 +40,7 @@ def test_one_customer_in_the_terminal(
     cid = churn_agent.ranked().index[0]
     assert main(_args(demo_warehouse, "--customer", cid.lower())) == 0
     out = capsys.readouterr().out
-    assert cid in out and "recommended:" in out
+    assert cid in out and "next action:" in out
 
 
 def test_unknown_customer_exits_2_with_a_message(
