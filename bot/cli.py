@@ -8,8 +8,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from agent.errors import UserError, WarehouseError
 from bot.commands import COMMAND_MODULES, COMMANDS
 
@@ -56,27 +54,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args) or 0)
     except UserError as error:
-        Console(stderr=True).print(f"[bold red]Scout:[/] {error.friendly}", highlight=False)
+        _say(f"[bold red]Scout:[/] {error.friendly}")
         return 2
     except WarehouseError as error:
         # Every command reads the warehouse; an unreachable or failing one is the user's to fix
         # (a path, a URL, a server), so say what failed instead of apologising.
         log.debug("command %s: warehouse error", args.command, exc_info=True)
-        Console(stderr=True).print(
-            f"[bold red]Scout:[/] the warehouse could not answer: {error}", highlight=False
-        )
+        _say(f"[bold red]Scout:[/] the warehouse could not answer: {error}")
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: a polite message, details with -v
         log.debug("command %s failed", args.command, exc_info=True)
-        Console(stderr=True).print(
+        _say(
             f"[bold red]Scout:[/] something went wrong on my side ({type(error).__name__}: "
-            f"{error}). Run with -v for the details.",
-            highlight=False,
+            f"{error}). Run with -v for the details."
         )
         return 1
 
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _say(markup: str) -> None:
+    """An error line on stderr. Rich loads only here: `scout parse --json` and `--help`
+    never pay its import (a tenth of a second)."""
+    from rich.console import Console
+
+    Console(stderr=True).print(markup, highlight=False)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-
-from rich.console import Console
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from agent.domain import Goal
 from agent.errors import UserError
 from agent.semantic import load_semantic
 from agent.understand import understand
+
+if TYPE_CHECKING:
+    from rich.panel import Panel
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,12 +48,18 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(goal.to_json(), indent=2))
     else:
+        from rich.console import Console  # only for the panel: --json stays light
+
         Console().print(render(goal))
     return 0
 
 
 def render(goal: Goal) -> Panel:
     """A compact panel: one row per field, the question and its options when there is one."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
     data = goal.to_json()
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
