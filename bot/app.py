@@ -17,18 +17,15 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import OutboundWiring, ScoutCore
+from bot.core import DeliveryClaims, OutboundWiring, ScoutCore
 from bot.listeners import actions, commands, events, home
 from bot.listeners.assistant import build_assistant
 from bot.listeners.common import Deps, first_delivery
 from bot.notifier import SlackNotifier, approver_check
+from bot.posting import ConnectionErrorRetry, ServerErrorRetry
 from bot.settings import SlackSettings
 
 log = logging.getLogger("scout.slack")
@@ -37,6 +34,9 @@ SLACK_API = "https://slack.com/api/"
 
 def build_client(settings: SlackSettings) -> AsyncWebClient:
     """The Web API client: SLACK_API_URL as base, 429s retried after their Retry-After.
+
+    Dropped connections and 5xx are retried for every method but the ones that post: their
+    answer may be lost after Slack posted, so bot.posting looks them up instead.
 
     Inside a running loop the client gets one shared aiohttp session: without it slack-sdk
     opens a session per call, and that CPU sits on the loop that must ack events in < 3 s.
@@ -54,9 +54,9 @@ def build_client(settings: SlackSettings) -> AsyncWebClient:
         timeout=max(1, round(settings.http_timeout_s)),
         base_url=settings.api_url or SLACK_API,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetry(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetry(max_retry_count=2),
         ],
     )
 
@@ -202,7 +202,10 @@ def connect_outbound(core: ScoutCore, deps: Deps) -> bool:
     if not isinstance(core, OutboundWiring):
         return False
     assert deps.approvers is not None
-    notifier = SlackNotifier(deps.client, channels=deps.settings.channel_aliases)
+    # With the core's delivery claims, "may have landed" outlives a restart: the next
+    # process looks the post up instead of sending it twice.
+    claims = core if isinstance(core, DeliveryClaims) else None
+    notifier = SlackNotifier(deps.client, channels=deps.settings.channel_aliases, claims=claims)
     core.connect_outbound(
         integrations={"notify": notifier}, is_authorised=approver_check(deps.approvers)
     )

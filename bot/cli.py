@@ -39,6 +39,14 @@ def _requested(argv: Sequence[str] | None) -> str | None:
     return None
 
 
+def _say(markup: str) -> None:
+    """An error line on stderr. Rich loads only here: `scout parse --json` and `--help`
+    never pay its import (a tenth of a second)."""
+    from rich.console import Console
+
+    Console(stderr=True).print(markup, highlight=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
@@ -75,11 +83,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _say(markup: str) -> None:
-    """An error line on stderr. Rich loads only here: `scout parse --json` and `--help`
-    never pay its import (a tenth of a second)."""
-    from rich.console import Console
-
-    Console(stderr=True).print(markup, highlight=False)

@@ -4,10 +4,10 @@ The act layer has already made the text safe and decided the message may go; thi
 delivers it and classifies failures: rate limits and Slack's 5xx are worth retrying, the
 rest (a channel that does not exist, a bot not in it) are not.
 
-Exactly once on the wire: a post whose answer was lost (the connection dropped, a timeout,
-a 5xx) may have reached Slack. The client therefore never re-sends a post blindly; every
-post carries its outbox key in Slack message metadata, and after an uncertain failure the
-channel (or thread) is searched for that key before the post is tried again.
+Exactly once on the wire (bot.posting): every post carries its action's idempotency key in
+Slack message metadata, and a post that was tried before (by this process, or by one that
+stopped before hearing back: the memo is a claim in memory when the core has one) is looked
+up in its channel or thread before it is tried again.
 """
 
 from __future__ import annotations
@@ -15,45 +15,36 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.act.ports import IsAuthorised
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import PermanentActionError, TransientActionError
 from bot.blocks import answer_message
+from bot.core import DeliveryClaims
 from bot.listeners.answer import chart_uploads, rejection, upload_files
-from bot.listeners.common import Approvers, log
+from bot.listeners.common import Approvers, TtlSet, log
+from bot.posting import Post, PostUncertain, post_once, without_blind_resends
 
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )  # fmt: skip
-METADATA_TYPE = "scout_post"
-# A lost post is among the newest messages of its channel or thread.
-LOOKUP_LIMIT = 100
+# The executor retries a post within minutes; a day covers any retry this process makes.
+TRIED_TTL_S = 86_400.0
 
 
 def delivery_client(client: AsyncWebClient) -> AsyncWebClient:
-    """The same session and token, retrying only what Slack refused before acting (429).
-
-    slack-sdk's connection-error and server-error handlers re-send a request whose answer
-    was lost, and Slack may already have posted it: that is how an alert arrived twice.
-    """
+    """The same session and token, with no blind re-send of a post whatever `client` was
+    built with: slack-sdk's default handlers re-send a post whose answer was lost, and
+    Slack may already have posted it (that is how an alert arrived twice)."""
     return AsyncWebClient(
         token=client.token,
         base_url=client.base_url,
         session=client.session,
         timeout=client.timeout,
-        retry_handlers=[
-            h for h in client.retry_handlers if isinstance(h, AsyncRateLimitErrorRetryHandler)
-        ],
+        retry_handlers=without_blind_resends(client.retry_handlers),
     )
-
-
-class _Uncertain(Exception):
-    """The post may or may not have reached Slack."""
 
 
 class SlackNotifier:
@@ -65,13 +56,17 @@ class SlackNotifier:
         *,
         default_channel: str | None = None,
         channels: Mapping[str, str] | None = None,
+        claims: DeliveryClaims | None = None,
     ) -> None:
         self.client = delivery_client(client)
         self.default_channel = default_channel
         # The agent names channels logically (#kpi-alerts); Slack wants the configured id.
         self.channels = dict(channels or {})
-        # (outbox id, channel) posts whose fate is unknown: looked up before the next try.
-        self._uncertain: set[tuple[int, str]] = set()
+        # Which posts were tried before, so a retry looks first: a claim in memory survives
+        # a restart (a person's `scout outbox --retry` of an unconfirmed post); without one,
+        # this process's own set.
+        self.claims = claims
+        self._tried = TtlSet(TRIED_TTL_S)
 
     def channel_id(self, name: str) -> str:
         return self.channels.get(name.removeprefix("#"), name)
@@ -110,7 +105,9 @@ class SlackNotifier:
                         reason,
                     )
                     rendered = rendered.simplified()
-                    refs.append(await self._post_once(message, target, rendered.text, None))
+                    refs.append(
+                        await self._post_once(message, target, rendered.text, None, refused=True)
+                    )
             if message.content is not None and rendered is not None:
                 # Charts and files follow in the thread; a failed upload is logged, the
                 # message itself was delivered.
@@ -118,7 +115,7 @@ class SlackNotifier:
                 files = chart_uploads(message.content) + list(rendered.files)
                 await upload_files(self.client, where, message.thread or refs[0], files)
             return Delivery(via="slack", ref=refs[0])
-        except _Uncertain as error:
+        except PostUncertain as error:
             raise TransientActionError(
                 f"slack did not answer ({error}); checked before retrying"
             ) from error
@@ -135,60 +132,33 @@ class SlackNotifier:
         target: str,
         text: str,
         blocks: Sequence[dict[str, Any]] | None,
+        *,
+        refused: bool = False,
     ) -> str:
-        """Post to one channel exactly once: a post that may have landed is looked up first."""
-        attempt = (message.outbox_id, target)
-        if attempt in self._uncertain:
-            found = await self._find(message, target)
-            if found is not None:
-                self._uncertain.discard(attempt)
-                log.info("post found after a lost answer outbox=%s ts=%s", attempt[0], found)
-                return found
+        """Post to one channel once: a post tried before is looked up before it is sent
+        (`refused`: the try just before was refused as built, so nothing is there)."""
+        post = Post(
+            channel=target,
+            thread_ts=message.thread,
+            text=text,
+            blocks=blocks,
+            # The action's key, not the outbox row's: a retry of a dead letter is a new row.
+            key=message.idempotency_key,
+            payload={"outbox": message.outbox_id},
+        )
+        first = await self._first_try(f"slack-post:{message.idempotency_key}:{target}")
+        # One try per call: the executor owns the backoff and counts the attempts.
+        return await post_once(self.client, post, tries=1, may_have_landed=not (first or refused))
+
+    async def _first_try(self, key: str) -> bool:
+        first_here = self._tried.first_time(key)
+        if self.claims is None:
+            return first_here
         try:
-            response = await self.client.chat_postMessage(
-                channel=target,
-                thread_ts=message.thread,
-                text=text,
-                blocks=blocks,
-                metadata={
-                    "event_type": METADATA_TYPE,
-                    "event_payload": {"key": _key(message), "outbox": message.outbox_id},
-                },
-            )
-        except (TimeoutError, aiohttp.ClientError) as error:
-            self._uncertain.add(attempt)
-            raise _Uncertain(type(error).__name__) from error
-        except SlackApiError as error:
-            if getattr(error.response, "status_code", 200) >= 500:
-                self._uncertain.add(attempt)
-            raise
-        self._uncertain.discard(attempt)
-        return str(response["ts"])
-
-    async def _find(self, message: OutboundMessage, target: str) -> str | None:
-        """The ts of this message if Slack already holds it (None: it never arrived)."""
-        try:
-            if message.thread:
-                response = await self.client.conversations_replies(
-                    channel=target, ts=message.thread, include_all_metadata=True,
-                    limit=LOOKUP_LIMIT,
-                )  # fmt: skip
-            else:
-                response = await self.client.conversations_history(
-                    channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT
-                )
-        except (TimeoutError, aiohttp.ClientError) as error:
-            raise _Uncertain(f"lookup failed: {type(error).__name__}") from error
-        for held in response.get("messages") or ():
-            meta = held.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_TYPE and payload.get("key") == _key(message):
-                return str(held["ts"])
-        return None
-
-
-def _key(message: OutboundMessage) -> str:
-    return f"{message.idempotency_key}:{message.outbox_id}"
+            return await self.claims.first_delivery(key) and first_here
+        except Exception:  # memory busy: this process's own memo still holds
+            log.exception("post memo unavailable key=%s; using this process's", key)
+            return first_here
 
 
 def approver_check(approvers: Approvers) -> IsAuthorised:

@@ -41,6 +41,7 @@ from bot.blocks import (
 )
 from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
 from bot.listeners.common import CANCELLED_GRACE_S, BackgroundWork, Deps
+from bot.posting import Post, PostUncertain, find_post, new_key, post_once
 from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
@@ -206,6 +207,9 @@ class PlaceholderProgress:
         self.deps, self.thread, self.question = deps, thread, question
         self.steps: list[str] = []
         self.ts: str | None = None
+        # The placeholder's post while its fate is unknown (Slack may hold it): looked up
+        # again before the answer, which then edits it rather than strand it.
+        self.unsettled: Post | None = None
         self._last = 0.0
 
     async def start(self, ahead: int = 0) -> None:
@@ -214,14 +218,31 @@ class PlaceholderProgress:
             message = queued_message(self.question, ahead)
         else:
             message = progress_message(self.question, [])
-        response = await self.deps.client.chat_postMessage(
+        post = Post(
             channel=self.thread.channel,
             thread_ts=self.thread.thread_ts,
             text=message.text,
             blocks=message.blocks_json(),
+            key=new_key("placeholder"),
         )
-        self.ts = response["ts"]
+        try:
+            self.ts = await post_once(self.deps.client, post)
+        except PostUncertain as error:
+            # Progress is cosmetic: the analysis goes on, and the answer settles it.
+            log.warning("placeholder unsettled thread=%s error=%s", self.thread.key, error)
+            self.unsettled = post
         self._last = time.monotonic()
+
+    async def settled_ts(self) -> str | None:
+        """The placeholder's ts for the answer to edit: known, found now, or None (never
+        posted, or Slack still cannot say; the answer is then posted on its own)."""
+        if self.ts is None and self.unsettled is not None:
+            try:
+                self.ts = await find_post(self.deps.client, self.unsettled)
+                self.unsettled = None
+            except PostUncertain as error:
+                log.warning("placeholder still unknown thread=%s error=%s", self.thread.key, error)
+        return self.ts
 
     async def begin(self) -> None:
         """Its turn came: the queue notice becomes the usual progress."""
@@ -311,9 +332,9 @@ async def run_answer(
             await say_restarted(deps, thread, placeholder, assistant=assistant)
             raise
     # The slot is free once the analysis is: posting and chart uploads wait on Slack, not CPU.
+    replace_ts = await placeholder.settled_ts() if placeholder else None
     match await route_answer(deps, thread, reply):
         case Private(reason=reason):
-            replace_ts = placeholder.ts if placeholder else None
             await answer_privately(deps, thread, reply, asker, replace_ts, reason)
             return
         case Public():
@@ -326,7 +347,7 @@ async def run_answer(
             thread.channel,
             reply,
             thread_ts=thread.thread_ts,
-            replace_ts=placeholder.ts if placeholder else None,
+            replace_ts=replace_ts,
         )
         if reply.findings:
             await remember_answer(deps, thread, posted_ts)
@@ -338,9 +359,12 @@ async def run_answer(
             bool(reply.error),
             time.monotonic() - started,
         )
+    except PostUncertain:
+        # Slack may hold the answer and cannot say: a second copy would be worse than none.
+        log.exception("the answer's post stayed unknown thread=%s", thread.key)
     except Exception:
         log.exception("posting the answer failed thread=%s", thread.key)
-        if not await post_plain(deps, thread, reply, placeholder.ts if placeholder else None):
+        if not await post_plain(deps, thread, reply, replace_ts):
             await post_error(deps, thread, SORRY)
 
 
@@ -387,10 +411,11 @@ async def say_restarted(
     message = error_message(RESTARTED)
     try:
         async with asyncio.timeout(CANCELLED_GRACE_S):
-            if placeholder is not None and placeholder.ts is not None:
+            ts = await placeholder.settled_ts() if placeholder is not None else None
+            if ts is not None:
                 await deps.client.chat_update(
                     channel=thread.channel,
-                    ts=placeholder.ts,
+                    ts=ts,
                     text=message.text,
                     blocks=message.blocks_json(),
                 )
@@ -461,10 +486,14 @@ async def send_message(
             channel=channel, ts=replace_ts, text=message.text, blocks=blocks or []
         )
         return replace_ts
-    response = await client.chat_postMessage(
-        channel=channel, thread_ts=thread_ts, text=message.text, blocks=blocks
+    post = Post(
+        channel=channel,
+        thread_ts=thread_ts,
+        text=message.text,
+        blocks=blocks,
+        key=new_key("answer"),
     )
-    return str(response["ts"])
+    return await post_once(client, post)
 
 
 def rejection(error: Exception) -> str | None:
@@ -552,9 +581,14 @@ async def post_plain(deps: Deps, thread: ThreadRef, reply: Reply, replace_ts: st
                 channel=thread.channel, ts=replace_ts, text=text, blocks=[]
             )
         else:
-            await deps.client.chat_postMessage(
-                channel=thread.channel, thread_ts=thread.thread_ts, text=text
+            post = Post(
+                channel=thread.channel, thread_ts=thread.thread_ts, text=text, key=new_key("answer")
             )
+            await post_once(deps.client, post)
+    except PostUncertain:
+        # It may be in the thread: an apology after it would contradict it.
+        log.exception("the plain answer's post stayed unknown thread=%s", thread.key)
+        return True
     except Exception:
         log.exception("posting the plain answer failed thread=%s", thread.key)
         return False
@@ -565,12 +599,14 @@ async def post_plain(deps: Deps, thread: ThreadRef, reply: Reply, replace_ts: st
 async def post_error(deps: Deps, thread: ThreadRef, text: str) -> None:
     """Last resort: a short apology in the thread; if even that fails, the log has it all."""
     message = error_message(text)
+    post = Post(
+        channel=thread.channel,
+        thread_ts=thread.thread_ts,
+        text=message.text,
+        blocks=message.blocks_json(),
+        key=new_key("error"),
+    )
     try:
-        await deps.client.chat_postMessage(
-            channel=thread.channel,
-            thread_ts=thread.thread_ts,
-            text=message.text,
-            blocks=message.blocks_json(),
-        )
+        await post_once(deps.client, post)
     except Exception:
         log.exception("could not post the error message thread=%s", thread.key)
