@@ -563,11 +563,12 @@ class ScoutService:
         )
 
     async def run_sequences(self) -> list[str]:
-        """Run the sequence steps due now (what the scheduler calls); their statuses."""
+        """The due-steps job (what the scheduler calls): the sweep of dead claims, the
+        retries and sequence steps due now; a status line for each send it ran."""
         act = self.deps.act
         if not isinstance(act, Actor):
             return []
-        return [f"{s.sequence_id} step {s.step}: {s.status}" for s in await act.run_due_steps()]
+        return (await act.run_due_steps()).lines()
 
     async def retrain_weekly(self, week_start: date) -> str | None:
         """Retrain once per week across replicas (None: another run has it, or it failed)."""

@@ -1,5 +1,6 @@
-"""Scheduled work in the serving process: the monitor cycle, the 09:00 digest, the weekly
-summary, the weekly retrain and the daily measurement of retention outcomes.
+"""Scheduled work in the serving process: the monitor cycle, the 09:00 digest and its
+catch-up, the weekly summary, the weekly retrain, the due sends (sequence steps, retries and
+the sweep of dead claims) and the daily measurement of retention outcomes.
 
 The job bodies live in the application service (agent/service.py): it claims each digest
 under a key per date (`digest:2025-12-15`) so restarts, misfire catch-ups and replicas post
@@ -18,6 +19,7 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, SchedulerEvent
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,6 +29,12 @@ from bot.core import Scheduled
 from bot.listeners.common import Deps
 
 log = logging.getLogger("scout.scheduler")
+
+# How often the leader looks for today's digest past its hour and still unposted: a replica
+# that died mid-digest leaves a claim only a later run can take over (after its lease,
+# agent.act.leases.LEASE), so the look is repeated rather than made once at start. Once the
+# digest is posted each look is one read of its claim.
+CATCH_UP_EVERY = timedelta(minutes=5)
 
 
 @runtime_checkable
@@ -54,19 +62,31 @@ class ScoutJobs:
         self._leader: LeaderLock | None = None
         self._opening = asyncio.Lock()
         self._closing: asyncio.Task[None] | None = None
+        self._leading = False
+        # The cron digest and the catch-up may fall due together: one replica builds the
+        # digest once at a time (replicas are kept apart by the lock and the claim).
+        self._posting = asyncio.Lock()
+        # Called when this replica starts leading (build_scheduler runs the catch-up then).
+        self.on_lead: Callable[[], None] | None = None
 
     async def leads(self, job: str) -> bool:
         """Whether this replica runs `job` now: it holds (or just took) the leader lock.
 
         The lock is made on the first job (the scheduler's start) and asked at every run, so
-        a replica that lost its connection stops at once and another starts at its next tick.
+        a replica that lost its connection stops at once and another starts at its next tick;
+        a replica that starts leading calls `on_lead` (another leader may have died mid-job).
         """
         if self._leader is None:
             async with self._opening:
                 if self._leader is None:
                     memory = self.deps.settings.memory
                     self._leader = await leader_lock(memory) if memory else AlwaysLeader()
-        if await self._leader.lead():
+        leading, self._leading = self._leading, await self._leader.lead()
+        if self._leading and not leading:
+            log.info("scheduler leads job=%s", job)
+            if self.on_lead is not None and job != "catch_up":
+                self.on_lead()
+        if self._leading:
             return True
         log.debug("job skipped job=%s reason=another replica leads", job)
         return False
@@ -74,6 +94,7 @@ class ScoutJobs:
     async def close(self) -> None:
         """Let go of the leader lock (shutdown): another replica leads from its next tick."""
         leader, self._leader = self._leader, None
+        self._leading = False
         if leader is not None:
             await leader.close()
 
@@ -100,11 +121,16 @@ class ScoutJobs:
         if not await self.leads("digest"):
             return False
         service = self._service()
-        return service is not None and await service.post_digest(day or self.today()) is not None
+        if service is None:
+            return False
+        async with self._posting:
+            return await service.post_digest(day or self.today()) is not None
 
     async def catch_up(self) -> bool:
-        """On start: today's digest, if its hour has passed and it was never posted (the
-        process was down at that hour). The per-date claim keeps it to once; it says late."""
+        """Today's digest, if its hour has passed and it is not posted: the process was down
+        at that hour, or the replica that claimed it died before posting (its claim is taken
+        over once its lease has run out). Run at start, every CATCH_UP_EVERY and when this
+        replica starts leading; the per-date claim keeps it to once, and it says late."""
         if not await self.leads("catch_up"):
             return False
         hour, minute = (int(part) for part in self.deps.settings.schedule.digest_time.split(":"))
@@ -112,7 +138,10 @@ class ScoutJobs:
         if now <= now.replace(hour=hour, minute=minute, second=0, microsecond=0):
             return False  # the cron job posts it at its hour
         service = self._service()
-        return service is not None and await service.post_digest(now.date(), late=True) is not None
+        if service is None:
+            return False
+        async with self._posting:
+            return await service.post_digest(now.date(), late=True) is not None
 
     async def weekly(self, week_start: date | None = None) -> bool:
         """Post the weekly summary of the previous Monday–Sunday week unless claimed."""
@@ -138,9 +167,10 @@ class ScoutJobs:
 
     async def sequences(self) -> int:
         """The due-steps job: hand back claims a dead process left (older than the lease,
-        agent.act.leases), send the single emails due again after a 4xx (agent.act.retries)
-        and the sequence steps that are due (win-back emails); each is claimed first, so
-        replicas running this job at once send every one once."""
+        agent.act.leases), send the single emails and webhooks due again after a failure
+        that may pass (agent.act.retries) and the sequence steps that are due (win-back
+        emails); each is claimed first, so replicas running this job at once send every one
+        once."""
         if not await self.leads("sequences"):
             return 0
         core = self.deps.core
@@ -173,7 +203,9 @@ class ScoutJobs:
         return len(published)
 
 
-def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
+def build_scheduler(
+    jobs: ScoutJobs, *, catch_up_every: timedelta = CATCH_UP_EVERY
+) -> AsyncIOScheduler:
     """APScheduler jobs in the configured time zone; start it inside the running loop."""
     schedule = jobs.deps.settings.schedule
     hour, minute = (int(part) for part in schedule.digest_time.split(":"))
@@ -209,16 +241,31 @@ def build_scheduler(jobs: ScoutJobs) -> AsyncIOScheduler:
                 id="weekly",
                 **common,
             )
-        scheduler.add_job(jobs.catch_up, id="catch_up", **common)  # once, now
+        scheduler.add_job(
+            jobs.catch_up,
+            IntervalTrigger(seconds=catch_up_every.total_seconds(), timezone=jobs.tz),
+            id="catch_up",
+            next_run_time=datetime.now(jobs.tz),  # at start too: the process may have been down
+            **common,
+        )
+
+        def catch_up_now() -> None:
+            try:
+                scheduler.modify_job("catch_up", next_run_time=datetime.now(jobs.tz))
+            except JobLookupError:  # the scheduler was shut down meanwhile
+                log.debug("catch-up not rescheduled: the scheduler is stopped")
+
+        jobs.on_lead = catch_up_now
     for note in settings.off:
         log.warning("%s", note)
     scheduler.add_listener(jobs.close_on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
-    # Only an approved win-back starts a sequence; its steps fall due on the day, not to the
-    # minute, so every 15 minutes is on time.
-    if settings.approvers or settings.approver_group:
-        scheduler.add_job(
-            jobs.sequences, IntervalTrigger(minutes=15, timezone=jobs.tz), id="sequences", **common
-        )
+    # Always on, approvers or not: its sweep hands back the claims of a replica that died
+    # mid-send, and retries follow actions that needed no approver too. Steps and retries
+    # fall due on the day or the quarter hour, not to the minute, so every 15 minutes is on
+    # time; with nothing due a run is a few reads.
+    scheduler.add_job(
+        jobs.sequences, IntervalTrigger(minutes=15, timezone=jobs.tz), id="sequences", **common
+    )
     # Outcomes are counted in whole days: once a day, an hour before the retrain and the
     # digest, so the morning's "what works" includes yesterday's closed windows.
     scheduler.add_job(

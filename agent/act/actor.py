@@ -11,7 +11,7 @@ executes (once), opens an approval request, or refuses with a reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -45,6 +45,22 @@ from agent.act.rules import ActSettings, to_cents
 from agent.act.store import ActStore, audit, fetch_all, fetch_one
 from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
 from agent.views import Reply
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueRun:
+    """What one run of the due-steps job did: the sequence steps and the scheduled retries
+    it ran, each as it stands after (a retry's status says sent, waiting or failed)."""
+
+    steps: tuple[SequenceStep, ...]
+    retries: tuple[Retry, ...]
+
+    def lines(self) -> list[str]:
+        """One status line per step and per retry run, as the scheduler logs them and
+        `scout sequences --run` prints them."""
+        return [f"{s.sequence_id} step {s.step}: {s.status}" for s in self.steps] + [
+            f"retry of {r.execution_id}: {r.status}" for r in self.retries
+        ]
 
 
 class Actor:
@@ -382,20 +398,22 @@ class Actor:
             )
         return [execution_from_row(r) for r in rows]
 
-    async def run_due_steps(self) -> list[SequenceStep]:
+    async def run_due_steps(self) -> DueRun:
         """The due-steps job: sweep claims a dead process left (older than the lease), send
-        the single emails due again, then run every sequence step due now. Each is claimed
-        first, so it runs once across replicas; the sequence steps run are returned."""
+        the single emails and webhooks due again, then run every sequence step due now. Each
+        is claimed first, so it runs once across replicas; what this run did is returned."""
         cutoff = self.clock() - leases.LEASE
         await leases.close_dead_executions(self.executor)
         await self.executor.retries.reclaim(cutoff)
         await self.executor.sequences.reclaim(cutoff)
-        await self.executor.retries.run_due()
-        return await self.executor.sequences.run_due()
+        retried = await self.executor.retries.run_due()
+        steps = await self.executor.sequences.run_due()
+        return DueRun(steps=tuple(steps), retries=tuple(retried))
 
-    async def retries(self, *, limit: int = 100) -> list[Retry]:
-        """Single emails tried again on a schedule, the soonest due first."""
-        return await self.executor.retries.list(limit=limit)
+    async def retries(self, *, scheduled: bool = False, limit: int | None = 100) -> list[Retry]:
+        """Single emails and webhooks tried again on a schedule, the soonest due first;
+        `scheduled`: only those still waiting for their next try (limit None: all of them)."""
+        return await self.executor.retries.list(scheduled=scheduled, limit=limit)
 
     async def sequences(self, *, active: bool = False, limit: int = 100) -> list[SequenceRecord]:
         """Sequences (win-backs) with their steps and statuses, newest first."""

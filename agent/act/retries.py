@@ -283,11 +283,14 @@ class Retries:
         assert row is not None
         return _to_retry(row)
 
-    async def list(self, *, limit: int = 100) -> list[Retry]:
-        """Retry schedules, the soonest due first."""
+    async def list(self, *, scheduled: bool = False, limit: int | None = 100) -> list[Retry]:
+        """Retry schedules, the soonest due first; `scheduled`: only those waiting for their
+        next try; `limit` None: all of them."""
+        where = "WHERE state = 'scheduled' " if scheduled else ""
+        cap, args = ("LIMIT ?", (limit,)) if limit is not None else ("", ())
         async with self.store.read() as db:
             rows = await fetch_all(
-                db, "SELECT * FROM act_retries ORDER BY due_at, idempotency_key LIMIT ?", (limit,)
+                db, f"SELECT * FROM act_retries {where}ORDER BY due_at, idempotency_key {cap}", args
             )
         return [_to_retry(r) for r in rows]
 

@@ -294,9 +294,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             return 0
         # A failed send the due-steps job will try again says when, not just "failed".
         retry_at = {
-            r.execution_id: r.due_at
-            for r in await actor.retries(limit=10_000)
-            if r.state == "scheduled"
+            r.execution_id: r.due_at for r in await actor.retries(scheduled=True, limit=None)
         }
         table = Table(title="outbox (what was sent, or would have been)")
         for column in ("#", "when", "kind", "op", "to", "status", "text"):

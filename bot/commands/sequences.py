@@ -85,14 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run_due(actor: Actor) -> list[str]:
     """Run the due-steps job; one line per sequence step and per scheduled retry it ran."""
-    # The job returns the steps it ran; a retry it ran is seen as a schedule that moved on.
-    before = {r.key: r for r in await actor.retries(limit=10_000)}
-    steps = await actor.run_due_steps()
-    lines = [f"{step.sequence_id} step {step.step}: {step.status}" for step in steps]
-    for retry in await actor.retries(limit=10_000):
-        was = before.get(retry.key)
-        if was != retry:
-            lines.append(f"retry of {(was or retry).execution_id}: {retry.status}")
+    lines = (await actor.run_due_steps()).lines()
     return lines or ["Nothing is due: no sequence step, no retry of a failed send."]
 
 

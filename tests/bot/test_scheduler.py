@@ -6,23 +6,34 @@ test_e2e_real_core.py and test_one_road_out.py); here the schedule and the retra
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from agent.config import ScoutConfig
+import pytest
+
+from agent.act import Actor, ActSettings
+from agent.act.webhooks import SECRET_ENV, webhook_integrations
+from agent.config import ScoutConfig, load_config
 from agent.demo_data import GeneratedWarehouse
+from agent.deps import open_deps
+from agent.domain import Action
 from agent.service import ScoutService
+from agent.warehouse.duck import DuckDBWarehouse
 from bot.app import build_scout
 from bot.listeners.home import publish_home
 from bot.scheduler import ScoutJobs, build_scheduler
 from bot.settings import switched_off
+from tests.agent.act.conftest import FakeClock, RecordingSleep
 from tests.agent.loop_helpers import demo_deps
 from tests.bot.conftest import settings_for
 from tests.bot.scripted_core import ScriptedCore
 from tests.conftest import TODAY
+from tests.fakes.postgres import query
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.webhook_receiver import SECRET, serve_receiver
 
 
 async def test_jobs_follow_the_configured_zone_and_hours(slack: FakeSlack) -> None:
@@ -89,7 +100,11 @@ async def test_with_the_tokens_alone_only_answers_run_and_the_home_tab_says_why(
     scout = build_scout(ScriptedCore(), settings)
     try:
         scheduler = build_scheduler(ScoutJobs(scout.deps))
-        assert {job.id for job in scheduler.get_jobs()} == {"retrain", "measure_retention"}
+        assert {job.id for job in scheduler.get_jobs()} == {
+            "retrain",
+            "measure_retention",
+            "sequences",  # the due sends and the sweep of dead claims
+        }
         await publish_home(scout.deps, "UANYONE")
         (home,) = slack.ok_calls("views.publish")
         shown = json.dumps(home.json_field("view"))
@@ -135,3 +150,75 @@ async def test_retention_outcomes_are_measured_once_a_day_before_the_digest(
         await scripted.aclose(timeout=5)
         await measuring.aclose(timeout=5)
         await service.close()
+
+
+async def test_without_approvers_the_scheduler_still_closes_a_send_a_dead_process_left(
+    slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Approvals are made in the terminal (`scout approve`), so Slack names no approver; a
+    # process dies in the middle of a webhook's HTTP exchange and leaves it `running`.
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    memory, clock = tmp_path / "memory.sqlite", FakeClock()
+    offer = Action(
+        kind="retention_offer",
+        target="C000123",
+        params={"customer_id": "C000123", "amount": 20, "customer_value": 4000},
+        reason="high churn risk",
+    )
+    with serve_receiver() as receiver:
+        config_file = tmp_path / "scout.yml"
+        config_file.write_text(
+            f"integrations:\n  webhooks:\n    retention_offer: {receiver.url}\n"
+            "approvals:\n  approvers: [U_LEAD]\n"
+        )
+        config = load_config(config_file)
+        receiver.script = ["hang"]
+        async with await Actor.open(
+            memory,
+            ActSettings.from_config(config),
+            integrations=webhook_integrations(config.integrations),
+            clock=clock,
+            sleep=RecordingSleep(),
+        ) as dying:
+            proposed = await dying.propose(offer, requested_by="scout")
+            assert proposed.approval_id
+            approving = asyncio.ensure_future(dying.approve(proposed.approval_id, "U_LEAD"))
+            for _ in range(3000):  # bounded: until the receiver has the request
+                if receiver.received:
+                    break
+                await asyncio.sleep(0.01)
+            assert len(receiver.received) == 1
+            approving.cancel()  # the process stops mid-exchange
+            with pytest.raises(asyncio.CancelledError):
+                await approving
+
+        deps = await open_deps(
+            config,
+            warehouse=DuckDBWarehouse(demo_warehouse.path),
+            today=TODAY,
+            memory_path=memory,
+            clock=clock,
+        )
+        service = ScoutService(deps)
+        settings = replace(settings_for(slack), approvers=(), approver_group=None)
+        scout = build_scout(service, settings)
+        try:
+            jobs = ScoutJobs(scout.deps, now=clock)
+            due = build_scheduler(jobs).get_job("sequences")
+            assert due is not None
+
+            clock.advance(minutes=9)  # within the lease its owner may still be sending
+            assert await due.func() == 0
+            assert query(memory, "SELECT status FROM act_executions") == [("running",)]
+
+            clock.advance(minutes=2)
+            assert await due.func() == 0  # closed, and not sent again: it may have arrived
+            [(status, error)] = query(memory, "SELECT status, error FROM act_executions")
+            assert status == "failed" and error.startswith("delivery unconfirmed — ")
+            assert len(receiver.received) == 1
+        finally:
+            await scout.aclose(timeout=5)
+            await service.close()

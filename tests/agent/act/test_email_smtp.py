@@ -115,9 +115,9 @@ async def test_a_4xx_is_retried_later_at_a_stated_time_then_sent(
         )
         assert smtp.mailbox.received == [] and sleep.delays == [0.5, 1.0, 2.0]
         clock.advance(minutes=10)
-        assert await actor.run_due_steps() == []  # not yet: the retry is at 09:15
+        assert (await actor.run_due_steps()).steps == ()  # not yet: the retry is at 09:15
         clock.advance(minutes=5)
-        [step] = await actor.run_due_steps()
+        [step] = (await actor.run_due_steps()).steps
         [sequence] = await actor.sequences()
     assert step.status.startswith("email 1 of 3 sent (250 ") and step.attempts == 1
     assert sequence.status.endswith("scheduled: step 2 of 3 on Dec 18")

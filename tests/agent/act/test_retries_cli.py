@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from agent.act import Actor, ActSettings
+from agent.act.actor import DueRun
 from agent.act.webhooks import webhook_integrations
 from agent.config import load_config
 from agent.domain import Action
@@ -110,3 +112,45 @@ def test_the_outbox_says_when_and_the_due_run_says_what_it_retried(
     assert main(["outbox", *common]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "retry at" not in out and "sent" in out
+
+
+def test_the_due_run_returns_the_retries_it_ran_and_only_waiting_ones_are_scheduled(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    config = tmp_path / "scout.yml"
+    config.write_text(
+        f"integrations:\n  webhooks:\n    retention_offer: {receiver.url}\n"
+        f"approvals:\n  approvers: [{LEAD}]\n"
+    )
+    db = tmp_path / "memory.sqlite3"
+    receiver.script = [500, 500, 500, 500]  # the in-process round fails, the retry gets 200
+    failed_id = _failed_round(db, config)
+    loaded = load_config(config)
+
+    async def due_run() -> None:
+        async with await Actor.open(
+            db,
+            ActSettings.from_config(loaded),
+            integrations=webhook_integrations(
+                loaded.integrations, {"SCOUT_WEBHOOK_SECRET": SECRET}
+            ),
+            clock=FakeClock(NOW + timedelta(minutes=15)),
+            sleep=RecordingSleep(),
+        ) as actor:
+            [waiting] = await actor.retries(scheduled=True)
+            assert waiting.execution_id == failed_id
+            assert waiting.due_at == NOW + timedelta(minutes=15)
+
+            ran = await actor.run_due_steps()
+            assert ran.steps == ()
+            [retry] = ran.retries
+            assert (retry.key, retry.state) == (_offer().idempotency_key, "done")
+            assert retry.status.startswith("retention_offer sent by webhook (HTTP 200")
+            assert ran.lines() == [f"retry of {failed_id}: {retry.status}"]
+
+            assert await actor.retries(scheduled=True) == []  # nothing waits any more
+            assert await actor.retries() == [retry]  # the history keeps it
+            assert await actor.run_due_steps() == DueRun(steps=(), retries=())
+
+    asyncio.run(due_run())
+    assert len(receiver.received) == 5

@@ -54,7 +54,7 @@ async def _approve_winback(
 
 async def _run_due(store_url: str, shop: Path, clock: FakeClock, smtp: LoopbackSmtp) -> list[str]:
     async with scout_process(store_url, shop, clock, smtp.url) as actor:
-        return [step.status for step in await actor.run_due_steps()]
+        return [step.status for step in (await actor.run_due_steps()).steps]
 
 
 async def test_three_emails_on_days_0_3_7_across_restarts_and_replicas(

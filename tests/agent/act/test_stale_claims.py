@@ -102,13 +102,13 @@ async def test_a_step_claimed_by_a_dead_process_is_sent_once_after_the_lease(
 
         clock.advance(minutes=9)  # within the lease: the claim may still have an owner
         async with scout_process(db_path, shop, clock, smtp.url) as actor:
-            assert await actor.run_due_steps() == []
+            assert (await actor.run_due_steps()).steps == ()
         assert len(smtp.mailbox.received) == 1
 
         clock.advance(minutes=2)
         async with scout_process(db_path, shop, clock, smtp.url) as actor:
-            [step] = await actor.run_due_steps()
-            assert await actor.run_due_steps() == []  # once, however often it runs
+            [step] = (await actor.run_due_steps()).steps
+            assert (await actor.run_due_steps()).steps == ()  # once, however often it runs
         assert step.step == 2 and step.state == "sent"
         assert step.status.startswith("email 2 of 3 sent (250 ")
         assert len(smtp.mailbox.received) == 2
