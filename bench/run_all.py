@@ -32,6 +32,7 @@ SCRIPTS: tuple[str, ...] = (
     "monitor_recall",
     "slack_ack_latency",
     "slack_load",
+    "replica_throughput",
     "detect_accuracy",
     "forecast_check_accuracy",
     "explain_accuracy",

@@ -37,6 +37,8 @@ class Smoke:
     data: tuple[str, ...] = ()
     # Given the session's Spark Connect server as --spark (skipped when none can start).
     spark: bool = False
+    # Given the session's PostgreSQL server as --postgres (skipped when none can start).
+    postgres: bool = False
 
 
 SMOKES: tuple[Smoke, ...] = (
@@ -243,6 +245,23 @@ SMOKES: tuple[Smoke, ...] = (
         ),
     ),
     Smoke(
+        "replica_throughput",
+        ("--smoke",),
+        (
+            rf"^machine: \d+ cores, load average {N} {N} {N} before the run; PostgreSQL "
+            r"[\d.]+; demo warehouse 60 days$",
+            r"^6 signed mentions in one burst, load from its own process; two replicas split "
+            r"round-robin by the load process",
+            # Answered once each, one claim and one thread per mention, no duplicate findings.
+            rf"^\| 1 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% "
+            rf"\| {N}% \(\d+\) \| {N}% \|$",
+            rf"^\| 2 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% "
+            rf"\| {N}% \(\d+\) \| {N}% \|$",
+            rf"^throughput two / one replica: {N}x$",
+        ),
+        postgres=True,
+    ),
+    Smoke(
         "slack_ack_latency",
         ("--n", "1"),
         (
@@ -333,6 +352,9 @@ def test_script_runs_small_and_prints_its_table(
     if smoke.spark:
         # The session's one server, never a second JVM of the script's own.
         args += ["--spark", request.getfixturevalue("spark_url")]
+    if smoke.postgres:
+        # The session's server: the script would otherwise start (or skip) its own.
+        args += ["--postgres", request.getfixturevalue("postgres_url")]
     expect = list(smoke.expect)
     present = [f for f in smoke.data if (run_all.shared_data() / f).is_dir()]
     if smoke.data and not present:
