@@ -1,7 +1,9 @@
 """Understanding requests: a Slack message (and its thread) → a precise Goal, or a question.
 
-Deterministic and offline: only the semantic layer's words, a fixed `today` and rules. An
-optional LLM path can sit behind the same `understand` signature later.
+Deterministic and offline: the semantic layer's words, a fixed `today` and rules, with a
+small intent model trained on a corpus generated from the same words (agent.understand.
+learned) deciding only where no rule stated an intent. An optional LLM path can sit behind
+the same `understand` signature later.
 """
 
 from agent.understand.clarify import is_complete

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import assert_never
 
 from agent.domain import Goal, Grain, Intent
 from agent.understand import clarify
@@ -20,6 +21,7 @@ from agent.understand.campaign import (
 )
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import NEEDS_METRIC, SEGMENT_GROUP_WORDS, Slots, decide
+from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
@@ -31,6 +33,11 @@ _INFERRED = 0.02
 _FOLLOWUP = 0.05
 _EXTRA_PIECE = 0.15
 _HOSTILE_CAP = 0.6
+# The learned model decides only where no cue did, and only this sure (anything named from
+# the layer anchors the request in scope; without it the bar is higher).
+LEARNED = True
+_MODEL_SURE = 0.6
+_MODEL_SURE_UNANCHORED = 0.8
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
 
@@ -41,9 +48,15 @@ def understand(text: str, *, layer: LayerLike, today: date, context: Goal | None
 
 
 def understand_with(
-    text: str, *, lexicon: Lexicon, today: date, context: Goal | None = None
+    text: str,
+    *,
+    lexicon: Lexicon,
+    today: date,
+    context: Goal | None = None,
+    learned: bool = LEARNED,
 ) -> Goal:
-    """As `understand`, with an explicit lexicon (benchmarks compare lexicon settings)."""
+    """As `understand`, with an explicit lexicon (benchmarks compare lexicon settings) and
+    the learned intent model switched on or off."""
     lex = lexicon
     parsed = parse(text, lex, today)
     slots = Slots(
@@ -66,6 +79,10 @@ def understand_with(
     if context is not None and is_followup(parsed, intent, context):
         goal = merge(parsed, intent, stated, context, today)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
+    if learned and (intent is None or not stated):
+        guessed = _learned_intent(parsed, lex, intent)
+        if guessed is not None:
+            intent, stated = guessed, False
     if intent is None:
         if parsed.unknown_value is not None or not parsed.empty:
             intent, stated = _implied(parsed), False
@@ -113,6 +130,44 @@ def understand_with(
     if metric is not None and parsed.metric is None:
         confidence -= _INFERRED
     return _checked(goal, parsed, lex, today, confidence)
+
+
+def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Intent | None:
+    """The model's intent where no cue stated one, if it is sure and the pieces fit it.
+
+    Only reached after the out-of-scope and action checks, so it can never turn a refusal
+    into an analysis; with nothing from the layer named, it must be surer still.
+    """
+    guess = intent_model(lex).guess(parsed.shape)
+    if guess.intent in (Intent.UNKNOWN, ruled):
+        return None
+    named = not parsed.empty or parsed.unknown_value is not None
+    if guess.probability < (_MODEL_SURE if named else _MODEL_SURE_UNANCHORED):
+        return None
+    return guess.intent if _fits(guess.intent, parsed, lex) else None
+
+
+def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
+    """Whether the pieces named can make a goal of this intent without dropping any."""
+    match intent:
+        case Intent.BREAKDOWN:
+            return bool(parsed.group_by)
+        case Intent.COMPARE:
+            return bool(parsed.compare) or parsed.has_baseline
+        case Intent.FORECAST_CHECK:
+            return "forecast_error" in lex.dims_for and parsed.metric in (None, "forecast_error")
+        case Intent.DIGEST:
+            return parsed.metric is None and not parsed.group_by
+        case Intent.HELP:
+            return parsed.empty and not parsed.mentions
+        case Intent.SEGMENT | Intent.CHURN:
+            return not parsed.group_by and not parsed.compare
+        case Intent.LOOKUP | Intent.TREND | Intent.EXPLAIN | Intent.DETECT:
+            return not parsed.compare
+        case Intent.UNKNOWN:
+            return False
+        case _:
+            assert_never(intent)
 
 
 def _names_a_group(parsed: Parsed, dimension: str) -> bool:

@@ -18,7 +18,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:why|how come|what happened|whats happening|what is happening|whats going on|"
         r"what is going on|what went wrong|root cause|what caused|whats causing|what is causing|"
         r"what drove|whats driving|what is driving|explain|reasons? for|cause of|causes of|"
-        r"behind the|responsible for)\b"
+        r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
+        r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
+        r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
     "move": _P(
         r"\b(?:drop|drops|dropped|dropping|fell|fall|falling|fallen|declined?|declining|"
@@ -49,7 +51,10 @@ CUES: dict[str, re.Pattern[str]] = {
     "direction": _P(
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
         r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
-        r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?))\b"
+        r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?)|"
+        r"on the (?:rise|decline|way up|way down)|falling off)\b"
+        r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:climbing|rising|falling|"
+        r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
         r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
@@ -57,7 +62,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird|strange|odd|abnormal|"
         r"out of the ordinary|anything (?:wrong|off|broken|break|broke|i should know|"
         r"to worry about|interesting)|"
-        r"something (?:wrong|off)|red flags?|surprises?|unexpected|irregular|fishy|suspicious|"
+        r"something (?:(?:looks|seems) )?(?:wrong|off|broken)|red flags?|"
+        r"(?:was|were|is|are|look|looks|behave|behaved|behaving|seem|seems)(?: #)* normal(?:ly)?|surprises?|unexpected|irregular|fishy|suspicious|"
         r"worrying|alarming|concerning|"
         # "anything I should worry about?": asking for what stands out is the anomaly check.
         r"anything (?:\w+ ){0,3}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
@@ -76,7 +82,9 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
-        r"retain|lapsed|lapsing|win ?back|attrition|stop(?:ped)? buying|going to leave|"
+        r"retain|lapsed|lapsing|win ?back|attrition|stop(?:ped)? (?:buying|ordering|shopping)|"
+        r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
+        r"(?:going|gone|went) dark|going to leave|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
     ),
     "forecast_words": _P(
@@ -92,7 +100,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
-        r"kpi summary|kpi update|morning update|what did i miss|catch me up)\b"
+        r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr)\b"
     ),
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|how are we doing|"
@@ -110,7 +118,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
-        r"usage|who are you|what are you|getting started|how does (?:this|it|scout) work|"
+        r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
         r"capabilities|what can i ask|examples?|how to use)\b"
     ),
     # Requests to do something rather than to know something: Scout only proposes actions,
@@ -157,7 +165,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Asking Scout to write or fix something: out of scope even when it names a metric.
     "off_task": _P(
         # Jokes, poems and the like are never an analysis, whatever metric they are about.
-        r"\b(?:jokes?|poems?|haikus?|limericks?|riddles?|lyrics|puns?|knock knock)\b|"
+        r"\b(?:jokes?|poems?|haikus?|limericks?|riddles?|lyrics|puns?|knock knock|"
+        r"translate|translation)\b|"
         r"\btell (?:me |us )?(?:a |an )?(?:\w+ )?(?:story|fairy tale|fable)\b|"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"

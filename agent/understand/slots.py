@@ -49,6 +49,9 @@ class Parsed:
     extra_values: int = 0  # values dropped because a dimension got more than two
     customer_id: str | None = None
     unknown_value: tuple[str, str] | None = None  # (dimension, as typed)
+    # The words with each date, metric, value and dimension replaced by its kind: what the
+    # learned intent model reads, so it learns the phrasing rather than the layer's values.
+    shape: str = ""
 
     @property
     def metric(self) -> str | None:
@@ -116,10 +119,26 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         cues=find_cues(" ".join(masked), norm),
         customer_id=customer_id,
     )
+    parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     parsed.unknown_value = _unknown_place(tokens, used, lex)
     return parsed
+
+
+def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:
+    """'why did cvr drop in the NE last week' → 'why did _metric_ drop in the _value_ _date_'."""
+    kinds: list[str] = [t.text for t in tokens]
+    for i in dates:
+        kinds[i] = "_date_"
+    for m in matches:
+        kind = "_metric_" if any(s.kind == "metric" for s in m.senses) else f"_{m.senses[0].kind}_"
+        kinds[m.start : m.end] = [kind] + [""] * (m.end - m.start - 1)
+    out: list[str] = []
+    for word in kinds:
+        if word and not (word == "_date_" and out and out[-1] == word):
+            out.append(word)
+    return " ".join(out)
 
 
 def _announces_unit(word: str) -> bool:

@@ -36,7 +36,7 @@ COMMON_WORDS = _words(
     actuals change changed changes moved move doing going happened happening thing order
     borders store stores state states team teams price prices value values level levels rate
     rates total totals average number count counts share split drop drops dropped fell rise
-    rose
+    rose track tracking tracked sort sorts
     """
 )
 
@@ -120,6 +120,8 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "earn us",
         "earned us",
     ),
+    # "how did returning customers convert": the verb names the rate.
+    "conversion_rate": ("convert", "converted"),
     "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
     "orders": ("how many orders", "order volume"),
 }
