@@ -18,13 +18,16 @@ with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `-
   named; and how many groups are named on warehouses without one (`--quiet-seeds`).
 - telco / retail / cdnow: see bench/churn_real.py.
 - bgnbd: Scout's BG/NBD fit on the CDNOW sample against the published parameters, and the
-  hold-out weeks' repeat purchases per customer against the calibration rate carried on.
+  hold-out weeks' repeat purchases per customer (MAE, RMSE, total) against RFM cells learned
+  on the calibration weeks and against the calibration rate carried on.
 - sim: 26 weeks of retention decisions with hidden true success rates per risk level ×
-  action; Scout's Thompson learner against the lesson's fixed rules (every action to every
-  high/critical customer) and "always offer", by regret and money spent. 10% of customers
-  are held out at random (no action); Scout learns only from the reorders it measures
-  against them (agent.learning.uplift_arm), and each policy's measured uplift vs the
-  holdout is reported with its 95% interval.
+  action. Scout routes each customer (agent.churn.recommend.next_step: win-back emails,
+  support call, account manager, offer or none) and learns weekly, by Thompson sampling,
+  only from the retention it measures against a random 10% holdout
+  (agent.learning.uplift_arm); against the old ranking without routing, the lesson's fixed
+  rules (every action to every high/critical customer) and "always offer": value kept,
+  regret, money and staff spend, actions taken, and each policy's measured uplift
+  (treated vs held-out retention, 95% interval) next to the true one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +50,7 @@ from agent.churn.agent import CustomerChurnAgent
 from agent.churn.model import labelled_snapshot, rules_scores, train
 from agent.churn.outcomes import Uplift
 from agent.churn.profile import CustomerRiskProfile
-from agent.churn.recommend import ARMS, offer_amount, rank_actions
+from agent.churn.recommend import ARMS, next_step, offer_amount, rank_actions, situation
 from agent.churn.rules import ChurnRules
 from agent.demo_data import GeneratedWarehouse
 from agent.learning import Bandit, uplift_arm
@@ -242,8 +246,8 @@ PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
 def bgnbd(limit: int | None = None) -> dict[str, dict[str, float]] | str:
     """Scout's BG/NBD fit on the CDNOW sample's 39 calibration weeks against the published
-    parameters, and the hold-out weeks 40–78 predicted per customer against the calibration
-    rate carried forward (repeat purchases per week × 39)."""
+    parameters, and the hold-out weeks 40–78 predicted per customer against two baselines:
+    RFM cells (below) and the calibration rate carried on (repeat purchases per week × 39)."""
     import pandas as pd
 
     from agent.churn.bgnbd import fit
@@ -263,8 +267,10 @@ def bgnbd(limit: int | None = None) -> dict[str, dict[str, float]] | str:
         dtype={"date": str},
     )  # fmt: skip
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
-    days = raw.drop_duplicates(["id", "date"])  # one transaction per customer and day
-    holdout = days[days["date"] >= pd.Timestamp("1997-10-01")].groupby("id").size()
+    # One purchase per customer and day (what the summary counts), with the day's spend.
+    days = raw.groupby(["id", "date"], as_index=False)["dollars"].sum()
+    days = days[days["id"].isin(summary.index)]
+    holdout = days[days["date"] >= HOLDOUT_START].groupby("id").size()
     actual = holdout.reindex(summary.index).fillna(0.0).to_numpy()
     x, t_x, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     started = time.perf_counter()
@@ -277,8 +283,10 @@ def bgnbd(limit: int | None = None) -> dict[str, dict[str, float]] | str:
             name: abs(value / PUBLISHED_BGNBD[name] - 1) for name, value in fitted.items()
         },
     }
+    calibration = days[days["date"] < HOLDOUT_START]
     for name, predicted in (
         ("hold-out purchases: BG/NBD", model.expected_purchases(39.0, x, t_x, big_t)),
+        ("hold-out purchases: RFM cells", rfm_cells(calibration, summary.index)),
         ("hold-out purchases: calibration rate × 39 weeks", x / big_t * 39.0),
     ):
         out[name] = {
@@ -286,138 +294,246 @@ def bgnbd(limit: int | None = None) -> dict[str, dict[str, float]] | str:
             "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
             "total": float(predicted.sum()),
             "actual_total": float(actual.sum()),
+            "total_error_pct": float(100 * (predicted.sum() / actual.sum() - 1)),
         }
     return out
 
 
+HOLDOUT_START = np.datetime64("1997-10-01")
+# The RFM baseline learns on the calibration period alone: RFM as of its middle (week 19.5),
+# and what each cell did in the 19.5 weeks after.
+RFM_SPLIT = np.datetime64("1997-05-17")
+
+
+def rfm_cells(calibration: Any, customers: Any) -> np.ndarray:
+    """The direct-marketing RFM prediction (the CDNOW README names no baseline): customers
+    are put in cells by recency quintile × frequency quintile × monetary half, and each cell
+    is predicted to buy at the weekly rate its members bought at after an earlier cut-off
+    (RFM as of week 19.5, purchases in weeks 19.5–39), times the 39 hold-out weeks. A cell
+    with fewer than 20 customers then uses its recency × frequency cell, then the mean."""
+    before = calibration[calibration["date"] < RFM_SPLIT]
+    after = calibration[calibration["date"] >= RFM_SPLIT].groupby("id").size()
+    weeks_after = float((HOLDOUT_START - RFM_SPLIT) / np.timedelta64(7, "D"))
+    train = _rfm(before, RFM_SPLIT)
+    train["rate"] = after.reindex(train.index).fillna(0.0) / weeks_after
+    now = _rfm(calibration, HOLDOUT_START).reindex(customers)
+    overall = float(train["rate"].mean())
+    full = train.groupby(["r", "f", "m"])["rate"].agg(["mean", "size"])
+    coarse = train.groupby(["r", "f"])["rate"].agg(["mean", "size"])
+    rates = []
+    for r, f, m in now[["r", "f", "m"]].itertuples(index=False):
+        if (r, f, m) in full.index and full.loc[(r, f, m), "size"] >= 20:
+            rates.append(full.loc[(r, f, m), "mean"])
+        elif (r, f) in coarse.index and coarse.loc[(r, f), "size"] >= 20:
+            rates.append(coarse.loc[(r, f), "mean"])
+        else:
+            rates.append(overall)
+    return np.asarray(rates, dtype=float) * 39.0
+
+
+def _rfm(days: Any, as_of: np.datetime64) -> Any:
+    """Recency (days since the last purchase; 5 = most recent), frequency (repeat purchase
+    days) quintiles by rank, and monetary half (average spend), per customer as of a day."""
+    import pandas as pd
+
+    per = days.groupby("id").agg(
+        last=("date", "max"), n=("date", "size"), spend=("dollars", "mean")
+    )
+
+    def quintile(s: Any) -> Any:
+        return np.ceil(5 * s.rank(pct=True, method="average")).astype(int)
+
+    recency = (pd.Timestamp(as_of) - per["last"]).dt.days
+    return pd.DataFrame(
+        {
+            "r": quintile(-recency),
+            "f": quintile(per["n"]),
+            "m": (per["spend"] > per["spend"].median()).astype(int),
+        },
+        index=per.index,
+    )
+
+
 # --------------------------------------------------------------------------- simulation
 
-# Hidden truth: the chance each action keeps a customer, per risk level.
+# Hidden truth: the chance each action keeps a customer, per risk level. It does not depend
+# on the segment or on support tickets, so here the routing's limits can only cost value.
 TRUTH = {
     "medium": {"retention_offer": 0.30, "support_call": 0.12, "account_manager_alert": 0.08, "winback_sequence": 0.22},
     "high": {"retention_offer": 0.28, "support_call": 0.25, "account_manager_alert": 0.10, "winback_sequence": 0.12},
     "critical": {"retention_offer": 0.20, "support_call": 0.15, "account_manager_alert": 0.30, "winback_sequence": 0.05},
 }  # fmt: skip
+HOLDOUT_SHARE = 0.1
+# Among customers at medium risk or above: the segmentation's win-back segments and the rest
+# (as the routing reads them), and the share with a support ticket in the last 8 weeks.
+SEGMENTS = {"At risk": 0.35, "Can't lose them": 0.10, "Need attention": 0.30, "Hibernating": 0.25}
+TICKET_SHARE = 0.25
+PER_CUSTOMER_CAP = 50.0  # the guardrails' per-customer spend cap
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimCustomer:
+    """One simulated at-risk customer; the same draws for every policy."""
+
+    level: str
+    probability: float
+    value: float
+    held: bool
+    segment: str
+    tickets: int
 
 
 def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, dict[str, float]]:
-    """Expected net value kept (success × value at risk − money − staff effort), regret
-    against the best single action per customer, money spent; the same customers for every
-    policy. The lesson's policy runs all four actions, assumed to work independently."""
+    """Expected net value kept (success × churn probability × value − money − staff effort),
+    regret against the best single action per customer, money spent; the same customers for
+    every policy. Scout acts through its routing (recommend.next_step: win-back only for the
+    At risk and Can't lose them segments, a call only after a support ticket, an account
+    manager for Can't lose them, an offer only above the value floor), learning weekly from
+    the retention it measures against the holdout. The lesson's policy runs all four
+    actions, assumed to work independently. A held-out customer gets nothing; the uplift
+    compares those a policy treated with the held-out customers it would have treated."""
     rules = ChurnRules()
     rng = np.random.default_rng(seed)
     customers = []
     for _ in range(weeks * per_week):
         level = str(rng.choice(["medium", "high", "critical"], p=[0.3, 0.45, 0.25]))
-        p = {"medium": 0.55, "high": 0.78, "critical": 0.92}[level]
-        value = float(rng.lognormal(6.8, 0.6))  # median ≈ $900 a year
-        held = bool(rng.random() < HOLDOUT_SHARE)  # the same customers held out for every policy
-        customers.append((level, p, value, held))
+        customers.append(
+            SimCustomer(
+                level=level,
+                probability={"medium": 0.55, "high": 0.78, "critical": 0.92}[level],
+                value=float(rng.lognormal(6.8, 0.6)),  # median ≈ $900 a year
+                held=bool(rng.random() < HOLDOUT_SHARE),
+                segment=str(rng.choice(list(SEGMENTS), p=list(SEGMENTS.values()))),
+                tickets=int(rng.random() < TICKET_SHARE),
+            )
+        )
 
-    def offer_cost(p: float, value: float) -> float:
-        return offer_amount(value, p, rules, 50.0)
-
-    def cost_of(arm: str, p: float, value: float) -> float:
+    def cost_of(arm: str, c: SimCustomer) -> float:
         if arm == "retention_offer":
-            return offer_cost(p, value)
+            return offer_amount(c.value, c.probability, rules, PER_CUSTOMER_CAP)
         return rules.effort_costs.get(arm, 0.0)
 
-    def net(level: str, arm: str, p: float, value: float) -> float:
-        if arm == "retention_offer" and offer_cost(p, value) <= 0:
+    def net(arm: str, c: SimCustomer) -> float:
+        if arm == "retention_offer" and cost_of(arm, c) <= 0:
             return -np.inf
-        return TRUTH[level][arm] * p * value - cost_of(arm, p, value)
+        return TRUTH[c.level][arm] * c.probability * c.value - cost_of(arm, c)
 
-    def run(policy: str) -> tuple[dict[str, float], dict[str, float]]:
-        bandit, draw, outcome = Bandit(), random.Random(seed), random.Random(seed + 1)
-        kept = spent = regret = 0.0
-        # Reorders seen per (level, arm or "holdout"): [customers, reordered].
-        seen: dict[tuple[str, str], list[int]] = {}
-        for i, (level, p, value, held) in enumerate(customers):
-            best = max(net(level, a, p, value) for a in ARMS)
-            if held:
-                arms: list[str] = []
-            elif policy == "lesson: all actions to high/critical":
-                arms = list(ARMS) if level in ("high", "critical") else []
-            elif policy == "always offer":
-                arms = ["retention_offer"] if offer_cost(p, value) > 0 else ["winback_sequence"]
-            else:
-                profile = _profile(level, p, value)
-                ranked = rank_actions(profile, bandit, rules, rng=draw, per_customer_cap=50.0)
-                arms = [ranked[0].kind] if ranked else []
-            money = offer_cost(p, value) if "retention_offer" in arms else 0.0
-            cost = money + sum(
-                rules.effort_costs.get(a, 0.0) for a in arms if a != "retention_offer"
+    def choose(policy: str, c: SimCustomer, bandit: Bandit, draw: random.Random) -> list[str]:
+        if policy == "lesson: all actions to high/critical":
+            return list(ARMS) if c.level in ("high", "critical") else []
+        if policy == "always offer":
+            return (
+                ["retention_offer"] if cost_of("retention_offer", c) > 0 else ["winback_sequence"]
             )
-            miss = float(np.prod([1 - TRUTH[level][a] for a in arms])) if arms else 1.0
-            chance = 1 - miss
-            value_kept = chance * p * value - cost
+        profile = _profile(c)
+        if policy == "Scout before routing (best-ranked action, any customer)":
+            ranked = rank_actions(
+                profile, bandit, rules, rng=draw, per_customer_cap=PER_CUSTOMER_CAP
+            )
+            return [ranked[0].kind] if ranked else []
+        step = next_step(profile, bandit, rules, rng=draw, per_customer_cap=PER_CUSTOMER_CAP)
+        return [step.kind] if step.kind else []
+
+    def run(policy: str) -> dict[str, dict[str, float]]:
+        bandit, draw, outcome = Bandit(), random.Random(seed), random.Random(seed + 1)
+        kept = spent = effort = regret = true_uplift = 0.0
+        actions = dict.fromkeys([*ARMS, "none", "held_out"], 0)
+        # Retained per (level, first action or "holdout"): [customers, retained].
+        seen: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(customers):
+            best = max(net(a, c) for a in ARMS)
+            # A held-out customer is chosen for like everyone else, then left alone.
+            chosen = choose(policy, c, bandit, draw)
+            arms = [] if c.held else chosen
+            money = cost_of("retention_offer", c) if "retention_offer" in arms else 0.0
+            work = sum(rules.effort_costs.get(a, 0.0) for a in arms if a != "retention_offer")
+            miss = float(np.prod([1 - TRUTH[c.level][a] for a in arms])) if arms else 1.0
+            saved = (1 - miss) * c.probability
+            value_kept = saved * c.value - money - work
             kept += value_kept
             spent += money
+            effort += work
             # Regret against the best single action (the lesson's policy pays for all four).
             regret += best - value_kept
-            # What the warehouse would show: a reorder, from a would-be churner saved or
-            # from a customer who was staying anyway.
-            reordered = outcome.random() < (1 - p) + p * chance
-            if held or arms:
-                counts = seen.setdefault((level, "holdout" if held else arms[0]), [0, 0])
+            for a in arms or ["held_out" if c.held else "none"]:
+                actions[a] += 1
+            # What the warehouse would show: still buying, because saved or never leaving.
+            retained = outcome.random() < (1 - c.probability) + saved
+            if chosen:
+                true_uplift += 0.0 if c.held else saved
+                counts = seen.setdefault((c.level, "holdout" if c.held else chosen[0]), [0, 0])
                 counts[0] += 1
-                counts[1] += int(reordered)
+                counts[1] += int(retained)
             if policy.startswith("Scout") and (i + 1) % per_week == 0:
                 # Weekly: every arm's posterior from its measured uplift, nothing else.
                 bandit = Bandit(
                     {
-                        (f"churn|{lv}", arm): uplift_arm(n, yes, *seen.get((lv, "holdout"), [0, 0]))
+                        (situation(lv), arm): uplift_arm(n, yes, *seen.get((lv, "holdout"), [0, 0]))
                         for (lv, arm), (n, yes) in seen.items()
                         if arm != "holdout"
                     }
                 )
-        treated = [c for (lv, arm), c in seen.items() if arm != "holdout"]
-        held_out = [c for (lv, arm), c in seen.items() if arm == "holdout"]
+        treated = [c for (_, arm), c in seen.items() if arm != "holdout"]
+        held_out = [c for (_, arm), c in seen.items() if arm == "holdout"]
         measured = Uplift(
             contacted=sum(c[0] for c in treated),
             contacted_reordered=sum(c[1] for c in treated),
             held_out=sum(c[0] for c in held_out),
             held_out_reordered=sum(c[1] for c in held_out),
-            days=30,
+            days=rules.outcome_days,
         )
-        low, high = measured.interval() or (float("nan"), float("nan"))
-        uplift = {
+        retention = {
             "treated": float(measured.contacted),
             "held_out": float(measured.held_out),
-            "uplift_pts": 100 * (measured.uplift or 0.0),
-            "low_pts": 100 * low,
-            "high_pts": 100 * high,
+            "treated_pct": 100 * (measured.rate or 0.0),
         }
-        return {"value_kept": kept, "spent": spent, "regret": regret}, uplift
+        interval = measured.interval()
+        if measured.uplift is not None and interval is not None:  # both groups seen
+            retention |= {
+                "held_out_pct": 100 * (measured.holdout_rate or 0.0),
+                "uplift_pts": 100 * measured.uplift,
+                "low_pts": 100 * interval[0],
+                "high_pts": 100 * interval[1],
+            }
+        retention["true_pts"] = 100 * true_uplift / max(measured.contacted, 1)
+        return {
+            "money": {"value_kept": kept, "spent": spent, "regret": regret},
+            "staff and sending": {"effort": effort, "regret_share": regret / max(kept, 1.0)},
+            "retained vs holdout": retention,
+            "actions": {k: float(v) for k, v in actions.items()},
+        }
 
     out: dict[str, dict[str, float]] = {}
     for name in (
         "Scout: Thompson sampling",
+        "Scout before routing (best-ranked action, any customer)",
         "lesson: all actions to high/critical",
         "always offer",
     ):
-        out[name], out[f"{name}: reorders vs holdout"] = run(name)
+        result = run(name)
+        out[name] = result.pop("money")
+        for part, row in result.items():
+            out[f"{name}: {part}"] = row
     return out
 
 
-HOLDOUT_SHARE = 0.1
-
-
-def _profile(level: str, p: float, value: float) -> CustomerRiskProfile:
+def _profile(c: SimCustomer) -> CustomerRiskProfile:
     return CustomerRiskProfile(
         customer_id="SIM",
         as_of=TODAY,
-        churn_probability=p,
-        risk_level=level,  # type: ignore[arg-type]
+        churn_probability=c.probability,
+        risk_level=c.level,  # type: ignore[arg-type]
         risk_factors=(),
         confidence_score=1.0,
         last_activity=None,
         last_order=None,
         predicted_churn_date=None,
         recommended_actions=(),
-        customer_value=value,
+        customer_value=c.value,
         scored_by="model",
         scoring_note="simulation",
+        segment=c.segment,
+        facts={"tickets_56": float(c.tickets)},
     )
 
 
