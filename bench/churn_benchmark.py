@@ -50,7 +50,14 @@ from agent.churn.agent import CustomerChurnAgent
 from agent.churn.model import labelled_snapshot, rules_scores, train
 from agent.churn.outcomes import Uplift
 from agent.churn.profile import CustomerRiskProfile
-from agent.churn.recommend import ARMS, next_step, offer_amount, rank_actions, situation
+from agent.churn.recommend import (
+    ARMS,
+    OfferLimits,
+    next_step,
+    offer_amount,
+    rank_actions,
+    situation,
+)
 from agent.churn.rules import ChurnRules
 from agent.demo_data import GeneratedWarehouse
 from agent.learning import Bandit, uplift_arm
@@ -368,7 +375,7 @@ HOLDOUT_SHARE = 0.1
 # (as the routing reads them), and the share with a support ticket in the last 8 weeks.
 SEGMENTS = {"At risk": 0.35, "Can't lose them": 0.10, "Need attention": 0.30, "Hibernating": 0.25}
 TICKET_SHARE = 0.25
-PER_CUSTOMER_CAP = 50.0  # the guardrails' per-customer spend cap
+LIMITS = OfferLimits(min_customer_value=1000.0, per_customer_cap=50.0)  # as first measured
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -410,7 +417,7 @@ def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, di
 
     def cost_of(arm: str, c: SimCustomer) -> float:
         if arm == "retention_offer":
-            return offer_amount(c.value, c.probability, rules, PER_CUSTOMER_CAP)
+            return offer_amount(c.value, c.probability, rules, LIMITS)
         return rules.effort_costs.get(arm, 0.0)
 
     def net(arm: str, c: SimCustomer) -> float:
@@ -427,11 +434,9 @@ def simulate(weeks: int = 26, per_week: int = 60, seed: int = 7) -> dict[str, di
             )
         profile = _profile(c)
         if policy == "Scout before routing (best-ranked action, any customer)":
-            ranked = rank_actions(
-                profile, bandit, rules, rng=draw, per_customer_cap=PER_CUSTOMER_CAP
-            )
+            ranked = rank_actions(profile, bandit, rules, rng=draw, limits=LIMITS)
             return [ranked[0].kind] if ranked else []
-        step = next_step(profile, bandit, rules, rng=draw, per_customer_cap=PER_CUSTOMER_CAP)
+        step = next_step(profile, bandit, rules, rng=draw, limits=LIMITS)
         return [step.kind] if step.kind else []
 
     def run(policy: str) -> dict[str, dict[str, float]]:

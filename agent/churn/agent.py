@@ -39,9 +39,11 @@ from agent.churn.profile import (
 )
 from agent.churn.recommend import (
     ARMS,
+    DEFAULT_LIMITS,
     STOP_ALL,
     STOP_EMAIL,
     NextStep,
+    OfferLimits,
     build_action,
     next_step,
     offer_amount,
@@ -184,7 +186,7 @@ class CustomerChurnAgent:
         memory: Memory | None = None,
         model: ChurnModel | None = None,
         model_dir: Path | None = None,
-        per_customer_cap: float | None = None,
+        limits: OfferLimits = DEFAULT_LIMITS,
         requested_by: str = "scout-churn",
         exclusions: Mapping[str, str] | None = None,
     ) -> None:
@@ -194,7 +196,7 @@ class CustomerChurnAgent:
         self.act = act
         self.memory = memory
         self.model_dir = model_dir
-        self.per_customer_cap = per_customer_cap
+        self.limits = limits
         self.requested_by = requested_by
         # customer id → an audience.EXCLUSION_WORDS key (opted out, contacted recently, in a
         # retention flow): the routing holds their actions back and says why.
@@ -212,7 +214,7 @@ class CustomerChurnAgent:
             rules=deps.config.churn,
             act=deps.act,
             memory=deps.memory,
-            per_customer_cap=deps.config.guardrails.spend.per_customer,
+            limits=OfferLimits.of(deps.config.guardrails),
         )
 
     # ------------------------------------------------------------------ perceive + score
@@ -430,7 +432,7 @@ class CustomerChurnAgent:
             bandit,
             self.rules,
             rng=rng,
-            per_customer_cap=self.per_customer_cap,
+            limits=self.limits,
             exclusion=self.exclusions.get(profile.customer_id),
         )
 
@@ -470,7 +472,7 @@ class CustomerChurnAgent:
                 profile.customer_value,
                 profile.churn_probability or 0.0,
                 self.rules,
-                self.per_customer_cap,
+                self.limits,
             )
         return build_action(profile, kind, self.rules, cost=cost)
 
@@ -511,17 +513,17 @@ class CustomerChurnAgent:
         if action.kind != "retention_offer":
             return None
         value = profile.customer_value
-        if value < self.rules.min_customer_value:
+        if value < self.limits.min_customer_value:
             return (
                 f"{profile.customer_id} is worth ${value:,.0f} a year, below the "
-                f"${self.rules.min_customer_value:,.0f} minimum for a retention offer"
+                f"${self.limits.min_customer_value:,.0f} minimum for a retention offer"
             )
         if action.cost <= 0:
             return "a retention offer needs an amount above $0"
-        if action.cost > self.rules.max_retention_spend:
+        cap = self.limits.per_customer_cap
+        if cap is not None and action.cost > cap:
             return (
-                f"${action.cost:,.2f} is above the ${self.rules.max_retention_spend:,.2f} "
-                "maximum retention spend per customer"
+                f"${action.cost:,.2f} is above the ${cap:,.2f} maximum retention spend per customer"
             )
         return None
 

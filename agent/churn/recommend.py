@@ -5,14 +5,14 @@ the customer's risk level and value it as rate × customer value − cost; the b
 The rate is learned as an uplift (treated reorder rate − holdout reorder rate, among customers
 at this risk level), so it already carries the chance of churning: multiplying it by value
 at risk (probability × value) would count that probability twice.
-Offers cost money (value × share × probability, capped by `max_retention_spend` and the
-guardrails' per-customer cap) and are only eligible above `min_customer_value`; the other
-actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
+Offers cost money (value × share × probability, capped by the guardrails' per-customer cap)
+and are only eligible above the guardrails' `min_customer_value` (`OfferLimits`: the money
+rules have one place, scout.yml's guardrails); the other actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
 
 `next_step` routes one scored customer: win-back emails only for the segmentation's At risk
 and Can't lose them segments (agent.churn.audience.WINBACK_SEGMENTS), a support call only
 after a support ticket, an account manager alert for Can't lose them or a named manager, an
-offer only above `min_customer_value`; nothing for someone Scout contacted recently or who is
+offer only above the minimum customer value; nothing for someone Scout contacted recently or who is
 already in a retention flow, no email to someone who opted out. It says why in words.
 """
 
@@ -22,6 +22,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.act.rules import GuardrailSettings
 from agent.churn.audience import EXCLUSION_WORDS, WINBACK_SEGMENTS
 from agent.churn.profile import CustomerRiskProfile, RiskLevel
 from agent.churn.rules import ChurnRules
@@ -65,15 +66,34 @@ def belief(bandit: Bandit, level: str, arm: str) -> BetaArm:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class OfferLimits:
+    """The guardrails' money rules as retention offers apply them."""
+
+    min_customer_value: float
+    per_customer_cap: float | None
+
+    @classmethod
+    def of(cls, guardrails: GuardrailSettings) -> OfferLimits:
+        return cls(
+            min_customer_value=guardrails.min_customer_value,
+            per_customer_cap=guardrails.spend.per_customer,
+        )
+
+
+DEFAULT_LIMITS = OfferLimits.of(GuardrailSettings())
+
+
 def offer_amount(
-    customer_value: float, probability: float, rules: ChurnRules, per_customer_cap: float | None
+    customer_value: float, probability: float, rules: ChurnRules, limits: OfferLimits
 ) -> float:
     """Dollars to offer: value × share × probability, capped per customer; 0 below minimum."""
-    if customer_value < rules.min_customer_value:
+    if customer_value < limits.min_customer_value:
         return 0.0
     amount = customer_value * rules.offer_share * probability
-    caps = [rules.max_retention_spend] + ([per_customer_cap] if per_customer_cap else [])
-    return round(max(0.0, min([amount, *caps])), 2)
+    if limits.per_customer_cap is not None:
+        amount = min(amount, limits.per_customer_cap)
+    return round(max(0.0, amount), 2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +111,7 @@ def rank_actions(
     rules: ChurnRules,
     *,
     rng: random.Random | None,
-    per_customer_cap: float | None = None,
+    limits: OfferLimits = DEFAULT_LIMITS,
     arms: Sequence[str] = ARMS,
 ) -> list[Choice]:
     """Eligible actions, best first (Thompson draws with an rng, posterior means without).
@@ -104,7 +124,7 @@ def rank_actions(
     for arm in arms:
         cost = 0.0
         if arm == "retention_offer":
-            cost = offer_amount(profile.customer_value, probability, rules, per_customer_cap)
+            cost = offer_amount(profile.customer_value, probability, rules, limits)
             if cost <= 0:
                 continue
         effort = rules.effort_costs.get(arm, 0.0)
@@ -173,7 +193,7 @@ def next_step(
     rules: ChurnRules,
     *,
     rng: random.Random | None,
-    per_customer_cap: float | None = None,
+    limits: OfferLimits = DEFAULT_LIMITS,
     exclusion: str | None = None,
 ) -> NextStep:
     """The action for one customer after the routing rules, with its reason in words.
@@ -205,15 +225,13 @@ def next_step(
     notes = [] if target else [f"not a win-back target ({segment})"]
     if exclusion in STOP_EMAIL:
         notes.append(f"no email: {EXCLUSION_WORDS[exclusion]}")
-    choices = rank_actions(
-        profile, bandit, rules, rng=rng, per_customer_cap=per_customer_cap, arms=arms
-    )
+    choices = rank_actions(profile, bandit, rules, rng=rng, limits=limits, arms=arms)
     if not choices:
         notes.append("no support issue to follow up")
-        if profile.customer_value < rules.min_customer_value:
+        if profile.customer_value < limits.min_customer_value:
             notes.append(
                 f"${profile.customer_value:,.0f} of expected value, below the "
-                f"${rules.min_customer_value:,.0f} an offer needs"
+                f"${limits.min_customer_value:,.0f} an offer needs"
             )
         return NextStep(kind=None, why="; ".join(notes))
     best = choices[0]

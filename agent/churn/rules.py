@@ -22,12 +22,22 @@ class ChurnRules(BaseModel):
     medium_risk_threshold: float = Field(default=0.3, ge=0, le=1)
     high_risk_threshold: float = Field(default=0.5, ge=0, le=1)
     critical_risk_threshold: float = Field(default=0.7, ge=0, le=1)
-    max_retention_spend: float = Field(
-        default=500.0, ge=0, description="largest offer (dollars) to one customer"
-    )
-    min_customer_value: float = Field(
-        default=1000.0, ge=0, description="customer value (dollars/year) needed for an offer"
-    )
+
+    # Money rules live in the guardrails only (one minimum customer value, one per-customer
+    # cap for every action): an old scout.yml that still sets them here is told where they went.
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_to_guardrails(cls, data: object) -> object:
+        moved = {
+            "min_customer_value": "guardrails.min_customer_value",
+            "max_retention_spend": "guardrails.spend.per_customer",
+        }
+        if isinstance(data, dict):
+            found = [f"churn.{k} is now {v}" for k, v in moved.items() if k in data]
+            if found:
+                raise ValueError("; ".join(found) + " (one place for money rules)")
+        return data
+
     offer_share: float = Field(
         default=0.1, gt=0, le=1, description="offer = value × share × churn probability, capped"
     )

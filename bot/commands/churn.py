@@ -15,6 +15,7 @@ from agent.churn.agent import CustomerChurnAgent
 from agent.churn.audience import ContactHistory, read_contacts, routing_exclusions
 from agent.churn.holdout import RetentionDraw
 from agent.churn.profile import CustomerRiskProfile
+from agent.churn.recommend import OfferLimits
 from agent.churn.store import load_or_train
 from agent.config import load_config
 from agent.errors import UserError
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             today=today,
             rules=config.churn,
             model=model,
-            per_customer_cap=config.guardrails.spend.per_customer,
+            limits=OfferLimits.of(config.guardrails),
             exclusions=routing_exclusions(contacts, ContactHistory()),
         )
         if args.customer:

@@ -13,10 +13,16 @@ import pytest
 from agent.act import Actor, ActSettings, ApprovalSettings, GuardrailSettings, SpendCaps
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.profile import CustomerRiskProfile
-from agent.churn.recommend import offer_amount
+from agent.churn.recommend import OfferLimits, offer_amount
 from agent.churn.rules import ChurnRules
+from agent.config import load_config
 from agent.domain import Action
+from agent.errors import ConfigError
 from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
+
+# Offers as first specified: worth $1,000 a customer, at most $500 to one (scout.yml
+# guardrails: min_customer_value and spend.per_customer).
+LIMITS = OfferLimits(min_customer_value=1000.0, per_customer_cap=500.0)
 
 DAILY_RETENTION_BUDGET = 400.0
 
@@ -51,7 +57,7 @@ def agent(churn_agent: CustomerChurnAgent, actor: Actor) -> CustomerChurnAgent:
         today=churn_agent.today,
         model=churn_agent.model,
         act=actor,
-        per_customer_cap=500.0,
+        limits=LIMITS,
     )
 
 
@@ -82,7 +88,7 @@ async def test_an_offer_waits_for_approval_then_lands_in_the_outbox_once(
     assert again.status == "deduplicated"
     (entry,) = await actor.outbox()
     assert profile.churn_probability is not None
-    expected = offer_amount(profile.customer_value, profile.churn_probability, ChurnRules(), 500.0)
+    expected = offer_amount(profile.customer_value, profile.churn_probability, ChurnRules(), LIMITS)
     assert entry.kind == "retention_offer" and f"${expected:,.2f}" in entry.text
     assert profile.customer_id in entry.text
 
@@ -91,8 +97,10 @@ async def test_offer_amount_is_capped_and_an_explicit_overspend_is_refused(
     agent: CustomerChurnAgent, actor: Actor
 ) -> None:
     rules = ChurnRules()
-    assert offer_amount(1_000_000.0, 0.9, rules, None) == rules.max_retention_spend
-    assert offer_amount(1_000_000.0, 0.9, rules, 50.0) == 50.0
+    assert offer_amount(1_000_000.0, 0.9, rules, LIMITS) == LIMITS.per_customer_cap
+    assert offer_amount(999.0, 0.9, rules, LIMITS) == 0.0  # below the minimum value
+    uncapped = OfferLimits(min_customer_value=0.0, per_customer_cap=None)
+    assert offer_amount(1_000.0, 0.5, rules, uncapped) == 1_000.0 * rules.offer_share * 0.5
     profile = _valuable(agent)
     built = agent.proposal(profile, "retention_offer")
     assert built is not None
@@ -148,7 +156,7 @@ async def test_the_daily_retention_budget_holds_under_concurrent_approvals(
         *(agent.execute_retention_action(p, "retention_offer") for p in profiles)
     )
     assert all(r.status == "pending_approval" for r in proposed)
-    each = offer_amount(2000.0, 0.9, ChurnRules(), 500.0)
+    each = offer_amount(2000.0, 0.9, ChurnRules(), LIMITS)
     results = await asyncio.gather(
         *(actor.approve(r.approval_id or "", APPROVER) for r in proposed for _ in range(2))
     )
@@ -166,3 +174,21 @@ async def test_unknown_action_is_a_friendly_error(agent: CustomerChurnAgent) -> 
 
     with pytest.raises(UserError, match="retention action 'free_money'"):
         await agent.execute_retention_action(_modest(agent), "free_money")
+
+
+def test_money_rules_set_under_churn_are_refused_with_where_they_went(tmp_path: Path) -> None:
+    path = tmp_path / "scout.yml"
+    path.write_text("churn:\n  min_customer_value: 1000\n  max_retention_spend: 500\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    said = " ".join(info.value.problems)
+    assert "guardrails.min_customer_value" in said and "guardrails.spend.per_customer" in said
+
+
+def test_offers_follow_the_guardrails_of_scout_yml(tmp_path: Path) -> None:
+    path = tmp_path / "scout.yml"
+    path.write_text("guardrails:\n  min_customer_value: 250\n  spend: {per_customer: 20}\n")
+    limits = OfferLimits.of(load_config(path).guardrails)
+    assert limits == OfferLimits(min_customer_value=250.0, per_customer_cap=20.0)
+    assert offer_amount(249.0, 0.9, ChurnRules(), limits) == 0.0
+    assert offer_amount(10_000.0, 0.9, ChurnRules(), limits) == 20.0
