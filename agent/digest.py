@@ -31,6 +31,7 @@ from agent.semantic import MetricRequest, arun_metric
 
 if TYPE_CHECKING:
     from agent.deps import Deps
+    from agent.memory import StoredAction
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +359,9 @@ async def _activity(deps: Deps) -> Finding:
         summary=summary,
         table=Table(
             columns=("action", "status", "detail"),
-            rows=tuple((a.id, a.status, a.detail[:120]) for a in done[:15]),
+            rows=tuple(
+                (_action_words(a), a.status.replace("_", " "), a.detail[:120]) for a in done[:15]
+            ),
         )
         if done
         else None,
@@ -439,9 +442,16 @@ def _anomaly(raw: dict[str, object]) -> Anomaly:
     )
 
 
+def _action_words(stored: StoredAction) -> str:
+    """'escalate → U_CHECKOUT_OWNER': what was done and to whom, not the plan's internal id."""
+    target = str(stored.action.get("target") or "")
+    kind = stored.kind.replace("_", " ")
+    return f"{kind} → {target}" if target else kind
+
+
 def _where(where: object) -> str:
     items = dict(where or {})  # type: ignore[call-overload]
-    return "(" + format_segment(items) + ")" if items else "overall"
+    return "in " + format_segment(items, style="words") if items else "overall"
 
 
 def _rel(old: float, new: float) -> float:

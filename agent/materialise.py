@@ -13,7 +13,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from agent.domain import Action, Anomaly, Finding, Goal, Intent, Window, format_segment
+from agent.analyses.base import where_text
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, Window
 from agent.plan import PlannedAction
 from agent.semantic import SemanticLayer
 
@@ -52,7 +53,8 @@ def investigation_goal(params: Mapping[str, Any], today: date) -> Goal:
     else:
         window = Window(start=today - timedelta(days=7), end=today, label="last 7 days")
         baseline = window.previous()
-    label = f"{metric}{' in ' + format_segment(where) if where else ''}"
+    # The question reads like one a person would ask; the goal itself carries the keys.
+    label = metric.replace("_", " ") + where_text(where)
     return Goal(
         intent=Intent.EXPLAIN,
         metric=metric,
@@ -64,11 +66,10 @@ def investigation_goal(params: Mapping[str, Any], today: date) -> Goal:
 
 
 def headline(layer: SemanticLayer, params: Mapping[str, Any]) -> str:
-    """'Revenue (channel=organic) dropped: anomaly on 2025-12-07' and the like."""
+    """'Revenue in organic traffic: unusual day 2025-12-07' and the like (an alert's title)."""
     metric = str(params.get("metric") or "")
     label = layer.metric(metric).label if metric in layer.metrics else metric
-    where = dict(params.get("where") or {})
-    segment = f" ({format_segment(where)})" if where else ""
+    segment = where_text({str(k): str(v) for k, v in dict(params.get("where") or {}).items()})
     value = params.get("value")
     signal = params.get("signal")
     if signal == "change" and isinstance(value, int | float):

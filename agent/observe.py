@@ -396,7 +396,7 @@ def anomaly_table(layer: SemanticLayer, anomalies: Sequence[Anomaly]) -> Table:
         rows.append(
             (
                 layer.metric(a.metric).label,
-                format_segment(a.where) or "overall",
+                format_segment(a.where, style="words") or "overall",
                 a.day.isoformat() + (f" ({a.days} days)" if a.days > 1 else ""),
                 layer.format_value(a.metric, a.actual) + suffix,
                 layer.format_value(a.metric, a.expected) + suffix,

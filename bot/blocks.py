@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -290,7 +290,7 @@ def root_causes_text(finding: Finding) -> str:
     fmt = finding.value_format
     lines = ["*What explains the change*"]
     for cause in finding.root_causes[:8]:
-        where = escape(format_segment(cause.where)) if cause.where else "overall"
+        where = escape(format_segment(cause.where, style="words")) if cause.where else "overall"
         line = (
             f"• *{where}*: {quantity(cause.baseline, fmt)} → {quantity(cause.current, fmt)}"
             f" ({quantity_change(cause.change, fmt)}),"
@@ -312,11 +312,13 @@ def confidence_text(confidence: float) -> str:
 
 def goal_context(goal: Goal) -> str:
     """How Scout understood the question, so a misunderstanding is visible at once."""
-    parts = [escape(goal.intent.value)]
+    # The goal carries keys, not semantic.yml labels: a key with its underscores gone
+    # ('conversion rate') is the closest a renderer without the layer can say.
+    parts = [escape(goal.intent.value.replace("_", " "))]
     if goal.metric:
-        parts.append(escape(goal.metric))
+        parts.append(escape(goal.metric.replace("_", " ")))
     if goal.filters:
-        parts.append(", ".join(f"{escape(k)} = {escape(str(v))}" for k, v in goal.filters.items()))
+        parts.append("in " + escape(format_segment(goal.filters, style="words")))
     if goal.window is not None:
         window = goal.window.describe()
         if goal.baseline is not None:
@@ -627,10 +629,9 @@ def sql_message(findings: Sequence[Finding]) -> Message:
     files: list[FileUpload] = []
     evidence: list[tuple[Finding, Evidence]] = [(f, e) for f in findings for e in f.evidence]
     for index, (finding, item) in enumerate(evidence, start=1):
-        label = escape(item.description or finding.title)
-        params = ", ".join(f"{escape(k)}={escape(str(v))}" for k, v in item.params.items())
-        head = f"*{index}. {label}*" + (f"\n_params: {params}_" if params else "")
-        code = f"```\n{escape(item.sql)}\n```"
+        head = f"*{index}. {escape(item.description or finding.title)}*"
+        sql = _with_bound_values(item)
+        code = f"```\n{escape(sql)}\n```"
         if len(head) + len(code) + 1 <= MAX_SECTION:
             blocks.append(_section(f"{head}\n{code}"))
         else:
@@ -639,7 +640,7 @@ def sql_message(findings: Sequence[Finding]) -> Message:
             files.append(
                 FileUpload(
                     filename=name,
-                    content=item.sql.encode(),
+                    content=sql.encode(),
                     title=f"SQL: {item.description or finding.title}",
                 )
             )
@@ -650,3 +651,15 @@ def sql_message(findings: Sequence[Finding]) -> Message:
         blocks=_limit(blocks, "The rest are in the logs."),
         files=tuple(files),
     )
+
+
+def _with_bound_values(item: Evidence) -> str:
+    """The SQL headed by the values its placeholders are bound to, as SQL comments: the
+    description says the window and segment in words, and whoever copies the query to run
+    it needs the values next to the placeholders' names."""
+    bound = [f"-- {name}: {_bound_text(value)}" for name, value in item.params.items()]
+    return "\n".join([*bound, item.sql])
+
+
+def _bound_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)

@@ -151,7 +151,8 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if not shown:
         summary = (
             f"Nothing unusual{where} {_during(window)}: I checked {result.series_checked} daily "
-            f"series ({', '.join(metrics)}, overall and by segment) against their usual weekly "
+            f"series ({', '.join(ctx.layer.metric(m).label.lower() for m in metrics)}, overall "
+            "and by segment) against their usual weekly "
             "pattern, trend and holidays."
         )
         return (
@@ -186,8 +187,8 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 columns=("metric", "segment", "since", "days", "actual", "expected", "score"),
                 rows=tuple(
                     (
-                        a.metric,
-                        format_segment(a.where) or "all",
+                        ctx.layer.metric(a.metric).label,
+                        format_segment(a.where, style="words") or "overall",
                         a.day,
                         a.days,
                         _per_day(ctx, a, a.actual),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from agent.domain import Anomaly, Window
-from agent.materialise import anomaly_params, investigation_goal
+from agent.materialise import anomaly_params, headline, investigation_goal
+from agent.semantic import load_semantic
 
 TODAY = date(2025, 12, 15)
 
@@ -45,3 +46,23 @@ def test_a_long_run_moves_its_baseline_back_whole_weeks_and_never_past_today() -
     assert _span(goal.window) == (date(2025, 12, 1), TODAY)
     assert goal.baseline is not None and goal.baseline.end <= goal.window.start
     assert (goal.window.start - goal.baseline.start).days % 7 == 0
+
+
+def test_an_alert_title_and_its_question_name_the_segment_in_words() -> None:
+    wape = Anomaly(
+        metric="forecast_error",
+        where={"category": "apparel", "region": "West"},
+        day=date(2025, 12, 12),
+        actual=0.4,
+        expected=0.2,
+        score=5.0,
+        direction="up",
+    )
+    params = anomaly_params(wape)
+    # The label comes from semantic.yml; the segment reads as format_segment's "words".
+    assert headline(load_semantic(), params) == (
+        "Forecast error (WAPE) in apparel products × West: unusual day 2025-12-12"
+    )
+    goal = investigation_goal(params, TODAY)
+    assert goal.text == "why did forecast error in apparel products × West move?"
+    assert goal.filters == {"category": "apparel", "region": "West"}

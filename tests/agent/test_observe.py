@@ -132,7 +132,7 @@ def test_runs_read_as_rounded_per_day_averages() -> None:
     assert anomaly_moved(single) == "dropped on Sun Dec 14"
     table = anomaly_table(layer, [orders, rate, single])
     assert table.rows[0] == (
-        "Orders", "channel=organic", "2025-12-10 (3 days)", "68/day", "106/day", "4.9",
+        "Orders", "organic traffic", "2025-12-10 (3 days)", "68/day", "106/day", "4.9",
     )  # fmt: skip
     assert table.rows[1][3:5] == ("2.20% avg", "3.21% avg")
     assert table.rows[2][3:5] == ("51", "80")

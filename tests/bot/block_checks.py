@@ -38,6 +38,13 @@ RAW_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a segment key", re.compile(r"\b\w+\[\w+=[^\]]*\]")),
     ("a raw score", re.compile(r"\b(?:anomaly|change|level) [+-]\d+\.\d+\b(?!%)")),
 )
+# What only prose must not show: tables may name a segment's dimensions (their cells are
+# looked up, not read aloud) and code is code. A sentence or a title says 'West', 'organic
+# traffic × desktop', never `region=West` (format_segment's "words" style).
+PROSE_ONLY: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a dimension=value pair", re.compile(r"\b[a-z][a-z_]*\s?=\s?[A-Za-z]")),
+)
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 
 
 def problems(
@@ -100,20 +107,27 @@ def raw_value_problems(payload: Any) -> list[str]:
             match = pattern.search(text)
             if match:
                 found.append(f"{what} ({match.group(0)!r}) in {text[:160]!r}")
+    for text in read_texts(payload, prose=True):
+        for what, pattern in PROSE_ONLY:
+            match = pattern.search(_CODE.sub("", text))
+            if match:
+                found.append(f"{what} ({match.group(0)!r}) in {text[:160]!r}")
     return found
 
 
-def read_texts(value: Any, key: str = "") -> Iterator[str]:
-    """Every string a person reads in a payload."""
+def read_texts(value: Any, key: str = "", *, prose: bool = False) -> Iterator[str]:
+    """Every string a person reads in a payload; with `prose`, not a table block's cells."""
     if isinstance(value, str):
         if key not in _NOT_READ:
             yield _without_slack_markup(value)
     elif isinstance(value, Mapping):
+        if prose and value.get("type") == "table":
+            return
         for k, v in value.items():
-            yield from read_texts(v, str(k))
+            yield from read_texts(v, str(k), prose=prose)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from read_texts(item, key)
+            yield from read_texts(item, key, prose=prose)
 
 
 def _without_slack_markup(text: str) -> str:

@@ -25,7 +25,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _texts(blocks: object) -> str:
-    return json.dumps(blocks)
+    return json.dumps(blocks, ensure_ascii=False)
 
 
 async def test_mention_is_answered_in_thread_with_a_chart(
@@ -48,7 +48,7 @@ async def test_mention_is_answered_in_thread_with_a_chart(
     blocks = final.json_field("blocks")
     text = _texts(blocks)
     assert "Northeast mobile explains 82% &lt;of it&gt;" in text  # data text escaped
-    assert "device=mobile, region=Northeast" in text
+    assert "mobile × Northeast" in text and "device=" not in text  # the segment in words
     assert "Confidence: *high* (0.86)" in text
     assert "scout_show_sql" in text and "scout_feedback_up" in text
     assert "Conversion fell from 3.1%" in final.body["text"]  # the text fallback

@@ -54,7 +54,7 @@ def test_answer_has_summary_facts_causes_confidence_buttons_and_fallback() -> No
     assert "*Sessions*" not in text and "True" not in text and "{'" not in text
     assert "from its own rate" in text and "explains 82.0% of the change" in text
     assert (
-        "Understood as: explain · conversion_rate · Dec 8 – Dec 14, 2025 vs Dec 1 – Dec 7, 2025"
+        "Understood as: explain · conversion rate · Dec 8 – Dec 14, 2025 vs Dec 1 – Dec 7, 2025"
         in text
     )
     ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
@@ -190,6 +190,19 @@ def test_sql_message_puts_long_queries_in_a_file() -> None:
     text = _j(message.blocks_json())
     assert "SELECT 1 WHERE a &lt; 2" in text and "attached as query-2.sql" in text
     assert message.files[0].content.decode() == long_sql
+
+
+def test_sql_message_shows_bound_values_in_the_code_not_as_pairs_in_prose() -> None:
+    evidence = Evidence(
+        sql="SELECT 1 WHERE d >= $start AND region = $f_region",
+        params={"start": date(2025, 12, 8), "f_region": "West"},
+        description="Conversion rate, Dec 8 – Dec 14, 2025, in West",
+    )
+    [block] = sql_message([replace(conversion_finding(), evidence=(evidence,))]).blocks_json()
+    head, code = block["text"]["text"].split("\n", 1)
+    assert head == "*1. Conversion rate, Dec 8 – Dec 14, 2025, in West*"
+    # Whoever copies the query sees each placeholder's value next to it, as SQL comments.
+    assert code.startswith("```\n-- start: 2025-12-08\n-- f_region: West\nSELECT 1")
 
 
 async def test_home_view_lists_pending_approvals_and_watchlist() -> None:

@@ -33,7 +33,7 @@ from bot.core import (
 from bot.demo import demo_config
 from bot.home_blocks import home_view
 from bot.scheduler import ScoutJobs
-from tests.bot.block_checks import problems, raw_value_problems
+from tests.bot.block_checks import problems, raw_value_problems, read_texts
 from tests.bot.conftest import APPROVER
 from tests.bot.real_env import NOW, RealEnv, module_env
 from tests.bot.scripted_core import answer, clarifying, conversion_finding, proposing
@@ -53,6 +53,7 @@ QUESTIONS = (
     "revenue by region last week",
     "compare conversion rate for mobile vs desktop last week",
     "why did conversion drop last week?",
+    "why did conversion drop in the West last week?",
     "anything unusual this week?",
     "segment customers for tomorrow's campaign",
     "the inventory predictions seem off, can you investigate?",
@@ -145,6 +146,11 @@ async def test_every_payload_sent_in_a_session_is_valid_and_reads_as_text(env: R
     for view in views:
         found += [f"views.publish {p}" for p in problems(view, view=True)]
     assert not found, "\n".join(found[:40])
+    # The segment asked about reached the prose the scan read, said in words.
+    read = [t for call in with_blocks for t in read_texts(call.json_field("blocks"))]
+    assert any(t.startswith("Understood as:") and " in West" in t for t in read), [
+        t for t in read if t.startswith("Understood as:")
+    ]
 
 
 def monitor_proposals() -> tuple[Action, Action]:
@@ -196,8 +202,12 @@ def test_every_rendered_edge_case_is_valid_and_reads_as_text() -> None:
     long_sql = replace(
         conversion_finding(), evidence=(Evidence(sql="SELECT 1\n" * 800, description="huge"),)
     )
+    west = answer()
+    assert west.goal is not None
+    west = replace(west, goal=replace(west.goal, filters={"region": "West", "device": "mobile"}))
     messages = [
         answer_message(answer()),
+        answer_message(west),
         answer_message(replace(reply, actions=(*outcomes, refused))),
         answer_message(Reply(text="The monitor proposes:", actions=monitor)),
         answer_message(clarifying()),
@@ -259,7 +269,17 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
             },
         },
     ]
+    # A segment in a sentence or a title, as goal filters and alert titles used to read.
+    bad += [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "Understood as: region = West"}],
+        },
+        {"type": "header", "text": {"type": "plain_text", "text": "WAPE (category=apparel)"}},
+    ]
     found = "\n".join(problems(bad))
+    for expected in ("('region = W') in 'Understood as", "('category=a') in 'WAPE"):
+        assert f"a dimension=value pair {expected}" in found, found
     for expected in (
         "a Python dict or list literal",
         "an unformatted float",
@@ -278,3 +298,22 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
         assert expected in found, f"{expected!r} not reported:\n{found}"
     mention = "<@U123> at <!date^1^{date}|x>"
     assert problems([{"type": "context", "elements": [{"type": "mrkdwn", "text": mention}]}]) == []
+    # Pairs may name dimensions in a table's cells and in code; statistics are not segments.
+    allowed = [
+        {
+            "type": "table",
+            "rows": [[{"type": "raw_text", "text": "device=mobile, region=West"}]],
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "```\n-- f_region: West\nWHERE region = $f_region\n```",
+            },
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "West moved -12% (z = -3.1, p = 0.001)"},
+        },
+    ]
+    assert problems(allowed) == []

@@ -49,7 +49,7 @@ from agent.analyses.rca.departure import SCAN_DIMS, Counts, DepartureScan
 from agent.analyses.rca.model import NoiseModel, SegmentTest, Spread
 from agent.analyses.rca.noise import confidence, judge
 from agent.analyses.stats import successes_of_trials, two_proportion_z
-from agent.domain import RootCause
+from agent.domain import RootCause, format_segment
 
 MAX_CAUSES = 3
 Z_LIMIT = 2.5
@@ -202,7 +202,7 @@ def _judged(
         verdict = Verdict(
             within=False,
             reason=f"the total alone is within normal variation ({verdict.reason}), but "
-            f"{describe_where(top.where)} is not: {_test_reason(top)}",
+            f"{format_segment(top.where, style='words')} is not: {_test_reason(top)}",
             z=top.z,
             local=True,
         )
@@ -250,7 +250,8 @@ def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
 
 def _test_reason(test: SegmentTest) -> str:
     return (
-        f"{describe_where(test.where)} moved {test.change:+.0%} against {test.rest_change:+.0%} "
+        f"{format_segment(test.where, style='words')} moved {test.change:+.0%} against "
+        f"{test.rest_change:+.0%} "
         f"for the rest (z = {test.z:+.1f}, p = {test.p:.1g} against {test.limit:.1g} after "
         f"correcting for {test.tested} segments tested)"
     )

@@ -170,6 +170,8 @@ def test_the_threshold_is_corrected_for_every_segment_tested() -> None:
     ).result
     assert [dict(rc.where) for rc in result.root_causes] == [{"one": "b"}]
     test = result.tests["one=b"]
+    # The reason is a sentence: the segment is named as a reader says it, not as its key.
+    assert "; b moved -" in result.noise_reason and "one=b" not in result.noise_reason
     # 4 + 3 one-dimension segments at weight 1, 12 two-dimension ones at 1/DEPTH_PRIOR.
     assert test.tested == 19
     assert test.limit == pytest.approx(SEGMENT_ALPHA / (7 + 12 / DEPTH_PRIOR))
