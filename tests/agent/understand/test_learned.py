@@ -3,16 +3,38 @@ kept apart from the held-out set, and consulted only where the rules are not sur
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
+from scipy.sparse import hstack
 
 from agent.domain import Intent
 from agent.semantic import SemanticLayer
-from agent.understand import lexicon_for, normalize, understand_with
-from agent.understand.corpus import generate
-from agent.understand.learned import IntentModel, intent_model
+from agent.understand import Lexicon, learned, lexicon_for, normalize, understand_with
+from agent.understand.corpus import Example, generate
+from agent.understand.learned import (
+    BUILD_COMMAND,
+    SHIPPED,
+    IntentModel,
+    char_wb_ngrams,
+    corpus_digest,
+    fit_sklearn,
+    intent_model,
+    load_or_fit,
+    model_key,
+    read_model,
+    training_set,
+    word_ngrams,
+)
 from agent.understand.slots import parse
 from tests.agent.understand.labelled import (
     HELDOUT,
@@ -107,3 +129,119 @@ def test_where_the_rules_are_sure_the_model_changes_nothing(layer: SemanticLayer
         with_model = understand_with(item.text, lexicon=lex, today=item.today)
         rules = understand_with(item.text, lexicon=lex, today=item.today, learned=False)
         assert actual_fields(with_model) == actual_fields(rules), item.text
+
+
+class Fitted:
+    """The repository layer's corpus fitted with scikit-learn itself: the truth to match."""
+
+    def __init__(self, layer: SemanticLayer) -> None:
+        self.lex = lexicon_for(layer)
+        self.examples: list[Example] = generate(self.lex)
+        self.shapes, labels = training_set(self.lex, self.examples)
+        self.vectorizers, self.classifier = fit_sklearn(self.shapes, labels)
+        features = hstack([v.transform(self.shapes) for v in self.vectorizers]).tocsr()
+        self.decisions = self.classifier.decision_function(features)
+        self.probabilities = self.classifier.predict_proba(features)
+
+
+@pytest.fixture(scope="module")
+def fitted(layer: SemanticLayer) -> Fitted:
+    return Fitted(layer)
+
+
+def test_the_pure_analysers_give_sklearns_ngrams(fitted: Fitted) -> None:
+    word, char = (v.build_analyzer() for v in fitted.vectorizers)
+    odd = ["", "a", "I  x\tyz", "  Ünïcode ÇA va? 3 ab", "x\n\nlong-word_with_under 12", "é"]
+    for shape in [*fitted.shapes, *odd]:
+        assert word_ngrams(shape) == word(shape), shape
+        assert char_wb_ngrams(shape) == char(shape), shape
+
+
+def test_pure_scores_equal_sklearns_on_every_corpus_example(fitted: Fitted) -> None:
+    model = IntentModel.from_fitted(fitted.vectorizers, fitted.classifier)
+    assert [c.value for c in model.classes] == list(fitted.classifier.classes_)
+    for i, shape in enumerate(fitted.shapes):
+        assert np.allclose(model.decision(shape), fitted.decisions[i], rtol=0, atol=1e-9), shape
+        guess = model.guess(shape)
+        best = int(fitted.probabilities[i].argmax())
+        assert guess.intent.value == fitted.classifier.classes_[best], shape
+        assert abs(guess.probability - fitted.probabilities[i][best]) < 1e-9, shape
+
+
+def test_the_shipped_model_is_what_the_build_gives(fitted: Fitted) -> None:
+    stale = f"{SHIPPED.name} is stale: run `{BUILD_COMMAND}`"
+    doc = json.loads(gzip.decompress(SHIPPED.read_bytes()))
+    assert doc["key"] == model_key(fitted.lex), stale
+    # The key covers the layer and the corpus; the digest also covers the parser's shapes.
+    assert doc["corpus"] == corpus_digest(fitted.examples, fitted.shapes), stale
+    shipped = read_model(SHIPPED, key=doc["key"])
+    assert shipped is not None, stale
+    for i, shape in enumerate(fitted.shapes[::7]):
+        got = shipped.decision(shape)
+        assert np.allclose(got, fitted.decisions[i * 7], rtol=0, atol=1e-9), stale
+
+
+def test_a_parse_reads_the_shipped_model_without_numeric_libraries(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from agent.semantic import load_semantic\n"
+        "from agent.understand import lexicon_for, understand_with\n"
+        "from agent.understand import learned\n"
+        "goal = understand_with('revenue last week', lexicon=lexicon_for(load_semantic()),"
+        " today=date(2026, 11, 23))\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'numpy'})\n"
+        "print(goal.intent.value, len(learned._BY_KEY), heavy)\n"
+    )
+    env = {**os.environ, "SCOUT_HOME": str(tmp_path)}
+    env.pop("SCOUT_SEMANTIC", None)  # the repository's own semantic.yml
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "lookup 1 []"
+    assert not any(tmp_path.rglob("*")), "the shipped model was refitted and cached"
+
+
+def _document(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return doc
+
+
+def test_another_layer_is_fitted_once_then_read_from_the_cache(
+    layer: SemanticLayer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCOUT_HOME", str(tmp_path))
+    # Without typo correction the shapes differ, so the shipped model's key does not fit.
+    lex = Lexicon.from_layer(layer, fuzzy=False)
+    key = model_key(lex)
+    assert key != _document(SHIPPED)["key"]
+    probes = [parse(i.text, lex, i.today).shape for i in load_items(HELDOUT)[:40]]
+
+    first = load_or_fit(lex)
+    where = tmp_path / "cache" / f"intent-model-{key}.json.gz"
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [where.name]
+
+    def no_fit(lex: Lexicon) -> Any:
+        raise AssertionError("fitted again although a cached model was there")
+
+    with monkeypatch.context() as m:
+        m.setattr(learned, "fit", no_fit)
+        again = load_or_fit(lex)
+    assert [again.decision(p) for p in probes] == [first.decision(p) for p in probes]
+
+    # Another key's file at this path (a hash clash, a hand copy) is not used.
+    doc = _document(where)
+    doc["key"] = "0" * 16
+    where.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    assert read_model(where, key=key) is None
+
+    # A half-written file is ignored, refitted and replaced by a whole one.
+    good = gzip.compress(json.dumps(_document(where) | {"key": key}).encode())
+    assert read_model(where.with_name("x"), key=key) is None  # absent
+    for damaged in (good[: len(good) // 2], b"not a model", gzip.compress(b"[1, 2")):
+        where.write_bytes(damaged)
+        assert read_model(where, key=key) is None
+    refitted = load_or_fit(lex)
+    assert [refitted.decision(p) for p in probes] == [first.decision(p) for p in probes]
+    assert read_model(where, key=key) is not None
