@@ -17,6 +17,7 @@ from typing import assert_never
 
 from agent.act import ActResult
 from agent.analyses import SKILLS, run_goal
+from agent.analyses.anomaly.calendar import holiday_within
 from agent.analyses.anomaly.stories import Story, group_stories
 from agent.analyses.detect import SEGMENT_DIMENSIONS, WATCHLIST
 from agent.churn.campaign import campaign_context
@@ -306,11 +307,27 @@ def investigation_line(anomaly: Anomaly, finding: Finding) -> str:
         )
     relative = finding.facts.get("relative_change")
     change = f" ({relative:+.1%})" if isinstance(relative, float) else ""
-    # Rising while judged low (or falling while judged high) means the rest moved further.
     verb = "rose" if moved == "up" else "fell"
+    holiday = holiday_within(anomaly.day, anomaly.days)
+    if anomaly.where:
+        # A segment is judged against the store-wide level: rising while judged low (or
+        # falling while judged high) means the rest of the store moved further.
+        when = f" on {holiday}" if holiday else ""
+        return (
+            f"Against the same weekdays before, it {verb}{change}, less than the rest of the "
+            f"store{when}: it is unusual against the store-wide level, not in its own change."
+        )
+    if holiday is not None:
+        # The total's expectation carries the holiday's usual lift (or dip); the weekdays
+        # before do not, so the plain comparison points the other way.
+        return (
+            f"This was {holiday}, and the expected level carries what {holiday} usually "
+            f"brings: against the same weekdays before it {verb}{change}, less than "
+            f"{holiday} usually does."
+        )
     return (
-        f"Against the same weekdays before, it {verb}{change}, less than the rest of the "
-        "store: it is unusual against the store-wide level, not in its own change."
+        f"Against the same weekdays before, it {verb}{change}: it is unusual against its "
+        "usual level for those weekdays, not against the week before."
     )
 
 

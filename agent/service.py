@@ -22,9 +22,9 @@ from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
 from agent.digest import weekly_summary
-from agent.domain import Action, Finding, Goal, Intent, NeedsApproval, stable_key
+from agent.domain import Action, Anomaly, Finding, Goal, Intent, NeedsApproval, stable_key
 from agent.errors import MemoryUnavailable
-from agent.loop import propose, run_cycle
+from agent.loop import investigation_line, propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
 from agent.materialise import anomaly_params, investigation_goal
 from agent.views import (
@@ -310,10 +310,11 @@ class ScoutService:
             findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
             findings = self._formatted(findings, goal)
             title = str(outcome.action.params.get("title") or outcome.action.kind)
+            reading = self._reading(outcome, result, findings)
             replies.append(
                 (
                     Reply(
-                        text=f"What Scout found about: {title}",
+                        text=f"What Scout found about: {title}" + reading,
                         goal=goal,
                         findings=findings,
                         posted=posted,
@@ -515,6 +516,7 @@ class ScoutService:
             self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
         )
         published: list[Published] = []
+        readings = self._readings(result)
         for reply, alert in await self._monitor_replies(result):
             if reply.posted is None and alert is not None:
                 if reply.findings:  # the dry-run alert's investigation: recorded, not sent
@@ -553,7 +555,10 @@ class ScoutService:
             observations=result.observations,
             confidence=result.confidence,
             seconds=result.seconds,
-            findings=self._formatted(result.findings, None),
+            findings=tuple(
+                replace(f, summary=f"{readings[f.title]} {f.summary}") if f.title in readings else f
+                for f in self._formatted(result.findings, None)
+            ),
             new_anomalies=result.new_anomalies,
             updated_anomalies=result.updated_anomalies,
             movers=len(result.movers),
@@ -580,6 +585,39 @@ class ScoutService:
             log.exception("retrain failed week=%s", week_start)
             return None
 
+    def _reading(
+        self, outcome: ActionOutcome, result: CycleResult, findings: tuple[Finding, ...]
+    ) -> str:
+        """How to read an investigation that moved the other way from its alert (a segment
+        behind a store-wide surge, a holiday's usual lift): said first, so the thread does
+        not read as a contradiction."""
+        anomaly = self._alert_anomaly(outcome, result)
+        if anomaly is None or not findings:
+            return ""
+        moved = findings[0].facts.get("direction")
+        if moved not in ("up", "down") or moved == anomaly.direction:
+            return ""
+        return "\n" + investigation_line(anomaly, findings[0])
+
+    def _readings(self, result: CycleResult) -> dict[str, str]:
+        """Investigation title → how to read it, for each alert (posted, waiting for an
+        approver or recorded) whose investigation moved the other way: every door shows it."""
+        readings: dict[str, str] = {}
+        for outcome in result.actions:
+            goal = self._investigation_goal(outcome, result)
+            if goal is None or self._alert_anomaly(outcome, result) is None:
+                continue
+            findings = self.deps.investigator.findings(goal) or ()
+            reading = self._reading(outcome, result, tuple(findings))
+            if reading:
+                readings[findings[0].title] = reading.strip()
+        return readings
+
+    @staticmethod
+    def _alert_anomaly(outcome: ActionOutcome, result: CycleResult) -> Anomaly | None:
+        fingerprint = outcome.action.params.get("fingerprint")
+        return next((a for a in result.new_anomalies if a.fingerprint == fingerprint), None)
+
     def _investigation_goal(self, outcome: ActionOutcome, result: CycleResult) -> Goal | None:
         """The goal that investigated the signal behind an action (its findings are cached)."""
         params: Mapping[str, object] = {}
@@ -589,10 +627,9 @@ class ScoutService:
             except KeyError:
                 params = {}
         else:  # an anomaly alert proposed here: find its anomaly by fingerprint
-            fingerprint = outcome.action.params.get("fingerprint")
-            for anomaly in result.new_anomalies:
-                if anomaly.fingerprint == fingerprint:
-                    params = anomaly_params(anomaly)
+            anomaly = self._alert_anomaly(outcome, result)
+            if anomaly is not None:
+                params = anomaly_params(anomaly)
         if "metric" not in params:
             return None
         return investigation_goal(params, self.deps.today())

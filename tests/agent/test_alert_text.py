@@ -64,3 +64,52 @@ def test_an_agreeing_investigation_says_which_baseline_it_compares_with() -> Non
         "Investigated against the same weekdays before (Nov 17 – Nov 24, 2026), not the "
         "expected level above: Revenue in organic fell from $120,000 to $89,300 (-25.6%)."
     )
+
+
+def test_a_store_wide_drop_on_black_friday_says_the_holiday_explains_the_rise() -> None:
+    # Thanksgiving 2026 is Thu Nov 26, so Black Friday is Fri Nov 27.
+    total = Anomaly(
+        metric="revenue",
+        where={},
+        day=date(2026, 11, 27),
+        actual=30_000.0,
+        expected=70_000.0,
+        score=6.0,
+        direction="down",
+        days=1,
+    )
+    line = investigation_line(total, _finding("up", 0.05))
+    assert line.startswith("This was Black Friday")
+    assert "rose (+5.0%), less than Black Friday usually does" in line
+    assert "rest of the store" not in line  # the total has no rest
+
+
+def test_a_segment_behind_the_black_friday_surge_names_the_day() -> None:
+    segment = Anomaly(
+        metric="revenue",
+        where={"channel": "organic"},
+        day=date(2026, 11, 27),
+        actual=7_933.0,
+        expected=18_951.0,
+        score=6.2,
+        direction="down",
+        days=1,
+    )
+    line = investigation_line(segment, _finding("up", 0.05))
+    assert "less than the rest of the store on Black Friday" in line
+
+
+def test_an_ordinary_total_that_moved_the_other_way_blames_no_rest() -> None:
+    total = Anomaly(
+        metric="orders",
+        where={},
+        day=date(2026, 3, 11),
+        actual=300.0,
+        expected=450.0,
+        score=4.0,
+        direction="down",
+        days=1,
+    )
+    line = investigation_line(total, _finding("up", 0.02))
+    assert "rest of the store" not in line and "Black Friday" not in line
+    assert "rose (+2.0%)" in line

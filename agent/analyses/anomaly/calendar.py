@@ -41,3 +41,25 @@ def is_core_holiday(name: str) -> bool:
         "black_friday_saturday",
         "black_friday_sunday",
     )
+
+
+def holiday_label(name: str) -> str:
+    """A holiday key as people write it: 'black_friday' → 'Black Friday', 'black_friday-3'
+    → 'Black Friday week'."""
+    if name.startswith("black_friday") and name[len("black_friday") :][:1] in ("+", "-"):
+        return "Black Friday week"
+    special = {
+        "black_friday_saturday": "Black Friday weekend",
+        "black_friday_sunday": "Black Friday weekend",
+    }
+    return special.get(name, name.replace("_", " ").title().replace("'S", "'s"))
+
+
+def holiday_within(start: date, days: int) -> str | None:
+    """The first retail holiday (as people write it) among `days` days from `start`."""
+    holidays = us_retail_holidays({start.year, (start + timedelta(days=days)).year})
+    for offset in range(max(days, 1)):
+        name = holidays.get(start + timedelta(days=offset))
+        if name is not None:
+            return holiday_label(name)
+    return None
