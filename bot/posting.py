@@ -175,8 +175,9 @@ def _method(request: HttpRequest) -> str:
     return urlparse(request.url).path.rsplit("/", 1)[-1]
 
 
-class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
-    """slack-sdk's connection-error retry, except for posts (looked up instead, above)."""
+class _NotForPosts(AsyncRetryHandler):
+    """A slack-sdk retry handler that never re-sends a post: its fate is looked up instead
+    (above), since a dropped connection or a 500 may hide a post that landed."""
 
     async def _can_retry_async(
         self,
@@ -193,22 +194,12 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         )
 
 
-class ServerErrorRetry(AsyncServerErrorRetryHandler):
-    """slack-sdk's 500/503 retry, except for posts: a 500 may hide a post that landed."""
+class ConnectionErrorRetry(_NotForPosts, AsyncConnectionErrorRetryHandler):
+    """slack-sdk's connection-error retry, except for posts."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _method(request) in NOT_RESENT:
-            return False
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+
+class ServerErrorRetry(_NotForPosts, AsyncServerErrorRetryHandler):
+    """slack-sdk's 500/503 retry, except for posts."""
 
 
 def without_blind_resends(handlers: Sequence[AsyncRetryHandler]) -> list[AsyncRetryHandler]:
