@@ -9,7 +9,6 @@ every process sharing it agrees.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -21,15 +20,19 @@ from tests.bot.conftest import settings_for
 from tests.bot.scripted_core import ScriptedCore, answer
 from tests.bot.slack_requests import event_body, mention, request, slash
 from tests.bot.test_e2e_real_core import real_core
+from tests.fakes.postgres import postgres_database, store_url  # noqa: F401  (fixtures)
 from tests.fakes.slack_api import FakeSlack
 
 
 @pytest.fixture
 async def replicas(
-    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+    slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    store_url: str,  # noqa: F811  (the fixture imported above)
 ) -> AsyncIterator[tuple[ScoutSlack, ScoutSlack]]:
-    """Two serving processes' worth of Scout over one memory file (restart or replica)."""
-    memory = tmp_path / "memory.sqlite3"
+    """Two serving processes' worth of Scout over one memory: a sqlite file (a restart, or
+    replicas on one host), then one PostgreSQL database (replicas anywhere)."""
+    memory = store_url
     cores: list[ScoutService] = []
     apps: list[ScoutSlack] = []
     for _ in range(2):

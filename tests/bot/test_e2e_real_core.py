@@ -102,7 +102,7 @@ def slack_settings(slack: FakeSlack, config: ScoutConfig) -> SlackSettings:
 
 
 async def real_core(
-    config: ScoutConfig, warehouse: GeneratedWarehouse, memory: Path, **kwargs: Any
+    config: ScoutConfig, warehouse: GeneratedWarehouse, memory: Path | str, **kwargs: Any
 ) -> ScoutService:
     deps = await open_deps(
         config,
