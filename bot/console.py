@@ -12,25 +12,27 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.domain import Finding, Goal, format_segment
-from bot.text import cell_text, quantity, quantity_change
+from bot.text import cell_text, humanise, quantity, quantity_change
 
 MAX_ROWS = 15
 MAX_COLUMNS = 7
 MAX_TEXT = 36
-# Findings whose table already shows their anomalies formatted per metric (runs per day).
-FORMATTED_ANOMALY_TABLES = frozenset({"anomalies", "digest_anomalies"})
 
 
 def goal_line(goal: Goal) -> str:
-    parts = [goal.intent.value]
+    """How the question was understood, in words ("explain · conversion rate · in organic
+    traffic · …"), as Slack's context line says it."""
+    parts = [goal.intent.value.replace("_", " ")]
     if goal.metric:
-        parts.append(goal.metric)
+        # The goal carries keys, not semantic.yml labels; without the layer, the key with its
+        # underscores gone is the closest readable name (as Slack's context line says it).
+        parts.append(goal.metric.replace("_", " "))
     if goal.filters:
-        parts.append(format_segment(goal.filters))
+        parts.append("in " + format_segment(goal.filters, style="words"))
     if goal.compare:
-        parts.append(", ".join(f"{k}: {a} vs {b}" for k, (a, b) in goal.compare.items()))
+        parts.append(", ".join(f"{a} vs {b}" for _, (a, b) in sorted(goal.compare.items())))
     if goal.group_by:
-        parts.append("by " + ", ".join(goal.group_by))
+        parts.append("by " + ", ".join(d.replace("_", " ") for d in goal.group_by))
     if goal.window:
         parts.append(goal.window.describe())
     if goal.baseline:
@@ -41,18 +43,25 @@ def goal_line(goal: Goal) -> str:
 def finding_panel(
     finding: Finding, *, show_sql: bool = False, chart_path: str | None = None
 ) -> Panel:
-    """One finding: the sentence, its numbers, causes or table, and where the evidence is."""
+    """One finding: the sentence, its numbers, causes or table, and where the evidence is.
+
+    A finding's own table is what Slack shows, so the terminal shows it too; the causes,
+    anomalies, segments or worst items are rendered only when the finding has no table."""
     parts: list[Any] = [Text(finding.summary)]
     if finding.root_causes:
         parts.append(_causes(finding))
-    if finding.anomalies and finding.kind not in FORMATTED_ANOMALY_TABLES:
+    elif finding.table is not None and finding.table.rows:
+        parts.append(
+            _table(finding.table.columns, finding.table.shown(MAX_ROWS), finding.value_format)
+        )
+    elif finding.anomalies:
         parts.append(
             _table(
                 ("metric", "where", "day", "actual", "expected", "score"),
                 (
                     (
-                        a.metric,
-                        format_segment(a.where) or "(all)",
+                        humanise(a.metric),
+                        format_segment(a.where, style="words") or "overall",
                         a.day.isoformat(),
                         quantity(a.actual, a.value_format),
                         quantity(a.expected, a.value_format),
@@ -62,17 +71,10 @@ def finding_panel(
                 ),
             )
         )
-    if finding.segments:
+    elif finding.segments:
         parts.append(_dicts(finding.segments))
-    if finding.worst_items:
+    elif finding.worst_items:
         parts.append(_dicts(finding.worst_items))
-    if finding.table and not (
-        finding.root_causes
-        or (finding.anomalies and finding.kind not in FORMATTED_ANOMALY_TABLES)
-        or finding.segments
-        or finding.worst_items
-    ):
-        parts.append(_table(finding.table.columns, finding.table.shown(MAX_ROWS)))
     for action in finding.proposed_actions:
         parts.append(
             Text(f"→ proposed: {action.kind} {action.target} — {action.reason}", style="yellow")
@@ -112,7 +114,7 @@ def _causes(finding: Finding) -> Table:
     rows = []
     for cause in finding.root_causes:
         row = [
-            format_segment(cause.where) or "(all)",
+            format_segment(cause.where, style="words") or "overall",
             quantity(cause.baseline, fmt),
             quantity(cause.current, fmt),
             quantity_change(cause.change, fmt),
@@ -133,18 +135,20 @@ def _dicts(items: Iterable[Mapping[str, Any]]) -> Table:
     return _table(columns, ([r.get(c) for c in columns] for r in rows))
 
 
-def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
+def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]], value_format: str = "") -> Table:
     names = [str(c) for c in columns][:MAX_COLUMNS]
     table = Table(show_edge=False, pad_edge=False)
     for name in names:
-        table.add_column(name, overflow="ellipsis", max_width=MAX_TEXT)
+        table.add_column(name.replace("_", " "), overflow="ellipsis", max_width=MAX_TEXT)
     for row in rows:
         cells = list(row)[: len(names)]
-        table.add_row(*(_cell(v, name) for v, name in zip(cells, names, strict=False)))
+        table.add_row(
+            *(_cell(v, name, value_format) for v, name in zip(cells, names, strict=False))
+        )
     return table
 
 
-def _cell(value: Any, column: str = "") -> str:
+def _cell(value: Any, column: str = "", value_format: str = "") -> str:
     if isinstance(value, str):
         return value
-    return cell_text(column, value)
+    return cell_text(column, value, value_format)

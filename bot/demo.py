@@ -131,8 +131,11 @@ def questions(built: GeneratedWarehouse) -> list[tuple[str, str | None]]:
         if "region" in segment:
             place = f"in the {segment['region']}"
         else:
-            place = f"for {next(iter(segment.values())).replace('_', ' ')} traffic"
-    except (KeyError, StopIteration):
+            # The first dimension by name, not by the recorded order, which can differ between
+            # runs: the demo asks the same question every time.
+            _, value = min(segment.items())
+            place = f"for {value.replace('_', ' ')} traffic"
+    except (KeyError, ValueError):
         pass
     return [
         (f"Can you analyze why conversion rates dropped {place}?", "break that down by device"),

@@ -76,13 +76,15 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         else:
             moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%), least {fall} ({worst['change'] * 100:+.1f}%)"
         summary += f" Against {baseline.describe()}: {moves}."
+    # Values and changes read in the metric's unit (4.5%, $1,234, -1.00 pp (-18.2%)) here,
+    # at the source, so the Slack table and the terminal table say the same thing.
     rows = tuple(
         (
             *(row[d] for d in group_by),
-            float(row["value"]),
+            fmt(metric, float(row["value"])),
             float(row["share"]),
-            _nan_none(row["value_baseline"]),
-            _nan_none(row["change"]),
+            fmt(metric, _nan_none(row["value_baseline"])),
+            ctx.layer.format_change(metric, _nan_none(row["value_baseline"]), float(row["value"])),
         )
         for _, row in merged.head(MAX_ROWS).iterrows()
     )
@@ -99,7 +101,7 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 "total": _total(merged, is_ratio),
             },
             table=Table(
-                columns=(*group_by, metric, "share", "baseline", "change"),
+                columns=(*group_by, definition.label, f"share {share_word}", "before", "change"),
                 rows=rows,
             ),
             evidence=(current.evidence, before.evidence),

@@ -126,7 +126,7 @@ def explain_in_one_line(found: Sequence[Finding], against: str) -> str:
         return "within normal variation."
     if finding.root_causes:
         top = max(finding.root_causes, key=lambda c: abs(c.explains))
-        where = format_segment(top.where)
+        where = format_segment(top.where, style="words")
         if 0.5 < top.explains <= 1.0:
             return f"mostly {where} ({top.explains:.0%} of the change vs {against})."
         # Not a majority, or a share past 100% that offsetting moves explain: name the
@@ -236,7 +236,9 @@ def _finding(
     lead = [r for r in rows if r.metric in ("revenue", "orders", "conversion_rate")] or rows[:3]
     said = "; ".join(
         f"{r.label} {fmt(r.metric, r.now.value)}"
-        + (f" ({layer.format_change(r.metric, r.before.value, r.now.value)})" if r.before else "")
+        # After a comma, not in brackets: a rate's change already carries its own
+        # "(-10.3%)", and "(-0.35 pp (-10.3%))" nests.
+        + (f", {layer.format_change(r.metric, r.before.value, r.now.value)}" if r.before else "")
         for r in lead
     )
     scope = _scope(filters, window)

@@ -95,6 +95,10 @@ def rfm_frame(
     return frame, evidence
 
 
+# The campaign table's columns that hold dollars (agent.churn.audience names them).
+_AUDIENCE_MONEY = frozenset({"their spend, last year", "expected value, next 12 months"})
+
+
 def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """Customers scored on recency, frequency and spend, grouped into named segments."""
     filters = dict(goal.filters)
@@ -132,15 +136,19 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         for row in summary_frame.itertuples(index=False)
     )
     summary = _summary(scored, summary_frame, window, filters, stable)
+    money = ctx.layer.format_value
+    # Headers a marketer reads and money in dollars, here at the source, so the Slack table
+    # and the terminal table agree; counts and shares stay numbers the renderers format.
     table = Table(
         columns=(
             "segment",
             "customers",
-            "share",
-            "revenue_share",
-            "avg_recency_days",
-            "avg_frequency",
-            "avg_monetary",
+            "share of customers",
+            "revenue",
+            "share of revenue",
+            "days since last order",
+            "orders each",
+            "spend each",
             "action",
         ),
         rows=tuple(
@@ -148,10 +156,11 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 s["segment"],
                 s["customers"],
                 s["share"],
+                money(VALUE_METRIC, s["revenue"]),
                 s["revenue_share"],
-                s["avg_recency_days"],
-                s["avg_frequency"],
-                s["avg_monetary"],
+                round(s["avg_recency_days"]),
+                round(s["avg_frequency"], 1),
+                money(VALUE_METRIC, s["avg_monetary"]),
                 s["action"],
             )
             for s in segments
@@ -160,7 +169,18 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     attachments = {"segments_csv": str(csv_path)}
     if campaign is not None:
         summary += " " + " ".join(campaign.plan.sentences())
-        table = Table(columns=AUDIENCE_COLUMNS, rows=campaign.plan.to_rows())
+        table = Table(
+            columns=AUDIENCE_COLUMNS,
+            rows=tuple(
+                tuple(
+                    money(VALUE_METRIC, v)
+                    if c in _AUDIENCE_MONEY and isinstance(v, int | float)
+                    else v
+                    for c, v in zip(AUDIENCE_COLUMNS, row, strict=True)
+                )
+                for row in campaign.plan.to_rows()
+            ),
+        )
         attachments["campaign_csv"] = str(campaign.path)
     return (
         Finding(

@@ -59,13 +59,23 @@ def rank_patterns(
 
 
 def describe_recall(
-    metric: str, direction: str, where: Mapping[str, str], recalled: Sequence[RecalledPattern]
+    metric: str,
+    direction: str,
+    where: Mapping[str, str],
+    recalled: Sequence[RecalledPattern],
+    *,
+    label: str = "",
 ) -> str:
-    """'The last 3 times conversion_rate dropped in region=Northeast, the cause was …'."""
+    """'The last 3 times conversion rate dropped in Northeast, the cause was mobile …'.
+
+    `label` is the metric's semantic.yml label; without it the key reads with its
+    underscores gone, never as the raw key."""
     if not recalled:
         return ""
     moved = {"down": "dropped", "up": "rose"}.get(direction, "moved")
-    place = " in " + format_segment(where) if where else ""
+    name = label or metric.replace("_", " ")
+    name = name[:1].lower() + name[1:]  # mid-sentence, yet "(WAPE)" keeps its capitals
+    place = " in " + format_segment(where, style="words") if where else ""
     n = len(recalled)
     times = "time" if n == 1 else f"{n} times"
     causes = Counter(_segment(r.pattern.cause) for r in recalled)
@@ -74,11 +84,11 @@ def describe_recall(
         tail = f"the cause was {cause}" + (f" ({count} of {n})" if n > 1 else "")
     else:
         tail = "the causes were " + ", ".join(f"{c} ({k} of {n})" for c, k in causes.most_common())
-    return f"The last {times} {metric} {moved}{place}, {tail}."
+    return f"The last {times} {name} {moved}{place}, {tail}."
 
 
 def _segment(where: Mapping[str, str]) -> str:
-    return format_segment(where) or "no single segment"
+    return format_segment(where, style="words") or "no single segment"
 
 
 def insight_for(

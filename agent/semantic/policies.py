@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.domain import Goal, Intent
+from agent.domain import Goal, Intent, format_segment
 from agent.errors import ConfigError, UserError
 from agent.semantic.compiler import MetricRequest
 from agent.semantic.model import MeasureDef, MetricDef, SemanticLayer
@@ -48,8 +48,7 @@ class Access:
         """The sentence an answer carries when its rows were limited ('' when they were not)."""
         if not self.row_filters:
             return ""
-        where = ", ".join(f"{d} = {v}" for d, v in sorted(self.row_filters.items()))
-        return f"Limited to {where} by your data access policy."
+        return f"Limited to {self._where()} by your data access policy."
 
     def allows(self, metric: str, where: Mapping[str, str]) -> bool:
         """Whether a number about `metric` in segment `where` may be shown (scheduled posts:
@@ -70,8 +69,8 @@ class Access:
             # The rows cannot be limited, so none are shown rather than all of them.
             label = layer.metric(metric).label
             raise AccessDenied(
-                f"{label} has no {', '.join(sorted(missing))}, so your data access policy "
-                f"({self._where()}) does not let me show it."
+                f"{label} has no {', '.join(sorted(d.replace('_', ' ') for d in missing))}, "
+                f"so your data access policy ({self._where()}) does not let me show it."
             )
 
     def restrict(self, layer: SemanticLayer, request: MetricRequest) -> MetricRequest:
@@ -120,11 +119,11 @@ class Access:
     def _conflict(self, dimension: str, values: list[str]) -> str:
         return (
             f"Your data access policy limits you to {self._where()}, so I can't show "
-            f"{dimension} = {', '.join(values)}."
+            f"{' or '.join(format_segment({dimension: v}, style='words') for v in values)}."
         )
 
     def _where(self) -> str:
-        return ", ".join(f"{d} = {v}" for d, v in sorted(self.row_filters.items()))
+        return format_segment(self.row_filters, style="words")
 
 
 UNRESTRICTED = Access(source="no policies")

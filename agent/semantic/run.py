@@ -45,12 +45,13 @@ def _finish(
 ) -> MetricFrame:
     frame = normalise_frame(raw, compiled, request)
     metric = layer.metric(request.metric)
-    where = format_segment(request.filters)
+    # The line that heads each "Show SQL" block: words a reader says, not column=value.
+    where = format_segment(request.filters, style="words")
     description = f"{metric.label}, {request.window.describe()}"
     if where:
-        description += f", where {where}"
+        description += f", in {where}"
     if request.group_by:
-        description += ", by " + ", ".join(request.group_by)
+        description += ", by " + ", ".join(d.replace("_", " ") for d in request.group_by)
     if request.grain:
         description += f", per {request.grain}"
     evidence = Evidence(

@@ -192,8 +192,8 @@ def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
         return Finding(kind="explain", title="t", summary="s.", root_causes=(cause,))
 
     line = explain_in_one_line([explained(0.8)], "the same day last week")
-    assert line == "mostly channel=organic (80% of the change vs the same day last week)."
+    assert line == "mostly organic traffic (80% of the change vs the same day last week)."
     for share in (0.3, -166.77, 1.4):  # a minority, or a share only offsets explain
         line = explain_in_one_line([explained(share)], "the same day last week")
         assert "mostly" not in line and "%" not in line
-        assert "largest mover is channel=organic" in line
+        assert "largest mover is organic traffic" in line

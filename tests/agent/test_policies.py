@@ -74,11 +74,16 @@ def _revenue_by_region(warehouse: GeneratedWarehouse, region: str | None) -> dic
         return {str(r): float(v) for r, v in con.execute(sql, params).fetchall()}
 
 
-def _rows(reply: Reply) -> dict[str, float]:
+def _rows(reply: Reply) -> dict[str, str]:
     assert reply.error is None, reply.error
     table = reply.findings[0].table
     assert table is not None
-    return {str(row[0]): float(row[1]) for row in table.rows}
+    return {str(row[0]): str(row[1]) for row in table.rows}
+
+
+def _dollars(truth: dict[str, float]) -> dict[str, str]:
+    """Revenue as the breakdown's table shows it (whole dollars above $100)."""
+    return {region: f"${value:,.0f}" for region, value in truth.items()}
 
 
 async def test_two_users_asking_the_same_question_see_their_own_rows(
@@ -89,9 +94,9 @@ async def test_two_users_asking_the_same_question_see_their_own_rows(
     west_truth = _revenue_by_region(demo_warehouse, "West")
     all_truth = _revenue_by_region(demo_warehouse, None)
     assert set(west_truth) == {"West"} and len(all_truth) == 5
-    assert _rows(west) == pytest.approx(west_truth)
-    assert _rows(everyone) == pytest.approx(all_truth)
-    assert "Limited to region = West by your data access policy." in west.text
+    assert _rows(west) == _dollars(west_truth)
+    assert _rows(everyone) == _dollars(all_truth)
+    assert "Limited to West by your data access policy." in west.text
     assert "Limited" not in everyone.text
     # Every query behind the limited answer carried the row filter as a bound parameter.
     evidence = [e for f in west.findings for e in f.evidence]
@@ -104,7 +109,8 @@ async def test_a_filter_in_the_question_cannot_widen_the_policy(scout: ScoutServ
     reply = await _ask(scout, "revenue in the Northeast last week", WEST_MANAGER)
     assert not reply.findings
     assert reply.error is not None
-    assert "data access policy limits you to region = West" in reply.error
+    assert "data access policy limits you to West, so I can't show Northeast." in reply.error
+    assert "=" not in reply.error  # said in words, never as dimension=value
     assert "Northeast" in reply.error and "$" not in reply.error
 
 
@@ -136,7 +142,7 @@ async def test_the_scheduled_digest_runs_with_its_channels_policy(scout: ScoutSe
     evidence = [e for f in digest.findings for e in f.evidence]
     assert evidence
     assert all(e.params.get("f_region") == "West" for e in evidence)
-    assert "Limited to region = West by this channel's data access policy." in digest.text
+    assert "Limited to West by this channel's data access policy." in digest.text
 
 
 async def test_without_a_policies_file_answers_are_unchanged(
@@ -145,7 +151,7 @@ async def test_without_a_policies_file_answers_are_unchanged(
     service = await _service(demo_warehouse, tmp_path, None)
     try:
         west = await _ask(service, "revenue by region last week", WEST_MANAGER)
-        assert _rows(west) == pytest.approx(_revenue_by_region(demo_warehouse, None))
+        assert _rows(west) == _dollars(_revenue_by_region(demo_warehouse, None))
         assert "Limited" not in west.text
         northeast = await _ask(service, "revenue in the Northeast last week", WEST_MANAGER)
         assert northeast.error is None and northeast.findings

@@ -112,7 +112,7 @@ async def test_a_channel_with_a_reader_who_may_not_see_west_rows_gets_a_note_onl
         "chat.postMessage", timeout=60, where=lambda c: c.body.get("channel") == "DUWEST01"
     )
     shown = _said(dm)
-    assert "Limited to region = West by your data access policy" in shown
+    assert "Limited to West by your data access policy" in shown
     assert west_revenue(demo_warehouse) in shown
     assert "not everyone may see this data" in shown  # the asker is told why it is a DM
     [note] = await fake_slack.wait_for(

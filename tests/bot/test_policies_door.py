@@ -52,7 +52,7 @@ async def test_a_west_manager_mentioning_scout_gets_west_rows_only(
         refused = await fake_slack.wait_for(
             "chat.update", timeout=60, where=lambda c: "data access policy" in _said(c)
         )
-        assert "limits you to region = West" in _said(refused[-1])
+        assert "limits you to West" in _said(refused[-1])
         assert "$" not in _said(refused[-1])  # no Northeast number reached Slack
         await env.scout.app.async_dispatch(
             event_request(mention("revenue by region last week", user="UWEST01", ts="1765790000.2"))
@@ -60,7 +60,7 @@ async def test_a_west_manager_mentioning_scout_gets_west_rows_only(
         limited = await fake_slack.wait_for(
             "chat.update",
             timeout=60,
-            where=lambda c: "Limited to region = West by your data access policy" in _said(c),
+            where=lambda c: "Limited to West by your data access policy" in _said(c),
         )
         shown = _said(limited[-1])
         assert "West" in shown and "Northeast" not in shown and "Midwest" not in shown

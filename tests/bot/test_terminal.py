@@ -52,8 +52,8 @@ def test_chat_through_a_pipe(demo_warehouse: GeneratedWarehouse, tmp_path: Path)
     )
     out = done.stdout
     assert done.returncode == 0, done.stderr
-    assert "Goal: explain · conversion_rate · region=Southeast" in out
-    assert "Goal: breakdown · conversion_rate · region=Southeast · by device" in out
+    assert "Goal: explain · conversion rate · in Southeast" in out
+    assert "Goal: breakdown · conversion rate · in Southeast · by device" in out
     assert "Answer with the number." in out
     assert "No actions are waiting for approval." in out
     assert "No approval request ap_nope" in out

@@ -59,12 +59,41 @@ def test_breakdown_values_shares_and_order(
     (finding,) = run_goal(goal, ctx)
     expected = _day(raw["orders"], "order_date", LAST_WEEK).groupby("region")["revenue"].sum()
     assert finding.table is not None
+    assert finding.table.columns[:2] == ("region", "Revenue")
     got = {row[0]: row[1] for row in finding.table.rows}
-    assert got == pytest.approx(expected.to_dict())
-    values = [row[1] for row in finding.table.rows]
-    assert values == sorted(values, reverse=True)
+    # Money reads as money in the table itself, so Slack and the terminal agree.
+    assert got == {region: f"${value:,.0f}" for region, value in expected.items()}
+    assert [row[0] for row in finding.table.rows] == list(
+        expected.sort_values(ascending=False).index
+    )
     assert sum(row[2] for row in finding.table.rows) == pytest.approx(1.0)
     assert finding.facts["top"] == expected.idxmax()
+
+
+def test_breakdown_of_a_rate_reads_in_percent_and_points(
+    ctx: AnalysisContext, raw: dict[str, pd.DataFrame]
+) -> None:
+    before = Window(start=LAST_WEEK.start - timedelta(days=7), end=LAST_WEEK.start)
+    goal = Goal(
+        intent=Intent.BREAKDOWN,
+        metric="conversion_rate",
+        window=LAST_WEEK,
+        baseline=before,
+        group_by=("device",),
+    )
+    (finding,) = run_goal(goal, ctx)
+    now = _day(raw["sessions"], "session_date", LAST_WEEK).groupby("device")["converted"].mean()
+    then = _day(raw["sessions"], "session_date", before).groupby("device")["converted"].mean()
+    assert finding.table is not None
+    assert finding.table.columns == (
+        "device", "Conversion rate", "share of the traffic", "before", "change"
+    )  # fmt: skip
+    for device, rate, _share, baseline, change in finding.table.rows:
+        assert rate == f"{now[device] * 100:.2f}%"
+        assert baseline == f"{then[device] * 100:.2f}%"
+        points = (now[device] - then[device]) * 100
+        relative = (now[device] - then[device]) / then[device] * 100
+        assert change == f"{points:+.2f} pp ({relative:+.1f}%)"
 
 
 def test_breakdown_by_a_dimension_the_metric_lacks_is_a_friendly_error(

@@ -84,6 +84,8 @@ def test_the_west_yesterday_against_the_same_weekday_a_week_before(
     assert len(finding.evidence) >= 2 * len(HAND)
     assert all(e.params.get("f_region") == "West" for e in finding.evidence[: 2 * len(HAND)])
     assert "Biggest story" in finding.summary or "beyond normal variation" in finding.summary
+    # A rate's change reads "-0.35 pp (-10.3%)", never nested as "(-0.35 pp (-10.3%))".
+    assert " pp (" in finding.summary and "))" not in finding.summary
 
 
 def test_last_week_for_a_segment_is_compared_with_the_week_before(

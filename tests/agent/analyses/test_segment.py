@@ -53,6 +53,20 @@ def test_segment_sizes_sum_to_customers_with_orders(answer: Finding, orders: pd.
     assert all(s["action"] for s in answer.segments)
 
 
+def test_the_table_reads_in_words_and_dollars(answer: Finding, orders: pd.DataFrame) -> None:
+    assert answer.table is not None
+    columns = answer.table.columns
+    assert not any("_" in c for c in columns)  # no raw field names as headers
+    revenue = orders.groupby("customer_id")["revenue"].sum()
+    rows = {row[0]: dict(zip(columns, row, strict=True)) for row in answer.table.rows}
+    for s in answer.segments:
+        row = rows[s["segment"]]
+        assert row["revenue"] == f"${s['revenue']:,.0f}"
+        assert row["spend each"].startswith("$")
+    total = sum(float(r["revenue"].lstrip("$").replace(",", "")) for r in rows.values())
+    assert total == pytest.approx(revenue.sum(), abs=len(rows))  # whole dollars each
+
+
 def test_rfm_values_match_pandas(csv: pd.DataFrame, orders: pd.DataFrame) -> None:
     by_customer = orders.groupby("customer_id").agg(
         last=("day", "max"), frequency=("order_id", "size"), monetary=("revenue", "sum")

@@ -156,6 +156,13 @@ async def test_email_campaign_audiences_after_exclusions_with_a_holdout(
     ) in finding.summary
     assert f"{len(send):,} customers to contact and {len(holdout):,} held out" in finding.summary
     assert "adjusted Rand" not in finding.summary and "kept their segment" in finding.summary
+    # The audiences' table shows dollars as dollars, in Slack and in the terminal alike.
+    assert finding.table is not None
+    money = ("their spend, last year", "expected value, next 12 months")
+    assert set(money) <= set(finding.table.columns)
+    for row in finding.table.rows:
+        cells = dict(zip(finding.table.columns, row, strict=True))
+        assert all(cells[c] is None or str(cells[c]).startswith("$") for c in money), cells
 
 
 def test_without_contact_columns_the_answer_says_opt_outs_were_not_checked(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.domain import Finding, RootCause
 from agent.learning import situation_key
-from agent.memory import Memory
+from agent.memory import Memory, describe_recall
 from tests.agent.memory.conftest import Clock
 
 CONV_NE = situation_key("conversion_rate", "down", {"region": "Northeast"})
@@ -88,8 +88,14 @@ async def test_recall_prefers_matching_recent_causes(mem: Memory, clock: Clock) 
     assert recalled[0].recency > recalled[1].recency > recalled[2].recency
     sentence = await mem.recall_sentence("conversion_rate", {"region": "Northeast"}, "down")
     assert sentence == (
-        "The last 3 times conversion_rate dropped in region=Northeast, "
-        "the cause was device=mobile (3 of 3)."
+        "The last 3 times conversion rate dropped in Northeast, the cause was mobile (3 of 3)."
+    )
+    recalled = await mem.recall("conversion_rate", {"region": "Northeast"}, "down")
+    labelled = describe_recall(
+        "forecast_error", "up", {"channel": "paid_search"}, recalled, label="Forecast error (WAPE)"
+    )
+    assert labelled.startswith(
+        "The last 3 times forecast error (WAPE) rose in paid search traffic,"
     )
     west = await mem.recall("conversion_rate", {"region": "West"}, "down", limit=5)
     assert [r.pattern.cause for r in west] == [{"channel": "email"}, {"channel": "paid_search"}]

@@ -64,6 +64,11 @@ def test_duckdb_matches_pandas(
         assert result.evidence.rows == len(result.frame)
         assert result.evidence.params["window_start"] == WINDOW.start
         assert "$window_start" in result.evidence.sql
+        # The line above each Show SQL block is prose: the segment in words, no col=value.
+        assert "=" not in result.evidence.description
+        assert all(
+            str(v).replace("_", " ") in result.evidence.description for v in filters.values()
+        )
 
 
 def test_window_is_half_open(
