@@ -48,7 +48,7 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     summary = (
         f"{definition.label}{where_text(goal.filters)} in {window.describe()}: {name_a} "
         f"{fmt(metric, a.value)} vs {name_b} {fmt(metric, b.value)} "
-        f"({ctx.layer.format_change(metric, b.value, a.value)} for {name_a}); {verdict}."
+        f"({ctx.layer.format_change(metric, b.value, a.value, inline=True)} for {name_a}); {verdict}."
     )
     periods = tuple(daily_a.frame["period"])
     merged_b = dict(zip(daily_b.frame["period"], daily_b.frame["value"], strict=True))

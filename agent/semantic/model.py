@@ -218,14 +218,21 @@ class SemanticLayer:
         return format_quantity(value, metric.format, metric.unit)
 
     def format_change(
-        self, metric_name: str, old: float | int | None, new: float | int | None
+        self,
+        metric_name: str,
+        old: float | int | None,
+        new: float | int | None,
+        *,
+        inline: bool = False,
     ) -> str:
-        """The change from old to new: '-12.3%', or '-0.41 pp (-12.3%)' for percent metrics."""
+        """The change from old to new: '-12.3%', or '-0.41 pp (-12.3%)' for percent metrics
+        ('-0.41 pp, -12.3%' `inline`, for a sentence that puts the change in brackets)."""
         metric = self.metric(metric_name)
         if old is None or new is None or any(math.isnan(float(v)) for v in (old, new)):
             return "n/a"
         old_f, new_f = float(old), float(new)
         relative = "n/a" if old_f == 0 else f"{(new_f - old_f) / abs(old_f) * 100:+.1f}%"
         if metric.format == "percent":
-            return f"{(new_f - old_f) * 100:+.2f} pp ({relative})"
+            points = f"{(new_f - old_f) * 100:+.2f} pp"
+            return f"{points}, {relative}" if inline else f"{points} ({relative})"
         return relative

@@ -34,7 +34,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     verb = {"up": "rose", "down": "fell", "flat": "stayed"}[direction]
     head = (
         f"{label}{where} {verb} from {fmt(metric, b)} to {fmt(metric, c)} "
-        f"({ctx.layer.format_change(metric, b, c)}) {_period_text(done)}."
+        f"({ctx.layer.format_change(metric, b, c, inline=True)}) {_period_text(done)}."
     )
     if done.onset is not None:
         head += " " + _onset_text(done.onset)

@@ -98,6 +98,9 @@ def test_format_change(layer: SemanticLayer) -> None:
     assert layer.format_change("revenue", 1000, 877) == "-12.3%"
     assert layer.format_change("orders", 100, 110) == "+10.0%"
     assert layer.format_change("conversion_rate", 0.0333, 0.0292) == "-0.41 pp (-12.3%)"
+    # Inside a sentence's brackets: no brackets within brackets.
+    inline = layer.format_change("conversion_rate", 0.0333, 0.0292, inline=True)
+    assert inline == "-0.41 pp, -12.3%"
     assert layer.format_change("revenue", 0, 10) == "n/a"
 
 
