@@ -193,7 +193,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                         a.days,
                         _per_day(ctx, a, a.actual),
                         _per_day(ctx, a, a.expected),
-                        round(a.score, 1),
+                        f"{a.score:.1f}",
                     )
                     for a in shown
                 ),
@@ -223,7 +223,13 @@ def _with_filters(anomaly: Anomaly, filters: dict[str, str] | None) -> Anomaly:
 def _per_day(ctx: AnalysisContext, anomaly: Anomaly, value: float) -> str:
     """A value as people read it; a run's values are daily averages, and say so."""
     text = ctx.layer.format_value(anomaly.metric, value)
-    return f"{text}/day" if anomaly.days > 1 else text
+    if anomaly.days <= 1:
+        return text
+    # A count or a sum is per day; a rate's (or an average's) daily mean is not "per day".
+    metric = ctx.layer.metric(anomaly.metric)
+    measure = metric.measure if metric.type == "simple" else None
+    per_day = measure is not None and measure.agg in ("sum", "count")
+    return f"{text}/day" if per_day else f"{text} avg"
 
 
 def _sentence(ctx: AnalysisContext, anomaly: Anomaly) -> str:

@@ -11,9 +11,9 @@ import pytest
 
 from agent.analyses import AnalysisContext
 from agent.analyses.anomaly import daily_checks, detect_segments, find_runs
-from agent.analyses.detect import scan
+from agent.analyses.detect import detect, scan
 from agent.demo_data import GeneratedWarehouse
-from agent.domain import Window
+from agent.domain import Goal, Intent, Window
 from agent.semantic import load_semantic
 from agent.warehouse import DuckDBWarehouse
 from tests.conftest import TODAY
@@ -95,3 +95,16 @@ def test_sustained_binomial_drop_is_one_run_with_binomial_z() -> None:
     # about -7.7, a little less after calibration and the level's own uncertainty.
     assert 5.5 < found.score < 8.5
     assert found.expected == pytest.approx(0.03, abs=0.002)
+
+
+def test_the_table_reads_a_rate_run_as_a_daily_average_and_scores_to_one_decimal(
+    ctx: AnalysisContext, demo_warehouse: GeneratedWarehouse
+) -> None:
+    goal = Goal(intent=Intent.DETECT, metric="conversion_rate", window=LAST_WEEK)
+    (finding,) = [f for f in detect(goal, ctx) if f.table is not None]
+    assert finding.table is not None
+    runs = [row for row in finding.table.rows if row[0] == "Conversion rate" and row[3] > 1]
+    assert runs, finding.table.rows
+    for row in runs:
+        assert str(row[4]).endswith("% avg") and "/day" not in str(row[4])
+        assert str(row[6]).count(".") == 1 and len(str(row[6]).split(".")[1]) == 1
