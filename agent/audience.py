@@ -109,13 +109,20 @@ def route(shown: DataShown | None, readers: Iterable[Access]) -> Route:
 
 
 def readers(
-    policies: Policies, members: Iterable[str], *, shared: bool, exclude: Iterable[str] = ()
+    policies: Policies,
+    members: Iterable[str],
+    *,
+    shared: bool,
+    exclude: Iterable[str] = (),
+    groups: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Access]:
-    """The accesses of a channel's readers: each member's own, and, for a channel shared with
-    another workspace or organisation, the default (its outside members are not in the
-    policies, and they may change without Scout hearing of it)."""
+    """The accesses of a channel's readers: each member's own (with the Slack user groups
+    `groups` maps them to, looked up by the adapter), and, for a channel shared with another
+    workspace or organisation, the default (its outside members are not in the policies, and
+    they may change without Scout hearing of it)."""
     skip = set(exclude)
-    found = [policies.for_user(m) for m in members if m not in skip]
+    placed = groups or {}
+    found = [policies.for_user(m, placed.get(m, ())) for m in members if m not in skip]
     if shared:
         found.append(policies.default)
     return found

@@ -61,7 +61,7 @@ from agent.observe import (
 )
 from agent.plan import PlannedAction, Signal, plan_from_signals
 from agent.semantic import SemanticLayer
-from agent.semantic.policies import Access
+from agent.semantic.policies import UNRESTRICTED, Access
 from agent.understand import understand
 from agent.views import MAX_QUESTION_CHARS, Reply
 
@@ -133,9 +133,11 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     cycle.goal = goal
     if goal.needs_clarification:
         return
-    # The asker's policy, from their user id: the goal gains its row filters (or is refused),
-    # and every context built from these deps carries the access into `ctx.run`.
-    access = deps.access_for(ask.user)
+    # The asker's policy: the service places them by user id and Slack user groups before the
+    # cycle (`deps.access`); a cycle run without it (tests, benches) is placed by user id, so
+    # nobody is left unrestricted by a policies file. The goal gains its row filters (or is
+    # refused), and every context built from these deps carries the access into `ctx.run`.
+    access = deps.access if deps.access is not UNRESTRICTED else deps.access_for(ask.user)
     if access.limited:
         goal = access.admit(goal, deps.layer)
         cycle.goal = goal

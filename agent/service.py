@@ -108,12 +108,26 @@ class ScoutService:
 
     # ------------------------------------------------------------------ conversation
 
-    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
+    async def ask(
+        self,
+        text: str,
+        *,
+        thread: ThreadRef,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
+    ) -> Reply:
         trigger = PersonAsked(text=text, thread_key=thread.key, user=user)
-        return await self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+        deps = self._asker(user, groups)
+        return await self._reply(thread, await run_cycle(deps, trigger, progress=on_progress))
 
     async def choose(
-        self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
+        self,
+        thread: ThreadRef,
+        option_value: str,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
     ) -> Reply:
         # From memory, so a click after a restart (or on another replica) still continues.
         options = await self.deps.memory.load_clarification(thread.key)
@@ -124,7 +138,17 @@ class ScoutService:
         trigger = PersonAsked(
             text=goal.text or options[index].label, thread_key=thread.key, user=user, goal=goal
         )
-        return await self._reply(thread, await run_cycle(self.deps, trigger, progress=on_progress))
+        deps = self._asker(user, groups)
+        return await self._reply(thread, await run_cycle(deps, trigger, progress=on_progress))
+
+    def _asker(self, user: str, groups: frozenset[str]) -> Deps:
+        """The deps working for the asker: their data access from their user id (from the
+        signed payload) and their Slack user groups (looked up by the adapter), never from
+        what they wrote. Without a policies file everyone is unrestricted."""
+        policies = self.deps.policies
+        if policies is None:
+            return self.deps
+        return self.deps.limited_to(policies.for_user(user, groups))
 
     async def knows_thread(self, thread: ThreadRef) -> bool:
         if await self.deps.memory.load_thread(thread.key) is not None:

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.audience import Private, Public, Route, data_shown, needs_audience_check, readers, route
+from agent.errors import UserError
 from agent.semantic.policies import Policies
 from agent.views import Reply, ThreadRef
 from bot.listeners.common import BackgroundWork, Deps
@@ -117,6 +118,28 @@ def channel_audiences(deps: Deps) -> ChannelAudiences:
     return found
 
 
+async def asker_groups(deps: Deps, user: str) -> frozenset[str]:
+    """The Slack user groups, among those policies.yml names, that `user` is in: passed to the
+    core with the question, which places the asker by them. Slack is asked only when a policy
+    names a group. When it cannot say, a person with their own entry is placed by it; anyone
+    else is not answered (UserError): the default may show more than their group would, so a
+    Slack outage must not widen what someone sees."""
+    policies = policies_of(deps.core)
+    if policies is None or not policies.slack_groups:
+        return frozenset()
+    assert deps.user_groups is not None
+    found = await deps.user_groups.memberships(policies.slack_groups)
+    if found is None:
+        if user in policies.by_subject:
+            return frozenset()  # their own entry wins over any group
+        log.warning("asker's user groups unknown user=%s: not answered", user)
+        raise UserError(
+            "I couldn't check your data access with Slack just now, so I won't show numbers "
+            "yet. Please ask again in a minute."
+        )
+    return frozenset(g for g, members in found.items() if user in members)
+
+
 def policies_of(core: object) -> Policies | None:
     """The core's data access policies (the agent's service keeps them in its deps); None when
     there are none, and everyone sees everything."""
@@ -141,10 +164,21 @@ async def route_answer(deps: Deps, thread: ThreadRef, reply: Reply) -> Route:
         found = await audiences.audience(thread.channel)
         if found is None:
             return Private(reason="the channel's members could not be listed")
+        groups: dict[str, frozenset[str]] = {}
+        if policies.slack_groups:
+            # Members are placed by their Slack user groups too, with the askers' cache.
+            assert deps.user_groups is not None
+            memberships = await deps.user_groups.memberships(policies.slack_groups)
+            if memberships is None:
+                return Private(reason="the members' user groups could not be listed")
+            for group, members in memberships.items():
+                for member in members & found.members:
+                    groups[member] = groups.get(member, frozenset()) | {group}
         scout = await audiences.scout_user()
+        exclude = {scout} if scout else set()
         return route(
             shown,
-            readers(policies, found.members, shared=found.shared, exclude={scout} if scout else ()),
+            readers(policies, found.members, shared=found.shared, exclude=exclude, groups=groups),
         )
     except Exception:
         log.exception("audience check failed thread=%s", thread.key)

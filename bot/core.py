@@ -40,12 +40,26 @@ from agent.views import (
 class ScoutCore(Protocol):
     """What the Slack adapter needs from Scout. Implementations never import Slack."""
 
-    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
-        """Answer a question (or a follow-up) asked in `thread`."""
+    async def ask(
+        self,
+        text: str,
+        *,
+        thread: ThreadRef,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
+    ) -> Reply:
+        """Answer a question (or a follow-up) asked in `thread` by `user`, who is in the Slack
+        user groups `groups` (the adapter looked them up; the core places the asker by them)."""
         ...
 
     async def choose(
-        self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
+        self,
+        thread: ThreadRef,
+        option_value: str,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
     ) -> Reply:
         """Continue the thread's pending goal with the clarification option `option_value`."""
         ...

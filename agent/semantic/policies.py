@@ -5,11 +5,17 @@ model, and a team may keep them under a different owner). A person's access is r
 their Slack user id (never from the text of a question) into an `Access` value that the
 analysis context applies to every metric request. With no policies file, everyone has
 `UNRESTRICTED` access: Scout behaves exactly as before policies existed.
+
+A policy may be keyed by a Slack user group id (S…). Which of those groups the asker is in is
+looked up by the Slack adapter and passed in with the question, so this module never asks
+Slack; a person in several groups gets the union of what those groups may see (`Access.union`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +28,11 @@ from agent.errors import ConfigError, UserError
 from agent.semantic.compiler import MetricRequest
 from agent.semantic.model import MeasureDef, MetricDef, SemanticLayer
 
+log = logging.getLogger("scout.policies")
+
 POLICIES_FILE = "policies.yml"
+# A Slack user group id as Slack writes it (S0WESTMGR); a handle (@west-managers) is not an id.
+SLACK_GROUP_RE = re.compile(r"S[A-Z0-9]{2,}")
 # Intents whose answers name individual customers (churn lists, segment CSVs, one customer).
 CUSTOMER_INTENTS = frozenset({Intent.CHURN, Intent.SEGMENT})
 
@@ -110,6 +120,31 @@ class Access:
             return goal
         return replace(goal, filters={**goal.filters, **self.row_filters})
 
+    @staticmethod
+    def union(accesses: Iterable[Access], *, source: str) -> Access | None:
+        """What someone holding every one of `accesses` may see (their groups' policies): a
+        metric hidden only if every policy hides it, customer data if any policy allows it,
+        and a row filter only where every policy has the same one (a policy without a filter
+        on a dimension sees all of its rows). None when two policies limit one dimension to
+        different values: "West or Northeast" is not one filter, so the union cannot be said.
+        """
+        found = list(accesses)
+        if not found:
+            return None
+        filters: dict[str, str] = {}
+        for dimension in set().union(*(a.row_filters for a in found)):
+            values = {a.row_filters.get(dimension) for a in found}
+            if len(values - {None}) > 1:
+                return None
+            if None not in values:
+                filters[dimension] = str(values.pop())
+        return Access(
+            row_filters=filters,
+            hidden_metrics=frozenset.intersection(*(a.hidden_metrics for a in found)),
+            customer_data=any(a.customer_data for a in found),
+            source=source,
+        )
+
     def _check_filters(self, filters: Mapping[str, str]) -> None:
         for dimension, value in filters.items():
             allowed = self.row_filters.get(dimension)
@@ -149,26 +184,53 @@ class PoliciesFile(BaseModel):
     # Anyone not named: aggregate metrics only, no customer-level data.
     default: PolicyModel = Field(default_factory=PolicyModel)
     groups: dict[str, list[str]] = Field(default_factory=dict)
-    policies: dict[str, PolicyModel] = Field(default_factory=dict)  # user id or group name
+    # A user id, a group name under `groups:`, or a Slack user group id (S…).
+    policies: dict[str, PolicyModel] = Field(default_factory=dict)
     channels: dict[str, str] = Field(default_factory=dict)  # channel id → a policies key
 
 
 @dataclass(frozen=True, kw_only=True)
 class Policies:
-    """Resolved policies: a user's own entry, else their group's, else the default."""
+    """Resolved policies: a user's own entry, else the union of their groups', else the
+    default."""
 
     default: Access
     by_subject: Mapping[str, Access]
     groups: Mapping[str, tuple[str, ...]]
     channels: Mapping[str, str] = field(default_factory=dict)
 
-    def for_user(self, user: str) -> Access:
+    def for_user(self, user: str, groups: Iterable[str] = ()) -> Access:
+        """A person's access: their own entry; else the union of the policies of every group
+        they are in (the file's `groups:`, and the Slack user groups in `groups`, which the
+        adapter looked up); else the default. Groups whose row filters on one dimension differ
+        cannot be joined, so such a person gets the default (and the log says why)."""
         if user in self.by_subject:
             return self.by_subject[user]
-        for group, members in self.groups.items():
-            if user in members and group in self.by_subject:
-                return self.by_subject[group]
-        return self.default
+        held = sorted(
+            {g for g, members in self.groups.items() if user in members and g in self.by_subject}
+            | (set(groups) & self.slack_groups)
+        )
+        if not held:
+            return self.default
+        if len(held) == 1:
+            return self.by_subject[held[0]]
+        joined = Access.union(
+            (self.by_subject[g] for g in held), source=" + ".join(f"policies.{g}" for g in held)
+        )
+        if joined is None:
+            log.warning(
+                "policies conflict user=%s groups=%s: their row filters differ on one dimension;"
+                " the default policy applies (give the user their own entry)",
+                user,
+                ",".join(held),
+            )
+            return self.default
+        return joined
+
+    @property
+    def slack_groups(self) -> frozenset[str]:
+        """The Slack user groups (S…) a policy is keyed by: the adapter looks up only these."""
+        return frozenset(k for k in self.by_subject if SLACK_GROUP_RE.fullmatch(k))
 
     def everyone(self) -> tuple[Access, ...]:
         """Every access someone can have: the default and each named policy."""
@@ -221,16 +283,21 @@ def parse_policies(raw: Any, layer: SemanticLayer, *, source: str = POLICIES_FIL
     for group, members in parsed.groups.items():
         if group in parsed.policies and not members:
             problems.append(f"groups.{group}: a group with a policy needs at least one user id")
+    for key in parsed.policies:
+        if key.startswith("@"):
+            problems.append(
+                f"policies.{key}: name a Slack user group by its id (S…), not its handle"
+            )
     membership: dict[str, list[str]] = {}
     for group, members in parsed.groups.items():
         if group in parsed.policies:
             for user in members:
                 membership.setdefault(user, []).append(group)
     for user, groups in sorted(membership.items()):
-        if len(groups) > 1 and user not in parsed.policies:
+        if user not in parsed.policies and _conflicting(parsed.policies[g] for g in groups):
             problems.append(
-                f"groups: {user} is in {', '.join(groups)}, whose policies differ; "
-                f"give {user} its own entry under policies"
+                f"groups: {user} is in {', '.join(groups)}, whose row filters differ on one "
+                f"dimension; give {user} its own entry under policies"
             )
     for channel, subject in parsed.channels.items():
         if subject not in parsed.policies and subject != "default":
@@ -243,6 +310,16 @@ def parse_policies(raw: Any, layer: SemanticLayer, *, source: str = POLICIES_FIL
         groups={g: tuple(m) for g, m in parsed.groups.items()},
         channels=dict(parsed.channels),
     )
+
+
+def _conflicting(policies: Iterable[PolicyModel]) -> bool:
+    """Whether two of `policies` limit one dimension to different values (no union)."""
+    seen: dict[str, str] = {}
+    for policy in policies:
+        for dimension, value in policy.row_filters.items():
+            if seen.setdefault(dimension, value) != value:
+                return True
+    return False
 
 
 def _policy_problems(where: str, policy: PolicyModel, layer: SemanticLayer) -> list[str]:

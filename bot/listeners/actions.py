@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.audience import asker_groups
 from bot.blocks import (
     ACTION_FEEDBACK,
     ACTION_FEEDBACK_DOWN,
@@ -124,7 +125,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         token = action.get("value", "")
 
         async def call(progress: Progress) -> Reply:
-            return await deps.core.choose(thread, token, user, progress)
+            groups = await asker_groups(deps, user)
+            return await deps.core.choose(thread, token, user, progress, groups)
 
         deps.work.spawn(
             run_answer(deps, thread, label, call, asker=user), name=f"choose:{thread.key}"

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,19 +100,65 @@ class AnswerCache:
         return self._items.get((channel, ts))
 
 
-class Approvers:
-    """Who may decide a proposal: its own approver list, else scout.yml's users and group.
+class UserGroups:
+    """Who is in a Slack user group, from usergroups.users.list: the one lookup behind both
+    approver groups and data access policies keyed by a group.
 
-    Group membership comes from usergroups.users.list, cached for a short time so a burst of
-    clicks costs one call while a removal from the group still applies within a minute.
+    Members are cached per group for `ttl` seconds, so a burst of clicks or questions costs one
+    call while a removal from the group still applies within the ttl; concurrent lookups of one
+    group wait for a single call instead of each making their own.
     """
 
-    def __init__(self, client: AsyncWebClient, settings: SlackSettings) -> None:
+    def __init__(self, client: AsyncWebClient, *, ttl: float) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def members(self, group: str) -> frozenset[str] | None:
+        """The group's members; None when Slack could not say (each caller fails closed)."""
+        async with self._locks.setdefault(group, asyncio.Lock()):
+            cached = self._members.get(group)
+            if cached is not None and time.monotonic() - cached[0] < self.ttl:
+                return cached[1]
+            try:
+                response = await self.client.usergroups_users_list(usergroup=group)
+            except SlackApiError as error:  # missing_scope, no_such_subteam, ratelimited …
+                log.error(
+                    "usergroups.users.list failed group=%s error=%s",
+                    group,
+                    error.response.get("error"),
+                )
+                return None
+            except Exception:  # a timeout or a dropped connection
+                log.exception("usergroups.users.list failed group=%s", group)
+                return None
+            members = frozenset(response.get("users") or ())
+            self._members[group] = (time.monotonic(), members)
+            return members
+
+    async def memberships(self, groups: Iterable[str]) -> dict[str, frozenset[str]] | None:
+        """Each group's members (one group looked up at a time); None if any lookup failed,
+        so nobody is placed by half of their groups."""
+        found: dict[str, frozenset[str]] = {}
+        for group in sorted(set(groups)):
+            members = await self.members(group)
+            if members is None:
+                return None
+            found[group] = members
+        return found
+
+
+class Approvers:
+    """Who may decide a proposal: its own approver list, else scout.yml's users and group."""
+
+    def __init__(
+        self, client: AsyncWebClient, settings: SlackSettings, groups: UserGroups | None = None
+    ) -> None:
         self.client = client
         self.users = frozenset(settings.approvers)
         self.group = settings.approver_group
-        self.ttl = settings.approver_cache_seconds
-        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self.groups = groups or UserGroups(client, ttl=settings.approver_cache_seconds)
 
     async def is_authorised(self, user: str, proposed: ProposedAction) -> bool:
         named = getattr(proposed.decision, "approvers", ())
@@ -131,20 +177,8 @@ class Approvers:
         return False
 
     async def members(self, group: str) -> frozenset[str]:
-        cached = self._members.get(group)
-        if cached is not None and time.monotonic() - cached[0] < self.ttl:
-            return cached[1]
-        try:
-            response = await self.client.usergroups_users_list(usergroup=group)
-        except SlackApiError as error:
-            # Fail closed: an unverifiable clicker is not an approver.
-            log.error(
-                "usergroups.users.list failed group=%s error=%s", group, error.response.get("error")
-            )
-            return frozenset()
-        members = frozenset(response.get("users") or ())
-        self._members[group] = (time.monotonic(), members)
-        return members
+        # Fail closed: an unverifiable clicker is not an approver.
+        return await self.groups.members(group) or frozenset()
 
 
 @dataclass
@@ -159,10 +193,13 @@ class Deps:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     approvers: Approvers | None = None
     events: TtlSet | None = None
+    user_groups: UserGroups | None = None
 
     def __post_init__(self) -> None:
+        if self.user_groups is None:
+            self.user_groups = UserGroups(self.client, ttl=self.settings.approver_cache_seconds)
         if self.approvers is None:
-            self.approvers = Approvers(self.client, self.settings)
+            self.approvers = Approvers(self.client, self.settings, self.user_groups)
         if self.events is None:
             self.events = TtlSet(self.settings.event_dedup_seconds)
 

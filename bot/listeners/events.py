@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
+from bot.audience import asker_groups
 from bot.core import Progress, ThreadRef
 from bot.listeners.answer import run_answer
 from bot.listeners.common import Deps, log
@@ -43,7 +44,10 @@ def start_ask(
     """Answer `text` in `thread` in the background."""
 
     async def call(progress: Progress) -> Any:
-        return await deps.core.ask(text, thread=thread, user=user, on_progress=progress)
+        groups = await asker_groups(deps, user)
+        return await deps.core.ask(
+            text, thread=thread, user=user, on_progress=progress, groups=groups
+        )
 
     log.info("question thread=%s user=%s assistant=%s", thread.key, user, assistant)
     deps.work.spawn(

@@ -58,9 +58,11 @@ async def scout(demo_warehouse: GeneratedWarehouse, tmp_path: Path) -> AsyncIter
     await service.close()
 
 
-async def _ask(service: ScoutService, text: str, user: str) -> Reply:
+async def _ask(
+    service: ScoutService, text: str, user: str, groups: frozenset[str] = frozenset()
+) -> Reply:
     thread = ThreadRef(channel="C1", thread_ts=f"{user}:{text}")
-    return await service.ask(text, thread=thread, user=user, on_progress=_quiet)
+    return await service.ask(text, thread=thread, user=user, on_progress=_quiet, groups=groups)
 
 
 def _revenue_by_region(warehouse: GeneratedWarehouse, region: str | None) -> dict[str, float]:
@@ -74,16 +76,11 @@ def _revenue_by_region(warehouse: GeneratedWarehouse, region: str | None) -> dic
         return {str(r): float(v) for r, v in con.execute(sql, params).fetchall()}
 
 
-def _rows(reply: Reply) -> dict[str, str]:
+def _rows(reply: Reply) -> dict[str, float]:
     assert reply.error is None, reply.error
     table = reply.findings[0].table
     assert table is not None
-    return {str(row[0]): str(row[1]) for row in table.rows}
-
-
-def _dollars(truth: dict[str, float]) -> dict[str, str]:
-    """Revenue as the breakdown's table shows it (whole dollars above $100)."""
-    return {region: f"${value:,.0f}" for region, value in truth.items()}
+    return {str(row[0]): float(row[1]) for row in table.rows}
 
 
 async def test_two_users_asking_the_same_question_see_their_own_rows(
@@ -94,8 +91,8 @@ async def test_two_users_asking_the_same_question_see_their_own_rows(
     west_truth = _revenue_by_region(demo_warehouse, "West")
     all_truth = _revenue_by_region(demo_warehouse, None)
     assert set(west_truth) == {"West"} and len(all_truth) == 5
-    assert _rows(west) == _dollars(west_truth)
-    assert _rows(everyone) == _dollars(all_truth)
+    assert _rows(west) == pytest.approx(west_truth)
+    assert _rows(everyone) == pytest.approx(all_truth)
     assert "Limited to West by your data access policy." in west.text
     assert "Limited" not in everyone.text
     # Every query behind the limited answer carried the row filter as a bound parameter.
@@ -151,9 +148,36 @@ async def test_without_a_policies_file_answers_are_unchanged(
     service = await _service(demo_warehouse, tmp_path, None)
     try:
         west = await _ask(service, "revenue by region last week", WEST_MANAGER)
-        assert _rows(west) == _dollars(_revenue_by_region(demo_warehouse, None))
+        assert _rows(west) == pytest.approx(_revenue_by_region(demo_warehouse, None))
         assert "Limited" not in west.text
         northeast = await _ask(service, "revenue in the Northeast last week", WEST_MANAGER)
         assert northeast.error is None and northeast.findings
+    finally:
+        await service.close()
+
+
+async def test_the_slack_user_groups_passed_with_a_question_place_the_asker(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    by_group = {
+        "default": {"customer_data": False},
+        "policies": {"S0WESTMGR": {"row_filters": {"region": "West"}}, "S0CRM": {}},
+    }
+    service = await _service(demo_warehouse, tmp_path, by_group)
+    try:
+        west = await _ask(service, "revenue by region last week", ANALYST, frozenset({"S0WESTMGR"}))
+        assert _rows(west) == pytest.approx(_revenue_by_region(demo_warehouse, "West"))
+        # The same person without the group (or with one the file does not limit) sees all.
+        alone = await _ask(service, "revenue by region last week", ANALYST)
+        assert _rows(alone) == pytest.approx(_revenue_by_region(demo_warehouse, None))
+        # Two groups: the union, so the unfiltered group's every region.
+        both = await _ask(
+            service,
+            "revenue by region in the last 7 days",
+            ANALYST,
+            frozenset({"S0WESTMGR", "S0CRM"}),
+        )
+        assert both.error is None and "Limited" not in both.text
+        assert len(_rows(both)) == 5
     finally:
         await service.close()

@@ -162,7 +162,15 @@ class ScriptedCore:
         if self.delay:
             await asyncio.sleep(self.delay)
 
-    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
+    async def ask(
+        self,
+        text: str,
+        *,
+        thread: ThreadRef,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
+    ) -> Reply:
         self.asked.append((text, thread, user))
         await self._work(on_progress)
         reply = self.script.get(text.lower(), self.default)
@@ -171,7 +179,12 @@ class ScriptedCore:
         return self._remember(thread, reply)
 
     async def choose(
-        self, thread: ThreadRef, option_value: str, user: str, on_progress: Progress
+        self,
+        thread: ThreadRef,
+        option_value: str,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
     ) -> Reply:
         self.chosen.append((thread, option_value, user))
         options = self._pending.get(thread.key, ())

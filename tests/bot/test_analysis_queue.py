@@ -37,7 +37,15 @@ class HeldCore(ScriptedCore):
         self.inside = 0
         self.most_inside = 0
 
-    async def ask(self, text: str, *, thread: ThreadRef, user: str, on_progress: Progress) -> Reply:
+    async def ask(
+        self,
+        text: str,
+        *,
+        thread: ThreadRef,
+        user: str,
+        on_progress: Progress,
+        groups: frozenset[str] = frozenset(),
+    ) -> Reply:
         self.entered.append(thread.channel)
         self.inside += 1
         self.most_inside = max(self.most_inside, self.inside)

@@ -11,7 +11,7 @@ import yaml
 from agent.errors import ConfigError
 from agent.paths import REPO_ROOT
 from agent.semantic import load_semantic
-from agent.semantic.policies import load_policies, parse_policies
+from agent.semantic.policies import Access, load_policies, parse_policies
 
 LAYER = load_semantic(REPO_ROOT / "semantic.yml")
 
@@ -47,11 +47,13 @@ def test_users_get_their_own_entry_then_their_groups_then_the_default() -> None:
 def test_every_mistake_is_reported_with_its_place() -> None:
     bad = {
         "default": {"row_filters": {"regoin": "West"}},
-        "groups": {"a": ["U1"], "b": ["U1"], "empty": []},
+        "groups": {"a": ["U1"], "b": ["U1"], "c": ["U1"], "empty": []},
         "policies": {
             "a": {"row_filters": {"region": "Atlantis"}},
             "b": {"hidden_metrics": ["profit"]},
+            "c": {"row_filters": {"region": "West"}},
             "empty": {},
+            "@west-managers": {},
         },
         "channels": {"C1": "nobody"},
     }
@@ -62,9 +64,11 @@ def test_every_mistake_is_reported_with_its_place() -> None:
     assert "policies.a.row_filters.region: 'Atlantis' is not one of" in problems
     assert "policies.b.hidden_metrics: unknown metric 'profit'" in problems
     assert "groups.empty: a group with a policy needs at least one user id" in problems
-    assert "U1 is in a, b" in problems
+    # a and c limit the region to different values: their union is not one filter.
+    assert "U1 is in a, b, c, whose row filters differ" in problems
+    assert "policies.@west-managers: name a Slack user group by its id (S…" in problems
     assert "channels.C1: unknown policy 'nobody'" in problems
-    assert len(caught.value.problems) == 6
+    assert len(caught.value.problems) == 7
 
 
 def test_shape_errors_come_from_the_schema() -> None:
@@ -88,3 +92,63 @@ def test_the_file_beside_semantic_yml_is_loaded_and_absent_means_none(tmp_path: 
 
 def test_the_shipped_semantic_yml_has_no_policies_beside_it() -> None:
     assert load_policies(REPO_ROOT / "semantic.yml", LAYER) is None
+
+
+GROUPS = {
+    "default": {"customer_data": False, "hidden_metrics": ["revenue"]},
+    "groups": {"crm": ["UCRM"]},
+    "policies": {
+        "S0WEST": {"row_filters": {"region": "West", "device": "mobile"}},
+        "S0WESTALL": {"row_filters": {"region": "West"}, "hidden_metrics": ["revenue"]},
+        "S0NE": {"row_filters": {"region": "Northeast"}},
+        "crm": {"customer_data": True, "hidden_metrics": ["revenue", "orders"]},
+        "UCFO": {"customer_data": True},
+    },
+    "channels": {"CWEST": "S0WEST"},
+}
+
+
+def test_policies_keyed_by_a_slack_user_group_apply_to_its_members() -> None:
+    policies = parse_policies(GROUPS, LAYER)
+    assert policies.slack_groups == {"S0WEST", "S0WESTALL", "S0NE"}
+    west = policies.for_user("UANY", frozenset({"S0WEST"}))
+    assert dict(west.row_filters) == {"region": "West", "device": "mobile"}
+    assert west.source == "policies.S0WEST"
+    assert policies.for_channel("CWEST") == west
+    # A group the file does not name places nobody; a user's own entry wins over groups.
+    assert policies.for_user("UANY", frozenset({"S0OTHER"})) == policies.default
+    assert policies.for_user("UCFO", frozenset({"S0NE"})) == policies.for_user("UCFO")
+    assert not policies.for_user("UCFO").row_filters
+
+
+def test_someone_in_several_groups_gets_the_union_of_what_they_may_see() -> None:
+    policies = parse_policies(GROUPS, LAYER)
+    # Rows: only the filter both groups share (region = West); device is limited by one only.
+    both = policies.for_user("UANY", frozenset({"S0WEST", "S0WESTALL"}))
+    assert dict(both.row_filters) == {"region": "West"}
+    # Metrics: hidden only where every group hides them (S0WEST hides nothing).
+    assert both.hidden_metrics == frozenset()
+    # The file's groups join the Slack ones: customer data from crm, no rows limited by it.
+    crm_and_west = policies.for_user("UCRM", frozenset({"S0WESTALL"}))
+    assert crm_and_west.customer_data and not crm_and_west.row_filters
+    hidden_by_both = policies.for_user("UCRM", frozenset({"S0WESTALL"})).hidden_metrics
+    assert "revenue" in hidden_by_both and "orders" not in hidden_by_both
+    assert crm_and_west.source == "policies.S0WESTALL + policies.crm"
+
+
+def test_groups_limiting_one_dimension_to_different_values_give_the_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    policies = parse_policies(GROUPS, LAYER)
+    with caplog.at_level("WARNING"):
+        placed = policies.for_user("UBOTH", frozenset({"S0WEST", "S0NE"}))
+    assert placed == policies.default
+    assert "policies conflict user=UBOTH groups=S0NE,S0WEST" in caplog.text
+
+
+def test_the_union_of_nothing_is_nothing_and_of_one_is_itself() -> None:
+    policies = parse_policies(GROUPS, LAYER)
+    assert Access.union([], source="none") is None
+    crm = policies.for_user("UCRM")
+    joined = Access.union([crm], source=crm.source)
+    assert joined == crm
