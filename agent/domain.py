@@ -185,6 +185,14 @@ class Evidence:
 class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    # How each column's numbers read, so the rows keep exact numbers (JSON, CSV) while every
+    # door shows them in their unit: a semantic.yml format (currency, percent, integer,
+    # number), "share" (a 0–1 share), "change" (a relative change) or "pp" (a change of a
+    # rate, in percentage points); "" or missing = the renderer's generic rule.
+    formats: tuple[str, ...] = ()
+
+    def format_of(self, index: int) -> str:
+        return self.formats[index] if index < len(self.formats) else ""
 
     def shown(self, limit: int) -> tuple[tuple[Any, ...], ...]:
         """The rows worth showing when only `limit` fit: the latest of a time series (its
@@ -199,10 +207,13 @@ class Table:
         return self.rows[:limit]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "columns": list(self.columns),
             "rows": [[_jsonable(v) for v in r] for r in self.rows],
         }
+        if self.formats:
+            out["formats"] = list(self.formats)
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -46,12 +46,12 @@ from agent.domain import (
 from agent.views import echoed_question
 from bot.core import ActionStatus, ProposedAction, Reply, option_token
 from bot.text import (
-    cell_text,
     fmt_number,
     humanise,
     is_number,
     quantity,
     quantity_change,
+    row_texts,
 )
 
 MAX_BLOCKS = 50
@@ -340,9 +340,7 @@ def native_table_block(
     columns = table.columns[:MAX_TABLE_COLUMNS]
     limit = min(TABLE_ROWS_NATIVE, MAX_TABLE_ROWS - 1)
     shown = table.shown(limit)
-    cells = [
-        [cell_text(c, v, value_format) for c, v in zip(columns, row, strict=False)] for row in shown
-    ]
+    cells = [row_texts(table, row, value_format)[: len(columns)] for row in shown]
     header = [humanise(c) for c in columns]
     while sum(len(c) for row in [header, *cells] for c in row) > MAX_TABLE_CHARS and len(cells) > 1:
         cells = cells[: len(cells) // 2]
@@ -378,14 +376,8 @@ def table_section(
     table: Table, filename: str, title: str, value_format: str = ""
 ) -> tuple[str, FileUpload | None]:
     """A monospace table in a section; long ones show the head and attach the full CSV."""
-    rows = [
-        [cell_text(c, v, value_format) for c, v in zip(table.columns, row, strict=False)]
-        for row in table.rows
-    ]
-    shown = [
-        [cell_text(c, v, value_format) for c, v in zip(table.columns, row, strict=False)]
-        for row in table.shown(TABLE_ROWS_INLINE)
-    ]
+    rows = [row_texts(table, row, value_format) for row in table.rows]
+    shown = [row_texts(table, row, value_format) for row in table.shown(TABLE_ROWS_INLINE)]
     text = _monospace(table.columns, shown)
     attach = len(rows) > TABLE_ROWS_INLINE or len(text) > MAX_SECTION - 100
     while len(text) > MAX_SECTION - 100 and len(shown) > 1:

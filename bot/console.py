@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, Group
@@ -52,7 +52,12 @@ def finding_panel(
         parts.append(_causes(finding))
     elif finding.table is not None and finding.table.rows:
         parts.append(
-            _table(finding.table.columns, finding.table.shown(MAX_ROWS), finding.value_format)
+            _table(
+                finding.table.columns,
+                finding.table.shown(MAX_ROWS),
+                finding.value_format,
+                finding.table.formats,
+            )
         )
     elif finding.anomalies:
         parts.append(
@@ -135,7 +140,12 @@ def _dicts(items: Iterable[Mapping[str, Any]]) -> Table:
     return _table(columns, ([r.get(c) for c in columns] for r in rows))
 
 
-def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]], value_format: str = "") -> Table:
+def _table(
+    columns: Iterable[str],
+    rows: Iterable[Iterable[Any]],
+    value_format: str = "",
+    formats: Sequence[str] = (),
+) -> Table:
     names = [str(c) for c in columns][:MAX_COLUMNS]
     table = Table(show_edge=False, pad_edge=False)
     for name in names:
@@ -143,12 +153,15 @@ def _table(columns: Iterable[str], rows: Iterable[Iterable[Any]], value_format: 
     for row in rows:
         cells = list(row)[: len(names)]
         table.add_row(
-            *(_cell(v, name, value_format) for v, name in zip(cells, names, strict=False))
+            *(
+                _cell(v, name, value_format, formats[i] if i < len(formats) else "")
+                for i, (v, name) in enumerate(zip(cells, names, strict=False))
+            )
         )
     return table
 
 
-def _cell(value: Any, column: str = "", value_format: str = "") -> str:
+def _cell(value: Any, column: str = "", value_format: str = "", column_format: str = "") -> str:
     if isinstance(value, str):
         return value
-    return cell_text(column, value, value_format)
+    return cell_text(column, value, value_format, column_format)

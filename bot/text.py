@@ -6,11 +6,11 @@ table and a sentence: no raw fractions, Python literals or dicts anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from agent.domain import format_quantity, format_segment
+from agent.domain import Table, format_quantity, format_segment
 
 # Names of fractions people read as percentages (a value above 1.5 is never one).
 _PERCENT_HINTS = (
@@ -57,10 +57,28 @@ _METRIC_COLUMNS = frozenset({"baseline", "current"})
 _METRIC_MOVE_COLUMNS = frozenset({"rate_effect", "mix_effect", "rate effect", "mix effect"})
 
 
-def cell_text(column: str, value: Any, value_format: str = "") -> str:
+def row_texts(table: Table, row: Sequence[Any], value_format: str = "") -> list[str]:
+    """A row's cells as people read them, each in its column's declared format."""
+    return [
+        cell_text(c, v, value_format, table.format_of(i))
+        for i, (c, v) in enumerate(zip(table.columns, row, strict=False))
+    ]
+
+
+def cell_text(column: str, value: Any, value_format: str = "", column_format: str = "") -> str:
     """A table cell as a person reads it: no Python literals, dicts or raw fractions.
 
-    `value_format` is the finding's metric format (semantic.yml), for its metric's columns."""
+    `value_format` is the finding's metric format (semantic.yml), for its metric's columns;
+    `column_format` the table's own format for this column (domain.Table.formats)."""
+    if column_format and is_number(value):
+        number = float(value)
+        if column_format == "share":
+            return f"{number * 100:.1f}%"
+        if column_format == "change":
+            return f"{number * 100:+.1f}%"
+        if column_format == "pp":
+            return f"{number * 100:+.2f} pp"
+        return format_quantity(number, column_format)
     if value_format == "percent" and is_number(value):
         if column.lower() in _METRIC_COLUMNS:
             return quantity(float(value), value_format)

@@ -76,15 +76,18 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         else:
             moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%), least {fall} ({worst['change'] * 100:+.1f}%)"
         summary += f" Against {baseline.describe()}: {moves}."
-    # Values and changes read in the metric's unit (4.5%, $1,234, -1.00 pp (-18.2%)) here,
-    # at the source, so the Slack table and the terminal table say the same thing.
+    # Exact numbers in the rows (JSON, CSV); each column says how it reads (formats), so
+    # the Slack table and the terminal show 4.5%, $1,234, +12.3% and −1.00 pp alike.
+    unit = definition.format
+    points = unit == "percent"  # a rate's move also reads in percentage points
     rows = tuple(
         (
             *(row[d] for d in group_by),
-            fmt(metric, float(row["value"])),
+            float(row["value"]),
             float(row["share"]),
-            fmt(metric, _nan_none(row["value_baseline"])),
-            ctx.layer.format_change(metric, _nan_none(row["value_baseline"]), float(row["value"])),
+            _nan_none(row["value_baseline"]),
+            _nan_none(row["change"]),
+            *((_points(float(row["value"]), _nan_none(row["value_baseline"])),) if points else ()),
         )
         for _, row in merged.head(MAX_ROWS).iterrows()
     )
@@ -101,8 +104,23 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 "total": _total(merged, is_ratio),
             },
             table=Table(
-                columns=(*group_by, definition.label, f"share {share_word}", "before", "change"),
+                columns=(
+                    *group_by,
+                    definition.label,
+                    f"share {share_word}",
+                    "before",
+                    "change",
+                    *(("change, points",) if points else ()),
+                ),
                 rows=rows,
+                formats=(
+                    *("" for _ in group_by),
+                    unit,
+                    "share",
+                    unit,
+                    "change",
+                    *(("pp",) if points else ()),
+                ),
             ),
             evidence=(current.evidence, before.evidence),
             confidence=0.95,
@@ -136,3 +154,8 @@ def _total(frame: pd.DataFrame, is_ratio: bool) -> float:
 def _nan_none(value: object) -> float | None:
     number = float(value)  # type: ignore[arg-type]
     return None if math.isnan(number) else number
+
+
+def _points(value: float, baseline: float | None) -> float | None:
+    """A rate's move from its baseline, as a fraction (the renderer reads it in points)."""
+    return None if baseline is None else value - baseline

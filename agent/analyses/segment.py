@@ -136,9 +136,9 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         for row in summary_frame.itertuples(index=False)
     )
     summary = _summary(scored, summary_frame, window, filters, stable)
-    money = ctx.layer.format_value
-    # Headers a marketer reads and money in dollars, here at the source, so the Slack table
-    # and the terminal table agree; counts and shares stay numbers the renderers format.
+    money = ctx.layer.metric(VALUE_METRIC).format
+    # Headers a marketer reads; the rows keep exact numbers and each column says how it reads
+    # (domain.Table.formats), so Slack, the terminal and the CSV agree.
     table = Table(
         columns=(
             "segment",
@@ -156,30 +156,24 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 s["segment"],
                 s["customers"],
                 s["share"],
-                money(VALUE_METRIC, s["revenue"]),
+                s["revenue"],
                 s["revenue_share"],
                 round(s["avg_recency_days"]),
                 round(s["avg_frequency"], 1),
-                money(VALUE_METRIC, s["avg_monetary"]),
+                s["avg_monetary"],
                 s["action"],
             )
             for s in segments
         ),
+        formats=("", "integer", "share", money, "share", "integer", "number", money, ""),
     )
     attachments = {"segments_csv": str(csv_path)}
     if campaign is not None:
         summary += " " + " ".join(campaign.plan.sentences())
         table = Table(
             columns=AUDIENCE_COLUMNS,
-            rows=tuple(
-                tuple(
-                    money(VALUE_METRIC, v)
-                    if c in _AUDIENCE_MONEY and isinstance(v, int | float)
-                    else v
-                    for c, v in zip(AUDIENCE_COLUMNS, row, strict=True)
-                )
-                for row in campaign.plan.to_rows()
-            ),
+            rows=tuple(campaign.plan.to_rows()),
+            formats=tuple(money if c in _AUDIENCE_MONEY else "" for c in AUDIENCE_COLUMNS),
         )
         attachments["campaign_csv"] = str(campaign.path)
     return (

@@ -12,6 +12,7 @@ import pytest
 from agent.analyses import AnalysisContext, run_goal
 from agent.domain import Goal, Intent, Window
 from agent.errors import UserError
+from bot.text import row_texts
 from tests.conftest import DEMO_DAYS, TODAY
 
 YESTERDAY = Window(start=TODAY - timedelta(days=1), end=TODAY)
@@ -61,8 +62,11 @@ def test_breakdown_values_shares_and_order(
     assert finding.table is not None
     assert finding.table.columns[:2] == ("region", "Revenue")
     got = {row[0]: row[1] for row in finding.table.rows}
-    # Money reads as money in the table itself, so Slack and the terminal agree.
-    assert got == {region: f"${value:,.0f}" for region, value in expected.items()}
+    assert got == pytest.approx(expected.to_dict())  # exact numbers in the rows
+    # and the column says how they read, so Slack and the terminal show money alike.
+    assert finding.table.formats[1:5] == ("currency", "share", "currency", "change")
+    west = next(row for row in finding.table.rows if row[0] == "West")
+    assert row_texts(finding.table, west)[1] == f"${expected['West']:,.0f}"
     assert [row[0] for row in finding.table.rows] == list(
         expected.sort_values(ascending=False).index
     )
@@ -86,14 +90,16 @@ def test_breakdown_of_a_rate_reads_in_percent_and_points(
     then = _day(raw["sessions"], "session_date", before).groupby("device")["converted"].mean()
     assert finding.table is not None
     assert finding.table.columns == (
-        "device", "Conversion rate", "share of the traffic", "before", "change"
+        "device", "Conversion rate", "share of the traffic", "before", "change", "change, points"
     )  # fmt: skip
-    for device, rate, _share, baseline, change in finding.table.rows:
+    for row in finding.table.rows:
+        device = row[0]
+        rate, _share, baseline, change, points = row_texts(finding.table, row)[1:]
         assert rate == f"{now[device] * 100:.2f}%"
         assert baseline == f"{then[device] * 100:.2f}%"
-        points = (now[device] - then[device]) * 100
-        relative = (now[device] - then[device]) / then[device] * 100
-        assert change == f"{points:+.2f} pp ({relative:+.1f}%)"
+        assert points == f"{(now[device] - then[device]) * 100:+.2f} pp"
+        assert change == f"{(now[device] - then[device]) / then[device] * 100:+.1f}%"
+        assert row[1] == pytest.approx(now[device])  # the row itself keeps the exact rate
 
 
 def test_breakdown_by_a_dimension_the_metric_lacks_is_a_friendly_error(

@@ -23,6 +23,7 @@ from agent.domain import Intent
 from agent.semantic import load_semantic
 from agent.understand import understand
 from agent.warehouse import DuckDBWarehouse
+from bot.text import row_texts
 from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
 from tests.agent.churn.test_actions import _settings
 
@@ -161,8 +162,8 @@ async def test_email_campaign_audiences_after_exclusions_with_a_holdout(
     money = ("their spend, last year", "expected value, next 12 months")
     assert set(money) <= set(finding.table.columns)
     for row in finding.table.rows:
-        cells = dict(zip(finding.table.columns, row, strict=True))
-        assert all(cells[c] is None or str(cells[c]).startswith("$") for c in money), cells
+        cells = dict(zip(finding.table.columns, row_texts(finding.table, row), strict=True))
+        assert all(cells[c] == "–" or cells[c].startswith("$") for c in money), cells
 
 
 def test_without_contact_columns_the_answer_says_opt_outs_were_not_checked(
