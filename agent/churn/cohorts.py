@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.rca import SearchParams, explain_change
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.domain import Evidence
 from agent.warehouse import Warehouse
 
@@ -44,21 +45,22 @@ MAX_COHORTS = 3
 
 # Who the groups are made of: customers who had ordered before the compared windows, with
 # their channel, region, tenure band and the category of the first order line seen.
+# SQL templates: {name} is a declared identifier (ChurnSchema.render), $name a bound value.
 PEOPLE_SQL = """\
 people AS (
-    SELECT customer_id, acquisition_channel, region,
-           CASE WHEN first_order_date >= $t365 THEN 'under a year'
-                WHEN first_order_date >= $t730 THEN '1-2 years'
+    SELECT {key_as}, {channel_as}, {region_as},
+           CASE WHEN {first_order} >= $t365 THEN 'under a year'
+                WHEN {first_order} >= $t730 THEN '1-2 years'
                 ELSE 'over 2 years' END AS tenure
-    FROM customers
-    WHERE customer_id IS NOT NULL AND first_order_date < $base_start
+    FROM {customers}
+    WHERE {key} IS NOT NULL AND {first_order} < $base_start
 ),
 lines AS (
-    SELECT customer_id, category,
-           ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY order_date, order_id, line_no)
+    SELECT {key_as}, {category_as},
+           ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {line_date}, {line_order}, {line_no})
                AS n
-    FROM order_items
-    WHERE customer_id IS NOT NULL AND order_date < $today
+    FROM {lines}
+    WHERE {key} IS NOT NULL AND {line_date} < $today
 ),
 first_line AS (SELECT customer_id, category FROM lines WHERE n = 1),
 groups AS (
@@ -67,31 +69,33 @@ groups AS (
     FROM people p LEFT JOIN first_line f ON f.customer_id = p.customer_id
 )"""
 
-COHORT_SQL = f"""\
-WITH {PEOPLE_SQL},
+COHORT_SQL = (
+    "WITH "
+    + PEOPLE_SQL
+    + """,
 o AS (
-    SELECT customer_id,
-           SUM(CASE WHEN order_date < $split THEN 1 ELSE 0 END) AS orders_base,
-           SUM(CASE WHEN order_date >= $split THEN 1 ELSE 0 END) AS orders_cur
-    FROM orders
-    WHERE customer_id IS NOT NULL AND order_date >= $base_start AND order_date < $today
-    GROUP BY customer_id
+    SELECT {key_as},
+           SUM(CASE WHEN {order_date} < $split THEN 1 ELSE 0 END) AS orders_base,
+           SUM(CASE WHEN {order_date} >= $split THEN 1 ELSE 0 END) AS orders_cur
+    FROM {orders}
+    WHERE {key} IS NOT NULL AND {order_date} >= $base_start AND {order_date} < $today
+    GROUP BY {key}
 ),
 t AS (
-    SELECT customer_id,
-           SUM(CASE WHEN created_date < $split THEN 1 ELSE 0 END) AS tickets_base,
-           SUM(CASE WHEN created_date >= $split THEN 1 ELSE 0 END) AS tickets_cur
-    FROM support_tickets
-    WHERE customer_id IS NOT NULL AND created_date >= $base_start AND created_date < $today
-    GROUP BY customer_id
+    SELECT {key_as},
+           SUM(CASE WHEN {ticket_date} < $split THEN 1 ELSE 0 END) AS tickets_base,
+           SUM(CASE WHEN {ticket_date} >= $split THEN 1 ELSE 0 END) AS tickets_cur
+    FROM {tickets}
+    WHERE {key} IS NOT NULL AND {ticket_date} >= $base_start AND {ticket_date} < $today
+    GROUP BY {key}
 ),
 s AS (
-    SELECT customer_id,
-           SUM(CASE WHEN session_date < $split THEN 1 ELSE 0 END) AS sessions_base,
-           SUM(CASE WHEN session_date >= $split THEN 1 ELSE 0 END) AS sessions_cur
-    FROM sessions
-    WHERE customer_id IS NOT NULL AND session_date >= $base_start AND session_date < $today
-    GROUP BY customer_id
+    SELECT {key_as},
+           SUM(CASE WHEN {session_date} < $split THEN 1 ELSE 0 END) AS sessions_base,
+           SUM(CASE WHEN {session_date} >= $split THEN 1 ELSE 0 END) AS sessions_cur
+    FROM {sessions}
+    WHERE {key} IS NOT NULL AND {session_date} >= $base_start AND {session_date} < $today
+    GROUP BY {key}
 )
 SELECT p.acquisition_channel, p.region, p.first_category, p.tenure, COUNT(*) AS customers,
        SUM(COALESCE(o.orders_base, 0)) AS orders_base,
@@ -106,20 +110,24 @@ LEFT JOIN t ON t.customer_id = p.customer_id
 LEFT JOIN s ON s.customer_id = p.customer_id
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4"""
+)
 
 # Visits and orders per group and day: when a named cohort's activity started to fall.
-DAILY_SQL = f"""\
-WITH {PEOPLE_SQL},
+DAILY_SQL = (
+    "WITH "
+    + PEOPLE_SQL
+    + """,
 activity AS (
-    SELECT customer_id, session_date AS day FROM sessions
-    WHERE customer_id IS NOT NULL AND session_date >= $base_start AND session_date < $today
+    SELECT {key_as}, {session_date} AS day FROM {sessions}
+    WHERE {key} IS NOT NULL AND {session_date} >= $base_start AND {session_date} < $today
     UNION ALL
-    SELECT customer_id, order_date FROM orders
-    WHERE customer_id IS NOT NULL AND order_date >= $base_start AND order_date < $today
+    SELECT {key}, {order_date} FROM {orders}
+    WHERE {key} IS NOT NULL AND {order_date} >= $base_start AND {order_date} < $today
 )
 SELECT p.acquisition_channel, p.region, p.first_category, p.tenure, a.day, COUNT(*) AS events
 FROM groups p JOIN activity a ON a.customer_id = p.customer_id
 GROUP BY 1, 2, 3, 4, 5"""
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,7 +241,9 @@ def cohort_name(where: Mapping[str, str]) -> str:
     return " ".join([head, ", ".join(clauses)]).strip()
 
 
-def find_cohorts(warehouse: Warehouse, today: date, *, data_start: date) -> CohortScan:
+def find_cohorts(
+    warehouse: Warehouse, today: date, *, data_start: date, schema: ChurnSchema = DEMO_SCHEMA
+) -> CohortScan:
     """The groups whose churn signals moved most clearly, over a few split dates, each with
     the day its activity began to fall and its signals measured from that day."""
     found: dict[tuple[tuple[str, str], ...], Cohort] = {}
@@ -243,7 +253,7 @@ def find_cohorts(warehouse: Warehouse, today: date, *, data_start: date) -> Coho
         base_start = _baseline_start(split, data_start)
         if base_start is None:
             continue
-        leaves, ev = _leaves(warehouse, today, split, base_start)
+        leaves, ev = _leaves(warehouse, schema, today, split, base_start)
         evidence = evidence or [ev]
         for cohort in _cohorts_at(leaves, today, split, base_start):
             key = tuple(sorted(cohort.where.items()))
@@ -258,7 +268,7 @@ def find_cohorts(warehouse: Warehouse, today: date, *, data_start: date) -> Coho
             break
     if not kept:
         return CohortScan(cohorts=(), evidence=tuple(evidence))
-    dated = _dated(warehouse, today, data_start, kept)
+    dated = _dated(warehouse, schema, today, data_start, kept)
     return CohortScan(cohorts=tuple(dated), evidence=tuple(evidence))
 
 
@@ -268,14 +278,18 @@ def _baseline_start(split: date, data_start: date) -> date | None:
 
 
 def _dated(
-    warehouse: Warehouse, today: date, data_start: date, cohorts: list[Cohort]
+    warehouse: Warehouse,
+    schema: ChurnSchema,
+    today: date,
+    data_start: date,
+    cohorts: list[Cohort],
 ) -> list[Cohort]:
     """Each cohort with the day its activity began to fall, and its signals re-measured
     from that day (a signal keeps the scan's clearer window when it moved earlier, as
     support tickets do before people leave)."""
     base_start = min(m.start - timedelta(days=m.baseline_days) for c in cohorts for m in c.moves)
     params = {"today": today, "base_start": base_start, **_tenure_params(today)}
-    daily = warehouse.query(DAILY_SQL, params)
+    daily = warehouse.query(schema.render(DAILY_SQL), params)
     for column in DIMENSIONS:
         daily[column] = daily[column].astype(str)
     daily["day"] = pd.to_datetime(daily["day"])
@@ -290,7 +304,7 @@ def _dated(
             continue
         start = _baseline_start(since, data_start)
         assert start is not None
-        leaves, _ = _leaves(warehouse, today, since, start)
+        leaves, _ = _leaves(warehouse, schema, today, since, start)
         at = {
             m.signal: m
             for m in (
@@ -358,14 +372,15 @@ def _tenure_params(today: date) -> dict[str, date]:
 
 
 def _leaves(
-    warehouse: Warehouse, today: date, split: date, base_start: date
+    warehouse: Warehouse, schema: ChurnSchema, today: date, split: date, base_start: date
 ) -> tuple[pd.DataFrame, Evidence]:
     params = {"today": today, "split": split, "base_start": base_start, **_tenure_params(today)}
-    frame = warehouse.query(COHORT_SQL, params)
+    sql = schema.render(COHORT_SQL)
+    frame = warehouse.query(sql, params)
     for column in DIMENSIONS:
         frame[column] = frame[column].astype(str)
     evidence = Evidence(
-        sql=COHORT_SQL,
+        sql=sql,
         params=params,
         description="orders, visits and support tickets per group of established customers, "
         "before and since the split",

@@ -1,7 +1,9 @@
 """Perception: one row of behaviour per customer as of a cut-off date, from five GROUP BYs.
 
 The SQL lives here once and is reused for scoring today and for every training snapshot: the
-cut-off and the window edges are bound parameters, never formatted into the text. It uses
+cut-off and the window edges are bound parameters, never formatted into the text. Table and
+column names come from the customer entity in semantic.yml (agent.churn.schema fills the
+templates below; the default is the demo warehouse's names). It uses
 only portable SQL (CASE, COUNT, SUM, AVG, MIN, MAX over bound dates), so it runs unchanged
 on DuckDB and, through SQLAlchemy, on Postgres. Day arithmetic happens in pandas.
 
@@ -30,67 +32,69 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.domain import Evidence
 from agent.warehouse import Warehouse
 
+# SQL templates: {name} is a declared identifier (ChurnSchema.render), $name a bound value.
 FEATURE_SQL = """\
 WITH people AS (
-    SELECT customer_id, first_order_date
-    FROM customers
-    WHERE customer_id IS NOT NULL AND first_order_date < $cutoff
+    SELECT {key_as}, {first_order_as}
+    FROM {customers}
+    WHERE {key} IS NOT NULL AND {first_order} < $cutoff
 ),
 tx AS (
-    SELECT customer_id,
+    SELECT {key_as},
            COUNT(*) AS orders_total,
-           SUM(revenue) AS revenue_total,
-           SUM(CASE WHEN order_date >= $recent THEN 1 ELSE 0 END) AS orders_recent,
-           SUM(CASE WHEN order_date >= $recent THEN revenue ELSE 0 END) AS revenue_recent,
-           MIN(order_date) AS first_seen,
-           MAX(order_date) AS last_order
-    FROM orders
-    WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $cutoff
-    GROUP BY customer_id
+           SUM({revenue}) AS revenue_total,
+           SUM(CASE WHEN {order_date} >= $recent THEN 1 ELSE 0 END) AS orders_recent,
+           SUM(CASE WHEN {order_date} >= $recent THEN {revenue} ELSE 0 END) AS revenue_recent,
+           MIN({order_date}) AS first_seen,
+           MAX({order_date}) AS last_order
+    FROM {orders}
+    WHERE {key} IS NOT NULL AND {order_date} >= $start AND {order_date} < $cutoff
+    GROUP BY {key}
 ),
 support AS (
-    SELECT customer_id,
+    SELECT {key_as},
            COUNT(*) AS tickets_90,
-           SUM(CASE WHEN created_date >= $d30 THEN 1 ELSE 0 END) AS tickets_30,
-           SUM(CASE WHEN resolved AND resolved_date < $cutoff THEN 0 ELSE 1 END) AS unresolved,
-           AVG(satisfaction) AS avg_satisfaction,
-           SUM(CASE WHEN satisfaction <= 2 THEN 1 ELSE 0 END) AS unhappy_tickets,
-           SUM(CASE WHEN created_date >= $d56 THEN 1 ELSE 0 END) AS tickets_56,
-           SUM(CASE WHEN created_date < $d56 THEN 0
-                    WHEN resolved AND resolved_date < $cutoff THEN 0 ELSE 1 END) AS unresolved_56,
-           AVG(CASE WHEN created_date >= $d56 THEN satisfaction END) AS satisfaction_56,
-           SUM(CASE WHEN created_date >= $d56 AND satisfaction <= 2 THEN 1 ELSE 0 END)
+           SUM(CASE WHEN {ticket_date} >= $d30 THEN 1 ELSE 0 END) AS tickets_30,
+           SUM(CASE WHEN {resolved} AND {resolved_date} < $cutoff THEN 0 ELSE 1 END) AS unresolved,
+           AVG({satisfaction}) AS avg_satisfaction,
+           SUM(CASE WHEN {satisfaction} <= 2 THEN 1 ELSE 0 END) AS unhappy_tickets,
+           SUM(CASE WHEN {ticket_date} >= $d56 THEN 1 ELSE 0 END) AS tickets_56,
+           SUM(CASE WHEN {ticket_date} < $d56 THEN 0
+                    WHEN {resolved} AND {resolved_date} < $cutoff THEN 0 ELSE 1 END) AS unresolved_56,
+           AVG(CASE WHEN {ticket_date} >= $d56 THEN {satisfaction} END) AS satisfaction_56,
+           SUM(CASE WHEN {ticket_date} >= $d56 AND {satisfaction} <= 2 THEN 1 ELSE 0 END)
                AS unhappy_56
-    FROM support_tickets
-    WHERE customer_id IS NOT NULL AND created_date >= $d90 AND created_date < $cutoff
-    GROUP BY customer_id
+    FROM {tickets}
+    WHERE {key} IS NOT NULL AND {ticket_date} >= $d90 AND {ticket_date} < $cutoff
+    GROUP BY {key}
 ),
 visits AS (
-    SELECT customer_id,
-           SUM(CASE WHEN session_date >= $d30 THEN 1 ELSE 0 END) AS sessions_30,
-           SUM(CASE WHEN session_date < $d30 THEN 1 ELSE 0 END) AS sessions_prev_60,
-           MAX(session_date) AS last_session
-    FROM sessions
-    WHERE customer_id IS NOT NULL AND session_date >= $d90 AND session_date < $cutoff
-    GROUP BY customer_id
+    SELECT {key_as},
+           SUM(CASE WHEN {session_date} >= $d30 THEN 1 ELSE 0 END) AS sessions_30,
+           SUM(CASE WHEN {session_date} < $d30 THEN 1 ELSE 0 END) AS sessions_prev_60,
+           MAX({session_date}) AS last_session
+    FROM {sessions}
+    WHERE {key} IS NOT NULL AND {session_date} >= $d90 AND {session_date} < $cutoff
+    GROUP BY {key}
 ),
 rets AS (
-    SELECT customer_id, COUNT(*) AS returns_90, SUM(refund_amount) AS refunds_90
-    FROM returns
-    WHERE customer_id IS NOT NULL AND return_date >= $d90 AND return_date < $cutoff
-    GROUP BY customer_id
+    SELECT {key_as}, COUNT(*) AS returns_90, SUM({refund}) AS refunds_90
+    FROM {returns}
+    WHERE {key} IS NOT NULL AND {return_date} >= $d90 AND {return_date} < $cutoff
+    GROUP BY {key}
 ),
 active_on AS (
-    SELECT customer_id, order_date AS day
-    FROM orders
-    WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $cutoff
+    SELECT {key_as}, {order_date} AS day
+    FROM {orders}
+    WHERE {key} IS NOT NULL AND {order_date} >= $start AND {order_date} < $cutoff
     UNION
-    SELECT customer_id, session_date
-    FROM sessions
-    WHERE customer_id IS NOT NULL AND session_date >= $start AND session_date < $cutoff
+    SELECT {key}, {session_date}
+    FROM {sessions}
+    WHERE {key} IS NOT NULL AND {session_date} >= $start AND {session_date} < $cutoff
 ),
 activity AS (
     SELECT customer_id, COUNT(*) AS active_days, MIN(day) AS first_active,
@@ -117,28 +121,28 @@ ORDER BY p.customer_id"""
 
 # What happened after a cut-off: the label of a training snapshot.
 FUTURE_SQL = """\
-SELECT customer_id, COUNT(*) AS future_orders
-FROM orders
-WHERE customer_id IS NOT NULL AND order_date >= $cutoff AND order_date < $until
-GROUP BY customer_id"""
+SELECT {key_as}, COUNT(*) AS future_orders
+FROM {orders}
+WHERE {key} IS NOT NULL AND {order_date} >= $cutoff AND {order_date} < $until
+GROUP BY {key}"""
 
 # The first order or visit after a cut-off: whether a customer showed up again within their
 # own window (the label of a training snapshot).
 NEXT_ACTIVE_SQL = """\
 WITH after AS (
-    SELECT customer_id, MIN(order_date) AS day
-    FROM orders
-    WHERE customer_id IS NOT NULL AND order_date >= $cutoff AND order_date < $until
-    GROUP BY customer_id
+    SELECT {key_as}, MIN({order_date}) AS day
+    FROM {orders}
+    WHERE {key} IS NOT NULL AND {order_date} >= $cutoff AND {order_date} < $until
+    GROUP BY {key}
     UNION ALL
-    SELECT customer_id, MIN(session_date)
-    FROM sessions
-    WHERE customer_id IS NOT NULL AND session_date >= $cutoff AND session_date < $until
-    GROUP BY customer_id
+    SELECT {key}, MIN({session_date})
+    FROM {sessions}
+    WHERE {key} IS NOT NULL AND {session_date} >= $cutoff AND {session_date} < $until
+    GROUP BY {key}
 )
 SELECT customer_id, MIN(day) AS next_active FROM after GROUP BY customer_id"""
 
-SPAN_SQL = "SELECT MIN(order_date) AS first_day, MAX(order_date) AS last_day FROM orders"
+SPAN_SQL = "SELECT MIN({order_date}) AS first_day, MAX({order_date}) AS last_day FROM {orders}"
 
 # The columns the model sees; all numeric, NaN where a customer has nothing to measure.
 MODEL_COLUMNS: tuple[str, ...] = (
@@ -223,24 +227,32 @@ def window_params(cutoff: date, start: date, recent: int) -> dict[str, date]:
     }
 
 
-def data_span(warehouse: Warehouse) -> tuple[date, date] | None:
+def data_span(
+    warehouse: Warehouse, *, schema: ChurnSchema = DEMO_SCHEMA
+) -> tuple[date, date] | None:
     """The first and last order dates in the warehouse, or None when it has no orders."""
-    row = warehouse.query(SPAN_SQL).iloc[0]
+    row = warehouse.query(schema.render(SPAN_SQL)).iloc[0]
     if pd.isna(row["first_day"]):
         return None
     return _day(row["first_day"]), _day(row["last_day"])
 
 
 def customer_features(
-    warehouse: Warehouse, cutoff: date, start: date, recent: int | None = None
+    warehouse: Warehouse,
+    cutoff: date,
+    start: date,
+    recent: int | None = None,
+    *,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> Features:
     """Every customer who had ordered before `cutoff`, described from [start, cutoff);
     `recent` is the window compared with the rest of the history (default: recent_days)."""
     recent = recent or recent_days((cutoff - start).days)
     params = window_params(cutoff, start, recent)
-    raw = warehouse.query(FEATURE_SQL, params)
+    sql = schema.render(FEATURE_SQL)
+    raw = warehouse.query(sql, params)
     evidence = Evidence(
-        sql=FEATURE_SQL,
+        sql=sql,
         params=params,
         description="per-customer behaviour: orders, support, sessions and returns",
         rows=len(raw),
@@ -254,17 +266,23 @@ def customer_features(
     )
 
 
-def future_orders(warehouse: Warehouse, cutoff: date, days: int) -> pd.Series:
+def future_orders(
+    warehouse: Warehouse, cutoff: date, days: int, *, schema: ChurnSchema = DEMO_SCHEMA
+) -> pd.Series:
     """Orders per customer in [cutoff, cutoff + days): the label source."""
     params = {"cutoff": cutoff, "until": cutoff + timedelta(days=days)}
-    raw = warehouse.query(FUTURE_SQL, params)
+    raw = warehouse.query(schema.render(FUTURE_SQL), params)
     return raw.set_index("customer_id")["future_orders"].astype(float)
 
 
-def next_active(warehouse: Warehouse, cutoff: date, days: int) -> pd.Series:
+def next_active(
+    warehouse: Warehouse, cutoff: date, days: int, *, schema: ChurnSchema = DEMO_SCHEMA
+) -> pd.Series:
     """Days from `cutoff` to each customer's first order or visit in [cutoff, cutoff + days)."""
     params = {"cutoff": cutoff, "until": cutoff + timedelta(days=days)}
-    raw = warehouse.query(NEXT_ACTIVE_SQL, params).set_index("customer_id")["next_active"]
+    raw = warehouse.query(schema.render(NEXT_ACTIVE_SQL), params).set_index("customer_id")[
+        "next_active"
+    ]
     return (pd.to_datetime(raw) - pd.Timestamp(cutoff)).dt.days.astype(float)
 
 

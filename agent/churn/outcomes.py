@@ -18,20 +18,22 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.warehouse import Warehouse
 
+# SQL templates: {name} is a declared identifier (ChurnSchema.render), $name a bound value.
 REORDERS_SQL = """\
-SELECT customer_id, COUNT(*) AS orders
-FROM orders
-WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $until
-GROUP BY customer_id"""
+SELECT {key_as}, COUNT(*) AS orders
+FROM {orders}
+WHERE {key} IS NOT NULL AND {order_date} >= $start AND {order_date} < $until
+GROUP BY {key}"""
 Z95 = 1.959964
 MIN_PER_GROUP = 30  # customers per group before an uplift is stated at all
 # Every order in a span, one row per customer and day: each window is checked in pandas.
 ORDER_DAYS_SQL = """\
-SELECT DISTINCT customer_id, CAST(order_date AS DATE) AS order_date
-FROM orders
-WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $until"""
+SELECT DISTINCT {key_as}, CAST({order_date} AS DATE) AS order_date
+FROM {orders}
+WHERE {key} IS NOT NULL AND {order_date} >= $start AND {order_date} < $until"""
 GROUPS = ("treated", "holdout")
 
 
@@ -80,12 +82,17 @@ class Uplift:
 
 
 def measure_uplift(
-    warehouse: Warehouse, assignment: pd.DataFrame, *, start: date, days: int
+    warehouse: Warehouse,
+    assignment: pd.DataFrame,
+    *,
+    start: date,
+    days: int,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> Uplift:
     """Reorders in [start, start + days) of the `send` and `holdout` groups of an
     assignment (customer_id, group), as the warehouse records them."""
     params = {"start": start, "until": start + timedelta(days=days)}
-    ordered = set(warehouse.query(REORDERS_SQL, params)["customer_id"].astype(str))
+    ordered = set(warehouse.query(schema.render(REORDERS_SQL), params)["customer_id"].astype(str))
     groups = assignment.assign(reordered=assignment["customer_id"].astype(str).isin(ordered))
     send = groups[groups["group"] == "send"]
     hold = groups[groups["group"] == "holdout"]
@@ -123,7 +130,12 @@ class ActionUplift:
 
 
 def measure_retention(
-    warehouse: Warehouse, assignment: pd.DataFrame, *, days: int, today: date
+    warehouse: Warehouse,
+    assignment: pd.DataFrame,
+    *,
+    days: int,
+    today: date,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> pd.DataFrame:
     """Did each treated or held-out customer order again within `days` of `since`?
 
@@ -137,7 +149,7 @@ def measure_retention(
         return closed.assign(reordered=pd.Series(dtype=bool))
     first = min(pd.to_datetime(closed["since"]).dt.date)
     until = max(pd.to_datetime(closed["since"]).dt.date) + timedelta(days=days)
-    orders = warehouse.query(ORDER_DAYS_SQL, {"start": first, "until": until})
+    orders = warehouse.query(schema.render(ORDER_DAYS_SQL), {"start": first, "until": until})
     orders = orders.assign(
         customer_id=orders["customer_id"].astype(str),
         order_date=pd.to_datetime(orders["order_date"]),

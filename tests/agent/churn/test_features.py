@@ -10,6 +10,7 @@ import pytest
 
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.features import FEATURE_SQL
+from agent.churn.schema import DEMO_SCHEMA
 from agent.warehouse import DuckDBWarehouse
 
 
@@ -93,7 +94,7 @@ def test_features_match_pandas_for_sampled_customers(
 
 def test_the_sql_is_the_evidence_with_bound_dates(churn_agent: CustomerChurnAgent) -> None:
     evidence = churn_agent.scores().features.evidence
-    assert evidence.sql == FEATURE_SQL
+    assert evidence.sql == DEMO_SCHEMA.render(FEATURE_SQL)
     assert evidence.params["cutoff"] == churn_agent.today
     assert evidence.params["d30"] == churn_agent.today - timedelta(days=30)
-    assert "$cutoff" in FEATURE_SQL and str(churn_agent.today) not in FEATURE_SQL
+    assert "$cutoff" in evidence.sql and str(churn_agent.today) not in evidence.sql
