@@ -49,6 +49,7 @@ from agent.churn.recommend import (
     offer_amount,
 )
 from agent.churn.rules import ChurnRules
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema, churn_schema
 from agent.churn.store import load_or_train
 from agent.domain import Action, Refuse
 from agent.errors import UserError
@@ -187,6 +188,7 @@ class CustomerChurnAgent:
         model: ChurnModel | None = None,
         model_dir: Path | None = None,
         limits: OfferLimits = DEFAULT_LIMITS,
+        schema: ChurnSchema = DEMO_SCHEMA,
         requested_by: str = "scout-churn",
         exclusions: Mapping[str, str] | None = None,
     ) -> None:
@@ -197,6 +199,7 @@ class CustomerChurnAgent:
         self.memory = memory
         self.model_dir = model_dir
         self.limits = limits
+        self.schema = schema  # where the customer entity's tables and columns are
         self.requested_by = requested_by
         # customer id → an audience.EXCLUSION_WORDS key (opted out, contacted recently, in a
         # retention flow): the routing holds their actions back and says why.
@@ -215,6 +218,7 @@ class CustomerChurnAgent:
             act=deps.act,
             memory=deps.memory,
             limits=OfferLimits.of(deps.config.guardrails),
+            schema=churn_schema(deps.layer),
         )
 
     # ------------------------------------------------------------------ perceive + score
@@ -224,7 +228,7 @@ class CustomerChurnAgent:
         """The model for today (cached per warehouse + day in the data dir)."""
         if self._model is None:
             self._model = load_or_train(
-                self.warehouse, self.today, self.rules, folder=self.model_dir
+                self.warehouse, self.today, self.rules, folder=self.model_dir, schema=self.schema
             )
         return self._model
 
@@ -233,7 +237,9 @@ class CustomerChurnAgent:
         if self._scores is None:
             model = self.model
             start = self.today - timedelta(days=model.history_days)
-            features = customer_features(self.warehouse, self.today, start, model.recent_days)
+            features = customer_features(
+                self.warehouse, self.today, start, model.recent_days, schema=self.schema
+            )
             frame = features.frame
             repeat = (frame["population"] == "repeat").to_numpy()
             first = (frame["population"] == "first_time").to_numpy()
@@ -281,11 +287,13 @@ class CustomerChurnAgent:
     def cohorts(self) -> CohortScan:
         """The groups of customers whose churn signals moved together (cached)."""
         if self._cohorts is None:
-            span = data_span(self.warehouse)
+            span = data_span(self.warehouse, schema=self.schema)
             self._cohorts = (
                 CohortScan(cohorts=(), evidence=())
                 if span is None
-                else find_cohorts(self.warehouse, self.today, data_start=span[0])
+                else find_cohorts(
+                    self.warehouse, self.today, data_start=span[0], schema=self.schema
+                )
             )
         return self._cohorts
 

@@ -14,6 +14,7 @@ from agent.churn.campaign import BANDIT, LEDGER
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
 from agent.churn.rules import ChurnRules
+from agent.churn.schema import churn_schema
 from agent.domain import ChartSpec, Finding, Goal, Series, Table
 from agent.learning import Bandit
 
@@ -29,6 +30,7 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     agent = CustomerChurnAgent(
         warehouse=ctx.warehouse,
         today=ctx.today,
+        schema=churn_schema(ctx.layer),
         rules=rules if isinstance(rules, ChurnRules) else ChurnRules(),
         exclusions=routing_exclusions(
             read_contacts(ctx.warehouse, ctx.layer),

@@ -109,10 +109,13 @@ def campaign_for(goal: Goal, ctx: AnalysisContext, scored: pd.DataFrame) -> Camp
 def _churn_scores(ctx: AnalysisContext, rules: ChurnRules) -> pd.DataFrame | None:
     """Every customer's churn score and expected value; None when they cannot be scored."""
     from agent.churn.agent import CustomerChurnAgent
+    from agent.churn.schema import churn_schema
     from agent.errors import ScoutError
 
     try:
-        agent = CustomerChurnAgent(warehouse=ctx.warehouse, today=ctx.today, rules=rules)
+        agent = CustomerChurnAgent(
+            warehouse=ctx.warehouse, today=ctx.today, rules=rules, schema=churn_schema(ctx.layer)
+        )
         return agent.scores().frame
     except ScoutError as error:  # a warehouse without the churn tables: say so, go on
         log.warning("campaign.churn_unavailable error=%r", error)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from agent.churn.audience import RECORDS_READ
 from agent.churn.outcomes import measure_retention
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema, churn_schema
 from agent.learning import RetentionAssignment, RetentionOutcome
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ async def measure_outcomes(
     records: ExecutionSource,
     today: date,
     days: int,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> MeasureReport:
     """Measure every recorded retention decision whose outcome window has closed by
     `today` and keep the outcomes in memory (idempotent)."""
@@ -106,7 +108,9 @@ async def measure_outcomes(
     executed = executed_days(await records.executions(limit=RECORDS_READ))
     frame, missing = assignment_frame(assignments, executed)
     measured = (
-        await asyncio.to_thread(measure_retention, warehouse, frame, days=days, today=today)
+        await asyncio.to_thread(
+            measure_retention, warehouse, frame, days=days, today=today, schema=schema
+        )
         if not frame.empty
         else frame
     )
@@ -139,4 +143,5 @@ async def measure_retention_job(deps: Deps, day: date | None = None) -> MeasureR
         records=deps.act,
         today=day or deps.today(),
         days=deps.config.churn.outcome_days,
+        schema=churn_schema(deps.layer),
     )

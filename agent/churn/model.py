@@ -46,6 +46,7 @@ from agent.churn.features import (
 )
 from agent.churn.profile import assign_tiers
 from agent.churn.rules import ChurnRules
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.warehouse import Warehouse
 
 log = logging.getLogger("scout.churn")
@@ -265,12 +266,13 @@ def labelled_snapshot(
     recent: int,
     rules: ChurnRules,
     today: date,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> Snapshot:
     """Customers active at `cutoff`, labelled by what they did after it (up to today)."""
     start = cutoff - timedelta(days=history_days)
-    frame = customer_features(warehouse, cutoff, start, recent).frame
+    frame = customer_features(warehouse, cutoff, start, recent, schema=schema).frame
     days = min(rules.horizon_days, (today - cutoff).days)
-    after = next_active(warehouse, cutoff, days).reindex(frame.index)
+    after = next_active(warehouse, cutoff, days, schema=schema).reindex(frame.index)
     repeat = frame[frame["population"] == "repeat"]
     window = label_window(repeat["cadence"], rules)
     # A window longer than the horizon cannot be judged in the history there is: such a
@@ -282,7 +284,8 @@ def labelled_snapshot(
     first = frame[frame["population"] == "first_time"]
     if (today - cutoff).days < rules.horizon_days:  # the second-purchase question is still open
         first = first.iloc[:0]
-    bought = future_orders(warehouse, cutoff, rules.horizon_days).reindex(first.index)
+    bought = future_orders(warehouse, cutoff, rules.horizon_days, schema=schema)
+    bought = bought.reindex(first.index)
     return Snapshot(
         cutoff=cutoff,
         repeat=repeat[judged],
@@ -294,9 +297,12 @@ def labelled_snapshot(
     )
 
 
-def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
-    """Train on the warehouse's own history, or fall back to the rules (and say why)."""
-    span = data_span(warehouse)
+def train(
+    warehouse: Warehouse, today: date, rules: ChurnRules, schema: ChurnSchema = DEMO_SCHEMA
+) -> ChurnModel:
+    """Train on the warehouse's own history (its tables as semantic.yml's customer entity
+    names them), or fall back to the rules (and say why)."""
+    span = data_span(warehouse, schema=schema)
     if span is None:
         return _rules(rules, today, rules.lookback_days, "the warehouse has no orders yet")
     first_day = span[0]
@@ -313,7 +319,9 @@ def train(warehouse: Warehouse, today: date, rules: ChurnRules) -> ChurnModel:
     history = min(rules.lookback_days, (today - first_day).days)
     recent = recent_days(min((c - first_day).days for c in cutoffs))
     snaps = [
-        labelled_snapshot(warehouse, c, min(history, (c - first_day).days), recent, rules, today)
+        labelled_snapshot(
+            warehouse, c, min(history, (c - first_day).days), recent, rules, today, schema
+        )
         for c in cutoffs
     ]
     # Sample each snapshot evenly when the history is large: the fit stays a few seconds.

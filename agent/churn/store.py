@@ -13,6 +13,7 @@ from pathlib import Path
 
 from agent.churn.model import ChurnModel, train
 from agent.churn.rules import ChurnRules
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.config import data_dir
 from agent.domain import stable_key
 from agent.warehouse import Warehouse
@@ -50,6 +51,7 @@ def load_or_train(
     *,
     folder: Path | None = None,
     retrain: bool = False,
+    schema: ChurnSchema = DEMO_SCHEMA,
 ) -> ChurnModel:
     """The model for this warehouse and day: from memory, from disk, or trained now."""
     import joblib
@@ -66,7 +68,7 @@ def load_or_train(
                 return model
         except Exception as error:  # a half-written or foreign file: retrain below
             log.warning("churn.cache_unreadable path=%s error=%r", where, error)
-    model = train(warehouse, today, rules)
+    model = train(warehouse, today, rules, schema)
     _MEMO[key] = model
     try:
         where.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from agent.churn.audience import ContactHistory, read_contacts, routing_exclusio
 from agent.churn.holdout import RetentionDraw
 from agent.churn.profile import CustomerRiskProfile
 from agent.churn.recommend import OfferLimits
+from agent.churn.schema import churn_schema
 from agent.churn.store import load_or_train
 from agent.config import load_config
 from agent.errors import UserError
@@ -52,16 +53,19 @@ def run(args: argparse.Namespace) -> int:
     today = today_from(args)
     warehouse = open_warehouse(args.warehouse or config.warehouse, today=today)
     try:
-        model = load_or_train(warehouse, today, config.churn, retrain=args.retrain)
+        layer = load_semantic(config.semantic)
+        schema = churn_schema(layer)
+        model = load_or_train(warehouse, today, config.churn, retrain=args.retrain, schema=schema)
         # Opt-outs are read from the warehouse; Scout's own contact records are not opened
         # here, so recent contacts and flows are checked only where memory is (Slack, ask).
-        contacts = read_contacts(warehouse, load_semantic(config.semantic))
+        contacts = read_contacts(warehouse, layer)
         agent = CustomerChurnAgent(
             warehouse=warehouse,
             today=today,
             rules=config.churn,
             model=model,
             limits=OfferLimits.of(config.guardrails),
+            schema=schema,
             exclusions=routing_exclusions(contacts, ContactHistory()),
         )
         if args.customer:

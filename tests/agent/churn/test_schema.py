@@ -8,6 +8,7 @@ written here, must give the same customers the same features, cohorts and outcom
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from agent.churn import cohorts, features, outcomes
+from agent.churn.agent import CustomerChurnAgent
 from agent.churn.cohorts import find_cohorts
 from agent.churn.features import (
     customer_features,
@@ -37,6 +39,7 @@ from agent.errors import ConfigError, WarehouseError
 from agent.semantic.entities import OrdersRef, SessionsRef
 from agent.semantic.loader import load_semantic, parse_semantic
 from agent.warehouse import DuckDBWarehouse
+from bot.cli import main
 
 REPO_SEMANTIC = Path(__file__).resolve().parents[3] / "semantic.yml"
 
@@ -503,3 +506,25 @@ def test_a_table_named_like_a_step_of_the_sql_must_carry_its_schema() -> None:
         ChurnSchema(sessions=SessionsRef(table="Visits", date="session_date"))
     assert "main.Visits" in caught.value.problems[0]
     assert ChurnSchema(sessions=SessionsRef(table="main.visits", date="session_date"))
+
+
+def test_scout_churn_on_a_renamed_warehouse_ranks_the_same_customers(
+    renamed: tuple[DuckDBWarehouse, ChurnSchema],
+    churn_agent: CustomerChurnAgent,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The user's path: `scout churn` with scout.yml pointing at the renamed warehouse's own
+    semantic.yml trains, scores and ranks exactly as on the demo's names."""
+    warehouse, _ = renamed
+    folder = warehouse.path.parent
+    config = tmp_path / "scout.yml"
+    config.write_text(f"semantic: {folder / 'semantic.yml'}\n")
+    monkeypatch.setenv("SCOUT_CONFIG", str(config))
+    monkeypatch.setenv("SCOUT_HOME", str(tmp_path / "home"))  # its own model cache
+    args = ["churn", "--warehouse", str(warehouse.path), "--today"]
+    assert main([*args, demo_warehouse.today.isoformat(), "--top", "5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["customer_id"] for p in data["profiles"]] == list(churn_agent.ranked().index[:5])
