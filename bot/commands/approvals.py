@@ -30,6 +30,7 @@ from agent.act.rules import format_money, to_cents
 from agent.config import ScoutConfig, data_dir, load_config
 from agent.db import postgres_url
 from agent.errors import ConfigError, UserError
+from bot.commands.common import add_now, clock_from
 
 
 def memory_path(args: argparse.Namespace) -> str | Path:
@@ -60,6 +61,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="Scout's memory: a sqlite file path or PostgreSQL URL (default: scout.yml memory:)",
     )
     parser.add_argument("--config", metavar="PATH", help="scout.yml (default: SCOUT_CONFIG)")
+    add_now(parser)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,8 +119,9 @@ def _with_actor(args: argparse.Namespace, work: Callable[[Actor], Awaitable[int]
         # No Slack here: Slack kinds approved from the CLI wait in the outbox, and say so.
         from bot.commands.sequences import configured_integrations
 
-        integrations, warehouse = configured_integrations(config)
-        actor = await Actor.open(path, settings, integrations=integrations)
+        clock = clock_from(args)
+        integrations, warehouse = configured_integrations(config, clock)
+        actor = await Actor.open(path, settings, integrations=integrations, clock=clock)
         try:
             return await work(actor)
         finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from agent.act.ports import utc_now
 from agent.analyses import AnalysisContext
 from agent.config import load_config
 from agent.errors import UserError
@@ -28,6 +30,30 @@ def parse_date(text: str, flag: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from None
+
+
+def add_now(parser: argparse.ArgumentParser) -> None:
+    """`--now`: the moment an acting command believes it is (replaying a day's steps)."""
+    parser.add_argument(
+        "--now",
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="pretend it is this moment, in UTC (default: the real time)",
+    )
+
+
+def clock_from(args: argparse.Namespace) -> Callable[[], datetime]:
+    """The acting clock the arguments ask for: `--now` fixed, else the real UTC time."""
+    given = getattr(args, "now", None)
+    if not given:
+        return utc_now
+    try:
+        moment = datetime.fromisoformat(given)
+    except ValueError:
+        raise UserError(
+            f"--now {given!r} is not a moment.", hint="Write it as 2025-12-18 or 2025-12-18T09:00."
+        ) from None
+    fixed = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return lambda: fixed
 
 
 def today_from(args: argparse.Namespace) -> date:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import Callable
+from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 
 from agent.act import Actor, ActSettings, Integration
 from agent.act.email import email_integrations
+from agent.act.ports import utc_now
 from agent.act.records import SequenceRecord
 from agent.act.webhooks import webhook_integrations
 from agent.config import ScoutConfig, load_config
@@ -25,6 +28,7 @@ from agent.semantic import load_semantic
 from agent.semantic.contacts import WarehouseContacts
 from agent.warehouse import Warehouse, open_warehouse
 from bot.commands.approvals import memory_path
+from bot.commands.common import add_now, clock_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,10 +41,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--memory", metavar="PATH", help="Scout's sqlite memory database")
     p.add_argument("--config", metavar="PATH", help="scout.yml (default: SCOUT_CONFIG)")
+    add_now(p)
     p.set_defaults(func=run)
 
 
-def configured_integrations(config: ScoutConfig) -> tuple[dict[str, Integration], Warehouse | None]:
+def configured_integrations(
+    config: ScoutConfig, clock: Callable[[], datetime] = utc_now
+) -> tuple[dict[str, Integration], Warehouse | None]:
     """The webhooks and email that scout.yml configures, for a CLI actor (no Slack here).
 
     Email needs the warehouse (addresses, opt-outs); it is opened only when email is set,
@@ -51,7 +58,7 @@ def configured_integrations(config: ScoutConfig) -> tuple[dict[str, Integration]
         return integrations, None
     warehouse = open_warehouse(config.warehouse)
     contacts = WarehouseContacts(warehouse, load_semantic(config.semantic))
-    integrations.update(email_integrations(config.integrations.email, contacts))
+    integrations.update(email_integrations(config.integrations.email, contacts, clock=clock))
     return integrations, warehouse
 
 
@@ -59,9 +66,13 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
 
     async def main() -> int:
-        integrations, warehouse = configured_integrations(config)
+        clock = clock_from(args)
+        integrations, warehouse = configured_integrations(config, clock)
         actor = await Actor.open(
-            memory_path(args), ActSettings.from_config(config), integrations=integrations
+            memory_path(args),
+            ActSettings.from_config(config),
+            integrations=integrations,
+            clock=clock,
         )
         try:
             console = Console()

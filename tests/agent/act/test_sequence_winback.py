@@ -1,9 +1,10 @@
 """A win-back sequence end to end: three emails on days 0, 3 and 7 through a real SMTP server.
 
-Each run is its own Scout process (a new actor, warehouse and email integration over the
-same sqlite file) with the clock moved on, so what carries the sequence across days is the
-store, as after a restart. Two processes running the due steps at once send each email once.
-An order or an unsubscribe between steps cancels the rest.
+Each run opens a fresh Scout (a new actor, warehouse and email integration over the same
+sqlite file) in this Python process with the clock moved on, so what carries the sequence
+across days is the store, as after a restart; test_sequence_processes.py runs the same days as
+separate OS processes through the CLI. Two actors running the due steps at once send each
+email once. An order or an unsubscribe between steps cancels the rest.
 """
 
 from __future__ import annotations
