@@ -9,6 +9,11 @@ it with their existing finding renderers. Definitions, so the numbers can be che
     days wait for returns), the largest first, each explained by the explain analysis
     (yesterday against the same weekday last week).
 On Mondays a weekly summary compares last Monday–Sunday with the week before.
+The digest leads with the day's biggest business story: of the monitor's stories of the last
+7 days (anomalies grouped by `group_stories`) and the movers the explain analysis found beyond
+noise, the one with the most revenue at stake (per day × its days); stories with no revenue
+translation (support tickets, forecast error) rank after those by their anomaly score. With
+none, it says the day was quiet.
 A person asking for a digest of one segment or another period ("how did the West do last
 week?") gets that scorecard instead (agent/analyses/scorecard.py, via `answer_digest`).
 """
@@ -18,14 +23,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
+from agent.analyses.anomaly.stories import LEAD_ORDER, group_stories
 from agent.analyses.scorecard import explain_in_one_line
 from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window, format_segment
+from agent.materialise import anomaly_params, investigation_goal
 from agent.observe import anomaly_moved, anomaly_table, anomaly_values
 from agent.semantic import MetricRequest, arun_metric
 
@@ -40,6 +47,15 @@ MAX_MOVERS = 3
 LAGGING = frozenset({"return_rate"})
 FORECAST_WATCH, FORECAST_ALERT = 0.20, 0.30
 SAME_DAY_LAST_WEEK = "the same day last week"  # what a mover is explained against
+STORY = "digest_story"
+QUIET = "A quiet day: nothing moved beyond normal variation."
+NOT_WATCHED = (
+    "No KPI moved beyond normal variation overall; segments are not checked until the monitor "
+    "has run (`scout run --once`)."
+)
+# Metrics whose move scales the segment's revenue in proportion (revenue = sessions × add to
+# cart × conversion × basket value), so the revenue at stake is revenue × (1 - expected/actual).
+REVENUE_DRIVERS = frozenset(LEAD_ORDER) - {"revenue"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +96,10 @@ class Digest:
     def headline(self) -> str:
         return self.sections[0].summary if self.sections else "No digest today."
 
+    @property
+    def story(self) -> Finding | None:
+        return next((s for s in self.sections if s.kind == STORY), None)
+
     def line(self, metric: str) -> KpiLine:
         for item in self.kpis:
             if item.metric == metric:
@@ -92,37 +112,43 @@ async def build_digest(deps: Deps, day: date, *, metrics: Sequence[str] | None =
     yesterday = Window(start=day - timedelta(days=1), end=day, label="yesterday")
     names = [m for m in (metrics or deps.layer.metric_names) if m in deps.layer.metrics]
     lines = await kpi_lines(deps, day, names)
+    movers = await _section("movers", lambda: _movers(deps, day, lines))
+    anomalies = await _section("anomalies", lambda: _open_anomalies(deps, day))
     sections: list[Finding] = [_kpi_finding(deps, yesterday, lines)]
+    sections += [found for found in (movers, anomalies) if found is not None]
     makers = [
-        ("movers", lambda: _movers(deps, day, lines)),
-        ("anomalies", lambda: _open_anomalies(deps, day)),
         ("forecast", lambda: _forecast(deps, day)),
         ("approvals", lambda: _approvals(deps)),
         ("activity", lambda: _activity(deps)),
+        ("churn", lambda: _churn(deps)),
     ]
-    makers.append(("churn", lambda: _churn(deps)))
     if day.weekday() == 0:
         makers.append(("weekly", lambda: _weekly(deps, day, names)))
     for name, make in makers:
-        try:
-            found = await make()
-        except Exception as error:  # one broken section must not sink the digest
-            log.exception("digest_section_failed section=%s", name)
-            found = Finding(
-                kind=f"digest_{name}",
-                title=name.capitalize(),
-                summary=f"This section could not be computed ({type(error).__name__}: {error}).",
-                confidence=0.0,
-            )
+        found = await _section(name, make)
         if found is not None:
             sections.append(found)
+    story = await _section("story", lambda: _biggest_story(deps, day, lines, movers, anomalies))
     return Digest(
         day=day,
         covers=yesterday,
         kpis=tuple(lines),
-        sections=tuple(sections),
+        sections=(*((story,) if story is not None else ()), *sections),
         weekly=day.weekday() == 0,
     )
+
+
+async def _section(name: str, make: Callable[[], Awaitable[Finding | None]]) -> Finding | None:
+    try:
+        return await make()
+    except Exception as error:  # one broken section must not sink the digest
+        log.exception("digest_section_failed section=%s", name)
+        return Finding(
+            kind=STORY if name == "story" else f"digest_{name}",
+            title="Biggest story" if name == "story" else name.capitalize(),
+            summary=f"This section could not be computed ({type(error).__name__}: {error}).",
+            confidence=0.0,
+        )
 
 
 async def kpi_lines(
@@ -175,7 +201,8 @@ def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Fin
     lead = [line for line in lines if line.metric in ("revenue", "orders", "conversion_rate")]
     said = "; ".join(
         f"{line.label} {fmt(line.metric, line.yesterday)} "
-        f"({layer.format_change(line.metric, line.last_week, line.yesterday)} vs last week)"
+        f"({layer.format_change(line.metric, line.last_week, line.yesterday, inline=True)}"
+        " vs last week)"
         for line in lead or lines[:3]
     )
     return Finding(
@@ -223,14 +250,20 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
     evidence: list[Evidence] = []
     sentences = []
     rows = []
+    beyond: dict[str, bool] = {}
     for line in movers:
         goal = Goal(
             intent=Intent.EXPLAIN, metric=line.metric, window=window, baseline=window.shifted(-7)
         )
         try:
-            why = explain_in_one_line(await deps.investigator.run(goal), SAME_DAY_LAST_WEEK)
+            explained = await deps.investigator.run(goal)
+            why = explain_in_one_line(explained, SAME_DAY_LAST_WEEK)
         except ModuleNotFoundError:
-            why = "(the explain analysis is not available yet)"
+            explained, why = (), "(the explain analysis is not available yet)"
+        # Only a move the explain analysis judged beyond noise may be the digest's story.
+        beyond[f"{line.metric}.beyond_noise"] = bool(explained) and not explained[0].facts.get(
+            "within_noise"
+        )
         change = deps.layer.format_change(line.metric, line.baseline, line.yesterday)
         sentences.append(f"{line.label} {change} vs its 4-week average: {why}")
         rows.append((line.label, change, why))
@@ -240,9 +273,167 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
         kind="digest_movers",
         title="Notable movers",
         summary=" ".join(sentences),
+        facts=beyond,
         table=Table(columns=("metric", "vs 4-week avg", "why"), rows=tuple(rows)),
         evidence=tuple(evidence),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Candidate:
+    """A story the digest could lead with, and the revenue it put at stake."""
+
+    sentence: str
+    signal: Anomaly  # what a reply in the digest's thread asks about: metric, segment, days
+    related: tuple[Anomaly, ...]  # the monitor's anomalies of the story (none for a mover)
+    revenue_per_day: float | None  # signed; None when the metric has no revenue translation
+    strength: float
+
+    @property
+    def at_stake(self) -> float:
+        return abs(self.revenue_per_day or 0.0) * self.signal.days
+
+
+async def _biggest_story(
+    deps: Deps,
+    day: date,
+    lines: Sequence[KpiLine],
+    movers: Finding | None,
+    anomalies: Finding | None,
+) -> Finding:
+    """The one sentence the digest leads with: the story with the most revenue at stake."""
+    candidates = [
+        await _anomaly_story(deps, story.lead, (story.lead, *story.companions), story.strength)
+        for story in group_stories(anomalies.anomalies if anomalies is not None else ())
+    ]
+    beyond = movers.facts if movers is not None else {}
+    candidates += [
+        _mover_story(deps, day, line, lines)
+        for line in lines
+        if beyond.get(f"{line.metric}.beyond_noise")
+    ]
+    if not candidates:
+        if anomalies is not None and anomalies.facts.get("monitor_ran") is False:
+            # Only the company-wide KPIs were checked: a segment's move may be waiting.
+            return Finding(kind=STORY, title="Biggest story", summary=NOT_WATCHED)
+        return Finding(kind=STORY, title="Biggest story", summary=QUIET)
+    # Money first: a story with revenue at stake outranks one without (support tickets, forecast
+    # error), which rank among themselves by how unusual they are.
+    top = max(candidates, key=lambda c: (c.revenue_per_day is not None, c.at_stake, c.strength))
+    facts: dict[str, object] = dict(anomaly_params(top.signal))
+    if top.revenue_per_day is not None:
+        facts["revenue_per_day"] = top.revenue_per_day
+    return Finding(
+        kind=STORY,
+        title="Biggest story",
+        summary=f"Biggest story: {top.sentence}.",
+        facts=facts,
+        anomalies=top.related,
+    )
+
+
+def story_goal(story: Finding, today: date) -> Goal | None:
+    """What a reply in the digest's thread ("why?", "break that down by region") is about:
+    the biggest story's metric in its segment over its days; None on a quiet day."""
+    if story.kind != STORY or "metric" not in story.facts:
+        return None
+    return investigation_goal(story.facts, today)
+
+
+async def _anomaly_story(
+    deps: Deps, lead: Anomaly, related: tuple[Anomaly, ...], strength: float
+) -> _Candidate:
+    layer = deps.layer
+    where = format_segment(lead.where, style="words")
+    subject = layer.metric(lead.metric).label + (f" in {where}" if where else "")
+    # A run's day count is in its values ("over 6 days"); "since" says it is still running.
+    moved = (
+        anomaly_moved(lead)
+        if lead.days <= 1
+        else f"has been {lead.direction} since {lead.day:%a %b %-d}"
+    )
+    window = Window(start=lead.day, end=lead.day + timedelta(days=lead.days))
+    per_day = await _revenue_effect(deps, lead, window)
+    sentence = f"{subject} {moved} ({anomaly_values(layer, lead)})"
+    if lead.metric != "revenue":  # a revenue story's own numbers already say what it cost
+        sentence += _at_stake_words(deps, per_day, lead.days)
+    return _Candidate(
+        sentence=sentence,
+        signal=lead,
+        related=related,
+        revenue_per_day=per_day,
+        strength=strength,
+    )
+
+
+async def _revenue_effect(deps: Deps, anomaly: Anomaly, window: Window) -> float | None:
+    """Revenue per day the move added (+) or cost (-) in its segment over its days.
+
+    Revenue's own move is its deviation; a driver's (conversion, traffic, basket value) scales
+    the segment's actual revenue by expected/actual, the others held; anything else has none.
+    """
+    if anomaly.metric == "revenue":
+        return anomaly.actual - anomaly.expected
+    layer = deps.layer
+    if (
+        anomaly.metric not in REVENUE_DRIVERS
+        or "revenue" not in layer.metrics
+        or not set(anomaly.where) <= set(layer.dimensions_for("revenue"))
+        or not anomaly.actual > 0
+    ):
+        return None
+    result = await arun_metric(
+        deps.warehouse,
+        layer,
+        MetricRequest(metric="revenue", window=window, filters=dict(anomaly.where)),
+    )
+    if result.frame.empty:
+        return None
+    revenue = float(result.frame["value"].iloc[0]) / window.days
+    if not math.isfinite(revenue):
+        return None
+    return revenue * (1 - anomaly.expected / anomaly.actual)
+
+
+def _mover_story(deps: Deps, day: date, line: KpiLine, lines: Sequence[KpiLine]) -> _Candidate:
+    """A company-wide KPI that moved beyond noise yesterday, against its 4-week average."""
+    layer = deps.layer
+    up = line.yesterday >= line.baseline
+    revenue = next((x.yesterday for x in lines if x.metric == "revenue"), math.nan)
+    per_day: float | None = None
+    if line.metric == "revenue":
+        per_day = line.yesterday - line.baseline
+    elif line.metric in REVENUE_DRIVERS and line.yesterday > 0 and math.isfinite(revenue):
+        per_day = revenue * (1 - line.baseline / line.yesterday)
+    change = layer.format_change(line.metric, line.baseline, line.yesterday, inline=True)
+    sentence = (
+        f"{line.label} {'rose' if up else 'fell'} to {layer.format_value(line.metric, line.yesterday)}"
+        f" yesterday against its 4-week average of {layer.format_value(line.metric, line.baseline)}"
+        f" ({change})"
+    )
+    if line.metric != "revenue":
+        sentence += _at_stake_words(deps, per_day, 1)
+    signal = Anomaly(
+        metric=line.metric,
+        where={},
+        day=day - timedelta(days=1),
+        actual=line.yesterday,
+        expected=line.baseline,
+        score=0.0,
+        direction="up" if up else "down",
+    )
+    return _Candidate(
+        sentence=sentence, signal=signal, related=(), revenue_per_day=per_day, strength=0.0
+    )
+
+
+def _at_stake_words(deps: Deps, per_day: float | None, days: int) -> str:
+    """', costing about $3,200 a day in revenue' (two significant figures: an estimate)."""
+    if per_day is None or per_day == 0 or "revenue" not in deps.layer.metrics:
+        return ""
+    amount = deps.layer.format_value("revenue", float(f"{abs(per_day):.2g}"))
+    verb = "costing" if per_day < 0 else "adding"
+    return f", {verb} about {amount}{' a day' if days > 1 else ''} in revenue"
 
 
 async def _open_anomalies(deps: Deps, day: date) -> Finding:
@@ -257,11 +448,14 @@ async def _open_anomalies(deps: Deps, day: date) -> Finding:
                 )
     anomalies = tuple(sorted(seen.values(), key=lambda a: -a.score))
     if not anomalies:
-        note = "" if stored else " (the monitor has not run yet: `scout run --once`)"
+        # A cycle that found nothing stores no finding, only its observation of what it checked.
+        ran = bool(stored) or bool(await deps.memory.recent_observations(source="monitor", limit=1))
+        note = "" if ran else " (the monitor has not run yet: `scout run --once`)"
         return Finding(
             kind="digest_anomalies",
             title="Open anomalies",
             summary="None in the last 7 days" + note + ".",
+            facts={"monitor_ran": ran},
         )
     top = anomalies[0]
     return Finding(

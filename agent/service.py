@@ -21,7 +21,7 @@ from agent.act.leases import LEASE
 from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
-from agent.digest import weekly_summary
+from agent.digest import STORY, story_goal, weekly_summary
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, NeedsApproval, stable_key
 from agent.errors import MemoryUnavailable
 from agent.loop import investigation_line, propose, run_cycle
@@ -499,12 +499,20 @@ class ScoutService:
         if not await self.deps.memory.claim(key, owner=_OWNER, lease=LEASE):
             log.info("scheduled post skipped, already claimed key=%s", key)
             return None
-        headline, details = _split_for_reading(await make())
+        made = await make()
+        headline, details = _split_for_reading(made)
         published = await self.publish(
             headline, channel=self.digest_channel, title=title, key=stable_key("scheduled", key)
         )
+        # A reply in the thread ("why?") is about the digest's biggest story; the goal is kept
+        # for follow-ups only, so the post does not read "Understood as" a question nobody asked.
+        about = _replies_about(made, self.deps.today())
+
+        def context(reply: Reply) -> Reply:
+            return replace(reply, goal=about) if about is not None else reply
+
         if published.where is not None:
-            await self.attach_thread(headline, published.where)
+            await self.attach_thread(context(headline), published.where)
         if details.findings:
             # The sections follow in the headline's thread: one screen in the channel. With
             # no Slack message to thread under (outbox only, dry run) they are still recorded.
@@ -517,7 +525,7 @@ class ScoutService:
                 thread=thread,
             )
             if published.where is not None:
-                await self.attach_thread(details, published.where)
+                await self.attach_thread(context(details), published.where)
         if published.status in _TAKEN:
             await self.deps.memory.finish(key)
         else:
@@ -811,16 +819,30 @@ def _ref_parse(text: str) -> MessageRef | None:
 
 
 def _split_for_reading(reply: Reply) -> tuple[Reply, Reply]:
-    """A long scheduled post as a headline (the first finding, one line per other section)
-    and the details to thread under it."""
-    if len(reply.findings) <= 2:
+    """A long scheduled post as a headline and the details to thread under it.
+
+    The headline reads in one screen: the biggest story in a sentence, the first section (the
+    KPIs), then one line per section the thread holds."""
+    story = next((f for f in reply.findings if f.kind == STORY), None)
+    findings = tuple(f for f in reply.findings if f is not story)
+    if len(findings) <= 2:
         return reply, Reply()
-    first, rest = reply.findings[0], reply.findings[1:]
-    lines = [reply.text] if reply.text else []
-    lines += [f"{f.title}: {_first_sentence(f.summary)}" for f in rest if f.summary]
-    lines.append("Details in the thread.")
-    headline = replace(reply, text="\n".join(lines), findings=(first,))
+    first, rest = findings[0], findings[1:]
+    lines = [f"{f.title}: {_first_sentence(f.summary)}" for f in rest if f.summary]
+    overview = Finding(
+        kind="digest_overview",
+        title="In the thread",
+        summary="\n".join([*lines, "The details are in the thread."]),
+    )
+    text = "\n".join(t for t in (reply.text, story.summary if story else "") if t)
+    headline = replace(reply, text=text, findings=(first, overview))
     return headline, Reply(text="The details:", goal=reply.goal, findings=rest)
+
+
+def _replies_about(reply: Reply, today: date) -> Goal | None:
+    """The goal a reply in a scheduled post's thread continues: its biggest story's, if any."""
+    story = next((f for f in reply.findings if f.kind == STORY), None)
+    return story_goal(story, today) if story is not None else None
 
 
 def _first_sentence(text: str) -> str:

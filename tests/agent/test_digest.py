@@ -11,8 +11,10 @@ import pytest
 
 from agent.analyses.scorecard import explain_in_one_line
 from agent.demo_data import GeneratedWarehouse
-from agent.digest import Digest, answer_digest, build_digest, wants_scorecard
-from agent.domain import Finding, Goal, Intent, Window
+from agent.digest import NOT_WATCHED, QUIET, Digest, answer_digest, build_digest, wants_scorecard
+from agent.domain import Finding, Goal, Intent, Window, format_segment
+from agent.service import ScoutService, _split_for_reading
+from agent.views import Reply
 from tests.agent.loop_helpers import demo_deps
 from tests.conftest import TODAY
 
@@ -99,7 +101,7 @@ def test_monday_has_a_weekly_summary(digest: Digest, tables: dict[str, pd.DataFr
 
 def test_every_section_is_there(digest: Digest) -> None:
     kinds = [s.kind for s in digest.sections]
-    for kind in ("digest_kpis", "digest_movers", "digest_anomalies", "digest_forecast",
+    for kind in ("digest_story", "digest_kpis", "digest_movers", "digest_anomalies", "digest_forecast",
                  "digest_approvals", "digest_activity", "digest_weekly"):  # fmt: skip
         assert kind in kinds
     assert all(s.confidence > 0 for s in digest.sections), [s.summary for s in digest.sections]
@@ -152,7 +154,7 @@ def test_a_plain_digest_request_keeps_the_morning_digest(
     demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
     found = _answer(demo_warehouse, tmp_path / "m.sqlite3", "morning digest")
-    assert found[0].kind == "digest_kpis"
+    assert [f.kind for f in found[:2]] == ["digest_story", "digest_kpis"]
     assert "scorecard" not in [f.kind for f in found]
 
 
@@ -197,3 +199,103 @@ def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
         line = explain_in_one_line([explained(share)], "the same day last week")
         assert "mostly" not in line and "%" not in line
         assert "largest mover is organic traffic" in line
+
+
+# --------------------------------------------------------------------------- the biggest story
+
+
+def _watched(warehouse: GeneratedWarehouse, memory: Path) -> Digest:
+    """The digest the morning after one monitor cycle, as the scheduler runs them."""
+    import asyncio
+
+    async def main() -> Digest:
+        core = ScoutService(await demo_deps(warehouse.path, memory, TODAY))
+        try:
+            await core.monitor()
+            return await build_digest(core.deps, TODAY)
+        finally:
+            await core.close()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def watched(demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Digest:
+    return _watched(demo_warehouse, tmp_path_factory.mktemp("w") / "m.sqlite3")
+
+
+def test_the_digest_leads_with_the_injected_conversion_drop_and_its_revenue_cost(
+    watched: Digest, demo_warehouse: GeneratedWarehouse
+) -> None:
+    scenario = demo_warehouse.scenario("conversion_drop")
+    story = watched.sections[0]
+    assert story is watched.story and story.kind == "digest_story"
+    lead = story.anomalies[0]
+    assert lead.metric == "conversion_rate" and dict(lead.where) == dict(scenario.where)
+    assert lead.day == scenario.start and lead.direction == "down"
+    end = lead.day + timedelta(days=lead.days)
+    where = " AND ".join(f"{k} = ?" for k in scenario.where)
+    values = list(scenario.where.values())
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        rates = con.execute(
+            f"SELECT AVG(converted::DOUBLE) FROM sessions WHERE {where}"
+            " AND session_date >= ? AND session_date < ? GROUP BY session_date",
+            [*values, lead.day, end],
+        ).fetchall()
+        (revenue,) = con.execute(
+            f"SELECT SUM(revenue) FROM orders WHERE {where} AND order_date >= ? AND order_date < ?",
+            [*values, lead.day, end],
+        ).fetchone() or (None,)
+    assert lead.actual == pytest.approx(sum(r for (r,) in rates) / len(rates))
+    # Sessions and basket value held, the revenue lost per day is the segment's actual revenue
+    # scaled by the conversion it should have had.
+    per_day = revenue / lead.days * (1 - lead.expected / lead.actual)
+    assert story.facts["revenue_per_day"] == pytest.approx(per_day)
+    about = float(f"{abs(per_day):.2g}")
+    segment = format_segment(scenario.where, style="words")
+    assert story.summary == (
+        f"Biggest story: Conversion rate in {segment} has been down since "
+        f"{lead.day:%a %b %-d} ({lead.actual:.2%} on average over {lead.days} days vs "
+        f"{lead.expected:.2%} expected), costing about ${about:,.0f} a day in revenue."
+    )
+
+
+def test_the_story_is_the_most_revenue_at_stake_not_the_sharpest_day(watched: Digest) -> None:
+    """A one-day revenue drop can cost more that day than the conversion drop costs per day;
+    over its days the conversion drop still puts more revenue at stake, so it leads."""
+    story = watched.sections[0]
+    lead = story.anomalies[0]
+    at_stake = abs(story.facts["revenue_per_day"]) * lead.days
+    section = next(s for s in watched.sections if s.kind == "digest_anomalies")
+    others = [a for a in section.anomalies if a.metric == "revenue" and a not in story.anomalies]
+    assert others
+    for other in others:
+        assert abs(other.actual - other.expected) * other.days < at_stake
+    assert any(abs(o.actual - o.expected) > abs(story.facts["revenue_per_day"]) for o in others)
+
+
+def test_a_quiet_store_says_so_plainly(quiet_warehouse: GeneratedWarehouse, tmp_path: Path) -> None:
+    digest = _watched(quiet_warehouse, tmp_path / "m.sqlite3")
+    story = digest.sections[0]
+    assert story.summary == QUIET and not story.anomalies
+    assert "monitor_ran" in next(s for s in digest.sections if s.kind == "digest_anomalies").facts
+
+
+def test_before_the_monitor_has_run_the_digest_does_not_call_the_day_quiet(digest: Digest) -> None:
+    # The demo warehouse has a live conversion drop; only the monitor looks at segments.
+    assert digest.sections[0].summary == NOT_WATCHED
+
+
+def test_the_headline_is_the_story_then_the_kpis_then_one_line_per_threaded_section(
+    watched: Digest,
+) -> None:
+    reply = Reply(text="Good morning!", findings=watched.findings)
+    headline, details = _split_for_reading(reply)
+    assert headline.text == "Good morning!\n" + watched.sections[0].summary
+    kpis, overview = headline.findings
+    assert kpis.kind == "digest_kpis"
+    threaded = [s for s in watched.sections if s.kind not in ("digest_story", "digest_kpis")]
+    assert [f.kind for f in details.findings] == [s.kind for s in threaded]
+    lines = overview.summary.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [s.title for s in threaded]
+    assert lines[-1] == "The details are in the thread."
