@@ -299,13 +299,15 @@ class ScoutService:
         result = await run_cycle(
             self._posting_to(self.alerts_channel), MonitorTick(at=self.deps.clock())
         )
-        return [reply for reply, _ in await self._monitor_replies(result)]
+        replies = await self._monitor_replies(result, self._readings(result))
+        return [reply for reply, _ in replies]
 
     async def _monitor_replies(
-        self, result: CycleResult
+        self, result: CycleResult, readings: Mapping[str, str]
     ) -> list[tuple[Reply, ActionOutcome | None]]:
         """What a monitor cycle has to say: a trouble note, each alert's investigation (with
-        its alert's outcome), the actions waiting for an approver.
+        its alert's outcome, and how to read it: `readings`), the actions waiting for an
+        approver.
 
         One path for every outbound effect: each new anomaly became an `alert` action in the
         cycle (its fingerprint de-duplicates it across cycles, restarts and replicas),
@@ -334,11 +336,12 @@ class ScoutService:
             findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
             findings = self._formatted(findings, goal)
             title = str(outcome.action.params.get("title") or outcome.action.kind)
-            reading = self._reading(outcome, result, findings)
+            reading = readings.get(findings[0].title) if findings else None
             replies.append(
                 (
                     Reply(
-                        text=f"What Scout found about: {title}" + reading,
+                        text=f"What Scout found about: {title}"
+                        + (f"\n{reading}" if reading else ""),
                         goal=goal,
                         findings=findings,
                         posted=posted,
@@ -549,7 +552,7 @@ class ScoutService:
         )
         published: list[Published] = []
         readings = self._readings(result)
-        for reply, alert in await self._monitor_replies(result):
+        for reply, alert in await self._monitor_replies(result, readings):
             if reply.posted is None and alert is not None:
                 if reply.findings:  # the dry-run alert's investigation: recorded, not sent
                     key = stable_key(
@@ -617,32 +620,21 @@ class ScoutService:
             log.exception("retrain failed week=%s", week_start)
             return None
 
-    def _reading(
-        self, outcome: ActionOutcome, result: CycleResult, findings: tuple[Finding, ...]
-    ) -> str:
-        """How to read an investigation that moved the other way from its alert (a segment
-        behind a store-wide surge, a holiday's usual lift): said first, so the thread does
-        not read as a contradiction."""
-        anomaly = self._alert_anomaly(outcome, result)
-        if anomaly is None or not findings:
-            return ""
-        moved = findings[0].facts.get("direction")
-        if moved not in ("up", "down") or moved == anomaly.direction:
-            return ""
-        return "\n" + investigation_line(anomaly, findings[0])
-
     def _readings(self, result: CycleResult) -> dict[str, str]:
         """Investigation title → how to read it, for each alert (posted, waiting for an
-        approver or recorded) whose investigation moved the other way: every door shows it."""
+        approver or recorded) whose investigation moved the other way from it (a segment
+        behind a store-wide surge, a holiday's usual lift): said first at every door, so the
+        answer does not read as a contradiction."""
         readings: dict[str, str] = {}
         for outcome in result.actions:
+            anomaly = self._alert_anomaly(outcome, result)
             goal = self._investigation_goal(outcome, result)
-            if goal is None or self._alert_anomaly(outcome, result) is None:
+            findings = (self.deps.investigator.findings(goal) or ()) if goal else ()
+            if anomaly is None or not findings:
                 continue
-            findings = self.deps.investigator.findings(goal) or ()
-            reading = self._reading(outcome, result, tuple(findings))
-            if reading:
-                readings[findings[0].title] = reading.strip()
+            moved = findings[0].facts.get("direction")
+            if moved in ("up", "down") and moved != anomaly.direction:
+                readings[findings[0].title] = investigation_line(anomaly, findings[0])
         return readings
 
     @staticmethod

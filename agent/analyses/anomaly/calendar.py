@@ -52,7 +52,7 @@ def holiday_label(name: str) -> str:
         "black_friday_saturday": "Black Friday weekend",
         "black_friday_sunday": "Black Friday weekend",
     }
-    return special.get(name, name.replace("_", " ").title().replace("'S", "'s"))
+    return special.get(name, name.replace("_", " ").title())
 
 
 def holiday_within(start: date, days: int) -> str | None:
