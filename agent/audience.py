@@ -5,8 +5,9 @@ admitted it. Before it is posted there, the adapter lists the channel's members 
 module decides, without Slack, whether every one of them may see the same data under their
 own policy; if anyone may not, the answer goes to the asker privately. The rule is the one
 the compiler enforces for a question: a reader may see an answer when their row filters are
-no narrower than the rows it shows, none of its metrics is hidden from them, and, if it names
-customers, customer-level data is allowed for them.
+no narrower than the rows it shows, none of its metrics or of the dimensions it is broken down
+by is hidden from them, and, if it names customers, customer-level data is allowed for them
+(and no column is hidden from them: customer lists are not read through the layer).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.domain import Intent
+from agent.domain import Finding, Intent
 from agent.semantic.policies import CUSTOMER_INTENTS, Access, Policies
 from agent.views import Reply
 
@@ -32,6 +33,9 @@ class DataShown:
     every_metric: bool = False
     # dimension → the only values the answer's rows have; a dimension not here: every value.
     rows: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Dimensions (and customer columns) the answer breaks down, filters or compares by.
+    columns: frozenset[str] = frozenset()
+    every_column: bool = False
     customer_data: bool = False
 
 
@@ -64,6 +68,9 @@ def data_shown(reply: Reply) -> DataShown | None:
     rows: dict[str, frozenset[str]] = {d: frozenset({str(v)}) for d, v in goal.filters.items()}
     for dimension, pair in goal.compare.items():
         rows[dimension] = rows.get(dimension, frozenset()) | {str(v) for v in pair}
+    columns = {*goal.filters, *goal.compare, *goal.group_by}
+    for finding in reply.findings:
+        columns |= _columns_of(finding)
     customer = (
         goal.intent in CUSTOMER_INTENTS
         or goal.customer_id is not None
@@ -75,13 +82,28 @@ def data_shown(reply: Reply) -> DataShown | None:
         # ("anything unusual?") has no narrower claim to make: both count as every metric.
         every_metric=goal.intent is Intent.DIGEST or not goal.metric,
         rows=rows,
+        columns=frozenset(columns),
+        # The same spans decide which dimensions an answer may name: the digest and an
+        # open question drill into every dimension, and an explanation's text may name
+        # segments beyond its root causes. Customer lists show the customer columns.
+        every_column=goal.intent in (Intent.DIGEST, Intent.EXPLAIN) or not goal.metric,
         customer_data=customer,
     )
+
+
+def _columns_of(finding: Finding) -> set[str]:
+    found = {d for a in finding.anomalies for d in a.where}
+    found |= {d for c in finding.root_causes for d in c.where}
+    return found
 
 
 def may_see(access: Access, shown: DataShown) -> bool:
     """Whether a reader with `access` may see everything `shown`."""
     if shown.customer_data and not access.customer_data:
+        return False
+    if access.hidden_columns and (
+        shown.every_column or shown.customer_data or shown.columns & access.hidden_columns
+    ):
         return False
     if access.hidden_metrics and (shown.every_metric or shown.metrics & access.hidden_metrics):
         return False

@@ -117,3 +117,16 @@ class TransientActionError(ActionError):
 
 class PermanentActionError(ActionError):
     """Not worth retrying (4xx, invalid target)."""
+
+
+def friendly(error: BaseException) -> str:
+    """What a person is told about an error (the details go to the log)."""
+    if isinstance(error, UserError):
+        return error.friendly
+    if isinstance(error, ModuleNotFoundError):
+        return f"That analysis is not available yet ({error.name} is not installed in this build)."
+    if isinstance(error, WarehouseError):
+        return f"The warehouse could not answer: {error}"
+    if isinstance(error, ScoutError):
+        return f"I could not finish that: {error}"
+    return f"Something went wrong on my side ({type(error).__name__}); the details are in the log."

@@ -34,7 +34,7 @@ from agent.domain import (
     format_segment,
     stable_key,
 )
-from agent.errors import PlanError
+from agent.errors import PlanError, friendly
 from agent.learning import situation_key
 from agent.llm import propose_actions, understand_with_llm
 from agent.loop_parts import (
@@ -47,7 +47,6 @@ from agent.loop_parts import (
     PersonAsked,
     Progress,
     Trigger,
-    friendly,
     new_movements,
 )
 from agent.materialise import anomaly_params, concrete, investigation_goal
@@ -78,6 +77,9 @@ FIRST_LOOKBACK_DAYS = 14
 # week?" see the same series (and a cycle stays within its time budget). Return rate waits
 # for returns to arrive, so its recent days always look low: it is left out.
 DAILY_WATCH = tuple(m for m in WATCHLIST if m not in LAGGING_METRICS)
+# A question's first and last steps; its plan is these around the analysis it runs.
+READING = "Reading the question…"
+WRITING = "Writing up the answer…"  # proposals, memory and the reply itself
 
 
 async def run_cycle(
@@ -106,7 +108,7 @@ async def run_cycle(
 
 
 async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
-    await cycle.say("Reading the question…")
+    await cycle.say(READING)
     thread = await deps.memory.load_thread(ask.thread_key)
     context = thread.goal if thread else None
     today = deps.today()
@@ -147,7 +149,10 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     skill = SKILLS.get(goal.intent)
     digest = goal.intent is Intent.DIGEST
     label = "the digest" if digest and not wants_scorecard(goal, today) else None
-    await cycle.say(f"Running {label or (skill.label if skill else 'the digest')}…")
+    running = f"Running {label or (skill.label if skill else 'the digest')}…"
+    # The goal is understood, so the rest of the way is known: shown ahead, then step by step.
+    await cycle.announce(READING, running, WRITING)
+    await cycle.say(running)
     if digest:
         # "How are we doing in the West?", "how did Black Friday go?": that segment's and
         # period's scorecard, not the company-wide digest under a misleading heading.
@@ -160,6 +165,7 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
         ctx = await campaign_context(deps, goal)
         cycle.findings += await asyncio.to_thread(run_goal, goal, ctx)
     await _learn(deps, cycle, goal)
+    await cycle.say(WRITING)
     for finding in cycle.findings:
         for action in finding.proposed_actions:
             cycle.actions.append(await propose(deps, action, requested_by=ask.user))
@@ -475,7 +481,9 @@ async def digest_for_access(deps: Deps, day: date) -> tuple[Finding, ...]:
         goal = Goal(intent=Intent.DIGEST, filters=dict(access.row_filters), window=yesterday)
         return await asyncio.to_thread(run_goal, goal, deps.context())
     visible = [m for m in deps.layer.metric_names if m not in access.hidden_metrics]
-    digest = await build_digest(deps, day, metrics=visible)
+    # The movers and anomaly scans search every dimension they can see: not the hidden ones.
+    seen = replace(deps, layer=access.view(deps.layer)) if access.hidden_columns else deps
+    digest = await build_digest(seen, day, metrics=visible)
     return tuple(f for f in digest.findings if _visible(access, f))
 
 
@@ -484,4 +492,4 @@ def _visible(access: Access, finding: Finding) -> bool:
         return False
     if finding.kind == "digest_forecast" and "forecast_error" in access.hidden_metrics:
         return False
-    return all(access.allows(a.metric, {}) for a in finding.anomalies)
+    return all(access.allows(a.metric, a.where) for a in finding.anomalies)

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from agent.act import ActResult
 from agent.domain import Action, Anomaly, Finding, Goal, Intent, Observation, stable_key
-from agent.errors import MemoryUnavailable, ScoutError, UserError, WarehouseError
+from agent.errors import MemoryUnavailable, UserError, friendly
 from agent.observe import KpiRead, KpiSnapshot
 from agent.plan import Plan, Signal, matches
+from agent.views import FollowsPlan, PlanAhead
 
 if TYPE_CHECKING:
     from agent.deps import Deps
@@ -101,19 +102,6 @@ class CycleResult:
         return not self.errors
 
 
-def friendly(error: BaseException) -> str:
-    """What a person is told about an error (the details go to the log)."""
-    if isinstance(error, UserError):
-        return error.friendly
-    if isinstance(error, ModuleNotFoundError):
-        return f"That analysis is not available yet ({error.name} is not installed in this build)."
-    if isinstance(error, WarehouseError):
-        return f"The warehouse could not answer: {error}"
-    if isinstance(error, ScoutError):
-        return f"I could not finish that: {error}"
-    return f"Something went wrong on my side ({type(error).__name__}); the details are in the log."
-
-
 class Cycle:
     """A cycle in progress: what it accumulates, recorded in one go at the end."""
 
@@ -150,6 +138,15 @@ class Cycle:
                 await self.progress(text)
             except Exception:  # a broken progress channel must not stop the work
                 log.warning("progress_failed cycle=%s", self.id, exc_info=True)
+
+    async def announce(self, *steps: str) -> None:
+        """Show the steps ahead where the progress channel follows plans; each is then
+        reported with `say` as it starts. Plain step channels only ever get `say`."""
+        if isinstance(self.progress, FollowsPlan):
+            try:
+                await self.progress.plan(PlanAhead(steps=steps))
+            except Exception:  # like `say`: the plan is shown for people, the work goes on
+                log.warning("plan_failed cycle=%s", self.id, exc_info=True)
 
     def fail(self, where: str, error: BaseException) -> None:
         if isinstance(error, UserError):

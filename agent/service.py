@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
+from agent.act.answers import send_answer
 from agent.act.leases import LEASE
 from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
@@ -30,6 +31,7 @@ from agent.materialise import anomaly_params, investigation_goal
 from agent.views import (
     ActionStatus,
     AlertSummary,
+    AnswerPlace,
     DecisionKind,
     DecisionOutcome,
     Effectiveness,
@@ -285,7 +287,7 @@ class ScoutService:
 
     async def weekly(self, week_start: date) -> Reply:
         access = self._posting_to(self.digest_channel).access
-        if access.row_filters or access.hidden_metrics:
+        if access.row_filters or access.hidden_metrics or access.hidden_columns:
             # The weekly summary reads company-wide numbers outside `ctx.run`.
             return Reply(
                 text="The weekly summary is not posted here: this channel's data access "
@@ -421,6 +423,11 @@ class ScoutService:
     def alerts_channel(self) -> str:
         config = self.deps.config
         return config.slack.alerts_channel or config.planning.targets.get("alert", "kpi-alerts")
+
+    async def answer_out(self, reply: Reply, place: AnswerPlace) -> Published:
+        """Send an answer to the conversation it was asked in, through the actor: redacted
+        into the outbox, held while paused, posted once; what became of it."""
+        return await send_answer(self.deps.act, reply, place)
 
     async def publish(
         self, reply: Reply, *, channel: str, title: str, key: str, thread: str | None = None

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from agent.act.redact import clean_finding, clean_text
 from agent.domain import (
@@ -25,6 +25,95 @@ from agent.domain import (
 )
 
 Progress = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanAhead:
+    """The steps a cycle is about to run, in order, announced once it knows them.
+
+    Each step is then reported through `Progress` with exactly this text as it starts, so a
+    door that follows plans can mark what is done, running and still to come. A door that
+    only prints steps (the terminal, a scripted core's tests) never receives this value.
+    """
+
+    steps: tuple[str, ...]
+
+
+@runtime_checkable
+class FollowsPlan(Protocol):
+    """A progress channel that can also show the plan ahead (Slack's placeholder).
+
+    An extension of `Progress`, not a replacement: plain step callables stay valid, and the
+    core announces a plan only to channels that have `plan`.
+    """
+
+    async def __call__(self, step: str) -> None: ...
+
+    async def plan(self, ahead: PlanAhead) -> None: ...
+
+
+class StepState(StrEnum):
+    DONE = "done"
+    RUNNING = "running"
+    TODO = "todo"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepView:
+    title: str
+    state: StepState
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressView:
+    """What a door shows while a cycle works: the steps reported so far and, once a plan is
+    announced, every planned step with its state (the latest one reported is running)."""
+
+    said: tuple[str, ...] = ()
+    plan: tuple[str, ...] = ()
+
+    def step(self, text: str) -> ProgressView:
+        return replace(self, said=(*self.said, text))
+
+    def planned(self, ahead: PlanAhead) -> ProgressView:
+        return replace(self, plan=ahead.steps)
+
+    @property
+    def current(self) -> int:
+        """The plan step running now (its index), -1 before any planned step was reported.
+
+        The furthest one reported wins: a plan only moves forward, and a step the plan does
+        not name (a note) leaves it where it is."""
+        return max((self.plan.index(s) for s in self.said if s in self.plan), default=-1)
+
+    @property
+    def rows(self) -> tuple[StepView, ...]:
+        if not self.plan:
+            # No plan announced (a monitor cycle, a core that only reports steps): the steps
+            # so far, each done, as the placeholder always showed them.
+            return tuple(StepView(title=s, state=StepState.DONE) for s in self.said)
+        now = self.current
+        return tuple(
+            StepView(
+                title=title,
+                state=(
+                    StepState.DONE
+                    if index < now
+                    else StepState.RUNNING
+                    if index == now
+                    else StepState.TODO
+                ),
+            )
+            for index, title in enumerate(self.plan)
+        )
+
+    @property
+    def position(self) -> str:
+        """Where the plan stands ("Step 2 of 4"); empty without a plan."""
+        if not self.plan:
+            return ""
+        return f"Step {max(self.current, 0) + 1} of {len(self.plan)}"
+
 
 # Questions are read on their first few thousand characters (README: deployment limits), and
 # echoed from no more than that.
@@ -108,9 +197,18 @@ class Reply:
     # Where the actor already posted this alert (scheduled replies only): the adapter threads
     # the reply under that message instead of posting a second one.
     posted: ThreadRef | None = None
+    # Short notes shown small at the end (what is switched off here, where it was asked).
+    notes: tuple[str, ...] = ()
+    # What the message shows: the answer, or the SQL and parameters behind its findings.
+    view: Literal["answer", "evidence"] = "answer"
 
     def plain_text(self) -> str:
         """The reply as plain sentences: notifications, the outbox, clients without blocks."""
+        if self.view == "evidence":
+            queries = [
+                f"{e.description or f.title}: {e.sql}" for f in self.findings for e in f.evidence
+            ]
+            return "\n".join(queries) or "No SQL was needed for this answer."
         parts: list[str] = []
         if self.error:
             parts.append(self.error)
@@ -122,6 +220,7 @@ class Reply:
             question = self.clarification.question
             parts.append(f"{question} ({options})" if options else question)
         parts.extend(f"Proposed: {p.action.kind} → {p.action.target}" for p in self.actions)
+        parts.extend(self.notes)
         return "\n".join(parts)
 
     def cleaned(self) -> Reply:
@@ -131,6 +230,7 @@ class Reply:
             text=clean_text(self.text),
             goal=_cleaned_goal(self.goal),
             error=clean_text(self.error) if self.error else None,
+            notes=tuple(clean_text(n) for n in self.notes),
             findings=tuple(clean_finding(f) for f in self.findings),
             actions=tuple(
                 replace(
@@ -174,6 +274,25 @@ class Published:
     reason: str = ""
     where: ThreadRef | None = None
     outbox_ids: tuple[int, ...] = ()
+    # The message itself (its ts), when one reached Slack.
+    message: MessageRef | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.message is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerPlace:
+    """Where an answer goes: the conversation it was asked in (the thread, or none for a DM's
+    top level), the placeholder it is edited into, and who asked."""
+
+    channel: str
+    thread_ts: str | None = None
+    replaces: str | None = None
+    asker: str | None = None
+    # One per answer: a retry of the same answer is the same key, so it is posted once.
+    key: str
 
 
 DecisionKind = Literal[

@@ -4,8 +4,9 @@ Run: .venv/bin/python -m bench.understand_accuracy [--runs 20] [--heldout]
 
 `--heldout` adds the held-out set (tests/agent/understand/heldout.yml, written apart from the
 labelled set): whole-goal exact accuracy per intent and per slot, out-of-scope rejection, the
-thread follow-up set (followups.yml), and each dated batch of the held-out file scored with
-the rules alone and with the learned intent model behind them.
+thread follow-up set (followups.yml), and each dated batch of the held-out file, and each
+later batch kept in a file of its own (heldout_batch*.yml), scored with the rules alone and
+with the learned intent model behind them; then the whole of heldout.yml and those files.
 
 The baseline is the same parser with typo correction switched off, to show what the
 fuzzy matching buys; latency is measured warm (the spelling cache filled, as in a running
@@ -32,6 +33,7 @@ from tests.agent.understand.labelled import (
     FIELDS,
     FOLLOWUPS,
     HELDOUT,
+    HELDOUT_BATCHES,
     Item,
     load_items,
     mismatches,
@@ -211,13 +213,16 @@ def batches(rules: Parse, learned: Parse) -> None:
     The batches after the first were written apart and scored untouched when they were
     added; the ones written before the model are the fairest test of it.
     """
-    items = load_items(HELDOUT)
-    heads = sections()
-    assert len(heads) == len(items), "held-out file and its section headings disagree"
     grouped: dict[str, list[Item]] = defaultdict(list)
-    for head, item in zip(heads, items, strict=True):
-        if "batch" in head:
-            grouped[head].append(item)
+    everything: list[Item] = []
+    for path in (HELDOUT, *HELDOUT_BATCHES):
+        items = load_items(path)
+        heads = sections(path)
+        assert len(heads) == len(items), f"{path.name} and its section headings disagree"
+        everything.extend(items)
+        for head, item in zip(heads, items, strict=True):
+            if "batch" in head:
+                grouped[head].append(item)
     print(f"\n{'held-out batch':<52} {'rules only':>12} {'rules+model':>12} {'intent r/m':>12}")
     for head, group in grouped.items():
         row = []
@@ -229,6 +234,10 @@ def batches(rules: Parse, learned: Parse) -> None:
             f"{head[:52]:<52} {r_ok:>5}/{len(group):<6} {m_ok:>5}/{len(group):<6} "
             f"{r_int:>5.0%}/{m_int:.0%}"
         )
+    _, per, _ = accuracy(learned, everything)
+    ok = sum(right for right, _ in per.values())
+    files = ", ".join(p.name for p in (HELDOUT, *HELDOUT_BATCHES))
+    print(f"all held-out ({files}): {ok}/{len(everything)} ({ok / len(everything):.1%}) whole goal")
 
 
 if __name__ == "__main__":

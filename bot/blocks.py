@@ -29,8 +29,10 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
+    PlanBlock,
     SectionBlock,
     TableBlock,
+    TaskCardBlock,
 )
 
 from agent.act.rules import format_money, to_cents
@@ -43,7 +45,7 @@ from agent.domain import (
     describe_decision,
     format_segment,
 )
-from agent.views import echoed_question
+from agent.views import ProgressView, StepState, echoed_question
 from bot.core import ActionStatus, ProposedAction, Reply, option_token
 from bot.text import (
     fmt_number,
@@ -249,6 +251,14 @@ def answer_message(reply: Reply) -> Message:
         files=tuple(files),
         plain_files=tuple(plain_files),
     )
+
+
+def message_for(reply: Reply) -> Message:
+    """The message a reply becomes: the answer, or the SQL behind it, with its notes."""
+    message = sql_message(reply.findings) if reply.view == "evidence" else answer_message(reply)
+    for note in reply.notes:
+        message = message.with_note(note)
+    return message
 
 
 def reply_text(reply: Reply) -> str:
@@ -602,13 +612,27 @@ def _without_legacy_feedback(block: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- progress, SQL, errors
 
 
-def progress_message(question: str, steps: Sequence[str]) -> Message:
-    """The placeholder shown while Scout works, with the plan's steps as they complete."""
+def progress_message(
+    question: str, steps: Sequence[str] | ProgressView, *, native: bool = True
+) -> Message:
+    """The placeholder shown while Scout works. Once the core has announced its plan, every
+    planned step with its state (done, running, to do): Slack's plan block, or marked lines
+    where Slack refuses it (`native=False`); before that, the steps reported so far."""
+    view = steps if isinstance(steps, ProgressView) else ProgressView(said=tuple(steps))
     # The question is echoed redacted, like everything else Scout posts.
     shown = escape(truncate(echoed_question(question), 300))
-    lines = [f":hourglass_flowing_sand: Working on: _{shown}_"]
-    lines.extend(f":white_check_mark: {escape(truncate(step, 200))}" for step in steps[-20:])
-    return Message(text="Scout is working on it…", blocks=(_section("\n".join(lines)),))
+    head = f":hourglass_flowing_sand: Working on: _{shown}_"
+    text = "Scout is working on it…"
+    if not view.plan:
+        lines = [head]
+        lines.extend(
+            f":white_check_mark: {escape(truncate(r.title, 200))}" for r in view.rows[-20:]
+        )
+        return Message(text=text, blocks=(_section("\n".join(lines)),))
+    if native:
+        return Message(text=text, blocks=(_section(head), _plan_block(view)))
+    lines = [head, *(_step_line(r.title, r.state) for r in view.rows[:MAX_PLAN_STEPS])]
+    return Message(text=text, blocks=(_section("\n".join(lines)), _context(view.position)))
 
 
 def error_message(text: str) -> Message:
@@ -655,3 +679,45 @@ def _with_bound_values(item: Evidence) -> str:
 
 def _bound_text(value: object) -> str:
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+# --------------------------------------------------------------------------- the plan ahead
+
+MAX_PLAN_STEPS = 20
+_TASK_STATUS = {
+    StepState.DONE: "complete",
+    StepState.RUNNING: "in_progress",
+    StepState.TODO: "pending",
+}
+# Marked lines where the plan block is refused: what is behind, what runs, what is to come.
+_STEP_MARK = {
+    StepState.DONE: ":white_check_mark:",
+    StepState.RUNNING: ":arrow_forward:",
+    StepState.TODO: ":white_circle:",
+}
+
+
+def _plan_block(view: ProgressView) -> PlanBlock:
+    """Slack's native plan: one task card per planned step, titled with where it stands."""
+    tasks = [
+        TaskCardBlock(
+            task_id=f"step_{index}",
+            title=truncate(row.title, MAX_HEADER),
+            status=_TASK_STATUS[row.state],
+        )
+        for index, row in enumerate(view.rows[:MAX_PLAN_STEPS], start=1)
+    ]
+    return PlanBlock(title=view.position, tasks=tasks)
+
+
+def _step_line(title: str, state: StepState) -> str:
+    shown = escape(truncate(title, 200))
+    return f"{_STEP_MARK[state]} {f'*{shown}*' if state is StepState.RUNNING else shown}"
+
+
+def assistant_status(view: ProgressView, step: str) -> str:
+    """The assistant thread's status line for a step that starts: where it stands in the
+    plan ("is working on step 2 of 3: …") when the core announced one."""
+    if step in view.plan:
+        return f"is working on {view.position.lower()}: {truncate(step, 80)}"
+    return f"is working: {truncate(step, 80)}"

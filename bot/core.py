@@ -20,6 +20,7 @@ from agent.errors import ConfigError
 from agent.views import (
     ActionStatus,
     AlertSummary,
+    AnswerPlace,
     DecisionKind,
     DecisionOutcome,
     Effectiveness,
@@ -84,6 +85,11 @@ class ScoutCore(Protocol):
 
     async def home(self, user: str) -> HomeView:
         """Pending approvals, recent alerts, the KPI watchlist and what Scout has learned."""
+        ...
+
+    async def answer_out(self, reply: Reply, place: AnswerPlace) -> Published:
+        """Send `reply` where it was asked, through the actor: decided, redacted, recorded in
+        the outbox and posted once (the adapter's only road out for answers)."""
         ...
 
 
@@ -194,6 +200,7 @@ async def load_core(config: ScoutConfig, spec: str | None = None) -> ScoutCore:
 __all__ = [
     "ActionStatus",
     "AlertSummary",
+    "AnswerPlace",
     "DecisionKind",
     "DecisionOutcome",
     "Effectiveness",

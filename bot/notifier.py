@@ -12,6 +12,7 @@ up in its channel or thread before it is tried again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,15 +22,27 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.act.ports import IsAuthorised
 from agent.act.records import Delivery, OutboundMessage
 from agent.errors import PermanentActionError, TransientActionError
-from bot.blocks import answer_message
+from agent.views import Reply
+from bot.blocks import FileUpload, message_for
 from bot.core import DeliveryClaims
-from bot.listeners.answer import chart_uploads, rejection, upload_files
 from bot.listeners.common import Approvers, TtlSet, log
 from bot.posting import Post, PostUncertain, post_once, without_blind_resends
 
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )  # fmt: skip
+# Slack's errors for a message it will not take as built: sending the same blocks again
+# cannot help, the same answer in a simpler form (text and files) can.
+REJECTED_BLOCKS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "invalid_attachments",
+        "too_many_attachments",
+    }
+)
 # The executor retries a post within minutes; a day covers any retry this process makes.
 TRIED_TTL_S = 86_400.0
 
@@ -75,17 +88,12 @@ class SlackNotifier:
         """Post (or update) the message; DM each recipient when there is no channel."""
         try:
             if message.op == "update" and message.update_ref and message.channel:
-                await self.client.chat_update(
-                    channel=self.channel_id(message.channel),
-                    ts=message.update_ref,
-                    text=message.text,
-                )
-                return Delivery(via="slack", ref=message.update_ref)
+                return await self._edit(message, self.channel_id(message.channel))
             channel = message.channel or self.default_channel
             targets = [self.channel_id(channel)] if channel else list(message.recipients)
             if not targets:
                 raise PermanentActionError(f"outbox {message.outbox_id}: no channel or recipient")
-            rendered = answer_message(message.content) if message.content else None
+            rendered = message_for(message.content) if message.content else None
             refs = []
             for target in targets:
                 if rendered is None:
@@ -125,6 +133,35 @@ class SlackNotifier:
             if code in TRANSIENT or status == 429 or status >= 500:
                 raise TransientActionError(f"slack {code or status}") from error
             raise PermanentActionError(f"slack {code}") from error
+
+    async def _edit(self, message: OutboundMessage, channel: str) -> Delivery:
+        """Edit Scout's own message in place: a repeated alert's text, or an answer into the
+        placeholder that stood in for it (an edit lands once however often it is sent)."""
+        ts = message.update_ref
+        assert ts is not None
+        if message.content is None or message.update_of is not None:
+            await self.client.chat_update(channel=channel, ts=ts, text=message.text)
+            return Delivery(via="slack", ref=ts)
+        rendered = message_for(message.content)
+        try:
+            # An empty list clears the placeholder's own blocks.
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks_json() or []
+            )
+        except (SlackApiError, SlackObjectFormationError) as error:
+            reason = rejection(error)
+            if reason is None:
+                raise
+            log.warning(
+                "slack refused the blocks outbox=%s error=%s; editing in plain text",
+                message.outbox_id,
+                reason,
+            )
+            rendered = rendered.simplified()
+            await self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=[])
+        files = chart_uploads(message.content) + list(rendered.files)
+        await upload_files(self.client, channel, message.thread or ts, files)
+        return Delivery(via="slack", ref=ts)
 
     async def _post_once(
         self,
@@ -170,3 +207,58 @@ def approver_check(approvers: Approvers) -> IsAuthorised:
         return approvers.group is not None and user in await approvers.members(approvers.group)
 
     return is_authorised
+
+
+def rejection(error: Exception) -> str | None:
+    """Why Slack (or slack_sdk, before sending) refused a message as built; None when the
+    failure was something else (a missing channel, a rate limit) that text would hit too."""
+    if isinstance(error, SlackObjectFormationError):
+        return f"invalid_blocks (rejected before sending: {error})"
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error", ""))
+        return code if code in REJECTED_BLOCKS else None
+    return None
+
+
+def chart_uploads(reply: Reply) -> list[tuple[int, Reply] | FileUpload]:
+    """The reply's charts, to render and upload after its message (the SQL behind an
+    answer shows none: they are in the answer already)."""
+    if reply.view == "evidence":
+        return []
+    return [(i, reply) for i, f in enumerate(reply.findings) if f.chart is not None]
+
+
+async def upload_files(
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str,
+    items: list[tuple[int, Reply] | FileUpload],
+) -> None:
+    """Render charts off the loop and upload each file into the thread; one failure is logged."""
+    for item in items:
+        try:
+            if isinstance(item, FileUpload):
+                upload = item
+            else:
+                index, reply = item
+                finding = reply.findings[index]
+                assert finding.chart is not None
+                from bot.charts import render_chart  # matplotlib loads on the first chart
+
+                png = await asyncio.to_thread(render_chart, finding.chart)
+                upload = FileUpload(
+                    filename=f"chart-{index + 1}.png",
+                    content=png,
+                    title=finding.chart.title,
+                    alt_text=finding.summary[:1000] or finding.chart.title,
+                )
+            await client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                filename=upload.filename,
+                content=upload.content,
+                title=upload.title,
+                alt_txt=upload.alt_text or upload.title,
+            )
+        except Exception:
+            log.exception("file upload failed channel=%s thread=%s", channel, thread_ts)

@@ -40,11 +40,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger("scout.slack")
 
 METADATA_TYPE = "scout_post"
-# Web API methods that create a message: a lost answer to one of them is looked up, never
-# re-sent by the client's connection-error or server-error handlers.
+# Web API methods that put something in front of people: a lost answer to one of them is
+# never re-sent by the client's connection-error or server-error handlers. A post is looked
+# up (below); files.completeUploadExternal, the step of files_upload_v2 that shares a file
+# into a channel, is tried once and its failure logged by the caller (a chart lost is better
+# than a chart twice, and Slack offers no look-up of a share by a key of ours).
 NOT_RESENT = frozenset(
-    {"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage", "chat.meMessage"}
-)  # fmt: skip
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.completeUploadExternal",
+    }
+)
 # Tries of one post (each after a look-up when the previous one's fate is unknown), and the
 # pause before each try after the first: an answer waits a few seconds at most.
 POST_TRIES = 3
@@ -176,8 +185,8 @@ def _method(request: HttpRequest) -> str:
 
 
 class _NotForPosts(AsyncRetryHandler):
-    """A slack-sdk retry handler that never re-sends a post: its fate is looked up instead
-    (above), since a dropped connection or a 500 may hide a post that landed."""
+    """A slack-sdk retry handler that never re-sends a post or a file share (`NOT_RESENT`):
+    a dropped connection or a 500 may hide one that landed."""
 
     async def _can_retry_async(
         self,

@@ -85,6 +85,11 @@ class Executor:
     def dry_run(self) -> bool:
         return self.settings.guardrails.dry_run
 
+    def holds(self, checked: CheckedAction) -> bool:
+        """Whether a dry run records this action instead of sending it: everything outbound,
+        except an answer to the person who asked (a dry run tries out what Scout would do)."""
+        return self.dry_run and checked.kind.outbound and not checked.kind.to_asker
+
     async def usage(self, checked: CheckedAction) -> SpendUsage:
         """Current spend against this action's caps (a read; the claim re-checks)."""
         async with self.store.read() as db:
@@ -162,7 +167,7 @@ class Executor:
         ids = (claim.message.outbox_id,) if claim.message else ()
         # Dry run holds back what leaves Scout; an investigation only reads the warehouse,
         # and runs, so the outbox shows what Scout would have said about each alert.
-        if self.dry_run and checked.kind.outbound:
+        if self.holds(checked):
             record = await self._finish(
                 claim,
                 "dry_run",
@@ -215,7 +220,7 @@ class Executor:
                 outbox_ids=ids,
                 retryable=retryable,
             )
-        if claim.message and claim.message.op == "update":
+        if claim.message and claim.message.update_of is not None:
             return ActResult(
                 status="deduplicated",
                 decision=decision,
@@ -231,6 +236,7 @@ class Executor:
             reason=result or "",
             execution=record,
             outbox_ids=ids,
+            delivery=delivery,
         )
 
     async def _retry_pending(self, key: str) -> bool:
@@ -246,7 +252,7 @@ class Executor:
         self, checked: CheckedAction, decision: Decision, requested_by: str, approval_id: str | None
     ) -> _Claim | ExecutionRecord:
         action, kind, params = checked.action, checked.kind, checked.params
-        now, dry = self.clock(), self.dry_run
+        now, dry = self.clock(), self.holds(checked)
         cents = to_cents(action.cost)
         key = action.idempotency_key
         execution_id = "ex_" + secrets.token_hex(6)

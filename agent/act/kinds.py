@@ -30,6 +30,7 @@ from agent.domain import Action
 # a structured field can never carry a mention or a link.
 _CHANNEL = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
 _RECIPIENT = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,79}$"
+_TS = r"^[0-9]{1,12}\.[0-9]{1,8}$"  # a delivery reference: a Slack message ts
 
 
 def normalise_channel(value: str) -> str:
@@ -91,6 +92,10 @@ class KindParams(BaseModel):
         """The delivery reference of the message this one answers in its thread, if any."""
         return getattr(self, "thread", None)
 
+    def replaces_ref(self) -> str | None:
+        """The delivery reference of a message of Scout's that this one is edited into."""
+        return None
+
 
 class _Addressed(KindParams):
     channel: str = Field(pattern=_CHANNEL)
@@ -131,13 +136,31 @@ class ReportParams(_Addressed):
     finding: dict[str, Any] | None = Field(default=None, description="Finding.to_json()")
     thread: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{1,12}\.[0-9]{1,8}$",
+        pattern=_TS,
         description="the delivery reference (a Slack ts) of the message to reply under",
     )
 
     def message_parts(self) -> tuple[str, str]:
         body = self.text or str((self.finding or {}).get("summary", ""))
         return (self.title, body)
+
+
+class AnswerParams(_Addressed):
+    """An answer to someone who asked, in the conversation they asked in (or their DM)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(default="", max_length=12000)
+    thread: str | None = Field(default=None, pattern=_TS, description="the question's thread")
+    replaces: str | None = Field(
+        default=None, pattern=_TS, description="the placeholder this answer is edited into"
+    )
+    asker: str | None = Field(default=None, pattern=_RECIPIENT)
+
+    def message_parts(self) -> tuple[str, str]:
+        return (self.title, self.text)
+
+    def replaces_ref(self) -> str | None:
+        return self.replaces
 
 
 class InvestigateParams(KindParams):
@@ -332,9 +355,23 @@ class ActionKind:
     # A kind whose params list days (`sequence_days`) runs as steps of this kind, one per
     # day, each sent on its own (agent.act.sequences).
     step_kind: str | None = None
+    # A reply to the person who asked, in the conversation Slack's signed event named: no
+    # allowlist or new-audience rule can apply (nobody chose the place but the asker), and a
+    # dry run still answers (it holds what Scout does on its own). Redaction, the outbox,
+    # exactly-once and the kill switch hold as for every other kind.
+    to_asker: bool = False
 
 
 BUILTIN_KINDS: tuple[ActionKind, ...] = (
+    ActionKind(
+        name="answer",
+        params=AnswerParams,
+        description="answer a question in the thread (or DM) it was asked in",
+        handler="notify",
+        outbound=True,
+        target_param="channel",
+        to_asker=True,
+    ),
     ActionKind(
         name="alert",
         params=AlertParams,

@@ -212,8 +212,10 @@ async def write_message(
     parts = params.fingerprint_parts() if kind.deduplicated else None
     fingerprint = stable_key(kind.name, *parts) if parts else None
     op: Literal["post", "update"] = "post"
-    update_of, update_ref = None, None
-    if fingerprint and rules.dedup_minutes > 0:
+    update_of, update_ref = None, params.replaces_ref()
+    if update_ref:
+        op = "update"  # an answer edited into the placeholder that stood in for it
+    elif fingerprint and rules.dedup_minutes > 0:
         live = await live_fingerprint(db, fingerprint, dry, since(now, rules.dedup_minutes))
         if live:
             op, (update_of, update_ref) = "update", live
@@ -267,7 +269,7 @@ class TerminalNotifier:
         """Print the message (its text is already safe) and report delivery."""
         where = f"#{message.channel}" if message.channel else "direct"
         to = f" → {', '.join(message.recipients)}" if message.recipients else ""
-        verb = f"updates #{message.update_of}" if message.op == "update" else "posts"
+        verb = f"updates #{message.update_of}" if message.update_of is not None else "posts"
         self.console.print(
             f"[bold]{message.kind}[/] ({message.severity}) {verb} to {where}{to}",
             highlight=False,

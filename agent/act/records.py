@@ -281,6 +281,8 @@ class ActResult:
     # A failure worth trying again later (a timeout, a 4xx from a mail server): the
     # integration never accepted it, and nothing says it will not.
     retryable: bool = False
+    # What the integration reported when it accepted the message (who, and its reference).
+    delivery: Delivery | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -36,6 +36,11 @@ class AnalysisContext:
     # analysis to the warehouse's numbers, so no analysis can forget it.
     access: Access = UNRESTRICTED
 
+    def __post_init__(self) -> None:
+        # Every analysis reads dimensions from `layer`, so it reads the policy's view of it:
+        # hidden dimensions are skipped by drill-downs rather than refusing whole answers.
+        object.__setattr__(self, "layer", self.access.view(self.layer))
+
     def run(self, request: MetricRequest) -> MetricFrame:
         return run_metric(self.warehouse, self.layer, self.access.restrict(self.layer, request))
 

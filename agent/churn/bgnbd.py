@@ -45,6 +45,17 @@ class BGNBD:
             odds = np.exp(np.log(self.a) - np.log(np.maximum(self.b + x - 1, 1e-12)) + log_ratio)
         return np.where(x > 0, 1.0 / (1.0 + odds), 1.0)
 
+    def p_no_purchase(
+        self, t: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+    ) -> np.ndarray:
+        """P(no purchase in the next `t` time units | alive at T): the purchase rate's
+        posterior is Gamma(r + x, α + T), and a customer drops out only after a purchase,
+        so one who buys nothing stays alive. Multiply by p_alive and add 1 − p_alive for
+        the unconditional chance of a quiet stretch."""
+        del t_x  # the posterior of the rate given alive depends on x and T only
+        x, big_t = _arrays(x, big_t)
+        return np.asarray(((self.alpha + big_t) / (self.alpha + big_t + t)) ** (self.r + x))
+
     def expected_purchases(
         self, t: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
     ) -> np.ndarray:

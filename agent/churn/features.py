@@ -10,7 +10,7 @@ on DuckDB and, through SQLAlchemy, on Postgres. Day arithmetic happens in pandas
 Sources, each aggregated once per customer:
 - orders: orders and revenue over the history window and its recent part (the last 90 days,
   or the second half of a shorter history), first and last order seen (the customer's own
-  rhythm);
+  rhythm), and the orders in the stretch a year ago that matches the days ahead (a season);
 - support_tickets (90 days): count, the last 30 days, unresolved at the cut-off, average
   satisfaction, unhappy (1–2) answers, and the same for the last 8 weeks (the window the
   reasons quote);
@@ -49,6 +49,8 @@ tx AS (
            SUM({revenue}) AS revenue_total,
            SUM(CASE WHEN {order_date} >= $recent THEN 1 ELSE 0 END) AS orders_recent,
            SUM(CASE WHEN {order_date} >= $recent THEN {revenue} ELSE 0 END) AS revenue_recent,
+           SUM(CASE WHEN {order_date} >= $year_ago AND {order_date} < $year_ago_end
+                    THEN 1 ELSE 0 END) AS orders_year_ago,
            MIN({order_date}) AS first_seen,
            MAX({order_date}) AS last_order
     FROM {orders}
@@ -103,8 +105,8 @@ activity AS (
     GROUP BY customer_id
 )
 SELECT p.customer_id, p.first_order_date,
-       tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent, tx.first_seen,
-       tx.last_order,
+       tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent,
+       tx.orders_year_ago, tx.first_seen, tx.last_order,
        support.tickets_90, support.tickets_30, support.unresolved, support.avg_satisfaction,
        support.unhappy_tickets, support.tickets_56, support.unresolved_56,
        support.satisfaction_56, support.unhappy_56,
@@ -172,12 +174,15 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "returns_90",
     "refunds_90",
     "p_alive",
+    "p_quiet",
+    "orders_year_ago",
 )
 _COUNTS = (
     "orders_total",
     "revenue_total",
     "orders_recent",
     "revenue_recent",
+    "orders_year_ago",
     "tickets_90",
     "tickets_30",
     "unresolved",
@@ -192,6 +197,7 @@ _COUNTS = (
     "active_days",
 )
 VALUE_FLOOR_DAYS = 90  # a pace is not measured over less than this (a burst is not a rate)
+YEAR_DAYS = 365  # a season comes round again after this many days
 VALUE_DAYS = 365  # the horizon of a customer's expected value (and so of the value at risk)
 
 
@@ -224,6 +230,10 @@ def window_params(cutoff: date, start: date, recent: int) -> dict[str, date]:
         "d90": max(start, cutoff - timedelta(days=90)),
         "d56": max(start, cutoff - timedelta(days=56)),
         "d30": max(start, cutoff - timedelta(days=30)),
+        # The stretch a year ago that matches the days ahead: a customer who buys for a
+        # season (Christmas stock, a summer range) is quiet until it comes round again.
+        "year_ago": cutoff - timedelta(days=YEAR_DAYS),
+        "year_ago_end": cutoff - timedelta(days=YEAR_DAYS - recent),
     }
 
 
@@ -258,7 +268,7 @@ def customer_features(
         rows=len(raw),
     )
     return Features(
-        frame=with_p_alive(derive(raw, cutoff, start, recent), cutoff, start),
+        frame=with_p_alive(derive(raw, cutoff, start, recent), cutoff, start, recent),
         cutoff=cutoff,
         start=start,
         recent_days=recent,
@@ -318,6 +328,9 @@ def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd
     expected = (before * recent / observed_before).where(observed_before >= 14)
     df["expected_recent"] = expected
     df["frequency_change"] = df["orders_recent"] - expected
+    # Unknown (not zero) when the history read does not reach back a year.
+    if history < YEAR_DAYS:
+        df["orders_year_ago"] = np.nan
     df["ticket_spike"] = df["tickets_30"] - (df["tickets_90"] - df["tickets_30"]) / 2.0
     df["sessions_change"] = df["sessions_30"] - df["sessions_prev_60"] / 2.0
     last_session = pd.to_datetime(df["last_session"])
@@ -357,10 +370,18 @@ def derive(raw: pd.DataFrame, cutoff: date, start: date, recent_days: int) -> pd
     return df.set_index("customer_id")
 
 
-def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame:
-    """Add BG/NBD's P(alive), fitted on these customers' own orders (in weeks), and their
-    expected value over the next VALUE_DAYS: BG/NBD's expected purchases × Gamma-Gamma's
-    expected spend per order, never more than the revenue in the window read.
+def with_p_alive(
+    frame: pd.DataFrame, cutoff: date, start: date, quiet_days: int | None = None
+) -> pd.DataFrame:
+    """Add BG/NBD's P(alive), fitted on these customers' own orders (in weeks), its
+    P(no order in the next `quiet_days`; default the recent window), and their expected
+    value over the next VALUE_DAYS: BG/NBD's expected purchases × Gamma-Gamma's expected
+    spend per order, never more than the revenue in the window read.
+
+    P(quiet) is the customer's own rhythm turned into a risk: a customer who is gone, or
+    alive and slow enough (their purchase rate's posterior, Gamma(r + x, α + T)) to let the
+    coming days pass without an order. Time since the last order counts only against the
+    customer's own pace, so a fast buyer quiet for a month scores above a slow one.
 
     The window is left-truncated: for a customer whose first order predates it, the window
     start stands in for the first purchase and every order in it counts as a repeat. The
@@ -373,6 +394,7 @@ def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame
 
     df = frame.copy()
     df["p_alive"] = np.nan
+    df["p_quiet"] = np.nan
     seen = df["active"].to_numpy(dtype=bool)
     if seen.sum() < 50:
         return df
@@ -387,7 +409,10 @@ def with_p_alive(frame: pd.DataFrame, cutoff: date, start: date) -> pd.DataFrame
     if not (arrays[0] > 0).any():
         return df
     model = fit(*arrays)
-    df.loc[seen, "p_alive"] = model.p_alive(*arrays)
+    alive = model.p_alive(*arrays)
+    df.loc[seen, "p_alive"] = alive
+    ahead = (quiet_days or recent_days((cutoff - start).days)) / week
+    df.loc[seen, "p_quiet"] = 1.0 - alive + alive * model.p_no_purchase(ahead, *arrays)
     aov = rows["aov"].to_numpy(dtype=float)
     try:
         spend = gamma_gamma.fit(arrays[0], aov)

@@ -53,8 +53,8 @@ log = logging.getLogger("scout.churn")
 
 # Groups of columns a risk factor speaks about; attribution resets one group at a time.
 FACTOR_GROUPS: Mapping[str, tuple[str, ...]] = {
-    "recency": ("days_since_last", "recency_ratio", "p_alive"),
-    "frequency": ("orders_recent", "revenue_recent", "frequency_change"),
+    "recency": ("days_since_last", "recency_ratio", "p_alive", "p_quiet"),
+    "frequency": ("orders_recent", "revenue_recent", "frequency_change", "orders_year_ago"),
     "support": (
         "tickets_90",
         "tickets_30",
@@ -93,6 +93,8 @@ MONOTONE: Mapping[str, int] = {
     "satisfaction_56": -1,
     "unhappy_56": 1,
     "p_alive": -1,
+    "p_quiet": 1,
+    "orders_year_ago": -1,
     "sessions_30": -1,
     "sessions_change": -1,
     "days_since_session": 1,

@@ -3,7 +3,9 @@
 Policies live in `policies.yml` beside semantic.yml (people change more often than the data
 model, and a team may keep them under a different owner). A person's access is resolved from
 their Slack user id (never from the text of a question) into an `Access` value that the
-analysis context applies to every metric request. With no policies file, everyone has
+analysis context applies to every metric request. Hidden columns are dimensions nobody under
+the policy may break down, filter or compare by (analyses read a view of the layer without
+them) and customer columns customer lists may not show. With no policies file, everyone has
 `UNRESTRICTED` access: Scout behaves exactly as before policies existed.
 
 A policy may be keyed by a Slack user group id (S…). Which of those groups the asker is in is
@@ -47,12 +49,17 @@ class Access:
 
     row_filters: Mapping[str, str] = field(default_factory=dict)
     hidden_metrics: frozenset[str] = frozenset()
+    # Dimensions nobody under this policy may break down or filter by, and customer columns
+    # customer-level answers may not show (see `customer_columns`).
+    hidden_columns: frozenset[str] = frozenset()
     customer_data: bool = True
     source: str = ""  # whose policy this is ("group west_managers"), for the logs
 
     @property
     def limited(self) -> bool:
-        return bool(self.row_filters or self.hidden_metrics or not self.customer_data)
+        return bool(
+            self.row_filters or self.hidden_metrics or self.hidden_columns or not self.customer_data
+        )
 
     def note(self) -> str:
         """The sentence an answer carries when its rows were limited ('' when they were not)."""
@@ -63,7 +70,7 @@ class Access:
     def allows(self, metric: str, where: Mapping[str, str]) -> bool:
         """Whether a number about `metric` in segment `where` may be shown (scheduled posts:
         an alert about the whole company is not shown to a channel limited to the West)."""
-        if metric in self.hidden_metrics:
+        if metric in self.hidden_metrics or self.hidden_columns & set(where):
             return False
         return all(where.get(d) == v for d, v in self.row_filters.items())
 
@@ -86,11 +93,44 @@ class Access:
     def restrict(self, layer: SemanticLayer, request: MetricRequest) -> MetricRequest:
         """The request with the policy's row filters AND-ed in; a conflicting filter, a hidden
         metric or a metric the filters cannot apply to is refused."""
-        if not self.row_filters and not self.hidden_metrics:
+        if not self.row_filters and not self.hidden_metrics and not self.hidden_columns:
             return request
         self.check_metric(layer, request.metric)
         self._check_filters(request.filters)
+        # The backstop for a drill-down that asks for a hidden dimension by name: the layer an
+        # analysis reads (`view`) no longer lists it, so only a request naming it lands here.
+        self.check_columns(layer, (*request.group_by, *request.filters))
         return replace(request, filters={**request.filters, **self.row_filters})
+
+    def check_columns(self, layer: SemanticLayer, names: Iterable[str]) -> None:
+        """AccessDenied naming every hidden dimension among `names` (a breakdown, a filter,
+        a comparison: each shows that dimension's values)."""
+        hidden = sorted({n for n in names if n in self.hidden_columns})
+        if hidden:
+            labels = _words([_column_label(layer, n) for n in hidden])
+            raise AccessDenied(
+                f"Breaking numbers down by {labels} is not available to you under your data "
+                "access policy.",
+                hint="Ask without it, or ask your data team if you need it.",
+            )
+
+    def view(self, layer: SemanticLayer) -> SemanticLayer:
+        """The semantic layer without the hidden dimensions: what an analysis under this
+        policy reads, so a drill-down that searches every dimension ("why did revenue
+        drop?") skips them instead of refusing the whole answer."""
+        if not self.hidden_columns & set(layer.dimensions):
+            return layer
+        tables = {
+            name: replace(
+                table,
+                dimensions={
+                    d: c for d, c in table.dimensions.items() if d not in self.hidden_columns
+                },
+            )
+            for name, table in layer.tables.items()
+        }
+        dimensions = {d: v for d, v in layer.dimensions.items() if d not in self.hidden_columns}
+        return replace(layer, tables=tables, dimensions=dimensions)
 
     def admit(self, goal: Goal, layer: SemanticLayer) -> Goal:
         """The goal as this person may run it (row filters added), or AccessDenied."""
@@ -100,9 +140,21 @@ class Access:
                 "is not available to you under your data access policy.",
                 hint="Aggregate metrics are: try 'revenue by region last week'.",
             )
+        customer_level = goal.intent in CUSTOMER_INTENTS or bool(goal.customer_id)
+        shown = sorted(self.hidden_columns & customer_columns(layer, shown_only=True))
+        if customer_level and shown:
+            # Churn lists and a customer's profile are read from the customer table outside
+            # the semantic layer, cohorts by these columns included: refuse rather than show.
+            raise AccessDenied(
+                "Customer lists show "
+                f"{_words([_column_label(layer, c) for c in shown])}, which your data access "
+                "policy hides, so they are not available to you.",
+                hint="Aggregate metrics are: try 'revenue by channel last week'.",
+            )
+        self.check_columns(layer, (*goal.group_by, *goal.filters, *goal.compare))
         if not self.row_filters and not self.hidden_metrics:
             return goal
-        if self.row_filters and (goal.intent in CUSTOMER_INTENTS or goal.customer_id):
+        if self.row_filters and customer_level:
             # Customer lists are read outside the semantic layer's filters, so they cannot be
             # limited to these rows: refuse rather than show every customer.
             raise AccessDenied(
@@ -141,6 +193,7 @@ class Access:
         return Access(
             row_filters=filters,
             hidden_metrics=frozenset.intersection(*(a.hidden_metrics for a in found)),
+            hidden_columns=frozenset.intersection(*(a.hidden_columns for a in found)),
             customer_data=any(a.customer_data for a in found),
             source=source,
         )
@@ -164,6 +217,30 @@ class Access:
 UNRESTRICTED = Access(source="no policies")
 
 
+def customer_columns(layer: SemanticLayer, *, shown_only: bool = False) -> frozenset[str]:
+    """Columns of the customer tables a policy may hide: the columns churn groups customers
+    by (shown in customer lists as cohorts) and, unless `shown_only`, the contact columns
+    (read only to send an email, never shown, so hiding them refuses no list)."""
+    found: set[str] = set()
+    for entity in layer.entities.values():
+        if not shown_only:
+            found |= {c for c in (entity.email, entity.opt_out) if c}
+        if entity.columns is not None:
+            columns = entity.columns
+            found |= {columns.first_order, columns.acquisition_channel, columns.region}
+    return frozenset(found)
+
+
+def _column_label(layer: SemanticLayer, name: str) -> str:
+    if name in layer.dimensions:
+        return layer.dimensions[name].label.lower()
+    return name.replace("_", " ")
+
+
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 # --------------------------------------------------------------------------- the file
 
 
@@ -172,6 +249,9 @@ class PolicyModel(BaseModel):
 
     row_filters: dict[str, str] = Field(default_factory=dict)
     hidden_metrics: list[str] = Field(default_factory=list)
+    # Dimensions (no breakdown or filter by them) and customer table columns (see
+    # `customer_columns`) this policy may not see.
+    hidden_columns: list[str] = Field(default_factory=list)
     customer_data: bool = False
 
 
@@ -337,6 +417,16 @@ def _policy_problems(where: str, policy: PolicyModel, layer: SemanticLayer) -> l
     for metric in policy.hidden_metrics:
         if metric not in layer.metrics:
             problems.append(f"{where}.hidden_metrics: unknown metric '{metric}'")
+    columns = set(layer.dimensions) | customer_columns(layer)
+    for column in policy.hidden_columns:
+        if column not in columns:
+            known = ", ".join(sorted(columns))
+            problems.append(f"{where}.hidden_columns: unknown column '{column}' (known: {known})")
+        elif column in policy.row_filters:
+            problems.append(
+                f"{where}.hidden_columns: '{column}' also has a row filter; a policy limits a "
+                "dimension's rows or hides it, not both"
+            )
     return problems
 
 
@@ -344,6 +434,7 @@ def _access(policy: PolicyModel, layer: SemanticLayer, source: str) -> Access:
     return Access(
         row_filters=dict(policy.row_filters),
         hidden_metrics=hidden_closure(layer, policy.hidden_metrics),
+        hidden_columns=frozenset(policy.hidden_columns),
         customer_data=policy.customer_data,
         source=source,
     )

@@ -20,15 +20,27 @@ _DELIVERY = {
 }
 _WORDS = "|".join(_DELIVERY.values())
 # What makes the delivery word a campaign rather than a source of traffic.
-_SEND = r"campaigns?|blasts?|sends?|push|promos?|promotions?|mailing|drops?|going out|goes out"
+_SEND = (
+    r"campaigns?|blasts?|sends?|push|promos?|promotions?|mailing|drops?|going out|goes out|"
+    r"offers?|deals?|coupons?"
+)
 # A newsletter or a mailer is itself a send; no campaign word is needed.
 _SELF_SENT = r"newsletters?|mailers?|e-?blasts?"
+# Nouns after a delivery word that make it a source of traffic or a kind of customer.
+_NOUNS = (
+    r"channel|traffic|customers?|users?|buyers?|shoppers?|subscribers?|list|sessions?|"
+    r"orders?|revenue|sales|conversions?|visitors?|signups?|opens?|clicks?|marketing"
+)
 _CAMPAIGN = re.compile(
     rf"\b(?P<word>{_WORDS})\b[\w\s'’-]{{0,20}}?\b(?:{_SEND})\b"
     rf"|\b(?:campaign|blast|send)\b[\w\s'’-]{{0,20}}?\b(?:by|via|over|as|on|through)\s+"
     rf"(?P<after>{_WORDS})\b"
-    rf"|\b(?:for|in|with|to|into|before) (?:the |our |this |that |next |tomorrows? |\w+s )?"
-    rf"(?P<alone>{_SELF_SENT})\b",
+    rf"|\b(?:for|in|with|to|into|before) (?:the |our |this |that |next |tomorrows? |\w+['’]?s )?"
+    rf"(?P<alone>{_SELF_SENT})\b"
+    # "for the black friday email", "in next week's sms": an email or a text someone sends,
+    # named by its occasion; not "for the email channel" or "for email customers".
+    rf"|\b(?:for|in|with|into|before) (?:the|our|this|that|next|tomorrows?)(?: [\w'’]+){{0,3}}? "
+    rf"(?P<sent>e-?mail|sms|text|{_SELF_SENT})\b(?! (?:{_NOUNS})\b)",
     re.IGNORECASE,
 )
 # Words before a date that make it when the campaign goes out.
@@ -36,8 +48,14 @@ _SEND_DATE = re.compile(
     r"\b(?:going out|goes out|go out|sending|send(?:s|ing)? out|sent out|launch(?:es|ing)?|"
     r"going live|goes live|drops?|dropping|scheduled|planned|lands?|landing|hits?|hitting|"
     # "the instagram push on thursday": the send named, then its day.
-    r"campaign|blast|push|send|newsletter|mailer|promo|promotion)"
+    r"campaign|blast|push|send|newsletter|mailer|promo|promotion|offer|deal|coupon)"
     r"(?: (?:on|this|for|by))?\s*$"
+)
+# A date naming the occasion of the send right before it: "the black friday email",
+# "friday's newsletter", "the christmas campaign".
+_OCCASION = re.compile(
+    r"^s? (?:\w+ )?(?:e ?mails?|sms|texts?|newsletters?|mailers?|campaigns?|blasts?|push|"
+    r"promos?|promotions?|offers?|deals?|coupons?|sends?|drops?)\b"
 )
 
 
@@ -46,7 +64,8 @@ def campaign_delivery(text: str) -> str | None:
     match = _CAMPAIGN.search(text)
     if match is None:
         return None
-    word = (match.group("word") or match.group("after") or match.group("alone") or "").lower()
+    word = match.group("word") or match.group("after") or match.group("alone") or match["sent"]
+    word = (word or "").lower()
     return next((name for name, pattern in _DELIVERY.items() if re.fullmatch(pattern, word)), None)
 
 
@@ -57,7 +76,7 @@ def is_campaign(text: str) -> bool:
 
 def is_send_date(norm: str, mention: Mention) -> bool:
     """The date says when the campaign goes out ("the newsletter going out friday")."""
-    return bool(_SEND_DATE.search(norm[: mention.start]))
+    return bool(_SEND_DATE.search(norm[: mention.start]) or _OCCASION.match(norm[mention.end :]))
 
 
 _ACQUIRED = re.compile(

@@ -72,6 +72,14 @@ FAMILIES: dict[Intent, tuple[str, ...]] = {
         "quick check on {m} {p}",
         "{m} number for {v}",
         "get me {m} {p} for {v}",
+        # A segment as the subject: "what did the West bring in last month?" asks for a
+        # number, not for a cause.
+        "what did {v} do on {m} {p}",
+        "how much {m} came from {v} {p}",
+        "what did {v} bring in {p}",
+        "what was {v}'s {m} {p}",
+        "how many {m} did {v} have {p}",
+        "number of {m} from {v} {p}",
     ),
     Intent.TREND: (
         "{m} trend {p}",
@@ -184,7 +192,7 @@ FAMILIES: dict[Intent, tuple[str, ...]] = {
         "give me customer segments for {v}",
         "group customers by behaviour",
         "rfm segments please",
-        "which customers are {grp}",
+        "which of our customers count as {grp}",
         "make an audience of {grp}",
         "cluster our buyers",
         "customer tiers for {v}",
@@ -267,6 +275,9 @@ FAMILIES: dict[Intent, tuple[str, ...]] = {
         "what can I ask scout",
         "list your commands",
         "what do you know about",
+        "what sort of stuff can you handle",
+        "which questions do you answer",
+        "what types of requests work",
     ),
     Intent.UNKNOWN: (
         "what's the weather in {city}",

@@ -286,8 +286,14 @@ def _previous_quarter(today: date) -> Window:
 _UNIT_MONTHS = {"month": 1, "mtd": 1, "quarter": 3, "qtd": 3, "year": 12, "ytd": 12}
 
 
-def _unit(m: re.Match[str]) -> str:
-    return {"wk": "week", "mo": "month", "yr": "year"}.get(m.group("unit"), m.group("unit"))
+# Shorthand people type for a unit of time ("last wk", "this mo", "past qtr").
+_UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year", "qtr": "quarter"}
+_UNIT_WORD = r"week|wk|month|mo|mth|year|yr|quarter|qtr"
+
+
+def _unit(m: re.Match[str], group: str = "unit") -> str:
+    unit = m.group(group)
+    return _UNIT_SHORT.get(unit, unit)
 
 
 def _last_n(m: re.Match[str], today: date) -> Window | None:
@@ -302,9 +308,15 @@ def _last_n(m: re.Match[str], today: date) -> Window | None:
     return last_days(days, today)
 
 
+def _trailing(m: re.Match[str]) -> bool:
+    """ "The past month", "over the last year": a span reaching up to today, not the calendar
+    period before this one ("last month" alone is October on any November day)."""
+    return m.group("w") == "past" or (m.group("w") == "last" and m.group("the") is not None)
+
+
 def _last_unit(m: re.Match[str], today: date) -> Window | None:
-    unit, word = m.group("unit"), m.group("w")
-    if word == "past" and unit in ("week", "month", "year"):
+    unit = _unit(m)
+    if _trailing(m) and unit in ("week", "month", "year"):
         return last_days({"week": 7, "month": 30, "year": 365}[unit], today)
     if unit == "week":
         return _previous_week(today)
@@ -333,10 +345,10 @@ def _rel_last_n(m: re.Match[str], today: date) -> Relative | None:
 
 
 def _last_unit_before(m: re.Match[str], window: Window) -> Window:
-    unit = m.group("unit")
+    unit = _unit(m)
     if unit == "weekend":
         return same_weekdays_before(window)
-    if m.group("w") == "past" or unit == "week":
+    if (_trailing(m) and unit != "quarter") or unit == "week":
         return window.previous()  # "the past month" is 30 days, whatever month they fall in
     return shift_months(window, -_UNIT_MONTHS[unit])
 
@@ -365,6 +377,11 @@ def _week_of(m: re.Match[str], today: date) -> Window | None:
     return _w(monday, monday + timedelta(days=7), "week of")
 
 
+def _this_unit_name(m: re.Match[str]) -> str:
+    unit = m.group("unit") or m.group("unit2") or m.group("unit3")
+    return _UNIT_SHORT.get(unit, unit)
+
+
 def _this_unit(unit: str, today: date) -> Window:
     # On the first day of a week or month nothing is complete yet, and the warehouse holds
     # data up to yesterday: people asking about "this week" on a Monday mean the recent days.
@@ -385,7 +402,7 @@ def _this_unit(unit: str, today: date) -> Window:
 def _this_unit_before(m: re.Match[str], window: Window) -> Window:
     """A period to date against the same days of the period before: month-to-date against the
     same days of last month, a partial week against the same weekdays of last week."""
-    unit = m.group("unit") or m.group("unit2") or m.group("unit3")
+    unit = _this_unit_name(m)
     if unit in ("week", "wtd"):
         return same_weekdays_before(window)
     return shift_months(window, -_UNIT_MONTHS[unit])
@@ -447,6 +464,9 @@ _HOLIDAY_ALIASES = {
     "the week of christmas": "christmas week",
 }
 _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, reverse=True))
+# The words of those names, known to the spelling corrector so that "black" is never taken
+# for a typo of a layer word ("back" in "sent back").
+HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
 def _holiday(m: re.Match[str], today: date) -> Window | None:
@@ -680,7 +700,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:over |during |in |for )?(?:the )?(?:this )?(?P<w>last|past|previous|prior) (?P<unit>week|month|year|quarter|weekend)\b"
+            r"\b(?:over |during |in |for )?(?P<the>the )?(?:this )?(?P<w>last|past|previous|prior) "
+            rf"(?P<unit>{_UNIT_WORD}|weekend)\b"
         ),
         build=_last_unit,
         before=_last_unit_before,
@@ -693,10 +714,10 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:so far )?(?:this|current) (?P<unit>week|month|year|quarter)(?: so far| to date)?\b"
+            rf"\b(?:so far )?(?:this|current) (?P<unit>{_UNIT_WORD})(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
         ),
-        build=lambda m, t: _this_unit(m.group("unit") or m.group("unit2") or m.group("unit3"), t),
+        build=lambda m, t: _this_unit(_this_unit_name(m), t),
         before=_this_unit_before,
     ),
     _Rule(

@@ -119,7 +119,11 @@ CUES: dict[str, re.Pattern[str]] = {
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
-        r"capabilities|what can i ask|examples?|how to use)\b"
+        r"capabilities|what can i ask|examples?|how to use|"
+        # "what kind of questions can scout answer?": asking what it answers is asking for help.
+        r"what (?:kinds?|sorts?|types?) of (?:questions|things|stuff|requests)|"
+        r"(?:questions|things|requests) (?:can|do|does|will|could) (?:you|scout|it|the bot) "
+        r"(?:answer|handle|take)|(?:can|do|does) (?:you|scout|it) (?:answer|handle) questions)\b"
     ),
     # Requests to do something rather than to know something: Scout only proposes actions,
     # through its guardrails, so a chat message can never trigger one.

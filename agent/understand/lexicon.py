@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from agent.understand.date_phrases import HOLIDAY_WORDS
 from agent.understand.normalize import Token, phrase_key
 from agent.understand.vocabulary import (
     COMMON_WORDS,
@@ -26,6 +27,11 @@ from agent.understand.vocabulary import (
     WEAK_VALUE_CONTEXT,
 )
 from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS
+
+# Values whose plural is another word ("others" a pronoun, "news" not many new ones).
+_NO_PLURAL = frozenset(["other", "new", "none"])
+# Words before "to"/"with" that make what follows the other side of a comparison.
+COMPARED = frozenset(["compared", "comparing", "compare", "relative", "next", "up"])
 
 
 class MetricLike(Protocol):
@@ -140,14 +146,32 @@ class Lexicon:
                     add(synonym, Sense(kind="value", name=dim_name, value=value))
                 if dim_name == "state" and value in US_STATES:
                     add(US_STATES[value], Sense(kind="value", name=dim_name, value=value))
+        # "tickets about late deliveries", "refunds by topic": a one-word value in the plural
+        # is still that value, unless the plural already means something else in the layer.
+        plurals: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for key, senses in list(table.items()):
+            word = key[0]
+            if len(key) != 1 or len(word) < 4 or not word.isalpha() or word.endswith("s"):
+                continue
+            if word in _NO_PLURAL:
+                continue
+            if not all(s.kind == "value" for s in senses):
+                continue
+            many = phrase_key(plural(word))
+            if many not in table:
+                table[many] = list(senses)
+                plurals[many] = key
         phrases = {k: tuple(v) for k, v in table.items()}
-        # A value that is also an everyday word ("new", "home", "direct") needs context.
+        # A value that is also an everyday word ("new", "home", "direct") needs context, and
+        # so does its plural ("accounts").
         weak = frozenset(
             k for k, senses in phrases.items()
-            if len(k) == 1 and k[0] in COMMON_WORDS and all(s.kind == "value" for s in senses)
+            if len(k) == 1 and plurals.get(k, k)[0] in COMMON_WORDS
+            and all(s.kind == "value" for s in senses)
         )  # fmt: skip
         words = {w for key in phrases for w in key if w.isalpha() and len(w) >= 4}
-        words |= CUE_WORDS | GEO_WORDS | set(MONTHS) | set(WEEKDAYS) | set(NUMBER_WORDS)
+        words |= CUE_WORDS | GEO_WORDS | HOLIDAY_WORDS | set(MONTHS) | set(WEEKDAYS)
+        words |= set(NUMBER_WORDS)
         lexicon = Lexicon(
             phrases=phrases,
             metric_labels=metric_labels,
@@ -248,8 +272,11 @@ class Lexicon:
         if key in self.weak:
             before = tokens[i - 1].text if i > 0 else ""
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            # "electronics compared to home": the second side of a comparison.
+            compared = before in ("to", "with") and i > 1 and tokens[i - 2].text in COMPARED
             return (
                 before in WEAK_VALUE_CONTEXT
+                or compared
                 or after in ("vs", "versus", "or", "and")
                 or self._qualifies_metric(key, after)
             )

@@ -36,7 +36,7 @@ COMMON_WORDS = _words(
     actuals change changed changes moved move doing going happened happening thing order
     borders store stores state states team teams price prices value values level levels rate
     rates total totals average number count counts share split drop drops dropped fell rise
-    rose track tracking tracked sort sorts
+    rose track tracking tracked sort sorts others news
     """
 )
 
@@ -55,7 +55,7 @@ SHORT_COMMON = _words(
 # Words before a weak value that make it one: "sessions from direct", "revenue in home".
 WEAK_VALUE_CONTEXT = _words(
     """
-    from for in on via among vs versus and or by through only just excluding
+    from for in on via among vs versus and or by through only just excluding about against
     """
 )
 
@@ -124,6 +124,27 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     "conversion_rate": ("convert", "converted"),
     "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
     "orders": ("how many orders", "order volume"),
+    # "how many people visited the site": a visit is a session, whoever counts it. Every word
+    # here also becomes a spelling target, so none that a common word is one edit from
+    # ("store" would swallow "story").
+    "sessions": tuple(
+        f"{verb} {the} {place}"
+        for verb in ("visited", "came to", "landed on")
+        for the in ("the", "our")
+        for place in ("site", "website")
+    ),
+    # "how many items got sent back": what came back is the units returned.
+    "units_returned": (
+        "sent back",
+        "send back",
+        "got returned",
+        "get returned",
+        "were returned",
+        "was returned",
+        "been returned",
+        "items returned",
+        "products returned",
+    ),
 }
 
 # Compass and place words that are real words, not typos of a region ("Pacific Northwest").

@@ -304,7 +304,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             table.add_column(column, overflow="fold")
         for r in rows:
             to = (f"#{r.channel} " if r.channel else "") + ", ".join(r.recipients)
-            op = f"update #{r.update_of}" if r.op == "update" else "post"
+            op = f"update #{r.update_of}" if r.update_of is not None else r.op
             status = r.status + (" (dry run)" if r.dry_run and r.status != "dry_run" else "")
             if r.status == "failed" and r.execution_id in retry_at:
                 status = f"failed, retry at {_local_time(retry_at[r.execution_id])}"

@@ -25,11 +25,11 @@ from bot.blocks import (
     escape,
     mention,
     outcome_text,
-    sql_message,
     with_decision,
     with_feedback,
 )
 from bot.core import (
+    AnswerPlace,
     DecisionOutcome,
     MessageRef,
     Progress,
@@ -38,9 +38,10 @@ from bot.core import (
     Reply,
     ThreadRef,
 )
-from bot.listeners.answer import evidence_for, post_reply, run_answer
+from bot.listeners.answer import evidence_for, run_answer, send_reply, undelivered_note
 from bot.listeners.common import Deps, first_delivery, log
 from bot.listeners.home import publish_home
+from bot.posting import new_key
 
 
 def thread_of(body: dict[str, Any]) -> ThreadRef:
@@ -86,10 +87,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 "I no longer have the SQL for this answer. Ask again and press Show SQL.",
             )
             return
-        # Reply() without findings: the SQL message carries no charts to upload again.
-        await post_reply(
-            deps, thread.channel, Reply(), thread_ts=thread.thread_ts, message=sql_message(findings)
+        # A key per click: a redelivered click is dropped before this (bot.app), and a person
+        # who clicks again later wants to see it again.
+        place = AnswerPlace(
+            channel=thread.channel,
+            thread_ts=thread.thread_ts,
+            asker=body["user"]["id"],
+            key=new_key("sql"),
         )
+        published = await send_reply(deps, Reply(findings=findings, view="evidence"), place)
+        if not published.delivered and (note := undelivered_note(published)):
+            await ephemeral(deps, body, note)
 
     @app.action(ACTION_FEEDBACK)
     async def on_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

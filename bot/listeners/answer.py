@@ -10,54 +10,48 @@ order, and their placeholder says how many requests are ahead of theirs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, assert_never, runtime_checkable
 
-from slack_sdk.errors import SlackApiError, SlackObjectFormationError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
-from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.audience import Private, Public
 from agent.domain import Finding
 from agent.errors import UserError
-from agent.views import echoed_question
+from agent.views import PlanAhead, ProgressView, echoed_question
 from bot.audience import route_answer
 from bot.blocks import (
-    MAX_PLAIN,
-    FileUpload,
     Message,
-    answer_message,
+    assistant_status,
     error_message,
     escape,
-    mention,
     progress_message,
     truncate,
 )
-from bot.core import MessageRef, Progress, ProposalMessages, Reply, ThreadRef
+from bot.core import (
+    AnswerPlace,
+    MessageRef,
+    Progress,
+    ProposalMessages,
+    Published,
+    Reply,
+    ThreadRef,
+)
 from bot.listeners.common import CANCELLED_GRACE_S, BackgroundWork, Deps
+from bot.notifier import REJECTED_BLOCKS
 from bot.posting import Post, PostUncertain, find_post, new_key, post_once
 from bot.settings import NO_APPROVERS
 
 log = logging.getLogger("scout.slack")
 
-# Slack's errors for a message it will not take as built: sending the same blocks again
-# cannot help, the same answer in a simpler form (text and files) can.
-REJECTED_BLOCKS = frozenset(
-    {
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_too_long",
-        "msg_blocks_too_long",
-        "invalid_attachments",
-        "too_many_attachments",
-    }
-)
 SORRY = (
     "Sorry, something went wrong on my side while working on that. "
     "The details are in Scout's logs; please try again in a moment."
@@ -65,12 +59,16 @@ SORRY = (
 RESTARTED = "Scout was restarted before this answer was ready — please ask again."
 # The channel's side of an answer sent privately (agent.audience decided someone there may not
 # see its data); the asker's copy says where it was asked.
-SENT_PRIVATELY = "Sent to {asker} privately: this answer has data not everyone here may see."
+SENT_PRIVATELY = "Sent privately to the person who asked: it has data not everyone here may see."
 NOT_SENT = (
     "This answer has data not everyone here may see, so it is not posted here. "
     "Ask me in a direct message to see it."
 )
 ASKED_IN = "You asked in a channel where not everyone may see this data, so I answered here."
+PAUSED = "Scout is paused, so this answer was not posted. Ask again once it is resumed."
+NOT_POSTED = (
+    "Sorry, I could not post this answer; Scout's outbox has it. Please try again in a moment."
+)
 
 CoreCall = Callable[[Progress], Awaitable[Reply]]
 
@@ -201,23 +199,32 @@ def queued_message(question: str, ahead: int) -> Message:
 
 
 class PlaceholderProgress:
-    """A message in the thread edited in place as plan steps complete (throttled)."""
+    """A message in the thread edited in place as the work goes: once the core announces its
+    plan, every planned step with its state (done, running, to do), else the steps so far.
+
+    Edits are at most one per `progress_interval`; a change that comes sooner is shown when
+    the interval is up (the step that starts a long analysis is the one worth seeing), unless
+    the answer has taken the placeholder by then (`settled_ts`).
+    """
 
     def __init__(self, deps: Deps, thread: ThreadRef, question: str) -> None:
         self.deps, self.thread, self.question = deps, thread, question
-        self.steps: list[str] = []
+        self.view = ProgressView()
         self.ts: str | None = None
         # The placeholder's post while its fate is unknown (Slack may hold it): looked up
         # again before the answer, which then edits it rather than strand it.
         self.unsettled: Post | None = None
         self._last = 0.0
+        self._native = True  # Slack's plan block, until Slack refuses it
+        self._closed = asyncio.Event()  # the answer (or a restart note) takes the message
+        self._later: asyncio.Task[None] | None = None
 
     async def start(self, ahead: int = 0) -> None:
         """Post the placeholder: the progress, or the request's place in the queue."""
         if ahead:
             message = queued_message(self.question, ahead)
         else:
-            message = progress_message(self.question, [])
+            message = progress_message(self.question, self.view)
         post = Post(
             channel=self.thread.channel,
             thread_ts=self.thread.thread_ts,
@@ -235,7 +242,13 @@ class PlaceholderProgress:
 
     async def settled_ts(self) -> str | None:
         """The placeholder's ts for the answer to edit: known, found now, or None (never
-        posted, or Slack still cannot say; the answer is then posted on its own)."""
+        posted, or Slack still cannot say; the answer is then posted on its own).
+
+        From here on the message is the answer's: no progress edit follows, and one under
+        way finishes first, so it cannot land over the answer."""
+        self._closed.set()
+        if self._later is not None:
+            await self._later
         if self.ts is None and self.unsettled is not None:
             try:
                 self.ts = await find_post(self.deps.client, self.unsettled)
@@ -246,36 +259,72 @@ class PlaceholderProgress:
 
     async def begin(self) -> None:
         """Its turn came: the queue notice becomes the usual progress."""
-        if self.ts is None:
+        if self.ts is None or self._closed.is_set():
             return
         await self._show_progress()
 
     async def __call__(self, step: str) -> None:
-        self.steps.append(step)
-        if self.ts is None or time.monotonic() - self._last < self.deps.settings.progress_interval:
+        self.view = self.view.step(step)
+        await self._changed()
+
+    async def plan(self, ahead: PlanAhead) -> None:
+        """The core's plan: shown whole, each step marked as the core reports it."""
+        self.view = self.view.planned(ahead)
+        await self._changed()
+
+    async def _changed(self) -> None:
+        if self.ts is None or self._closed.is_set():
             return
-        await self._show_progress()
+        wait = self._last + self.deps.settings.progress_interval - time.monotonic()
+        if wait <= 0:
+            await self._show_progress()
+        elif self._later is None or self._later.done():
+            self._later = asyncio.create_task(self._show_later(wait))
+
+    async def _show_later(self, wait: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await self._closed.wait()
+        if self._closed.is_set():
+            return
+        try:
+            await self._show_progress()
+        except Exception:  # awaited by the answer, which must go out whatever happened here
+            log.warning("late progress update failed thread=%s", self.thread.key, exc_info=True)
 
     async def _show_progress(self) -> None:
         assert self.ts is not None
         self._last = time.monotonic()
-        message = progress_message(self.question, self.steps)
+        message = progress_message(self.question, self.view, native=self._native)
         try:
-            await self.deps.client.chat_update(
-                channel=self.thread.channel,
-                ts=self.ts,
-                text=message.text,
-                blocks=message.blocks_json(),
-            )
+            await self._edit(message)
         except SlackApiError as error:  # progress is cosmetic; the answer still comes
+            code = error.response.get("error")
+            if self._native and self.view.plan and code in REJECTED_BLOCKS:
+                # This workspace (or client) does not take the plan block: marked lines then.
+                log.info("plan block refused thread=%s error=%s", self.thread.key, code)
+                self._native = False
+                await self._show_progress()
+                return
             log.warning("progress update failed thread=%s error=%s", self.thread.key, error)
+
+    async def _edit(self, message: Message) -> None:
+        assert self.ts is not None
+        await self.deps.client.chat_update(
+            channel=self.thread.channel,
+            ts=self.ts,
+            text=message.text,
+            blocks=message.blocks_json(),
+        )
 
 
 class AssistantProgress:
-    """The assistant thread's native status line ("is working on …")."""
+    """The assistant thread's native status line: "is working on step 2 of 3: …" once the
+    core has announced its plan, else the latest step."""
 
     def __init__(self, deps: Deps, thread: ThreadRef) -> None:
         self.deps, self.thread = deps, thread
+        self.view = ProgressView()
         self._last = 0.0
 
     async def set(self, status: str) -> None:
@@ -286,11 +335,19 @@ class AssistantProgress:
         except SlackApiError as error:
             log.warning("setStatus failed thread=%s error=%s", self.thread.key, error)
 
+    async def plan(self, ahead: PlanAhead) -> None:
+        # The status line has room for one step: the plan shows in its count ("2 of 3").
+        self.view = self.view.planned(ahead)
+
     async def __call__(self, step: str) -> None:
-        if time.monotonic() - self._last < self.deps.settings.progress_interval:
+        self.view = self.view.step(step)
+        # A planned step always shows (a plan is a handful of steps, and the one that starts
+        # a long analysis is the one worth seeing); other steps at most once per interval.
+        planned = step in self.view.plan
+        if not planned and time.monotonic() - self._last < self.deps.settings.progress_interval:
             return
         self._last = time.monotonic()
-        await self.set(f"is working: {step[:80]}")
+        await self.set(assistant_status(self.view, step))
 
 
 async def run_answer(
@@ -329,7 +386,7 @@ async def run_answer(
             reply = Reply(error=SORRY)
         except asyncio.CancelledError:
             # Shutdown outlasted its grace: the asker should not watch "working…" forever.
-            await say_restarted(deps, thread, placeholder, assistant=assistant)
+            await say_restarted(deps, thread, placeholder, asker=asker)
             raise
     # The slot is free once the analysis is: posting and chart uploads wait on Slack, not CPU.
     replace_ts = await placeholder.settled_ts() if placeholder else None
@@ -341,31 +398,87 @@ async def run_answer(
             pass
         case unreachable:
             assert_never(unreachable)
+    place = AnswerPlace(
+        channel=thread.channel,
+        thread_ts=thread.thread_ts,
+        replaces=replace_ts,
+        asker=asker,
+        key=new_key("answer"),
+    )
     try:
-        posted_ts = await post_reply(
-            deps,
-            thread.channel,
-            reply,
-            thread_ts=thread.thread_ts,
-            replace_ts=replace_ts,
-        )
-        if reply.findings:
-            await remember_answer(deps, thread, posted_ts)
-        log.info(
-            "answered thread=%s findings=%d actions=%d error=%s seconds=%.2f",
-            thread.key,
-            len(reply.findings),
-            len(reply.actions),
-            bool(reply.error),
-            time.monotonic() - started,
-        )
-    except PostUncertain:
-        # Slack may hold the answer and cannot say: a second copy would be worse than none.
-        log.exception("the answer's post stayed unknown thread=%s", thread.key)
+        published = await send_reply(deps, reply, place)
+        if published.message is not None and reply.findings:
+            await remember_answer(deps, thread, published.message.ts)
+    except Exception:  # a bug between the core and Slack: the asker hears, the log has it
+        log.exception("answering failed thread=%s", thread.key)
+        published = Published(status="failed", reason="")
+    log.info(
+        "answered thread=%s status=%s findings=%d actions=%d error=%s seconds=%.2f",
+        thread.key,
+        published.status,
+        len(reply.findings),
+        len(reply.actions),
+        bool(reply.error),
+        time.monotonic() - started,
+    )
+    if not published.delivered:
+        await tell_asker(deps, thread, asker, replace_ts, undelivered_note(published))
+
+
+async def send_reply(deps: Deps, reply: Reply, place: AnswerPlace) -> Published:
+    """Hand `reply` to the core's actor for `place`, the one road out for answers; remember
+    what Show SQL and App Home need of the message it became."""
+    # Data reaches the answer (labels, table cells, the CSV): redacted and made inert before
+    # anything of it is cached for Show SQL or handed on.
+    reply = reply.cleaned()
+    if not deps.settings.has_approvers and any(p.open and p.needs_approval for p in reply.actions):
+        reply = replace(reply, notes=(*reply.notes, NO_APPROVERS))
+    if place.replaces is not None:
+        # Cached before the edit lands: a click on "Show SQL" can arrive the moment it does.
+        deps.answers.put(place.channel, place.replaces, reply.findings)
+    published = await deps.core.answer_out(reply, place)
+    message = published.message
+    if message is not None:
+        deps.answers.put(message.channel, message.ts, reply.findings)
+        await remember_proposals(deps, reply, message)
+    return published
+
+
+def undelivered_note(published: Published) -> str:
+    """What the asker is told when their answer did not reach the thread ("" for nothing)."""
+    if published.status == "deduplicated":
+        return ""  # it is there already
+    if published.status == "refused" and "paused" in published.reason:
+        return PAUSED
+    if published.status in ("refused", "pending_approval"):
+        return f"I could not post this answer: {published.reason}"
+    if published.status == "executed":
+        return ""  # delivered by something other than Slack (recorded in the outbox)
+    return NOT_POSTED
+
+
+async def tell_asker(
+    deps: Deps, thread: ThreadRef, asker: str | None, placeholder_ts: str | None, text: str
+) -> None:
+    """A short note to the person who asked, when their answer is not coming: edited into
+    the placeholder (it stood in for the answer), else shown only to them."""
+    if not text:
+        return
+    message = error_message(text)
+    try:
+        if placeholder_ts is not None:
+            await deps.client.chat_update(
+                channel=thread.channel,
+                ts=placeholder_ts,
+                text=message.text,
+                blocks=message.blocks_json(),
+            )
+        elif asker:
+            await deps.client.chat_postEphemeral(
+                channel=thread.channel, user=asker, thread_ts=thread.thread_ts, text=message.text
+            )
     except Exception:
-        log.exception("posting the answer failed thread=%s", thread.key)
-        if not await post_plain(deps, thread, reply, replace_ts):
-            await post_error(deps, thread, SORRY)
+        log.exception("could not tell the asker thread=%s", thread.key)
 
 
 async def answer_privately(
@@ -388,123 +501,39 @@ async def answer_privately(
         try:
             opened = await deps.client.conversations_open(users=asker)
             dm = str((opened.get("channel") or {})["id"])
-            cleaned = reply.cleaned()
-            message = answer_message(cleaned).with_note(ASKED_IN)
-            await post_reply(deps, dm, cleaned, message=message)
-            sent = True
+            private = replace(reply, notes=(*reply.notes, ASKED_IN))
+            place = AnswerPlace(channel=dm, asker=asker, key=new_key("answer"))
+            sent = (await send_reply(deps, private, place)).delivered
         except Exception:
             log.exception("could not send the answer privately thread=%s", thread.key)
-    text = SENT_PRIVATELY.format(asker=mention(asker)) if sent else NOT_SENT
-    note = Message(text=text, blocks=())
-    try:
-        await send_message(deps.client, thread.channel, note, thread.thread_ts, replace_ts)
-    except Exception:
-        log.exception("could not leave the private-answer note thread=%s", thread.key)
+    note = AnswerPlace(
+        channel=thread.channel,
+        thread_ts=thread.thread_ts,
+        replaces=replace_ts,
+        asker=asker,
+        key=new_key("note"),
+    )
+    published = await send_reply(deps, Reply(text=SENT_PRIVATELY if sent else NOT_SENT), note)
+    if not published.delivered:
+        await tell_asker(deps, thread, asker, replace_ts, undelivered_note(published))
 
 
 async def say_restarted(
-    deps: Deps, thread: ThreadRef, placeholder: PlaceholderProgress | None, *, assistant: bool
+    deps: Deps,
+    thread: ThreadRef,
+    placeholder: PlaceholderProgress | None,
+    *,
+    asker: str | None,
 ) -> None:
-    """Replace the placeholder (or, in an assistant thread, follow the status) with a short,
+    """Replace the placeholder (or, in an assistant thread, tell the asker) with a short,
     honest note that the answer is not coming; bounded, as the process is on its way out."""
     log.warning("answer cut off by shutdown thread=%s", thread.key)
-    message = error_message(RESTARTED)
     try:
         async with asyncio.timeout(CANCELLED_GRACE_S):
             ts = await placeholder.settled_ts() if placeholder is not None else None
-            if ts is not None:
-                await deps.client.chat_update(
-                    channel=thread.channel,
-                    ts=ts,
-                    text=message.text,
-                    blocks=message.blocks_json(),
-                )
-            elif assistant:
-                await post_error(deps, thread, RESTARTED)
+            await tell_asker(deps, thread, asker, ts, RESTARTED)
     except Exception:
         log.exception("could not leave the restart note thread=%s", thread.key)
-
-
-async def post_reply(
-    deps: Deps,
-    channel: str,
-    reply: Reply,
-    *,
-    thread_ts: str | None = None,
-    replace_ts: str | None = None,
-    message: Message | None = None,
-) -> str:
-    """Post (or edit `replace_ts` into) the rendered reply, then its charts and files.
-
-    Returns the ts of the message. Charts are uploaded into the message's thread.
-    """
-    # Data reaches the answer (labels, table cells, the CSV): redacted and made inert before
-    # anything of it is rendered, cached for Show SQL or uploaded.
-    reply = reply.cleaned()
-    message = message or answer_message(reply)
-    if not deps.settings.has_approvers and any(p.open and p.needs_approval for p in reply.actions):
-        message = message.with_note(NO_APPROVERS)
-    if replace_ts is not None:
-        # Cached before the edit lands: a click on "Show SQL" can arrive the moment it does.
-        deps.answers.put(channel, replace_ts, reply.findings)
-    try:
-        ts = await send_message(deps.client, channel, message, thread_ts, replace_ts)
-    except (SlackApiError, SlackObjectFormationError) as error:
-        reason = rejection(error)
-        if reason is None:
-            raise
-        log.warning(
-            "slack refused the answer's blocks channel=%s error=%s; sending it as plain text",
-            channel,
-            reason,
-        )
-        message = message.simplified()
-        ts = await send_message(deps.client, channel, message, thread_ts, replace_ts)
-        log.info("answered in plain text channel=%s ts=%s", channel, ts)
-    deps.answers.put(channel, ts, reply.findings)
-    await remember_proposals(
-        deps, reply, MessageRef(channel=channel, ts=ts, thread_ts=thread_ts or ts)
-    )
-    files = chart_uploads(reply) + list(message.files)
-    await upload_files(deps.client, channel, thread_ts or ts, files)
-    return ts
-
-
-async def send_message(
-    client: AsyncWebClient,
-    channel: str,
-    message: Message,
-    thread_ts: str | None,
-    replace_ts: str | None,
-) -> str:
-    """Post `message` (or edit it into `replace_ts`); the ts of the message."""
-    # An empty list clears the blocks of the message being edited (the placeholder's);
-    # a new post without blocks simply sends none.
-    blocks = message.blocks_json() if message.blocks else None
-    if replace_ts is not None:
-        await client.chat_update(
-            channel=channel, ts=replace_ts, text=message.text, blocks=blocks or []
-        )
-        return replace_ts
-    post = Post(
-        channel=channel,
-        thread_ts=thread_ts,
-        text=message.text,
-        blocks=blocks,
-        key=new_key("answer"),
-    )
-    return await post_once(client, post)
-
-
-def rejection(error: Exception) -> str | None:
-    """Why Slack (or slack_sdk, before sending) refused a message as built; None when the
-    failure was something else (a missing channel, a rate limit) that text would hit too."""
-    if isinstance(error, SlackObjectFormationError):
-        return f"invalid_blocks (rejected before sending: {error})"
-    if isinstance(error, SlackApiError):
-        code = str(error.response.get("error", ""))
-        return code if code in REJECTED_BLOCKS else None
-    return None
 
 
 async def remember_answer(deps: Deps, thread: ThreadRef, message_ts: str) -> None:
@@ -526,87 +555,3 @@ async def remember_proposals(deps: Deps, reply: Reply, message: MessageRef) -> N
                 await deps.core.remember_proposal_message(proposed.approval_id, message)
             except Exception:  # the buttons work regardless; only the App Home echo is lost
                 log.exception("could not remember proposal message id=%s", proposed.approval_id)
-
-
-def chart_uploads(reply: Reply) -> list[tuple[int, Reply] | FileUpload]:
-    """The reply's charts, to render and upload after its message."""
-    return [(i, reply) for i, f in enumerate(reply.findings) if f.chart is not None]
-
-
-async def upload_files(
-    client: AsyncWebClient,
-    channel: str,
-    thread_ts: str,
-    items: list[tuple[int, Reply] | FileUpload],
-) -> None:
-    """Render charts off the loop and upload each file into the thread; one failure is logged."""
-    for item in items:
-        try:
-            if isinstance(item, FileUpload):
-                upload = item
-            else:
-                index, reply = item
-                finding = reply.findings[index]
-                assert finding.chart is not None
-                from bot.charts import render_chart  # matplotlib loads on the first chart
-
-                png = await asyncio.to_thread(render_chart, finding.chart)
-                upload = FileUpload(
-                    filename=f"chart-{index + 1}.png",
-                    content=png,
-                    title=finding.chart.title,
-                    alt_text=finding.summary[:1000] or finding.chart.title,
-                )
-            await client.files_upload_v2(
-                channel=channel,
-                thread_ts=thread_ts,
-                filename=upload.filename,
-                content=upload.content,
-                title=upload.title,
-                alt_txt=upload.alt_text or upload.title,
-            )
-        except Exception:
-            log.exception("file upload failed channel=%s thread=%s", channel, thread_ts)
-
-
-async def post_plain(deps: Deps, thread: ThreadRef, reply: Reply, replace_ts: str | None) -> bool:
-    """Posting the answer failed after `post_reply` (which already turns refused blocks into
-    plain text) gave up: a rate limit that outlasted the retries, a broken connection, a bug.
-    The reply's sentences, rendered without the renderer, so it is never lost. False if that
-    failed too."""
-    text = truncate(escape(reply.cleaned().plain_text()) or SORRY, MAX_PLAIN)
-    try:
-        if replace_ts is not None:
-            await deps.client.chat_update(
-                channel=thread.channel, ts=replace_ts, text=text, blocks=[]
-            )
-        else:
-            post = Post(
-                channel=thread.channel, thread_ts=thread.thread_ts, text=text, key=new_key("answer")
-            )
-            await post_once(deps.client, post)
-    except PostUncertain:
-        # It may be in the thread: an apology after it would contradict it.
-        log.exception("the plain answer's post stayed unknown thread=%s", thread.key)
-        return True
-    except Exception:
-        log.exception("posting the plain answer failed thread=%s", thread.key)
-        return False
-    log.info("answered in plain text thread=%s", thread.key)
-    return True
-
-
-async def post_error(deps: Deps, thread: ThreadRef, text: str) -> None:
-    """Last resort: a short apology in the thread; if even that fails, the log has it all."""
-    message = error_message(text)
-    post = Post(
-        channel=thread.channel,
-        thread_ts=thread.thread_ts,
-        text=message.text,
-        blocks=message.blocks_json(),
-        key=new_key("error"),
-    )
-    try:
-        await post_once(deps.client, post)
-    except Exception:
-        log.exception("could not post the error message thread=%s", thread.key)

@@ -58,6 +58,7 @@ def test_rows_shown_are_the_goals_filters_and_both_sides_of_a_comparison() -> No
     assert shown == DataShown(
         metrics=frozenset({"revenue"}),
         rows={"device": frozenset({"mobile"}), "region": frozenset({"West", "Northeast"})},
+        columns=frozenset({"device", "region"}),
     )
     # Neither manager may see the other's region, whoever asked.
     assert not may_see(WEST, shown) and not may_see(NORTHEAST, shown)
@@ -171,3 +172,43 @@ def test_without_a_default_entry_unnamed_readers_see_aggregates_but_no_customers
     churn = data_shown(_reply(Goal(intent=Intent.CHURN)))
     assert revenue is not None and churn is not None
     assert may_see(unnamed, revenue) and not may_see(unnamed, churn)
+
+
+NO_STATE = parse_policies(
+    {"groups": {"ops": ["UOPS"]}, "policies": {"ops": {"hidden_columns": ["state"]}}}, LAYER
+).for_user("UOPS")
+
+
+def test_a_reader_with_a_hidden_column_may_not_see_answers_by_it() -> None:
+    by_state = data_shown(
+        _reply(Goal(intent=Intent.BREAKDOWN, metric="orders", group_by=("state",)))
+    )
+    in_ny = data_shown(_reply(Goal(intent=Intent.LOOKUP, metric="orders", filters={"state": "NY"})))
+    by_region = data_shown(
+        _reply(Goal(intent=Intent.BREAKDOWN, metric="orders", group_by=("region",)))
+    )
+    anomaly = Anomaly(
+        metric="orders",
+        where={"state": "CA"},
+        day=date(2025, 12, 1),
+        actual=1,
+        expected=2,
+        score=4,
+        direction="down",
+    )
+    detected = data_shown(
+        _reply(
+            Goal(intent=Intent.DETECT, metric="orders"),
+            Finding(kind="detect", title="", summary="", anomalies=(anomaly,)),
+        )
+    )
+    # The digest and an explanation drill into every dimension, so they count as showing it.
+    digest = data_shown(_reply(Goal(intent=Intent.DIGEST)))
+    why = data_shown(_reply(Goal(intent=Intent.EXPLAIN, metric="orders")))
+    assert by_state and in_ny and by_region and detected and digest and why
+    for shown in (by_state, in_ny, detected, digest, why):
+        assert not may_see(NO_STATE, shown), shown
+        assert may_see(DEFAULT, shown) or shown is digest
+    assert may_see(NO_STATE, by_region)
+    assert isinstance(route(by_state, [NO_STATE, UNRESTRICTED]), Private)
+    assert route(by_region, [NO_STATE, UNRESTRICTED]) == Public()

@@ -48,3 +48,4 @@ async def scout(slack: FakeSlack, core: ScriptedCore) -> AsyncIterator[ScoutSlac
     runtime = build_scout(core, settings_for(slack))
     yield runtime
     await runtime.aclose(timeout=5)
+    await core.aclose()

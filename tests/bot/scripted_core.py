@@ -8,10 +8,16 @@ exactly once per approval id, under concurrency.
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+from agent.act import Actor, Integration
+from agent.act.answers import send_answer
+from agent.act.ports import IsAuthorised
 from agent.domain import (
     Action,
     Allow,
@@ -29,11 +35,13 @@ from agent.domain import (
 )
 from bot.core import (
     ActionStatus,
+    AnswerPlace,
     DecisionOutcome,
     HomeView,
     KpiStatus,
     Progress,
     ProposedAction,
+    Published,
     Reply,
     ThreadRef,
     parse_option_token,
@@ -147,6 +155,28 @@ class ScriptedCore:
         self._pending: dict[str, tuple[ClarificationOption, ...]] = {}
         self._claims: set[str] = set()
         self._lock = asyncio.Lock()
+        # Answers leave through Scout's real actor (over a throwaway store), with the
+        # adapter's Slack notifier: only the analysis is scripted, never the road out.
+        self.integrations: dict[str, Integration] = {}
+        self._store = tempfile.TemporaryDirectory(prefix="scripted-act-")
+
+    @property
+    def act_store(self) -> Path:
+        return Path(self._store.name) / "act.sqlite3"
+
+    def connect_outbound(
+        self, *, integrations: Mapping[str, Integration], is_authorised: IsAuthorised
+    ) -> None:
+        self.integrations = dict(integrations)
+
+    async def answer_out(self, reply: Reply, place: AnswerPlace) -> Published:
+        # Opened per answer and closed after: a store left open keeps its worker thread, and
+        # a process (a bench, a served test) would wait for it forever at exit.
+        async with await Actor.open(self.act_store, integrations=self.integrations) as actor:
+            return await send_answer(actor, reply, place)
+
+    async def aclose(self) -> None:
+        self._store.cleanup()
 
     def _remember(self, thread: ThreadRef, reply: Reply) -> Reply:
         self._threads.add(thread.key)

@@ -118,7 +118,7 @@ async def test_a_channel_with_a_reader_who_may_not_see_west_rows_gets_a_note_onl
     [note] = await fake_slack.wait_for(
         "chat.update", where=lambda c: c.body.get("channel") == "CMIXED" and "privately" in _said(c)
     )
-    assert "Sent to <@UWEST01> privately" in _said(note)
+    assert "Sent privately to the person who asked" in _said(note)
     await env.scout.deps.work.drain(timeout=30)
     channel = _in(fake_slack, "CMIXED")
     assert channel, "the placeholder and the note were posted in the channel"
@@ -181,7 +181,7 @@ async def test_an_external_shared_channel_counts_as_readers_with_the_default_pol
     customers = [w for w in _said(dm).replace('"', " ").split() if w.startswith("C0")]
     assert customers, "the churn list names customers"
     channel = _in(fake_slack, "CEXT")
-    assert any("Sent to <@UCRM01> privately" in _said(c) for c in channel)
+    assert any("Sent privately to the person who asked" in _said(c) for c in channel)
     assert not any(customer in _said(c) for c in channel for customer in customers)
     assert all(c.method != "files.completeUploadExternal" for c in channel)
 

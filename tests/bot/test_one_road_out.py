@@ -29,6 +29,7 @@ from bot.app import build_scout
 from bot.scheduler import ScoutJobs
 from bot.settings import channel_aliases
 from tests.bot.conftest import APPROVER, settings_for
+from tests.bot.slack_requests import event_request, mention
 from tests.conftest import TODAY
 from tests.fakes.slack_api import Call, FakeSlack
 
@@ -149,5 +150,106 @@ async def test_a_digest_day_claimed_while_paused_is_posted_after_resuming(
         posted = await service.post_digest(date(2025, 12, 15))
         # No Slack is wired here: the outbox is the delivery, and says so.
         assert posted is not None and posted.status == "queued" and posted.where is None
+    finally:
+        await service.close()
+
+
+# --------------------------------------------------------------------------- answers
+
+QUESTION = "units sold by category last week"
+ASKED_AT = "1765790000.000100"
+
+
+async def _ask(
+    slack: FakeSlack, warehouse: Path, memory: Path, *, paused: bool = False, **config: Any
+) -> tuple[ScoutService, list[Call]]:
+    """One question through the real service behind the real Bolt app; the final edit of its
+    placeholder (the answer, or the note that stood in for it)."""
+    scout_config = ScoutConfig.model_validate(CONFIG | config)
+    deps = await open_deps(
+        scout_config,
+        warehouse=DuckDBWarehouse(warehouse),
+        today=TODAY,
+        memory_path=memory,
+        clock=lambda: NOW,
+    )
+    service = ScoutService(deps)
+    if paused:
+        await service.pause(APPROVER, "incident")
+    scout = build_scout(service, replace(settings_for(slack), channel_aliases={}))
+    try:
+        await scout.app.async_dispatch(event_request(mention(QUESTION, ts=ASKED_AT)))
+        await slack.wait_for(
+            "chat.update",
+            timeout=60,
+            where=lambda c: "scout_feedback" in json.dumps(c.body) or "paused" in c.body["text"],
+        )
+        await scout.deps.work.drain(30)
+    finally:
+        await scout.aclose(timeout=10)
+    return service, [c for c in slack.ok_calls("chat.update") if c.body["channel"] == "CASK"]
+
+
+def _role(message: dict[str, Any]) -> str:
+    """What Scout said a post was when it made it (its key in the message metadata)."""
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    return str(payload.get("key", "")).split(":")[0]
+
+
+async def test_an_answer_is_decided_redacted_and_recorded_like_every_other_post(
+    slack: FakeSlack, planted: Path, tmp_path: Path
+) -> None:
+    service, edits = await _ask(slack, planted, tmp_path / "m.sqlite3")
+    try:
+        sent = _everything_sent(slack.calls())
+        for secret in (CARD, EMAIL, "555 0100", "<!channel>", "4111111111111111"):
+            assert secret not in sent, secret
+        assert "[card]" in sent and "Sports" in sent  # the planted row was in the answer
+
+        rows = [e for e in await service.deps.act.outbox(limit=50) if e.kind == "answer"]
+        (row,) = rows
+        assert row.status == "sent" and row.channel == "CASK" and row.op == "update"
+        assert CARD not in row.text and "[card]" in row.text
+        answer = edits[-1]
+        assert row.delivery_ref == answer.body["ts"] and "scout_feedback" in json.dumps(answer.body)
+        audit = await service.deps.act.audit(limit=50)
+        assert any(a.kind == "answer" and a.who == "UASKER" for a in audit)
+
+        # Every message Scout posted in the channel is either the placeholder (progress, edited
+        # into the answer) or a post the actor recorded: nothing else reached the channel.
+        refs = {e.delivery_ref for e in await service.deps.act.outbox(limit=50)}
+        assert slack.messages
+        for posted in slack.messages:
+            assert _role(posted) == "placeholder" or posted["ts"] in refs, posted
+    finally:
+        await service.close()
+
+
+async def test_a_paused_scout_holds_answers_and_says_so_in_the_placeholder(
+    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    service, edits = await _ask(slack, demo_warehouse.path, tmp_path / "m.sqlite3", paused=True)
+    try:
+        assert "paused" in edits[-1].body["text"] and "scout_feedback" not in json.dumps(
+            edits[-1].body
+        )
+        assert [_role(m) for m in slack.messages] == ["placeholder"]  # nothing else went out
+        assert not [e for e in await service.deps.act.outbox(limit=50) if e.kind == "answer"]
+        audit = await service.deps.act.audit(limit=50)
+        assert any(a.kind == "answer" and "paused" in a.why for a in audit)
+    finally:
+        await service.close()
+
+
+async def test_a_dry_run_still_answers_the_person_who_asked(
+    slack: FakeSlack, demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    service, edits = await _ask(
+        slack, demo_warehouse.path, tmp_path / "m.sqlite3", guardrails={"dry_run": True}
+    )
+    try:
+        assert "scout_feedback" in json.dumps(edits[-1].body)
+        (row,) = [e for e in await service.deps.act.outbox(limit=50) if e.kind == "answer"]
+        assert row.status == "sent" and not row.dry_run
     finally:
         await service.close()

@@ -5,6 +5,11 @@ over the run: the score of a stretch of consecutive days is Stouffer's combined 
 sum(z) / sqrt(n). The strongest stretches of a series are picked greedily without overlap, so
 a shift is reported once, from its first day, and a lone spike stays a one-day anomaly (adding
 ordinary neighbours only dilutes its score).
+
+A stretch is a sustained shift only if it holds without its strongest day: the other days
+together must still deviate the same way by `SUSTAINED_Z`. Otherwise one spike with a
+somewhat high neighbour (z 4.5 and 2.4 combine to 4.9, beating the spike alone) would be
+reported as a two-day run from the wrong day; it is the spike, on its own day.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ MAX_RUN_DAYS = 14
 MAX_PER_SERIES = 3
 # Below this combined z a stretch is not worth a slot; the caller applies the real threshold.
 MIN_SCORE = 2.5
+# The days of a run other than its strongest must combine to this z in the run's direction
+# (the same bar as "the rest still deviates" in attribution.py).
+SUSTAINED_Z = 2.5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +85,8 @@ def find_runs(
         # A stretch must deviate in one direction throughout its ends, or it is two events.
         if len(part) > 1 and (part[0].z * z <= 0 or part[-1].z * z <= 0):
             continue
+        if len(part) > 1 and not _sustained([c.z for c in part], z, min(SUSTAINED_Z, min_score)):
+            continue
         taken[i : j + 1] = [True] * len(part)
         runs.append(
             Run(
@@ -88,6 +98,15 @@ def find_runs(
             )
         )
     return runs
+
+
+def _sustained(zs: Sequence[float], z: float, bar: float) -> bool:
+    """Whether the days other than the strongest still deviate in the run's direction by
+    `bar` (a confirmation's own lower bar when it asks for one)."""
+    sign = math.copysign(1.0, z)
+    signed = sorted((v * sign for v in zs), reverse=True)
+    rest = signed[1:]
+    return sum(rest) / math.sqrt(len(rest)) >= bar
 
 
 def detect_daily(

@@ -21,10 +21,11 @@ from agent.domain import Anomaly
 LEAD_ORDER = ("conversion_rate", "add_to_cart_rate", "sessions", "revenue", "orders", "aov")
 # A part that moved implies its outcome moved: a basket-value spike is a revenue spike. The
 # part is the sharper test (no order-count noise); once it has passed, the outcome in the
-# same segment and days is confirmed at a plain two-sided 5% (gatekeeping: the outcome is
-# tested only where its part was found, so the false-discovery control still holds).
+# same segment and days is confirmed at a one-sided 5% (gatekeeping: the outcome is tested
+# only where its part was found, so the false-discovery control still holds; and the part
+# has already fixed the direction, so only a move the same way can confirm it: z 1.645).
 OUTCOME_OF = {"aov": "revenue"}
-CONFIRM_Z = 1.96
+CONFIRM_Z = 1.645
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -129,6 +129,7 @@ def test_adding_a_kind_is_one_declared_change() -> None:
     assert "test_offer" in KINDS.names()
     assert "test_offer" not in REGISTRY.names()  # the global registry is untouched
     assert set(REGISTRY.names()) == {
+        "answer",
         "alert",
         "report",
         "investigate",
@@ -173,3 +174,28 @@ def test_channels_and_people_scout_yml_does_not_name_need_an_approver() -> None:
     assert isinstance(stranger, NeedsApproval) and "USTRANGER" in stranger.reason
     boss = rules.evaluate(alert("kpi-alerts", recipients=["UBOSS"])).decision
     assert isinstance(boss, Allow)
+
+
+def test_an_answer_goes_where_it_was_asked_whatever_the_allowlists_say() -> None:
+    """The asker chose the conversation: no channel allowlist, new-audience or executive rule
+    turns an answer into a refusal or an approval request (redaction still applies)."""
+    settings = ActSettings.model_validate(
+        {
+            "guardrails": {
+                "allowed_channels": ["kpi-alerts"],
+                "allowed_kinds": ["alert"],
+                "risk": {"executives": ["CEXEC"]},
+            }
+        }
+    )
+    rails = Guardrails(
+        settings.model_copy(update={"named_channels": frozenset({"kpi-alerts"})}), REGISTRY
+    )
+    answer = Action(
+        kind="answer",
+        target="CEXEC",
+        params={"title": "Revenue", "text": "up 3%", "thread": "1.2", "asker": "U1"},
+    )
+    assert isinstance(rails.evaluate(answer).decision, Allow)
+    report = Action(kind="report", target="CEXEC", params={"title": "Revenue"})
+    assert isinstance(rails.evaluate(report).decision, Refuse)

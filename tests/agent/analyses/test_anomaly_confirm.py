@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from agent.analyses.anomaly import detect_segments
 from agent.analyses.anomaly.runs import MIN_SCORE
 from agent.analyses.anomaly.stories import CONFIRM_Z, confirmed_outcomes
+from agent.analyses.stats import two_sided_p
 from agent.domain import Anomaly
 
 START = date(2026, 1, 5)  # a Monday
@@ -97,3 +99,9 @@ def test_a_revenue_move_already_found_is_not_confirmed_twice() -> None:
     found = _judged("revenue", min_z=(CONFIRM_Z,) * 3, fdr=1.0, one_name=False)
     revenue = next(a for a in found if a.day == SPIKE and a.where == {"region": "South"})
     assert confirmed_outcomes([revenue, _basket("South", SPIKE)], _judged) == []
+
+
+def test_the_confirmation_bar_is_a_one_sided_five_percent() -> None:
+    # The basket move already fixed the direction, so revenue is tested one-sided:
+    # P(Z > 1.645) = 0.05, i.e. a two-sided p of 0.10 at the bar (by hand, from tables).
+    assert two_sided_p(CONFIRM_Z) == pytest.approx(0.10, abs=1e-3)

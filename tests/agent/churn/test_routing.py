@@ -14,7 +14,7 @@ from agent.analyses import AnalysisContext
 from agent.analyses.rfm import score_customers
 from agent.analyses.segment import rfm_frame, rfm_window
 from agent.churn.agent import CustomerChurnAgent
-from agent.churn.audience import in_holdout
+from agent.churn.audience import ContactHistory, in_holdout, read_contacts, routing_exclusions
 from agent.churn.rules import ChurnRules
 from agent.demo_data import GeneratedWarehouse
 from agent.learning import Bandit
@@ -124,7 +124,15 @@ def test_the_terminal_list_shows_who_is_held_out_at_random(
     }
     share = ChurnRules().campaign_holdout_share
     held = 0
-    for p in churn_agent.profiles(list(churn_agent.ranked().index[:TOP])):
+    # The CLI routes with the warehouse's opt-outs: the reference list does the same.
+    contacts = read_contacts(churn_agent.warehouse, load_semantic(None))
+    agent = CustomerChurnAgent(
+        warehouse=churn_agent.warehouse,
+        today=today,
+        model=churn_agent.model,
+        exclusions=routing_exclusions(contacts, ContactHistory()),
+    )
+    for p in agent.profiles(list(agent.ranked().index[:TOP])):
         if not p.recommended_actions:
             assert shown[p.customer_id] == p.next_action
             continue

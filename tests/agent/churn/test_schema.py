@@ -55,6 +55,8 @@ tx AS (
            SUM(revenue) AS revenue_total,
            SUM(CASE WHEN order_date >= $recent THEN 1 ELSE 0 END) AS orders_recent,
            SUM(CASE WHEN order_date >= $recent THEN revenue ELSE 0 END) AS revenue_recent,
+           SUM(CASE WHEN order_date >= $year_ago AND order_date < $year_ago_end
+                    THEN 1 ELSE 0 END) AS orders_year_ago,
            MIN(order_date) AS first_seen,
            MAX(order_date) AS last_order
     FROM orders
@@ -109,8 +111,8 @@ activity AS (
     GROUP BY customer_id
 )
 SELECT p.customer_id, p.first_order_date,
-       tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent, tx.first_seen,
-       tx.last_order,
+       tx.orders_total, tx.revenue_total, tx.orders_recent, tx.revenue_recent,
+       tx.orders_year_ago, tx.first_seen, tx.last_order,
        support.tickets_90, support.tickets_30, support.unresolved, support.avg_satisfaction,
        support.unhappy_tickets, support.tickets_56, support.unresolved_56,
        support.satisfaction_56, support.unhappy_56,

@@ -152,3 +152,36 @@ def test_the_union_of_nothing_is_nothing_and_of_one_is_itself() -> None:
     crm = policies.for_user("UCRM")
     joined = Access.union([crm], source=crm.source)
     assert joined == crm
+
+
+def test_hidden_columns_are_dimensions_or_customer_columns_and_join_as_metrics_do() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policies(
+            {
+                "policies": {
+                    "a": {"hidden_columns": ["customer_email"]},
+                    "b": {"row_filters": {"region": "West"}, "hidden_columns": ["region"]},
+                },
+                "groups": {"a": ["U1"], "b": ["U2"]},
+            },
+            LAYER,
+        )
+    problems = "\n".join(caught.value.problems)
+    assert "policies.a.hidden_columns: unknown column 'customer_email' (known:" in problems
+    assert "policies.b.hidden_columns: 'region' also has a row filter" in problems
+    policies = parse_policies(
+        {
+            "groups": {"ops": ["U1", "U3"], "crm": ["U1"], "mail": ["U2"]},
+            "policies": {
+                "ops": {"hidden_columns": ["state", "email"]},
+                "crm": {"hidden_columns": ["state"], "customer_data": True},
+                "mail": {"hidden_columns": ["email"]},
+            },
+        },
+        LAYER,
+    )
+    # email is a contact column of the customer entity, state a dimension; a column stays
+    # hidden only where every one of someone's groups hides it.
+    assert policies.for_user("U3").hidden_columns == {"state", "email"}
+    assert policies.for_user("U1").hidden_columns == {"state"}
+    assert policies.for_user("U2").limited

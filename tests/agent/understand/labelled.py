@@ -15,6 +15,8 @@ from agent.domain import Goal, Intent, Window
 LABELLED = Path(__file__).with_name("labelled.yml")
 HELDOUT = Path(__file__).with_name("heldout.yml")
 FOLLOWUPS = Path(__file__).with_name("followups.yml")
+# Later held-out batches, each in its own file so it stays measurable on its own.
+HELDOUT_BATCHES = tuple(sorted(Path(__file__).parent.glob("heldout_batch*.yml")))
 DEFAULT_TODAY = date(2025, 12, 15)
 FIELDS = (
     "intent", "metric", "filters", "compare", "group_by", "window", "baseline", "grain",

@@ -163,3 +163,98 @@ def test_jokes_and_poems_about_a_metric_are_out_of_scope(layer: SemanticLayer, t
     goal = ask(layer, text)
     assert goal.intent is Intent.UNKNOWN
     assert goal.clarification is not None and goal.clarification.options
+
+
+# ---------------------------------------------------------------- from held-out batch 5
+# Each rule is checked on phrasings other than the batch's own.
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("orders last wk", 7), ("orders this wk", 7), ("orders over the last month", 30)],
+)
+def test_shorthand_and_trailing_periods(layer: SemanticLayer, text: str, days: int) -> None:
+    start, end = span(ask(layer, text))
+    assert (end - start).days == days and end == MONDAY
+
+
+def test_the_last_year_reaches_up_to_today_but_last_year_is_the_calendar_year(
+    layer: SemanticLayer,
+) -> None:
+    assert span(ask(layer, "weekly sessions over the last year")) == (
+        MONDAY - timedelta(days=365),
+        MONDAY,
+    )
+    assert span(ask(layer, "sessions last year")) == (date(2025, 1, 1), date(2026, 1, 1))
+    # A quarter stays a calendar quarter whichever word comes before it.
+    goal = ask(layer, "revenue past qtr")
+    assert span(goal) == (date(2026, 7, 1), date(2026, 10, 1))
+    assert goal.baseline is not None and goal.baseline.start == date(2026, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "filters"),
+    [
+        ("support tickets about accounts last week", {"topic": "account"}),
+        ("how many tickets mention deliveries", {"topic": "delivery"}),
+        ("sessions from affiliates last week", {"channel": "affiliate"}),
+        # "others" is an everyday word: without a value's context it stays one.
+        ("show orders and others", {}),
+    ],
+)
+def test_a_value_in_the_plural_is_that_value(
+    layer: SemanticLayer, text: str, filters: dict[str, str]
+) -> None:
+    assert dict(ask(layer, text).filters) == filters
+
+
+def test_a_weak_value_on_the_far_side_of_compared_to_is_compared(layer: SemanticLayer) -> None:
+    goal = ask(layer, "beauty compared with home on return rate")
+    assert goal.intent is Intent.COMPARE
+    assert dict(goal.compare) == {"category": ("beauty", "home")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "build an audience for the cyber monday email",
+        "segment buyers for next week's sms",
+        "who should we target in the christmas newsletter",
+    ],
+)
+def test_an_emails_occasion_is_neither_a_filter_nor_a_window(
+    layer: SemanticLayer, text: str
+) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.SEGMENT
+    assert not goal.filters and goal.window is None
+
+
+def test_an_email_channel_named_as_traffic_is_still_a_filter(layer: SemanticLayer) -> None:
+    assert campaign_delivery("segment customers for the email channel") is None
+    assert dict(ask(layer, "revenue from email last week").filters) == {"channel": "email"}
+
+
+def test_holiday_words_are_never_spell_corrected_into_layer_words(layer: SemanticLayer) -> None:
+    lex = lexicon_for(layer)
+    assert lex.correct("black") is None and lex.correct("cyber") is None
+    assert normalize("black friday") == "black friday"
+
+
+@pytest.mark.parametrize(
+    ("text", "metric"),
+    [
+        ("how many people came to our website yesterday", "sessions"),
+        ("how much stuff got returned last month", "units_returned"),
+    ],
+)
+def test_plain_verbs_name_the_metric(layer: SemanticLayer, text: str, metric: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.LOOKUP and goal.metric == metric
+
+
+@pytest.mark.parametrize(
+    "text", ["what sorts of things can you handle?", "which questions does scout answer"]
+)
+def test_asking_what_it_answers_is_help(layer: SemanticLayer, text: str) -> None:
+    assert ask(layer, text).intent is Intent.HELP
