@@ -16,13 +16,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.domain import Finding, Intent
+from agent.domain import Finding, FindingKind, Intent
 from agent.semantic.policies import CUSTOMER_INTENTS, Access, Policies
 from agent.views import Reply
 
 # Finding kinds that list individual customers outside a customer intent (the digest's
 # churn section); files attached to a finding are customer lists (churn, segment CSVs).
-CUSTOMER_FINDINGS = frozenset({"digest_churn"})
+CUSTOMER_FINDINGS = frozenset({FindingKind.DIGEST_CHURN})
 
 
 @dataclass(frozen=True, kw_only=True)

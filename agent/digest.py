@@ -31,7 +31,17 @@ from typing import TYPE_CHECKING
 from agent.analyses import run_goal
 from agent.analyses.anomaly.stories import LEAD_ORDER, group_stories
 from agent.analyses.scorecard import explain_in_one_line
-from agent.domain import Anomaly, Evidence, Finding, Goal, Intent, Table, Window, format_segment
+from agent.domain import (
+    Anomaly,
+    Evidence,
+    Finding,
+    FindingKind,
+    Goal,
+    Intent,
+    Table,
+    Window,
+    format_segment,
+)
 from agent.materialise import anomaly_params, investigation_goal
 from agent.observe import anomaly_moved, anomaly_table, anomaly_values
 from agent.semantic import MetricRequest, arun_metric
@@ -47,7 +57,7 @@ MAX_MOVERS = 3
 LAGGING = frozenset({"return_rate"})
 FORECAST_WATCH, FORECAST_ALERT = 0.20, 0.30
 SAME_DAY_LAST_WEEK = "the same day last week"  # what a mover is explained against
-STORY = "digest_story"
+STORY = FindingKind.DIGEST_STORY
 QUIET = "A quiet day: nothing moved beyond normal variation."
 NOT_WATCHED = (
     "No KPI moved beyond normal variation overall; segments are not checked until the monitor "
@@ -144,7 +154,7 @@ async def _section(name: str, make: Callable[[], Awaitable[Finding | None]]) -> 
     except Exception as error:  # one broken section must not sink the digest
         log.exception("digest_section_failed section=%s", name)
         return Finding(
-            kind=STORY if name == "story" else f"digest_{name}",
+            kind=STORY if name == "story" else FindingKind(f"digest_{name}"),
             title="Biggest story" if name == "story" else name.capitalize(),
             summary=f"This section could not be computed ({type(error).__name__}: {error}).",
             confidence=0.0,
@@ -206,7 +216,7 @@ def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Fin
         for line in lead or lines[:3]
     )
     return Finding(
-        kind="digest_kpis",
+        kind=FindingKind.DIGEST_KPIS,
         title=f"Yesterday ({yesterday.describe()})",
         summary=f"{said}.",
         facts={f"{line.metric}.yesterday": line.yesterday for line in lines},
@@ -242,7 +252,7 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
     )[:MAX_MOVERS]
     if not movers:
         return Finding(
-            kind="digest_movers",
+            kind=FindingKind.DIGEST_MOVERS,
             title="Notable movers",
             summary=f"No KPI moved {MOVER_THRESHOLD:.0%} or more from its 4-week baseline.",
         )
@@ -270,7 +280,7 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
         found = deps.investigator.findings(goal)
         evidence.extend(found[0].evidence if found else ())
     return Finding(
-        kind="digest_movers",
+        kind=FindingKind.DIGEST_MOVERS,
         title="Notable movers",
         summary=" ".join(sentences),
         facts=beyond,
@@ -452,14 +462,14 @@ async def _open_anomalies(deps: Deps, day: date) -> Finding:
         ran = bool(stored) or bool(await deps.memory.recent_observations(source="monitor", limit=1))
         note = "" if ran else " (the monitor has not run yet: `scout run --once`)"
         return Finding(
-            kind="digest_anomalies",
+            kind=FindingKind.DIGEST_ANOMALIES,
             title="Open anomalies",
             summary="None in the last 7 days" + note + ".",
             facts={"monitor_ran": ran},
         )
     top = anomalies[0]
     return Finding(
-        kind="digest_anomalies",
+        kind=FindingKind.DIGEST_ANOMALIES,
         title="Open anomalies",
         summary=f"{len(anomalies)} unusual day(s) in the last 7 days; the strongest: "
         f"{deps.layer.metric(top.metric).label} {_where(top.where)} {anomaly_moved(top)} "
@@ -497,7 +507,7 @@ async def _forecast(deps: Deps, day: date) -> Finding | None:
     if worst is not None:
         summary += f"; worst: {worst[0]} at {fmt('forecast_error', worst[1])} ({_health(worst[1])})"
     return Finding(
-        kind="digest_forecast",
+        kind=FindingKind.DIGEST_FORECAST,
         title="Forecast health",
         summary=summary + ".",
         facts={
@@ -523,7 +533,7 @@ async def _approvals(deps: Deps) -> Finding:
         f"{len(pending)} action(s) wait for approval." if pending else "Nothing waits for approval."
     )
     return Finding(
-        kind="digest_approvals",
+        kind=FindingKind.DIGEST_APPROVALS,
         title="Pending approvals",
         summary=summary,
         table=Table(columns=("id", "kind", "target", "why", "expires"), rows=rows)
@@ -548,7 +558,7 @@ async def _activity(deps: Deps) -> Finding:
     if insights:
         summary += " What I've learned: " + "; ".join(i.describe() for i in insights[:3]) + "."
     return Finding(
-        kind="digest_activity",
+        kind=FindingKind.DIGEST_ACTIVITY,
         title="What Scout did",
         summary=summary,
         table=Table(
@@ -572,7 +582,7 @@ async def _churn(deps: Deps) -> Finding | None:
         return None
     first = found[0]
     return Finding(
-        kind="digest_churn",
+        kind=FindingKind.DIGEST_CHURN,
         title="Customers at risk",
         summary=first.summary,
         facts=first.facts,
@@ -615,7 +625,7 @@ async def _weekly(deps: Deps, day: date, metrics: Sequence[str]) -> Finding:
     if revenue:
         summary += f" {revenue[0]}: {revenue[1]} vs {revenue[2]} ({revenue[3]})."
     return Finding(
-        kind="digest_weekly",
+        kind=FindingKind.DIGEST_WEEKLY,
         title="Weekly summary",
         summary=summary,
         table=Table(columns=("metric", "last week", "week before", "change"), rows=tuple(rows)),

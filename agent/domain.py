@@ -317,11 +317,60 @@ class ChartSpec:
         }
 
 
+class FindingKind(StrEnum):
+    """What a finding answers; the bot and the digest choose how to show it by this."""
+
+    # One per analysis (agent/analyses, agent/churn).
+    LOOKUP = "lookup"
+    TREND = "trend"
+    BREAKDOWN = "breakdown"
+    COMPARE = "compare"
+    EXPLAIN = "explain"
+    DETECT = "detect"
+    SEGMENT = "segment"
+    FORECAST_CHECK = "forecast_check"
+    FORECAST_BASELINE = "forecast_baseline"
+    SCORECARD = "scorecard"
+    CHURN_PROFILE = "churn_profile"
+    CHURN_RISK = "churn_risk"
+    HELP = "help"
+    NO_DATA = "no_data"
+    # The monitor's report of new and updated anomalies (agent/loop.py).
+    ANOMALIES = "anomalies"
+    # The daily digest's sections (agent/digest.py) and its overview (agent/service.py).
+    DIGEST_STORY = "digest_story"
+    DIGEST_KPIS = "digest_kpis"
+    DIGEST_MOVERS = "digest_movers"
+    DIGEST_ANOMALIES = "digest_anomalies"
+    DIGEST_FORECAST = "digest_forecast"
+    DIGEST_APPROVALS = "digest_approvals"
+    DIGEST_ACTIVITY = "digest_activity"
+    DIGEST_CHURN = "digest_churn"
+    DIGEST_WEEKLY = "digest_weekly"
+    DIGEST_OVERVIEW = "digest_overview"
+
+    @classmethod
+    def of(cls, value: str) -> FindingKind:
+        """The kind a stored or typed string names; ValueError listing the known kinds if none."""
+        if value in _RETIRED_KINDS:
+            return _RETIRED_KINDS[value]
+        try:
+            return cls(value)
+        except ValueError:
+            known = ", ".join(k.value for k in cls)
+            raise ValueError(f"unknown finding kind {value!r}; known kinds: {known}") from None
+
+
+# Kinds Scout once wrote and no longer does, so findings remembered before the rename still
+# load (memory keeps them for weeks): the segment snapshot became the scorecard.
+_RETIRED_KINDS: Mapping[str, FindingKind] = {"segment_kpis": FindingKind.SCORECARD}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Finding:
     """One answer an analyst would sign: the numbers, one plain sentence, the evidence."""
 
-    kind: str
+    kind: FindingKind
     title: str
     summary: str
     facts: Mapping[str, Any] = field(default_factory=dict)
@@ -339,9 +388,15 @@ class Finding:
     # so root causes render as "$24,243" or "4.80%", never as raw 0.0480.
     value_format: str = ""
 
+    def __post_init__(self) -> None:
+        # JSON from memory and callers outside agent/ pass the plain string; a string that
+        # names no kind is a typo, refused here rather than becoming a kind nothing renders.
+        if not isinstance(self.kind, FindingKind):
+            object.__setattr__(self, "kind", FindingKind.of(self.kind))
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "title": self.title,
             "summary": self.summary,
             "facts": {k: _jsonable(v) for k, v in self.facts.items()},

@@ -27,6 +27,7 @@ from agent.domain import (
     Action,
     Anomaly,
     Finding,
+    FindingKind,
     Goal,
     Intent,
     Refuse,
@@ -356,7 +357,7 @@ def anomalies_finding(deps: Deps, new: list[Anomaly], updated: list[Anomaly]) ->
     lines = [": ".join(anomaly_lines(layer, a)) for a in new[:3]]
     summary = f"{len(new)} new unusual day(s), {len(updated)} already reported. " + " ".join(lines)
     return Finding(
-        kind="anomalies",
+        kind=FindingKind.ANOMALIES,
         title="Unusual days",
         summary=summary.strip(),
         facts={"new": len(new), "already_reported": len(updated)},
@@ -488,8 +489,8 @@ async def digest_for_access(deps: Deps, day: date) -> tuple[Finding, ...]:
 
 
 def _visible(access: Access, finding: Finding) -> bool:
-    if finding.kind == "digest_churn" and not access.customer_data:
+    if finding.kind == FindingKind.DIGEST_CHURN and not access.customer_data:
         return False
-    if finding.kind == "digest_forecast" and "forecast_error" in access.hidden_metrics:
+    if finding.kind == FindingKind.DIGEST_FORECAST and "forecast_error" in access.hidden_metrics:
         return False
     return all(access.allows(a.metric, a.where) for a in finding.anomalies)

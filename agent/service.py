@@ -17,13 +17,22 @@ from dataclasses import replace
 from datetime import date
 
 from agent.act import Actor, ActResult, ApprovalNotFound, ApprovalRequest, Integration
-from agent.act.answers import send_answer
+from agent.act.answers import delivered_message, send_answer
 from agent.act.leases import LEASE
 from agent.act.ports import IsAuthorised
 from agent.config import ScoutConfig, channel_aliases
 from agent.deps import Deps, open_deps
 from agent.digest import STORY, story_goal, weekly_summary
-from agent.domain import Action, Anomaly, Finding, Goal, Intent, NeedsApproval, stable_key
+from agent.domain import (
+    Action,
+    Anomaly,
+    Finding,
+    FindingKind,
+    Goal,
+    Intent,
+    NeedsApproval,
+    stable_key,
+)
 from agent.errors import MemoryUnavailable
 from agent.loop import investigation_line, propose, run_cycle
 from agent.loop_parts import ActionOutcome, CycleResult, DigestDue, MonitorTick, PersonAsked
@@ -386,26 +395,10 @@ class ScoutService:
         self, result: ActResult, thread: str | None = None
     ) -> ThreadRef | None:
         """The thread a delivered post opened (or joined); None when nothing reached Slack."""
-        message = await self._delivered_message(result, thread)
+        message = delivered_message(result, thread)
         if message is None:
             return None
         return ThreadRef(channel=message.channel, thread_ts=message.thread_ts)
-
-    async def _delivered_message(
-        self, result: ActResult, thread: str | None = None
-    ) -> MessageRef | None:
-        """The Slack message a delivered post became; None when nothing reached Slack."""
-        if result.status != "executed" or result.execution is None or not result.outbox_ids:
-            return None
-        for entry in await self.deps.act.outbox(execution_id=result.execution.id, limit=5):
-            if entry.op == "post" and entry.status == "sent" and entry.delivery_ref:
-                if entry.delivered_via != "slack" or not entry.channel:
-                    return None  # recorded in the outbox only: no message to thread under
-                ts = entry.delivery_ref
-                return MessageRef(
-                    channel=self.channel_id(entry.channel), ts=ts, thread_ts=thread or ts
-                )
-        return None
 
     # ------------------------------------------------------------------ posting on its own
 
@@ -453,7 +446,7 @@ class ScoutService:
         result = outcome.result
         if result.status not in ("executed", "queued", "dry_run", "deduplicated"):
             log.warning("publish key=%s status=%s reason=%s", key, result.status, result.reason)
-        message = await self._delivered_message(result, thread)
+        message = delivered_message(result, thread)
         if message is not None:
             for proposed in reply.actions:
                 if proposed.open:
@@ -829,7 +822,7 @@ def _split_for_reading(reply: Reply) -> tuple[Reply, Reply]:
     first, rest = findings[0], findings[1:]
     lines = [f"{f.title}: {_first_sentence(f.summary)}" for f in rest if f.summary]
     overview = Finding(
-        kind="digest_overview",
+        kind=FindingKind.DIGEST_OVERVIEW,
         title="In the thread",
         summary="\n".join([*lines, "The details are in the thread."]),
     )

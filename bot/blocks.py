@@ -143,6 +143,12 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quote(text: str) -> str:
+    """Someone's words shown as a Slack quote, escaped, every line marked: italics would
+    break on a pasted multi-line question and show its underscores."""
+    return "\n".join(f">{escape(line)}" for line in text.splitlines() or [""])
+
+
 def mention(user: str | None) -> str:
     """<@U…> for a well-formed user id; anything else is shown as escaped text."""
     if user and USER_ID_RE.match(user):
@@ -620,8 +626,9 @@ def progress_message(
     where Slack refuses it (`native=False`); before that, the steps reported so far."""
     view = steps if isinstance(steps, ProgressView) else ProgressView(said=tuple(steps))
     # The question is echoed redacted, like everything else Scout posts.
-    shown = escape(truncate(echoed_question(question), 300))
-    head = f":hourglass_flowing_sand: Working on: _{shown}_"
+    head = (
+        f":hourglass_flowing_sand: Working on:\n{quote(truncate(echoed_question(question), 300))}"
+    )
     text = "Scout is working on it…"
     if not view.plan:
         lines = [head]

@@ -122,7 +122,7 @@ class SlackNotifier:
                 where = self.channel_id(channel) if channel else targets[0]
                 files = chart_uploads(message.content) + list(rendered.files)
                 await upload_files(self.client, where, message.thread or refs[0], files)
-            return Delivery(via="slack", ref=refs[0])
+            return Delivery(via="slack", ref=refs[0], where=targets[0] if channel else None)
         except PostUncertain as error:
             raise TransientActionError(
                 f"slack did not answer ({error}); checked before retrying"
@@ -141,7 +141,7 @@ class SlackNotifier:
         assert ts is not None
         if message.content is None or message.update_of is not None:
             await self.client.chat_update(channel=channel, ts=ts, text=message.text)
-            return Delivery(via="slack", ref=ts)
+            return Delivery(via="slack", ref=ts, where=channel)
         rendered = message_for(message.content)
         try:
             # An empty list clears the placeholder's own blocks.
@@ -161,7 +161,7 @@ class SlackNotifier:
             await self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=[])
         files = chart_uploads(message.content) + list(rendered.files)
         await upload_files(self.client, channel, message.thread or ts, files)
-        return Delivery(via="slack", ref=ts)
+        return Delivery(via="slack", ref=ts, where=channel)
 
     async def _post_once(
         self,

@@ -65,7 +65,7 @@ async def send_answer(act: Act, reply: Reply, place: AnswerPlace) -> Published:
         log.exception("answer_failed key=%s", place.key)
         why = friendly(error)
         result = ActResult(status="failed", decision=Refuse(reason=why, code="error"), reason=why)
-    message = delivered(result, place)
+    message = delivered_message(result, place.thread_ts)
     if result.status != "executed":
         log.warning("answer key=%s status=%s reason=%s", place.key, result.status, result.reason)
     return Published(
@@ -77,13 +77,12 @@ async def send_answer(act: Act, reply: Reply, place: AnswerPlace) -> Published:
     )
 
 
-def delivered(result: ActResult, place: AnswerPlace) -> MessageRef | None:
-    """The Slack message the answer became; None when none did (held, failed, no Slack)."""
+def delivered_message(result: ActResult, thread: str | None = None) -> MessageRef | None:
+    """The message a post became, in a conversation people can reply in (`thread`: the one it
+    joined); None when none did (held, failed, a DM, not Slack)."""
     delivery = result.delivery
     if result.status != "executed" or delivery is None or delivery.via != "slack":
         return None
-    if not delivery.ref:
+    if not delivery.ref or not delivery.where:
         return None
-    return MessageRef(
-        channel=place.channel, ts=delivery.ref, thread_ts=place.thread_ts or delivery.ref
-    )
+    return MessageRef(channel=delivery.where, ts=delivery.ref, thread_ts=thread or delivery.ref)

@@ -147,6 +147,9 @@ class Delivery:
 
     via: str
     ref: str | None = None
+    # The conversation the message now sits in, when it is one people can reply in (a Slack
+    # channel id); None for a DM to recipients, an email, a webhook.
+    where: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from agent.domain import Evidence, Finding, Goal, Window, format_segment
+from agent.domain import Evidence, Finding, FindingKind, Goal, Window, format_segment
 from agent.errors import UserError
 from agent.semantic import MetricFrame, MetricRequest, SemanticLayer, run_metric
 from agent.semantic.compiler import quote, quote_relation
@@ -146,7 +146,7 @@ def no_data_finding(
     held = coverage(ctx, metric)
     span = f" The data covers {held.describe()}." if held else " Its tables are empty."
     return Finding(
-        kind="no_data",
+        kind=FindingKind.NO_DATA,
         title=f"No data for {label}",
         summary=f"I found no {label.lower()} data for {window.describe()}.{span}",
         evidence=(evidence,) if evidence else (),

@@ -17,7 +17,7 @@ from agent.analyses.base import (
     where_text,
     window_of,
 )
-from agent.domain import ChartSpec, Finding, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.semantic import MetricRequest
 
 DEFAULT_GROUP = "region"
@@ -94,7 +94,7 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     shown = merged.head(15)
     return (
         Finding(
-            kind="breakdown",
+            kind=FindingKind.BREAKDOWN,
             title=f"{definition.label} by {', '.join(group_by)}, {window.describe()}",
             summary=summary,
             facts={

@@ -15,7 +15,7 @@ from agent.analyses.base import (
 )
 from agent.analyses.lookup import lookup
 from agent.analyses.stats import TestResult, two_proportions, welch
-from agent.domain import ChartSpec, Finding, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.semantic import MetricRequest
 
 
@@ -54,7 +54,7 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     merged_b = dict(zip(daily_b.frame["period"], daily_b.frame["value"], strict=True))
     return (
         Finding(
-            kind="compare",
+            kind=FindingKind.COMPARE,
             title=f"{definition.label}: {name_a} vs {name_b}",
             summary=summary,
             facts={

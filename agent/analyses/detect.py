@@ -29,6 +29,7 @@ from agent.domain import (
     ChartSpec,
     Evidence,
     Finding,
+    FindingKind,
     Goal,
     Series,
     Table,
@@ -157,7 +158,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         )
         return (
             Finding(
-                kind="detect",
+                kind=FindingKind.DETECT,
                 title=f"No anomalies{where}, {window.describe()}",
                 summary=summary,
                 facts={"series_checked": result.series_checked, "anomalies": 0},
@@ -173,7 +174,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     top = shown[0]
     return (
         Finding(
-            kind="detect",
+            kind=FindingKind.DETECT,
             title=f"Anomalies{where}, {window.describe()}",
             summary=summary,
             facts={

@@ -32,7 +32,7 @@ from agent.analyses.base import (
 from agent.analyses.declared import filter_sql, identifiers, run_declared
 from agent.analyses.forecast_report import baseline_finding, drift_chart, side_bias, summary_text
 from agent.analyses.forecast_stats import Drift, bias, change_point, direction, wape
-from agent.domain import Evidence, Finding, Goal, Table, Window
+from agent.domain import Evidence, Finding, FindingKind, Goal, Table, Window
 from agent.semantic import MetricRequest
 
 METRIC = "forecast_error"
@@ -239,7 +239,7 @@ def forecast_check(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         ),
     )
     main = Finding(
-        kind="forecast_check",
+        kind=FindingKind.FORECAST_CHECK,
         title=f"Inventory forecast accuracy{where_text(filters)}, {window.describe()}",
         summary=summary_text(window, headline.value, overall, worst, drift, daily, offenders),
         facts=facts,

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from agent.analyses.forecast_stats import Drift, bias
-from agent.domain import ChartSpec, Evidence, Finding, Series, Table, Window
+from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Series, Table, Window
 
 
 def side_bias(daily: pd.DataFrame, drift: Drift | None, *, after: bool) -> float | None:
@@ -91,7 +91,7 @@ def baseline_finding(
     ordered = categories.sort_values("category", kind="stable")
     gain = float(overall["legacy_wape_compared"]) - float(overall["baseline_wape"])
     return Finding(
-        kind="forecast_baseline",
+        kind=FindingKind.FORECAST_BASELINE,
         title=f"Legacy forecast vs a seasonal baseline, {window.describe()}",
         summary=(
             f"On the same days, a same-weekday 4-week average of actual units scores WAPE "

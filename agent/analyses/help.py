@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.analyses.base import AnalysisContext
-from agent.domain import Finding, Goal, Intent, Table
+from agent.domain import Finding, FindingKind, Goal, Intent, Table
 
 EXAMPLES = (
     ("lookup", "What was revenue yesterday?"),
@@ -29,7 +29,7 @@ def help_finding(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     )
     return (
         Finding(
-            kind="help",
+            kind=FindingKind.HELP,
             title="What Scout can do",
             summary=f"{opener} Ask about any of these metrics: {metrics}.",
             facts={"metrics": metrics},

@@ -25,7 +25,7 @@ from agent.analyses.base import (
     where_text,
     window_of,
 )
-from agent.domain import ChartSpec, Evidence, Finding, Goal, Series, Window
+from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Window
 from agent.semantic import MetricRequest
 
 Per = Literal["period", "week", "day"]
@@ -76,7 +76,7 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     chart, daily_evidence = _daily_chart(ctx, metric, goal, window, baseline)
     return (
         Finding(
-            kind="lookup",
+            kind=FindingKind.LOOKUP,
             title=f"{definition.label}{where}, {window.describe()}",
             summary=summary,
             facts=facts,

@@ -29,7 +29,7 @@ from agent.analyses.base import (
 from agent.analyses.detect import WATCHLIST
 from agent.analyses.explain import explain
 from agent.analyses.lookup import _missing_data as missing_data
-from agent.domain import Evidence, Finding, Goal, Intent, Table, Window, format_segment
+from agent.domain import Evidence, Finding, FindingKind, Goal, Intent, Table, Window, format_segment
 from agent.errors import UserError
 from agent.understand import normalize
 from agent.understand.date_phrases import MONTHS
@@ -190,7 +190,7 @@ def _story(
             window_stated=True,
         )
         found = explain(goal, ctx)
-        if not found or found[0].kind == "no_data" or found[0].facts.get("within_noise"):
+        if not found or found[0].kind == FindingKind.NO_DATA or found[0].facts.get("within_noise"):
             continue
         why = explain_in_one_line(found, baseline.describe())
         return f"Biggest story: {_move(ctx, row)}: {why}", tuple(found[0].evidence)
@@ -260,7 +260,7 @@ def _finding(
         e for r in rows for e in (r.now.evidence, *((r.before.evidence,) if r.before else ()))
     ]
     return Finding(
-        kind="scorecard",
+        kind=FindingKind.SCORECARD,
         title=f"Scorecard: {scope}",
         summary=summary,
         facts=facts,
@@ -280,7 +280,7 @@ def _scope(filters: dict[str, str], window: Window) -> str:
 def _no_data(window: Window, filters: dict[str, str], gap: str) -> Finding:
     scope = _scope(filters, window)
     return Finding(
-        kind="no_data",
+        kind=FindingKind.NO_DATA,
         title=f"No data for {scope}",
         summary=f"I can't score {scope}: {gap or 'the data is empty'}.",
         facts={"window": window.to_json(), "missing": gap},

@@ -33,7 +33,7 @@ from agent.analyses.rfm import (
 )
 from agent.churn.audience import AUDIENCE_COLUMNS
 from agent.churn.campaign import campaign_for
-from agent.domain import ChartSpec, Evidence, Finding, Goal, Series, Table, Window
+from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Table, Window
 
 LOOKBACK_DAYS = 365
 ORDERS_TABLE = "orders"
@@ -178,7 +178,7 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         attachments["campaign_csv"] = str(campaign.path)
     return (
         Finding(
-            kind="segment",
+            kind=FindingKind.SEGMENT,
             title=f"Customer segments (RFM){where_text(filters)}, as of {window.end:%b %-d, %Y}",
             summary=summary,
             facts={

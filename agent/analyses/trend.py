@@ -13,7 +13,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.analyses.stats import linear_trend
-from agent.domain import ChartSpec, Finding, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.semantic import MetricRequest
 
 ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
@@ -63,7 +63,7 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     trough = int(min(range(len(values)), key=values.__getitem__))
     return (
         Finding(
-            kind="trend",
+            kind=FindingKind.TREND,
             title=f"{definition.label}{where}, {ADJECTIVE[grain]} trend",
             summary=sentence,
             facts={

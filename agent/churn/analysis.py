@@ -15,7 +15,7 @@ from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import churn_schema
-from agent.domain import ChartSpec, Finding, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.learning import Bandit
 
 log = logging.getLogger("scout.churn")
@@ -67,7 +67,7 @@ def customer_finding(
     rows = tuple((f"{i}.", text) for i, text in enumerate(profile.risk_factors, start=1))
     level = profile.risk_level or f"not scored ({profile.population.replace('_', '-')} buyer)"
     return Finding(
-        kind="churn_profile",
+        kind=FindingKind.CHURN_PROFILE,
         title=f"Churn risk for {profile.customer_id}: {level}",
         summary=summary,
         facts={
@@ -145,7 +145,7 @@ def top_finding(
         sentences.append(holdout_note)
     csv_path = write_csv(agent, out_dir)
     return Finding(
-        kind="churn_risk",
+        kind=FindingKind.CHURN_RISK,
         title="Customers at risk of churning",
         summary=" ".join(sentences),
         facts={

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.domain import ClarificationOption, Evidence, Finding, Goal
+from agent.domain import ClarificationOption, Evidence, Finding, FindingKind, Goal
 from agent.memory.base import StoreBase
 from agent.memory.codec import dumps, iso
 from agent.memory.records import FeedbackLink
@@ -118,7 +118,7 @@ def _with_evidence(data: Mapping[str, Any]) -> Finding:
         if e.get("sql")
     )
     return Finding(
-        kind=str(data.get("kind", "")),
+        kind=FindingKind.of(str(data.get("kind", ""))),
         title=str(data.get("title", "")),
         summary=str(data.get("summary", "")),
         evidence=evidence,

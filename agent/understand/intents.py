@@ -116,6 +116,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
     ),
+    # "how is revenue this week?": how a metric stands now, against the period before (a
+    # lookup), unless a word asks for its course over time.
+    "status": _P(r"^(?:so |and |ok |hey )?how(?: is|s| s| are| was| were|re)\b"),
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
@@ -330,7 +333,7 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     if cues.has("compare"):
         return Intent.COMPARE, True
     if slots.metric:
-        return Intent.LOOKUP, False
+        return Intent.LOOKUP, cues.has("status")
     if cues.has("help", "greeting"):
         return Intent.HELP, True
     if cues.has("investigate"):

@@ -32,8 +32,8 @@ from bot.blocks import (
     Message,
     assistant_status,
     error_message,
-    escape,
     progress_message,
+    quote,
     truncate,
 )
 from bot.core import (
@@ -191,8 +191,8 @@ def waiting_line(ahead: int) -> str:
 def queued_message(question: str, ahead: int) -> Message:
     """The placeholder of a request waiting for a free analysis slot."""
     line = (
-        f":hourglass: {waiting_line(ahead)}. I will start on "
-        f"_{escape(truncate(echoed_question(question), 300))}_ as soon as they are done."
+        f":hourglass: {waiting_line(ahead)}. I will start on this as soon as they are done:\n"
+        + quote(truncate(echoed_question(question), 300))
     )
     text = f"{waiting_line(ahead)}. Scout will start on it as soon as they are done."
     return Message(text=text, blocks=(SectionBlock(text=MarkdownTextObject(text=line)),))

@@ -17,6 +17,16 @@ GROUP = "SAPPROVERS"
 GROUP_MEMBER = "UGROUPIE"
 
 
+@pytest.fixture(autouse=True)
+def payloads_read_well() -> Iterator[None]:
+    """After each test, every fake Slack still serving (module-scoped ones included) must have
+    been sent only payloads slack_sdk accepts and a person can read; function-scoped fakes
+    check themselves when they close, before this runs."""
+    yield
+    for fake in FakeSlack.serving():
+        fake.assert_payloads_ok()
+
+
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:

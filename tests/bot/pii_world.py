@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from tests.fixtures.pii_corpus import Expect, Sample, by_category
+from tests.fixtures.pii_corpus import CORPUS, Expect, Sample, by_category
 from tests.fixtures.pii_scan import EMAIL, fold, live_mentions
 
 CATEGORIES = ("electronics", "apparel", "home", "beauty", "sports", "toys")
@@ -82,13 +82,68 @@ def plant(source: Path, target: Path) -> dict[str, str]:
     return names
 
 
-def leaks(text: str, own_users: frozenset[str] = frozenset()) -> list[str]:
+# Every corpus string, tagged, spread over the labels answers group by. Which column holds how
+# many: the answers asked for in test_pii_every_entry show every value of these columns.
+EVERY_COLUMNS = ("state", "channel", "category", "topic", "device")
+_HOME = {"topic": "support_tickets", "category": "products"}  # where each column's values live
+_TAG = re.compile(r"\bxq[a-z]{2}\b")
+
+
+def tag(index: int) -> str:
+    """The marker planted in front of corpus entry `index`: letters only, so it never joins a
+    digit run, and found again in outbound text whatever was redacted after it."""
+    return "xq" + chr(97 + index // 26) + chr(97 + index % 26)
+
+
+def tags_in(text: str) -> set[str]:
+    return set(_TAG.findall(fold(text)))
+
+
+def plant_every(source: Path, target: Path) -> dict[str, list[int]]:
+    """Copy `source` to `target` with every corpus entry planted once, tagged, after the
+    original word of a label in one of `EVERY_COLUMNS` (in every table that has the column);
+    returns {original label: the corpus indexes it carries}."""
+    shutil.copy(source, target)
+    with duckdb.connect(str(target)) as con:
+        where = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE column_name IN ('state', 'channel', 'category', 'landing_category', "
+            "'topic', 'device')"
+        ).fetchall()
+        values = [
+            (column, value)
+            for column in EVERY_COLUMNS
+            for (value,) in con.execute(
+                f"SELECT DISTINCT {column} FROM {_HOME.get(column, 'sessions')} ORDER BY 1"
+            ).fetchall()
+        ]
+        carried: dict[str, list[int]] = {value: [] for _, value in values}
+        for index in range(len(CORPUS)):
+            carried[values[index % len(values)][1]].append(index)
+        for column, value in values:
+            label = " · ".join([value, *(f"{tag(i)} {CORPUS[i].text}" for i in carried[value])])
+            for table, col in where:
+                if col == column or (column == "category" and col == "landing_category"):
+                    con.execute(f"UPDATE {table} SET {col} = ? WHERE {col} = ?", [label, value])
+    return carried
+
+
+def leaks(
+    text: str, own_users: frozenset[str] = frozenset(), samples: tuple[Sample, ...] = ()
+) -> list[str]:
     """What in outbound `text` must not be there: a live mention of anyone but the people in
-    the conversation, an email address, or a fragment of a planted must-redact string."""
+    the conversation, an email address, or a fragment of a planted must-redact string (of
+    `samples`, by default those `plant` plants)."""
     found = [m for m in live_mentions(text) if not any(m == f"<@{u}" for u in own_users)]
     found += EMAIL.findall(fold(text))
-    folded, digits = fold(text), re.sub(r"\D", "", fold(text))
-    for sample in planted():
+    folded = fold(text)
+    # A near-miss leaves whole by design; a 7-digit phone fragment inside one (the tracking
+    # number 1Z999AA10123456784 holds 2345678) is not a leak, so they are not searched.
+    for sample in samples or planted():
+        if sample.expect is Expect.SURVIVE:
+            folded = folded.replace(fold(sample.text), " ")
+    digits = re.sub(r"\D", "", folded)
+    for sample in samples or planted():
         if sample.expect is not Expect.REDACT:
             continue
         for secret in sample.secrets:

@@ -40,7 +40,7 @@ def test_anomalies_without_a_table_read_as_labels_and_words() -> None:
         direction="down",
         value_format="percent",
     )
-    text = _text(Finding(kind="monitor", title="Unusual days", summary="", anomalies=(anomaly,)))
+    text = _text(Finding(kind="anomalies", title="Unusual days", summary="", anomalies=(anomaly,)))
     assert "Conversion rate" in text and "conversion_rate" not in text
     assert "organic traffic × desktop" in text and "channel=" not in text
     assert "2.21%" in text and "4.39%" in text

@@ -56,19 +56,23 @@ def planted(
     yield path
 
 
-async def _serve_digest(
-    slack: FakeSlack, warehouse: Path, memory: Path, **config: Any
-) -> tuple[ScoutService, list[Call]]:
-    scout_config = ScoutConfig.model_validate(CONFIG | config)
+async def open_service(warehouse: Path, memory: Path, **config: Any) -> ScoutService:
+    """The real service on `warehouse`, with CONFIG and `config`, its clock fixed at NOW."""
     deps = await open_deps(
-        scout_config,
+        ScoutConfig.model_validate(CONFIG | config),
         warehouse=DuckDBWarehouse(warehouse),
         today=TODAY,
         memory_path=memory,
         clock=lambda: NOW,
     )
-    service = ScoutService(deps)
-    aliases = channel_aliases(scout_config)
+    return ScoutService(deps)
+
+
+async def _serve_digest(
+    slack: FakeSlack, warehouse: Path, memory: Path, **config: Any
+) -> tuple[ScoutService, list[Call]]:
+    service = await open_service(warehouse, memory, **config)
+    aliases = channel_aliases(service.deps.config)
     scout = build_scout(service, replace(settings_for(slack), channel_aliases=aliases))
     try:
         assert await ScoutJobs(scout.deps, now=lambda: NOW).digest(TODAY) is True
@@ -165,15 +169,7 @@ async def _ask(
 ) -> tuple[ScoutService, list[Call]]:
     """One question through the real service behind the real Bolt app; the final edit of its
     placeholder (the answer, or the note that stood in for it)."""
-    scout_config = ScoutConfig.model_validate(CONFIG | config)
-    deps = await open_deps(
-        scout_config,
-        warehouse=DuckDBWarehouse(warehouse),
-        today=TODAY,
-        memory_path=memory,
-        clock=lambda: NOW,
-    )
-    service = ScoutService(deps)
+    service = await open_service(warehouse, memory, **config)
     if paused:
         await service.pause(APPROVER, "incident")
     scout = build_scout(service, replace(settings_for(slack), channel_aliases={}))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.analyses.anomaly.stories import Story
 from agent.domain import Action, Anomaly, Evidence, NeedsApproval, Refuse
@@ -33,7 +34,7 @@ from bot.core import (
 from bot.demo import demo_config
 from bot.home_blocks import home_view
 from bot.scheduler import ScoutJobs
-from tests.bot.block_checks import problems, raw_value_problems, read_texts
+from tests.block_checks import problems, raw_value_problems, read_texts
 from tests.bot.conftest import APPROVER
 from tests.bot.real_env import NOW, RealEnv, module_env
 from tests.bot.scripted_core import answer, clarifying, conversion_finding, proposing
@@ -259,6 +260,7 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
         {"type": "table", "rows": cells},
         {"type": "no_such_block"},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Intent.EXPLAIN None nan"}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Open anomalies: None."}},
         # What a planned escalation's reason used to read: a rule key, a signal id, a score.
         {
             "type": "section",
@@ -287,7 +289,8 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
         "row widths [21]",
         "block 3 (no_such_block)",
         "an enum repr",
-        "None",
+        "None ('None') in 'Intent.EXPLAIN",
+        "None ('None') in 'Open anomalies: None.'",
         "nan or inf",
         "an internal rule key",
         "an internal signal label",
@@ -315,5 +318,80 @@ def test_the_checks_catch_what_slack_or_a_reader_would_not_take() -> None:
             "type": "section",
             "text": {"type": "mrkdwn", "text": "West moved -12% (z = -3.1, p = 0.001)"},
         },
+        # The asker's own words, quoted back as typed: a pasted log may say `order=O123`.
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Working on:\n>why? order=O1 {'a': True}"},
+        },
+        # "None" as English, not as Python's None.
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Open anomalies: None in the last 7 days."},
+        },
     ]
     assert problems(allowed) == []
+
+
+async def _send(fake: FakeSlack, planted: str) -> None:
+    """One ordinary message and, after it, one message or view carrying `planted`."""
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.base_url)
+    try:
+        await client.chat_postMessage(channel="C1", text="Revenue was $1,234.00 yesterday.")
+        if planted == "dict":
+            section: dict[str, Any] = {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "Where:"},
+                "fields": [{"type": "mrkdwn", "text": "{'device': 'desktop'}"}],
+            }
+            await client.chat_postMessage(channel="C1", text="Where", blocks=[section])
+        elif planted == "bool":
+            await client.chat_update(channel="C1", ts="1.000001", text="Holiday: False")
+        else:  # a view slack_sdk does not know a block of
+            await client.views_publish(
+                user_id="U1", view={"type": "home", "blocks": [{"type": "no_such_block"}]}
+            )
+    finally:
+        if client.session is not None:
+            await client.session.close()
+
+
+@pytest.mark.parametrize(
+    ("planted", "reported"),
+    [
+        ("dict", "chat.postMessage ('Where'): a Python dict or list literal"),
+        ("bool", "chat.update ('Holiday: False'): text: a Python bool ('False')"),
+        ("view", "views.publish (''): block 0 (no_such_block)"),
+    ],
+)
+async def test_the_fake_fails_the_test_that_sent_a_raw_or_invalid_payload(
+    planted: str, reported: str
+) -> None:
+    # The fake's exit is what raises, after Slack answered every call.
+    with pytest.raises(AssertionError) as failed, FakeSlack() as fake:
+        await _send(fake, planted)
+        assert len(fake.ok_calls("chat.postMessage")) >= 1
+    message = str(failed.value)
+    assert "1 payload problem(s)" in message and reported in message, message
+    # The well-formed message sent first is not blamed.
+    assert "$1,234.00" not in message, message
+
+
+async def test_a_test_that_means_to_send_a_bad_payload_opts_out() -> None:
+    with FakeSlack() as fake:
+        fake.allow_bad_payloads()
+        await _send(fake, "dict")
+        # The problem is still seen; only the failure is waived.
+        assert any("a Python dict" in p for p in fake.payload_problems())
+
+
+@pytest.mark.filterwarnings("ignore:The test <Function")
+def test_a_pasted_question_is_quoted_back_line_by_line() -> None:
+    pasted = "why did orders fail?\n2026-12-01T09:00:00Z order=O123 status=shipped\n> R&D <b>"
+    head = progress_message(pasted, []).blocks_json()[0]["text"]["text"]
+    # Every line a Slack quote (italics would break across lines), escaped once.
+    assert head.splitlines()[1:] == [
+        ">why did orders fail?",
+        ">2026-12-01T09:00:00Z order=O123 status=shipped",
+        ">&gt; R&amp;D &lt;b&gt;",
+    ], head
+    assert problems(progress_message(pasted, []).blocks_json()) == []

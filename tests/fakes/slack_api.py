@@ -6,6 +6,13 @@ upload, and fails on demand: `fail_next("chat.postMessage", status=429, retry_af
 `fail_next("chat.postMessage", error="channel_not_found")` for the next N calls;
 `reject_blocks("invalid_blocks", block_type="table")` refuses posts whose blocks Slack would not take.
 
+It also reads what it is sent, as a person in Slack would: every message, view and status
+line must parse with slack_sdk's Block Kit models and show no raw value (a Python dict, a
+bool, `2.644e-06`, a rule key, `region=West` in prose; see tests/block_checks.py). Problems
+are collected as calls arrive and raised when the fake is closed (so every test that uses it
+as a context manager fails at teardown) or by `assert_payloads_ok()`; a test that sends a
+malformed payload on purpose says so with `allow_bad_payloads()`.
+
 Running in its own thread, it serves in-process async tests, a `scout serve` subprocess and
 the benchmark alike.
 """
@@ -18,11 +25,28 @@ import json
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlparse
+
+from tests.block_checks import call_problems
+
+# The fields of a call that the payload checks read: what a cached verdict is keyed on, so a
+# payload sent a thousand times (a benchmark, a retried post) is checked once.
+_CHECKED_FIELDS = (
+    "blocks",
+    "text",
+    "view",
+    "initial_comment",
+    "files",
+    "status",
+    "title",
+    "prompts",
+)
 
 
 @dataclass
@@ -70,8 +94,22 @@ class _Failure:
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; point the WebClient at `slack.base_url`."""
 
-    def __init__(self, *, bot_user_id: str = "UBOT", bot_id: str = "BBOT", team_id: str = "T0001"):
+    # The fakes serving now, so a per-test check can reach module-scoped ones too.
+    _serving: ClassVar[weakref.WeakSet[FakeSlack]] = weakref.WeakSet()
+
+    def __init__(
+        self,
+        *,
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        team_id: str = "T0001",
+        check_payloads: bool = True,
+    ):
         self.bot_user_id, self.bot_id, self.team_id = bot_user_id, bot_id, team_id
+        self.check_payloads = check_payloads
+        self._checked = 0  # calls[:_checked] have been read by the payload checks
+        self._payload_problems: list[str] = []
+        self._verdicts: dict[str, list[str]] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.messages: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
@@ -95,17 +133,31 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         self._thread.start()
+        FakeSlack._serving.add(self)
         return self
 
     def stop(self) -> None:
+        FakeSlack._serving.discard(self)
         self._server.shutdown()
         self._server.server_close()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
+        if exc_type is None:  # a failure already on its way is the one to report
+            self.assert_payloads_ok()
+
+    @classmethod
+    def serving(cls) -> list[FakeSlack]:
+        """The fakes started and not yet stopped."""
+        return list(cls._serving)
 
     @property
     def url(self) -> str:
@@ -119,8 +171,10 @@ class FakeSlack:
     # ------------------------------------------------------------------ test controls
 
     def reset(self) -> None:
+        self._read_payloads()  # what was sent before the reset still counts
         with self._lock:
             self._calls.clear()
+            self._checked = 0
             self._failures.clear()
             self._block_rejections.clear()
             self.messages.clear()
@@ -196,6 +250,49 @@ class FakeSlack:
                 raise AssertionError(f"expected {count} x {method}, got {len(found)}")
             time.sleep(0.01)
         return found
+
+    # ------------------------------------------------------------------ payload checks
+
+    def allow_bad_payloads(self) -> None:
+        """This test sends malformed or raw payloads on purpose: do not fail it for them."""
+        self.check_payloads = False
+
+    def payload_problems(self) -> list[str]:
+        """Every problem found so far in what the fake was sent (not yet reported)."""
+        self._read_payloads()
+        with self._lock:
+            return list(self._payload_problems)
+
+    def assert_payloads_ok(self) -> None:
+        """Fail with every problem found since the last check; each is reported once."""
+        found = self.payload_problems()
+        with self._lock:
+            self._payload_problems.clear()
+        if found and self.check_payloads:
+            shown = "\n".join(found[:40])
+            more = f"\n... and {len(found) - 40} more" if len(found) > 40 else ""
+            raise AssertionError(
+                f"the fake Slack was sent {len(found)} payload problem(s) "
+                f"(see tests/block_checks.py):\n{shown}{more}"
+            )
+
+    def _read_payloads(self) -> None:
+        with self._lock:
+            fresh = self._calls[self._checked :]
+            self._checked = len(self._calls)
+        found = []
+        for call in fresh:
+            body = {k: call.body[k] for k in _CHECKED_FIELDS if k in call.body}
+            if not body:
+                continue
+            key = f"{call.method} {json.dumps(body, sort_keys=True, default=str)}"
+            verdict = self._verdicts.get(key)
+            if verdict is None:
+                verdict = self._verdicts[key] = call_problems(call.method, body)
+            label = str(call.body.get("text") or "")[:60]
+            found += [f"{call.method} ({label!r}): {p}" for p in verdict]
+        with self._lock:
+            self._payload_problems += found
 
     # ------------------------------------------------------------------ the API
 

@@ -9,7 +9,7 @@ from agent.analyses.base import AnalysisContext, direction_word, relative_change
 from agent.analyses.explain.verdict import OVER_ALL
 from agent.analyses.rca import RCAResult, describe_where
 from agent.analyses.rca.model import SegmentTest
-from agent.domain import ChartSpec, Finding, RootCause, Series, Table, format_segment
+from agent.domain import ChartSpec, Finding, FindingKind, RootCause, Series, Table, format_segment
 
 if TYPE_CHECKING:
     from agent.analyses.explain.core import Explained
@@ -101,7 +101,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     by = f" by {', '.join(asked)}" if asked else ""
     when = done.onset.text().split(" vs ")[0] if done.onset is not None else done.window.describe()
     return Finding(
-        kind="explain",
+        kind=FindingKind.EXPLAIN,
         title=f"Why {label.lower()}{where} {_moved(direction)}{by}, {when}",
         summary=head + body,
         facts=facts,

@@ -129,7 +129,7 @@ async def test_prune_removes_old_rows_but_keeps_weights(mem: Memory, clock: Cloc
 
 async def test_remember_cause_keeps_the_main_root_cause(mem: Memory) -> None:
     finding = Finding(
-        kind="rca",
+        kind="explain",
         title="Conversion fell",
         summary="Mobile explains 70% of the drop.",
         root_causes=(
@@ -142,7 +142,7 @@ async def test_remember_cause_keeps_the_main_root_cause(mem: Memory) -> None:
         ),
     )
     where = {"region": "Northeast"}
-    empty = Finding(kind="rca", title="", summary="")
+    empty = Finding(kind="explain", title="", summary="")
     for found, expected in [(finding, True), (empty, False)]:
         pattern_id = await mem.remember_cause(
             metric="conversion_rate", direction="down", where=where, finding=found, thread_key="T1"

@@ -70,7 +70,7 @@ async def test_thread_round_trip_keeps_goal_and_findings(mem: Memory, clock: Clo
         text="why did conversion drop in the NE?",
     )
     finding = Finding(
-        kind="rca",
+        kind="explain",
         title="Conversion fell 12%",
         summary="Conversion rate fell from 3.1% to 2.7%, mostly on mobile.",
         facts={"current": 0.027, "baseline": 0.031},

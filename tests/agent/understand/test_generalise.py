@@ -258,3 +258,24 @@ def test_plain_verbs_name_the_metric(layer: SemanticLayer, text: str, metric: st
 )
 def test_asking_what_it_answers_is_help(layer: SemanticLayer, text: str) -> None:
     assert ask(layer, text).intent is Intent.HELP
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how is revenue this week?", "how are orders this week", "hows conversion rate this week"],
+)
+def test_how_a_metric_stands_is_a_lookup_against_the_same_weekdays_before(
+    layer: SemanticLayer, text: str
+) -> None:
+    """Asked on a Thursday: Monday to Wednesday, against Monday to Wednesday a week earlier
+    (the learned fallback once read these as a trend with nothing to compare)."""
+    thursday = date(2026, 12, 3)
+    goal = ask(layer, text, today=thursday)
+    assert goal.intent is Intent.LOOKUP
+    assert span(goal) == (date(2026, 11, 30), thursday)
+    assert goal.baseline is not None
+    assert (goal.baseline.start, goal.baseline.end) == (date(2026, 11, 23), date(2026, 11, 26))
+
+
+def test_how_a_metric_is_trending_stays_a_trend(layer: SemanticLayer) -> None:
+    assert ask(layer, "how is revenue trending this month").intent is Intent.TREND

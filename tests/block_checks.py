@@ -1,11 +1,14 @@
 """Checks for a Block Kit payload: slack_sdk's models accept it, and no raw value shows.
 
 `problems(payload)` lists everything wrong with one message's blocks or one view, so a test
-reports every renderer at fault at once.
+reports every renderer at fault at once; `call_problems(method, body)` applies the same checks
+to one Web API call as the fake Slack received it, which is how every test that talks to
+`FakeSlack` has its payloads checked.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -22,13 +25,34 @@ MAX_TABLE_CELLS = 20
 TABLE_CELL_TYPES = frozenset({"raw_text", "raw_number", "rich_text"})
 
 # Keys whose strings are identifiers or tokens, never read by a person.
-_NOT_READ = frozenset({"type", "action_id", "block_id", "value", "style", "url", "image_url"})
+_NOT_READ = frozenset(
+    {
+        "type",
+        "action_id",
+        "block_id",
+        "value",
+        "style",
+        "url",
+        "image_url",
+        "callback_id",
+        "external_id",
+        "private_metadata",
+    }
+)
 RAW_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Python dict or list literal", re.compile(r"\{'|\['|': ")),
     ("an enum repr", re.compile(r"\b(?:Intent|ActionStatus|Decision|Kind)\.[A-Z_]+\b")),
     ("an object repr", re.compile(r"<[A-Za-z_][\w.]*(?: object at 0x[0-9a-f]+)?>|object at 0x")),
     ("an unformatted float", re.compile(r"\d\.\d{5,}")),
-    ("None", re.compile(r"\bNone\b")),
+    # English starts a clause with "None" ("Open anomalies: None in the last 7 days"); a
+    # Python None stands alone or before a value ("Value: None", "None nan").
+    (
+        "None",
+        re.compile(
+            r"\bNone\b(?! (?:in|of|yet|so|since|for|found|left|were|was|are|is|has|have|to|"
+            r"this|today)\b)"
+        ),
+    ),
     ("nan or inf", re.compile(r"\b(?:nan|NaN|inf)\b")),
     ("a Python bool", re.compile(r"\b(?:True|False)\b")),
     ("a JSON object", re.compile(r'\{"\w+": ')),
@@ -44,6 +68,7 @@ RAW_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 PROSE_ONLY: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a dimension=value pair", re.compile(r"\b[a-z][a-z_]*\s?=\s?[A-Za-z]")),
 )
+_QUOTED = re.compile(r"^>.*$", re.MULTILINE)
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 
 
@@ -60,6 +85,48 @@ def problems(
         found.extend(f"block {index} ({block.get('type')}): {p}" for p in block_problems(block))
     found.extend(raw_value_problems(payload))
     return found
+
+
+# The Web API methods (and the response_url) whose bodies carry a message, and what in the
+# other methods a person reads as prose.
+MESSAGE_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "response_url",
+    }
+)
+VIEW_METHODS = frozenset({"views.publish", "views.open", "views.update", "views.push"})
+READ_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "files.completeUploadExternal": ("initial_comment", "files"),
+    "assistant.threads.setStatus": ("status",),
+    "assistant.threads.setTitle": ("title",),
+    "assistant.threads.setSuggestedPrompts": ("title", "prompts"),
+}
+
+
+def call_problems(method: str, body: Mapping[str, Any]) -> list[str]:
+    """What is wrong with one call's message, view or read text; form bodies carry their
+    structured fields JSON-encoded, so those are decoded first."""
+    if method in MESSAGE_METHODS:
+        found = []
+        blocks = _decoded(body.get("blocks"))
+        if blocks is not None:
+            if not isinstance(blocks, list) or not all(isinstance(b, Mapping) for b in blocks):
+                found.append(f"blocks is not a list of blocks: {str(blocks)[:80]!r}")
+            else:
+                found.extend(problems(blocks))
+        found.extend(f"text: {p}" for p in raw_value_problems({"text": body.get("text") or ""}))
+        return found
+    if method in VIEW_METHODS:
+        view = _decoded(body.get("view"))
+        if not isinstance(view, Mapping):
+            return [f"view is not an object: {str(view)[:80]!r}"]
+        return problems(view, view=True)
+    read = {name: _decoded(body[name]) for name in READ_FIELDS.get(method, ()) if name in body}
+    return raw_value_problems(read)
 
 
 def block_problems(block: Mapping[str, Any]) -> list[str]:
@@ -131,8 +198,21 @@ def read_texts(value: Any, key: str = "", *, prose: bool = False) -> Iterator[st
 
 
 def _without_slack_markup(text: str) -> str:
-    """Mentions, dates and links Scout writes on purpose are Slack syntax, not raw values."""
-    return re.sub(r"<(?:[@#!][^>]*|https?://[^>]*|mailto:[^>]*)>", "", text)
+    """Mentions, dates and links Scout writes on purpose are Slack syntax, not raw values;
+    a quoted line (`>`) is a person's words shown back as they wrote them (a question may
+    well say `region=West`), not Scout's."""
+    text = re.sub(r"<(?:[@#!][^>]*|https?://[^>]*|mailto:[^>]*)>", "", text)
+    return _QUOTED.sub("", text)
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON-encoded list or object decoded; any other value (prose included) as it is."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _same(built: Any, sent: Any) -> bool:

@@ -1,0 +1,148 @@
+"""Every corpus entry travels a real outbound road at least once (issue 18).
+
+tests/bot/test_pii_outbound.py plants a sample of the corpus; here every entry is planted,
+tagged, into the labels answers group by (states, channels, categories, ticket topics,
+devices; tests/bot/pii_world.plant_every), and asked for through the real core behind the
+real Bolt app on the fake Slack Web API. Slack refuses one table, so its CSV is uploaded.
+Everything that left (Web API text and blocks, uploaded CSVs and chart titles, outbox rows)
+is scanned with the same checker as the other corpus tests, over every corpus entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from agent.config import ScoutConfig
+from agent.demo_data import GeneratedWarehouse
+from bot.app import build_scout
+from tests.bot.conftest import APPROVER, settings_for
+from tests.bot.pii_world import leaks, plant_every, png_text, sent_text, tag, tags_in
+from tests.bot.real_env import NOW, RealEnv
+from tests.bot.slack_requests import event_request, mention
+from tests.conftest import TODAY
+from tests.fakes.slack_api import FakeSlack
+from tests.fixtures.pii_corpus import CORPUS, Expect
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHANNEL = "CEVERY"
+OWN_USERS = frozenset({"UASKER", APPROVER})
+CONFIG = {
+    "slack": {"digest_channel": "CDIGEST", "alerts_channel": "CALERTS", "approvers": [APPROVER]}
+}
+# One question per planted column: each answer shows every value of its column.
+QUESTIONS = (
+    "revenue by state last month",
+    "sessions by channel last month",
+    "units sold by category last month",
+    "tickets by topic last month",
+    "sessions by device last month",
+)
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(
+    fake_slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RealEnv]:
+    from agent.deps import open_deps
+    from agent.service import ScoutService
+    from agent.warehouse import DuckDBWarehouse
+
+    root = tmp_path_factory.mktemp("pii_every")
+    warehouse = root / "warehouse.duckdb"
+    plant_every(demo_warehouse.path, warehouse)
+    deps = await open_deps(
+        ScoutConfig.model_validate(CONFIG),
+        warehouse=DuckDBWarehouse(warehouse),
+        today=TODAY,
+        memory_path=root / "memory.sqlite3",
+        clock=lambda: NOW,
+    )
+    core = ScoutService(deps)
+    scout = build_scout(core, settings_for(fake_slack))
+    env = RealEnv(slack=fake_slack, scout=scout, core=core, warehouse=demo_warehouse, memory=root)
+    yield env
+    await env.aclose()
+
+
+async def _ask(env: RealEnv, text: str, ts: str) -> None:
+    await env.scout.app.async_dispatch(event_request(mention(text, channel=CHANNEL, ts=ts)))
+    await env.slack.wait_for(
+        "chat.update",
+        timeout=60,
+        where=lambda c: (
+            c.body.get("channel") == CHANNEL
+            and any(
+                m["ts"] == c.body.get("ts") and m.get("thread_ts") == ts for m in env.slack.messages
+            )
+            and "Scout is" not in str(c.body.get("text", ""))
+        ),
+    )
+    await env.scout.deps.work.drain(30)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def everything_sent(world: RealEnv) -> dict[str, str]:
+    """Each question asked once (the states' again, with its table refused so it goes as a
+    CSV); what left, by where it went: "slack:…", "file:…", "outbox:…"."""
+    slack = world.slack
+    for n, question in enumerate(QUESTIONS):
+        await _ask(world, question, f"1765790001.{n:06d}")
+    slack.reject_blocks(times=1, block_type="table")
+    await _ask(world, QUESTIONS[0], "1765790002.000001")
+    out: dict[str, str] = {}
+    for n, call in enumerate(slack.calls()):
+        if call.method == "upload":
+            raw = slack.uploads[call.body["file_id"]]
+            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
+        elif not call.body.get("_failed"):
+            out[f"slack:{call.method}:{n}"] = sent_text(call.body)
+    for row in await world.core.deps.act.outbox(limit=500):
+        out[f"outbox:{row.id}"] = row.text
+    return out
+
+
+def _tags(sent: dict[str, str], door: str) -> set[str]:
+    return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(door)))
+
+
+async def test_nothing_of_the_whole_corpus_leaves_live_or_unredacted(
+    everything_sent: dict[str, str],
+) -> None:
+    found = {w: bad for w, t in everything_sent.items() if (bad := leaks(t, OWN_USERS, CORPUS))}
+    assert found == {}
+
+
+async def test_every_corpus_entry_reached_slack_and_the_states_reached_the_csv(
+    everything_sent: dict[str, str],
+) -> None:
+    # The tag in front of each entry shows it travelled (whatever was redacted after it), so
+    # the scan above covered all of them, not just those the answers happened to show.
+    assert _tags(everything_sent, "slack:") == {tag(i) for i in range(len(CORPUS))}
+    assert len(_tags(everything_sent, "file:")) >= 100, "the states' CSV carries its entries"
+    assert _tags(everything_sent, "outbox:"), "answers are recorded in the outbox"
+
+
+async def test_near_misses_arrive_unchanged_after_their_tag(
+    everything_sent: dict[str, str],
+) -> None:
+    shown = "\n".join(t for w, t in everything_sent.items() if w.startswith("file:"))
+    csv_tags = tags_in(shown)
+    checked = 0
+    for index, sample in enumerate(CORPUS):
+        if sample.expect is Expect.SURVIVE and tag(index) in csv_tags:
+            # The CSV holds the label as it was cleaned, unescaped: the string must be whole.
+            assert f"{tag(index)} {sample.text}" in shown, sample.text
+            checked += 1
+    assert checked >= 20
