@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import zlib
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +21,14 @@ from typing import Any
 
 import duckdb
 
+from agent.config import ScoutConfig
+from agent.demo_data import GeneratedWarehouse
+from bot.app import build_scout
+from tests.bot.conftest import settings_for
+from tests.bot.real_env import NOW, RealEnv
+from tests.bot.slack_requests import event_request, mention
+from tests.conftest import TODAY
+from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import CORPUS, Expect, Sample, by_category
 from tests.fixtures.pii_scan import EMAIL, fold, live_mentions
 
@@ -214,3 +223,46 @@ def webhook_text(body: dict[str, Any]) -> str:
     raw = json.dumps(body, ensure_ascii=False)
     decoded = html.unescape(raw.replace("&lt;", "<").replace("&gt;", ">"))
     return raw + "\n" + decoded
+
+
+async def open_world(
+    slack: FakeSlack,
+    demo: GeneratedWarehouse,
+    root: Path,
+    planter: Callable[[Path, Path], object],
+    config: Mapping[str, Any],
+) -> RealEnv:
+    """The real core on a planted copy of the demo warehouse, behind the real Bolt app."""
+    from agent.deps import open_deps
+    from agent.service import ScoutService
+    from agent.warehouse import DuckDBWarehouse
+
+    warehouse = root / "warehouse.duckdb"
+    planter(demo.path, warehouse)
+    deps = await open_deps(
+        ScoutConfig.model_validate(dict(config)),
+        warehouse=DuckDBWarehouse(warehouse),
+        today=TODAY,
+        memory_path=root / "memory.sqlite3",
+        clock=lambda: NOW,
+    )
+    core = ScoutService(deps)
+    scout = build_scout(core, settings_for(slack))
+    return RealEnv(slack=slack, scout=scout, core=core, warehouse=demo, memory=root)
+
+
+async def ask_and_wait(env: RealEnv, text: str, ts: str, channel: str) -> None:
+    """Mention Scout with `text` in `channel` and wait for its answer in that thread."""
+    await env.scout.app.async_dispatch(event_request(mention(text, channel=channel, ts=ts)))
+    await env.slack.wait_for(
+        "chat.update",
+        timeout=60,
+        where=lambda c: (
+            c.body.get("channel") == channel
+            and any(
+                m["ts"] == c.body.get("ts") and m.get("thread_ts") == ts for m in env.slack.messages
+            )
+            and "Scout is" not in str(c.body.get("text", ""))
+        ),
+    )
+    await env.scout.deps.work.drain(30)

@@ -16,14 +16,19 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
-from bot.app import build_scout
 from bot.scheduler import ScoutJobs
-from tests.bot.conftest import APPROVER, GROUP, GROUP_MEMBER, settings_for
-from tests.bot.pii_world import CATEGORY_SAMPLES, leaks, plant, png_text, sent_text
+from tests.bot.conftest import APPROVER, GROUP, GROUP_MEMBER
+from tests.bot.pii_world import (
+    CATEGORY_SAMPLES,
+    ask_and_wait,
+    leaks,
+    open_world,
+    plant,
+    png_text,
+    sent_text,
+)
 from tests.bot.real_env import NOW, RealEnv
-from tests.bot.slack_requests import event_request, mention
 from tests.conftest import TODAY
 from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import Expect
@@ -57,41 +62,14 @@ async def world(
     demo_warehouse: GeneratedWarehouse,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[RealEnv]:
-    from agent.deps import open_deps
-    from agent.service import ScoutService
-    from agent.warehouse import DuckDBWarehouse
-
     root = tmp_path_factory.mktemp("pii")
-    warehouse = root / "warehouse.duckdb"
-    plant(demo_warehouse.path, warehouse)
-    deps = await open_deps(
-        ScoutConfig.model_validate(CONFIG),
-        warehouse=DuckDBWarehouse(warehouse),
-        today=TODAY,
-        memory_path=root / "memory.sqlite3",
-        clock=lambda: NOW,
-    )
-    core = ScoutService(deps)
-    scout = build_scout(core, settings_for(fake_slack))
-    env = RealEnv(slack=fake_slack, scout=scout, core=core, warehouse=demo_warehouse, memory=root)
+    env = await open_world(fake_slack, demo_warehouse, root, plant, CONFIG)
     yield env
     await env.aclose()
 
 
 async def _ask(env: RealEnv, text: str, ts: str) -> None:
-    await env.scout.app.async_dispatch(event_request(mention(text, channel=CHANNEL, ts=ts)))
-    await env.slack.wait_for(
-        "chat.update",
-        timeout=60,
-        where=lambda c: (
-            c.body.get("channel") == CHANNEL
-            and any(
-                m["ts"] == c.body.get("ts") and m.get("thread_ts") == ts for m in env.slack.messages
-            )
-            and "Scout is" not in str(c.body.get("text", ""))
-        ),
-    )
-    await env.scout.deps.work.drain(30)
+    await ask_and_wait(env, text, ts, CHANNEL)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
