@@ -21,6 +21,7 @@ from agent.domain import (
     Decision,
     Finding,
     Goal,
+    RefusalCode,
     stable_key,
 )
 
@@ -276,6 +277,8 @@ class Published:
     outbox_ids: tuple[int, ...] = ()
     # The message itself (its ts), when one reached Slack.
     message: MessageRef | None = None
+    # Why it was refused, as a code the adapters branch on (never the prose of `reason`).
+    refusal: RefusalCode | None = None
 
     @property
     def delivered(self) -> bool:

@@ -74,6 +74,7 @@ async def send_answer(act: Act, reply: Reply, place: AnswerPlace) -> Published:
         where=ThreadRef(channel=message.channel, thread_ts=message.thread_ts) if message else None,
         outbox_ids=result.outbox_ids,
         message=message,
+        refusal=result.decision.code if isinstance(result.decision, Refuse) else None,
     )
 
 

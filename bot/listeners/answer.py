@@ -66,9 +66,7 @@ NOT_SENT = (
 )
 ASKED_IN = "You asked in a channel where not everyone may see this data, so I answered here."
 PAUSED = "Scout is paused, so this answer was not posted. Ask again once it is resumed."
-NOT_POSTED = (
-    "Sorry, I could not post this answer; Scout's outbox has it. Please try again in a moment."
-)
+NOT_POSTED = "Sorry, I could not post this answer{why}; {kept}. Please try again in a moment."
 
 CoreCall = Callable[[Progress], Awaitable[Reply]]
 
@@ -448,13 +446,17 @@ def undelivered_note(published: Published) -> str:
     """What the asker is told when their answer did not reach the thread ("" for nothing)."""
     if published.status == "deduplicated":
         return ""  # it is there already
-    if published.status == "refused" and "paused" in published.reason:
+    if published.refusal == "paused":
         return PAUSED
     if published.status in ("refused", "pending_approval"):
         return f"I could not post this answer: {published.reason}"
     if published.status == "executed":
         return ""  # delivered by something other than Slack (recorded in the outbox)
-    return NOT_POSTED
+    # Say where it is kept only when it is: a failure before the actor wrote it (memory
+    # down) leaves no outbox row, only the logs.
+    kept = "Scout's outbox has it" if published.outbox_ids else "the details are in Scout's logs"
+    why = f" ({published.reason.rstrip('.')})" if published.reason else ""
+    return NOT_POSTED.format(why=why, kept=kept)
 
 
 async def tell_asker(

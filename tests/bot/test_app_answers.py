@@ -296,3 +296,20 @@ async def test_an_answer_slack_refuses_arrives_as_plain_text(
     summary = answer().findings[0].summary
     assert summary.split(" (")[0] in final.body["text"]
     assert SORRY.split(",")[0] not in final.body["text"]
+
+
+async def test_an_answer_slack_will_not_take_leaves_the_asker_a_note_and_the_outbox_a_row(
+    scout: ScoutSlack, slack: FakeSlack, core: ScriptedCore
+) -> None:
+    from agent.act import Actor
+
+    core.script["revenue?"] = answer(chart=False)
+    slack.fail_next("chat.update", error="cant_update_message")  # the answer's edit
+    await scout.app.async_dispatch(event_request(mention("revenue?")))
+    note = (await slack.wait_for("chat.update"))[-1]  # the failed edit is not counted
+    assert "could not post this answer (slack cant_update_message)" in note.body["text"]
+    assert "Scout's outbox has it" in note.body["text"]
+    await scout.deps.work.drain(5)
+    async with await Actor.open(core.act_store) as actor:
+        (row,) = await actor.outbox(limit=5)
+    assert row.kind == "answer" and row.status == "failed" and "Conversion fell" in row.text
