@@ -7,7 +7,8 @@ does ~0.3 s of numpy work off the loop plus I/O waits, like a warehouse query. S
 the ack within 3 s; the target is p99 < 100 ms.
 
 Baseline, side by side: the naive handler that runs the analysis before acknowledging
-(Bolt's process_before_response=True with the work inline).
+(Bolt's process_before_response=True with the work inline), then posts the same answer text
+and uploads the same chart, so both columns deliver the same thing.
 
     .venv/bin/python -m bench.slack_ack_latency [--n 50]
 """
@@ -35,6 +36,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_client
+from bot.charts import render_chart
 from bot.core import Reply, ThreadRef
 from bot.settings import SlackSettings
 from tests.bot.scripted_core import ScriptedCore, answer
@@ -86,7 +88,7 @@ def naive_app(settings: SlackSettings) -> web.Application:
     )
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any], say: Any) -> None:
+    async def on_mention(event: dict[str, Any], say: Any, client: Any) -> None:
         thread = ThreadRef(channel=event["channel"], thread_ts=event["ts"])
 
         async def nothing(_step: str) -> None:
@@ -95,7 +97,14 @@ def naive_app(settings: SlackSettings) -> web.Application:
         reply = await core.ask(
             event["text"], thread=thread, user=event["user"], on_progress=nothing
         )
-        await say(text=reply.findings[0].summary, thread_ts=event["ts"])
+        finding = reply.findings[0]
+        await say(text=finding.summary, thread_ts=event["ts"])
+        # The same deliverable as Scout's answer, so "all answered" compares equal work.
+        assert finding.chart is not None
+        png = await asyncio.to_thread(render_chart, finding.chart)
+        await client.files_upload_v2(
+            channel=event["channel"], thread_ts=event["ts"], content=png, filename="chart.png"
+        )
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -235,8 +244,8 @@ def measure(kind: str, n: int) -> dict[str, float]:
     with FakeSlack() as slack, tempfile.TemporaryDirectory() as workdir:
         process, url = start_server(kind, slack, Path(workdir))
         try:
-            # the naive answer is one message; Scout's ends with its chart in the thread
-            done = "files.completeUploadExternal" if kind == "scout" else "chat.postMessage"
+            # both answers end with their chart uploaded into the thread
+            done = "files.completeUploadExternal"
             asyncio.run(fire(url, 1, second=1764999999))  # warm-up: auth.test, imports, chart
             slack.wait_for_sync(done, timeout=60)
             started = time.perf_counter()
