@@ -22,10 +22,10 @@ CREATE_VERSIONS = (
 async def migrate(db: Database, component: str, migrations: Sequence[Sequence[str]]) -> int:
     """Apply the component's missing migrations; safe from many processes at once."""
     target = len(migrations)
-    # The write transaction is taken first (sqlite's write lock, PostgreSQL's writer lock),
-    # so two processes opening a fresh database cannot both apply the same migration, nor
-    # race to create the versions table.
-    async with db.transaction() as tx:
+    # The write transaction is taken first (sqlite's write lock, PostgreSQL's schema and
+    # writer locks), so two processes opening a fresh database cannot both apply the same
+    # migration, nor race to create the versions table.
+    async with db.migration() as tx:
         await tx.execute(CREATE_VERSIONS)
         row = await tx.one("SELECT version FROM schema_versions WHERE component = ?", (component,))
         current = int(row[0]) if row else 0

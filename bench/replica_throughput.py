@@ -9,10 +9,11 @@ process itself. In production Slack has one Request URL and a load balancer in f
 replicas makes that split; here each replica listens on its own port and the load process
 plays the load balancer.
 
-Every write to the memory, from any replica, takes one database-wide advisory lock
-(agent/db/postgres.py, `transaction`), so writes are serialised across replicas; during the
-burst the run samples how much of the time that lock was held and how often a writer queued
-behind it, and how busy the machine's CPUs were: which of the two limits throughput. A fresh
+Every write, from any replica, takes its component's advisory lock (memory or the actor:
+agent/db/postgres.py, `transaction`), so each component's writes are serialised across
+replicas; during the burst the run samples how much of the time each lock was held and how
+often a writer queued behind one, and how busy the machine's CPUs were: which limits
+throughput. The busier lock is reported, with its component. A fresh
 database per scenario, so neither run sees the other's claims.
 
     .venv/bin/python -m bench.replica_throughput [--n 200] [--days 120] [--smoke]
@@ -42,7 +43,7 @@ import aiohttp
 import psycopg
 
 from agent.db import postgres_url as libpq_url
-from agent.db.postgres import WRITER_LOCK
+from agent.db.postgres import writer_lock
 from agent.demo_data import generate
 from bench.slack_ack_latency import REPO, percentile, start_server
 from bench.slack_load import BURST, NOT_AN_ANSWER, QUESTIONS, health
@@ -50,13 +51,14 @@ from tests.bot.slack_requests import event_body, mention, signed_headers
 from tests.fakes.postgres import INSTALL_HINT, PostgresServer, _has_user, find_bindir, query
 from tests.fakes.slack_api import FakeSlack
 
-# Who holds the writers' advisory lock in this database right now, and who waits for it.
+# Who holds a component's writer lock in this database right now, and who waits for it.
 WRITER_LOCK_USE = (
     "SELECT count(*) FILTER (WHERE granted), count(*) FILTER (WHERE NOT granted)"
     " FROM pg_locks WHERE locktype = 'advisory' AND classid = %s::oid AND objid = %s::oid"
     " AND objsubid = 1"
     " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
+COMPONENTS = ("memory", "act")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +78,7 @@ class Outcome:
     threads: int
     extra_findings: int
     lock_held_pct: float
+    busiest_lock: str
     lock_waited_pct: float
     most_waiting: int
     cpu_busy_pct: float
@@ -150,8 +153,8 @@ def cpu_ticks() -> tuple[int, int]:
 @dataclass(frozen=True, kw_only=True)
 class Sample:
     at: float  # wall clock, comparable with the load process's
-    held: int  # write transactions holding the writers' lock (0 or 1)
-    waiting: int  # writers queued behind it
+    held: tuple[int, ...]  # per component: write transactions holding its lock (0 or 1)
+    waiting: tuple[int, ...]  # per component: writers queued behind it
     busy: int  # the machine's busy and total CPU ticks so far
     total: int
 
@@ -162,6 +165,7 @@ class Usage:
 
     samples: int
     lock_held_pct: float
+    busiest_lock: str
     lock_waited_pct: float
     most_waiting: int
     cpu_busy_pct: float
@@ -181,12 +185,14 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         # A bigint advisory key shows in pg_locks as its high and low halves.
-        high, low = (WRITER_LOCK >> 32) & 0xFFFFFFFF, WRITER_LOCK & 0xFFFFFFFF
+        keys = [writer_lock(c) for c in COMPONENTS]
+        halves = [((k >> 32) & 0xFFFFFFFF, k & 0xFFFFFFFF) for k in keys]
         with psycopg.connect(self.libpq, autocommit=True) as conn:
             while not self.stopped.wait(self.every):
-                row = conn.execute(WRITER_LOCK_USE, (high, low)).fetchone()
+                rows = [conn.execute(WRITER_LOCK_USE, half).fetchone() for half in halves]
                 busy, total = cpu_ticks()
-                held, waiting = (int(row[0]), int(row[1])) if row else (0, 0)
+                held = tuple(int(r[0]) if r else 0 for r in rows)
+                waiting = tuple(int(r[1]) if r else 0 for r in rows)
                 self.samples.append(
                     Sample(at=time.time(), held=held, waiting=waiting, busy=busy, total=total)
                 )
@@ -196,12 +202,17 @@ class Sampler(threading.Thread):
         self.join(10)
         inside = [s for s in self.samples if start <= s.at <= end] or self.samples[-1:]
         first, last = inside[0], inside[-1]
+        held = [
+            100.0 * sum(s.held[c] > 0 for s in inside) / len(inside) for c in range(len(COMPONENTS))
+        ]
+        busiest = max(range(len(COMPONENTS)), key=held.__getitem__)
         ticks = last.total - first.total
         return Usage(
             samples=len(inside),
-            lock_held_pct=100.0 * sum(s.held > 0 for s in inside) / len(inside),
-            lock_waited_pct=100.0 * sum(s.waiting > 0 for s in inside) / len(inside),
-            most_waiting=max(s.waiting for s in inside),
+            lock_held_pct=held[busiest],
+            busiest_lock=COMPONENTS[busiest],
+            lock_waited_pct=100.0 * sum(any(s.waiting) for s in inside) / len(inside),
+            most_waiting=max(max(s.waiting) for s in inside),
             cpu_busy_pct=100.0 * (last.busy - first.busy) / ticks if ticks > 0 else 0.0,
         )
 
@@ -302,6 +313,7 @@ def scenario(
         ack_p50_ms=statistics.median(latencies) * 1000,
         ack_p99_ms=percentile(latencies, 0.99) * 1000,
         lock_held_pct=usage.lock_held_pct,
+        busiest_lock=usage.busiest_lock,
         lock_waited_pct=usage.lock_waited_pct,
         most_waiting=usage.most_waiting,
         cpu_busy_pct=usage.cpu_busy_pct,
@@ -402,7 +414,7 @@ def report(
     print(
         "| replicas | answers/s | all answered s | ack p50 ms | ack p99 ms | answered once "
         "| answered twice | delivery claims | threads in memory | extra findings "
-        "| writer lock held | a writer waited (most) | CPU busy |"
+        "| busiest writer lock held | a writer waited (most) | CPU busy |"
     )
     print("|---" * 13 + "|")
     for row in rows:
@@ -411,7 +423,7 @@ def report(
             f"| {row.ack_p50_ms:.1f} | {row.ack_p99_ms:.1f} "
             f"| {row.answered_once}/{row.messages} | {row.answered_twice} "
             f"| {row.delivery_claims} | {row.threads} | {row.extra_findings} "
-            f"| {row.lock_held_pct:.0f}% | {row.lock_waited_pct:.0f}% ({row.most_waiting}) "
+            f"| {row.lock_held_pct:.0f}% ({row.busiest_lock}) | {row.lock_waited_pct:.0f}% ({row.most_waiting}) "
             f"| {row.cpu_busy_pct:.0f}% |"
         )
     one, two = rows

@@ -165,7 +165,7 @@ class ActStore:
     @classmethod
     async def open(cls, target: str | Path) -> ActStore:
         """Open (creating if needed) the database and bring acting's schema up to date."""
-        db = await connect(target, pragmas=_PRAGMAS)
+        db = await connect(target, component=COMPONENT, pragmas=_PRAGMAS)
         try:
             await migrate(db, COMPONENT, MIGRATIONS)
         except BaseException:

@@ -1,15 +1,17 @@
 """The one database interface Scout's stores use: sqlite (embedded) or PostgreSQL (shared).
 
-    db = await connect("~/.local/share/scout/memory.sqlite3")      # or postgresql://…
+    db = await connect("~/.local/share/scout/memory.sqlite3", component="memory")  # or postgresql://…
     async with db.transaction() as tx:
         won = await tx.execute("INSERT OR IGNORE INTO digests(key, …) VALUES (?, …)", …) == 1
 
 SQL is written once in sqlite's dialect (`?` placeholders) and rewritten for PostgreSQL by
 agent.db.translate. A transaction is the unit of atomicity on both: on sqlite it holds the
-file's write lock from its first statement (BEGIN IMMEDIATE); on PostgreSQL it holds one
-database-wide advisory lock, so writers are serialised across replicas exactly as sqlite
-serialises them across processes, and every read-check-write the stores do (spend caps,
-rate limits, "is there already an execution for this key") stays correct on both.
+file's write lock from its first statement (BEGIN IMMEDIATE); on PostgreSQL it holds its
+component's advisory lock, so a component's writers are serialised across replicas exactly
+as sqlite serialises them across processes, and every read-check-write the stores do (spend
+caps, rate limits, "is there already an execution for this key") stays correct on both. The
+components (memory, the actor) keep disjoint tables, so on PostgreSQL they do not wait for
+each other.
 """
 
 from __future__ import annotations
@@ -65,7 +67,12 @@ class Database(Protocol):
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Session]:
-        """An atomic write: all or nothing, serialised with every other writer."""
+        """An atomic write: all or nothing, serialised with the component's other writers."""
+        ...
+
+    def migration(self) -> AbstractAsyncContextManager[Session]:
+        """A transaction that changes the schema: also serialised with every component's
+        migrations, which share the versions table."""
         ...
 
     def reading(self) -> AbstractAsyncContextManager[Session]:
@@ -88,16 +95,17 @@ def postgres_url(target: str | Path) -> str | None:
     return "postgresql://" + text[match.end() :] if match else None
 
 
-async def connect(target: str | Path, *, pragmas: Sequence[str] = ()) -> Database:
-    """Open a sqlite file (creating its directory) or a PostgreSQL URL.
+async def connect(target: str | Path, *, component: str, pragmas: Sequence[str] = ()) -> Database:
+    """Open a sqlite file (creating its directory) or a PostgreSQL URL for one component.
 
-    `pragmas` tune a sqlite connection; PostgreSQL has no use for them.
+    `component` names whose writers take turns (on PostgreSQL; a sqlite file has one write
+    lock for all). `pragmas` tune a sqlite connection; PostgreSQL has no use for them.
     """
     url = postgres_url(target)
     if url is not None:
         from agent.db.postgres import PostgresDatabase
 
-        return await PostgresDatabase.open(url)
+        return await PostgresDatabase.open(url, component)
     from agent.db.sqlite import SqliteDatabase
 
     return await SqliteDatabase.open(Path(target).expanduser(), pragmas=pragmas)

@@ -1,9 +1,11 @@
 """The shared backend: PostgreSQL through psycopg 3, for several `scout serve` replicas.
 
-Each store holds two connections: a writer, whose transactions take one database-wide
-advisory lock (PostgreSQL's equivalent of sqlite's BEGIN IMMEDIATE: writers from every
-replica take turns, and each transaction's reads see everything committed before it), and a
-reader in autocommit mode, so reads never wait for writes. Statements are rewritten from
+Each store holds two connections: a writer, whose transactions take its component's
+advisory lock (PostgreSQL's equivalent of sqlite's BEGIN IMMEDIATE: the component's writers
+from every replica take turns, and each transaction's reads see everything committed before
+it), and a reader in autocommit mode, so reads never wait for writes. Memory and the actor
+keep disjoint tables and no transaction reads the other's, so each takes its own lock and
+neither waits for the other; migrations also take one schema lock shared by every component. Statements are rewritten from
 sqlite's dialect once each (agent.db.translate). A connection that dropped (a server
 restart, a failover) is reopened at the next use.
 
@@ -20,7 +22,7 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
@@ -41,7 +43,12 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-WRITER_LOCK = lock_key("scout.writer")
+def writer_lock(component: str) -> int:
+    """The advisory lock a component's write transactions take turns on."""
+    return lock_key(f"scout.writer.{component}")
+
+
+SCHEMA_LOCK = lock_key("scout.schema")
 
 
 class PgRow(tuple[Any, ...]):
@@ -158,14 +165,15 @@ class PostgresDatabase:
 
     dialect: Literal["postgresql"] = "postgresql"
 
-    def __init__(self, writer: _Link, reader: _Link, url: str) -> None:
+    def __init__(self, writer: _Link, reader: _Link, url: str, component: str) -> None:
         self._writer = writer
         self._reader = reader
         self.url = url
         self.location = redact(url)
+        self.writer_lock = writer_lock(component)
 
     @classmethod
-    async def open(cls, url: str) -> PostgresDatabase:
+    async def open(cls, url: str, component: str) -> PostgresDatabase:
         with _mapped(redact(url)):
             writer = await _Link.open(url, [f"SET lock_timeout = '{LOCK_TIMEOUT}'"])
             try:
@@ -173,18 +181,25 @@ class PostgresDatabase:
             except BaseException:
                 await writer.close()
                 raise
-        return cls(writer, reader, url)
+        return cls(writer, reader, url, component)
+
+    def transaction(self) -> AbstractAsyncContextManager[PostgresSession]:
+        return self._locked((self.writer_lock,))
+
+    def migration(self) -> AbstractAsyncContextManager[PostgresSession]:
+        # Two components migrating a fresh database at once would both create
+        # schema_versions; the schema lock comes first, so every process takes them in order.
+        return self._locked((SCHEMA_LOCK, self.writer_lock))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresSession]:
+    async def _locked(self, keys: Sequence[int]) -> AsyncIterator[PostgresSession]:
         async with self._writer.lock:
             with _mapped(self.location):
                 session = await self._writer.session()
                 async with self._writer.conn.transaction():
                     # READ COMMITTED: each statement after the lock sees every earlier commit.
-                    await self._writer.conn.execute(
-                        "SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,)
-                    )
+                    for key in keys:
+                        await self._writer.conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
                     yield session
 
     @asynccontextmanager

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -120,6 +120,9 @@ class SqliteDatabase:
             await self._conn.execute("ROLLBACK")
         except sqlite3.Error:  # sqlite rolled back already (a full database does that itself)
             log.debug("rollback after a failed transaction: none was open", exc_info=True)
+
+    def migration(self) -> AbstractAsyncContextManager[SqliteSession]:
+        return self.transaction()  # the file's one write lock already covers every component
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteSession]:

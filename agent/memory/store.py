@@ -84,7 +84,11 @@ class Memory(LearnedStore, LedgerStore, ConversationStore):
                 "Scout's memory needs a file path or a PostgreSQL URL.",
                 hint="':memory:' would forget everything at exit and cannot be shared by processes.",
             )
-        db = await connect(target, pragmas=_PRAGMAS if postgres_url(target) is None else ())
+        db = await connect(
+            target,
+            component=schema.COMPONENT,
+            pragmas=_PRAGMAS if postgres_url(target) is None else (),
+        )
         try:
             await schema.migrate(db)
         except BaseException:

@@ -253,9 +253,9 @@ SMOKES: tuple[Smoke, ...] = (
             r"^6 signed mentions in one burst, load from its own process; two replicas split "
             r"round-robin by the load process",
             # Answered once each, one claim and one thread per mention, no duplicate findings.
-            rf"^\| 1 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% "
+            rf"^\| 1 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% \((?:memory|act)\) "
             rf"\| {N}% \(\d+\) \| {N}% \|$",
-            rf"^\| 2 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% "
+            rf"^\| 2 \| {N} \| {N} \| {N} \| {N} \| 6/6 \| 0 \| 6 \| 6 \| 0 \| {N}% \((?:memory|act)\) "
             rf"\| {N}% \(\d+\) \| {N}% \|$",
             rf"^throughput two / one replica: {N}x$",
         ),

@@ -210,7 +210,7 @@ async def test_two_live_replicas_post_the_digest_once(
 
 async def test_claims_made_before_leases_existed_stay_final(tmp_path: Path) -> None:
     path = tmp_path / "memory.sqlite3"
-    db = await connect(path)
+    db = await connect(path, component="memory")
     try:
         await migrate(db, "memory", MIGRATIONS[:3])
         async with db.transaction() as tx:
