@@ -42,7 +42,7 @@ from agent.act.records import (
 )
 from agent.act.retries import Retry
 from agent.act.rules import ActSettings, to_cents
-from agent.act.store import ActStore, audit, fetch_all, fetch_one
+from agent.act.store import ActStore, Decided, audit, fetch_all, fetch_one
 from agent.domain import Action, Allow, NeedsApproval, RefusalCode, Refuse, describe_decision
 from agent.views import Reply
 
@@ -184,7 +184,11 @@ class Actor:
         action = checked.action
         usage = await self.executor.usage(checked) if to_cents(action.cost) > 0 else None
         decision = self.guardrails.evaluate(action, usage).decision
-        await self._audit(action, requested_by, "decided", describe_decision(decision), context)
+        decided = Decided(
+            who=requested_by, why=describe_decision(decision), what=_audited(action, context)
+        )
+        if not isinstance(decision, Allow):
+            await self._audit(action, requested_by, "decided", decided.why, context)
         match decision:
             case Refuse(reason=reason):
                 return ActResult(status="refused", decision=decision, reason=reason)
@@ -219,7 +223,7 @@ class Actor:
                 )
             case Allow():
                 return await self.executor.execute(
-                    checked, decision, requested_by=requested_by, content=content
+                    checked, decision, requested_by=requested_by, content=content, decided=decided
                 )
 
     # ------------------------------------------------------------------ approvals
@@ -466,9 +470,6 @@ class Actor:
         )
 
     async def _audit(self, action: Action, who: str, event: str, why: str, context: str) -> None:
-        what: dict[str, object] = {"action": action.to_json()}
-        if context:
-            what["context"] = context
         async with self.store.tx() as db:
             await audit(
                 db,
@@ -477,9 +478,17 @@ class Actor:
                 event=event,
                 kind=action.kind,
                 key=action.idempotency_key,
-                what=what,
+                what=_audited(action, context),
                 why=why,
             )
+
+
+def _audited(action: Action, context: str) -> dict[str, object]:
+    """What the audit log keeps of a proposal: the action, and the context it came with."""
+    what: dict[str, object] = {"action": action.to_json()}
+    if context:
+        what["context"] = context
+    return what
 
 
 def _refused(why: str, code: RefusalCode, *, execution: ExecutionRecord | None = None) -> ActResult:

@@ -40,7 +40,7 @@ from agent.act.records import (
 from agent.act.retries import Retries
 from agent.act.rules import ActSettings, to_cents
 from agent.act.sequences import Sequences
-from agent.act.store import ActStore, audit, fetch_one, ts
+from agent.act.store import ActStore, Decided, audit, fetch_one, ts
 from agent.db import Session
 from agent.domain import Refuse
 from agent.errors import PermanentActionError, TransientActionError
@@ -124,6 +124,7 @@ class Executor:
         requested_by: str,
         approval_id: str | None = None,
         content: Reply | None = None,
+        decided: Decided | None = None,
     ) -> ActResult:
         """Execute once: a duplicate, a pause, a cap or a rate limit stops it with a reason.
 
@@ -133,10 +134,14 @@ class Executor:
         """
         action = checked.action
         try:
-            claim = await self._claim(checked, decision, requested_by, approval_id)
+            claim = await self._claim(checked, decision, requested_by, approval_id, decided)
         except Blocked as blocked:
             reason = str(blocked)
             async with self.store.tx() as db:
+                if decided is not None:  # the claim's transaction, which held it, rolled back
+                    await decided.write(
+                        db, at=self.clock(), kind=action.kind, key=action.idempotency_key
+                    )
                 await audit(
                     db,
                     at=self.clock(),
@@ -249,7 +254,12 @@ class Executor:
     # ------------------------------------------------------------------ claim
 
     async def _claim(
-        self, checked: CheckedAction, decision: Decision, requested_by: str, approval_id: str | None
+        self,
+        checked: CheckedAction,
+        decision: Decision,
+        requested_by: str,
+        approval_id: str | None,
+        decided: Decided | None,
     ) -> _Claim | ExecutionRecord:
         action, kind, params = checked.action, checked.kind, checked.params
         now, dry = self.clock(), self.holds(checked)
@@ -258,6 +268,8 @@ class Executor:
         execution_id = "ex_" + secrets.token_hex(6)
         rules = self.settings.guardrails
         async with self.store.tx() as db:
+            if decided is not None:
+                await decided.write(db, at=now, kind=action.kind, key=key)
             if kind.outbound or cents > 0:
                 paused = await self.store.paused(db)
                 if paused:
