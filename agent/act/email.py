@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
@@ -37,6 +38,11 @@ from agent.errors import (
     TransientActionError,
     WarehouseError,
 )
+
+# Python's email package folds a long header with a non-ASCII character between a plain word
+# and an encoded word, and readers then show a space inside the word ("everyon e"). Headers
+# are kept on one line (SMTP allows 998 characters; templates keep subjects far shorter).
+UNFOLDED = policy.default.clone(max_line_length=998)
 
 
 class SmtpEmail:
@@ -79,7 +85,7 @@ class SmtpEmail:
         if problem or contact is None or contact.email is None:
             raise PermanentActionError(problem or f"{customer} has no email address")
         email = render_email(message.kind, message.params, self.letter)
-        mail = EmailMessage()
+        mail = EmailMessage(policy=UNFOLDED)
         mail["From"] = self.section.sender
         mail["To"] = contact.email
         mail["Subject"] = email.subject
@@ -107,9 +113,13 @@ class SmtpEmail:
         # when an email goes out (its email-header parser alone costs ~40 ms).
         import aiosmtplib
 
+        # Flattened here: aiosmtplib's own flattening would fold the headers again.
+        raw = mail.as_bytes(policy=UNFOLDED.clone(linesep="\r\n"))
         try:
             _, reply = await aiosmtplib.send(
-                mail,
+                raw,
+                sender=parseaddr(str(mail["From"]))[1],
+                recipients=[parseaddr(str(mail["To"]))[1]],
                 hostname=self.host,
                 port=self.port,
                 username=self.username,

@@ -41,6 +41,18 @@ def data_text(value: Any) -> str:
     return " ".join(clean_text(str(value)).split())
 
 
+# A subject stays one header line however long the product's name is in the data.
+SUBJECT_PRODUCT_CHARS = 200
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut + "…"
+
+
 def _winback(step: int, of: int, product: str, brand: str) -> tuple[str, list[str]]:
     """(subject, paragraphs) for step `step` of `of` of a win-back sequence."""
     if step == 1:
@@ -51,7 +63,8 @@ def _winback(step: int, of: int, product: str, brand: str) -> tuple[str, list[st
             "mind for you.",
         ]
     if step < of:
-        subject = f"Still thinking about {product}?" if product else f"Something new at {brand}"
+        named = _shortened(product, SUBJECT_PRODUCT_CHARS)
+        subject = f"Still thinking about {named}?" if product else f"Something new at {brand}"
         return subject, [
             "New arrivals and restocks are in, and shipping is free on your next order.",
             "If something did not work for you last time, reply to this email: a person "

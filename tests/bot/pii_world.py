@@ -266,3 +266,26 @@ async def ask_and_wait(env: RealEnv, text: str, ts: str, channel: str) -> None:
         ),
     )
     await env.scout.deps.work.drain(30)
+
+
+def copy_world(source: Path, target: Path) -> None:
+    """The demo warehouse copied as it is: for tests whose corpus comes in by another road
+    (questions, a proposer's reason), so a planted label cannot be mistaken for theirs."""
+    shutil.copy(source, target)
+
+
+def plant_products_every(source: Path, target: Path) -> dict[str, str]:
+    """Copy `source` to `target` with every corpus entry planted once, tagged, in the
+    product names (several a product, in product order); returns {product_id: planted name}."""
+    shutil.copy(source, target)
+    with duckdb.connect(str(target)) as con:
+        ids = [r[0] for r in con.execute("SELECT product_id FROM products ORDER BY 1").fetchall()]
+        names = {}
+        for n, product in enumerate(ids):
+            entries = range(n, len(CORPUS), len(ids))
+            names[product] = " · ".join(["Mug", *(f"{tag(i)} {CORPUS[i].text}" for i in entries)])
+            con.execute(
+                "UPDATE products SET product_name = ? WHERE product_id = ?",
+                [names[product], product],
+            )
+    return names

@@ -60,6 +60,15 @@ def test_every_field_from_data_is_cleaned_in_both_parts() -> None:
     assert "<b>" not in tagged.html and "&lt;b&gt;" in tagged.html
 
 
+def test_a_very_long_product_name_is_cut_at_a_word_in_the_subject() -> None:
+    letter = Letterhead(brand="Test Shop", sender="hi@shop.test")
+    words = " ".join(f"Café{i}" for i in range(120))  # ~700 characters, non-ASCII
+    email = render_email("winback_email", {"step": 2, "of": 3, "product": words}, letter)
+    named = email.subject.removeprefix("Still thinking about ").removesuffix("?")
+    assert named.endswith("…") and len(named) <= 200
+    assert words.startswith(named.removesuffix("…")) and words[len(named) - 1] == " "
+
+
 async def test_a_hostile_product_name_never_reaches_the_email(
     db_path: Path, shop: Path, clock: FakeClock, smtp: LoopbackSmtp
 ) -> None:

@@ -1,0 +1,105 @@
+"""The scheduled posts on a warehouse carrying the whole corpus never leak it (issue 18).
+
+Every corpus entry is planted, tagged, into the labels the analyses group by
+(tests/bot/pii_world.plant_every). The scheduler's jobs then run as `scout serve` runs them
+(bot.scheduler.ScoutJobs, a fixed clock): a monitor cycle (alerts and the investigation
+replies under them), the morning digest (which then lists the open anomalies) and the weekly
+summary, through the real core to the fake Slack Web API. Everything that left (Web API text
+and blocks, uploaded charts' titles, outbox rows) is scanned with the same checker as the
+other corpus tests, over every corpus entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from agent.demo_data import GeneratedWarehouse
+from bot.scheduler import ScoutJobs
+from tests.bot.pii_world import leaks, open_world, plant_every, png_text, sent_text, tags_in
+from tests.bot.real_env import NOW, RealEnv
+from tests.conftest import TODAY
+from tests.fakes.slack_api import FakeSlack
+from tests.fixtures.pii_corpus import CORPUS
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+DIGEST, ALERTS = "CDIGEST", "CALERTS"
+CONFIG = {
+    "slack": {"digest_channel": DIGEST, "alerts_channel": ALERTS},
+    "guardrails": {"alerts_per_channel_per_hour": 100},
+}
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(
+    fake_slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RealEnv]:
+    root = tmp_path_factory.mktemp("pii_digest_every")
+    env = await open_world(fake_slack, demo_warehouse, root, plant_every, CONFIG)
+    yield env
+    await env.aclose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def everything_sent(world: RealEnv) -> dict[str, str]:
+    """The monitor, the digest and the weekly summary, once each; what left, by where it
+    went: "slack:<channel>:…", "file:…", "outbox:<channel>:…"."""
+    jobs = ScoutJobs(world.scout.deps, now=lambda: NOW)
+    assert await jobs.monitor() > 0
+    assert await jobs.digest(TODAY) is True
+    assert await jobs.weekly() is True
+    await world.scout.deps.work.drain(30)
+    out: dict[str, str] = {}
+    for n, call in enumerate(world.slack.calls()):
+        if call.method == "upload":
+            raw = world.slack.uploads[call.body["file_id"]]
+            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
+        elif not call.body.get("_failed"):
+            out[f"slack:{call.body.get('channel')}:{call.method}:{n}"] = sent_text(call.body)
+    for row in await world.core.deps.act.outbox(limit=500):
+        out[f"outbox:{row.channel}:{row.id}"] = row.text
+    return out
+
+
+def _tags(sent: dict[str, str], door: str) -> set[str]:
+    return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(door)))
+
+
+async def test_no_scheduled_post_carries_the_corpus_live_or_unredacted(
+    everything_sent: dict[str, str],
+) -> None:
+    found = {w: bad for w, t in everything_sent.items() if (bad := leaks(t, samples=CORPUS))}
+    assert found == {}
+
+
+async def test_planted_labels_reached_the_digest_the_alerts_and_their_outbox_rows(
+    everything_sent: dict[str, str],
+) -> None:
+    # The tags show the scan above read planted text in each road, not empty posts.
+    digest, posted = _tags(everything_sent, f"slack:{DIGEST}:"), _tags(everything_sent, "slack:")
+    assert len(digest) >= 5, digest
+    assert len(posted - digest) >= 3, "alerts and their investigations carry other labels"
+    # The outbox records each post's text; its tables' cells (the digest's forecast table)
+    # are in the Web API call only, so the outbox holds some of the tags, never others.
+    recorded = _tags(everything_sent, "outbox:")
+    assert recorded and recorded <= posted
+    assert _tags(everything_sent, "file:"), "a chart title carries a planted label"
+
+
+async def test_the_digest_shows_planted_data_redacted_not_dropped(
+    everything_sent: dict[str, str],
+) -> None:
+    digest = "\n".join(t for w, t in everything_sent.items() if w.startswith(f"slack:{DIGEST}:"))
+    assert "Scout's digest" in digest
+    assert "[iban]" in digest and "[phone]" in digest

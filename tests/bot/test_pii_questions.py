@@ -1,0 +1,138 @@
+"""Every corpus entry, sent inside a question, never leaves live or unredacted (issue 18).
+
+The warehouse side is covered by tests/bot/test_pii_every_entry.py; here the people asking
+carry the corpus. Every entry is put, tagged, into the text of a mention (several a question)
+sent through the real Bolt app to the real core on the fake Slack Web API. Scout quotes the
+question back while it works, so every entry travels; the questions lead with a known metric,
+an unknown one (help), a metric its dimension does not have (a question back with choices)
+and no metric at all (which metric?), so the clarification roads carry entries as well.
+Everything that left (Web API text and blocks, uploaded files, outbox rows) is scanned with
+the same checker as the other corpus tests, over every corpus entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from agent.demo_data import GeneratedWarehouse
+from agent.views import echoed_question
+from tests.bot.pii_world import (
+    ask_and_wait,
+    copy_world,
+    leaks,
+    open_world,
+    png_text,
+    sent_text,
+    tag,
+    tags_in,
+)
+from tests.bot.real_env import RealEnv
+from tests.fakes.slack_api import FakeSlack
+from tests.fixtures.pii_corpus import CORPUS, Expect
+from tests.fixtures.pii_scan import unescape_slack
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHANNEL = "CQUESTION"
+OWN_USERS = frozenset({"UASKER"})
+CONFIG = {"slack": {"digest_channel": "CDIGEST", "alerts_channel": "CALERTS"}}
+# What each question asks before its corpus entries, in turn: an answer, help for a metric
+# Scout does not have, a question back offering choices, a question back asking which metric.
+LEADS = (
+    "revenue last week",
+    "what is the frobnication rate",
+    "revenue by category last month",
+    "hello",
+)
+# The progress placeholder quotes the question cut to this many characters (bot/blocks.py);
+# questions are filled up to it so that no entry is cut and every one can be found again.
+ECHOED = 300
+
+
+def questions() -> list[str]:
+    """Every corpus entry once, tagged, packed into as few questions as the echo holds."""
+    out: list[str] = []
+    pieces: list[str] = []
+    for index, sample in enumerate(CORPUS):
+        piece = f"{tag(index)} {sample.text}"
+        lead = LEADS[len(out) % len(LEADS)]
+        if pieces and len(echoed_question(" · ".join([lead, *pieces, piece]))) > ECHOED:
+            out.append(" · ".join([lead, *pieces]))
+            pieces = []
+        pieces.append(piece)
+    out.append(" · ".join([LEADS[len(out) % len(LEADS)], *pieces]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(
+    fake_slack: FakeSlack,
+    demo_warehouse: GeneratedWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RealEnv]:
+    root = tmp_path_factory.mktemp("pii_questions")
+    env = await open_world(fake_slack, demo_warehouse, root, copy_world, CONFIG)
+    yield env
+    await env.aclose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def everything_sent(world: RealEnv) -> dict[str, str]:
+    """Every question asked once, each in its own thread; what left, by where it went."""
+    for n, question in enumerate(questions()):
+        await ask_and_wait(world, question, f"1765790003.{n:06d}", CHANNEL)
+    out: dict[str, str] = {}
+    for n, call in enumerate(world.slack.calls()):
+        if call.method == "upload":
+            raw = world.slack.uploads[call.body["file_id"]]
+            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
+        elif not call.body.get("_failed"):
+            out[f"slack:{call.method}:{n}"] = sent_text(call.body)
+    for row in await world.core.deps.act.outbox(limit=500):
+        out[f"outbox:{row.id}"] = row.text
+    return out
+
+
+async def test_nothing_asked_leaves_live_or_unredacted(everything_sent: dict[str, str]) -> None:
+    found = {w: bad for w, t in everything_sent.items() if (bad := leaks(t, OWN_USERS, CORPUS))}
+    assert found == {}
+
+
+async def test_every_entry_asked_was_quoted_back_to_slack(
+    everything_sent: dict[str, str],
+) -> None:
+    # The tag in front of each entry shows it travelled (whatever was redacted after it),
+    # so the scan above read every entry where it was shown, not only some.
+    shown = set().union(*(tags_in(t) for w, t in everything_sent.items() if w.startswith("slack:")))
+    assert shown == {tag(i) for i in range(len(CORPUS))}
+    assert len(questions()) < len(CORPUS) // 4, "several entries a question"
+
+
+async def test_the_clarification_roads_were_taken(everything_sent: dict[str, str]) -> None:
+    answers = "\n".join(t for w, t in everything_sent.items() if w.startswith("outbox:"))
+    assert "Which metric should I look at?" in answers
+    assert "What should I show instead?" in answers
+    assert "Here is what I can do." in answers
+
+
+async def test_near_misses_are_quoted_whole(everything_sent: dict[str, str]) -> None:
+    # Over-redaction is a failure too: a date, a price or an order number in a question is
+    # quoted back as it was asked (Slack's own escapes aside).
+    shown = unescape_slack(
+        "\n".join(t for w, t in everything_sent.items() if w.startswith("slack:"))
+    )
+    missing = [
+        sample.text
+        for index, sample in enumerate(CORPUS)
+        if sample.expect is Expect.SURVIVE and f"{tag(index)} {sample.text}" not in shown
+    ]
+    assert missing == []
