@@ -42,7 +42,7 @@ async def real_env(
     slack: FakeSlack,
     warehouse: GeneratedWarehouse,
     memory: Path,
-    config: dict[str, Any] | None = None,
+    config: dict[str, Any] | ScoutConfig | None = None,
 ) -> RealEnv:
     """ScoutService on the demo warehouse (today fixed), its memory at `memory`, in Slack."""
     deps = await open_deps(

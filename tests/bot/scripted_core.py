@@ -26,6 +26,7 @@ from agent.domain import (
     ClarificationOption,
     Evidence,
     Finding,
+    FindingKind,
     Goal,
     Intent,
     NeedsApproval,
@@ -56,7 +57,7 @@ def conversion_finding() -> Finding:
     days = tuple(WINDOW.previous().dates() + WINDOW.dates())
     rates = tuple(0.031 if d < date(2025, 12, 10) else 0.024 for d in days)
     return Finding(
-        kind="explain",
+        kind=FindingKind.EXPLAIN,
         title="Conversion rate fell in the Northeast",
         summary="Conversion fell from 3.1% to 2.6% (-0.5 pts); Northeast mobile explains 82% <of it>.",
         facts={
