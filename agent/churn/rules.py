@@ -72,6 +72,15 @@ class ChurnRules(BaseModel):
     min_label_days: int = Field(
         default=30, ge=1, le=365, description="the shortest label window (a burst is not a rhythm)"
     )
+    long_window_label_days: int | None = Field(
+        default=60,
+        ge=1,
+        le=365,
+        description="a repeat buyer whose own window is longer than the days a training "
+        "cut-off can judge is labelled by those days instead (no order or visit in all of "
+        "them = churned), once at least this many (and min_label_days) have passed; unset, "
+        "or above horizon_days, leaves such slow buyers out of training",
+    )
     max_flagged_share: float = Field(
         default=0.1,
         gt=0,

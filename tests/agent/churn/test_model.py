@@ -3,8 +3,11 @@ and falls back to rules (saying so) when the history is too short."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,3 +129,74 @@ def test_first_time_buyers_are_never_labelled_churned(
     assert set(snap.no_second.index) == set(snap.first_time.index)
     assert not set(snap.first_time.index) & set(snap.churned.index)
     assert 0.5 < snap.no_second.mean() < 1
+
+
+# A hand-built store as of TODAY, judged at a cut-off 90 days earlier: two slow buyers (a
+# 100-day gap, so a 200-day window no 90-day horizon can close), one fast buyer (15-day gap,
+# 30-day window) and one first-time buyer.
+TODAY = date(2024, 7, 1)
+CUT = TODAY - timedelta(days=90)
+ORDERS = {
+    "slow_gone": [CUT - timedelta(days=200), CUT - timedelta(days=100)],
+    "slow_back": [CUT - timedelta(days=200), CUT - timedelta(days=100), CUT + timedelta(days=80)],
+    "fast_late": [CUT - timedelta(days=30), CUT - timedelta(days=15), CUT + timedelta(days=40)],
+    "once": [CUT - timedelta(days=20)],
+}
+
+
+@pytest.fixture
+def small_store(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
+    path = tmp_path / "store.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE orders (order_id VARCHAR, customer_id VARCHAR, order_date DATE, "
+        "revenue DOUBLE)"
+    )
+    rows = [(f"{c}-{i}", c, d, 40.0) for c, days in ORDERS.items() for i, d in enumerate(days)]
+    con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", rows)
+    con.execute(
+        "CREATE TABLE customers AS SELECT customer_id, MIN(order_date) AS first_order_date "
+        "FROM orders GROUP BY customer_id"
+    )
+    con.execute(
+        "CREATE TABLE returns (customer_id VARCHAR, return_date DATE, refund_amount DOUBLE)"
+    )
+    con.execute(
+        "CREATE TABLE support_tickets (customer_id VARCHAR, created_date DATE, resolved BOOLEAN, "
+        "resolved_date DATE, satisfaction INTEGER)"
+    )
+    con.execute("CREATE TABLE sessions (customer_id VARCHAR, session_date DATE)")
+    con.close()
+    warehouse = DuckDBWarehouse(path)
+    yield warehouse
+    warehouse.close()
+
+
+def test_slow_buyers_are_labelled_by_the_days_that_can_be_judged(
+    small_store: DuckDBWarehouse,
+) -> None:
+    rules = ChurnRules(horizon_days=90, min_label_days=30, long_window_label_days=60)
+    snap = labelled_snapshot(small_store, CUT, 365, 30, rules, TODAY)
+    # Slow buyers are judged on the 90 days there are: silent for all of them is churned,
+    # back on day 80 is not. The fast buyer keeps their own 30-day window: day 40 is late.
+    assert snap.churned.to_dict() == {"fast_late": 1, "slow_back": 0, "slow_gone": 1}
+    assert snap.censored == 0
+    assert snap.known_on["slow_gone"] == pd.Timestamp(TODAY)
+    assert snap.known_on["fast_late"] == pd.Timestamp(CUT + timedelta(days=30))
+    # The one-time buyer is asked about a second purchase, never labelled churned.
+    assert list(snap.first_time.index) == ["once"]
+    assert snap.no_second.to_dict() == {"once": 1}
+
+
+def test_slow_buyers_stay_out_when_too_few_days_can_be_judged(
+    small_store: DuckDBWarehouse,
+) -> None:
+    # Unset, the slow buyers are censored as before; set, but with only 50 days after the
+    # cut-off (fewer than the 60 the rule asks for), too.
+    for rules, today in (
+        (ChurnRules(horizon_days=90, long_window_label_days=None), TODAY),
+        (ChurnRules(horizon_days=90, long_window_label_days=60), CUT + timedelta(days=50)),
+    ):
+        snap = labelled_snapshot(small_store, CUT, 365, 30, rules, today)
+        assert set(snap.churned.index) == {"fast_late"}
+        assert snap.censored == 2
