@@ -7,7 +7,7 @@ the explain analysis's grouped leaf queries and its daily history, rendering). S
 fixed cost per query (planning, scheduling, gRPC, Arrow), not what a cluster would gain on
 data too big for one machine.
 
-Run: .venv/bin/python -m bench.spark_vs_duckdb [--scale 1] (scale 10 takes over 16 min to load over Connect here) [--days 60] [--repeat 3]
+Run: .venv/bin/python -m bench.spark_vs_duckdb [--scale 1] (scale 10: ~2.5 min here) [--days 60] [--repeat 3]
      [--spark sc://host:port] [--out DIR]
 Without --spark a local Spark Connect server is started from pyspark (the spark extra and
 Java 17 are needed) and stopped at the end.
@@ -128,7 +128,9 @@ def main() -> None:
         # The same local server the tests start (pyspark's own start-connect-server.sh).
         from tests.fakes.spark_connect import SparkConnectServer
 
-        server = SparkConnectServer()
+        # A local Spark holds the demo tables it is sent in its driver: at --scale 10 a 1 GB
+        # heap ran out while loading (java.lang.OutOfMemoryError) and the load hung.
+        server = SparkConnectServer(driver_memory=f"{max(1, min(8, round(args.scale)))}g")
         try:
             started = time.perf_counter()
             server.start()

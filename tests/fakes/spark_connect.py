@@ -46,8 +46,9 @@ def spark_home() -> Path:
 class SparkConnectServer:
     """One local Spark Connect server; `url` is what Scout's `warehouse:` takes."""
 
-    def __init__(self) -> None:
+    def __init__(self, driver_memory: str = "1g") -> None:
         self.home = spark_home()
+        self.driver_memory = driver_memory
         if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
             raise SparkStartError("needs a Java runtime (17 or newer) on PATH or in JAVA_HOME")
         self.root = Path(tempfile.mkdtemp(prefix="scout-spark-"))
@@ -80,7 +81,7 @@ class SparkConnectServer:
         }
         command = [
             "bash", str(self.home / "sbin" / "start-connect-server.sh"), "--wait",
-            "--master", "local[*]", "--driver-memory", "1g",
+            "--master", "local[*]", "--driver-memory", self.driver_memory,
         ]  # fmt: skip
         for key, value in confs.items():
             command += ["--conf", f"{key}={value}"]
