@@ -143,7 +143,10 @@ def leaks(
     """What in outbound `text` must not be there: a live mention of anyone but the people in
     the conversation, an email address, or a fragment of a planted must-redact string (of
     `samples`, by default those `plant` plants)."""
-    found = [m for m in live_mentions(text) if not any(m == f"<@{u}" for u in own_users)]
+    # Scout may mention the people in the conversation (the asker, the approver) by name.
+    for user in own_users:
+        text = text.replace(f"<@{user}>", " ")
+    found = live_mentions(text)
     found += EMAIL.findall(fold(text))
     folded = fold(text)
     # A near-miss leaves whole by design; a 7-digit phone fragment inside one (the tracking

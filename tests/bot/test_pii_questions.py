@@ -7,7 +7,9 @@ question back while it works, so every entry travels; the questions lead with a 
 an unknown one (help), a metric its dimension does not have (a question back with choices)
 and no metric at all (which metric?), so the clarification roads carry entries as well.
 Everything that left (Web API text and blocks, uploaded files, outbox rows) is scanned with
-the same checker as the other corpus tests, over every corpus entry.
+the same checker as the other corpus tests, over every corpus entry. The same questions are
+then asked again by the two other doors a person uses: `/scout` (whose channel post quotes the
+asker's text) and a direct message.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tests.bot.pii_world import (
     tags_in,
 )
 from tests.bot.real_env import RealEnv
+from tests.bot.slack_requests import event_request, message, slash
 from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import CORPUS, Expect
 from tests.fixtures.pii_scan import unescape_slack
@@ -85,20 +88,47 @@ async def world(
     await env.aclose()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def everything_sent(world: RealEnv) -> dict[str, str]:
-    """Every question asked once, each in its own thread; what left, by where it went."""
-    for n, question in enumerate(questions()):
-        await ask_and_wait(world, question, f"1765790003.{n:06d}", CHANNEL)
+def _sent(world: RealEnv, since: int = 0) -> dict[str, str]:
+    """What left after the first `since` Web API calls, by where it went; every outbox row."""
     out: dict[str, str] = {}
-    for n, call in enumerate(world.slack.calls()):
+    for n, call in enumerate(world.slack.calls()[since:], start=since):
         if call.method == "upload":
             raw = world.slack.uploads[call.body["file_id"]]
             out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
         elif not call.body.get("_failed"):
             out[f"slack:{call.method}:{n}"] = sent_text(call.body)
+    return out
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def everything_sent(world: RealEnv) -> dict[str, str]:
+    """Every question asked once, each in its own thread; what left, by where it went."""
+    for n, question in enumerate(questions()):
+        await ask_and_wait(world, question, f"1765790003.{n:06d}", CHANNEL)
+    out = _sent(world)
     for row in await world.core.deps.act.outbox(limit=500):
         out[f"outbox:{row.id}"] = row.text
+    return out
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def other_doors_sent(world: RealEnv, everything_sent: dict[str, str]) -> dict[str, str]:
+    """The same questions by `/scout` (even ones) and by direct message (odd ones), after the
+    mentions; only what left after them."""
+    since = len(world.slack.calls())
+    before = {row.id for row in await world.core.deps.act.outbox(limit=500)}
+    for n, question in enumerate(questions()):
+        if n % 2 == 0:
+            request = slash(question, channel=CHANNEL)
+        else:
+            dm = message(question, channel="DASKER", channel_type="im", ts=f"1765790004.{n:06d}")
+            request = event_request(dm)
+        assert (await world.scout.app.async_dispatch(request)).status == 200
+    await world.scout.deps.work.drain(120)
+    out = _sent(world, since)
+    for row in await world.core.deps.act.outbox(limit=500):
+        if row.id not in before:
+            out[f"outbox:{row.id}"] = row.text
     return out
 
 
@@ -136,3 +166,18 @@ async def test_near_misses_are_quoted_whole(everything_sent: dict[str, str]) -> 
         if sample.expect is Expect.SURVIVE and f"{tag(index)} {sample.text}" not in shown
     ]
     assert missing == []
+
+
+async def test_slash_commands_and_direct_messages_leak_nothing_either(
+    other_doors_sent: dict[str, str],
+) -> None:
+    found = {w: bad for w, t in other_doors_sent.items() if (bad := leaks(t, OWN_USERS, CORPUS))}
+    assert found == {}
+    shown = set().union(
+        *(tags_in(t) for w, t in other_doors_sent.items() if w.startswith("slack:"))
+    )
+    assert shown == {tag(i) for i in range(len(CORPUS))}, "every entry came back by both doors"
+    posted = [t for w, t in other_doors_sent.items() if w.startswith("slack:chat.postMessage")]
+    assert any("asked:" in t for t in posted), "the /scout anchor quotes the asker"
+    answers = [w for w in other_doors_sent if w.startswith("outbox:")]
+    assert len(answers) >= len(questions()), "each question answered through the actor"
