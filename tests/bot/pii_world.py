@@ -292,3 +292,22 @@ def plant_products_every(source: Path, target: Path) -> dict[str, str]:
                 [names[product], product],
             )
     return names
+
+
+def web_api_sent(slack: FakeSlack, since: int = 0) -> dict[str, str]:
+    """What reached the fake Web API after its first `since` calls, by where it went:
+    "slack:<channel>:<method>:<n>" (text and blocks) and "file:<n>" (uploaded CSVs, and the
+    text drawn in uploaded charts)."""
+    out: dict[str, str] = {}
+    for n, call in enumerate(slack.calls()[since:], start=since):
+        if call.method == "upload":
+            raw = slack.uploads[call.body["file_id"]]
+            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
+        elif not call.body.get("_failed"):
+            out[f"slack:{call.body.get('channel')}:{call.method}:{n}"] = sent_text(call.body)
+    return out
+
+
+def tags_at(sent: Mapping[str, str], place: str) -> set[str]:
+    """The corpus tags in what went to places whose key starts with `place`."""
+    return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(place)))

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from agent.demo_data import GeneratedWarehouse
 from bot.scheduler import ScoutJobs
-from tests.bot.pii_world import leaks, open_world, plant_every, png_text, sent_text, tags_in
+from tests.bot.pii_world import leaks, open_world, plant_every, tags_at, web_api_sent
 from tests.bot.real_env import NOW, RealEnv
 from tests.conftest import TODAY
 from tests.fakes.slack_api import FakeSlack
@@ -60,20 +60,10 @@ async def everything_sent(world: RealEnv) -> dict[str, str]:
     assert await jobs.digest(TODAY) is True
     assert await jobs.weekly() is True
     await world.scout.deps.work.drain(30)
-    out: dict[str, str] = {}
-    for n, call in enumerate(world.slack.calls()):
-        if call.method == "upload":
-            raw = world.slack.uploads[call.body["file_id"]]
-            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
-        elif not call.body.get("_failed"):
-            out[f"slack:{call.body.get('channel')}:{call.method}:{n}"] = sent_text(call.body)
+    out = web_api_sent(world.slack)
     for row in await world.core.deps.act.outbox(limit=500):
         out[f"outbox:{row.channel}:{row.id}"] = row.text
     return out
-
-
-def _tags(sent: dict[str, str], door: str) -> set[str]:
-    return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(door)))
 
 
 async def test_no_scheduled_post_carries_the_corpus_live_or_unredacted(
@@ -87,14 +77,17 @@ async def test_planted_labels_reached_the_digest_the_alerts_and_their_outbox_row
     everything_sent: dict[str, str],
 ) -> None:
     # The tags show the scan above read planted text in each road, not empty posts.
-    digest, posted = _tags(everything_sent, f"slack:{DIGEST}:"), _tags(everything_sent, "slack:")
+    digest, posted = (
+        tags_at(everything_sent, f"slack:{DIGEST}:"),
+        tags_at(everything_sent, "slack:"),
+    )
     assert len(digest) >= 5, digest
     assert len(posted - digest) >= 3, "alerts and their investigations carry other labels"
     # The outbox records each post's text; its tables' cells (the digest's forecast table)
     # are in the Web API call only, so the outbox holds some of the tags, never others.
-    recorded = _tags(everything_sent, "outbox:")
+    recorded = tags_at(everything_sent, "outbox:")
     assert recorded and recorded <= posted
-    assert _tags(everything_sent, "file:"), "a chart title carries a planted label"
+    assert tags_at(everything_sent, "file:"), "a chart title carries a planted label"
 
 
 async def test_the_digest_shows_planted_data_redacted_not_dropped(

@@ -22,10 +22,10 @@ from tests.bot.pii_world import (
     leaks,
     open_world,
     plant_every,
-    png_text,
-    sent_text,
     tag,
+    tags_at,
     tags_in,
+    web_api_sent,
 )
 from tests.bot.real_env import RealEnv
 from tests.fakes.slack_api import FakeSlack
@@ -79,20 +79,10 @@ async def everything_sent(world: RealEnv) -> dict[str, str]:
         await _ask(world, question, f"1765790001.{n:06d}")
     slack.reject_blocks(times=1, block_type="table")
     await _ask(world, QUESTIONS[0], "1765790002.000001")
-    out: dict[str, str] = {}
-    for n, call in enumerate(slack.calls()):
-        if call.method == "upload":
-            raw = slack.uploads[call.body["file_id"]]
-            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
-        elif not call.body.get("_failed"):
-            out[f"slack:{call.method}:{n}"] = sent_text(call.body)
+    out = web_api_sent(slack)
     for row in await world.core.deps.act.outbox(limit=500):
         out[f"outbox:{row.id}"] = row.text
     return out
-
-
-def _tags(sent: dict[str, str], door: str) -> set[str]:
-    return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(door)))
 
 
 async def test_nothing_of_the_whole_corpus_leaves_live_or_unredacted(
@@ -107,9 +97,9 @@ async def test_every_corpus_entry_reached_slack_and_the_states_reached_the_csv(
 ) -> None:
     # The tag in front of each entry shows it travelled (whatever was redacted after it), so
     # the scan above covered all of them, not just those the answers happened to show.
-    assert _tags(everything_sent, "slack:") == {tag(i) for i in range(len(CORPUS))}
-    assert len(_tags(everything_sent, "file:")) >= 100, "the states' CSV carries its entries"
-    assert _tags(everything_sent, "outbox:"), "answers are recorded in the outbox"
+    assert tags_at(everything_sent, "slack:") == {tag(i) for i in range(len(CORPUS))}
+    assert len(tags_at(everything_sent, "file:")) >= 100, "the states' CSV carries its entries"
+    assert tags_at(everything_sent, "outbox:"), "answers are recorded in the outbox"
 
 
 async def test_near_misses_arrive_unchanged_after_their_tag(

@@ -26,10 +26,10 @@ from tests.bot.pii_world import (
     copy_world,
     leaks,
     open_world,
-    png_text,
-    sent_text,
     tag,
+    tags_at,
     tags_in,
+    web_api_sent,
 )
 from tests.bot.real_env import RealEnv
 from tests.bot.slack_requests import event_request, message, slash
@@ -88,24 +88,12 @@ async def world(
     await env.aclose()
 
 
-def _sent(world: RealEnv, since: int = 0) -> dict[str, str]:
-    """What left after the first `since` Web API calls, by where it went; every outbox row."""
-    out: dict[str, str] = {}
-    for n, call in enumerate(world.slack.calls()[since:], start=since):
-        if call.method == "upload":
-            raw = world.slack.uploads[call.body["file_id"]]
-            out[f"file:{n}"] = png_text(raw) if raw.startswith(b"\x89PNG") else raw.decode()
-        elif not call.body.get("_failed"):
-            out[f"slack:{call.method}:{n}"] = sent_text(call.body)
-    return out
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def everything_sent(world: RealEnv) -> dict[str, str]:
     """Every question asked once, each in its own thread; what left, by where it went."""
     for n, question in enumerate(questions()):
         await ask_and_wait(world, question, f"1765790003.{n:06d}", CHANNEL)
-    out = _sent(world)
+    out = web_api_sent(world.slack)
     for row in await world.core.deps.act.outbox(limit=500):
         out[f"outbox:{row.id}"] = row.text
     return out
@@ -125,7 +113,7 @@ async def other_doors_sent(world: RealEnv, everything_sent: dict[str, str]) -> d
             request = event_request(dm)
         assert (await world.scout.app.async_dispatch(request)).status == 200
     await world.scout.deps.work.drain(120)
-    out = _sent(world, since)
+    out = web_api_sent(world.slack, since)
     for row in await world.core.deps.act.outbox(limit=500):
         if row.id not in before:
             out[f"outbox:{row.id}"] = row.text
@@ -142,7 +130,7 @@ async def test_every_entry_asked_was_quoted_back_to_slack(
 ) -> None:
     # The tag in front of each entry shows it travelled (whatever was redacted after it),
     # so the scan above read every entry where it was shown, not only some.
-    shown = set().union(*(tags_in(t) for w, t in everything_sent.items() if w.startswith("slack:")))
+    shown = tags_at(everything_sent, "slack:")
     assert shown == {tag(i) for i in range(len(CORPUS))}
     assert len(questions()) < len(CORPUS) // 4, "several entries a question"
 
@@ -177,7 +165,11 @@ async def test_slash_commands_and_direct_messages_leak_nothing_either(
         *(tags_in(t) for w, t in other_doors_sent.items() if w.startswith("slack:"))
     )
     assert shown == {tag(i) for i in range(len(CORPUS))}, "every entry came back by both doors"
-    posted = [t for w, t in other_doors_sent.items() if w.startswith("slack:chat.postMessage")]
+    posted = [
+        t
+        for w, t in other_doors_sent.items()
+        if w.startswith("slack:") and ":chat.postMessage:" in w
+    ]
     assert any("asked:" in t for t in posted), "the /scout anchor quotes the asker"
     answers = [w for w in other_doors_sent if w.startswith("outbox:")]
     assert len(answers) >= len(questions()), "each question answered through the actor"
