@@ -58,6 +58,24 @@ class SqliteSession:
             return int(cursor.lastrowid)
 
 
+# Switching a fresh file to WAL needs it to itself, and sqlite answers "database is locked" at
+# once, without waiting out busy_timeout, when processes open it together (replicas starting,
+# two CLI runs). A few short waits then settle it; past them the error is real.
+PRAGMA_TRIES = 50
+PRAGMA_WAIT_S = 0.1
+
+
+async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
+    for attempt in range(PRAGMA_TRIES):
+        try:
+            await conn.execute(pragma)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == PRAGMA_TRIES - 1:
+                raise
+            await asyncio.sleep(PRAGMA_WAIT_S)
+
+
 class SqliteDatabase:
     """A sqlite file in WAL mode, shared by the processes on one host."""
 
@@ -86,7 +104,7 @@ class SqliteDatabase:
         conn.row_factory = sqlite3.Row
         try:
             for pragma in pragmas:
-                await conn.execute(pragma)
+                await _pragma(conn, pragma)
             await _check_writable(conn, path)
             reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         except BaseException as error:

@@ -146,7 +146,10 @@ def test_three_emails_on_days_0_3_7_from_separate_processes(
     day3 = NOW + timedelta(days=3)
     replicas = [start(shop, day3, "sequences", "--run") for _ in range(2)]
     outputs = [finish(p) for p in replicas]
-    assert sum("email 2 of 3 sent" in out for out in outputs) == 1, outputs
+    # The first line is what the run itself did; the sequences table after it shows the
+    # sequence's status, which names the send once the other replica has made it.
+    ran = [out.splitlines()[0] if out else "" for out in outputs]
+    assert sum("email 2 of 3 sent" in line for line in ran) == 1, outputs
     assert sum(out.startswith("Nothing is due") for out in outputs) == 1, outputs
     assert len(received) == 2
     assert run_due(shop, day3 + timedelta(hours=1)).startswith("Nothing is due")
