@@ -143,6 +143,15 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# How much of a question Scout shows back (the placeholder, progress, the /scout anchor).
+ECHO_CHARS = 300
+
+
+def echo(question: str) -> str:
+    """The asker's words as Scout shows them back: redacted, cut; not yet escaped."""
+    return truncate(echoed_question(question), ECHO_CHARS)
+
+
 def quote(text: str) -> str:
     """Someone's words shown as a Slack quote, escaped, every line marked: italics would
     break on a pasted multi-line question and show its underscores."""
@@ -626,9 +635,7 @@ def progress_message(
     where Slack refuses it (`native=False`); before that, the steps reported so far."""
     view = steps if isinstance(steps, ProgressView) else ProgressView(said=tuple(steps))
     # The question is echoed redacted, like everything else Scout posts.
-    head = (
-        f":hourglass_flowing_sand: Working on:\n{quote(truncate(echoed_question(question), 300))}"
-    )
+    head = f":hourglass_flowing_sand: Working on:\n{quote(echo(question))}"
     text = "Scout is working on it…"
     if not view.plan:
         lines = [head]

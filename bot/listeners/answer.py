@@ -26,15 +26,15 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from agent.audience import Private, Public
 from agent.domain import Finding
 from agent.errors import UserError
-from agent.views import PlanAhead, ProgressView, echoed_question
+from agent.views import PlanAhead, ProgressView
 from bot.audience import route_answer
 from bot.blocks import (
     Message,
     assistant_status,
+    echo,
     error_message,
     progress_message,
     quote,
-    truncate,
 )
 from bot.core import (
     AnswerPlace,
@@ -190,7 +190,7 @@ def queued_message(question: str, ahead: int) -> Message:
     """The placeholder of a request waiting for a free analysis slot."""
     line = (
         f":hourglass: {waiting_line(ahead)}. I will start on this as soon as they are done:\n"
-        + quote(truncate(echoed_question(question), 300))
+        + quote(echo(question))
     )
     text = f"{waiting_line(ahead)}. Scout will start on it as soon as they are done."
     return Message(text=text, blocks=(SectionBlock(text=MarkdownTextObject(text=line)),))

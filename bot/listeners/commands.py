@@ -7,8 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from agent.views import echoed_question
-from bot.blocks import escape, mention, truncate
+from bot.blocks import echo, escape, mention
 from bot.core import ThreadRef
 from bot.listeners.common import Deps, log
 from bot.listeners.control import control_command, flip
@@ -21,8 +20,6 @@ HELP = (
     "Approvers can stop everything I send with `/scout pause` (and `/scout resume`); "
     "`/scout status` says which it is."
 )
-# The anchor quotes the question as the progress placeholder does.
-ANCHOR_CHARS = 300
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -45,7 +42,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             # The command itself is invisible to others, so the question is posted to anchor
             # a thread the whole channel can follow: shown back like every echo of a question
             # (cut, redacted, no live mentions), since the whole channel reads it.
-            shown = escape(truncate(echoed_question(text), ANCHOR_CHARS))
+            shown = escape(echo(text))
             posted = await deps.client.chat_postMessage(
                 channel=channel, text=f"{mention(user)} asked: {shown}"
             )

@@ -13,13 +13,15 @@ import json
 import re
 import shutil
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
+import pytest_asyncio
 
 from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
@@ -311,3 +313,33 @@ def web_api_sent(slack: FakeSlack, since: int = 0) -> dict[str, str]:
 def tags_at(sent: Mapping[str, str], place: str) -> set[str]:
     """The corpus tags in what went to places whose key starts with `place`."""
     return set().union(*(tags_in(t) for w, t in sent.items() if w.startswith(place)))
+
+
+def planted_world(
+    name: str,
+    planter: Callable[[Path, Path], object],
+    config: Mapping[str, Any],
+    usergroups: Mapping[str, list[str]] | None = None,
+) -> tuple[Any, Any]:
+    """The module-scoped `fake_slack` and `world` fixtures of a corpus test module: the real
+    core on a copy of the demo warehouse planted by `planter`, behind the real Bolt app."""
+
+    @pytest.fixture(scope="module")
+    def fake_slack() -> Iterator[FakeSlack]:
+        with FakeSlack() as slack:
+            slack.usergroups.update(usergroups or {})
+            yield slack
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module")
+    async def world(
+        fake_slack: FakeSlack,
+        demo_warehouse: GeneratedWarehouse,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> AsyncIterator[RealEnv]:
+        env = await open_world(
+            fake_slack, demo_warehouse, tmp_path_factory.mktemp(name), planter, config
+        )
+        yield env
+        await env.aclose()
+
+    return fake_slack, world

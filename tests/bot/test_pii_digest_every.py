@@ -11,17 +11,13 @@ other corpus tests, over every corpus entry.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 import pytest_asyncio
 
-from agent.demo_data import GeneratedWarehouse
 from bot.scheduler import ScoutJobs
-from tests.bot.pii_world import leaks, open_world, plant_every, tags_at, web_api_sent
+from tests.bot.pii_world import leaks, plant_every, planted_world, tags_at, web_api_sent
 from tests.bot.real_env import NOW, RealEnv
 from tests.conftest import TODAY
-from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import CORPUS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -33,22 +29,7 @@ CONFIG = {
 }
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    root = tmp_path_factory.mktemp("pii_digest_every")
-    env = await open_world(fake_slack, demo_warehouse, root, plant_every, CONFIG)
-    yield env
-    await env.aclose()
+fake_slack, world = planted_world("pii_digest_every", plant_every, CONFIG)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -10,25 +10,21 @@ is scanned with the same checker as the other corpus tests, over every corpus en
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 import pytest_asyncio
 
-from agent.demo_data import GeneratedWarehouse
 from tests.bot.conftest import APPROVER
 from tests.bot.pii_world import (
     ask_and_wait,
     leaks,
-    open_world,
     plant_every,
+    planted_world,
     tag,
     tags_at,
     tags_in,
     web_api_sent,
 )
 from tests.bot.real_env import RealEnv
-from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import CORPUS, Expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -48,22 +44,7 @@ QUESTIONS = (
 )
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    root = tmp_path_factory.mktemp("pii_every")
-    env = await open_world(fake_slack, demo_warehouse, root, plant_every, CONFIG)
-    yield env
-    await env.aclose()
+fake_slack, world = planted_world("pii_every", plant_every, CONFIG)
 
 
 async def _ask(env: RealEnv, text: str, ts: str) -> None:

@@ -11,26 +11,23 @@ every uploaded file (CSV content, the charts' PNG titles) and every outbox row.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
-from agent.demo_data import GeneratedWarehouse
 from bot.scheduler import ScoutJobs
 from tests.bot.conftest import APPROVER, GROUP, GROUP_MEMBER
 from tests.bot.pii_world import (
     CATEGORY_SAMPLES,
     ask_and_wait,
     leaks,
-    open_world,
     plant,
+    planted_world,
     png_text,
     sent_text,
 )
 from tests.bot.real_env import NOW, RealEnv
 from tests.conftest import TODAY
-from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import Expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -49,23 +46,7 @@ CONFIG = {
 HOSTILE_QUESTION = "<!channel> units sold by category last week, ops@example.com +1 415 555 0132"
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> AsyncIterator[FakeSlack]:
-    with FakeSlack() as slack:
-        slack.usergroups[GROUP] = [GROUP_MEMBER]
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    root = tmp_path_factory.mktemp("pii")
-    env = await open_world(fake_slack, demo_warehouse, root, plant, CONFIG)
-    yield env
-    await env.aclose()
+fake_slack, world = planted_world("pii", plant, CONFIG, usergroups={GROUP: [GROUP_MEMBER]})
 
 
 async def _ask(env: RealEnv, text: str, ts: str) -> None:

@@ -14,18 +14,16 @@ asker's text) and a direct message.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 import pytest_asyncio
 
-from agent.demo_data import GeneratedWarehouse
 from agent.views import echoed_question
+from bot.blocks import ECHO_CHARS  # questions are filled to it: no entry is cut
 from tests.bot.pii_world import (
     ask_and_wait,
     copy_world,
     leaks,
-    open_world,
+    planted_world,
     tag,
     tags_at,
     tags_in,
@@ -33,7 +31,6 @@ from tests.bot.pii_world import (
 )
 from tests.bot.real_env import RealEnv
 from tests.bot.slack_requests import event_request, message, slash
-from tests.fakes.slack_api import FakeSlack
 from tests.fixtures.pii_corpus import CORPUS, Expect
 from tests.fixtures.pii_scan import unescape_slack
 
@@ -50,9 +47,6 @@ LEADS = (
     "revenue by category last month",
     "hello",
 )
-# The progress placeholder quotes the question cut to this many characters (bot/blocks.py);
-# questions are filled up to it so that no entry is cut and every one can be found again.
-ECHOED = 300
 
 
 def questions() -> list[str]:
@@ -62,7 +56,7 @@ def questions() -> list[str]:
     for index, sample in enumerate(CORPUS):
         piece = f"{tag(index)} {sample.text}"
         lead = LEADS[len(out) % len(LEADS)]
-        if pieces and len(echoed_question(" · ".join([lead, *pieces, piece]))) > ECHOED:
+        if pieces and len(echoed_question(" · ".join([lead, *pieces, piece]))) > ECHO_CHARS:
             out.append(" · ".join([lead, *pieces]))
             pieces = []
         pieces.append(piece)
@@ -70,22 +64,7 @@ def questions() -> list[str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(
-    fake_slack: FakeSlack,
-    demo_warehouse: GeneratedWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[RealEnv]:
-    root = tmp_path_factory.mktemp("pii_questions")
-    env = await open_world(fake_slack, demo_warehouse, root, copy_world, CONFIG)
-    yield env
-    await env.aclose()
+fake_slack, world = planted_world("pii_questions", copy_world, CONFIG)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
