@@ -460,7 +460,12 @@ class Actor:
     async def _deny(
         self, request: ApprovalRequest, user_id: str, why: str, code: RefusalCode
     ) -> ActResult:
-        """Refuse this attempt; the request stays pending (another approver, later, may)."""
+        """Refuse this attempt; the request stays pending (another approver, later, may).
+        A double click can lose to its twin: the twin's spend then counts against this one,
+        and the clicker must hear that the request was approved and ran, not "spend cap"."""
+        current = await self.approvals.get(request.id)
+        if current.state != "pending":
+            return await self._settled(current)
         await self.approvals.note(request.id, who=user_id, event="approval_denied", why=why)
         return ActResult(
             status="refused",

@@ -141,3 +141,54 @@ async def _exact() -> None:
                 "daily spend cap of $45.00" in r.reason for r in results if r.status == "refused"
             )
             assert "$5.00 left" in next(r.reason for r in results if r.status == "refused")
+
+
+def test_a_double_click_that_loses_to_its_twin_hears_the_request_ran() -> None:
+    """The second click reads the request while it is still pending and the spend after the
+    first click ran: the cap is then full with this very offer, and the clicker must hear
+    "already approved", not "spend cap" (CI caught this in the racing property above)."""
+    asyncio.run(_lost_twin())
+
+
+async def _lost_twin() -> None:
+    with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
+        path = Path(tmp) / "m.sqlite3"
+        opened = [
+            await Actor.open(
+                path,
+                _settings(1000, 1000),
+                clock=FakeClock(),
+                kinds=KINDS,
+                integrations={"notify": RecordingIntegration()},
+            )
+            for _ in range(2)
+        ]
+        first, second = opened
+        try:
+            request = await first.propose(offer(1, 1000, "C1"), requested_by="scout")
+            first_ran = asyncio.Event()
+            read_usage = second.executor.usage
+
+            async def usage_after_the_twin_ran(checked):  # type: ignore[no-untyped-def]
+                await first_ran.wait()
+                return await read_usage(checked)
+
+            second.executor.usage = usage_after_the_twin_ran  # type: ignore[method-assign]
+
+            async def click_first() -> ActResult:
+                try:
+                    return await first.approve(request.approval_id or "", APPROVER)
+                finally:
+                    first_ran.set()
+
+            won, lost = await asyncio.gather(
+                click_first(), second.approve(request.approval_id or "", APPROVER)
+            )
+            assert won.status == "executed"
+            assert lost.status == "deduplicated", lost.reason
+            assert "already approved" in lost.reason
+            denied = [e for e in await first.audit(limit=100) if e.event == "approval_denied"]
+            assert denied == []  # nobody was refused: the request ran once
+        finally:
+            for a in opened:
+                await a.close()
