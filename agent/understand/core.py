@@ -170,6 +170,15 @@ def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
             assert_never(intent)
 
 
+def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:
+    """The one metric that can be cut by every dimension the request names, if only one can."""
+    dims = set(goal.filters) | set(goal.compare) | set(goal.group_by)
+    if not dims:
+        return None
+    fits = clarify.metrics_supporting(lex, dims)
+    return fits[0] if len(fits) == 1 else None
+
+
 def _names_a_group(parsed: Parsed, dimension: str) -> bool:
     return bool(SEGMENT_GROUP_WORDS.search(parsed.filter_words.get(dimension, "")))
 
@@ -208,6 +217,11 @@ def _checked(goal: Goal, parsed: Parsed, lex: Lexicon, today: date, confidence: 
         if goal.metric is None or dimension in lex.dims_for.get(goal.metric, ()):
             return clarify.ask_value(goal, lex, dimension, typed)
     if goal.intent in NEEDS_METRIC and goal.metric is None:
+        only = _only_metric_for(goal, lex)
+        if only is not None:
+            # "tickets about billing" typed as "tix", "which topics do people write in
+            # about?": only one metric has a topic, so there is nothing to ask.
+            return _checked(replace(goal, metric=only), parsed, lex, today, confidence - _INFERRED)
         question = "Which metric should I look at?"
         if goal.intent is Intent.EXPLAIN:
             question = "Which metric do you mean? I'll explain what moved it."

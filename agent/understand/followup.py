@@ -61,7 +61,7 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
 
 def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, today: date) -> Goal:
     """The previous goal with what the follow-up changes applied."""
-    shifted = _shifted_window(parsed, context)
+    shifted = _shifted_window(parsed, context) or _one_back(parsed, context, today)
     new_intent = context.intent if shifted else _intent(parsed, intent, stated, context)
     filters = {} if parsed.cues.has("overall") or _restated(parsed) else dict(context.filters)
     compare = dict(parsed.compare) or {
@@ -120,6 +120,18 @@ def _shifted_window(parsed: Parsed, context: Goal) -> Window | None:
     if len(relative) != 1 or relative[0].relative is None:
         return None
     return relative[0].relative(context.window)
+
+
+# "the prior week" alone is last week; after an answer about last week it is the one before.
+_ONE_BACK = re.compile(r"\b(?:prior|previous|preceding|earlier) (?:day|week|month|quarter|year)\b")
+
+
+def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
+    """'what did the prior week look like?' after last week: the thread's period one back."""
+    if context.window is None or parsed.cues.has("compare") or not _ONE_BACK.search(parsed.norm):
+        return None
+    named = resolve(parsed.mentions, context.intent, today).window
+    return comparison_period(context.window) if named == context.window else None
 
 
 def _restated(parsed: Parsed) -> bool:

@@ -30,7 +30,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"worse|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|sink(?:ing)?)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:#|\bis|\bare|\bwas|\bwere|\bbeen|\bso|\bway|\bgone|\bwent|\bgoing) "
-        r"(?:# |way |so |much )?(?:down|up)\b"
+        # "email up against affiliates": set side by side, not a move.
+        r"(?:# |way |so |much )?(?:down|up)\b(?! against)"
     ),
     "investigate": _P(
         r"\b(?:investigate|investigation|look into|looking into|dig into|dig in|deep dive|"
@@ -39,7 +40,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "compare": _P(r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to)\b"),
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
-        r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|top \d+|bottom \d+)\b"
+        r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|"
+        r"(?:top|bottom|best|worst|highest|lowest|biggest|smallest|weakest|strongest) \d+)\b"
     ),
     "trend": _P(
         r"\b(?:trends?|trending|trendline|over time|time series|daily|weekly|monthly|"
@@ -52,14 +54,20 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
         r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
         r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?)|"
-        r"on the (?:rise|decline|way up|way down)|falling off)\b"
+        r"on the (?:rise|decline|way up|way down)|falling off|"
+        # "heading the right way?", "easing off since october?": a course, not one move.
+        r"(?:heading|going|moving|trending) (?:the )?(?:right|wrong) (?:way|direction)|"
+        r"in the (?:right|wrong) direction|eas(?:e|es|ed|ing) off|letting up|tapering off|"
+        r"cooling off|level(?:l)?ing off|flattening out|bottoming out)\b"
         r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
         r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
     "detect": _P(
-        r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird|strange|odd|abnormal|"
+        r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird(?:ness)?|strange(?:ness)?|odd|"
+        r"oddit(?:y|ies)|abnormal|blow(?:n|s|ing)? up|blew up|haywire|out of whack|wonky|"
+        r"off the charts|(?:stand|stands|stood|standing) out|"
         r"out of the ordinary|anything (?:wrong|off|broken|break|broke|i should know|"
         r"to worry about|interesting)|"
         r"something (?:(?:looks|seems) )?(?:wrong|off|broken)|red flags?|"
@@ -90,6 +98,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|"
         r"inventory|demand plan(?:ning)?|stock levels?|(?:over|under) ?(?:forecast\w*|stock\w*)|"
+        r"(?:the|our|demand|inventory|forecasting|ml) models?|demand (?:model|estimate)s?|"
         r"stock ?outs?|out of stock)\b"
     ),
     "forecast_doubt": _P(
@@ -103,7 +112,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr)\b"
     ),
     "digest": _P(
-        r"\b(?:summary|summari[sz]e|recap|overview|highlights|how are we doing|"
+        r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
+        r"how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
         r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
         r"(?:# |yesterdays |todays |weekly |daily |latest |key )numbers|scorecard|"
@@ -112,7 +122,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"
         r"how did (?:# |the |it |things |we |everything )(?:\w+ ){0,3}?go|health check|pulse|"
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
-        r"how(?:s| is| are| was| were) (?:the |our )?(?:\S+ ){1,3}?(?:doing|going|looking|performing))\b"
+        r"how(?:s| is| are| was| were|re|d| did) (?:the |our )?(?:\S+ ){1,3}?"
+        r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up))\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
     ),
@@ -164,6 +175,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
+        # "drop the customers table": a change to the warehouse, never an analysis.
+        r"(?:drop|truncate|delete|alter|rename|empty) (?:the |our |this |that |a )?(?:\w+ )?"
+        r"(?:tables?|database|db|schema|columns?|rows)\b|"
         r"create (?:a |an )?(?:ticket|jira|issue|task|campaign|coupon|discount|dashboard|account|user)|"
         r"open (?:a |an )?(?:ticket|jira|issue|pr)|file (?:a |an )?(?:ticket|bug|report)|"
         r"add (?:\w+ )?to (?:the )?(?:list|channel|blocklist|allowlist)|remove (?:\w+ )?from|"

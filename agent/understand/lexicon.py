@@ -200,7 +200,7 @@ class Lexicon:
         """The known word `word` was probably meant to be, or None if it is fine or unknown."""
         if not self.fuzzy or len(word) < 5 or not word.isalpha():
             return None
-        if word in self.vocabulary or word in COMMON_WORDS:
+        if word in self.vocabulary or word in COMMON_WORDS or _inflects_common(word):
             return None
         if word in self._cache:
             return self._cache[word]
@@ -325,6 +325,15 @@ def _deletes(word: str, depth: int) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 3}
         out |= frontier
     return out
+
+
+def _inflects_common(word: str) -> bool:
+    """'kinds', 'asked', 'looking': an everyday word with an ending, never a typo to fix
+    ("kinds" is one letter from "kids", a toy-category synonym)."""
+    for ending in ("s", "es", "ed", "d", "ing", "ly"):
+        if word.endswith(ending) and word[: -len(ending)] in COMMON_WORDS:
+            return True
+    return False
 
 
 def _osa(a: str, b: str, limit: int) -> int:

@@ -255,7 +255,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
     # "best performing region", "top selling category"
     if len(before) >= 2 and before[-1] in _RANKING_WORDS and before[-2] in GROUP_BEFORE:
         return True
-    if len(before) >= 2 and before[-1].isdigit() and before[-2] in ("top", "bottom"):
+    # "top 3 categories", "worst 5 states": a ranking word and a count before the dimension.
+    if len(before) >= 2 and before[-1].isdigit() and before[-2] in GROUP_BEFORE:
         return True
     if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
         return True

@@ -37,6 +37,9 @@ COMMON_WORDS = _words(
     borders store stores state states team teams price prices value values level levels rate
     rates total totals average number count counts share split drop drops dropped fell rise
     rose track tracking tracked sort sorts others news
+    table tables column columns row rows schema database query queries pipeline sheet
+    spreadsheet file files folder link links page pages answer answers question questions
+    type types idea ideas tip tips trick tricks
     """
 )
 

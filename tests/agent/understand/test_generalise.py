@@ -279,3 +279,92 @@ def test_how_a_metric_stands_is_a_lookup_against_the_same_weekdays_before(
 
 def test_how_a_metric_is_trending_stays_a_trend(layer: SemanticLayer) -> None:
     assert ask(layer, "how is revenue trending this month").intent is Intent.TREND
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("what kinds of reports can you make", "kinds"),
+        ("share the table with finance", "table"),
+        ("which columns are in the orders table", "columns"),
+    ],
+)
+def test_everyday_words_and_their_endings_are_never_spelt_into_a_value(
+    layer: SemanticLayer, text: str, word: str
+) -> None:
+    """'kinds' is one letter from 'kids' (toys), 'table' one from 'tablet': a real word with an
+    ending is not a typo, so no category or device appears from nowhere."""
+    normalized = normalize(text)
+    fixed = lexicon_for(layer).correct(word)
+    assert fixed is None, fixed
+    goal = ask(layer, text)
+    assert "category" not in goal.filters and "device" not in goal.filters, goal.filters
+    assert word in normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how many came in about billing yesterday?", "which topics came up most last week"],
+)
+def test_a_dimension_only_one_metric_has_names_that_metric(layer: SemanticLayer, text: str) -> None:
+    """Only support tickets have a topic: nothing to ask."""
+    goal = ask(layer, text)
+    assert goal.clarification is None
+    assert goal.metric == "support_tickets"
+
+
+def test_a_dimension_many_metrics_share_still_asks_which_metric(layer: SemanticLayer) -> None:
+    goal = ask(layer, "why did it drop in the Southeast?")
+    assert goal.clarification is not None and goal.metric is None
+
+
+@pytest.mark.parametrize(
+    ("first", "month"), [("orders by channel last week", False), ("revenue last month", True)]
+)
+def test_the_prior_period_in_a_thread_is_the_one_before_the_thread_s(
+    layer: SemanticLayer, first: str, month: bool
+) -> None:
+    context = ask(layer, first)
+    assert context.window is not None
+    then = ask(
+        layer, f"what did the prior {'month' if month else 'week'} look like?", context=context
+    )
+    assert then.window is not None and then.window.end == context.window.start
+    assert then.group_by == context.group_by and then.metric == context.metric
+    # Alone, "the prior week" is last week, as before.
+    alone = ask(layer, "revenue the prior week")
+    assert alone.window is not None and alone.window.end == MONDAY
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["drop the customers table pls", "truncate the orders table", "delete those rows"],
+)
+def test_changes_to_the_warehouse_are_refused_not_read_as_a_drop(
+    layer: SemanticLayer, text: str
+) -> None:
+    assert ask(layer, text).intent is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("is the new customer count heading the right way?", Intent.TREND),
+        ("are returns easing off since october?", Intent.TREND),
+        ("did anything blow up over the weekend?", Intent.DETECT),
+        ("any weirdness in orders by region?", Intent.DETECT),
+        ("what's the headline from yesterday?", Intent.DIGEST),
+        ("how'd the Northeast fare last week", Intent.DIGEST),
+        ("how is mobile holding up", Intent.DIGEST),
+        ("email up against affiliates on revenue this month", Intent.COMPARE),
+        ("worst 3 regions for aov last month", Intent.BREAKDOWN),
+        ("how far off was the demand model on toys last month?", Intent.FORECAST_CHECK),
+    ],
+)
+def test_new_words_for_known_questions(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_a_promo_named_by_its_day_is_not_a_window(layer: SemanticLayer) -> None:
+    goal = ask(layer, "who should get the black friday promo? segments please")
+    assert goal.intent is Intent.SEGMENT and goal.window is None
