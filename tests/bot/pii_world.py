@@ -14,6 +14,7 @@ import re
 import shutil
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,14 +24,20 @@ import duckdb
 import pytest
 import pytest_asyncio
 
+from agent.act.webhooks import SECRET_ENV
 from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
+from agent.deps import open_deps
+from agent.service import ScoutService
+from agent.warehouse import DuckDBWarehouse
 from bot.app import build_scout
+from tests.agent.act.conftest import FakeClock
 from tests.bot.conftest import settings_for
 from tests.bot.real_env import NOW, RealEnv
 from tests.bot.slack_requests import event_request, mention
 from tests.conftest import TODAY
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.webhook_receiver import SECRET
 from tests.fixtures.pii_corpus import CORPUS, Expect, Sample, by_category
 from tests.fixtures.pii_scan import EMAIL, fold, live_mentions
 
@@ -343,3 +350,38 @@ def planted_world(
         await env.aclose()
 
     return fake_slack, world
+
+
+@asynccontextmanager
+async def delivering_core(
+    path: Path, root: Path, *, smtp_url: str, hooks_url: str, approver: str, clock: FakeClock
+) -> AsyncIterator[ScoutService]:
+    """The real core on a planted warehouse, wired to deliver: webhooks to `hooks_url` (signed
+    with the receiver's secret) and emails through the SMTP server at `smtp_url`."""
+    config = ScoutConfig.model_validate(
+        {
+            "slack": {"approvers": [approver]},
+            "integrations": {
+                "webhooks": {"support_call": hooks_url, "optimize": hooks_url},
+                "email": {
+                    "smtp_url": smtp_url,
+                    "from": "Demo Shop <hello@shop.test>",
+                    "starttls": False,
+                    "brand": "Demo Shop",
+                },
+            },
+        }
+    )
+    with pytest.MonkeyPatch.context() as env:  # read once, when the webhooks are wired
+        env.setenv(SECRET_ENV, SECRET)
+        deps = await open_deps(
+            config,
+            warehouse=DuckDBWarehouse(path),
+            today=TODAY,
+            memory_path=root / "memory.sqlite3",
+            clock=clock,
+        )
+    try:
+        yield ScoutService(deps)
+    finally:
+        await deps.close()

@@ -21,18 +21,15 @@ import duckdb
 import pytest
 import pytest_asyncio
 
-from agent.act.webhooks import SECRET_ENV
-from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Action
 from agent.service import ScoutService
 from bot.blocks import outcome_text
 from bot.demo_mail import LoopbackSmtp
 from tests.agent.act.conftest import FakeClock
-from tests.bot.pii_world import CATEGORIES, email_text, leaks, plant, webhook_text
+from tests.bot.pii_world import CATEGORIES, delivering_core, email_text, leaks, plant, webhook_text
 from tests.bot.real_env import NOW
-from tests.conftest import TODAY
-from tests.fakes.webhook_receiver import SECRET, Receiver, serve_receiver
+from tests.fakes.webhook_receiver import Receiver, serve_receiver
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -75,8 +72,6 @@ async def world(
     demo_warehouse: GeneratedWarehouse,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[World]:
-    from agent.deps import open_deps
-    from agent.warehouse import DuckDBWarehouse
 
     root = tmp_path_factory.mktemp("pii_delivery")
     path = root / "warehouse.duckdb"
@@ -90,49 +85,22 @@ async def world(
             for word in CATEGORIES
         }
     assert len(customers) == 3
-    config = ScoutConfig.model_validate(
-        {
-            "slack": {"approvers": [APPROVER]},
-            "integrations": {
-                "webhooks": {"support_call": hooks.url, "optimize": hooks.url},
-                "email": {
-                    "smtp_url": "smtp://127.0.0.1:1",  # replaced below, once the port is known
-                    "from": "Demo Shop <hello@shop.test>",
-                    "starttls": False,
-                    "brand": "Demo Shop",
-                },
-            },
-        }
-    )
     clock = FakeClock(NOW)
-    async with LoopbackSmtp() as smtp:
-        email = config.integrations.email
-        assert email is not None
-        section = config.integrations.model_copy(
-            update={"email": email.model_copy(update={"smtp_url": smtp.url})}
+    async with (
+        LoopbackSmtp() as smtp,
+        delivering_core(
+            path, root, smtp_url=smtp.url, hooks_url=hooks.url, approver=APPROVER, clock=clock
+        ) as core,
+    ):
+        yield World(
+            core=core,
+            smtp=smtp,
+            hooks=hooks,
+            clock=clock,
+            products=products,
+            customers=customers,
+            labels=labels,
         )
-        config = config.model_copy(update={"integrations": section})
-        with pytest.MonkeyPatch.context() as env:  # read once, when the webhooks are wired
-            env.setenv(SECRET_ENV, SECRET)
-            deps = await open_deps(
-                config,
-                warehouse=DuckDBWarehouse(path),
-                today=TODAY,
-                memory_path=root / "memory.sqlite3",
-                clock=clock,
-            )
-        try:
-            yield World(
-                core=ScoutService(deps),
-                smtp=smtp,
-                hooks=hooks,
-                clock=clock,
-                products=products,
-                customers=customers,
-                labels=labels,
-            )
-        finally:
-            await deps.close()
 
 
 # One planted product of each kind (pii_world.PRODUCT_SAMPLES, in product order): a card, an

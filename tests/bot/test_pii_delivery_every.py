@@ -28,14 +28,13 @@ import duckdb
 import pytest
 import pytest_asyncio
 
-from agent.act.webhooks import SECRET_ENV
-from agent.config import ScoutConfig
 from agent.demo_data import GeneratedWarehouse
 from agent.domain import Action
 from agent.service import ScoutService
 from bot.demo_mail import LoopbackSmtp
 from tests.agent.act.conftest import FakeClock
 from tests.bot.pii_world import (
+    delivering_core,
     email_text,
     leaks,
     plant_products_every,
@@ -44,8 +43,7 @@ from tests.bot.pii_world import (
     webhook_text,
 )
 from tests.bot.real_env import NOW
-from tests.conftest import TODAY
-from tests.fakes.webhook_receiver import SECRET, Receiver, serve_receiver
+from tests.fakes.webhook_receiver import Receiver, serve_receiver
 from tests.fixtures.pii_corpus import CORPUS, Expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -91,8 +89,6 @@ async def world(
     demo_warehouse: GeneratedWarehouse,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[World]:
-    from agent.deps import open_deps
-    from agent.warehouse import DuckDBWarehouse
 
     root = tmp_path_factory.mktemp("pii_delivery_every")
     path = root / "warehouse.duckdb"
@@ -102,43 +98,22 @@ async def world(
     customers = [c for c, _ in rows]
     last_planted = [c for c, last in rows if last in products.values()][:3]
     assert len(last_planted) == 3
-    async with LoopbackSmtp() as smtp:
-        config = ScoutConfig.model_validate(
-            {
-                "slack": {"approvers": [APPROVER]},
-                "integrations": {
-                    "webhooks": {"support_call": hooks.url, "optimize": hooks.url},
-                    "email": {
-                        "smtp_url": smtp.url,
-                        "from": "Demo Shop <hello@shop.test>",
-                        "starttls": False,
-                        "brand": "Demo Shop",
-                    },
-                },
-            }
+    clock = FakeClock(NOW)
+    async with (
+        LoopbackSmtp() as smtp,
+        delivering_core(
+            path, root, smtp_url=smtp.url, hooks_url=hooks.url, approver=APPROVER, clock=clock
+        ) as core,
+    ):
+        yield World(
+            core=core,
+            smtp=smtp,
+            hooks=hooks,
+            clock=clock,
+            products=products,
+            customers=customers,
+            last_planted=last_planted,
         )
-        clock = FakeClock(NOW)
-        with pytest.MonkeyPatch.context() as env:  # read once, when the webhooks are wired
-            env.setenv(SECRET_ENV, SECRET)
-            deps = await open_deps(
-                config,
-                warehouse=DuckDBWarehouse(path),
-                today=TODAY,
-                memory_path=root / "memory.sqlite3",
-                clock=clock,
-            )
-        try:
-            yield World(
-                core=ScoutService(deps),
-                smtp=smtp,
-                hooks=hooks,
-                clock=clock,
-                products=products,
-                customers=customers,
-                last_planted=last_planted,
-            )
-        finally:
-            await deps.close()
 
 
 def packed(pieces: list[str], limit: int, sep: str) -> list[str]:
