@@ -211,7 +211,9 @@ class Lexicon:
         scored = sorted(
             (d, c[0] != word[0], c)
             for c in candidates
-            if (d := _osa(word, c, allowed)) <= allowed and abs(len(c) - len(word)) <= allowed
+            if c[0] == word[0]
+            and (d := _osa(word, c, allowed)) <= allowed
+            and abs(len(c) - len(word)) <= allowed
         )
         result = None
         if scored:

@@ -39,7 +39,11 @@ COMMON_WORDS = _words(
     rose track tracking tracked sort sorts others news
     table tables column columns row rows schema database query queries pipeline sheet
     spreadsheet file files folder link links page pages answer answers question questions
-    type types idea ideas tip tips trick tricks
+    type types idea ideas tip tips trick tricks local short block status starting section
+    sections match older median lives spend spent prone stronger learning production
+    failing taken errors understood typos conversation conversations timezone computed
+    analyst analytics transaction season services worth names tests slack declared
+    connected saves produced suite swept evaluation transitions
     """
 )
 

@@ -302,6 +302,29 @@ def test_everyday_words_and_their_endings_are_never_spelt_into_a_value(
     assert word in normalized
 
 
+# Found by spelling every word of the project's own prose (README, DESIGN, docs): each was
+# one edit from a value, a metric or a cue ("slack" -> "black" Friday, "local" -> "loyal"
+# customers, "worth" -> North, "learning" -> "leaving", "spend" -> "send", an action).
+EVERYDAY = (
+    "slack local worth short block status starting sections match older median lives spend "
+    "learning production conversation season services names tests saves evaluation connected"
+).split()
+
+
+@pytest.mark.parametrize("word", EVERYDAY)
+def test_everyday_words_are_not_typos(layer: SemanticLayer, word: str) -> None:
+    assert lexicon_for(layer).correct(word) is None
+
+
+def test_a_word_is_not_spelt_into_one_with_another_first_letter(layer: SemanticLayer) -> None:
+    """Typing rarely gets the first letter wrong; reading 'wests' for 'tests' is worse than
+    leaving an unknown word alone. Real typos after the first letter are still fixed."""
+    lex = lexicon_for(layer)
+    assert lex.correct("bevenue") is None
+    fixed = lex.correct("revneue")
+    assert fixed is not None and fixed.fixed == "revenue"
+
+
 @pytest.mark.parametrize(
     "text",
     ["how many came in about billing yesterday?", "which topics came up most last week"],
