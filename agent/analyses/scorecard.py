@@ -180,6 +180,7 @@ def _story(
     move is not always news: the explain analysis judges the largest few (about 0.1 s each)
     and the first beyond normal variation is the story."""
     moved = sorted((r for r in rows if math.isfinite(r.change)), key=lambda r: -abs(r.change))
+    borderline: list[KpiRow] = []
     for row in moved[:MAX_EXPLAINED]:
         goal = Goal(
             intent=Intent.EXPLAIN,
@@ -190,12 +191,22 @@ def _story(
             window_stated=True,
         )
         found = explain(goal, ctx)
+        if found and found[0].facts.get("borderline"):
+            borderline.append(row)
         if not found or found[0].kind == FindingKind.NO_DATA or found[0].facts.get("within_noise"):
             continue
         why = explain_in_one_line(found, baseline.describe())
         return f"Biggest story: {_move(ctx, row)}: {why}", tuple(found[0].evidence)
     if not moved:
         return "", ()
+    if borderline:
+        # Larger than most past changes: "normal variation" would read as "nothing happened".
+        moves = "; ".join(_move(ctx, r) for r in borderline)
+        return (
+            f"No KPI moved clearly beyond normal variation, but these are larger than most "
+            f"past changes: {moves}. Worth watching.",
+            (),
+        )
     return f"No KPI moved beyond normal variation; the largest move: {_move(ctx, moved[0])}.", ()
 
 

@@ -44,6 +44,11 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
             f" The total is within normal variation ({result.noise_reason}), but large moves "
             f"offset each other: {_offsets_text(ctx, metric, result.offsets, result.kind)}."
         )
+    elif result.borderline:
+        body = (
+            f" That is larger than most past changes but not clearly beyond normal variation "
+            f"({result.noise_reason}), so I am not naming a cause yet."
+        )
     elif result.within_noise:
         body = (
             f" That is within normal variation ({result.noise_reason}), so I am not naming a cause."
@@ -74,6 +79,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
         "top_cause": dict(top.where) if top else None,
         "explained": result.explained if causes else 0.0,
         "within_noise": result.within_noise,
+        "borderline": result.borderline,
         "local": done.local,
         "noise_reason": result.noise_reason,
         "history_periods": len(done.history.changes),

@@ -46,7 +46,7 @@ from agent.analyses.rca import (
 from agent.analyses.rca.cuboids import build_lattice, segment_values
 from agent.analyses.rca.decompose import ratio_parts
 from agent.analyses.rca.departure import SCAN_DIMS, Counts, DepartureScan
-from agent.analyses.rca.model import NoiseModel, SegmentTest, Spread
+from agent.analyses.rca.model import BORDERLINE_Z, NoiseModel, SegmentTest, Spread
 from agent.analyses.rca.noise import confidence, judge
 from agent.analyses.stats import successes_of_trials, two_proportion_z
 from agent.domain import RootCause, format_segment
@@ -230,8 +230,11 @@ def _done(
         explained=explained if causes != result.root_causes else result.explained,
         within_noise=verdict.within,
         noise_reason=verdict.reason,
+        noise_z=verdict.z,
         # A broad move names no segment: trust in it is trust that the total moved.
-        confidence=0.9 if verdict.within else confidence(explained if causes else 1.0, verdict.z),
+        confidence=_noise_confidence(verdict.z)
+        if verdict.within
+        else confidence(explained if causes else 1.0, verdict.z),
         significance={
             k: t.p for k, t in tests.items() if k in {describe_where(c.where) for c in causes}
         },
@@ -240,6 +243,11 @@ def _done(
         offsets=moved_against,
     )
     return Judged(result=judged, local=verdict.local)
+
+
+def _noise_confidence(z: float | None) -> float:
+    """Trust in "this is noise": lower when the move is larger than most past changes."""
+    return 0.6 if z is not None and abs(z) >= BORDERLINE_Z else 0.9
 
 
 def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:

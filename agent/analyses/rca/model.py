@@ -136,6 +136,11 @@ class Spread:
         }
 
 
+# Beyond this many noise units a change is unusual even when it stays inside the band that
+# names no cause (two-sided 5%).
+BORDERLINE_Z = 1.96
+
+
 @dataclass(frozen=True, kw_only=True)
 class RCAResult:
     """The segments that explain a change, the totals, and whether the change is noise."""
@@ -159,6 +164,14 @@ class RCAResult:
     # Segments that moved against the total by a large amount: what makes a share above 100%,
     # and what a flat total hides.
     offsets: tuple[RootCause, ...] = ()
+    # The total's change in noise units (None: nothing told what noise is).
+    noise_z: float | None = None
+
+    @property
+    def borderline(self) -> bool:
+        """Within the noise band, but larger than about 19 changes in 20: not called noise
+        plainly (a reader sees a 40% fall; the honest verdict is "not clearly beyond")."""
+        return self.within_noise and self.noise_z is not None and abs(self.noise_z) >= BORDERLINE_Z
 
     @property
     def relative_change(self) -> float | None:
