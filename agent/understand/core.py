@@ -73,7 +73,7 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1)
-    if parsed.cues.has("off_topic") and parsed.metric is None:
+    if parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None:
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         return clarify.unknown(text, lex, today, confidence=0.1)
     if context is not None and is_followup(parsed, intent, context):

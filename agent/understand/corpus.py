@@ -263,7 +263,7 @@ FAMILIES: dict[Intent, tuple[str, ...]] = {
     Intent.HELP: (
         "help",
         "what can you do",
-        "how do I use you",
+        "how am I meant to use this bot",
         "what questions can I ask",
         "what are you for",
         "show me some examples",

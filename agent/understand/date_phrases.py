@@ -694,7 +694,8 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t), before=_same_weekdays
     ),
     _Rule(
-        pattern=_P(r"\b(?:this|the) weekend\b"),
+        # "weekend in a nutshell?", "how was weekend": the weekend with no article before it.
+        pattern=_P(r"\b(?:this|the) weekend\b|^weekend\b|\b(?:how was|hows) weekend\b"),
         build=lambda m, t: _this_weekend(t),
         before=_same_weekdays,
     ),

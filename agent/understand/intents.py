@@ -19,6 +19,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"what is going on|what went wrong|root cause|what caused|whats causing|what is causing|"
         r"what drove|whats driving|what is driving|explain|reasons? for|cause of|causes of|"
         r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
+        r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate)|whys|why s|"
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
@@ -53,6 +54,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "direction": _P(
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
         r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
+        r"(?:getting )?worse or (?:better|improving|getting better)|"
         r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?)|"
         r"on the (?:rise|decline|way up|way down)|falling off|"
         # "heading the right way?", "easing off since october?": a course, not one move.
@@ -113,6 +115,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
+        r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
         r"how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
         r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
@@ -124,6 +127,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
         r"how(?:s| is| are| was| were|re|d| did) (?:the |our )?(?:\S+ ){1,3}?"
         r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up))\b"
+        # "last week numbers?": a period's numbers ("#" is not a word, so no \b before it).
+        r"|(?<!\S)# numbers\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
     ),
@@ -150,7 +155,10 @@ CUES: dict[str, re.Pattern[str]] = {
     # Two customer groups set side by side ("which are loyal and which are slipping away?")
     # ask for the segmentation, even when one of them is a churn word.
     "two_groups": _P(r"\b(?:who|which)\b.*\b(?:and|or|vs|versus|while) (?:who|which)\b"),
-    "greeting": _P(r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|good morning|morning)(?: \w+)?$"),
+    "greeting": _P(
+        r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|cheers|ta|good morning|morning|"
+        r"much appreciated|appreciate it|nice one)(?: \w+)?$"
+    ),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
         r"and what about|then|instead|just)\b|\b(?:that|it|this|those|them|instead|same)\b"
@@ -163,7 +171,7 @@ CUES: dict[str, re.Pattern[str]] = {
 PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
-        r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just) )*"
+        r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great) )*"
         r"(?:(?:can|could|would|will) you (?:please )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|"
@@ -173,7 +181,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
-        r"reply to |"
+        r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
+        r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
         # "drop the customers table": a change to the warehouse, never an analysis.
         r"(?:drop|truncate|delete|alter|rename|empty) (?:the |our |this |that |a )?(?:\w+ )?"
@@ -205,6 +214,13 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
     ),
+    # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
+    # asked for, they are out of scope, never the nearest metric.
+    "unmeasured": _P(
+        r"\b(?:roas|return on ad spend|cac|cpa|cpc|cpm|ctr|click ?through(?: rate)?|impressions|"
+        r"ad spend|cost per (?:click|acquisition|lead|install)|nps|net promoter|"
+        r"bounce rate|open rates?|click rates?|unsubscribe rate)\b"
+    ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(
         r"\b(?:weather|rain|raining|snow|snowing|temperature outside|jokes?|poems?|"
@@ -217,6 +233,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"hotels?|capital of|who won|world cup|super bowl|nba|nfl|premier league|"
         r"stock price|share price|bitcoin|crypto|translate|translation|"
         r"python|javascript|typescript|java|regex|regular expression|coding|(?:my|this|the|source) code|"
+        r"pandas|dataframes?|groupby|numpy|jupyter|notebook|nan|null pointer|segfault|"
         r"bug in|stack ?trace|compile|compiler|git|github|docker|kubernetes|"
         r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
         r"birthday|anniversary|org chart|my manager|who is the ceo|president|election|"

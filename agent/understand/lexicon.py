@@ -279,7 +279,7 @@ class Lexicon:
             return (
                 before in WEAK_VALUE_CONTEXT
                 or compared
-                or after in ("vs", "versus", "or", "and")
+                or after in ("vs", "versus", "or", "and", "related")
                 or self._qualifies_metric(key, after)
             )
         return True

@@ -14,7 +14,7 @@ from datetime import date
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, Cues, find_cues
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
 from agent.understand.normalize import Token, clean, tokenize
-from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS
+from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS, REVENUE_VERBS
 from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, find_windows
 
 _CUSTOMER = re.compile(r"^c\d{3,}$")
@@ -22,6 +22,8 @@ _JOINERS = frozenset(
     ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
+# "regional revenue": the adjective of a dimension asks for the split by it.
+_GROUPING_ADJECTIVES = frozenset(["regional"])
 _RANKING_WORDS = frozenset(["performing", "selling", "converting", "earning", "grossing", "ranked"])
 # "for the CRM team": a capitalised word naming a group of people, not a place.
 _ORG_NOUNS = frozenset(
@@ -159,11 +161,28 @@ def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
     return None, set()
 
 
+def _objects_of_verbs(matches: list[PhraseMatch]) -> list[PhraseMatch]:
+    """'which channel brought in the most new customers': what was brought in is the metric;
+    the verb names revenue only when nothing it brings in is named right after it."""
+    kept = []
+    for i, match in enumerate(matches):
+        after = matches[i + 1] if i + 1 < len(matches) else None
+        if (
+            match.text in REVENUE_VERBS
+            and after is not None
+            and after.start - match.end <= 2
+            and any(s.kind == "metric" for s in after.senses)
+        ):
+            continue
+        kept.append(match)
+    return kept
+
+
 def _interpret(
     parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon, grouping: set[int]
 ) -> None:
     """Metrics, filters, comparisons and groupings from the matched phrases."""
-    matches = _drop_qualifiers(matches)
+    matches = _objects_of_verbs(_drop_qualifiers(matches))
     plain_metric = any(all(s.kind == "metric" for s in m.senses) for m in matches)
     values: list[tuple[PhraseMatch, list[str], str]] = []  # match, dimensions, value
     for match in matches:
@@ -250,6 +269,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
     """A dimension named as the grouping: 'by region', 'which channel', 'top 3 categories'."""
     before = [t.text for t in toks[max(0, match.start - 3) : match.start]]
     after = toks[match.end].text if match.end < len(toks) else ""
+    if match.text in _GROUPING_ADJECTIVES:
+        return True
     if before and before[-1] in GROUP_BEFORE:
         return True
     # "best performing region", "top selling category"

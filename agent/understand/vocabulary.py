@@ -94,10 +94,15 @@ DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("source", "traffic source", "marketing channel", "acquisition channel"),
     "device": ("platform", "device type"),
     "category": ("product category", "product line"),
-    "region": ("geo", "geography", "area"),
+    "region": ("geo", "geography", "area", "regional"),
     "customer_type": ("customer segment",),
     "topic": ("ticket topic", "reason", "ticket reason"),
 }
+
+# Verbs that name revenue ("what did the West bring in?") unless their object is named.
+REVENUE_VERBS = frozenset(
+    ["bring in", "brought in", "bringing in", "pull in", "pulled in", "pulling in"]
+)
 
 # Everyday names for common metrics, used when the layer has a metric of that name.
 METRIC_ALIASES: dict[str, tuple[str, ...]] = {
