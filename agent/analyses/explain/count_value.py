@@ -24,6 +24,10 @@ from typing import Any
 import sqlglot
 
 from agent.analyses.base import AnalysisContext
+from agent.analyses.explain.leaves import noise_history, shape_of
+from agent.analyses.explain.verdict import Z_LIMIT
+from agent.analyses.rca.model import NoiseModel
+from agent.analyses.rca.noise import judge
 from agent.domain import Evidence, Window
 from agent.semantic import MetricDef, MetricRequest, SemanticLayer
 from agent.semantic.compiler import END, START, param_name, quote, quote_relation
@@ -58,6 +62,9 @@ class CountValueSplit:
     total: tuple[float, float]  # baseline, current (baseline scaled like the explanation's)
     largest: tuple[BigRow, ...] = ()
     largest_in: str = ""  # the period the largest rows come from: "on Wed Nov 11, 2026"
+    # The average's change against its own past changes (set when beyond its noise): a
+    # total that held while its baskets collapsed still changed in make-up.
+    average_unusual: str = ""
     evidence: tuple[Evidence, ...] = ()
 
     @property
@@ -104,6 +111,10 @@ class CountValueSplit:
             f"{_signed(fmt, self.metric, x)} ({x / change:.0%}) and {second} for "
             f"{_signed(fmt, self.metric, y)} ({y / change:.0%})."
         )
+        if self.average_unusual:
+            text += (
+                f" The {avg_label} moved beyond its own normal variation ({self.average_unusual})."
+            )
         if self.largest:
             move = "rise" if self.change > 0 else "fall"
             top, *rest = self.largest
@@ -140,6 +151,7 @@ class CountValueSplit:
             "largest": [r.to_json() for r in self.largest],
             "largest_in": self.largest_in,
             "few_explain": self.few_explain() if self.largest else False,
+            "average_unusual": self.average_unusual,
         }
 
 
@@ -199,6 +211,13 @@ def count_value_split(
         total=(t0 * scaled, t1),
         evidence=tuple(r.evidence for r in results),
     )
+    unusual, history = _unusual_average(
+        ctx, average.name, filters, (window, baseline), split.average
+    )
+    if unusual:
+        split = dataclasses.replace(
+            split, average_unusual=unusual, evidence=(*split.evidence, *history)
+        )
     if split.change == 0:
         return split
     # A rise is carried by the current period's largest rows, a fall by the baseline's.
@@ -221,6 +240,26 @@ def count_value_split(
         largest_in=("on " if span.days == 1 else "in ") + span.describe(),
         evidence=(*split.evidence, evidence),
     )
+
+
+def _unusual_average(
+    ctx: AnalysisContext,
+    average: str,
+    filters: Mapping[str, str],
+    spans: tuple[Window, Window],
+    values: tuple[float, float],
+) -> tuple[str, tuple[Evidence, ...]]:
+    """The noise verdict's reason when the average moved beyond its own past changes between
+    windows like these (the same test the total gets), with the history's SQL; '' when it did
+    not or cannot say."""
+    (window, baseline), (a0, a1) = spans, values
+    if not a0 or not a1:
+        return "", ()
+    history = noise_history(ctx, average, shape_of(ctx, average), filters, window, baseline)
+    if len(history.changes) < 3:
+        return "", ()
+    verdict = judge(a1 - a0, a0, NoiseModel(history=history.changes, z=Z_LIMIT))
+    return ("", ()) if verdict.within else (verdict.reason, (history.evidence,))
 
 
 def largest_rows(

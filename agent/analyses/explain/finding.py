@@ -44,6 +44,13 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
             f" The total is within normal variation ({result.noise_reason}), but large moves "
             f"offset each other: {_offsets_text(ctx, metric, result.offsets, result.kind)}."
         )
+    elif result.within_noise and done.split is not None and done.split.average_unusual:
+        # Revenue that held while its baskets collapsed (more orders, far smaller ones) did
+        # not stay the same: the make-up is the story, told by the split below.
+        body = (
+            f" The total is within normal variation ({result.noise_reason}), but not what it "
+            "was made of."
+        )
     elif result.borderline:
         body = (
             f" That is larger than most past changes but not clearly beyond normal variation "
