@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
+from agent.analyses.anomaly.calendar import holiday_within
 from agent.analyses.anomaly.stories import LEAD_ORDER, group_stories
 from agent.analyses.scorecard import explain_in_one_line
 from agent.domain import (
@@ -209,10 +210,13 @@ def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Fin
         for line in lines
     )
     lead = [line for line in lines if line.metric in ("revenue", "orders", "conversion_rate")]
+    # A week ago was Black Friday: "-47% vs last week" alone reads as a collapse.
+    holiday = holiday_within(yesterday.start - timedelta(days=7), 1)
+    against = f"vs last week, {holiday}" if holiday else "vs last week"
     said = "; ".join(
         f"{line.label} {fmt(line.metric, line.yesterday)} "
         f"({layer.format_change(line.metric, line.last_week, line.yesterday, inline=True)}"
-        " vs last week)"
+        f" {against})"
         for line in lead or lines[:3]
     )
     return Finding(

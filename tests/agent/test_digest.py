@@ -299,3 +299,29 @@ def test_the_headline_is_the_story_then_the_kpis_then_one_line_per_threaded_sect
     lines = overview.summary.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == [s.title for s in threaded]
     assert lines[-1] == "The details are in the thread."
+
+
+def test_a_day_compared_with_last_week_s_black_friday_says_so(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path, digest: Digest
+) -> None:
+    """Fri Dec 5, 2025 against Fri Nov 28 (Black Friday): the fall is the holiday's, and the
+    line names it; an ordinary week keeps the plain 'vs last week'."""
+    import asyncio
+
+    from agent.domain import FindingKind
+
+    saturday = date(2025, 12, 6)
+    assert saturday - timedelta(days=8) == date(2025, 11, 28)  # Black Friday 2025
+
+    async def main() -> Digest:
+        deps = await demo_deps(demo_warehouse.path, tmp_path / "m.sqlite3", saturday)
+        try:
+            return await build_digest(deps, saturday)
+        finally:
+            await deps.close()
+
+    after = asyncio.run(main())
+    (kpis,) = [f for f in after.findings if f.kind is FindingKind.DIGEST_KPIS]
+    assert "vs last week, Black Friday)" in kpis.summary
+    (plain,) = [f for f in digest.findings if f.kind is FindingKind.DIGEST_KPIS]
+    assert "vs last week)" in plain.summary and "Black Friday" not in plain.summary
