@@ -122,6 +122,8 @@ def explain_in_one_line(found: Sequence[Finding], against: str) -> str:
     if not found:
         return "no explanation found."
     finding = found[0]
+    if finding.facts.get("borderline"):
+        return "larger than most past changes, but not clearly beyond normal variation."
     if finding.facts.get("within_noise"):
         return "within normal variation."
     if finding.root_causes:

@@ -201,6 +201,16 @@ def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
         assert "largest mover is organic traffic" in line
 
 
+def test_a_borderline_mover_is_not_called_plain_normal_variation() -> None:
+    def judged(**facts: bool) -> Finding:
+        return Finding(kind="explain", title="t", summary="s.", facts=facts)
+
+    plain = explain_in_one_line([judged(within_noise=True, borderline=False)], "last week")
+    assert plain == "within normal variation."
+    line = explain_in_one_line([judged(within_noise=True, borderline=True)], "last week")
+    assert line.startswith("larger than most past changes") and "not clearly beyond" in line
+
+
 # --------------------------------------------------------------------------- the biggest story
 
 
