@@ -741,4 +741,10 @@ RULES: tuple[_Rule, ...] = (
         before=lambda m, w: shift_months(w, -12),
     ),
     _Rule(pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b"), build=_weekday),
+    # "tix by topic weekend pls": a weekend no other rule read is the latest one.
+    _Rule(
+        pattern=_P(r"(?<!cyber )(?<!friday )\bweekend\b(?!s)"),
+        build=lambda m, t: _this_weekend(t),
+        before=_same_weekdays,
+    ),
 )

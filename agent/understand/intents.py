@@ -20,6 +20,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"what drove|whats driving|what is driving|explain|reasons? for|cause of|causes of|"
         r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
         r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate)|whys|why s|"
+        r"what is the reason|whats the reason|the reason (?:that|why|for)|reason why|"
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
@@ -55,6 +56,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
         r"better or worse|improving or (?:declining|worsening|getting worse)|which direction|"
         r"(?:getting )?worse or (?:better|improving|getting better)|"
+        r"(?:going )?up or (?:going )?down|(?:going )?down or (?:going )?up|"
+        r"how is (?:# )?(?:developing|evolving|changing|moving|trending)|"
         r"trending (?:up|down|upwards?|downwards?)|heading (?:up|down|upwards?|downwards?)|"
         r"on the (?:rise|decline|way up|way down)|falling off|"
         # "heading the right way?", "easing off since october?": a course, not one move.
@@ -80,7 +83,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern)\b"
     ),
     "segment": _P(
-        r"\b(?:segmentation|segment (?:our |the |my |all )?(?:customers|users|buyers|base|#)|"
+        r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#)|"
         r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
         r"lookalikes?|target list|who should we target|"
         r"(?:build|make|pull|put together|create) (?:me |us )?(?:a |an |the )?(?:\w+ )?"
@@ -95,6 +98,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:ped)? (?:buying|ordering|shopping)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
         r"(?:going|gone|went) dark|going to leave|"
+        r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
+        r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
     ),
     "forecast_words": _P(
@@ -105,13 +110,14 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "forecast_doubt": _P(
         r"\b(?:off|wrong|accurate|accuracy|inaccurate|bad|broken|check|reliable|trust|"
+        r"correct|incorrect|right or (?:wrong|not)|"
         r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors|"
         r"(?:over|under) ?(?:forecast\w*|predict\w*|estimat\w*|stock\w*)|overstock\w*|"
         r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off)\b"
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
-        r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr)\b"
+        r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr|roll ?up)\b"
     ),
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
@@ -138,7 +144,9 @@ CUES: dict[str, re.Pattern[str]] = {
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
-        r"capabilities|what can i ask|examples?|how to use|"
+        r"capabilities|what can i ask|examples?|how to use|semantic layer|"
+        r"(?:which|what) (?:metrics|kpis|dims|dimensions)(?: and (?:metrics|kpis|dims|dimensions))? "
+        r"(?:do|does|can|are)|"
         # "what kind of questions can scout answer?": asking what it answers is asking for help.
         r"what (?:kinds?|sorts?|types?) of (?:questions|things|stuff|requests)|"
         r"(?:questions|things|requests) (?:can|do|does|will|could) (?:you|scout|it|the bot) "
@@ -172,7 +180,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great) )*"
-        r"(?:(?:can|could|would|will) you (?:please )?|"
+        r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|"
         r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
@@ -182,6 +190,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
+        r"switch (?:off|on) |turn on |take down |put up |"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
         # "drop the customers table": a change to the warehouse, never an analysis.
@@ -219,7 +228,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     "unmeasured": _P(
         r"\b(?:roas|return on ad spend|cac|cpa|cpc|cpm|ctr|click ?through(?: rate)?|impressions|"
         r"ad spend|cost per (?:click|acquisition|lead|install)|nps|net promoter|"
-        r"bounce rate|open rates?|click rates?|unsubscribe rate)\b"
+        r"bounce rate|open rates?|click rates?|unsubscribe rate|gross margin|margins?|"
+        r"profit(?:s|ability)?|cogs|cost of goods)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(
@@ -232,6 +242,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"password|printer|laptop|vpn|lunch|dinner|restaurant|coffee machine|flights?|"
         r"hotels?|capital of|who won|world cup|super bowl|nba|nfl|premier league|"
         r"stock price|share price|bitcoin|crypto|translate|translation|"
+        r"stock (?:is )?doing|stock market|nasdaq|dow jones|"
+        r"trains? (?:from|to)|(?:best|next|cheapest|fastest) trains?|"
         r"python|javascript|typescript|java|regex|regular expression|coding|(?:my|this|the|source) code|"
         r"pandas|dataframes?|groupby|numpy|jupyter|notebook|nan|null pointer|segfault|"
         r"bug in|stack ?trace|compile|compiler|git|github|docker|kubernetes|"
@@ -246,8 +258,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
 
 GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
     (_P(r"\b(?:daily|by day|per day|each day|day by day|by date)\b"), "day"),
-    (_P(r"\b(?:weekly|by week|per week|each week|week by week|wow)\b"), "week"),
-    (_P(r"\b(?:monthly|by month|per month|each month|month by month)\b"), "month"),
+    (_P(r"\b(?:weekly|by week|per week|each week|week by week|week for week|wow)\b"), "week"),
+    (_P(r"\b(?:monthly|by month|per month|each month|month by month|month for month)\b"), "month"),
 )
 
 # Words before a dimension that make it the grouping: "by region", "which channel".

@@ -262,7 +262,7 @@ def _listed(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     """'by channel and device', 'by region, device': the later one groups too."""
     between = [t.text for t in tokens[a.end : b.start]]
     # Nothing between: the comma the tokenizer dropped ("by channel, device").
-    return len(between) <= 2 and set(between) <= {"and", "&", "plus", "then", "also"}
+    return len(between) <= 2 and set(between) <= {"and", "&", "plus", "then", "also", "x", "by"}
 
 
 def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:

@@ -109,6 +109,7 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     "revenue": (
         "rev",
         "revs",
+        "sellings",
         "how much did we sell",
         "how much we sold",
         "how much have we sold",

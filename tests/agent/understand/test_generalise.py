@@ -459,3 +459,40 @@ def test_a_weekend_with_no_article_is_the_weekend(layer: SemanticLayer) -> None:
     goal = ask(layer, "weekend numbers?")
     assert goal.window is not None and goal.window.days == 2
     assert goal.window.start.weekday() == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what is the reason conversion fell on mobile last week", Intent.EXPLAIN),
+        ("orders from email, going up or going down?", Intent.TREND),
+        ("how is developing the revenue since october", Intent.TREND),
+        ("is the stock prediction for toys correct?", Intent.FORECAST_CHECK),
+        ("which customers will not order again?", Intent.CHURN),
+        ("weekly kpi rollup please", Intent.DIGEST),
+        ("what metrics does scout know?", Intent.HELP),
+        ("can u send the chart to marketing", Intent.UNKNOWN),
+        ("take down the holiday banner", Intent.UNKNOWN),
+        ("how is tsla stock doing", Intent.UNKNOWN),
+        ("next train to chicago?", Intent.UNKNOWN),
+        ("profit by region last month", Intent.UNKNOWN),
+    ],
+)
+def test_batch_8_rules_in_other_words(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    """Batch 8's misses (non-native wording, analysts' shorthand, actions and subjects Scout
+    has no data for), each in wording of its own."""
+    assert ask(layer, text).intent is intent
+
+
+def test_dimensions_crossed_with_x_group_by_both(layer: SemanticLayer) -> None:
+    assert ask(layer, "orders by device x region last week").group_by == ("device", "region")
+
+
+def test_a_value_s_segment_is_a_filter_not_a_segmentation(layer: SemanticLayer) -> None:
+    goal = ask(layer, "aov by channel for the mobile segment, last 7 days")
+    assert goal.intent is Intent.BREAKDOWN and goal.filters == {"device": "mobile"}
+
+
+def test_week_for_week_is_a_weekly_grain(layer: SemanticLayer) -> None:
+    goal = ask(layer, "sessions trend week for week since september")
+    assert goal.intent is Intent.TREND and goal.grain == "week"
