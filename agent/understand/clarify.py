@@ -145,13 +145,17 @@ def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOpti
     return options
 
 
-def unknown(text: str, lex: Lexicon, today: date, *, confidence: float = 0.2) -> Goal:
-    """Nothing recognisable: say so, and offer what Scout can do."""
+def unknown(
+    text: str, lex: Lexicon, today: date, *, confidence: float = 0.2, why: str = ""
+) -> Goal:
+    """Nothing recognisable (or nothing Scout answers): say why when it is known, and offer
+    what Scout can do."""
     base = Goal(intent=Intent.UNKNOWN, confidence=confidence, text=text)
+    lead = why or "I'm not sure what you'd like me to look at."
     question = (
-        "I'm not sure what you'd like me to look at. I can look up a metric, explain a change, "
-        "break it down, compare, spot anomalies, segment customers, check churn risk or the "
-        "inventory forecast. Try one of these:"
+        f"{lead} I can look up a metric, explain a change, break it down, compare, spot "
+        "anomalies, segment customers, check churn risk or the inventory forecast. "
+        "Try one of these:"
     )
     return _asking(base, question, capabilities(lex, today, text), confidence)
 

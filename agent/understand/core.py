@@ -38,6 +38,13 @@ _HOSTILE_CAP = 0.6
 LEARNED = True
 _MODEL_SURE = 0.6
 _MODEL_SURE_UNANCHORED = 0.8
+# What an out-of-scope reply says first, by kind.
+_NOT_FROM_CHAT = (
+    "I don't carry out requests from chat: I answer questions about the shop's data, and the "
+    "actions I propose wait for an approver."
+)
+_NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
+_OFF_TOPIC = "That's outside the shop's data, so I can't help with it."
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
 
@@ -72,10 +79,11 @@ def understand_with(
     intent, stated = decide(parsed.cues, slots)
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
-        return clarify.unknown(text, lex, today, confidence=0.1)
+        return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
     if parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None:
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
-        return clarify.unknown(text, lex, today, confidence=0.1)
+        why = _NOT_MEASURED if parsed.cues.has("unmeasured") else _OFF_TOPIC
+        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if context is not None and is_followup(parsed, intent, context):
         goal = merge(parsed, intent, stated, context, today)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)

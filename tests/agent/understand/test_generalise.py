@@ -496,3 +496,19 @@ def test_a_value_s_segment_is_a_filter_not_a_segmentation(layer: SemanticLayer) 
 def test_week_for_week_is_a_weekly_grain(layer: SemanticLayer) -> None:
     goal = ask(layer, "sessions trend week for week since september")
     assert goal.intent is Intent.TREND and goal.grain == "week"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("email all customers a coupon", "I don't carry out requests from chat"),
+        ("what's our roas on social", "The warehouse's metrics don't include that"),
+        ("will it rain in boston tomorrow", "That's outside the shop's data"),
+        ("blorp", "I'm not sure what you'd like me to look at"),
+    ],
+)
+def test_an_out_of_scope_reply_says_why_first(layer: SemanticLayer, text: str, says: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert goal.clarification.question.startswith(says), goal.clarification.question
+    assert "Try one of these" in goal.clarification.question
