@@ -20,7 +20,13 @@ from agent.understand.campaign import (
     is_send_date,
 )
 from agent.understand.followup import is_followup, merge
-from agent.understand.intents import NEEDS_METRIC, SEGMENT_GROUP_WORDS, Slots, decide
+from agent.understand.intents import (
+    NEEDS_METRIC,
+    SEGMENT_GROUP_WORDS,
+    Slots,
+    decide,
+    unknown_subject,
+)
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.slots import Parsed, parse
@@ -84,6 +90,11 @@ def understand_with(
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         why = _NOT_MEASURED if parsed.cues.has("unmeasured") else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
+    if intent is Intent.DIGEST and subject:
+        # "how's the new intern doing?": a scorecard of something that is not the shop's.
+        why = f"I don't know \u201c{subject}\u201d in the shop's data."
+        return clarify.unknown(text, lex, today, confidence=0.2, why=why)
     if context is not None and is_followup(parsed, intent, context):
         goal = merge(parsed, intent, stated, context, today)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)

@@ -391,3 +391,45 @@ SEGMENT_GROUP_WORDS = _P(r"\b(?:loyal\w*|champions?|hibernating|at risk|vips?|wh
 NEEDS_METRIC = frozenset(
     {Intent.LOOKUP, Intent.TREND, Intent.BREAKDOWN, Intent.COMPARE, Intent.EXPLAIN}
 )
+
+
+# "How is X doing?" asks for a scorecard of X: X must be something of the shop's. The shape
+# shows what the layer recognised as placeholders ("how are _value_ holding up").
+_HOW_IS_X = _P(
+    r"^(?:so |and |ok |hey )?how(?:s| is| are| was| were|re|d| did) "
+    r"(?P<subject>(?:\S+ ){1,4}?)"
+    r"(?:doing|going|looking|performing|faring|fared|fare|holding up|held up|shaping up)\b"
+)
+_SHOP_SUBJECTS = frozenset(
+    [
+        "we",
+        "us",
+        "things",
+        "business",
+        "everything",
+        "it",
+        "store",
+        "shop",
+        "company",
+        "sales",
+        "numbers",
+        "site",
+        "website",
+        "overall",
+        "today",
+        "yesterday",
+    ]
+)
+_ARTICLES = frozenset(["the", "our", "my", "a", "an"])
+
+
+def unknown_subject(shape: str) -> str | None:
+    """The words of "how is <X> doing?" when none of them is the shop's ("the new intern");
+    None when X is recognised or is the business itself."""
+    found = _HOW_IS_X.match(shape)
+    if found is None:
+        return None
+    words = [w for w in found["subject"].split() if w not in _ARTICLES]
+    if not words or any(w.startswith("_") for w in words) or set(words) <= _SHOP_SUBJECTS:
+        return None
+    return " ".join(words)

@@ -43,7 +43,7 @@ COMMON_WORDS = _words(
     sections match older median lives spend spent prone stronger learning production
     failing taken errors understood typos conversation conversations timezone computed
     analyst analytics transaction season services worth names tests slack declared
-    connected saves produced suite swept evaluation transitions
+    connected saves produced suite swept evaluation transitions homepage banner banners
     """
 )
 

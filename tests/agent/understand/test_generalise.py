@@ -512,3 +512,28 @@ def test_an_out_of_scope_reply_says_why_first(layer: SemanticLayer, text: str, s
     assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
     assert goal.clarification.question.startswith(says), goal.clarification.question
     assert "Try one of these" in goal.clarification.question
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hows the new intern doing", "how is my fantasy team doing?", "how's the banner looking"],
+)
+def test_a_scorecard_of_something_not_the_shop_s_is_not_a_digest(
+    layer: SemanticLayer, text: str
+) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN
+    assert goal.clarification is not None and "I don't know" in goal.clarification.question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how are we doing",
+        "how's the West doing?",
+        "how is black friday going",
+        "how are things looking",
+    ],
+)
+def test_a_scorecard_of_the_shop_or_its_segments_still_is(layer: SemanticLayer, text: str) -> None:
+    assert ask(layer, text).intent is Intent.DIGEST
