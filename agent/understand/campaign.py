@@ -72,7 +72,7 @@ def campaign_delivery(text: str) -> str | None:
 def is_campaign(text: str) -> bool:
     """The request prepares a campaign (lists to send to), not only an analysis."""
     return campaign_delivery(text) is not None or bool(
-        re.search(r"\b(?:campaign|promo|promotion|blast|mailer|newsletter)", text, re.I)
+        re.search(r"\b(?:campaign|promo|promotion|blast|mailer|newsletter|push\b)", text, re.I)
     )
 
 

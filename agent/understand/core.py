@@ -86,9 +86,11 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    if parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None:
+    if parsed.cues.has("stock_level") or (
+        parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None
+    ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
-        why = _NOT_MEASURED if parsed.cues.has("unmeasured") else _OFF_TOPIC
+        why = _NOT_MEASURED if parsed.cues.has("unmeasured", "stock_level") else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject:
@@ -131,6 +133,15 @@ def understand_with(
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
+    if intent is Intent.CHURN and goal.customer_id is not None:
+        # "C045512 opened 4 tickets this month: likely to churn?": the period is evidence,
+        # not the analysis's window (a customer's risk is scored as of today).
+        goal = replace(goal, window=None, baseline=None)
+    if intent is Intent.BREAKDOWN and set(goal.filters) & set(goal.group_by):
+        # "which device has the lowest add-to-cart rate? my bet is mobile": a guess at the
+        # answer, not a filter that would leave one row of the split.
+        kept = {k: v for k, v in goal.filters.items() if k not in goal.group_by}
+        goal = replace(goal, filters=kept)
     delivery = campaign_delivery(text) if intent is Intent.SEGMENT else None
     if intent is Intent.SEGMENT:
         # "who are our loyal customers?": the group the segmentation finds, not a filter.

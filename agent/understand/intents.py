@@ -39,7 +39,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:investigate|investigation|look into|looking into|dig into|dig in|deep dive|"
         r"drill into|drill down|figure out|analy[sz]e|analysis|diagnose)\b"
     ),
-    "compare": _P(r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to)\b"),
+    "compare": _P(
+        r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to|side by side)\b"
+    ),
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
         r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|"
@@ -117,7 +119,8 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
-        r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr|roll ?up)\b"
+        r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr|roll ?up|"
+        r"wrap ?up)\b"
     ),
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
@@ -166,6 +169,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "greeting": _P(
         r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|cheers|ta|good morning|morning|"
         r"much appreciated|appreciate it|nice one)(?: \w+)?$"
+        # "thanks Scout, super helpful": thanks and a few kind words, nothing asked.
+        r"|^(?:thanks|thank you|thx|ty|cheers)(?: \w+){0,4}$"
     ),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
@@ -179,7 +184,8 @@ CUES: dict[str, re.Pattern[str]] = {
 PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
-        r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great) )*"
+        r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"
+        r"perfect|scout) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|"
@@ -190,7 +196,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
-        r"switch (?:off|on) |turn on |take down |put up |"
+        r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
         # "drop the customers table": a change to the warehouse, never an analysis.
@@ -230,6 +236,10 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"ad spend|cost per (?:click|acquisition|lead|install)|nps|net promoter|"
         r"bounce rate|open rates?|click rates?|unsubscribe rate|gross margin|margins?|"
         r"profit(?:s|ability)?|cogs|cost of goods)\b"
+    ),
+    # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
+    "stock_level": _P(
+        r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(

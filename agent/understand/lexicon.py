@@ -272,10 +272,14 @@ class Lexicon:
         if len(key) == 1 and len(word) <= 2 and word in SHORT_COMMON:
             return tokens[i].orig.isupper()  # "OR" the state, not "or" the conjunction
         if key in self.weak:
-            before = tokens[i - 1].text if i > 0 else ""
+            # "against the West": an article between the context word and the value.
+            # Not for everyday words: "on the new denim line" is no customer type.
+            skip = word not in COMMON_WORDS and i > 1 and tokens[i - 1].text in ("the", "our")
+            j = i - 1 if skip else i
+            before = tokens[j - 1].text if j > 0 else ""
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
             # "electronics compared to home": the second side of a comparison.
-            compared = before in ("to", "with") and i > 1 and tokens[i - 2].text in COMPARED
+            compared = before in ("to", "with") and j > 1 and tokens[j - 2].text in COMPARED
             return (
                 before in WEAK_VALUE_CONTEXT
                 or compared

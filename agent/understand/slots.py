@@ -286,7 +286,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
 
 def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     between = {t.text for t in tokens[a.end : b.start]}
-    return bool(between & _JOINERS) and b.start - a.end <= 3
+    # "the NE stack up against the West": a few words of the comparison between them.
+    return bool(between & _JOINERS) and b.start - a.end <= 4
 
 
 def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[str, str] | None:

@@ -44,6 +44,7 @@ COMMON_WORDS = _words(
     failing taken errors understood typos conversation conversations timezone computed
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
+    sell sells selling sold
     """
 )
 

@@ -537,3 +537,36 @@ def test_a_scorecard_of_something_not_the_shop_s_is_not_a_digest(
 )
 def test_a_scorecard_of_the_shop_or_its_segments_still_is(layer: SemanticLayer, text: str) -> None:
     assert ask(layer, text).intent is Intent.DIGEST
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("quick monday wrap-up please", Intent.DIGEST),
+        ("thanks a lot, that helps", Intent.HELP),
+        ("perfect, add me to the alerts", Intent.UNKNOWN),
+        ("scout, publish this to the wiki", Intent.UNKNOWN),
+        ("how many mugs do we have on hand?", Intent.UNKNOWN),
+    ],
+)
+def test_batch_9_rules_in_other_words(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_a_guess_at_the_answer_is_not_a_filter_on_the_split(layer: SemanticLayer) -> None:
+    goal = ask(layer, "which channel converts worst? i reckon email")
+    assert goal.group_by == ("channel",) and "channel" not in goal.filters
+
+
+def test_a_weak_value_after_an_article_counts_unless_it_is_an_everyday_word(
+    layer: SemanticLayer,
+) -> None:
+    goal = ask(layer, "how did the Midwest stack up against the West on orders last week?")
+    assert goal.compare == {"region": ("Midwest", "West")}
+    assert "customer_type" not in ask(layer, "returns on the new denim line last week").filters
+
+
+def test_a_customer_s_churn_risk_has_no_window(layer: SemanticLayer) -> None:
+    goal = ask(layer, "C000123 had 3 tickets this month, are they about to churn?")
+    assert goal.intent is Intent.CHURN and goal.customer_id == "C000123"
+    assert goal.window is None
