@@ -39,7 +39,8 @@ _CAMPAIGN = re.compile(
     rf"(?P<alone>{_SELF_SENT})\b"
     # "for the black friday email", "in next week's sms": an email or a text someone sends,
     # named by its occasion; not "for the email channel" or "for email customers".
-    rf"|\b(?:for|in|with|into|before) (?:the|our|this|that|next|tomorrows?)(?: [\w'’]+){{0,3}}? "
+    rf"|\b(?:for|in|with|into|before|carve|split|segment) (?:the|our|this|that|next|tomorrows?)"
+    rf"(?: [\w'’]+){{0,3}}? "
     rf"(?P<sent>e-?mail|sms|text|{_SELF_SENT})\b(?! (?:{_NOUNS})\b)",
     re.IGNORECASE,
 )
@@ -72,7 +73,12 @@ def campaign_delivery(text: str) -> str | None:
 def is_campaign(text: str) -> bool:
     """The request prepares a campaign (lists to send to), not only an analysis."""
     return campaign_delivery(text) is not None or bool(
-        re.search(r"\b(?:campaign|promo|promotion|blast|mailer|newsletter|push\b)", text, re.I)
+        re.search(
+            r"\b(?:campaign|promo|promotion|blast|mailer|newsletter|push\b|winback|win-back|"
+            r"send\b|goes out|going out)",
+            text,
+            re.I,
+        )
     )
 
 

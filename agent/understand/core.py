@@ -7,6 +7,7 @@ complete goals; otherwise Scout does not ask.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import assert_never
@@ -29,8 +30,9 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
+from agent.understand.normalize import normalize, tokenize
 from agent.understand.slots import Parsed, parse
-from agent.understand.windows import resolve
+from agent.understand.windows import MONTHS, WEEKDAYS, find_windows, resolve
 
 _EXACT = 0.99
 _PER_TYPO = 0.07
@@ -44,6 +46,8 @@ _HOSTILE_CAP = 0.6
 LEARNED = True
 _MODEL_SURE = 0.6
 _MODEL_SURE_UNANCHORED = 0.8
+# Names in the possessive that are the shop's or the bot's own.
+_OWN_NAMES = frozenset(["scout", "today", "yesterday", "tomorrow", "friday", "monday"])
 # What an out-of-scope reply says first, by kind.
 _NOT_FROM_CHAT = (
     "I don't carry out requests from chat: I answer questions about the shop's data, and the "
@@ -86,11 +90,17 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    if parsed.cues.has("stock_level") or (
+    if (other := _someone_else_s(text, lex)) is not None:
+        # "what's Chewy's conversion rate?": another company's numbers are not in the data.
+        why = f"I only have this shop's data, not {other}'s."
+        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    if parsed.cues.has("stock_level", "legal") or (
         parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         why = _NOT_MEASURED if parsed.cues.has("unmeasured", "stock_level") else _OFF_TOPIC
+        if parsed.cues.has("legal"):
+            why = "Law, tax and compliance questions are outside the shop's data."
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject:
@@ -114,7 +124,7 @@ def understand_with(
     if intent is Intent.FORECAST_CHECK and metric is None and "forecast_error" in lex.dims_for:
         metric = "forecast_error"
     mentions = parsed.mentions
-    if intent is Intent.SEGMENT and is_campaign(text):
+    if intent in (Intent.SEGMENT, Intent.CHURN) and is_campaign(text):
         # "the newsletter going out friday": when it is sent, not which days to analyse.
         mentions = [m for m in mentions if not is_send_date(parsed.norm, m)]
     resolved = resolve(mentions, intent, today)
@@ -142,7 +152,8 @@ def understand_with(
         # answer, not a filter that would leave one row of the split.
         kept = {k: v for k, v in goal.filters.items() if k not in goal.group_by}
         goal = replace(goal, filters=kept)
-    delivery = campaign_delivery(text) if intent is Intent.SEGMENT else None
+    # "a list for the winback email": how the list will be used, not who is on it.
+    delivery = campaign_delivery(text) if intent in (Intent.SEGMENT, Intent.CHURN) else None
     if intent is Intent.SEGMENT:
         # "who are our loyal customers?": the group the segmentation finds, not a filter.
         kept = {k: v for k, v in goal.filters.items() if not _names_a_group(parsed, k)}
@@ -198,6 +209,26 @@ def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
             return False
         case _:
             assert_never(intent)
+
+
+_POSSESSIVE = re.compile(r"\b([A-Z][\w&]+)['’]s\b")
+
+
+def _someone_else_s(text: str, lex: Lexicon) -> str | None:
+    """A capitalised name in the possessive that is nothing of the shop's ("Chewy's"), next to
+    a metric; None for the shop's own values, days and holidays ("Black Friday's revenue")."""
+    for found in _POSSESSIVE.finditer(text):
+        name = found.group(1)
+        word = name.lower()
+        if word in lex.vocabulary or word in MONTHS or word in WEEKDAYS or word in _OWN_NAMES:
+            continue
+        if find_windows(word, date(2000, 1, 1)):  # a period: "Black Friday's", "today's"
+            continue
+        # Only a metric of theirs: "now that Priya's out" is no one's numbers.
+        following = tokenize(normalize(text[found.end() :]))[:4]
+        if any(s.kind == "metric" for m in lex.match(following) for s in m.senses):
+            return name
+    return None
 
 
 def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:

@@ -99,7 +99,7 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
             period_stated = context.window_stated
     return Goal(
         intent=new_intent,
-        metric=parsed.metric or context.metric,
+        metric=_metric(parsed, context),
         filters=filters,
         compare=compare,
         group_by=group_by,
@@ -132,6 +132,25 @@ def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
         return None
     named = resolve(parsed.mentions, context.intent, today).window
     return comparison_period(context.window) if named == context.window else None
+
+
+# "and for first-time buyers?": a customer group the thread's metric is cut by, not a
+# switch to counting customers.
+_FOR_A_GROUP = re.compile(
+    r"\bfor (?:the |our )?(?:new|first ?time|returning|repeat|loyal|existing)\b"
+)
+_CUSTOMER_COUNTS = frozenset(["customers", "new_customers"])
+
+
+def _metric(parsed: Parsed, context: Goal) -> str | None:
+    if (
+        parsed.metric in _CUSTOMER_COUNTS
+        and context.metric is not None
+        and parsed.filters
+        and _FOR_A_GROUP.search(parsed.norm)
+    ):
+        return context.metric
+    return parsed.metric or context.metric
 
 
 def _restated(parsed: Parsed) -> bool:

@@ -21,6 +21,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
         r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate)|whys|why s|"
         r"what is the reason|whats the reason|the reason (?:that|why|for)|reason why|"
+        r"(?:root )?causes?$|"
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
@@ -45,7 +46,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
         r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|"
-        r"(?:top|bottom|best|worst|highest|lowest|biggest|smallest|weakest|strongest) \d+)\b"
+        r"(?:top|bottom|best|worst|highest|lowest|biggest|smallest|weakest|strongest) \d+|"
+        r"(?:biggest|largest|highest|smallest|lowest) first|sorted by|ranked by)\b"
     ),
     "trend": _P(
         r"\b(?:trends?|trending|trendline|over time|time series|daily|weekly|monthly|"
@@ -147,7 +149,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
-        r"capabilities|what can i ask|examples?|how to use|semantic layer|"
+        r"capabilities|what can i ask|examples?|how to use|semantic layer|about you\b|"
+        r"(?:do|can) you (?:understand|handle|support|read) |"
         r"(?:which|what) (?:metrics|kpis|dims|dimensions)(?: and (?:metrics|kpis|dims|dimensions))? "
         r"(?:do|does|can|are)|"
         # "what kind of questions can scout answer?": asking what it answers is asking for help.
@@ -197,6 +200,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
+        r"schedule (?:this|it|that) |(?:dump|export|download|extract) |"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
         # "drop the customers table": a change to the warehouse, never an analysis.
@@ -235,11 +239,18 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:roas|return on ad spend|cac|cpa|cpc|cpm|ctr|click ?through(?: rate)?|impressions|"
         r"ad spend|cost per (?:click|acquisition|lead|install)|nps|net promoter|"
         r"bounce rate|open rates?|click rates?|unsubscribe rate|gross margin|margins?|"
-        r"profit(?:s|ability)?|cogs|cost of goods)\b"
+        r"profit(?:s|ability)?|cogs|cost of goods|page load|load times?|site speed|latency|"
+        r"uptime|core web vitals|days (?:from order )?to ship|ship(?:ping)? times?|"
+        r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc)\b"
     ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     "stock_level": _P(
         r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
+    ),
+    # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
+    "legal": _P(
+        r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legal(?:ly)?|lawyers?|attorney|compliance|"
+        r"are we allowed to|is it legal|do we need to collect)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(
@@ -253,6 +264,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"hotels?|capital of|who won|world cup|super bowl|nba|nfl|premier league|"
         r"stock price|share price|bitcoin|crypto|translate|translation|"
         r"stock (?:is )?doing|stock market|nasdaq|dow jones|"
+        r"renovation|office|meeting rooms?|parking|\d+(?:st|nd|rd|th) floor|"
         r"trains? (?:from|to)|(?:best|next|cheapest|fastest) trains?|"
         r"python|javascript|typescript|java|regex|regular expression|coding|(?:my|this|the|source) code|"
         r"pandas|dataframes?|groupby|numpy|jupyter|notebook|nan|null pointer|segfault|"

@@ -270,7 +270,10 @@ class Lexicon:
     def _acceptable(self, key: tuple[str, ...], tokens: Sequence[Token], i: int) -> bool:
         word = key[0]
         if len(key) == 1 and len(word) <= 2 and word in SHORT_COMMON:
-            return tokens[i].orig.isupper()  # "OR" the state, not "or" the conjunction
+            # "OR" the state, not "or" the conjunction; "GA shows a dip" is the analytics
+            # tool, not Georgia.
+            after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            return tokens[i].orig.isupper() and after not in _TOOL_VERBS
         if key in self.weak:
             # "against the West": an article between the context word and the value.
             # Not for everyday words: "on the new denim line" is no customer type.
@@ -331,6 +334,10 @@ def _deletes(word: str, depth: int) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 3}
         out |= frontier
     return out
+
+
+# Words after a two-letter code that make it a tool talking, not a state ("GA shows").
+_TOOL_VERBS = frozenset(["shows", "showed", "says", "said", "reports", "reported", "dashboard"])
 
 
 def _inflects_common(word: str) -> bool:

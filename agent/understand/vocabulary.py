@@ -44,7 +44,7 @@ COMMON_WORDS = _words(
     failing taken errors understood typos conversation conversations timezone computed
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
-    sell sells selling sold
+    sell sells selling sold building built build
     """
 )
 
@@ -97,7 +97,7 @@ DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("product category", "product line"),
     "region": ("geo", "geography", "area", "regional"),
     "customer_type": ("customer segment",),
-    "topic": ("ticket topic", "reason", "ticket reason"),
+    "topic": ("ticket topic", "ticket topics", "reason", "ticket reason"),
 }
 
 # Verbs that name revenue ("what did the West bring in?") unless their object is named.
@@ -135,7 +135,7 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "earned us",
     ),
     # "how did returning customers convert": the verb names the rate.
-    "conversion_rate": ("convert", "converted"),
+    "conversion_rate": ("convert", "converted", "converting", "converts", "conv"),
     "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
     "orders": ("how many orders", "order volume"),
     # "how many people visited the site": a visit is a session, whoever counts it. Every word

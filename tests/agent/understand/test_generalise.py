@@ -570,3 +570,56 @@ def test_a_customer_s_churn_risk_has_no_window(layer: SemanticLayer) -> None:
     goal = ask(layer, "C000123 had 3 tickets this month, are they about to churn?")
     assert goal.intent is Intent.CHURN and goal.customer_id == "C000123"
     assert goal.window is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's Amazon's revenue this quarter?",
+        "is it legal to email customers who opted out in the UK?",
+        "how much vat do we owe on orders to Germany",
+        "export all orders from last week to excel",
+        "schedule it for 9am daily",
+        "average page load time on desktop yesterday",
+        "delivery times from the Texas DC last month",
+        "which meeting rooms are free on the 3rd floor",
+    ],
+)
+def test_batch_10_refusals_in_other_words(layer: SemanticLayer, text: str) -> None:
+    """Out-of-scope requests that carry in-scope words (a metric, a state, a category):
+    another company's numbers, law and tax, exports and schedules, measures not recorded,
+    the office."""
+    assert ask(layer, text).intent is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "metric"),
+    [
+        ("conv on desktop yesterday", "conversion_rate"),
+        ("is mobile converting worse than desktop this week?", "conversion_rate"),
+        ("ticket volume about returns last week", "support_tickets"),
+    ],
+)
+def test_batch_10_words_for_metrics(layer: SemanticLayer, text: str, metric: str) -> None:
+    assert ask(layer, text).metric == metric
+
+
+def test_a_possessive_name_is_out_of_scope_only_beside_a_metric(layer: SemanticLayer) -> None:
+    assert ask(layer, "orders yesterday? also is Sam's laptop fixed").metric == "orders"
+    assert ask(layer, "how was Black Friday's revenue vs last year").intent is Intent.COMPARE
+
+
+def test_for_a_customer_group_in_a_thread_keeps_the_thread_s_metric(layer: SemanticLayer) -> None:
+    context = ask(layer, "aov in the West last week")
+    goal = ask(layer, "and for first-time buyers?", context=context)
+    assert goal.metric == "aov" and goal.filters.get("customer_type") == "new"
+
+
+def test_a_churn_list_for_a_winback_email_is_not_filtered_to_email(layer: SemanticLayer) -> None:
+    goal = ask(layer, "lapsed customers in Ohio, pulling a list for the winback email")
+    assert goal.intent is Intent.CHURN and "channel" not in goal.filters
+
+
+def test_a_tool_named_by_two_letters_is_not_a_state(layer: SemanticLayer) -> None:
+    assert "state" not in ask(layer, "sessions yesterday? GA shows a drop").filters
+    assert ask(layer, "sessions in GA yesterday").filters == {"state": "GA"}
