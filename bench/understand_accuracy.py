@@ -34,6 +34,7 @@ from tests.agent.understand.labelled import (
     FOLLOWUPS,
     HELDOUT,
     HELDOUT_BATCHES,
+    UNSEEN,
     Item,
     load_items,
     mismatches,
@@ -148,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.heldout:
         heldout(_parser(lex), _parser(plain))
         batches(_parser(lex, learned=False), _parser(lex))
+        unseen(_parser(lex, learned=False), _parser(lex))
 
     print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for cold in (False, True):
@@ -238,6 +240,25 @@ def batches(rules: Parse, learned: Parse) -> None:
     ok = sum(right for right, _ in per.values())
     files = ", ".join(p.name for p in (HELDOUT, *HELDOUT_BATCHES))
     print(f"all held-out ({files}): {ok}/{len(everything)} ({ok / len(everything):.1%}) whole goal")
+
+
+def unseen(rules: Parse, learned: Parse) -> None:
+    """Batches kept unseen (tests/agent/understand/unseen/): the honest figure, since no rule
+    was written for them. Whole goal and out-of-scope refusals, rules alone and with the model."""
+    for path in UNSEEN:
+        items = load_items(path)
+        out = [i for i in items if i.scope == "out"]
+        row = []
+        for parse in (rules, learned):
+            _, per, _ = accuracy(parse, items)
+            refused = sum(_goal(parse, i).intent.value == "unknown" for i in out)
+            row.append((sum(ok for ok, _ in per.values()), refused))
+        (r_ok, r_out), (m_ok, m_out) = row
+        print(
+            f"unseen {path.name}: whole goal {r_ok}/{len(items)} rules only, {m_ok}/{len(items)} "
+            f"({m_ok / len(items):.1%}) with the model; out of scope refused {m_out}/{len(out)} "
+            f"(rules only {r_out}/{len(out)})"
+        )
 
 
 if __name__ == "__main__":

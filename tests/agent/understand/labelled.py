@@ -15,8 +15,18 @@ from agent.domain import Goal, Intent, Window
 LABELLED = Path(__file__).with_name("labelled.yml")
 HELDOUT = Path(__file__).with_name("heldout.yml")
 FOLLOWUPS = Path(__file__).with_name("followups.yml")
+
+
+def _numbered(path: Path) -> tuple[int, str]:
+    digits = "".join(c for c in path.stem if c.isdigit())
+    return (int(digits) if digits else 0, path.name)
+
+
 # Later held-out batches, each in its own file so it stays measurable on its own.
-HELDOUT_BATCHES = tuple(sorted(Path(__file__).parent.glob("heldout_batch*.yml")))
+HELDOUT_BATCHES = tuple(sorted(Path(__file__).parent.glob("heldout_batch*.yml"), key=_numbered))
+# Batches kept unseen: scored by the bench, never used to change the parser, never held to a
+# bar by a test (only their format is checked), so they stay an honest measure.
+UNSEEN = tuple(sorted((Path(__file__).parent / "unseen").glob("*.yml"), key=_numbered))
 DEFAULT_TODAY = date(2025, 12, 15)
 FIELDS = (
     "intent", "metric", "filters", "compare", "group_by", "window", "baseline", "grain",
