@@ -694,8 +694,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t), before=_same_weekdays
     ),
     _Rule(
-        # "weekend in a nutshell?", "how was weekend": the weekend with no article before it.
-        pattern=_P(r"\b(?:this|the) weekend\b|^weekend\b|\b(?:how was|hows) weekend\b"),
+        pattern=_P(r"\b(?:this|the) weekend\b"),
         build=lambda m, t: _this_weekend(t),
         before=_same_weekdays,
     ),
@@ -741,7 +740,8 @@ RULES: tuple[_Rule, ...] = (
         before=lambda m, w: shift_months(w, -12),
     ),
     _Rule(pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b"), build=_weekday),
-    # "tix by topic weekend pls": a weekend no other rule read is the latest one.
+    # "weekend in a nutshell?", "tix by topic weekend pls": a weekend no other rule read (no
+    # "last", "over the") is the latest one.
     _Rule(
         pattern=_P(r"(?<!cyber )(?<!friday )\bweekend\b(?!s)"),
         build=lambda m, t: _this_weekend(t),

@@ -13,6 +13,10 @@ from agent.domain import Grain, Intent
 
 _P = re.compile
 
+# "How is X doing / holding up / faring?": one list for the digest cue and the subject check.
+_HOW_IS = r"how(?:s| is| are| was| were|re|d| did)"
+_DOING = r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up)"
+
 CUES: dict[str, re.Pattern[str]] = {
     "why": _P(
         r"\b(?:why|how come|what happened|whats happening|what is happening|whats going on|"
@@ -136,8 +140,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"
         r"how did (?:# |the |it |things |we |everything )(?:\w+ ){0,3}?go|health check|pulse|"
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
-        r"how(?:s| is| are| was| were|re|d| did) (?:the |our )?(?:\S+ ){1,3}?"
-        r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up))\b"
+        rf"{_HOW_IS} (?:the |our )?(?:\S+ ){{1,3}}?{_DOING})\b"
         # "last week numbers?": a period's numbers ("#" is not a word, so no \b before it).
         r"|(?<!\S)# numbers\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
@@ -417,11 +420,7 @@ NEEDS_METRIC = frozenset(
 
 # "How is X doing?" asks for a scorecard of X: X must be something of the shop's. The shape
 # shows what the layer recognised as placeholders ("how are _value_ holding up").
-_HOW_IS_X = _P(
-    r"^(?:so |and |ok |hey )?how(?:s| is| are| was| were|re|d| did) "
-    r"(?P<subject>(?:\S+ ){1,4}?)"
-    r"(?:doing|going|looking|performing|faring|fared|fare|holding up|held up|shaping up)\b"
-)
+_HOW_IS_X = _P(rf"^(?:so |and |ok |hey )?{_HOW_IS} (?P<subject>(?:\S+ ){{1,4}}?){_DOING}\b")
 _SHOP_SUBJECTS = frozenset(
     [
         "we",

@@ -208,8 +208,9 @@ class Lexicon:
         candidates: set[str] = set()
         for variant in _deletes(word, 2):
             candidates.update(self._deletes.get(variant, ()))
+        # Typing rarely gets the first letter wrong: "tests" is not a typo of "wests".
         scored = sorted(
-            (d, c[0] != word[0], c)
+            (d, c)
             for c in candidates
             if c[0] == word[0]
             and (d := _osa(word, c, allowed)) <= allowed
@@ -217,9 +218,9 @@ class Lexicon:
         )
         result = None
         if scored:
-            best = scored[0]
-            ties = tuple(c for d, other, c in scored[1:] if (d, other) == best[:2])
-            result = Correction(typed=word, fixed=best[2], ambiguous=ties)
+            best, fixed = scored[0]
+            ties = tuple(c for d, c in scored[1:] if d == best)
+            result = Correction(typed=word, fixed=fixed, ambiguous=ties)
         if len(self._cache) > 50_000:  # a long-running bot sees endless new words
             self._cache.clear()
         self._cache[word] = result
