@@ -38,9 +38,11 @@ _CAMPAIGN = re.compile(
     rf"|\b(?:for|in|with|to|into|before) (?:the |our |this |that |next |tomorrows? |\w+['’]?s )?"
     rf"(?P<alone>{_SELF_SENT})\b"
     # "for the black friday email", "in next week's sms": an email or a text someone sends,
-    # named by its occasion; not "for the email channel" or "for email customers".
-    rf"|\b(?:for|in|with|into|before|carve|split|segment) (?:the|our|this|that|next|tomorrows?)"
-    rf"(?: [\w'’]+){{0,3}}? "
+    # named by its occasion; not "for the email channel" or "for email customers";
+    # "planning a ski-season email": one being prepared.
+    rf"|\b(?:for|in|with|into|before|carve|split|segment|planning|prepping|preparing|drafting)"
+    rf" (?:the|our|this|that|next|tomorrows?|a|an)"
+    rf"(?: [\w'’-]+){{0,3}}? "
     rf"(?P<sent>e-?mail|sms|text|{_SELF_SENT})\b(?! (?:{_NOUNS})\b)",
     re.IGNORECASE,
 )

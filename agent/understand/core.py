@@ -7,7 +7,6 @@ complete goals; otherwise Scout does not ask.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from typing import assert_never
@@ -30,9 +29,9 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
-from agent.understand.normalize import normalize, tokenize
+from agent.understand.scope import outside
 from agent.understand.slots import Parsed, parse
-from agent.understand.windows import MONTHS, WEEKDAYS, find_windows, resolve
+from agent.understand.windows import resolve
 
 _EXACT = 0.99
 _PER_TYPO = 0.07
@@ -88,18 +87,20 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    if (other := _someone_else_s(text, lex)) is not None:
-        # "what's Chewy's conversion rate?": another company's numbers are not in the data.
-        why = f"I only have this shop's data, not {other}'s."
-        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if parsed.cues.has("stock_level", "legal") or (
-        parsed.cues.has("off_topic", "unmeasured") and parsed.metric is None
+        parsed.cues.has("off_topic", "unmeasured")
+        and parsed.metric is None
+        # "just back from PTO, what did I miss?": the aside is not the question.
+        and not parsed.cues.has("digest_strong")
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         why = _NOT_MEASURED if parsed.cues.has("unmeasured", "stock_level") else _OFF_TOPIC
         if parsed.cues.has("legal"):
             why = "Law, tax and compliance questions are outside the shop's data."
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    if (found := outside(parsed, lex)) is not None:
+        # "what did Wayfair report?", "which conference room…": shop words, another subject.
+        return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject:
         # "how's the new intern doing?": a scorecard of something that is not the shop's.
@@ -207,26 +208,6 @@ def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
             return False
         case _:
             assert_never(intent)
-
-
-_POSSESSIVE = re.compile(r"\b([A-Z][\w&]+)['’]s\b")
-
-
-def _someone_else_s(text: str, lex: Lexicon) -> str | None:
-    """A capitalised name in the possessive that is nothing of the shop's ("Chewy's"), next to
-    a metric; None for the shop's own values, days and holidays ("Black Friday's revenue")."""
-    for found in _POSSESSIVE.finditer(text):
-        name = found.group(1)
-        word = name.lower()
-        if word in lex.vocabulary or word in MONTHS or word in WEEKDAYS or word == "scout":
-            continue
-        if find_windows(word, date(2000, 1, 1)):  # a period: "today's", "Christmas's"
-            continue
-        # Only a metric of theirs: "now that Priya's out" is no one's numbers.
-        following = tokenize(normalize(text[found.end() :]))[:4]
-        if any(s.kind == "metric" for m in lex.match(following) for s in m.senses):
-            return name
-    return None
 
 
 def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:

@@ -658,7 +658,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:since|starting|from) (?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
+            rf"\b(?:since|starting|from) (?:the (?:start|beginning) of )?"
+            rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
             r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th))\b"
         ),
         build=_since,
@@ -684,7 +685,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
+            rf"\b(?:(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing)|"
+            rf"(?:going|looking|go|look) back) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
         ),
         build=_last_n,
         relative=_rel_last_n,

@@ -23,7 +23,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"what is going on|what went wrong|root cause|what caused|whats causing|what is causing|"
         r"what drove|whats driving|what is driving|explain|reasons? for|cause of|causes of|"
         r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
-        r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate)|whys|why s|"
+        r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate|broke)|whys|why s|"
         r"what is the reason|whats the reason|the reason (?:that|why|for)|reason why|"
         r"(?:root )?causes?$|"
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
@@ -33,8 +33,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:drop|drops|dropped|dropping|fell|fall|falling|fallen|declined?|declining|"
         r"decreased?|decreasing|tank|tanked|tanking|plunged?|plummet(?:ed|ing)?|crash(?:ed|ing)?|"
         r"dip|dipped|dipping|slump(?:ed)?|collapsed?|jump(?:ed)?|surged?|spiked|soared?|"
+        r"crater(?:s|ed|ing)?|"
         r"increased|rose|risen|shot up|went up|gone up|went down|gone down|so low|so high|"
-        r"worse|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|sink(?:ing)?)\b"
+        r"worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
+        r"sink(?:ing)?)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:#|\bis|\bare|\bwas|\bwere|\bbeen|\bso|\bway|\bgone|\bwent|\bgoing) "
         # "email up against affiliates": set side by side, not a move.
@@ -72,14 +74,15 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:heading|going|moving|trending) (?:the )?(?:right|wrong) (?:way|direction)|"
         r"in the (?:right|wrong) direction|eas(?:e|es|ed|ing) off|letting up|tapering off|"
         r"cooling off|level(?:l)?ing off|flattening out|bottoming out)\b"
-        r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:climbing|rising|falling|"
+        r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:\w+ly )?(?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
         r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
     "detect": _P(
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird(?:ness)?|strange(?:ness)?|odd|"
-        r"oddit(?:y|ies)|abnormal|blow(?:n|s|ing)? up|blew up|haywire|out of whack|wonky|"
+        r"oddit(?:y|ies)|abnormal|blow(?:n|s|ing)? up|blew up|haywire|out of whack|wonky|funky|"
+        r"janky|screwy|iffy|"
         r"off the charts|(?:stand|stands|stood|standing) out|"
         r"out of the ordinary|anything (?:wrong|off|broken|break|broke|i should know|"
         r"to worry about|interesting)|"
@@ -103,9 +106,11 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
-        r"retain|lapsed|lapsing|win ?back|attrition|stop(?:ped)? (?:buying|ordering|shopping)|"
+        r"retain|lapsed|lapsing|win ?back|attrition|stop(?:s|ped|ping)? (?:buying|ordering|shopping)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
         r"(?:going|gone|went) dark|going to leave|"
+        r"(?:never|didnt|did not) (?:came|come|coming) back|never (?:re ?ordered|returned|"
+        r"(?:bought|ordered|shopped) again)|"
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
@@ -145,6 +150,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|(?<!\S)# numbers\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
+        # "30-second version of how the weekend went": the same, asked indirectly.
+        r"|\bhow (?:the |things |everything )?#?(?: #)* ?(?:went|looked|turned out|shaped up)\b"
     ),
     # "how is revenue this week?": how a metric stands now, against the period before (a
     # lookup), unless a word asks for its course over time.
@@ -175,8 +182,15 @@ CUES: dict[str, re.Pattern[str]] = {
     "greeting": _P(
         r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|cheers|ta|good morning|morning|"
         r"much appreciated|appreciate it|nice one)(?: \w+)?$"
-        # "thanks Scout, super helpful": thanks and a few kind words, nothing asked.
-        r"|^(?:thanks|thank you|thx|ty|cheers)(?: \w+){0,4}$"
+        # "thanks Scout, super helpful", "perfect, ty": thanks and a few kind words.
+        r"|^(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)(?: \w+){0,4}$"
+    ),
+    # "can you make charts too?": a question about Scout, not a request for a chart.
+    "capability": _P(
+        r"\b(?:can|could|do|does) (?:you|scout|it|the bot) (?:also |even )?(?:make|draw|do|create|"
+        r"produce|plot|send|export|show|build) (?:\w+ )?(?:charts?|graphs?|plots?|visuals?|"
+        r"pictures?|tables?|pdfs?|csvs?|spreadsheets?|dashboards?)(?: too| as well| also)?"
+        r"(?: or\b|$)"
     ),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
@@ -220,6 +234,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:jokes?|poems?|haikus?|limericks?|riddles?|lyrics|puns?|knock knock|"
         r"translate|translation)\b|"
         r"\btell (?:me |us )?(?:a |an )?(?:\w+ )?(?:story|fairy tale|fable)\b|"
+        # "write me a dbt model that …": Scout answers, it does not write things to order
+        # (a summary is the digest's to give).
+        r"\bwrite (?:me |us )?(?:a|an|some) (?!summary|recap|overview|update|digest|rundown)|"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
         r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
@@ -253,7 +270,11 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
     "legal": _P(
         r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legal(?:ly)?|lawyers?|attorney|compliance|"
-        r"are we allowed to|is it legal|do we need to collect)\b"
+        r"are we allowed to|is it legal|"
+        # "do we have to charge …?": what the law obliges, not what the data says.
+        r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
+        r"file|register|remit|disclose|keep|retain|notify|display|honou?r)|"
+        r"(?:are|is) (?:we|it|they) (?:required|obligated|obliged|permitted|allowed) to)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(
@@ -355,7 +376,9 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     None means nothing recognisable: the caller turns it into unknown (or a follow-up).
     """
     why = cues.has("why", "move")
-    if cues.has("action") or (cues.has("off_topic") and slots.metric is None):
+    if cues.has("action") or (
+        cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
+    ):
         return None, True
     segment = cues.has("segment", "segment_plain")
     if cues.has("two_groups") and segment and not why:
@@ -366,6 +389,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.SEGMENT, True
     if cues.has("digest_strong"):
         return Intent.DIGEST, True
+    if cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group):
+        return Intent.HELP, True
     forecast = slots.forecast_metric or (slots.metric is None and cues.has("forecast_words"))
     if (
         forecast

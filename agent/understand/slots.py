@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, Cues, find_cues
+from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
 from agent.understand.normalize import Token, clean, tokenize
-from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS, REVENUE_VERBS
+from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS, REVENUE_VERBS, SHORTHAND
 from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, find_windows
 
 _CUSTOMER = re.compile(r"^c\d{3,}$")
@@ -51,6 +51,8 @@ class Parsed:
     extra_values: int = 0  # values dropped because a dimension got more than two
     customer_id: str | None = None
     unknown_value: tuple[str, str] | None = None  # (dimension, as typed)
+    # Token positions a date, a customer id or one of the layer's phrases explains.
+    explained: frozenset[int] = frozenset()
     # The words with each date, metric, value and dimension replaced by its kind: what the
     # learned intent model reads, so it learns the phrasing rather than the layer's values.
     shape: str = ""
@@ -78,6 +80,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     tokens = tokenize(cleaned.text)
     corrections: list[Correction] = []
     for i, token in enumerate(tokens):
+        if token.text in SHORTHAND:
+            tokens[i] = replace(token, text=SHORTHAND[token.text])
+            continue
         fix = lex.correct(token.text)
         if fix is None and i > 0 and _announces_unit(tokens[i - 1].text):
             fix = lex.correct_unit(token.text)
@@ -124,6 +129,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
+    parsed.explained = frozenset(used)
     parsed.unknown_value = _unknown_place(tokens, used, lex)
     return parsed
 
@@ -301,6 +307,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text in _ORG_NOUNS:
             continue
+        if PLAIN_CUES["off_topic"].fullmatch(token.text):
+            continue  # "back from PTO": a known subject, never a place
         word = token.text
         if (
             not word.isalpha()

@@ -44,9 +44,47 @@ COMMON_WORDS = _words(
     failing taken errors understood typos conversation conversations timezone computed
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
-    sell sells selling sold building built build
+    sell sells selling sold building built build broke
     """
 )
+
+# Grammar words: never what a request is about (agent.understand.scope).
+FUNCTION_WORDS = _words(
+    """
+    a an the this that these those my our your their his her its of in on at for to from by
+    with about into over under between across per via than as and or but nor so if then
+    because while when where what which who whom whose why how is are was were be been being
+    am do does did have has had will would shall should can could may might must i we you he
+    she it they me us him them whats hows whos thats theres please pls plz thanks thx hey hi
+    any some all every each no not more most less least very really s re ll ve d t
+    """
+)
+
+# Nouns for a measure of something the layer has ("revenue growth", "AOV figures", "the
+# checkout step"): known words, though the layer does not list them.
+MEASURE_NOUNS = _words(
+    """
+    figure figures growth volume volumes performance results result stats statistics metric
+    metrics kpi kpis pace impact lift uplift delta gap trend mix run amount amounts sum sums
+    totals breakdown breakdowns contribution progress health picture view odds chance chances
+    likelihood probability funnel funnels step steps checkout checkouts cart carts basket
+    """
+)
+
+# Verbs whose subject owns the numbers: "what did Wayfair report for revenue?".
+REPORT_VERBS = _words(
+    """
+    report reported reports post posted posts announce announced announces say said says
+    make made makes earn earned earns sell sold sells book booked books do did does hit
+    disclose disclosed publish published print printed guide guided
+    """
+)
+
+# "any news on …": the words after say what the question is about.
+ABOUT_NOUNS = _words("news update updates word info information rumour rumours rumor rumors gossip")
+
+# Chat shorthand for everyday words, read as the word ("how many ppl bought …").
+SHORTHAND = {"ppl": "people", "ppls": "people", "ur": "your", "u": "you", "bc": "because"}
 
 # Units of time, and the words that announce one ("last 7 days", "past week").
 TIME_UNITS = _words("day days week weeks month months year years quarter quarters weekend")

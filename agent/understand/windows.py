@@ -163,7 +163,9 @@ def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> 
     """The baseline the text names for `window`, or None when it names none.
 
     A named period that overlaps the window ("last 7 days vs the last 7 days") would compare
-    the window with itself, so it yields to the window's natural comparison period.
+    the window with itself, so it yields to the window's natural comparison period. The same
+    calendar month or quarter named twice ("this October vs last October's") means that
+    period a year earlier.
     """
     b = next((m for m in mentions if m.role == "baseline"), None)
     if b is None:
@@ -171,6 +173,8 @@ def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> 
     named = b.relative(window) if b.relative else b.window
     if named is None:
         return None
+    if named == window and window.start.day == 1 and window.end.day == 1:
+        return shift_months(window, -12)
     if named.start < window.end and window.start < named.end:
         return natural
     return named

@@ -1,0 +1,218 @@
+"""Whether a request is about the shop's data at all, judged by where its unknown words sit.
+
+The keyword families in `intents.PLAIN_CUES` (off-topic, unmeasured, legal) name subjects
+known to be outside the data; they cannot name what nobody has written yet, and an unseen
+request that shares one word with the layer ("the Thursday revenue review") reads as an
+analysis of that word. These rules look at the request's shape instead: a word is *foreign*
+when neither the layer, the cue phrases nor the everyday English kept here knows it, and a
+foreign word in the place that says what is asked about makes the request outside the data:
+
+- what a "which" or "what is the" asks for ("which conference room", "the population of");
+- whose numbers they are ("what did Wayfair report", "Chewy's conversion rate");
+- what a question is about ("any news on the port strike?");
+- what "my" points at ("my bonus", "my Looker tile");
+- what an average or a count is of, when no metric is named ("average star rating").
+
+Requests that ask for an analysis in so many words (why, trend, breakdown, anomalies, …) are
+left to the intent rules whatever else they mention: the foreign words are then context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from agent.understand.intents import CUES
+from agent.understand.lexicon import Lexicon
+from agent.understand.normalize import Token, normalize, tokenize
+from agent.understand.slots import Parsed
+from agent.understand.vocabulary import (
+    ABOUT_NOUNS,
+    COMMON_WORDS,
+    CUE_WORDS,
+    FUNCTION_WORDS,
+    MEASURE_NOUNS,
+    REPORT_VERBS,
+    TIME_UNITS,
+)
+from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, find_windows
+
+# Analyses asked for in so many words: with one of these the request is in scope, and the
+# words around it are context ("the PDP template went live").
+_ASKS_ANALYSIS = tuple(
+    [
+        "why",
+        "move",
+        "investigate",
+        "breakdown",
+        "trend",
+        "direction",
+        "detect",
+        "segment",
+        "churn",
+        "digest_strong",
+        "digest",
+        "forecast_words",
+        "compare",
+        "help",
+    ]
+)
+_BE = frozenset(["is", "s", "are", "was", "were", "the", "our", "a", "an", "your", "their"])
+_ABOUT = frozenset(["on", "about", "regarding", "re"])
+_MEASURE_LEADS = tuple(
+    tuple(lead.split())
+    for lead in ("average", "avg", "mean", "median", "total", "number of", "count of",
+                 "how many", "percent of", "share of", "rate of")
+)  # fmt: skip
+_POSSESSIVE = re.compile(r"\b([A-Z][\w&]+)['\u2019]s\b")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outside:
+    """Why a request is outside the shop's data, as the reply says it first."""
+
+    why: str
+
+
+@cache
+def _cue_spellings() -> frozenset[str]:
+    """Every word a cue phrase spells out: known, whatever the layer says."""
+    words: set[str] = set()
+    for rx in CUES.values():
+        words |= set(re.findall(r"[a-z]{2,}", rx.pattern))
+    return frozenset(words)
+
+
+def is_foreign(word: str, lex: Lexicon) -> bool:
+    """A word neither the layer, the cue phrases nor the everyday English here knows."""
+    return (
+        word.isalpha()
+        and len(word) >= 3
+        and word not in lex.vocabulary
+        and word not in COMMON_WORDS
+        and word not in CUE_WORDS
+        and word not in FUNCTION_WORDS
+        and word not in MEASURE_NOUNS
+        and word not in TIME_UNITS
+        and word not in MONTHS
+        and word not in WEEKDAYS
+        and word not in NUMBER_WORDS
+        and word not in _cue_spellings()
+    )
+
+
+def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
+    """Why the request is about something the shop's data does not hold, if it is."""
+    other = someone_else(parsed, lex)
+    if other is not None:
+        return Outside(why=f"I only have this shop's data, not {other}'s.")
+    if parsed.cues.has(*_ASKS_ANALYSIS) or parsed.group_by or parsed.compare:
+        return None
+    foreign = _Foreign(parsed, lex)
+    thing = foreign.asked_for() or foreign.topic() or foreign.mine()
+    if thing is not None:
+        return Outside(why=f"\u201c{thing}\u201d isn't something the shop's data holds.")
+    if parsed.metric is None and (measure := foreign.measured()) is not None:
+        return Outside(
+            why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
+            "(no such metric in semantic.yml)."
+        )
+    return None
+
+
+def someone_else(parsed: Parsed, lex: Lexicon) -> str | None:
+    """Another company whose numbers are asked for: a capitalised name in the possessive next
+    to a metric ("Chewy's conversion rate"), or the one reporting them ("what did Wayfair
+    report for revenue?"). None for the shop's own values, days and holidays."""
+    text, tokens = parsed.text, parsed.tokens
+    for found in _POSSESSIVE.finditer(text):
+        name = found.group(1)
+        if not _a_name(name.lower(), lex):
+            continue
+        # Only a metric of theirs: "now that Priya's out" is no one's numbers.
+        following = tokenize(normalize(text[found.end() :]))[:4]
+        if any(s.kind == "metric" for m in lex.match(following) for s in m.senses):
+            return name
+    for i, token in enumerate(tokens):
+        if i == 0 or not token.orig[:1].isupper() or not _a_name(token.text, lex):
+            continue
+        before = tokens[i - 1].text
+        after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        if before in ("did", "does", "do", "will") and after in REPORT_VERBS:
+            return token.orig
+    return None
+
+
+def _a_name(word: str, lex: Lexicon) -> bool:
+    if word in lex.vocabulary or word in MONTHS or word in WEEKDAYS or word == "scout":
+        return False
+    return not find_windows(word, date(2000, 1, 1))  # a period: "today's", "Christmas's"
+
+
+class _Foreign:
+    """The request's foreign words, by the place they take in it."""
+
+    def __init__(self, parsed: Parsed, lex: Lexicon) -> None:
+        self.tokens: list[Token] = parsed.tokens
+        self.words = [t.text for t in parsed.tokens]
+        self.foreign = [
+            i not in parsed.explained and is_foreign(w, lex) for i, w in enumerate(self.words)
+        ]
+
+    def _phrase(self, start: int) -> str | None:
+        """The foreign words from `start` on ("conference room"), if the first is foreign."""
+        end = start
+        while end < len(self.words) and self.foreign[end]:
+            end += 1
+        if end == start:
+            return None
+        return " ".join(t.orig for t in self.tokens[start:end])
+
+    def asked_for(self) -> str | None:
+        """'which conference room …', "what's the population of …": the thing asked for."""
+        for i, word in enumerate(self.words):
+            if word in ("which", "what", "whats"):
+                j = i + 1
+                if word != "which":
+                    while j < len(self.words) and self.words[j] in _BE:
+                        j += 1
+                    if j == i + 1:
+                        # "what broke": a verb after "what", not the thing asked for.
+                        continue
+                return self._phrase(j) if j < len(self.words) else None
+        return None
+
+    def topic(self) -> str | None:
+        """'any news on the port strike?': what the question is about."""
+        for i, word in enumerate(self.words[:-1]):
+            if word in ABOUT_NOUNS and self.words[i + 1] in _ABOUT:
+                j = i + 2
+                while j < len(self.words) and self.words[j] in ("the", "a", "an", "our"):
+                    j += 1
+                if j < len(self.words):
+                    return self._phrase(j)
+        return None
+
+    def mine(self) -> str | None:
+        """'my Looker tile keeps timing out': the person's own things, not the shop's."""
+        for i, word in enumerate(self.words[:-1]):
+            if word == "my":
+                found = self._phrase(i + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def measured(self) -> str | None:
+        """'average star rating on apparel reviews': a measure of something foreign."""
+        for i in range(len(self.words)):
+            for lead in _MEASURE_LEADS:
+                if tuple(self.words[i : i + len(lead)]) != lead:
+                    continue
+                j = i + len(lead)
+                while j < len(self.words) and self.words[j] in ("the", "a", "an", "our", "of"):
+                    j += 1
+                if j < len(self.words) and (found := self._phrase(j)) is not None:
+                    return found
+        return None

@@ -1,0 +1,182 @@
+"""Scope judged by where a request's unknown words sit (agent/understand/scope.py), and the
+other general rules that unseen batch 11 showed were missing, each in wording of its own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.domain import Goal, Intent
+from agent.semantic import SemanticLayer
+from agent.understand import lexicon_for, understand
+from agent.understand.scope import is_foreign
+
+MONDAY = date(2026, 11, 23)
+
+
+def ask(layer: SemanticLayer, text: str, context: Goal | None = None) -> Goal:
+    return understand(text, layer=layer, today=MONDAY, context=context)
+
+
+def refusal(goal: Goal) -> str:
+    assert goal.intent is Intent.UNKNOWN, goal
+    assert goal.clarification is not None
+    return goal.clarification.question
+
+
+def test_foreign_means_unknown_to_the_layer_the_cues_and_everyday_english(
+    layer: SemanticLayer,
+) -> None:
+    lex = lexicon_for(layer)
+    assert is_foreign("sommelier", lex)
+    assert is_foreign("headcount", lex)
+    for known in ("revenue", "tablet", "yesterday", "figures", "why", "the", "numbers", "odds"):
+        assert not is_foreign(known, lex), known
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        # What a "which" or "what is the" asks for.
+        ("which parking spot is reserved for the revenue team?", "parking"),
+        ("what's the headcount of the Midwest branch?", "headcount"),
+        ("what is the elevation of Denver", "elevation"),
+        # What a question is about.
+        ("any update on the vendor dispute? it might delay apparel orders", "vendor dispute"),
+        ("heard any rumours regarding the merger?", "merger"),
+        # What "my" points at.
+        ("my sommelier course clashes with the orders review, can I skip it?", "sommelier"),
+        ("how much of my commission comes from revenue in Texas?", "commission"),
+    ],
+)
+def test_a_foreign_thing_asked_about_is_out_of_scope_whatever_shop_words_surround_it(
+    layer: SemanticLayer, text: str, thing: str
+) -> None:
+    says = refusal(ask(layer, text))
+    assert thing in says.lower() and "shop's data" in says
+
+
+def test_a_measure_of_something_foreign_is_a_metric_the_warehouse_lacks(
+    layer: SemanticLayer,
+) -> None:
+    says = refusal(ask(layer, "avg dwell time on electronics pages yesterday?"))
+    assert "dwell" in says and "metrics don't include" in says
+    says = refusal(ask(layer, "number of influencer mentions for toys last week"))
+    assert "influencer" in says
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did Etsy post for orders last quarter?",
+        "how much revenue did Zalando make in Q3?",
+        "what's Temu's AOV these days?",
+    ],
+)
+def test_another_company_s_numbers_are_theirs_not_the_shop_s(
+    layer: SemanticLayer, text: str
+) -> None:
+    assert "only have this shop's data" in refusal(ask(layer, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "metric"),
+    [
+        # Foreign words as context around an analysis asked for in so many words.
+        ("why did tablet revenue drop the day the sommelier promo launched?", Intent.EXPLAIN,
+         "revenue"),
+        ("orders by region last week, my bet is the West", Intent.BREAKDOWN, "orders"),
+        ("what's the checkout conversion on desktop yesterday?", Intent.LOOKUP,
+         "conversion_rate"),
+        ("what are the odds C000412 stops ordering?", Intent.CHURN, None),
+        ("which region had the most orders yesterday? asking for the headcount plan",
+         Intent.BREAKDOWN, "orders"),
+        ("what did the West bring in yesterday?", Intent.LOOKUP, "revenue"),
+    ],
+)  # fmt: skip
+def test_foreign_words_beside_the_question_leave_it_in_scope(
+    layer: SemanticLayer, text: str, intent: Intent, metric: str | None
+) -> None:
+    goal = ask(layer, text)
+    assert (goal.intent, goal.metric) == (intent, metric)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do we have to collect a bottle deposit on orders to Oregon?",
+        "are we required to show unit prices on the product page?",
+        "write me a looker view that sums revenue by region",
+        "write a macro computing the return rate by category",
+    ],
+)
+def test_obligations_and_writing_things_to_order_are_refused(
+    layer: SemanticLayer, text: str
+) -> None:
+    refusal(ask(layer, text))
+
+
+def test_a_summary_to_write_is_still_the_digest(layer: SemanticLayer) -> None:
+    assert ask(layer, "write me a summary of last week").intent is Intent.DIGEST
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("AOV in the South East cratered yesterday", Intent.EXPLAIN),
+        ("sessions look awful today, what broke?", Intent.EXPLAIN),
+        ("has revenue from email been steadily climbing?", Intent.TREND),
+        ("anything janky in yesterday's orders?", Intent.DETECT),
+        ("which new customers from the spring never came back?", Intent.CHURN),
+        ("give me the short version of how last week went", Intent.DIGEST),
+        ("back from sick leave, catch me up on last week", Intent.DIGEST),
+        ("can you draw graphs as well or just tables?", Intent.HELP),
+        ("great, thanks a lot", Intent.HELP),
+        ("awesome ty", Intent.HELP),
+    ],
+)
+def test_batch_11_rules_in_other_words(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_a_comparison_to_check_is_a_comparison_not_a_move_to_explain(
+    layer: SemanticLayer,
+) -> None:
+    goal = ask(layer, "someone said mobile converted worse yesterday than the day before?")
+    assert goal.intent is Intent.COMPARE and goal.metric == "conversion_rate"
+    assert ask(layer, "why did mobile convert worse yesterday?").intent is Intent.EXPLAIN
+
+
+def test_chat_shorthand_reads_as_the_word(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how many ppl bought something in Ohio yesterday")
+    assert (goal.intent, goal.metric, goal.filters) == (Intent.LOOKUP, "customers", {"state": "OH"})
+
+
+def test_the_same_month_named_twice_is_that_month_a_year_apart(layer: SemanticLayer) -> None:
+    goal = ask(layer, "this September's orders compared with last September's")
+    assert goal.window is not None and goal.baseline is not None
+    assert (goal.window.start, goal.window.end) == (date(2026, 9, 1), date(2026, 10, 1))
+    assert (goal.baseline.start, goal.baseline.end) == (date(2025, 9, 1), date(2025, 10, 1))
+
+
+def test_since_the_start_of_a_month_runs_to_today(layer: SemanticLayer) -> None:
+    goal = ask(layer, "daily revenue since the beginning of October")
+    assert goal.window is not None
+    assert (goal.window.start, goal.window.end) == (date(2026, 10, 1), MONDAY)
+
+
+def test_going_back_n_weeks_is_the_last_n_weeks(layer: SemanticLayer) -> None:
+    goal = ask(layer, "weekly orders going back 6 weeks")
+    assert goal.window is not None
+    assert (goal.window.start, goal.window.end) == (date(2026, 10, 12), MONDAY)
+
+
+def test_an_email_being_planned_is_how_it_is_sent_not_a_filter(layer: SemanticLayer) -> None:
+    goal = ask(layer, "segment Texas customers by spend, prepping a back-to-school email")
+    assert goal.intent is Intent.SEGMENT and goal.filters == {"state": "TX"}
+
+
+def test_an_off_topic_word_is_never_an_unknown_place(layer: SemanticLayer) -> None:
+    goal = ask(layer, "just back from Payroll training, what did I miss yesterday?")
+    assert goal.intent is Intent.DIGEST and goal.clarification is None
