@@ -29,7 +29,7 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
-from agent.understand.scope import outside
+from agent.understand.scope import held_against_outside, outside
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
 
@@ -106,6 +106,15 @@ def understand_with(
         # "how's the new intern doing?": a scorecard of something that is not the shop's.
         why = f"I don't know \u201c{subject}\u201d in the shop's data."
         return clarify.unknown(text, lex, today, confidence=0.2, why=why)
+    if (
+        intent is Intent.COMPARE
+        and not (parsed.compare or parsed.has_baseline)
+        and parsed.metric is not None
+        and held_against_outside(parsed, lex)
+    ):
+        # "AOV MTD, I want to check it against the budget model": a figure to hold against
+        # something the data does not have is a lookup.
+        intent = Intent.LOOKUP
     if context is not None and is_followup(parsed, intent, context):
         goal = merge(parsed, intent, stated, context, today)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
@@ -143,9 +152,10 @@ def understand_with(
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
     if intent is Intent.CHURN and goal.customer_id is not None:
-        # "C045512 opened 4 tickets this month: likely to churn?": the period is evidence,
-        # not the analysis's window (a customer's risk is scored as of today).
-        goal = replace(goal, window=None, baseline=None)
+        # "C045512 opened 4 tickets this month: likely to churn?": the period and the
+        # ticket topic are evidence, not the analysis's window or segment (one customer's
+        # risk is scored as of today).
+        goal = replace(goal, window=None, baseline=None, filters={}, compare={})
     if intent is Intent.BREAKDOWN and set(goal.filters) & set(goal.group_by):
         # "which device has the lowest add-to-cart rate? my bet is mobile": a guess at the
         # answer, not a filter that would leave one row of the split.
@@ -219,6 +229,15 @@ def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
+def _metric_for_the_cut(goal: Goal, parsed: Parsed, lex: Lexicon) -> str | None:
+    """Another named metric when the goal's cannot be cut by the dimensions named and it can."""
+    dims = set(goal.filters) | set(goal.compare) | set(goal.group_by)
+    if goal.metric is None or dims <= set(lex.dims_for.get(goal.metric, ())):
+        return None
+    fits = [m for m in parsed.metrics if dims <= set(lex.dims_for.get(m, ()))]
+    return fits[0] if fits else None
+
+
 def _names_a_group(parsed: Parsed, dimension: str) -> bool:
     return bool(SEGMENT_GROUP_WORDS.search(parsed.filter_words.get(dimension, "")))
 
@@ -256,6 +275,17 @@ def _checked(goal: Goal, parsed: Parsed, lex: Lexicon, today: date, confidence: 
         dimension, typed = parsed.unknown_value
         if goal.metric is None or dimension in lex.dims_for.get(goal.metric, ()):
             return clarify.ask_value(goal, lex, dimension, typed)
+    if goal.metric is not None and (better := _metric_for_the_cut(goal, parsed, lex)):
+        # "what were customers writing in about? by topic": of the metrics named, the one
+        # the split exists for.
+        goal = replace(goal, metric=better)
+    if (
+        goal.intent is Intent.DETECT
+        and goal.metric is None
+        and (only := _only_metric_for(goal, lex))
+    ):
+        # "did any ticket topic spike?": only tickets have a topic to watch.
+        goal = replace(goal, metric=only)
     if goal.intent in NEEDS_METRIC and goal.metric is None:
         only = _only_metric_for(goal, lex)
         if only is not None:

@@ -221,13 +221,14 @@ def _single(m: re.Match[str], today: date) -> Window | None:
 
 def _since(m: re.Match[str], today: date) -> Window | None:
     day = _parse_date(m, "a", today)
-    if day is None and m.group("wd"):
+    g = m.groupdict()
+    if day is None and g.get("wd"):
         found = _weekday(m, today)
         day = found.start if found else None
-    if day is None and m.group("sd"):
-        day = _latest_day_of_month(int(m.group("sd")), today)
-    if day is None and m.group("sm"):
-        month = MONTHS[m.group("sm")]
+    if day is None and g.get("sd"):
+        day = _latest_day_of_month(int(g["sd"]), today)
+    if day is None and g.get("sm"):
+        month = MONTHS[g["sm"]]
         start = month_start(today.year, month)
         day = start if start <= today else month_start(today.year - 1, month)
     return to_date_window(day, today, "since") if day else None
@@ -463,6 +464,12 @@ _HOLIDAY_ALIASES = {
     "xmas eve": "christmas eve",
     "the week of christmas": "christmas week",
 }
+# "the January campaign", "for the Q4 reforecast": an event being planned, not a period to
+# analyse.
+_PLANNED = (
+    r"(?:campaign|promo|promotion|launch|blast|newsletter|drop|send|reforecast|budget|plan|"
+    r"planning|deck|kickoff|offsite)"
+)
 _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, reverse=True))
 # The words of those names, known to the spelling corrector so that "black" is never taken
 # for a typo of a layer word ("back" in "sent back").
@@ -523,6 +530,18 @@ def _rel_week(m: re.Match[str], today: date) -> Relative:
 
 def _rel_month(m: re.Match[str], today: date) -> Relative:
     return lambda w: shift_months(w, -1) if w.days <= 31 else _previous_month(today)
+
+
+def _rel_same_point(m: re.Match[str], today: date) -> Relative:
+    month = MONTHS[m.group("sm")]
+
+    def same_point(w: Window) -> Window:
+        year = w.start.year if month_start(w.start.year, month) < w.start else w.start.year - 1
+        start = month_start(year, month)
+        end = min(start + timedelta(days=w.days), add_months(start, 1))
+        return _w(start, end, f"{start:%b %-d}\u2013{end - timedelta(days=1):%b %-d}")
+
+    return same_point
 
 
 def _rel_previous(m: re.Match[str], today: date) -> Relative:
@@ -600,6 +619,21 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(r"\b(?:dod|day over day|day on day)\b"), build=_never, relative=_rel_prev_days(1)
+    ),
+    # "MTD vs the same point in October": as many days of that month as the window has.
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?same (?:point|time|stage|days?|period) (?:in|of|last) "
+            rf"{_MON.format('sm')}\b"
+        ),
+        build=_never,
+        relative=_rel_same_point,
+    ),
+    # "Jan to date": from that month's first day until today.
+    _Rule(
+        pattern=_P(rf"\b{_MON.format('sm')} (?:to date|till now|until now|to now)\b"),
+        build=_since,
+        before=_preceding,
     ),
     _Rule(
         pattern=_P(r"\b(?:mom|month over month|month on month)\b"),
@@ -723,7 +757,10 @@ RULES: tuple[_Rule, ...] = (
         before=_this_unit_before,
     ),
     _Rule(
-        pattern=_P(r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])(?: (?P<qy>20\d\d))?\b"),
+        pattern=_P(
+            r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])(?: (?P<qy>20\d\d))?\b"
+            rf"(?! {_PLANNED}s?\b)"
+        ),
         build=_quarter,
         before=lambda m, w: shift_months(w, -3),
     ),
@@ -731,7 +768,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')})?\b"
             # "the January campaign" names an event being planned, not a period to analyse.
-            r"(?! (?:campaign|promo|promotion|launch|blast|newsletter|drop|send)s?\b)"
+            rf"(?! {_PLANNED}s?\b)"
         ),
         build=_month,
         before=lambda m, w: shift_months(w, -1),

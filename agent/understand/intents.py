@@ -43,11 +43,13 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:# |way |so |much )?(?:down|up)\b(?! against)"
     ),
     "investigate": _P(
-        r"\b(?:investigate|investigation|look into|looking into|dig into|dig in|deep dive|"
+        # "before I dig in": the person's own digging, not a request.
+        r"(?<!\bi )(?<!\bwe )(?<!\bi ll )(?<!\bill )\b(?:investigate|investigation|look into|looking into|dig into|dig in|deep dive|"
         r"drill into|drill down|figure out|analy[sz]e|analysis|diagnose)\b"
     ),
     "compare": _P(
-        r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to|side by side)\b"
+        r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to|side by side|"
+        r"next to|alongside)\b"
     ),
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
@@ -116,7 +118,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
     ),
     "forecast_words": _P(
-        r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|"
+        r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|projections?|"
         r"inventory|demand plan(?:ning)?|stock levels?|(?:over|under) ?(?:forecast\w*|stock\w*)|"
         r"(?:the|our|demand|inventory|forecasting|ml) models?|demand (?:model|estimate)s?|"
         r"stock ?outs?|out of stock)\b"
@@ -183,7 +185,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|cheers|ta|good morning|morning|"
         r"much appreciated|appreciate it|nice one)(?: \w+)?$"
         # "thanks Scout, super helpful", "perfect, ty": thanks and a few kind words.
-        r"|^(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)(?: \w+){0,4}$"
+        r"|^(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)\b(?! (?:but|now|can|could|and|what|why|how))"
     ),
     # "can you make charts too?": a question about Scout, not a request for a chart.
     "capability": _P(
@@ -217,6 +219,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
+        r"(?:tag|label|flag|mark|assign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
+        r"him|her|it|this|that|c\d+)\b|"
         r"schedule (?:this|it|that) |(?:dump|export|download|extract) |"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
@@ -237,6 +241,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         # "write me a dbt model that …": Scout answers, it does not write things to order
         # (a summary is the digest's to give).
         r"\bwrite (?:me |us )?(?:a|an|some) (?!summary|recap|overview|update|digest|rundown)|"
+        r"\bdraw up\b|"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
         r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
@@ -331,6 +336,8 @@ GROUP_BEFORE = frozenset(
         "most",
         "least",
         "individual",
+        "any",
+        "single",
     ]
 )
 GROUP_AFTER = frozenset(["breakdown", "split", "mix", "level", "wise", "by"])

@@ -30,6 +30,7 @@ from agent.understand.normalize import Token, normalize, tokenize
 from agent.understand.slots import Parsed
 from agent.understand.vocabulary import (
     ABOUT_NOUNS,
+    BEFORE_UNIT,
     COMMON_WORDS,
     CUE_WORDS,
     FUNCTION_WORDS,
@@ -59,6 +60,21 @@ _ASKS_ANALYSIS = tuple(
         "help",
     ]
 )
+# Requests about customers, the forecast or the business as a whole name no metric by nature.
+_NO_METRIC_NEEDED = tuple(
+    [
+        "segment",
+        "segment_plain",
+        "churn",
+        "help",
+        "digest_strong",
+        "digest",
+        "greeting",
+        "forecast_words",
+    ]
+)
+_OPENERS = frozenset(["has", "have", "is", "are", "was", "were", "did", "does", "do"])
+_DETERMINERS = frozenset(["the", "a", "an", "our", "my", "your", "their", "this", "that"])
 _BE = frozenset(["is", "s", "are", "was", "were", "the", "our", "a", "an", "your", "their"])
 _ABOUT = frozenset(["on", "about", "regarding", "re"])
 _MEASURE_LEADS = tuple(
@@ -87,6 +103,8 @@ def _cue_spellings() -> frozenset[str]:
 
 def is_foreign(word: str, lex: Lexicon) -> bool:
     """A word neither the layer, the cue phrases nor the everyday English here knows."""
+    if word.endswith("in") and len(word) >= 4 and not is_foreign(word + "g", lex):
+        return False  # "doin", "lookin": the -ing form typed short
     return (
         word.isalpha()
         and len(word) >= 3
@@ -96,6 +114,7 @@ def is_foreign(word: str, lex: Lexicon) -> bool:
         and word not in FUNCTION_WORDS
         and word not in MEASURE_NOUNS
         and word not in TIME_UNITS
+        and word not in BEFORE_UNIT
         and word not in MONTHS
         and word not in WEEKDAYS
         and word not in NUMBER_WORDS
@@ -108,18 +127,47 @@ def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     other = someone_else(parsed, lex)
     if other is not None:
         return Outside(why=f"I only have this shop's data, not {other}'s.")
+    foreign = _Foreign(parsed, lex)
+    # "Southeast headcount vs plan for Q4?": no metric, and what the request opens with is
+    # foreign, whatever analysis words follow.
+    if (
+        parsed.metric is None
+        and not parsed.cues.has(*_NO_METRIC_NEEDED)
+        and (thing := foreign.opening()) is not None
+    ):
+        return Outside(why=f"\u201c{thing}\u201d isn't something the shop's data holds.")
     if parsed.cues.has(*_ASKS_ANALYSIS) or parsed.group_by or parsed.compare:
         return None
-    foreign = _Foreign(parsed, lex)
-    thing = foreign.asked_for() or foreign.topic() or foreign.mine()
+    thing = foreign.asked_for() or foreign.topic() or foreign.mine() or foreign.subject()
     if thing is not None:
         return Outside(why=f"\u201c{thing}\u201d isn't something the shop's data holds.")
-    if parsed.metric is None and (measure := foreign.measured()) is not None:
+    if (measure := foreign.measured()) is not None:
         return Outside(
             why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
             "(no such metric in semantic.yml)."
         )
     return None
+
+
+_AGAINST = frozenset(["vs", "versus", "against", "compare", "compared", "reconcile", "reconciling"])
+
+
+def held_against_outside(parsed: Parsed, lex: Lexicon) -> bool:
+    """'… reconciling against GA4', 'check it against what we assumed in the budget': what
+    the figure is set against is foreign to the data (a tool, a plan), not a period or a
+    segment."""
+    words = [t.text for t in parsed.tokens]
+    for i, word in enumerate(words):
+        if word not in _AGAINST:
+            continue
+        for j in range(i + 1, min(i + 8, len(words))):
+            if j in parsed.explained:
+                return False
+            if is_foreign(words[j], lex) or (
+                words[j].isalnum() and not words[j].isalpha() and not words[j].isdigit()
+            ):
+                return True
+    return False
 
 
 def someone_else(parsed: Parsed, lex: Lexicon) -> str | None:
@@ -157,9 +205,50 @@ class _Foreign:
     def __init__(self, parsed: Parsed, lex: Lexicon) -> None:
         self.tokens: list[Token] = parsed.tokens
         self.words = [t.text for t in parsed.tokens]
+        self.explained = parsed.explained
         self.foreign = [
             i not in parsed.explained and is_foreign(w, lex) for i, w in enumerate(self.words)
         ]
+
+    def _run(self, start: int) -> tuple[int, int]:
+        """The words from `start` up to the next grammar word or verb form: a noun phrase,
+        near enough ("the Fivetran sync" in "has the Fivetran sync for … finished")."""
+        end = start
+        while end < len(self.words):
+            word = self.words[end]
+            if word in FUNCTION_WORDS or word in _AGAINST or word.endswith(("ing", "ed")):
+                break
+            end += 1
+        return start, end
+
+    def _headed_by_foreign(self, start: int, *, shortest: int = 1) -> str | None:
+        """The noun phrase at `start`, when its last word (its head) is foreign."""
+        first, end = self._run(start)
+        if end - first < shortest or not self.foreign[end - 1]:
+            return None
+        return " ".join(t.orig for t in self.tokens[first:end])
+
+    def opening(self) -> str | None:
+        """'Southeast headcount vs plan?': the phrase the request opens with, when a word
+        qualifies a foreign head (one word alone is as likely a verb: "stack that up")."""
+        start = next(
+            (
+                i
+                for i, w in enumerate(self.words)
+                if w not in FUNCTION_WORDS and not w.endswith("ly")
+            ),
+            None,
+        )
+        return None if start is None else self._headed_by_foreign(start, shortest=2)
+
+    def subject(self) -> str | None:
+        """'has the Fivetran sync finished?': what a yes-or-no question asks about."""
+        if not self.words or self.words[0] not in _OPENERS:
+            return None
+        j = 1
+        while j < len(self.words) and self.words[j] in _DETERMINERS:
+            j += 1
+        return self._headed_by_foreign(j) if j > 1 else None
 
     def _phrase(self, start: int) -> str | None:
         """The foreign words from `start` on ("conference room"), if the first is foreign."""
@@ -205,7 +294,8 @@ class _Foreign:
         return None
 
     def measured(self) -> str | None:
-        """'average star rating on apparel reviews': a measure of something foreign."""
+        """'average star rating', 'median first-response time on tickets': a measure the
+        layer does not have, whatever it is of."""
         for i in range(len(self.words)):
             for lead in _MEASURE_LEADS:
                 if tuple(self.words[i : i + len(lead)]) != lead:
@@ -213,6 +303,10 @@ class _Foreign:
                 j = i + len(lead)
                 while j < len(self.words) and self.words[j] in ("the", "a", "an", "our", "of"):
                     j += 1
-                if j < len(self.words) and (found := self._phrase(j)) is not None:
-                    return found
+                first, end = self._run(j)
+                named = any(k in self.explained for k in range(first, end))
+                head = end > first and self.foreign[end - 1]
+                if head or (any(self.foreign[first:end]) and not named):
+                    return " ".join(t.orig for t in self.tokens[first:end])
+                return None  # only the first measure asked for counts
         return None

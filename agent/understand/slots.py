@@ -14,7 +14,13 @@ from datetime import date
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
 from agent.understand.normalize import Token, clean, tokenize
-from agent.understand.vocabulary import BEFORE_UNIT, COMMON_WORDS, REVENUE_VERBS, SHORTHAND
+from agent.understand.vocabulary import (
+    BEFORE_UNIT,
+    COMMON_WORDS,
+    FUNCTION_WORDS,
+    REVENUE_VERBS,
+    SHORTHAND,
+)
 from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, find_windows
 
 _CUSTOMER = re.compile(r"^c\d{3,}$")
@@ -24,6 +30,7 @@ _JOINERS = frozenset(
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
 # "regional revenue": the adjective of a dimension asks for the split by it.
 _GROUPING_ADJECTIVES = frozenset(["regional"])
+_TOGETHER = frozenset(["combined", "together", "aggregated", "pooled", "overall"])
 _RANKING_WORDS = frozenset(["performing", "selling", "converting", "earning", "grossing", "ranked"])
 # "for the CRM team": a capitalised word naming a group of people, not a place.
 _ORG_NOUNS = frozenset(
@@ -277,6 +284,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
     after = toks[match.end].text if match.end < len(toks) else ""
     if match.text in _GROUPING_ADJECTIVES:
         return True
+    if after in _TOGETHER:
+        return False  # "all channels combined": the total, not the split
     if before and before[-1] in GROUP_BEFORE:
         return True
     # "best performing region", "top selling category"
@@ -309,6 +318,14 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
             continue  # "back from PTO": a known subject, never a place
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            after
+            and i + 1 not in used
+            and after.text not in FUNCTION_WORDS
+            and after.orig.islower()
+        ):
+            continue  # "for the Meta recap": a name qualifying a thing, not a place
         word = token.text
         if (
             not word.isalpha()

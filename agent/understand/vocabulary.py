@@ -186,6 +186,17 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         for place in ("site", "website")
     ),
     # "how many items got sent back": what came back is the units returned.
+    # "what are people writing in about?": contacting support is a ticket.
+    "support_tickets": (
+        "writing in",
+        "write in",
+        "wrote in",
+        "written in",
+        "contacting support",
+        "contacted support",
+        "contacting us",
+        "contacted us",
+    ),
     "units_returned": (
         "sent back",
         "send back",

@@ -33,6 +33,7 @@ from agent.understand.date_phrases import (
     month_start,
     shift_months,
     to_date_window,
+    whole_months,
 )
 
 __all__ = [
@@ -173,7 +174,7 @@ def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> 
     named = b.relative(window) if b.relative else b.window
     if named is None:
         return None
-    if named == window and window.start.day == 1 and window.end.day == 1:
+    if named == window and whole_months(window):
         return shift_months(window, -12)
     if named.start < window.end and window.start < named.end:
         return natural

@@ -180,3 +180,115 @@ def test_an_email_being_planned_is_how_it_is_sent_not_a_filter(layer: SemanticLa
 def test_an_off_topic_word_is_never_an_unknown_place(layer: SemanticLayer) -> None:
     goal = ask(layer, "just back from Payroll training, what did I miss yesterday?")
     assert goal.intent is Intent.DIGEST and goal.clarification is None
+
+
+# Unseen batch 12's lessons, in wording of their own.
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        ("Northeast footfall vs plan last month?", "footfall"),
+        ("is the Snowplow tracker fixed yet? orders look stuck", "tracker"),
+        ("median resolution time on billing tickets last week", "resolution time"),
+    ],
+)
+def test_a_foreign_head_opening_subject_or_measure_is_out_of_scope(
+    layer: SemanticLayer, text: str, thing: str
+) -> None:
+    assert thing in refusal(ask(layer, text)).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tag all of them as VIP in the CRM",
+        "label each of those customers as churn risk",
+        "could you draw up a holiday staffing plan for the warehouse?",
+    ],
+)
+def test_tagging_and_drawing_up_are_actions_scout_does_not_take(
+    layer: SemanticLayer, text: str
+) -> None:
+    refusal(ask(layer, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "metric"),
+    [
+        ("conversion rate yesterday, I'm checking it against Adobe", Intent.LOOKUP,
+         "conversion_rate"),
+        ("sessions last week vs the week before", Intent.COMPARE, "sessions"),
+        ("orders yesterday? want a number before I look into the alert", Intent.LOOKUP,
+         "orders"),
+        ("session count on Nov 2", Intent.LOOKUP, "sessions"),
+        ("cheers, that matches the finance sheet", Intent.HELP, None),
+    ],
+)  # fmt: skip
+def test_batch_12_rules_in_other_words(
+    layer: SemanticLayer, text: str, intent: Intent, metric: str | None
+) -> None:
+    goal = ask(layer, text)
+    assert (goal.intent, goal.metric) == (intent, metric)
+
+
+def test_platforms_name_their_channel(layer: SemanticLayer) -> None:
+    assert ask(layer, "sessions from Pinterest yesterday").filters == {"channel": "social"}
+    assert ask(layer, "orders from bing ads last week").filters == {"channel": "paid_search"}
+
+
+def test_a_dimension_combined_is_the_total_not_the_split(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue last month, all regions combined")
+    assert goal.intent is Intent.LOOKUP and goal.group_by == ()
+
+
+def test_a_name_qualifying_a_thing_is_not_an_unknown_place(layer: SemanticLayer) -> None:
+    goal = ask(layer, "AOV yesterday for the Hubspot sync")
+    assert goal.clarification is None and goal.metric == "aov"
+
+
+def test_any_single_dimension_groups_and_names_the_only_metric_it_has(
+    layer: SemanticLayer,
+) -> None:
+    goal = ask(layer, "did any single ticket topic jump abnormally yesterday?")
+    assert (goal.intent, goal.metric, goal.group_by) == (
+        Intent.DETECT,
+        "support_tickets",
+        ("topic",),
+    )
+
+
+def test_of_two_metrics_the_one_the_split_exists_for(layer: SemanticLayer) -> None:
+    goal = ask(layer, "orders and tickets by ticket topic last week")
+    assert goal.metric == "support_tickets" and goal.group_by == ("topic",)
+
+
+def test_one_customer_s_risk_keeps_no_segment(layer: SemanticLayer) -> None:
+    goal = ask(layer, "C004512 filed two billing tickets, will they leave?")
+    assert goal.intent is Intent.CHURN and goal.filters == {} and goal.window is None
+
+
+def test_the_same_point_in_a_month_is_as_many_days_of_it(layer: SemanticLayer) -> None:
+    goal = ask(layer, "orders month to date vs the same point in September")
+    assert goal.baseline is not None
+    assert (goal.baseline.start, goal.baseline.end) == (date(2026, 9, 1), date(2026, 9, 23))
+
+
+def test_a_month_to_date_runs_from_its_first_day(layer: SemanticLayer) -> None:
+    goal = ask(layer, "monthly revenue, Mar to date")
+    assert goal.window is not None
+    assert (goal.window.start, goal.window.end) == (date(2026, 3, 1), MONDAY)
+
+
+def test_a_quarter_being_planned_is_not_the_window(layer: SemanticLayer) -> None:
+    planned = ask(layer, "is the toys demand forecast good enough for the Q1 budget?")
+    named = ask(layer, "is the toys demand forecast good enough for Q3?")
+    assert planned.window is not None and named.window is not None
+    assert (planned.window.end - planned.window.start).days == 30
+    assert named.window.start == date(2026, 7, 1)
+
+
+def test_next_to_in_a_thread_compares(layer: SemanticLayer) -> None:
+    first = ask(layer, "sessions from email yesterday")
+    goal = ask(layer, "put that alongside affiliates", context=first)
+    assert goal.intent is Intent.COMPARE and goal.compare == {"channel": ("email", "affiliate")}
