@@ -51,7 +51,10 @@ _SEND_DATE = re.compile(
     r"\b(?:going out|goes out|go out|sending|send(?:s|ing)? out|sent out|launch(?:es|ing)?|"
     r"going live|goes live|drops?|dropping|scheduled|planned|lands?|landing|hits?|hitting|"
     # "the instagram push on thursday": the send named, then its day.
-    r"campaign|blast|push|send|newsletter|mailer|promo|promotion|offer|deal|coupon)"
+    r"campaign|blast|push|send|newsletter|mailer|promo|promotion|offer|deal|coupon|"
+    # "the gift-guide email on Thursday", "in the flow before Cyber Monday": its day, or
+    # the deadline for the list.
+    r"e ?mails?|sms|texts?|before|ahead of|in time for|until|till)"
     r"(?: (?:on|this|for|by))?\s*$"
 )
 # A date naming the occasion of the send right before it: "the black friday email",

@@ -87,6 +87,12 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
+    if parsed.cues.has("planned"):
+        why = "The warehouse holds what happened, not targets, plans or budgets."
+        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    if parsed.cues.has("external"):
+        why = "I only have this shop's data, not the industry's or other companies'."
+        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if parsed.cues.has("stock_level", "legal") or (
         parsed.cues.has("off_topic", "unmeasured")
         and parsed.metric is None
@@ -129,7 +135,9 @@ def understand_with(
             cap = 0.1 if parsed.hostile else 0.2
             return clarify.unknown(text, lex, today, confidence=cap)
     metric = parsed.metric
-    if intent is Intent.FORECAST_CHECK and metric is None and "forecast_error" in lex.dims_for:
+    if intent is Intent.FORECAST_CHECK and "forecast_error" in lex.dims_for:
+        # The forecast's error is what a forecast check measures ("… stock orders lock
+        # friday" names the stakes, not the metric).
         metric = "forecast_error"
     mentions = parsed.mentions
     if intent in (Intent.SEGMENT, Intent.CHURN) and is_campaign(text):

@@ -533,6 +533,8 @@ def _rel_month(m: re.Match[str], today: date) -> Relative:
 
 
 def _rel_same_point(m: re.Match[str], today: date) -> Relative:
+    if not m.group("sm"):
+        return lambda w: shift_months(w, -1)  # "the same point last month"
     month = MONTHS[m.group("sm")]
 
     def same_point(w: Window) -> Window:
@@ -623,8 +625,8 @@ RULES: tuple[_Rule, ...] = (
     # "MTD vs the same point in October": as many days of that month as the window has.
     _Rule(
         pattern=_P(
-            r"\b(?:the )?same (?:point|time|stage|days?|period) (?:in|of|last) "
-            rf"{_MON.format('sm')}\b"
+            r"\b(?:the )?same (?:point|time|stage|days?|period) (?:(?:in|of|last) "
+            rf"{_MON.format('sm')}|(?:of |in )?(?:last|the previous|the prior) month)\b"
         ),
         build=_never,
         relative=_rel_same_point,

@@ -10,12 +10,17 @@ import re
 from dataclasses import dataclass
 
 from agent.domain import Grain, Intent
+from agent.understand.vocabulary import REPORT_NOUNS
 
 _P = re.compile
 
 # "How is X doing / holding up / faring?": one list for the digest cue and the subject check.
 _HOW_IS = r"how(?:s| is| are| was| were|re|d| did)"
 _DOING = r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up)"
+
+# "my first weekly report", "the daily standup": a meeting's or a report's cadence, not a
+# request for the course over time.
+_NOT_A_REPORT = rf"(?! (?:{'|'.join(sorted(REPORT_NOUNS))}|stand up|check in|one on one)\b)"
 
 CUES: dict[str, re.Pattern[str]] = {
     "why": _P(
@@ -38,7 +43,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
         r"sink(?:ing)?)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
-        r"|(?:#|\bis|\bare|\bwas|\bwere|\bbeen|\bso|\bway|\bgone|\bwent|\bgoing) "
+        r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
+        r"\bso|\bway|\bgone|\bwent|\bgoing) "
         # "email up against affiliates": set side by side, not a move.
         r"(?:# |way |so |much )?(?:down|up)\b(?! against)"
     ),
@@ -58,8 +64,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:biggest|largest|highest|smallest|lowest) first|sorted by|ranked by)\b"
     ),
     "trend": _P(
-        r"\b(?:trends?|trending|trendline|over time|time series|daily|weekly|monthly|"
+        rf"\b(?:trends?|trending|trendline|over time|time series|(?:daily|weekly|monthly){_NOT_A_REPORT}|"
         r"day by day|week by week|month by month|by (?:day|week|month|date)|"
+        r"(?:day|week|month) after (?:day|week|month)|"
         r"per (?:day|week|month)|each (?:day|week|month)|history|historical|chart|plot|graph|"
         r"trajectory|evolution|timeline|how (?:has|have) .+ (?:changed|moved|evolved|developed))\b"
     ),
@@ -75,7 +82,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "heading the right way?", "easing off since october?": a course, not one move.
         r"(?:heading|going|moving|trending) (?:the )?(?:right|wrong) (?:way|direction)|"
         r"in the (?:right|wrong) direction|eas(?:e|es|ed|ing) off|letting up|tapering off|"
-        r"cooling off|level(?:l)?ing off|flattening out|bottoming out)\b"
+        r"cooling off|level(?:l)?ing off|level(?:l)?ed off|flatten(?:ed|ing) out|bottom(?:ed|ing) out|"
+        r"plateau(?:ed|ing|s)?|still (?:climbing|rising|falling|growing|dropping|sliding))\b"
         r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:\w+ly )?(?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
@@ -115,7 +123,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:bought|ordered|shopped) again)|"
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
-        r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold)\b"
+        r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
+        r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
     ),
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|projections?|"
@@ -147,6 +156,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"
         r"how did (?:# |the |it |things |we |everything )(?:\w+ ){0,3}?go|health check|pulse|"
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
+        r"how(?:d| did) (?:we|things|everything|it) (?:do|go)|"
         rf"{_HOW_IS} (?:the |our )?(?:\S+ ){{1,3}}?{_DOING})\b"
         # "last week numbers?": a period's numbers ("#" is not a word, so no \b before it).
         r"|(?<!\S)# numbers\b"
@@ -167,6 +177,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:do|does|can|are)|"
         # "what kind of questions can scout answer?": asking what it answers is asking for help.
         r"what (?:kinds?|sorts?|types?) of (?:questions|things|stuff|requests)|"
+        r"list (?:\w+ ){0,3}?of (?:the )?(?:metrics|kpis|dimensions|dims)|"
+        r"(?:metrics|kpis|dimensions) (?:you|scout) (?:know|have|support|track|cover)|"
         r"(?:questions|things|requests) (?:can|do|does|will|could) (?:you|scout|it|the bot) "
         r"(?:answer|handle|take)|(?:can|do|does) (?:you|scout|it) (?:answer|handle) questions)\b"
     ),
@@ -224,6 +236,12 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"schedule (?:this|it|that) |(?:dump|export|download|extract) |"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
+        # "raise the free-shipping threshold", "tell the agency to move 10% of the budget":
+        # changing the shop's settings or instructing someone is not an analysis.
+        r"(?:raise|lower|increase|decrease|reduce|bump|adjust|extend|change|update|set) "
+        r"(?:the|our|all) (?:\S+ ){0,3}?(?:thresholds?|limits?|prices?|budgets?|bids?|caps?|"
+        r"settings?|rules?|minimums?|rates?)\b|"
+        r"tell (?:the |our |my )?\w+ (?:\w+ )?to |(?:move|shift|reallocate) (?:\d+ ?%?|the|our|some|more) |"
         # "drop the customers table": a change to the warehouse, never an analysis.
         r"(?:drop|truncate|delete|alter|rename|empty) (?:the |our |this |that |a )?(?:\w+ )?"
         r"(?:tables?|database|db|schema|columns?|rows)\b|"
@@ -258,6 +276,18 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
     ),
+    # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
+    "planned": _P(
+        r"\b(?:revenue|sales|rev|orders?|conversion|aov|sessions|traffic|units) "
+        r"(?:targets?|goals?|quotas?|budgets?|plan)\b|"
+        r"\b(?:the|our|my|a) (?:targets?|goals?|quotas?) (?:for|in|on) |"
+        r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b"
+    ),
+    # Other companies' or the market's numbers: only this shop's data is in the warehouse.
+    "external": _P(
+        r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
+        r"rivals?|other (?:shops|stores|retailers|brands))\b"
+    ),
     # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
     # asked for, they are out of scope, never the nearest metric.
     "unmeasured": _P(
@@ -268,13 +298,19 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"uptime|core web vitals|days (?:from order )?to ship|ship(?:ping)? times?|"
         r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc)\b"
     ),
+    # "the demand forecast vs actuals": the forecast's error, whatever else is compared.
+    "actuals": _P(
+        r"\b(?:forecasts?|forecasted|predictions?|projections?)(?: \S+){0,3}? "
+        r"(?:vs|versus|against|compared (?:to|with)|and) (?:the )?actuals?\b"
+    ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     "stock_level": _P(
         r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
     ),
     # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
     "legal": _P(
-        r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legal(?:ly)?|lawyers?|attorney|compliance|"
+        r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
+        r"lawyers?|attorney|compliance|"
         r"are we allowed to|is it legal|"
         # "do we have to charge …?": what the law obliges, not what the data says.
         r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
@@ -299,7 +335,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"pandas|dataframes?|groupby|numpy|jupyter|notebook|nan|null pointer|segfault|"
         r"bug in|stack ?trace|compile|compiler|git|github|docker|kubernetes|"
         r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
-        r"birthday|anniversary|org chart|my manager|who is the ceo|president|election|"
+        r"birthday|anniversary|org chart|who is the ceo|president|election|"
         r"what time is it|time zone|timezone|dentist|doctor|gym|workout plan|"
         r"tell me about yourself|are you (?:alive|human|sentient|conscious)|"
         r"write (?:me )?(?:a |an )?(?:story|poem|song|essay|email|letter|script|program))\b"
@@ -308,9 +344,24 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
 
 
 GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
-    (_P(r"\b(?:daily|by day|per day|each day|day by day|by date)\b"), "day"),
-    (_P(r"\b(?:weekly|by week|per week|each week|week by week|week for week|wow)\b"), "week"),
-    (_P(r"\b(?:monthly|by month|per month|each month|month by month|month for month)\b"), "month"),
+    (
+        _P(rf"\b(?:daily{_NOT_A_REPORT}|by day|per day|each day|day (?:by|after) day|by date)\b"),
+        "day",
+    ),
+    (
+        _P(
+            rf"\b(?:weekly{_NOT_A_REPORT}|by week|per week|each week|week (?:by|after) week|"
+            r"week for week|wow)\b"
+        ),
+        "week",
+    ),
+    (
+        _P(
+            rf"\b(?:monthly{_NOT_A_REPORT}|by month|per month|each month|month (?:by|after) month|"
+            r"month for month)\b"
+        ),
+        "month",
+    ),
 )
 
 # Words before a dimension that make it the grouping: "by region", "which channel".
@@ -354,9 +405,14 @@ class Cues:
         return any(n in self.found for n in names)
 
 
+_BREAK_X_DOWN = _P(r"\bbreak (?P<x>(?:\S+ ){1,4}?)down\b")
+
+
 def find_cues(masked: str, plain: str = "") -> Cues:
     """Cue families present in text whose metric and date phrases are already masked; the
     plain families are looked for in the unmasked text."""
+    # "break return rate down by region": the split, not a move "down".
+    masked = _BREAK_X_DOWN.sub(r"break down \g<x>", masked)
     found = {name for name, rx in CUES.items() if rx.search(masked)}
     found |= {name for name, rx in PLAIN_CUES.items() if rx.search(plain)}
     grain = next((g for rx, g in GRAINS if rx.search(masked)), None)
@@ -399,6 +455,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     if cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group):
         return Intent.HELP, True
     forecast = slots.forecast_metric or (slots.metric is None and cues.has("forecast_words"))
+    if cues.has("actuals"):
+        return Intent.FORECAST_CHECK, True
     if (
         forecast
         and not cues.has("trend", "breakdown", "compare")

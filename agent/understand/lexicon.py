@@ -21,6 +21,7 @@ from agent.understand.vocabulary import (
     DIMENSION_ALIASES,
     GEO_WORDS,
     METRIC_ALIASES,
+    NOT_TYPOS,
     SHORT_COMMON,
     TIME_UNITS,
     US_STATES,
@@ -200,7 +201,9 @@ class Lexicon:
         """The known word `word` was probably meant to be, or None if it is fine or unknown."""
         if not self.fuzzy or len(word) < 5 or not word.isalpha():
             return None
-        if word in self.vocabulary or word in COMMON_WORDS or _inflects_common(word):
+        if word in self.vocabulary or word in COMMON_WORDS or word in NOT_TYPOS:
+            return None
+        if _inflects_common(word):
             return None
         if word in self._cache:
             return self._cache[word]

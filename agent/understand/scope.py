@@ -22,23 +22,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
-from agent.understand.intents import CUES
+from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
-from agent.understand.slots import Parsed
+from agent.understand.slots import CLAUSE_BREAK, Parsed
 from agent.understand.vocabulary import (
     ABOUT_NOUNS,
-    BEFORE_UNIT,
     COMMON_WORDS,
-    CUE_WORDS,
     FUNCTION_WORDS,
-    MEASURE_NOUNS,
     REPORT_VERBS,
-    TIME_UNITS,
 )
-from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, find_windows
+from agent.understand.windows import MONTHS, WEEKDAYS, find_windows
 
 # Analyses asked for in so many words: with one of these the request is in scope, and the
 # words around it are context ("the PDP template went live").
@@ -73,6 +68,8 @@ _NO_METRIC_NEEDED = tuple(
         "forecast_words",
     ]
 )
+_WH = frozenset(["when", "where", "how", "what", "which", "why", "whats", "times", "often"])
+_AUXILIARIES = frozenset(["did", "does", "do", "has", "have", "will"])
 _OPENERS = frozenset(["has", "have", "is", "are", "was", "were", "did", "does", "do"])
 _DETERMINERS = frozenset(["the", "a", "an", "our", "my", "your", "their", "this", "that"])
 _BE = frozenset(["is", "s", "are", "was", "were", "the", "our", "a", "an", "your", "their"])
@@ -92,42 +89,18 @@ class Outside:
     why: str
 
 
-@cache
-def _cue_spellings() -> frozenset[str]:
-    """Every word a cue phrase spells out: known, whatever the layer says."""
-    words: set[str] = set()
-    for rx in CUES.values():
-        words |= set(re.findall(r"[a-z]{2,}", rx.pattern))
-    return frozenset(words)
-
-
-def is_foreign(word: str, lex: Lexicon) -> bool:
-    """A word neither the layer, the cue phrases nor the everyday English here knows."""
-    if word.endswith("in") and len(word) >= 4 and not is_foreign(word + "g", lex):
-        return False  # "doin", "lookin": the -ing form typed short
-    return (
-        word.isalpha()
-        and len(word) >= 3
-        and word not in lex.vocabulary
-        and word not in COMMON_WORDS
-        and word not in CUE_WORDS
-        and word not in FUNCTION_WORDS
-        and word not in MEASURE_NOUNS
-        and word not in TIME_UNITS
-        and word not in BEFORE_UNIT
-        and word not in MONTHS
-        and word not in WEEKDAYS
-        and word not in NUMBER_WORDS
-        and word not in _cue_spellings()
-    )
-
-
 def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     """Why the request is about something the shop's data does not hold, if it is."""
     other = someone_else(parsed, lex)
     if other is not None:
         return Outside(why=f"I only have this shop's data, not {other}'s.")
     foreign = _Foreign(parsed, lex)
+    # "correlate daily temperatures with sessions", "% of card payments declined by device":
+    # set against, or a share of, something foreign, whatever analysis is asked.
+    if (thing := foreign.correlated()) is not None:
+        return Outside(why=f"The warehouse doesn't hold \u201c{thing}\u201d to set against.")
+    if (measure := foreign.measured(head_only=True)) is not None:
+        return _not_measured(measure)
     # "Southeast headcount vs plan for Q4?": no metric, and what the request opens with is
     # foreign, whatever analysis words follow.
     if (
@@ -142,11 +115,15 @@ def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     if thing is not None:
         return Outside(why=f"\u201c{thing}\u201d isn't something the shop's data holds.")
     if (measure := foreign.measured()) is not None:
-        return Outside(
-            why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
-            "(no such metric in semantic.yml)."
-        )
+        return _not_measured(measure)
     return None
+
+
+def _not_measured(measure: str) -> Outside:
+    return Outside(
+        why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
+        "(no such metric in semantic.yml)."
+    )
 
 
 _AGAINST = frozenset(["vs", "versus", "against", "compare", "compared", "reconcile", "reconciling"])
@@ -206,6 +183,17 @@ class _Foreign:
         self.tokens: list[Token] = parsed.tokens
         self.words = [t.text for t in parsed.tokens]
         self.explained = parsed.explained
+        self.cleaned = parsed.cleaned
+        self.first_clause_end = next(
+            (
+                i + 1
+                for i in range(len(self.tokens) - 1)
+                if CLAUSE_BREAK.search(
+                    parsed.cleaned[self.tokens[i].end : self.tokens[i + 1].start]
+                )
+            ),
+            len(self.tokens),
+        )
         self.foreign = [
             i not in parsed.explained and is_foreign(w, lex) for i, w in enumerate(self.words)
         ]
@@ -218,6 +206,8 @@ class _Foreign:
             word = self.words[end]
             if word in FUNCTION_WORDS or word in _AGAINST or word.endswith(("ing", "ed")):
                 break
+            if end > start and word in COMMON_WORDS:
+                break  # "card payments got declined": an everyday verb ends the phrase
             end += 1
         return start, end
 
@@ -242,13 +232,33 @@ class _Foreign:
         return None if start is None else self._headed_by_foreign(start, shortest=2)
 
     def subject(self) -> str | None:
-        """'has the Fivetran sync finished?': what a yes-or-no question asks about."""
-        if not self.words or self.words[0] not in _OPENERS:
-            return None
-        j = 1
-        while j < len(self.words) and self.words[j] in _DETERMINERS:
-            j += 1
-        return self._headed_by_foreign(j) if j > 1 else None
+        """'has the Fivetran sync finished?', 'when does the contract come up?', 'how many
+        times did creators mention us?': the subject of a question's auxiliary verb."""
+        for i, word in enumerate(self.words[: self.first_clause_end]):
+            after_wh = any(w in _WH for w in self.words[max(0, i - 3) : i])
+            if word not in _OPENERS or not (i == 0 or (after_wh and word in _AUXILIARIES)):
+                continue
+            j = i + 1
+            while j < len(self.words) and self.words[j] in _DETERMINERS:
+                j += 1
+            if j == i + 1 and word not in _AUXILIARIES:
+                continue  # "is revenue up": a subject needs its article after "is"
+            if (found := self._headed_by_foreign(j)) is not None:
+                return found
+        return None
+
+    def correlated(self) -> str | None:
+        """'correlate daily temperatures with …': the foreign side of a correlation."""
+        for i, word in enumerate(self.words):
+            if word.startswith("correlat") or (
+                word == "between" and i and self.words[i - 1] == "relationship"
+            ):
+                j = i + 1
+                while j < len(self.words) and self.words[j] in _DETERMINERS:
+                    j += 1
+                if j < len(self.words) and (found := self._headed_by_foreign(j)) is not None:
+                    return found
+        return None
 
     def _phrase(self, start: int) -> str | None:
         """The foreign words from `start` on ("conference room"), if the first is foreign."""
@@ -270,7 +280,10 @@ class _Foreign:
                     if j == i + 1:
                         # "what broke": a verb after "what", not the thing asked for.
                         continue
-                return self._phrase(j) if j < len(self.words) else None
+                if j >= len(self.words):
+                    return None
+                # "what's the Q4 revenue target": the phrase's head says what is asked for.
+                return self._phrase(j) or self._headed_by_foreign(j)
         return None
 
     def topic(self) -> str | None:
@@ -285,28 +298,39 @@ class _Foreign:
         return None
 
     def mine(self) -> str | None:
-        """'my Looker tile keeps timing out': the person's own things, not the shop's."""
-        for i, word in enumerate(self.words[:-1]):
+        """'my Looker tile keeps timing out': the person's own things, not the shop's, when
+        the request opens with them (later, "my manager said…" is an aside)."""
+        for i, word in enumerate(self.words[: self.first_clause_end - 1]):
             if word == "my":
                 found = self._phrase(i + 1)
                 if found is not None:
                     return found
         return None
 
-    def measured(self) -> str | None:
-        """'average star rating', 'median first-response time on tickets': a measure the
-        layer does not have, whatever it is of."""
+    def _measure_leads(self) -> list[int]:
+        """Where a measure's object starts: after "average", "number of", "% of"."""
+        starts = []
         for i in range(len(self.words)):
             for lead in _MEASURE_LEADS:
-                if tuple(self.words[i : i + len(lead)]) != lead:
-                    continue
-                j = i + len(lead)
-                while j < len(self.words) and self.words[j] in ("the", "a", "an", "our", "of"):
-                    j += 1
-                first, end = self._run(j)
-                named = any(k in self.explained for k in range(first, end))
-                head = end > first and self.foreign[end - 1]
-                if head or (any(self.foreign[first:end]) and not named):
-                    return " ".join(t.orig for t in self.tokens[first:end])
-                return None  # only the first measure asked for counts
+                if tuple(self.words[i : i + len(lead)]) == lead:
+                    starts.append(i + len(lead))
+            if (
+                self.words[i] == "of"
+                and i
+                and "%" in self.cleaned[self.tokens[i - 1].end : self.tokens[i].start]
+            ):
+                starts.append(i + 1)
+        return sorted(starts)
+
+    def measured(self, *, head_only: bool = False) -> str | None:
+        """'average star rating', 'median first-response time on tickets': a measure the
+        layer does not have, whatever it is of."""
+        for j in self._measure_leads()[:1]:  # only the first measure asked for counts
+            while j < len(self.words) and self.words[j] in ("the", "a", "an", "our", "of"):
+                j += 1
+            first, end = self._run(j)
+            named = any(k in self.explained for k in range(first, end))
+            head = end > first and self.foreign[end - 1]
+            if head or (not head_only and any(self.foreign[first:end]) and not named):
+                return " ".join(t.orig for t in self.tokens[first:end])
         return None

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
+from agent.understand.known import is_foreign
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
 from agent.understand.normalize import Token, clean, tokenize
 from agent.understand.vocabulary import (
     BEFORE_UNIT,
+    CADENCE_WORDS,
     COMMON_WORDS,
     FUNCTION_WORDS,
+    REPORT_NOUNS,
     REVENUE_VERBS,
     SHORTHAND,
 )
@@ -35,7 +38,8 @@ _RANKING_WORDS = frozenset(["performing", "selling", "converting", "earning", "g
 # "for the CRM team": a capitalised word naming a group of people, not a place.
 _ORG_NOUNS = frozenset(
     ["team", "teams", "department", "dept", "group", "folks", "people", "squad", "crew", "org",
-     "meeting", "channel", "lead", "leads", "manager", "managers", "campaign", "report", "deck"]
+     "meeting", "channel", "lead", "leads", "manager", "managers", "campaign", "report", "deck",
+     "call", "sync", "review", "office", "offices", "huddle"]
 )  # fmt: skip
 
 
@@ -60,6 +64,8 @@ class Parsed:
     unknown_value: tuple[str, str] | None = None  # (dimension, as typed)
     # Token positions a date, a customer id or one of the layer's phrases explains.
     explained: frozenset[int] = frozenset()
+    # The text after markup is gone, punctuation kept: where its clauses break.
+    cleaned: str = ""
     # The words with each date, metric, value and dimension replaced by its kind: what the
     # learned intent model reads, so it learns the phrasing rather than the layer's values.
     shape: str = ""
@@ -102,15 +108,24 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         starts.append(pos)
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
+    aside = _asides(tokens, cleaned.text)
+
+    def covered(m: Mention) -> set[int]:
+        return {i for i, s in enumerate(starts) if s < m.end and m.start < s + len(tokens[i].text)}
+
     mentions = find_windows(norm, today)
-    in_dates = {
-        i
-        for i, s in enumerate(starts)
-        for m in mentions
-        if s < m.end and m.start < s + len(tokens[i].text)
-    }
+    # "I joined last Tuesday", "rolled out on Wednesday", "today's picking waves": the date of
+    # an aside, not the period asked about, when the request names another. The rest are
+    # read again without it, so "the last 7 days" is no longer the second of a pair.
+    asides = [m for m in mentions if _an_aside(covered(m), aside, tokens, lex)]
+    if asides and len(asides) < len(mentions):
+        blanked = list(norm)
+        for m in asides:
+            blanked[m.start : m.end] = [c if c == " " else "x" for c in norm[m.start : m.end]]
+        mentions = find_windows("".join(blanked), today)
+    in_dates = {i for m in mentions for i in covered(m)}
     customer_id, customer_tokens = _customer(tokens)
-    matches = lex.match(tokens, skip=in_dates | customer_tokens)
+    matches = _outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
     masked = [t.text for t in tokens]
     for i in in_dates | customer_tokens:
         masked[i] = "#"
@@ -128,6 +143,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         tokens=tokens,
         norm=norm,
         hostile=cleaned.hostile,
+        cleaned=cleaned.text,
         corrections=corrections,
         mentions=mentions,
         cues=find_cues(" ".join(masked), norm),
@@ -141,6 +157,72 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     return parsed
 
 
+# Verbs that make their clause an aside about an event: its date and metric are context.
+_EVENT_VERBS = frozenset(
+    ["joined", "rolled", "launched", "released", "deployed", "migrated", "introduced", "went"]
+)
+# "my manager is out today", "on call this week": where a person is, not what to analyse.
+_AWAY = re.compile(r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$")
+CLAUSE_BREAK = re.compile(r"[.?!;,:\u2014\u2013]|\s-\s")
+
+
+def _asides(tokens: list[Token], text: str) -> set[int]:
+    """Token positions from an event verb to the end of its clause ("we rolled the new
+    checkout out to mobile traffic on Wednesday")."""
+    found: set[int] = set()
+    for i, token in enumerate(tokens):
+        pair = " ".join(t.text for t in tokens[i : i + 2])
+        if token.text not in _EVENT_VERBS and not _AWAY.match(pair):
+            continue
+        if token.text == "went" and (i + 1 >= len(tokens) or tokens[i + 1].text != "live"):
+            continue
+        j = i
+        while j < len(tokens):
+            found.add(j)
+            if j + 1 < len(tokens) and CLAUSE_BREAK.search(
+                text[tokens[j].end : tokens[j + 1].start]
+            ):
+                break
+            j += 1
+    return found
+
+
+def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
+    """A date inside an aside, or one owning a thing the data does not hold ("today's
+    picking waves", not "today's revenue")."""
+    if at and at <= aside:
+        return True
+    last = max(at, default=-1)
+    if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
+        return False
+    following = tokens[last + 1].text if last + 1 < len(tokens) else ""
+    return is_foreign(following, lex)
+
+
+def _outside_asides(
+    matches: list[PhraseMatch], aside: set[int], tokens: list[Token]
+) -> list[PhraseMatch]:
+    """Metrics named in an aside are context when the request names one elsewhere; a value
+    after "my" ("on my phone") is the person's, not a filter."""
+    kept = [
+        m
+        for m in matches
+        if not (m.start > 0 and tokens[m.start - 1].text == "my" and _is_value(m))
+    ]
+    metrics_outside = [m for m in kept if _is_metric(m) and m.start not in aside]
+    if not metrics_outside:
+        return kept
+    return [m for m in kept if not (_is_metric(m) and m.start in aside)]
+
+
+def _is_metric(match: PhraseMatch) -> bool:
+    return any(s.kind == "metric" for s in match.senses)
+
+
+def _is_value(match: PhraseMatch) -> bool:
+    return all(s.kind == "value" for s in match.senses)
+
+
 def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:
     """'why did cvr drop in the NE last week' → 'why did _metric_ drop in the _value_ _date_'."""
     kinds: list[str] = [t.text for t in tokens]
@@ -149,6 +231,9 @@ def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> 
     for m in matches:
         kind = "_metric_" if any(s.kind == "metric" for s in m.senses) else f"_{m.senses[0].kind}_"
         kinds[m.start : m.end] = [kind] + [""] * (m.end - m.start - 1)
+    for i in range(len(kinds) - 1):
+        if kinds[i] in CADENCE_WORDS and kinds[i + 1] in REPORT_NOUNS:
+            kinds[i] = ""  # "my weekly report": the report's cadence, not a trend asked for
     out: list[str] = []
     for word in kinds:
         if word and not (word == "_date_" and out and out[-1] == word):
@@ -260,15 +345,24 @@ def _grouping_matches(tokens: list[Token], matches: list[PhraseMatch], cues: Cue
     """Ids of the dimension matches that name a grouping, joined ones included."""
     found: set[int] = set()
     previous: PhraseMatch | None = None
-    for match in matches:
+    for k, match in enumerate(matches):
         if not _is_dimension(match):
             continue
+        if k > 0 and _names_the_value_s_dimension(matches[k - 1], match):
+            continue  # "the West region": which region, not a split by region
         if _groups(tokens, match, cues) or (
             previous is not None and id(previous) in found and _listed(tokens, previous, match)
         ):
             found.add(id(match))
         previous = match
     return found
+
+
+def _names_the_value_s_dimension(before: PhraseMatch, match: PhraseMatch) -> bool:
+    dims = {s.name for s in match.senses}
+    return before.end == match.start and any(
+        s.kind == "value" and s.name in dims for s in before.senses
+    )
 
 
 def _listed(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
@@ -283,7 +377,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
     before = [t.text for t in toks[max(0, match.start - 3) : match.start]]
     after = toks[match.end].text if match.end < len(toks) else ""
     if match.text in _GROUPING_ADJECTIVES:
-        return True
+        # "regional revenue"; not "the regional call in 10" or "the regional team".
+        return after not in _ORG_NOUNS
     if after in _TOGETHER:
         return False  # "all channels combined": the total, not the split
     if before and before[-1] in GROUP_BEFORE:
@@ -316,6 +411,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text in _ORG_NOUNS:
             continue
+        if re.fullmatch(r"[A-Z]{2,}s", token.orig):
+            continue  # "at the DCs", "the SKUs": an acronym's plural, not a place
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
             continue  # "back from PTO": a known subject, never a place
         after = tokens[i + 1] if i + 1 < len(tokens) else None

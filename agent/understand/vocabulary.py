@@ -83,8 +83,33 @@ REPORT_VERBS = _words(
 # "any news on …": the words after say what the question is about.
 ABOUT_NOUNS = _words("news update updates word info information rumour rumours rumor rumors gossip")
 
+# Real words a letter or two from one of the layer's, never "corrected" into it ("contract"
+# is not "contacts"), though they are nothing of the shop's (unlike COMMON_WORDS).
+NOT_TYPOS = _words("contract contracts contractor contractors")
+
+# What a cadence word can describe instead of asking for a course over time: "my weekly
+# report", "the daily standup".
+REPORT_NOUNS = _words(
+    """
+    report reports deck decks review reviews meeting meetings sync syncs call calls standup
+    standups update updates email emails newsletter newsletters summary summaries recap
+    recaps digest checkin huddle huddles
+    """
+)
+CADENCE_WORDS = _words("daily weekly monthly quarterly")
+
 # Chat shorthand for everyday words, read as the word ("how many ppl bought …").
-SHORTHAND = {"ppl": "people", "ppls": "people", "ur": "your", "u": "you", "bc": "because"}
+SHORTHAND = {
+    "ppl": "people",
+    "ppls": "people",
+    "ur": "your",
+    "u": "you",
+    "bc": "because",
+    "custs": "customers",
+    "cust": "customer",
+    "fcst": "forecast",
+    "fcsts": "forecasts",
+}
 
 # Units of time, and the words that announce one ("last 7 days", "past week").
 TIME_UNITS = _words("day days week weeks month months year years quarter quarters weekend")
