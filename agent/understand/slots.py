@@ -109,21 +109,8 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
     aside = _asides(tokens, cleaned.text)
-
-    def covered(m: Mention) -> set[int]:
-        return {i for i, s in enumerate(starts) if s < m.end and m.start < s + len(tokens[i].text)}
-
-    mentions = find_windows(norm, today)
-    # "I joined last Tuesday", "rolled out on Wednesday", "today's picking waves": the date of
-    # an aside, not the period asked about, when the request names another. The rest are
-    # read again without it, so "the last 7 days" is no longer the second of a pair.
-    asides = [m for m in mentions if _an_aside(covered(m), aside, tokens, lex)]
-    if asides and len(asides) < len(mentions):
-        blanked = list(norm)
-        for m in asides:
-            blanked[m.start : m.end] = [c if c == " " else "x" for c in norm[m.start : m.end]]
-        mentions = find_windows("".join(blanked), today)
-    in_dates = {i for m in mentions for i in covered(m)}
+    mentions = _mentions(norm, tokens, starts, aside, lex, today)
+    in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
     matches = _outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
     masked = [t.text for t in tokens]
@@ -221,6 +208,32 @@ def _is_metric(match: PhraseMatch) -> bool:
 
 def _is_value(match: PhraseMatch) -> bool:
     return all(s.kind == "value" for s in match.senses)
+
+
+def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[int]:
+    return {
+        i
+        for i, s in enumerate(starts)
+        if s < mention.end and mention.start < s + len(tokens[i].text)
+    }
+
+
+def _mentions(
+    norm: str, tokens: list[Token], starts: list[int], aside: set[int], lex: Lexicon, today: date
+) -> list[Mention]:
+    """The dates named, without those of an aside ("I joined last Tuesday", "rolled out on
+    Wednesday", "today's picking waves") when the request names another period. The rest are
+    read again without them, so "the last 7 days" is no longer the second of a pair."""
+    mentions = find_windows(norm, today)
+    asides = [m for m in mentions if _an_aside(_covered(m, tokens, starts), aside, tokens, lex)]
+    if not asides or len(asides) == len(mentions):
+        return mentions
+    blanked = list(norm)
+    for found in asides:
+        blanked[found.start : found.end] = [
+            "x" if c != " " else c for c in norm[found.start : found.end]
+        ]
+    return find_windows("".join(blanked), today)
 
 
 def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:

@@ -304,7 +304,10 @@ def test_an_aside_s_date_and_metric_are_context(layer: SemanticLayer) -> None:
         "Conversion rate for tablets over the last 14 days?",
     )
     assert goal.window is not None and (goal.window.end - goal.window.start).days == 14
-    goal = ask(layer, "we migrated checkout traffic to the new theme last Friday; why did AOV drop this weekend?")
+    goal = ask(
+        layer,
+        "we migrated checkout traffic to the new theme last Friday; why did AOV drop this weekend?",
+    )
     assert (goal.intent, goal.metric) == (Intent.EXPLAIN, "aov")
     assert goal.window is not None and goal.window.start == date(2026, 11, 21)
     goal = ask(layer, "orders by region yesterday, for tomorrow's packing rota")
@@ -365,7 +368,9 @@ def test_the_same_point_last_month_is_as_many_days_of_it(layer: SemanticLayer) -
 
 
 def test_a_campaign_s_send_day_or_deadline_is_not_the_window(layer: SemanticLayer) -> None:
-    assert ask(layer, "segment Ohio customers by spend for the winter email on Friday").window is None
+    assert (
+        ask(layer, "segment Ohio customers by spend for the winter email on Friday").window is None
+    )
     goal = ask(layer, "lapsed West shoppers for the winback flow, needed before Christmas")
     assert goal.intent is Intent.CHURN and goal.window is None
 
