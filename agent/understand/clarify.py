@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from agent.act.redact import clean_text
 from agent.domain import Clarification, ClarificationOption, Goal, Intent
 from agent.understand.intents import NEEDS_METRIC
 from agent.understand.lexicon import Lexicon, plural
@@ -16,11 +17,12 @@ OPTION_CONFIDENCE = 0.95
 
 
 def _asking(base: Goal, question: str, options: list[ClarificationOption], cap: float) -> Goal:
-    return replace(
-        base,
-        confidence=min(base.confidence, cap),
-        clarification=Clarification(question=question, options=tuple(options[:MAX_OPTIONS])),
+    # A question back may quote the asker's words ("I don't know “…”"): redacted like the
+    # echo of the question itself, so a pasted card number never goes back out in it.
+    clarification = Clarification(
+        question=clean_text(question), options=tuple(options[:MAX_OPTIONS])
     )
+    return replace(base, confidence=min(base.confidence, cap), clarification=clarification)
 
 
 def _chosen(goal: Goal) -> Goal:

@@ -119,6 +119,11 @@ def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     return None
 
 
+def _quoted(tokens: list[Token]) -> str:
+    """The words of a phrase to quote back: its words only, never a number someone pasted."""
+    return " ".join(t.orig for t in tokens if t.text.isalpha())
+
+
 def _not_measured(measure: str) -> Outside:
     return Outside(
         why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
@@ -204,6 +209,10 @@ class _Foreign:
         end = start
         while end < len(self.words):
             word = self.words[end]
+            if end > start and CLAUSE_BREAK.search(
+                self.cleaned[self.tokens[end - 1].end : self.tokens[end].start]
+            ):
+                break
             if word in FUNCTION_WORDS or word in _AGAINST or word.endswith(("ing", "ed")):
                 break
             if end > start and word in COMMON_WORDS:
@@ -216,7 +225,7 @@ class _Foreign:
         first, end = self._run(start)
         if end - first < shortest or not self.foreign[end - 1]:
             return None
-        return " ".join(t.orig for t in self.tokens[first:end])
+        return _quoted(self.tokens[first:end])
 
     def opening(self) -> str | None:
         """'Southeast headcount vs plan?': the phrase the request opens with, when a word
@@ -267,7 +276,7 @@ class _Foreign:
             end += 1
         if end == start:
             return None
-        return " ".join(t.orig for t in self.tokens[start:end])
+        return _quoted(self.tokens[start:end])
 
     def asked_for(self) -> str | None:
         """'which conference room …', "what's the population of …": the thing asked for."""
@@ -332,5 +341,5 @@ class _Foreign:
             named = any(k in self.explained for k in range(first, end))
             head = end > first and self.foreign[end - 1]
             if head or (not head_only and any(self.foreign[first:end]) and not named):
-                return " ".join(t.orig for t in self.tokens[first:end])
+                return _quoted(self.tokens[first:end])
         return None

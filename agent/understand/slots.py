@@ -150,7 +150,7 @@ _EVENT_VERBS = frozenset(
 )
 # "my manager is out today", "on call this week": where a person is, not what to analyse.
 _AWAY = re.compile(r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$")
-CLAUSE_BREAK = re.compile(r"[.?!;,:\u2014\u2013]|\s-\s")
+CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 
 def _asides(tokens: list[Token], text: str) -> set[int]:

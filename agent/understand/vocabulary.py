@@ -56,7 +56,7 @@ FUNCTION_WORDS = _words(
     because while when where what which who whom whose why how is are was were be been being
     am do does did have has had will would shall should can could may might must i we you he
     she it they me us him them whats hows whos thats theres please pls plz thanks thx hey hi
-    any some all every each no not more most less least very really s re ll ve d t
+    any some all every each no not more most less least very really s re ll ve d t hello yo
     """
 )
 

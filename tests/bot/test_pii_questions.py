@@ -4,8 +4,9 @@ The warehouse side is covered by tests/bot/test_pii_every_entry.py; here the peo
 carry the corpus. Every entry is put, tagged, into the text of a mention (several a question)
 sent through the real Bolt app to the real core on the fake Slack Web API. Scout quotes the
 question back while it works, so every entry travels; the questions lead with a known metric,
-an unknown one (help), a metric its dimension does not have (a question back with choices)
-and no metric at all (which metric?), so the clarification roads carry entries as well.
+an unknown one (out of scope), a metric its dimension does not have (a question back with
+choices), no metric at all (which metric?) and a greeting (help), so the clarification roads
+carry entries as well.
 Everything that left (Web API text and blocks, uploaded files, outbox rows) is scanned with
 the same checker as the other corpus tests, over every corpus entry. The same questions are
 then asked again by the two other doors a person uses: `/scout` (whose channel post quotes the
@@ -39,12 +40,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 CHANNEL = "CQUESTION"
 OWN_USERS = frozenset({"UASKER"})
 CONFIG = {"slack": {"digest_channel": "CDIGEST", "alerts_channel": "CALERTS"}}
-# What each question asks before its corpus entries, in turn: an answer, help for a metric
-# Scout does not have, a question back offering choices, a question back asking which metric.
+# What each question asks before its corpus entries, in turn: an answer, a metric Scout does
+# not have (out of scope, with what it can do), a question back offering choices, a question
+# back asking which metric, and a greeting (help).
 LEADS = (
     "revenue last week",
     "what is the frobnication rate",
     "revenue by category last month",
+    "break down last week by device",
     "hello",
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from agent.domain import Goal, Intent
 from agent.semantic import SemanticLayer
-from agent.understand import lexicon_for, understand
+from agent.understand import clarify, lexicon_for, understand
 from agent.understand.known import is_foreign
 
 MONDAY = date(2026, 11, 23)
@@ -391,3 +391,11 @@ def test_a_campaign_s_send_day_or_deadline_is_not_the_window(layer: SemanticLaye
 )
 def test_batch_13_refusals_in_other_words(layer: SemanticLayer, text: str, says: str) -> None:
     assert says in refusal(ask(layer, text)).lower()
+
+
+def test_a_question_back_never_quotes_a_pasted_card_number(layer: SemanticLayer) -> None:
+    said = refusal(ask(layer, "my 4111 1111 1111 1111 statement is wrong, who fixes it?"))
+    assert "4111" not in said.replace(" ", "")
+    # The redaction is on every question back, whatever it quotes.
+    goal = clarify.unknown("x", lexicon_for(layer), MONDAY, why="Not \u201c4111111111111111\u201d.")
+    assert goal.clarification is not None and "4111111111111111" not in goal.clarification.question
