@@ -153,6 +153,11 @@ _AWAY = re.compile(r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$
 CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 
+# A question starting after the aside ends it, punctuation or not ("… on Wednesday — why …";
+# dashes are already spaces here).
+_QUESTION_OPENS = frozenset(["why", "what", "whats", "how", "hows", "which", "can", "could"])
+
+
 def _asides(tokens: list[Token], text: str) -> set[int]:
     """Token positions from an event verb to the end of its clause ("we rolled the new
     checkout out to mobile traffic on Wednesday")."""
@@ -166,8 +171,9 @@ def _asides(tokens: list[Token], text: str) -> set[int]:
         j = i
         while j < len(tokens):
             found.add(j)
-            if j + 1 < len(tokens) and CLAUSE_BREAK.search(
-                text[tokens[j].end : tokens[j + 1].start]
+            if j + 1 < len(tokens) and (
+                CLAUSE_BREAK.search(text[tokens[j].end : tokens[j + 1].start])
+                or tokens[j + 1].text in _QUESTION_OPENS
             ):
                 break
             j += 1

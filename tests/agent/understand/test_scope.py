@@ -310,6 +310,10 @@ def test_an_aside_s_date_and_metric_are_context(layer: SemanticLayer) -> None:
     )
     assert (goal.intent, goal.metric) == (Intent.EXPLAIN, "aov")
     assert goal.window is not None and goal.window.start == date(2026, 11, 21)
+    goal = ask(
+        layer, "we launched the gift finder on Tuesday \u2014 why did tablet AOV dip yesterday?"
+    )
+    assert goal.window is not None and goal.window.start == date(2026, 11, 22)
     goal = ask(layer, "orders by region yesterday, for tomorrow's packing rota")
     assert goal.window is not None and goal.window.start == date(2026, 11, 22)
     goal = ask(layer, "my lead is away today; can you give me a recap of last week?")
