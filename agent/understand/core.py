@@ -52,6 +52,13 @@ _NOT_FROM_CHAT = (
 )
 _NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
 _OFF_TOPIC = "That's outside the shop's data, so I can't help with it."
+# Kinds of request refused whatever metric words they carry, in the order they are checked.
+_REFUSED_KINDS = (
+    ("planned", "The warehouse holds what happened, not targets, plans or budgets."),
+    ("external", "I only have this shop's data, not the industry's or other companies'."),
+    ("legal", "Law, tax and compliance questions are outside the shop's data."),
+    ("stock_level", _NOT_MEASURED),
+)
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
 
@@ -87,22 +94,17 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    if parsed.cues.has("planned"):
-        why = "The warehouse holds what happened, not targets, plans or budgets."
-        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
-    if parsed.cues.has("external"):
-        why = "I only have this shop's data, not the industry's or other companies'."
-        return clarify.unknown(text, lex, today, confidence=0.1, why=why)
-    if parsed.cues.has("stock_level", "legal") or (
+    for kind, why in _REFUSED_KINDS:
+        if parsed.cues.has(kind):
+            return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    if (
         parsed.cues.has("off_topic", "unmeasured")
         and parsed.metric is None
         # "just back from PTO, what did I miss?": the aside is not the question.
         and not parsed.cues.has("digest_strong")
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
-        why = _NOT_MEASURED if parsed.cues.has("unmeasured", "stock_level") else _OFF_TOPIC
-        if parsed.cues.has("legal"):
-            why = "Law, tax and compliance questions are outside the shop's data."
+        why = _NOT_MEASURED if parsed.cues.has("unmeasured") else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
@@ -228,9 +230,13 @@ def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
             assert_never(intent)
 
 
+def _dims_named(goal: Goal) -> set[str]:
+    return set(goal.filters) | set(goal.compare) | set(goal.group_by)
+
+
 def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:
     """The one metric that can be cut by every dimension the request names, if only one can."""
-    dims = set(goal.filters) | set(goal.compare) | set(goal.group_by)
+    dims = _dims_named(goal)
     if not dims:
         return None
     fits = clarify.metrics_supporting(lex, dims)
@@ -239,11 +245,10 @@ def _only_metric_for(goal: Goal, lex: Lexicon) -> str | None:
 
 def _metric_for_the_cut(goal: Goal, parsed: Parsed, lex: Lexicon) -> str | None:
     """Another named metric when the goal's cannot be cut by the dimensions named and it can."""
-    dims = set(goal.filters) | set(goal.compare) | set(goal.group_by)
-    if goal.metric is None or dims <= set(lex.dims_for.get(goal.metric, ())):
+    fits = clarify.metrics_supporting(lex, _dims_named(goal))
+    if goal.metric is None or goal.metric in fits:
         return None
-    fits = [m for m in parsed.metrics if dims <= set(lex.dims_for.get(m, ()))]
-    return fits[0] if fits else None
+    return next((m for m in parsed.metrics if m in fits), None)
 
 
 def _names_a_group(parsed: Parsed, dimension: str) -> bool:

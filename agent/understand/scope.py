@@ -26,7 +26,7 @@ from datetime import date
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
-from agent.understand.slots import CLAUSE_BREAK, Parsed
+from agent.understand.slots import Parsed, breaks_after
 from agent.understand.vocabulary import (
     ABOUT_NOUNS,
     COMMON_WORDS,
@@ -190,13 +190,7 @@ class _Foreign:
         self.explained = parsed.explained
         self.cleaned = parsed.cleaned
         self.first_clause_end = next(
-            (
-                i + 1
-                for i in range(len(self.tokens) - 1)
-                if CLAUSE_BREAK.search(
-                    parsed.cleaned[self.tokens[i].end : self.tokens[i + 1].start]
-                )
-            ),
+            (i + 1 for i in range(len(self.tokens)) if breaks_after(self.tokens, self.cleaned, i)),
             len(self.tokens),
         )
         self.foreign = [
@@ -209,9 +203,7 @@ class _Foreign:
         end = start
         while end < len(self.words):
             word = self.words[end]
-            if end > start and CLAUSE_BREAK.search(
-                self.cleaned[self.tokens[end - 1].end : self.tokens[end].start]
-            ):
+            if end > start and breaks_after(self.tokens, self.cleaned, end - 1):
                 break
             if word in FUNCTION_WORDS or word in _AGAINST or word.endswith(("ing", "ed")):
                 break

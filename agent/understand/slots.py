@@ -150,12 +150,19 @@ _EVENT_VERBS = frozenset(
 )
 # "my manager is out today", "on call this week": where a person is, not what to analyse.
 _AWAY = re.compile(r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$")
-CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
+_CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 
 # A question starting after the aside ends it, punctuation or not ("… on Wednesday — why …";
 # dashes are already spaces here).
 _QUESTION_OPENS = frozenset(["why", "what", "whats", "how", "hows", "which", "can", "could"])
+
+
+def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
+    """Whether a clause ends between token `i` and the next (a full stop, a comma, a dash)."""
+    return i + 1 < len(tokens) and bool(
+        _CLAUSE_BREAK.search(text[tokens[i].end : tokens[i + 1].start])
+    )
 
 
 def _asides(tokens: list[Token], text: str) -> set[int]:
@@ -172,8 +179,7 @@ def _asides(tokens: list[Token], text: str) -> set[int]:
         while j < len(tokens):
             found.add(j)
             if j + 1 < len(tokens) and (
-                CLAUSE_BREAK.search(text[tokens[j].end : tokens[j + 1].start])
-                or tokens[j + 1].text in _QUESTION_OPENS
+                breaks_after(tokens, text, j) or tokens[j + 1].text in _QUESTION_OPENS
             ):
                 break
             j += 1
