@@ -7,6 +7,7 @@ complete goals; otherwise Scout does not ask.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import assert_never
@@ -22,6 +23,7 @@ from agent.understand.campaign import (
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import (
     NEEDS_METRIC,
+    PLAIN_CUES,
     SEGMENT_GROUP_WORDS,
     Slots,
     decide,
@@ -58,6 +60,10 @@ _REFUSED_KINDS = (
     ("external", "I only have this shop's data, not the industry's or other companies'."),
     ("legal", "Law, tax and compliance questions are outside the shop's data."),
     ("stock_level", _NOT_MEASURED),
+    ("experiment", "A/B tests and their significance aren't in the warehouse."),
+    ("what_if", "I can show what happened, not predict what a change would do."),
+    ("opinion", "That's a decision for the team; I can bring the numbers that inform it."),
+    ("calendar", "People's calendars are outside the shop's data."),
 )
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
@@ -104,7 +110,7 @@ def understand_with(
         and not parsed.cues.has("digest_strong")
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
-        why = _NOT_MEASURED if parsed.cues.has("unmeasured") else _OFF_TOPIC
+        why = _not_measured(parsed) if parsed.cues.has("unmeasured") else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
@@ -192,6 +198,19 @@ def understand_with(
     return _checked(goal, parsed, lex, today, confidence)
 
 
+def _not_measured(parsed: Parsed) -> str:
+    """The refusal of a measure the warehouse lacks, naming it ("footfall")."""
+    found = PLAIN_CUES["unmeasured"].search(parsed.norm)
+    if found is None:
+        return _NOT_MEASURED
+    # Quoted as typed ("ROAS"), when the words survive as they were.
+    typed = re.search(re.escape(found.group(0)).replace(r"\ ", r"\W+"), parsed.cleaned, re.I)
+    return (
+        f"The warehouse's metrics don't include \u201c{(typed or found).group(0)}\u201d "
+        "(no such metric in semantic.yml)."
+    )
+
+
 def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Intent | None:
     """The model's intent where no cue stated one, if it is sure and the pieces fit it.
 
@@ -221,7 +240,10 @@ def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
         case Intent.HELP:
             return parsed.empty and not parsed.mentions
         case Intent.SEGMENT | Intent.CHURN:
-            return not parsed.group_by and not parsed.compare
+            # Customers are grouped or scored, never a metric such as tickets or revenue.
+            return (
+                not parsed.group_by and not parsed.compare and parsed.metric in (None, "customers")
+            )
         case Intent.LOOKUP | Intent.TREND | Intent.EXPLAIN | Intent.DETECT:
             return not parsed.compare
         case Intent.UNKNOWN:

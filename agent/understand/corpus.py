@@ -44,7 +44,7 @@ _CAMPAIGNS = ("email campaign", "sms blast", "newsletter", "paid social push", "
               "black friday email", "instagram push", "winback mailer",
               "loyalty offer", "retargeting ads")  # fmt: skip
 _PREFIXES = ("", "", "", "", "hey scout ", "hi, ", "quick q: ", "scout, ", "pls ", "hey team ",
-             "so ", "ok ", "morning! ", "question - ", "can someone tell me ")  # fmt: skip
+             "yo scout ", "ok ", "morning! ", "question - ", "can someone tell me ")  # fmt: skip
 _SUFFIXES = ("", "", "", "?", "?", "??", " pls", " thanks", " asap", " :eyes:", " thx", "!")
 
 # Paraphrase families: "{m}" a metric phrase, "{v}"/"{w}" values of one dimension the metric

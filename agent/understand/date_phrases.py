@@ -261,8 +261,8 @@ def _month(m: re.Match[str], today: date) -> Window | None:
 
 def _weekday(m: re.Match[str], today: date) -> Window | None:
     word = m.group("wd")
-    if len(word) <= 4 and word not in ("mon",) and m.group(0) == word:
-        return None  # "sat", "wed", "sun" alone are ordinary words
+    if len(word) <= 4 and word not in ("mon",) and m.group(0) == word and not m["only"]:
+        return None  # "sat", "wed", "sun" alone are ordinary words ("sat only" is a day)
     back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
     day = today - timedelta(days=back)
     return _w(day, day + timedelta(days=1), f"{day:%A}")
@@ -288,7 +288,10 @@ _UNIT_MONTHS = {"month": 1, "mtd": 1, "quarter": 3, "qtd": 3, "year": 12, "ytd":
 
 
 # Shorthand people type for a unit of time ("last wk", "this mo", "past qtr").
-_UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year", "qtr": "quarter"}
+_UNIT_SHORT = {
+    "wk": "week", "mo": "month", "mth": "month", "yr": "year", "qtr": "quarter",
+    "d": "day", "w": "week",
+}  # fmt: skip
 _UNIT_WORD = r"week|wk|month|mo|mth|year|yr|quarter|qtr"
 
 
@@ -585,7 +588,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|days?|week|month) )?"
             r"(?:(?:as |of |in )?last year|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
-            r"|(?:the )?same (?:period|time|days?|week|month) (?:last year|a year ago))\b"
+            r"|(?:(?:the )?same (?:period|time|days?|week|month)|this time) (?:last year|a year ago))\b"
         ),
         build=_never,
         relative=_rel_year,
@@ -681,6 +684,8 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:the )?{_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s? (?:before|earlier|prior)\b"
+            # "the last 8 weeks before I place the buy": "before" opening a clause.
+            r"(?! (?:i|we|you|they|he|she|it|our|my|the)\b)"
         ),
         build=_never,
         relative=_rel_last_n,
@@ -723,6 +728,16 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing)|"
             rf"(?:going|looking|go|look) back) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
+        ),
+        build=_last_n,
+        relative=_rel_last_n,
+        before=_last_n_before,
+    ),
+    # "last 14d", "L7D": the analyst's shorthand for the same.
+    _Rule(
+        pattern=_P(
+            r"\b(?:(?:in |over |for )?(?:the )?(?:last|past|trailing|previous|prior) |l)"
+            r"(?P<n>\d{1,3}) ?(?P<unit>d|w)\b"
         ),
         build=_last_n,
         relative=_rel_last_n,
@@ -780,7 +795,10 @@ RULES: tuple[_Rule, ...] = (
         build=_year,
         before=lambda m, w: shift_months(w, -12),
     ),
-    _Rule(pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b"), build=_weekday),
+    _Rule(
+        pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b(?=(?P<only> only)?)"),
+        build=_weekday,
+    ),
     # "weekend in a nutshell?", "tix by topic weekend pls": a weekend no other rule read (no
     # "last", "over the") is the latest one.
     _Rule(

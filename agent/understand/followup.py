@@ -42,7 +42,8 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     if parsed.unknown_value is not None:
         return False
     cues = parsed.cues
-    marker = cues.has("followup")
+    # "go back one more week": moving the thread's period leans on it by definition.
+    marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None
     if parsed.metric is not None:
         # "what about orders?", "same for AOV": swap the metric, keep the rest.
         return marker and not parsed.has_window and intent in (None, Intent.LOOKUP)
@@ -126,9 +127,24 @@ def _shifted_window(parsed: Parsed, context: Goal) -> Window | None:
 _ONE_BACK = re.compile(r"\b(?:prior|previous|preceding|earlier) (?:day|week|month|quarter|year)\b")
 
 
+# "roll it back one more week", "go back a day": the thread's window moved by one unit.
+_BACK_BY = re.compile(
+    r"\bback (?:by )?(?:one|a|1) (?:more )?(?P<unit>day|week|month)\b"
+    r"|\b(?:one|a|1) (?:more )?(?P<unit2>day|week|month) (?:back|earlier)\b"
+)
+_UNIT_DAYS = {"day": 1, "week": 7}
+
+
 def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
     """'what did the prior week look like?' after last week: the thread's period one back."""
-    if context.window is None or parsed.cues.has("compare") or not _ONE_BACK.search(parsed.norm):
+    if context.window is None or parsed.cues.has("compare"):
+        return None
+    if (by := _BACK_BY.search(parsed.norm)) is not None and not parsed.has_window:
+        unit = by["unit"] or by["unit2"]
+        if unit in _UNIT_DAYS:
+            return context.window.shifted(-_UNIT_DAYS[unit], label=f"a {unit} earlier")
+        return comparison_period(context.window)
+    if not _ONE_BACK.search(parsed.norm):
         return None
     named = resolve(parsed.mentions, context.intent, today).window
     return comparison_period(context.window) if named == context.window else None

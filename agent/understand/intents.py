@@ -32,6 +32,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"what is the reason|whats the reason|the reason (?:that|why|for)|reason why|"
         r"(?:root )?causes?$|"
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
+        # "is that the cause or is something else dragging them?", "decompose by region"
+        r"(?:is|was) (?:that|this|it) the (?:cause|reason)|dragging (?:\S+ )?down|"
+        r"(?:something|anything|what) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
     "move": _P(
@@ -41,7 +44,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"crater(?:s|ed|ing)?|"
         r"increased|rose|risen|shot up|went up|gone up|went down|gone down|so low|so high|"
         r"worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
-        r"sink(?:ing)?)\b"
+        r"sink(?:ing)?|slid)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
         r"\bso|\bway|\bgone|\bwent|\bgoing) "
@@ -83,7 +86,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:heading|going|moving|trending) (?:the )?(?:right|wrong) (?:way|direction)|"
         r"in the (?:right|wrong) direction|eas(?:e|es|ed|ing) off|letting up|tapering off|"
         r"cooling off|level(?:l)?ing off|level(?:l)?ed off|flatten(?:ed|ing) out|bottom(?:ed|ing) out|"
-        r"plateau(?:ed|ing|s)?|still (?:climbing|rising|falling|growing|dropping|sliding))\b"
+        r"plateau(?:ed|ing|s)?|still (?:climbing|rising|falling|growing|dropping|sliding)|"
+        # "Returns worsening?", "finally settling down?": which way it is heading lately.
+        r"worsening|settl(?:e|es|ed|ing) (?:down|back)|stabili[sz](?:e|es|ed|ing)|"
+        r"normali[sz](?:e|es|ed|ing)|recovering|bouncing back)\b"
         r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:\w+ly )?(?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
@@ -112,7 +118,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
         r"potential loyalists|loyalists|most valuable|big spenders|whales|vips?|customer (?:groups|tiers|types)|"
-        r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:customers|buyers|users|#))(?!\w)"
+        r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
@@ -124,6 +130,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
+        r"stick(?:ing)? around|stay(?:ing)? with us|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
     ),
     "forecast_words": _P(
@@ -156,7 +163,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"
         r"how did (?:# |the |it |things |we |everything )(?:\w+ ){0,3}?go|health check|pulse|"
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
+        # "the Southwest picture for last week", "how has the organic channel done?"
+        r"(?:the|a) (?:# )+picture|"
+        r"how (?:has|have) (?:the |our )?(?:# )+(?:\S+ )?(?:done|performed|fared|gone)|"
         r"how(?:d| did) (?:we|things|everything|it) (?:do|go)|"
+        # "how did we close October?": how a period ended, the business as a whole.
+        r"how(?:d| did) (?:we|things|everything) (?:close|finish|end)(?: out| up)?|"
         rf"{_HOW_IS} (?:the |our )?(?:\S+ ){{1,3}}?{_DOING})\b"
         # "last week numbers?": a period's numbers ("#" is not a word, so no \b before it).
         r"|(?<!\S)# numbers\b"
@@ -167,7 +179,12 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     # "how is revenue this week?": how a metric stands now, against the period before (a
     # lookup), unless a word asks for its course over time.
-    "status": _P(r"^(?:so |and |ok |hey )?how(?: is|s| s| are| was| were|re)\b"),
+    "status": _P(
+        r"^(?:so |and |ok |hey )?how(?: is|s| s| are| was| were|re)\b"
+        # "what did the home return rate come in at for October?": where a figure ended up.
+        r"|\b(?:come|came|coming|finish|finished|end|ended|close|closed|land|landed) "
+        r"(?:in |up |out )?(?:at|on)\b(?! (?:least|all|the (?:end|start|beginning)))"
+    ),
     "help": _P(
         r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
@@ -185,6 +202,8 @@ CUES: dict[str, re.Pattern[str]] = {
     # Requests to do something rather than to know something: Scout only proposes actions,
     # through its guardrails, so a chat message can never trigger one.
     "action": _P(
+        # "I just approved her third refund": what the person did, not a request.
+        r"(?<!\bi )(?<!\bjust )(?<!\bwe )(?<!\balready )"
         r"\b(?:approve|approved|authori[sz]e|execute|transfer|payout|wire|grant|"
         r"issue (?:a |the )?(?:refund|discount|credit|coupon)s?|"
         r"(?:give|offer|apply) .{0,30}(?:discount|refund|credit|coupon|voucher|money)|"
@@ -205,6 +224,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"produce|plot|send|export|show|build) (?:\w+ )?(?:charts?|graphs?|plots?|visuals?|"
         r"pictures?|tables?|pdfs?|csvs?|spreadsheets?|dashboards?)(?: too| as well| also)?"
         r"(?: or\b|$)"
+        # "do you accept raw SQL?": what Scout takes as input.
+        r"|\b(?:do|can|will) you (?:accept|take|understand|read|run) (?:raw |plain )?"
+        r"(?:sql|queries|english|plain english|questions)\b"
     ),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
@@ -275,6 +297,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     "segment_plain": _P(
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
+        # "find our best customers": the group the segmentation names.
+        r"|\b(?:our|the|my) (?:best|top spending) (?:customers|buyers|shoppers)\b"
     ),
     # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
     "planned": _P(
@@ -286,6 +310,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Other companies' or the market's numbers: only this shop's data is in the warehouse.
     "external": _P(
         r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
+        r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
+        r"consumer confidence|app store|google play|play store|app ratings?|"
         r"rivals?|other (?:shops|stores|retailers|brands))\b"
     ),
     # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
@@ -296,7 +322,33 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"bounce rate|open rates?|click rates?|unsubscribe rate|gross margin|margins?|"
         r"profit(?:s|ability)?|cogs|cost of goods|page load|load times?|site speed|latency|"
         r"uptime|core web vitals|days (?:from order )?to ship|ship(?:ping)? times?|"
-        r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc)\b"
+        r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc|"
+        r"footfall|foot traffic|walk ?ins|store visits|in store|brick and mortar)\b"
+    ),
+    # A/B tests' significance and sizing: experiments are not in the warehouse.
+    "experiment": _P(
+        r"\b(?:(?:test|variant|experiment|cell)s?\b(?: \S+){0,8}? significan\w*|"
+        r"statistically significant|statistical (?:significance|power)|p ?values?|"
+        r"sample sizes?|power analysis|minimum detectable effect)\b"
+    ),
+    # What a change would do ("if we cut the price by 10%", "price elasticity"): a prediction
+    # of a decision's effect, not a record of what happened.
+    "what_if": _P(
+        r"\b(?:elasticit(?:y|ies)|"
+        r"if we (?:cut|raise|lower|drop|increase|reduce|change|double|halve) (?:\S+ ){0,4}?"
+        r"(?:prices?|by \d))"
+    ),
+    # "honest opinion please", "should we start the sale earlier?": a decision to make, not
+    # a figure to read.
+    "opinion": _P(
+        r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
+        r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
+        r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
+    ),
+    # Someone's diary: refused even when the meeting is about revenue.
+    "calendar": _P(
+        r"\b(?:(?:my|his|her|their|your|\w+s) (?:calendar|diary)|free slots?|"
+        r"(?:a |any )?free time)\b"
     ),
     # "the demand forecast vs actuals": the forecast's error, whatever else is compared.
     "actuals": _P(
@@ -337,6 +389,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
         r"birthday|anniversary|org chart|who is the ceo|president|election|"
         r"what time is it|time zone|timezone|dentist|doctor|gym|workout plan|"
+        r"(?:pin|move) (?:this|it|that) to|"
+        r"(?:make|set) (?:it|this|that) (?:as )?(?:the |my |our )?default|"
         r"tell me about yourself|are you (?:alive|human|sentient|conscious)|"
         r"write (?:me )?(?:a |an )?(?:story|poem|song|essay|email|letter|script|program))\b"
     ),

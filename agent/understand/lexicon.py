@@ -104,6 +104,10 @@ class Lexicon:
     weak: frozenset[tuple[str, ...]]
     fuzzy: bool = True
     _deletes: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # A metric's phrase with one word left open → (the phrase, the word left open).
+    _near: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = field(
+        default_factory=dict, repr=False
+    )
     _max_len: int = 5
     _cache: dict[str, Correction | None] = field(default_factory=dict, repr=False)
 
@@ -196,6 +200,12 @@ class Lexicon:
                 for variant in _deletes(word, 2 if len(word) >= 5 else 1):
                     index.setdefault(variant, set()).add(word)
         self._deletes = {k: tuple(sorted(v)) for k, v in index.items()}
+        for key, senses in self.phrases.items():
+            if len(key) < 2 or not all(s.kind == "metric" for s in senses):
+                continue
+            for p, word in enumerate(key):
+                if len(word) >= 4 and word.isalpha():
+                    self._near.setdefault((*key[:p], "*", *key[p + 1 :]), []).append((key, word))
 
     def correct(self, word: str) -> Correction | None:
         """The known word `word` was probably meant to be, or None if it is fine or unknown."""
@@ -264,12 +274,29 @@ class Lexicon:
                 if senses and self._acceptable(key, tokens, i):
                     hit = PhraseMatch(start=i, end=i + n, senses=senses, text=" ".join(key))
                     break
+                if n >= 2 and (near := self._one_word_off(key)) is not None:
+                    hit = PhraseMatch(
+                        start=i, end=i + n, senses=self.phrases[near], text=" ".join(near)
+                    )
+                    break
             if hit is None:
                 i += 1
                 continue
             found.append(hit)
             i = hit.end
         return found
+
+    def _one_word_off(self, key: tuple[str, ...]) -> tuple[str, ...] | None:
+        """'average older value', 'add to card rate', 'return rage': a metric's phrase with
+        one real word typed for another (autocorrect's kind of typo, which the word-level
+        corrector cannot see because the word typed is a word)."""
+        for p, typed in enumerate(key):
+            if len(typed) < 4:
+                continue
+            for phrase, word in self._near.get((*key[:p], "*", *key[p + 1 :]), ()):
+                if typed[0] == word[0] and _osa(typed, word, 1) <= 1:
+                    return phrase
+        return None
 
     def _acceptable(self, key: tuple[str, ...], tokens: Sequence[Token], i: int) -> bool:
         word = key[0]
@@ -292,16 +319,35 @@ class Lexicon:
                 or compared
                 or after in ("vs", "versus", "or", "and", "related")
                 or self._qualifies_metric(key, after)
+                or self._names_own_dimension(key, after)
+                or self._names_own_dimension(key, before)  # "where customer_type = 'new'"
             )
         return True
 
     def _qualifies_metric(self, key: tuple[str, ...], word: str) -> bool:
         """'refund tickets', 'direct traffic': the value names a kind of the metric that
-        follows it, so the everyday word is the dimension's value after all."""
+        follows it, so the everyday word is the dimension's value after all. 'home revenue'
+        too: a value of a dimension that cuts several metrics scopes the request even where
+        this metric cannot be cut (the question back says so); 'refund sessions' does not."""
         dims = {s.name for s in self.phrases[key] if s.kind == "value"}
+        for s in self.phrases.get((word,), ()):
+            if s.kind != "metric":
+                continue
+            if dims & set(self.dims_for.get(s.name, ())):
+                return True
+            if any(self._cuts_many(d) for d in dims):
+                return True
+        return False
+
+    def _cuts_many(self, dim: str) -> bool:
+        return sum(dim in dims for dims in self.dims_for.values()) >= 3
+
+    def _names_own_dimension(self, key: tuple[str, ...], word: str) -> bool:
+        """'the home category', 'the direct channel': the value followed by its own
+        dimension's word."""
         return any(
-            s.kind == "metric" and dims & set(self.dims_for.get(s.name, ()))
-            for s in self.phrases.get((word,), ())
+            s.kind == "value" and word in self.dimension_labels[s.name].lower().split()
+            for s in self.phrases[key]
         )
 
     # ------------------------------------------------------------------ helpers

@@ -78,7 +78,10 @@ def clean(raw: str) -> Cleaned:
     text = _MENTION.sub(" ", text)
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text)
-    text = _EMOJI_CODE.sub(" ", text)
+    # An emoji code or a spaced dash between words ends a clause ("on call this week
+    # :rotating_light: anything odd today?", "units by state yday — need to know …").
+    text = _EMOJI_CODE.sub(" \u00b7 ", text)
+    text = re.sub(r"\s[\u2013\u2014]\s", " \u00b7 ", text)
     hostile = False
     for pattern in (*_SQL_PATTERNS, _INJECTION):
         text, count = pattern.subn(" . ", text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -29,6 +30,25 @@ from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, fi
 _CUSTOMER = re.compile(r"^c\d{3,}$")
 _JOINERS = frozenset(
     ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
+)
+# A purchase for the range, dated by the month it is for.
+_BUYING_NOUNS = frozenset(["buy", "buys", "po", "pos", "purchase", "purchases"])
+# Words that set one period against another ("and the week before?").
+_SET_AGAINST = frozenset(
+    [
+        "vs",
+        "versus",
+        "v",
+        "against",
+        "than",
+        "compared",
+        "compare",
+        "before",
+        "after",
+        "prior",
+        "previous",
+        "same",
+    ]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
 # "regional revenue": the adjective of a dimension asks for the split by it.
@@ -109,7 +129,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
     aside = _asides(tokens, cleaned.text)
-    mentions = _mentions(norm, tokens, starts, aside, lex, today)
+    mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
     matches = _outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
@@ -119,6 +139,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     for m in matches:
         if not _is_dimension(m):
             masked[m.start : m.end] = ["#"] * (m.end - m.start)
+    # An aside's words ("it's for the persona deck") ask for nothing.
+    for i in aside:
+        masked[i] = "~"
     # A dimension word that groups nothing ("customer segments for the West") stays visible
     # to the cue rules: it is the subject of the request, not a slot.
     grouping = _grouping_matches(tokens, matches, find_cues(" ".join(masked)))
@@ -133,7 +156,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         cleaned=cleaned.text,
         corrections=corrections,
         mentions=mentions,
-        cues=find_cues(" ".join(masked), norm),
+        cues=find_cues(
+            " ".join(masked), " ".join("~" if i in aside else t.text for i, t in enumerate(tokens))
+        ),
         customer_id=customer_id,
     )
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
@@ -149,7 +174,11 @@ _EVENT_VERBS = frozenset(
     ["joined", "rolled", "launched", "released", "deployed", "migrated", "introduced", "went"]
 )
 # "my manager is out today", "on call this week": where a person is, not what to analyse.
-_AWAY = re.compile(r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$")
+_AWAY = re.compile(
+    r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$"
+    # "it's for the persona deck": what the answer is for, not what to analyse.
+    r"|^(?:its|thats|this is|its going|it will be) (?:for|into)$"
+)
 _CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 
@@ -187,15 +216,44 @@ def _asides(tokens: list[Token], text: str) -> set[int]:
 
 
 def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
-    """A date inside an aside, or one owning a thing the data does not hold ("today's
-    picking waves", not "today's revenue")."""
+    """A date inside an aside, one owning a thing the data does not hold ("today's
+    picking waves", not "today's revenue"), or a greeting's ("hope your Monday is going well",
+    "happy Friday")."""
     if at and at <= aside:
         return True
+    first = min(at, default=0)
+    if first > 0 and tokens[first - 1].text in ("your", "happy"):
+        return True
     last = max(at, default=-1)
+    if 0 <= last < len(tokens) - 1 and tokens[last + 1].text in _BUYING_NOUNS:
+        return True  # "before I place the December buy": the buy's month, not a window
     if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
         return False
     following = tokens[last + 1].text if last + 1 < len(tokens) else ""
     return is_foreign(following, lex)
+
+
+def _in_a_clause_about_else(at: set[int], tokens: list[Token], text: str, lex: Lexicon) -> bool:
+    """A date in a later clause that names nothing of the layer, compares nothing and holds
+    a word the data does not know ("is the returns vendor meeting still on for Wednesday")."""
+    if not at:
+        return False
+    start, end = min(at), max(at)
+    while start > 0 and not breaks_after(tokens, text, start - 1):
+        start -= 1
+    if start == 0:
+        return False
+    while end + 1 < len(tokens) and not breaks_after(tokens, text, end):
+        end += 1
+    clause = [t for k, t in enumerate(tokens[start : end + 1], start) if k not in at]
+    words = {t.text for t in clause}
+    if words & _SET_AGAINST:
+        return False
+    for m in lex.match(clause):
+        # "the returns vendor meeting": a layer word qualifying a foreign noun names neither.
+        if m.end >= len(clause) or not is_foreign(clause[m.end].text, lex):
+            return False
+    return any(is_foreign(w, lex) for w in words)
 
 
 def _outside_asides(
@@ -206,7 +264,7 @@ def _outside_asides(
     kept = [
         m
         for m in matches
-        if not (m.start > 0 and tokens[m.start - 1].text == "my" and _is_value(m))
+        if not (m.start > 0 and tokens[m.start - 1].text == "my" and _personal(m))
     ]
     metrics_outside = [m for m in kept if _is_metric(m) and m.start not in aside]
     if not metrics_outside:
@@ -222,6 +280,14 @@ def _is_value(match: PhraseMatch) -> bool:
     return all(s.kind == "value" for s in match.senses)
 
 
+# "on my phone", "in my email": a thing of the person's. "my Texas customers" is a filter.
+_PERSONAL_DIMENSIONS = frozenset(["device", "channel"])
+
+
+def _personal(match: PhraseMatch) -> bool:
+    return _is_value(match) and all(s.name in _PERSONAL_DIMENSIONS for s in match.senses)
+
+
 def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[int]:
     return {
         i
@@ -231,13 +297,26 @@ def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[in
 
 
 def _mentions(
-    norm: str, tokens: list[Token], starts: list[int], aside: set[int], lex: Lexicon, today: date
+    norm: str,
+    tokens: list[Token],
+    starts: list[int],
+    aside: set[int],
+    text: str,
+    lex: Lexicon,
+    today: date,
 ) -> list[Mention]:
     """The dates named, without those of an aside ("I joined last Tuesday", "rolled out on
-    Wednesday", "today's picking waves") when the request names another period. The rest are
-    read again without them, so "the last 7 days" is no longer the second of a pair."""
+    Wednesday", "today's picking waves") or of a later clause about something else ("… —
+    need to know where to point the pickers today") when the request names another period.
+    The rest are read again without them, so "the last 7 days" is no longer the second of a
+    pair."""
     mentions = find_windows(norm, today)
-    asides = [m for m in mentions if _an_aside(_covered(m, tokens, starts), aside, tokens, lex)]
+    asides = [
+        m
+        for m in mentions
+        if _an_aside(at := _covered(m, tokens, starts), aside, tokens, lex)
+        or _in_a_clause_about_else(at, tokens, text, lex)
+    ]
     if not asides or len(asides) == len(mentions):
         return mentions
     blanked = list(norm)
@@ -286,19 +365,12 @@ def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
 
 def _objects_of_verbs(matches: list[PhraseMatch]) -> list[PhraseMatch]:
     """'which channel brought in the most new customers': what was brought in is the metric;
-    the verb names revenue only when nothing it brings in is named right after it."""
-    kept = []
-    for i, match in enumerate(matches):
-        after = matches[i + 1] if i + 1 < len(matches) else None
-        if (
-            match.text in REVENUE_VERBS
-            and after is not None
-            and after.start - match.end <= 2
-            and any(s.kind == "metric" for s in after.senses)
-        ):
-            continue
-        kept.append(match)
-    return kept
+    the verb names revenue only when no other metric is named."""
+    others = [m for m in matches if _is_metric(m) and m.text not in REVENUE_VERBS]
+    if not others:
+        return matches
+    # "how many new customers did Google Ads bring in": the object named before the verb.
+    return [m for m in matches if m.text not in REVENUE_VERBS]
 
 
 def _interpret(
@@ -328,11 +400,16 @@ def _interpret(
             grouped = lex.group_dimension(dim, None)
             if grouped not in parsed.group_by:
                 parsed.group_by.append(grouped)
+    if not parsed.metrics:
+        parsed.metrics.extend(_counted_in_value(values, parsed.tokens, lex))
     metric = parsed.metric
     parsed.group_by = [lex.group_dimension(d, metric) for d in parsed.group_by]
     by_dim: dict[str, list[tuple[PhraseMatch, str]]] = {}
     for match, dims, value in values:
         dim = lex.value_dimension(dims, metric)
+        twin = lex.group_dimension(dim, metric)
+        if twin != dim and any(v == value for _, v in by_dim.get(twin, [])):
+            continue  # "the beauty pages … the skincare guide": one value, named twice
         if all(value != v for _, v in by_dim.get(dim, [])):
             by_dim.setdefault(dim, []).append((match, value))
     for dim, found in by_dim.items():
@@ -343,17 +420,40 @@ def _interpret(
             parsed.filters[dim] = found[0][1]
             parsed.filter_words[dim] = found[0][0].text
             parsed.extra_values += len(found) - 1
+    # "desktop vs mobile ATC … which device wins": the comparison already splits by it.
+    parsed.group_by = list(dict.fromkeys(d for d in parsed.group_by if d not in parsed.compare))
+
+
+def _counted_in_value(
+    values: list[tuple[PhraseMatch, list[str], str]], tokens: list[Token], lex: Lexicon
+) -> list[str]:
+    """'how many distinct returning customers': a value whose last word is a metric on its
+    own names what is counted as well as the filter."""
+    for match, _, _ in values:
+        if match.end - match.start > 1:
+            head = lex.phrases.get((tokens[match.end - 1].text,), ())
+            metric = next((s.name for s in head if s.kind == "metric"), None)
+            if metric is not None:
+                return [metric]
+    return []
 
 
 def _drop_qualifiers(matches: list[PhraseMatch]) -> list[PhraseMatch]:
-    """In "paid search traffic" next to another metric, "traffic" only names the segment."""
+    """In "paid search traffic" next to another metric, "traffic" only names the segment; a
+    metric of several words ("Midwest returned units") is named on purpose, unless it is
+    named elsewhere too."""
     metric_at = [i for i, m in enumerate(matches) if any(s.kind == "metric" for s in m.senses)]
     if len(metric_at) < 2:
         return matches
+    named = Counter(s.name for i in metric_at for s in matches[i].senses if s.kind == "metric")
     drop = {
         i
         for i in metric_at
         if i > 0
+        and (
+            matches[i].end - matches[i].start == 1
+            or any(named[s.name] > 1 for s in matches[i].senses if s.kind == "metric")
+        )
         and matches[i - 1].end == matches[i].start
         and all(s.kind == "value" for s in matches[i - 1].senses)
     }
@@ -421,8 +521,11 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
 
 def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     between = {t.text for t in tokens[a.end : b.start]}
-    # "the NE stack up against the West": a few words of the comparison between them.
-    return bool(between & _JOINERS) and b.start - a.end <= 4
+    # "the NE stack up against the West": a few words of the comparison between them;
+    # "first-time shoppers spending less per order than returning ones": a few more before
+    # "than".
+    reach = 6 if "than" in between else 4
+    return bool(between & _JOINERS) and b.start - a.end <= reach
 
 
 def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[str, str] | None:

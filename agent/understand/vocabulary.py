@@ -44,7 +44,8 @@ COMMON_WORDS = _words(
     failing taken errors understood typos conversation conversations timezone computed
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
-    sell sells selling sold building built build broke
+    sell sells selling sold building built build broke distinct unique different individual
+    separate decide decides deciding decided decision decisions ahead behind
     """
 )
 
@@ -127,6 +128,7 @@ SHORT_COMMON = _words(
 WEAK_VALUE_CONTEXT = _words(
     """
     from for in on via among vs versus and or by through only just excluding about against
+    tagged tag labelled labeled marked
     """
 )
 
@@ -199,8 +201,23 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     # "how did returning customers convert": the verb names the rate.
     "conversion_rate": ("convert", "converted", "converting", "converts", "conv"),
-    "customers": ("people buying", "people bought", "people purchasing", "people ordering"),
+    "customers": (
+        "people buying",
+        "people bought",
+        "people purchasing",
+        "people ordering",
+        # "count(distinct customer_id)": the analyst's way of counting customers.
+        "distinct customer id",
+        "distinct customer ids",
+        "unique customer ids",
+    ),
     "orders": ("how many orders", "order volume"),
+    # "are first-time shoppers spending less per order": spend per order is the AOV.
+    "aov": tuple(
+        f"{verb}{more} per order"
+        for verb in ("spend", "spending", "spent")
+        for more in ("", " less", " more")
+    ),
     # "how many people visited the site": a visit is a session, whoever counts it. Every word
     # here also becomes a spelling target, so none that a common word is one edit from
     # ("store" would swallow "story").
@@ -223,6 +240,8 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "contacted us",
     ),
     "units_returned": (
+        "units sent back",
+        "items sent back",
         "sent back",
         "send back",
         "got returned",
@@ -232,6 +251,9 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "been returned",
         "items returned",
         "products returned",
+        "units came back",
+        "items came back",
+        "products came back",
     ),
 }
 

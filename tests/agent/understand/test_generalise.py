@@ -502,7 +502,7 @@ def test_week_for_week_is_a_weekly_grain(layer: SemanticLayer) -> None:
     ("text", "says"),
     [
         ("email all customers a coupon", "I don't carry out requests from chat"),
-        ("what's our roas on social", "The warehouse's metrics don't include that"),
+        ("what's our ROAS on social", "The warehouse's metrics don't include \u201cROAS\u201d"),
         ("will it rain in boston tomorrow", "That's outside the shop's data"),
         ("blorp", "I'm not sure what you'd like me to look at"),
     ],

@@ -108,7 +108,7 @@ def test_out_of_scope_held_out_requests_stay_refused_with_the_model(
 def test_phrasings_without_a_cue_get_the_models_intent(layer: SemanticLayer) -> None:
     lex = lexicon_for(layer)
     cases = {
-        "our best buyers, who are they?": Intent.SEGMENT,
+        "who are our heaviest buyers?": Intent.SEGMENT,
         "which shoppers look ready to walk away?": Intent.CHURN,
     }
     for text, intent in cases.items():

@@ -1,0 +1,214 @@
+"""The general rules batches 14 and 15 showed were missing, each in wording of its own:
+context that is not the request (greetings, purposes, later clauses, a buy's month), values
+named with their dimension's word, metrics spelt the way people write them, refusals by kind,
+and the analyst's shorthand. Windows are stated by hand for Monday 2026-11-23."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.domain import Goal, Intent
+from agent.semantic import SemanticLayer
+from agent.understand import understand
+
+MONDAY = date(2026, 11, 23)
+
+
+def ask(layer: SemanticLayer, text: str, context: Goal | None = None) -> Goal:
+    return understand(text, layer=layer, today=MONDAY, context=context)
+
+
+def span(goal_window: object) -> tuple[str, str] | None:
+    if goal_window is None:
+        return None
+    return (str(goal_window.start), str(goal_window.end))  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- values and metrics
+
+
+def test_an_everyday_value_with_its_dimension_word_is_that_value(layer: SemanticLayer) -> None:
+    goal = ask(layer, "the home category's units sold yesterday")
+    assert dict(goal.filters) == {"category": "home"} and goal.metric == "units_sold"
+    assert dict(ask(layer, "direct channel orders yesterday").filters) == {"channel": "direct"}
+    assert dict(ask(layer, "rfm segments where customer_type = 'returning'").filters) == {
+        "customer_type": "returning"
+    }
+    assert dict(ask(layer, "tickets labelled refund yesterday").filters) == {"topic": "refund"}
+
+
+def test_a_broad_value_before_a_metric_it_cannot_cut_is_asked_back(layer: SemanticLayer) -> None:
+    goal = ask(layer, "home revenue yesterday?")
+    assert goal.clarification is not None and "category" in goal.clarification.question
+    assert not ask(layer, "refund sessions last week").filters
+
+
+def test_things_sent_or_coming_back_are_units_returned(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how many items came back in the West yesterday")
+    assert goal.metric == "units_returned" and dict(goal.filters) == {"region": "West"}
+    assert ask(layer, "units sent back: Northeast vs Midwest last month").metric == (
+        "units_returned"
+    )
+    assert ask(layer, "Northeast vs Midwest returned units last week").metric == "units_returned"
+
+
+def test_a_counted_value_names_the_metric_too(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how many unique returning customers ordered in the last 14 days?")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "customers"
+    assert dict(goal.filters) == {"customer_type": "returning"}
+    assert span(goal.window) == ("2026-11-09", "2026-11-23")
+    assert ask(layer, "count(distinct customer_id) in the West, oct").metric == "customers"
+
+
+def test_spend_per_order_against_another_group_compares_aov(layer: SemanticLayer) -> None:
+    goal = ask(layer, "do new customers spend more per order than returning ones?")
+    assert goal.intent is Intent.COMPARE and goal.metric == "aov"
+    assert set(goal.compare["customer_type"]) == {"new", "returning"}
+
+
+def test_a_phrase_one_real_word_off_is_still_the_metric(layer: SemanticLayer) -> None:
+    assert ask(layer, "conversion rage on mobile yesterday").metric == "conversion_rate"
+    assert ask(layer, "add to card rate by device last week").metric == "add_to_cart_rate"
+    assert ask(layer, "average older value yesterday").metric == "aov"
+
+
+def test_one_value_named_twice_filters_once(layer: SemanticLayer) -> None:
+    goal = ask(layer, "organic sessions to the toys pages last month, for the kids gift guide")
+    assert dict(goal.filters) == {"channel": "organic", "landing_category": "toys"}
+    goal = ask(
+        layer, "break down sessions by landing category for organic; which category pages lag?"
+    )
+    assert goal.group_by == ("landing_category",)
+
+
+def test_a_comparison_is_not_also_a_split_by_its_dimension(layer: SemanticLayer) -> None:
+    goal = ask(layer, "tablet vs desktop conversion, last 7 days. which device gets the redesign?")
+    assert goal.intent is Intent.COMPARE and goal.group_by == ()
+    assert set(goal.compare["device"]) == {"tablet", "desktop"}
+
+
+def test_my_state_s_customers_are_a_filter_my_phone_is_not(layer: SemanticLayer) -> None:
+    goal = ask(layer, "group my Ohio customers by how recently they bought")
+    assert goal.intent is Intent.SEGMENT and dict(goal.filters) == {"state": "OH"}
+    assert not ask(layer, "revenue yesterday, reading this on my phone").filters
+
+
+def test_tickets_are_never_a_customer_segmentation(layer: SemanticLayer) -> None:
+    goal = ask(layer, "billing tix from the Northeast today?")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "support_tickets"
+
+
+# ---------------------------------------------------------------- context, not the request
+
+
+def test_a_greeting_s_weekday_is_not_a_window(layer: SemanticLayer) -> None:
+    goal = ask(layer, "happy Friday! how many orders did we get on Wednesday?")
+    assert goal.intent is Intent.LOOKUP and span(goal.window) == ("2026-11-18", "2026-11-19")
+
+
+def test_what_an_answer_is_for_asks_for_nothing(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer, "which channel brought the most sessions this week? it's for the persona review"
+    )
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("channel",)
+
+
+def test_a_date_in_a_later_clause_about_something_else_is_context(layer: SemanticLayer) -> None:
+    goal = ask(layer, "conversion by device last month. also is the agency call still on Thursday?")
+    assert goal.intent is Intent.BREAKDOWN
+    assert span(goal.window) == ("2026-10-01", "2026-11-01")
+    assert span(goal.baseline) == ("2026-09-01", "2026-10-01")
+    goal = ask(layer, "orders by region yesterday \u2014 have to brief the ops leads today")
+    assert goal.intent is Intent.BREAKDOWN and span(goal.window) == ("2026-11-22", "2026-11-23")
+
+
+def test_a_buy_s_month_is_not_a_window(layer: SemanticLayer) -> None:
+    goal = ask(layer, "weekly apparel units for the last 8 weeks before I place the January buy")
+    assert goal.intent is Intent.TREND and goal.baseline is None
+    assert span(goal.window) == ("2026-09-28", "2026-11-23")
+
+
+def test_an_absence_s_aside_does_not_hide_the_request(layer: SemanticLayer) -> None:
+    goal = ask(layer, "I was off on Thursday for a doctor's appointment. Can you recap Thursday?")
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2026-11-19", "2026-11-20")
+
+
+def test_this_time_last_year_is_a_year_earlier(layer: SemanticLayer) -> None:
+    goal = ask(layer, "are we ahead of this time last year? revenue last week vs a year ago")
+    assert goal.intent is Intent.COMPARE and goal.metric == "revenue"
+    assert span(goal.baseline) == ("2025-11-17", "2025-11-24")
+
+
+# ---------------------------------------------------------------- intents
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("where did AOV land for September?", Intent.LOOKUP),
+        ("how did we finish September?", Intent.DIGEST),
+        ("the Midwest picture for yesterday", Intent.DIGEST),
+        ("how has the email channel performed this month?", Intent.DIGEST),
+        ("is the return rate normalising?", Intent.TREND),
+        ("conversion recovering yet?", Intent.TREND),
+        ("decompose the AOV change by channel", Intent.EXPLAIN),
+        ("what's dragging orders down?", Intent.EXPLAIN),
+        ("who are our best shoppers in the West?", Intent.SEGMENT),
+        ("can you accept plain English questions?", Intent.HELP),
+    ],
+)
+def test_intents_said_in_other_ways(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_what_the_person_did_is_not_a_request_to_act(layer: SemanticLayer) -> None:
+    goal = ask(layer, "I just approved her refund. will C204518 stick around?")
+    assert goal.intent is Intent.CHURN and goal.customer_id == "C204518"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("is the checkout button test statistically significant?", "A/B tests"),
+        ("if we raise prices by 5%, how much revenue would we lose?", "predict"),
+        ("should we extend the promo into December? honest opinion", "decision"),
+        ("does Priya have a free slot tomorrow to go through AOV?", "calendars"),
+        ("will inflation hurt our apparel units next year?", "this shop's data"),
+        ("how are we rated on Google Play?", "this shop's data"),
+        ("footfall in the Northeast yesterday?", "\u201cfootfall\u201d"),
+        ("great, can you pin this to the exec dashboard?", "outside the shop's data"),
+    ],
+)
+def test_batch_14_and_15_refusals_in_other_words(
+    layer: SemanticLayer, text: str, says: str
+) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert says in goal.clarification.question, goal.clarification.question
+
+
+# ---------------------------------------------------------------- shorthand and threads
+
+
+def test_analyst_shorthand_for_periods(layer: SemanticLayer) -> None:
+    assert span(ask(layer, "sum(orders) by channel, last 14d").window) == (
+        "2026-11-09",
+        "2026-11-23",
+    )
+    assert span(ask(layer, "revenue L7D").window) == ("2026-11-16", "2026-11-23")
+    assert span(ask(layer, "sessions by device, sat only").window) == ("2026-11-21", "2026-11-22")
+    assert (
+        ask(layer, "I sat down with the sessions by device numbers").window
+        != ask(layer, "sessions by device, sat only").window
+    )
+
+
+def test_back_one_more_unit_moves_the_thread_s_window(layer: SemanticLayer) -> None:
+    week = ask(layer, "revenue by region last week")
+    goal = ask(layer, "go back one more week", context=week)
+    assert goal.group_by == ("region",)
+    assert span(goal.window) == ("2026-11-09", "2026-11-16")
+    day = ask(layer, "orders yesterday")
+    assert span(ask(layer, "back a day", context=day).window) == ("2026-11-21", "2026-11-22")
