@@ -64,6 +64,10 @@ _REFUSED_KINDS = (
     ("what_if", "I can show what happened, not predict what a change would do."),
     ("opinion", "That's a decision for the team; I can bring the numbers that inform it."),
     ("calendar", "People's calendars are outside the shop's data."),
+    ("plumbing", "I read the shop's numbers, not the state of the pipelines that load them."),
+    ("personal", "I don't give out customers' personal details."),
+    ("corporate", "Valuations, investors and fundraising are outside the shop's data."),
+    ("travel", "Travel is outside the shop's data."),
 )
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})

@@ -60,7 +60,8 @@ def _date_rx(tag: str, *, bare_day: bool = False) -> str:
 
 
 COMPARE_WORDS = (
-    r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to)"
+    r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to|"
+    r"ahead of|behind)"
 )
 
 
@@ -212,6 +213,19 @@ def _range(m: re.Match[str], today: date) -> Window | None:
     if last < first:
         return None
     return _w(first, min(last + timedelta(days=1), max(today, first + timedelta(days=1))), "range")
+
+
+def _ordinal_days(m: re.Match[str], today: date) -> Window | None:
+    """The days from one ordinal to another of this month (or last month, when said)."""
+    first_of = month_start(today.year, today.month - (1 if m["which"] == "last" else 0))
+    first, last = int(m["oa"]), int(m["ob"])
+    try:
+        start, end = first_of.replace(day=first), first_of.replace(day=last)
+    except ValueError:
+        return None
+    if end < start or start >= today:
+        return None
+    return _w(start, min(end + timedelta(days=1), today), f"{start:%b %-d}\u2013{end:%b %-d}")
 
 
 def _single(m: re.Match[str], today: date) -> Window | None:
@@ -575,6 +589,20 @@ _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "the week before last": the calendar week before last week.
+    _Rule(
+        pattern=_P(r"\b(?:the |during the |in the )?week before last\b"),
+        build=lambda m, t: _previous_week(t).shifted(-7, label="the week before last"),
+    ),
+    # "from the 1st to the 15th of this month": days of one month by their ordinals.
+    _Rule(
+        pattern=_P(
+            r"\b(?:between |from )?the (?P<oa>[0-3]?\d)(?:st|nd|rd|th) (?:and|to|through|thru|"
+            r"until|till) (?:the )?(?P<ob>[0-3]?\d)(?:st|nd|rd|th)"
+            r"(?: of (?P<which>this|last|the) month)?\b"
+        ),
+        build=_ordinal_days,
+    ),
     # Future phrases ("launching tomorrow") are context, never an analysis window.
     _Rule(
         pattern=_P(

@@ -34,7 +34,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"whats behind (?:it|this|that)|what is behind (?:it|this|that)|"
         # "is that the cause or is something else dragging them?", "decompose by region"
         r"(?:is|was) (?:that|this|it) the (?:cause|reason)|dragging (?:\S+ )?down|"
-        r"(?:something|anything|what) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
+        r"(?:something|anything|what|whats) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
+        r"(?:is|s) (?:it|this|that) coming from|where (?:is|s) (?:it|this|that) coming from|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
     "move": _P(
@@ -165,6 +166,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"snapshot|rundown|standup|stand up|how (?:are|were) we (?:doing|going)|"
         # "the Southwest picture for last week", "how has the organic channel done?"
         r"(?:the|a) (?:# )+picture|"
+        r"(?:whats|what is) the (?:big |main )?story|"
         r"how (?:has|have) (?:the |our )?(?:# )+(?:\S+ )?(?:done|performed|fared|gone)|"
         r"how(?:d| did) (?:we|things|everything|it) (?:do|go)|"
         # "how did we close October?": how a period ended, the business as a whole.
@@ -173,7 +175,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # "last week numbers?": a period's numbers ("#" is not a word, so no \b before it).
         r"|(?<!\S)# numbers\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
-        r"|\bhow (?:did|was|were) (?:the )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
+        r"|\bhow (?:did|was|were) (?:the |last |this )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
         # "30-second version of how the weekend went": the same, asked indirectly.
         r"|\bhow (?:the |things |everything )?#?(?: #)* ?(?:went|looked|turned out|shaped up)\b"
     ),
@@ -227,6 +229,12 @@ CUES: dict[str, re.Pattern[str]] = {
         # "do you accept raw SQL?": what Scout takes as input.
         r"|\b(?:do|can|will) you (?:accept|take|understand|read|run) (?:raw |plain )?"
         r"(?:sql|queries|english|plain english|questions)\b"
+        # "which tables do you hit?", "where do you get your numbers?": what Scout reads.
+        r"|\bwhich (?:tables|data|database|sources?) do (?:you|u) "
+        r"(?:\w+ )?(?:use|hit|query|read|pull from|look at)\b"
+        r"|\bwhere do (?:you|u) (?:get|pull|take) (?:your|the) (?:data|numbers|figures)\b"
+        r"|\bwhere do (?:your|the) (?:data|numbers|figures) (?:\w+ )?come from\b"
+        r"|\bhow (?:do|should|can) (?:i|we) (?:ask|talk to|use|query) (?:you|scout)\b"
     ),
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
@@ -280,8 +288,11 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\btell (?:me |us )?(?:a |an )?(?:\w+ )?(?:story|fairy tale|fable)\b|"
         # "write me a dbt model that …": Scout answers, it does not write things to order
         # (a summary is the digest's to give).
-        r"\bwrite (?:me |us )?(?:a|an|some) (?!summary|recap|overview|update|digest|rundown)|"
+        r"\bwrite (?:me |us )?(?:a|an|some|two|three|four|five|\d+|new|a few) "
+        r"(?!summary|recap|overview|update|digest|rundown)|"
         r"\bdraw up\b|"
+        r"\b(?:write|draft) (?:the|our|my) (?:subject lines?|(?:body )?copy|email|emails|"
+        r"headlines?|posts?|tweets?|captions?)\b|"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
         r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
@@ -298,7 +309,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
         # "find our best customers": the group the segmentation names.
-        r"|\b(?:our|the|my) (?:best|top spending) (?:customers|buyers|shoppers)\b"
+        r"|\b(?:our|the|my) (?:best|top spending) (?:customers|buyers|shoppers|clients)\b"
     ),
     # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
     "planned": _P(
@@ -323,7 +334,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"profit(?:s|ability)?|cogs|cost of goods|page load|load times?|site speed|latency|"
         r"uptime|core web vitals|days (?:from order )?to ship|ship(?:ping)? times?|"
         r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc|"
-        r"footfall|foot traffic|walk ?ins|store visits|in store|brick and mortar)\b"
+        r"footfall|foot traffic|walk ?ins|store visits|in store|brick and mortar|"
+        r"sell ?through|sell thru|weeks of (?:supply|cover)|wos|open to buy|otb|"
+        r"csat|customer satisfaction(?: score)?|satisfaction scores?|survey scores?)\b"
     ),
     # A/B tests' significance and sizing: experiments are not in the warehouse.
     "experiment": _P(
@@ -344,6 +357,29 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
         r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
         r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
+    ),
+    # The warehouse's plumbing (loads, jobs, row counts, a query's speed): not the shop's
+    # numbers.
+    "plumbing": _P(
+        r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl (?:job|run)s?|"
+        r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
+        r"(?:raw|stg|staging|fct|dim)\.\w+|(?:this|that|my|our) (?:query|queries|sql)|"
+        r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
+    ),
+    # One customer's personal details: never given out, whatever else is asked.
+    "personal": _P(
+        r"\b(?:(?:phone|mobile|cell|telephone) (?:number|no)s?|(?:home |shipping |postal |email )?"
+        r"address(?:es)? (?:on file|for)|on file for|date of birth|birthdays? of|passport|ssn)\b"
+    ),
+    # Valuations, investors and fundraising are not in the shop's data.
+    "corporate": _P(
+        r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
+        r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
+    ),
+    # Travel: "how long is the drive from Atlanta to Charlotte?"
+    "travel": _P(
+        r"\b(?:(?:drive|driving|flight|flights|train|directions|commute|travel time) "
+        r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to))\b"
     ),
     # Someone's diary: refused even when the meeting is about revenue.
     "calendar": _P(

@@ -43,6 +43,7 @@ def is_foreign(word: str, lex: Lexicon) -> bool:
         word.isalpha()
         and len(word) >= 3
         and word not in lex.vocabulary
+        and (word,) not in lex.phrases  # "aov", "atc": short names the spelling list skips
         and word not in COMMON_WORDS
         and word not in CUE_WORDS
         and word not in FUNCTION_WORDS

@@ -196,6 +196,20 @@ class _Foreign:
         self.foreign = [
             i not in parsed.explained and is_foreign(w, lex) for i, w in enumerate(self.words)
         ]
+        # "paid search revenue last week? and what was ROAS on it": when the first sentence
+        # asks for a metric, it is the request; what later ones add is a second thought.
+        end = self._first_sentence_end()
+        if end < len(self.tokens) and any(
+            s.kind == "metric" for m in lex.match(self.tokens[:end]) for s in m.senses
+        ):
+            self.foreign[end:] = [False] * (len(self.tokens) - end)
+
+    def _first_sentence_end(self) -> int:
+        for i in range(len(self.tokens) - 1):
+            gap = self.cleaned[self.tokens[i].end : self.tokens[i + 1].start]
+            if any(c in gap for c in ".?!"):
+                return i + 1
+        return len(self.tokens)
 
     def _run(self, start: int) -> tuple[int, int]:
         """The words from `start` up to the next grammar word or verb form: a noun phrase,

@@ -31,8 +31,44 @@ _CUSTOMER = re.compile(r"^c\d{3,}$")
 _JOINERS = frozenset(
     ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
 )
-# A purchase for the range, dated by the month it is for.
-_BUYING_NOUNS = frozenset(["buy", "buys", "po", "pos", "purchase", "purchases"])
+# A purchase or a send, dated by when it happens ("the December buy", "the Thursday sends").
+_BUYING_NOUNS = frozenset(
+    [
+        "buy",
+        "buys",
+        "po",
+        "pos",
+        "purchase",
+        "purchases",
+        "send",
+        "sends",
+        "blast",
+        "blasts",
+        "mailer",
+        "mailers",
+        "drop",
+        "drops",
+    ]
+)
+# Metric words general enough to be what a segment's name is said with ("paid search traffic",
+# "repeat buyers"), where "PPC conversion" names the rate on purpose.
+_GENERIC_METRIC_WORDS = frozenset(
+    [
+        "traffic",
+        "visits",
+        "visitors",
+        "sales",
+        "volume",
+        "business",
+        "shoppers",
+        "buyers",
+        "customers",
+        "users",
+        "people",
+    ]
+)
+# A count asked for just before a group's name ("how many first-time buyers").
+_COUNTING = re.compile(r"\b(?:how many|number of|count of) (?:\S+ ){0,2}$")
 # Words that set one period against another ("and the week before?").
 _SET_AGAINST = frozenset(
     [
@@ -128,11 +164,15 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         starts.append(pos)
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
-    aside = _asides(tokens, cleaned.text)
+    said = _statements_after_a_question(tokens, cleaned.text)
+    aside = _asides(tokens, cleaned.text) | said
     mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
     matches = _outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
+    # "I'm setting targets for the reactivation emails.": a statement's values filter nothing.
+    matches = [m for m in matches if not (_is_value(m) and m.start in said)]
+    matches = _without_remarks(matches, tokens, cleaned.text, in_dates, lex)
     masked = [t.text for t in tokens]
     for i in in_dates | customer_tokens:
         masked[i] = "#"
@@ -164,8 +204,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
-    parsed.explained = frozenset(used)
-    parsed.unknown_value = _unknown_place(tokens, used, lex)
+    # An aside's words are context: never what the request is about, nor a place it names.
+    parsed.explained = frozenset(used | aside)
+    parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
     return parsed
 
 
@@ -215,15 +256,69 @@ def _asides(tokens: list[Token], text: str) -> set[int]:
     return found
 
 
+# Words a statement about the person or the situation starts with ("The loyalty email went out
+# on Friday", "Those are the people I'm trying to win back").
+_STATEMENT_SUBJECTS = frozenset(
+    [
+        "i",
+        "im",
+        "ive",
+        "id",
+        "we",
+        "were",
+        "weve",
+        "our",
+        "my",
+        "the",
+        "those",
+        "these",
+        "they",
+        "theyre",
+        "that",
+        "thats",
+        "it",
+        "its",
+        "her",
+        "his",
+        "she",
+        "he",
+        "this",
+    ]
+)
+
+
+def _statements_after_a_question(tokens: list[Token], text: str) -> set[int]:
+    """After a message's opening question, a sentence that states something (it ends without
+    a question mark and opens with its subject) is context for the question, not a request."""
+    sentences: list[tuple[int, int, bool]] = []  # start, end, ends with a question mark
+    start = 0
+    for i in range(len(tokens)):
+        gap = (
+            text[tokens[i].end : tokens[i + 1].start]
+            if i + 1 < len(tokens)
+            else text[tokens[i].end :]
+        )
+        if any(c in gap for c in ".?!") or i == len(tokens) - 1:
+            sentences.append((start, i + 1, "?" in gap))
+            start = i + 1
+    if len(sentences) < 2 or not sentences[0][2]:
+        return set()
+    found: set[int] = set()
+    for begin, end, asks in sentences[1:]:
+        if not asks and end - begin >= 5 and tokens[begin].text in _STATEMENT_SUBJECTS:
+            found.update(range(begin, end))
+    return found
+
+
 def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
     """A date inside an aside, one owning a thing the data does not hold ("today's
-    picking waves", not "today's revenue"), or a greeting's ("hope your Monday is going well",
-    "happy Friday")."""
+    picking waves", not "today's revenue"), a greeting's ("hope your Monday is going well",
+    "happy Friday") or any day of a kind ("high for a Sunday")."""
     if at and at <= aside:
         return True
     first = min(at, default=0)
-    if first > 0 and tokens[first - 1].text in ("your", "happy"):
-        return True
+    if first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an"):
+        return True  # "for a Sunday": any Sunday, not the last one
     last = max(at, default=-1)
     if 0 <= last < len(tokens) - 1 and tokens[last + 1].text in _BUYING_NOUNS:
         return True  # "before I place the December buy": the buy's month, not a window
@@ -270,6 +365,34 @@ def _outside_asides(
     if not metrics_outside:
         return kept
     return [m for m in kept if not (_is_metric(m) and m.start in aside)]
+
+
+def _without_remarks(
+    matches: list[PhraseMatch], tokens: list[Token], text: str, dates: set[int], lex: Lexicon
+) -> list[PhraseMatch]:
+    """Values in a later sentence that asks nothing of the data ("… today? phones are
+    ringing off the hook"): no metric, no date, a word the data does not know. They are a
+    remark about the day, not a filter, when the request names its metric elsewhere."""
+    remark: set[int] = set()
+    start = 0
+    for i in range(len(tokens)):
+        last = i == len(tokens) - 1
+        if not last and not any(c in text[tokens[i].end : tokens[i + 1].start] for c in ".?!"):
+            continue
+        span = set(range(start, i + 1))
+        inside = [m for m in matches if m.start in span]
+        if (
+            start > 0
+            and inside
+            and all(_is_value(m) for m in inside)
+            and not span & dates
+            and any(is_foreign(tokens[k].text, lex) for k in span)
+        ):
+            remark |= span
+        start = i + 1
+    if not remark or not any(_is_metric(m) and m.start not in remark for m in matches):
+        return matches
+    return [m for m in matches if m.start not in remark]
 
 
 def _is_metric(match: PhraseMatch) -> bool:
@@ -420,6 +543,16 @@ def _interpret(
             parsed.filters[dim] = found[0][1]
             parsed.filter_words[dim] = found[0][0].text
             parsed.extra_values += len(found) - 1
+    # "how many first-time buyers": counting a group the layer has a metric for
+    # ("new_customers") is that metric, not customers filtered to the group.
+    for dim, value in list(parsed.filters.items()):
+        own = f"{value}_{parsed.metric}".lower()
+        word = parsed.filter_words.get(dim, "")
+        before = parsed.norm.split(f" {word} ")[0] + " " if word else ""
+        if parsed.metrics and own in lex.dims_for and _COUNTING.search(before):
+            parsed.metrics[0] = own
+            del parsed.filters[dim]
+            parsed.filter_words.pop(dim, None)
     # "desktop vs mobile ATC … which device wins": the comparison already splits by it.
     parsed.group_by = list(dict.fromkeys(d for d in parsed.group_by if d not in parsed.compare))
 
@@ -440,8 +573,8 @@ def _counted_in_value(
 
 def _drop_qualifiers(matches: list[PhraseMatch]) -> list[PhraseMatch]:
     """In "paid search traffic" next to another metric, "traffic" only names the segment; a
-    metric of several words ("Midwest returned units") is named on purpose, unless it is
-    named elsewhere too."""
+    specific metric ("Midwest returned units", "PPC conversion") is named on purpose, unless
+    it is named elsewhere too."""
     metric_at = [i for i, m in enumerate(matches) if any(s.kind == "metric" for s in m.senses)]
     if len(metric_at) < 2:
         return matches
@@ -451,7 +584,7 @@ def _drop_qualifiers(matches: list[PhraseMatch]) -> list[PhraseMatch]:
         for i in metric_at
         if i > 0
         and (
-            matches[i].end - matches[i].start == 1
+            matches[i].text in _GENERIC_METRIC_WORDS
             or any(named[s.name] > 1 for s in matches[i].senses if s.kind == "metric")
         )
         and matches[i - 1].end == matches[i].start
@@ -506,6 +639,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
         return after not in _ORG_NOUNS
     if after in _TOGETHER:
         return False  # "all channels combined": the total, not the split
+    if before and before[-1] == "all" and (after == "and" or before[-2:-1] == ["and"]):
+        return False  # "all devices and all channels": everything, no split
     if before and before[-1] in GROUP_BEFORE:
         return True
     # "best performing region", "top selling category"

@@ -110,6 +110,13 @@ SHORTHAND = {
     "cust": "customer",
     "fcst": "forecast",
     "fcsts": "forecasts",
+    "fortnight": "two weeks",
+    "fortnights": "two weeks",
+    "wknd": "weekend",
+    "wkend": "weekend",
+    "wknds": "weekends",
+    "wk": "week",
+    "wks": "weeks",
 }
 
 # Units of time, and the words that announce one ("last 7 days", "past week").
@@ -207,6 +214,7 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "people purchasing",
         "people ordering",
         # "count(distinct customer_id)": the analyst's way of counting customers.
+        "clients",
         "distinct customer id",
         "distinct customer ids",
         "unique customer ids",

@@ -1,4 +1,4 @@
-"""The general rules batches 14 and 15 showed were missing, each in wording of its own:
+"""The general rules batches 14 to 17 showed were missing, each in wording of its own:
 context that is not the request (greetings, purposes, later clauses, a buy's month), values
 named with their dimension's word, metrics spelt the way people write them, refusals by kind,
 and the analyst's shorthand. Windows are stated by hand for Monday 2026-11-23."""
@@ -212,3 +212,133 @@ def test_back_one_more_unit_moves_the_thread_s_window(layer: SemanticLayer) -> N
     assert span(goal.window) == ("2026-11-09", "2026-11-16")
     day = ask(layer, "orders yesterday")
     assert span(ask(layer, "back a day", context=day).window) == ("2026-11-21", "2026-11-22")
+
+
+# ---------------------------------------------------------------- batches 16 and 17
+
+
+def test_a_first_question_naming_a_metric_is_the_request(layer: SemanticLayer) -> None:
+    goal = ask(layer, "email revenue yesterday? and what was CAC on it, if you have spend")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "revenue"
+    assert dict(goal.filters) == {"channel": "email"}
+
+
+def test_a_later_statement_is_context_for_the_question(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer,
+        "Why did returning customers' orders dip last week? The loyalty email went out on "
+        "Friday and I expected a rise.",
+    )
+    assert goal.intent is Intent.EXPLAIN and dict(goal.filters) == {"customer_type": "returning"}
+    assert span(goal.window) == ("2026-11-16", "2026-11-23")
+    goal = ask(
+        layer, "who are our best clients in Ohio?? I want to send them a gift for Hanukkah!!"
+    )
+    assert goal.intent is Intent.SEGMENT and goal.clarification is None
+    assert dict(goal.filters) == {"state": "OH"}
+
+
+def test_a_remark_about_the_day_filters_nothing(layer: SemanticLayer) -> None:
+    assert not ask(layer, "anything odd in orders today? phones are ringing nonstop").filters
+
+
+def test_read_only_sql_in_code_marks_is_read_as_words(layer: SemanticLayer) -> None:
+    goal = ask(layer, "`select sum(revenue) from orders where region = 'Midwest'` last week")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "revenue"
+    assert dict(goal.filters) == {"region": "Midwest"}
+    assert ask(layer, "`select * from users; drop table orders` now").intent is Intent.UNKNOWN
+
+
+def test_a_named_rate_after_a_segment_is_kept(layer: SemanticLayer) -> None:
+    goal = ask(layer, "paid search conversion dropped yesterday. traffic quality problem?")
+    assert goal.metric == "conversion_rate" and dict(goal.filters) == {"channel": "paid_search"}
+
+
+def test_counting_a_group_the_layer_has_a_metric_for(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how many first-time buyers did we get yesterday?")
+    assert goal.metric == "new_customers" and not goal.filters
+
+
+def test_all_of_every_dimension_is_no_split(layer: SemanticLayer) -> None:
+    goal = ask(layer, "the Midwest picture for yesterday, all devices and all channels")
+    assert goal.intent is Intent.DIGEST and goal.group_by == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "baseline"),
+    [
+        ("AOV over the last fortnight", ("2026-11-09", "2026-11-23"), ("2026-10-26", "2026-11-09")),
+        (
+            "units returned the week before last",
+            ("2026-11-09", "2026-11-16"),
+            ("2026-11-02", "2026-11-09"),
+        ),
+        ("orders from the 2nd to the 8th of this month", ("2026-11-02", "2026-11-09"), None),
+        ("orders by channel over the wknd", ("2026-11-21", "2026-11-23"), None),
+        (
+            "are we ahead of last year? September revenue against September 2025",
+            ("2026-09-01", "2026-10-01"),
+            ("2025-09-01", "2025-10-01"),
+        ),
+        (
+            "check yesterday's AOV, it looks low for a Sunday",
+            ("2026-11-22", "2026-11-23"),
+            ("2026-11-15", "2026-11-16"),
+        ),
+    ],
+)
+def test_periods_said_in_other_ways(
+    layer: SemanticLayer,
+    text: str,
+    window: tuple[str, str],
+    baseline: tuple[str, str] | None,
+) -> None:
+    goal = ask(layer, text)
+    assert span(goal.window) == window
+    if baseline is not None:
+        assert span(goal.baseline) == baseline
+
+
+def test_week_by_week_shorthand_is_a_weekly_course(layer: SemanticLayer) -> None:
+    goal = ask(layer, "apparel units wk by wk since October")
+    assert goal.intent is Intent.TREND and goal.grain == "week"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("orders fell last week, which region is it coming from?", Intent.EXPLAIN),
+        ("whats dragging the West?", Intent.EXPLAIN),
+        ("what's the story this week?", Intent.DIGEST),
+        ("which tables do you use?", Intent.HELP),
+        ("where do your figures come from?", Intent.HELP),
+        ("how do I ask you about a date range?", Intent.HELP),
+    ],
+)
+def test_batch_16_and_17_intents_in_other_words(
+    layer: SemanticLayer, text: str, intent: Intent
+) -> None:
+    assert ask(layer, text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("write me three headlines for the toys page", "I don't carry out requests"),
+        ("draft the subject line for our win-back email", "I don't carry out requests"),
+        ("apparel sell-through last 2 weeks", "metrics don't include"),
+        ("CSAT by region for October", "metrics don't include"),
+        ("did the dbt run finish before the revenue refresh?", "pipelines"),
+        ("row counts in raw.orders vs the orders table", "pipelines"),
+        ("why is this query so slow? it sums revenue by region", "pipelines"),
+        ("what's the phone number on file for C100200?", "personal details"),
+        ("what valuation could we get at 4x revenue?", "Valuations"),
+        ("how long is the flight from Boston to Denver?", "Travel"),
+    ],
+)
+def test_batch_16_and_17_refusals_in_other_words(
+    layer: SemanticLayer, text: str, says: str
+) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert says in goal.clarification.question, goal.clarification.question
