@@ -41,7 +41,7 @@ _CAMPAIGN = re.compile(
     # named by its occasion; not "for the email channel" or "for email customers";
     # "planning a ski-season email": one being prepared.
     rf"|\b(?:for|in|with|into|before|carve|split|segment|planning|prepping|preparing|drafting)"
-    rf" (?:the|our|this|that|next|tomorrows?|a|an)"
+    rf" (?:the|our|this|that|next|tomorrows?|a|an|\w+['’]?s)"
     rf"(?: [\w'’-]+){{0,3}}? "
     rf"(?P<sent>e-?mail|sms|text|{_SELF_SENT})\b(?! (?:{_NOUNS})\b)",
     re.IGNORECASE,

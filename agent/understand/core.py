@@ -17,7 +17,6 @@ from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
     campaign_delivery,
-    is_campaign,
     is_send_date,
 )
 from agent.understand.followup import is_followup, merge
@@ -53,6 +52,7 @@ _NOT_FROM_CHAT = (
     "actions I propose wait for an approver."
 )
 _NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
+_NO_DISTRIBUTIONS = "Medians and percentiles aren't computed: the metrics are totals and ratios."
 _OFF_TOPIC = "That's outside the shop's data, so I can't help with it."
 # Kinds of request refused whatever metric words they carry, in the order they are checked.
 _REFUSED_KINDS = (
@@ -66,8 +66,9 @@ _REFUSED_KINDS = (
     ("calendar", "People's calendars are outside the shop's data."),
     ("plumbing", "I read the shop's numbers, not the state of the pipelines that load them."),
     ("personal", "I don't give out customers' personal details."),
-    ("corporate", "Valuations, investors and fundraising are outside the shop's data."),
+    ("corporate", "Invoices, valuations and investors are outside the shop's data."),
     ("travel", "Travel is outside the shop's data."),
+    ("fiscal", "Periods are calendar ones here: no fiscal calendar is defined in semantic.yml."),
 )
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
@@ -119,6 +120,10 @@ def understand_with(
     if (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
         return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
+    if parsed.cues.has("distribution"):
+        # "median order value": a statistic of a measure the layer has, which it cannot give
+        # (checked after scope, so "median resolution time" names the missing measure).
+        return clarify.unknown(text, lex, today, confidence=0.1, why=_NO_DISTRIBUTIONS)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject:
         # "how's the new intern doing?": a scorecard of something that is not the shop's.
@@ -152,8 +157,9 @@ def understand_with(
         # friday" names the stakes, not the metric).
         metric = "forecast_error"
     mentions = parsed.mentions
-    if intent in (Intent.SEGMENT, Intent.CHURN) and is_campaign(text):
-        # "the newsletter going out friday": when it is sent, not which days to analyse.
+    if intent in (Intent.SEGMENT, Intent.CHURN):
+        # "the newsletter going out friday", "likely to lapse before Cyber Monday": when the
+        # list is sent or needed by, not which days to analyse.
         mentions = [m for m in mentions if not is_send_date(parsed.norm, m)]
     resolved = resolve(mentions, intent, today)
     goal = Goal(
@@ -183,6 +189,10 @@ def understand_with(
         goal = replace(goal, filters=kept)
     # "a list for the winback email": how the list will be used, not who is on it.
     delivery = campaign_delivery(text) if intent in (Intent.SEGMENT, Intent.CHURN) else None
+    if intent in (Intent.SEGMENT, Intent.CHURN):
+        # "losing our regulars after the delivery mess": a ticket's topic is no trait of a
+        # customer to segment or score them by.
+        goal = replace(goal, filters={k: v for k, v in goal.filters.items() if lex.cuts_many(k)})
     if intent is Intent.SEGMENT:
         # "who are our loyal customers?": the group the segmentation finds, not a filter.
         kept = {k: v for k, v in goal.filters.items() if not _names_a_group(parsed, k)}

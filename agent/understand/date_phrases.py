@@ -77,6 +77,8 @@ class _Rule:
     # What the built window is compared with when the text names no baseline; None: by shape.
     before: Callable[[re.Match[str], Window], Window] | None = None
     future: bool = False
+    # Future only on some days: "this Friday" on a Monday is ahead, on a Saturday it is over.
+    future_if: Callable[[re.Match[str], date], bool] | None = None
     # A period named only relative to another ("the week before"): in a thread it can move
     # the window back rather than set a baseline.
     shift: bool = False
@@ -245,6 +247,10 @@ def _since(m: re.Match[str], today: date) -> Window | None:
         month = MONTHS[g["sm"]]
         start = month_start(today.year, month)
         day = start if start <= today else month_start(today.year - 1, month)
+    if day is None and g.get("sq"):
+        # "since the start of Q3": the latest Q3 that has begun, to today.
+        start = month_start(today.year, 3 * int(g["sq"]) - 2)
+        day = start if start <= today else month_start(today.year - 1, start.month)
     return to_date_window(day, today, "since") if day else None
 
 
@@ -268,6 +274,8 @@ def _month(m: re.Match[str], today: date) -> Window | None:
     month = MONTHS[name]
     if year:
         y = int(year)
+    elif m.group("mly"):
+        y = today.year - 1  # "November last year"
     else:
         y = today.year if month_start(today.year, month) <= today else today.year - 1
     return calendar_month(y, month, today, f"{name.title()} {y}")
@@ -279,6 +287,11 @@ def _weekday(m: re.Match[str], today: date) -> Window | None:
         return None  # "sat", "wed", "sun" alone are ordinary words ("sat only" is a day)
     back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
     day = today - timedelta(days=back)
+    return _w(day, day + timedelta(days=1), f"{day:%A}")
+
+
+def _this_weekday(m: re.Match[str], today: date) -> Window:
+    day = today - timedelta(days=today.weekday() - WEEKDAYS[m.group("wd")])
     return _w(day, day + timedelta(days=1), f"{day:%A}")
 
 
@@ -503,8 +516,10 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
         year = today.year - 1
     elif qualifier.startswith("this"):
         year = today.year
-    elif qualifier[:4].isdigit():
+    elif qualifier[:4].isdigit() and len(qualifier) >= 4:
         year = int(qualifier[:4])
+    elif qualifier[:2].isdigit():
+        year = 2000 + int(qualifier[:2])  # "Black Friday '25"
     else:
         year = today.year if span(today.year)[0] < today else today.year - 1
     start, end = span(year)
@@ -513,6 +528,50 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     return (
         to_date_window(start, today, name.title()) if end > today else _w(start, end, name.title())
     )
+
+
+def _holiday_year(m: re.Match[str], name: str, today: date) -> int:
+    qualifier = (m.group("hy") or "").replace("in ", "").replace("of ", "")
+    if qualifier.startswith("last"):
+        return today.year - 1
+    if qualifier.startswith("this"):
+        return today.year
+    if qualifier[:4].isdigit() and len(qualifier) >= 4:
+        return int(qualifier[:4])
+    span = _RETAIL_DAYS[name]
+    return today.year if span(today.year)[0] < today else today.year - 1
+
+
+def _holiday_range(m: re.Match[str], today: date) -> Window | None:
+    first = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    last = _HOLIDAY_ALIASES.get(m.group("hol2"), m.group("hol2"))
+    year = _holiday_year(m, first, today)
+    start, end = _RETAIL_DAYS[first](year)[0], _RETAIL_DAYS[last](year)[1]
+    if end <= start or start >= today:
+        return None
+    return _w(start, min(end, today), f"{first.title()} to {last.title()} {year}")
+
+
+def _week_before_holiday(m: re.Match[str], today: date) -> Window | None:
+    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    day = _RETAIL_DAYS[name](_holiday_year(m, name, today))[0]
+    monday = day - timedelta(days=day.weekday() + 7)
+    if monday >= today:
+        return None
+    return _w(monday, monday + timedelta(days=7), f"the week before {name.title()}")
+
+
+def _rel_same_point_in_quarter(m: re.Match[str], today: date) -> Relative:
+    first_month = 3 * int(m.group("sq")) - 2
+
+    def same_point(w: Window) -> Window:
+        start = month_start(w.start.year, first_month)
+        if start >= w.start:
+            start = month_start(w.start.year - 1, first_month)
+        end = min(start + timedelta(days=w.days), add_months(start, 3))
+        return _w(start, end, f"the same days of Q{m.group('sq')}")
+
+    return same_point
 
 
 def _yesterday(m: re.Match[str], today: date) -> Window:
@@ -589,6 +648,36 @@ _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "TTM revenue", "the trailing twelve months": the 12 complete months before this one.
+    _Rule(
+        pattern=_P(r"\b(?:ttm|ltm|(?:the )?(?:trailing|last) (?:twelve|12) months)\b"),
+        build=lambda m, t: _w(
+            month_start(t.year, t.month - 12), month_start(t.year, t.month), "trailing 12 months"
+        ),
+        before=lambda m, w: shift_months(w, -12),
+    ),
+    # "November last year": that month of the year before.
+    _Rule(
+        pattern=_P(rf"\b(?:in |for |during |of )?{_MON.format('mm')} (?:of )?last year\b"),
+        build=lambda m, t: calendar_month(
+            t.year - 1, MONTHS[m.group("mm")], t, f"{m.group('mm').title()} {t.year - 1}"
+        ),
+        before=lambda m, w: shift_months(w, -1),
+    ),
+    # "TTM revenue through October month-end": the month a trailing period ends with.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:through|thru|ending|to) (?:the end of )?{_MON.format('em')} (?:month )?end\b"
+        ),
+        build=_never,
+        future=True,
+    ),
+    # "this Friday" on a Monday is ahead (a send, a deadline); on a Saturday it is over.
+    _Rule(
+        pattern=_P(rf"\bthis (?:coming )?{_WD}\b"),
+        build=lambda m, t: _this_weekday(m, t),
+        future_if=lambda m, t: WEEKDAYS[m.group("wd")] > t.weekday(),
+    ),
     # "the week before last": the calendar week before last week.
     _Rule(
         pattern=_P(r"\b(?:the |during the |in the )?week before last\b"),
@@ -607,7 +696,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:tomorrows?|tmrw|tmr|next (?:week|month|quarter|year|{_WD})|upcoming|"
-            r"later today|tonight|in the coming (?:days|weeks))\b"
+            r"later today|in the coming (?:days|weeks))\b"
         ),
         build=_never,
         future=True,
@@ -615,7 +704,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|days?|week|month) )?"
-            r"(?:(?:as |of |in )?last year|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
+            r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
             r"|(?:(?:the )?same (?:period|time|days?|week|month)|this time) (?:last year|a year ago))\b"
         ),
         build=_never,
@@ -661,6 +750,28 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_never,
         relative=_rel_same_point,
+    ),
+    # "Q4-to-date vs the same point in Q3": as many days from that quarter's start.
+    _Rule(
+        pattern=_P(r"\b(?:the )?same (?:point|time|stage|days?|period) (?:in|of) q(?P<sq>[1-4])\b"),
+        build=_never,
+        relative=_rel_same_point_in_quarter,
+    ),
+    # "from Thanksgiving through Cyber Monday last year": from one named day to another.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:from |between )?(?P<hol>{_HOLIDAY_NAMES}) (?:through|thru|to|until|till|and) "
+            rf"(?P<hol2>{_HOLIDAY_NAMES})(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+        ),
+        build=_holiday_range,
+    ),
+    # "the week before Thanksgiving last year": the calendar week before the one it falls in.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:the )?week before (?P<hol>{_HOLIDAY_NAMES})"
+            r"(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+        ),
+        build=_week_before_holiday,
     ),
     # "Jan to date": from that month's first day until today.
     _Rule(
@@ -729,7 +840,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:since|starting|from) (?:the (?:start|beginning) of )?"
             rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
-            r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th))\b"
+            r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th)|q(?P<sq>[1-4]))\b"
         ),
         build=_since,
         before=_preceding,
@@ -739,7 +850,7 @@ RULES: tuple[_Rule, ...] = (
             r"\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
-            r" (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+            r" (?P<hy>last year|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
         ),
         build=_holiday,
     ),
@@ -749,7 +860,10 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterdays?|yday|yest)\b"), build=_yesterday
     ),
     _Rule(
-        pattern=_P(r"\b(?:so far )?todays?\b"),
+        pattern=_P(
+            r"\b(?:so far )?todays?\b|\btonight\b|\bright now\b"
+            r"|\b(?:in )?the (?:last|past) (?:hour|few hours|couple (?:of )?hours|\d+ (?:minutes|mins|hours))\b"
+        ),
         build=lambda m, t: _w(t, t + timedelta(days=1), "today so far"),
     ),
     _Rule(
@@ -795,7 +909,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:so far )?(?:this|current) (?P<unit>{_UNIT_WORD})(?: so far| to date)?\b"
+            rf"\b(?:so far )?(?:this|current|all|zoom (?:out|in) to(?: the)?) (?P<unit>{_UNIT_WORD})"
+            r"(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
         ),
         build=lambda m, t: _this_unit(_this_unit_name(m), t),
@@ -803,7 +918,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])(?: (?P<qy>20\d\d))?\b"
+            r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])s?(?: (?P<qy>20\d\d))?\b"
             rf"(?! {_PLANNED}s?\b)"
         ),
         build=_quarter,
@@ -811,7 +926,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')})?\b"
+            rf"\b(?P<prep>in |for |during |of |over |throughout |to |since |vs |versus |than |against |compared to )?{_MON.format('mm')}(?: {_YEAR.format('my')}| (?P<mly>last year))?\b"
             # "the January campaign" names an event being planned, not a period to analyse.
             rf"(?! {_PLANNED}s?\b)"
         ),

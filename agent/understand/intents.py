@@ -35,6 +35,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # "is that the cause or is something else dragging them?", "decompose by region"
         r"(?:is|was) (?:that|this|it) the (?:cause|reason)|dragging (?:\S+ )?down|"
         r"(?:something|anything|what|whats) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
+        r"leak(?:s|ing|ed)?|"
         r"(?:is|s) (?:it|this|that) coming from|where (?:is|s) (?:it|this|that) coming from|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
     ),
@@ -90,14 +91,20 @@ CUES: dict[str, re.Pattern[str]] = {
         r"plateau(?:ed|ing|s)?|still (?:climbing|rising|falling|growing|dropping|sliding)|"
         # "Returns worsening?", "finally settling down?": which way it is heading lately.
         r"worsening|settl(?:e|es|ed|ing) (?:down|back)|stabili[sz](?:e|es|ed|ing)|"
+        r"getting (?:worse|better)|drift(?:ing|s)? (?:up|down|higher|lower)|"
         r"normali[sz](?:e|es|ed|ing)|recovering|bouncing back)\b"
+        r"|\b(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:getting (?:worse|better)|"
+        r"improving|worsening)\b"
         r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:\w+ly )?(?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
         r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
     "detect": _P(
-        r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|weird(?:ness)?|strange(?:ness)?|odd|"
+        r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|"
+        # "if this is a strange ask": the question's oddness, not the data's.
+        r"(?:weird(?:ness)?|strange(?:ness)?|odd)(?! (?:ask|question|request|one to ask))|"
+        r"flat ?lin(?:e|es|ed|ing)|(?:is|are|looks?|seems?) (?:\S+ ){0,4}?broken|"
         r"oddit(?:y|ies)|abnormal|blow(?:n|s|ing)? up|blew up|haywire|out of whack|wonky|funky|"
         r"janky|screwy|iffy|"
         r"off the charts|(?:stand|stands|stood|standing) out|"
@@ -105,20 +112,23 @@ CUES: dict[str, re.Pattern[str]] = {
         r"to worry about|interesting)|"
         r"something (?:(?:looks|seems) )?(?:wrong|off|broken)|red flags?|"
         r"(?:was|were|is|are|look|looks|behave|behaved|behaving|seem|seems)(?: #)* normal(?:ly)?|surprises?|unexpected|irregular|fishy|suspicious|"
-        r"worrying|alarming|concerning|"
+        r"worrying|alarming|concerning|untoward|amiss|on fire|"
+        r"(?:are things|is everything|is all|everything) (?:ok|okay|alright|fine)|"
         # "anything I should worry about?": asking for what stands out is the anomaly check.
         r"anything (?:\w+ ){0,3}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
         r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern)\b"
     ),
     "segment": _P(
-        r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#)|"
+        r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#|"
+        r"them|these|those)|"
         r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
         r"lookalikes?|target list|who should we target|"
         r"(?:build|make|pull|put together|create) (?:me |us )?(?:a |an |the )?(?:\w+ )?"
         r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
-        r"potential loyalists|loyalists|most valuable|big spenders|whales|vips?|customer (?:groups|tiers|types)|"
+        r"potential loyalists|loyalists|most valuable|(?:big|top) spenders|whales|vips?|"
+        r"customer (?:groups|tiers|types)|"
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
     ),
     "churn": _P(
@@ -132,13 +142,14 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
         r"stick(?:ing)? around|stay(?:ing)? with us|"
+        r"(?:about to|going to|gonna|likely to|might|could) lose|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
     ),
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|projections?|"
         r"inventory|demand plan(?:ning)?|stock levels?|(?:over|under) ?(?:forecast\w*|stock\w*)|"
         r"(?:the|our|demand|inventory|forecasting|ml) models?|demand (?:model|estimate)s?|"
-        r"stock ?outs?|out of stock)\b"
+        r"stock ?outs?|out of stock|models? (?:is |s |looks )?(?:biased|bias|accuracy|error))\b"
     ),
     "forecast_doubt": _P(
         r"\b(?:off|wrong|accurate|accuracy|inaccurate|bad|broken|check|reliable|trust|"
@@ -167,6 +178,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # "the Southwest picture for last week", "how has the organic channel done?"
         r"(?:the|a) (?:# )+picture|"
         r"(?:whats|what is) the (?:big |main )?story|"
+        r"how (?:did|are|were) we (?:get|getting) on|"
         r"how (?:has|have) (?:the |our )?(?:# )+(?:\S+ )?(?:done|performed|fared|gone)|"
         r"how(?:d| did) (?:we|things|everything|it) (?:do|go)|"
         # "how did we close October?": how a period ended, the business as a whole.
@@ -177,7 +189,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the |last |this )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
         # "30-second version of how the weekend went": the same, asked indirectly.
-        r"|\bhow (?:the |things |everything )?#?(?: #)* ?(?:went|looked|turned out|shaped up)\b"
+        r"|\bhow (?:the |things |everything )?#?(?: #)* ?(?:went|looked|turned out|shaped up|"
+        r"(?:has|have) (?:gone|been going)|is going)\b"
     ),
     # "how is revenue this week?": how a metric stands now, against the period before (a
     # lookup), unless a word asks for its course over time.
@@ -234,12 +247,19 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:\w+ )?(?:use|hit|query|read|pull from|look at)\b"
         r"|\bwhere do (?:you|u) (?:get|pull|take) (?:your|the) (?:data|numbers|figures)\b"
         r"|\bwhere do (?:your|the) (?:data|numbers|figures) (?:\w+ )?come from\b"
+        r"|\b(?:is|does) (?:scout|it|the bot) (?:\w+ )?(?:look(?:ing)? at|pull(?:ing)?|read(?:ing)?|"
+        r"us(?:e|ing)) (?:\w+ )?(?:the |our )?(?:same )?(?:data|numbers|tables)\b"
         r"|\bhow (?:do|should|can) (?:i|we) (?:ask|talk to|use|query) (?:you|scout)\b"
+        r"|\bhow (?:fresh|up to date|recent|current|old) is (?:your|the) data\b"
+        r"|\b(?:can|do) (?:you|scout) (?:do|handle|support|use|understand) (?:fiscal|calendar|custom)\b"
+        r"|\b(?:can|could) (?:you|scout) (?:look up|find|check|score|pull) (?:a |one )?"
+        r"(?:single |individual |specific )?customer\b"
     ),
     "followup": _P(
-        r"^(?:what about|how about|and|same (?:for|but|thing)|now|ok|okay|also|what if|"
+        r"^(?:what about|how about|and|same (?:for|but|thing|again)|now|ok|okay|also|what if|"
         r"and what about|then|instead|just)\b|\b(?:that|it|this|those|them|instead|same)\b"
     ),
+    "lately": _P(r"\b(?:lately|of late|these days)\b"),
     "overall": _P(r"\b(?:overall|everywhere|all regions|in total|across the board|total)\b"),
 }
 
@@ -291,8 +311,12 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\bwrite (?:me |us )?(?:a|an|some|two|three|four|five|\d+|new|a few) "
         r"(?!summary|recap|overview|update|digest|rundown)|"
         r"\bdraw up\b|"
+        r"\bturn (?:this|it|that) into (?:a |an )?(?:\w+ )?(?:graphic|image|post|story|slide|"
+        r"video|gif|meme)s?\b|"
+        r"\b(?:subject line|headline|tagline|slogan|caption|name)s? ideas\b|"
         r"\b(?:write|draft) (?:the|our|my) (?:subject lines?|(?:body )?copy|email|emails|"
         r"headlines?|posts?|tweets?|captions?)\b|"
+        r"\b(?:draft|compose) (?:me |us )?(?:a|an) |"
         r"\b(?:write|compose|draft|generate|debug|fix|review) (?:me |us )?(?:a |an |the |this |my |some )?"
         r"(?:poem|story|song|haiku|limerick|essay|letter|cover letter|sql|query|script|program|"
         r"code|function|regex|bug|error|joke|tweet|press release|python|javascript)\b"
@@ -309,7 +333,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
         # "find our best customers": the group the segmentation names.
-        r"|\b(?:our|the|my) (?:best|top spending) (?:customers|buyers|shoppers|clients)\b"
+        r"|\b(?:our|the|my) (?:best|top spending|most loyal) (?:customers|buyers|shoppers|clients)\b"
     ),
     # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
     "planned": _P(
@@ -347,7 +371,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # What a change would do ("if we cut the price by 10%", "price elasticity"): a prediction
     # of a decision's effect, not a record of what happened.
     "what_if": _P(
-        r"\b(?:elasticit(?:y|ies)|"
+        r"\b(?:elasticit(?:y|ies)|s?arima|prophet model|"
+        r"(?:forecast|predict|project)(?:ion)?s? (?:for |of )?(?:the )?next \d+|"
         r"if we (?:cut|raise|lower|drop|increase|reduce|change|double|halve) (?:\S+ ){0,4}?"
         r"(?:prices?|by \d))"
     ),
@@ -361,7 +386,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # The warehouse's plumbing (loads, jobs, row counts, a query's speed): not the shop's
     # numbers.
     "plumbing": _P(
-        r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl (?:job|run)s?|"
+        r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl|"
+        r"restart (?:it|the|this|that)|"
         r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
         r"(?:raw|stg|staging|fct|dim)\.\w+|(?:this|that|my|our) (?:query|queries|sql)|"
         r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
@@ -374,6 +400,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Valuations, investors and fundraising are not in the shop's data.
     "corporate": _P(
         r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
+        r"invoices?|accounts (?:payable|receivable)|payables|receivables|"
         r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
     ),
     # Travel: "how long is the drive from Atlanta to Charlotte?"
@@ -381,6 +408,12 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:(?:drive|driving|flight|flights|train|directions|commute|travel time) "
         r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to))\b"
     ),
+    # A fiscal calendar's own periods: the layer knows calendar periods only.
+    "fiscal": _P(
+        r"\b(?:4 ?4 ?5|5 ?4 ?4|4 ?5 ?4|fiscal (?:weeks?|periods?|months?)|p(?:1[0-3]|[1-9]) on)\b"
+    ),
+    # Medians and percentiles: the layer's metrics are sums, counts and ratios of them.
+    "distribution": _P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
     # Someone's diary: refused even when the meeting is about revenue.
     "calendar": _P(
         r"\b(?:(?:my|his|her|their|your|\w+s) (?:calendar|diary)|free slots?|"
@@ -425,6 +458,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
         r"birthday|anniversary|org chart|who is the ceo|president|election|"
         r"what time is it|time zone|timezone|dentist|doctor|gym|workout plan|"
+        r"who (?:owns|built|made|maintains|created) (?:the|this|that|our)|"
         r"(?:pin|move) (?:this|it|that) to|"
         r"(?:make|set) (?:it|this|that) (?:as )?(?:the |my |our )?default|"
         r"tell me about yourself|are you (?:alive|human|sentient|conscious)|"
@@ -581,6 +615,9 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     if cues.has("compare"):
         return Intent.COMPARE, True
     if slots.metric:
+        # "sales any good lately?": how it has been going, day by day.
+        if cues.has("lately"):
+            return Intent.TREND, True
         return Intent.LOOKUP, cues.has("status")
     if cues.has("help", "greeting"):
         return Intent.HELP, True

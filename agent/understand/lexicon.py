@@ -23,6 +23,7 @@ from agent.understand.vocabulary import (
     METRIC_ALIASES,
     NOT_TYPOS,
     SHORT_COMMON,
+    STATE_NICKNAMES,
     TIME_UNITS,
     US_STATES,
     WEAK_VALUE_CONTEXT,
@@ -91,6 +92,10 @@ class Correction:
     ambiguous: tuple[str, ...] = ()  # other words just as close
 
 
+# Values that are also nouns taking an article ("a repeat", "a return").
+_ALSO_NOUNS = frozenset(["repeat", "return", "refund", "delivery"])
+
+
 @dataclass(kw_only=True)
 class Lexicon:
     """Phrases → senses, plus a spelling corrector over the same vocabulary."""
@@ -151,6 +156,8 @@ class Lexicon:
                     add(synonym, Sense(kind="value", name=dim_name, value=value))
                 if dim_name == "state" and value in US_STATES:
                     add(US_STATES[value], Sense(kind="value", name=dim_name, value=value))
+                    for nickname in STATE_NICKNAMES.get(value, ()):
+                        add(nickname, Sense(kind="value", name=dim_name, value=value))
         # "tickets about late deliveries", "refunds by topic": a one-word value in the plural
         # is still that value, unless the plural already means something else in the layer.
         plurals: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -305,6 +312,8 @@ class Lexicon:
             # tool, not Georgia.
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
             return tokens[i].orig.isupper() and after not in _TOOL_VERBS
+        if len(key) == 1 and i > 0 and tokens[i - 1].text in ("a", "an") and word in _ALSO_NOUNS:
+            return False  # "to avoid a repeat this Friday": the noun, not returning customers
         if key in self.weak:
             # "against the West": an article between the context word and the value.
             # Not for everyday words: "on the new denim line" is no customer type.
@@ -335,11 +344,12 @@ class Lexicon:
                 continue
             if dims & set(self.dims_for.get(s.name, ())):
                 return True
-            if any(self._cuts_many(d) for d in dims):
+            if any(self.cuts_many(d) for d in dims):
                 return True
         return False
 
-    def _cuts_many(self, dim: str) -> bool:
+    def cuts_many(self, dim: str) -> bool:
+        """Whether several metrics can be cut by the dimension (not a ticket's topic)."""
         return sum(dim in dims for dims in self.dims_for.values()) >= 3
 
     def _names_own_dimension(self, key: tuple[str, ...], word: str) -> bool:

@@ -89,6 +89,8 @@ def clean(raw: str) -> Cleaned:
     for pattern in (*_SQL_PATTERNS, _INJECTION):
         text, count = pattern.subn(" . ", text)
         hostile = hostile or count > 0
+    # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
+    text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
     # Dashes of any kind separate words ("off—can you"), except inside ISO dates.
     text = re.sub(r"[\u2010-\u2015\u2212]", " ", text)
     # Pictographs and other symbols (real emoji) are noise.
@@ -111,9 +113,17 @@ def _sql_words(found: re.Match[str]) -> str:
     return " " + re.sub(r"['\"]", " ", query) + " "
 
 
+# A link to a dashboard or a report is named by it: "the <…|West dash>" names no filter.
+_REPORT_LINK = re.compile(
+    r"\b(?:dash|dashboard|dashboards|report|sheet|deck|workbook|tile|board|explore)\s*$", re.I
+)
+
+
 def _link_label(label: str | None) -> str:
     if not label or "://" in label or label.startswith("www."):
         return " "
+    if _REPORT_LINK.search(label):
+        return " the dashboard "
     return f" {label} "
 
 

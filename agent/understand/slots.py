@@ -24,6 +24,7 @@ from agent.understand.vocabulary import (
     REPORT_NOUNS,
     REVENUE_VERBS,
     SHORTHAND,
+    TOOL_NAMES,
 )
 from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, find_windows
 
@@ -69,6 +70,11 @@ _GENERIC_METRIC_WORDS = frozenset(
 )
 # A count asked for just before a group's name ("how many first-time buyers").
 _COUNTING = re.compile(r"\b(?:how many|number of|count of) (?:\S+ ){0,2}$")
+# Areas people name that cut across or inside the layer's regions.
+_AREAS = re.compile(
+    r"\b(?:pacific northwest|pacific coast|gulf coast|mountain west|great lakes|rust belt|"
+    r"sun belt|tri state)\b"
+)
 # Words that set one period against another ("and the week before?").
 _SET_AGAINST = frozenset(
     [
@@ -164,8 +170,8 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         starts.append(pos)
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
-    said = _statements_after_a_question(tokens, cleaned.text)
-    aside = _asides(tokens, cleaned.text) | said
+    said = _statements_around_a_question(tokens, cleaned.text, lex)
+    aside = _asides(tokens, cleaned.text) | said | _relayed_by(tokens, lex)
     mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
@@ -184,7 +190,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         masked[i] = "~"
     # A dimension word that groups nothing ("customer segments for the West") stays visible
     # to the cue rules: it is the subject of the request, not a slot.
-    grouping = _grouping_matches(tokens, matches, find_cues(" ".join(masked)))
+    grouping = _grouping_matches(tokens, matches, find_cues(" ".join(masked)), lex)
     for m in matches:
         if id(m) in grouping:
             masked[m.start : m.end] = ["#"] * (m.end - m.start)
@@ -225,7 +231,9 @@ _CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 # A question starting after the aside ends it, punctuation or not ("… on Wednesday — why …";
 # dashes are already spaces here).
-_QUESTION_OPENS = frozenset(["why", "what", "whats", "how", "hows", "which", "can", "could"])
+_QUESTION_OPENS = frozenset(
+    ["why", "what", "whats", "how", "hows", "which", "can", "could", "might", "would", "but"]
+)
 
 
 def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
@@ -287,9 +295,23 @@ _STATEMENT_SUBJECTS = frozenset(
 )
 
 
-def _statements_after_a_question(tokens: list[Token], text: str) -> set[int]:
-    """After a message's opening question, a sentence that states something (it ends without
-    a question mark and opens with its subject) is context for the question, not a request."""
+def _points_back(sentence: list[Token]) -> bool:
+    """'Is it one product?', 'What's causing this?': a question about something said before."""
+    words = [t.text for t in sentence]
+    return bool({"it", "they", "them"} & set(words)) or words[-1] in (
+        "this",
+        "that",
+        "these",
+        "those",
+    )
+
+
+def _statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
+    """In a message that asks a question, a sentence that states something (it ends without
+    a question mark, opens with its subject and names no metric) is context for the question,
+    not a request: "The loyalty email went out on Friday. Why did orders dip?". One naming a
+    metric is what the question is about ("mobile conversion came in under … What's driving
+    it?")."""
     sentences: list[tuple[int, int, bool]] = []  # start, end, ends with a question mark
     start = 0
     for i in range(len(tokens)):
@@ -301,13 +323,41 @@ def _statements_after_a_question(tokens: list[Token], text: str) -> set[int]:
         if any(c in gap for c in ".?!") or i == len(tokens) - 1:
             sentences.append((start, i + 1, "?" in gap))
             start = i + 1
-    if len(sentences) < 2 or not sentences[0][2]:
+    if len(sentences) < 2 or not any(asks for _, _, asks in sentences):
+        return set()
+    # A bare question ("Who's most at risk?", "What's causing this?") is about what the
+    # statements say.
+    if not any(
+        lex.match(tokens[begin:end]) or (end - begin >= 5 and not _points_back(tokens[begin:end]))
+        for begin, end, asks in sentences
+        if asks
+    ):
         return set()
     found: set[int] = set()
-    for begin, end, asks in sentences[1:]:
-        if not asks and end - begin >= 5 and tokens[begin].text in _STATEMENT_SUBJECTS:
+    for begin, end, asks in sentences:
+        if (
+            not asks
+            and end - begin >= 5
+            and tokens[begin].text in _STATEMENT_SUBJECTS
+            and not any(_is_metric(m) for m in lex.match(tokens[begin:end]))
+        ):
             found.update(range(begin, end))
     return found
+
+
+_RELAY_VERBS = frozenset(["asks", "asked", "wants", "wanted", "says", "wonders", "needs"])
+
+
+def _relayed_by(tokens: list[Token], lex: Lexicon) -> set[int]:
+    """'Maria asks: same again for Q3?': who the question is passed on from."""
+    if (
+        len(tokens) > 2
+        and tokens[1].text in _RELAY_VERBS
+        and tokens[0].orig[:1].isupper()
+        and is_foreign(tokens[0].text, lex)
+    ):
+        return {0, 1}
+    return set()
 
 
 def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
@@ -599,7 +649,9 @@ def _is_dimension(match: PhraseMatch) -> bool:
     return all(s.kind == "dimension" for s in match.senses)
 
 
-def _grouping_matches(tokens: list[Token], matches: list[PhraseMatch], cues: Cues) -> set[int]:
+def _grouping_matches(
+    tokens: list[Token], matches: list[PhraseMatch], cues: Cues, lex: Lexicon
+) -> set[int]:
     """Ids of the dimension matches that name a grouping, joined ones included."""
     found: set[int] = set()
     previous: PhraseMatch | None = None
@@ -608,7 +660,7 @@ def _grouping_matches(tokens: list[Token], matches: list[PhraseMatch], cues: Cue
             continue
         if k > 0 and _names_the_value_s_dimension(matches[k - 1], match):
             continue  # "the West region": which region, not a split by region
-        if _groups(tokens, match, cues) or (
+        if _groups(tokens, match, cues, lex) or (
             previous is not None and id(previous) in found and _listed(tokens, previous, match)
         ):
             found.add(id(match))
@@ -630,13 +682,13 @@ def _listed(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     return len(between) <= 2 and set(between) <= {"and", "&", "plus", "then", "also", "x", "by"}
 
 
-def _groups(toks: list[Token], match: PhraseMatch, cues: Cues) -> bool:
+def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> bool:
     """A dimension named as the grouping: 'by region', 'which channel', 'top 3 categories'."""
     before = [t.text for t in toks[max(0, match.start - 3) : match.start]]
     after = toks[match.end].text if match.end < len(toks) else ""
     if match.text in _GROUPING_ADJECTIVES:
-        # "regional revenue"; not "the regional call in 10" or "the regional team".
-        return after not in _ORG_NOUNS
+        # "regional revenue"; not "the regional call in 10", "a regional shoutout".
+        return after not in _ORG_NOUNS and not is_foreign(after, lex)
     if after in _TOGETHER:
         return False  # "all channels combined": the total, not the split
     if before and before[-1] == "all" and (after == "and" or before[-2:-1] == ["and"]):
@@ -664,7 +716,11 @@ def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
 
 
 def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[str, str] | None:
-    """A capitalised word after 'in'/'for' that Scout does not know ('in Antarctica')."""
+    """A capitalised word after 'in'/'for' that Scout does not know ('in Antarctica'), or an
+    area people name that the layer's regions do not ('the pacific northwest')."""
+    area = _AREAS.search(" ".join(t.text for t in tokens))
+    if area is not None:
+        return "region", area.group(0)
     for i in range(1, len(tokens)):
         token = tokens[i]
         prev = tokens[i - 1].text
@@ -674,6 +730,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text in _ORG_NOUNS:
             continue
+        if token.text in TOOL_NAMES:
+            continue  # "in Tableau I'd filter …": a tool, never a place
         if re.fullmatch(r"[A-Z]{2,}s", token.orig):
             continue  # "at the DCs", "the SKUs": an acronym's plural, not a place
         if PLAIN_CUES["off_topic"].fullmatch(token.text):

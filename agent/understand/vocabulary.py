@@ -45,6 +45,7 @@ COMMON_WORDS = _words(
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
     sell sells selling sold building built build broke distinct unique different individual
+    leads
     separate decide decides deciding decided decision decisions ahead behind
     """
 )
@@ -113,11 +114,23 @@ SHORTHAND = {
     "fortnight": "two weeks",
     "fortnights": "two weeks",
     "wknd": "weekend",
+    "acc": "accuracy",
+    "err": "error",
+    "cat": "category",
+    "cats": "categories",
     "wkend": "weekend",
     "wknds": "weekends",
     "wk": "week",
     "wks": "weeks",
 }
+
+# Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
+TOOL_NAMES = _words(
+    """
+    looker tableau metabase mode hex snowflake bigquery redshift databricks excel sheets
+    powerbi amplitude mixpanel heap shopify klaviyo hubspot salesforce ga ga4 jira notion
+    """
+)
 
 # Units of time, and the words that announce one ("last 7 days", "past week").
 TIME_UNITS = _words("day days week weeks month months year years quarter quarters weekend")
@@ -142,6 +155,8 @@ WEAK_VALUE_CONTEXT = _words(
 # Words the intent rules look for, so typos in them get corrected too.
 CUE_WORDS = _words(
     """
+    leaking flatlined flatlining
+    settling settle settled drifting worsening stabilising stabilizing untoward
     why happened dropped drop drops dropping tanked tanking tank plunged plummeted crashed
     declined decline declining decreased decrease fell falling spiked spike spikes jumped
     surged increased increase investigate investigation analyze analyse analysis explain
@@ -205,6 +220,12 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "made us",
         "earn us",
         "earned us",
+        # "did we sell much on Saturday?", "are we selling more than last year?"
+        "sell much",
+        "sold much",
+        "selling much",
+        "sell more",
+        "selling more",
     ),
     # "how did returning customers convert": the verb names the rate.
     "conversion_rate": ("convert", "converted", "converting", "converts", "conv"),
@@ -219,12 +240,20 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "distinct customer ids",
         "unique customer ids",
     ),
-    "orders": ("how many orders", "order volume"),
+    "orders": ("how many orders", "order volume", "order numbers", "order count"),
     # "are first-time shoppers spending less per order": spend per order is the AOV.
-    "aov": tuple(
-        f"{verb}{more} per order"
-        for verb in ("spend", "spending", "spent")
-        for more in ("", " less", " more")
+    "aov": (
+        *(
+            f"{verb}{more} per order"
+            for verb in ("spend", "spending", "spent")
+            for more in ("", " less", " more")
+        ),
+        # British and merchandising words for it: "average basket value", "bigger baskets".
+        "basket value",
+        "basket values",
+        "average basket",
+        "bigger baskets",
+        "smaller baskets",
     ),
     # "how many people visited the site": a visit is a session, whoever counts it. Every word
     # here also becomes a spelling target, so none that a common word is one edit from
@@ -286,6 +315,9 @@ US_STATES = {
     "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
     "WY": "Wyoming",
 }  # fmt: skip
+
+# What people call a state besides its name and code ("Cali").
+STATE_NICKNAMES = {"CA": ("cali",)}
 
 # Metrics offered first when Scout has to ask which one was meant.
 PREFERRED_METRICS = ("revenue", "conversion_rate", "orders", "aov", "sessions")

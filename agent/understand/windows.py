@@ -88,7 +88,7 @@ def find_windows(norm: str, today: date) -> list[Mention]:
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
-            if rule.future:
+            if rule.future or (rule.future_if is not None and rule.future_if(m, today)):
                 found.append(Mention(start=s, end=e, role="future"))
                 taken.append((s, e))
                 continue

@@ -332,13 +332,201 @@ def test_batch_16_and_17_intents_in_other_words(
         ("row counts in raw.orders vs the orders table", "pipelines"),
         ("why is this query so slow? it sums revenue by region", "pipelines"),
         ("what's the phone number on file for C100200?", "personal details"),
-        ("what valuation could we get at 4x revenue?", "Valuations"),
+        ("what valuation could we get at 4x revenue?", "valuations"),
         ("how long is the flight from Boston to Denver?", "Travel"),
     ],
 )
 def test_batch_16_and_17_refusals_in_other_words(
     layer: SemanticLayer, text: str, says: str
 ) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert says in goal.clarification.question, goal.clarification.question
+
+
+# ---------------------------------------------------------------- batches 18, 19 and 20
+
+
+def test_statements_around_a_self_contained_question_are_context(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer,
+        "I've been on calls with the carrier all morning and I'm exhausted. How many orders did "
+        "the West get yesterday? I need it before the carrier call.",
+    )
+    assert goal.intent is Intent.LOOKUP and goal.metric == "orders"
+    assert dict(goal.filters) == {"region": "West"}
+    goal = ask(layer, "I'm worried we're losing our regulars in the Midwest. Who's most at risk?")
+    assert goal.intent is Intent.CHURN
+    assert dict(goal.filters) == {"customer_type": "returning", "region": "Midwest"}
+
+
+def test_a_relayed_question_is_the_question(layer: SemanticLayer) -> None:
+    october = ask(layer, "revenue by region in October")
+    goal = ask(layer, "Priya asks: same again for Q3?", context=october)
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",)
+    assert span(goal.window) == ("2026-07-01", "2026-10-01")
+
+
+def test_another_tool_named_beside_the_question_is_no_place(layer: SemanticLayer) -> None:
+    goal = ask(layer, "In Tableau I'd filter the workbook, but here: tablet sessions yesterday?")
+    assert goal.intent is Intent.LOOKUP and goal.clarification is None
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "baseline"),
+    [
+        ("conversion went from 3.1% to 2.6% in Oct, why?", ("2026-10-01", "2026-11-01"), None),
+        (
+            "toys units TY vs LY, last wk",
+            ("2026-11-16", "2026-11-23"),
+            ("2025-11-17", "2025-11-24"),
+        ),
+        ("weekly orders since the start of Q3", ("2026-07-01", "2026-11-23"), None),
+        ("fcst acc on toys L4W?", ("2026-10-26", "2026-11-23"), None),
+        (
+            "TTM revenue through October month-end",
+            ("2025-11-01", "2026-11-01"),
+            ("2024-11-01", "2025-11-01"),
+        ),
+        ("orders flatlined tonight?", ("2026-11-23", "2026-11-24"), None),
+        ("anything weird in the last hour?", ("2026-11-23", "2026-11-24"), None),
+        (
+            "Black Friday '25 vs Black Friday '24 revenue",
+            ("2025-11-28", "2025-11-29"),
+            ("2024-11-29", "2024-11-30"),
+        ),
+        (
+            "how far off was the toys forecast in November last year?",
+            ("2025-11-01", "2025-12-01"),
+            None,
+        ),
+        (
+            "daily orders from Thanksgiving through Cyber Monday last year",
+            ("2025-11-27", "2025-12-02"),
+            None,
+        ),
+        (
+            "orders last week against the week before Thanksgiving last year",
+            ("2026-11-16", "2026-11-23"),
+            ("2025-11-17", "2025-11-24"),
+        ),
+        (
+            "Q4-to-date orders vs the same point in Q3",
+            ("2026-10-01", "2026-11-23"),
+            ("2026-07-01", "2026-08-23"),
+        ),
+        (
+            "refund tickets in the West piling up all week, what's causing it?",
+            ("2026-11-16", "2026-11-23"),
+            None,
+        ),
+        ("did we sell much on Saturday?", ("2026-11-21", "2026-11-22"), None),
+        ("sales any good lately?", ("2026-10-24", "2026-11-23"), None),
+    ],
+)
+def test_batch_18_to_20_periods(
+    layer: SemanticLayer,
+    text: str,
+    window: tuple[str, str],
+    baseline: tuple[str, str] | None,
+) -> None:
+    goal = ask(layer, text)
+    assert span(goal.window) == window, goal
+    if baseline is not None:
+        assert span(goal.baseline) == baseline
+
+
+def test_a_day_still_to_come_this_week_is_not_a_baseline(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer, "why did mobile conversion sag on Black Friday last year? avoid a repeat this Friday"
+    )
+    assert dict(goal.filters) == {"device": "mobile"}
+    assert span(goal.baseline) == ("2025-11-21", "2025-11-22")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "metric"),
+    [
+        ("WAPE by cat, L4W", Intent.BREAKDOWN, "forecast_error"),
+        ("has conversion been getting worse?", Intent.TREND, "conversion_rate"),
+        ("model biased high on apparel?", Intent.FORECAST_CHECK, "forecast_error"),
+        ("average basket value for returning customers last month", Intent.LOOKUP, "aov"),
+        ("Q3 order numbers vs Q2", Intent.COMPARE, "orders"),
+        ("are things ok? nothing on fire?", Intent.DETECT, None),
+        ("anything untoward in the numbers today?", Intent.DETECT, None),
+        ("is checkout conversion broken on mobile right now?", Intent.DETECT, "conversion_rate"),
+        ("how did we get on in Q3 overall?", Intent.DIGEST, None),
+        (
+            "where's the mobile conversion funnel leaking this week?",
+            Intent.EXPLAIN,
+            "conversion_rate",
+        ),
+        ("is Scout looking at the same data as Looker?", Intent.HELP, None),
+        ("can you look up a single customer?", Intent.HELP, None),
+        ("how fresh is your data?", Intent.HELP, None),
+        ("can you do fiscal quarters?", Intent.HELP, None),
+    ],
+)
+def test_batch_18_to_20_intents(
+    layer: SemanticLayer, text: str, intent: Intent, metric: str | None
+) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is intent, goal
+    if metric is not None:
+        assert goal.metric == metric
+
+
+def test_a_strange_ask_is_no_anomaly(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer,
+        "sorry if this is a strange ask, but compare orders from email against paid social for October",
+    )
+    assert goal.intent is Intent.COMPARE
+
+
+def test_an_area_the_regions_do_not_name_is_asked_back(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how's the pacific northwest holding up this month?")
+    assert goal.clarification is not None and "region" in goal.clarification.question.lower()
+
+
+def test_lists_are_not_windowed_by_their_deadline_or_send(layer: SemanticLayer) -> None:
+    goal = ask(layer, "which Midwest repeat buyers look likely to lapse before Cyber Monday?")
+    assert goal.intent is Intent.CHURN and goal.window is None
+    goal = ask(
+        layer,
+        "top spenders in Texas for the early-access drop Thursday night, can you segment them?",
+    )
+    assert goal.intent is Intent.SEGMENT and goal.window is None
+    assert dict(goal.filters) == {"state": "TX"}
+    goal = ask(layer, "can u build the audience for Friday's Thanksgiving email? big spenders only")
+    assert goal.intent is Intent.SEGMENT and not goal.filters and goal.window is None
+
+
+def test_thread_shorthand(layer: SemanticLayer) -> None:
+    week = ask(layer, "mobile conversion last week")
+    goal = ask(layer, "zoom out to the month", context=week)
+    assert goal.metric == "conversion_rate" and dict(goal.filters) == {"device": "mobile"}
+    assert span(goal.window) == ("2026-11-01", "2026-11-23")
+    nevada = ask(layer, "Nevada orders last week")
+    goal = ask(layer, "vs Cali?", context=nevada)
+    assert dict(goal.compare) == {"state": ("NV", "CA")}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("love it, can you turn this into a graphic for our IG story?", "I don't carry out"),
+        ("give me 5 subject line ideas for the Black Friday email", "I don't carry out"),
+        ("median order value by channel last week", "Medians"),
+        ("fit a SARIMA to daily revenue", "predict"),
+        ("who owns the weekly trading dashboard?", "outside the shop's data"),
+        ("draft a status update saying checkout is degraded", "I don't carry out"),
+        ("the nightly ETL failed, can you restart it?", "pipelines"),
+        ("revenue for P11 on the 4-4-5 calendar", "fiscal"),
+        ("has Brightwave's October invoice for the social campaigns been paid?", "Invoices"),
+    ],
+)
+def test_batch_18_to_20_refusals_in_other_words(layer: SemanticLayer, text: str, says: str) -> None:
     goal = ask(layer, text)
     assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
     assert says in goal.clarification.question, goal.clarification.question
