@@ -69,6 +69,12 @@ _REFUSED_KINDS = (
     ("corporate", "Invoices, valuations and investors are outside the shop's data."),
     ("travel", "Travel is outside the shop's data."),
     ("fiscal", "Periods are calendar ones here: no fiscal calendar is defined in semantic.yml."),
+    ("carrier", "Carriers' prices, cut-offs and surcharges aren't in the warehouse."),
+    ("documents", "Policies, other systems and equipment are outside the shop's data."),
+    (
+        "definition_change",
+        "Metric definitions live in semantic.yml: changing one is a change to the repository.",
+    ),
 )
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
@@ -187,6 +193,20 @@ def understand_with(
         # answer, not a filter that would leave one row of the split.
         kept = {k: v for k, v in goal.filters.items() if k not in goal.group_by}
         goal = replace(goal, filters=kept)
+    if intent is Intent.EXPLAIN and set(goal.filters) & set(goal.group_by):
+        # "> Sessions by landing category: Beauty down 18%. What happened to beauty?": the
+        # segment asked about, not a split of that one segment.
+        goal = replace(goal, group_by=tuple(d for d in goal.group_by if d not in goal.filters))
+    if intent in (Intent.SEGMENT, Intent.CHURN):
+        # "customers who bought toys last Christmas", "lapse before Cyber Monday": segments
+        # and risk scores are as of today; a date names a cohort's history or a deadline.
+        goal = replace(goal, window=None, baseline=None)
+        for name in parsed.metrics:
+            # "segments for new customers": the group the layer's own metric counts.
+            value, _, _ = name.partition("_")
+            dims = [d for d, values in lex.values.items() if value in values]
+            if value != name and len(dims) == 1 and dims[0] not in goal.filters:
+                goal = replace(goal, filters={**goal.filters, dims[0]: value})
     # "a list for the winback email": how the list will be used, not who is on it.
     delivery = campaign_delivery(text) if intent in (Intent.SEGMENT, Intent.CHURN) else None
     if intent in (Intent.SEGMENT, Intent.CHURN):

@@ -482,6 +482,11 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "christmas eve": lambda y: (date(y, 12, 24), date(y, 12, 25)),
     "christmas day": lambda y: (date(y, 12, 25), date(y, 12, 26)),
     "christmas week": _christmas_week,
+    # Monday to Sunday of the week Thanksgiving falls in.
+    "thanksgiving week": lambda y: (
+        _thanksgiving(y) - timedelta(days=3),
+        _thanksgiving(y) + timedelta(days=4),
+    ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
 }
 _HOLIDAY_ALIASES = {
@@ -591,7 +596,8 @@ def _rel_year(m: re.Match[str], today: date) -> Relative:
 
 
 def _year_before(w: Window) -> Window:
-    if whole_months(w):
+    if whole_months(w) or (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1)):
+        # Calendar months, and a year or quarter to date: the same dates a year before.
         return shift_months(w, -12)
     name = w.label.lower()
     if name in _RETAIL_DAYS and _RETAIL_DAYS[name](w.start.year)[0] == w.start:
@@ -703,9 +709,9 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|days?|week|month) )?"
+            rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
-            r"|(?:(?:the )?same (?:period|time|days?|week|month)|this time) (?:last year|a year ago))\b"
+            r"|(?:(?:the )?same (?:period|time|stretch|days?|week|month)|this time) (?:last year|a year ago))\b"
         ),
         build=_never,
         relative=_rel_year,
@@ -745,7 +751,7 @@ RULES: tuple[_Rule, ...] = (
     # "MTD vs the same point in October": as many days of that month as the window has.
     _Rule(
         pattern=_P(
-            r"\b(?:the )?same (?:point|time|stage|days?|period) (?:(?:in|of|last) "
+            r"\b(?:the )?same (?:point|time|stage|stretch|days?|period) (?:(?:in|of|last) "
             rf"{_MON.format('sm')}|(?:of |in )?(?:last|the previous|the prior) month)\b"
         ),
         build=_never,

@@ -20,7 +20,9 @@ _DOING = r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|hel
 
 # "my first weekly report", "the daily standup": a meeting's or a report's cadence, not a
 # request for the course over time.
-_NOT_A_REPORT = rf"(?! (?:{'|'.join(sorted(REPORT_NOUNS))}|stand up|check in|one on one)\b)"
+_NOT_A_REPORT = (
+    rf"(?! (?:\S+ )?(?:{'|'.join(sorted(REPORT_NOUNS))}|stand up|check in|one on one)\b)"
+)
 
 CUES: dict[str, re.Pattern[str]] = {
     "why": _P(
@@ -59,7 +61,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"drill into|drill down|figure out|analy[sz]e|analysis|diagnose)\b"
     ),
     "compare": _P(
-        r"\b(?:vs|versus|v|compare|compared|comparison|against|relative to|side by side|"
+        r"\b(?:vs|versus|v|compare|compared|comparison(?! (?:slides?|decks?|charts?|tables?))|"
+        r"against|relative to|side by side|"
         r"next to|alongside)\b"
     ),
     "breakdown": _P(
@@ -72,9 +75,12 @@ CUES: dict[str, re.Pattern[str]] = {
         rf"\b(?:trends?|trending|trendline|over time|time series|(?:daily|weekly|monthly){_NOT_A_REPORT}|"
         r"day by day|week by week|month by month|by (?:day|week|month|date)|"
         r"(?:day|week|month) after (?:day|week|month)|"
-        r"per (?:day|week|month)|each (?:day|week|month)|history|historical|chart|plot|graph|"
+        r"per (?:day|week|month)|each (?:day|week|month)|history|historical|"
         r"trajectory|evolution|timeline|how (?:has|have) .+ (?:changed|moved|evolved|developed))\b"
     ),
+    # "a chart of sessions": a course over time, unless a split is named ("a chart of
+    # add-to-cart rate by device" draws the split).
+    "visual": _P(r"\b(?:chart|charts|plot|graph|graphs|visuali[sz]e)\b"),
     # Asking which way a metric is heading is a trend, even though "going down" alone is a move.
     "direction": _P(
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
@@ -104,7 +110,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|"
         # "if this is a strange ask": the question's oddness, not the data's.
         r"(?:weird(?:ness)?|strange(?:ness)?|odd)(?! (?:ask|question|request|one to ask))|"
-        r"flat ?lin(?:e|es|ed|ing)|(?:is|are|looks?|seems?) (?:\S+ ){0,4}?broken|"
+        r"flat ?lin(?:e|es|ed|ing)|irregularit(?:y|ies)|"
+        r"# (?:\S+ ){0,3}?(?:is|are|looks?|seems?) (?:\S+ ){0,2}?broken|"
+        r"(?:is|are) (?:the )?(?:\S+ )?# (?:\S+ ){0,4}?broken|"
         r"oddit(?:y|ies)|abnormal|blow(?:n|s|ing)? up|blew up|haywire|out of whack|wonky|funky|"
         r"janky|screwy|iffy|"
         r"off the charts|(?:stand|stands|stood|standing) out|"
@@ -115,7 +123,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"worrying|alarming|concerning|untoward|amiss|on fire|"
         r"(?:are things|is everything|is all|everything) (?:ok|okay|alright|fine)|"
         # "anything I should worry about?": asking for what stands out is the anomaly check.
-        r"anything (?:\w+ ){0,3}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
+        r"anything (?:\S+ ){0,7}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
         r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern)\b"
     ),
     "segment": _P(
@@ -251,6 +259,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"us(?:e|ing)) (?:\w+ )?(?:the |our )?(?:same )?(?:data|numbers|tables)\b"
         r"|\bhow (?:do|should|can) (?:i|we) (?:ask|talk to|use|query) (?:you|scout)\b"
         r"|\bhow (?:fresh|up to date|recent|current|old) is (?:your|the) data\b"
+        r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
+        r"|\b(?:will|can|do) you (?:work out|figure out|recogni[sz]e|know) which metric\b"
+        r"|\b(?:whether|if) (?:you|scout) can (?:handle|answer|do|combine)\b"
         r"|\b(?:can|do) (?:you|scout) (?:do|handle|support|use|understand) (?:fiscal|calendar|custom)\b"
         r"|\b(?:can|could) (?:you|scout) (?:look up|find|check|score|pull) (?:a |one )?"
         r"(?:single |individual |specific )?customer\b"
@@ -258,6 +269,24 @@ CUES: dict[str, re.Pattern[str]] = {
     "followup": _P(
         r"^(?:what about|how about|and|same (?:for|but|thing|again)|now|ok|okay|also|what if|"
         r"and what about|then|instead|just)\b|\b(?:that|it|this|those|them|instead|same)\b"
+    ),
+    # "how do you define a returning customer?", "is revenue net of discounts?": what a
+    # metric means, a question about Scout's definitions whatever metric it names.
+    "definition": _P(
+        r"\b(?:what does|what do) (?:\S+ ){1,3}?mean\b"
+        r"|\bhow (?:do|does) (?:you|scout) (?:define|calculate|compute|count|work out|measure)\b"
+        r"|\bhow (?:is|are) (?:\S+ ){1,5}?(?:computed|calculated|defined|measured|counted)\b"
+        r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:net of|gross of|before or after)\b"
+        r"|\bdoes (?:your |the )?(?:\S+ ){1,2}?(?:metric |number |figure )?(?:include|exclude)\b"
+    ),
+    # "Segment the customers we acquired through affiliates …": the request opens with it.
+    "segment_lead": _P(
+        r"^(?:please |pls |can you |could you )?(?:segment|cluster|tier|bucket) (?:the |our |my |all )?"
+    ),
+    # "my notebook has Q3 up 6.1% on Q2: can you confirm?": a figure to check, not a move.
+    "verify": _P(
+        r"\b(?:confirm|verify|double ?check|sanity check|is that right|is that correct|"
+        r"is that real|match(?:es)? (?:yours|mine|ours)|what do you get|whats yours)\b"
     ),
     "lately": _P(r"\b(?:lately|of late|these days)\b"),
     "overall": _P(r"\b(?:overall|everywhere|all regions|in total|across the board|total)\b"),
@@ -272,16 +301,16 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"perfect|scout) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
-        r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|"
+        r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
         r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
-        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the )|buy |purchase |restock|"
+        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the |\d+ )|buy |purchase |restock|"
         r"reorder|order (?:more|new|extra) |cancel (?:the |this |that |order|my |all |every)|"
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
-        r"(?:tag|label|flag|mark|assign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
+        r"(?:tag|label|flag|mark|assign|reassign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
         r"him|her|it|this|that|c\d+)\b|"
         r"schedule (?:this|it|that) |(?:dump|export|download|extract) |"
         r"share (?:this|that|it) (?:with|to)|"
@@ -389,7 +418,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl|"
         r"restart (?:it|the|this|that)|"
         r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
-        r"(?:raw|stg|staging|fct|dim)\.\w+|(?:this|that|my|our) (?:query|queries|sql)|"
+        r"(?:raw|stg|staging|fct|dim)\.\w+|"
         r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
     ),
     # One customer's personal details: never given out, whatever else is asked.
@@ -412,6 +441,26 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     "fiscal": _P(
         r"\b(?:4 ?4 ?5|5 ?4 ?4|4 ?5 ?4|fiscal (?:weeks?|periods?|months?)|p(?:1[0-3]|[1-9]) on)\b"
     ),
+    # Carriers' prices, cut-offs and surcharges: shipping is not in the warehouse.
+    "carrier": _P(
+        r"\b(?:paying (?:ups|fedex|usps|dhl)|(?:ups|fedex|usps|dhl) (?:ground|express|rates?|costs?)|"
+        r"surcharges?|per parcel|postage|shipping (?:costs?|rates?|labels?|zones?)|"
+        r"carrier (?:rates?|costs?|fees?)|can (?:still )?deliver|(?:delivery|shipping) cut ?offs?|"
+        r"last day to ship)\b"
+    ),
+    # Policies' wording, fraud rules, a CRM's deals: documents and systems Scout does not read.
+    "documents": _P(
+        r"\b(?:(?:wording|text|copy|terms) of (?:our |the )?(?:\w+ )?polic(?:y|ies)|"
+        r"polic(?:y|ies) (?:wording|text)|fraud|chargebacks?|"
+        r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm record|zendesk|"
+        r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"
+        r"who (?:do|should|can) (?:i|we) (?:call|contact|ask|email|ping))\b"
+    ),
+    # Changing how a metric is defined is a change to semantic.yml, not a chat request.
+    "definition_change": _P(
+        r"\b(?:change|redefine|update|modify|fix) (?:how you (?:calculate|compute|define|count)|"
+        r"the definition of|your definition)\b"
+    ),
     # Medians and percentiles: the layer's metrics are sums, counts and ratios of them.
     "distribution": _P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
     # Someone's diary: refused even when the meeting is about revenue.
@@ -431,6 +480,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
     "legal": _P(
         r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
+        r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
         r"lawyers?|attorney|compliance|"
         r"are we allowed to|is it legal|"
         # "do we have to charge …?": what the law obliges, not what the data says.
@@ -567,9 +617,20 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
     ):
         return None, True
+    if cues.has("definition"):
+        return Intent.HELP, True
     segment = cues.has("segment", "segment_plain")
-    if cues.has("two_groups") and segment and not why:
+    if (cues.has("two_groups") and segment and not why) or cues.has("segment_lead"):
         return Intent.SEGMENT, True
+    if (
+        cues.grain
+        and slots.metric
+        and not (slots.customer_id or slots.has_group)
+        and not cues.has("why", "breakdown", "compare", "detect")
+    ):
+        # "daily orders … the dip from Saturday's outage", "monthly new customers: is
+        # retention picking up?": a series asked for by its grain.
+        return Intent.TREND, True
     if cues.has("churn") or (slots.customer_id and not why):
         return Intent.CHURN, True
     if segment and not (why and slots.metric):
@@ -590,11 +651,20 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.FORECAST_CHECK, True
     if cues.has("detect") and not cues.has("why"):
         return Intent.DETECT, True
+    if (
+        cues.has("verify")
+        and not cues.has("why")
+        and (slots.has_time_baseline or slots.has_compare)
+    ):
+        # "Q3 revenue up 6.1% on Q2: can you confirm?": the two periods side by side.
+        return Intent.COMPARE, True
     if cues.has("direction") and not cues.has("why"):
         return Intent.TREND, True
     if why:
         return Intent.EXPLAIN, True
     if cues.has("trend") or (cues.grain and not slots.has_group):
+        return Intent.TREND, True
+    if cues.has("visual") and not slots.has_group and not slots.has_compare:
         return Intent.TREND, True
     if (
         cues.has("beat")

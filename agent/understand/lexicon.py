@@ -300,8 +300,10 @@ class Lexicon:
         for p, typed in enumerate(key):
             if len(typed) < 4:
                 continue
+            # "conversation rate": a long word two edits off is still the one meant.
+            allowed = 1 if len(typed) < 8 else 2
             for phrase, word in self._near.get((*key[:p], "*", *key[p + 1 :]), ()):
-                if typed[0] == word[0] and _osa(typed, word, 1) <= 1:
+                if typed[0] == word[0] and _osa(typed, word, allowed) <= allowed:
                     return phrase
         return None
 

@@ -30,7 +30,26 @@ from agent.understand.windows import MONTHS, NUMBER_WORDS, WEEKDAYS, Mention, fi
 
 _CUSTOMER = re.compile(r"^c\d{3,}$")
 _JOINERS = frozenset(
-    ["vs", "versus", "v", "and", "or", "against", "than", "with", "to", "compared"]
+    [
+        "vs",
+        "versus",
+        "v",
+        "and",
+        "or",
+        "against",
+        "than",
+        "with",
+        "to",
+        "compared",
+        "overtook",
+        "overtaken",
+        "overtake",
+        "overtaking",
+        "outsold",
+        "outperformed",
+        "beat",
+        "beating",
+    ]
 )
 # A purchase or a send, dated by when it happens ("the December buy", "the Thursday sends").
 _BUYING_NOUNS = frozenset(
@@ -291,6 +310,13 @@ _STATEMENT_SUBJECTS = frozenset(
         "she",
         "he",
         "this",
+        "setting",
+        "planning",
+        "thinking",
+        "trying",
+        "working",
+        "prepping",
+        "covering",
     ]
 )
 
@@ -370,8 +396,11 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
     if first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an"):
         return True  # "for a Sunday": any Sunday, not the last one
     last = max(at, default=-1)
-    if 0 <= last < len(tokens) - 1 and tokens[last + 1].text in _BUYING_NOUNS:
-        return True  # "before I place the December buy": the buy's month, not a window
+    if 0 <= last < len(tokens) - 1 and (
+        tokens[last + 1].text in _BUYING_NOUNS or tokens[last + 1].text in REPORT_NOUNS
+    ):
+        # "the December buy", "*Monday recap*": the thing's date or name, not a window.
+        return True
     if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
         return False
     following = tokens[last + 1].text if last + 1 < len(tokens) else ""
@@ -585,8 +614,13 @@ def _interpret(
             continue  # "the beauty pages … the skincare guide": one value, named twice
         if all(value != v for _, v in by_dim.get(dim, [])):
             by_dim.setdefault(dim, []).append((match, value))
+    # "| Northeast 2.4% | West 3.1% | … put the two regions side by side": two values of one
+    # dimension and a word that sets them against each other, however far apart.
+    setting_against = parsed.cues.has("compare") and sum(len(f) == 2 for f in by_dim.values()) == 1
     for dim, found in by_dim.items():
-        if len(found) >= 2 and _joined(parsed.tokens, found[0][0], found[1][0]):
+        if (len(found) == 2 and setting_against) or (
+            len(found) >= 2 and _joined(parsed.tokens, found[0][0], found[1][0])
+        ):
             parsed.compare[dim] = (found[0][1], found[1][1])
             parsed.extra_values += len(found) - 2
         else:
@@ -691,8 +725,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
         return after not in _ORG_NOUNS and not is_foreign(after, lex)
     if after in _TOGETHER:
         return False  # "all channels combined": the total, not the split
-    if before and before[-1] == "all" and (after == "and" or before[-2:-1] == ["and"]):
-        return False  # "all devices and all channels": everything, no split
+    if before and before[-1] == "all" and before[-2:-1] != ["by"]:
+        return False  # "all devices and all channels", "- all regions": everything, no split
     if before and before[-1] in GROUP_BEFORE:
         return True
     # "best performing region", "top selling category"

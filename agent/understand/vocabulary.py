@@ -46,7 +46,8 @@ COMMON_WORDS = _words(
     connected saves produced suite swept evaluation transitions homepage banner banners
     sell sells selling sold building built build broke distinct unique different individual
     leads
-    separate decide decides deciding decided decision decisions ahead behind
+    separate decide decides deciding decided decision decisions ahead behind covering cover
+    covered compute computing stage stages stale setting settings sets
     """
 )
 
@@ -66,6 +67,7 @@ FUNCTION_WORDS = _words(
 # checkout step"): known words, though the layer does not list them.
 MEASURE_NOUNS = _words(
     """
+    okr okrs kr krs
     figure figures growth volume volumes performance results result stats statistics metric
     metrics kpi kpis pace impact lift uplift delta gap trend mix run amount amounts sum sums
     totals breakdown breakdowns contribution progress health picture view odds chance chances
@@ -95,7 +97,7 @@ REPORT_NOUNS = _words(
     """
     report reports deck decks review reviews meeting meetings sync syncs call calls standup
     standups update updates email emails newsletter newsletters summary summaries recap
-    recaps digest checkin huddle huddles
+    recaps digest checkin huddle huddles slide slides pulse
     """
 )
 CADENCE_WORDS = _words("daily weekly monthly quarterly")
@@ -115,6 +117,7 @@ SHORTHAND = {
     "fortnights": "two weeks",
     "wknd": "weekend",
     "acc": "accuracy",
+    "reverie": "revenue",
     "err": "error",
     "cat": "category",
     "cats": "categories",

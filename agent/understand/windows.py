@@ -76,7 +76,11 @@ class Mention:
     compared: bool = False
 
 
-_BASELINE_MARKER = _P(rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$")
+_BASELINE_MARKER = _P(
+    rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$"
+    # "Q3 revenue up 6.1% on Q2": the British "on" of a change against a period.
+    r"|\b(?:up|down) (?:\S+ ){0,2}on $"
+)
 
 
 def find_windows(norm: str, today: date) -> list[Mention]:

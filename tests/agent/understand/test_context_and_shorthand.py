@@ -530,3 +530,137 @@ def test_batch_18_to_20_refusals_in_other_words(layer: SemanticLayer, text: str,
     goal = ask(layer, text)
     assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
     assert says in goal.clarification.question, goal.clarification.question
+
+
+# ---------------------------------------------------------------- batches 21 to 24
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does revenue per session mean in your numbers?",
+        "how do you define a new customer?",
+        "how is add-to-cart rate calculated here?",
+        "is AOV net of refunds?",
+        "does your orders metric include cancelled orders?",
+        "can you track several metrics at once, or do you only answer one question at a time?",
+    ],
+)
+def test_a_question_about_a_definition_is_help(layer: SemanticLayer, text: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.HELP and goal.window is None, goal
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Segment the customers we won through email so we can plan retention", Intent.SEGMENT),
+        ("daily apparel units since the 1st, want to see if the launch drop shows", Intent.TREND),
+        ("monthly new customers this year: is retention picking up?", Intent.TREND),
+        ("were there any irregularities in September sessions by device?", Intent.DETECT),
+        (
+            "anything in yesterday's numbers I should be worried about before standup?",
+            Intent.DETECT,
+        ),
+        ("my spreadsheet has Q2 orders up 4.2% on Q1, can you confirm?", Intent.COMPARE),
+        (
+            "the deck says tablet conversion overtook desktop last month. is that real?",
+            Intent.COMPARE,
+        ),
+        ("a chart of add-to-cart rate by device for the last 30 days", Intent.BREAKDOWN),
+        ("a chart of sessions for the last 30 days", Intent.TREND),
+        ("and the week before, for the comparison slide?", Intent.COMPARE),
+    ],
+)
+def test_batch_21_to_24_intents(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    if text.startswith("and the week before"):
+        context = ask(layer, "orders by region last week")
+        goal = ask(layer, text, context=context)
+        assert goal.intent is Intent.BREAKDOWN and span(goal.window) == ("2026-11-09", "2026-11-16")
+        return
+    assert ask(layer, text).intent is intent
+
+
+def test_two_values_set_side_by_side_are_compared(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer,
+        "| Orders | Midwest 812 | South 640 | yesterday |\nput the two regions side by side",
+    )
+    assert goal.intent is Intent.COMPARE
+    goal = ask(layer, "| Orders | Midwest 812 | Southeast 640 | yesterday |\nside by side please")
+    assert dict(goal.compare) == {"region": ("Midwest", "Southeast")}
+
+
+def test_explaining_one_segment_of_a_pasted_split(layer: SemanticLayer) -> None:
+    goal = ask(layer, "> Sessions by landing category: Toys down 12% WoW\nwhat happened to toys?")
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ()
+    assert dict(goal.filters) == {"landing_category": "toys"}
+
+
+def test_lists_and_scores_are_as_of_today(layer: SemanticLayer) -> None:
+    goal = ask(layer, "build me an audience from customers who bought sports gear last Christmas")
+    assert goal.intent is Intent.SEGMENT and goal.window is None
+    goal = ask(layer, "*Segments* for _new_ customers please")
+    assert goal.intent is Intent.SEGMENT and dict(goal.filters) == {"customer_type": "new"}
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "baseline"),
+    [
+        (
+            "year-to-date orders against the same period last year",
+            ("2026-01-01", "2026-11-23"),
+            ("2025-01-01", "2025-11-23"),
+        ),
+        (
+            "Q4 so far vs the same stretch last year",
+            ("2026-10-01", "2026-11-23"),
+            ("2025-10-01", "2025-11-23"),
+        ),
+        ("how did Thanksgiving week go last year?", ("2025-11-24", "2025-12-01"), None),
+        ("*Monday recap* please\n- yesterday\n- all regions", ("2026-11-22", "2026-11-23"), None),
+    ],
+)
+def test_batch_21_to_24_periods(
+    layer: SemanticLayer,
+    text: str,
+    window: tuple[str, str],
+    baseline: tuple[str, str] | None,
+) -> None:
+    goal = ask(layer, text)
+    assert span(goal.window) == window, goal
+    if baseline is not None:
+        assert span(goal.baseline) == baseline
+    if "recap" in text:
+        assert goal.intent is Intent.DIGEST and goal.group_by == ()
+
+
+def test_phone_autocorrect_and_shop_codes(layer: SemanticLayer) -> None:
+    assert ask(layer, "whats the reverie for the west yesterday").metric == "revenue"
+    assert ask(layer, "conversation rate on tablet last week??").metric == "conversion_rate"
+    goal = ask(layer, "what did TX do in orders yesterday? the Austin and Dallas teams disagree")
+    assert goal.intent is Intent.LOOKUP and dict(goal.filters) == {"state": "TX"}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("ok, reassign all the refund ones to the tier-2 queue", "I don't carry out"),
+        ("the label printer at the dock keeps jamming, who do I call?", "Policies, other systems"),
+        ("change how you calculate AOV: it should exclude shipping", "semantic.yml"),
+        ("what's wrong with this SUMIFS formula for toys units?", "Policies, other systems"),
+        ("what are we paying FedEx per parcel on toy orders now?", "Carriers"),
+        ("what's the last day UPS Ground can still deliver before Christmas?", "Carriers"),
+        ("how should we recognise revenue on gift cards under ASC 606?", "Law, tax"),
+        (
+            "can you schedule 30 min with finance on Thursday to go through revenue?",
+            "I don't carry out",
+        ),
+        ("email that table to our agency contact before noon", "I don't carry out"),
+        ("paste the wording of our returns policy for shoes", "Policies, other systems"),
+    ],
+)
+def test_batch_21_to_24_refusals_in_other_words(layer: SemanticLayer, text: str, says: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert says in goal.clarification.question, goal.clarification.question
