@@ -515,19 +515,7 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     """The named day's most recent occurrence that is over, or the year the text names:
     "last year" is the previous calendar year, "this year" the current one."""
     name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
-    span = _RETAIL_DAYS[name]
-    qualifier = (m.group("hy") or m.group("hp") or "").replace("in ", "").replace("of ", "")
-    if qualifier.startswith("last"):
-        year = today.year - 1
-    elif qualifier.startswith("this"):
-        year = today.year
-    elif qualifier[:4].isdigit() and len(qualifier) >= 4:
-        year = int(qualifier[:4])
-    elif qualifier[:2].isdigit():
-        year = 2000 + int(qualifier[:2])  # "Black Friday '25"
-    else:
-        year = today.year if span(today.year)[0] < today else today.year - 1
-    start, end = span(year)
+    start, end = _RETAIL_DAYS[name](_holiday_year(m.group("hy") or m.group("hp"), name, today))
     if start >= today:
         return None  # not happened yet: nothing to look at
     return (
@@ -535,22 +523,24 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     )
 
 
-def _holiday_year(m: re.Match[str], name: str, today: date) -> int:
-    qualifier = (m.group("hy") or "").replace("in ", "").replace("of ", "")
+def _holiday_year(said: str | None, name: str, today: date) -> int:
+    """The year a named day's qualifier means ("last year", "2024", "'25"), else its latest."""
+    qualifier = (said or "").replace("in ", "").replace("of ", "")
     if qualifier.startswith("last"):
         return today.year - 1
     if qualifier.startswith("this"):
         return today.year
     if qualifier[:4].isdigit() and len(qualifier) >= 4:
         return int(qualifier[:4])
-    span = _RETAIL_DAYS[name]
-    return today.year if span(today.year)[0] < today else today.year - 1
+    if qualifier[:2].isdigit():
+        return 2000 + int(qualifier[:2])  # "Black Friday '25"
+    return today.year if _RETAIL_DAYS[name](today.year)[0] < today else today.year - 1
 
 
 def _holiday_range(m: re.Match[str], today: date) -> Window | None:
     first = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
     last = _HOLIDAY_ALIASES.get(m.group("hol2"), m.group("hol2"))
-    year = _holiday_year(m, first, today)
+    year = _holiday_year(m.group("hy"), first, today)
     start, end = _RETAIL_DAYS[first](year)[0], _RETAIL_DAYS[last](year)[1]
     if end <= start or start >= today:
         return None
@@ -559,7 +549,7 @@ def _holiday_range(m: re.Match[str], today: date) -> Window | None:
 
 def _week_before_holiday(m: re.Match[str], today: date) -> Window | None:
     name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
-    day = _RETAIL_DAYS[name](_holiday_year(m, name, today))[0]
+    day = _RETAIL_DAYS[name](_holiday_year(m.group("hy"), name, today))[0]
     monday = day - timedelta(days=day.weekday() + 7)
     if monday >= today:
         return None

@@ -84,6 +84,16 @@ class PhraseMatch:
     senses: tuple[Sense, ...]
     text: str
 
+    @property
+    def is_metric(self) -> bool:
+        """It can name a metric ("new customers" is a metric and a value)."""
+        return any(s.kind == "metric" for s in self.senses)
+
+    @property
+    def is_value(self) -> bool:
+        """It names only values of dimensions."""
+        return all(s.kind == "value" for s in self.senses)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Correction:

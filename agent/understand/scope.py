@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from agent.understand.context import breaks_after
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
-from agent.understand.slots import Parsed, breaks_after
+from agent.understand.slots import Parsed
 from agent.understand.vocabulary import (
     ABOUT_NOUNS,
     COMMON_WORDS,

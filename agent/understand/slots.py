@@ -12,6 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from agent.understand.context import (
+    asides,
+    date_is_context,
+    outside_asides,
+    relayed_by,
+    statements_around_a_question,
+    without_remarks,
+)
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Correction, Lexicon, PhraseMatch
@@ -51,25 +59,6 @@ _JOINERS = frozenset(
         "beating",
     ]
 )
-# A purchase or a send, dated by when it happens ("the December buy", "the Thursday sends").
-_BUYING_NOUNS = frozenset(
-    [
-        "buy",
-        "buys",
-        "po",
-        "pos",
-        "purchase",
-        "purchases",
-        "send",
-        "sends",
-        "blast",
-        "blasts",
-        "mailer",
-        "mailers",
-        "drop",
-        "drops",
-    ]
-)
 # Metric words general enough to be what a segment's name is said with ("paid search traffic",
 # "repeat buyers"), where "PPC conversion" names the rate on purpose.
 _GENERIC_METRIC_WORDS = frozenset(
@@ -93,23 +82,6 @@ _COUNTING = re.compile(r"\b(?:how many|number of|count of) (?:\S+ ){0,2}$")
 _AREAS = re.compile(
     r"\b(?:pacific northwest|pacific coast|gulf coast|mountain west|great lakes|rust belt|"
     r"sun belt|tri state)\b"
-)
-# Words that set one period against another ("and the week before?").
-_SET_AGAINST = frozenset(
-    [
-        "vs",
-        "versus",
-        "v",
-        "against",
-        "than",
-        "compared",
-        "compare",
-        "before",
-        "after",
-        "prior",
-        "previous",
-        "same",
-    ]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
 # "regional revenue": the adjective of a dimension asks for the split by it.
@@ -189,15 +161,15 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         starts.append(pos)
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
-    said = _statements_around_a_question(tokens, cleaned.text, lex)
-    aside = _asides(tokens, cleaned.text) | said | _relayed_by(tokens, lex)
+    said = statements_around_a_question(tokens, cleaned.text, lex)
+    aside = asides(tokens, cleaned.text) | said | relayed_by(tokens, lex)
     mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
-    matches = _outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
+    matches = outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
     # "I'm setting targets for the reactivation emails.": a statement's values filter nothing.
-    matches = [m for m in matches if not (_is_value(m) and m.start in said)]
-    matches = _without_remarks(matches, tokens, cleaned.text, in_dates, lex)
+    matches = [m for m in matches if not (m.is_value and m.start in said)]
+    matches = without_remarks(matches, tokens, cleaned.text, in_dates, lex)
     masked = [t.text for t in tokens]
     for i in in_dates | customer_tokens:
         masked[i] = "#"
@@ -235,261 +207,6 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     return parsed
 
 
-# Verbs that make their clause an aside about an event: its date and metric are context.
-_EVENT_VERBS = frozenset(
-    ["joined", "rolled", "launched", "released", "deployed", "migrated", "introduced", "went"]
-)
-# "my manager is out today", "on call this week": where a person is, not what to analyse.
-_AWAY = re.compile(
-    r"^(?:is|am|im|are|was|i) (?:out|off|away|ooo|back|on leave)$|^on call$"
-    # "it's for the persona deck": what the answer is for, not what to analyse.
-    r"|^(?:its|thats|this is|its going|it will be) (?:for|into)$"
-)
-_CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
-
-
-# A question starting after the aside ends it, punctuation or not ("… on Wednesday — why …";
-# dashes are already spaces here).
-_QUESTION_OPENS = frozenset(
-    ["why", "what", "whats", "how", "hows", "which", "can", "could", "might", "would", "but"]
-)
-
-
-def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
-    """Whether a clause ends between token `i` and the next (a full stop, a comma, a dash)."""
-    return i + 1 < len(tokens) and bool(
-        _CLAUSE_BREAK.search(text[tokens[i].end : tokens[i + 1].start])
-    )
-
-
-def _asides(tokens: list[Token], text: str) -> set[int]:
-    """Token positions from an event verb to the end of its clause ("we rolled the new
-    checkout out to mobile traffic on Wednesday")."""
-    found: set[int] = set()
-    for i, token in enumerate(tokens):
-        pair = " ".join(t.text for t in tokens[i : i + 2])
-        if token.text not in _EVENT_VERBS and not _AWAY.match(pair):
-            continue
-        if token.text == "went" and (i + 1 >= len(tokens) or tokens[i + 1].text != "live"):
-            continue
-        j = i
-        while j < len(tokens):
-            found.add(j)
-            if j + 1 < len(tokens) and (
-                breaks_after(tokens, text, j) or tokens[j + 1].text in _QUESTION_OPENS
-            ):
-                break
-            j += 1
-    return found
-
-
-# Words a statement about the person or the situation starts with ("The loyalty email went out
-# on Friday", "Those are the people I'm trying to win back").
-_STATEMENT_SUBJECTS = frozenset(
-    [
-        "i",
-        "im",
-        "ive",
-        "id",
-        "we",
-        "were",
-        "weve",
-        "our",
-        "my",
-        "the",
-        "those",
-        "these",
-        "they",
-        "theyre",
-        "that",
-        "thats",
-        "it",
-        "its",
-        "her",
-        "his",
-        "she",
-        "he",
-        "this",
-        "setting",
-        "planning",
-        "thinking",
-        "trying",
-        "working",
-        "prepping",
-        "covering",
-    ]
-)
-
-
-def _points_back(sentence: list[Token]) -> bool:
-    """'Is it one product?', 'What's causing this?': a question about something said before."""
-    words = [t.text for t in sentence]
-    return bool({"it", "they", "them"} & set(words)) or words[-1] in (
-        "this",
-        "that",
-        "these",
-        "those",
-    )
-
-
-def _statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
-    """In a message that asks a question, a sentence that states something (it ends without
-    a question mark, opens with its subject and names no metric) is context for the question,
-    not a request: "The loyalty email went out on Friday. Why did orders dip?". One naming a
-    metric is what the question is about ("mobile conversion came in under … What's driving
-    it?")."""
-    sentences: list[tuple[int, int, bool]] = []  # start, end, ends with a question mark
-    start = 0
-    for i in range(len(tokens)):
-        gap = (
-            text[tokens[i].end : tokens[i + 1].start]
-            if i + 1 < len(tokens)
-            else text[tokens[i].end :]
-        )
-        if any(c in gap for c in ".?!") or i == len(tokens) - 1:
-            sentences.append((start, i + 1, "?" in gap))
-            start = i + 1
-    if len(sentences) < 2 or not any(asks for _, _, asks in sentences):
-        return set()
-    # A bare question ("Who's most at risk?", "What's causing this?") is about what the
-    # statements say.
-    if not any(
-        lex.match(tokens[begin:end]) or (end - begin >= 5 and not _points_back(tokens[begin:end]))
-        for begin, end, asks in sentences
-        if asks
-    ):
-        return set()
-    found: set[int] = set()
-    for begin, end, asks in sentences:
-        if (
-            not asks
-            and end - begin >= 5
-            and tokens[begin].text in _STATEMENT_SUBJECTS
-            and not any(_is_metric(m) for m in lex.match(tokens[begin:end]))
-        ):
-            found.update(range(begin, end))
-    return found
-
-
-_RELAY_VERBS = frozenset(["asks", "asked", "wants", "wanted", "says", "wonders", "needs"])
-
-
-def _relayed_by(tokens: list[Token], lex: Lexicon) -> set[int]:
-    """'Maria asks: same again for Q3?': who the question is passed on from."""
-    if (
-        len(tokens) > 2
-        and tokens[1].text in _RELAY_VERBS
-        and tokens[0].orig[:1].isupper()
-        and is_foreign(tokens[0].text, lex)
-    ):
-        return {0, 1}
-    return set()
-
-
-def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
-    """A date inside an aside, one owning a thing the data does not hold ("today's
-    picking waves", not "today's revenue"), a greeting's ("hope your Monday is going well",
-    "happy Friday") or any day of a kind ("high for a Sunday")."""
-    if at and at <= aside:
-        return True
-    first = min(at, default=0)
-    if first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an"):
-        return True  # "for a Sunday": any Sunday, not the last one
-    last = max(at, default=-1)
-    if 0 <= last < len(tokens) - 1 and (
-        tokens[last + 1].text in _BUYING_NOUNS or tokens[last + 1].text in REPORT_NOUNS
-    ):
-        # "the December buy", "*Monday recap*": the thing's date or name, not a window.
-        return True
-    if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
-        return False
-    following = tokens[last + 1].text if last + 1 < len(tokens) else ""
-    return is_foreign(following, lex)
-
-
-def _in_a_clause_about_else(at: set[int], tokens: list[Token], text: str, lex: Lexicon) -> bool:
-    """A date in a later clause that names nothing of the layer, compares nothing and holds
-    a word the data does not know ("is the returns vendor meeting still on for Wednesday")."""
-    if not at:
-        return False
-    start, end = min(at), max(at)
-    while start > 0 and not breaks_after(tokens, text, start - 1):
-        start -= 1
-    if start == 0:
-        return False
-    while end + 1 < len(tokens) and not breaks_after(tokens, text, end):
-        end += 1
-    clause = [t for k, t in enumerate(tokens[start : end + 1], start) if k not in at]
-    words = {t.text for t in clause}
-    if words & _SET_AGAINST:
-        return False
-    for m in lex.match(clause):
-        # "the returns vendor meeting": a layer word qualifying a foreign noun names neither.
-        if m.end >= len(clause) or not is_foreign(clause[m.end].text, lex):
-            return False
-    return any(is_foreign(w, lex) for w in words)
-
-
-def _outside_asides(
-    matches: list[PhraseMatch], aside: set[int], tokens: list[Token]
-) -> list[PhraseMatch]:
-    """Metrics named in an aside are context when the request names one elsewhere; a value
-    after "my" ("on my phone") is the person's, not a filter."""
-    kept = [
-        m
-        for m in matches
-        if not (m.start > 0 and tokens[m.start - 1].text == "my" and _personal(m))
-    ]
-    metrics_outside = [m for m in kept if _is_metric(m) and m.start not in aside]
-    if not metrics_outside:
-        return kept
-    return [m for m in kept if not (_is_metric(m) and m.start in aside)]
-
-
-def _without_remarks(
-    matches: list[PhraseMatch], tokens: list[Token], text: str, dates: set[int], lex: Lexicon
-) -> list[PhraseMatch]:
-    """Values in a later sentence that asks nothing of the data ("… today? phones are
-    ringing off the hook"): no metric, no date, a word the data does not know. They are a
-    remark about the day, not a filter, when the request names its metric elsewhere."""
-    remark: set[int] = set()
-    start = 0
-    for i in range(len(tokens)):
-        last = i == len(tokens) - 1
-        if not last and not any(c in text[tokens[i].end : tokens[i + 1].start] for c in ".?!"):
-            continue
-        span = set(range(start, i + 1))
-        inside = [m for m in matches if m.start in span]
-        if (
-            start > 0
-            and inside
-            and all(_is_value(m) for m in inside)
-            and not span & dates
-            and any(is_foreign(tokens[k].text, lex) for k in span)
-        ):
-            remark |= span
-        start = i + 1
-    if not remark or not any(_is_metric(m) and m.start not in remark for m in matches):
-        return matches
-    return [m for m in matches if m.start not in remark]
-
-
-def _is_metric(match: PhraseMatch) -> bool:
-    return any(s.kind == "metric" for s in match.senses)
-
-
-def _is_value(match: PhraseMatch) -> bool:
-    return all(s.kind == "value" for s in match.senses)
-
-
-# "on my phone", "in my email": a thing of the person's. "my Texas customers" is a filter.
-_PERSONAL_DIMENSIONS = frozenset(["device", "channel"])
-
-
-def _personal(match: PhraseMatch) -> bool:
-    return _is_value(match) and all(s.name in _PERSONAL_DIMENSIONS for s in match.senses)
-
-
 def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[int]:
     return {
         i
@@ -516,8 +233,7 @@ def _mentions(
     asides = [
         m
         for m in mentions
-        if _an_aside(at := _covered(m, tokens, starts), aside, tokens, lex)
-        or _in_a_clause_about_else(at, tokens, text, lex)
+        if date_is_context(_covered(m, tokens, starts), aside, tokens, text, lex)
     ]
     if not asides or len(asides) == len(mentions):
         return mentions
@@ -568,7 +284,7 @@ def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
 def _objects_of_verbs(matches: list[PhraseMatch]) -> list[PhraseMatch]:
     """'which channel brought in the most new customers': what was brought in is the metric;
     the verb names revenue only when no other metric is named."""
-    others = [m for m in matches if _is_metric(m) and m.text not in REVENUE_VERBS]
+    others = [m for m in matches if m.is_metric and m.text not in REVENUE_VERBS]
     if not others:
         return matches
     # "how many new customers did Google Ads bring in": the object named before the verb.

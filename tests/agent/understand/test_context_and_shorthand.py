@@ -179,11 +179,41 @@ def test_what_the_person_did_is_not_a_request_to_act(layer: SemanticLayer) -> No
         ("how are we rated on Google Play?", "this shop's data"),
         ("footfall in the Northeast yesterday?", "\u201cfootfall\u201d"),
         ("great, can you pin this to the exec dashboard?", "outside the shop's data"),
+        ("write me three headlines for the toys page", "I don't carry out requests"),
+        ("draft the subject line for our win-back email", "I don't carry out requests"),
+        ("apparel sell-through last 2 weeks", "metrics don't include"),
+        ("CSAT by region for October", "metrics don't include"),
+        ("did the dbt run finish before the revenue refresh?", "pipelines"),
+        ("row counts in raw.orders vs the orders table", "pipelines"),
+        ("why is this query so slow? it sums revenue by region", "pipelines"),
+        ("what's the phone number on file for C100200?", "personal details"),
+        ("what valuation could we get at 4x revenue?", "valuations"),
+        ("how long is the flight from Boston to Denver?", "Travel"),
+        ("love it, can you turn this into a graphic for our IG story?", "I don't carry out"),
+        ("give me 5 subject line ideas for the Black Friday email", "I don't carry out"),
+        ("median order value by channel last week", "Medians"),
+        ("fit a SARIMA to daily revenue", "predict"),
+        ("who owns the weekly trading dashboard?", "outside the shop's data"),
+        ("draft a status update saying checkout is degraded", "I don't carry out"),
+        ("the nightly ETL failed, can you restart it?", "pipelines"),
+        ("revenue for P11 on the 4-4-5 calendar", "fiscal"),
+        ("has Brightwave's October invoice for the social campaigns been paid?", "Invoices"),
+        ("ok, reassign all the refund ones to the tier-2 queue", "I don't carry out"),
+        ("the label printer at the dock keeps jamming, who do I call?", "Policies, other systems"),
+        ("change how you calculate AOV: it should exclude shipping", "semantic.yml"),
+        ("what's wrong with this SUMIFS formula for toys units?", "Policies, other systems"),
+        ("what are we paying FedEx per parcel on toy orders now?", "Carriers"),
+        ("what's the last day UPS Ground can still deliver before Christmas?", "Carriers"),
+        ("how should we recognise revenue on gift cards under ASC 606?", "Law, tax"),
+        (
+            "can you schedule 30 min with finance on Thursday to go through revenue?",
+            "I don't carry out",
+        ),
+        ("email that table to our agency contact before noon", "I don't carry out"),
+        ("paste the wording of our returns policy for shoes", "Policies, other systems"),
     ],
 )
-def test_batch_14_and_15_refusals_in_other_words(
-    layer: SemanticLayer, text: str, says: str
-) -> None:
+def test_refused_with_the_reason_named(layer: SemanticLayer, text: str, says: str) -> None:
     goal = ask(layer, text)
     assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
     assert says in goal.clarification.question, goal.clarification.question
@@ -285,96 +315,6 @@ def test_all_of_every_dimension_is_no_split(layer: SemanticLayer) -> None:
             ("2026-11-22", "2026-11-23"),
             ("2026-11-15", "2026-11-16"),
         ),
-    ],
-)
-def test_periods_said_in_other_ways(
-    layer: SemanticLayer,
-    text: str,
-    window: tuple[str, str],
-    baseline: tuple[str, str] | None,
-) -> None:
-    goal = ask(layer, text)
-    assert span(goal.window) == window
-    if baseline is not None:
-        assert span(goal.baseline) == baseline
-
-
-def test_week_by_week_shorthand_is_a_weekly_course(layer: SemanticLayer) -> None:
-    goal = ask(layer, "apparel units wk by wk since October")
-    assert goal.intent is Intent.TREND and goal.grain == "week"
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("orders fell last week, which region is it coming from?", Intent.EXPLAIN),
-        ("whats dragging the West?", Intent.EXPLAIN),
-        ("what's the story this week?", Intent.DIGEST),
-        ("which tables do you use?", Intent.HELP),
-        ("where do your figures come from?", Intent.HELP),
-        ("how do I ask you about a date range?", Intent.HELP),
-    ],
-)
-def test_batch_16_and_17_intents_in_other_words(
-    layer: SemanticLayer, text: str, intent: Intent
-) -> None:
-    assert ask(layer, text).intent is intent
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("write me three headlines for the toys page", "I don't carry out requests"),
-        ("draft the subject line for our win-back email", "I don't carry out requests"),
-        ("apparel sell-through last 2 weeks", "metrics don't include"),
-        ("CSAT by region for October", "metrics don't include"),
-        ("did the dbt run finish before the revenue refresh?", "pipelines"),
-        ("row counts in raw.orders vs the orders table", "pipelines"),
-        ("why is this query so slow? it sums revenue by region", "pipelines"),
-        ("what's the phone number on file for C100200?", "personal details"),
-        ("what valuation could we get at 4x revenue?", "valuations"),
-        ("how long is the flight from Boston to Denver?", "Travel"),
-    ],
-)
-def test_batch_16_and_17_refusals_in_other_words(
-    layer: SemanticLayer, text: str, says: str
-) -> None:
-    goal = ask(layer, text)
-    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
-    assert says in goal.clarification.question, goal.clarification.question
-
-
-# ---------------------------------------------------------------- batches 18, 19 and 20
-
-
-def test_statements_around_a_self_contained_question_are_context(layer: SemanticLayer) -> None:
-    goal = ask(
-        layer,
-        "I've been on calls with the carrier all morning and I'm exhausted. How many orders did "
-        "the West get yesterday? I need it before the carrier call.",
-    )
-    assert goal.intent is Intent.LOOKUP and goal.metric == "orders"
-    assert dict(goal.filters) == {"region": "West"}
-    goal = ask(layer, "I'm worried we're losing our regulars in the Midwest. Who's most at risk?")
-    assert goal.intent is Intent.CHURN
-    assert dict(goal.filters) == {"customer_type": "returning", "region": "Midwest"}
-
-
-def test_a_relayed_question_is_the_question(layer: SemanticLayer) -> None:
-    october = ask(layer, "revenue by region in October")
-    goal = ask(layer, "Priya asks: same again for Q3?", context=october)
-    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",)
-    assert span(goal.window) == ("2026-07-01", "2026-10-01")
-
-
-def test_another_tool_named_beside_the_question_is_no_place(layer: SemanticLayer) -> None:
-    goal = ask(layer, "In Tableau I'd filter the workbook, but here: tablet sessions yesterday?")
-    assert goal.intent is Intent.LOOKUP and goal.clarification is None
-
-
-@pytest.mark.parametrize(
-    ("text", "window", "baseline"),
-    [
         ("conversion went from 3.1% to 2.6% in Oct, why?", ("2026-10-01", "2026-11-01"), None),
         (
             "toys units TY vs LY, last wk",
@@ -422,9 +362,21 @@ def test_another_tool_named_beside_the_question_is_no_place(layer: SemanticLayer
         ),
         ("did we sell much on Saturday?", ("2026-11-21", "2026-11-22"), None),
         ("sales any good lately?", ("2026-10-24", "2026-11-23"), None),
+        (
+            "year-to-date orders against the same period last year",
+            ("2026-01-01", "2026-11-23"),
+            ("2025-01-01", "2025-11-23"),
+        ),
+        (
+            "Q4 so far vs the same stretch last year",
+            ("2026-10-01", "2026-11-23"),
+            ("2025-10-01", "2025-11-23"),
+        ),
+        ("how did Thanksgiving week go last year?", ("2025-11-24", "2025-12-01"), None),
+        ("*Monday recap* please\n- yesterday\n- all regions", ("2026-11-22", "2026-11-23"), None),
     ],
 )
-def test_batch_18_to_20_periods(
+def test_periods_said_in_other_ways(
     layer: SemanticLayer,
     text: str,
     window: tuple[str, str],
@@ -434,6 +386,62 @@ def test_batch_18_to_20_periods(
     assert span(goal.window) == window, goal
     if baseline is not None:
         assert span(goal.baseline) == baseline
+
+
+def test_a_recap_named_by_its_day_covers_the_day_asked_for(layer: SemanticLayer) -> None:
+    goal = ask(layer, "*Monday recap* please\n- yesterday\n- all regions")
+    assert goal.intent is Intent.DIGEST and goal.group_by == ()
+    assert span(goal.window) == ("2026-11-22", "2026-11-23")
+
+
+def test_week_by_week_shorthand_is_a_weekly_course(layer: SemanticLayer) -> None:
+    goal = ask(layer, "apparel units wk by wk since October")
+    assert goal.intent is Intent.TREND and goal.grain == "week"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("orders fell last week, which region is it coming from?", Intent.EXPLAIN),
+        ("whats dragging the West?", Intent.EXPLAIN),
+        ("what's the story this week?", Intent.DIGEST),
+        ("which tables do you use?", Intent.HELP),
+        ("where do your figures come from?", Intent.HELP),
+        ("how do I ask you about a date range?", Intent.HELP),
+    ],
+)
+def test_batch_16_and_17_intents_in_other_words(
+    layer: SemanticLayer, text: str, intent: Intent
+) -> None:
+    assert ask(layer, text).intent is intent
+
+
+# ---------------------------------------------------------------- batches 18, 19 and 20
+
+
+def test_statements_around_a_self_contained_question_are_context(layer: SemanticLayer) -> None:
+    goal = ask(
+        layer,
+        "I've been on calls with the carrier all morning and I'm exhausted. How many orders did "
+        "the West get yesterday? I need it before the carrier call.",
+    )
+    assert goal.intent is Intent.LOOKUP and goal.metric == "orders"
+    assert dict(goal.filters) == {"region": "West"}
+    goal = ask(layer, "I'm worried we're losing our regulars in the Midwest. Who's most at risk?")
+    assert goal.intent is Intent.CHURN
+    assert dict(goal.filters) == {"customer_type": "returning", "region": "Midwest"}
+
+
+def test_a_relayed_question_is_the_question(layer: SemanticLayer) -> None:
+    october = ask(layer, "revenue by region in October")
+    goal = ask(layer, "Priya asks: same again for Q3?", context=october)
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",)
+    assert span(goal.window) == ("2026-07-01", "2026-10-01")
+
+
+def test_another_tool_named_beside_the_question_is_no_place(layer: SemanticLayer) -> None:
+    goal = ask(layer, "In Tableau I'd filter the workbook, but here: tablet sessions yesterday?")
+    assert goal.intent is Intent.LOOKUP and goal.clarification is None
 
 
 def test_a_day_still_to_come_this_week_is_not_a_baseline(layer: SemanticLayer) -> None:
@@ -512,26 +520,6 @@ def test_thread_shorthand(layer: SemanticLayer) -> None:
     assert dict(goal.compare) == {"state": ("NV", "CA")}
 
 
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("love it, can you turn this into a graphic for our IG story?", "I don't carry out"),
-        ("give me 5 subject line ideas for the Black Friday email", "I don't carry out"),
-        ("median order value by channel last week", "Medians"),
-        ("fit a SARIMA to daily revenue", "predict"),
-        ("who owns the weekly trading dashboard?", "outside the shop's data"),
-        ("draft a status update saying checkout is degraded", "I don't carry out"),
-        ("the nightly ETL failed, can you restart it?", "pipelines"),
-        ("revenue for P11 on the 4-4-5 calendar", "fiscal"),
-        ("has Brightwave's October invoice for the social campaigns been paid?", "Invoices"),
-    ],
-)
-def test_batch_18_to_20_refusals_in_other_words(layer: SemanticLayer, text: str, says: str) -> None:
-    goal = ask(layer, text)
-    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
-    assert says in goal.clarification.question, goal.clarification.question
-
-
 # ---------------------------------------------------------------- batches 21 to 24
 
 
@@ -604,63 +592,8 @@ def test_lists_and_scores_are_as_of_today(layer: SemanticLayer) -> None:
     assert goal.intent is Intent.SEGMENT and dict(goal.filters) == {"customer_type": "new"}
 
 
-@pytest.mark.parametrize(
-    ("text", "window", "baseline"),
-    [
-        (
-            "year-to-date orders against the same period last year",
-            ("2026-01-01", "2026-11-23"),
-            ("2025-01-01", "2025-11-23"),
-        ),
-        (
-            "Q4 so far vs the same stretch last year",
-            ("2026-10-01", "2026-11-23"),
-            ("2025-10-01", "2025-11-23"),
-        ),
-        ("how did Thanksgiving week go last year?", ("2025-11-24", "2025-12-01"), None),
-        ("*Monday recap* please\n- yesterday\n- all regions", ("2026-11-22", "2026-11-23"), None),
-    ],
-)
-def test_batch_21_to_24_periods(
-    layer: SemanticLayer,
-    text: str,
-    window: tuple[str, str],
-    baseline: tuple[str, str] | None,
-) -> None:
-    goal = ask(layer, text)
-    assert span(goal.window) == window, goal
-    if baseline is not None:
-        assert span(goal.baseline) == baseline
-    if "recap" in text:
-        assert goal.intent is Intent.DIGEST and goal.group_by == ()
-
-
 def test_phone_autocorrect_and_shop_codes(layer: SemanticLayer) -> None:
     assert ask(layer, "whats the reverie for the west yesterday").metric == "revenue"
     assert ask(layer, "conversation rate on tablet last week??").metric == "conversion_rate"
     goal = ask(layer, "what did TX do in orders yesterday? the Austin and Dallas teams disagree")
     assert goal.intent is Intent.LOOKUP and dict(goal.filters) == {"state": "TX"}
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("ok, reassign all the refund ones to the tier-2 queue", "I don't carry out"),
-        ("the label printer at the dock keeps jamming, who do I call?", "Policies, other systems"),
-        ("change how you calculate AOV: it should exclude shipping", "semantic.yml"),
-        ("what's wrong with this SUMIFS formula for toys units?", "Policies, other systems"),
-        ("what are we paying FedEx per parcel on toy orders now?", "Carriers"),
-        ("what's the last day UPS Ground can still deliver before Christmas?", "Carriers"),
-        ("how should we recognise revenue on gift cards under ASC 606?", "Law, tax"),
-        (
-            "can you schedule 30 min with finance on Thursday to go through revenue?",
-            "I don't carry out",
-        ),
-        ("email that table to our agency contact before noon", "I don't carry out"),
-        ("paste the wording of our returns policy for shoes", "Policies, other systems"),
-    ],
-)
-def test_batch_21_to_24_refusals_in_other_words(layer: SemanticLayer, text: str, says: str) -> None:
-    goal = ask(layer, text)
-    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
-    assert says in goal.clarification.question, goal.clarification.question
