@@ -209,9 +209,8 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
     if first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an"):
         return True  # "for a Sunday": any Sunday, not the last one
     last = max(at, default=-1)
-    if 0 <= last < len(tokens) - 1 and (
-        tokens[last + 1].text in _BUYING_NOUNS or tokens[last + 1].text in REPORT_NOUNS
-    ):
+    named = {t.text for t in tokens[last + 1 : last + 3]} if last >= 0 else set()
+    if named & (_BUYING_NOUNS | REPORT_NOUNS) and tokens[last + 1].text not in _SET_AGAINST:
         # "the December buy", "*Monday recap*": the thing's date or name, not a window.
         return True
     if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
@@ -301,3 +300,89 @@ def date_is_context(
     """Whether a date at token positions `at` is context: in an aside, a greeting's or a
     thing's, or in a later clause about something else."""
     return _an_aside(at, aside, tokens, lex) or _in_a_clause_about_else(at, tokens, text, lex)
+
+
+# "the West — sorry, I mean the Southwest", "by device, er, by channel I mean": a correction
+# marker after a clause break; what follows it replaces as many words before it.
+_CORRECTION = re.compile(
+    r"^(?:(?:sorry|no wait|wait no|scratch that|er|erm|oops|correction|i mean|no)\s+)+"
+)
+_STOPS_A_CORRECTION = frozenset(
+    [
+        "how",
+        "what",
+        "why",
+        "which",
+        "who",
+        "when",
+        "where",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "please",
+        "pls",
+    ]
+)
+
+
+def self_corrected(tokens: list[Token], text: str) -> set[int]:
+    """Token positions a person took back ("Saturday — no wait, Sunday"): the marker and the
+    words before it that its replacement stands for, within that clause."""
+    dropped: set[int] = set()
+    i = 1
+    while i < len(tokens):
+        marker = _CORRECTION.match(" ".join(t.text for t in tokens[i : i + 4]) + " ")
+        if (
+            marker is None
+            or not breaks_after(tokens, text, i - 1)
+            or (marker.group(0).strip() == "no" and not breaks_after(tokens, text, i))
+        ):
+            i += 1
+            continue
+        start = i + len(marker.group(0).split())
+        end = start
+        while end < len(tokens):
+            end += 1
+            if breaks_after(tokens, text, end - 1):
+                break
+        words = [t.text for t in tokens[start:end]]
+        if "mean" in words and words[words.index("mean") - 1 : words.index("mean")] == ["i"]:
+            # "by channel I mean, for the last 14 days": the replacement ends at "I mean".
+            cut = words.index("mean") - 1
+            dropped.update({start + cut, start + cut + 1})
+            end = start + cut
+        back = i - 1
+        while (
+            back >= 0
+            and i - 1 - back < end - start
+            and tokens[back].text not in _STOPS_A_CORRECTION
+            and (back == i - 1 or not breaks_after(tokens, text, back))
+        ):
+            dropped.add(back)
+            back -= 1
+        dropped.update(range(i, start))
+        i = max(end, i + 1)
+    return dropped
+
+
+# "1. new customers last week\n2. what's the CPA\n3. drop it in the doc": a numbered list of
+# asks, the first of them the request.
+_FIRST_ITEM = re.compile(r"^\W*1[.)]\s")
+_LATER_ITEM = re.compile(r"\s2[.)]\s")
+
+
+def later_list_items(tokens: list[Token], text: str) -> set[int]:
+    """Token positions of a numbered list's second and later items (the text's lines are
+    joined by now, so the list is known by its numbers)."""
+    found = _LATER_ITEM.search(text)
+    if found is None or not _FIRST_ITEM.match(text):
+        return set()
+    return {i for i, t in enumerate(tokens) if t.start >= found.start()}

@@ -66,7 +66,11 @@ _REFUSED_KINDS = (
     ("calendar", "People's calendars are outside the shop's data."),
     ("plumbing", "I read the shop's numbers, not the state of the pipelines that load them."),
     ("personal", "I don't give out customers' personal details."),
-    ("corporate", "Invoices, valuations and investors are outside the shop's data."),
+    ("corporate", "Invoices, payouts, valuations and investors are outside the shop's data."),
+    ("email_engagement", "Email opens, clicks and unsubscribes aren't in the warehouse."),
+    ("warehouse_ops", "Warehouse operations (picking, staffing) aren't in the data."),
+    ("weather", "The weather isn't in the shop's data."),
+    ("people_ops", "Hiring and staffing are outside the shop's data."),
     ("travel", "Travel is outside the shop's data."),
     ("fiscal", "Periods are calendar ones here: no fiscal calendar is defined in semantic.yml."),
     ("carrier", "Carriers' prices, cut-offs and surcharges aren't in the warehouse."),
@@ -123,7 +127,7 @@ def understand_with(
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         why = _not_measured(parsed) if parsed.cues.has("unmeasured") else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
-    if (found := outside(parsed, lex)) is not None:
+    if intent is not Intent.HELP and (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
         return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
     if parsed.cues.has("distribution"):

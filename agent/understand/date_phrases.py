@@ -59,6 +59,9 @@ def _date_rx(tag: str, *, bare_day: bool = False) -> str:
     return "(?:" + "|".join(forms) + ")"
 
 
+# Month and weekday names, plain, for a lookahead ("vs last October" names its period).
+_CALENDAR_NAMES = "|".join(sorted([*MONTHS, *WEEKDAYS], key=len, reverse=True))
+
 COMPARE_WORDS = (
     r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to|"
     r"ahead of|behind)"
@@ -247,6 +250,9 @@ def _since(m: re.Match[str], today: date) -> Window | None:
         month = MONTHS[g["sm"]]
         start = month_start(today.year, month)
         day = start if start <= today else month_start(today.year - 1, month)
+    if day is None and (g.get("su") or g.get("su2")):
+        # "since the beginning of the month": this month (week, …) so far.
+        return _this_unit(g.get("su") or g["su2"], today)
     if day is None and g.get("sq"):
         # "since the start of Q3": the latest Q3 that has begun, to today.
         start = month_start(today.year, 3 * int(g["sq"]) - 2)
@@ -288,6 +294,35 @@ def _weekday(m: re.Match[str], today: date) -> Window | None:
     back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
     day = today - timedelta(days=back)
     return _w(day, day + timedelta(days=1), f"{day:%A}")
+
+
+def _weekday_back(m: re.Match[str], today: date) -> Window | None:
+    if m.group(0).endswith("ago") != bool(m.group("n")):
+        return None  # "the Tuesdays ago", "two Tuesday before last": not the phrase
+    nth = _number(m.group("n")) if m.group("n") else 2
+    if not 1 <= nth <= 52:
+        return None
+    back = ((today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7) + 7 * (nth - 1)
+    day = today - timedelta(days=back)
+    return _w(day, day + timedelta(days=1), f"{day:%A %b %-d}")
+
+
+def _weeks_ago(m: re.Match[str], today: date) -> Window | None:
+    n = _number(m.group("n"))
+    if not 1 <= n <= 52:
+        return None
+    monday = today - timedelta(days=today.weekday() + 7 * n)
+    return _w(monday, monday + timedelta(days=7), f"{n} weeks ago")
+
+
+def _same_kind_before(w: Window) -> Window:
+    """'this year vs last': a year (or year to date) against the year before, a month
+    against the month before, anything else against the period just before it."""
+    if w.start.month == 1 and w.start.day == 1:
+        return shift_months(w, -12)
+    if w.start.day == 1 and whole_months(w):
+        return shift_months(w, -1)
+    return comparison_period(w)
 
 
 def _this_weekday(m: re.Match[str], today: date) -> Window:
@@ -532,8 +567,8 @@ def _holiday_year(said: str | None, name: str, today: date) -> int:
         return today.year
     if qualifier[:4].isdigit() and len(qualifier) >= 4:
         return int(qualifier[:4])
-    if qualifier[:2].isdigit():
-        return 2000 + int(qualifier[:2])  # "Black Friday '25"
+    if qualifier[:2].isdigit() and 0 <= today.year % 100 - int(qualifier[:2]) <= 5:
+        return 2000 + int(qualifier[:2])  # "Black Friday '25", not "Black Friday, 15%"
     return today.year if _RETAIL_DAYS[name](today.year)[0] < today else today.year - 1
 
 
@@ -673,6 +708,54 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(rf"\bthis (?:coming )?{_WD}\b"),
         build=lambda m, t: _this_weekday(m, t),
         future_if=lambda m, t: WEEKDAYS[m.group("wd")] > t.weekday(),
+    ),
+    # "two Tuesdays ago", "the Sunday before last": a weekday counted back.
+    _Rule(
+        pattern=_P(rf"\b(?:{_NUM} |(?:on )?the )?{_WD}(?:s? ago| before last)\b"),
+        build=_weekday_back,
+        before=_same_weekdays,
+    ),
+    # "order_date >= current_date - 7": the analyst's last N days.
+    _Rule(
+        pattern=_P(r"\bcurrent date (?:minus |interval )?(?P<n>\d{1,3})(?: days?)?\b"),
+        build=lambda m, t: (
+            last_days(int(m.group("n")), t) if 0 < int(m.group("n")) < 3650 else None
+        ),
+    ),
+    # "a week ago today": the same weekday a week back.
+    _Rule(
+        pattern=_P(r"\b(?:a|one) week ago today\b"),
+        build=lambda m, t: _w(t - timedelta(days=7), t - timedelta(days=6), "a week ago today"),
+        before=_same_weekdays,
+    ),
+    # "the weekend before last".
+    _Rule(
+        pattern=_P(r"\b(?:on |over |during )?(?:the )?weekend before last\b"),
+        build=lambda m, t: _weekend(t).shifted(-7, label="the weekend before last"),
+        before=_same_weekdays,
+    ),
+    # "three weeks ago": the calendar week that many weeks back.
+    _Rule(
+        pattern=_P(rf"\b{_NUM} weeks? ago\b"),
+        build=_weeks_ago,
+    ),
+    # "the last 3 weekends": from the first of those Saturdays to today.
+    _Rule(
+        pattern=_P(rf"\b(?:across |over |in )?(?:the )?(?:last|past) {_NUM} weekends?\b"),
+        build=lambda m, t: _w(
+            _weekend(t).start - timedelta(days=7 * (_number(m.group("n")) - 1)),
+            t,
+            f"the last {_number(m.group('n'))} weekends",
+        ),
+    ),
+    # "revenue this year vs last": the period before, of the same kind.
+    _Rule(
+        pattern=_P(
+            rf"\b{COMPARE_WORDS} last\b(?! (?:week|month|year|quarter|night|time|wk|mo|yr|qtr|"
+            rf"weekend|few|couple|{_NUM}|days?|weeks?|months?|years?|{_CALENDAR_NAMES})\b)"
+        ),
+        build=_never,
+        relative=lambda m, t: _same_kind_before,
     ),
     # "the week before last": the calendar week before last week.
     _Rule(
@@ -836,7 +919,9 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:since|starting|from) (?:the (?:start|beginning) of )?"
             rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
-            r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th)|q(?P<sq>[1-4]))\b"
+            r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th)|q(?P<sq>[1-4])|"
+            r"(?<=since the start of )(?:the |this )?(?P<su>month|week|year|quarter)|"
+            r"(?<=since the beginning of )(?:the |this )?(?P<su2>month|week|year|quarter))\b"
         ),
         build=_since,
         before=_preceding,
@@ -864,7 +949,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing)|"
+            rf"\b(?:(?:in |over |during |for |from )?(?:the )?(?:last|past|previous|prior|trailing)|since|"
             rf"(?:going|looking|go|look) back) {_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s?\b"
         ),
         build=_last_n,
@@ -892,7 +977,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             r"\b(?:over |during |in |for )?(?P<the>the )?(?:this )?(?P<w>last|past|previous|prior) "
-            rf"(?P<unit>{_UNIT_WORD}|weekend)\b"
+            # "last week's performance": the possessive lost its apostrophe.
+            rf"(?P<unit>{_UNIT_WORD}|weekend)(?:s(?= (?:performance|numbers|results|figures|"
+            r"revenue|orders|sales|recap|summary)))?\b"
         ),
         build=_last_unit,
         before=_last_unit_before,

@@ -98,6 +98,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # "Returns worsening?", "finally settling down?": which way it is heading lately.
         r"worsening|settl(?:e|es|ed|ing) (?:down|back)|stabili[sz](?:e|es|ed|ing)|"
         r"getting (?:worse|better)|drift(?:ing|s)? (?:up|down|higher|lower)|"
+        r"stop (?:sliding|falling|dropping|declining|climbing|rising)|"
         r"normali[sz](?:e|es|ed|ing)|recovering|bouncing back)\b"
         r"|\b(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:getting (?:worse|better)|"
         r"improving|worsening)\b"
@@ -149,7 +150,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
-        r"stick(?:ing)? around|stay(?:ing)? with us|"
+        r"stick(?:ing)? around|stay(?:ing)? with us|(?:gone |going |went )?dormant|"
         r"(?:about to|going to|gonna|likely to|might|could) lose|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
     ),
@@ -164,7 +165,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"correct|incorrect|right or (?:wrong|not)|"
         r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors|"
         r"(?:over|under) ?(?:forecast\w*|predict\w*|estimat\w*|stock\w*)|overstock\w*|"
-        r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off)\b"
+        r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off|holding up|"
+        r"doing on|tracking)\b"
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
@@ -196,6 +198,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|(?<!\S)# numbers\b"
         # "how did Black Friday go?", "how was the West last week?": a period or a segment alone.
         r"|\bhow (?:did|was|were) (?:the |last |this )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
+        # "remind me how Thanksgiving week went last year": the period's phrase took the verb.
+        r"|\bhow #(?: #)*(?: ~)*$"
+        # "how bad was last week, honestly": a period judged as a whole.
+        r"|\bhow (?:bad|good|rough) (?:was|were|is) (?:the |last |this )?(?:#|yesterday|today)(?!\S)"
         # "30-second version of how the weekend went": the same, asked indirectly.
         r"|\bhow (?:the |things |everything )?#?(?: #)* ?(?:went|looked|turned out|shaped up|"
         r"(?:has|have) (?:gone|been going)|is going)\b"
@@ -204,6 +210,10 @@ CUES: dict[str, re.Pattern[str]] = {
     # lookup), unless a word asks for its course over time.
     "status": _P(
         r"^(?:so |and |ok |hey )?how(?: is|s| s| are| was| were|re)\b"
+        # "how many units came back in October?": a count asked for.
+        r"|^(?:so |and |ok |hey )?how (?:many|much)\b"
+        # "what was our return rate last week?": a figure asked for by name.
+        r"|^(?:so |and |ok |hey )?what(?:s| is| was| were| are) (?:our |the |my )?#"
         # "what did the home return rate come in at for October?": where a figure ended up.
         r"|\b(?:come|came|coming|finish|finished|end|ended|close|closed|land|landed) "
         r"(?:in |up |out )?(?:at|on)\b(?! (?:least|all|the (?:end|start|beginning)))"
@@ -259,6 +269,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"us(?:e|ing)) (?:\w+ )?(?:the |our )?(?:same )?(?:data|numbers|tables)\b"
         r"|\bhow (?:do|should|can) (?:i|we) (?:ask|talk to|use|query) (?:you|scout)\b"
         r"|\bhow (?:fresh|up to date|recent|current|old) is (?:your|the) data\b"
+        r"|\bwhat (?:else )?can (?:you|scout) (?:actually |really )?do\b"
+        r"|\b(?:which|what) (?:questions|things|kinds? of questions) (?:can )?i (?:can )?ask\b"
+        r"|\b(?:can|do) (?:you|scout) (?:do|support|handle|offer) .{0,60}? or (?:only|just)\b"
+        r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
         r"|\b(?:will|can|do) you (?:work out|figure out|recogni[sz]e|know) which metric\b"
         r"|\b(?:whether|if) (?:you|scout) can (?:handle|answer|do|combine)\b"
@@ -326,6 +340,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"(?:tables?|database|db|schema|columns?|rows)\b|"
         r"create (?:a |an )?(?:ticket|jira|issue|task|campaign|coupon|discount|dashboard|account|user)|"
         r"open (?:a |an )?(?:ticket|jira|issue|pr)|file (?:a |an )?(?:ticket|bug|report)|"
+        r"raise (?:a |an )?(?:jira|ticket|bug|issue)|"
         r"add (?:\w+ )?to (?:the )?(?:list|channel|blocklist|allowlist)|remove (?:\w+ )?from|"
         r"unsubscribe |subscribe (?!me)|reset (?:my |the )?password|give (?:me )?(?:access|admin))"
     ),
@@ -409,6 +424,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # a figure to read.
     "opinion": _P(
         r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
+        r"what (?:\w+ )?should (?:we|i) (?:give|offer|set|charge|price|pay)|"
         r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
         r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
     ),
@@ -429,7 +445,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Valuations, investors and fundraising are not in the shop's data.
     "corporate": _P(
         r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
-        r"invoices?|accounts (?:payable|receivable)|payables|receivables|"
+        r"invoices?|accounts (?:payable|receivable)|payables|receivables|payouts?|do we owe|"
         r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
     ),
     # Travel: "how long is the drive from Atlanta to Charlotte?"
@@ -461,8 +477,25 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:change|redefine|update|modify|fix) (?:how you (?:calculate|compute|define|count)|"
         r"the definition of|your definition)\b"
     ),
+    # Email engagement: sends are not in the warehouse, only the orders they bring.
+    "email_engagement": _P(
+        r"\b(?:unsubscrib(?:ed|es|ers)|opt ?outs?|email opens|open rates?|click ?throughs?|"
+        r"bounced|bounces|bounce rates?)\b"
+    ),
+    # Warehouse operations: picking, staffing and shifts are not in the data.
+    "warehouse_ops": _P(
+        r"\b(?:picked per hour|pick rates?|units per hour|picks? per hour|labou?r hours|staffing|"
+        r"shift rotas?)\b"
+    ),
+    # The weather and its effect: not in the shop's data, whatever metric it is set beside.
+    "weather": _P(
+        r"\b(?:weather|cold snap|heat ?wave|snow ?storms?|blizzards?|hurricanes?|degrees|"
+        r"\d+ ?°|°c|°f)"
+    ),
     # Medians and percentiles: the layer's metrics are sums, counts and ratios of them.
     "distribution": _P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
+    # Hiring and staffing plans: not the shop's numbers, whatever team is named.
+    "people_ops": _P(r"\b(?:hiring|recruiting|recruitment|job openings?|new hires?)\b"),
     # Someone's diary: refused even when the meeting is about revenue.
     "calendar": _P(
         r"\b(?:(?:my|his|her|their|your|\w+s) (?:calendar|diary)|free slots?|"
@@ -617,7 +650,10 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
     ):
         return None, True
-    if cues.has("definition"):
+    if cues.has("definition") or (
+        cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group)
+    ):
+        # "can you do cohort retention curves, or only churn risk?": a question about Scout.
         return Intent.HELP, True
     segment = cues.has("segment", "segment_plain")
     if (cues.has("two_groups") and segment and not why) or cues.has("segment_lead"):
@@ -631,14 +667,15 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         # "daily orders … the dip from Saturday's outage", "monthly new customers: is
         # retention picking up?": a series asked for by its grain.
         return Intent.TREND, True
+    if cues.has("churn") and slots.metric and slots.has_time_baseline and not slots.customer_id:
+        # "retention check: returning customers last month vs September": two periods.
+        return Intent.COMPARE, True
     if cues.has("churn") or (slots.customer_id and not why):
         return Intent.CHURN, True
     if segment and not (why and slots.metric):
         return Intent.SEGMENT, True
     if cues.has("digest_strong"):
         return Intent.DIGEST, True
-    if cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group):
-        return Intent.HELP, True
     forecast = slots.forecast_metric or (slots.metric is None and cues.has("forecast_words"))
     if cues.has("actuals"):
         return Intent.FORECAST_CHECK, True

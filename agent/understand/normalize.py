@@ -98,7 +98,7 @@ def clean(raw: str) -> Cleaned:
     return Cleaned(text=" ".join(text.split()), hostile=hostile)
 
 
-_READ_ONLY_SQL = re.compile(r"`\s*(select\b[^`;]*)`", re.IGNORECASE)
+_READ_ONLY_SQL = re.compile(r"`+\s*(select\b[^`;]*)`+", re.IGNORECASE)
 _WRITES = re.compile(
     r"\b(?:drop|delete|truncate|alter|insert|update|create|grant|revoke|exec|execute|union|"
     r"merge|replace|attach|copy|pragma|into)\b",

@@ -15,8 +15,10 @@ from datetime import date
 from agent.understand.context import (
     asides,
     date_is_context,
+    later_list_items,
     outside_asides,
     relayed_by,
+    self_corrected,
     statements_around_a_question,
     without_remarks,
 )
@@ -82,6 +84,10 @@ _COUNTING = re.compile(r"\b(?:how many|number of|count of) (?:\S+ ){0,2}$")
 _AREAS = re.compile(
     r"\b(?:pacific northwest|pacific coast|gulf coast|mountain west|great lakes|rust belt|"
     r"sun belt|tri state)\b"
+)
+# "how's Chicago doing?": the place asked about, then how it goes.
+_HOW_IT_GOES = frozenset(
+    ["doing", "going", "holding", "looking", "performing", "faring", "tracking"]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
 # "regional revenue": the adjective of a dimension asks for the split by it.
@@ -155,6 +161,8 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         if fix is not None:
             corrections.append(fix)
             tokens[i] = Token(text=fix.fixed, orig=token.orig, start=token.start, end=token.end)
+    taken_back = self_corrected(tokens, cleaned.text)
+    tokens = [t for i, t in enumerate(tokens) if i not in taken_back]
     starts: list[int] = []
     pos = 0
     for token in tokens:
@@ -162,7 +170,12 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
     said = statements_around_a_question(tokens, cleaned.text, lex)
-    aside = asides(tokens, cleaned.text) | said | relayed_by(tokens, lex)
+    aside = (
+        asides(tokens, cleaned.text)
+        | said
+        | relayed_by(tokens, lex)
+        | later_list_items(tokens, cleaned.text)
+    )
     mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
@@ -203,7 +216,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     # An aside's words are context: never what the request is about, nor a place it names.
     parsed.explained = frozenset(used | aside)
-    parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
+    # "Memphis and Nashville — the TN total is fine": cities inside a state named.
+    if "state" not in parsed.filters:
+        parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
     return parsed
 
 
@@ -482,6 +497,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if token.text in TOOL_NAMES:
             continue  # "in Tableau I'd filter …": a tool, never a place
+        if i + 1 < len(tokens) and re.fullmatch(r"[A-Z]{2}", tokens[i + 1].orig):
+            continue  # "Columbus, OH": a city named with its state
         if re.fullmatch(r"[A-Z]{2,}s", token.orig):
             continue  # "at the DCs", "the SKUs": an acronym's plural, not a place
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
@@ -491,6 +508,7 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             after
             and i + 1 not in used
             and after.text not in FUNCTION_WORDS
+            and after.text not in _HOW_IT_GOES
             and after.orig.islower()
         ):
             continue  # "for the Meta recap": a name qualifying a thing, not a place
@@ -505,6 +523,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             or word == "scout"
         ):
             continue
+        if after is not None and after.text in _HOW_IT_GOES:
+            return "region", token.orig  # "how's Denver doing?": a place
         return _closest_dimension(word, lex), token.orig
     return None
 

@@ -89,7 +89,11 @@ ABOUT_NOUNS = _words("news update updates word info information rumour rumours r
 
 # Real words a letter or two from one of the layer's, never "corrected" into it ("contract"
 # is not "contacts"), though they are nothing of the shop's (unlike COMMON_WORDS).
-NOT_TYPOS = _words("contract contracts contractor contractors")
+NOT_TYPOS = _words(
+    """
+    contract contracts contractor contractors attribution
+    """
+)
 
 # What a cadence word can describe instead of asking for a course over time: "my weekly
 # report", "the daily standup".
@@ -97,7 +101,7 @@ REPORT_NOUNS = _words(
     """
     report reports deck decks review reviews meeting meetings sync syncs call calls standup
     standups update updates email emails newsletter newsletters summary summaries recap
-    recaps digest checkin huddle huddles slide slides pulse
+    recaps digest checkin huddle huddles slide slides pulse note notes memo memos
     """
 )
 CADENCE_WORDS = _words("daily weekly monthly quarterly")
@@ -150,7 +154,7 @@ SHORT_COMMON = _words(
 # Words before a weak value that make it one: "sessions from direct", "revenue in home".
 WEAK_VALUE_CONTEXT = _words(
     """
-    from for in on via among vs versus and or by through only just excluding about against
+    from for in on via among vs versus and or by through only just excluding about against than
     tagged tag labelled labeled marked
     """
 )
@@ -255,7 +259,13 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "basket value",
         "basket values",
         "average basket",
+        "revenue per order",
+        "avg revenue per order",
+        "average revenue per order",
         "bigger baskets",
+        "bigger basket",
+        "smaller basket",
+        "value baskets",
         "smaller baskets",
     ),
     # "how many people visited the site": a visit is a session, whoever counts it. Every word

@@ -597,3 +597,116 @@ def test_phone_autocorrect_and_shop_codes(layer: SemanticLayer) -> None:
     assert ask(layer, "conversation rate on tablet last week??").metric == "conversion_rate"
     goal = ask(layer, "what did TX do in orders yesterday? the Austin and Dallas teams disagree")
     assert goal.intent is Intent.LOOKUP and dict(goal.filters) == {"state": "TX"}
+
+
+# ---------------------------------------------------------------- batches 25 to 27
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("revenue for the Midwest — sorry, I mean the Northeast — yesterday", "northeast"),
+        ("orders on Friday — no wait, Saturday — by channel", "saturday"),
+        ("sessions by region, er, by device I mean, last week", "by device last week"),
+        ("tickets about delivery — scratch that, about billing — this week", "about billing"),
+    ],
+)
+def test_what_a_person_takes_back_is_dropped(layer: SemanticLayer, text: str, kept: str) -> None:
+    from agent.understand import lexicon_for
+    from agent.understand.slots import parse
+
+    parsed = parse(text, lexicon_for(layer), MONDAY)
+    assert kept in parsed.norm
+    assert not {"sorry", "wait", "scratch", "er"} & set(parsed.norm.split())
+
+
+def test_taken_back_values_and_days_are_replaced(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue for the Midwest — sorry, I mean the Northeast — yesterday")
+    assert dict(goal.filters) == {"region": "Northeast"}
+    goal = ask(layer, "why did orders drop on Friday — no wait, Saturday?")
+    assert span(goal.window) == ("2026-11-21", "2026-11-22")
+    goal = ask(layer, "is C100201 — sorry, C100210 — at risk of churning?")
+    assert goal.customer_id == "C100210"
+
+
+def test_a_numbered_list_asks_its_first_item(layer: SemanticLayer) -> None:
+    goal = ask(layer, "1. orders from email last week\n2. what's the CPA\n3. put it in the deck")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "orders"
+    assert dict(goal.filters) == {"channel": "email"}
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("what was revenue two Tuesdays ago?", ("2026-11-10", "2026-11-11")),
+        ("sessions on the Sunday before last", ("2026-11-15", "2026-11-16")),
+        ("conversion rate a week ago today", ("2026-11-16", "2026-11-17")),
+        ("why did sessions drop on the weekend before last?", ("2026-11-14", "2026-11-16")),
+        ("orders three weeks ago", ("2026-11-02", "2026-11-09")),
+        ("orders across the last 3 weekends, day by day", ("2026-11-07", "2026-11-23")),
+        ("since two weeks the mobile conversion goes down, why?", ("2026-11-09", "2026-11-23")),
+        ("revenue since the beginning of the month", ("2026-11-01", "2026-11-23")),
+        (
+            "`select sum(revenue) from orders where order_date >= current_date - 7`",
+            ("2026-11-16", "2026-11-23"),
+        ),
+        (
+            "a summary of last week's performance for Monday's leadership note",
+            ("2026-11-16", "2026-11-23"),
+        ),
+    ],
+)
+def test_batch_25_to_27_periods(layer: SemanticLayer, text: str, window: tuple[str, str]) -> None:
+    assert span(ask(layer, text).window) == window
+
+
+def test_this_year_against_last_is_a_year_back(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue this year vs last, no fluff")
+    assert span(goal.baseline) == ("2025-01-01", "2025-11-23")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how bad was last week, honestly", Intent.DIGEST),
+        ("how many units came back in October? the ops review is Thursday", Intent.LOOKUP),
+        ("is AOV ever going to stop sliding?", Intent.TREND),
+        ("which of the customers we won in the summer have gone dormant?", Intent.CHURN),
+        ("how are we doing on the apparel forecast this month?", Intent.FORECAST_CHECK),
+        ("can you do cohort curves, or only churn risk per customer?", Intent.HELP),
+        ("do you do multi-touch attribution or only last-click?", Intent.HELP),
+        ("can I paste SQL to you?", Intent.HELP),
+        ("which questions can I ask you?", Intent.HELP),
+        ("retention check: returning customers last month vs September", Intent.COMPARE),
+        ("do new customers have a bigger basket than returning ones this month?", Intent.COMPARE),
+    ],
+)
+def test_batch_25_to_27_intents(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_cities_named_with_their_state(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue in Dayton, OH over the weekend?")
+    assert goal.clarification is None and dict(goal.filters) == {"state": "OH"}
+    goal = ask(layer, "orders in Austin and Dallas yesterday, the TX total is fine")
+    assert goal.clarification is None and dict(goal.filters) == {"state": "TX"}
+    goal = ask(layer, "how's Denver doing?")
+    assert goal.clarification is not None and "region" in goal.clarification.question.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("how many people unsubscribed from Friday's send?", "unsubscribes"),
+        ("how much do we owe our affiliates in payouts for November?", "payouts"),
+        ("units picked per hour at the Reno DC last week?", "Warehouse operations"),
+        ("will next week's cold snap lift outdoor sales?", "weather"),
+        ("what discount should we give returning customers for Black Friday?", "decision"),
+        ("can you raise a Jira for data-eng about the Sunday load?", "I don't carry out"),
+        ("how are we doing on hiring for the returns team?", "Hiring"),
+    ],
+)
+def test_batch_25_to_27_refusals(layer: SemanticLayer, text: str, says: str) -> None:
+    goal = ask(layer, text)
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert says in goal.clarification.question, goal.clarification.question
