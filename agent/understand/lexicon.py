@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from agent.understand.date_phrases import HOLIDAY_WORDS
-from agent.understand.normalize import Token, phrase_key
+from agent.understand.normalize import Token, clean, phrase_key, tokenize
 from agent.understand.vocabulary import (
     COMMON_WORDS,
     CUE_WORDS,
@@ -373,6 +373,15 @@ class Lexicon:
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def metrics_named(self, text: str) -> tuple[str, ...]:
+        """The metrics a text names, in order, each once ("is revenue net of refunds?")."""
+        found: list[str] = []
+        for match in self.match(tokenize(clean(text).text)):
+            for sense in match.senses:
+                if sense.kind == "metric" and sense.name not in found:
+                    found.append(sense.name)
+        return tuple(found)
 
     def value_dimension(self, dims: Sequence[str], metric: str | None) -> str:
         """Of the dimensions sharing a value, the one the metric can use."""
