@@ -30,6 +30,7 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
+from agent.understand.refusals import DISTRIBUTION, NOT_MEASURED, REFUSALS
 from agent.understand.scope import held_against_outside, outside
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
@@ -51,35 +52,7 @@ _NOT_FROM_CHAT = (
     "I don't carry out requests from chat: I answer questions about the shop's data, and the "
     "actions I propose wait for an approver."
 )
-_NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
-_NO_DISTRIBUTIONS = "Medians and percentiles aren't computed: the metrics are totals and ratios."
 _OFF_TOPIC = "That's outside the shop's data, so I can't help with it."
-# Kinds of request refused whatever metric words they carry, in the order they are checked.
-_REFUSED_KINDS = (
-    ("planned", "The warehouse holds what happened, not targets, plans or budgets."),
-    ("external", "I only have this shop's data, not the industry's or other companies'."),
-    ("legal", "Law, tax and compliance questions are outside the shop's data."),
-    ("stock_level", _NOT_MEASURED),
-    ("experiment", "A/B tests and their significance aren't in the warehouse."),
-    ("what_if", "I can show what happened, not predict what a change would do."),
-    ("opinion", "That's a decision for the team; I can bring the numbers that inform it."),
-    ("calendar", "People's calendars are outside the shop's data."),
-    ("plumbing", "I read the shop's numbers, not the state of the pipelines that load them."),
-    ("personal", "I don't give out customers' personal details."),
-    ("corporate", "Invoices, payouts, valuations and investors are outside the shop's data."),
-    ("email_engagement", "Email opens, clicks and unsubscribes aren't in the warehouse."),
-    ("warehouse_ops", "Warehouse operations (picking, staffing) aren't in the data."),
-    ("weather", "The weather isn't in the shop's data."),
-    ("people_ops", "Hiring and staffing are outside the shop's data."),
-    ("travel", "Travel is outside the shop's data."),
-    ("fiscal", "Periods are calendar ones here: no fiscal calendar is defined in semantic.yml."),
-    ("carrier", "Carriers' prices, cut-offs and surcharges aren't in the warehouse."),
-    ("documents", "Policies, other systems and equipment are outside the shop's data."),
-    (
-        "definition_change",
-        "Metric definitions live in semantic.yml: changing one is a change to the repository.",
-    ),
-)
 # Analyses of customers or of the whole business, not of one metric.
 _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN, Intent.UNKNOWN})
 
@@ -115,9 +88,9 @@ def understand_with(
     if parsed.cues.has("action", "off_task"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    for kind, why in _REFUSED_KINDS:
-        if parsed.cues.has(kind):
-            return clarify.unknown(text, lex, today, confidence=0.1, why=why)
+    for refusal in REFUSALS:
+        if parsed.cues.has(refusal.kind):
+            return clarify.unknown(text, lex, today, confidence=0.1, why=refusal.why)
     if (
         parsed.cues.has("off_topic", "unmeasured")
         and parsed.metric is None
@@ -130,10 +103,10 @@ def understand_with(
     if intent is not Intent.HELP and (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
         return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
-    if parsed.cues.has("distribution"):
+    if parsed.cues.has(DISTRIBUTION.kind):
         # "median order value": a statistic of a measure the layer has, which it cannot give
         # (checked after scope, so "median resolution time" names the missing measure).
-        return clarify.unknown(text, lex, today, confidence=0.1, why=_NO_DISTRIBUTIONS)
+        return clarify.unknown(text, lex, today, confidence=0.1, why=DISTRIBUTION.why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject:
         # "how's the new intern doing?": a scorecard of something that is not the shop's.
@@ -240,7 +213,7 @@ def _not_measured(parsed: Parsed) -> str:
     """The refusal of a measure the warehouse lacks, naming it ("footfall")."""
     found = PLAIN_CUES["unmeasured"].search(parsed.norm)
     if found is None:
-        return _NOT_MEASURED
+        return NOT_MEASURED
     # Quoted as typed ("ROAS"), when the words survive as they were.
     typed = re.search(re.escape(found.group(0)).replace(r"\ ", r"\W+"), parsed.cleaned, re.I)
     return (

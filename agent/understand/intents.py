@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from agent.domain import Grain, Intent
+from agent.understand.refusals import DISTRIBUTION, REFUSALS
 from agent.understand.vocabulary import REPORT_NOUNS
 
 _P = re.compile
@@ -309,6 +310,8 @@ CUES: dict[str, re.Pattern[str]] = {
 # Read on the text before masking: a request to act or an off-topic subject shows in words
 # that may also be values ("email all customers", "python"), so masking would hide it.
 PLAIN_CUES: dict[str, re.Pattern[str]] = {
+    # Requests refused by kind (agent/understand/refusals.py).
+    **{r.kind: r.pattern for r in (*REFUSALS, DISTRIBUTION)},
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"
@@ -379,20 +382,6 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         # "find our best customers": the group the segmentation names.
         r"|\b(?:our|the|my) (?:best|top spending|most loyal) (?:customers|buyers|shoppers|clients)\b"
     ),
-    # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
-    "planned": _P(
-        r"\b(?:revenue|sales|rev|orders?|conversion|aov|sessions|traffic|units) "
-        r"(?:targets?|goals?|quotas?|budgets?|plan)\b|"
-        r"\b(?:the|our|my|a) (?:targets?|goals?|quotas?) (?:for|in|on) |"
-        r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b"
-    ),
-    # Other companies' or the market's numbers: only this shop's data is in the warehouse.
-    "external": _P(
-        r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
-        r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
-        r"consumer confidence|app store|google play|play store|app ratings?|"
-        r"rivals?|other (?:shops|stores|retailers|brands))\b"
-    ),
     # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
     # asked for, they are out of scope, never the nearest metric.
     "unmeasured": _P(
@@ -406,120 +395,10 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"sell ?through|sell thru|weeks of (?:supply|cover)|wos|open to buy|otb|"
         r"csat|customer satisfaction(?: score)?|satisfaction scores?|survey scores?)\b"
     ),
-    # A/B tests' significance and sizing: experiments are not in the warehouse.
-    "experiment": _P(
-        r"\b(?:(?:test|variant|experiment|cell)s?\b(?: \S+){0,8}? significan\w*|"
-        r"statistically significant|statistical (?:significance|power)|p ?values?|"
-        r"sample sizes?|power analysis|minimum detectable effect)\b"
-    ),
-    # What a change would do ("if we cut the price by 10%", "price elasticity"): a prediction
-    # of a decision's effect, not a record of what happened.
-    "what_if": _P(
-        r"\b(?:elasticit(?:y|ies)|s?arima|prophet model|"
-        r"(?:forecast|predict|project)(?:ion)?s? (?:for |of )?(?:the )?next \d+|"
-        r"if we (?:cut|raise|lower|drop|increase|reduce|change|double|halve) (?:\S+ ){0,4}?"
-        r"(?:prices?|by \d))"
-    ),
-    # "honest opinion please", "should we start the sale earlier?": a decision to make, not
-    # a figure to read.
-    "opinion": _P(
-        r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
-        r"what (?:\w+ )?should (?:we|i) (?:give|offer|set|charge|price|pay)|"
-        r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
-        r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
-    ),
-    # The warehouse's plumbing (loads, jobs, row counts, a query's speed): not the shop's
-    # numbers.
-    "plumbing": _P(
-        r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl|"
-        r"restart (?:it|the|this|that)|"
-        r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
-        r"(?:raw|stg|staging|fct|dim)\.\w+|"
-        r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
-    ),
-    # One customer's personal details: never given out, whatever else is asked.
-    "personal": _P(
-        r"\b(?:(?:phone|mobile|cell|telephone) (?:number|no)s?|(?:home |shipping |postal |email )?"
-        r"address(?:es)? (?:on file|for)|on file for|date of birth|birthdays? of|passport|ssn)\b"
-    ),
-    # Valuations, investors and fundraising are not in the shop's data.
-    "corporate": _P(
-        r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
-        r"invoices?|accounts (?:payable|receivable)|payables|receivables|payouts?|do we owe|"
-        r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
-    ),
-    # Travel: "how long is the drive from Atlanta to Charlotte?"
-    "travel": _P(
-        r"\b(?:(?:drive|driving|flight|flights|train|directions|commute|travel time) "
-        r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to))\b"
-    ),
-    # A fiscal calendar's own periods: the layer knows calendar periods only.
-    "fiscal": _P(
-        r"\b(?:4 ?4 ?5|5 ?4 ?4|4 ?5 ?4|fiscal (?:weeks?|periods?|months?)|p(?:1[0-3]|[1-9]) on)\b"
-    ),
-    # Carriers' prices, cut-offs and surcharges: shipping is not in the warehouse.
-    "carrier": _P(
-        r"\b(?:paying (?:ups|fedex|usps|dhl)|(?:ups|fedex|usps|dhl) (?:ground|express|rates?|costs?)|"
-        r"surcharges?|per parcel|postage|shipping (?:costs?|rates?|labels?|zones?)|"
-        r"carrier (?:rates?|costs?|fees?)|can (?:still )?deliver|(?:delivery|shipping) cut ?offs?|"
-        r"last day to ship)\b"
-    ),
-    # Policies' wording, fraud rules, a CRM's deals: documents and systems Scout does not read.
-    "documents": _P(
-        r"\b(?:(?:wording|text|copy|terms) of (?:our |the )?(?:\w+ )?polic(?:y|ies)|"
-        r"polic(?:y|ies) (?:wording|text)|fraud|chargebacks?|"
-        r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm record|zendesk|"
-        r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"
-        r"who (?:do|should|can) (?:i|we) (?:call|contact|ask|email|ping))\b"
-    ),
-    # Changing how a metric is defined is a change to semantic.yml, not a chat request.
-    "definition_change": _P(
-        r"\b(?:change|redefine|update|modify|fix) (?:how you (?:calculate|compute|define|count)|"
-        r"the definition of|your definition)\b"
-    ),
-    # Email engagement: sends are not in the warehouse, only the orders they bring.
-    "email_engagement": _P(
-        r"\b(?:unsubscrib(?:ed|es|ers)|opt ?outs?|email opens|open rates?|click ?throughs?|"
-        r"bounced|bounces|bounce rates?)\b"
-    ),
-    # Warehouse operations: picking, staffing and shifts are not in the data.
-    "warehouse_ops": _P(
-        r"\b(?:picked per hour|pick rates?|units per hour|picks? per hour|labou?r hours|staffing|"
-        r"shift rotas?)\b"
-    ),
-    # The weather and its effect: not in the shop's data, whatever metric it is set beside.
-    "weather": _P(
-        r"\b(?:weather|cold snap|heat ?wave|snow ?storms?|blizzards?|hurricanes?|degrees|"
-        r"\d+ ?°|°c|°f)"
-    ),
-    # Medians and percentiles: the layer's metrics are sums, counts and ratios of them.
-    "distribution": _P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
-    # Hiring and staffing plans: not the shop's numbers, whatever team is named.
-    "people_ops": _P(r"\b(?:hiring|recruiting|recruitment|job openings?|new hires?)\b"),
-    # Someone's diary: refused even when the meeting is about revenue.
-    "calendar": _P(
-        r"\b(?:(?:my|his|her|their|your|\w+s) (?:calendar|diary)|free slots?|"
-        r"(?:a |any )?free time)\b"
-    ),
     # "the demand forecast vs actuals": the forecast's error, whatever else is compared.
     "actuals": _P(
         r"\b(?:forecasts?|forecasted|predictions?|projections?)(?: \S+){0,3}? "
         r"(?:vs|versus|against|compared (?:to|with)|and) (?:the )?actuals?\b"
-    ),
-    # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
-    "stock_level": _P(
-        r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
-    ),
-    # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
-    "legal": _P(
-        r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
-        r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
-        r"lawyers?|attorney|compliance|"
-        r"are we allowed to|is it legal|"
-        # "do we have to charge …?": what the law obliges, not what the data says.
-        r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
-        r"file|register|remit|disclose|keep|retain|notify|display|honou?r)|"
-        r"(?:are|is) (?:we|it|they) (?:required|obligated|obliged|permitted|allowed) to)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(

@@ -1,0 +1,236 @@
+"""Requests Scout refuses by what they are, whatever metric words they carry: targets, other
+companies' figures, the law, experiments, what-ifs, opinions, calendars, pipelines, personal
+details, money owed, the weather, hiring, travel, fiscal calendars, carriers, other systems,
+changes to a metric's definition. Each kind pairs the words that show it (read on the text
+before masking, so "email that table" still shows an email) with the reason the reply gives
+first. They are checked in this order, before scope (agent/understand/scope.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_P = re.compile
+
+NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str
+    pattern: re.Pattern[str]
+    why: str
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    # Targets, plans and budgets: the warehouse holds what happened, not what was planned.
+    Refusal(
+        kind="planned",
+        pattern=_P(
+            r"\b(?:revenue|sales|rev|orders?|conversion|aov|sessions|traffic|units) "
+            r"(?:targets?|goals?|quotas?|budgets?|plan)\b|"
+            r"\b(?:the|our|my|a) (?:targets?|goals?|quotas?) (?:for|in|on) |"
+            r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b"
+        ),
+        why="The warehouse holds what happened, not targets, plans or budgets.",
+    ),
+    # Other companies' or the market's numbers: only this shop's data is in the warehouse.
+    Refusal(
+        kind="external",
+        pattern=_P(
+            r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
+            r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
+            r"consumer confidence|app store|google play|play store|app ratings?|"
+            r"rivals?|other (?:shops|stores|retailers|brands))\b"
+        ),
+        why="I only have this shop's data, not the industry's or other companies'.",
+    ),
+    # Law, tax and compliance are not in the data, whatever metric words they use ("sales tax").
+    # "do we have to charge …?": what the law obliges, not what the data says.
+    Refusal(
+        kind="legal",
+        pattern=_P(
+            r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
+            r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
+            r"lawyers?|attorney|compliance|"
+            r"are we allowed to|is it legal|"
+            r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
+            r"file|register|remit|disclose|keep|retain|notify|display|honou?r)|"
+            r"(?:are|is) (?:we|it|they) (?:required|obligated|obliged|permitted|allowed) to)\b"
+        ),
+        why="Law, tax and compliance questions are outside the shop's data.",
+    ),
+    # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
+    Refusal(
+        kind="stock_level",
+        pattern=_P(
+            r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
+        ),
+        why=NOT_MEASURED,
+    ),
+    # A/B tests' significance and sizing: experiments are not in the warehouse.
+    Refusal(
+        kind="experiment",
+        pattern=_P(
+            r"\b(?:(?:test|variant|experiment|cell)s?\b(?: \S+){0,8}? significan\w*|"
+            r"statistically significant|statistical (?:significance|power)|p ?values?|"
+            r"sample sizes?|power analysis|minimum detectable effect)\b"
+        ),
+        why="A/B tests and their significance aren't in the warehouse.",
+    ),
+    # What a change would do ("if we cut the price by 10%", "price elasticity"): a prediction
+    # of a decision's effect, not a record of what happened.
+    Refusal(
+        kind="what_if",
+        pattern=_P(
+            r"\b(?:elasticit(?:y|ies)|s?arima|prophet model|"
+            r"(?:forecast|predict|project)(?:ion)?s? (?:for |of )?(?:the )?next \d+|"
+            r"if we (?:cut|raise|lower|drop|increase|reduce|change|double|halve) (?:\S+ ){0,4}?"
+            r"(?:prices?|by \d))"
+        ),
+        why="I can show what happened, not predict what a change would do.",
+    ),
+    # "honest opinion please", "should we start the sale earlier?": a decision to make, not
+    # a figure to read.
+    Refusal(
+        kind="opinion",
+        pattern=_P(
+            r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
+            r"what (?:\w+ )?should (?:we|i) (?:give|offer|set|charge|price|pay)|"
+            r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
+            r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
+        ),
+        why="That's a decision for the team; I can bring the numbers that inform it.",
+    ),
+    # Someone's diary: refused even when the meeting is about revenue.
+    Refusal(
+        kind="calendar",
+        pattern=_P(
+            r"\b(?:(?:my|his|her|their|your|\w+s) (?:calendar|diary)|free slots?|"
+            r"(?:a |any )?free time)\b"
+        ),
+        why="People's calendars are outside the shop's data.",
+    ),
+    # The warehouse's plumbing (loads, jobs, row counts, a query's speed): not the shop's
+    # numbers.
+    Refusal(
+        kind="plumbing",
+        pattern=_P(
+            r"\b(?:row counts?|backfill(?:s|ed)?|dbt (?:job|run|build|model)s?|etl|"
+            r"restart (?:it|the|this|that)|"
+            r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
+            r"(?:raw|stg|staging|fct|dim)\.\w+|"
+            r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
+        ),
+        why="I read the shop's numbers, not the state of the pipelines that load them.",
+    ),
+    # One customer's personal details: never given out, whatever else is asked.
+    Refusal(
+        kind="personal",
+        pattern=_P(
+            r"\b(?:(?:phone|mobile|cell|telephone) (?:number|no)s?|(?:home |shipping |postal |email )?"
+            r"address(?:es)? (?:on file|for)|on file for|date of birth|birthdays? of|passport|ssn)\b"
+        ),
+        why="I don't give out customers' personal details.",
+    ),
+    # Valuations, investors and fundraising are not in the shop's data.
+    Refusal(
+        kind="corporate",
+        pattern=_P(
+            r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
+            r"invoices?|accounts (?:payable|receivable)|payables|receivables|payouts?|do we owe|"
+            r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
+        ),
+        why="Invoices, payouts, valuations and investors are outside the shop's data.",
+    ),
+    # Email engagement: sends are not in the warehouse, only the orders they bring.
+    Refusal(
+        kind="email_engagement",
+        pattern=_P(
+            r"\b(?:unsubscrib(?:ed|es|ers)|opt ?outs?|email opens|open rates?|click ?throughs?|"
+            r"bounced|bounces|bounce rates?)\b"
+        ),
+        why="Email opens, clicks and unsubscribes aren't in the warehouse.",
+    ),
+    # Warehouse operations: picking, staffing and shifts are not in the data.
+    Refusal(
+        kind="warehouse_ops",
+        pattern=_P(
+            r"\b(?:picked per hour|pick rates?|units per hour|picks? per hour|labou?r hours|staffing|"
+            r"shift rotas?)\b"
+        ),
+        why="Warehouse operations (picking, staffing) aren't in the data.",
+    ),
+    # The weather and its effect: not in the shop's data, whatever metric it is set beside.
+    Refusal(
+        kind="weather",
+        pattern=_P(
+            r"\b(?:weather|cold snap|heat ?wave|snow ?storms?|blizzards?|hurricanes?|degrees|"
+            r"\d+ ?°|°c|°f)"
+        ),
+        why="The weather isn't in the shop's data.",
+    ),
+    # Hiring and staffing plans: not the shop's numbers, whatever team is named.
+    Refusal(
+        kind="people_ops",
+        pattern=_P(r"\b(?:hiring|recruiting|recruitment|job openings?|new hires?)\b"),
+        why="Hiring and staffing are outside the shop's data.",
+    ),
+    # Travel: "how long is the drive from Atlanta to Charlotte?"
+    Refusal(
+        kind="travel",
+        pattern=_P(
+            r"\b(?:(?:drive|driving|flight|flights|train|directions|commute|travel time) "
+            r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to))\b"
+        ),
+        why="Travel is outside the shop's data.",
+    ),
+    # A fiscal calendar's own periods: the layer knows calendar periods only.
+    Refusal(
+        kind="fiscal",
+        pattern=_P(
+            r"\b(?:4 ?4 ?5|5 ?4 ?4|4 ?5 ?4|fiscal (?:weeks?|periods?|months?)|p(?:1[0-3]|[1-9]) on)\b"
+        ),
+        why="Periods are calendar ones here: no fiscal calendar is defined in semantic.yml.",
+    ),
+    # Carriers' prices, cut-offs and surcharges: shipping is not in the warehouse.
+    Refusal(
+        kind="carrier",
+        pattern=_P(
+            r"\b(?:paying (?:ups|fedex|usps|dhl)|(?:ups|fedex|usps|dhl) (?:ground|express|rates?|costs?)|"
+            r"surcharges?|per parcel|postage|shipping (?:costs?|rates?|labels?|zones?)|"
+            r"carrier (?:rates?|costs?|fees?)|can (?:still )?deliver|(?:delivery|shipping) cut ?offs?|"
+            r"last day to ship)\b"
+        ),
+        why="Carriers' prices, cut-offs and surcharges aren't in the warehouse.",
+    ),
+    # Policies' wording, fraud rules, a CRM's deals: documents and systems Scout does not read.
+    Refusal(
+        kind="documents",
+        pattern=_P(
+            r"\b(?:(?:wording|text|copy|terms) of (?:our |the )?(?:\w+ )?polic(?:y|ies)|"
+            r"polic(?:y|ies) (?:wording|text)|fraud|chargebacks?|"
+            r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm record|zendesk|"
+            r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"
+            r"who (?:do|should|can) (?:i|we) (?:call|contact|ask|email|ping))\b"
+        ),
+        why="Policies, other systems and equipment are outside the shop's data.",
+    ),
+    # Changing how a metric is defined is a change to semantic.yml, not a chat request.
+    Refusal(
+        kind="definition_change",
+        pattern=_P(
+            r"\b(?:change|redefine|update|modify|fix) (?:how you (?:calculate|compute|define|count)|"
+            r"the definition of|your definition)\b"
+        ),
+        why="Metric definitions live in semantic.yml: changing one is a change to the repository.",
+    ),
+)
+
+# Checked after scope, so "median resolution time" names the measure that is missing
+# rather than the statistic; "median order value" is refused here.
+DISTRIBUTION = Refusal(
+    kind="distribution",
+    pattern=_P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
+    why="Medians and percentiles aren't computed: the metrics are totals and ratios.",
+)
