@@ -137,7 +137,7 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         kind="corporate",
         pattern=_P(
-            r"\b(?:valuations?|investors?|fundrais\w*|funding round|ipo|revenue multiples?|"
+            r"\b(?:valuations?|fundrais\w*|funding round|ipo|revenue multiples?|"
             r"invoices?|accounts (?:payable|receivable)|payables|receivables|payouts?|do we owe|"
             r"(?:\d+x|times) (?:revenue|arr|ebitda))\b"
         ),

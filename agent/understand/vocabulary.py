@@ -92,6 +92,8 @@ ABOUT_NOUNS = _words("news update updates word info information rumour rumours r
 NOT_TYPOS = _words(
     """
     contract contracts contractor contractors attribution
+    personal merch director directors investor investors sending contained spelling valve
+    valves connecting convention conventions pilot pilots seattle siblings
     """
 )
 

@@ -710,3 +710,36 @@ def test_batch_25_to_27_refusals(layer: SemanticLayer, text: str, says: str) -> 
     goal = ask(layer, text)
     assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
     assert says in goal.clarification.question, goal.clarification.question
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "personal",
+        "merch",
+        "director",
+        "investor",
+        "sending",
+        "contained",
+        "spelling",
+        "pilot",
+        "connecting",
+        "conventions",
+        "valve",
+        "seattle",
+        "siblings",
+    ],
+)
+def test_real_words_are_not_spelt_into_the_shop_s_words(layer: SemanticLayer, word: str) -> None:
+    from agent.understand import lexicon_for
+
+    # Found by spelling every word of the docs and the held-out requests through the
+    # corrector: "merch" became March, "director" the direct channel, "investor" inventory.
+    assert lexicon_for(layer).correct(word) is None
+
+
+def test_a_real_word_near_a_month_or_a_value_filters_nothing(layer: SemanticLayer) -> None:
+    goal = ask(layer, "merch revenue last week for the director's update")
+    assert not goal.filters and span(goal.window) == ("2026-11-16", "2026-11-23")
+    goal = ask(layer, "rev by week since sept? want the shape before the investor call")
+    assert goal.intent is Intent.TREND and goal.metric == "revenue"
