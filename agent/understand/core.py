@@ -30,7 +30,7 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
-from agent.understand.refusals import DISTRIBUTION, NOT_MEASURED, REFUSALS
+from agent.understand.refusals import DISTRIBUTION, NOT_MEASURED, REFUSALS, not_measured
 from agent.understand.scope import held_against_outside, outside
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
@@ -216,10 +216,7 @@ def _not_measured(parsed: Parsed) -> str:
         return NOT_MEASURED
     # Quoted as typed ("ROAS"), when the words survive as they were.
     typed = re.search(re.escape(found.group(0)).replace(r"\ ", r"\W+"), parsed.cleaned, re.I)
-    return (
-        f"The warehouse's metrics don't include \u201c{(typed or found).group(0)}\u201d "
-        "(no such metric in semantic.yml)."
-    )
+    return not_measured((typed or found).group(0))
 
 
 def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Intent | None:

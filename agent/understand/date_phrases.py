@@ -543,6 +543,8 @@ _PLANNED = (
 _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, reverse=True))
 # The words of those names, known to the spelling corrector so that "black" is never taken
 # for a typo of a layer word ("back" in "sent back").
+# "last year", "this year", "2024", "of 2025": the year a named day is qualified with.
+_HOLIDAY_YEAR = r"(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
 HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
@@ -840,16 +842,13 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:from |between )?(?P<hol>{_HOLIDAY_NAMES}) (?:through|thru|to|until|till|and) "
-            rf"(?P<hol2>{_HOLIDAY_NAMES})(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+            rf"(?P<hol2>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"
         ),
         build=_holiday_range,
     ),
     # "the week before Thanksgiving last year": the calendar week before the one it falls in.
     _Rule(
-        pattern=_P(
-            rf"\b(?:the )?week before (?P<hol>{_HOLIDAY_NAMES})"
-            r"(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
-        ),
+        pattern=_P(rf"\b(?:the )?week before (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"),
         build=_week_before_holiday,
     ),
     # "Jan to date": from that month's first day until today.

@@ -15,6 +15,11 @@ _P = re.compile
 NOT_MEASURED = "The warehouse's metrics don't include that (no such metric in semantic.yml)."
 
 
+def not_measured(thing: str) -> str:
+    """The refusal of a measure the warehouse lacks, naming it ("footfall")."""
+    return f"The warehouse's metrics don't include \u201c{thing}\u201d (no such metric in semantic.yml)."
+
+
 @dataclass(frozen=True)
 class Refusal:
     kind: str

@@ -27,6 +27,7 @@ from agent.understand.context import breaks_after
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
+from agent.understand.refusals import not_measured
 from agent.understand.slots import Parsed
 from agent.understand.vocabulary import (
     ABOUT_NOUNS,
@@ -126,10 +127,7 @@ def _quoted(tokens: list[Token]) -> str:
 
 
 def _not_measured(measure: str) -> Outside:
-    return Outside(
-        why=f"The warehouse's metrics don't include \u201c{measure}\u201d "
-        "(no such metric in semantic.yml)."
-    )
+    return Outside(why=not_measured(measure))
 
 
 _AGAINST = frozenset(["vs", "versus", "against", "compare", "compared", "reconcile", "reconciling"])

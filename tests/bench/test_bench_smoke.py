@@ -293,6 +293,16 @@ SMOKES: tuple[Smoke, ...] = (
         ),
     ),
     Smoke(
+        "understand_model_cv",
+        ("--folds", "1"),
+        (
+            r"^left out +requests +corpus only +corpus \+ hand$",
+            r"^heldout_batch5 +\d+ +\d+ +\d+$",
+            rf"^all \d+ requests: corpus only \d+/\d+ \({N}%\), corpus \+ hand-labelled "
+            rf"\d+/\d+ \({N}%\); \d+ s$",
+        ),
+    ),
+    Smoke(
         "understand_accuracy",
         ("--runs", "1"),
         (
