@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Cheap first, so a broken setup shows before the long runs.
 SCRIPTS: tuple[str, ...] = (
     "understand_accuracy",
+    "understand_model_cv",
     "judgement_accuracy",
     "query_speed",
     "memory_speed",
