@@ -122,7 +122,7 @@ def understand_with(
         # something the data does not have is a lookup.
         intent = Intent.LOOKUP
     if context is not None and is_followup(parsed, intent, context):
-        goal = merge(parsed, intent, stated, context, today)
+        goal = merge(parsed, intent, stated, context, today, lex.values)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
     if learned and (intent is None or not stated):
         guessed = _learned_intent(parsed, lex, intent)

@@ -66,6 +66,8 @@ COMPARE_WORDS = (
     r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to|"
     r"ahead of|behind)"
 )
+# Verbs that hold one period against another ("did October beat last October?").
+_BEAT_WORDS = r"(?:beat|beats|outperform(?:ed|s)?|exceed(?:ed|s)?|surpass(?:ed|es)?)"
 
 
 Relative = Callable[[Window], Window]
@@ -623,8 +625,12 @@ def _rel_year(m: re.Match[str], today: date) -> Relative:
 
 
 def _year_before(w: Window) -> Window:
-    if whole_months(w) or (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1)):
-        # Calendar months, and a year or quarter to date: the same dates a year before.
+    if (
+        whole_months(w)
+        or (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1))
+        or (w.start.day == 1 and w.label == "this month")
+    ):
+        # Calendar months, and a year, quarter or month to date: the same dates a year before.
         return shift_months(w, -12)
     name = w.label.lower()
     if name in _RETAIL_DAYS and _RETAIL_DAYS[name](w.start.year)[0] == w.start:
@@ -782,9 +788,19 @@ RULES: tuple[_Rule, ...] = (
         build=_never,
         future=True,
     ),
+    # "did October beat last October?": the same month a year before, not October again.
     _Rule(
         pattern=_P(
-            rf"\b(?:{COMPARE_WORDS} (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
+            rf"\b(?:{_BEAT_WORDS}|{COMPARE_WORDS}) (?:the )?(?:last|the previous) {_MON.format('mm')}\b"
+        ),
+        build=_never,
+        relative=lambda m, t: (
+            _rel_year(m, t) if re.search(rf"\b{m['mm']}\b", m.string[: m.start()]) else None
+        ),
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
             r"|(?:(?:the )?same (?:period|time|stretch|days?|week|month)|this time) (?:last year|a year ago))\b"
         ),
@@ -803,9 +819,18 @@ RULES: tuple[_Rule, ...] = (
     # year before; with a noun after it ("last year's revenue") it is last year itself.
     _Rule(
         pattern=_P(
-            rf"\b(?:beat|beats|outperform(?:ed|s)?|exceed(?:ed|s)?|surpass(?:ed|es)?|{COMPARE_WORDS}) "
+            rf"\b(?:{_BEAT_WORDS}|{COMPARE_WORDS}) "
             r"(?:the |that of )?(?:last years|the year befores|the previous years)"
             r"(?: (?:one|numbers|figures|results|totals?))?(?=$| (?:by|or|and|at|in|on)\b)"
+        ),
+        build=_never,
+        relative=_rel_year,
+    ),
+    # "5% revenue growth on last year", "up on last year": a change measured from last year.
+    _Rule(
+        pattern=_P(
+            r"\b(?:growth|grown|up|down|ahead|behind|increase|decrease|gain|\d+) on "
+            r"(?:last year|ly|the (?:prior|previous) year)\b"
         ),
         build=_never,
         relative=_rel_year,

@@ -10,6 +10,7 @@ Southeast?") drops the thread's other filters; "why?" explains the previous answ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from agent.domain import Goal, Intent, Window
@@ -60,11 +61,20 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     return says_something and (context.metric is not None or context.intent not in NEEDS_METRIC)
 
 
-def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, today: date) -> Goal:
-    """The previous goal with what the follow-up changes applied."""
+def merge(
+    parsed: Parsed,
+    intent: Intent | None,
+    stated: bool,
+    context: Goal,
+    today: date,
+    values: Mapping[str, tuple[str, ...]] | None = None,
+) -> Goal:
+    """The previous goal with what the follow-up changes applied (`values`: each dimension's
+    values, so "the other one" after one of two names the second)."""
     shifted = _shifted_window(parsed, context) or _one_back(parsed, context, today)
     new_intent = context.intent if shifted else _intent(parsed, intent, stated, context)
     filters = {} if parsed.cues.has("overall") or _restated(parsed) else dict(context.filters)
+    filters |= _the_other(parsed, context, values or {})
     compare = dict(parsed.compare) or {
         d: pair for d, pair in context.compare.items() if d not in parsed.filters
     }
@@ -111,6 +121,24 @@ def merge(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal, to
         text=parsed.text,
         window_stated=period_stated,
     )
+
+
+# "what about the other one?": the thread's value of a two-valued dimension, swapped.
+_OTHER = re.compile(r"\bthe other (?:one|ones|group|type|kind|side|half|segment)\b")
+
+
+def _the_other(
+    parsed: Parsed, context: Goal, values: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """The other value of the one two-valued dimension the thread filtered on, if asked."""
+    if parsed.filters or not _OTHER.search(parsed.norm):
+        return {}
+    swapped = {
+        dim: next(v for v in values[dim] if v != value)
+        for dim, value in context.filters.items()
+        if len(values.get(dim, ())) == 2 and value in values[dim]
+    }
+    return swapped if len(swapped) == 1 else {}
 
 
 def _shifted_window(parsed: Parsed, context: Goal) -> Window | None:

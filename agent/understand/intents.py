@@ -40,7 +40,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:something|anything|what|whats) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
         r"leak(?:s|ing|ed)?|"
         r"(?:is|s) (?:it|this|that) coming from|where (?:is|s) (?:it|this|that) coming from|"
-        r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone))\b"
+        r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
+        # "3.1% to 2.7% last week, which channel did that?": which part made the move.
+        r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it))\b"
     ),
     "move": _P(
         r"\b(?:drop|drops|dropped|dropping|fell|fall|falling|fallen|declined?|declining|"
@@ -105,6 +107,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"improving|worsening)\b"
         r"|^(?:has|have) (?:the |our |my )?# (?:\S+ ){0,3}?been (?:\w+ly )?(?:climbing|rising|falling|"
         r"sliding|growing|shrinking|dropping|increasing|decreasing|creeping|slipping)\b"
+        # "are we growing?": which way the business is heading.
+        r"|^(?:are|is) (?:we|the business|the company|the shop|the store) "
+        r"(?:still |even |actually |really )?(?:growing|shrinking)"
+        r"(?: (?:at all|still|lately|or not|or shrinking|or growing|in (?:the )?\S+))?$"
         r"|^(?:is|are|has|have) (?:the |our |my )?# (?:\S+ ){0,4}?"
         r"(?:going|moving|trending|heading|creeping|inching|edging|drifting|ticking) (?:up|down)\b"
     ),
@@ -126,7 +132,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:are things|is everything|is all|everything) (?:ok|okay|alright|fine)|"
         # "anything I should worry about?": asking for what stands out is the anomaly check.
         r"anything (?:\S+ ){0,7}?(?:worry|worried|concern(?:ed|ing)?|alarming)|"
-        r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern)\b"
+        r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern|"
+        # "2.5% yesterday, is that normal for us?": the number just quoted, against usual.
+        r"(?:is|was|are|were) (?:that|this|it|those|these) (?:still |really )?normal|"
+        r"(?:losing|lose|lost) sleep|keeps? (?:me|us) up at night)\b"
     ),
     "segment": _P(
         r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#|"
@@ -270,7 +279,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"us(?:e|ing)) (?:\w+ )?(?:the |our )?(?:same )?(?:data|numbers|tables)\b"
         r"|\bhow (?:do|should|can) (?:i|we) (?:ask|talk to|use|query) (?:you|scout)\b"
         r"|\bhow (?:fresh|up to date|recent|current|old) is (?:your|the) data\b"
-        r"|\bwhat (?:else )?can (?:you|scout) (?:actually |really )?do\b"
+        r"|\bwhat (?:else )?can (?:you|scout) (?:actually |really )?(?:do|answer)\b"
+        # "when do your numbers refresh?": how fresh Scout's data is.
+        r"|\b(?:when|how often) (?:do|does|is|are) (?:your|the) (?:numbers|data|figures)"
+        r" (?:\S+ )?(?:refresh(?:ed)?|update(?:d)?|load(?:ed)?|reload(?:ed)?)\b"
         r"|\b(?:which|what) (?:questions|things|kinds? of questions) (?:can )?i (?:can )?ask\b"
         r"|\b(?:can|do) (?:you|scout) (?:do|support|handle|offer) .{0,60}? or (?:only|just)\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
@@ -302,6 +314,11 @@ CUES: dict[str, re.Pattern[str]] = {
     "verify": _P(
         r"\b(?:confirm|verify|double ?check|sanity check|is that right|is that correct|"
         r"is that real|match(?:es)? (?:yours|mine|ours)|what do you get|whats yours)\b"
+    ),
+    # "need sports units up 10% WoW, did we make it?": a move wanted is a target, not a move.
+    "wanted": _P(
+        r"\b(?:need|needs|needed|want|wants|wanted|targeting|aiming for|hoping for|expecting) "
+        r"(?:# |the |our |to see )*(?:up|down|growth|to grow)\b"
     ),
     "lately": _P(r"\b(?:lately|of late|these days)\b"),
     "overall": _P(r"\b(?:overall|everywhere|all regions|in total|across the board|total)\b"),
@@ -524,7 +541,7 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
 
     None means nothing recognisable: the caller turns it into unknown (or a follow-up).
     """
-    why = cues.has("why", "move")
+    why = cues.has("why") or (cues.has("move") and not cues.has("wanted"))
     if cues.has("action") or (
         cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
     ):

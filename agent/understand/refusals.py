@@ -33,7 +33,9 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="planned",
         pattern=_P(
             r"\b(?:revenue|sales|rev|orders?|conversion|aov|sessions|traffic|units) "
-            r"(?:targets?|goals?|quotas?|budgets?|plan)\b|"
+            # "AOV goal for Q3 was $88, where did we land?": a target stated with its figure
+            # is context; what happened is the question.
+            r"(?:targets?|goals?|quotas?|budgets?|plan)\b(?!(?: \S+){0,3}? (?:is|was|of|at) \d)|"
             r"\b(?:the|our|my|a) (?:targets?|goals?|quotas?) (?:for|in|on) |"
             r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b"
         ),
@@ -64,6 +66,13 @@ REFUSALS: tuple[Refusal, ...] = (
             r"(?:are|is) (?:we|it|they) (?:required|obligated|obliged|permitted|allowed) to)\b"
         ),
         why="Law, tax and compliance questions are outside the shop's data.",
+    ),
+    # "Where are we losing money?": losses are profit, which needs costs the layer lacks,
+    # whatever "money" (revenue) or "losing" (churn) would say alone.
+    Refusal(
+        kind="losses",
+        pattern=_P(r"\b(?:losing|lose|lost|loses) money\b|\bmoney losing\b|\bin the red\b"),
+        why=not_measured("profit"),
     ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     Refusal(

@@ -213,6 +213,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     )
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
+    if not parsed.metrics and _THE_BUSINESS.search(norm):
+        # "are we growing?", "are we ahead of last year?": the business's size is its revenue.
+        parsed.metrics = [m for m in ("revenue",) if m in lex.metric_labels]
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     # An aside's words are context: never what the request is about, nor a place it names.
     parsed.explained = frozenset(used | aside)
@@ -220,6 +223,13 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     if "state" not in parsed.filters:
         parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
     return parsed
+
+
+# A question about the business as a whole, asked of "we" with no metric.
+_THE_BUSINESS = re.compile(
+    r"^(?:so |ok |and |but )?(?:are|is|were|was) (?:we|the business|the company|the shop|the store)"
+    r" (?:\S+ ){0,2}?(?:growing|shrinking|ahead|behind|bigger|smaller)\b"
+)
 
 
 def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[int]:

@@ -103,7 +103,7 @@ REPORT_NOUNS = _words(
     """
     report reports deck decks review reviews meeting meetings sync syncs call calls standup
     standups update updates email emails newsletter newsletters summary summaries recap
-    recaps digest checkin huddle huddles slide slides pulse note notes memo memos
+    recaps digest checkin huddle huddles slide slides pulse note notes memo memos pack packs
     """
 )
 CADENCE_WORDS = _words("daily weekly monthly quarterly")

@@ -135,7 +135,19 @@ def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Menti
         # The connector may open the later phrase itself ("to september").
         between = norm[mains[0].end : later.start] + " " + norm[later.start : later.end][:9]
         if re.search(r"\b(?:to|and|with|vs|versus|against|or)\b", between):
-            found = [replace(m, role="baseline", compared=True) if m is later else m for m in found]
+            first = mains[0]
+            # "September was $91 and October came in at $84": the later period is the one
+            # asked about, the earlier what it is held against.
+            chrono = (
+                first.window is not None
+                and later.window is not None
+                and first.window.end <= later.window.start
+                and not re.search(r"\b(?:to|with|vs|versus|against|or)\b", between)
+            )
+            earlier = first if chrono else later
+            found = [
+                replace(m, role="baseline", compared=True) if m is earlier else m for m in found
+            ]
     return found
 
 

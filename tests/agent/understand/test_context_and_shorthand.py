@@ -743,3 +743,88 @@ def test_a_real_word_near_a_month_or_a_value_filters_nothing(layer: SemanticLaye
     assert not goal.filters and span(goal.window) == ("2026-11-16", "2026-11-23")
     goal = ask(layer, "rev by week since sept? want the shape before the investor call")
     assert goal.intent is Intent.TREND and goal.metric == "revenue"
+
+
+# ---------------------------------------------------------------- batch 28: targets, "we", threads
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("orders were 1,900 on Saturday, is that normal?", Intent.DETECT),
+        ("anything that should keep me up at night this week?", Intent.DETECT),
+        ("mobile AOV dropped 12% last week, which region did that?", Intent.EXPLAIN),
+        ("what else can Scout answer?", Intent.HELP),
+        ("how often does the data refresh?", Intent.HELP),
+        ("is the company shrinking?", Intent.TREND),
+    ],
+)
+def test_batch_28_intents(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_the_business_as_a_whole_is_its_revenue(layer: SemanticLayer) -> None:
+    goal = ask(layer, "is the business still growing in the Midwest?")
+    assert (goal.intent, goal.metric, dict(goal.filters)) == (
+        Intent.TREND,
+        "revenue",
+        {"region": "Midwest"},
+    )
+    behind = ask(layer, "are we behind last year?")
+    assert (behind.intent, behind.metric) == (Intent.COMPARE, "revenue")
+    assert span(behind.baseline) == ("2025-11-17", "2025-11-24")  # 364 days: weekdays align
+    # With a metric named, "we" is only the speaker.
+    assert ask(layer, "are we growing orders in the West?").metric == "orders"
+
+
+def test_a_period_beating_its_own_name_last_year(layer: SemanticLayer) -> None:
+    goal = ask(layer, "did September outperform last September?")
+    assert span(goal.window) == ("2026-09-01", "2026-10-01")
+    assert span(goal.baseline) == ("2025-09-01", "2025-10-01")
+    ytd = ask(layer, "did year-to-date orders exceed last year?")
+    assert ytd.intent is Intent.COMPARE and span(ytd.baseline) == ("2025-01-01", "2025-11-23")
+    # A different month after "vs last" is that month, the latest one.
+    other = ask(layer, "orders in November vs last October")
+    assert span(other.baseline) == ("2026-10-01", "2026-11-01")
+
+
+def test_growth_on_last_year_is_a_year_back(layer: SemanticLayer) -> None:
+    goal = ask(layer, "we want orders up 8% on last year, how is this month looking?")
+    assert goal.intent is Intent.COMPARE and goal.metric == "orders"
+    assert span(goal.window) == ("2026-11-01", "2026-11-23")
+    assert span(goal.baseline) == ("2025-11-01", "2025-11-23")  # month to date: by calendar
+
+
+def test_a_target_stated_with_its_figure_is_context(layer: SemanticLayer) -> None:
+    goal = ask(layer, "the conversion target for October was 3%, where did we end up?")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "conversion_rate"
+    assert span(goal.window) == ("2026-10-01", "2026-11-01")
+    # Without the figure, the target itself is asked for: the warehouse has none.
+    assert ask(layer, "what is the conversion target for October?").intent is Intent.UNKNOWN
+
+
+def test_two_periods_told_in_order_ask_about_the_later(layer: SemanticLayer) -> None:
+    goal = ask(layer, "August orders were 52k in the board pack and September came in at 47k, why?")
+    assert span(goal.window) == ("2026-09-01", "2026-10-01")
+    assert span(goal.baseline) == ("2026-08-01", "2026-09-01")
+    # Set against each other in words, the first named is still the one asked about.
+    vs = ask(layer, "orders: September vs August")
+    assert span(vs.window) == ("2026-09-01", "2026-10-01")
+
+
+def test_losses_are_profit_which_the_data_lacks(layer: SemanticLayer) -> None:
+    goal = ask(layer, "which categories lose money?")
+    assert goal.intent is Intent.UNKNOWN and goal.clarification is not None
+    assert "profit" in goal.clarification.question
+
+
+def test_the_other_one_of_two_values_in_a_thread(layer: SemanticLayer) -> None:
+    first = ask(layer, "orders from new customers yesterday")
+    assert dict(ask(layer, "and the other group?", context=first).filters) == {
+        "customer_type": "returning"
+    }
+    # Of three devices "the other one" names none: the thread's filter stays.
+    mobile = ask(layer, "orders on mobile yesterday")
+    assert dict(ask(layer, "what about the other one?", context=mobile).filters) == {
+        "device": "mobile"
+    }
