@@ -17,6 +17,7 @@ _DELIVERY = {
     "social": r"paid social|social(?: media)?(?: ads?)?|facebook(?: ads?)?|instagram(?: ads?)?|"
     r"tiktok(?: ads?)?|meta ads?",
     "paid_search": r"paid search|search ads?|google ads?|ppc|sem",
+    "affiliate": r"affiliates?(?: partners?| network)?",
 }
 _WORDS = "|".join(_DELIVERY.values())
 # What makes the delivery word a campaign rather than a source of traffic.

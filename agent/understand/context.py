@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from agent.understand.date_phrases import WEEKDAYS
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon, PhraseMatch
 from agent.understand.normalize import Token
@@ -145,13 +146,9 @@ def _points_back(sentence: list[Token]) -> bool:
     )
 
 
-def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
-    """In a message that asks a question, a sentence that states something (it ends without
-    a question mark, opens with its subject and names no metric) is context for the question,
-    not a request: "The loyalty email went out on Friday. Why did orders dip?". One naming a
-    metric is what the question is about ("mobile conversion came in under … What's driving
-    it?")."""
-    sentences: list[tuple[int, int, bool]] = []  # start, end, ends with a question mark
+def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
+    """Each sentence's token span (start, end) and whether it ends with a question mark."""
+    sentences: list[tuple[int, int, bool]] = []
     start = 0
     for i in range(len(tokens)):
         gap = (
@@ -162,6 +159,16 @@ def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -
         if any(c in gap for c in ".?!") or i == len(tokens) - 1:
             sentences.append((start, i + 1, "?" in gap))
             start = i + 1
+    return sentences
+
+
+def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
+    """In a message that asks a question, a sentence that states something (it ends without
+    a question mark, opens with its subject and names no metric) is context for the question,
+    not a request: "The loyalty email went out on Friday. Why did orders dip?". One naming a
+    metric is what the question is about ("mobile conversion came in under … What's driving
+    it?")."""
+    sentences = sentence_spans(tokens, text)
     if len(sentences) < 2 or not any(asks for _, _, asks in sentences):
         return set()
     # A bare question ("Who's most at risk?", "What's causing this?") is about what the
@@ -199,6 +206,18 @@ def relayed_by(tokens: list[Token], lex: Lexicon) -> set[int]:
     return set()
 
 
+def is_habit(at: set[int], tokens: list[Token]) -> bool:
+    """'like every Monday', 'the usual Monday numbers': a day that recurs, not one day."""
+    first = min(at, default=-1)
+    if first < 0:
+        return False
+    return tokens[first].text in ("every", "each") or (
+        first > 0
+        and tokens[first - 1].text in ("every", "each", "usual")
+        and tokens[first].text in WEEKDAYS
+    )
+
+
 def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
     """A date inside an aside, one owning a thing the data does not hold ("today's
     picking waves", not "today's revenue"), a greeting's ("hope your Monday is going well",
@@ -206,8 +225,10 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
     if at and at <= aside:
         return True
     first = min(at, default=0)
-    if first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an"):
-        return True  # "for a Sunday": any Sunday, not the last one
+    if is_habit(at, tokens) or (
+        first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an")
+    ):
+        return True  # "for a Sunday", "like every Monday": any Sunday, not the last one
     last = max(at, default=-1)
     named = {t.text for t in tokens[last + 1 : last + 3]} if last >= 0 else set()
     if named & (_BUYING_NOUNS | REPORT_NOUNS) and tokens[last + 1].text not in _SET_AGAINST:

@@ -108,6 +108,10 @@ def understand_with(
         # (checked after scope, so "median resolution time" names the missing measure).
         return clarify.unknown(text, lex, today, confidence=0.1, why=DISTRIBUTION.why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
+    if intent is Intent.DIGEST and subject and (named := _weak_value(subject, lex)) is not None:
+        # "how's home doing?": a value that is also an everyday word, as the whole subject.
+        parsed.filters[named[0]] = named[1]
+        subject = None
     if intent is Intent.DIGEST and subject:
         # "how's the new intern doing?": a scorecard of something that is not the shop's.
         why = f"I don't know \u201c{subject}\u201d in the shop's data."
@@ -207,6 +211,15 @@ def understand_with(
     if metric is not None and parsed.metric is None:
         confidence -= _INFERRED
     return _checked(goal, parsed, lex, today, confidence)
+
+
+def _weak_value(subject: str, lex: Lexicon) -> tuple[str, str] | None:
+    """(dimension, value) when the words are exactly one of the layer's values."""
+    senses = [s for s in lex.phrases.get(tuple(subject.split()), ()) if s.kind == "value"]
+    if not senses or senses[0].value is None:
+        return None
+    dims = [s.name for s in senses if s.value == senses[0].value]
+    return lex.value_dimension(dims, None), senses[0].value
 
 
 def _not_measured(parsed: Parsed) -> str:

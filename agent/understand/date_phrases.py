@@ -487,6 +487,20 @@ def _quarter(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(start, today, f"Q{q} {year}") if end > today else _w(start, end, f"Q{q}")
 
 
+def _half_year(m: re.Match[str], today: date) -> Window | None:
+    first_month = 1 if m.group("h") == "h1" else 7
+    if m.group("hy"):
+        year = int(m.group("hy"))
+    else:
+        year = today.year - (1 if m.group("hly") else 0)
+        if month_start(year, first_month) > today:
+            year -= 1
+    start = month_start(year, first_month)
+    end = month_start(year, first_month + 6) if first_month == 1 else date(year + 1, 1, 1)
+    label = f"H{1 if first_month == 1 else 2} {year}"
+    return to_date_window(start, today, label) if end > today else _w(start, end, label)
+
+
 def _year(m: re.Match[str], today: date) -> Window | None:
     year = int(m.group("yy"))
     if year > today.year:
@@ -883,6 +897,18 @@ RULES: tuple[_Rule, ...] = (
         before=_preceding,
     ),
     _Rule(
+        pattern=_P(r"\b(?:qoq|quarter over quarter|quarter on quarter|q o q)\b"),
+        build=_never,
+        relative=lambda m, t: (
+            lambda w: shift_months(w, -3) if w.days <= 92 else _previous_quarter(t)
+        ),
+    ),
+    # "H1 orders vs H1 last year": half-years, by calendar.
+    _Rule(
+        pattern=_P(r"\b(?P<h>h[12])(?: (?P<hy>20\d\d)| (?P<hly>last year))?\b"),
+        build=_half_year,
+    ),
+    _Rule(
         pattern=_P(r"\b(?:mom|month over month|month on month)\b"),
         build=_never,
         relative=_rel_month,
@@ -926,8 +952,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:the )?{_NUM} (?P<unit>day|week|wk|month|mo|year|yr)s? (?:before|earlier|prior)\b"
-            # "the last 8 weeks before I place the buy": "before" opening a clause.
-            r"(?! (?:i|we|you|they|he|she|it|our|my|the)\b)"
+            # "the last 8 weeks before I place the buy": "before" opening a clause; "the four
+            # weeks before it" is the period before the one just named.
+            r"(?! (?:i|we|you|they|he|she|our|my|the)\b)(?! it (?:is|s|was|goes|gets|hits|comes)\b)"
         ),
         build=_never,
         relative=_rel_last_n,
@@ -1046,7 +1073,9 @@ RULES: tuple[_Rule, ...] = (
         before=lambda m, w: shift_months(w, -12),
     ),
     _Rule(
-        pattern=_P(rf"\b(?:on |last |this past |since )?{_WD}\b(?=(?P<only> only)?)"),
+        pattern=_P(
+            rf"\b(?:on |last |this past |since |vs |versus |against )?{_WD}\b(?=(?P<only> only)?)"
+        ),
         build=_weekday,
     ),
     # "weekend in a nutshell?", "tix by topic weekend pls": a weekend no other rule read (no

@@ -20,9 +20,9 @@ _HOW_IS = r"how(?:s| is| are| was| were|re|d| did)"
 _DOING = r"(?:doing|going|looking|performing|far(?:e|ed|ing)|hold(?:ing)? up|held up|shaping up)"
 
 # "my first weekly report", "the daily standup": a meeting's or a report's cadence, not a
-# request for the course over time.
+# request for the course over time; "weekly revenue run-rate" is one figure per week.
 _NOT_A_REPORT = (
-    rf"(?! (?:\S+ )?(?:{'|'.join(sorted(REPORT_NOUNS))}|stand up|check in|one on one)\b)"
+    rf"(?! (?:\S+ )?(?:{'|'.join(sorted(REPORT_NOUNS))}|stand up|check in|one on one|run rate)\b)"
 )
 
 CUES: dict[str, re.Pattern[str]] = {
@@ -135,13 +135,19 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern|"
         # "2.5% yesterday, is that normal for us?": the number just quoted, against usual.
         r"(?:is|was|are|were) (?:that|this|it|those|these) (?:still |really )?normal|"
-        r"(?:losing|lose|lost) sleep|keeps? (?:me|us) up at night)\b"
+        r"(?:losing|lose|lost) sleep|keeps? (?:me|us) up at night|"
+        # "does yesterday's revenue look complete?": whether the data itself is whole.
+        r"(?:look|looks|seem|seems|is|are) (?:\S+ )?complete|(?:are|is) (?:\S+ ){0,6}?(?:all|fully) (?:in|loaded)(?! (?:one|all|a|an|our|my)\b)|"
+        r"(?:go|gone|went|going) missing|gaps? or duplicat\w*|duplicated days|missing days|"
+        r"(?:is|are) (?:\S+ ){0,5}?missing|load(?:ed)? fully|fully load(?:ed)?)\b"
     ),
     "segment": _P(
         r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#|"
         r"them|these|those)|"
         r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
         r"lookalikes?|target list|who should we target|"
+        # "which customers should the December push go to?": who a campaign is for.
+        r"which (?:customers|buyers|shoppers|#) should (?:\S+ ){0,6}?(?:go to|get|receive|target)|"
         r"(?:build|make|pull|put together|create) (?:me |us )?(?:a |an |the )?(?:\w+ )?"
         r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
@@ -186,6 +192,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
+        # "the usual please", "what you send every Monday": the regular digest.
+        r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
         r"how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
         r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
@@ -284,7 +292,6 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:when|how often) (?:do|does|is|are) (?:your|the) (?:numbers|data|figures)"
         r" (?:\S+ )?(?:refresh(?:ed)?|update(?:d)?|load(?:ed)?|reload(?:ed)?)\b"
         r"|\b(?:which|what) (?:questions|things|kinds? of questions) (?:can )?i (?:can )?ask\b"
-        r"|\b(?:can|do) (?:you|scout) (?:do|support|handle|offer) .{0,60}? or (?:only|just)\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
         r"|\b(?:will|can|do) you (?:work out|figure out|recogni[sz]e|know) which metric\b"
@@ -297,6 +304,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"^(?:what about|how about|and|same (?:for|but|thing|again)|now|ok|okay|also|what if|"
         r"and what about|then|instead|just)\b|\b(?:that|it|this|those|them|instead|same)\b"
     ),
+    # "can you break tickets out by weekday, or only by date?": what Scout can do, whatever
+    # metric it names.
+    "can_or_only": _P(
+        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut) "
+        r".{0,60}? or (?:only|just)\b"
+    ),
     # "how do you define a returning customer?", "is revenue net of discounts?": what a
     # metric means, a question about Scout's definitions whatever metric it names.
     "definition": _P(
@@ -305,6 +318,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bhow (?:is|are) (?:\S+ ){1,5}?(?:computed|calculated|defined|measured|counted)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:net of|gross of|before or after)\b"
         r"|\bdoes (?:your |the )?(?:\S+ ){1,2}?(?:metric |number |figure )?(?:include|exclude)\b"
+        # "is your revenue figure gross or net of refunds?", "how do you decide someone is
+        # lapsed?": how Scout counts, not a count.
+        r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
+        r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
+        r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"
+        r"|\bwhat goes into (?:the |your |a )"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.
     "segment_lead": _P(
@@ -332,7 +351,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"
-        r"perfect|scout) )*"
+        r"perfect|cool|nice|scout) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
@@ -342,6 +361,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
+        r"archive |unarchive |mute (?!me\b)|"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
         r"(?:tag|label|flag|mark|assign|reassign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
@@ -546,7 +566,7 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
     ):
         return None, True
-    if cues.has("definition") or (
+    if cues.has("definition", "can_or_only") or (
         cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group)
     ):
         # "can you do cohort retention curves, or only churn risk?": a question about Scout.
@@ -607,6 +627,9 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     ):
         # No metric to compare: the periods' scorecards side by side answer it.
         return Intent.DIGEST, True
+    if slots.has_group and slots.has_time_baseline and not slots.has_compare:
+        # "orders by region vs Q2": the split, each part against its own earlier period.
+        return Intent.BREAKDOWN, True
     if slots.has_compare or slots.has_time_baseline:
         return Intent.COMPARE, True
     if slots.has_group or cues.has("breakdown"):

@@ -333,25 +333,37 @@ class Lexicon:
             j = i - 1 if skip else i
             before = tokens[j - 1].text if j > 0 else ""
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            following = tuple(t.text for t in tokens[i + 1 : i + 4])
             # "electronics compared to home": the second side of a comparison.
             compared = before in ("to", "with") and j > 1 and tokens[j - 2].text in COMPARED
             return (
                 before in WEAK_VALUE_CONTEXT
                 or compared
                 or after in ("vs", "versus", "or", "and", "related")
-                or self._qualifies_metric(key, after)
+                or self._qualifies_metric(key, following)
                 or self._names_own_dimension(key, after)
                 or self._names_own_dimension(key, before)  # "where customer_type = 'new'"
             )
         return True
 
-    def _qualifies_metric(self, key: tuple[str, ...], word: str) -> bool:
-        """'refund tickets', 'direct traffic': the value names a kind of the metric that
-        follows it, so the everyday word is the dimension's value after all. 'home revenue'
-        too: a value of a dimension that cuts several metrics scopes the request even where
-        this metric cannot be cut (the question back says so); 'refund sessions' does not."""
+    def _qualifies_metric(self, key: tuple[str, ...], following: tuple[str, ...]) -> bool:
+        """'refund tickets', 'direct traffic', 'home return rate': the value names a kind of
+        the metric that follows it (in one to three words), so the everyday word is the
+        dimension's value after all. 'home revenue' too: a value of a dimension that cuts
+        several metrics scopes the request even where this metric cannot be cut (the
+        question back says so); 'refund sessions' does not."""
         dims = {s.name for s in self.phrases[key] if s.kind == "value"}
-        for s in self.phrases.get((word,), ()):
+        senses = [
+            s for n in range(1, len(following) + 1) for s in self.phrases.get(following[:n], ())
+        ]
+        if (
+            following
+            and following[0] in ("forecast", "forecasts")
+            and "forecast_error" in self.dims_for
+        ):
+            # "the home forecast": the forecast's error, cut by the value.
+            senses += self.phrases.get(("forecast", "error"), ())
+        for s in senses:
             if s.kind != "metric":
                 continue
             if dims & set(self.dims_for.get(s.name, ())):

@@ -59,7 +59,7 @@ REFUSALS: tuple[Refusal, ...] = (
         pattern=_P(
             r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
             r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
-            r"lawyers?|attorney|compliance|"
+            r"lawyers?|attorney|compliance|data (?:retention )?polic(?:y|ies)|retention polic(?:y|ies)|"
             r"are we allowed to|is it legal|"
             r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
             r"file|register|remit|disclose|keep|retain|notify|display|honou?r)|"
@@ -73,6 +73,16 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="losses",
         pattern=_P(r"\b(?:losing|lose|lost|loses) money\b|\bmoney losing\b|\bin the red\b"),
         why=not_measured("profit"),
+    ),
+    # What happens in other tools (app crashes, live chat, an email's opens, API quotas) is
+    # not in the warehouse, even beside "customers" or a channel.
+    Refusal(
+        kind="other_tools",
+        pattern=_P(
+            r"\blive chat\b|\bcrash(?:es)? rates?\b|\b(?:app|ios|android) (?:\S+ ){0,2}?crash(?:es|ing)\b|\bapi (?:quota|calls|limits?|usage)\b|"
+            r"\bemails? (?:\S+ ){0,3}?(?:opened|clicked)\b"
+        ),
+        why=NOT_MEASURED,
     ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     Refusal(

@@ -15,10 +15,12 @@ from datetime import date
 from agent.understand.context import (
     asides,
     date_is_context,
+    is_habit,
     later_list_items,
     outside_asides,
     relayed_by,
     self_corrected,
+    sentence_spans,
     statements_around_a_question,
     without_remarks,
 )
@@ -213,6 +215,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     )
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
+    if parsed.metrics == ["customers"] and parsed.filters and _HOW_DID_GROUP.search(norm):
+        # "how did returning customers do last week?": a scorecard of the group, not a count.
+        parsed.metrics = []
     if not parsed.metrics and _THE_BUSINESS.search(norm):
         # "are we growing?", "are we ahead of last year?": the business's size is its revenue.
         parsed.metrics = [m for m in ("revenue",) if m in lex.metric_labels]
@@ -225,11 +230,35 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     return parsed
 
 
+# "How are returning customers doing?": how a group of customers did, as a whole.
+_HOW_DID_GROUP = re.compile(
+    r"^(?:so |and |ok |hey )?how (?:are|is|were|was|did|do|have|has|re|s|d) (?:our |the |my )?"
+    r"(?:\S+ ){1,2}?(?:customers|buyers|shoppers) (?:been )?(?:do|doing|done|fare|faring|fared|"
+    r"perform|performing|performed|going)\b"
+)
 # A question about the business as a whole, asked of "we" with no metric.
 _THE_BUSINESS = re.compile(
     r"^(?:so |ok |and |but )?(?:are|is|were|was) (?:we|the business|the company|the shop|the store)"
     r" (?:\S+ ){0,2}?(?:growing|shrinking|ahead|behind|bigger|smaller)\b"
 )
+
+
+def _rate_in_a_statement(
+    mention: Mention, mentions: list[Mention], tokens: list[Token], starts: list[int], text: str
+) -> bool:
+    """'KR 2.1 says grow repeat customers 15% quarter on quarter. How many … in Q3?': a rate
+    of change stated in one sentence is no baseline for a period asked about in another."""
+    if mention.window is not None or mention.relative is None:
+        return False
+    spans = sentence_spans(tokens, text)
+
+    def sentence_of(m: Mention) -> int:
+        first = min(_covered(m, tokens, starts), default=0)
+        return next(k for k, (b, e, _) in enumerate(spans) if b <= first < e)
+
+    asked = {sentence_of(m) for m in mentions if m.role == "main" and m.window is not None}
+    own = sentence_of(mention)
+    return bool(asked) and own not in asked and not spans[own][2]
 
 
 def _covered(mention: Mention, tokens: list[Token], starts: list[int]) -> set[int]:
@@ -259,11 +288,14 @@ def _mentions(
         m
         for m in mentions
         if date_is_context(_covered(m, tokens, starts), aside, tokens, text, lex)
+        or _rate_in_a_statement(m, mentions, tokens, starts, text)
     ]
-    if not asides or len(asides) == len(mentions):
+    # "what you send every Monday": a habit's day is never the period, even the only one.
+    habits = [m for m in mentions if is_habit(_covered(m, tokens, starts), tokens)]
+    if not habits and (not asides or len(asides) == len(mentions)):
         return mentions
     blanked = list(norm)
-    for found in asides:
+    for found in [*asides, *habits]:
         blanked[found.start : found.end] = [
             "x" if c != " " else c for c in norm[found.start : found.end]
         ]
@@ -435,18 +467,35 @@ def _grouping_matches(
             continue
         if k > 0 and _names_the_value_s_dimension(matches[k - 1], match):
             continue  # "the West region": which region, not a split by region
-        if _groups(tokens, match, cues, lex) or (
-            previous is not None and id(previous) in found and _listed(tokens, previous, match)
+        if (
+            _groups(tokens, match, cues, lex)
+            or (previous is not None and id(previous) in found and _listed(tokens, previous, match))
+            or _terse_split(tokens, matches, k)
         ):
             found.add(id(match))
         previous = match
     return found
 
 
-def _names_the_value_s_dimension(before: PhraseMatch, match: PhraseMatch) -> bool:
-    dims = {s.name for s in match.senses}
+def _terse_split(tokens: list[Token], matches: list[PhraseMatch], k: int) -> bool:
+    """'tix topic sw wknd', 'orders channel yday': in a few words, a dimension right after a
+    metric is the split (unless its own value follows: 'conversion device mobile')."""
+    if len(tokens) > 6 or k == 0 or not matches[k - 1].is_metric:
+        return False
+    if matches[k - 1].end != matches[k].start:
+        return False
+    after = matches[k + 1] if k + 1 < len(matches) else None
+    return not (after is not None and _names_the_value_s_dimension(matches[k], after, reverse=True))
+
+
+def _names_the_value_s_dimension(
+    before: PhraseMatch, match: PhraseMatch, *, reverse: bool = False
+) -> bool:
+    """'the West region' (or, `reverse`, 'region West'): a value beside its own dimension."""
+    dimension, value = (before, match) if reverse else (match, before)
+    dims = {s.name for s in dimension.senses}
     return before.end == match.start and any(
-        s.kind == "value" and s.name in dims for s in before.senses
+        s.kind == "value" and s.name in dims for s in value.senses
     )
 
 

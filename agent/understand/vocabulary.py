@@ -11,6 +11,7 @@ def _words(text: str) -> frozenset[str]:
 # "home", "direct") only count with context around them.
 COMMON_WORDS = _words(
     """
+    basis points bps pts percentage
     a about above across actually after again against all almost also always am among an and
     another any anyone anything are area around as ask asked at away back bad be because
     been before being below best better between big both bring but by call came can cant
@@ -111,11 +112,17 @@ CADENCE_WORDS = _words("daily weekly monthly quarterly")
 # Chat shorthand for everyday words, read as the word ("how many ppl bought …").
 SHORTHAND = {
     "ppl": "people",
+    "prev": "previous",
     "ppls": "people",
     "ur": "your",
     "u": "you",
     "bc": "because",
     "custs": "customers",
+    "mob": "mobile",
+    "chan": "channel",
+    "chans": "channels",
+    "tix": "tickets",
+    "segs": "segments",
     "cust": "customer",
     "fcst": "forecast",
     "fcsts": "forecasts",

@@ -828,3 +828,104 @@ def test_the_other_one_of_two_values_in_a_thread(layer: SemanticLayer) -> None:
     assert dict(ask(layer, "what about the other one?", context=mobile).filters) == {
         "device": "mobile"
     }
+
+
+# ---------------------------------------------------------------- batches 29 and 30
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        (
+            "did Friday's orders from the Midwest load fully, or is part of the day missing?",
+            Intent.DETECT,
+        ),
+        ("are last week's sessions all in?", Intent.DETECT),
+        ("is your AOV gross or net of discounts?", Intent.HELP),
+        ("how do you treat cancelled orders?", Intent.HELP),
+        ("is your return rate per order or per unit?", Intent.HELP),
+        ("what goes into your weekly summary?", Intent.HELP),
+        ("can you split orders by hour, or just by day?", Intent.HELP),
+        ("just the usual, thanks", Intent.DIGEST),
+        ("what scout posts every morning, for the Midwest please", Intent.DIGEST),
+        ("which shoppers should the spring email push target?", Intent.SEGMENT),
+    ],
+)
+def test_batch_29_and_30_intents(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "baseline"),
+    [
+        # Half-years by calendar; H2 is still running.
+        ("H1 revenue vs H1 last year", ("2026-01-01", "2026-07-01"), ("2025-01-01", "2025-07-01")),
+        ("orders QoQ for Q2", ("2026-04-01", "2026-07-01"), ("2026-01-01", "2026-04-01")),
+        ("orders yesterday vs fri", ("2026-11-22", "2026-11-23"), ("2026-11-20", "2026-11-21")),
+        (
+            "sessions last week against the 3 weeks before it",
+            ("2026-11-16", "2026-11-23"),
+            ("2026-10-26", "2026-11-16"),
+        ),
+    ],
+)
+def test_batch_29_and_30_periods(
+    layer: SemanticLayer, text: str, window: tuple[str, str], baseline: tuple[str, str]
+) -> None:
+    goal = ask(layer, text)
+    assert (span(goal.window), span(goal.baseline)) == (window, baseline)
+
+
+def test_a_day_that_recurs_is_no_window(layer: SemanticLayer) -> None:
+    goal = ask(layer, "same as every Friday: anything odd in the last 3 days?")
+    assert goal.intent is Intent.DETECT and span(goal.window) == ("2026-11-20", "2026-11-23")
+    digest = ask(layer, "the usual Friday numbers for the West")
+    assert digest.intent is Intent.DIGEST and span(digest.window) == ("2026-11-22", "2026-11-23")
+    # "than usual over the last 30 days" is still the last 30 days.
+    usual = ask(layer, "why are orders lower than usual over the last 30 days?")
+    assert span(usual.window) == ("2026-10-24", "2026-11-23")
+
+
+def test_a_rate_stated_in_another_sentence_is_no_baseline(layer: SemanticLayer) -> None:
+    goal = ask(layer, "Our goal is 5% growth year over year. How many orders in October?")
+    assert goal.intent is Intent.LOOKUP and span(goal.baseline) == ("2026-09-01", "2026-10-01")
+
+
+def test_a_weak_value_before_a_longer_metric_name_or_the_forecast(layer: SemanticLayer) -> None:
+    assert dict(ask(layer, "why is the beauty return rate up this week?").filters) == {
+        "category": "beauty"
+    }
+    goal = ask(layer, "how wrong was the home forecast last month?")
+    assert goal.intent is Intent.FORECAST_CHECK and dict(goal.filters) == {"category": "home"}
+    scorecard = ask(layer, "how's direct doing this week?")
+    assert scorecard.intent is Intent.DIGEST and dict(scorecard.filters) == {"channel": "direct"}
+
+
+def test_how_a_customer_group_did_is_its_scorecard(layer: SemanticLayer) -> None:
+    goal = ask(layer, "how did repeat customers do this month?")
+    assert goal.intent is Intent.DIGEST and goal.metric is None
+    assert dict(goal.filters) == {"customer_type": "returning"}
+    assert ask(layer, "how many new customers this month?").metric == "new_customers"
+
+
+def test_terse_splits_and_shorthand(layer: SemanticLayer) -> None:
+    goal = ask(layer, "rev chan yday")
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("channel",)
+    assert dict(ask(layer, "why aov down mob").filters) == {"device": "mobile"}
+    # A dimension followed by its own value filters.
+    assert ask(layer, "orders device tablet yday").group_by == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the crash rate of the android app?",
+        "how many shoppers opened the live chat today?",
+        "how many of the welcome emails were opened?",
+        "are we close to the API quota on the affiliate feed?",
+        "what does our data retention policy say about old carts?",
+        "archive the #promo-ideas channel please",
+    ],
+)
+def test_batch_29_and_30_refusals(layer: SemanticLayer, text: str) -> None:
+    assert ask(layer, text).intent is Intent.UNKNOWN
