@@ -76,12 +76,24 @@ def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
     )
 
 
+_GUESS = re.compile(r"^(?:my (?:guess|bet|hunch) is|i (?:suspect|bet)\b)")
+
+
 def asides(tokens: list[Token], text: str) -> set[int]:
     """Token positions from an event verb to the end of its clause ("we rolled the new
     checkout out to mobile traffic on Wednesday")."""
     found: set[int] = set()
     for i, token in enumerate(tokens):
         pair = " ".join(t.text for t in tokens[i : i + 2])
+        if _GUESS.match(" ".join(t.text for t in tokens[i : i + 3])):
+            # "my guess is one channel is dragging it down — split it by channel?": the
+            # person's guess, before what they ask.
+            end = next(
+                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)), None
+            )
+            if end is not None:
+                found.update(range(i, end + 1))
+            continue
         if token.text not in _EVENT_VERBS and not _AWAY.match(pair):
             continue
         if token.text == "went" and (i + 1 >= len(tokens) or tokens[i + 1].text != "live"):

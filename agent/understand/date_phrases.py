@@ -539,6 +539,8 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
         _thanksgiving(y) + timedelta(days=4),
     ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
+    # November and December, as retail plans and reports the season.
+    "holiday season": lambda y: (date(y, 11, 1), date(y + 1, 1, 1)),
 }
 _HOLIDAY_ALIASES = {
     "bfcm": "cyber weekend",
@@ -642,7 +644,7 @@ def _year_before(w: Window) -> Window:
     if (
         whole_months(w)
         or (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1))
-        or (w.start.day == 1 and w.label == "this month")
+        or (w.start.day == 1 and not w.label.lower().startswith(("last", "past", "the ")))
     ):
         # Calendar months, and a year, quarter or month to date: the same dates a year before.
         return shift_months(w, -12)
@@ -816,7 +818,8 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
-            r"|(?:(?:the )?same (?:period|time|stretch|days?|week|month)|this time) (?:last year|a year ago))\b"
+            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|days?|weeks?|months?)|this time) "
+            r"(?:last year|a year ago))\b"
         ),
         build=_never,
         relative=_rel_year,

@@ -194,6 +194,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
         # "the usual please", "what you send every Monday": the regular digest.
         r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
+        # "what's working and what isn't this month?": the period's scorecard.
+        r"(?:whats|what is) working and what (?:isnt|is not|isn t|s not)|"
         r"how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
         r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
@@ -294,6 +296,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:which|what) (?:questions|things|kinds? of questions) (?:can )?i (?:can )?ask\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
+        r"|\bcan (?:you|scout) (?:\S+ ){1,4}?or do (?:i|we) (?:need|have) to\b"
         r"|\b(?:will|can|do) you (?:work out|figure out|recogni[sz]e|know) which metric\b"
         r"|\b(?:whether|if) (?:you|scout) can (?:handle|answer|do|combine)\b"
         r"|\b(?:can|do) (?:you|scout) (?:do|handle|support|use|understand) (?:fiscal|calendar|custom)\b"
@@ -324,6 +327,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"
         r"|\bwhat goes into (?:the |your |a )"
+        # "when you say return rate, is it units over units?": what Scout means by a word.
+        r"|\bwhen (?:you|scout) (?:say|says|report|reports|show|shows) (?:\S+ ){1,3}?(?:is it|do you mean)\b"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.
     "segment_lead": _P(

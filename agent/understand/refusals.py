@@ -48,7 +48,9 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
             r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
             r"consumer confidence|app store|google play|play store|app ratings?|"
-            r"rivals?|other (?:shops|stores|retailers|brands))\b"
+            r"rivals?|other (?:shops|stores|retailers|brands)|"
+            # "what is Wayfair charging for …": someone else's prices.
+            r"(?:is|are) (?!we\b|you\b)\S+ charging)\b"
         ),
         why="I only have this shop's data, not the industry's or other companies'.",
     ),
@@ -80,9 +82,19 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="other_tools",
         pattern=_P(
             r"\blive chat\b|\bcrash(?:es)? rates?\b|\b(?:app|ios|android) (?:\S+ ){0,2}?crash(?:es|ing)\b|\bapi (?:quota|calls|limits?|usage)\b|"
-            r"\bemails? (?:\S+ ){0,3}?(?:opened|clicked)\b"
+            r"\bemails? (?:\S+ ){0,3}?(?:opened|clicked)\b|"
+            r"\bapp (?:\S+ ){0,2}?download(?:s|ed)?\b|\b(?:been|was|were) downloaded\b|\brestocked\b|\bliquidat\w+"
         ),
         why=NOT_MEASURED,
+    ),
+    # Product attributes (sizes, colours) are not in the order lines: only the category is.
+    Refusal(
+        kind="product_attributes",
+        pattern=_P(
+            r"\b(?:clothing|shoe|garment|dress|shirt|jeans|ring) sizes?\b|"
+            r"\bwhich (?:sizes?|colou?rs?)\b|\bby (?:size|colou?r)\b"
+        ),
+        why=not_measured("product sizes or colours"),
     ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     Refusal(

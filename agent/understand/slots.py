@@ -400,6 +400,20 @@ def _interpret(
             parsed.filters[dim] = found[0][1]
             parsed.filter_words[dim] = found[0][0].text
             parsed.extra_values += len(found) - 1
+    for dim, word in list(parsed.filter_words.items()):
+        # "… mostly one channel, probably paid search. Which channel did it come from?": a
+        # guess at the answer to "which channel", not a filter on the question.
+        if re.search(rf"\b(?:probably|maybe|likely|perhaps) {re.escape(word)}\b", parsed.norm) and (
+            re.search(rf"\bwhich (?:\S+ )?{dim}\b", parsed.norm)
+        ):
+            del parsed.filters[dim], parsed.filter_words[dim]
+            if dim not in parsed.group_by:
+                parsed.group_by.append(dim)
+    split_by = [d for d in parsed.group_by if re.search(rf"\b(?:by|per|each) {d}s?\b", parsed.norm)]
+    for dim in [d for d in parsed.compare if d in split_by]:
+        # "orders by state … want to see how AZ and NM held up": rows of the split to look
+        # at, not a comparison in place of it.
+        del parsed.compare[dim]
     # "how many first-time buyers": counting a group the layer has a metric for
     # ("new_customers") is that metric, not customers filtered to the group.
     for dim, value in list(parsed.filters.items()):

@@ -94,7 +94,7 @@ NOT_TYPOS = _words(
     """
     contract contracts contractor contractors attribution
     personal merch director directors investor investors sending contained spelling valve
-    valves connecting convention conventions pilot pilots seattle siblings
+    valves connecting convention conventions pilot pilots seattle siblings charging charged
     """
 )
 

@@ -929,3 +929,56 @@ def test_terse_splits_and_shorthand(layer: SemanticLayer) -> None:
 )
 def test_batch_29_and_30_refusals(layer: SemanticLayer, text: str) -> None:
     assert ask(layer, text).intent is Intent.UNKNOWN
+
+
+# ---------------------------------------------------------------- batch 31
+
+
+def test_the_holiday_season_and_the_same_weeks_a_year_ago(layer: SemanticLayer) -> None:
+    season = ask(layer, "daily orders over last year's holiday season")
+    assert span(season.window) == ("2025-11-01", "2026-01-01")
+    goal = ask(layer, "orders for the last 2 weeks against the same 2 weeks a year ago")
+    assert goal.intent is Intent.COMPARE
+    assert span(goal.baseline) == ("2025-11-10", "2025-11-24")  # 364 days: weekdays align
+    # A month so far against last year is the same dates, by calendar.
+    mtd = ask(layer, "October to date vs the same days last year, orders")
+    assert span(mtd.baseline) is not None and span(mtd.baseline)[0] == "2025-10-01"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what's working and what isn't this week?", Intent.DIGEST),
+        ("when you say AOV, is it revenue over orders or over customers?", Intent.HELP),
+        ("can you read a screenshot, or do I need to type the numbers?", Intent.HELP),
+    ],
+)
+def test_batch_31_intents(layer: SemanticLayer, text: str, intent: Intent) -> None:
+    assert ask(layer, text).intent is intent
+
+
+def test_guesses_are_not_what_is_asked(layer: SemanticLayer) -> None:
+    goal = ask(layer, "orders fell on Saturday, maybe email. Which channel was it?")
+    assert goal.intent is Intent.EXPLAIN and not goal.filters and goal.group_by == ("channel",)
+    split = ask(layer, "my hunch is one region is behind this — break orders down by region?")
+    assert split.intent is Intent.BREAKDOWN and split.group_by == ("region",)
+
+
+def test_values_to_look_at_inside_a_split(layer: SemanticLayer) -> None:
+    goal = ask(layer, "revenue by region last week, I mostly care how the West and Midwest did")
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",) and not goal.compare
+    # Set side by side with no split asked, they are compared.
+    assert ask(layer, "West vs Midwest revenue last week — which region won?").compare
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which shoe sizes sell best in Texas?",
+        "how many times was the iOS app downloaded last month?",
+        "how many returned units were liquidated in October?",
+        "what is Target charging for the same lamp?",
+    ],
+)
+def test_batch_31_refusals(layer: SemanticLayer, text: str) -> None:
+    assert ask(layer, text).intent is Intent.UNKNOWN
