@@ -95,7 +95,9 @@ def is_send_date(norm: str, mention: Mention) -> bool:
 
 _ACQUIRED = re.compile(
     r"\b(?:acquired|came|come|coming|joined|signed up|converted|arrived|sourced)\s+"
-    r"(?:(?:in|first)\s+)?(?:by|via|through|from|on|over)\s+(?:the\s+)?(?P<word>[\w-]+)",
+    r"(?:(?:in|first)\s+)?(?:by|via|through|from|on|over)\s+(?:the\s+)?(?P<word>[\w-]+)"
+    # "segment our new customers from email": who came that way.
+    r"|\b(?:customers|buyers|shoppers)\s+(?:from|via|through)\s+(?:the\s+)?(?P<noun>[\w-]+)",
     re.IGNORECASE,
 )
 
@@ -104,6 +106,6 @@ def acquired_through(text: str, channel: str) -> bool:
     """The text filters on how customers were acquired ("customers acquired via email"),
     so the channel is a real filter even when a campaign is sent the same way."""
     return any(
-        m.group("word").lower().replace("-", "") == channel.replace("_", "")
+        (m.group("word") or m.group("noun")).lower().replace("-", "") == channel.replace("_", "")
         for m in _ACQUIRED.finditer(text)
     )

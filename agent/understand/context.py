@@ -191,16 +191,26 @@ def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -
         if asks
     ):
         return set()
+    # "Our agency says desktop is where the money is. … Which device earns more revenue per
+    # session?": when the question names its own metric, what others claim is the dispute.
+    asks_own_metric = any(
+        asks and any(m.is_metric for m in lex.match(tokens[begin:end]))
+        for begin, end, asks in sentences
+    )
     found: set[int] = set()
     for begin, end, asks in sentences:
-        if (
-            not asks
-            and end - begin >= 5
-            and tokens[begin].text in _STATEMENT_SUBJECTS
+        if asks or end - begin < 5:
+            continue
+        claim = asks_own_metric and any(t.text in _CLAIM_VERBS for t in tokens[begin:end])
+        if claim or (
+            tokens[begin].text in _STATEMENT_SUBJECTS
             and not any(m.is_metric for m in lex.match(tokens[begin:end]))
         ):
             found.update(range(begin, end))
     return found
+
+
+_CLAIM_VERBS = frozenset(["says", "claims", "thinks", "reckons", "insists", "argues", "swears"])
 
 
 _RELAY_VERBS = frozenset(["asks", "asked", "wants", "wanted", "says", "wonders", "needs"])

@@ -85,7 +85,7 @@ def understand_with(
         forecast_metric=parsed.metric == "forecast_error",
     )
     intent, stated = decide(parsed.cues, slots)
-    if parsed.cues.has("action", "off_task"):
+    if parsed.cues.has("action", "off_task") and not parsed.cues.has("can_or_only"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
     for refusal in REFUSALS:
@@ -98,7 +98,11 @@ def understand_with(
         and not parsed.cues.has("digest_strong")
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
-        why = _not_measured(parsed) if parsed.cues.has("unmeasured") else _OFF_TOPIC
+        if parsed.cues.has("unmeasured"):
+            why = _not_measured(parsed)
+        else:
+            # "which parking spot is reserved for the revenue team?": name the thing if it shows.
+            why = found.why if (found := outside(parsed, lex)) is not None else _OFF_TOPIC
         return clarify.unknown(text, lex, today, confidence=0.1, why=why)
     if intent is not Intent.HELP and (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.

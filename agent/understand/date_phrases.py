@@ -818,7 +818,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
-            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|days?|weeks?|months?)|this time) "
+            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?)|this time) "
             r"(?:last year|a year ago))\b"
         ),
         build=_never,

@@ -92,7 +92,8 @@ def merge(
     if parsed.group_by:
         group_by = tuple(parsed.group_by)
     elif new_intent in (Intent.BREAKDOWN, Intent.EXPLAIN, Intent.COMPARE):
-        group_by = tuple(g for g in context.group_by if g not in filters)
+        # "📱 vs 💻?" after conversion by device: two of the split's rows set side by side.
+        group_by = tuple(g for g in context.group_by if g not in filters and g not in compare)
     else:
         group_by = ()
     if new_intent is Intent.BREAKDOWN and not group_by:
@@ -225,6 +226,10 @@ def _intent(parsed: Parsed, intent: Intent | None, stated: bool, context: Goal) 
             chosen = Intent.BREAKDOWN
     if chosen in _SELF_CONTAINED and chosen is not context.intent:
         chosen = context.intent
+    if chosen is Intent.EXPLAIN and (parsed.metric or context.metric) == "forecast_error":
+        # "why is toys so far off?" after forecast error by category: why a forecast misses
+        # is what a forecast check answers.
+        chosen = Intent.FORECAST_CHECK
     return chosen
 
 

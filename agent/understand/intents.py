@@ -312,6 +312,9 @@ CUES: dict[str, re.Pattern[str]] = {
     "can_or_only": _P(
         r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut) "
         r".{0,60}? or (?:only|just)\b"
+        # "can you send emails yourself, or do you only answer questions here?"
+        r"|\b(?:can|could|do) (?:you|scout) .{0,60}?\bor (?:do|does|can) (?:you|scout|it) "
+        r"(?:only|just)\b"
     ),
     # "how do you define a returning customer?", "is revenue net of discounts?": what a
     # metric means, a question about Scout's definitions whatever metric it names.
@@ -366,7 +369,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
-        r"archive |unarchive |mute (?!me\b)|"
+        r"archive |unarchive |mute (?!me\b)|merge |dedupe |de ?duplicate |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
         r"(?:tag|label|flag|mark|assign|reassign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
@@ -567,7 +570,7 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     None means nothing recognisable: the caller turns it into unknown (or a follow-up).
     """
     why = cues.has("why") or (cues.has("move") and not cues.has("wanted"))
-    if cues.has("action") or (
+    if (cues.has("action") and not cues.has("can_or_only")) or (
         cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
     ):
         return None, True

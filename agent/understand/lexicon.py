@@ -319,6 +319,13 @@ class Lexicon:
 
     def _acceptable(self, key: tuple[str, ...], tokens: Sequence[Token], i: int) -> bool:
         word = key[0]
+        after_key = tokens[i + len(key)].text if i + len(key) < len(tokens) else ""
+        if (
+            len(key) == 1
+            and after_key in _TEAM_NOUNS
+            and all(s.kind == "metric" for s in self.phrases[key])
+        ):
+            return False  # "the support team", "the sales org": people, not the measure
         if len(key) == 1 and len(word) <= 2 and word in SHORT_COMMON:
             # "OR" the state, not "or" the conjunction; "GA shows a dip" is the analytics
             # tool, not Georgia.
@@ -429,6 +436,9 @@ def _deletes(word: str, depth: int) -> set[str]:
     return out
 
 
+_TEAM_NOUNS = frozenset(
+    ["team", "teams", "squad", "department", "dept", "org", "staff", "agents", "reps", "desk"]
+)
 # Words after a two-letter code that make it a tool talking, not a state ("GA shows").
 _TOOL_VERBS = frozenset(["shows", "showed", "says", "said", "reports", "reported", "dashboard"])
 

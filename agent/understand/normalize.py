@@ -81,6 +81,7 @@ def clean(raw: str) -> Cleaned:
     text = _MENTION.sub(" ", text)
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text)
+    text = _emoji_words(text)
     # An emoji code or a spaced dash between words ends a clause ("on call this week
     # :rotating_light: anything odd today?", "units by state yday — need to know …").
     text = _EMOJI_CODE.sub(" \u00b7 ", text)
@@ -96,6 +97,66 @@ def clean(raw: str) -> Cleaned:
     # Pictographs and other symbols (real emoji) are noise.
     text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
     return Cleaned(text=" ".join(text.split()), hostile=hostile)
+
+
+# Emoji people type in place of a shop word ("💸 from email yesterday?", "📱 vs 💻?"), as the
+# character or as the code Slack sends for it. The flag marks the ones read only when they
+# open a clause ("🔥 categories"): in the middle ("cratered :fire: what broke?") they cheer.
+_EMOJI_AS_WORD: dict[str, tuple[str, bool]] = {
+    "\U0001f4b8": ("revenue", False), "money_with_wings": ("revenue", False),
+    "\U0001f4b0": ("revenue", False), "moneybag": ("revenue", False),
+    "\U0001f6d2": ("add to cart", False), "shopping_trolley": ("add to cart", False),
+    "shopping_cart": ("add to cart", False),
+    "\U0001f3ab": ("tickets", False), "ticket": ("tickets", False),
+    "\U0001f39f": ("tickets", False), "admission_tickets": ("tickets", False),
+    "\U0001f4c8": ("up", False), "chart_with_upwards_trend": ("up", False),
+    "\U0001f4c9": ("down", False), "chart_with_downwards_trend": ("down", False),
+    "\U0001f195": ("new", False), "new": ("new", False),
+    "\U0001f501": ("returning", False), "repeat": ("returning", False),
+    "\U0001f4f1": ("mobile", False), "iphone": ("mobile", False),
+    "\U0001f4bb": ("desktop", False), "computer": ("desktop", False),
+    "\U0001f5a5": ("desktop", False), "desktop_computer": ("desktop", False),
+    "\U0001f525": ("best selling", True), "fire": ("best selling", True),
+    "\U0001f48e": ("best", True), "gem": ("best", True),
+    "\U0001f47b": ("lapsing", True), "ghost": ("lapsing", True),
+    "\U0001f3af": ("accurate", False), "dart": ("accurate", False),
+    "\U0001f5d1": ("way off", False), "wastebasket": ("way off", False),
+}  # fmt: skip
+_EMOJI = re.compile(
+    r":([a-z0-9_+\-]+):|(" + "|".join(k for k in _EMOJI_AS_WORD if not k.isascii()) + r")\ufe0f?",
+    re.IGNORECASE,
+)
+_WORD_AFTER = re.compile(r"[\s\ufe0f]*[A-Za-z]")
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;,\u00b7\n])[\s\ufe0f]*$")
+_CHOICE_BEFORE = re.compile(r"\b(?:vs|versus|or|and)\.?\s*$", re.IGNORECASE)
+
+
+def _emoji_words(text: str) -> str:
+    """Emoji standing for a word, read as it; the rest are left to be cut as decoration.
+
+    An emoji stands for a word when the sentence goes on after it ("📉 revenue", "mobile
+    conversion 📉 yesterday") or when it is one side of a choice ("📱 vs 💻?"); at the end of
+    a message it decorates ("AOV by channel :moneybag:").
+    """
+
+    def read(found: re.Match[str]) -> str:
+        key = (found.group(1) or found.group(2)).lower()
+        if key not in _EMOJI_AS_WORD:
+            return found.group(0)
+        word, leads_only = _EMOJI_AS_WORD[key]
+        before, after = text[: found.start()], text[found.end() :]
+        # Neighbouring emoji do not end the sentence: "🎫📈 in the Southeast".
+        after = _EMOJI.sub("", after)
+        before = _EMOJI.sub("", before)
+        opens = bool(_CLAUSE_START.search(before))
+        goes_on = bool(_WORD_AFTER.match(after))
+        if (goes_on and (opens or not leads_only)) or (
+            not leads_only and _CHOICE_BEFORE.search(before)
+        ):
+            return f" {word} "
+        return found.group(0)
+
+    return _EMOJI.sub(read, text)
 
 
 _READ_ONLY_SQL = re.compile(r"`+\s*(select\b[^`;]*)`+", re.IGNORECASE)

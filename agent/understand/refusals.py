@@ -121,6 +121,10 @@ REFUSALS: tuple[Refusal, ...] = (
         pattern=_P(
             r"\b(?:elasticit(?:y|ies)|s?arima|prophet model|"
             r"(?:forecast|predict|project)(?:ion)?s? (?:for |of )?(?:the )?next \d+|"
+            # "what will revenue be next year?": a figure still to come.
+            r"(?:what|how much|how many) will (?:\S+ ){1,3}?(?:be|come in|land|reach|hit) (?:at |in )?"
+            r"(?:next|this coming|by the end of) (?:week|month|quarter|year)|"
+            r"(?:forecast|predict|project) (?:\S+ ){1,3}?for next (?:month|quarter|year)|"
             r"if we (?:cut|raise|lower|drop|increase|reduce|change|double|halve) (?:\S+ ){0,4}?"
             r"(?:prices?|by \d))"
         ),
@@ -246,7 +250,9 @@ REFUSALS: tuple[Refusal, ...] = (
         pattern=_P(
             r"\b(?:(?:wording|text|copy|terms) of (?:our |the )?(?:\w+ )?polic(?:y|ies)|"
             r"polic(?:y|ies) (?:wording|text)|fraud|chargebacks?|"
-            r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm record|zendesk|"
+            r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm records?|zendesk|"
+            # Buying from suppliers lives in the ERP, not in the shop's orders.
+            r"purchase orders?|netsuite|in the erp|"
             r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"
             r"who (?:do|should|can) (?:i|we) (?:call|contact|ask|email|ping))\b"
         ),

@@ -35,6 +35,7 @@ from agent.understand.vocabulary import (
     FUNCTION_WORDS,
     REPORT_NOUNS,
     REVENUE_VERBS,
+    SELLING_WORDS,
     SHORTHAND,
     TOOL_NAMES,
 )
@@ -215,9 +216,19 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     )
     parsed.shape = _shape(tokens, matches, in_dates | customer_tokens)
     _interpret(parsed, matches, lex, grouping)
+    _asked_metric_first(parsed, matches, cleaned.text)
     if parsed.metrics == ["customers"] and parsed.filters and _HOW_DID_GROUP.search(norm):
         # "how did returning customers do last week?": a scorecard of the group, not a count.
         parsed.metrics = []
+    if (
+        parsed.metrics[:1] == ["customers"]
+        and "conversion_rate" in parsed.metrics
+        and not re.search(r"\b(?:how many|number of|count of)\b", norm)
+    ):
+        # "do customers from email convert better than paid search ones?": who converts is
+        # the subject; the rate is what is asked.
+        parsed.metrics.remove("conversion_rate")
+        parsed.metrics.insert(0, "conversion_rate")
     if not parsed.metrics and _THE_BUSINESS.search(norm):
         # "are we growing?", "are we ahead of last year?": the business's size is its revenue.
         parsed.metrics = [m for m in ("revenue",) if m in lex.metric_labels]
@@ -284,11 +295,13 @@ def _mentions(
     The rest are read again without them, so "the last 7 days" is no longer the second of a
     pair."""
     mentions = find_windows(norm, today)
+    told = _told_beside_a_dated_question(mentions, norm, tokens, starts, text)
     asides = [
         m
         for m in mentions
         if date_is_context(_covered(m, tokens, starts), aside, tokens, text, lex)
         or _rate_in_a_statement(m, mentions, tokens, starts, text)
+        or m in told
     ]
     # "what you send every Monday": a habit's day is never the period, even the only one.
     habits = [m for m in mentions if is_habit(_covered(m, tokens, starts), tokens)]
@@ -300,6 +313,61 @@ def _mentions(
             "x" if c != " " else c for c in norm[found.start : found.end]
         ]
     return find_windows("".join(blanked), today)
+
+
+_ASKS_OPEN = frozenset(
+    ["how", "hows", "what", "whats", "which", "why", "is", "are", "was", "were", "did", "do",
+     "does", "has", "have", "can", "could", "where", "wheres", "when"]
+)  # fmt: skip
+
+
+def _asked_metric_first(parsed: Parsed, matches: list[PhraseMatch], text: str) -> None:
+    """'Buyers place the January orders off the legacy forecast. … How far off has the home
+    forecast been?': the metric the question names leads those of the story told before it."""
+    sentences = sentence_spans(parsed.tokens, text)
+    asking = [(begin, end) for begin, end, asks in sentences if asks]
+    if len(sentences) < 2 or not asking or asking[0][0] == 0 or len(parsed.metrics) < 2:
+        return
+    begin, end = asking[-1]
+    if parsed.tokens[begin].text not in _ASKS_OPEN:
+        return  # "PPC conversion fell off a cliff. landing page or traffic quality?"
+    asked = [
+        s.name
+        for m in matches
+        if m.is_metric and begin <= m.start < end
+        for s in m.senses
+        if s.kind == "metric"
+    ]
+    first = next((name for name in asked if name in parsed.metrics), None)
+    if first is not None and parsed.metrics[0] not in asked:
+        parsed.metrics.remove(first)
+        parsed.metrics.insert(0, first)
+
+
+_RELATIVE = re.compile(r"\b(?:before|after|earlier|prior|previous|that)\b")
+
+
+def _told_beside_a_dated_question(
+    mentions: list[Mention], norm: str, tokens: list[Token], starts: list[int], text: str
+) -> list[Mention]:
+    """'AOV looked healthy all through Q3. … Why is AOV down over the last 14 days?': when the
+    question names its own period, the periods of the sentences told around it are the story
+    so far, not what is asked."""
+    sentences = sentence_spans(tokens, text)
+    asking = {i for begin, end, asks in sentences if asks for i in range(begin, end)}
+    if len(sentences) < 2 or not asking:
+        return []
+    inside = [m for m in mentions if _covered(m, tokens, starts) <= asking]
+    # "… doubled on Thursday. Check it against the Thursday before?": a period told relative
+    # to the one before is not a period of its own.
+    if not any(m.role == "main" or not _RELATIVE.search(norm[m.start : m.end + 8]) for m in inside):
+        return []
+    first_asked = min(asking)
+    return [
+        m
+        for m in mentions
+        if m not in inside and max(_covered(m, tokens, starts), default=first_asked) < first_asked
+    ]
 
 
 def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:
@@ -338,14 +406,17 @@ def _customer(tokens: list[Token]) -> tuple[str | None, set[int]]:
     return None, set()
 
 
+_DEFAULT_ONLY = REVENUE_VERBS | frozenset(SELLING_WORDS)
+
+
 def _objects_of_verbs(matches: list[PhraseMatch]) -> list[PhraseMatch]:
     """'which channel brought in the most new customers': what was brought in is the metric;
     the verb names revenue only when no other metric is named."""
-    others = [m for m in matches if m.is_metric and m.text not in REVENUE_VERBS]
+    others = [m for m in matches if m.is_metric and m.text not in _DEFAULT_ONLY]
     if not others:
         return matches
     # "how many new customers did Google Ads bring in": the object named before the verb.
-    return [m for m in matches if m.text not in REVENUE_VERBS]
+    return [m for m in matches if m.text not in _DEFAULT_ONLY]
 
 
 def _interpret(
@@ -574,6 +645,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue  # "Columbus, OH": a city named with its state
         if re.fullmatch(r"[A-Z]{2,}s", token.orig):
             continue  # "at the DCs", "the SKUs": an acronym's plural, not a place
+        if prev == "for" and tokens[i - 1].text == "the" and re.fullmatch(r"[A-Z]{3,}", token.orig):
+            continue  # "for the MBR": a meeting or a document, not a place
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
             continue  # "back from PTO": a known subject, never a place
         after = tokens[i + 1] if i + 1 < len(tokens) else None

@@ -95,6 +95,7 @@ NOT_TYPOS = _words(
     contract contracts contractor contractors attribution
     personal merch director directors investor investors sending contained spelling valve
     valves connecting convention conventions pilot pilots seattle siblings charging charged
+    purchase supplier suppliers
     """
 )
 
@@ -138,6 +139,8 @@ SHORTHAND = {
     "wknds": "weekends",
     "wk": "week",
     "wks": "weeks",
+    "howd": "how did",
+    "whyd": "why did",
 }
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
@@ -207,6 +210,9 @@ DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
 REVENUE_VERBS = frozenset(
     ["bring in", "brought in", "bringing in", "pull in", "pulled in", "pulling in"]
 )
+# "Best-selling categories" counts units, unless a measure is named ("top selling regions by
+# revenue").
+SELLING_WORDS = ("best selling", "top selling", "best sellers", "top sellers", "bestsellers")
 
 # Everyday names for common metrics, used when the layer has a metric of that name.
 METRIC_ALIASES: dict[str, tuple[str, ...]] = {
@@ -314,6 +320,7 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "items came back",
         "products came back",
     ),
+    "units_sold": SELLING_WORDS,
 }
 
 # Compass and place words that are real words, not typos of a region ("Pacific Northwest").

@@ -16,8 +16,10 @@ from agent.understand.normalize import clean, normalize, phrase_key, tokenize
         ("see <https://x.example.com/a?b=1|the dashboard> now", "see the dashboard now"),
         ("see <https://x.example.com/a?b=1> now", "see now"),
         ("see https://x.example.com/a?b=1 and www.example.com now", "see and now"),
-        (":chart_with_downwards_trend: sales :scream::skin-tone-2:", "sales"),
-        ("📉 sales 😱🔥", "sales"),
+        # An emoji that opens a sentence stands for its word; the ones after it decorate.
+        (":chart_with_downwards_trend: sales :scream::skin-tone-2:", "down sales"),
+        ("📉 sales 😱🔥", "down sales"),
+        ("sales :scream::skin-tone-2: :chart_with_downwards_trend:", "sales"),
         ("at 9:00: revenue", "at 9 00 revenue"),
         ("conversion &amp; AOV &lt;3", "conversion aov 3"),
         (
