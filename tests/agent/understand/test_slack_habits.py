@@ -1,30 +1,16 @@
 """Habits of writing the unseen batches of 2026-12-06 showed: emoji used as words (as the
 character or as the code Slack sends), teams named after a measure, meetings named by their
-acronym, contractions, a story told before the question, threads that narrow a split. Each rule in wording of its own; windows stated by hand for Monday
-2026-11-23."""
+acronym, contractions, a story told before the question, threads that narrow a split. Each
+rule in wording of its own; windows stated by hand for Monday 2026-11-23."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from agent.domain import Goal, Intent
+from agent.domain import Intent
 from agent.semantic import SemanticLayer
-from agent.understand import understand
 from agent.understand.normalize import normalize
-
-MONDAY = date(2026, 11, 23)
-
-
-def ask(layer: SemanticLayer, text: str, context: Goal | None = None) -> Goal:
-    return understand(text, layer=layer, today=MONDAY, context=context)
-
-
-def span(window: object) -> tuple[str, str] | None:
-    if window is None:
-        return None
-    return (str(window.start), str(window.end))  # type: ignore[attr-defined]
+from tests.agent.understand.test_context_and_shorthand import ask, span
 
 
 def test_an_emoji_in_a_sentence_reads_as_its_word(layer: SemanticLayer) -> None:
