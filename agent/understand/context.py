@@ -77,6 +77,12 @@ def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
 
 
 _GUESS = re.compile(r"^(?:my (?:guess|bet|hunch) is|i (?:suspect|bet)\b)")
+# "Revenue by region for yesterday — want to be sure no region went missing": why the request
+# is made, in a clause after it.
+_MOTIVE = re.compile(
+    r"^(?:(?:i |just )?(?:want|need|wanted) to (?:be sure|make sure|double check)|making sure|"
+    r"(?:just )?to (?:be sure|make sure)|just making sure)\b"
+)
 
 
 def asides(tokens: list[Token], text: str) -> set[int]:
@@ -85,11 +91,14 @@ def asides(tokens: list[Token], text: str) -> set[int]:
     found: set[int] = set()
     for i, token in enumerate(tokens):
         pair = " ".join(t.text for t in tokens[i : i + 2])
-        if _GUESS.match(" ".join(t.text for t in tokens[i : i + 3])):
+        opening = " ".join(t.text for t in tokens[i : i + 5])
+        motive = i > 0 and breaks_after(tokens, text, i - 1) and _MOTIVE.match(opening)
+        if _GUESS.match(opening) or motive:
             # "my guess is one channel is dragging it down — split it by channel?": the
-            # person's guess, before what they ask.
+            # person's guess, before what they ask; a motive may close the message.
             end = next(
-                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)), None
+                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)),
+                len(tokens) - 1 if motive else None,
             )
             if end is not None:
                 found.update(range(i, end + 1))
@@ -123,6 +132,8 @@ _STATEMENT_SUBJECTS = frozenset(
         "our",
         "my",
         "the",
+        "a",
+        "an",
         "those",
         "these",
         "they",
@@ -172,6 +183,30 @@ def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]
             sentences.append((start, i + 1, "?" in gap))
             start = i + 1
     return sentences
+
+
+def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:
+    """Each clause's token span (start, end): split at full stops, commas, dashes."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i in range(len(tokens)):
+        if i == len(tokens) - 1 or breaks_after(tokens, text, i):
+            spans.append((start, i + 1))
+            start = i + 1
+    return spans
+
+
+def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexicon) -> bool:
+    """Whether a clause that says none of `said` names a metric: "what's count(*) on support
+    tickets for last week? making sure the Zendesk sync didn't double anything" asks for the
+    tickets; the sync is why."""
+    for begin, end in clause_spans(tokens, text):
+        clause = tokens[begin:end]
+        if said.search(" ".join(t.text for t in clause)):
+            continue
+        if any(m.is_metric for m in lex.match(clause)):
+            return True
+    return False
 
 
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:

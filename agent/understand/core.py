@@ -19,6 +19,7 @@ from agent.understand.campaign import (
     campaign_delivery,
     is_send_date,
 )
+from agent.understand.context import asked_apart
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import (
     NEEDS_METRIC,
@@ -30,7 +31,13 @@ from agent.understand.intents import (
 )
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
-from agent.understand.refusals import DISTRIBUTION, NOT_MEASURED, REFUSALS, not_measured
+from agent.understand.refusals import (
+    DISTRIBUTION,
+    NOT_MEASURED,
+    REFUSALS,
+    Refusal,
+    not_measured,
+)
 from agent.understand.scope import held_against_outside, outside
 from agent.understand.slots import Parsed, parse
 from agent.understand.windows import resolve
@@ -89,7 +96,7 @@ def understand_with(
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
     for refusal in REFUSALS:
-        if parsed.cues.has(refusal.kind):
+        if parsed.cues.has(refusal.kind) and not _why_not_what(refusal, parsed, lex):
             return clarify.unknown(text, lex, today, confidence=0.1, why=refusal.why)
     if (
         parsed.cues.has("off_topic", "unmeasured")
@@ -326,6 +333,22 @@ def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
     if parsed.hostile:
         value = min(value, _HOSTILE_CAP)
     return value
+
+
+# Systems a person checks Scout's numbers against: named beside a dated request, they say
+# why it is asked ("diffing it against my dbt model"), not what.
+_CHECKED_AGAINST = frozenset({"plumbing", "documents"})
+
+
+def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
+    """Whether the refused words sit in clauses of their own beside a request for a metric
+    over a period."""
+    return (
+        refusal.kind in _CHECKED_AGAINST
+        and parsed.metric is not None
+        and parsed.has_window
+        and asked_apart(parsed.tokens, parsed.cleaned, refusal.pattern, lex)
+    )
 
 
 def _checked(goal: Goal, parsed: Parsed, lex: Lexicon, today: date, confidence: float) -> Goal:

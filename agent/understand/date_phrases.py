@@ -289,9 +289,18 @@ def _month(m: re.Match[str], today: date) -> Window | None:
     return calendar_month(y, month, today, f"{name.title()} {y}")
 
 
+# Weekday abbreviations that are also everyday words.
+_WORDS_TOO = frozenset({"sat", "sun", "wed"})
+
+
+def _closes_terse(m: re.Match[str]) -> bool:
+    """'FL vs NC cvr sat': the last word of a message of a few words is its day."""
+    return m.end() == len(m.string.rstrip()) and len(m.string.split()) <= 6
+
+
 def _weekday(m: re.Match[str], today: date) -> Window | None:
     word = m.group("wd")
-    if len(word) <= 4 and word not in ("mon",) and m.group(0) == word and not m["only"]:
+    if word in _WORDS_TOO and m.group(0) == word and not m["only"] and not _closes_terse(m):
         return None  # "sat", "wed", "sun" alone are ordinary words ("sat only" is a day)
     back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
     day = today - timedelta(days=back)
@@ -463,7 +472,10 @@ def _this_unit(unit: str, today: date) -> Window:
             return _w(last_month, today, "last month")
         return to_date_window(today.replace(day=1), today, "this month")
     if unit in ("quarter", "qtd"):
-        return to_date_window(month_start(today.year, (today.month - 1) // 3 * 3 + 1), today, "QTD")
+        start = month_start(today.year, (today.month - 1) // 3 * 3 + 1)
+        if start == today:
+            return _previous_quarter(today)
+        return to_date_window(start, today, "QTD")
     return to_date_window(date(today.year, 1, 1), today, "this year")
 
 
@@ -485,6 +497,33 @@ def _quarter(m: re.Match[str], today: date) -> Window | None:
         start = month_start(year, (q - 1) * 3 + 1)
     end = month_start(start.year, start.month + 3)
     return to_date_window(start, today, f"Q{q} {year}") if end > today else _w(start, end, f"Q{q}")
+
+
+def _end_day_of(m: re.Match[str], today: date) -> Window | None:
+    """The first or last day of a quarter, a month or the last month or quarter."""
+    if m.group("q"):
+        start = month_start(today.year, (int(m.group("q")) - 1) * 3 + 1)
+        if start > today:
+            start = month_start(today.year - 1, start.month)
+        period = _w(start, month_start(start.year, start.month + 3), f"Q{m.group('q')}")
+    elif m.group("mm"):
+        start = month_start(today.year, MONTHS[m.group("mm")])
+        if start > today:
+            start = month_start(today.year - 1, start.month)
+        period = _w(start, month_start(start.year, start.month + 1), m.group("mm").title())
+    elif m.group("unit") == "month":
+        period = _previous_month(today)
+    else:
+        period = _previous_quarter(today)
+    day = period.start if m.group("end") in ("first", "1st") else period.end - timedelta(days=1)
+    if day >= today:
+        return None
+    return _w(day, day + timedelta(days=1), f"{m.group('end')} day of {period.label}")
+
+
+def _last_years_quarter(q: int, today: date) -> Window:
+    start = month_start(today.year - 1, (q - 1) * 3 + 1)
+    return _w(start, month_start(start.year, start.month + 3), f"Q{q} {start.year}")
 
 
 def _half_year(m: re.Match[str], today: date) -> Window | None:
@@ -544,6 +583,7 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
 }
 _HOLIDAY_ALIASES = {
     "bfcm": "cyber weekend",
+    "bf": "black friday",
     "black friday weekend": "cyber weekend",
     "cyber week": "cyber weekend",
     "christmas": "christmas day",
@@ -562,7 +602,7 @@ _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, re
 # The words of those names, known to the spelling corrector so that "black" is never taken
 # for a typo of a layer word ("back" in "sent back").
 # "last year", "this year", "2024", "of 2025": the year a named day is qualified with.
-_HOLIDAY_YEAR = r"(?: (?P<hy>last year|this year|(?:in |of )?20\d\d))?\b"
+_HOLIDAY_YEAR = r"(?: (?P<hy>last year|last yr|this year|(?:in |of )?20\d\d))?\b"
 HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
@@ -719,6 +759,23 @@ RULES: tuple[_Rule, ...] = (
         ),
         before=lambda m, w: shift_months(w, -1),
     ),
+    # "orders on the last day of Q3": one day at an end of a named period.
+    _Rule(
+        pattern=_P(
+            r"\b(?:on )?the (?P<end>first|1st|last|final) day of (?:the )?"
+            rf"(?:q(?P<q>[1-4])|{_MON.format('mm')}|(?:last|previous|prior) (?P<unit>month|quarter))\b"
+        ),
+        build=_end_day_of,
+    ),
+    # "Q4 last year": that quarter of the year before.
+    _Rule(
+        pattern=_P(
+            r"\b(?:in |for |during |of )?(?:the )?q(?P<q>[1-4]) (?:of )?"
+            r"(?:last year|last yr|the (?:previous|prior) year)\b"
+        ),
+        build=lambda m, t: _last_years_quarter(int(m.group("q")), t),
+        before=lambda m, w: shift_months(w, -3),
+    ),
     # "TTM revenue through October month-end": the month a trailing period ends with.
     _Rule(
         pattern=_P(
@@ -817,9 +874,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
-            r"(?:(?:as |of |in )?(?:last year|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
+            r"(?:(?:as |of |in )?(?:last year|last yr|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
             r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?)|this time) "
-            r"(?:last year|a year ago))\b"
+            r"(?:last year|last yr|a year ago))\b"
         ),
         build=_never,
         relative=_rel_year,
@@ -908,7 +965,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     # "H1 orders vs H1 last year": half-years, by calendar.
     _Rule(
-        pattern=_P(r"\b(?P<h>h[12])(?: (?P<hy>20\d\d)| (?P<hly>last year))?\b"),
+        pattern=_P(r"\b(?P<h>h[12])(?: (?P<hy>20\d\d)| (?P<hly>last year|last yr))?\b"),
         build=_half_year,
     ),
     _Rule(
@@ -985,7 +1042,7 @@ RULES: tuple[_Rule, ...] = (
             r"\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
-            r" (?P<hy>last year|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
+            r" (?P<hy>last year|last yr|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
         ),
         build=_holiday,
     ),

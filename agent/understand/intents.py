@@ -163,6 +163,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:going|gone|went) dark|going to leave|"
         r"(?:never|didnt|did not) (?:came|come|coming) back|never (?:re ?ordered|returned|"
         r"(?:bought|ordered|shopped) again)|"
+        r"(?:might|may|could|will|would|wont|won t)(?: not| never)? (?:come|coming) back|"
+        r"(?:might|may|could) (?:not|never) return|"
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
@@ -190,7 +192,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"wrap ?up)\b"
     ),
     "digest": _P(
-        r"\b(?:summary|summari[sz]e|recap|overview|highlights|headlines?|top ?line|big picture|"
+        r"\b(?:summary|summari[sz]e|recap|gist|overview|highlights|headlines?|top ?line|big picture|"
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
         # "the usual please", "what you send every Monday": the regular digest.
         r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
@@ -260,7 +262,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:approve|approved|authori[sz]e|execute|transfer|payout|wire|grant|"
         r"issue (?:a |the )?(?:refund|discount|credit|coupon)s?|"
         r"(?:give|offer|apply) .{0,30}(?:discount|refund|credit|coupon|voucher|money)|"
-        r"send \$|delete|wipe|disable|shut (?:it )?down|turn off)\b"
+        r"send \$|delete|wipe|disable|shut (?:it )?down|turn off|"
+        # "paste that into the Q1 planning sheet": writing into another tool.
+        r"(?:paste|copy|put|drop) (?:that|this|it|them|these|those) (?:into|in|onto) (?:the |my |our |a )?"
+        r"(?:\S+ ){0,3}?(?:sheet|spreadsheet|doc|deck|slides?|notion|confluence|workbook))\b"
     ),
     # Two customer groups set side by side ("which are loyal and which are slipping away?")
     # ask for the segmentation, even when one of them is a churn word.
@@ -294,6 +299,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:when|how often) (?:do|does|is|are) (?:your|the) (?:numbers|data|figures)"
         r" (?:\S+ )?(?:refresh(?:ed)?|update(?:d)?|load(?:ed)?|reload(?:ed)?)\b"
         r"|\b(?:which|what) (?:questions|things|kinds? of questions) (?:can )?i (?:can )?ask\b"
+        r"|\bquestions (?:which |that )?(?:i|we) (?:can|could|may) (?:make|ask|put|pose)\b"
+        # "your data of yesterday, it is already complete?": whether a day has fully loaded.
+        r"|\b(?:your|the|yesterdays|yesterday s) data (?:\S+ ){0,4}?(?:already )?(?:complete|final|"
+        r"fully loaded)\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
         r"|\bcan (?:you|scout) (?:\S+ ){1,4}?or do (?:i|we) (?:need|have) to\b"
@@ -328,6 +337,11 @@ CUES: dict[str, re.Pattern[str]] = {
         # lapsed?": how Scout counts, not a count.
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
         r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
+        # "are you reading fct_orders_v2 or still the old one?": which source Scout reads,
+        # whatever the source is named after.
+        r"|\bare (?:you|u|scout) (?:reading|using|querying|hitting|pulling from) (?:\S+ ){1,4}?or\b"
+        # "is your return rate just returns over units, or do you join each return back?"
+        r"|\bor do (?:you|u|scout) (?:join|match|dedupe|deduplicate|attribute)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"
         r"|\bwhat goes into (?:the |your |a )"
         # "when you say return rate, is it units over units?": what Scout means by a word.
@@ -438,6 +452,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc|"
         r"footfall|foot traffic|walk ?ins|store visits|in store|brick and mortar|"
         r"sell ?through|sell thru|weeks of (?:supply|cover)|wos|open to buy|otb|"
+        r"gift ?wrap(?:ped|ping)?|gift messages?|"
         r"csat|customer satisfaction(?: score)?|satisfaction scores?|survey scores?)\b"
     ),
     # "the demand forecast vs actuals": the forecast's error, whatever else is compared.
@@ -465,6 +480,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"excel formula|vlookup|pivot table|spreadsheet formula|essay|cover letter|"
         r"birthday|anniversary|org chart|who is the ceo|president|election|"
         r"what time is it|time zone|timezone|dentist|doctor|gym|workout plan|"
+        # A body's numbers: "how many steps I did yesterday".
+        r"commute|(?:how many|my) steps|step count|fitness (?:watch|tracker)|smart ?watch|"
         r"who (?:owns|built|made|maintains|created) (?:the|this|that|our)|"
         r"(?:pin|move) (?:this|it|that) to|"
         r"(?:make|set) (?:it|this|that) (?:as )?(?:the |my |our )?default|"

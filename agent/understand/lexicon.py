@@ -224,6 +224,13 @@ class Lexicon:
                 if len(word) >= 4 and word.isalpha():
                     self._near.setdefault((*key[:p], "*", *key[p + 1 :]), []).append((key, word))
 
+    def correct_closely(self, word: str) -> str | None:
+        """The known word `word` was meant to be when one edit away and unambiguous."""
+        fix = self.correct(word)
+        if fix is None or fix.ambiguous or _osa(word, fix.fixed, 1) > 1:
+            return None
+        return fix.fixed
+
     def correct(self, word: str) -> Correction | None:
         """The known word `word` was probably meant to be, or None if it is fine or unknown."""
         if not self.fuzzy or len(word) < 5 or not word.isalpha():

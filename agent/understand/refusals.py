@@ -160,9 +160,22 @@ REFUSALS: tuple[Refusal, ...] = (
             r"restart (?:it|the|this|that)|"
             r"airflow|fivetran|(?:the |a )?(?:job|pipeline|load) (?:failed|finished|ran|run)|"
             r"(?:raw|stg|staging|fct|dim)\.\w+|"
-            r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing))\b"
+            r"quer(?:y|ies) (?:is |are )?(?:so )?(?:slow|timing out|failing)|"
+            # Code, streams and storage: who changed a model, a topic's lag, a table's size.
+            r"git (?:log|blame|history|commits?)|who (?:last )?(?:changed|edited|modified|committed)|"
+            r"kafka|consumer lag|streaming job|repartition\w*|table size|storage (?:bill|costs?|size)|"
+            r"how (?:many|much) (?:gb|tb|mb|gigabytes|terabytes))\b"
         ),
         why="I read the shop's numbers, not the state of the pipelines that load them.",
+    ),
+    # The person's own mailbox or messages: not the shop's email channel.
+    Refusal(
+        kind="mailbox",
+        pattern=_P(
+            r"\b(?:unread (?:e ?mails?|messages?|dms?)|(?:my|the team s) inbox|"
+            r"(?:e ?mails?|messages?|dms?) (?:do i|did i) (?:have|get))\b"
+        ),
+        why="Your inbox is outside the shop's data.",
     ),
     # One customer's personal details: never given out, whatever else is asked.
     Refusal(
@@ -221,7 +234,10 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="travel",
         pattern=_P(
             r"\b(?:(?:drive|driving|flight|flights|train|directions|commute|travel time) "
-            r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to))\b"
+            r"(?:from|to|between)|how (?:long|far) is (?:it|the \w+) (?:from|to)|"
+            # "hows traffic on the 101": road traffic, not the site's.
+            r"traffic on (?:the )?(?:\d{1,3}|i \d{1,3}|highway|freeway|interstate|motorway|bridge|"
+            r"roads?|ring road|beltway))\b"
         ),
         why="Travel is outside the shop's data.",
     ),

@@ -152,7 +152,7 @@ class Parsed:
 def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     """Find every piece the text names; the intent is decided afterwards."""
     cleaned = clean(text)
-    tokens = tokenize(cleaned.text)
+    tokens = _split_words_joined(tokenize(cleaned.text), lex)
     corrections: list[Correction] = []
     for i, token in enumerate(tokens):
         if token.text in SHORTHAND:
@@ -232,6 +232,9 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     if not parsed.metrics and _THE_BUSINESS.search(norm):
         # "are we growing?", "are we ahead of last year?": the business's size is its revenue.
         parsed.metrics = [m for m in ("revenue",) if m in lex.metric_labels]
+    if _sold_goods(parsed, matches, lex):
+        # "are toys selling more?", "which region sold the most toys?": goods sell in units.
+        parsed.metrics = ["units_sold"]
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
     # An aside's words are context: never what the request is about, nor a place it names.
     parsed.explained = frozenset(used | aside)
@@ -239,6 +242,48 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     if "state" not in parsed.filters:
         parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
     return parsed
+
+
+def _split_words_joined(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """'desk top', 'tick its': a name of the layer (a metric, a dimension, a value) typed or
+    dictated in two pieces, the first of which is no word Scout knows."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        first = tokens[i]
+        if i + 1 < len(tokens) and first.text.isalpha() and tokens[i + 1].text.isalpha():
+            # An acronym typed in capitals ("ROAS") is a word of its own, if an unknown one.
+            known = (
+                first.text in lex.vocabulary or first.text in COMMON_WORDS or first.orig.isupper()
+            )
+            joined = first.text + tokens[i + 1].text
+            if not known and (joined,) not in lex.phrases:
+                joined = lex.correct_closely(joined) or ""
+            if not known and (joined,) in lex.phrases:
+                second = tokens[i + 1]
+                out.append(Token(text=joined, orig=joined, start=first.start, end=second.end))
+                i += 2
+                continue
+        out.append(first)
+        i += 1
+    return out
+
+
+_SOLD = re.compile(r"\b(?:sell|sells|selling|sold)\b(?! through)")
+
+
+def _sold_goods(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon) -> bool:
+    """Whether a selling verb is said of goods only units describe (a category, which
+    revenue is not split by), with no measure named but the verb's revenue."""
+    if parsed.metrics not in ([], ["revenue"]) or "units_sold" not in lex.dims_for:
+        return False
+    if any(m.is_metric and not _SOLD.search(m.text) for m in matches):
+        return False
+    if not _SOLD.search(parsed.norm) or re.search(r"\bhow much\b", parsed.norm):
+        return False
+    named = {*parsed.filters, *parsed.group_by, *parsed.compare}
+    units = set(lex.dims_for["units_sold"])
+    return bool(named - set(lex.dims_for.get("revenue", ()))) and named <= units
 
 
 # "How are returning customers doing?": how a group of customers did, as a whole.

@@ -182,7 +182,7 @@ CUE_WORDS = _words(
     breakdown broken split compare compared comparison versus trend trends trending over
     time daily weekly monthly unusual anomaly anomalies anomalous outlier outliers strange
     weird segmentation segment segments audience audiences cohort cohorts cluster clusters
-    churn churning churned retention leaving risk digest summary summarize overview recap
+    churn churning churned retention leaving risk digest summary summarize overview recap gist
     report morning forecast forecasts forecasting predictions prediction inventory accuracy
     accurate customer customers help yesterday today week weeks month months year years
     quarter weekend last previous between since through until compare region regions

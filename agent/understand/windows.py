@@ -166,7 +166,12 @@ def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
     baseline: Window | None = None
     named = False
     if window is not None:
-        natural = main.before if main is not None and main.before else comparison_period(window)
+        if main is not None:
+            natural = main.before or comparison_period(window)
+        else:
+            # A default is a count of days ("the last 30 days"), even when they happen to
+            # make up a calendar month: the days before it, not the month before.
+            natural = comparison_period(window) if window.days == 1 else window.previous()
         baseline = named_baseline(mentions, window, natural)
         named = baseline is not None
         if baseline is None and intent in BASELINE_INTENTS:
