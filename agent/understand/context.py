@@ -185,28 +185,32 @@ def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]
     return sentences
 
 
-def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:
-    """Each clause's token span (start, end): split at full stops, commas, dashes."""
-    spans: list[tuple[int, int]] = []
+def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
+    """Each clause's token span (start, end), split at full stops, commas and dashes, and
+    whether a question mark ends it."""
+    spans: list[tuple[int, int, bool]] = []
     start = 0
     for i in range(len(tokens)):
         if i == len(tokens) - 1 or breaks_after(tokens, text, i):
-            spans.append((start, i + 1))
+            after = text[tokens[i].end : tokens[i + 1].start if i + 1 < len(tokens) else None]
+            spans.append((start, i + 1, "?" in after))
             start = i + 1
     return spans
 
 
 def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexicon) -> bool:
-    """Whether a clause that says none of `said` names a metric: "what's count(*) on support
-    tickets for last week? making sure the Zendesk sync didn't double anything" asks for the
-    tickets; the sync is why."""
-    for begin, end in clause_spans(tokens, text):
-        clause = tokens[begin:end]
-        if said.search(" ".join(t.text for t in clause)):
-            continue
-        if any(m.is_metric for m in lex.match(clause)):
-            return True
-    return False
+    """Whether `said` is only told, beside a clause that names a metric: "what's count(*) on
+    support tickets for last week? making sure the Zendesk sync didn't double anything" asks
+    for the tickets; the sync is why. Asked about ("did the load finish?"), it is the
+    question."""
+    clauses = [(tokens[b:e], asks) for b, e, asks in clause_spans(tokens, text)]
+    saying = [said.search(" ".join(t.text for t in clause)) is not None for clause, _ in clauses]
+    if any(says and asks for says, (_, asks) in zip(saying, clauses, strict=True)):
+        return False
+    return any(
+        not says and any(m.is_metric for m in lex.match(clause))
+        for says, (clause, _) in zip(saying, clauses, strict=True)
+    )
 
 
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:

@@ -595,7 +595,7 @@ _HOLIDAY_ALIASES = {
 # "the January campaign", "for the Q4 reforecast": an event being planned, not a period to
 # analyse.
 _PLANNED = (
-    r"(?:campaign|promo|promotion|launch|blast|newsletter|drop|send|reforecast|budget|plan|"
+    r"(?:campaign|promo|promotion|launch|blast|newsletter|drop|send|reforecast|budget|plan|buy|"
     r"planning|deck|kickoff|offsite)"
 )
 _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, reverse=True))
@@ -1112,7 +1112,8 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:in |for |during )?(?:the )?q(?P<q>[1-4])s?(?: (?P<qy>20\d\d))?\b"
+            # "queue 3": Q3 as dictation spells it.
+            r"\b(?:in |for |during )?(?:the )?(?:q|queue (?=\d\b))(?P<q>[1-4])s?(?: (?P<qy>20\d\d))?\b"
             rf"(?! {_PLANNED}s?\b)"
         ),
         build=_quarter,

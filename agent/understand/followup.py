@@ -46,6 +46,14 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     # "go back one more week": moving the thread's period leans on it by definition.
     marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None
     if parsed.metric is not None:
+        if (
+            parsed.metric == context.metric
+            and not parsed.has_window
+            and parsed.group_by
+            and intent in (None, Intent.LOOKUP, Intent.BREAKDOWN)
+        ):
+            # "sessions yesterday" … "sessions by device?": the same figure, split.
+            return True
         # "what about orders?", "same for AOV": swap the metric, keep the rest.
         return marker and not parsed.has_window and intent in (None, Intent.LOOKUP)
     says_something = bool(

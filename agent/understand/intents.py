@@ -452,7 +452,6 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"fulfil+ment times?|delivery times?|lead times?|distribution cent(?:er|re)|dc|"
         r"footfall|foot traffic|walk ?ins|store visits|in store|brick and mortar|"
         r"sell ?through|sell thru|weeks of (?:supply|cover)|wos|open to buy|otb|"
-        r"gift ?wrap(?:ped|ping)?|gift messages?|"
         r"csat|customer satisfaction(?: score)?|satisfaction scores?|survey scores?)\b"
     ),
     # "the demand forecast vs actuals": the forecast's error, whatever else is compared.

@@ -49,6 +49,8 @@ REFUSALS: tuple[Refusal, ...] = (
             r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
             r"consumer confidence|app store|google play|play store|app ratings?|"
             r"rivals?|other (?:shops|stores|retailers|brands)|"
+            # "what's on the hot toys list this year?": someone else's list.
+            r"(?:hot|trending|must ?have) (?:\w+ ){0,2}lists?|"
             # "what is Wayfair charging for …": someone else's prices.
             r"(?:is|are) (?!we\b|you\b)\S+ charging)\b"
         ),
@@ -63,6 +65,9 @@ REFUSALS: tuple[Refusal, ...] = (
             r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
             r"lawyers?|attorney|compliance|data (?:retention )?polic(?:y|ies)|retention polic(?:y|ies)|"
             r"are we allowed to|is it legal|"
+            # Product safety paperwork: "a UN38.3 battery test report".
+            r"(?:battery|safety|lab|compliance) test(?:ing)?(?: reports?)?|test reports?|"
+            r"safety data sheets?|msds|certificates? of (?:conformity|origin)|un ?38|"
             r"(?:do|does|must|should) (?:we|i|they|you) (?:have|need|got) to (?:charge|collect|pay|"
             r"file|register|remit|disclose|keep|retain|notify|display|honou?r)|"
             r"(?:are|is) (?:we|it|they) (?:required|obligated|obliged|permitted|allowed) to)\b"
@@ -95,6 +100,12 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\bwhich (?:sizes?|colou?rs?)\b|\bby (?:size|colou?r)\b"
         ),
         why=not_measured("product sizes or colours"),
+    ),
+    # Extras chosen at checkout are not on the order either.
+    Refusal(
+        kind="order_extras",
+        pattern=_P(r"\b(?:gift ?wrap(?:ped|ping)?|gift (?:messages?|notes?|receipts?))\b"),
+        why=not_measured("gift wrapping or gift messages"),
     ),
     # Stock on hand is not recorded (only forecasts and sales): refused even beside "units".
     Refusal(

@@ -232,7 +232,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     if not parsed.metrics and _THE_BUSINESS.search(norm):
         # "are we growing?", "are we ahead of last year?": the business's size is its revenue.
         parsed.metrics = [m for m in ("revenue",) if m in lex.metric_labels]
-    if _sold_goods(parsed, matches, lex):
+    if _sold_goods(parsed, matches, lex, aside):
         # "are toys selling more?", "which region sold the most toys?": goods sell in units.
         parsed.metrics = ["units_sold"]
     used = in_dates | customer_tokens | {i for m in matches for i in range(m.start, m.end)}
@@ -244,19 +244,26 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     return parsed
 
 
+# Letters as dictation writes their names: "see vr" is CVR spoken.
+_LETTER_NAMES = {"see": "c", "sea": "c", "bee": "b", "pee": "p", "tee": "t", "ay": "a"}
+
+
 def _split_words_joined(tokens: list[Token], lex: Lexicon) -> list[Token]:
-    """'desk top', 'tick its': a name of the layer (a metric, a dimension, a value) typed or
-    dictated in two pieces, the first of which is no word Scout knows."""
+    """'desk top', 'tick its', 'see vr': a name of the layer (a metric, a dimension, a value)
+    typed or dictated in two pieces, the first of which is no word Scout knows, or a
+    letter's name."""
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         first = tokens[i]
         if i + 1 < len(tokens) and first.text.isalpha() and tokens[i + 1].text.isalpha():
+            letter = _LETTER_NAMES.get(first.text)
+            spelled = letter + tokens[i + 1].text if letter else ""
             # An acronym typed in capitals ("ROAS") is a word of its own, if an unknown one.
             known = (
                 first.text in lex.vocabulary or first.text in COMMON_WORDS or first.orig.isupper()
-            )
-            joined = first.text + tokens[i + 1].text
+            ) and (spelled,) not in lex.phrases
+            joined = spelled if (spelled,) in lex.phrases else first.text + tokens[i + 1].text
             if not known and (joined,) not in lex.phrases:
                 joined = lex.correct_closely(joined) or ""
             if not known and (joined,) in lex.phrases:
@@ -269,17 +276,19 @@ def _split_words_joined(tokens: list[Token], lex: Lexicon) -> list[Token]:
     return out
 
 
-_SOLD = re.compile(r"\b(?:sell|sells|selling|sold)\b(?! through)")
+_SOLD = re.compile(r"\b(?:sell|sells|selling|sold)\b(?! through| out)")
 
 
-def _sold_goods(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon) -> bool:
-    """Whether a selling verb is said of goods only units describe (a category, which
-    revenue is not split by), with no measure named but the verb's revenue."""
+def _sold_goods(parsed: Parsed, matches: list[PhraseMatch], lex: Lexicon, aside: set[int]) -> bool:
+    """Whether a selling verb of the request (not of a story told beside it) is said of
+    goods only units describe (a category, which revenue is not split by), with no measure
+    named but the verb's revenue."""
     if parsed.metrics not in ([], ["revenue"]) or "units_sold" not in lex.dims_for:
         return False
     if any(m.is_metric and not _SOLD.search(m.text) for m in matches):
         return False
-    if not _SOLD.search(parsed.norm) or re.search(r"\bhow much\b", parsed.norm):
+    asked = " ".join(t.text for i, t in enumerate(parsed.tokens) if i not in aside)
+    if not _SOLD.search(asked) or re.search(r"\bhow much\b|\bforecast", asked):
         return False
     named = {*parsed.filters, *parsed.group_by, *parsed.compare}
     units = set(lex.dims_for["units_sold"])

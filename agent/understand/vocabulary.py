@@ -305,6 +305,9 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "contacted us",
     ),
     "units_returned": (
+        "returned quantity",
+        "quantity returned",
+        "returns quantity",
         "units sent back",
         "items sent back",
         "sent back",
@@ -320,7 +323,8 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "items came back",
         "products came back",
     ),
-    "units_sold": SELLING_WORDS,
+    # "sum(quantity) from order_items": the column units sold are summed from.
+    "units_sold": (*SELLING_WORDS, "quantity", "qty"),
 }
 
 # Compass and place words that are real words, not typos of a region ("Pacific Northwest").
