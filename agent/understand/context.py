@@ -49,6 +49,8 @@ _SET_AGAINST = frozenset(
         "same",
     ]
 )
+_PEOPLE = frozenset(["i", "we", "you", "she", "he", "they"])
+_SENDING = frozenset(["sent", "posted", "shared", "wrote", "published", "circulated", "emailed"])
 # Verbs that make their clause an aside about an event: its date and metric are context.
 _EVENT_VERBS = frozenset(
     ["joined", "rolled", "launched", "released", "deployed", "migrated", "introduced", "went"]
@@ -59,7 +61,7 @@ _AWAY = re.compile(
     # "it's for the persona deck": what the answer is for, not what to analyse.
     r"|^(?:its|thats|this is|its going|it will be) (?:for|into)$"
 )
-_CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
+CLAUSE_BREAK = re.compile(r"[.?!;,:|\u00b7\u2022\u2014\u2013]|\s-\s")
 
 
 # A question starting after the aside ends it, punctuation or not ("… on Wednesday — why …";
@@ -72,7 +74,7 @@ _QUESTION_OPENS = frozenset(
 def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
     """Whether a clause ends between token `i` and the next (a full stop, a comma, a dash)."""
     return i + 1 < len(tokens) and bool(
-        _CLAUSE_BREAK.search(text[tokens[i].end : tokens[i + 1].start])
+        CLAUSE_BREAK.search(text[tokens[i].end : tokens[i + 1].start])
     )
 
 
@@ -81,7 +83,11 @@ _GUESS = re.compile(r"^(?:my (?:guess|bet|hunch) is|i (?:suspect|bet)\b)")
 # is made, in a clause after it.
 _MOTIVE = re.compile(
     r"^(?:(?:i |just )?(?:want|need|wanted) to (?:be sure|make sure|double check)|making sure|"
-    r"(?:just )?to (?:be sure|make sure)|just making sure)\b"
+    r"(?:just )?to (?:be sure|make sure)|just making sure|"
+    # "who are our biggest spenders? want their tickets jumped to the front": what the
+    # answer is for.
+    r"(?:i |we |they )?(?:want|need|wanted) (?:them|their|these|those)|"
+    r"(?:i |we |they )?(?:want|need|wanted) to (?:send|give|offer|thank|invite|gift|prioriti[sz]e))\b"
 )
 
 
@@ -198,6 +204,13 @@ def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
     return spans
 
 
+def _qualifies(clause: list[Token]) -> bool:
+    """A clause that describes what the one before it names: "…'s forecast — the one the
+    reps commit to in their CRM", "… which comes from NetSuite"."""
+    words = [t.text for t in clause[:2]]
+    return words[:1] in (["which"], ["whose"]) or words in (["the", "one"], ["the", "ones"])
+
+
 def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexicon) -> bool:
     """Whether `said` is only told, beside a clause that names a metric: "what's count(*) on
     support tickets for last week? making sure the Zendesk sync didn't double anything" asks
@@ -205,7 +218,12 @@ def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexi
     question."""
     clauses = [(tokens[b:e], asks) for b, e, asks in clause_spans(tokens, text)]
     saying = [said.search(" ".join(t.text for t in clause)) is not None for clause, _ in clauses]
-    if any(says and asks for says, (_, asks) in zip(saying, clauses, strict=True)):
+    if any(
+        says and (asks or _qualifies(clause))
+        for says, (clause, asks) in zip(saying, clauses, strict=True)
+    ):
+        # Asked about, or describing what is asked for ("the one the reps commit to in
+        # their CRM"), the words are the question's.
         return False
     return any(
         not says and any(m.is_metric for m in lex.match(clause))
@@ -290,6 +308,10 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
         first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an")
     ):
         return True  # "for a Sunday", "like every Monday": any Sunday, not the last one
+    on = first + 1 if tokens[first].text == "on" else first
+    before = [t.text for t in tokens[max(0, on - 3) : on]]
+    if len(before) == 3 and before[0] in _PEOPLE and before[1] in _SENDING and before[2] == "on":
+        return True  # "the flash I sent on Monday says …": when a message went out
     last = max(at, default=-1)
     named = {t.text for t in tokens[last + 1 : last + 3]} if last >= 0 else set()
     if named & (_BUYING_NOUNS | REPORT_NOUNS) and tokens[last + 1].text not in _SET_AGAINST:
@@ -328,11 +350,11 @@ def outside_asides(
     matches: list[PhraseMatch], aside: set[int], tokens: list[Token]
 ) -> list[PhraseMatch]:
     """Metrics named in an aside are context when the request names one elsewhere; a value
-    after "my" ("on my phone") is the person's, not a filter."""
+    after "my" or "her" ("on my phone") is the person's, not a filter."""
     kept = [
         m
         for m in matches
-        if not (m.start > 0 and tokens[m.start - 1].text == "my" and _personal(m))
+        if not (m.start > 0 and tokens[m.start - 1].text in _OWNERS and _personal(m))
     ]
     metrics_outside = [m for m in kept if m.is_metric and m.start not in aside]
     if not metrics_outside:
@@ -368,8 +390,9 @@ def without_remarks(
     return [m for m in matches if m.start not in remark]
 
 
-# "on my phone", "in my email": a thing of the person's. "my Texas customers" is a filter.
+# "on my phone", "in her email": a thing of a person's. "my Texas customers" is a filter.
 _PERSONAL_DIMENSIONS = frozenset(["device", "channel"])
+_OWNERS = frozenset(["my", "his", "her"])
 
 
 def _personal(match: PhraseMatch) -> bool:

@@ -335,9 +335,10 @@ def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
     return value
 
 
-# Systems a person checks Scout's numbers against: named beside a dated request, they say
-# why it is asked ("diffing it against my dbt model"), not what.
-_CHECKED_AGAINST = frozenset({"plumbing", "documents"})
+# Systems and teams a person checks Scout's numbers against or passes them to: named beside
+# a dated request, they say why it is asked ("diffing it against my dbt model", "the
+# sales-tax team wants it"), not what.
+_CHECKED_AGAINST = frozenset({"plumbing", "documents", "legal", "stock_level"})
 
 
 def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:

@@ -540,10 +540,20 @@ def _half_year(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(start, today, label) if end > today else _w(start, end, label)
 
 
+# What a number can count: "we took 2025 orders yesterday" is no year.
+_COUNTED = re.compile(
+    r" (?:orders|customers|units|sessions|tickets|items|buyers|people|visits|new|returns|"
+    r"clients|shoppers|users)\b"
+)
+
+
 def _year(m: re.Match[str], today: date) -> Window | None:
     year = int(m.group("yy"))
     if year > today.year:
         return None
+    bare = not m.group("yp")
+    if bare and _COUNTED.match(m.string, m.end()) and len(re.findall(r"\b20\d\d\b", m.string)) < 2:
+        return None  # a count, unless another year is named beside it ("2026 orders vs 2025")
     if year == today.year:
         return to_date_window(date(year, 1, 1), today, str(year))
     return _w(date(year, 1, 1), date(year + 1, 1, 1), str(year))
@@ -578,6 +588,8 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
         _thanksgiving(y) + timedelta(days=4),
     ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
+    "new years eve": lambda y: (date(y, 12, 31), date(y + 1, 1, 1)),
+    "new years day": lambda y: (date(y, 1, 1), date(y, 1, 2)),
     # November and December, as retail plans and reports the season.
     "holiday season": lambda y: (date(y, 11, 1), date(y + 1, 1, 1)),
 }
@@ -591,6 +603,9 @@ _HOLIDAY_ALIASES = {
     "xmas week": "christmas week",
     "xmas eve": "christmas eve",
     "the week of christmas": "christmas week",
+    "nye": "new years eve",
+    "new year s eve": "new years eve",
+    "new year s day": "new years day",
 }
 # "the January campaign", "for the Q4 reforecast": an event being planned, not a period to
 # analyse.
@@ -616,6 +631,60 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     return (
         to_date_window(start, today, name.title()) if end > today else _w(start, end, name.title())
     )
+
+
+_MOVED = re.compile(
+    r"\b(?:slipped|slid|fell|dropped|declined|decreased|rose|grew|climbed|increased|jumped|"
+    r"went (?:up|down)|moved|changed|shifted|ran (?:higher|lower)) (?:\S+ ){0,2}$"
+)
+
+
+def _moved_between(m: re.Match[str], today: date, which: str) -> Window | None:
+    """One of the two months of "slipped from October to November", or None when no move
+    is said before them (then the words are a span)."""
+    if not _MOVED.search(m.string[: m.start()]):
+        return None
+    month = MONTHS[m.group(which)]
+    year = today.year if month_start(today.year, month) < today else today.year - 1
+    name = m.group(which).title()
+    return calendar_month(year, month, today, f"{name} {year}")
+
+
+def _part_of_month(m: re.Match[str], today: date) -> Window | None:
+    month = MONTHS[m.group("mm")]
+    year = today.year if month_start(today.year, month) < today else today.year - 1
+    days = _number(m.group("n")) * (7 if m.group("u") == "weeks" else 1)
+    start, end = month_start(year, month), month_start(year, month + 1)
+    if not 0 < days < (end - start).days:
+        return None
+    if m.group("end") == "first":
+        end = start + timedelta(days=days)
+    else:
+        start = end - timedelta(days=days)
+    label = f"the {m.group('end')} {m.group('n')} {m.group('u')} of {m.group('mm').title()}"
+    return to_date_window(start, min(end, today), label)
+
+
+def _month_span(m: re.Match[str], today: date) -> Window | None:
+    first, last = MONTHS[m.group("fm")], MONTHS[m.group("tm")]
+    if first == last:
+        return None
+    if m.group("by") in ("to", "and") and not m.group("opens"):
+        return None  # "compare October to September": one month against the other
+    if m.group("sy"):
+        year = int(m.group("sy"))
+    else:
+        year = today.year if month_start(today.year, last) < today else today.year - 1
+    start = month_start(year if first < last else year - 1, first)
+    end = min(month_start(year, last + 1), today)
+    return to_date_window(start, end, f"{m.group('fm').title()} to {m.group('tm').title()}")
+
+
+def _since_holiday(m: re.Match[str], today: date) -> Window | None:
+    said = "cyber monday" if m.group("hol") == "cm" else m.group("hol")
+    name = _HOLIDAY_ALIASES.get(said, said)
+    start = _RETAIL_DAYS[name](_holiday_year(None, name, today))[0]
+    return to_date_window(start, today, f"since {name.title()}") if start < today else None
 
 
 def _holiday_year(said: str | None, name: str, today: date) -> int:
@@ -945,6 +1014,49 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_holiday_range,
     ),
+    # "AOV slipped from October to November": a move from one month to the next sets the
+    # second against the first, where "revenue from October to November" is the span.
+    _Rule(
+        pattern=_P(rf"\bfrom {_MON.format('fm')} to {_MON.format('tm')}\b"),
+        build=lambda m, t: _moved_between(m, t, "tm"),
+        before=lambda m, w: _moved_between(m, w.end, "fm") or w.previous(),
+    ),
+    # "the last two weeks of December": that many days at an end of a month.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:in |over |during )?the (?P<end>first|last|final) {_NUM} (?P<u>weeks|days) of "
+            rf"(?:the month of )?{_MON.format('mm')}\b"
+        ),
+        build=_part_of_month,
+        before=_preceding,
+    ),
+    # "January through November": whole months from the one to the other.
+    _Rule(
+        pattern=_P(
+            rf"\b(?P<opens>from |between )?{_MON.format('fm')} (?P<by>through|thru|to|until|till|and) "
+            rf"{_MON.format('tm')}(?: (?P<sy>20\d\d))?\b"
+        ),
+        build=_month_span,
+    ),
+    # "the week passed", "the month passed": the last complete one, as Romance languages say.
+    _Rule(
+        pattern=_P(r"\b(?:in |of |for )?(?:the )?(?P<unit>week|month|quarter) passed\b"),
+        build=lambda m, t: {"week": _previous_week, "month": _previous_month}.get(
+            m.group("unit"), _previous_quarter
+        )(t),
+        before=lambda m, w: (
+            w.previous()
+            if m.group("unit") == "week"
+            else shift_months(w, -1 if m.group("unit") == "month" else -3)
+        ),
+    ),
+    # "tickets since Black Friday": from the named day's latest occurrence to today.
+    _Rule(
+        # "since CM": retail shorthand for Cyber Monday, read only after "since".
+        pattern=_P(rf"\b(?:ever )?since (?:the )?(?P<hol>{_HOLIDAY_NAMES}|cm)\b"),
+        build=_since_holiday,
+        before=_preceding,
+    ),
     # "the week before Thanksgiving last year": the calendar week before the one it falls in.
     _Rule(
         pattern=_P(rf"\b(?:the )?week before (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"),
@@ -1129,7 +1241,8 @@ RULES: tuple[_Rule, ...] = (
         before=lambda m, w: shift_months(w, -1),
     ),
     _Rule(
-        pattern=_P(r"\b(?:in|for|during) (?P<yy>20\d\d)\b"),
+        # "2026 revenue against 2025": a year named bare.
+        pattern=_P(r"\b(?P<yp>(?:in|for|during|of|vs|versus|against|than|over) )?(?P<yy>20\d\d)\b"),
         build=_year,
         before=lambda m, w: shift_months(w, -12),
     ),

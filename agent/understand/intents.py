@@ -50,7 +50,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"dip|dipped|dipping|slump(?:ed)?|collapsed?|jump(?:ed)?|surged?|spiked|soared?|"
         r"crater(?:s|ed|ing)?|"
         r"increased|rose|risen|shot up|went up|gone up|went down|gone down|so low|so high|"
-        r"worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
+        # "how much worse was it?" sizes a comparison; it asks no cause.
+        r"(?<!how much )worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
         r"sink(?:ing)?|slid)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
@@ -144,7 +145,9 @@ CUES: dict[str, re.Pattern[str]] = {
     "segment": _P(
         r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#|"
         r"them|these|those)|"
-        r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clusters?|clustering|personas?|"
+        r"(?<!which )(?<!what )segments|rfm|audiences?|cohorts?|clustering|personas?|"
+        # "a cluster of complaints" is a bunch, not a segmentation.
+        r"clusters?(?! of (?!customers|buyers|shoppers|users|people))|"
         r"lookalikes?|target list|who should we target|"
         # "which customers should the December push go to?": who a campaign is for.
         r"which (?:customers|buyers|shoppers|#) should (?:\S+ ){0,6}?(?:go to|get|receive|target)|"
@@ -152,9 +155,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
-        r"potential loyalists|loyalists|most valuable|(?:big|top) spenders|whales|vips?|"
+        r"potential loyalists|loyalists|most valuable|(?:big|biggest|top|heaviest) spenders|whales|vips?|"
         r"customer (?:groups|tiers|types)|"
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
+        # "who are the clients that buy more in Texas?": the biggest buyers are a segment.
+        r"|(?:\bbuyers|\bshoppers|(?<![^ ])#) (?:that|who) (?:buy|spend|order) (?:the )?(?:most|more)\b"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
@@ -194,6 +199,9 @@ CUES: dict[str, re.Pattern[str]] = {
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|gist|overview|highlights|headlines?|top ?line|big picture|"
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
+        # "make me a point of the situation", "the balance of the week passed": a recap as
+        # French or Portuguese put it.
+        r"point of the situation|balance(?= (?:of (?:the )?)?#)|"
         # "the usual please", "what you send every Monday": the regular digest.
         r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
         # "what's working and what isn't this month?": the period's scorecard.
@@ -263,6 +271,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"issue (?:a |the )?(?:refund|discount|credit|coupon)s?|"
         r"(?:give|offer|apply) .{0,30}(?:discount|refund|credit|coupon|voucher|money)|"
         r"send \$|delete|wipe|disable|shut (?:it )?down|turn off|"
+        # Changing data or models, or joining a meeting: "freeze November", "retrain the
+        # forecast", "dial into Thursday's QBR".
+        r"(?:(?<=now )|(?<=please )|(?<=pls )|(?<=you ))freeze|"
+        r"retrain|re ?run (?:the |it|january|#)|dial (?:in|into)|"
+        r"walk (?:\S+ ){1,2}through (?:it|that|this|the)|"
         # "paste that into the Q1 planning sheet": writing into another tool.
         r"(?:paste|copy|put|drop) (?:that|this|it|them|these|those) (?:into|in|onto) (?:the |my |our |a )?"
         r"(?:\S+ ){0,3}?(?:sheet|spreadsheet|doc|deck|slides?|notion|confluence|workbook))\b"
@@ -303,6 +316,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "your data of yesterday, it is already complete?": whether a day has fully loaded.
         r"|\b(?:your|the|yesterdays|yesterday s) data (?:\S+ ){0,4}?(?:already )?(?:complete|final|"
         r"fully loaded)\b"
+        # "is New Year's Day in your data yet, or does it stop at the 31st?"
+        r"|\bin (?:your|the) data yet\b|\bdoes (?:it|your data|the data) (?:stop|end) (?:at|on)\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
         r"|\bcan (?:you|scout) (?:\S+ ){1,4}?or do (?:i|we) (?:need|have) to\b"
@@ -340,6 +355,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "are you reading fct_orders_v2 or still the old one?": which source Scout reads,
         # whatever the source is named after.
         r"|\bare (?:you|u|scout) (?:reading|using|querying|hitting|pulling from) (?:\S+ ){1,4}?or\b"
+        # "do your November numbers change when late returns land, or are they frozen?"
+        r"|\bdo (?:your|the) (?:\S+ )?(?:numbers|figures|totals) (?:change|move|get restated)\b"
+        r"|\bfrozen at (?:the )?(?:month|quarter|year) ?end\b"
         # "is your return rate just returns over units, or do you join each return back?"
         r"|\bor do (?:you|u|scout) (?:join|match|dedupe|deduplicate|attribute)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"
@@ -431,6 +449,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # read unmasked, since the date phrase "beat last year's" swallows the verb.
     "beat": _P(
         r"\b(?:beat|beats|outperform(?:s|ed)?|outdo|outdid|exceed(?:s|ed)?|surpass(?:es|ed)?|"
+        r"outsold|outsells?|outselling|"
         r"(?:do|did|does) better than|(?:do|did|does) worse than)\b"
     ),
     # "who are our most loyal customers?": asking who belongs to a customer group. "loyal" is

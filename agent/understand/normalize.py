@@ -71,6 +71,13 @@ class Cleaned:
     hostile: bool
 
 
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015]\s*{_MONTH}\b", re.IGNORECASE)
+
+
 def clean(raw: str) -> Cleaned:
     """Strip Slack markup, URLs, emoji codes, smuggled SQL and prompt-injection phrases."""
     text = unicodedata.normalize("NFKC", raw or "")
@@ -90,8 +97,16 @@ def clean(raw: str) -> Cleaned:
     for pattern in (*_SQL_PATTERNS, _INJECTION):
         text, count = pattern.subn(" . ", text)
         hostile = hostile or count > 0
+    # "dec '25", "Nov–Dec '25": a year written with an apostrophe and two digits.
+    text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
+    # "Nov–Dec": a span of months written with a dash.
+    text = _MONTH_DASH.sub(r"\1 through \2", text)
+    # "out-sold", "out-performed": one verb that sets one thing against another.
+    text = re.sub(
+        r"\b(out)[-\u2010\u2011](?=(?:sold|sell|perform|pac|earn)\w*)", r"\1", text, flags=re.I
+    )
     # Dashes of any kind separate words ("off—can you"), except inside ISO dates.
     text = re.sub(r"[\u2010-\u2015\u2212]", " ", text)
     # Pictographs and other symbols (real emoji) are noise.

@@ -48,6 +48,7 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
             r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
             r"consumer confidence|app store|google play|play store|app ratings?|"
+            r"glassdoor|trustpilot|yelp|"
             r"rivals?|other (?:shops|stores|retailers|brands)|"
             # "what's on the hot toys list this year?": someone else's list.
             r"(?:hot|trending|must ?have) (?:\w+ ){0,2}lists?|"
@@ -62,6 +63,8 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="legal",
         pattern=_P(
             r"\b(?:gdpr|ccpa|hipaa|sales tax|vat|legally|legal (?:requirements?|to|risk|advice)|"
+            # Accounting entries: "what returns reserve should we book against November?"
+            r"(?:returns?|refund) reserves?|accruals?|journal entr(?:y|ies)|"
             r"asc 606|ifrs|gaap|revenue recognition|recogni[sz]e revenue|"
             r"lawyers?|attorney|compliance|data (?:retention )?polic(?:y|ies)|retention polic(?:y|ies)|"
             r"are we allowed to|is it legal|"
@@ -101,6 +104,15 @@ REFUSALS: tuple[Refusal, ...] = (
         ),
         why=not_measured("product sizes or colours"),
     ),
+    # The language a ticket or message was written in is not recorded.
+    Refusal(
+        kind="language",
+        pattern=_P(
+            r"\b(?:written|sent|asked|raised|opened) in (?:spanish|english|french|german|"
+            r"portuguese|italian|chinese|japanese|korean|arabic|another language)\b"
+        ),
+        why=not_measured("the language a ticket was written in"),
+    ),
     # Extras chosen at checkout are not on the order either.
     Refusal(
         kind="order_extras",
@@ -111,7 +123,13 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         kind="stock_level",
         pattern=_P(
-            r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now)\b"
+            r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now|"
+            # Counts and settings of the stock itself: shrink, safety stock, reorder points.
+            r"shrinkage|(?:the|inventory|stock) shrink|stock ?counts?|cycle counts?|safety stock|reorder points?|"
+            r"replenishment (?:tool|system|settings?)|"
+            # Demand that stock could not meet is not recorded: only what sold.
+            r"stock ?outs?|lost (?:\w+ )?sales|unfilled demand|demand (?:we|that) (?:couldn t|could not) "
+            r"(?:fill|meet))\b"
         ),
         why=NOT_MEASURED,
     ),
@@ -147,7 +165,7 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="opinion",
         pattern=_P(
             r"\b(?:(?:honest|your|an) opinion|your (?:honest )?take on|"
-            r"what (?:\w+ )?should (?:we|i) (?:give|offer|set|charge|price|pay)|"
+            r"what (?:\w+ ){0,2}?should (?:we|i) (?:give|offer|set|charge|price|pay|book|accrue)|"
             r"should (?:we|i) (?:start|launch|run|move|change|stop|hire|open|switch|delay|extend|"
             r"end|offer|cancel|keep|go with|invest|bring forward|push back)\b)"
         ),
@@ -237,7 +255,10 @@ REFUSALS: tuple[Refusal, ...] = (
     # Hiring and staffing plans: not the shop's numbers, whatever team is named.
     Refusal(
         kind="people_ops",
-        pattern=_P(r"\b(?:hiring|recruiting|recruitment|job openings?|new hires?)\b"),
+        pattern=_P(
+            r"\b(?:hiring|recruiting|recruitment|job openings?|new hires?|social security|"
+            r"(?:finish|finished|complete|completed|done) (?:\S+ ){0,3}?training)\b"
+        ),
         why="Hiring and staffing are outside the shop's data.",
     ),
     # Travel: "how long is the drive from Atlanta to Charlotte?"
@@ -278,6 +299,7 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\b(?:(?:wording|text|copy|terms) of (?:our |the )?(?:\w+ )?polic(?:y|ies)|"
             r"polic(?:y|ies) (?:wording|text)|fraud|chargebacks?|"
             r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm records?|zendesk|"
+            r"in (?:the|their|our|your) crm|"
             # Buying from suppliers lives in the ERP, not in the shop's orders.
             r"purchase orders?|netsuite|in the erp|"
             r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"

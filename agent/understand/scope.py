@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from agent.understand.context import breaks_after
+from agent.understand.context import CLAUSE_BREAK, breaks_after
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
@@ -160,8 +160,11 @@ def someone_else(parsed: Parsed, lex: Lexicon) -> str | None:
         name = found.group(1)
         if not _a_name(name.lower(), lex):
             continue
-        # Only a metric of theirs: "now that Priya's out" is no one's numbers.
-        following = tokenize(normalize(text[found.end() :]))[:4]
+        # Only a metric of theirs: "now that Priya's out" is no one's numbers, nor is "for
+        # Margot's Monday notes — AOV last week?" (the metric is past the clause's end).
+        rest = text[found.end() :]
+        clause = rest[: m.start()] if (m := CLAUSE_BREAK.search(rest)) else rest
+        following = tokenize(normalize(clause))[:4]
         if any(s.kind == "metric" for m in lex.match(following) for s in m.senses):
             return name
     for i, token in enumerate(tokens):

@@ -678,6 +678,16 @@ def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     return bool(between & _JOINERS) and b.start - a.end <= reach
 
 
+# What a question passed on from a person is called: "relaying from Margot", "a question
+# from Sam".
+_PASSED_ON = frozenset(
+    ["relaying", "relayed", "forwarding", "forwarded", "question", "questions", "message", "note"]
+)
+
+
+_GREETINGS = frozenset(["morning", "afternoon", "evening", "hello", "hi", "hey", "greetings"])
+
+
 def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[str, str] | None:
     """A capitalised word after 'in'/'for' that Scout does not know ('in Antarctica'), or an
     area people name that the layer's regions do not ('the pacific northwest')."""
@@ -695,6 +705,12 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue
         if token.text in TOOL_NAMES:
             continue  # "in Tableau I'd filter …": a tool, never a place
+        if token.orig.lower().endswith(("'s", "\u2019s")) or (
+            i >= 2 and tokens[i - 2].text in _PASSED_ON
+        ):
+            continue  # "for Margot's notes", "relaying from Margot": a person, not a place
+        if prev == "from" and i >= 2 and tokens[i - 2].text in _GREETINGS:
+            continue  # "good morning from Lisbon": where the person writes from
         if i + 1 < len(tokens) and re.fullmatch(r"[A-Z]{2}", tokens[i + 1].orig):
             continue  # "Columbus, OH": a city named with its state
         if re.fullmatch(r"[A-Z]{2,}s", token.orig):

@@ -141,6 +141,13 @@ SHORTHAND = {
     "wks": "weeks",
     "howd": "how did",
     "whyd": "why did",
+    # Words a speaker of a Romance language carries over: "the last trimester", "the
+    # facturation of the month", "the new clients".
+    "trimester": "quarter",
+    "trimesters": "quarters",
+    "facturation": "revenue",
+    "clients": "customers",
+    "client": "customer",
 }
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

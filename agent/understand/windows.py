@@ -128,13 +128,16 @@ def find_windows(norm: str, today: date) -> list[Mention]:
 
 
 def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Mention]:
-    """'compare last week to the week before', 'this month and last month': the later one."""
+    """'compare last week to the week before', 'this month and last month': the later one;
+    'New Year's Eve outsold Christmas Eve': the one it is set against."""
     mains = [m for m in found if m.role == "main"]
     if len(mains) >= 2 and not any(m.role == "baseline" for m in found):
         later = mains[1]
         # The connector may open the later phrase itself ("to september").
         between = norm[mains[0].end : later.start] + " " + norm[later.start : later.end][:9]
-        if re.search(r"\b(?:to|and|with|vs|versus|against|or)\b", between):
+        if re.search(
+            r"\b(?:to|and|with|vs|versus|against|or|outsold|outsells?|outperformed|beat)\b", between
+        ):
             first = mains[0]
             # "September was $91 and October came in at $84": the later period is the one
             # asked about, the earlier what it is held against.
