@@ -140,6 +140,8 @@ _STATEMENT_SUBJECTS = frozenset(
         "the",
         "a",
         "an",
+        "something",
+        "on",
         "those",
         "these",
         "they",
@@ -212,23 +214,20 @@ def _qualifies(clause: list[Token]) -> bool:
 
 
 def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexicon) -> bool:
-    """Whether `said` is only told, beside a clause that names a metric: "what's count(*) on
+    """Whether `said` is only told after a clause that asks for a metric: "what's count(*) on
     support tickets for last week? making sure the Zendesk sync didn't double anything" asks
-    for the tickets; the sync is why. Asked about ("did the load finish?"), it is the
-    question."""
+    for the tickets; the sync is why. Asked about ("did the load finish?"), said first ("units
+    on backorder, with customers waiting?") or describing what is asked for ("the one the
+    reps commit to in their CRM"), the words are the question's."""
     clauses = [(tokens[b:e], asks) for b, e, asks in clause_spans(tokens, text)]
-    saying = [said.search(" ".join(t.text for t in clause)) is not None for clause, _ in clauses]
-    if any(
-        says and (asks or _qualifies(clause))
-        for says, (clause, asks) in zip(saying, clauses, strict=True)
-    ):
-        # Asked about, or describing what is asked for ("the one the reps commit to in
-        # their CRM"), the words are the question's.
-        return False
-    return any(
-        not says and any(m.is_metric for m in lex.match(clause))
-        for says, (clause, _) in zip(saying, clauses, strict=True)
-    )
+    request = None
+    for k, (clause, asks) in enumerate(clauses):
+        says = said.search(" ".join(t.text for t in clause)) is not None
+        if says and (request is None or asks or _qualifies(clause)):
+            return False
+        if request is None and not says and any(m.is_metric for m in lex.match(clause)):
+            request = k
+    return request is not None
 
 
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:

@@ -338,7 +338,7 @@ def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
 # Systems and teams a person checks Scout's numbers against or passes them to: named beside
 # a dated request, they say why it is asked ("diffing it against my dbt model", "the
 # sales-tax team wants it"), not what.
-_CHECKED_AGAINST = frozenset({"plumbing", "documents", "legal", "stock_level"})
+_CHECKED_AGAINST = frozenset({"plumbing", "documents", "legal", "stock_level", "policy"})
 
 
 def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:

@@ -387,8 +387,13 @@ def _last_n(m: re.Match[str], today: date) -> Window | None:
 
 def _trailing(m: re.Match[str]) -> bool:
     """ "The past month", "over the last year": a span reaching up to today, not the calendar
-    period before this one ("last month" alone is October on any November day)."""
-    return m.group("w") == "past" or (m.group("w") == "last" and m.group("the") is not None)
+    period before this one ("last month" alone is October on any November day). "The revenue
+    of the last week", "from the last week", as German and Romance speakers write it, is the
+    calendar week."""
+    if m.group("w") == "past":
+        return True
+    said_of = "prep" in m.groupdict() and m.group("prep") in ("of ", "from ", "for ")
+    return m.group("w") == "last" and m.group("the") is not None and not said_of
 
 
 def _last_unit(m: re.Match[str], today: date) -> Window | None:
@@ -455,7 +460,7 @@ def _week_of(m: re.Match[str], today: date) -> Window | None:
 
 
 def _this_unit_name(m: re.Match[str]) -> str:
-    unit = m.group("unit") or m.group("unit2") or m.group("unit3")
+    unit = m.group("unit") or m.group("unit2") or m.group("unit3") or m.group("unit4")
     return _UNIT_SHORT.get(unit, unit)
 
 
@@ -600,6 +605,7 @@ _HOLIDAY_ALIASES = {
     "cyber week": "cyber weekend",
     "christmas": "christmas day",
     "xmas": "christmas day",
+    "xmas day": "christmas day",
     "xmas week": "christmas week",
     "xmas eve": "christmas eve",
     "the week of christmas": "christmas week",
@@ -617,7 +623,7 @@ _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, re
 # The words of those names, known to the spelling corrector so that "black" is never taken
 # for a typo of a layer word ("back" in "sent back").
 # "last year", "this year", "2024", "of 2025": the year a named day is qualified with.
-_HOLIDAY_YEAR = r"(?: (?P<hy>last year|last yr|this year|(?:in |of )?20\d\d))?\b"
+_HOLIDAY_YEAR = r"(?: (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d))?\b"
 HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
@@ -680,6 +686,17 @@ def _month_span(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(start, end, f"{m.group('fm').title()} to {m.group('tm').title()}")
 
 
+def _day_after_holiday(m: re.Match[str], today: date) -> Window | None:
+    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    holiday = _RETAIL_DAYS[name](_holiday_year(m.group("hy"), name, today))[1] - timedelta(1)
+    ahead = 1 if m.group("dy") else (WEEKDAYS[m.group("wd")] - holiday.weekday() - 1) % 7 + 1
+    day = holiday + timedelta(days=ahead)
+    if day > today:
+        return None
+    label = f"the {'day' if m.group('dy') else m.group('wd').title()} after {name.title()}"
+    return to_date_window(day, min(day + timedelta(days=1), today + timedelta(days=1)), label)
+
+
 def _since_holiday(m: re.Match[str], today: date) -> Window | None:
     said = "cyber monday" if m.group("hol") == "cm" else m.group("hol")
     name = _HOLIDAY_ALIASES.get(said, said)
@@ -690,7 +707,7 @@ def _since_holiday(m: re.Match[str], today: date) -> Window | None:
 def _holiday_year(said: str | None, name: str, today: date) -> int:
     """The year a named day's qualifier means ("last year", "2024", "'25"), else its latest."""
     qualifier = (said or "").replace("in ", "").replace("of ", "")
-    if qualifier.startswith("last"):
+    if qualifier.startswith("last") or qualifier == "ly":
         return today.year - 1
     if qualifier.startswith("this"):
         return today.year
@@ -943,9 +960,10 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
-            r"(?:(?:as |of |in )?(?:last year|last yr|ly)|a year (?:ago|earlier)|(?:the )?(?:prior|previous) year)"
-            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?)|this time) "
-            r"(?:last year|last yr|a year ago))\b"
+            r"(?:(?:as |of |in )?(?:last year|last yr|ly)|(?:a|one) year (?:ago|earlier|before)|(?:the )?(?:prior|previous) year)"
+            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?|"
+            r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|this time) "
+            r"(?:last year|last yr|(?:a|one) year (?:ago|earlier|before)))\b"
         ),
         build=_never,
         relative=_rel_year,
@@ -1050,12 +1068,28 @@ RULES: tuple[_Rule, ...] = (
             else shift_months(w, -1 if m.group("unit") == "month" else -3)
         ),
     ),
+    # "Nov 1 to today vs the same days of 2025": those dates in the year named.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:{COMPARE_WORDS} )?(?:the )?same (?:days|dates|period|stretch) (?:of|in) "
+            r"(?P<yy>20\d\d)\b"
+        ),
+        build=_never,
+        relative=lambda m, t: lambda w: shift_months(w, -12 * (w.start.year - int(m["yy"]))),
+    ),
     # "tickets since Black Friday": from the named day's latest occurrence to today.
     _Rule(
         # "since CM": retail shorthand for Cyber Monday, read only after "since".
         pattern=_P(rf"\b(?:ever )?since (?:the )?(?P<hol>{_HOLIDAY_NAMES}|cm)\b"),
         build=_since_holiday,
         before=_preceding,
+    ),
+    # "the monday after xmas", "the day after Thanksgiving": the first such day after it.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:on )?the (?:{_WD}|(?P<dy>day)) after (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"
+        ),
+        build=_day_after_holiday,
     ),
     # "the week before Thanksgiving last year": the calendar week before the one it falls in.
     _Rule(
@@ -1132,6 +1166,14 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_last_n,
         shift=True,
     ),
+    # "Dec 1 to today", "from the 3rd through now": a date up to today.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:from |since )?{_date_rx('a')} (?:to|through|thru|until|till) (?:today|now|date)\b"
+        ),
+        build=_since,
+        before=_preceding,
+    ),
     _Rule(
         pattern=_P(
             rf"\b(?:between |from )?{_date_rx('a')} (?:(?:and|to|through|thru|until|till) )?(?:the )?{_date_rx('b', bare_day=True)}\b"
@@ -1151,10 +1193,11 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
+            # "post-xmas normal", "the pre-Black Friday lull": a time of year, not the day.
+            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
-            r" (?P<hy>last year|last yr|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
+            r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
         ),
         build=_holiday,
     ),
@@ -1199,7 +1242,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:over |during |in |for )?(?P<the>the )?(?:this )?(?P<w>last|past|previous|prior) "
+            r"\b(?P<prep>over |during |in |for |from |of )?(?P<the>the )?(?:this )?(?P<w>last|past|previous|prior) "
             # "last week's performance": the possessive lost its apostrophe.
             rf"(?P<unit>{_UNIT_WORD}|weekend)(?:s(?= (?:performance|numbers|results|figures|"
             r"revenue|orders|sales|recap|summary)))?\b"
@@ -1218,6 +1261,8 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:so far )?(?:this|current|all|zoom (?:out|in) to(?: the)?) (?P<unit>{_UNIT_WORD})"
             r"(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
+            # "for the quarter so far"
+            r"|\bthe (?P<unit4>week|month|year|quarter) so far\b"
         ),
         build=lambda m, t: _this_unit(_this_unit_name(m), t),
         before=_this_unit_before,

@@ -45,6 +45,8 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     cues = parsed.cues
     # "go back one more week": moving the thread's period leans on it by definition.
     marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None
+    if _THERE.search(parsed.norm) and not parsed.has_window:
+        return True  # "why are billing tickets so high there?": the thread's place
     if parsed.metric is not None:
         if (
             parsed.metric == context.metric
@@ -206,10 +208,15 @@ def _metric(parsed: Parsed, context: Goal) -> str | None:
     return parsed.metric or context.metric
 
 
+# "there", "in that region": the place the thread is already about.
+_THERE = re.compile(r"\b(?:there|in (?:that|this|the same) (?:region|state|channel|segment))\b")
+
+
 def _restated(parsed: Parsed) -> bool:
     """A new question with its own segment ("why did it drop in the Southeast?"): the
-    thread's other filters no longer apply unless the text repeats them."""
-    if not parsed.filters or _MARKER.match(parsed.norm):
+    thread's other filters no longer apply unless the text repeats them or points back to
+    them ("why's delivery so high there?")."""
+    if not parsed.filters or _MARKER.match(parsed.norm) or _THERE.search(parsed.norm):
         return False
     return parsed.cues.has("why", "move", "trend", "detect", "investigate", "direction")
 

@@ -136,6 +136,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:should|do) (?:i|we) (?:be )?(?:worry|worried|concerned)|cause for concern|"
         # "2.5% yesterday, is that normal for us?": the number just quoted, against usual.
         r"(?:is|was|are|were) (?:that|this|it|those|these) (?:still |really )?normal|"
+        # "delivery tickets today, normal for the week after Christmas?", "high or just
+        # post-xmas normal?": against what the time of year brings.
+        r"normal for (?:a |an |the |this |that |(?=#))|or (?:just )?(?:\S+ ){0,2}normal\b|"
         r"(?:losing|lose|lost) sleep|keeps? (?:me|us) up at night|"
         # "does yesterday's revenue look complete?": whether the data itself is whole.
         r"(?:look|looks|seem|seems|is|are) (?:\S+ )?complete|(?:are|is) (?:\S+ ){0,6}?(?:all|fully) (?:in|loaded)(?! (?:one|all|a|an|our|my)\b)|"
@@ -160,6 +163,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
         # "who are the clients that buy more in Texas?": the biggest buyers are a segment.
         r"|(?:\bbuyers|\bshoppers|(?<![^ ])#) (?:that|who) (?:buy|spend|order) (?:the )?(?:most|more)\b"
+        r"|\bwhich (?:buyers|shoppers|#) (?:buy|spend|order|bought|spent|ordered)(?: \S+){0,3}? "
+        r"(?:the )?most\b"
+        # "who bought electronics from us this season?": the buyers themselves.
+        r"|^(?:\S+ )?who (?:bought|purchased|ordered)\b"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
@@ -173,6 +180,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:will|would|wont|won t) (?:not |never )?(?:buy|order|shop|purchase|come back)"
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
+        # "big custs about to walk", "in danger to jump off".
+        r"(?:about to|going to|gonna|likely to|might|could) walk|walk(?:ing)? away|"
+        r"in danger (?:of|to) (?:jump|leav|los|churn)\w*|jump(?:ing)? off|"
         r"stick(?:ing)? around|stay(?:ing)? with us|(?:gone |going |went )?dormant|"
         r"(?:about to|going to|gonna|likely to|might|could) lose|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
@@ -202,6 +212,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "make me a point of the situation", "the balance of the week passed": a recap as
         # French or Portuguese put it.
         r"point of the situation|balance(?= (?:of (?:the )?)?#)|"
+        # "wknd in 3 lines": a short recap.
+        r"in (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points)|"
         # "the usual please", "what you send every Monday": the regular digest.
         r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
         # "what's working and what isn't this month?": the period's scorecard.
@@ -275,6 +287,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # forecast", "dial into Thursday's QBR".
         r"(?:(?<=now )|(?<=please )|(?<=pls )|(?<=you ))freeze|"
         r"retrain|re ?run (?:the |it|january|#)|dial (?:in|into)|"
+        r"(?:bump|raise|lower|change|set) (?:their|the|our) (?:commission|payout)s?|"
         r"walk (?:\S+ ){1,2}through (?:it|that|this|the)|"
         # "paste that into the Q1 planning sheet": writing into another tool.
         r"(?:paste|copy|put|drop) (?:that|this|it|them|these|those) (?:into|in|onto) (?:the |my |our |a )?"
@@ -318,6 +331,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"fully loaded)\b"
         # "is New Year's Day in your data yet, or does it stop at the 31st?"
         r"|\bin (?:your|the) data yet\b|\bdoes (?:it|your data|the data) (?:stop|end) (?:at|on)\b"
+        # "until which day go your numbers?"
+        r"|\b(?:until|up to|till) (?:which|what) (?:day|date)\b"
+        r"|\bhow far (?:do|does) (?:your|the) (?:numbers|data) go\b"
         r"|\bcan i (?:paste|send|give|ask) (?:\S+ ){0,3}?(?:to )?(?:you|scout)\b"
         r"|\bhow to use (?:you|scout)\b|\bdo you only (?:answer|do|handle)\b"
         r"|\bcan (?:you|scout) (?:\S+ ){1,4}?or do (?:i|we) (?:need|have) to\b"
@@ -334,8 +350,12 @@ CUES: dict[str, re.Pattern[str]] = {
     # "can you break tickets out by weekday, or only by date?": what Scout can do, whatever
     # metric it names.
     "can_or_only": _P(
-        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut) "
+        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back) "
         r".{0,60}? or (?:only|just)\b"
+        # "do you know which affiliate an order came from, or only the channel?"
+        r"|\bdo (?:you|scout) know (?:which|what|whether|if) .{0,60}?\bor (?:only|just)\b"
+        # "… by product line, or is category as deep as you go?"
+        r"|\bor is (?:\S+ ){1,2}as (?:deep|far|fine|detailed|granular) as (?:you|it|scout) go(?:es)?\b"
         # "can you send emails yourself, or do you only answer questions here?"
         r"|\b(?:can|could|do) (?:you|scout) .{0,60}?\bor (?:do|does|can) (?:you|scout|it) "
         r"(?:only|just)\b"
@@ -358,6 +378,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "do your November numbers change when late returns land, or are they frozen?"
         r"|\bdo (?:your|the) (?:\S+ )?(?:numbers|figures|totals) (?:change|move|get restated)\b"
         r"|\bfrozen at (?:the )?(?:month|quarter|year) ?end\b"
+        # "do you count a return on the day the parcel arrives or …?"
+        r"|\bdo (?:you|u|your (?:\S+ )?(?:numbers|figures|data)) count (?:\S+ ){0,4}?(?:on|by|at) "
+        r"the (?:day|date)\b"
         # "is your return rate just returns over units, or do you join each return back?"
         r"|\bor do (?:you|u|scout) (?:join|match|dedupe|deduplicate|attribute)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"

@@ -28,7 +28,8 @@ _LOOKAHEAD_NOT = re.compile(r"\(\?<?!(?:[^()]|\([^()]*\))*\)")
 def _cue_spellings() -> frozenset[str]:
     """Every word a cue phrase spells out: known, whatever the layer says."""
     words: set[str] = set()
-    for rx in CUES.values():
+    # The things Scout refuses to do ("bump their commission") are no subject it knows.
+    for rx in (rx for name, rx in CUES.items() if name != "action"):
         # Not the words a cue must not be followed by ("weekly" but not "weekly report").
         spelt = _LOOKAHEAD_NOT.sub(" ", rx.pattern)
         words |= set(re.findall(r"[a-z]{2,}", spelt))

@@ -330,9 +330,11 @@ class Lexicon:
         if (
             len(key) == 1
             and after_key in _TEAM_NOUNS
-            and all(s.kind == "metric" for s in self.phrases[key])
+            and all(s.kind in ("metric", "value") for s in self.phrases[key])
         ):
-            return False  # "the support team", "the sales org": people, not the measure
+            # "the support team", "the sales org", "the apparel team", "the returns floor":
+            # people and places, not the measure or the segment.
+            return False
         if len(key) == 1 and len(word) <= 2 and word in SHORT_COMMON:
             # "OR" the state, not "or" the conjunction; "GA shows a dip" is the analytics
             # tool, not Georgia.
@@ -444,7 +446,20 @@ def _deletes(word: str, depth: int) -> set[str]:
 
 
 _TEAM_NOUNS = frozenset(
-    ["team", "teams", "squad", "department", "dept", "org", "staff", "agents", "reps", "desk"]
+    [
+        "team",
+        "teams",
+        "squad",
+        "department",
+        "dept",
+        "org",
+        "staff",
+        "agents",
+        "reps",
+        "desk",
+        "floor",
+        "dock",
+    ]
 )
 # Words after a two-letter code that make it a tool talking, not a state ("GA shows").
 _TOOL_VERBS = frozenset(["shows", "showed", "says", "said", "reports", "reported", "dashboard"])

@@ -101,6 +101,8 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
+    # "sat+sun", "sat/sun": the weekend's two days.
+    text = re.sub(r"\bsat(?:urday)?\s*[+&/]\s*sun(?:day)?\b", "the weekend", text, flags=re.I)
     # "Nov–Dec": a span of months written with a dash.
     text = _MONTH_DASH.sub(r"\1 through \2", text)
     # "out-sold", "out-performed": one verb that sets one thing against another.

@@ -48,7 +48,10 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\b(?:industry|benchmarks?|competitors?|competition|market share|peers|sector|"
             r"recession|the economy|economic|inflation|interest rates|tariffs?|gdp|"
             r"consumer confidence|app store|google play|play store|app ratings?|"
-            r"glassdoor|trustpilot|yelp|"
+            r"glassdoor|trustpilot|yelp|google trends|"
+            # Other channels' storefronts and partners one by one.
+            r"walmart|ebay|etsy|seller (?:portal|central)|marketplace (?:storefront|listings?)|"
+            r"affiliate publishers|"
             r"rivals?|other (?:shops|stores|retailers|brands)|"
             # "what's on the hot toys list this year?": someone else's list.
             r"(?:hot|trending|must ?have) (?:\w+ ){0,2}lists?|"
@@ -91,7 +94,11 @@ REFUSALS: tuple[Refusal, ...] = (
         pattern=_P(
             r"\blive chat\b|\bcrash(?:es)? rates?\b|\b(?:app|ios|android) (?:\S+ ){0,2}?crash(?:es|ing)\b|\bapi (?:quota|calls|limits?|usage)\b|"
             r"\bemails? (?:\S+ ){0,3}?(?:opened|clicked)\b|"
-            r"\bapp (?:\S+ ){0,2}?download(?:s|ed)?\b|\b(?:been|was|were) downloaded\b|\brestocked\b|\bliquidat\w+"
+            r"\bapp (?:\S+ ){0,2}?download(?:s|ed)?\b|\b(?:been|was|were) downloaded\b|\brestocked\b|\bliquidat\w+|"
+            # Searches on the site, ticket states, why and how goods come back, lead times.
+            r"\b(?:searched for|(?<!paid )search (?:for|terms?|queries)|site search)\b|\breopened\b|"
+            r"\breturn reasons?\b|\breturns? portal\b|\bstore credit\b|\bexchanges? instead\b|"
+            r"\b(?:how many )?days (?:on average )?between\b"
         ),
         why=NOT_MEASURED,
     ),
@@ -103,6 +110,15 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\bwhich (?:sizes?|colou?rs?)\b|\bby (?:size|colou?r)\b"
         ),
         why=not_measured("product sizes or colours"),
+    ),
+    # Who does what in the company: a question for a person.
+    Refusal(
+        kind="whose_job",
+        pattern=_P(
+            r"\bwho (?:at us |here )?(?:runs|leads|manages|heads|looks after|covers|is "
+            r"(?:responsible|in charge) (?:for|of))\b"
+        ),
+        why="That's a question for someone on the team; I answer questions about the shop's data.",
     ),
     # The language a ticket or message was written in is not recorded.
     Refusal(
@@ -126,7 +142,7 @@ REFUSALS: tuple[Refusal, ...] = (
             r"\b(?:on hand|stock on hand|inventory on hand|in stock right now|stock levels? right now|"
             # Counts and settings of the stock itself: shrink, safety stock, reorder points.
             r"shrinkage|(?:the|inventory|stock) shrink|stock ?counts?|cycle counts?|safety stock|reorder points?|"
-            r"replenishment (?:tool|system|settings?)|"
+            r"replenishment (?:tool|system|settings?)|back ?orders?|back ?ordered|"
             # Demand that stock could not meet is not recorded: only what sold.
             r"stock ?outs?|lost (?:\w+ )?sales|unfilled demand|demand (?:we|that) (?:couldn t|could not) "
             r"(?:fill|meet))\b"
@@ -301,11 +317,17 @@ REFUSALS: tuple[Refusal, ...] = (
             r"salesforce|opportunit(?:y|ies) (?:at|in|stage)|crm records?|zendesk|"
             r"in (?:the|their|our|your) crm|"
             # Buying from suppliers lives in the ERP, not in the shop's orders.
-            r"purchase orders?|netsuite|in the erp|"
+            r"purchase orders?|netsuite|in the erp|runbooks?|playbooks?|"
             r"formulas?|sumifs?|vlookup|xlookup|pivot tables?|printers?|jamm(?:ed|ing)|"
             r"who (?:do|should|can) (?:i|we) (?:call|contact|ask|email|ping))\b"
         ),
         why="Policies, other systems and equipment are outside the shop's data.",
+    ),
+    # The store's policies: "is our return window 30 days or 14?".
+    Refusal(
+        kind="policy",
+        pattern=_P(r"\b(?:return|returns|refund|shipping) (?:window|policy|period)s?\b"),
+        why="The store's policies are outside the shop's data.",
     ),
     # Changing how a metric is defined is a change to semantic.yml, not a chat request.
     Refusal(

@@ -244,6 +244,8 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     return parsed
 
 
+# Words that join two others, never the end of one: "rev vs …" is not "revs".
+_CONNECTIVES = frozenset(["vs", "v", "or", "and", "by", "per", "to", "in", "on", "of", "for"])
 # Letters as dictation writes their names: "see vr" is CVR spoken.
 _LETTER_NAMES = {"see": "c", "sea": "c", "bee": "b", "pee": "p", "tee": "t", "ay": "a"}
 
@@ -261,7 +263,12 @@ def _split_words_joined(tokens: list[Token], lex: Lexicon) -> list[Token]:
             spelled = letter + tokens[i + 1].text if letter else ""
             # An acronym typed in capitals ("ROAS") is a word of its own, if an unknown one.
             known = (
-                first.text in lex.vocabulary or first.text in COMMON_WORDS or first.orig.isupper()
+                first.text in lex.vocabulary
+                or (first.text,) in lex.phrases
+                or first.text in COMMON_WORDS
+                or first.text in SHORTHAND
+                or first.orig.isupper()
+                or tokens[i + 1].text in _CONNECTIVES
             ) and (spelled,) not in lex.phrases
             joined = spelled if (spelled,) in lex.phrases else first.text + tokens[i + 1].text
             if not known and (joined,) not in lex.phrases:

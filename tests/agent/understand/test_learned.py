@@ -122,7 +122,7 @@ def test_phrasings_without_a_cue_get_the_models_intent(layer: SemanticLayer) -> 
     lex = lexicon_for(layer)
     cases = {
         "who are our heaviest buyers?": Intent.SEGMENT,
-        "which shoppers look ready to walk away?": Intent.CHURN,
+        "which shoppers look ready to give up on us?": Intent.CHURN,
     }
     for text, intent in cases.items():
         # The rules find only a metric word and fall back to a lookup of it.
