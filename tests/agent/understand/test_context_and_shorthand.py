@@ -20,6 +20,11 @@ def ask(layer: SemanticLayer, text: str, context: Goal | None = None) -> Goal:
     return understand(text, layer=layer, today=MONDAY, context=context)
 
 
+def on(layer: SemanticLayer, day: str, text: str, context: Goal | None = None) -> Goal:
+    """As `ask`, on another day."""
+    return understand(text, layer=layer, today=date.fromisoformat(day), context=context)
+
+
 def span(goal_window: object) -> tuple[str, str] | None:
     if goal_window is None:
         return None

@@ -5,19 +5,11 @@ the warehouse does not hold. Each rule in wording of its own; windows stated by 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from agent.domain import Goal, Intent
+from agent.domain import Intent
 from agent.semantic import SemanticLayer
-from agent.understand import understand
-from tests.agent.understand.test_context_and_shorthand import ask, span
-
-
-def on(layer: SemanticLayer, day: str, text: str, context: Goal | None = None) -> Goal:
-    return understand(text, layer=layer, today=date.fromisoformat(day), context=context)
-
+from tests.agent.understand.test_context_and_shorthand import ask, on, span
 
 # ---------------------------------------------------------------- periods
 

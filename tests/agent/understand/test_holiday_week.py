@@ -5,78 +5,74 @@ things the warehouse does not hold. Each rule in wording of its own; windows by 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from agent.domain import Goal, Intent
+from agent.domain import Intent
 from agent.semantic import SemanticLayer
-from agent.understand import understand
-from tests.agent.understand.test_context_and_shorthand import span
+from tests.agent.understand.test_context_and_shorthand import on, span
 
 DEC_29 = "2026-12-29"  # a Tuesday
-
-
-def on(layer: SemanticLayer, text: str, context: Goal | None = None, day: str = DEC_29) -> Goal:
-    return understand(text, layer=layer, today=date.fromisoformat(day), context=context)
 
 
 # ---------------------------------------------------------------- periods
 
 
 def test_a_weekday_or_the_day_after_a_holiday(layer: SemanticLayer) -> None:
-    assert span(on(layer, "revenue the day after boxing day").window) == (
+    assert span(on(layer, DEC_29, "revenue the day after boxing day").window) == (
         "2026-12-27",
         "2026-12-28",
     )
-    goal = on(layer, "sessions on the monday after xmas, normal?")
+    goal = on(layer, DEC_29, "sessions on the monday after xmas, normal?")
     assert goal.intent is Intent.DETECT
     assert span(goal.window) == ("2026-12-28", "2026-12-29")
 
 
 def test_ly_after_a_holiday_and_the_same_weekday_last_year(layer: SemanticLayer) -> None:
-    goal = on(layer, "xmas eve orders vs xmas eve ly")
+    goal = on(layer, DEC_29, "xmas eve orders vs xmas eve ly")
     assert goal.intent is Intent.COMPARE
     assert span(goal.baseline) == ("2025-12-24", "2025-12-25")
-    monday = on(layer, "orders yesterday vs the same monday last year")
+    monday = on(layer, DEC_29, "orders yesterday vs the same monday last year")
     assert span(monday.baseline) == ("2025-12-29", "2025-12-30")
 
 
 def test_the_same_days_of_a_named_year(layer: SemanticLayer) -> None:
-    goal = on(layer, "units sold Dec 1 to today vs the same dates of 2024")
+    goal = on(layer, DEC_29, "units sold Dec 1 to today vs the same dates of 2024")
     assert span(goal.window) == ("2026-12-01", "2026-12-29")
     assert span(goal.baseline) == ("2024-12-01", "2024-12-29")
 
 
 def test_a_time_of_year_is_not_the_holiday(layer: SemanticLayer) -> None:
-    first = on(layer, "refund tickets yesterday")
-    goal = on(layer, "busy, or just post-xmas normal?", context=first)
+    first = on(layer, DEC_29, "refund tickets yesterday")
+    goal = on(layer, DEC_29, "busy, or just post-xmas normal?", context=first)
     assert goal.intent is Intent.DETECT
     assert span(goal.window) == ("2026-12-28", "2026-12-29")
 
 
 def test_saturday_and_sunday_are_the_weekend(layer: SemanticLayer) -> None:
-    first = on(layer, "units returned by category since christmas")
-    goal = on(layer, "and only sat/sun", context=first)
+    first = on(layer, DEC_29, "units returned by category since christmas")
+    goal = on(layer, DEC_29, "and only sat/sun", context=first)
     assert span(goal.window) == ("2026-12-26", "2026-12-28")
 
 
 def test_the_quarter_so_far(layer: SemanticLayer) -> None:
-    goal = on(layer, "weekly orders for the quarter so far")
+    goal = on(layer, DEC_29, "weekly orders for the quarter so far")
     assert span(goal.window) == ("2026-10-01", "2026-12-29")
 
 
 def test_of_or_from_the_last_week_is_the_calendar_week(layer: SemanticLayer) -> None:
-    assert span(on(layer, "the sessions of the last week").window) == (
+    assert span(on(layer, DEC_29, "the sessions of the last week").window) == (
         "2026-12-21",
         "2026-12-28",
     )
     # "over the last week" reaches up to today.
-    assert span(on(layer, "sessions over the last week").window) == ("2026-12-22", "2026-12-29")
+    assert span(on(layer, DEC_29, "sessions over the last week").window) == (
+        "2026-12-22",
+        "2026-12-29",
+    )
 
 
 def test_the_same_week_one_year_before(layer: SemanticLayer) -> None:
-    goal = on(layer, "orders from the last week against the same week one year before")
+    goal = on(layer, DEC_29, "orders from the last week against the same week one year before")
     assert span(goal.baseline) == ("2025-12-22", "2025-12-29")
 
 
@@ -84,38 +80,39 @@ def test_the_same_week_one_year_before(layer: SemanticLayer) -> None:
 
 
 def test_a_short_recap(layer: SemanticLayer) -> None:
-    goal = on(layer, "christmas week in 3 bullets")
+    goal = on(layer, DEC_29, "christmas week in 3 bullets")
     assert goal.intent is Intent.DIGEST
     assert span(goal.window) == ("2026-12-21", "2026-12-28")
 
 
 def test_customers_about_to_walk_are_churn(layer: SemanticLayer) -> None:
-    assert on(layer, "which regulars might walk after the holidays?").intent is Intent.CHURN
-    assert on(layer, "VIPs in danger of leaving?").intent is Intent.CHURN
+    assert on(layer, DEC_29, "which regulars might walk after the holidays?").intent is Intent.CHURN
+    assert on(layer, DEC_29, "VIPs in danger of leaving?").intent is Intent.CHURN
 
 
 def test_who_bought_a_category_is_a_segment(layer: SemanticLayer) -> None:
-    assert on(layer, "who bought toys from us in December?").intent is Intent.SEGMENT
-    assert on(layer, "which customers spent the most on beauty?").intent is Intent.SEGMENT
+    assert on(layer, DEC_29, "who bought toys from us in December?").intent is Intent.SEGMENT
+    assert on(layer, DEC_29, "which customers spent the most on beauty?").intent is Intent.SEGMENT
 
 
 def test_a_team_or_a_floor_named_after_a_segment(layer: SemanticLayer) -> None:
-    goal = on(layer, "is the return rate rising or is the beauty team just nervous?")
+    goal = on(layer, DEC_29, "is the return rate rising or is the beauty team just nervous?")
     assert goal.metric == "return_rate" and not goal.filters
-    digest = on(layer, "quick recap of yesterday? I was on the returns floor all day")
+    digest = on(layer, DEC_29, "quick recap of yesterday? I was on the returns floor all day")
     assert digest.intent is Intent.DIGEST
 
 
 def test_there_keeps_the_thread_s_place(layer: SemanticLayer) -> None:
-    first = on(layer, "support tickets by topic yesterday")
-    second = on(layer, "just the West", context=first)
-    goal = on(layer, "why are billing tickets so high there?", context=second)
+    first = on(layer, DEC_29, "support tickets by topic yesterday")
+    second = on(layer, DEC_29, "just the West", context=first)
+    goal = on(layer, DEC_29, "why are billing tickets so high there?", context=second)
     assert dict(goal.filters) == {"region": "West", "topic": "billing"}
 
 
 def test_a_statement_after_the_question(layer: SemanticLayer) -> None:
     goal = on(
         layer,
+        DEC_29,
         "Can you split yesterday's orders by device? On Monday something looked off with mobile.",
     )
     assert goal.intent is Intent.BREAKDOWN and not goal.filters
@@ -132,7 +129,7 @@ def test_a_statement_after_the_question(layer: SemanticLayer) -> None:
     ],
 )
 def test_questions_about_what_scout_holds(layer: SemanticLayer, text: str) -> None:
-    assert on(layer, text).intent is Intent.HELP
+    assert on(layer, DEC_29, text).intent is Intent.HELP
 
 
 @pytest.mark.parametrize(
@@ -150,17 +147,17 @@ def test_questions_about_what_scout_holds(layer: SemanticLayer, text: str) -> No
     ],
 )
 def test_things_outside_the_shop_s_data(layer: SemanticLayer, text: str) -> None:
-    assert on(layer, text).intent is Intent.UNKNOWN
+    assert on(layer, DEC_29, text).intent is Intent.UNKNOWN
 
 
 def test_a_policy_told_after_the_request(layer: SemanticLayer) -> None:
-    goal = on(layer, "Why did return rate jump last week? The return policy didn't change.")
+    goal = on(layer, DEC_29, "Why did return rate jump last week? The return policy didn't change.")
     assert goal.intent is Intent.EXPLAIN and goal.metric == "return_rate"
     # Said first, before the request, it is the question.
-    said_first = on(layer, "extend the return window to Jan 31, tickets are piling up")
+    said_first = on(layer, DEC_29, "extend the return window to Jan 31, tickets are piling up")
     assert said_first.intent is Intent.UNKNOWN
 
 
 def test_paid_search_is_no_site_search(layer: SemanticLayer) -> None:
-    goal = on(layer, "compare sessions from organic with paid search for last week")
+    goal = on(layer, DEC_29, "compare sessions from organic with paid search for last week")
     assert goal.intent is Intent.COMPARE

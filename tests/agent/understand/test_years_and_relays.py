@@ -5,20 +5,13 @@ does not hold. Each rule in wording of its own; windows stated by hand."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from agent.domain import Goal, Intent
+from agent.domain import Intent
 from agent.semantic import SemanticLayer
-from agent.understand import understand
-from tests.agent.understand.test_context_and_shorthand import span
+from tests.agent.understand.test_context_and_shorthand import on, span
 
 NEW_YEAR = "2027-01-06"  # a Wednesday
-
-
-def on(layer: SemanticLayer, day: str, text: str, context: Goal | None = None) -> Goal:
-    return understand(text, layer=layer, today=date.fromisoformat(day), context=context)
 
 
 # ---------------------------------------------------------------- periods
