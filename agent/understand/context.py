@@ -84,6 +84,7 @@ _GUESS = re.compile(r"^(?:my (?:guess|bet|hunch) is|i (?:suspect|bet)\b)")
 _MOTIVE = re.compile(
     r"^(?:(?:i |just )?(?:want|need|wanted) to (?:be sure|make sure|double check)|making sure|"
     r"(?:just )?to (?:be sure|make sure)|just making sure|"
+    r"(?:i |just )?(?:want|need|wanted) to (?:know|see|check) (?:if|whether)|"
     # "who are our biggest spenders? want their tickets jumped to the front": what the
     # answer is for.
     r"(?:i |we |they )?(?:want|need|wanted) (?:them|their|these|those)|"
@@ -91,20 +92,35 @@ _MOTIVE = re.compile(
 )
 
 
+def motives(tokens: list[Token], text: str) -> set[int]:
+    """Token positions of a clause, after the request, that says why it is asked ("— just
+    making sure nothing went missing", "want to know if the Southwest dip is new"): its
+    values filter nothing."""
+    found: set[int] = set()
+    for i in range(1, len(tokens)):
+        if breaks_after(tokens, text, i - 1) and _MOTIVE.match(
+            " ".join(t.text for t in tokens[i : i + 5])
+        ):
+            end = next(
+                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)),
+                len(tokens) - 1,
+            )
+            found.update(range(i, end + 1))
+    return found
+
+
 def asides(tokens: list[Token], text: str) -> set[int]:
     """Token positions from an event verb to the end of its clause ("we rolled the new
-    checkout out to mobile traffic on Wednesday")."""
-    found: set[int] = set()
+    checkout out to mobile traffic on Wednesday"), of a guess, and of a motive."""
+    found: set[int] = motives(tokens, text)
     for i, token in enumerate(tokens):
         pair = " ".join(t.text for t in tokens[i : i + 2])
         opening = " ".join(t.text for t in tokens[i : i + 5])
-        motive = i > 0 and breaks_after(tokens, text, i - 1) and _MOTIVE.match(opening)
-        if _GUESS.match(opening) or motive:
+        if _GUESS.match(opening):
             # "my guess is one channel is dragging it down — split it by channel?": the
-            # person's guess, before what they ask; a motive may close the message.
+            # person's guess, before what they ask.
             end = next(
-                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)),
-                len(tokens) - 1 if motive else None,
+                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)), None
             )
             if end is not None:
                 found.update(range(i, end + 1))
@@ -193,15 +209,13 @@ def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]
     return sentences
 
 
-def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
-    """Each clause's token span (start, end), split at full stops, commas and dashes, and
-    whether a question mark ends it."""
-    spans: list[tuple[int, int, bool]] = []
+def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:
+    """Each clause's token span (start, end): split at full stops, commas and dashes."""
+    spans: list[tuple[int, int]] = []
     start = 0
     for i in range(len(tokens)):
         if i == len(tokens) - 1 or breaks_after(tokens, text, i):
-            after = text[tokens[i].end : tokens[i + 1].start if i + 1 < len(tokens) else None]
-            spans.append((start, i + 1, "?" in after))
+            spans.append((start, i + 1))
             start = i + 1
     return spans
 
@@ -216,18 +230,18 @@ def _qualifies(clause: list[Token]) -> bool:
 def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexicon) -> bool:
     """Whether `said` is only told after a clause that asks for a metric: "what's count(*) on
     support tickets for last week? making sure the Zendesk sync didn't double anything" asks
-    for the tickets; the sync is why. Asked about ("did the load finish?"), said first ("units
-    on backorder, with customers waiting?") or describing what is asked for ("the one the
-    reps commit to in their CRM"), the words are the question's."""
-    clauses = [(tokens[b:e], asks) for b, e, asks in clause_spans(tokens, text)]
-    request = None
-    for k, (clause, asks) in enumerate(clauses):
+    for the tickets; the sync is why, and a second question after the first ("… also, who owns
+    the gift guide?") does not turn the first away. Said first ("did the load finish?",
+    "units on backorder, with customers waiting?") or describing what is asked for ("the one
+    the reps commit to in their CRM"), the words are the question's."""
+    asked = False
+    for b, e in clause_spans(tokens, text):
+        clause = tokens[b:e]
         says = said.search(" ".join(t.text for t in clause)) is not None
-        if says and (request is None or asks or _qualifies(clause)):
+        if says and (not asked or _qualifies(clause)):
             return False
-        if request is None and not says and any(m.is_metric for m in lex.match(clause)):
-            request = k
-    return request is not None
+        asked = asked or (not says and any(m.is_metric for m in lex.match(clause)))
+    return asked
 
 
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
@@ -307,8 +321,13 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
         first > 0 and tokens[first - 1].text in ("your", "happy", "a", "an")
     ):
         return True  # "for a Sunday", "like every Monday": any Sunday, not the last one
-    on = first + 1 if tokens[first].text == "on" else first
+    on = first + 1 if tokens[first].text in ("on", "in", "during") else first
     before = [t.text for t in tokens[max(0, on - 3) : on]]
+    kind = [t.text for t in tokens[max(0, first - 3) : first]]
+    if kind[-1:] == ["in"]:
+        kind = kind[:-1]
+    if len(kind) >= 2 and kind[-1] in WEEKDAYS and kind[-2] in ("a", "an"):
+        return True  # "normal for a Sunday in August?": which Sundays, not a period
     if len(before) == 3 and before[0] in _PEOPLE and before[1] in _SENDING and before[2] == "on":
         return True  # "the flash I sent on Monday says …": when a message went out
     last = max(at, default=-1)

@@ -95,7 +95,10 @@ def understand_with(
     if parsed.cues.has("action", "off_task") and not parsed.cues.has("can_or_only"):
         # Asking Scout to *do* something (approve, pay, delete) is not a question it answers.
         return clarify.unknown(text, lex, today, confidence=0.1, why=_NOT_FROM_CHAT)
-    for refusal in REFUSALS:
+    # "do you see utm_content, or only the channel?": whether Scout holds a thing is a
+    # question about Scout, whatever the thing.
+    about_scout = parsed.cues.has("can_or_only", "definition")
+    for refusal in () if about_scout else REFUSALS:
         if parsed.cues.has(refusal.kind) and not _why_not_what(refusal, parsed, lex):
             return clarify.unknown(text, lex, today, confidence=0.1, why=refusal.why)
     if (
@@ -338,7 +341,18 @@ def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
 # Systems and teams a person checks Scout's numbers against or passes them to: named beside
 # a dated request, they say why it is asked ("diffing it against my dbt model", "the
 # sales-tax team wants it"), not what.
-_CHECKED_AGAINST = frozenset({"plumbing", "documents", "legal", "stock_level", "policy"})
+_CHECKED_AGAINST = frozenset(
+    {
+        "plumbing",
+        "documents",
+        "legal",
+        "stock_level",
+        "policy",
+        "not_recorded",
+        "weather",
+        "whose_job",
+    }
+)
 
 
 def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:

@@ -564,10 +564,46 @@ def _year(m: re.Match[str], today: date) -> Window | None:
     return _w(date(year, 1, 1), date(year + 1, 1, 1), str(year))
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (Monday 0) of the month; n = -1 for the last."""
+    if n < 0:
+        last = month_start(year, month + 1) - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7, weeks=n - 1)
+
+
 def _thanksgiving(year: int) -> date:
     """US Thanksgiving: the fourth Thursday of November."""
-    nov1 = date(year, 11, 1)
-    return nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)
+    return _nth_weekday(year, 11, 3, 4)
+
+
+def _easter(year: int) -> date:
+    """Easter Sunday (Gregorian), by the anonymous Gregorian computus."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (b - (b + 8) // 25 + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _week_holding(day: date) -> tuple[date, date]:
+    """The Monday–Sunday week a day falls in."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+def _one_day(day: date) -> tuple[date, date]:
+    return day, day + timedelta(days=1)
+
+
+def _long_weekend(monday: date) -> tuple[date, date]:
+    """Saturday to a holiday Monday."""
+    return monday - timedelta(days=2), monday + timedelta(days=1)
 
 
 def _christmas_week(year: int) -> tuple[date, date]:
@@ -597,6 +633,24 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "new years day": lambda y: (date(y, 1, 1), date(y, 1, 2)),
     # November and December, as retail plans and reports the season.
     "holiday season": lambda y: (date(y, 11, 1), date(y + 1, 1, 1)),
+    # The rest of the US retail year.
+    "valentines day": lambda y: _one_day(date(y, 2, 14)),
+    "valentines week": lambda y: _week_holding(date(y, 2, 14)),
+    "galentines day": lambda y: _one_day(date(y, 2, 13)),
+    "presidents day": lambda y: _one_day(_nth_weekday(y, 2, 0, 3)),
+    "good friday": lambda y: _one_day(_easter(y) - timedelta(days=2)),
+    "easter sunday": lambda y: _one_day(_easter(y)),
+    "easter monday": lambda y: _one_day(_easter(y) + timedelta(days=1)),
+    "easter weekend": lambda y: (_easter(y) - timedelta(days=1), _easter(y) + timedelta(days=1)),
+    "holy week": lambda y: _week_holding(_easter(y)),
+    "mothers day": lambda y: _one_day(_nth_weekday(y, 5, 6, 2)),
+    "memorial day": lambda y: _one_day(_nth_weekday(y, 5, 0, -1)),
+    "memorial day weekend": lambda y: _long_weekend(_nth_weekday(y, 5, 0, -1)),
+    "fathers day": lambda y: _one_day(_nth_weekday(y, 6, 6, 3)),
+    "independence day": lambda y: _one_day(date(y, 7, 4)),
+    "labor day": lambda y: _one_day(_nth_weekday(y, 9, 0, 1)),
+    "labor day weekend": lambda y: _long_weekend(_nth_weekday(y, 9, 0, 1)),
+    "halloween": lambda y: _one_day(date(y, 10, 31)),
 }
 _HOLIDAY_ALIASES = {
     "bfcm": "cyber weekend",
@@ -610,6 +664,26 @@ _HOLIDAY_ALIASES = {
     "xmas eve": "christmas eve",
     "the week of christmas": "christmas week",
     "nye": "new years eve",
+    "valentine s day": "valentines day",
+    "valentines": "valentines day",
+    "valentine s": "valentines day",
+    "v day": "valentines day",
+    "vday": "valentines day",
+    "v week": "valentines week",
+    "valentine s week": "valentines week",
+    "galentine s day": "galentines day",
+    "galentines": "galentines day",
+    "galentine s": "galentines day",
+    "president s day": "presidents day",
+    "presidents day weekend": "presidents day",
+    "easter": "easter sunday",
+    "mother s day": "mothers day",
+    "father s day": "fathers day",
+    "fourth of july": "independence day",
+    "4th of july": "independence day",
+    "july 4th": "independence day",
+    "labour day": "labor day",
+    "labour day weekend": "labor day weekend",
     "new year s eve": "new years eve",
     "new year s day": "new years day",
 }
@@ -632,7 +706,7 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     "last year" is the previous calendar year, "this year" the current one."""
     name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
     start, end = _RETAIL_DAYS[name](_holiday_year(m.group("hy") or m.group("hp"), name, today))
-    if start >= today:
+    if start > today:
         return None  # not happened yet: nothing to look at
     return (
         to_date_window(start, today, name.title()) if end > today else _w(start, end, name.title())
@@ -697,6 +771,29 @@ def _day_after_holiday(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(day, min(day + timedelta(days=1), today + timedelta(days=1)), label)
 
 
+def _iso_week(m: re.Match[str], today: date) -> Window | None:
+    week = int(m.group("wn"))
+    for year in (today.year, today.year - 1):
+        try:
+            monday = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            continue
+        if monday < today:
+            return to_date_window(monday, min(monday + timedelta(days=7), today), f"week {week}")
+    return None
+
+
+def _days_to(m: re.Match[str], today: date) -> Window | None:
+    end = today
+    if m.group("wd"):
+        back = (today.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
+        end = today - timedelta(days=back - 1)
+    days = _number(m.group("n")) * (7 if m.group("u") == "weeks" else 1)
+    if not 0 < days < 3650:
+        return None
+    return _w(end - timedelta(days=days), end, f"the {m.group('n')} {m.group('u')} to {end}")
+
+
 def _since_holiday(m: re.Match[str], today: date) -> Window | None:
     said = "cyber monday" if m.group("hol") == "cm" else m.group("hol")
     name = _HOLIDAY_ALIASES.get(said, said)
@@ -715,7 +812,8 @@ def _holiday_year(said: str | None, name: str, today: date) -> int:
         return int(qualifier[:4])
     if qualifier[:2].isdigit() and 0 <= today.year % 100 - int(qualifier[:2]) <= 5:
         return 2000 + int(qualifier[:2])  # "Black Friday '25", not "Black Friday, 15%"
-    return today.year if _RETAIL_DAYS[name](today.year)[0] < today else today.year - 1
+    # The day itself counts as its latest ("Presidents' Day so far" on Presidents' Day).
+    return today.year if _RETAIL_DAYS[name](today.year)[0] <= today else today.year - 1
 
 
 def _holiday_range(m: re.Match[str], today: date) -> Window | None:
@@ -1165,6 +1263,24 @@ RULES: tuple[_Rule, ...] = (
         build=_never,
         relative=_rel_last_n,
         shift=True,
+    ),
+    # "AOV for week 6": the ISO week of this year (of last year if it has not begun).
+    _Rule(
+        pattern=_P(
+            r"(?<!last )(?<!this )(?<!next )(?<!per )(?<!a )"
+            r"\b(?:in |for |during |of )?(?:iso )?(?:week|wk) (?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?! of\b)"
+        ),
+        build=_iso_week,
+        before=_preceding,
+    ),
+    # "the 14 days to Sunday": that many days ending with the day named.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:over |in |for |during )?the {_NUM} (?P<u>days|weeks) (?:to|through|thru|ending|"
+            rf"up to|until) (?:(?:last |this past )?{_WD}|(?P<yd>yesterday)|(?P<td>today|now))\b"
+        ),
+        build=_days_to,
+        before=_preceding,
     ),
     # "Dec 1 to today", "from the 3rd through now": a date up to today.
     _Rule(

@@ -67,7 +67,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "compare": _P(
         r"\b(?:vs|versus|v|compare|compared|comparison(?! (?:slides?|decks?|charts?|tables?))|"
         r"against|relative to|side by side|"
-        r"next to|alongside)\b"
+        r"next to|alongside|stack(?:s|ed)? up)\b"
     ),
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
@@ -158,7 +158,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
-        r"potential loyalists|loyalists|most valuable|(?:big|biggest|top|heaviest) spenders|whales|vips?|"
+        r"potential loyalists|loyalists|most valuable|(?:big|biggest|top|heaviest) spenders|whales|"
+        # "three of my VIPs have emailed", "every VIP call": people the message is about.
+        r"vips?(?! (?:call|calls|desk|line|team|have|has|had|were|was|keep|emailed|called)\b)|"
         r"customer (?:groups|tiers|types)|"
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
         # "who are the clients that buy more in Texas?": the biggest buyers are a segment.
@@ -207,7 +209,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"wrap ?up)\b"
     ),
     "digest": _P(
-        r"\b(?:summary|summari[sz]e|recap|gist|overview|highlights|headlines?|top ?line|big picture|"
+        r"\b(?:summary|summari[sz]e|recap|gist|round ?up(?= of\b| for (?:the |this |last )?#| #)|overview|highlights|headlines?|top ?line|big picture|"
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
         # "make me a point of the situation", "the balance of the week passed": a recap as
         # French or Portuguese put it.
@@ -350,10 +352,15 @@ CUES: dict[str, re.Pattern[str]] = {
     # "can you break tickets out by weekday, or only by date?": what Scout can do, whatever
     # metric it names.
     "can_or_only": _P(
-        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back) "
+        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back|"
+        r"see|have|track|store|keep|record) "
         r".{0,60}? or (?:only|just)\b"
-        # "do you know which affiliate an order came from, or only the channel?"
-        r"|\bdo (?:you|scout) know (?:which|what|whether|if) .{0,60}?\bor (?:only|just)\b"
+        # "do you know which affiliate an order came from, or only the channel?", "does your
+        # data know which orders were gifts, or do I have to infer it?"
+        r"|\b(?:do|does) (?:you|scout|your data|the data) (?:know|see|have|track) (?:which|what|whether|if) "
+        r".{0,60}?\bor (?:only|just|do (?:i|we)|does (?:it|that)|should (?:i|we))\b"
+        # "do you know our fiscal calendar, or is 'fiscal February' just February to you?"
+        r"|\bor is (?:\S+ ){1,4}just (?:\S+ ){1,3}to (?:you|scout)\b"
         # "… by product line, or is category as deep as you go?"
         r"|\bor is (?:\S+ ){1,2}as (?:deep|far|fine|detailed|granular) as (?:you|it|scout) go(?:es)?\b"
         # "can you send emails yourself, or do you only answer questions here?"
@@ -381,6 +388,11 @@ CUES: dict[str, re.Pattern[str]] = {
         # "do you count a return on the day the parcel arrives or …?"
         r"|\bdo (?:you|u|your (?:\S+ )?(?:numbers|figures|data)) count (?:\S+ ){0,4}?(?:on|by|at) "
         r"the (?:day|date)\b"
+        # "does your 'yesterday' end at midnight UK time?", "which channel gets the order?"
+        r"|\bdoes (?:your|the) (?:\S+ )?(?:yesterday|day|week|data|numbers|#) "
+        r"(?:end|start|close|roll over)\b"
+        r"|\b(?:which|what) (?:#|channel|region|day) (?:gets|is given|is credited with) (?:the|an|that) "
+        r"(?:order|sale|return|credit|#)"
         # "is your return rate just returns over units, or do you join each return back?"
         r"|\bor do (?:you|u|scout) (?:join|match|dedupe|deduplicate|attribute)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,3}?per \S+ or per\b"
@@ -424,6 +436,11 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
+        # "ship a bigger button to tablet users", "log a note on his profile", "bump C552907 up
+        # to Platinum", "change the mapping so …": changes made in other systems.
+        r"ship (?:a |an |the |it |this |that )|log (?:a |an |the |it |this |that )|"
+        r"bump (?:c\d|their|our|the|his|her|them)|upgrade |downgrade |"
+        r"(?:change|update|fix|edit) (?:the |our |your )?(?:\S+ )?(?:mapping|config|configuration)|"
         r"archive |unarchive |mute (?!me\b)|merge |dedupe |de ?duplicate |"
         r"reply to |dm |message (?:this|that|it|him|her|them)|forward |ping (?!me\b)|"
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"

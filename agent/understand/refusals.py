@@ -115,10 +115,25 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         kind="whose_job",
         pattern=_P(
-            r"\bwho (?:at us |here )?(?:runs|leads|manages|heads|looks after|covers|is "
+            r"\bwho (?:at us |here )?(?:runs|owns|leads|manages|heads|looks after|covers|is "
             r"(?:responsible|in charge) (?:for|of))\b"
         ),
-        why="That's a question for someone on the team; I answer questions about the shop's data.",
+        why="Who does what in the company is outside the shop's data; someone on the team will know.",
+    ),
+    # What the orders and sessions do not record: how people paid, what they watched or
+    # tried on in the app, ad-platform detail (UTM campaigns, search terms, clicks), costs
+    # and deferrals finance keeps, calls, and what a customer will spend in future.
+    Refusal(
+        kind="not_recorded",
+        pattern=_P(
+            r"\b(?:live ?streams?|try ?on|paid (?:with|by|via) (?:apple pay|google pay|paypal|klarna|"
+            r"a card|credit card)|payment methods?|defer(?:red)? (?:revenue)?|gift ?card revenue|"
+            r"landed cost|containers? (?:of|due|arriv\w*)|search terms|"
+            r"brand(?:ed)? (?:vs|versus|or|and) generic|utm (?:campaign|source|medium|content|term)s?|"
+            r"first (?:paid (?:search )?)?click|attribution window|(?:call )?recordings?|native app|"
+            r"over the next (?:\d+|six|twelve) months)\b"
+        ),
+        why=NOT_MEASURED,
     ),
     # The language a ticket or message was written in is not recorded.
     Refusal(

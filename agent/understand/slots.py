@@ -17,6 +17,7 @@ from agent.understand.context import (
     date_is_context,
     is_habit,
     later_list_items,
+    motives,
     outside_asides,
     relayed_by,
     self_corrected,
@@ -183,8 +184,10 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
     matches = outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
-    # "I'm setting targets for the reactivation emails.": a statement's values filter nothing.
-    matches = [m for m in matches if not (m.is_value and m.start in said)]
+    # "I'm setting targets for the reactivation emails.": a statement's values filter nothing,
+    # nor do a motive's ("want to know if the Southwest dip is new").
+    why_asked = motives(tokens, cleaned.text)
+    matches = [m for m in matches if not (m.is_value and m.start in said | why_asked)]
     matches = without_remarks(matches, tokens, cleaned.text, in_dates, lex)
     masked = [t.text for t in tokens]
     for i in in_dates | customer_tokens:
