@@ -338,9 +338,9 @@ def _confidence(parsed: Parsed, stated: bool, window_given: bool) -> float:
     return value
 
 
-# Systems and teams a person checks Scout's numbers against or passes them to: named beside
-# a dated request, they say why it is asked ("diffing it against my dbt model", "the
-# sales-tax team wants it"), not what.
+# Refusals whose words also describe the setting of a request: told after a dated request for
+# a metric, a system, a team, a policy or the weather says why it is asked ("diffing it
+# against my dbt model", "the sales-tax team wants it", "the heatwave"), not what.
 _CHECKED_AGAINST = frozenset(
     {
         "plumbing",

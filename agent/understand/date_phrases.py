@@ -249,9 +249,7 @@ def _since(m: re.Match[str], today: date) -> Window | None:
     if day is None and g.get("sd"):
         day = _latest_day_of_month(int(g["sd"]), today)
     if day is None and g.get("sm"):
-        month = MONTHS[g["sm"]]
-        start = month_start(today.year, month)
-        day = start if start <= today else month_start(today.year - 1, month)
+        day = _latest_month_start(MONTHS[g["sm"]], today)
     if day is None and (g.get("su") or g.get("su2")):
         # "since the beginning of the month": this month (week, …) so far.
         return _this_unit(g.get("su") or g["su2"], today)
@@ -285,7 +283,7 @@ def _month(m: re.Match[str], today: date) -> Window | None:
     elif m.group("mly"):
         y = today.year - 1  # "November last year"
     else:
-        y = today.year if month_start(today.year, month) <= today else today.year - 1
+        y = _latest_month_start(month, today).year
     return calendar_month(y, month, today, f"{name.title()} {y}")
 
 
@@ -504,17 +502,19 @@ def _quarter(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(start, today, f"Q{q} {year}") if end > today else _w(start, end, f"Q{q}")
 
 
+def _latest_month_start(month: int, today: date) -> date:
+    """The first day of the latest such month that has begun: this year's, else last year's."""
+    start = month_start(today.year, month)
+    return start if start <= today else month_start(today.year - 1, month)
+
+
 def _end_day_of(m: re.Match[str], today: date) -> Window | None:
     """The first or last day of a quarter, a month or the last month or quarter."""
     if m.group("q"):
-        start = month_start(today.year, (int(m.group("q")) - 1) * 3 + 1)
-        if start > today:
-            start = month_start(today.year - 1, start.month)
+        start = _latest_month_start((int(m.group("q")) - 1) * 3 + 1, today)
         period = _w(start, month_start(start.year, start.month + 3), f"Q{m.group('q')}")
     elif m.group("mm"):
-        start = month_start(today.year, MONTHS[m.group("mm")])
-        if start > today:
-            start = month_start(today.year - 1, start.month)
+        start = _latest_month_start(MONTHS[m.group("mm")], today)
         period = _w(start, month_start(start.year, start.month + 1), m.group("mm").title())
     elif m.group("unit") == "month":
         period = _previous_month(today)
@@ -629,8 +629,8 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
         _thanksgiving(y) + timedelta(days=4),
     ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
-    "new years eve": lambda y: (date(y, 12, 31), date(y + 1, 1, 1)),
-    "new years day": lambda y: (date(y, 1, 1), date(y, 1, 2)),
+    "new years eve": lambda y: _one_day(date(y, 12, 31)),
+    "new years day": lambda y: _one_day(date(y, 1, 1)),
     # November and December, as retail plans and reports the season.
     "holiday season": lambda y: (date(y, 11, 1), date(y + 1, 1, 1)),
     # The rest of the US retail year.
@@ -675,7 +675,6 @@ _HOLIDAY_ALIASES = {
     "galentines": "galentines day",
     "galentine s": "galentines day",
     "president s day": "presidents day",
-    "presidents day weekend": "presidents day",
     "easter": "easter sunday",
     "mother s day": "mothers day",
     "father s day": "fathers day",
@@ -725,14 +724,14 @@ def _moved_between(m: re.Match[str], today: date, which: str) -> Window | None:
     if not _MOVED.search(m.string[: m.start()]):
         return None
     month = MONTHS[m.group(which)]
-    year = today.year if month_start(today.year, month) < today else today.year - 1
+    year = _latest_month_start(month, today).year
     name = m.group(which).title()
     return calendar_month(year, month, today, f"{name} {year}")
 
 
 def _part_of_month(m: re.Match[str], today: date) -> Window | None:
     month = MONTHS[m.group("mm")]
-    year = today.year if month_start(today.year, month) < today else today.year - 1
+    year = _latest_month_start(month, today).year
     days = _number(m.group("n")) * (7 if m.group("u") == "weeks" else 1)
     start, end = month_start(year, month), month_start(year, month + 1)
     if not 0 < days < (end - start).days:
@@ -751,10 +750,7 @@ def _month_span(m: re.Match[str], today: date) -> Window | None:
         return None
     if m.group("by") in ("to", "and") and not m.group("opens"):
         return None  # "compare October to September": one month against the other
-    if m.group("sy"):
-        year = int(m.group("sy"))
-    else:
-        year = today.year if month_start(today.year, last) < today else today.year - 1
+    year = int(m.group("sy")) if m.group("sy") else _latest_month_start(last, today).year
     start = month_start(year if first < last else year - 1, first)
     end = min(month_start(year, last + 1), today)
     return to_date_window(start, end, f"{m.group('fm').title()} to {m.group('tm').title()}")

@@ -163,7 +163,7 @@ def someone_else(parsed: Parsed, lex: Lexicon) -> str | None:
         # Only a metric of theirs: "now that Priya's out" is no one's numbers, nor is "for
         # Margot's Monday notes — AOV last week?" (the metric is past the clause's end).
         rest = text[found.end() :]
-        clause = rest[: m.start()] if (m := CLAUSE_BREAK.search(rest)) else rest
+        clause = rest[: end.start()] if (end := CLAUSE_BREAK.search(rest)) else rest
         following = tokenize(normalize(clause))[:4]
         if any(s.kind == "metric" for m in lex.match(following) for s in m.senses):
             return name

@@ -174,8 +174,10 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
     said = statements_around_a_question(tokens, cleaned.text, lex)
+    why_asked = motives(tokens, cleaned.text)
     aside = (
         asides(tokens, cleaned.text)
+        | why_asked
         | said
         | relayed_by(tokens, lex)
         | later_list_items(tokens, cleaned.text)
@@ -186,7 +188,6 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     matches = outside_asides(lex.match(tokens, skip=in_dates | customer_tokens), aside, tokens)
     # "I'm setting targets for the reactivation emails.": a statement's values filter nothing,
     # nor do a motive's ("want to know if the Southwest dip is new").
-    why_asked = motives(tokens, cleaned.text)
     matches = [m for m in matches if not (m.is_value and m.start in said | why_asked)]
     matches = without_remarks(matches, tokens, cleaned.text, in_dates, lex)
     masked = [t.text for t in tokens]
