@@ -95,6 +95,9 @@ class ClarificationOption:
 class Clarification:
     question: str
     options: tuple[ClarificationOption, ...] = ()
+    # Set when the rules refused knowing why ("the weather isn't in the shop's data"), as
+    # against not understanding: a model's guess needs to be surer to overrule it.
+    refusal: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "options": [o.label for o in self.options]}

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPTS: tuple[str, ...] = (
     "understand_accuracy",
     "understand_model_cv",
+    "understand_llm",
     "judgement_accuracy",
     "query_speed",
     "memory_speed",

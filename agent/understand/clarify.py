@@ -16,11 +16,20 @@ MAX_OPTIONS = 5
 OPTION_CONFIDENCE = 0.95
 
 
-def _asking(base: Goal, question: str, options: list[ClarificationOption], cap: float) -> Goal:
+def _asking(
+    base: Goal,
+    question: str,
+    options: list[ClarificationOption],
+    cap: float,
+    *,
+    refusal: str = "",
+) -> Goal:
     # A question back may quote the asker's words ("I don't know “…”"): redacted like the
     # echo of the question itself, so a pasted card number never goes back out in it.
     clarification = Clarification(
-        question=clean_text(question), options=tuple(options[:MAX_OPTIONS])
+        question=clean_text(question),
+        options=tuple(options[:MAX_OPTIONS]),
+        refusal=clean_text(refusal),
     )
     return replace(base, confidence=min(base.confidence, cap), clarification=clarification)
 
@@ -159,7 +168,7 @@ def unknown(
         "anomalies, segment customers, check churn risk or the inventory forecast. "
         "Try one of these:"
     )
-    return _asking(base, question, capabilities(lex, today, text), confidence)
+    return _asking(base, question, capabilities(lex, today, text), confidence, refusal=why)
 
 
 def is_complete(goal: Goal, lex: Lexicon) -> bool:

@@ -316,6 +316,14 @@ SMOKES: tuple[Smoke, ...] = (
             rf"^latency cold cpu  \(\d+ parses\): p50 {N} ms  p99 {N} ms  max {N} ms  mean {N} ms$",
         ),
     ),
+    Smoke(
+        "understand_llm",
+        ("--sets", "follow-ups"),
+        (
+            r"^recorded replies: \d+; prompts sent: [1-9]\d*; without a recording: 0$",
+            rf"^follow-ups +\d+ +[1-9]\d* +\d+ +\d+ \( *{N}%\) +\d+ \( *{N}%\) +\d+/\d+ / \d+/\d+$",
+        ),
+    ),
 )
 
 # churn_real's section for each data folder, and what it prints when the data is there.

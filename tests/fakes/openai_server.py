@@ -5,6 +5,8 @@ a 429 with a short Retry-After, or a slow answer that outlasts the client's time
 have the real `chat.completion` shape, so the official SDK parses them as it would OpenAI's.
 A call nobody scripted, or a scripted answer nobody asked for, fails the test (`verify()`,
 called by the `fake_openai` fixture at teardown), like a scripted model in agent frameworks.
+Replies recorded from a real model can be replayed instead, looked up by the prompt's hash
+(`replay`), so a prompt that changed shows up as a prompt nobody recorded.
 
 Running in its own thread and loop, it serves async tests, sync code and subprocesses alike.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import socket
@@ -57,6 +60,12 @@ class Request:
         return next((m["content"] for m in self.messages if m.get("role") == role), "")
 
 
+def prompt_key(messages: Any) -> str:
+    """A recorded reply's key: the exact messages a client sent, hashed."""
+    text = json.dumps(messages, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 class FakeOpenAI:
     """`with FakeOpenAI() as fake:` then point a client at `fake.base_url`; script answers."""
 
@@ -65,6 +74,10 @@ class FakeOpenAI:
         self.requests: list[Request] = []
         self.unexpected: list[str] = []
         self._script: deque[Scripted] = deque()
+        # Replies recorded once from a real model, keyed by prompt: served when nothing is
+        # scripted; a prompt nobody recorded is answered with an error and listed here.
+        self._recorded: dict[str, str] = {}
+        self.unrecorded: list[str] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._loop = asyncio.new_event_loop()
@@ -141,6 +154,12 @@ class FakeOpenAI:
         content = json.dumps(value if value is not None else {})
         return self.expect(*([Scripted(content=content, delay=seconds, label="slow")] * times))
 
+    def replay(self, recorded: dict[str, str]) -> FakeOpenAI:
+        """Answer any prompt in `recorded` (prompt_key → reply text) with its reply."""
+        with self._lock:
+            self._recorded.update(recorded)
+        return self
+
     @property
     def pending(self) -> int:
         with self._lock:
@@ -174,6 +193,13 @@ class FakeOpenAI:
             problem = f"{path} with a body that is not a chat request"
         with self._lock:
             answer = self._script.popleft() if self._script and problem is None else None
+            if answer is None and problem is None and self._recorded:
+                key = prompt_key(body["messages"])
+                if key in self._recorded:
+                    answer = Scripted(content=self._recorded[key], label=f"recorded {key}")
+                else:
+                    self.unrecorded.append(key)
+                    problem = f"{path} with a prompt nobody recorded ({key})"
             if answer is None and problem is None:
                 problem = f"{path} with nothing scripted"
             self.requests.append(

@@ -113,27 +113,86 @@ async def test_baseline_words_go_through_the_date_rules(
     assert _same_question(goal, _rules(text, layer, today))
 
 
-async def test_unknown_names_are_dropped_and_logged(
+async def test_a_reply_with_unknown_names_is_set_aside_whole_and_each_is_logged(
     layer: SemanticLayer,
     today: date,
     fake_openai: FakeOpenAI,
     make_client: MakeClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # Revenue by channel in the West without the smartwatch filter and the planet split the
+    # layer cannot apply would answer another question, confidently.
     fake_openai.reply_json(
         {"intent": "breakdown", "metric": "revenue", "group_by": ["channel", "planet"],
          "filters": {"device": "smartwatch", "region": "West"}, "window": "last week",
          "confidence": 0.9}
     )  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="agent.llm"):
-        _, goal = await _ask(SLANG, layer, today, make_client())
+    with caplog.at_level(logging.INFO, logger="agent.llm"):
+        fallback, goal = await _ask(SLANG, layer, today, make_client())
 
-    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("channel",)
-    assert dict(goal.filters) == {"region": "West"}
-    assert goal.confidence == pytest.approx(0.6)  # 0.8 less 0.1 per dropped piece
+    assert goal is fallback and goal.intent is Intent.UNKNOWN
     dropped = [r.getMessage() for r in caplog.records if "llm_piece_dropped" in r.getMessage()]
     assert len(dropped) == 2
     assert any("'planet'" in m for m in dropped) and any("'smartwatch'" in m for m in dropped)
+    assert "parts did not fit the layer" in caplog.text
+
+
+async def test_a_filter_the_metric_cannot_take_keeps_the_rules_question(
+    layer: SemanticLayer, today: date, fake_openai: FakeOpenAI, make_client: MakeClient
+) -> None:
+    # Revenue is not recorded by category: the rules ask what to show instead; the model's
+    # reading, less the filter, would be all-category revenue under a beauty heading.
+    fake_openai.reply_json(
+        {"intent": "lookup", "metric": "revenue", "filters": {"category": "beauty"},
+         "window": "last week", "confidence": 0.95}
+    )  # fmt: skip
+    fallback, goal = await _ask("revenue for beauty last week", layer, today, make_client())
+
+    assert fallback.clarification is not None
+    assert goal is fallback
+
+
+UNSURE = {"intent": "lookup", "metric": "revenue", "window": "yesterday"}
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "replaced"),
+    [
+        (SLANG, 0.45, False),  # the model says it is guessing: the rules' question stands
+        (SLANG, 0.5, True),
+        # The rules know why this is outside the data: only a sure reading overrules them.
+        ("correlate daily temperatures with sessions since October", 0.6, False),
+        ("correlate daily temperatures with sessions since October", 0.75, True),
+    ],
+)
+async def test_an_unsure_model_does_not_overrule_the_rules(
+    text: str,
+    confidence: float,
+    replaced: bool,
+    layer: SemanticLayer,
+    today: date,
+    fake_openai: FakeOpenAI,
+    make_client: MakeClient,
+) -> None:
+    fake_openai.reply_json({**UNSURE, "confidence": confidence})
+    fallback, goal = await _ask(text, layer, today, make_client())
+
+    assert fallback.intent is Intent.UNKNOWN
+    assert (goal is not fallback) == replaced
+    if replaced:
+        assert goal.metric == "revenue"
+
+
+async def test_the_help_reply_may_replace_a_refusal_at_modest_confidence(
+    layer: SemanticLayer, today: date, fake_openai: FakeOpenAI, make_client: MakeClient
+) -> None:
+    # "Is your data fresh?" read as outside the data by the rules is a question about Scout.
+    fake_openai.reply_json({"intent": "help", "confidence": 0.55})
+    text = "correlate daily temperatures with sessions since October"
+    fallback, goal = await _ask(text, layer, today, make_client())
+
+    assert fallback.clarification is not None and fallback.clarification.refusal
+    assert goal.intent is Intent.HELP
 
 
 # Each answer must leave the deterministic goal exactly as it was, with a logged reason.
@@ -216,14 +275,15 @@ async def test_an_unknown_value_keeps_its_clarifying_question(
     assert goal is fallback
 
 
-async def test_an_invented_customer_id_is_dropped(
+async def test_a_reply_with_an_invented_customer_id_is_not_used(
     layer: SemanticLayer, today: date, fake_openai: FakeOpenAI, make_client: MakeClient
 ) -> None:
     fake_openai.reply_json({"intent": "churn", "customer_id": "C000999", "confidence": 0.9})
     # Wording the rules cannot read, so the model is asked.
-    _, goal = await _ask("whose loyalty is wobbling, roughly?", layer, today, make_client())
+    text = "whose loyalty is wobbling, roughly?"
+    fallback, goal = await _ask(text, layer, today, make_client())
 
-    assert goal.intent is Intent.CHURN and goal.customer_id is None
+    assert goal is fallback and goal.customer_id is None
 
 
 async def test_markup_and_injected_commands_never_reach_the_model(
