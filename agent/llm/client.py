@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -129,6 +130,7 @@ def parse_reply(content: str | None, schema: type[M]) -> M | None:
         return None
 
 
+@cache  # the schema is fixed per class; building it took longer than the request itself
 def _schema_note(schema: type[BaseModel]) -> str:
     shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,12 @@ class Item:
 
 def load_items(path: Path = LABELLED) -> list[Item]:
     """Every labelled request, with its `today` and thread context."""
-    data = yaml.safe_load(path.read_text())
+    return list(_load(path, path.stat().st_mtime_ns))
+
+
+@cache  # dozens of tests and benches read the same files: each version is parsed once
+def _load(path: Path, version: int) -> tuple[Item, ...]:
+    data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     items = []
     for raw in data["items"]:
         context = raw.get("context") or ()
@@ -83,7 +89,7 @@ def load_items(path: Path = LABELLED) -> list[Item]:
                 previous=raw.get("previous"),
             )
         )
-    return items
+    return tuple(items)
 
 
 def _as_date(value: date | str) -> date:
