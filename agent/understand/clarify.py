@@ -157,10 +157,16 @@ def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOpti
 
 
 def unknown(
-    text: str, lex: Lexicon, today: date, *, confidence: float = 0.2, why: str = ""
+    text: str,
+    lex: Lexicon,
+    today: date,
+    *,
+    confidence: float = 0.2,
+    why: str = "",
+    sure: bool = True,
 ) -> Goal:
     """Nothing recognisable (or nothing Scout answers): say why when it is known, and offer
-    what Scout can do."""
+    what Scout can do. `sure=False`: the reason is a judgement, not a rule that matched."""
     base = Goal(intent=Intent.UNKNOWN, confidence=confidence, text=text)
     lead = why or "I'm not sure what you'd like me to look at."
     question = (
@@ -168,7 +174,8 @@ def unknown(
         "anomalies, segment customers, check churn risk or the inventory forecast. "
         "Try one of these:"
     )
-    return _asking(base, question, capabilities(lex, today, text), confidence, refusal=why)
+    options = capabilities(lex, today, text)
+    return _asking(base, question, options, confidence, refusal=why if sure else "")
 
 
 def is_complete(goal: Goal, lex: Lexicon) -> bool:

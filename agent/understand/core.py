@@ -29,6 +29,7 @@ from agent.understand.intents import (
     decide,
     unknown_subject,
 )
+from agent.understand.known import is_foreign
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.refusals import (
@@ -54,6 +55,10 @@ _HOSTILE_CAP = 0.6
 LEARNED = True
 _MODEL_SURE = 0.6
 _MODEL_SURE_UNANCHORED = 0.8
+# The model's probability that a request is outside the data, over which it is refused.
+_MODEL_OUTSIDE = 0.4
+_MODEL_OUTSIDE_WORDS = 1
+_MODEL_OUTSIDE_WHY = "That doesn't read as a question the shop's data can answer."
 # What an out-of-scope reply says first, by kind.
 _NOT_FROM_CHAT = (
     "I don't carry out requests from chat: I answer questions about the shop's data, and the "
@@ -139,7 +144,16 @@ def understand_with(
         # "AOV MTD, I want to check it against the budget model": a figure to hold against
         # something the data does not have is a lookup.
         intent = Intent.LOOKUP
-    if context is not None and is_followup(parsed, intent, context):
+    followup = context is not None and is_followup(parsed, intent, context)
+    if learned and not followup and _model_says_outside(parsed, lex, intent):
+        # "how long do tablet visitors spend on a product page?": shop words around a subject
+        # no rule names; the model, fitted on hundreds of refused requests, recognises the
+        # kind. Not a known reason, so an LLM, when configured, may still read it.
+        return clarify.unknown(
+            text, lex, today, confidence=0.15, why=_MODEL_OUTSIDE_WHY, sure=False
+        )
+    if followup:
+        assert context is not None
         goal = merge(parsed, intent, stated, context, today, lex.values)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
     if learned and (intent is None or not stated):
@@ -259,6 +273,20 @@ def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Inten
     if guess.probability < (_MODEL_SURE if named else _MODEL_SURE_UNANCHORED):
         return None
     return guess.intent if _fits(guess.intent, parsed, lex) else None
+
+
+def _model_says_outside(parsed: Parsed, lex: Lexicon, intent: Intent | None) -> bool:
+    """Whether the learned model reads a request as outside the data, with nothing in it that
+    only the data could answer (a split, a comparison, a customer, a question about Scout)."""
+    if intent in (Intent.HELP, Intent.DIGEST) or parsed.group_by or parsed.compare:
+        return False  # "what's the story this week?": a scorecard has no subject to miss
+    if parsed.customer_id or (intent is None and parsed.empty):
+        return False  # nothing read at all ("blorp") is "not sure", not "outside"
+    # A subject the data lacks has words for it that nothing here knows ("wishlists").
+    if sum(is_foreign(word, lex) for word in parsed.norm.split()) < _MODEL_OUTSIDE_WORDS:
+        return False
+    guess = intent_model(lex).guess(parsed.shape)
+    return guess.intent is Intent.UNKNOWN and guess.probability >= _MODEL_OUTSIDE
 
 
 def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:
