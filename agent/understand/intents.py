@@ -353,7 +353,7 @@ CUES: dict[str, re.Pattern[str]] = {
     # metric it names.
     "can_or_only": _P(
         r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back|"
-        r"see|have|track|store|keep|record) "
+        r"see|have|track|store|keep|record|tell|know|push|send|export) "
         r".{0,60}? or (?:only|just)\b"
         # "do you know which affiliate an order came from, or only the channel?", "does your
         # data know which orders were gifts, or do I have to infer it?"
@@ -399,6 +399,22 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bwhat goes into (?:the |your |a )"
         # "when you say return rate, is it units over units?": what Scout means by a word.
         r"|\bwhen (?:you|scout) (?:say|says|report|reports|show|shows) (?:\S+ ){1,3}?(?:is it|do you mean)\b"
+        # "when you flag an anomaly, what's your baseline?", "when you explain a drop, do you
+        # go through the funnel?": how Scout works, asked through what it does.
+        r"|\bwhen (?:you|scout) (?:say|says|flag|flags|explain|explains|give me|count|call|label) "
+        r"(?:\S+ ){1,8}?(?:is (?:that|it)|do you|does (?:that|it)|whats|what is|which)\b"
+        # "do you count cancelled orders?", "you don't count them, do you?", "does your bot
+        # see email addresses?": what Scout's figures take in.
+        r"|\b(?:do|does) (?:you|u|scout|your (?:\S+ ){0,2}?(?:numbers|counts|figures|data|bot|#)) "
+        r"(?:count|include|exclude|cache)\b|\bdoes your (?:\S+ ){0,2}?bot see\b"
+        r"|\byou (?:dont|do not) (?:count|include) (?:\S+ ){1,6}?do you\b"
+        # "is revenue in your numbers booked on the order date?", "whose order is that in your
+        # numbers?", "what is meaning of X in your number?": where a figure comes from.
+        r"|\b(?:is|are|whose|meaning of) (?:\S+ ){1,5}?in your (?:\S+ )?(?:numbers?|data|figures|totals)\b"
+        # "ur data fresh?", "how far back does your data go?", "what data do you read?"
+        r"|\b(?:your|ur) data (?:fresh|up to date|current)\b"
+        r"|\bhow far back (?:does|do) (?:your|ur|the|scouts) data go\b"
+        r"|\bwhat data do (?:you|u|scout) (?:actually )?(?:read|use|see)\b"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.
     "segment_lead": _P(
