@@ -606,6 +606,20 @@ def _long_weekend(monday: date) -> tuple[date, date]:
     return monday - timedelta(days=2), monday + timedelta(days=1)
 
 
+def _observed(day: date) -> date:
+    """A US federal holiday's day off: Saturday's on the Friday, Sunday's on the Monday."""
+    return day + timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0))
+
+
+def _weekend_with(day_off: date) -> tuple[date, date]:
+    """The long weekend a Friday or Monday off makes; just the day when it is midweek."""
+    if day_off.weekday() == 4:
+        return day_off, day_off + timedelta(days=3)
+    if day_off.weekday() == 0:
+        return _long_weekend(day_off)
+    return _one_day(day_off)
+
+
 def _christmas_week(year: int) -> tuple[date, date]:
     """The Monday–Sunday week holding Christmas Day."""
     xmas = date(year, 12, 25)
@@ -651,7 +665,22 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "labor day": lambda y: _one_day(_nth_weekday(y, 9, 0, 1)),
     "labor day weekend": lambda y: _long_weekend(_nth_weekday(y, 9, 0, 1)),
     "halloween": lambda y: _one_day(date(y, 10, 31)),
+    # Long weekends of the federal holidays, around the day off as observed.
+    "mlk weekend": lambda y: _long_weekend(_nth_weekday(y, 1, 0, 3)),
+    "presidents day weekend": lambda y: _long_weekend(_nth_weekday(y, 2, 0, 3)),
+    "independence day weekend": lambda y: _weekend_with(_observed(date(y, 7, 4))),
+    # Thanksgiving Thursday to Sunday.
+    "thanksgiving weekend": lambda y: (_thanksgiving(y), _thanksgiving(y) + timedelta(days=4)),
 }
+# What "the long weekend" can mean: the latest of these that has begun, within a week.
+_LONG_WEEKENDS = (
+    "mlk weekend",
+    "presidents day weekend",
+    "memorial day weekend",
+    "independence day weekend",
+    "labor day weekend",
+    "thanksgiving weekend",
+)
 _HOLIDAY_ALIASES = {
     "bfcm": "cyber weekend",
     "bf": "black friday",
@@ -683,6 +712,18 @@ _HOLIDAY_ALIASES = {
     "july 4th": "independence day",
     "labour day": "labor day",
     "labour day weekend": "labor day weekend",
+    "president s day weekend": "presidents day weekend",
+    "presidents weekend": "presidents day weekend",
+    "mlk day weekend": "mlk weekend",
+    "fourth of july weekend": "independence day weekend",
+    "4th of july weekend": "independence day weekend",
+    "july 4th weekend": "independence day weekend",
+    "july 4 weekend": "independence day weekend",
+    "fourth of july long weekend": "independence day weekend",
+    "4th of july long weekend": "independence day weekend",
+    "july 4th long weekend": "independence day weekend",
+    "memorial day long weekend": "memorial day weekend",
+    "labor day long weekend": "labor day weekend",
     "new year s eve": "new years eve",
     "new year s day": "new years day",
 }
@@ -795,6 +836,27 @@ def _since_holiday(m: re.Match[str], today: date) -> Window | None:
     name = _HOLIDAY_ALIASES.get(said, said)
     start = _RETAIL_DAYS[name](_holiday_year(None, name, today))[0]
     return to_date_window(start, today, f"since {name.title()}") if start < today else None
+
+
+def _latest_long_weekend(m: re.Match[str], today: date) -> Window | None:
+    """ "The long weekend": the federal holiday's long weekend that began most recently, if it
+    began within the last week; with "last year's", that holiday's long weekend a year before."""
+    begun = [
+        (start, end, name)
+        for name in _LONG_WEEKENDS
+        for year in (today.year, today.year - 1)
+        for start, end in [_RETAIL_DAYS[name](year)]
+        if start <= today and (today - end).days <= 7
+    ]
+    if not begun:
+        return None
+    start, end, name = max(begun)
+    if m.group("ly"):
+        start, end = _RETAIL_DAYS[name](start.year - 1)
+        return _w(start, end, f"{name.title()} {start.year}")
+    return (
+        to_date_window(start, today, name.title()) if end > today else _w(start, end, name.title())
+    )
 
 
 def _holiday_year(said: str | None, name: str, today: date) -> int:
@@ -918,11 +980,29 @@ def _same_weekdays(m: re.Match[str], window: Window) -> Window:
     return same_weekdays_before(window)
 
 
+def _holiday_before(m: re.Match[str], window: Window) -> Window:
+    """A holiday weekend (two to four days) against the same days a week earlier, as a
+    weekend is; a day, a week or a season by its shape."""
+    if 2 <= (window.end - window.start).days <= 4:
+        return same_weekdays_before(window)
+    return comparison_period(window)
+
+
 _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "over the long wknd", "last yr's long weekend": the holiday weekend just had, whichever
+    # holiday made it, against the same days a week earlier.
+    _Rule(
+        pattern=_P(
+            r"\b(?:over |during |on |of |for |across )?(?:the |this |that |(?P<ly>last years?|"
+            r"last yrs?|ly)(?: s)? )?long (?:weekend|wknd|wkend)\b(?! (?:ahead|coming))"
+        ),
+        build=_latest_long_weekend,
+        before=_same_weekdays,
+    ),
     # "TTM revenue", "the trailing twelve months": the 12 complete months before this one.
     _Rule(
         pattern=_P(r"\b(?:ttm|ltm|(?:the )?(?:trailing|last) (?:twelve|12) months)\b"),
@@ -1312,6 +1392,7 @@ RULES: tuple[_Rule, ...] = (
             r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
         ),
         build=_holiday,
+        before=_holiday_before,
     ),
     _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of, before=_preceding),
     _Rule(pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}\b"), build=_single),
@@ -1412,7 +1493,7 @@ RULES: tuple[_Rule, ...] = (
     # "weekend in a nutshell?", "tix by topic weekend pls": a weekend no other rule read (no
     # "last", "over the") is the latest one.
     _Rule(
-        pattern=_P(r"(?<!cyber )(?<!friday )\bweekend\b(?!s)"),
+        pattern=_P(r"(?<!cyber )(?<!friday )(?<!long )\bweekend\b(?!s)"),
         build=lambda m, t: _this_weekend(t),
         before=_same_weekdays,
     ),
