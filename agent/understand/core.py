@@ -33,9 +33,9 @@ from agent.understand.known import is_foreign
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.refusals import (
-    DISTRIBUTION,
     NOT_MEASURED,
     REFUSALS,
+    UNCOMPUTED,
     Refusal,
     not_measured,
 )
@@ -122,10 +122,12 @@ def understand_with(
     if intent is not Intent.HELP and (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
         return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
-    if parsed.cues.has(DISTRIBUTION.kind):
-        # "median order value": a statistic of a measure the layer has, which it cannot give
-        # (checked after scope, so "median resolution time" names the missing measure).
-        return clarify.unknown(text, lex, today, confidence=0.1, why=DISTRIBUTION.why)
+    for statistic in UNCOMPUTED:
+        if parsed.cues.has(statistic.kind) and not _why_not_what(statistic, parsed, lex):
+            # "median order value", "the r between sessions and orders": a statistic of
+            # measures the layer has, which it cannot give (checked after scope, so "median
+            # resolution time" names the missing measure).
+            return clarify.unknown(text, lex, today, confidence=0.1, why=statistic.why)
     subject = unknown_subject(parsed.shape) if parsed.unknown_value is None else None
     if intent is Intent.DIGEST and subject and (named := _weak_value(subject, lex)) is not None:
         # "how's home doing?": a value that is also an everyday word, as the whole subject.
@@ -378,6 +380,7 @@ _CHECKED_AGAINST = frozenset(
         "policy",
         "not_recorded",
         "weather",
+        "statistic",  # "point estimate is fine, I'll bootstrap the interval on my side"
         "whose_job",
     }
 )

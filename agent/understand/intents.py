@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from agent.domain import Grain, Intent
-from agent.understand.refusals import DISTRIBUTION, REFUSALS
+from agent.understand.refusals import REFUSALS, UNCOMPUTED
 from agent.understand.vocabulary import REPORT_NOUNS
 
 _P = re.compile
@@ -438,7 +438,7 @@ CUES: dict[str, re.Pattern[str]] = {
 # that may also be values ("email all customers", "python"), so masking would hide it.
 PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Requests refused by kind (agent/understand/refusals.py).
-    **{r.kind: r.pattern for r in (*REFUSALS, DISTRIBUTION)},
+    **{r.kind: r.pattern for r in (*REFUSALS, *UNCOMPUTED)},
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"

@@ -355,10 +355,27 @@ REFUSALS: tuple[Refusal, ...] = (
     ),
 )
 
-# Checked after scope, so "median resolution time" names the measure that is missing
-# rather than the statistic; "median order value" is refused here.
-DISTRIBUTION = Refusal(
-    kind="distribution",
-    pattern=_P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
-    why="Medians and percentiles aren't computed: the metrics are totals and ratios.",
+# Statistics the layer does not compute. Checked after scope, so "median resolution time"
+# names the measure that is missing and "correlate temperatures with sessions" the thing to
+# set against; "median order value" and "the r between sessions and orders" are refused here.
+UNCOMPUTED = (
+    Refusal(
+        kind="distribution",
+        pattern=_P(r"\b(?:medians?|p50|p75|p90|p95|p99|percentiles?)\b"),
+        why="Medians and percentiles aren't computed: the metrics are totals and ratios.",
+    ),
+    Refusal(
+        kind="statistic",
+        pattern=_P(
+            r"\b(?:correlat(?:e|es|ed|ion|ions|ing)|pearson s?|spearman s?|r squared|"
+            r"regression (?:line|model|analysis)|std devs?|stdev|standard deviations?|"
+            r"confidence intervals?|p values?|t tests?|bootstrap(?:ped|ping)?|"
+            r"power (?:calc(?:ulation)?s?|analysis)|statistically significant|"
+            r"(?:inflation|cpi)[ -]adjusted|constant (?:20\d\d )?dollars)\b"
+        ),
+        why=(
+            "Correlations, spreads, significance tests and inflation adjustments aren't "
+            "computed: the metrics are totals and ratios over a period."
+        ),
+    ),
 )

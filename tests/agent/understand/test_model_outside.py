@@ -54,3 +54,20 @@ def test_a_thread_follow_up_is_not_refused_by_the_model(layer: SemanticLayer) ->
     first = understand_with("revenue last week", lexicon=lex, today=MONDAY)
     follow = understand_with(text, lexicon=lex, today=MONDAY, context=first)
     assert follow.intent is Intent.LOOKUP and follow.metric == "revenue"
+
+
+def test_statistics_the_layer_does_not_compute_are_refused_as_such(layer: SemanticLayer) -> None:
+    lex = lexicon_for(layer)
+    for text in (
+        "what's the correlation between weekly sessions and orders this quarter?",
+        "std dev of daily revenue over the last 60 days",
+        "a 95% confidence interval for AOV last week, please",
+        "revenue last year in inflation-adjusted dollars",
+    ):
+        goal = understand_with(text, lexicon=lex, today=MONDAY)
+        assert goal.intent is Intent.UNKNOWN and goal.clarification is not None, text
+        assert goal.clarification.refusal.startswith("Correlations, spreads"), text
+    # The person's own statistics, said beside a request for a figure, refuse nothing.
+    aside = "AOV for returning customers last month, I'll bootstrap the interval myself"
+    goal = understand_with(aside, lexicon=lex, today=MONDAY)
+    assert goal.intent is Intent.LOOKUP and goal.metric == "aov"
