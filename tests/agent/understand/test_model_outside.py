@@ -62,7 +62,7 @@ def test_statistics_the_layer_does_not_compute_are_refused_as_such(layer: Semant
         "what's the correlation between weekly sessions and orders this quarter?",
         "std dev of daily revenue over the last 60 days",
         "a 95% confidence interval for AOV last week, please",
-        "revenue last year in inflation-adjusted dollars",
+        "August revenue in constant 2025 dollars, CPI-adjusted",
     ):
         goal = understand_with(text, lexicon=lex, today=MONDAY)
         assert goal.intent is Intent.UNKNOWN and goal.clarification is not None, text
