@@ -122,6 +122,8 @@ class Goal:
     # False only when the text named no period (neither window nor baseline) and `window` is
     # the intent's default: an explanation then looks for when the move began (explain/onset.py).
     window_stated: bool = True
+    # Why a further question in the same message is not answered, for the reply to say.
+    left_out: str = ""
 
     @property
     def needs_clarification(self) -> bool:

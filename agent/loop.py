@@ -136,6 +136,8 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     cycle.goal = goal
     if goal.needs_clarification:
         return
+    if goal.left_out:
+        cycle.notes.append(f"I answered the first question; the other I can't: {goal.left_out}")
     # The asker's policy: the service places them by user id and Slack user groups before the
     # cycle (`deps.access`); a cycle run without it (tests, benches) is placed by user id, so
     # nobody is left unrestricted by a policies file. The goal gains its row filters (or is

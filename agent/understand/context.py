@@ -244,6 +244,17 @@ def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexi
     return asked
 
 
+def asked_in_a_question_of_its_own(tokens: list[Token], text: str, said: re.Pattern[str]) -> bool:
+    """Whether `said` is in a sentence that asks (ends with a question mark) after the first:
+    "revenue last week? also, what's the weather in Boston?" asks two things; "… making sure
+    the Zendesk sync didn't double anything" only says why."""
+    sentences = sentence_spans(tokens, text)
+    return any(
+        asks and said.search(" ".join(t.text for t in tokens[begin:end])) is not None
+        for begin, end, asks in sentences[1:]
+    )
+
+
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
     """In a message that asks a question, a sentence that states something (it ends without
     a question mark, opens with its subject and names no metric) is context for the question,

@@ -19,7 +19,11 @@ from agent.understand.campaign import (
     campaign_delivery,
     is_send_date,
 )
-from agent.understand.context import asked_apart
+from agent.understand.context import (
+    asked_apart,
+    asked_in_a_question_of_its_own,
+    sentence_spans,
+)
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import (
     NEEDS_METRIC,
@@ -84,8 +88,35 @@ def understand_with(
 ) -> Goal:
     """As `understand`, with an explicit lexicon (benchmarks compare lexicon settings) and
     the learned intent model switched on or off."""
-    lex = lexicon
-    parsed = parse(text, lex, today)
+    parsed = parse(text, lexicon, today)
+    goal = _understand(text, parsed, lexicon, today, context, learned)
+    if goal.intent is Intent.UNKNOWN or goal.clarification is not None:
+        return goal
+    left_out = _left_out(parsed, lexicon)
+    return replace(goal, left_out=left_out) if left_out else goal
+
+
+def _left_out(parsed: Parsed, lex: Lexicon) -> str:
+    """Why a second question in the message goes unanswered ("revenue last week? and what's
+    the weather in Boston?"), so the reply can say so instead of dropping it silently."""
+    for refusal in (*REFUSALS, *UNCOMPUTED):
+        if (
+            parsed.cues.has(refusal.kind)
+            and _why_not_what(refusal, parsed, lex)
+            and asked_in_a_question_of_its_own(parsed.tokens, parsed.cleaned, refusal.pattern)
+        ):
+            return refusal.why
+    return ""
+
+
+def _understand(
+    text: str,
+    parsed: Parsed,
+    lex: Lexicon,
+    today: date,
+    context: Goal | None,
+    learned: bool,
+) -> Goal:
     slots = Slots(
         metric=parsed.metric,
         has_filters=bool(parsed.filters),
@@ -284,11 +315,21 @@ def _model_says_outside(parsed: Parsed, lex: Lexicon, intent: Intent | None) -> 
         return False  # "what's the story this week?": a scorecard has no subject to miss
     if parsed.customer_id or (intent is None and parsed.empty):
         return False  # nothing read at all ("blorp") is "not sure", not "outside"
+    if _first_of_two_questions_asks_for_a_metric(parsed, lex):
+        return False  # "revenue last week? also, what's the weather?": the second is apart
     # A subject the data lacks has words for it that nothing here knows ("wishlists").
     if sum(is_foreign(word, lex) for word in parsed.norm.split()) < _MODEL_OUTSIDE_WORDS:
         return False
     guess = intent_model(lex).guess(parsed.shape)
     return guess.intent is Intent.UNKNOWN and guess.probability >= _MODEL_OUTSIDE
+
+
+def _first_of_two_questions_asks_for_a_metric(parsed: Parsed, lex: Lexicon) -> bool:
+    asking = [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+    if len(asking) < 2:
+        return False
+    begin, end = asking[0]
+    return any(m.is_metric for m in lex.match(parsed.tokens[begin:end]))
 
 
 def _fits(intent: Intent, parsed: Parsed, lex: Lexicon) -> bool:

@@ -1035,6 +1035,14 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=lambda m, t: _last_years_quarter(int(m.group("q")), t),
         before=lambda m, w: shift_months(w, -3),
+        # "Q4 compared with Q4 of the prior year": a year before the quarter asked about.
+        relative=lambda m, t: (
+            lambda w: (
+                shift_months(w, -12)
+                if whole_months(w) == 3 and w.start.month == (int(m.group("q")) - 1) * 3 + 1
+                else _last_years_quarter(int(m.group("q")), t)
+            )
+        ),
     ),
     # "TTM revenue through October month-end": the month a trailing period ends with.
     _Rule(
@@ -1451,7 +1459,9 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            rf"\b(?:so far )?(?:this|current|all|zoom (?:out|in) to(?: the)?) (?P<unit>{_UNIT_WORD})"
+            # "the actual month": Portuguese, Spanish and French for the current one.
+            rf"\b(?:so far )?(?:this|current|(?<=the )actual|all|zoom (?:out|in) to(?: the)?) "
+            rf"(?P<unit>{_UNIT_WORD})"
             r"(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
             # "for the quarter so far"

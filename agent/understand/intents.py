@@ -214,6 +214,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "make me a point of the situation", "the balance of the week passed": a recap as
         # French or Portuguese put it.
         r"point of the situation|balance(?= (?:of (?:the )?)?#)|"
+        # "a resume of last week", "a panorama of January": Portuguese and Spanish for a recap.
+        r"(?:a|the) (?:resume|panorama)(?= of\b| #)|"
         # "wknd in 3 lines": a short recap.
         r"in (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points)|"
         # "the usual please", "what you send every Monday": the regular digest.
