@@ -36,6 +36,7 @@ from agent.understand.intents import (
 from agent.understand.known import is_foreign
 from agent.understand.learned import intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
+from agent.understand.normalize import normalize
 from agent.understand.refusals import (
     NOT_MEASURED,
     REFUSALS,
@@ -317,11 +318,22 @@ def _model_says_outside(parsed: Parsed, lex: Lexicon, intent: Intent | None) -> 
         return False  # nothing read at all ("blorp") is "not sure", not "outside"
     if _first_of_two_questions_asks_for_a_metric(parsed, lex):
         return False  # "revenue last week? also, what's the weather?": the second is apart
-    # A subject the data lacks has words for it that nothing here knows ("wishlists").
-    if sum(is_foreign(word, lex) for word in parsed.norm.split()) < _MODEL_OUTSIDE_WORDS:
+    # A subject the data lacks has words for it that nothing here knows ("wishlists"), in
+    # the question itself: a log pasted after "what was revenue yesterday?" is context.
+    if sum(is_foreign(word, lex) for word in _the_question(parsed)) < _MODEL_OUTSIDE_WORDS:
         return False
     guess = intent_model(lex).guess(parsed.shape)
     return guess.intent is Intent.UNKNOWN and guess.probability >= _MODEL_OUTSIDE
+
+
+def _the_question(parsed: Parsed) -> list[str]:
+    """The words that ask: the sentences ending in a question mark, else the first line."""
+    tokens = parsed.tokens
+    spans = sentence_spans(tokens, parsed.cleaned)
+    asked = [t.text for b, e, asks in spans if asks for t in tokens[b:e]]
+    if asked:
+        return asked
+    return normalize(parsed.text.strip().split("\n", 1)[0]).split()
 
 
 def _first_of_two_questions_asks_for_a_metric(parsed: Parsed, lex: Lexicon) -> bool:

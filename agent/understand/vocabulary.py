@@ -11,7 +11,7 @@ def _words(text: str) -> frozenset[str]:
 # "home", "direct") only count with context around them.
 COMMON_WORDS = _words(
     """
-    basis points bps pts percentage
+    basis points bps pts percentage period periods
     a about above across actually after again against all almost also always am among an and
     another any anyone anything are area around as ask asked at away back bad be because
     been before being below best better between big both bring but by call came can cant

@@ -71,3 +71,14 @@ def test_statistics_the_layer_does_not_compute_are_refused_as_such(layer: Semant
     aside = "AOV for returning customers last month, I'll bootstrap the interval myself"
     goal = understand_with(aside, lexicon=lex, today=MONDAY)
     assert goal.intent is Intent.LOOKUP and goal.metric == "aov"
+
+
+def test_a_log_pasted_under_the_question_is_context(layer: SemanticLayer) -> None:
+    lex = lexicon_for(layer)
+    line = "2026-12-01T09:00:00Z order=O123456 status=shipped carrier=ups retries=3 dlq=none\n"
+    for question, intent in (
+        ("what was revenue yesterday?", Intent.LOOKUP),
+        ("orders this month so far vs the same period last month", Intent.COMPARE),
+    ):
+        goal = understand_with(question + "\n" + line * 40, lexicon=lex, today=MONDAY)
+        assert goal.intent is intent, question
