@@ -91,10 +91,47 @@ def understand_with(
     the learned intent model switched on or off."""
     parsed = parse(text, lexicon, today)
     goal = _understand(text, parsed, lexicon, today, context, learned)
-    if goal.intent is Intent.UNKNOWN or goal.clarification is not None:
+    answered = goal.intent is not Intent.UNKNOWN and goal.clarification is None
+    left_out = _left_out(parsed, lexicon) if answered else ""
+    split = _questions(parsed)
+    if left_out or split is None:
+        return replace(goal, left_out=left_out) if left_out else goal
+    # "Revenue last week? also, what's the weather in Boston?": a later question refused on
+    # its own is named in the reply; when it is what kept the whole from being answered,
+    # the first question is answered alone.
+    first_text, rest_text = split
+    rest = _understand(rest_text, parse(rest_text, lexicon, today), lexicon, today, None, learned)
+    why = _refused_why(rest)
+    if not why:
         return goal
-    left_out = _left_out(parsed, lexicon)
-    return replace(goal, left_out=left_out) if left_out else goal
+    if answered:
+        return replace(goal, left_out=why)
+    first = _understand(
+        first_text, parse(first_text, lexicon, today), lexicon, today, context, learned
+    )
+    if first.intent is Intent.UNKNOWN or first.clarification is not None:
+        return goal
+    return replace(first, text=text, left_out=why)
+
+
+def _questions(parsed: Parsed) -> tuple[str, str] | None:
+    """The first question and the rest, when a message asks two or more."""
+    asking = [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+    if len(asking) < 2:
+        return None
+    cut = parsed.tokens[asking[0][1] - 1].end + 1  # just past the first question mark
+    return parsed.cleaned[:cut], parsed.cleaned[cut:]
+
+
+def _refused_why(goal: Goal) -> str:
+    """Why a goal is a refusal, when Scout knows or judges it outside the data; "" when it
+    was only not understood ("and the week before?" on its own)."""
+    if goal.intent is not Intent.UNKNOWN or goal.clarification is None:
+        return ""
+    if goal.clarification.refusal:
+        return goal.clarification.refusal
+    judged = goal.clarification.question.startswith(_MODEL_OUTSIDE_WHY)
+    return _MODEL_OUTSIDE_WHY if judged else ""
 
 
 def _left_out(parsed: Parsed, lex: Lexicon) -> str:

@@ -30,7 +30,7 @@ async def test_the_second_question_is_named_not_dropped(
         )
         assert both.error is None and both.findings
         assert both.goal is not None and both.goal.intent is Intent.LOOKUP
-        assert "the other I can't: The store's policies are outside" in both.text, both.text
+        assert "The other I can't answer: The store's policies are outside" in both.text, both.text
 
         # Said as the reason, not asked: nothing to note.
         reason = await core.ask(
@@ -40,6 +40,6 @@ async def test_the_second_question_is_named_not_dropped(
             on_progress=_quiet,
         )
         assert reason.error is None and reason.findings
-        assert "the other I can't" not in reason.text
+        assert "The other I can't answer" not in reason.text
     finally:
         await core.close()
