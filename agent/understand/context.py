@@ -321,7 +321,7 @@ def is_habit(at: set[int], tokens: list[Token]) -> bool:
     )
 
 
-def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) -> bool:
+def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon, text: str) -> bool:
     """A date inside an aside, one owning a thing the data does not hold ("today's
     picking waves", not "today's revenue"), a greeting's ("hope your Monday is going well",
     "happy Friday") or any day of a kind ("high for a Sunday")."""
@@ -343,7 +343,12 @@ def _an_aside(at: set[int], aside: set[int], tokens: list[Token], lex: Lexicon) 
         return True  # "the flash I sent on Monday says …": when a message went out
     last = max(at, default=-1)
     named = {t.text for t in tokens[last + 1 : last + 3]} if last >= 0 else set()
-    if named & (_BUYING_NOUNS | REPORT_NOUNS) and tokens[last + 1].text not in _SET_AGAINST:
+    if (
+        named & (_BUYING_NOUNS | REPORT_NOUNS)
+        and tokens[last + 1].text not in _SET_AGAINST
+        # "… vs the week before? investor call at 3": the next sentence names no date.
+        and not breaks_after(tokens, text, last)
+    ):
         # "the December buy", "*Monday recap*": the thing's date or name, not a window.
         return True
     if last < 0 or not tokens[last].orig.lower().endswith(("'s", "\u2019s")):
@@ -433,7 +438,7 @@ def date_is_context(
 ) -> bool:
     """Whether a date at token positions `at` is context: in an aside, a greeting's or a
     thing's, or in a later clause about something else."""
-    return _an_aside(at, aside, tokens, lex) or _in_a_clause_about_else(at, tokens, text, lex)
+    return _an_aside(at, aside, tokens, lex, text) or _in_a_clause_about_else(at, tokens, text, lex)
 
 
 # "the West — sorry, I mean the Southwest", "by device, er, by channel I mean": a correction

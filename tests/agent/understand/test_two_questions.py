@@ -40,3 +40,13 @@ def test_a_second_question_that_leans_on_the_first_is_not_left_out(
     assert goal.intent is Intent.COMPARE and goal.left_out == ""
     one = understand("revenue last week?", layer=layer, today=MONDAY)
     assert one.left_out == ""
+
+
+def test_a_meeting_named_after_the_question_leaves_its_comparison(layer: SemanticLayer) -> None:
+    # "… the week before? investor call at 3": the call is the next sentence's, not the name
+    # of the week before (as "the December buy" names a buy).
+    goal = understand(
+        "revenue last week vs the week before? investor call at 3", layer=layer, today=MONDAY
+    )
+    assert goal.intent is Intent.COMPARE
+    assert (str(goal.window.start), str(goal.baseline.start)) == ("2025-12-08", "2025-12-01")  # type: ignore[union-attr]
