@@ -187,7 +187,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"in danger (?:of|to) (?:jump|leav|los|churn)\w*|jump(?:ing)? off|"
         r"stick(?:ing)? around|stay(?:ing)? with us|(?:gone |going |went )?dormant|"
         r"(?:about to|going to|gonna|likely to|might|could) lose|"
-        r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#))(?!\w)"
+        r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#)|"
+        # "who looks unlikely to come back?": buyers who will not buy again.
+        r"(?:unlikely|least likely|not likely) to (?:ever )?"
+        r"(?:come back|return|order again|buy again|shop again|reorder|order|buy))(?!\w)"
     ),
     "forecast_words": _P(
         r"\b(?:forecasts?|forecasting|forecasted|predictions?|predicted|predictive|projections?|"
@@ -439,6 +442,12 @@ CUES: dict[str, re.Pattern[str]] = {
 # Read on the text before masking: a request to act or an off-topic subject shows in words
 # that may also be values ("email all customers", "python"), so masking would hide it.
 PLAIN_CUES: dict[str, re.Pattern[str]] = {
+    # "which first-timers look one-and-done?": the new customers who will not buy again, asked
+    # in the words semantic.yml gives the new-customer value (so read before masking).
+    "one_and_done": _P(
+        r"\b(?:look|looks|looking|seem|seems|are|be|turn out|end up)(?: like)? "
+        r"(?:\S+ )?one (?:and|n) dones?\b"
+    ),
     # Requests refused by kind (agent/understand/refusals.py).
     **{r.kind: r.pattern for r in (*REFUSALS, *UNCOMPUTED)},
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
@@ -672,6 +681,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     ):
         # "can you do cohort retention curves, or only churn risk?": a question about Scout.
         return Intent.HELP, True
+    if cues.has("one_and_done"):
+        return Intent.CHURN, True
     segment = cues.has("segment", "segment_plain")
     if (cues.has("two_groups") and segment and not why) or cues.has("segment_lead"):
         return Intent.SEGMENT, True

@@ -54,3 +54,14 @@ def test_a_quarter_against_the_same_quarter_of_the_prior_year(layer: SemanticLay
     # Against another quarter, "Q4 last year" stays the calendar's Q4 2025.
     goal = on(layer, THURSDAY, "Q1 so far orders vs Q4 last year")
     assert span(goal.baseline) == ("2025-10-01", "2026-01-01")
+
+
+def test_buyers_who_look_one_and_done_are_a_churn_question(layer: SemanticLayer) -> None:
+    for text in (
+        "which of the first-time buyers from February look like one-and-done?",
+        "of the customers we won in January, who looks unlikely to come back?",
+        "which new buyers are least likely to ever order again?",
+    ):
+        goal = on(layer, THURSDAY, text)
+        assert goal.intent is Intent.CHURN, text
+        assert goal.window is None, text  # risk is scored as of today
