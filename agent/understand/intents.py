@@ -453,7 +453,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"
-        r"perfect|cool|nice|scout) )*"
+        r"perfect|cool|nice|scout|um|uh|erm) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
@@ -489,7 +489,11 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"open (?:a |an )?(?:ticket|jira|issue|pr)|file (?:a |an )?(?:ticket|bug|report)|"
         r"raise (?:a |an )?(?:jira|ticket|bug|issue)|"
         r"add (?:\w+ )?to (?:the )?(?:list|channel|blocklist|allowlist)|remove (?:\w+ )?from|"
-        r"unsubscribe |subscribe (?!me)|reset (?:my |the )?password|give (?:me )?(?:access|admin))"
+        r"unsubscribe |subscribe (?!me)|reset (?:my |the )?password|give (?:me )?(?:access|admin)|"
+        # "paste that into the run-of-show doc", "build me a UTM link", "override next week's
+        # forecast in the planning tool": work done in other tools.
+        r"paste (?:that|this|it|them|these) (?:in|into|to)\b|build (?:me )?(?:a |an )?(?:\S+ ){0,2}?links?\b|"
+        r"override (?:\S+ ){0,4}?(?:forecasts?|plans?|budgets?|prices?)\b)"
     ),
     # Asking Scout to write or fix something: out of scope even when it names a metric.
     "off_task": _P(
