@@ -74,19 +74,26 @@ def report(scores: Sequence[Score], fake: FakeOpenAI, recorded: int) -> None:
             print(f"  BROKEN [{s.name}] {text!r}")
 
 
-async def _record(prompts: list[dict], base_url: str, model: str) -> dict[str, str]:
-    from openai import AsyncOpenAI
+async def _record(prompts: list[dict], base_url: str, model: str, api_key: str) -> int:
+    """Ask the endpoint each prompt and keep each reply as it comes, so a failure midway
+    loses none of those already recorded; the number recorded."""
+    import openai
 
-    client = AsyncOpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=base_url)
-    replies: dict[str, str] = {}
+    client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url)
+    done = 0
     try:
         for prompt in prompts:
             body = {**prompt["body"], "model": model}
-            response = await client.chat.completions.create(**body)
-            replies[prompt["key"]] = response.choices[0].message.content or ""
+            try:
+                response = await client.chat.completions.create(**body)
+            except openai.APIError as error:
+                print(f"stopped after {done} replies: {base_url} answered {error!r}")
+                break
+            _append({prompt["key"]: response.choices[0].message.content or ""}, model)
+            done += 1
     finally:
         await client.close()
-    return replies
+    return done
 
 
 def _append(replies: dict[str, str], by: str) -> None:
@@ -109,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     recorded = load_recorded()
     if args.imported:
         rows = [json.loads(x) for x in args.imported.read_text().splitlines() if x.strip()]
+        if bad := [i for i, r in enumerate(rows, 1) if not {"key", "reply"} <= set(r)]:
+            print(f"{args.imported}: lines {bad[:5]} lack a key or a reply; nothing imported")
+            return 2
         _append({r["key"]: r["reply"] for r in rows if r["key"] not in recorded}, args.by)
         recorded = load_recorded()
     scores, fake = asyncio.run(_run(layer, recorded, args.sets))
@@ -121,8 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {len(prompts_sent(fake))} prompts to {args.export}")
         return 0
     if args.record:
+        api_key = os.environ.get("OPENAI_API_KEY", "")
+        if not api_key:
+            print("--record needs OPENAI_API_KEY set to a key for that endpoint")
+            return 2
         print(f"recording {len(missing)} replies from {args.record} ({args.model})")
-        _append(asyncio.run(_record(missing, args.record, args.model)), args.model)
+        done = asyncio.run(_record(missing, args.record, args.model, api_key))
+        print(f"recorded {done} of {len(missing)}")
         recorded = load_recorded()
         scores, fake = asyncio.run(_run(layer, recorded, args.sets))
     report(scores, fake, len(recorded))

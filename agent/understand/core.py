@@ -8,8 +8,10 @@ complete goals; otherwise Scout does not ask.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import cache
 from typing import assert_never
 
 from agent.domain import Goal, Grain, Intent
@@ -34,7 +36,7 @@ from agent.understand.intents import (
     unknown_subject,
 )
 from agent.understand.known import is_foreign
-from agent.understand.learned import intent_model
+from agent.understand.learned import Guess, intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.normalize import normalize
 from agent.understand.refusals import (
@@ -114,9 +116,14 @@ def understand_with(
     return replace(first, text=text, left_out=why)
 
 
+def _asking(parsed: Parsed) -> list[tuple[int, int]]:
+    """The token spans of the sentences that end in a question mark."""
+    return [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+
+
 def _questions(parsed: Parsed) -> tuple[str, str] | None:
     """The first question and the rest, when a message asks two or more."""
-    asking = [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+    asking = _asking(parsed)
     if len(asking) < 2:
         return None
     cut = parsed.tokens[asking[0][1] - 1].end + 1  # just past the first question mark
@@ -216,7 +223,9 @@ def _understand(
         # something the data does not have is a lookup.
         intent = Intent.LOOKUP
     followup = context is not None and is_followup(parsed, intent, context)
-    if learned and not followup and _model_says_outside(parsed, lex, intent):
+    # Scored at most once per request: the scope check and the intent fallback share it.
+    guess = cache(lambda: intent_model(lex).guess(parsed.shape))
+    if learned and not followup and _model_says_outside(parsed, lex, intent, guess):
         # "how long do tablet visitors spend on a product page?": shop words around a subject
         # no rule names; the model, fitted on hundreds of refused requests, recognises the
         # kind. Not a known reason, so an LLM, when configured, may still read it.
@@ -228,7 +237,7 @@ def _understand(
         goal = merge(parsed, intent, stated, context, today, lex.values)
         return _checked(goal, parsed, lex, today, _confidence(parsed, True, True) - _FOLLOWUP)
     if learned and (intent is None or not stated):
-        guessed = _learned_intent(parsed, lex, intent)
+        guessed = _learned_intent(parsed, lex, intent, guess())
         if guessed is not None:
             intent, stated = guessed, False
     if intent is None:
@@ -331,13 +340,14 @@ def _not_measured(parsed: Parsed) -> str:
     return not_measured((typed or found).group(0))
 
 
-def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Intent | None:
+def _learned_intent(
+    parsed: Parsed, lex: Lexicon, ruled: Intent | None, guess: Guess
+) -> Intent | None:
     """The model's intent where no cue stated one, if it is sure and the pieces fit it.
 
     Only reached after the out-of-scope and action checks, so it can never turn a refusal
     into an analysis; with nothing from the layer named, it must be surer still.
     """
-    guess = intent_model(lex).guess(parsed.shape)
     if guess.intent in (Intent.UNKNOWN, ruled):
         return None
     named = not parsed.empty or parsed.unknown_value is not None
@@ -346,7 +356,9 @@ def _learned_intent(parsed: Parsed, lex: Lexicon, ruled: Intent | None) -> Inten
     return guess.intent if _fits(guess.intent, parsed, lex) else None
 
 
-def _model_says_outside(parsed: Parsed, lex: Lexicon, intent: Intent | None) -> bool:
+def _model_says_outside(
+    parsed: Parsed, lex: Lexicon, intent: Intent | None, guess: Callable[[], Guess]
+) -> bool:
     """Whether the learned model reads a request as outside the data, with nothing in it that
     only the data could answer (a split, a comparison, a customer, a question about Scout)."""
     if intent in (Intent.HELP, Intent.DIGEST) or parsed.group_by or parsed.compare:
@@ -359,22 +371,20 @@ def _model_says_outside(parsed: Parsed, lex: Lexicon, intent: Intent | None) -> 
     # the question itself: a log pasted after "what was revenue yesterday?" is context.
     if sum(is_foreign(word, lex) for word in _the_question(parsed)) < _MODEL_OUTSIDE_WORDS:
         return False
-    guess = intent_model(lex).guess(parsed.shape)
-    return guess.intent is Intent.UNKNOWN and guess.probability >= _MODEL_OUTSIDE
+    read = guess()
+    return read.intent is Intent.UNKNOWN and read.probability >= _MODEL_OUTSIDE
 
 
 def _the_question(parsed: Parsed) -> list[str]:
     """The words that ask: the sentences ending in a question mark, else the first line."""
-    tokens = parsed.tokens
-    spans = sentence_spans(tokens, parsed.cleaned)
-    asked = [t.text for b, e, asks in spans if asks for t in tokens[b:e]]
+    asked = [t.text for b, e in _asking(parsed) for t in parsed.tokens[b:e]]
     if asked:
         return asked
     return normalize(parsed.text.strip().split("\n", 1)[0]).split()
 
 
 def _first_of_two_questions_asks_for_a_metric(parsed: Parsed, lex: Lexicon) -> bool:
-    asking = [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+    asking = _asking(parsed)
     if len(asking) < 2:
         return False
     begin, end = asking[0]
