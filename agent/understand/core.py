@@ -185,8 +185,10 @@ def _understand(
     if (
         parsed.cues.has("off_topic", "unmeasured")
         and parsed.metric is None
-        # "just back from PTO, what did I miss?": the aside is not the question.
+        # "just back from PTO, what did I miss?": the aside is not the question; "what time
+        # zone do you cut days in?" asks how Scout counts.
         and not parsed.cues.has("digest_strong")
+        and not (about_scout and parsed.cues.has("definition"))
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         if parsed.cues.has("unmeasured"):

@@ -488,7 +488,19 @@ def _this_unit_before(m: re.Match[str], window: Window) -> Window:
     unit = _this_unit_name(m)
     if unit in ("week", "wtd"):
         return same_weekdays_before(window)
+    if unit in ("quarter", "qtd"):
+        return _quarter_before(window)
     return shift_months(window, -_UNIT_MONTHS[unit])
+
+
+def _quarter_before(window: Window) -> Window:
+    """A whole quarter against the one before; a quarter to date against as many days from
+    the previous quarter's first day ("the same stretch of Q1"): quarters differ by up to three
+    days, so the same dates would compare Apr 1-May 31 (61 days) with Jan 1-Mar 1 (59)."""
+    if whole_months(window) == 3:
+        return shift_months(window, -3)
+    start = add_months(window.start, -3)
+    return _w(start, start + timedelta(days=window.days), "the same days of last quarter")
 
 
 def _quarter(m: re.Match[str], today: date) -> Window | None:
@@ -1179,7 +1191,8 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_year,
     ),
     _Rule(
-        pattern=_P(r"\b(?:yoy|year over year|year on year|y o y)\b"),
+        # "N-1": French and German reports' name for the year before.
+        pattern=_P(r"\b(?:yoy|year over year|year on year|y o y|n 1)\b"),
         build=_never,
         relative=_rel_year,
     ),
@@ -1202,7 +1215,10 @@ RULES: tuple[_Rule, ...] = (
     ),
     # "Q4-to-date vs the same point in Q3": as many days from that quarter's start.
     _Rule(
-        pattern=_P(r"\b(?:the )?same (?:point|time|stage|days?|period) (?:in|of) q(?P<sq>[1-4])\b"),
+        pattern=_P(
+            r"\b(?:the )?(?:same|equivalent) (?:point|time|stage|stretch|days?|period) "
+            r"(?:in|of) q(?P<sq>[1-4])\b"
+        ),
         build=_never,
         relative=_rel_same_point_in_quarter,
     ),
@@ -1348,11 +1364,13 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_last_n,
         shift=True,
     ),
-    # "AOV for week 6": the ISO week of this year (of last year if it has not begun).
+    # "AOV for week 6", "KW 6", "S45" (German and French): the ISO week of this year (of last
+    # year if it has not begun).
     _Rule(
         pattern=_P(
             r"(?<!last )(?<!this )(?<!next )(?<!per )(?<!a )"
-            r"\b(?:in |for |during |of )?(?:iso )?(?:week|wk) (?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?! of\b)"
+            r"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk) |kw ?|cw ?|(?<!\w)[sw](?=\d))"
+            r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?! of\b)"
         ),
         build=_iso_week,
         before=_preceding,
@@ -1477,7 +1495,7 @@ RULES: tuple[_Rule, ...] = (
             rf"(?! {_PLANNED}s?\b)"
         ),
         build=_quarter,
-        before=lambda m, w: shift_months(w, -3),
+        before=lambda m, w: _quarter_before(w),
     ),
     _Rule(
         pattern=_P(

@@ -358,7 +358,7 @@ CUES: dict[str, re.Pattern[str]] = {
     # metric it names.
     "can_or_only": _P(
         r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back|"
-        r"see|have|track|store|keep|record|tell|know|push|send|export) "
+        r"see|have|track|store|keep|record|tell|know|push|send|export|give(?: me| us)?|get) "
         r".{0,60}? or (?:only|just)\b"
         # "do you know which affiliate an order came from, or only the channel?", "does your
         # data know which orders were gifts, or do I have to infer it?"
@@ -420,6 +420,20 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:your|ur) data (?:fresh|up to date|current)\b"
         r"|\bhow far back (?:does|do) (?:your|ur|the|scouts) data go\b"
         r"|\bwhat data do (?:you|u|scout) (?:actually )?(?:read|use|see)\b"
+        # "which month does a late return count against?", "is a session here the same thing
+        # as a GA4 session?", "units over units, or refunds over revenue?": how a figure is
+        # counted, asked through what it is made of.
+        r"|\b(?:which|what) (?:month|day|week|period|quarter) (?:does|do|would|will) (?:\S+ ){1,3}?"
+        r"(?:count|land|go|fall|get booked) (?:against|in|into|under|on)\b"
+        r"|\b(?:here|in your (?:\S+ )?(?:numbers|data)) the same (?:thing |definition |metric )?as\b"
+        r"|\bthe same (?:thing|definition) as (?:a |an |the |our |my )?\S+"
+        r"|\bover \S+ or (?:\S+ ){1,3}?over\b"
+        # "what time zone do you cut days in?", "Mountain time or Central?": where a day ends.
+        r"|\b(?:what|which) (?:time ?zones?|tz) (?:do|does|are|is) (?:you|u|scout|your|the data|the numbers)\b"
+        r"|\b(?:on|in) (?:mountain|central|eastern|pacific|utc|gmt) time or\b"
+        r"|\bcut (?:the |a |your )?days? (?:at|in)\b"
+        r"|\bhow (?:do|does) (?:you|scout) (?:operationali[sz]e|determine|classify|label)\b"
+        r"|\bdifference between (?:\S+ ){1,4}?and (?:\S+ ){1,4}?in (?:your|the) (?:numbers|data|metrics)\b"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.
     "segment_lead": _P(
@@ -458,7 +472,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
         r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
-        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the |\d+ )|buy |purchase |restock|"
+        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the |\d+ )|buy |"
+        # "purchase revenue" is GA4's name for revenue, not an order to buy.
+        r"purchase (?!(?:revenue|rates?|frequency|value|conversion|counts?|history)\b)|restock|"
         r"reorder|order (?:more|new|extra) |cancel (?:the |this |that |order|my |all |every)|"
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
@@ -677,7 +693,10 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
     """
     why = cues.has("why") or (cues.has("move") and not cues.has("wanted"))
     if (cues.has("action") and not cues.has("can_or_only")) or (
-        cues.has("off_topic") and slots.metric is None and not cues.has("digest_strong")
+        # "what time zone do you cut days in?" asks how Scout counts, not the time.
+        cues.has("off_topic")
+        and slots.metric is None
+        and not cues.has("digest_strong", "definition")
     ):
         return None, True
     if cues.has("definition", "can_or_only") or (

@@ -106,6 +106,7 @@ REPORT_NOUNS = _words(
     report reports deck decks review reviews meeting meetings sync syncs call calls standup
     standups update updates email emails newsletter newsletters summary summaries recap
     recaps digest checkin huddle huddles slide slides pulse note notes memo memos pack packs
+    reporting
     """
 )
 CADENCE_WORDS = _words("daily weekly monthly quarterly")
@@ -148,6 +149,10 @@ SHORTHAND = {
     "facturation": "revenue",
     "clients": "customers",
     "client": "customer",
+    # French: "the fidel clients", "the frequentation of the site".
+    "fidel": "loyal",
+    "fidels": "loyal",
+    "frequentation": "traffic",
 }
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
@@ -205,8 +210,17 @@ CUE_WORDS = _words(
 
 # Extra names people use for a dimension when grouping ("by traffic source").
 DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
-    "channel": ("source", "traffic source", "marketing channel", "acquisition channel"),
-    "device": ("platform", "device type"),
+    # GA4's names: "session default channel group", "device category".
+    "channel": (
+        "source",
+        "traffic source",
+        "marketing channel",
+        "acquisition channel",
+        "default channel group",
+        "session default channel group",
+        "channel group",
+    ),
+    "device": ("platform", "device type", "device category"),
     "category": ("product category", "product line"),
     "region": ("geo", "geography", "area", "regional"),
     "customer_type": ("customer segment",),
@@ -255,9 +269,20 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "selling much",
         "sell more",
         "selling more",
+        # GA4's name for it.
+        "purchase revenue",
     ),
     # "how did returning customers convert": the verb names the rate.
-    "conversion_rate": ("convert", "converted", "converting", "converts", "conv"),
+    # GA4 says "session conversion rate"; French "taux de transformation".
+    "conversion_rate": (
+        "convert",
+        "converted",
+        "converting",
+        "converts",
+        "conv",
+        "session conversion rate",
+        "transformation rate",
+    ),
     "customers": (
         "people buying",
         "people bought",
@@ -269,7 +294,13 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "distinct customer ids",
         "unique customer ids",
     ),
-    "orders": ("how many orders", "order volume", "order numbers", "order count"),
+    "orders": (
+        "how many orders",
+        "order volume",
+        "order numbers",
+        "order count",
+        "ecommerce purchases",
+    ),
     # "are first-time shoppers spending less per order": spend per order is the AOV.
     "aov": (
         *(
@@ -329,9 +360,13 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "units came back",
         "items came back",
         "products came back",
+        "units have come back",
+        "items have come back",
+        # "sum(quantity) from returns": the quantity column of the returns table.
+        "quantity from returns",
     ),
     # "sum(quantity) from order_items": the column units sold are summed from.
-    "units_sold": (*SELLING_WORDS, "quantity", "qty"),
+    "units_sold": (*SELLING_WORDS, "quantity", "qty", "items purchased", "units purchased"),
 }
 
 # Compass and place words that are real words, not typos of a region ("Pacific Northwest").

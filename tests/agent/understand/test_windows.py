@@ -169,8 +169,11 @@ WEDNESDAY = date(2026, 3, 18)
          ("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01")),
         ("revenue last quarter", Intent.LOOKUP, WEDNESDAY,
          ("2025-10-01", "2026-01-01"), ("2025-07-01", "2025-10-01")),
+        # A quarter to date against as many days (76) from the last quarter's first day.
         ("revenue this quarter", Intent.LOOKUP, WEDNESDAY,
-         ("2026-01-01", "2026-03-18"), ("2025-10-01", "2025-12-18")),
+         ("2026-01-01", "2026-03-18"), ("2025-10-01", "2025-12-16")),
+        ("new customers quarter to date", Intent.LOOKUP, date(2026, 6, 1),
+         ("2026-04-01", "2026-06-01"), ("2026-01-01", "2026-03-03")),
         ("revenue this year", Intent.LOOKUP, WEDNESDAY,
          ("2026-01-01", "2026-03-18"), ("2025-01-01", "2025-03-18")),
         # A year back: calendar months to calendar months, other periods 364 days (weekdays).

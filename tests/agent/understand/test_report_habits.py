@@ -1,0 +1,92 @@
+"""Names other tools and other languages' reports give: GA4's ("purchase revenue", "session
+default channel group", "device category", "Organic Social", "new users"), French and German
+week numbers ("S45", "KW 45") and "N-1" for the year before, French calques ("transformation
+rate", "frequentation", "fidel clients"), and a quarter to date against the same stretch of the
+quarter before. Windows worked out by hand for Tuesday 2026-11-10 (ISO week 45 is Monday
+2026-11-02 to Sunday 2026-11-08)."""
+
+from __future__ import annotations
+
+from agent.domain import Intent
+from agent.semantic import SemanticLayer
+from tests.agent.understand.test_context_and_shorthand import on, span
+
+TUESDAY = "2026-11-10"
+
+
+def test_ga4_names_are_the_layers_metrics_and_dimensions(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "purchase revenue by session default channel group, last week")
+    assert goal.intent is Intent.BREAKDOWN and goal.metric == "revenue"
+    assert goal.group_by == ("channel",)
+    assert span(goal.window) == ("2026-11-02", "2026-11-09")
+    goal = on(
+        layer, TUESDAY, "ecommerce purchases from Organic Social fell WoW, which device category?"
+    )
+    assert goal.metric == "orders" and dict(goal.filters) == {"channel": "social"}
+    assert goal.group_by == ("device",)
+    assert on(layer, TUESDAY, "items purchased QTD?").metric == "units_sold"
+    goal = on(layer, TUESDAY, "new users vs returning users on session conversion rate, this month")
+    assert goal.metric == "conversion_rate"
+    assert dict(goal.compare) == {"customer_type": ("new", "returning")}
+
+
+def test_week_numbers_and_n_minus_one(layer: SemanticLayer) -> None:
+    for text in ("orders S45", "orders KW 45", "orders in W45"):
+        goal = on(layer, TUESDAY, text)
+        assert span(goal.window) == ("2026-11-02", "2026-11-09"), text
+    goal = on(
+        layer,
+        TUESDAY,
+        "I would like to compare the S45 with the S45 N-1 for the turnover, "
+        "it is for the weekly reporting of the direction",
+    )
+    assert goal.intent is Intent.COMPARE and goal.metric == "revenue" and goal.grain is None
+    assert span(goal.baseline) == ("2025-11-03", "2025-11-10")  # 52 weeks back, same weekdays
+
+
+def test_french_calques(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        TUESDAY,
+        "Which one has the best transformation rate, the desktop or the mobile, in October ?",
+    )
+    assert goal.metric == "conversion_rate"
+    assert on(layer, TUESDAY, "the frequentation of the Southeast last week").metric == "sessions"
+    goal = on(layer, TUESDAY, "The average basket of the fidel clients in October")
+    assert goal.metric == "aov" and dict(goal.filters) == {"customer_type": "returning"}
+
+
+def test_a_quarter_to_date_against_the_same_stretch_of_the_quarter_before(
+    layer: SemanticLayer,
+) -> None:
+    # Oct 1 to Nov 9 is 40 days; the same 40 days of Q3 run from Jul 1 to Aug 9.
+    goal = on(layer, TUESDAY, "return rate QTD vs the same stretch of Q3?")
+    assert span(goal.window) == ("2026-10-01", "2026-11-10")
+    assert span(goal.baseline) == ("2026-07-01", "2026-08-10")
+    # Apr 1 to May 31 is 61 days: Jan 1 to Mar 2, not the same dates (59 days).
+    goal = on(
+        layer, "2026-06-01", "new customers for Q2 to date, with the equivalent stretch of Q1"
+    )
+    assert span(goal.baseline) == ("2026-01-01", "2026-03-03")
+
+
+def test_how_scout_counts_is_a_question_about_scout(layer: SemanticLayer) -> None:
+    for text in (
+        "When a parcel comes back in May for something bought in April, which month does it "
+        "count against in your return rate?",
+        "is a session here the same thing as a GA4 session? it ends after 30 minutes idle",
+        "is `return_rate` units over units, or refund $ over revenue $?",
+        "are Arizona's numbers on Mountain time or Central in your data?",
+        "How do you operationalise churn: a fixed inactivity threshold, or a model score?",
+        "what timezone do you cut days in? our partitions are utc",
+        "can you give me units by SKU or only by category?",
+    ):
+        goal = on(layer, TUESDAY, text)
+        assert goal.intent is Intent.HELP and goal.metric is None, text
+    # The time somewhere else is still outside the shop's data.
+    goal = on(layer, TUESDAY, "what time zone is it in Tokyo")
+    assert goal.intent is Intent.UNKNOWN
+    goal = on(
+        layer, TUESDAY, "what time does the black friday sale go live, midnight eastern or pacific"
+    )
+    assert goal.intent is Intent.UNKNOWN
