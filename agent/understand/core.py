@@ -365,6 +365,8 @@ def _model_says_outside(
     only the data could answer (a split, a comparison, a customer, a question about Scout)."""
     if intent in (Intent.HELP, Intent.DIGEST) or parsed.group_by or parsed.compare:
         return False  # "what's the story this week?": a scorecard has no subject to miss
+    if parsed.metric is not None and parsed.has_baseline:
+        return False  # "revenue per session, March vs February": two periods of a metric
     if parsed.customer_id or (intent is None and parsed.empty):
         return False  # nothing read at all ("blorp") is "not sure", not "outside"
     if _first_of_two_questions_asks_for_a_metric(parsed, lex):

@@ -273,9 +273,23 @@ def _latest_day_of_month(day: int, today: date) -> date | None:
     return None
 
 
+_PAIRED_BY = r"(?:vs|versus|v|against|and|or|compared (?:to|with))"
+_PAIRED_AFTER = re.compile(rf" {_PAIRED_BY} {_MON.format('pm')}\b")
+_PAIRED_BEFORE = re.compile(rf"\b{_MON.format('pm')} {_PAIRED_BY} $")
+
+
+def _paired(m: re.Match[str]) -> bool:
+    """'March vs February', 'Jan and May': a month beside another is a month, whatever else
+    the word can mean (never 'may or may')."""
+    after = _PAIRED_AFTER.match(m.string, m.end())
+    before = _PAIRED_BEFORE.search(m.string, 0, m.start())
+    other = after or before
+    return other is not None and other.group("pm") != m.group("mm")
+
+
 def _month(m: re.Match[str], today: date) -> Window | None:
     name, year = m.group("mm"), m.group("my")
-    if name in _AMBIGUOUS_MONTHS and not (m.group("prep") or year):
+    if name in _AMBIGUOUS_MONTHS and not (m.group("prep") or year or _paired(m)):
         return None
     month = MONTHS[name]
     if year:

@@ -138,12 +138,21 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:is|was|are|were) (?:that|this|it|those|these) (?:still |really )?normal|"
         # "delivery tickets today, normal for the week after Christmas?", "high or just
         # post-xmas normal?": against what the time of year brings.
-        r"normal for (?:a |an |the |this |that |(?=#))|or (?:just )?(?:\S+ ){0,2}normal\b|"
+        r"normal for (?:a|an|the|this|that)\b|normal for(?= #)|or (?:just )?(?:\S+ ){0,2}normal\b|"
         r"(?:losing|lose|lost) sleep|keeps? (?:me|us) up at night|"
         # "does yesterday's revenue look complete?": whether the data itself is whole.
         r"(?:look|looks|seem|seems|is|are) (?:\S+ )?complete|(?:are|is) (?:\S+ ){0,6}?(?:all|fully) (?:in|loaded)(?! (?:one|all|a|an|our|my)\b)|"
         r"(?:go|gone|went|going) missing|gaps? or duplicat\w*|duplicated days|missing days|"
-        r"(?:is|are) (?:\S+ ){0,5}?missing|load(?:ed)? fully|fully load(?:ed)?)\b"
+        r"(?:is|are) (?:\S+ ){0,5}?missing|load(?:ed)? fully|fully load(?:ed)?|"
+        # "does any region look off?", "outside its normal range?", "is tablet's number
+        # normal?", "gaps in the data or real?", "did we drop or double any days?"
+        r"(?:look|looks|looking|seem|seems|seeming) off(?! by)|"
+        r"(?:outside|within) (?:of )?(?:its|the|their|our|a|the usual|its usual) (?:normal |usual |expected )"
+        r"(?:range|band|variation|bounds)|"
+        r"(?:number|figure|numbers|figures|count|counts|level) (?:\S+ )?normal|"
+        r"(?:gaps?|holes?) in the data|"
+        r"(?:drop|dropped|lose|lost|double|doubled|duplicated?) (?:or (?:drop|dropped|double|doubled|"
+        r"duplicated?) )?any days)\b"
     ),
     "segment": _P(
         r"\b(?:segmentation|(?<!# )segment (?:our |the |my |all )?(?:customers|users|buyers|base|#|"

@@ -90,3 +90,29 @@ def test_how_scout_counts_is_a_question_about_scout(layer: SemanticLayer) -> Non
         layer, TUESDAY, "what time does the black friday sale go live, midnight eastern or pacific"
     )
     assert goal.intent is Intent.UNKNOWN
+
+
+def test_whether_a_figure_is_normal_is_the_anomaly_check(layer: SemanticLayer) -> None:
+    for text in (
+        "does any region look off on orders this week?",
+        "Is the weekend's returning-customer order count outside its normal range?",
+        "is tablet's number normal?? looks really low to me",
+        "units sold for 11/7 look like half a day. gaps in the data or real?",
+        "did we drop or double any days of orders between nov 1 and nov 3?",
+        "sessions on Friday, normal for the friday after thanksgiving?",
+    ):
+        assert on(layer, TUESDAY, text).intent is Intent.DETECT, text
+    # A figure that is "off by a mile" is a discrepancy to look at, not an anomaly scan.
+    goal = on(
+        layer, TUESDAY, "AOV by region for yesterday please, the West figure looks off by a mile"
+    )
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",)
+
+
+def test_two_periods_of_a_metric_are_never_refused_as_outside(layer: SemanticLayer) -> None:
+    goal = on(
+        layer, TUESDAY, "revenue per session MoM: March vs February. GA4 and Shopify disagree"
+    )
+    assert goal.intent is Intent.COMPARE and goal.metric == "revenue_per_session"
+    assert span(goal.window) == ("2026-03-01", "2026-04-01")
+    assert span(goal.baseline) == ("2026-02-01", "2026-03-01")
