@@ -19,6 +19,7 @@ from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
     campaign_delivery,
+    message_sent,
     is_send_date,
 )
 from agent.understand.context import (
@@ -298,8 +299,11 @@ def _understand(
             dims = [d for d, values in lex.values.items() if value in values]
             if value != name and len(dims) == 1 and dims[0] not in goal.filters:
                 goal = replace(goal, filters={**goal.filters, dims[0]: value})
-    # "a list for the winback email": how the list will be used, not who is on it.
-    delivery = campaign_delivery(text) if intent in (Intent.SEGMENT, Intent.CHURN) else None
+    # "a list for the winback email": how the list will be used, not who is on it; "the
+    # Earth Day email promised …": a message that went out, whatever is asked about it.
+    delivery = (
+        campaign_delivery(text) if intent in (Intent.SEGMENT, Intent.CHURN) else message_sent(text)
+    )
     if intent in (Intent.SEGMENT, Intent.CHURN):
         # "losing our regulars after the delivery mess": a ticket's topic is no trait of a
         # customer to segment or score them by.

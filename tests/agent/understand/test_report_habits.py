@@ -116,3 +116,22 @@ def test_two_periods_of_a_metric_are_never_refused_as_outside(layer: SemanticLay
     assert goal.intent is Intent.COMPARE and goal.metric == "revenue_per_session"
     assert span(goal.window) == ("2026-03-01", "2026-04-01")
     assert span(goal.baseline) == ("2026-02-01", "2026-03-01")
+
+
+def test_a_message_that_went_out_is_the_setting_not_a_filter(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        TUESDAY,
+        "delivery tickets so far today? The Earth Day email promised "
+        "slower shipping and people are writing in about it",
+    )
+    assert goal.metric == "support_tickets" and dict(goal.filters) == {"topic": "delivery"}
+    assert goal.clarification is None
+    # Named apart, the channel is still asked about.
+    goal = on(
+        layer,
+        TUESDAY,
+        "how much revenue did email bring in yesterday? the turkey-recipe "
+        "newsletter went out Saturday",
+    )
+    assert dict(goal.filters) == {"channel": "email"}
