@@ -19,8 +19,8 @@ from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
     campaign_delivery,
-    message_sent,
     is_send_date,
+    message_sent,
 )
 from agent.understand.context import (
     asked_apart,

@@ -585,9 +585,22 @@ def _year(m: re.Match[str], today: date) -> Window | None:
     bare = not m.group("yp")
     if bare and _COUNTED.match(m.string, m.end()) and len(re.findall(r"\b20\d\d\b", m.string)) < 2:
         return None  # a count, unless another year is named beside it ("2026 orders vs 2025")
+    return _calendar_year(year, today)
+
+
+def _calendar_year(year: int, today: date) -> Window | None:
+    if year > today.year:
+        return None
     if year == today.year:
         return to_date_window(date(year, 1, 1), today, str(year))
     return _w(date(year, 1, 1), date(year + 1, 1, 1), str(year))
+
+
+def _fiscal_year(m: re.Match[str], today: date) -> Window | None:
+    """'FY25': the layer knows calendar periods only, so a fiscal year is the calendar year
+    (a fiscal calendar's own weeks and periods are refused, agent/understand/refusals.py)."""
+    digits = m.group("fy")
+    return _calendar_year(int(digits) + (2000 if len(digits) == 2 else 0), today)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -1519,6 +1532,11 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_month,
         before=lambda m, w: shift_months(w, -1),
+    ),
+    _Rule(
+        pattern=_P(r"\b(?:in |for |during |of )?fy ?(?P<fy>\d\d|20\d\d)\b"),
+        build=_fiscal_year,
+        before=lambda m, w: shift_months(w, -12),
     ),
     _Rule(
         # "2026 revenue against 2025": a year named bare.

@@ -42,7 +42,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:is|s) (?:it|this|that) coming from|where (?:is|s) (?:it|this|that) coming from|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
         # "3.1% to 2.7% last week, which channel did that?": which part made the move.
-        r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it))\b"
+        r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it)|"
+        # "which channel accounts for the gap?": what made up a difference.
+        r"(?:accounts?|accounted) for (?:the|that|this|most of the) (?:gap|difference|shortfall|"
+        r"drop|decline|dip|miss|increase|jump|rise|swing))\b"
     ),
     "move": _P(
         r"\b(?:drop|drops|dropped|dropping|fell|fall|falling|fallen|declined?|declining|"
@@ -171,6 +174,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "three of my VIPs have emailed", "every VIP call": people the message is about.
         r"vips?(?! (?:call|calls|desk|line|team|have|has|had|were|was|keep|emailed|called)\b)|"
         r"customer (?:groups|tiers|types)|"
+        # "our highest-value customers", "split them into tiers by spend".
+        r"(?:highest|most|high|top) value (?:customers|buyers|clients|shoppers|#)|"
+        r"into (?:\S+ )?tiers|tiers? (?:them |#s? |customers )?by (?:spend|value|how much)|"
         r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
         # "who are the clients that buy more in Texas?": the biggest buyers are a segment.
         r"|(?:\bbuyers|\bshoppers|(?<![^ ])#) (?:that|who) (?:buy|spend|order) (?:the )?(?:most|more)\b"
@@ -229,7 +235,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "a resume of last week", "a panorama of January": Portuguese and Spanish for a recap.
         r"(?:a|the) (?:resume|panorama)(?= of\b| #)|"
         # "wknd in 3 lines": a short recap.
-        r"in (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points)|"
+        r"in (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points|paragraphs?)|"
+        # "a little synthesis of the weekend": French for a recap.
+        r"(?:a|the|my|little|short|quick) synthesis(?= of\b| #)|"
         # "the usual please", "what you send every Monday": the regular digest.
         r"^(?:(?:just|ok|so) )?the usual\b|what (?:you|scout) (?:send|sends|post|posts) every|"
         # "what's working and what isn't this month?": the period's scorecard.
@@ -651,6 +659,8 @@ GROUP_BEFORE = frozenset(
         "individual",
         "any",
         "single",
+        # "is it one channel in particular?", "concentrated in one device?"
+        "one",
     ]
 )
 GROUP_AFTER = frozenset(["breakdown", "split", "mix", "level", "wise", "by"])

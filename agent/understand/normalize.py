@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from agent.understand.vocabulary import COMMON_WORDS
+
 _MENTION = re.compile(r"<[@!#][^>]*>")
 _LINK = re.compile(r"<((?:https?|mailto|ftp):[^>|]*)(?:\|([^>]*))?>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -89,6 +91,7 @@ def clean(raw: str) -> Cleaned:
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text)
     text = _emoji_words(text)
+    text = _STRETCHED.sub(_unstretched, text)
     # An emoji code or a spaced dash between words ends a clause ("on call this week
     # :rotating_light: anything odd today?", "units by state yday — need to know …").
     text = _EMOJI_CODE.sub(" \u00b7 ", text)
@@ -146,6 +149,18 @@ _EMOJI = re.compile(
 _WORD_AFTER = re.compile(r"[\s\ufe0f]*[A-Za-z]")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;,\u00b7\n])[\s\ufe0f]*$")
 _CHOICE_BEFORE = re.compile(r"\b(?:vs|versus|or|and)\.?\s*$", re.IGNORECASE)
+
+
+# "soooo low", "whyyy", "goood": a letter held for emphasis, three times or more.
+_STRETCHED = re.compile(r"\b\w*([a-z])\1{2,}\w*\b", re.IGNORECASE)
+
+
+def _unstretched(found: re.Match[str]) -> str:
+    word = found.group(0)
+    double = re.sub(r"([a-z])\1{2,}", r"\1\1", word, flags=re.IGNORECASE)
+    if double.lower() in COMMON_WORDS:
+        return double  # "goood" is "good", "toooo" is "too"
+    return re.sub(r"([a-z])\1{2,}", r"\1", word, flags=re.IGNORECASE)
 
 
 def _emoji_words(text: str) -> str:

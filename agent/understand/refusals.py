@@ -37,7 +37,10 @@ REFUSALS: tuple[Refusal, ...] = (
             # is context; what happened is the question.
             r"(?:targets?|goals?|quotas?|budgets?|plan)\b(?!(?: \S+){0,3}? (?:is|was|of|at) \d)|"
             r"\b(?:the|our|my|a) (?:targets?|goals?|quotas?) (?:for|in|on) |"
-            r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b"
+            r"\b(?:vs|versus|against) (?:the )?(?:plan|target|goal|budget|quota)s?\b|"
+            # "how far did FY25 revenue land from budget?"
+            r"\b(?:land|landed|came in|come in|finish|finished|end|ended) (?:\S+ ){0,2}?"
+            r"(?:from|to|against|vs|versus|on) (?:the |our )?(?:budget|plan|target)s?\b"
         ),
         why="The warehouse holds what happened, not targets, plans or budgets.",
     ),

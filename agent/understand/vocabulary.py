@@ -153,6 +153,8 @@ SHORTHAND = {
     "fidel": "loyal",
     "fidels": "loyal",
     "frequentation": "traffic",
+    "previsions": "forecasts",
+    "prevision": "forecast",
 }
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

@@ -135,3 +135,34 @@ def test_a_message_that_went_out_is_the_setting_not_a_filter(layer: SemanticLaye
         "newsletter went out Saturday",
     )
     assert dict(goal.filters) == {"channel": "email"}
+
+
+def test_recaps_segments_causes_and_budgets_in_other_words(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "A little synthesis of the weekend for my manager, please?")
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2026-11-07", "2026-11-09")
+    goal = on(
+        layer, "2026-01-03", "Give me 2025 in one paragraph, the way you'd put it to the board."
+    )
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2025-01-01", "2026-01-01")
+    goal = on(
+        layer,
+        "2026-01-03",
+        "December revenue came in under November: which channel accounts for the gap?",
+    )
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("channel",)
+    assert (
+        on(layer, "2026-01-03", "Who were our highest-value customers in 2025?").intent
+        is Intent.SEGMENT
+    )
+    goal = on(
+        layer,
+        "2026-01-03",
+        "can u split the ppl who found us thru tiktok into tiers by how much they spend?",
+    )
+    assert goal.intent is Intent.SEGMENT
+    goal = on(layer, "2026-01-03", "FY25 revenue by region, largest first")
+    assert span(goal.window) == ("2025-01-01", "2026-01-01") and goal.group_by == ("region",)
+    goal = on(layer, "2026-01-03", "How far did FY25 revenue land from budget?")
+    assert goal.intent is Intent.UNKNOWN  # the plan is not in the warehouse
+    goal = on(layer, TUESDAY, "why is social soooo low?? we posted literally every day")
+    assert goal.intent is Intent.EXPLAIN and dict(goal.filters) == {"channel": "social"}
