@@ -285,7 +285,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:in |up |out )?(?:at|on)\b(?! (?:least|all|the (?:end|start|beginning)))"
     ),
     "help": _P(
-        r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what do you do|how do (?:i|you) (?:use|work)|commands|"
+        r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what (?:you|scout) can do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
         r"capabilities|what can i ask|examples?|how to use|semantic layer|about you\b|"
         r"(?:do|can) you (?:understand|handle|support|read) |"

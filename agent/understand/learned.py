@@ -425,11 +425,14 @@ def cache_dir() -> Path:
 
 
 def hand_written(folder: Path = LABELLED_REQUESTS) -> list[Example]:
-    """The hand-labelled requests outside the unseen batches (none when not in a clone)."""
+    """The hand-labelled requests outside the unseen batches: the labelled set, the held-out
+    batches and the batches read for fixes (none when not in a clone)."""
     import yaml  # only a build reads these
 
     paths = [folder / "labelled.yml", folder / "heldout.yml"]
     paths += sorted(folder.glob("heldout_batch*.yml"), key=lambda p: (len(p.stem), p.stem))
+    # Batches read for fixes: labelled like the others, and never again an unseen measure.
+    paths += sorted((folder / "read").glob("batch*.yml"), key=lambda p: (len(p.stem), p.stem))
     examples: list[Example] = []
     for path in paths:
         if not path.is_file():

@@ -104,6 +104,8 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
+    # "orders p/ day": per day.
+    text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.
     text = re.sub(r"\bsat(?:urday)?\s*[+&/]\s*sun(?:day)?\b", "the weekend", text, flags=re.I)
     # "Nov–Dec": a span of months written with a dash.

@@ -28,6 +28,8 @@ HELDOUT_BATCHES = tuple(sorted(Path(__file__).parent.glob("heldout_batch*.yml"),
 # Batches kept unseen: scored by the bench, never used to change the parser, never held to a
 # bar by a test (only their format is checked), so they stay an honest measure.
 UNSEEN = tuple(sorted((Path(__file__).parent / "unseen").glob("*.yml"), key=_numbered))
+# Batches once unseen, then read for fixes: reported apart, and learned from like the others.
+READ = tuple(sorted((Path(__file__).parent / "read").glob("*.yml"), key=_numbered))
 DEFAULT_TODAY = date(2025, 12, 15)
 FIELDS = (
     "intent", "metric", "filters", "compare", "group_by", "window", "baseline", "grain",

@@ -42,6 +42,7 @@ from tests.agent.understand.labelled import (
     HELDOUT,
     HELDOUT_BATCHES,
     LABELLED,
+    READ,
     UNSEEN,
     actual_fields,
     load_items,
@@ -80,7 +81,7 @@ def test_no_unseen_request_is_in_what_the_model_is_fitted_on(layer: SemanticLaye
 
 def test_the_hand_labelled_requests_are_learned_from_except_the_unseen() -> None:
     texts = {e.text for e in hand_written()}
-    for path in (HELDOUT, *HELDOUT_BATCHES):
+    for path in (HELDOUT, *HELDOUT_BATCHES, *READ):
         assert {i.text for i in load_items(path) if not i.context} <= texts, path.name
     assert not texts & {i.text for path in UNSEEN for i in load_items(path)}
 
