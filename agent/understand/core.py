@@ -187,9 +187,11 @@ def _understand(
         parsed.cues.has("off_topic", "unmeasured")
         and parsed.metric is None
         # "just back from PTO, what did I miss?": the aside is not the question; "what time
-        # zone do you cut days in?" asks how Scout counts.
+        # zone do you cut days in?" asks how Scout counts; "churn check on C552190? CSAT 1
+        # both times": the customer is the question.
         and not parsed.cues.has("digest_strong")
         and not (about_scout and parsed.cues.has("definition"))
+        and not (parsed.customer_id and sentence_spans(parsed.tokens, parsed.cleaned)[0][2])
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         if parsed.cues.has("unmeasured"):
@@ -496,12 +498,36 @@ _CHECKED_AGAINST = frozenset(
 
 def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
     """Whether the refused words sit in clauses of their own beside a request for a metric
-    over a period."""
+    over a period, or only in statements after a question that asks for something Scout
+    gives ("what did I miss this week? been stuck in hiring interviews since monday")."""
     return (
         refusal.kind in _CHECKED_AGAINST
         and parsed.metric is not None
         and parsed.has_window
         and asked_apart(parsed.tokens, parsed.cleaned, refusal.pattern, lex)
+    ) or _told_after_the_question(parsed, refusal.pattern)
+
+
+def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:
+    """The words appear only in sentences that ask nothing, after a first sentence that asks
+    for a recap, a customer's risk, the forecast's record or a metric over a period."""
+    if not (
+        parsed.cues.has("digest_strong")
+        or parsed.customer_id
+        or parsed.metric == "forecast_error"
+        or (parsed.metric is not None and parsed.has_window)
+    ):
+        return False
+    sentences = sentence_spans(parsed.tokens, parsed.cleaned)
+    if len(sentences) < 2 or not sentences[0][2]:
+        return False
+
+    def says(begin: int, end: int) -> bool:
+        return said.search(" ".join(t.text for t in parsed.tokens[begin:end])) is not None
+
+    first, rest = sentences[0], sentences[1:]
+    return not says(first[0], first[1]) and all(
+        not asks for begin, end, asks in rest if says(begin, end)
     )
 
 

@@ -203,6 +203,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"stick(?:ing)? around|stay(?:ing)? with us|(?:gone |going |went )?dormant|"
         r"(?:about to|going to|gonna|likely to|might|could) lose|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#)|"
+        # "which clients of New Mexico we are losing?", "about to wander off"
+        r"(?:which|what|who) (?:\S+ ){1,5}?(?:we are|we re|are we|were) (?:losing|about to lose)|"
+        r"wander(?:s|ing|ed)? off|"
         # "who looks unlikely to come back?": buyers who will not buy again.
         r"(?:unlikely|least likely|not likely) to (?:ever )?"
         r"(?:come back|return|order again|buy again|shop again|reorder|order|buy))(?!\w)"
@@ -451,6 +454,14 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bcut (?:the |a |your )?days? (?:at|in)\b"
         r"|\bhow (?:do|does) (?:you|scout) (?:operationali[sz]e|determine|classify|label)\b"
         r"|\bdifference between (?:\S+ ){1,4}?and (?:\S+ ){1,4}?in (?:your|the) (?:numbers|data|metrics)\b"
+        # "as of the order or as of today?", "net out returns or is it gross?", "does the
+        # Southwest include Texas in your numbers?", "taken out of your turnover, or must I
+        # subtract them myself?": what a figure takes in.
+        r"|\bas of (?:the )?\S+ or (?:as of )?(?:today|now|#|the \S+)(?!\w)"
+        r"|\bnets? out\b|\bor (?:is it |is that |are they )?(?:gross|net)\b(?! \d)"
+        r"|\bin (?:your|the) (?:numbers|data|figures),? (?:does )?(?:the )?\S+ (?:includes?|contains?|covers?)\b"
+        r"|\b(?:taken|left|kept) (?:out )?(?:of|in) your\b"
+        r"|\bor (?:must|do|should|shall) (?:i|we) (?:subtract|remove|exclude|add|take out|deduct)\b"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.
     "segment_lead": _P(
@@ -537,7 +548,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         # "write me a dbt model that …": Scout answers, it does not write things to order
         # (a summary is the digest's to give).
         r"\bwrite (?:me |us )?(?:a|an|some|two|three|four|five|\d+|new|a few) "
-        r"(?!summary|recap|overview|update|digest|rundown)|"
+        r"(?!(?:\S+ ){0,2}?(?:summary|recap|overview|update|digest|rundown))|"
         r"\bdraw up\b|"
         r"\bturn (?:this|it|that) into (?:a |an )?(?:\w+ )?(?:graphic|image|post|story|slide|"
         r"video|gif|meme)s?\b|"

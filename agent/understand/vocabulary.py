@@ -302,7 +302,12 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "order numbers",
         "order count",
         "ecommerce purchases",
+        # German reports' "Auftragseingang".
+        "order entry",
+        "order intake",
     ),
+    # German "Retourenquote".
+    "return_rate": ("return quota", "returns quota"),
     # "are first-time shoppers spending less per order": spend per order is the AOV.
     "aov": (
         *(
@@ -335,6 +340,7 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     # "how many items got sent back": what came back is the units returned.
     # "what are people writing in about?": contacting support is a ticket.
     "support_tickets": (
+        "ticket intake",
         "writing in",
         "write in",
         "wrote in",

@@ -166,3 +166,62 @@ def test_recaps_segments_causes_and_budgets_in_other_words(layer: SemanticLayer)
     assert goal.intent is Intent.UNKNOWN  # the plan is not in the warehouse
     goal = on(layer, TUESDAY, "why is social soooo low?? we posted literally every day")
     assert goal.intent is Intent.EXPLAIN and dict(goal.filters) == {"channel": "social"}
+
+
+def test_words_told_after_the_question_are_its_setting(layer: SemanticLayer) -> None:
+    friday = "2026-02-13"
+    goal = on(
+        layer, friday, "what did I miss this week? been stuck in hiring interviews since monday"
+    )
+    assert goal.intent is Intent.DIGEST
+    goal = on(
+        layer,
+        friday,
+        "How good was the inventory forecast in January? For the inventory "
+        "valuation per end of month I must know if I can rely on it.",
+    )
+    assert goal.intent is Intent.FORECAST_CHECK
+    assert span(goal.window) == ("2026-01-01", "2026-02-01")
+    goal = on(layer, friday, "churn check on C552190 pls? broken clasp, CSAT 1 both times.")
+    assert goal.intent is Intent.CHURN and goal.customer_id == "C552190"
+    # Asked in a question of its own, the subject is still refused.
+    goal = on(layer, friday, "what did I miss this week? and who is hiring for the ops role?")
+    assert goal.intent is Intent.DIGEST and goal.left_out
+
+
+def test_german_report_words(layer: SemanticLayer) -> None:
+    friday = "2026-02-13"
+    goal = on(layer, friday, "The order entry per channel in KW 6?")
+    assert goal.intent is Intent.BREAKDOWN and goal.metric == "orders"
+    assert goal.group_by == ("channel",) and span(goal.window) == ("2026-02-02", "2026-02-09")
+    goal = on(layer, friday, "The return quota for the actual month, how high is it at the moment?")
+    assert goal.metric == "return_rate" and span(goal.window) == ("2026-02-01", "2026-02-13")
+    goal = on(layer, friday, "Can you write me a short *management summary* of KW 6?")
+    assert goal.intent is Intent.DIGEST
+    assert on(layer, friday, "write me a short poem about revenue").intent is Intent.UNKNOWN
+
+
+def test_what_a_figure_takes_in_is_a_question_about_scout(layer: SemanticLayer) -> None:
+    for text in (
+        "is a customer's region as of the order or as of today?",
+        "does units sold net out returns or is it gross?",
+        "In your numbers the Southwest includes Texas, or Texas goes apart?",
+        "are cancelled orders already taken out of your turnover, or must I subtract them myself?",
+    ):
+        goal = on(layer, TUESDAY, text)
+        assert goal.intent is Intent.HELP and goal.metric is None, text
+    goal = on(
+        layer, TUESDAY, "What payment terms do we have with the rug vendor, net 30 or net 60?"
+    )
+    assert goal.intent is Intent.UNKNOWN
+
+
+def test_customers_we_are_losing_is_churn(layer: SemanticLayer) -> None:
+    goal = on(
+        layer, TUESDAY, "Which clients of New Mexico we are losing? Before they bought every month"
+    )
+    assert goal.intent is Intent.CHURN and dict(goal.filters) == {"state": "NM"}
+    goal = on(
+        layer, TUESDAY, "Which of our regular customers in the Northeast are about to wander off?"
+    )
+    assert goal.intent is Intent.CHURN
