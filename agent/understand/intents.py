@@ -55,7 +55,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"increased|rose|risen|shot up|went up|gone up|went down|gone down|so low|so high|"
         # "how much worse was it?" sizes a comparison; it asks no cause.
         r"(?<!how much )worse(?!(?: \S+){0,3} than)|underperform(?:ing|ed)?|off a cliff|nosedived?|sank|"
-        r"sink(?:ing)?|slid)\b"
+        r"sink(?:ing)?|slid|"
+        # "sessions feel soft", "home is the laggard", "AOV came in under July"
+        r"soft(?! launch)|sluggish|weak(?:er)?|"
+        r"laggards?|came in (?:under|below|lower|short))\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
         r"\bso|\bway|\bgone|\bwent|\bgoing) "
@@ -689,6 +692,12 @@ class Cues:
 
 
 _BREAK_X_DOWN = _P(r"\bbreak (?P<x>(?:\S+ ){1,4}?)down\b")
+# "one line for the BTS wrap-up", "backpacks roll up to apparel": the report a figure goes
+# into, and a product hierarchy, not a request for a recap.
+_NOT_A_RECAP = _P(
+    r"\b(?:for|in|into) (?:the|my|our|a|this|tomorrows?|todays?|fridays?) (?:\S+ ){0,2}?"
+    r"(?:wrap ?up|roll ?up|close ?out)\b|\brolls? ?up (?:to|under|into)\b|\bclose ?out q\b"
+)
 
 
 def find_cues(masked: str, plain: str = "") -> Cues:
@@ -696,6 +705,7 @@ def find_cues(masked: str, plain: str = "") -> Cues:
     plain families are looked for in the unmasked text."""
     # "break return rate down by region": the split, not a move "down".
     masked = _BREAK_X_DOWN.sub(r"break down \g<x>", masked)
+    masked = _NOT_A_RECAP.sub("for the report", masked)
     found = {name for name, rx in CUES.items() if rx.search(masked)}
     found |= {name for name, rx in PLAIN_CUES.items() if rx.search(plain)}
     grain = next((g for rx, g in GRAINS if rx.search(masked)), None)

@@ -104,6 +104,11 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
+    # "revenue -9% WoW": a fall, whatever the dash becomes below (a "+12%" is as often a
+    # plan as a move, so only the minus is read).
+    text = re.sub(r"(?<![\w.%])[-\u2212\u2013]\s?(\d+(?:\.\d+)?)\s?%", r" down \1%", text)
+    # "apparel $ since fri", "$ by cat": a dollar sign on its own names the money.
+    text = re.sub(r"(?<!\d)(?<!\d )\$(?!\s?\d)", " revenue ", text)
     # "orders p/ day": per day.
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.

@@ -225,3 +225,41 @@ def test_customers_we_are_losing_is_churn(layer: SemanticLayer) -> None:
         layer, TUESDAY, "Which of our regular customers in the Northeast are about to wander off?"
     )
     assert goal.intent is Intent.CHURN
+
+
+def test_a_weak_figure_and_which_part_is_it_asks_why(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "Sessions feel soft. Which channel is it?")
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("channel",)
+    goal = on(layer, TUESDAY, "revenue -9% WoW. freshness check is green. which channel?")
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("channel",)
+    goal = on(layer, TUESDAY, "toys are the laggard. is one region dragging it?")
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("region",)
+    # A ranking of who lags is still a breakdown.
+    goal = on(
+        layer,
+        TUESDAY,
+        "revenue by state for the Southeast last week: which of my states is lagging?",
+    )
+    assert goal.intent is Intent.BREAKDOWN
+
+
+def test_a_report_named_and_a_product_hierarchy_are_no_recap(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        TUESDAY,
+        "apparel units yesterday? costumes roll up under apparel. need it for the seasonal huddle",
+    )
+    assert goal.intent is Intent.LOOKUP and goal.metric == "units_sold"
+    goal = on(
+        layer,
+        TUESDAY,
+        "apparel units fell off hard last week, what's driving it? need one line for the BTS wrap-up",
+    )
+    assert goal.intent is Intent.EXPLAIN
+    assert on(layer, TUESDAY, "quick wrap-up of last week please").intent is Intent.DIGEST
+
+
+def test_a_dollar_sign_alone_names_revenue(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "apparel $ since fri??")
+    assert goal.metric == "revenue" and goal.clarification is not None  # no category cut
+    assert on(layer, TUESDAY, "$ by channel for October").metric == "revenue"
