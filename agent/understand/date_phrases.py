@@ -64,7 +64,7 @@ _CALENDAR_NAMES = "|".join(sorted([*MONTHS, *WEEKDAYS], key=len, reverse=True))
 
 COMPARE_WORDS = (
     r"(?:vs|versus|v|compared to|compared with|compare to|compare with|against|than|relative to|"
-    r"ahead of|behind)"
+    r"ahead of|behind|(?:in )?comparison (?:to|with))"
 )
 # Verbs that hold one period against another ("did October beat last October?").
 _BEAT_WORDS = r"(?:beat|beats|outperform(?:ed|s)?|exceed(?:ed|s)?|surpass(?:ed|es)?)"
@@ -704,6 +704,13 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "labor day": lambda y: _one_day(_nth_weekday(y, 9, 0, 1)),
     "labor day weekend": lambda y: _long_weekend(_nth_weekday(y, 9, 0, 1)),
     "halloween": lambda y: _one_day(date(y, 10, 31)),
+    # "Halloween week", "Labor Day week": the Monday–Sunday week holding the day.
+    "halloween week": lambda y: _week_holding(date(y, 10, 31)),
+    "mothers day week": lambda y: _week_holding(_nth_weekday(y, 5, 6, 2)),
+    "memorial day week": lambda y: _week_holding(_nth_weekday(y, 5, 0, -1)),
+    "fathers day week": lambda y: _week_holding(_nth_weekday(y, 6, 6, 3)),
+    "independence day week": lambda y: _week_holding(date(y, 7, 4)),
+    "labor day week": lambda y: _week_holding(_nth_weekday(y, 9, 0, 1)),
     # Long weekends of the federal holidays, around the day off as observed.
     "mlk weekend": lambda y: _long_weekend(_nth_weekday(y, 1, 0, 3)),
     "presidents day weekend": lambda y: _long_weekend(_nth_weekday(y, 2, 0, 3)),
@@ -765,6 +772,13 @@ _HOLIDAY_ALIASES = {
     "labor day long weekend": "labor day weekend",
     "new year s eve": "new years eve",
     "new year s day": "new years day",
+    "mother s day week": "mothers day week",
+    "father s day week": "fathers day week",
+    "fourth of july week": "independence day week",
+    "july 4th week": "independence day week",
+    "4th of july week": "independence day week",
+    "black friday week": "thanksgiving week",
+    "bf week": "thanksgiving week",
 }
 # "the January campaign", "for the Q4 reforecast": an event being planned, not a period to
 # analyse.

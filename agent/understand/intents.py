@@ -40,6 +40,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:something|anything|what|whats) (?:else )?(?:is )?dragging|decompos(?:e|ed|ition)|"
         r"leak(?:s|ing|ed)?|"
         r"(?:is|s) (?:it|this|that) coming from|where (?:is|s) (?:it|this|that) coming from|"
+        # "where does the deviation in the turnover come from?"
+        r"where (?:does|do|did) (?:\S+ ){1,10}?come from|"
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
         # "3.1% to 2.7% last week, which channel did that?": which part made the move.
         r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it)|"
@@ -156,7 +158,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:outside|within) (?:of )?(?:its|the|their|our|a|the usual|its usual) (?:normal |usual |expected )"
         r"(?:range|band|variation|bounds)|"
         r"(?:number|figure|numbers|figures|count|counts|level) (?:\S+ )?normal|"
-        r"(?:gaps?|holes?) in the data|"
+        r"(?:gaps?|holes?) in the data|abnormalit(?:y|ies)|out of line|"
+        # "tablet looks way off. real, or a tracking blip?", "real shift, or did the parser
+        # drop something?": whether a figure is the business or the data.
+        r"real,? or (?:a |an |just )?(?:\S+ )?(?:blip|glitch|artifact|artefact|bug|issue|error)|"
+        r"real (?:shift|change|move|demand),? or|"
+        r"(?:look|looks|looking) way off|"
         r"(?:drop|dropped|lose|lost|double|doubled|duplicated?) (?:or (?:drop|dropped|double|doubled|"
         r"duplicated?) )?any days)\b"
     ),
@@ -331,6 +338,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"much appreciated|appreciate it|nice one)(?: \w+)?$"
         # "thanks Scout, super helpful", "perfect, ty": thanks and a few kind words.
         r"|^(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)\b(?! (?:but|now|can|could|and|what|why|how))"
+        # "Perfect. That's the story.": praise alone.
+        r"|^(?:perfect|great|awesome|brilliant|amazing|lovely|excellent|superb|fantastic|spot on)"
+        r"(?: (?:thats|that s|this is|just|exactly|the|what|i|needed|story|it|one|job|scout|thank|"
+        r"you))*$"
     ),
     # "can you make charts too?": a question about Scout, not a request for a chart.
     "capability": _P(
@@ -498,7 +509,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # Imperatives Scout cannot carry out from chat: it proposes actions, people approve them.
     "action": _P(
         r"^(?:(?:please|pls|plz|hey|ok|okay|so|now|and|then|also|just|thx|thanks|ty|cheers|great|"
-        r"perfect|cool|nice|scout|um|uh|erm) )*"
+        r"perfect|cool|nice|scout|um|uh|erm|omg|wow|oh|ah|yay|awesome|amazing|lovely|brilliant) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
@@ -629,20 +640,23 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
 
 GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
     (
-        _P(rf"\b(?:daily{_NOT_A_REPORT}|by day|per day|each day|day (?:by|after) day|by date)\b"),
+        _P(
+            rf"\b(?:daily{_NOT_A_REPORT}|by day|per day|each day|day (?:by|after) day|by date|"
+            r"(?:day|date) ?wise)\b"
+        ),
         "day",
     ),
     (
         _P(
             rf"\b(?:weekly{_NOT_A_REPORT}|by week|per week|each week|week (?:by|after) week|"
-            r"week for week|wow)\b"
+            r"week for week|wow|week ?wise)\b"
         ),
         "week",
     ),
     (
         _P(
             rf"\b(?:monthly{_NOT_A_REPORT}|by month|per month|each month|month (?:by|after) month|"
-            r"month for month)\b"
+            r"month for month|month ?wise)\b"
         ),
         "month",
     ),

@@ -109,6 +109,11 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"(?<![\w.%])[-\u2212\u2013]\s?(\d+(?:\.\d+)?)\s?%", r" down \1%", text)
     # "apparel $ since fri", "$ by cat": a dollar sign on its own names the money.
     text = re.sub(r"(?<!\d)(?<!\d )\$(?!\s?\d)", " revenue ", text)
+    # Indian English office idiom: "for the month as on date" (to date), "MTD vs LMTD" (the
+    # same days of last month).
+    text = re.sub(r"\b(?:as on|till) (?:date|today)\b", "to date", text, flags=re.I)
+    text = re.sub(r"\blmtd\b", "the same days last month", text, flags=re.I)
+    text = re.sub(r"\blytd\b", "the same days last year", text, flags=re.I)
     # "orders p/ day": per day.
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.

@@ -46,7 +46,7 @@ COMMON_WORDS = _words(
     analyst analytics transaction season services worth names tests slack declared
     connected saves produced suite swept evaluation transitions homepage banner banners
     sell sells selling sold building built build broke distinct unique different individual
-    leads
+    leads deviation deviations
     separate decide decides deciding decided decision decisions ahead behind covering cover
     covered compute computing stage stages stale setting settings sets
     """
@@ -154,6 +154,9 @@ SHORTHAND = {
     "fidels": "loyal",
     "frequentation": "traffic",
     "previsions": "forecasts",
+    # Indian English: "region-wise breakup", "the daily MIS".
+    "breakup": "breakdown",
+    "mis": "report",
     "prevision": "forecast",
 }
 

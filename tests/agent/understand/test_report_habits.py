@@ -263,3 +263,52 @@ def test_a_dollar_sign_alone_names_revenue(layer: SemanticLayer) -> None:
     goal = on(layer, TUESDAY, "apparel $ since fri??")
     assert goal.metric == "revenue" and goal.clarification is not None  # no category cut
     assert on(layer, TUESDAY, "$ by channel for October").metric == "revenue"
+
+
+def test_a_holidays_week_is_the_monday_to_sunday_holding_it(layer: SemanticLayer) -> None:
+    thursday = "2026-10-29"
+    goal = on(layer, thursday, "halloween wk LY, revenue day by day?")
+    assert goal.intent is Intent.TREND and span(goal.window) == ("2025-10-27", "2025-11-03")
+    goal = on(layer, thursday, "orders BF week LY")
+    assert span(goal.window) == ("2025-11-24", "2025-12-01")
+
+
+def test_indian_english_office_idiom(layer: SemanticLayer) -> None:
+    thursday = "2026-10-29"
+    goal = on(
+        layer, thursday, "Kindly share region-wise breakup of revenue for the month as on date."
+    )
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("region",)
+    assert span(goal.window) == ("2026-10-01", "2026-10-29")
+    goal = on(layer, thursday, "Request you to share MTD vs LMTD orders.")
+    assert goal.intent is Intent.COMPARE
+    assert span(goal.baseline) == ("2026-09-01", "2026-09-29")
+    goal = on(layer, thursday, "Month-wise return rate for the year till date, kindly.")
+    assert goal.grain == "month" and span(goal.window) == ("2026-01-01", "2026-10-29")
+    goal = on(layer, thursday, "Kindly check if there is any abnormality in yesterday's numbers.")
+    assert goal.intent is Intent.DETECT
+
+
+def test_in_comparison_to_the_previous_year_is_the_same_period_a_year_before(
+    layer: SemanticLayer,
+) -> None:
+    friday = "2026-02-13"
+    goal = on(layer, friday, "The new customers in Q4 in comparison to the previous year")
+    assert span(goal.baseline) == ("2024-10-01", "2025-01-01")
+    goal = on(layer, friday, "Please the turnover of KW 6 in comparison to the previous year.")
+    assert span(goal.baseline) == ("2025-02-03", "2025-02-10")  # 52 weeks back
+    goal = on(layer, friday, "Where does the deviation in the turnover in KW 6 come from?")
+    assert goal.intent is Intent.EXPLAIN
+
+
+def test_praise_blips_and_wismo(layer: SemanticLayer) -> None:
+    assert on(layer, TUESDAY, "Perfect. That's the story. :raised_hands:").intent is Intent.HELP
+    assert on(layer, TUESDAY, "perfect, now revenue by region").intent is Intent.BREAKDOWN
+    goal = on(layer, TUESDAY, "tablet looks way off. real, or a tracking blip?")
+    assert goal.intent is Intent.DETECT
+    goal = on(layer, TUESDAY, "WISMO count for yesterday pls")
+    assert goal.metric == "support_tickets" and dict(goal.filters) == {"topic": "delivery"}
+    goal = on(
+        layer, TUESDAY, "omg perfect can u DM each of them on insta that they won a gift box??"
+    )
+    assert goal.intent is Intent.UNKNOWN
