@@ -844,7 +844,12 @@ def _month_span(m: re.Match[str], today: date) -> Window | None:
         return None
     if m.group("by") in ("to", "and") and not m.group("opens"):
         return None  # "compare October to September": one month against the other
-    year = int(m.group("sy")) if m.group("sy") else _latest_month_start(last, today).year
+    if m.groupdict().get("sy"):
+        year = int(m.group("sy"))
+    elif m.groupdict().get("sly"):
+        year = today.year - 1  # "sep + oct last year"
+    else:
+        year = _latest_month_start(last, today).year
     start = month_start(year if first < last else year - 1, first)
     end = min(month_start(year, last + 1), today)
     return to_date_window(start, end, f"{m.group('fm').title()} to {m.group('tm').title()}")
@@ -1063,6 +1068,15 @@ RULES: tuple[_Rule, ...] = (
             month_start(t.year, t.month - 12), month_start(t.year, t.month), "trailing 12 months"
         ),
         before=lambda m, w: shift_months(w, -12),
+    ),
+    # "sep + oct last year": a span of months of the year before (ahead of the one-month rule
+    # below, which would read "oct last year" alone).
+    _Rule(
+        pattern=_P(
+            rf"\b(?P<opens>from |between )?{_MON.format('fm')} (?P<by>through|thru|to|until|till) "
+            rf"{_MON.format('tm')} (?:of )?(?P<sly>last year|last yr|ly)\b"
+        ),
+        build=_month_span,
     ),
     # "November last year": that month of the year before.
     _Rule(
@@ -1291,7 +1305,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?P<opens>from |between )?{_MON.format('fm')} (?P<by>through|thru|to|until|till|and) "
-            rf"{_MON.format('tm')}(?: (?P<sy>20\d\d))?\b"
+            rf"{_MON.format('tm')}(?: (?P<sy>20\d\d)| (?P<sly>last year|last yr|ly))?\b"
         ),
         build=_month_span,
     ),

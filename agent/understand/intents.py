@@ -475,6 +475,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bnets? out\b|\bor (?:is it |is that |are they )?(?:gross|net)\b(?! \d)"
         r"|\bin (?:your|the) (?:numbers|data|figures),? (?:does )?(?:the )?\S+ (?:includes?|contains?|covers?)\b"
         r"|\b(?:taken|left|kept) (?:out )?(?:of|in) your\b"
+        # "does a size swap count as a return in your return rate?"
+        r"|\bcounts? (?:as|towards?|against) (?:a |an |the )?(?:\S+ ){0,2}?(?:in|for|of) your\b"
         r"|\bor (?:must|do|should|shall) (?:i|we) (?:subtract|remove|exclude|add|take out|deduct)\b"
     ),
     # "Segment the customers we acquired through affiliates …": the request opens with it.

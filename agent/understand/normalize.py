@@ -77,7 +77,7 @@ _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015]\s*{_MONTH}\b", re.IGNORECASE)
+_MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015+&]\s*{_MONTH}\b", re.IGNORECASE)
 
 
 def clean(raw: str) -> Cleaned:
@@ -118,7 +118,7 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.
     text = re.sub(r"\bsat(?:urday)?\s*[+&/]\s*sun(?:day)?\b", "the weekend", text, flags=re.I)
-    # "Nov–Dec": a span of months written with a dash.
+    # "Nov–Dec", "sep + oct": a span of months written with a dash or a plus.
     text = _MONTH_DASH.sub(r"\1 through \2", text)
     # "out-sold", "out-performed": one verb that sets one thing against another.
     text = re.sub(

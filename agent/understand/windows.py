@@ -127,15 +127,22 @@ def find_windows(norm: str, today: date) -> list[Mention]:
     return _second_of_a_pair_is_baseline(found, norm)
 
 
+# How many words may stand between two periods set side by side ("October, and then the
+# same stretch of September").
+_PAIR_GAP = 6
+
+
 def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Mention]:
     """'compare last week to the week before', 'this month and last month': the later one;
     'New Year's Eve outsold Christmas Eve': the one it is set against."""
     mains = [m for m in found if m.role == "main"]
     if len(mains) >= 2 and not any(m.role == "baseline" for m in found):
         later = mains[1]
-        # The connector may open the later phrase itself ("to september").
-        between = norm[mains[0].end : later.start] + " " + norm[later.start : later.end][:9]
-        if re.search(
+        gap = norm[mains[0].end : later.start]
+        # The connector may open the later phrase itself ("to september"); far apart ("this
+        # week? want to see … before I shuffle the weekend shifts") they are no pair.
+        between = gap + " " + norm[later.start : later.end][:9]
+        if len(gap.split()) <= _PAIR_GAP and re.search(
             r"\b(?:to|and|with|vs|versus|against|or|outsold|outsells?|outperformed|beat)\b", between
         ):
             first = mains[0]

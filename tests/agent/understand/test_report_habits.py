@@ -312,3 +312,32 @@ def test_praise_blips_and_wismo(layer: SemanticLayer) -> None:
         layer, TUESDAY, "omg perfect can u DM each of them on insta that they won a gift box??"
     )
     assert goal.intent is Intent.UNKNOWN
+
+
+def test_a_period_in_a_later_aside_is_no_baseline(layer: SemanticLayer) -> None:
+    friday = "2026-02-13"
+    goal = on(
+        layer,
+        friday,
+        "ticket mix by topic this week? want to see what's actually eating "
+        "the queue before I shuffle the weekend shifts",
+    )
+    assert span(goal.window) == ("2026-02-09", "2026-02-13")
+    assert span(goal.baseline) == ("2026-02-02", "2026-02-06")  # the same weekdays before
+    goal = on(layer, friday, "compare last week to the week before")
+    assert span(goal.baseline) == ("2026-01-26", "2026-02-02")
+
+
+def test_a_span_of_months_of_last_year(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-10-29", "weekly home units for sep + oct last year")
+    assert goal.grain == "week" and span(goal.window) == ("2025-09-01", "2025-11-01")
+
+
+def test_what_counts_in_a_figure_is_help(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        TUESDAY,
+        "if someone swaps a costume for a bigger size does that count as a "
+        "return in your return rate?",
+    )
+    assert goal.intent is Intent.HELP and goal.metric is None
