@@ -129,7 +129,7 @@ def find_windows(norm: str, today: date) -> list[Mention]:
 
 # How many words may stand between two periods set side by side ("October, and then the
 # same stretch of September").
-_PAIR_GAP = 6
+_PAIR_GAP = 9
 
 
 def _second_of_a_pair_is_baseline(found: list[Mention], norm: str) -> list[Mention]:
