@@ -92,7 +92,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     # "a chart of sessions": a course over time, unless a split is named ("a chart of
     # add-to-cart rate by device" draws the split).
-    "visual": _P(r"\b(?:chart|charts|plot|graph|graphs|visuali[sz]e)\b"),
+    "visual": _P(r"(?<!\bno )\b(?:chart|charts|plot|graph|graphs|visuali[sz]e)\b"),
     # Asking which way a metric is heading is a trend, even though "going down" alone is a move.
     "direction": _P(
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
@@ -236,6 +236,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "digest_strong": _P(
         r"\b(?:digest|morning report|daily report|daily summary|weekly summary|kpi report|"
+        r"morning summary|rundown of|(?:quick |short |morning )rundown|"
         r"kpi summary|kpi update|morning update|what did i miss|catch me up|tl ?dr|roll ?up|"
         r"wrap ?up)\b"
     ),
@@ -258,7 +259,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how are we doing|"
         r"(?:how is|hows) (?:the )?business|how are things|how are we tracking|"
         r"state of the business|kpis|status update|the numbers|our numbers|how did we do|"
-        r"(?:# |yesterdays |todays |weekly |daily |latest |key )numbers|scorecard|"
+        r"(?:# |yesterdays |todays |weekly |daily |latest |key |huddle |standup |morning )numbers|scorecard|"
         r"what (?:should|do) (?:i|we) (?:know|need to know)|what do i need to know|"
         r"how (?:are|were) we (?:looking|performing|tracking|trending)|"
         r"how (?:is|was|are|were) (?:the |our )?(?:business|things|everything) (?:doing|going|looking)|"

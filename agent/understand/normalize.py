@@ -102,6 +102,13 @@ def clean(raw: str) -> Cleaned:
         hostile = hostile or count > 0
     # "dec '25", "Nov–Dec '25": a year written with an apostrophe and two digits.
     text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
+    # "the turnover on 10.02.": a German date, day first, closed by a full stop.
+    text = re.sub(
+        r"\b(?P<p>on|am|from|since|until|till|to|bis|vom) (?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?!\d)",
+        lambda m: f"{m['p']} {int(m['m'])}/{int(m['d'])}",
+        text,
+        flags=re.I,
+    )
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
     # "revenue -9% WoW": a fall, whatever the dash becomes below (a "+12%" is as often a

@@ -341,3 +341,16 @@ def test_what_counts_in_a_figure_is_help(layer: SemanticLayer) -> None:
         "return in your return rate?",
     )
     assert goal.intent is Intent.HELP and goal.metric is None
+
+
+def test_recaps_by_other_names_and_a_german_date(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-09-08", "morning summary for 9/7 pls, holiday volume so keep it short")
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2026-09-07", "2026-09-08")
+    goal = on(
+        layer, "2026-07-05", "rundown of yesterday for the on-call log pls, in 5 lines, no charts"
+    )
+    assert goal.intent is Intent.DIGEST
+    goal = on(layer, "2026-03-09", "give me the morning huddle numbers for yesterday")
+    assert goal.intent is Intent.DIGEST
+    goal = on(layer, "2026-02-13", "how high was the turnover on 10.02.?")
+    assert goal.metric == "revenue" and span(goal.window) == ("2026-02-10", "2026-02-11")
