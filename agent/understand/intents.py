@@ -804,7 +804,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         # "Q3 revenue up 6.1% on Q2: can you confirm?": the two periods side by side.
         return Intent.COMPARE, True
     if cues.has("direction") and not cues.has("why"):
-        return Intent.TREND, True
+        # "up or down vs the same time last year?" sets two periods side by side.
+        return (Intent.COMPARE if slots.has_time_baseline else Intent.TREND), True
     if why:
         return Intent.EXPLAIN, True
     if cues.has("trend") or (cues.grain and not slots.has_group):

@@ -617,6 +617,8 @@ def _grouping_matches(
             continue
         if k > 0 and _names_the_value_s_dimension(matches[k - 1], match):
             continue  # "the West region": which region, not a split by region
+        if _declined(tokens, match):
+            continue  # "don't need it by platform"
         if (
             _groups(tokens, match, cues, lex)
             or (previous is not None and id(previous) in found and _listed(tokens, previous, match))
@@ -625,6 +627,15 @@ def _grouping_matches(
             found.add(id(match))
         previous = match
     return found
+
+
+_DECLINING = frozenset(["dont", "not", "without", "no", "never", "nor"])
+
+
+def _declined(tokens: list[Token], match: PhraseMatch) -> bool:
+    """'blended is fine, don't need it by platform', 'not by region': a split turned down."""
+    before = [t.text for t in tokens[max(0, match.start - 5) : match.start]]
+    return "by" in before[-2:] and bool(_DECLINING & set(before))
 
 
 def _terse_split(tokens: list[Token], matches: list[PhraseMatch], k: int) -> bool:

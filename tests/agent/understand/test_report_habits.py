@@ -354,3 +354,18 @@ def test_recaps_by_other_names_and_a_german_date(layer: SemanticLayer) -> None:
     assert goal.intent is Intent.DIGEST
     goal = on(layer, "2026-02-13", "how high was the turnover on 10.02.?")
     assert goal.metric == "revenue" and span(goal.window) == ("2026-02-10", "2026-02-11")
+
+
+def test_a_split_turned_down_and_up_or_down_against_last_year(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        "2026-03-04",
+        "how many new custs did soc bring in MTD? blended is fine, don't need it by platform",
+    )
+    assert goal.intent is Intent.LOOKUP and goal.group_by == ()
+    goal = on(
+        layer, "2026-10-29", "this month revenue compare with same time last year, is up or down?"
+    )
+    assert goal.intent is Intent.COMPARE
+    assert span(goal.baseline) == ("2025-10-01", "2025-10-29")
+    assert on(layer, "2026-10-29", "is AOV going up or down?").intent is Intent.TREND
