@@ -324,7 +324,7 @@ CUES: dict[str, re.Pattern[str]] = {
         # Changing data or models, or joining a meeting: "freeze November", "retrain the
         # forecast", "dial into Thursday's QBR".
         r"(?:(?<=now )|(?<=please )|(?<=pls )|(?<=you ))freeze|"
-        r"retrain|re ?run (?:the |it|january|#)|dial (?:in|into)|"
+        r"retrain|re ?run (?:the |it|that|this|january|#)|dial (?:in|into)|"
         r"(?:bump|raise|lower|change|set) (?:their|the|our) (?:commission|payout)s?|"
         r"walk (?:\S+ ){1,2}through (?:it|that|this|the)|"
         # "paste that into the Q1 planning sheet": writing into another tool.
@@ -534,7 +534,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"switch (?:off|on) |turn on |take down |put up |add me to\b|"
         r"(?:tag|label|flag|mark|assign|reassign|move|enrol+|enroll) (?:each|all|every|them|these|those|"
         r"him|her|it|this|that|c\d+)\b|"
-        r"schedule (?:this|it|that) |(?:dump|export|download|extract) |"
+        r"schedule (?:this|it|that|them|these|those) |(?:dump|export|download|extract) |"
         r"share (?:this|that|it) (?:with|to)|"
         r"(?:raise|lower|cut|drop|change|update|set) (?:the |our |all )?prices?|"
         # "raise the free-shipping threshold", "tell the agency to move 10% of the budget":
@@ -567,6 +567,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\bwrite (?:me |us )?(?:a|an|some|two|three|four|five|\d+|new|a few) "
         r"(?!(?:\S+ ){0,2}?(?:summary|recap|overview|update|digest|rundown))|"
         r"\bdraw up\b|"
+        # "generate a fake version of our orders data": made-up data is not an analysis.
+        r"\b(?:generate|create|make|build) (?:me |us )?(?:a |an |some )?(?:\S+ )?"
+        r"(?:fake|synthetic|dummy|mock)\b|"
         r"\bturn (?:this|it|that) into (?:a |an )?(?:\w+ )?(?:graphic|image|post|story|slide|"
         r"video|gif|meme)s?\b|"
         r"\b(?:subject line|headline|tagline|slogan|caption|name)s? ideas\b|"

@@ -110,9 +110,12 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="product_attributes",
         pattern=_P(
             r"\b(?:clothing|shoe|garment|dress|shirt|jeans|ring) sizes?\b|"
-            r"\bwhich (?:sizes?|colou?rs?)\b|\bby (?:size|colou?r)\b"
+            r"\bwhich (?:sizes?|colou?rs?)\b|\bby (?:size|colou?r|price point|price band)\b|"
+            # "split into under $25, $25-50 and $50+ for the price ladder": item prices.
+            r"\bprice (?:bands?|ladders?|points?|ranges?|buckets?|tiers?)\b|"
+            r"\b(?:split|bucket|band|group)\w* (?:\S+ ){0,3}?into (?:under|below|over|above) \d+"
         ),
-        why=not_measured("product sizes or colours"),
+        why=not_measured("product sizes, colours or price points"),
     ),
     # Who does what in the company: a question for a person.
     Refusal(

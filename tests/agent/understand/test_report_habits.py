@@ -369,3 +369,13 @@ def test_a_split_turned_down_and_up_or_down_against_last_year(layer: SemanticLay
     assert goal.intent is Intent.COMPARE
     assert span(goal.baseline) == ("2025-10-01", "2025-10-29")
     assert on(layer, "2026-10-29", "is AOV going up or down?").intent is Intent.TREND
+
+
+def test_price_bands_made_up_data_and_reruns_elsewhere_are_refused(layer: SemanticLayer) -> None:
+    for text in (
+        "toy units for Q4 last year split into under $25, $25-50 and $50+?",
+        "could you generate a fake version of our orders data, same columns?",
+        "rerun that against the staging warehouse instead of prod and diff the two for me",
+        "perfect, schedule them into the Iterable win-back journey for Thursday 9am ET",
+    ):
+        assert on(layer, "2026-10-29", text).intent is Intent.UNKNOWN, text
