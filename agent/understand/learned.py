@@ -241,8 +241,12 @@ def _sigmoid(x: float) -> float:
 
 def training_set(lex: Lexicon, examples: Sequence[Example]) -> tuple[list[str], list[str]]:
     """The examples' shapes (what the model reads) and their intents."""
-    shapes = [parse(e.text, lex, _TRAINING_DAY).shape for e in examples]
-    return shapes, [e.intent.value for e in examples]
+    # Each hand-labelled request appears HAND_WEIGHT times: parsed once.
+    shape_of: dict[str, str] = {}
+    for e in examples:
+        if e.text not in shape_of:
+            shape_of[e.text] = parse(e.text, lex, _TRAINING_DAY).shape
+    return [shape_of[e.text] for e in examples], [e.intent.value for e in examples]
 
 
 def fit_sklearn(shapes: Sequence[str], labels: Sequence[str]) -> tuple[tuple[Any, ...], Any]:
