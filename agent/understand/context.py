@@ -244,15 +244,33 @@ def asked_apart(tokens: list[Token], text: str, said: re.Pattern[str], lex: Lexi
     return asked
 
 
-def asked_in_a_question_of_its_own(tokens: list[Token], text: str, said: re.Pattern[str]) -> bool:
+Sentences = list[tuple[int, int, bool]]
+
+
+def asked_in_a_question_of_its_own(
+    tokens: list[Token], sentences: Sentences, said: re.Pattern[str]
+) -> bool:
     """Whether `said` is in a sentence that asks (ends with a question mark) after the first:
     "revenue last week? also, what's the weather in Boston?" asks two things; "… making sure
     the Zendesk sync didn't double anything" only says why."""
-    sentences = sentence_spans(tokens, text)
-    return any(
-        asks and said.search(" ".join(t.text for t in tokens[begin:end])) is not None
-        for begin, end, asks in sentences[1:]
+    return any(asks and _says(tokens, b, e, said) for b, e, asks in sentences[1:])
+
+
+def told_only_after_the_question(
+    tokens: list[Token], sentences: Sentences, said: re.Pattern[str]
+) -> bool:
+    """Whether `said` is only in sentences that ask nothing, after a first sentence that asks
+    without it: "what did I miss this week? been stuck in hiring interviews since monday"."""
+    if len(sentences) < 2 or not sentences[0][2]:
+        return False
+    (first_b, first_e, _), rest = sentences[0], sentences[1:]
+    return not _says(tokens, first_b, first_e, said) and all(
+        not asks for b, e, asks in rest if _says(tokens, b, e, said)
     )
+
+
+def _says(tokens: list[Token], begin: int, end: int, said: re.Pattern[str]) -> bool:
+    return said.search(" ".join(t.text for t in tokens[begin:end])) is not None
 
 
 def statements_around_a_question(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:

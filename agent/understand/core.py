@@ -25,7 +25,7 @@ from agent.understand.campaign import (
 from agent.understand.context import (
     asked_apart,
     asked_in_a_question_of_its_own,
-    sentence_spans,
+    told_only_after_the_question,
 )
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import (
@@ -122,7 +122,7 @@ def understand_with(
 
 def _asking(parsed: Parsed) -> list[tuple[int, int]]:
     """The token spans of the sentences that end in a question mark."""
-    return [(b, e) for b, e, asks in sentence_spans(parsed.tokens, parsed.cleaned) if asks]
+    return [(b, e) for b, e, asks in parsed.sentences if asks]
 
 
 def _questions(parsed: Parsed) -> tuple[str, str] | None:
@@ -152,7 +152,7 @@ def _left_out(parsed: Parsed, lex: Lexicon) -> str:
         if (
             parsed.cues.has(refusal.kind)
             and _why_not_what(refusal, parsed, lex)
-            and asked_in_a_question_of_its_own(parsed.tokens, parsed.cleaned, refusal.pattern)
+            and asked_in_a_question_of_its_own(parsed.tokens, parsed.sentences, refusal.pattern)
         ):
             return refusal.why
     return ""
@@ -191,10 +191,14 @@ def _understand(
         and parsed.metric is None
         # "just back from PTO, what did I miss?": the aside is not the question; "what time
         # zone do you cut days in?" asks how Scout counts; "churn check on C552190? CSAT 1
-        # both times": the customer is the question.
+        # both times": told after the question, the words are its setting.
         and not parsed.cues.has("digest_strong")
         and not (about_scout and parsed.cues.has("definition"))
-        and not (parsed.customer_id and sentence_spans(parsed.tokens, parsed.cleaned)[0][2])
+        and not all(
+            _told_after_the_question(parsed, PLAIN_CUES[kind])
+            for kind in ("off_topic", "unmeasured")
+            if parsed.cues.has(kind)
+        )
     ):
         # Weather, HR, code, jokes: out of scope, never mapped to the nearest intent.
         if parsed.cues.has("unmeasured"):
@@ -517,23 +521,14 @@ def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
 def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:
     """The words appear only in sentences that ask nothing, after a first sentence that asks
     for a recap, a customer's risk, the forecast's record or a metric over a period."""
-    if not (
+    asks_for_something = (
         parsed.cues.has("digest_strong")
-        or parsed.customer_id
+        or parsed.customer_id is not None
         or parsed.metric == "forecast_error"
         or (parsed.metric is not None and parsed.has_window)
-    ):
-        return False
-    sentences = sentence_spans(parsed.tokens, parsed.cleaned)
-    if len(sentences) < 2 or not sentences[0][2]:
-        return False
-
-    def says(begin: int, end: int) -> bool:
-        return said.search(" ".join(t.text for t in parsed.tokens[begin:end])) is not None
-
-    first, rest = sentences[0], sentences[1:]
-    return not says(first[0], first[1]) and all(
-        not asks for begin, end, asks in rest if says(begin, end)
+    )
+    return asks_for_something and told_only_after_the_question(
+        parsed.tokens, parsed.sentences, said
     )
 
 

@@ -11,8 +11,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 from agent.understand.context import (
+    Sentences,
     asides,
     date_is_context,
     is_habit,
@@ -136,6 +138,11 @@ class Parsed:
     @property
     def metric(self) -> str | None:
         return self.metrics[0] if self.metrics else None
+
+    @cached_property
+    def sentences(self) -> Sentences:
+        """Each sentence's token span and whether it asks (split once per request)."""
+        return sentence_spans(self.tokens, self.cleaned)
 
     @property
     def has_window(self) -> bool:

@@ -191,7 +191,9 @@ def test_words_told_after_the_question_are_its_setting(layer: SemanticLayer) -> 
     assert span(goal.window) == ("2026-01-01", "2026-02-01")
     goal = on(layer, friday, "churn check on C552190 pls? broken clasp, CSAT 1 both times.")
     assert goal.intent is Intent.CHURN and goal.customer_id == "C552190"
-    # Asked in a question of its own, the subject is still refused.
+    # Asked in a question of its own, the subject is still refused, and named in the reply.
+    goal = on(layer, friday, "is C552190 at risk? and what's the weather in Boston?")
+    assert goal.intent is Intent.CHURN and "weather" in goal.left_out
     goal = on(layer, friday, "what did I miss this week? and who is hiring for the ops role?")
     assert goal.intent is Intent.DIGEST and goal.left_out
 
