@@ -693,8 +693,6 @@ GROUP_BEFORE = frozenset(
         "individual",
         "any",
         "single",
-        # "is it one channel in particular?", "concentrated in one device?"
-        "one",
     ]
 )
 GROUP_AFTER = frozenset(["breakdown", "split", "mix", "level", "wise", "by"])

@@ -114,8 +114,9 @@ def clean(raw: str) -> Cleaned:
     # "revenue -9% WoW": a fall, whatever the dash becomes below (a "+12%" is as often a
     # plan as a move, so only the minus is read).
     text = re.sub(r"(?<![\w.%])[-\u2212\u2013]\s?(\d+(?:\.\d+)?)\s?%", r" down \1%", text)
-    # "apparel $ since fri", "$ by cat": a dollar sign on its own names the money.
-    text = re.sub(r"(?<!\d)(?<!\d )\$(?!\s?\d)", " revenue ", text)
+    # "apparel $ since fri", "$ by cat": a dollar sign on its own names the money; "refunds
+    # in $" only gives the unit.
+    text = re.sub(r"(?<!\d)(?<!\d )(?<!\bin )(?<!\bas )(?<!\bper )\$(?!\s?\d)", " revenue ", text)
     # Indian English office idiom: "for the month as on date" (to date), "MTD vs LMTD" (the
     # same days of last month).
     text = re.sub(r"\b(?:as on|till) (?:date|today)\b", "to date", text, flags=re.I)

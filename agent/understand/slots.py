@@ -695,6 +695,11 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
         return True
     if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
         return True
+    # "is it one channel in particular?", "concentrated in one device?", "if one channel
+    # explains most of it, which?", "is one region dragging it?": asking which one;
+    # not "the one region I care about" or "in one region only: the West".
+    if before[-1:] == ["one"] and before[-2:-1] in (["it"], ["is"], ["in"], ["if"]):
+        return after not in ("only", "just")
     return after in GROUP_AFTER or cues.has("breakdown")
 
 

@@ -264,6 +264,8 @@ def test_a_dollar_sign_alone_names_revenue(layer: SemanticLayer) -> None:
     goal = on(layer, TUESDAY, "apparel $ since fri??")
     assert goal.metric == "revenue" and goal.clarification is not None  # no category cut
     assert on(layer, TUESDAY, "$ by channel for October").metric == "revenue"
+    # "in $" gives a unit: refunds are no metric here, and never become revenue.
+    assert on(layer, TUESDAY, "refunds in $ last week").metric is None
 
 
 def test_a_holidays_week_is_the_monday_to_sunday_holding_it(layer: SemanticLayer) -> None:
@@ -370,3 +372,14 @@ def test_price_bands_made_up_data_and_reruns_elsewhere_are_refused(layer: Semant
         "perfect, schedule them into the Iterable win-back journey for Thursday 9am ET",
     ):
         assert on(layer, "2026-10-29", text).intent is Intent.UNKNOWN, text
+
+
+def test_one_of_a_dimension_is_a_split_only_when_asked_which(layer: SemanticLayer) -> None:
+    goal = on(
+        layer, TUESDAY, "returning conversion declined. is the effect concentrated in one device?"
+    )
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("device",)
+    goal = on(layer, TUESDAY, "revenue for the West, the one region I care about, last week")
+    assert goal.group_by == () and dict(goal.filters) == {"region": "West"}
+    goal = on(layer, TUESDAY, "orders in one region only: the West, yesterday")
+    assert goal.group_by == () and dict(goal.filters) == {"region": "West"}
