@@ -1420,11 +1420,11 @@ RULES: tuple[_Rule, ...] = (
         shift=True,
     ),
     # "AOV for week 6", "KW 6", "S45" (German and French): the ISO week of this year (of last
-    # year if it has not begun).
+    # year if it has not begun). A bare "S"/"W" takes two digits, so "the s3 logs" is no week.
     _Rule(
         pattern=_P(
             r"(?<!last )(?<!this )(?<!next )(?<!per )(?<!a )"
-            r"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk) |kw ?|cw ?|(?<!\w)[sw](?=\d))"
+            r"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk) |kw ?|cw ?|(?<!\w)[sw](?=[1-5]\d\b))"
             r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?! of\b)"
         ),
         build=_iso_week,

@@ -34,6 +34,9 @@ def test_week_numbers_and_n_minus_one(layer: SemanticLayer) -> None:
     for text in ("orders S45", "orders KW 45", "orders in W45"):
         goal = on(layer, TUESDAY, text)
         assert span(goal.window) == ("2026-11-02", "2026-11-09"), text
+    # A data engineer's bucket is no week.
+    goal = on(layer, TUESDAY, "sessions from the s3 logs yesterday")
+    assert span(goal.window) == ("2026-11-09", "2026-11-10")
     goal = on(
         layer,
         TUESDAY,
