@@ -22,9 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	TZ=UTC $(BIN)/python -m pytest -q -p no:cacheprovider
+	TZ=UTC $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
-# Lint (about 25 s) runs beside the tests: they hold one of the two cores most of the time.
+# The tests run on two pytest-xdist workers, one per core; each file stays on one worker, so
+# its module fixtures are built once and its tests run in order (every Spark test is in one
+# file: one JVM). Lint (about 25 s) runs beside them.
 test: $(STAMP)
 	$(MAKE) --no-print-directory -j2 lint unit
 

@@ -362,10 +362,17 @@ def test_run_all_lists_every_script() -> None:
     assert done.stdout.split() == list(run_all.SCRIPTS)
 
 
-@pytest.mark.parametrize("smoke", SMOKES, ids=[s.name for s in SMOKES])
+# The Spark script's run lives in tests/agent/warehouse/test_spark.py, beside the other tests
+# of the session's one Spark server: a file runs on one test worker, so one JVM serves both.
+@pytest.mark.parametrize("smoke", [s for s in SMOKES if not s.spark], ids=lambda s: s.name)
 def test_script_runs_small_and_prints_its_table(
     smoke: Smoke, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    run_smoke(smoke, tmp_path, request)
+
+
+def run_smoke(smoke: Smoke, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Run one script small, as `make bench` would, and check the lines it must print."""
     args = [a.replace("{tmp}", str(tmp_path / "out")) for a in smoke.args]
     if smoke.spark:
         # The session's one server, never a second JVM of the script's own.

@@ -208,3 +208,14 @@ def test_demo_data_refuses_a_url_that_is_not_spark_connect(
     assert main(argv) == 2
     assert "sc://" in capsys.readouterr().err
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+@pytest.mark.spark
+def test_the_spark_bench_runs_small_on_the_sessions_server(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # Here, not with the other scripts' runs: the file's tests share one worker and one JVM.
+    from tests.bench.test_bench_smoke import SMOKES, run_smoke
+
+    (smoke,) = [s for s in SMOKES if s.spark]
+    run_smoke(smoke, tmp_path, request)
