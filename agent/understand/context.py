@@ -490,9 +490,10 @@ _STOPS_A_CORRECTION = frozenset(
 )
 
 
-def self_corrected(tokens: list[Token], text: str) -> set[int]:
+def self_corrected(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
     """Token positions a person took back ("Saturday — no wait, Sunday"): the marker and the
-    words before it that its replacement stands for, within that clause."""
+    words before it that its replacement stands for, within that clause; a metric replaces
+    the last metric named before it ("omzet per channel for Q2 — sorry, revenue")."""
     dropped: set[int] = set()
     i = 1
     while i < len(tokens):
@@ -516,6 +517,12 @@ def self_corrected(tokens: list[Token], text: str) -> set[int]:
             cut = words.index("mean") - 1
             dropped.update({start + cut, start + cut + 1})
             end = start + cut
+        named = _metric_taken_back(tokens[:i], tokens[start:end], lex)
+        if named is not None:
+            dropped.update(range(named.start, named.end))
+            dropped.update(range(i, start))
+            i = max(end, i + 1)
+            continue
         back = i - 1
         while (
             back >= 0
@@ -528,6 +535,24 @@ def self_corrected(tokens: list[Token], text: str) -> set[int]:
         dropped.update(range(i, start))
         i = max(end, i + 1)
     return dropped
+
+
+def _metric_taken_back(
+    before: list[Token], replacement: list[Token], lex: Lexicon
+) -> PhraseMatch | None:
+    """The last metric named before a correction that is itself just a metric."""
+    said = lex.match(replacement)
+    if (
+        len(said) != 1
+        or not said[0].is_metric
+        or (said[0].start, said[0].end)
+        != (
+            0,
+            len(replacement),
+        )
+    ):
+        return None
+    return next((m for m in reversed(lex.match(before)) if m.is_metric), None)
 
 
 # "1. new customers last week\n2. what's the CPA\n3. drop it in the doc": a numbered list of

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from agent.understand.vocabulary import COMMON_WORDS
+from agent.understand.vocabulary import COMMON_WORDS, FOREIGN_WORDS
 
 _MENTION = re.compile(r"<[@!#][^>]*>")
 _LINK = re.compile(r"<((?:https?|mailto|ftp):[^>|]*)(?:\|([^>]*))?>", re.IGNORECASE)
@@ -80,6 +80,16 @@ _MONTH = (
 _MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015+&]\s*{_MONTH}\b", re.IGNORECASE)
 
 
+_FOREIGN = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(
+        r"\s+".join(map(re.escape, p.split())) for p in sorted(FOREIGN_WORDS, key=len, reverse=True)
+    )
+    + r")(?![\w'])",
+    re.IGNORECASE,
+)
+
+
 def clean(raw: str) -> Cleaned:
     """Strip Slack markup, URLs, emoji codes, smuggled SQL and prompt-injection phrases."""
     text = unicodedata.normalize("NFKC", raw or "")
@@ -91,6 +101,7 @@ def clean(raw: str) -> Cleaned:
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text)
     text = _emoji_words(text)
+    text = _FOREIGN.sub(lambda m: FOREIGN_WORDS[" ".join(m.group().lower().split())], text)
     text = _STRETCHED.sub(_unstretched, text)
     # An emoji code or a spaced dash between words ends a clause ("on call this week
     # :rotating_light: anything odd today?", "units by state yday — need to know …").

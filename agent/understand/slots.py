@@ -172,7 +172,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         if fix is not None:
             corrections.append(fix)
             tokens[i] = Token(text=fix.fixed, orig=token.orig, start=token.start, end=token.end)
-    taken_back = self_corrected(tokens, cleaned.text)
+    taken_back = self_corrected(tokens, cleaned.text, lex)
     tokens = [t for i, t in enumerate(tokens) if i not in taken_back]
     starts: list[int] = []
     pos = 0

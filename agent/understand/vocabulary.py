@@ -160,6 +160,51 @@ SHORTHAND = {
     "prevision": "forecast",
 }
 
+# Business words that Italian, Spanish, Portuguese, French, German and Dutch speakers carry
+# into English ("the fatturato of the week passed", "the ticket promedio", "KW 1 Umsatz"),
+# read as the English word. Phrases where a word alone means something else in English
+# ("ticket", "panier"); no word that is also English or a value ("CA" is California).
+FOREIGN_WORDS = {
+    # average order value
+    "scontrino medio": "average order value", "ticket medio": "average order value",
+    "ticket promedio": "average order value", "panier moyen": "average order value",
+    "warenkorbwert": "average order value", "durchschnittlicher warenkorb": "average order value",
+    # revenue and sales
+    "fatturato": "revenue", "faturamento": "revenue", "facturación": "revenue",
+    "facturacion": "revenue", "chiffre d'affaires": "revenue", "umsatz": "revenue",
+    "umsätze": "revenue", "omzet": "revenue", "vendite": "sales", "ventas": "sales", "vendas": "sales",
+    "ventes": "sales", "verkäufe": "sales",
+    # orders, returns, customers, visits, the cart
+    "ordini": "orders", "pedidos": "orders", "commandes": "orders", "bestellungen": "orders",
+    "bestellingen": "orders", "resi": "returns", "devoluciones": "returns",
+    "retouren": "returns", "devoluções": "returns", "clienti": "customers", "clientes": "customers",
+    "kunden": "customers", "klanten": "customers", "neukunden": "new customers",
+    "nuovi clienti": "new customers", "nuevos clientes": "new customers",
+    "nouveaux clients": "new customers", "stammkunden": "loyal customers",
+    "affezionati": "loyal", "fidèles": "loyal", "frecuentes": "frequent",
+    "visite": "sessions", "visitas": "sessions", "visites": "sessions", "besuche": "sessions",
+    "besucher": "visitors", "bezoekers": "visitors", "carrello": "cart", "carrito": "cart",
+    "warenkorb": "cart", "conversione": "conversion", "conversión": "conversion",
+    "konversionsrate": "conversion rate", "taux de conversion": "conversion rate",
+    "previsioni": "forecast", "previsiones": "forecast", "pronóstico": "forecast",
+    "prévisions": "forecast", "prognose": "forecast",
+    # cuts and kinds of answer
+    "categoria": "category", "categoría": "category", "catégorie": "category",
+    "kategorie": "category", "canale": "channel", "kanal": "channel",
+    "andamento": "trend", "tendencia": "trend", "évolution": "trend", "verlauf": "trend",
+    "ripartizione": "breakdown", "desglose": "breakdown", "répartition": "breakdown",
+    "aufteilung": "breakdown", "aufschlüsselung": "breakdown", "riassunto": "summary",
+    "resumen": "summary", "résumé": "summary", "zusammenfassung": "summary",
+    "samenvatting": "summary",
+    # days and periods
+    "ieri": "yesterday", "ayer": "yesterday", "ontem": "yesterday", "gestern": "yesterday", "gisteren": "yesterday",
+    "oggi": "today", "hoy": "today", "aujourd'hui": "today", "heute": "today",
+    "vandaag": "today", "settimana scorsa": "last week", "semana pasada": "last week", "semana passada": "last week",
+    "semaine dernière": "last week", "letzte woche": "last week", "vorige week": "last week",
+    "mese scorso": "last month", "mes pasado": "last month", "mois dernier": "last month",
+    "letzten monat": "last month", "vorige maand": "last month", "trimestre": "quarter",
+}  # fmt: skip
+
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
 TOOL_NAMES = _words(
     """

@@ -18,8 +18,8 @@ from tests.fakes.openai_server import FakeOpenAI
 
 # The rules cannot read this one (slang, no metric words): intent unknown.
 SLANG = "gimme the scoop on the cash haul from handhelds since last monday"
-# Nor this (French): a metric question with the metric missing → a clarification.
-FRENCH = "quelle est la situation des ventes mobiles la semaine dernière"
+# Nor this (slang for the money): a metric question with the metric missing → a clarification.
+NO_METRIC = "the situation of the mobile moolah last week"
 LAST_WEEK = (date(2025, 12, 8), date(2025, 12, 15))  # [start, end)
 
 
@@ -86,7 +86,7 @@ async def test_a_clarification_is_replaced_when_the_answer_fits_the_layer(
         {"intent": "lookup", "metric": "revenue", "filters": {"device": "mobile"},
          "window": "last week", "confidence": 0.7}
     )  # fmt: skip
-    fallback, goal = await _ask(FRENCH, layer, today, make_client())
+    fallback, goal = await _ask(NO_METRIC, layer, today, make_client())
 
     assert fallback.clarification is not None and fallback.metric is None
     assert goal.clarification is None
