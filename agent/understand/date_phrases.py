@@ -917,6 +917,10 @@ def _latest_long_weekend(m: re.Match[str], today: date) -> Window | None:
     )
 
 
+def _passed_unit(m: re.Match[str]) -> str:
+    return str(m.group("unit") or m.group("unitp"))
+
+
 def _holiday_year(said: str | None, name: str, today: date) -> int:
     """The year a named day's qualifier means ("last year", "2024", "'25"), else its latest."""
     qualifier = (said or "").replace("in ", "").replace("of ", "")
@@ -1309,16 +1313,20 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_month_span,
     ),
-    # "the week passed", "the month passed": the last complete one, as Romance languages say.
+    # "the week passed", "the month past": the last complete one, as Romance languages say
+    # ("a week past due" is no period: "past" only after "the").
     _Rule(
-        pattern=_P(r"\b(?:in |of |for )?(?:the )?(?P<unit>week|month|quarter) passed\b"),
+        pattern=_P(
+            r"\b(?:in |of |for )?(?:(?:the )?(?P<unit>week|month|quarter) passed"
+            r"|the (?P<unitp>week|month|quarter) past)\b"
+        ),
         build=lambda m, t: {"week": _previous_week, "month": _previous_month}.get(
-            m.group("unit"), _previous_quarter
+            _passed_unit(m), _previous_quarter
         )(t),
         before=lambda m, w: (
             w.previous()
-            if m.group("unit") == "week"
-            else shift_months(w, -1 if m.group("unit") == "month" else -3)
+            if _passed_unit(m) == "week"
+            else shift_months(w, -1 if _passed_unit(m) == "month" else -3)
         ),
     ),
     # "Nov 1 to today vs the same days of 2025": those dates in the year named.

@@ -37,7 +37,7 @@ COMMON_WORDS = _words(
     actuals change changed changes moved move doing going happened happening thing order
     borders store stores state states team teams price prices value values level levels rate
     rates total totals average number count counts share split drop drops dropped fell rise
-    rose track tracking tracked sort sorts others news
+    rose track tracking tracked sort sorts others news place placed places placing
     table tables column columns row rows schema database query queries pipeline sheet
     spreadsheet file files folder link links page pages answer answers question questions
     type types idea ideas tip tips trick tricks local short block status starting section

@@ -67,3 +67,18 @@ def test_a_metric_taken_back_is_replaced_whatever_came_between(layer: SemanticLa
     assert span(goal.window) == ("2025-04-01", "2025-07-01")  # the last Q2 that is over
     goal = on(layer, MONDAY, "sessions last week, sorry, orders")
     assert goal.metric == "orders" and span(goal.window) == ("2026-02-23", "2026-03-02")
+
+
+def test_the_week_past_is_last_week_as_romance_languages_say(layer: SemanticLayer) -> None:
+    wednesday = "2026-03-04"
+    for text in ("orders in the week past", "orders of the week passed"):
+        goal = on(layer, wednesday, text)
+        assert span(goal.window) == ("2026-02-23", "2026-03-02"), text
+        assert span(goal.baseline) == ("2026-02-16", "2026-02-23"), text
+    assert span(on(layer, wednesday, "revenue of the month past").window) == (
+        "2026-02-01",
+        "2026-03-01",
+    )
+    # "past due" is no period: yesterday, as any lookup without one.
+    goal = on(layer, wednesday, "orders a week past due")
+    assert span(goal.window) == ("2026-03-03", "2026-03-04")
