@@ -502,6 +502,7 @@ def self_corrected(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
             marker is None
             or not breaks_after(tokens, text, i - 1)
             or (marker.group(0).strip() == "no" and not breaks_after(tokens, text, i))
+            or (marker.group(0).strip() == "i mean" and _ends_a_sentence(tokens, text, i - 1))
         ):
             i += 1
             continue
@@ -535,6 +536,12 @@ def self_corrected(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
         dropped.update(range(i, start))
         i = max(end, i + 1)
     return dropped
+
+
+def _ends_a_sentence(tokens: list[Token], text: str, i: int) -> bool:
+    """'… in the week passed? I mean the pieces that came back': after a full stop or a
+    question mark, "I mean" says more; it takes nothing back."""
+    return any(c in ".?!" for c in text[tokens[i].end : tokens[i + 1].start])
 
 
 def _metric_taken_back(

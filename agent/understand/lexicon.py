@@ -43,6 +43,12 @@ class MetricLike(Protocol):
     def label(self) -> str: ...
     @property
     def synonyms(self) -> tuple[str, ...]: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def expr(self) -> str: ...
+    @property
+    def components(self) -> tuple[str, ...]: ...
 
 
 class DimensionLike(Protocol):
@@ -117,6 +123,9 @@ class Lexicon:
     values: dict[str, tuple[str, ...]]
     vocabulary: frozenset[str]
     weak: frozenset[tuple[str, ...]]
+    # A percentage defined as one count over another → that count: "how many returns" asks
+    # for units returned, not the return rate its word also names.
+    count_of: dict[str, str] = field(default_factory=dict)
     fuzzy: bool = True
     _deletes: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # A metric's phrase with one word left open → (the phrase, the word left open).
@@ -202,6 +211,11 @@ class Lexicon:
             values=values,
             vocabulary=frozenset(words),
             weak=weak,
+            count_of={
+                name: count
+                for name in layer.metric_names
+                if (count := _count_behind(layer.metric(name))) is not None
+            },
             fuzzy=fuzzy,
             _max_len=max(len(k) for k in phrases),
         )
@@ -494,6 +508,15 @@ def _osa(a: str, b: str, limit: int) -> int:
 
 
 _CACHE: dict[int, tuple[object, Lexicon]] = {}
+
+
+def _count_behind(metric: MetricLike) -> str | None:
+    """The count a percentage is a share of, when it is written as one metric over another
+    ("units_returned / units_sold")."""
+    if metric.format != "percent" or len(metric.components) != 2:
+        return None
+    top, bottom = metric.components
+    return top if re.fullmatch(rf"\s*{top}\s*/\s*{bottom}\s*", metric.expr) else None
 
 
 def lexicon_for(layer: LayerLike) -> Lexicon:

@@ -503,6 +503,7 @@ def _interpret(
         metric = next((s.name for s in match.senses if s.kind == "metric"), None)
         # "new customers" is a metric on its own, a filter next to another metric.
         if metric and (kinds == {"metric"} or not (plain_metric or parsed.metrics)):
+            metric = _counted(metric, match, parsed.tokens, lex)
             if metric not in parsed.metrics:
                 parsed.metrics.append(metric)
             continue
@@ -569,6 +570,16 @@ def _interpret(
             parsed.filter_words.pop(dim, None)
     # "desktop vs mobile ATC … which device wins": the comparison already splits by it.
     parsed.group_by = list(dict.fromkeys(d for d in parsed.group_by if d not in parsed.compare))
+
+
+def _counted(metric: str, match: PhraseMatch, tokens: list[Token], lex: Lexicon) -> str:
+    """'how many returns', 'the number of returns': a count asked of a rate's word is the
+    count the rate is a share of ("return rate" itself stays the rate)."""
+    count = lex.count_of.get(metric)
+    if count is None or "rate" in match.text.split():
+        return metric
+    before = " ".join(t.text for t in tokens[max(0, match.start - 4) : match.start]) + " "
+    return count if _COUNTING.search(before) else metric
 
 
 def _counted_in_value(

@@ -1,7 +1,8 @@
 """Business words from other languages in an English request ("the fatturato of the last
-trimester", "ticket promedio de ayer", "Umsatz by channel letzte Woche"), and the learned
-model overruling a cue word that is not the request's ask. Windows worked out by hand for
-Monday 2026-03-02 (last week: Monday 2026-02-23 to Sunday 2026-03-01)."""
+trimester", "ticket promedio de ayer", "Umsatz by channel letzte Woche"), the learned model
+overruling a cue word that is not the request's ask, and readings the Italian-speaking
+analyst's requests showed wrong (a correction, "I mean", a count of returns). Windows worked
+out by hand for Monday 2026-03-02 (last week: Monday 2026-02-23 to Sunday 2026-03-01)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,25 @@ def test_the_week_past_is_last_week_as_romance_languages_say(layer: SemanticLaye
     # "past due" is no period: yesterday, as any lookup without one.
     goal = on(layer, wednesday, "orders a week past due")
     assert span(goal.window) == ("2026-03-03", "2026-03-04")
+
+
+def test_a_count_asked_of_a_rates_word_is_the_count(layer: SemanticLayer) -> None:
+    # Return rate is units returned over units sold: "how many returns" counts the units.
+    for text in ("how many returns yesterday", "number of returns yesterday"):
+        assert on(layer, MONDAY, text).metric == "units_returned", text
+    assert on(layer, MONDAY, "returns yesterday").metric == "return_rate"
+    assert on(layer, MONDAY, "how many points did the return rate move").metric == "return_rate"
+
+
+def test_i_mean_after_a_question_says_more_and_takes_nothing_back(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        MONDAY,
+        "How many resi we had in the week passed? I mean the pieces that came back, "
+        "not the percentage",
+    )
+    assert goal.metric == "units_returned"
+    assert span(goal.window) == ("2026-02-23", "2026-03-02")
+    # After a comma it still corrects.
+    goal = on(layer, MONDAY, "revenue by device, I mean by channel")
+    assert goal.group_by == ("channel",)
