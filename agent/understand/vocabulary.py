@@ -141,6 +141,9 @@ SHORTHAND = {
     "wk": "week",
     "wks": "weeks",
     "howd": "how did",
+    # Ad platforms' shorthand: "pd search", "pd soc".
+    "pd": "paid",
+    "soc": "social",
     "whyd": "why did",
     # Words a speaker of a Romance language carries over: "the last trimester", "the
     # facturation of the month", "the new clients".

@@ -105,3 +105,9 @@ def test_i_mean_after_a_question_says_more_and_takes_nothing_back(layer: Semanti
     # After a comma it still corrects.
     goal = on(layer, MONDAY, "revenue by device, I mean by channel")
     assert goal.group_by == ("channel",)
+
+
+def test_ad_platform_shorthand_names_the_channel(layer: SemanticLayer) -> None:
+    goal = on(layer, MONDAY, "pd search rev yday?")
+    assert goal.metric == "revenue" and dict(goal.filters) == {"channel": "paid_search"}
+    assert dict(on(layer, MONDAY, "orders from pd soc last week").filters) == {"channel": "social"}
