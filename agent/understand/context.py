@@ -549,15 +549,8 @@ def _metric_taken_back(
 ) -> PhraseMatch | None:
     """The last metric named before a correction that is itself just a metric."""
     said = lex.match(replacement)
-    if (
-        len(said) != 1
-        or not said[0].is_metric
-        or (said[0].start, said[0].end)
-        != (
-            0,
-            len(replacement),
-        )
-    ):
+    whole = len(said) == 1 and said[0].start == 0 and said[0].end == len(replacement)
+    if not whole or not said[0].is_metric:
         return None
     return next((m for m in reversed(lex.match(before)) if m.is_metric), None)
 

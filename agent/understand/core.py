@@ -388,8 +388,8 @@ def _learned_intent(
 
 
 def _learned_override(parsed: Parsed, lex: Lexicon, ruled: Intent, guess: Guess) -> Intent | None:
-    """The model's intent over a cue's, where it is far surer and the pieces fit it. Never
-    "unknown": refusing stays with the scope checks."""
+    """The model's intent over a cue's, where it is sure, the intent is one whose pieces the
+    request must carry, and they fit it (refusing stays with the scope checks)."""
     if MODEL_OVERRIDE is None or guess.intent not in _OVERRULES_TO or guess.intent is ruled:
         return None
     if ruled is Intent.FORECAST_CHECK or (
