@@ -366,6 +366,7 @@ def _mentions(
     need to know where to point the pickers today") when the request names another period.
     The rest are read again without them, so "the last 7 days" is no longer the second of a
     pair."""
+    norm = _questions_apart(norm, tokens, starts, text)
     mentions = find_windows(norm, today)
     told = _told_beside_a_dated_question(mentions, norm, tokens, starts, text)
     asides = [
@@ -385,6 +386,23 @@ def _mentions(
             "x" if c != " " else c for c in norm[found.start : found.end]
         ]
     return find_windows("".join(blanked), today)
+
+
+def _questions_apart(norm: str, tokens: list[Token], starts: list[int], text: str) -> str:
+    """The text with a line break, not a space, after each question or exclamation mark, so
+    no date phrase reads across it ("sales by category for July? planning the fall floor
+    set": "July planning" is no event being planned). Offsets stay those of `norm`."""
+    marks = [
+        starts[i + 1] - 1
+        for i in range(len(tokens) - 1)
+        if any(c in "?!" for c in text[tokens[i].end : tokens[i + 1].start])
+    ]
+    if not marks:
+        return norm
+    chars = list(norm)
+    for at in marks:
+        chars[at] = "\n"
+    return "".join(chars)
 
 
 _ASKS_OPEN = frozenset(

@@ -111,3 +111,11 @@ def test_ad_platform_shorthand_names_the_channel(layer: SemanticLayer) -> None:
     goal = on(layer, MONDAY, "pd search rev yday?")
     assert goal.metric == "revenue" and dict(goal.filters) == {"channel": "paid_search"}
     assert dict(on(layer, MONDAY, "orders from pd soc last week").filters) == {"channel": "social"}
+
+
+def test_no_date_phrase_reads_across_a_question_mark(layer: SemanticLayer) -> None:
+    # "July planning" would be an event being planned; "July?" ends its own question.
+    goal = on(layer, "2026-08-14", "sales by category for July? planning the fall floor set")
+    assert span(goal.window) == ("2026-07-01", "2026-08-01")
+    goal = on(layer, "2026-08-14", "revenue for the July campaign")
+    assert span(goal.window) == ("2026-08-13", "2026-08-14")  # no period named: yesterday
