@@ -19,6 +19,7 @@ from tests.bot.slack_requests import (
     request,
     slash,
 )
+from tests.bot.test_analysis_queue import until
 from tests.fakes.slack_api import FakeSlack
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -140,6 +141,9 @@ async def test_a_double_click_on_a_clarification_answers_once(
     assert first.status == second.status == 200
     note = await slack.wait_for("chat.postEphemeral")
     assert "already answered" in note[0].body["text"]
+    # The winner starts its analysis only after marking the question chosen, which may come
+    # after the loser's note: wait for it to start, then for everything to finish.
+    await until(lambda: core.chosen, "the winning click's analysis")
     await scout.deps.work.drain(5)
     assert len(core.chosen) == 1
 
