@@ -71,6 +71,13 @@ _QUESTION_OPENS = frozenset(
 )
 
 
+def ends_sentence(tokens: list[Token], text: str, i: int, marks: str = ".?!") -> bool:
+    """Whether a sentence ends between token `i` and the next (at one of `marks`)."""
+    return i + 1 < len(tokens) and any(
+        c in marks for c in text[tokens[i].end : tokens[i + 1].start]
+    )
+
+
 def breaks_after(tokens: list[Token], text: str, i: int) -> bool:
     """Whether a clause ends between token `i` and the next (a full stop, a comma, a dash)."""
     return i + 1 < len(tokens) and bool(
@@ -424,7 +431,7 @@ def without_remarks(
     start = 0
     for i in range(len(tokens)):
         last = i == len(tokens) - 1
-        if not last and not any(c in text[tokens[i].end : tokens[i + 1].start] for c in ".?!"):
+        if not last and not ends_sentence(tokens, text, i):
             continue
         span = set(range(start, i + 1))
         inside = [m for m in matches if m.start in span]
@@ -502,7 +509,9 @@ def self_corrected(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
             marker is None
             or not breaks_after(tokens, text, i - 1)
             or (marker.group(0).strip() == "no" and not breaks_after(tokens, text, i))
-            or (marker.group(0).strip() == "i mean" and _ends_a_sentence(tokens, text, i - 1))
+            # "… in the week passed? I mean the pieces that came back": after a full stop or
+            # a question mark, "I mean" says more; it takes nothing back.
+            or (marker.group(0).strip() == "i mean" and ends_sentence(tokens, text, i - 1))
         ):
             i += 1
             continue
@@ -536,12 +545,6 @@ def self_corrected(tokens: list[Token], text: str, lex: Lexicon) -> set[int]:
         dropped.update(range(i, start))
         i = max(end, i + 1)
     return dropped
-
-
-def _ends_a_sentence(tokens: list[Token], text: str, i: int) -> bool:
-    """'… in the week passed? I mean the pieces that came back': after a full stop or a
-    question mark, "I mean" says more; it takes nothing back."""
-    return any(c in ".?!" for c in text[tokens[i].end : tokens[i + 1].start])
 
 
 def _metric_taken_back(

@@ -516,7 +516,8 @@ def _count_behind(metric: MetricLike) -> str | None:
     if metric.format != "percent" or len(metric.components) != 2:
         return None
     top, bottom = metric.components
-    return top if re.fullmatch(rf"\s*{top}\s*/\s*{bottom}\s*", metric.expr) else None
+    pattern = rf"\s*{re.escape(top)}\s*/\s*{re.escape(bottom)}\s*"
+    return top if re.fullmatch(pattern, metric.expr) else None
 
 
 def lexicon_for(layer: LayerLike) -> Lexicon:

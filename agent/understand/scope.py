@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from agent.understand.context import CLAUSE_BREAK, breaks_after
+from agent.understand.context import CLAUSE_BREAK, breaks_after, ends_sentence
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
@@ -210,8 +210,7 @@ class _Foreign:
 
     def _first_sentence_end(self) -> int:
         for i in range(len(self.tokens) - 1):
-            gap = self.cleaned[self.tokens[i].end : self.tokens[i + 1].start]
-            if any(c in gap for c in ".?!"):
+            if ends_sentence(self.tokens, self.cleaned, i):
                 return i + 1
         return len(self.tokens)
 

@@ -17,6 +17,7 @@ from agent.understand.context import (
     Sentences,
     asides,
     date_is_context,
+    ends_sentence,
     is_habit,
     later_list_items,
     motives,
@@ -392,11 +393,7 @@ def _questions_apart(norm: str, tokens: list[Token], starts: list[int], text: st
     """The text with a line break, not a space, after each question or exclamation mark, so
     no date phrase reads across it ("sales by category for July? planning the fall floor
     set": "July planning" is no event being planned). Offsets stay those of `norm`."""
-    marks = [
-        starts[i + 1] - 1
-        for i in range(len(tokens) - 1)
-        if any(c in "?!" for c in text[tokens[i].end : tokens[i + 1].start])
-    ]
+    marks = [starts[i + 1] - 1 for i in range(len(tokens)) if ends_sentence(tokens, text, i, "?!")]
     if not marks:
         return norm
     chars = list(norm)
