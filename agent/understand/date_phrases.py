@@ -240,6 +240,39 @@ def _single(m: re.Match[str], today: date) -> Window | None:
     return _w(day, day + timedelta(days=1), f"{day:%b %-d}") if day else None
 
 
+def _dated_weekday(m: re.Match[str], today: date) -> Window | None:
+    """'Sunday 21 June', '(Sunday 21)': the date a weekday is written with. A bare day of the
+    month is the latest past one that falls on that weekday (within a year)."""
+    day = _parse_date(m, "a", today)
+    if day is None and m.group("wdd"):
+        n, weekday = int(m.group("wdd")), WEEKDAYS[m.group("wd")]
+        for back in range(13):
+            first = month_start(today.year, today.month - back)
+            try:
+                candidate = first.replace(day=n)
+            except ValueError:
+                continue
+            if candidate < today and candidate.weekday() == weekday:
+                day = candidate
+                break
+    return _w(day, day + timedelta(days=1), f"{day:%a %b %-d}") if day else None
+
+
+def _days_of_month(m: re.Match[str], today: date) -> Window | None:
+    """'from 13 to 16 of November', '13-16 June': days of a month named after them."""
+    first, last = int(m.group("ra")), int(m.group("rb"))
+    if not 1 <= first < last:
+        return None
+    start = _pick_year(MONTHS[m.group("rm")], first, today, m.group("ry"))
+    if start is None or start >= today:
+        return None
+    try:
+        end = start.replace(day=last) + timedelta(days=1)
+    except ValueError:
+        return None
+    return _w(start, min(end, today), f"{start:%b %-d}\u2013{end - timedelta(days=1):%b %-d}")
+
+
 def _since(m: re.Match[str], today: date) -> Window | None:
     day = _parse_date(m, "a", today)
     g = m.groupdict()
@@ -249,7 +282,8 @@ def _since(m: re.Match[str], today: date) -> Window | None:
     if day is None and g.get("sd"):
         day = _latest_day_of_month(int(g["sd"]), today)
     if day is None and g.get("sm"):
-        day = _latest_month_start(MONTHS[g["sm"]], today)
+        month = MONTHS[g["sm"]]
+        day = month_start(int(g["sy"]), month) if g.get("sy") else _latest_month_start(month, today)
     if day is None and (g.get("su") or g.get("su2")):
         # "since the beginning of the month": this month (week, …) so far.
         return _this_unit(g.get("su") or g["su2"], today)
@@ -289,7 +323,7 @@ def _paired(m: re.Match[str]) -> bool:
 
 def _month(m: re.Match[str], today: date) -> Window | None:
     name, year = m.group("mm"), m.group("my")
-    if name in _AMBIGUOUS_MONTHS and not (m.group("prep") or year or _paired(m)):
+    if name in _AMBIGUOUS_MONTHS and not (m.group("prep") or year or _paired(m) or _opens(m)):
         return None
     month = MONTHS[name]
     if year:
@@ -299,6 +333,44 @@ def _month(m: re.Match[str], today: date) -> Window | None:
     else:
         y = _latest_month_start(month, today).year
     return calendar_month(y, month, today, f"{name.title()} {y}")
+
+
+# The words after "may" or "march" that make it the verb: "may I ask", "march on".
+_VERB_NEXT = {
+    "may": frozenset(
+        [
+            "i",
+            "we",
+            "you",
+            "be",
+            "have",
+            "need",
+            "not",
+            "also",
+            "want",
+            "get",
+            "see",
+            "ask",
+            "it",
+            "this",
+            "that",
+            "he",
+            "she",
+            "they",
+        ]
+    ),
+    "march": frozenset(
+        ["to", "on", "into", "through", "in", "forward", "past", "up", "down", "out", "over"]
+    ),
+}
+
+
+def _opens(m: re.Match[str]) -> bool:
+    """'March AOV to the cent?': a month that opens the message, unless a verb's word follows."""
+    if m.start() != 0:
+        return False
+    following = m.string[m.end() :].split()[:1]
+    return bool(following) and following[0] not in _VERB_NEXT.get(m.group("mm"), frozenset())
 
 
 # Weekday abbreviations that are also everyday words.
@@ -552,17 +624,45 @@ def _end_day_of(m: re.Match[str], today: date) -> Window | None:
     return _w(day, day + timedelta(days=1), f"{m.group('end')} day of {period.label}")
 
 
+def _last_half(m: re.Match[str], today: date) -> Window:
+    """'the last semester' (le semestre dernier): the latest complete half-year."""
+    start = month_start(today.year, 1 if today.month >= 7 else -5)
+    return _w(
+        start, month_start(start.year, start.month + 6), f"H{1 + start.month // 7} {start.year}"
+    )
+
+
+def _half_before(window: Window) -> Window:
+    """The whole half-year before, even when the window is a half cut at today."""
+    start = month_start(window.start.year, window.start.month - 6)
+    return _w(start, window.start, f"H{1 + start.month // 7} {start.year}")
+
+
+def _month_before(m: re.Match[str], window: Window) -> Window:
+    """A named month against the whole month before, even when it is the current month cut
+    at today; 'June so far' is month to date, against the same days of May."""
+    if _SO_FAR.match(m.string, m.end()):
+        return shift_months(window, -1)
+    return _w(
+        month_start(window.start.year, window.start.month - 1), window.start, "the month before"
+    )
+
+
+_SO_FAR = re.compile(r" (?:so far|to date|mtd|until now|till now|up to now)\b")
+
+
 def _last_years_quarter(q: int, today: date) -> Window:
     start = month_start(today.year - 1, (q - 1) * 3 + 1)
     return _w(start, month_start(start.year, start.month + 3), f"Q{q} {start.year}")
 
 
 def _half_year(m: re.Match[str], today: date) -> Window | None:
-    first_month = 1 if m.group("h") == "h1" else 7
-    if m.group("hy"):
-        year = int(m.group("hy"))
+    g = m.groupdict()
+    first_month = 1 if g.get("h") == "h1" or g.get("hs") in ("first", "1st") else 7
+    if g.get("hy"):
+        year = int(g["hy"])
     else:
-        year = today.year - (1 if m.group("hly") else 0)
+        year = today.year - (1 if g.get("hly") else 0)
         if month_start(year, first_month) > today:
             year -= 1
     start = month_start(year, first_month)
@@ -1055,6 +1155,14 @@ _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "Sunday 21 June", "the Fête de la Musique (Sunday 21)": the date wins over the weekday.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:on |of |for )?(?:the )?{_WD} (?:the )?(?:{_date_rx('a')}|"
+            r"(?P<wdd>[0-3]?\d)(?:st|nd|rd|th)?)\b(?! (?:days?|weeks?|months?|orders|units|k)\b)"
+        ),
+        build=_dated_weekday,
+    ),
     # "over the long wknd", "last yr's long weekend": the holiday weekend just had, whichever
     # holiday made it, against the same days a week earlier.
     _Rule(
@@ -1181,6 +1289,15 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(r"\b(?:the |during the |in the )?week before last\b"),
         build=lambda m, t: _previous_week(t).shifted(-7, label="the week before last"),
+    ),
+    # "from 13 to 16 of November", "13-16 June": a span of days before its month.
+    _Rule(
+        pattern=_P(
+            r"\b(?:between |from )?(?:the )?(?P<ra>[0-3]?\d)(?:st|nd|rd|th)? "
+            r"(?:(?:and|to|through|thru|until|till) )?(?:the )?(?P<rb>[0-3]?\d)(?:st|nd|rd|th)? "
+            rf"(?:of )?{_MON.format('rm')}(?: {_YEAR.format('ry')})?\b"
+        ),
+        build=_days_of_month,
     ),
     # "from the 1st to the 15th of this month": days of one month by their ordinals.
     _Rule(
@@ -1374,6 +1491,24 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(r"\b(?P<h>h[12])(?: (?P<hy>20\d\d)| (?P<hly>last year|last yr))?\b"),
         build=_half_year,
+        before=lambda m, w: _half_before(w),
+    ),
+    # "the first semester" (le premier semestre, o primeiro semestre): a half-year.
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?(?P<hs>first|1st|second|2nd) (?:semester|semestre)"
+            r"(?: (?:of )?(?P<hy>20\d\d)| (?:of )?(?P<hly>last year))?\b"
+        ),
+        build=_half_year,
+        before=lambda m, w: _half_before(w),
+    ),
+    # "the last semester", "the previous half": the latest complete half-year.
+    _Rule(
+        pattern=_P(
+            r"\b(?:the |in the |over the |for the )?(?:last|previous|past|prior) "
+            r"(?:semester|semestre|half year|half)\b(?! of\b)"
+        ),
+        build=lambda m, t: _last_half(m, t),
     ),
     _Rule(
         pattern=_P(r"\b(?:mom|month over month|month on month)\b"),
@@ -1461,10 +1596,20 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_range,
     ),
+    # "since the 15 June", "since the beginning of our summer sale, the 24 June", "since the
+    # Buen Fin started (the 13 of November)": an event may stand between "since" and its date.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,4}}?"
+            rf"(?:started |began |opened |launched )?(?:on )?the {_date_rx('a')}\b"
+        ),
+        build=_since,
+        before=_preceding,
+    ),
     _Rule(
         pattern=_P(
             rf"\b(?:since|starting|from) (?:the (?:start|beginning) of )?"
-            rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}|"
+            rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}(?: {_YEAR.format('sy')})?|"
             r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th)|q(?P<sq>[1-4])|"
             r"(?<=since the start of )(?:the |this )?(?P<su>month|week|year|quarter)|"
             r"(?<=since the beginning of )(?:the |this )?(?P<su2>month|week|year|quarter))\b"
@@ -1567,7 +1712,7 @@ RULES: tuple[_Rule, ...] = (
             rf"(?! {_PLANNED}s?\b)"
         ),
         build=_month,
-        before=lambda m, w: shift_months(w, -1),
+        before=_month_before,
     ),
     _Rule(
         pattern=_P(r"\b(?:in |for |during |of )?fy ?(?P<fy>\d\d|20\d\d)\b"),

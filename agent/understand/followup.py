@@ -85,6 +85,7 @@ def merge(
     new_intent = context.intent if shifted else _intent(parsed, intent, stated, context)
     filters = {} if parsed.cues.has("overall") or _restated(parsed) else dict(context.filters)
     filters |= _the_other(parsed, context, values or {})
+    filters |= _group_filter(parsed, context, values or {})
     compare = dict(parsed.compare) or {
         d: pair for d, pair in context.compare.items() if d not in parsed.filters
     }
@@ -192,20 +193,35 @@ def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
 # "and for first-time buyers?": a customer group the thread's metric is cut by, not a
 # switch to counting customers.
 _FOR_A_GROUP = re.compile(
-    r"\bfor (?:the |our )?(?:new|first ?time|returning|repeat|loyal|existing)\b"
+    r"\bfor (?:the |our )?(?P<group>new|first ?time|returning|repeat|loyal|existing)\b"
 )
 _CUSTOMER_COUNTS = frozenset(["customers", "new_customers"])
 
 
 def _metric(parsed: Parsed, context: Goal) -> str | None:
-    if (
-        parsed.metric in _CUSTOMER_COUNTS
-        and context.metric is not None
-        and parsed.filters
-        and _FOR_A_GROUP.search(parsed.norm)
-    ):
+    if _for_a_group(parsed, context) and (parsed.filters or context.metric not in _CUSTOMER_COUNTS):
         return context.metric
     return parsed.metric or context.metric
+
+
+def _for_a_group(parsed: Parsed, context: Goal) -> bool:
+    return (
+        parsed.metric in _CUSTOMER_COUNTS
+        and context.metric is not None
+        and _FOR_A_GROUP.search(parsed.norm) is not None
+    )
+
+
+def _group_filter(
+    parsed: Parsed, context: Goal, values: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """'and for the new clients?' after the loyal customers' AOV: the group, as the filter the
+    customer count's words stood for (the dimension that holds that value)."""
+    found = _FOR_A_GROUP.search(parsed.norm)
+    if parsed.filters or found is None or not _for_a_group(parsed, context):
+        return {}
+    wanted = "new" if found["group"] in ("new", "first time", "firsttime") else "returning"
+    return {dim: wanted for dim, vals in values.items() if wanted in vals}
 
 
 # "there", "in that region": the place the thread is already about.

@@ -343,6 +343,13 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|^(?:perfect|great|awesome|brilliant|amazing|lovely|excellent|superb|fantastic|spot on)"
         r"(?: (?:thats|that s|this is|just|exactly|the|what|i|needed|story|it|one|job|scout|thank|"
         r"you))*$"
+        # "ok this is gold, forwarding to the leads, thx", "legend, exactly the number I needed":
+        # thanks or praise anywhere in a message that asks for nothing.
+        r"|^(?!.*\b(?:can|could|would|what|whats|why|how|which|when|where|show|give|pull|send|"
+        r"break|split|compare|pls|please|and for|what about)\b)"
+        r"(?=.*\b(?:thx|thanks(?! to)|thank you|appreciate (?:it|you|that|this)|much appreciated|"
+        r"legend|lifesaver|life saver|you rock|nailed it|is gold|exactly (?:the|what) (?:\w+ ){0,3}"
+        r"i (?:needed|wanted))\b)"
     ),
     # "can you make charts too?": a question about Scout, not a request for a chart.
     "capability": _P(
@@ -386,7 +393,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:single |individual |specific )?customer\b"
     ),
     "followup": _P(
-        r"^(?:what about|how about|and|same (?:for|but|thing|again)|now|ok|okay|also|what if|"
+        # "Thank you! And for the new clients?": thanks first, then the follow-up.
+        r"^(?:(?:thanks|thank you|thx|ty|cheers|perfect|great|nice|cool|merci|gracias|danke)"
+        r"(?: (?:so much|a lot|scout))? )?"
+        r"(?:what about|how about|and|same (?:for|but|thing|again)|now|ok|okay|also|what if|"
         r"and what about|then|instead|just)\b|\b(?:that|it|this|those|them|instead|same)\b"
     ),
     # "can you break tickets out by weekday, or only by date?": what Scout can do, whatever
@@ -423,7 +433,17 @@ CUES: dict[str, re.Pattern[str]] = {
         # whatever the source is named after.
         r"|\bare (?:you|u|scout) (?:reading|using|querying|hitting|pulling from) (?:\S+ ){1,4}?or\b"
         # "do your November numbers change when late returns land, or are they frozen?"
-        r"|\bdo (?:your|the) (?:\S+ )?(?:numbers|figures|totals) (?:change|move|get restated)\b"
+        r"|\bdo (?:your|the) (?:\S+ )?(?:numbers|figures|totals) (?:change|move|get restated|restate)\b"
+        # "q about how u count", "your CA, it includes the taxes or not?", "your weeks, do they
+        # begin on Monday?", "when is a client 'returning'?", "does units_returned land on the
+        # day the parcel arrives?": how Scout counts.
+        r"|\bhow (?:do |does )?(?:you|u|scout) count\b"
+        r"|\bincludes? (?:the )?(?:tax|taxes|vat|sales tax|shipping|discounts|refunds) or not\b"
+        r"|\b(?:do|does) (?:your |the )?(?:weeks?|months?|days?|they) (?:begin|start) on (?:a )?"
+        r"(?:monday|sunday|saturday)\b"
+        r"|\bwhen (?:is )?(?:a )?(?:client|customer|buyer|shopper) (?:is |counts as |becomes |"
+        r"considered )(?:a )?(?:new|returning|repeat|loyal|lapsed|churned)\b"
+        r"|\bdoes (?:\S+ ){1,3}?(?:land|get booked|get counted|show up) on the (?:day|date)\b"
         r"|\bfrozen at (?:the )?(?:month|quarter|year) ?end\b"
         # "do you count a return on the day the parcel arrives or …?"
         r"|\bdo (?:you|u|your (?:\S+ )?(?:numbers|figures|data)) count (?:\S+ ){0,4}?(?:on|by|at) "

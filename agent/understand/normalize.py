@@ -102,6 +102,13 @@ def clean(raw: str) -> Cleaned:
     text = _BARE_URL.sub(" ", text)
     text = _emoji_words(text)
     text = _FOREIGN.sub(lambda m: FOREIGN_WORDS[" ".join(m.group().lower().split())], text)
+    # "the CA of the Northeast" (le chiffre d'affaires): revenue, when a determiner says it is
+    # a thing owned, not the state ("orders in CA").
+    text = re.sub(
+        r"\b(?i:the|your|our|my|le|du|total) CA\b", lambda m: f"{m.group()[:-2]}revenue", text
+    )
+    # "la Fête", "réclamations", "ticket médio": accents dropped, not the letters they sit on.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _STRETCHED.sub(_unstretched, text)
     # An emoji code or a spaced dash between words ends a clause ("on call this week
     # :rotating_light: anything odd today?", "units by state yday — need to know …").
@@ -113,13 +120,15 @@ def clean(raw: str) -> Cleaned:
         hostile = hostile or count > 0
     # "dec '25", "Nov–Dec '25": a year written with an apostrophe and two digits.
     text = re.sub(r"(?<![\w'])'([0-3]\d)\b(?!')", r"20\1", text)
-    # "the turnover on 10.02.": a German date, day first, closed by a full stop.
-    text = re.sub(
-        r"\b(?P<p>on|am|from|since|until|till|to|bis|vom) (?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?!\d)",
-        lambda m: f"{m['p']} {int(m['m'])}/{int(m['d'])}",
+    # "the turnover on 10.02.", "for 24.12.–26.12.": a German date, day first, closed by a
+    # full stop (a decimal has none), after a word that introduces a date or in a span.
+    text = _GERMAN_SPAN.sub(
+        lambda m: (
+            f"{m['p'] or ''}{_us_date(m['d'], m['m'], m['y'])} to {_us_date(m['d2'], m['m2'], m['y2'])}"
+        ),
         text,
-        flags=re.I,
     )
+    text = _GERMAN_DATE.sub(lambda m: f"{m['p'] or ''}{_us_date(m['d'], m['m'], m['y'])}", text)
     # "3.1% -> 2.6% (Oct vs Sep)": a decimal is one token, never a day before a month.
     text = re.sub(r"(\d)\.(\d)", r"\1point\2", text)
     # "revenue -9% WoW": a fall, whatever the dash becomes below (a "+12%" is as often a
@@ -180,6 +189,26 @@ _EMOJI = re.compile(
 _WORD_AFTER = re.compile(r"[\s\ufe0f]*[A-Za-z]")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;,\u00b7\n])[\s\ufe0f]*$")
 _CHOICE_BEFORE = re.compile(r"\b(?:vs|versus|or|and)\.?\s*$", re.IGNORECASE)
+
+
+_DMY = r"(?P<d{0}>[0-3]?\d)\.(?P<m{0}>[01]?\d)\.(?P<y{0}>(?:19|20)\d\d)?(?![\d.])"
+_GERMAN_SPAN = re.compile(
+    r"(?P<p>\b\w+ )?"
+    + _DMY.format("")
+    + r"\s*(?:[-\u2013\u2014]|to|bis|until|till)\s*"
+    + _DMY.format("2"),
+    re.IGNORECASE,
+)
+_GERMAN_DATE = re.compile(
+    r"(?:(?P<p>\b(?:on|am|from|since|until|till|to|bis|vom|per|zum|for|of) )|\b(?=[\d.]+\d{4}))"
+    + _DMY.format(""),
+    re.IGNORECASE,
+)
+
+
+def _us_date(day: str, month: str, year: str | None) -> str:
+    """How the date rules read a day: month first ('24.12.' → '12/24')."""
+    return f"{int(month)}/{int(day)}" + (f"/{year}" if year else "")
 
 
 # "soooo low", "whyyy", "goood": a letter held for emphasis, three times or more.

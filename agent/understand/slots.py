@@ -726,6 +726,9 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
     # not "the one region I care about" or "in one region only: the West".
     if before[-1:] == ["one"] and before[-2:-1] in (["it"], ["is"], ["in"], ["if"]):
         return after not in ("only", "just")
+    # "is it a device thing?": asking whether one of the dimension's values explains it.
+    if after == "thing" and before[-1:] in (["a"], ["an"]) and before[-2:-1] in (["it"], ["its"]):
+        return True
     return after in GROUP_AFTER or cues.has("breakdown")
 
 

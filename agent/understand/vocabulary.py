@@ -37,7 +37,7 @@ COMMON_WORDS = _words(
     actuals change changed changes moved move doing going happened happening thing order
     borders store stores state states team teams price prices value values level levels rate
     rates total totals average number count counts share split drop drops dropped fell rise
-    rose track tracking tracked sort sorts others news place placed places placing
+    rose track tracking tracked sort sorts others ones slipping news place placed places placing
     table tables column columns row rows schema database query queries pipeline sheet
     spreadsheet file files folder link links page pages answer answers question questions
     type types idea ideas tip tips trick tricks local short block status starting section
@@ -206,6 +206,16 @@ FOREIGN_WORDS = {
     "semaine dernière": "last week", "letzte woche": "last week", "vorige week": "last week",
     "mese scorso": "last month", "mes pasado": "last month", "mois dernier": "last month",
     "letzten monat": "last month", "vorige maand": "last month", "trimestre": "quarter",
+    # calques: the word of the writer's language, spelt in English
+    "clients fidèles": "returning customers", "clientes fiéis": "returning customers",
+    "clientes frecuentes": "returning customers", "clients frecuentes": "returning customers",
+    "clientes recurrentes": "returning customers", "bestandskunden": "returning customers",
+    "stock customers": "returning customers", "unidades": "units", "unities": "units",
+    "devolutions": "returns", "réclamations": "complaints", "reclamações": "complaints",
+    "reclamaciones": "complaints", "livraison": "delivery", "entrega": "delivery",
+    "lieferung": "delivery", "trafic": "traffic", "tráfego": "traffic", "tráfico": "traffic",
+    "canals": "channels", "canais": "channels", "canales": "channels",
+    "turnover per visit": "revenue per visit", "umsatz pro besuch": "revenue per visit",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

@@ -1,0 +1,135 @@
+"""Dates and words as people who learnt them in another language write them: "since the 15
+June", "Sunday 21", "from 13 to 16 of November", "24.12.–26.12.", "the first semester", "the
+CA", "the clients fidèles"; a named month against the whole month before; thanks that ask for
+nothing; "and for the new clients?" in a thread. Windows worked out by hand for Tuesday
+2026-06-30 (the last day of June and of H1) and Sunday 2026-01-04."""
+
+from __future__ import annotations
+
+from agent.domain import Intent
+from agent.semantic import SemanticLayer
+from agent.understand.normalize import normalize
+from tests.agent.understand.test_context_and_shorthand import on, span
+
+TUESDAY = "2026-06-30"
+SUNDAY = "2026-01-04"
+
+
+def test_since_the_day_before_its_month_runs_to_yesterday(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "Since the 15 June the taux de conversion on the mobile falls")
+    assert span(goal.window) == ("2026-06-15", "2026-06-30")
+    assert span(goal.baseline) == ("2026-05-31", "2026-06-15")  # the 15 days before
+
+
+def test_an_event_may_stand_between_since_and_its_date(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "AOV since the beginning of our summer sale, the 24 June?")
+    assert goal.metric == "aov" and span(goal.window) == ("2026-06-24", "2026-06-30")
+    goal = on(layer, TUESDAY, "returns since the sale started (the 13 of June)?")
+    assert span(goal.window) == ("2026-06-13", "2026-06-30")
+
+
+def test_a_weekday_written_with_its_date_is_that_date(layer: SemanticLayer) -> None:
+    # The last Sunday was June 28; the one named is June 21.
+    assert span(on(layer, TUESDAY, "revenue on Sunday 21 June").window) == (
+        "2026-06-21",
+        "2026-06-22",
+    )
+    assert span(on(layer, TUESDAY, "the trafic of the fete (Sunday 21)?").window) == (
+        "2026-06-21",
+        "2026-06-22",
+    )
+    # No Sunday 21 in June? The latest month that has one: a bare day never reads as today.
+    assert span(on(layer, TUESDAY, "orders on Saturday 13").window) == ("2026-06-13", "2026-06-14")
+
+
+def test_a_span_of_days_before_its_month(layer: SemanticLayer) -> None:
+    for text in ("AOV from 13 to 16 of June", "AOV 13-16 June", "AOV 13 to 16 June"):
+        goal = on(layer, TUESDAY, text)
+        assert span(goal.window) == ("2026-06-13", "2026-06-17"), text
+        assert span(goal.baseline) == ("2026-06-09", "2026-06-13"), text  # the 4 days before
+
+
+def test_german_dates_closed_by_a_full_stop(layer: SemanticLayer) -> None:
+    goal = on(layer, SUNDAY, "The Umsatz split by device for 24.12.–26.12., please.")
+    assert goal.metric == "revenue" and span(goal.window) == ("2025-12-24", "2025-12-27")
+    goal = on(layer, SUNDAY, "the Umsatz of 29.12. to 31.12.")
+    assert span(goal.window) == ("2025-12-29", "2026-01-01")
+    assert normalize("revenue 31.12.2025") == "revenue 12/31/2025"
+    # A decimal has no closing full stop, and a sentence's last number stays a number.
+    assert normalize("AOV was 24.12. Then") == "aov was 24point12 then"
+
+
+def test_semesters_are_half_years(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "new clients recruited in the first semester?")
+    assert span(goal.window) == ("2026-01-01", "2026-06-30")  # H1, cut at today
+    assert span(goal.baseline) == ("2025-07-01", "2026-01-01")  # all of H2 2025
+    goal = on(layer, TUESDAY, "the panier moyen of the last semester")
+    # H1 ends tonight, so the last complete half is H2 2025, against H1 2025.
+    assert span(goal.window) == ("2025-07-01", "2026-01-01")
+    assert span(goal.baseline) == ("2025-01-01", "2025-07-01")
+
+
+def test_a_named_month_is_held_against_the_whole_month_before(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "returns in the West in June")
+    assert span(goal.window) == ("2026-06-01", "2026-06-30")  # the current month, cut at today
+    assert span(goal.baseline) == ("2026-05-01", "2026-06-01")  # May, all 31 days
+    goal = on(layer, TUESDAY, "revenue June so far")  # month to date: the same days of May
+    assert span(goal.baseline) == ("2026-05-01", "2026-05-30")
+    goal = on(layer, TUESDAY, "revenue this month")
+    assert span(goal.baseline) == ("2026-05-01", "2026-05-30")
+
+
+def test_a_message_may_open_with_march(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-04-02", "March YoY on orders? the board wants the month on its own")
+    assert span(goal.window) == ("2026-03-01", "2026-04-01")
+    assert span(goal.baseline) == ("2025-03-01", "2025-04-01")
+    assert on(layer, "2026-04-02", "May I have revenue yesterday?").window is not None
+    assert span(on(layer, "2026-04-02", "May I have revenue yesterday?").window) == (
+        "2026-04-01",
+        "2026-04-02",
+    )
+
+
+def test_the_ca_with_a_determiner_is_revenue_and_ca_alone_the_state(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "The CA of the Northeast last week?")
+    assert goal.metric == "revenue" and dict(goal.filters) == {"region": "Northeast"}
+    assert dict(on(layer, TUESDAY, "orders in CA last week").filters) == {"state": "CA"}
+
+
+def test_calques_for_customer_groups_and_returns(layer: SemanticLayer) -> None:
+    goal = on(layer, TUESDAY, "the panier moyen of the clients fidèles this month")
+    assert goal.metric == "aov" and dict(goal.filters) == {"customer_type": "returning"}
+    goal = on(layer, TUESDAY, "I need a segmentation of the stock customers in the West")
+    assert goal.intent is Intent.SEGMENT
+    assert dict(goal.filters) == {"customer_type": "returning", "region": "West"}
+    goal = on(layer, TUESDAY, "How many unities of beauty we sold yesterday?")
+    assert goal.metric == "units_sold" and dict(goal.filters) == {"category": "beauty"}
+    assert normalize("la Fête, réclamations") == "la fete complaints"
+
+
+def test_thanks_that_ask_for_nothing_get_the_short_help(layer: SemanticLayer) -> None:
+    for text in (
+        "ok this is gold — forwarding to the squad leads, thx :raised_hands:",
+        "legend, that's exactly the number I needed for the CEO",
+        "great, the rota is sorted thanks to that. appreciate you :pray:",
+    ):
+        assert on(layer, TUESDAY, text).intent is Intent.HELP, text
+    # "thanks to" is a cause, and a question after thanks is a question.
+    assert on(layer, TUESDAY, "thanks to the promo, was revenue up?").metric == "revenue"
+
+
+def test_thanks_then_a_follow_up_about_a_customer_group(layer: SemanticLayer) -> None:
+    first = on(layer, TUESDAY, "the panier moyen of the clients fidèles this month")
+    goal = on(layer, TUESDAY, "Thank you ! And for the new clients ?", context=first)
+    assert goal.metric == "aov" and dict(goal.filters) == {"customer_type": "new"}
+    assert span(goal.window) == ("2026-06-01", "2026-06-30")
+    earlier = on(layer, TUESDAY, "revenue last week")
+    goal = on(layer, TUESDAY, "Thanks! what about orders?", context=earlier)
+    assert goal.metric == "orders" and span(goal.window) == ("2026-06-22", "2026-06-29")
+
+
+def test_is_it_a_dimension_thing_asks_for_that_split(layer: SemanticLayer) -> None:
+    goal = on(
+        layer, SUNDAY, "Q4 conversion finished under Q3, I want the why. Is it a device thing?"
+    )
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("device",)
