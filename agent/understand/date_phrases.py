@@ -1055,6 +1055,22 @@ def _week_before_holiday(m: re.Match[str], today: date) -> Window | None:
     return _w(monday, monday + timedelta(days=7), f"the week before {name.title()}")
 
 
+def _week_of_holiday(m: re.Match[str], today: date) -> Window | None:
+    """'the week of Thanksgiving': the Monday-Sunday week the day falls in, to today."""
+    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    monday, sunday_after = _week_holding(
+        _RETAIL_DAYS[name](_holiday_year(m.group("hy"), name, today))[0]
+    )
+    if monday >= today:
+        return None
+    label = f"the week of {name.title()}"
+    return (
+        _w(monday, sunday_after, label)
+        if sunday_after <= today
+        else to_date_window(monday, today, label)
+    )
+
+
 def _rel_same_point_in_quarter(m: re.Match[str], today: date) -> Relative:
     first_month = 3 * int(m.group("sq")) - 2
 
@@ -1468,6 +1484,11 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:on )?the (?:{_WD}|(?P<dy>day)) after (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"
         ),
         build=_day_after_holiday,
+    ),
+    # "the week of Thanksgiving": the calendar week the day falls in.
+    _Rule(
+        pattern=_P(rf"\b(?:the |that )?week of (?:the )?(?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"),
+        build=_week_of_holiday,
     ),
     # "the week before Thanksgiving last year": the calendar week before the one it falls in.
     _Rule(

@@ -60,7 +60,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"sink(?:ing)?|slid|"
         # "sessions feel soft", "home is the laggard", "AOV came in under July"
         r"soft(?! launch)|sluggish|weak(?:er)?|"
-        r"laggards?|came in (?:under|below|lower|short))\b"
+        r"laggards?|came in (?:under|below|lower|short)|landed (?:under|below|short)|step ?down)\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
         r"\bso|\bway|\bgone|\bwent|\bgoing) "
@@ -135,8 +135,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"off the charts|(?:stand|stands|stood|standing) out|"
         r"out of the ordinary|anything (?:wrong|off|broken|break|broke|i should know|"
         r"to worry about|interesting)|"
+        # "anything in the numbers since the 20th I should be worried about?"
+        r"anything (?:\S+ ){1,8}?(?:i|we) (?:should|need to|ought to) (?:be )?(?:worried|worry) about|"
         r"something (?:(?:looks|seems) )?(?:wrong|off|broken)|red flags?|"
-        r"(?:was|were|is|are|look|looks|behave|behaved|behaving|seem|seems)(?: #)* normal(?:ly)?|surprises?|unexpected|irregular|fishy|suspicious|"
+        r"(?:was|were|is|are|look|looks|behave|behaved|behaving|seem|seems)(?: #)* normal(?:ly)?|(?<!no )(?<!not a )surprises?|unexpected|irregular|fishy|suspicious|"
         r"worrying|alarming|concerning|untoward|amiss|on fire|"
         r"(?:are things|is everything|is all|everything) (?:ok|okay|alright|fine)|"
         # "anything I should worry about?": asking for what stands out is the anomaly check.
@@ -632,6 +634,14 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     "actuals": _P(
         r"\b(?:forecasts?|forecasted|predictions?|projections?)(?: \S+){0,3}? "
         r"(?:vs|versus|against|compared (?:to|with)|and) (?:the )?actuals?\b"
+        # "the toy forecast vs what actually sold", "how far it was from the reality", "how
+        # precise was the forecast", "over- or under-calling": the forecast held to what sold.
+        r"|\b(?:forecasts?|fcst) (?:\S+ ){0,3}?(?:vs|versus|against|compared (?:to|with)) what "
+        r"(?:\S+ )?(?:sold|happened|we sold|came in)\b"
+        r"|\bhow far (?:\S+ ){0,2}?from (?:the )?(?:reality|actuals?|what (?:\S+ )?sold)\b"
+        r"|\bhow (?:precise|accurate|exact|good) (?:was|is|has been|were) (?:the |our )?(?:\S+ )?"
+        r"(?:forecasts?|fcst|predictions?)\b"
+        r"|\b(?:over|under) (?:or (?:over|under) )?(?:calling|calls|called|shooting)\b"
     ),
     # Subjects outside an e-commerce team's numbers: answered with what Scout can do instead.
     "off_topic": _P(

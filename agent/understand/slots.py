@@ -721,6 +721,9 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
         return True
     if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
         return True
+    # "distributed between the channels", "the orders over the regions": spread over them all.
+    if before[-2:] in (["between", "the"], ["across", "the"], ["among", "the"], ["over", "the"]):
+        return match.text.endswith("s")
     # "is it one channel in particular?", "concentrated in one device?", "if one channel
     # explains most of it, which?", "is one region dragging it?": asking which one;
     # not "the one region I care about" or "in one region only: the West".

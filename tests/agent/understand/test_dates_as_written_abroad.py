@@ -133,3 +133,47 @@ def test_is_it_a_dimension_thing_asks_for_that_split(layer: SemanticLayer) -> No
         layer, SUNDAY, "Q4 conversion finished under Q3, I want the why. Is it a device thing?"
     )
     assert goal.intent is Intent.EXPLAIN and goal.group_by == ("device",)
+
+
+def test_spread_over_a_dimension_is_a_breakdown(layer: SemanticLayer) -> None:
+    goal = on(
+        layer, TUESDAY, "How are the new clients of last week distributed between the canals?"
+    )
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("channel",)
+    goal = on(layer, TUESDAY, "the distribution of the orders over the regions for KW 25?")
+    assert goal.group_by == ("region",)
+    assert span(goal.window) == ("2026-06-15", "2026-06-22")  # ISO week 25
+    assert on(layer, TUESDAY, "revenue over the weekend").group_by == ()
+
+
+def test_no_surprise_is_no_anomaly_and_a_step_down_is_a_move(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        "2026-04-02",
+        "Q1 revenue landed below Q4 (no surprise, holiday). Which channel accounts for most "
+        "of the step-down?",
+    )
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("channel",)
+    assert span(goal.window) == ("2026-01-01", "2026-04-01")
+    assert span(goal.baseline) == ("2025-10-01", "2026-01-01")
+    goal = on(layer, "2026-04-02", "anything since the 20th I should be worried about?")
+    assert goal.intent is Intent.DETECT and span(goal.window) == ("2026-03-20", "2026-04-02")
+
+
+def test_a_forecast_held_to_what_sold_is_a_forecast_check(layer: SemanticLayer) -> None:
+    for text in (
+        "the toy forecast vs what actually sold in christmas week — how far apart were they?",
+        "How precise was the forecast of the sold units for toys in December?",
+        "toys fcst — over- or under-calling lately?",
+        "The forecast of toys for last week, how far it was from the reality?",
+    ):
+        goal = on(layer, SUNDAY, text)
+        assert goal.intent is Intent.FORECAST_CHECK, text
+        assert goal.metric == "forecast_error" and dict(goal.filters) == {"category": "toys"}
+
+
+def test_the_week_of_a_holiday_is_the_week_it_falls_in(layer: SemanticLayer) -> None:
+    # Thanksgiving 2026 is Thursday November 26: its week runs Monday 23 to Sunday 29.
+    goal = on(layer, "2026-11-30", "orders the week of Thanksgiving")
+    assert span(goal.window) == ("2026-11-23", "2026-11-30")
+    assert span(goal.baseline) == ("2026-11-16", "2026-11-23")
