@@ -109,6 +109,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"plateau(?:ed|ing|s)?|still (?:climbing|rising|falling|growing|dropping|sliding)|"
         # "Returns worsening?", "finally settling down?": which way it is heading lately.
         r"worsening|settl(?:e|es|ed|ing) (?:down|back)|stabili[sz](?:e|es|ed|ing)|"
+        # "is ticket volume finally coming down?": whether the course has turned.
+        r"finally (?:coming|going|getting|heading) (?:down|up|back)|"
         r"getting (?:worse|better)|drift(?:ing|s)? (?:up|down|higher|lower)|"
         r"stop (?:sliding|falling|dropping|declining|climbing|rising)|"
         r"normali[sz](?:e|es|ed|ing)|recovering|bouncing back)\b"
@@ -212,6 +214,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "big custs about to walk", "in danger to jump off".
         r"(?:about to|going to|gonna|likely to|might|could) walk|walk(?:ing)? away|"
         r"in danger (?:of|to) (?:jump|leav|los|churn)\w*|jump(?:ing)? off|"
+        # "in danger not to buy again", "I am afraid we are losing them"
+        r"in danger (?:of |to )?not (?:to )?(?:buy|order|shop|come back|return)\w*|"
+        r"(?:we are|we re|are we) losing (?:them|those|these)|"
         r"stick(?:ing)? around|stay(?:ing)? with us|(?:gone |going |went )?dormant|"
         r"(?:about to|going to|gonna|likely to|might|could) lose|"
         r"(?:bleeding|losing|shedding) (?:\S+ )?(?:customers|buyers|shoppers|regulars|#)|"
@@ -318,7 +323,8 @@ CUES: dict[str, re.Pattern[str]] = {
     # through its guardrails, so a chat message can never trigger one.
     "action": _P(
         # "I just approved her third refund": what the person did, not a request.
-        r"(?<!\bi )(?<!\bjust )(?<!\bwe )(?<!\balready )"
+        r"(?<!\bi )(?<!\bjust )(?<!\bwe )(?<!\balready )(?<!\bill )(?<!\bwell )(?<!\bi will )"
+        r"(?<!\bwe will )(?<!\bill just )"
         r"\b(?:approve|approved|authori[sz]e|execute|transfer|payout|wire|grant|"
         r"issue (?:a |the )?(?:refund|discount|credit|coupon)s?|"
         r"(?:give|offer|apply) .{0,30}(?:discount|refund|credit|coupon|voucher|money)|"

@@ -783,6 +783,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue  # "at the DCs", "the SKUs": an acronym's plural, not a place
         if prev == "for" and tokens[i - 1].text == "the" and re.fullmatch(r"[A-Z]{3,}", token.orig):
             continue  # "for the MBR": a meeting or a document, not a place
+        if prev == "for" and tokens[i - 1].text == "the" and tokens[i - 2].orig == "For":
+            continue  # "For the Jahresabschluss I need …": a sentence that opens with its purpose
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
             continue  # "back from PTO": a known subject, never a place
         after = tokens[i + 1] if i + 1 < len(tokens) else None

@@ -216,6 +216,7 @@ FOREIGN_WORDS = {
     "lieferung": "delivery", "trafic": "traffic", "tráfego": "traffic", "tráfico": "traffic",
     "canals": "channels", "canais": "channels", "canales": "channels",
     "turnover per visit": "revenue per visit", "umsatz pro besuch": "revenue per visit",
+    "bilan": "recap", "balanço": "recap",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

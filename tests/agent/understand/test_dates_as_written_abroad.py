@@ -177,3 +177,29 @@ def test_the_week_of_a_holiday_is_the_week_it_falls_in(layer: SemanticLayer) -> 
     goal = on(layer, "2026-11-30", "orders the week of Thanksgiving")
     assert span(goal.window) == ("2026-11-23", "2026-11-30")
     assert span(goal.baseline) == ("2026-11-16", "2026-11-23")
+
+
+def test_what_the_asker_will_do_is_no_request_to_scout(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-11-30", "weekend summary for the standup? I'll paste them into the doc")
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2026-11-28", "2026-11-30")
+    assert on(layer, "2026-11-30", "paste that into the Q1 planning sheet").intent is Intent.UNKNOWN
+    goal = on(layer, TUESDAY, "Can you make me a little bilan of the last week for the comex?")
+    assert goal.intent is Intent.DIGEST and span(goal.window) == ("2026-06-22", "2026-06-29")
+
+
+def test_customers_in_danger_not_to_buy_again_are_a_churn_question(layer: SemanticLayer) -> None:
+    goal = on(layer, SUNDAY, "Which of the new customers are in danger not to buy again?")
+    assert goal.intent is Intent.CHURN and dict(goal.filters) == {"customer_type": "new"}
+    goal = on(layer, SUNDAY, "clients frecuentes in the Southeast, I am afraid we are losing them")
+    assert goal.intent is Intent.CHURN
+
+
+def test_a_purpose_opening_a_sentence_is_no_unknown_place(layer: SemanticLayer) -> None:
+    goal = on(layer, SUNDAY, "Turnover in 2025? For the Jahresabschluss I need our own number.")
+    assert goal.metric == "revenue" and goal.clarification is None
+    assert on(layer, SUNDAY, "orders for the Midlands yesterday").clarification is not None
+
+
+def test_finally_coming_down_asks_for_the_course(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-11-23", "is ticket volume finally coming down?")
+    assert goal.intent is Intent.TREND and span(goal.window) == ("2026-10-24", "2026-11-23")
