@@ -23,6 +23,7 @@ from tests.bot.conftest import settings_for
 from tests.bot.scripted_core import ScriptedCore, answer
 from tests.bot.slack_requests import event_request, mention
 from tests.fakes.slack_api import Call, FakeSlack
+from tests.polling import until
 
 CHANNELS = ("CFIRST", "CSECOND", "CTHIRD")
 
@@ -54,17 +55,6 @@ class HeldCore(ScriptedCore):
             return await super().ask(text, thread=thread, user=user, on_progress=on_progress)
         finally:
             self.inside -= 1
-
-
-async def until(condition: object, what: str, timeout: float = 10.0) -> None:
-    """Poll (bounded) until `condition()` holds."""
-    assert callable(condition)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture

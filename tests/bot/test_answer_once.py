@@ -8,9 +8,7 @@ placeholder, stranding "Scout is working on it…" beside the answer, and re-sen
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from tests.bot.conftest import settings_for
 from tests.bot.real_env import RealEnv, real_env
 from tests.bot.slack_requests import event_request, mention, message
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 CHANNEL, ASKED = "CASK", "1765790000.000100"
 DM, ASSISTANT_THREAD = "DUSER", "1765790000.000900"
@@ -57,10 +56,8 @@ def is_answer(held: dict[str, Any]) -> bool:
 
 async def answered(env: RealEnv, posts_before: int) -> None:
     """Until the answer's work, started after the ack, has finished (bounded)."""
-    deadline = time.monotonic() + 30
-    while len(env.slack.calls("chat.postMessage")) == posts_before:  # not started yet
-        assert time.monotonic() < deadline, "Scout never posted"
-        await asyncio.sleep(0.01)
+    posted = lambda: len(env.slack.calls("chat.postMessage")) > posts_before  # noqa: E731
+    await until(posted, "Scout's first post", timeout=30)
     await env.scout.deps.work.drain(60)
 
 

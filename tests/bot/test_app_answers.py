@@ -19,8 +19,8 @@ from tests.bot.slack_requests import (
     request,
     slash,
 )
-from tests.bot.test_analysis_queue import until
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

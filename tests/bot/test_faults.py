@@ -31,6 +31,7 @@ from tests.bot.slack_requests import event_body, mention, request
 from tests.bot.test_exactly_once_on_the_wire import _alert, _deps
 from tests.conftest import TODAY
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 REPO = Path(__file__).resolve().parents[2]
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
@@ -171,12 +172,7 @@ async def test_an_etl_writer_gets_the_file_while_the_service_is_up(
     # as an ETL job would, within a bound.
     warehouse = scout_on_copy.deps.core.deps.warehouse  # type: ignore[attr-defined]
     assert isinstance(warehouse, DuckDBWarehouse)
-    for _ in range(1000):  # bounded: 10 s
-        if not warehouse.holds_file:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError(f"Scout still holds {warehouse_copy} between questions")
+    await until(lambda: not warehouse.holds_file, f"Scout to let go of {warehouse_copy}")
     etl = _etl(warehouse_copy)
     out, err = etl.communicate(input="", timeout=60)
     assert etl.returncode == 0 and out.strip() == "locked", err

@@ -34,6 +34,7 @@ from tests.conftest import TODAY
 from tests.fakes.postgres import query
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.webhook_receiver import SECRET, serve_receiver
+from tests.polling import until
 
 
 async def test_jobs_follow_the_configured_zone_and_hours(slack: FakeSlack) -> None:
@@ -186,10 +187,7 @@ async def test_without_approvers_the_scheduler_still_closes_a_send_a_dead_proces
             proposed = await dying.propose(offer, requested_by="scout")
             assert proposed.approval_id
             approving = asyncio.ensure_future(dying.approve(proposed.approval_id, "U_LEAD"))
-            for _ in range(3000):  # bounded: until the receiver has the request
-                if receiver.received:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: receiver.received, "the receiver to have the request", timeout=30)
             assert len(receiver.received) == 1
             approving.cancel()  # the process stops mid-exchange
             with pytest.raises(asyncio.CancelledError):

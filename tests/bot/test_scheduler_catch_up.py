@@ -11,9 +11,8 @@ the truth is read from Slack's calls and the database.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from tests.bot.test_scheduler_replicas import end_the_leaders_connection
 from tests.conftest import TODAY
 from tests.fakes.postgres import postgres_database, query, store_url  # noqa: F401  (fixtures)
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 KEY = f"digest:{TODAY.isoformat()}"
 DEAD = "scout-0:4242"  # the replica that died: its host and pid, as the service records owners
@@ -61,15 +61,6 @@ class CountingJobs(ScoutJobs):
             return await super().catch_up()
         finally:
             self.catch_ups += 1
-
-
-async def until(done: Callable[[], bool], seconds: float = 60) -> None:
-    """Poll `done` with a bound (the scheduler runs on its own timer)."""
-    for _ in range(int(seconds / 0.01)):
-        if done():
-            return
-        await asyncio.sleep(0.01)
-    assert done(), f"not done after {seconds} s"
 
 
 def digests_posted(slack: FakeSlack) -> list[str]:
@@ -134,7 +125,7 @@ async def test_the_leader_posts_a_dead_replicas_digest_after_the_lease_without_r
     replicas.run(jobs, catch_up_every=timedelta(milliseconds=50))
 
     # Within the lease nobody can tell the claimer is dead: looking again posts nothing.
-    await until(lambda: jobs.catch_ups >= 3)
+    await until(lambda: jobs.catch_ups >= 3, "three catch-up looks", timeout=60)
     assert digests_posted(slack) == []
     assert query(store_url, "SELECT owner, done_at FROM digests WHERE key = ?", (KEY,)) == [
         (DEAD, None)
@@ -142,9 +133,11 @@ async def test_the_leader_posts_a_dead_replicas_digest_after_the_lease_without_r
 
     # The lease runs out while the process keeps running: a later look takes it over.
     clock.now = NOW + LEASE + timedelta(minutes=1)
-    await until(lambda: len(digests_posted(slack)) == 1)
+    await until(lambda: len(digests_posted(slack)) == 1, "the digest", timeout=60)
     looked = jobs.catch_ups
-    await until(lambda: jobs.catch_ups >= looked + 3)  # and later looks post nothing more
+    await until(
+        lambda: jobs.catch_ups >= looked + 3, "three more looks", timeout=60
+    )  # and later looks post nothing more
     (posted,) = digests_posted(slack)
     assert posted.startswith("Good morning! Scout's digest for Monday December 15.")
     assert "Posted late: Scout was not running at the usual time." in posted
@@ -167,20 +160,17 @@ async def test_a_replica_that_starts_leading_catches_up_at_once(
     assert timedelta(minutes=1) <= CATCH_UP_EVERY  # the catch-up's own timer is minutes away
     replicas.run(other)
 
-    await until(lambda: other.catch_ups >= 1)  # at start: another replica leads
+    await until(
+        lambda: other.catch_ups >= 1, "the other replica's look", timeout=60
+    )  # at start: another replica leads
     assert digests_posted(slack) == []
 
     assert end_the_leaders_connection(url) == [(True,)]
     # The server ends that session (and frees its lock) a moment after the call returns: the
     # next tick of any of the other's jobs that finds it leads runs the catch-up at once.
-    for _ in range(200):  # a bound of about ten seconds
-        if await other.leads("monitor"):
-            break
-        await asyncio.sleep(0.05)
-    else:
-        pytest.fail("the other replica never took the lead after the leader's session ended")
-    await until(lambda: len(digests_posted(slack)) == 1, seconds=30)
-    await until(lambda: other.catch_ups == 2)
+    await until(lambda: other.leads("monitor"), "the other replica to take the lead", every=0.05)
+    await until(lambda: len(digests_posted(slack)) == 1, "the digest", timeout=30)
+    await until(lambda: other.catch_ups == 2, "the other replica's second look", timeout=60)
     assert await leader.leads("monitor") is False
     ((done_at,),) = query(url, "SELECT done_at FROM digests WHERE key = ?", (KEY,))
     assert done_at is not None

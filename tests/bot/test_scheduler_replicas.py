@@ -23,6 +23,7 @@ from tests.bot.scripted_core import ScriptedCore
 from tests.conftest import TODAY
 from tests.fakes.postgres import postgres_database, query  # noqa: F401  (fixture)
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 
 def digests_posted(slack: FakeSlack) -> list[str]:
@@ -107,11 +108,8 @@ async def test_a_replica_that_shuts_down_hands_the_jobs_over(
         scheduler = build_scheduler(first)
         scheduler.start()
         scheduler.shutdown(wait=False)  # what `scout serve` does on SIGTERM
-        for _ in range(500):  # bounded: the lock goes as soon as the listener's task runs
-            if await second.leads("monitor"):
-                break
-            await asyncio.sleep(0.01)
-        assert await second.leads("monitor") is True
+        # The lock goes as soon as the listener's task runs.
+        await until(lambda: second.leads("monitor"), "the second replica to lead", timeout=5)
     finally:
         await first.close()
         await second.close()

@@ -13,8 +13,9 @@ from bot.app import ScoutSlack, build_scout
 from bot.listeners.answer import RESTARTED
 from tests.bot.conftest import settings_for
 from tests.bot.slack_requests import event_request, mention
-from tests.bot.test_analysis_queue import HeldCore, until
+from tests.bot.test_analysis_queue import HeldCore
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import until
 
 RUNNING, QUEUED = "1765000000.000100", "1765000000.000200"
 

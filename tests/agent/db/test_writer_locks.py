@@ -22,6 +22,7 @@ from agent.db import postgres_url
 from agent.db.postgres import writer_lock
 from agent.memory import SCHEMA_VERSION, Memory
 from tests.fakes.postgres import query
+from tests.polling import until
 
 NOW = datetime(2025, 12, 15, 9, 0, tzinfo=UTC)
 BOUND_S = 10.0
@@ -50,11 +51,8 @@ def _waiting_for(url: str, component: str) -> int:
 
 
 async def _until_waiting(url: str, component: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + BOUND_S
-    while _waiting_for(url, component) == 0:
-        assert loop.time() < deadline, f"no {component} writer queued within {BOUND_S} s"
-        await asyncio.sleep(0.02)
+    waiting = lambda: _waiting_for(url, component) > 0  # noqa: E731
+    await until(waiting, f"a {component} writer to queue", timeout=BOUND_S, every=0.02)
 
 
 async def test_an_actor_write_does_not_wait_for_a_memory_writer(postgres_database: str) -> None:
