@@ -195,6 +195,8 @@ def _parse_date(m: re.Match[str], tag: str, today: date, like: date | None = Non
             return None
     if g.get(f"{tag}us"):
         parts = [int(p) for p in g[f"{tag}us"].split("/")]
+        if parts[0] > 12 >= parts[1]:
+            parts[0], parts[1] = parts[1], parts[0]  # "14/07": written day first
         year = str(parts[2] + (2000 if parts[2] < 100 else 0)) if len(parts) == 3 else None
         return _pick_year(parts[0], parts[1], today, year)
     for suffix in ("", "x"):
@@ -839,6 +841,8 @@ _HOLIDAY_ALIASES = {
     "xmas eve": "christmas eve",
     "the week of christmas": "christmas week",
     "nye": "new years eve",
+    "silvester": "new years eve",
+    "heiligabend": "christmas eve",
     "valentine s day": "valentines day",
     "valentines": "valentines day",
     "valentine s": "valentines day",
@@ -968,7 +972,11 @@ def _day_after_holiday(m: re.Match[str], today: date) -> Window | None:
 
 def _iso_week(m: re.Match[str], today: date) -> Window | None:
     week = int(m.group("wn"))
-    for year in (today.year, today.year - 1):
+    said = m.group("wy")
+    years = [int(said)] if said and said[0].isdigit() else [today.year, today.year - 1]
+    if said == "last year":
+        years = [today.year - 1]
+    for year in years:
         try:
             monday = date.fromisocalendar(year, week, 1)
         except ValueError:
@@ -1485,6 +1493,15 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_day_after_holiday,
     ),
+    # "GMV for the quarter we just closed": the last complete quarter (month).
+    _Rule(
+        pattern=_P(
+            r"\b(?:for |in |of )?the (?P<unit>quarter|month) (?:we|that) (?:just )?(?:closed|ended|finished)\b"
+        ),
+        build=lambda m, t: (
+            _previous_quarter(t) if m.group("unit") == "quarter" else _previous_month(t)
+        ),
+    ),
     # "the week of Thanksgiving": the calendar week the day falls in.
     _Rule(
         pattern=_P(rf"\b(?:the |that )?week of (?:the )?(?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"),
@@ -1556,6 +1573,13 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_month,
         shift=True,
     ),
+    # "the last semester compared with the semester before": the half-year before.
+    _Rule(
+        pattern=_P(r"\b(?:the )?(?:semester|semestre|half(?: year)?) (?:before|earlier|prior)\b"),
+        build=_never,
+        relative=lambda m, t: _half_before,
+        shift=True,
+    ),
     # "and the one before that?": one more period back, whatever the period was.
     _Rule(
         pattern=_P(
@@ -1589,7 +1613,7 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             r"(?<!last )(?<!this )(?<!next )(?<!per )(?<!a )"
             r"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk) |kw ?|cw ?|(?<!\w)[sw](?=[1-5]\d\b))"
-            r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?! of\b)"
+            r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?: of (?P<wy>20\d\d|last year)\b|(?! of\b))"
         ),
         build=_iso_week,
         before=_preceding,
@@ -1641,7 +1665,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             # "post-xmas normal", "the pre-Black Friday lull": a time of year, not the day.
-            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|this years|20\d\ds?) )?"
+            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
             r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"

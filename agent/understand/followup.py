@@ -47,6 +47,8 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None
     if _THERE.search(parsed.norm) and not parsed.has_window:
         return True  # "why are billing tickets so high there?": the thread's place
+    if _for_a_group(parsed, context) and not parsed.has_window:
+        return True  # "split that by new and returning customers": the thread's figure, cut
     if parsed.metric is not None:
         if (
             parsed.metric == context.metric
@@ -193,7 +195,7 @@ def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
 # "and for first-time buyers?": a customer group the thread's metric is cut by, not a
 # switch to counting customers.
 _FOR_A_GROUP = re.compile(
-    r"\bfor (?:the |our )?(?P<group>new|first ?time|returning|repeat|loyal|existing)\b"
+    r"\b(?:for|by) (?:the |our )?(?P<group>new|first ?time|returning|repeat|loyal|existing)\b"
 )
 _CUSTOMER_COUNTS = frozenset(["customers", "new_customers"])
 
@@ -221,7 +223,9 @@ def _group_filter(
     if parsed.filters or found is None or not _for_a_group(parsed, context):
         return {}
     wanted = "new" if found["group"] in ("new", "first time", "firsttime") else "returning"
-    return {dim: wanted for dim, vals in values.items() if wanted in vals}
+    return {
+        dim: wanted for dim, vals in values.items() if wanted in vals and dim not in parsed.group_by
+    }
 
 
 # "there", "in that region": the place the thread is already about.

@@ -31,6 +31,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"what is going on|what went wrong|root cause|what caused|whats causing|what is causing|"
         r"what drove|whats driving|what is driving|explain|reasons? for|cause of|causes of|"
         r"behind the|responsible for|what (?:pushed|pulled|dragged|knocked|sent|made)|"
+        # "which channel carried the gap?", "accounts for the shortfall"
+        r"(?:carried|carries|caused|causes|drove|drives|explains|accounts for) (?:most of )?the "
+        r"(?:gap|shortfall|difference|drop|decline|step ?down|miss)|"
         r"what (?:killed|hurt|tanked|sank|crushed|hit|dented|wrecked|ate|broke)|whys|why s|"
         r"what is the reason|whats the reason|the reason (?:that|why|for)|reason why|"
         r"(?:root )?causes?$|"
@@ -60,7 +63,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"sink(?:ing)?|slid|"
         # "sessions feel soft", "home is the laggard", "AOV came in under July"
         r"soft(?! launch)|sluggish|weak(?:er)?|"
-        r"laggards?|came in (?:under|below|lower|short)|landed (?:under|below|short)|step ?down)\b"
+        r"laggards?|came in (?:under|below|lower|short)|landed (?:under|below|short)|step ?down|"
+        r"keeps? (?:climbing|rising|falling|dropping|sliding|growing))\b"
         # "sales down", "revenue is way up": a level moving, not "break it down".
         r"|(?:(?<!break )(?<!broke )(?<!broken )(?<!breaking )#|\bis|\bare|\bwas|\bwere|\bbeen|"
         r"\bso|\bway|\bgone|\bwent|\bgoing) "
@@ -127,6 +131,8 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "detect": _P(
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|"
+        # "any missing or doubled days in sessions?": a load's gaps and duplicates.
+        r"(?:missing|doubled|duplicated?) (?:or (?:missing|doubled|duplicated?) )?days|"
         # "if this is a strange ask": the question's oddness, not the data's.
         r"(?:weird(?:ness)?|strange(?:ness)?|odd)(?! (?:ask|question|request|one to ask))|"
         r"flat ?lin(?:e|es|ed|ing)|irregularit(?:y|ies)|"
@@ -191,7 +197,11 @@ CUES: dict[str, re.Pattern[str]] = {
         # "our highest-value customers", "split them into tiers by spend".
         r"(?:highest|most|high|top) value (?:customers|buyers|clients|shoppers|#)|"
         r"into (?:\S+ )?tiers|tiers? (?:them |#s? |customers )?by (?:spend|value|how much)|"
-        r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#))(?!\w)"
+        r"(?:group|bucket|cluster|tier) (?:our |the |my |all )?(?:# )?(?:customers|buyers|users|#)|"
+        # "could you band 2025 buyers by spend?", "build groups of the Stammkunden"
+        r"(?:band|bucket|tier|group) (?:\S+ ){0,3}?(?:customers|buyers|clients|shoppers|#) by "
+        r"(?:spend|value|how much|revenue|orders)|"
+        r"(?:build|make|form) (?:me )?groups of (?:the |our )?(?:\S+ )?(?:customers|buyers|clients|#))(?!\w)"
         # "who are the clients that buy more in Texas?": the biggest buyers are a segment.
         r"|(?:\bbuyers|\bshoppers|(?<![^ ])#) (?:that|who) (?:buy|spend|order) (?:the )?(?:most|more)\b"
         r"|\bwhich (?:buyers|shoppers|#) (?:buy|spend|order|bought|spent|ordered)(?: \S+){0,3}? "
@@ -200,8 +210,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|^(?:\S+ )?who (?:bought|purchased|ordered)\b"
     ),
     "churn": _P(
-        r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|retention|"
+        r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|"
+        # "the Q3 retention slide": a deliverable's name, not a churn question.
+        r"retention(?! (?:slides?|decks?|reports?|meetings?|reviews?|dashboards?|docs?|pages?))|"
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:s|ped|ping)? (?:buying|ordering|shopping)|"
+        r"stopped to (?:buy|order|shop)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
         r"(?:going|gone|went) dark|going to leave|"
         r"(?:never|didnt|did not) (?:came|come|coming) back|never (?:re ?ordered|returned|"
@@ -351,13 +364,16 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|^(?:perfect|great|awesome|brilliant|amazing|lovely|excellent|superb|fantastic|spot on)"
         r"(?: (?:thats|that s|this is|just|exactly|the|what|i|needed|story|it|one|job|scout|thank|"
         r"you))*$"
-        # "ok this is gold, forwarding to the leads, thx", "legend, exactly the number I needed":
-        # thanks or praise anywhere in a message that asks for nothing.
-        r"|^(?!.*\b(?:can|could|would|what|whats|why|how|which|when|where|show|give|pull|send|"
-        r"break|split|compare|pls|please|and for|what about)\b)"
-        r"(?=.*\b(?:thx|thanks(?! to)|thank you|appreciate (?:it|you|that|this)|much appreciated|"
-        r"legend|lifesaver|life saver|you rock|nailed it|is gold|exactly (?:the|what) (?:\w+ ){0,3}"
-        r"i (?:needed|wanted))\b)"
+    ),
+    # "ok this is gold, forwarding to the leads, thx", "ty!! got what I needed for standup,
+    # you're a lifesaver": thanks or praise anywhere in a message that asks for nothing.
+    "thanks_only": _P(
+        r"^(?!.*\b(?:can|could|would|(?<!got )(?<!exactly )(?<!just )what|whats|why|how|which|"
+        r"when|where|show|give|pull|send|break|split|compare|pls|please|what about|usual|"
+        r"and(?! (?:have|enjoy|happy|good)))\b)"
+        r"(?=.*\b(?:thx|ty|thanks(?! to)|thank you|appreciate (?:it|you|that|this)|much appreciated|"
+        r"legend|lifesaver|life saver|you rock|nailed it|is gold|saved my|exactly (?:the|what) "
+        r"(?:\w+ ){0,3}i (?:needed|wanted))\b)"
     ),
     # "can you make charts too?": a question about Scout, not a request for a chart.
     "capability": _P(
@@ -446,6 +462,10 @@ CUES: dict[str, re.Pattern[str]] = {
         # begin on Monday?", "when is a client 'returning'?", "does units_returned land on the
         # day the parcel arrives?": how Scout counts.
         r"|\bhow (?:do |does )?(?:you|u|scout) count\b"
+        r"|\bdo (?:your|the) (?:\S+ ){0,2}?(?:numbers|figures|counts|days|weeks) (?:go by|run on|run by)\b"
+        r"|\b(?:your|the) cut ?off for\b|\b(?:are|is) your (?:days?|weeks?) cut\b"
+        r"|\bwhat makes (?:you|scout) (?:flag|call|mark|label|count)\b"
+        r"|\bis (?:the |that )?(?:\S+ ){0,2}?(?:number|figure|total) (?:you|scout) gave (?:me|us) final\b"
         r"|\bincludes? (?:the )?(?:tax|taxes|vat|sales tax|shipping|discounts|refunds) or not\b"
         r"|\b(?:do|does) (?:your |the )?(?:weeks?|months?|days?|they) (?:begin|start) on (?:a )?"
         r"(?:monday|sunday|saturday)\b"
@@ -683,7 +703,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
 GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
     (
         _P(
-            rf"\b(?:daily{_NOT_A_REPORT}|by day|per day|each day|day (?:by|after) day|by date|"
+            rf"\b(?:daily{_NOT_A_REPORT}|by day|per day|each day|every day of|day (?:by|after) day|by date|"
             r"(?:day|date) ?wise)\b"
         ),
         "day",
@@ -691,7 +711,7 @@ GRAINS: tuple[tuple[re.Pattern[str], Grain], ...] = (
     (
         _P(
             rf"\b(?:weekly{_NOT_A_REPORT}|by week|per week|each week|week (?:by|after) week|"
-            r"week for week|wow|week ?wise)\b"
+            r"week for week|wow|week on week|week ?wise)\b"
         ),
         "week",
     ),
@@ -793,6 +813,8 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         and not cues.has("digest_strong", "definition")
     ):
         return None, True
+    if cues.has("thanks_only") and slots.metric is None and not slots.customer_id:
+        return Intent.HELP, True
     if cues.has("definition", "can_or_only") or (
         cues.has("capability") and not (slots.metric or slots.has_filters or slots.has_group)
     ):

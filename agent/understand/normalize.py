@@ -80,10 +80,18 @@ _MONTH = (
 _MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015+&]\s*{_MONTH}\b", re.IGNORECASE)
 
 
+def _folded(text: str) -> str:
+    """'la Fête', 'ticket médio': accents dropped, not the letters they sit on."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# Keyed folded, so "ticket médio" and "ticket medio" are one word for the reader.
+_FOREIGN_FOLDED = {_folded(k): v for k, v in FOREIGN_WORDS.items()}
 _FOREIGN = re.compile(
     r"(?<![\w'])(?:"
     + "|".join(
-        r"\s+".join(map(re.escape, p.split())) for p in sorted(FOREIGN_WORDS, key=len, reverse=True)
+        r"\s+".join(map(re.escape, p.split()))
+        for p in sorted(_FOREIGN_FOLDED, key=len, reverse=True)
     )
     + r")(?![\w'])",
     re.IGNORECASE,
@@ -101,14 +109,13 @@ def clean(raw: str) -> Cleaned:
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text)
     text = _emoji_words(text)
-    text = _FOREIGN.sub(lambda m: FOREIGN_WORDS[" ".join(m.group().lower().split())], text)
+    text = _folded(text)
+    text = _FOREIGN.sub(lambda m: _FOREIGN_FOLDED[" ".join(m.group().lower().split())], text)
     # "the CA of the Northeast" (le chiffre d'affaires): revenue, when a determiner says it is
     # a thing owned, not the state ("orders in CA").
     text = re.sub(
         r"\b(?i:the|your|our|my|le|du|total) CA\b", lambda m: f"{m.group()[:-2]}revenue", text
     )
-    # "la Fête", "réclamations", "ticket médio": accents dropped, not the letters they sit on.
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _STRETCHED.sub(_unstretched, text)
     # An emoji code or a spaced dash between words ends a clause ("on call this week
     # :rotating_light: anything odd today?", "units by state yday — need to know …").
@@ -142,6 +149,17 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"\b(?:as on|till) (?:date|today)\b", "to date", text, flags=re.I)
     text = re.sub(r"\blmtd\b", "the same days last month", text, flags=re.I)
     text = re.sub(r"\blytd\b", "the same days last year", text, flags=re.I)
+    # "the visits of before-yesterday" (anteontem, anteayer, avant-hier): two days ago.
+    text = re.sub(
+        r"\b(?:the |of |from )?before[- ]yesterday\b", " the day before yesterday", text, flags=re.I
+    )
+    # "how many units were returned": the units returned, not the units sold.
+    text = re.sub(
+        r"\b(units|items|pieces) (?:were|was|got|have been|had been) (?:returned|sent back)\b",
+        r"\1 returned",
+        text,
+        flags=re.I,
+    )
     # "orders p/ day": per day.
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.

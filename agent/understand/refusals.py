@@ -275,7 +275,9 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         kind="warehouse_ops",
         pattern=_P(
-            r"\b(?:picked per hour|pick rates?|units per hour|picks? per hour|labou?r hours|staffing|"
+            r"\b(?:picked per hour|pick rates?|units per hour|picks? per hour|labou?r hours|"
+            # "the staffing post-mortem" names what the figure is for, not what is asked.
+            r"staffing(?! post ?mortem| review| meeting| sync| deck| doc)|"
             r"shift rotas?)\b"
         ),
         why="Warehouse operations (picking, staffing) aren't in the data.",

@@ -97,6 +97,31 @@ _HOW_IT_GOES = frozenset(
     ["doing", "going", "holding", "looking", "performing", "faring", "tracking"]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
+_LANGUAGES = frozenset(
+    [
+        "english",
+        "german",
+        "french",
+        "spanish",
+        "portuguese",
+        "italian",
+        "dutch",
+        "japanese",
+        "korean",
+        "chinese",
+        "mandarin",
+        "cantonese",
+        "hindi",
+        "arabic",
+        "polish",
+        "swedish",
+        "danish",
+        "norwegian",
+        "finnish",
+        "turkish",
+        "russian",
+    ]
+)
 # "regional revenue": the adjective of a dimension asks for the split by it.
 _GROUPING_ADJECTIVES = frozenset(["regional"])
 _TOGETHER = frozenset(["combined", "together", "aggregated", "pooled", "overall"])
@@ -449,12 +474,31 @@ def _told_beside_a_dated_question(
     # to the one before is not a period of its own.
     if not any(m.role == "main" or not _RELATIVE.search(norm[m.start : m.end + 8]) for m in inside):
         return []
-    first_asked = min(asking)
+    first_asked, last_asked = min(asking), max(asking)
+
+    def told_after(covered: set[int]) -> bool:
+        # "… November last year? I'm told last year was a shocker.": a statement after the
+        # question tells, it does not ask (a request after it may: "Compare it to May.").
+        if min(covered, default=0) <= last_asked:
+            return False
+        words = next(
+            {t.text for t in tokens[b:e]} for b, e, _ in sentences if b <= min(covered) < e
+        )
+        return bool(words & _STATEMENT_VERBS) and not words & _COMPARING
+
     return [
         m
         for m in mentions
-        if m not in inside and max(_covered(m, tokens, starts), default=first_asked) < first_asked
+        if m not in inside
+        and (
+            max(_covered(m, tokens, starts), default=first_asked) < first_asked
+            or told_after(_covered(m, tokens, starts))
+        )
     ]
+
+
+_STATEMENT_VERBS = frozenset(["was", "were", "is", "are", "has", "had", "been", "s", "told"])
+_COMPARING = frozenset(["vs", "versus", "against", "compare", "compared", "than", "v"])
 
 
 def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:
@@ -550,7 +594,17 @@ def _interpret(
     # dimension and a word that sets them against each other, however far apart.
     setting_against = parsed.cues.has("compare") and sum(len(f) == 2 for f in by_dim.values()) == 1
     for dim, found in by_dim.items():
-        if (len(found) == 2 and setting_against) or (
+        first = found[0][0].start
+        if (
+            len(found) >= 2
+            and first > 0
+            and parsed.tokens[first - 1].text == "by"
+            and _joined(parsed.tokens, found[0][0], found[1][0])
+        ):
+            # "split that by new and returning customers": the split, named by its values.
+            if dim not in parsed.group_by:
+                parsed.group_by.append(dim)
+        elif (len(found) == 2 and setting_against) or (
             len(found) >= 2 and _joined(parsed.tokens, found[0][0], found[1][0])
         ):
             parsed.compare[dim] = (found[0][1], found[1][1])
@@ -787,6 +841,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             continue  # "For the Jahresabschluss I need …": a sentence that opens with its purpose
         if PLAIN_CUES["off_topic"].fullmatch(token.text):
             continue  # "back from PTO": a known subject, never a place
+        if token.text in _LANGUAGES:
+            continue  # "in German we say abspringen": a language, not a place
         after = tokens[i + 1] if i + 1 < len(tokens) else None
         if (
             after

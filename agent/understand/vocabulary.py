@@ -183,11 +183,11 @@ FOREIGN_WORDS = {
     "retouren": "returns", "devoluções": "returns", "clienti": "customers", "clientes": "customers",
     "kunden": "customers", "klanten": "customers", "neukunden": "new customers",
     "nuovi clienti": "new customers", "nuevos clientes": "new customers",
-    "nouveaux clients": "new customers", "stammkunden": "loyal customers",
+    "nouveaux clients": "new customers", "stammkunden": "returning customers",
     "affezionati": "loyal", "fidèles": "loyal", "frecuentes": "frequent",
     "visite": "sessions", "visitas": "sessions", "visites": "sessions", "besuche": "sessions",
     "besucher": "visitors", "bezoekers": "visitors", "carrello": "cart", "carrito": "cart",
-    "warenkorb": "cart", "conversione": "conversion", "conversión": "conversion",
+    "warenkorb": "basket value", "retourenquote": "return rate", "vorjahr": "last year", "conversione": "conversion", "conversión": "conversion",
     "konversionsrate": "conversion rate", "taux de conversion": "conversion rate",
     "previsioni": "forecast", "previsiones": "forecast", "pronóstico": "forecast",
     "prévisions": "forecast", "prognose": "forecast",
@@ -216,7 +216,10 @@ FOREIGN_WORDS = {
     "lieferung": "delivery", "trafic": "traffic", "tráfego": "traffic", "tráfico": "traffic",
     "canals": "channels", "canais": "channels", "canales": "channels",
     "turnover per visit": "revenue per visit", "umsatz pro besuch": "revenue per visit",
-    "bilan": "recap", "balanço": "recap",
+    # "the last fortnight": the 14 days to yesterday, not two calendar weeks
+    "last fortnight": "last 14 days", "past fortnight": "past 14 days",
+    "bilan": "recap", "balanço": "recap", "obrigada": "thanks", "obrigado": "thanks",
+    "gracias": "thanks", "merci": "thanks", "danke": "thanks", "pieces": "units",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

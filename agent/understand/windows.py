@@ -76,11 +76,11 @@ class Mention:
     compared: bool = False
 
 
-_BASELINE_MARKER = _P(
-    rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$"
-    # "Q3 revenue up 6.1% on Q2": the British "on" of a change against a period.
-    r"|\b(?:up|down) (?:\S+ ){0,2}on $"
-)
+_BASELINE_MARKER = _P(rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$")
+# "Q3 revenue up 6.1% on Q2": the British "on" of a change against a period; but "orders
+# down on xmas day vs last yr": the day it fell, when a comparison follows.
+_UP_ON = _P(r"\b(?:up|down) (?:\S+ ){0,2}on $")
+_COMPARED_AFTER = _P(rf"^(?:\S+ ){{0,3}}?{COMPARE_WORDS}\b")
 
 
 def find_windows(norm: str, today: date) -> list[Mention]:
@@ -106,6 +106,7 @@ def find_windows(norm: str, today: date) -> list[Mention]:
             role: Role = "main"
             compared = bool(
                 _BASELINE_MARKER.search(norm[:s])
+                or (_UP_ON.search(norm[:s]) and not _COMPARED_AFTER.search(norm[e:].lstrip()))
                 or m.group(0).startswith(("vs ", "versus ", "compared to ", "against ", "than "))
                 or (window is None and not rule.shift)
             )

@@ -203,3 +203,87 @@ def test_a_purpose_opening_a_sentence_is_no_unknown_place(layer: SemanticLayer) 
 def test_finally_coming_down_asks_for_the_course(layer: SemanticLayer) -> None:
     goal = on(layer, "2026-11-23", "is ticket volume finally coming down?")
     assert goal.intent is Intent.TREND and span(goal.window) == ("2026-10-24", "2026-11-23")
+
+
+def test_second_round_of_dates_and_words(layer: SemanticLayer) -> None:
+    jan2 = "2026-01-02"
+    goal = on(layer, "2026-07-31", "Which was the ticket médio of yesterday?")
+    assert goal.metric == "aov" and span(goal.window) == ("2026-07-30", "2026-07-31")
+    goal = on(layer, "2026-07-31", "The quantity of pieces of toys sold since 14/07?")
+    assert goal.metric == "units_sold" and span(goal.window) == ("2026-07-14", "2026-07-31")
+    goal = on(layer, "2026-07-31", "the visits of mobile of before-yesterday, you have?")
+    assert span(goal.window) == ("2026-07-29", "2026-07-30")
+    goal = on(layer, jan2, "GMV for the quarter we just closed?")
+    assert span(goal.window) == ("2025-10-01", "2026-01-01")
+    goal = on(layer, jan2, "How high was the Warenkorb in KW 52?")
+    assert goal.metric == "aov" and span(goal.window) == ("2025-12-22", "2025-12-29")
+    goal = on(layer, jan2, "Can we put KW 52 next to KW 52 of 2024 for the turnover?")
+    assert span(goal.baseline) == ("2024-12-23", "2024-12-30")
+    assert span(on(layer, jan2, "visits on Silvester?").window) == ("2025-12-31", "2026-01-01")
+    assert on(layer, jan2, "the Retourenquote of apparel for December").metric == "return_rate"
+
+
+def test_units_that_were_returned_are_units_returned(layer: SemanticLayer) -> None:
+    for text in ("how many units were returned for apparel last month", "pieces were returned?"):
+        assert on(layer, SUNDAY, text).metric == "units_returned", text
+
+
+def test_second_round_of_intents(layer: SemanticLayer) -> None:
+    jan2 = "2026-01-02"
+    assert on(layer, jan2, "ty!! got what I needed for standup, lifesaver").intent is Intent.HELP
+    first = on(layer, "2026-02-02", "new customers in January")
+    goal = on(layer, "2026-02-02", "Thank you. And in comparison to the previous year?", first)
+    assert goal.intent is Intent.COMPARE and span(goal.baseline) == ("2025-01-01", "2025-02-01")
+    for text in (
+        "do your ticket numbers go by the day a ticket was opened or the day it got solved?",
+        "what makes you flag someone as at-risk — pure days since last order?",
+    ):
+        assert on(layer, jan2, text).intent is Intent.HELP, text
+    goal = on(layer, jan2, "refund tix keep climbing since Good Friday — which region?")
+    assert goal.intent is Intent.EXPLAIN and goal.group_by == ("region",)
+    assert on(layer, jan2, "the clients of Texas that stopped to buy with us?").intent is (
+        Intent.CHURN
+    )
+    goal = on(layer, jan2, "repeat-customer revenue QTD? building the Q4 retention slide")
+    assert goal.intent is Intent.LOOKUP and goal.metric == "revenue"
+    assert on(layer, jan2, "Could you band 2025 buyers by spend?").intent is Intent.SEGMENT
+    goal = on(layer, jan2, "daily ticket volume for december for the staffing post-mortem")
+    assert goal.intent is Intent.TREND and goal.metric == "support_tickets"
+    goal = on(layer, jan2, "any missing or doubled days in sessions over the last 30 days?")
+    assert goal.intent is Intent.DETECT
+    goal = on(layer, jan2, "Which Stammkunden in the Southeast are about to jump off? In German …")
+    assert goal.intent is Intent.CHURN and goal.clarification is None
+
+
+def test_down_on_a_day_then_a_comparison_names_the_day(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-12-26", "orders down on xmas day vs last yr? why")
+    assert span(goal.window) == ("2026-12-25", "2026-12-26")
+    assert span(goal.baseline) == ("2025-12-25", "2025-12-26")
+    goal = on(layer, "2026-12-26", "Q3 revenue up 6.1% on Q2, can you confirm?")
+    assert span(goal.baseline) == ("2026-04-01", "2026-07-01")  # the British "on" still compares
+
+
+def test_split_by_the_groups_values_in_a_thread(layer: SemanticLayer) -> None:
+    first = on(layer, "2026-12-26", "average basket over the last fortnight")
+    assert span(first.window) == ("2026-12-12", "2026-12-26")  # 14 days, not two calendar weeks
+    goal = on(
+        layer, "2026-12-26", "Lovely. Could you split that by new and returning customers?", first
+    )
+    assert goal.intent is Intent.BREAKDOWN and goal.metric == "aov"
+    assert goal.group_by == ("customer_type",) and dict(goal.filters) == {}
+    assert span(goal.window) == ("2026-12-12", "2026-12-26")
+    assert span(on(layer, "2026-12-26", "orders a fortnight ago").window) == (
+        "2026-12-07",
+        "2026-12-14",
+    )
+
+
+def test_the_semester_before(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        "2026-07-31",
+        "The faturamento of the last semester compared with the semester before",
+    )
+    assert goal.intent is Intent.COMPARE and goal.metric == "revenue"
+    assert span(goal.window) == ("2026-01-01", "2026-07-01")
+    assert span(goal.baseline) == ("2025-07-01", "2026-01-01")
