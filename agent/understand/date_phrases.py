@@ -761,6 +761,10 @@ def _weekend_with(day_off: date) -> tuple[date, date]:
     return _one_day(day_off)
 
 
+def _sunday_weekend(sunday: date) -> tuple[date, date]:
+    return sunday - timedelta(days=1), sunday + timedelta(days=1)
+
+
 def _christmas_week(year: int) -> tuple[date, date]:
     """The Monday–Sunday week holding Christmas Day."""
     xmas = date(year, 12, 25)
@@ -809,6 +813,9 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     # "Halloween week", "Labor Day week": the Monday–Sunday week holding the day.
     "halloween week": lambda y: _week_holding(date(y, 10, 31)),
     "mothers day week": lambda y: _week_holding(_nth_weekday(y, 5, 6, 2)),
+    # A Sunday's weekend: the Saturday before it and the day itself.
+    "mothers day weekend": lambda y: _sunday_weekend(_nth_weekday(y, 5, 6, 2)),
+    "fathers day weekend": lambda y: _sunday_weekend(_nth_weekday(y, 6, 6, 3)),
     "memorial day week": lambda y: _week_holding(_nth_weekday(y, 5, 0, -1)),
     "fathers day week": lambda y: _week_holding(_nth_weekday(y, 6, 6, 3)),
     "independence day week": lambda y: _week_holding(date(y, 7, 4)),
@@ -877,6 +884,8 @@ _HOLIDAY_ALIASES = {
     "new year s eve": "new years eve",
     "new year s day": "new years day",
     "mother s day week": "mothers day week",
+    "mother s day weekend": "mothers day weekend",
+    "father s day weekend": "fathers day weekend",
     "father s day week": "fathers day week",
     "fourth of july week": "independence day week",
     "july 4th week": "independence day week",
@@ -894,7 +903,11 @@ _HOLIDAY_NAMES = "|".join(sorted([*_RETAIL_DAYS, *_HOLIDAY_ALIASES], key=len, re
 # The words of those names, known to the spelling corrector so that "black" is never taken
 # for a typo of a layer word ("back" in "sent back").
 # "last year", "this year", "2024", "of 2025": the year a named day is qualified with.
-_HOLIDAY_YEAR = r"(?: (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d))?\b"
+_HOLIDAY_YEAR = (
+    r"(?: (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|"
+    # "the Christmas Day of last year", "the Black Friday of the year past"
+    r"of (?:the )?(?:last year|this year|year past|year before|previous year|prior year)))?\b"
+)
 HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
@@ -1031,8 +1044,10 @@ def _passed_unit(m: re.Match[str]) -> str:
 
 def _holiday_year(said: str | None, name: str, today: date) -> int:
     """The year a named day's qualifier means ("last year", "2024", "'25"), else its latest."""
-    qualifier = (said or "").replace("in ", "").replace("of ", "")
-    if qualifier.startswith("last") or qualifier == "ly":
+    qualifier = (said or "").replace("in ", "").replace("of ", "").removeprefix("the ")
+    if qualifier.startswith(("last", "year past", "year before", "previous", "prior")) or (
+        qualifier == "ly"
+    ):
         return today.year - 1
     if qualifier.startswith("this"):
         return today.year
@@ -1668,7 +1683,8 @@ RULES: tuple[_Rule, ...] = (
             r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
-            r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)))?\b"
+            r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)|"
+            r"of (?:the )?(?:last year|this year|year past|year before|previous year|prior year)))?\b"
         ),
         build=_holiday,
         before=_holiday_before,

@@ -394,18 +394,22 @@ def _mentions(
     pair."""
     norm = _questions_apart(norm, tokens, starts, text)
     mentions = find_windows(norm, today)
-    told = _told_beside_a_dated_question(mentions, norm, tokens, starts, text)
+    told_before, told_after = _told_beside_a_question(mentions, norm, tokens, starts, text)
     asides = [
         m
         for m in mentions
         if date_is_context(_covered(m, tokens, starts), aside, tokens, text, lex)
         or _rate_in_a_statement(m, mentions, tokens, starts, text)
-        or m in told
+        or m in told_before
     ]
-    # "what you send every Monday": a habit's day is never the period, even the only one.
+    # "what you send every Monday": a habit's day is never the period, even the only one;
+    # nor is one told after the question ("… Last year it was a disaster.").
     habits = [m for m in mentions if is_habit(_covered(m, tokens, starts), tokens)]
+    habits += [m for m in told_after if m not in habits]
     if not habits and (not asides or len(asides) == len(mentions)):
         return mentions
+    if all(m in asides or m in habits for m in mentions):
+        asides = []  # a period nobody asked about beats none; a habit's day never counts
     blanked = list(norm)
     for found in [*asides, *habits]:
         blanked[found.start : found.end] = [
@@ -459,46 +463,80 @@ def _asked_metric_first(parsed: Parsed, matches: list[PhraseMatch], text: str) -
 _RELATIVE = re.compile(r"\b(?:before|after|earlier|prior|previous|that)\b")
 
 
-def _told_beside_a_dated_question(
+def _told_beside_a_question(
     mentions: list[Mention], norm: str, tokens: list[Token], starts: list[int], text: str
-) -> list[Mention]:
+) -> tuple[list[Mention], list[Mention]]:
     """'AOV looked healthy all through Q3. … Why is AOV down over the last 14 days?': when the
-    question names its own period, the periods of the sentences told around it are the story
-    so far, not what is asked."""
+    question names its own period, the periods of the sentences told before it are the story
+    so far, not what is asked; a statement after the question ("… Last year it was a
+    disaster.") tells, whether or not the question names a period."""
     sentences = sentence_spans(tokens, text)
     asking = {i for begin, end, asks in sentences if asks for i in range(begin, end)}
     if len(sentences) < 2 or not asking:
-        return []
+        return [], []
     inside = [m for m in mentions if _covered(m, tokens, starts) <= asking]
+    first_asked, last_asked = min(asking), max(asking)
     # "… doubled on Thursday. Check it against the Thursday before?": a period told relative
     # to the one before is not a period of its own.
-    if not any(m.role == "main" or not _RELATIVE.search(norm[m.start : m.end + 8]) for m in inside):
-        return []
-    first_asked, last_asked = min(asking), max(asking)
+    dated = any(m.role == "main" or not _RELATIVE.search(norm[m.start : m.end + 8]) for m in inside)
 
     def told_after(covered: set[int]) -> bool:
         # "… November last year? I'm told last year was a shocker.": a statement after the
         # question tells, it does not ask (a request after it may: "Compare it to May.").
         if min(covered, default=0) <= last_asked:
             return False
-        words = next(
-            {t.text for t in tokens[b:e]} for b, e, _ in sentences if b <= min(covered) < e
+        said = next([t.text for t in tokens[b:e]] for b, e, _ in sentences if b <= min(covered) < e)
+        words = set(said)
+        # "how far off is it this month" asks without its question mark; "daily for the last
+        # 2 weeks is plenty" says what to show.
+        return (
+            bool(words & _STATEMENT_VERBS)
+            and not words & (_COMPARING | _ASKING_WORDS)
+            and said[0] not in _QUESTION_OPENERS
         )
-        return bool(words & _STATEMENT_VERBS) and not words & _COMPARING
 
-    return [
+    before = [
         m
         for m in mentions
         if m not in inside
-        and (
-            max(_covered(m, tokens, starts), default=first_asked) < first_asked
-            or told_after(_covered(m, tokens, starts))
-        )
+        and dated
+        and max(_covered(m, tokens, starts), default=first_asked) < first_asked
     ]
+    after = [m for m in mentions if m not in inside and told_after(_covered(m, tokens, starts))]
+    return before, after
 
 
 _STATEMENT_VERBS = frozenset(["was", "were", "is", "are", "has", "had", "been", "s", "told"])
 _COMPARING = frozenset(["vs", "versus", "against", "compare", "compared", "than", "v"])
+_QUESTION_OPENERS = frozenset(
+    [
+        "how",
+        "what",
+        "whats",
+        "why",
+        "which",
+        "when",
+        "where",
+        "who",
+        "is",
+        "are",
+        "was",
+        "were",
+        "does",
+        "did",
+        "do",
+        "can",
+        "could",
+        "would",
+        "has",
+        "have",
+        "any",
+        "and",
+    ]
+)
+_ASKING_WORDS = frozenset(
+    ["daily", "weekly", "monthly", "plenty", "please", "pls", "enough", "show"]
+)
 
 
 def _shape(tokens: list[Token], matches: list[PhraseMatch], dates: set[int]) -> str:

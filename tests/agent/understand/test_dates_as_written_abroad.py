@@ -287,3 +287,42 @@ def test_the_semester_before(layer: SemanticLayer) -> None:
     assert goal.intent is Intent.COMPARE and goal.metric == "revenue"
     assert span(goal.window) == ("2026-01-01", "2026-07-01")
     assert span(goal.baseline) == ("2025-07-01", "2026-01-01")
+
+
+def test_a_statement_after_the_question_tells_no_period(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        "2026-08-14",
+        "What is the status of the forecast for electronics? Last year it was a disaster.",
+    )
+    assert span(goal.window) == ("2026-07-15", "2026-08-14")  # the forecast check's 30 days
+    first = on(layer, "2026-08-14", "revenue by region for Q3")
+    goal = on(layer, "2026-08-14", "why is the West so soft? it was our strongest last year", first)
+    assert span(goal.window) == span(first.window)
+    # A request after the question still counts, and so does a question without its mark.
+    goal = on(layer, "2026-08-14", "What was revenue yesterday? Compare it to last Monday.")
+    assert span(goal.baseline) == ("2026-08-10", "2026-08-11")
+    goal = on(
+        layer, "2026-08-14", "the sports forecast, wrong as usual? how far off is it this month"
+    )
+    assert span(goal.window) == ("2026-08-01", "2026-08-14")
+    goal = on(
+        layer, "2026-12-28", "quick weekend recap for the log? nobody else is around till wednesday"
+    )
+    assert span(goal.window) == ("2026-12-26", "2026-12-28")
+
+
+def test_a_sundays_weekend_and_a_day_of_last_year(layer: SemanticLayer) -> None:
+    goal = on(layer, "2026-05-12", "units sold by category over Mother's Day weekend")
+    assert span(goal.window) == ("2026-05-09", "2026-05-11")
+    goal = on(
+        layer,
+        "2026-12-26",
+        "compare the Christmas Day of this year with the Christmas Day of last year",
+    )
+    assert span(goal.window) == ("2026-12-25", "2026-12-26")
+    assert span(goal.baseline) == ("2025-12-25", "2025-12-26")
+    goal = on(
+        layer, "2026-11-30", "toys this Black Friday than in the Black Friday of the year past?"
+    )
+    assert span(goal.baseline) == ("2025-11-28", "2025-11-29")
