@@ -96,6 +96,8 @@ def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     other = someone_else(parsed, lex)
     if other is not None:
         return Outside(why=f"I only have this shop's data, not {other}'s.")
+    if (split := split_by_foreign(parsed, lex)) is not None:
+        return Outside(why=split)
     foreign = _Foreign(parsed, lex)
     # "correlate daily temperatures with sessions", "% of card payments declined by device":
     # set against, or a share of, something foreign, whatever analysis is asked.
@@ -119,6 +121,53 @@ def outside(parsed: Parsed, lex: Lexicon) -> Outside | None:
     if (measure := foreign.measured()) is not None:
         return _not_measured(measure)
     return None
+
+
+# "revenue by city", "split those by carrier", "split that into retargeting vs prospecting":
+# a split asked for by something the layer has no dimension for. Answering the total instead
+# would read as the split's answer.
+_SPLIT_BY = re.compile(
+    r"(?:_metric_|\bsplit|\bbreak|\bbroken|\bbreakdown|\bopened|\bcut|\bgroup(?:ed)?|"
+    r"\bsegment(?:ed)?|\bbucket(?:ed)?|\bpivot(?:ed)?)"
+    r"(?: (?:it|that|this|those|these|them|up|out|down|the|numbers|figures))* (?:by|per|into) "
+    r"(?:the |each |their |our )?(?P<what>[a-z]{3,})(?: (?P<more>[a-z]{3,}))?"
+)
+
+
+_GROUPS_BY_BEHAVIOUR = frozenset(
+    [
+        "recency",
+        "frequency",
+        "spend",
+        "spending",
+        "value",
+        "monetary",
+        "rfm",
+        "tiers",
+        "test",
+        "control",
+        "groups",
+        "segments",
+        "buckets",
+        "bands",
+        "cohorts",
+        "halves",
+    ]
+)
+
+
+def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
+    """Why a split the request asks for cannot be made, if it cannot."""
+    if parsed.cues.has("segment", "segment_plain", "segment_lead", "churn"):
+        return None  # "segment them by recency and spend": the segmentation's own measures
+    found = _SPLIT_BY.search(parsed.shape)
+    if found is None or found["what"] in _GROUPS_BY_BEHAVIOUR or not is_foreign(found["what"], lex):
+        return None
+    what = found["what"]
+    if found["more"] and is_foreign(found["more"], lex):
+        what = f"{what} {found['more']}"
+    dims = ", ".join(lex.dimension_labels.get(d, d).lower() for d in lex.values)
+    return f"The data can't be split by \u201c{what}\u201d; it can be split by {dims}."
 
 
 def _quoted(tokens: list[Token]) -> str:

@@ -326,3 +326,22 @@ def test_a_sundays_weekend_and_a_day_of_last_year(layer: SemanticLayer) -> None:
         layer, "2026-11-30", "toys this Black Friday than in the Black Friday of the year past?"
     )
     assert span(goal.baseline) == ("2025-11-28", "2025-11-29")
+
+
+def test_a_split_by_something_the_data_lacks_is_refused_with_what_it_has(
+    layer: SemanticLayer,
+) -> None:
+    for text in ("revenue by city last week", "revenue by brand", "orders by hour yesterday"):
+        goal = on(layer, TUESDAY, text)
+        assert goal.intent is Intent.UNKNOWN, text
+        assert goal.clarification is not None
+        assert "can't be split by" in goal.clarification.refusal, text
+        assert "region" in goal.clarification.refusal
+    first = on(layer, TUESDAY, "delivery tickets last week")
+    goal = on(layer, TUESDAY, "can you split those by carrier?", first)
+    assert goal.intent is Intent.UNKNOWN and "carrier" in goal.clarification.refusal  # type: ignore[union-attr]
+    # Splits the layer has, and the segmentation's own measures, are still read.
+    assert on(layer, TUESDAY, "revenue by region last week").group_by == ("region",)
+    assert on(layer, TUESDAY, "revenue by day last week").intent is Intent.TREND
+    goal = on(layer, TUESDAY, "Segment our Midwest customers by recency, frequency and spend")
+    assert goal.intent is Intent.SEGMENT
