@@ -6,7 +6,8 @@ twin) are read once through `observe_kpis`, what the monitor reads; each bar is 
 by `detect_anomalies` with the monitor's watchlist and dimensions (agent/loop.py `_monitor`),
 so only the bar differs between rows.
 
-Run: nice .venv/bin/python -m bench.monitor_bars [--seeds 1-12] [--workers 2]
+Run: nice .venv/bin/python -m bench.monitor_bars [--seeds 1-12] [--days 120] [--scale 1.0]
+[--workers 2]
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def _found(snapshot: KpiSnapshot) -> list[Anomaly]:
     )
 
 
-def run_seed(seed: int) -> list[tuple[bool, bool, int]]:
+def run_seed(seed: int, days: int = 120, scale: float = 1.0) -> list[tuple[bool, bool, int]]:
     """Per bar: the revenue spike found on its day and segment, the conversion drop found in
     its segment from its start (±1 day), and the quiet twin's anomalies."""
     with tempfile.TemporaryDirectory(prefix=f"scout-bars-{seed}-") as tmp:
         work = Path(tmp)
-        full = generate(out=work / "f", seed=seed, today=TODAY, days=120)
-        quiet = generate(out=work / "q", seed=seed, today=TODAY, days=120, scenarios=[])
+        full = generate(out=work / "f", seed=seed, today=TODAY, days=days, scale=scale)
+        quiet = generate(
+            out=work / "q", seed=seed, today=TODAY, days=days, scale=scale, scenarios=[]
+        )
         spike, drop = full.scenario("revenue_anomaly"), full.scenario("conversion_drop")
         after = asyncio.run(_snapshot(full.path, spike.start + timedelta(days=1), work / "m1"))
         last = asyncio.run(_snapshot(full.path, TODAY, work / "m2"))
@@ -92,13 +95,18 @@ def run_seed(seed: int) -> list[tuple[bool, bool, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1-12", help="tuning seeds, e.g. 1-12")
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--scale", type=float, default=1.0, help="sessions per day / 10k")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     seeds = _seeds(args.seeds)
-    with ProcessPoolExecutor(args.workers) as pool:
-        results = list(pool.map(run_seed, seeds))
     n = len(seeds)
-    print(f"{n} seeds ({args.seeds}), 120 days, today {TODAY}, first cycle ({LOOKBACK} days)")
+    with ProcessPoolExecutor(args.workers) as pool:
+        results = list(pool.map(run_seed, seeds, [args.days] * n, [args.scale] * n))
+    print(
+        f"{n} seeds ({args.seeds}), scale {args.scale:g}, {args.days} days, today {TODAY}, "
+        f"first cycle ({LOOKBACK} days)"
+    )
     print("DEPTH_Z            spike  drop  false alarms per quiet week")
     for i, bar in enumerate(BARS):
         spiked = sum(r[i][0] for r in results)

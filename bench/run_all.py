@@ -32,6 +32,7 @@ SCRIPTS: tuple[str, ...] = (
     "demo_data_speed",
     "monitor_cycle",
     "monitor_recall",
+    "monitor_bars",
     "slack_ack_latency",
     "slack_load",
     "replica_throughput",

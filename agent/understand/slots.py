@@ -647,6 +647,11 @@ def _interpret(
         ):
             parsed.compare[dim] = (found[0][1], found[1][1])
             parsed.extra_values += len(found) - 2
+        elif _left_out_value(parsed.tokens, found[0][0], lex):
+            # "revenue excluding the West": a filter can only keep a value, so the split by
+            # its dimension answers, with every other value in it (never the West alone).
+            if dim not in parsed.group_by:
+                parsed.group_by.append(dim)
         else:
             parsed.filters[dim] = found[0][1]
             parsed.filter_words[dim] = found[0][0].text
@@ -825,6 +830,26 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
     if after == "thing" and before[-1:] in (["a"], ["an"]) and before[-2:-1] in (["it"], ["its"]):
         return True
     return after in GROUP_AFTER or cues.has("breakdown")
+
+
+_LEAVING_OUT = frozenset(
+    ["excluding", "excl", "exclude", "except", "without", "ex", "outside", "minus", "besides"]
+)
+
+
+def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bool:
+    """Whether the value is named to be left out ("excluding the West", "all regions except
+    the West", "other than mobile"; not "other than the billing address", a thing of its
+    own)."""
+    after = tokens[match.end].text if match.end < len(tokens) else ""
+    if after.isalpha() and is_foreign(after, lex):
+        return False
+    before = [t.text for t in tokens[max(0, match.start - 3) : match.start]]
+    if before[-1:] == ["the"]:
+        before = before[:-1]
+    return bool(before[-1:]) and (
+        before[-1] in _LEAVING_OUT or before[-2:] in (["other", "than"], ["apart", "from"])
+    )
 
 
 def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:

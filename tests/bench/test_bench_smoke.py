@@ -120,6 +120,16 @@ SMOKES: tuple[Smoke, ...] = (
         ),
     ),
     Smoke(
+        "monitor_bars",
+        ("--seeds", "1", "--days", "60", "--scale", "0.05", "--workers", "1"),
+        (
+            r"^1 seeds \(1\), scale 0\.05, 60 days, today 2026-12-04, first cycle \(14 days\)$",
+            r"^DEPTH_Z +spike +drop +false alarms per quiet week$",
+            rf"^\(3\.5, 4\.5, 5\.5\) +\d/1 +\d/1 +{N}$",
+            rf"^\(3\.5, 3\.75, 5\.5\) +\d/1 +\d/1 +{N}$",
+        ),
+    ),
+    Smoke(
         "explain_accuracy",
         ("--seeds", "1", "--days", "60", "--scale", "0.05", "--workers", "1"),
         (

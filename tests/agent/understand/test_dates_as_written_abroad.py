@@ -345,3 +345,17 @@ def test_a_split_by_something_the_data_lacks_is_refused_with_what_it_has(
     assert on(layer, TUESDAY, "revenue by day last week").intent is Intent.TREND
     goal = on(layer, TUESDAY, "Segment our Midwest customers by recency, frequency and spend")
     assert goal.intent is Intent.SEGMENT
+
+
+def test_a_value_left_out_is_never_the_filter(layer: SemanticLayer) -> None:
+    # A filter can only keep a value: "excluding the West" answered with the West alone would
+    # be the opposite of the question, so the split by region answers it.
+    for text, dim in (
+        ("revenue excluding the West last week", "region"),
+        ("revenue for all regions except the West", "region"),
+        ("revenue other than mobile", "device"),
+        ("why did conversion drop outside the Northeast?", "region"),
+    ):
+        goal = on(layer, TUESDAY, text)
+        assert dict(goal.filters) == {} and goal.group_by == (dim,), text
+    assert dict(on(layer, TUESDAY, "revenue in the West last week").filters) == {"region": "West"}
