@@ -1542,15 +1542,10 @@ RULES: tuple[_Rule, ...] = (
     ),
     # "H1 orders vs H1 last year": half-years, by calendar.
     _Rule(
-        pattern=_P(r"\b(?P<h>h[12])(?: (?P<hy>20\d\d)| (?P<hly>last year|last yr))?\b"),
-        build=_half_year,
-        before=lambda m, w: _half_before(w),
-    ),
-    # "the first semester" (le premier semestre, o primeiro semestre): a half-year.
-    _Rule(
+        # "the first semester" (le premier semestre, o primeiro semestre) too.
         pattern=_P(
-            r"\b(?:the )?(?P<hs>first|1st|second|2nd) (?:semester|semestre)"
-            r"(?: (?:of )?(?P<hy>20\d\d)| (?:of )?(?P<hly>last year))?\b"
+            r"\b(?:(?P<h>h[12])|(?:the )?(?P<hs>first|1st|second|2nd) (?:semester|semestre))"
+            r"(?: (?:of )?(?P<hy>20\d\d)| (?:of )?(?P<hly>last year|last yr))?\b"
         ),
         build=_half_year,
         before=lambda m, w: _half_before(w),
