@@ -156,8 +156,32 @@ _GROUPS_BY_BEHAVIOUR = frozenset(
 )
 
 
+# "top 5 products by revenue": a ranking of things the layer has no dimension for.
+_RANKED = re.compile(
+    r"\b(?:top|bottom|best|worst|biggest)(?: \d+)? (?:selling |performing )?"
+    r"(?P<what>products?|skus?|items|brands?|cities|stores|suppliers|vendors|sellers|zip codes)\b"
+    # "best selling products yesterday": the metric's words, then what is ranked.
+    r"|_metric_ (?P<ranked>products|skus|brands)\b"
+)
+# "orders over $100", "customers over 65": kept by an amount or an age, which no filter holds.
+_BY_AMOUNT = re.compile(
+    r"_metric_ (?P<what>(?:over|above|under|below|more than|less than|greater than|at least|"
+    r"at most) \d+)(?!\d)(?! (?:days?|weeks?|months?|years?|hours?|percent|pct)\b)"
+)
+
+
 def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
-    """Why a split the request asks for cannot be made, if it cannot."""
+    """Why a split (or a cut) the request asks for cannot be made, if it cannot."""
+    dims = ", ".join(lex.dimension_labels.get(d, d).lower() for d in lex.values)
+    if (amount := _BY_AMOUNT.search(parsed.shape)) is not None:
+        return (
+            f"The data can't keep only what is \u201c{amount['what']}\u201d: it cuts by {dims}, "
+            "not by an amount or an age."
+        )
+    if (ranked := _RANKED.search(parsed.shape)) is not None:
+        return (
+            f"The data can't rank {ranked['what'] or ranked['ranked']}; it can be split by {dims}."
+        )
     if parsed.cues.has("segment", "segment_plain", "segment_lead", "churn"):
         return None  # "segment them by recency and spend": the segmentation's own measures
     found = _SPLIT_BY.search(parsed.shape)
@@ -166,7 +190,6 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
     what = found["what"]
     if found["more"] and is_foreign(found["more"], lex):
         what = f"{what} {found['more']}"
-    dims = ", ".join(lex.dimension_labels.get(d, d).lower() for d in lex.values)
     return f"The data can't be split by \u201c{what}\u201d; it can be split by {dims}."
 
 

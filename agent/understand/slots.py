@@ -833,7 +833,19 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
 
 
 _LEAVING_OUT = frozenset(
-    ["excluding", "excl", "exclude", "except", "without", "ex", "outside", "minus", "besides"]
+    [
+        "excluding",
+        "excl",
+        "exclude",
+        "except",
+        "without",
+        "ex",
+        "outside",
+        "minus",
+        "besides",
+        "non",
+        "not",
+    ]
 )
 
 

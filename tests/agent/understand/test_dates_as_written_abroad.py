@@ -359,3 +359,21 @@ def test_a_value_left_out_is_never_the_filter(layer: SemanticLayer) -> None:
         goal = on(layer, TUESDAY, text)
         assert dict(goal.filters) == {} and goal.group_by == (dim,), text
     assert dict(on(layer, TUESDAY, "revenue in the West last week").filters) == {"region": "West"}
+
+
+def test_cuts_the_data_cannot_make_are_refused_not_dropped(layer: SemanticLayer) -> None:
+    for text, said in (
+        ("top 5 products by revenue last week", "can't rank products"),
+        ("best selling products yesterday", "can't rank products"),
+        ("orders over $100 yesterday", "over 100"),
+        ("revenue from customers over 65 last month", "over 65"),
+    ):
+        goal = on(layer, "2026-11-23", text)
+        assert goal.intent is Intent.UNKNOWN, text
+        assert goal.clarification is not None and said in goal.clarification.refusal, text
+    # "over" a period is the period.
+    goal = on(layer, "2026-11-23", "revenue over the last 30 days")
+    assert goal.intent is Intent.LOOKUP and span(goal.window) == ("2026-10-24", "2026-11-23")
+    # "non-mobile" is every device but mobile: the split, never mobile alone.
+    goal = on(layer, "2026-11-23", "revenue from non-mobile devices last week")
+    assert dict(goal.filters) == {} and goal.group_by == ("device",)
