@@ -165,14 +165,65 @@ _RANKED = re.compile(
 )
 # "orders over $100", "customers over 65": kept by an amount or an age, which no filter holds.
 _BY_AMOUNT = re.compile(
-    r"_metric_ (?P<what>(?:over|above|under|below|more than|less than|greater than|at least|"
-    r"at most) \d+)(?!\d)(?! (?:days?|weeks?|months?|years?|hours?|percent|pct)\b)"
+    r"_metric_ (?P<what>(?:(?:with|of) )?(?:over|above|under|below|more than|fewer than|less than|"
+    r"greater than|at least|at most) \d+)(?!\d)(?! (?:days?|weeks?|months?|years?|hours?|percent|"
+    r"pct)\b)"
 )
+
+
+# "on weekends only", "weekdays only": days of a kind kept, which no filter holds.
+_DAYS_ONLY = re.compile(
+    r"\b(?:on )?(?:_date_|weekends?|weekdays?) only\b|\bonly (?:on )?(?:weekends?|weekdays?)\b"
+)
+# "revenue net of refunds", "minus returns", "excluding bots": a part taken out of a metric,
+# which the layer does not define.
+_TAKEN_OUT = re.compile(
+    r"^(?!(?:is|are|does|do) )(?:\S+ ){0,3}?_metric_ (?:net of|minus|less|excluding|excl|without) "
+    r"(?:the )?(?P<what>_metric_|[a-z]{3,}(?: [a-z]{3,})?)"
+)
+
+
+_PARTS_OF_A_METRIC = frozenset(
+    [
+        "refunds",
+        "refund",
+        "returns",
+        "tax",
+        "taxes",
+        "vat",
+        "shipping",
+        "discounts",
+        "discount",
+        "cancellations",
+    ]
+)
+# "orders excluding yesterday", "Q4 ex Black Friday": a day left out, never the period asked.
+_DATE_LEFT_OUT = re.compile(r"\b(?:excluding|excl|except|without|minus|ex) (?:the )?_date_")
 
 
 def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
     """Why a split (or a cut) the request asks for cannot be made, if it cannot."""
     dims = ", ".join(lex.dimension_labels.get(d, d).lower() for d in lex.values)
+    if _DATE_LEFT_OUT.search(parsed.shape):
+        return (
+            "The data can't leave days out of a period; ask for the days you want (\u201cNov 1 "
+            "to Nov 20\u201d) or for the period day by day."
+        )
+    if _DAYS_ONLY.search(parsed.shape) and re.search(r"\bweek(?:end|day)s?\b", parsed.norm):
+        return (
+            "The data can't keep only weekend days or weekdays out of a longer period; ask for "
+            "the weekend itself, or for the period day by day."
+        )
+    if (taken := _TAKEN_OUT.search(parsed.shape)) is not None and (
+        taken["what"] == "_metric_"
+        or taken["what"].split()[0] in _PARTS_OF_A_METRIC
+        or is_foreign(taken["what"].split()[0], lex)
+    ):
+        what = "that part" if taken["what"] == "_metric_" else f"\u201c{taken['what']}\u201d"
+        return (
+            f"The data can't take {what} out of a metric: each metric is counted as the "
+            "semantic layer defines it (ask how Scout counts it)."
+        )
     if (amount := _BY_AMOUNT.search(parsed.shape)) is not None:
         return (
             f"The data can't keep only what is \u201c{amount['what']}\u201d: it cuts by {dims}, "

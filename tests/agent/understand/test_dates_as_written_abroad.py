@@ -377,3 +377,21 @@ def test_cuts_the_data_cannot_make_are_refused_not_dropped(layer: SemanticLayer)
     # "non-mobile" is every device but mobile: the split, never mobile alone.
     goal = on(layer, "2026-11-23", "revenue from non-mobile devices last week")
     assert dict(goal.filters) == {} and goal.group_by == ("device",)
+
+
+def test_days_and_parts_left_out_are_refused_not_answered_for_the_rest(
+    layer: SemanticLayer,
+) -> None:
+    for text, said in (
+        ("orders excluding yesterday", "leave days out"),
+        ("revenue in Q4 excluding Black Friday", "leave days out"),
+        ("revenue last month on weekends only", "weekend days"),
+        ("AOV for orders with more than 2 items last week", "more than 2"),
+        ("revenue net of refunds last week", "refunds"),
+        ("conversion rate excluding bots last week", "bots"),
+    ):
+        goal = on(layer, "2026-12-05", text)
+        assert goal.intent is Intent.UNKNOWN, text
+        assert goal.clarification is not None and said in goal.clarification.refusal, text
+    assert on(layer, "2026-12-05", "is revenue net of refunds?").intent is Intent.HELP
+    assert on(layer, "2026-12-05", "revenue last weekend").intent is Intent.LOOKUP
