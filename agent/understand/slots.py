@@ -859,8 +859,14 @@ def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bo
     before = [t.text for t in tokens[max(0, match.start - 3) : match.start]]
     if before[-1:] == ["the"]:
         before = before[:-1]
+    if before[-1:] == ["but"]:
+        # "everyone but mobile", "all channels but email"; not "up, but mobile is down".
+        return before[-2:-1] in (["everyone"], ["everything"], ["everybody"], ["all"]) or (
+            before[-3:-2] == ["all"]
+        )
     return bool(before[-1:]) and (
-        before[-1] in _LEAVING_OUT or before[-2:] in (["other", "than"], ["apart", "from"])
+        before[-1] in _LEAVING_OUT
+        or before[-2:] in (["other", "than"], ["apart", "from"], ["not", "including"])
     )
 
 

@@ -355,10 +355,17 @@ def test_a_value_left_out_is_never_the_filter(layer: SemanticLayer) -> None:
         ("revenue for all regions except the West", "region"),
         ("revenue other than mobile", "device"),
         ("why did conversion drop outside the Northeast?", "region"),
+        ("revenue not including the West last week", "region"),
+        ("conversion for everyone but mobile", "device"),
+        ("revenue from all channels but email", "channel"),
     ):
         goal = on(layer, TUESDAY, text)
         assert dict(goal.filters) == {} and goal.group_by == (dim,), text
     assert dict(on(layer, TUESDAY, "revenue in the West last week").filters) == {"region": "West"}
+    # "but" joining two clauses leaves nothing out.
+    assert dict(on(layer, TUESDAY, "revenue is up but mobile is down").filters) == {
+        "device": "mobile"
+    }
 
 
 def test_cuts_the_data_cannot_make_are_refused_not_dropped(layer: SemanticLayer) -> None:
