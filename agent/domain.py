@@ -83,6 +83,20 @@ class Window:
 # --------------------------------------------------------------------------- goals
 
 
+# "the 3 worst days for orders": which end of a series to name first. "best"/"worst" follow the
+# metric's direction (the worst days for tickets are the busiest); "highest"/"lowest" do not.
+RankOrder = Literal["best", "worst", "highest", "lowest"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ranked:
+    order: RankOrder
+    count: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"order": self.order, "count": self.count}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClarificationOption:
     """One answer to a clarifying question; choosing it yields a complete goal."""
@@ -122,6 +136,8 @@ class Goal:
     # False only when the text named no period (neither window nor baseline) and `window` is
     # the intent's default: an explanation then looks for when the move began (explain/onset.py).
     window_stated: bool = True
+    # The periods of a series to name first, when the text asked for its best or worst ones.
+    ranked: Ranked | None = None
     # Why a further question in the same message is not answered, for the reply to say.
     left_out: str = ""
 
@@ -144,6 +160,7 @@ class Goal:
             "needs_clarification": self.needs_clarification,
             "clarification": self.clarification.to_json() if self.clarification else None,
             "window_stated": self.window_stated,
+            "ranked": self.ranked.to_json() if self.ranked else None,
         }
 
     @staticmethod
@@ -162,6 +179,9 @@ class Goal:
             confidence=float(data.get("confidence", 1.0)),
             text=data.get("text", ""),
             window_stated=bool(data.get("window_stated", True)),
+            ranked=Ranked(order=ranked["order"], count=int(ranked["count"]))
+            if (ranked := data.get("ranked"))
+            else None,
         )
 
 

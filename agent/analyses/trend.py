@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from agent.analyses.base import (
     AnalysisContext,
+    coverage,
     metric_of,
     no_data_finding,
     outside_data,
@@ -13,7 +16,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.analyses.stats import linear_trend
-from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
+from agent.domain import ChartSpec, Finding, FindingKind, Goal, Grain, Ranked, Series, Table, Window
 from agent.semantic import MetricRequest
 
 ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
@@ -41,12 +44,12 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     fmt = ctx.layer.format_value
     where = where_text(goal.filters)
     if significant:
-        sentence = (
+        trend_sentence = (
             f"{definition.label}{where} is {direction} over {window.describe()}: about "
             f"{per_step * 100:+.1f}% of its average per {grain} (p={p_value:.3f})."
         )
     else:
-        sentence = (
+        trend_sentence = (
             f"{definition.label}{where} shows no clear trend over {window.describe()} "
             f"(p={p_value:.2f}); it moved from {fmt(metric, first)} to {fmt(metric, last)} "
             f"within normal variation."
@@ -56,6 +59,23 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         tuple(fitted_start + slope * i for i in range(len(values))) if not math.isnan(slope) else ()
     )
     periods = tuple(frame["period"])
+    rows = tuple((p, v) for p, v in zip(periods, values, strict=True))
+    sentence = trend_sentence
+    if goal.ranked is not None:
+        held = coverage(ctx, metric) or window
+        ranked_over = Window(start=max(window.start, held.start), end=min(window.end, held.end))
+        label = definition.label[:1].lower() + definition.label[1:]
+        named, lead = _named_first(
+            goal.ranked,
+            rows,
+            grain,
+            ranked_over,
+            higher_is_better=definition.higher_is_better,
+            what=label,
+            shown=lambda v: fmt(metric, v),
+        )
+        sentence = f"{lead} {trend_sentence}"
+        rows = named + tuple(r for r in rows if r not in named)
     series = [Series(name=definition.label, x=periods, y=tuple(values))]
     if fitted:
         series.append(Series(name="trend", x=periods, y=fitted, style="dashed"))
@@ -81,10 +101,7 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 "periods": len(values),
                 "grain": grain,
             },
-            table=Table(
-                columns=("period", metric),
-                rows=tuple((p, v) for p, v in zip(periods, values, strict=True)),
-            ),
+            table=Table(columns=("period", metric), rows=rows),
             evidence=(result.evidence,),
             confidence=0.9 if len(values) >= 14 else 0.7,
             chart=ChartSpec(
@@ -97,3 +114,54 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             ),
         ),
     )
+
+
+def _named_first(
+    ranked: Ranked,
+    rows: tuple[tuple[object, float], ...],
+    grain: Grain,
+    window: Window,
+    *,
+    higher_is_better: bool,
+    what: str,
+    shown: Callable[[float], str],
+) -> tuple[tuple[tuple[object, float], ...], str]:
+    """The periods asked for ("the 3 worst days"), best or worst by the metric's direction,
+    and the answer's sentence naming them. Weeks and months cut by the window's edges are left
+    out, and so are the days before the data begins: a partial week would rank as the worst
+    for being short."""
+    highest = ranked.order == "highest" or (ranked.order == "best") == higher_is_better
+    if ranked.order == "lowest":
+        highest = False
+    whole = [r for r in rows if _whole(_day(r[0]), grain, window)]
+    chosen = tuple(sorted(whole, key=lambda r: r[1], reverse=highest)[: ranked.count])
+    which = {"best": "best", "worst": "worst"}.get(ranked.order, "highest" if highest else "lowest")
+    unit = grain if len(chosen) == 1 else f"{grain}s"
+    listed = ", ".join(f"{_period_name(_day(p), grain)} ({shown(v)})" for p, v in chosen)
+    count = "" if len(chosen) == 1 else f"{len(chosen)} "
+    lead = f"The {count}{which} {unit} for {what} over {window.describe()}: {listed}."
+    if len(whole) < len(rows):
+        lead += f" The partial {grain}s at the window's edges are left out of the ranking."
+    return chosen, lead
+
+
+def _day(period: object) -> date:
+    return period if isinstance(period, date) else date.fromisoformat(str(period)[:10])
+
+
+def _whole(start: date, grain: Grain, window: Window) -> bool:
+    if grain == "day":
+        return window.start <= start < window.end
+    if grain == "week":
+        end = start + timedelta(days=7)
+    else:
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start >= window.start and end <= window.end
+
+
+def _period_name(start: date, grain: Grain) -> str:
+    if grain == "day":
+        return f"{start:%a %b %-d}"
+    if grain == "week":
+        return f"the week of {start:%b %-d}"
+    return f"{start:%B %Y}"

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import assert_never
 
-from agent.domain import Goal, Grain, Intent
+from agent.domain import Goal, Grain, Intent, Ranked
 from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
@@ -40,6 +40,7 @@ from agent.understand.known import is_foreign
 from agent.understand.learned import Guess, intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.normalize import normalize
+from agent.understand.ranking import ranked_periods
 from agent.understand.refusals import (
     NOT_MEASURED,
     REFUSALS,
@@ -274,6 +275,9 @@ def _understand(
         else:
             cap = 0.1 if parsed.hostile else 0.2
             return clarify.unknown(text, lex, today, confidence=cap)
+    ranking = _ranking(parsed, intent)
+    if ranking is not None:
+        intent = Intent.TREND
     metric = parsed.metric
     if intent is Intent.FORECAST_CHECK and "forecast_error" in lex.dims_for:
         # The forecast's error is what a forecast check measures ("… stock orders lock
@@ -293,10 +297,11 @@ def _understand(
         group_by=tuple(parsed.group_by),
         window=resolved.window,
         baseline=resolved.baseline,
-        grain=_grain(parsed, intent),
+        grain=ranking[1] if ranking else _grain(parsed, intent),
         customer_id=parsed.customer_id,
         text=text,
         window_stated=resolved.explicit_window or resolved.baseline_named,
+        ranked=ranking[0] if ranking else None,
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
@@ -497,6 +502,16 @@ def _implied(parsed: Parsed) -> Intent:
     if parsed.metric is None and not parsed.group_by and not parsed.compare:
         return Intent.DIGEST if parsed.cues.has("digest") or parsed.unknown_value else Intent.LOOKUP
     return Intent.BREAKDOWN if parsed.group_by else Intent.LOOKUP
+
+
+def _ranking(parsed: Parsed, intent: Intent) -> tuple[Ranked, Grain] | None:
+    """A request for one metric's best or worst days (weeks, months), however its intent read:
+    the period's total would look like the answer and not be it."""
+    if intent not in (Intent.LOOKUP, Intent.BREAKDOWN, Intent.TREND) or parsed.metric is None:
+        return None
+    if parsed.group_by or parsed.compare:
+        return None  # "which region had the most orders": a split ranks its own rows
+    return ranked_periods(parsed.shape)
 
 
 def _grain(parsed: Parsed, intent: Intent) -> Grain | None:

@@ -134,6 +134,8 @@ def merge(
         customer_id=parsed.customer_id or context.customer_id,
         text=parsed.text,
         window_stated=period_stated,
+        # "and the month before?" after "the 3 worst days last month": the same ranking.
+        ranked=context.ranked if new_intent is Intent.TREND else None,
     )
 
 

@@ -197,6 +197,21 @@ _PARTS_OF_A_METRIC = frozenset(
         "cancellations",
     ]
 )
+# "revenue per customer", "orders per user", "units per order": a metric over a count the layer
+# does not divide it by. Answering the metric alone would read as the ratio's answer. ("AOV per
+# customer type" is a split; "is conversion per session or per visitor?" asks how it counts.)
+_PER_UNIT = re.compile(
+    r"^(?!(?:is|are|does|do) )(?:\S+ )*?_metric_ (?:per|each) (?P<unit>(?:customer|user|buyer|"
+    r"visitor|shopper|client|head|order|item|unit|session|ticket|visit|account)s?|_metric_)\b"
+    r"(?! type| _dimension_)"
+)
+# "orders from customers who bought twice": customers kept by how often they bought, which no
+# filter holds (customer type knows only new and returning).
+_BY_TIMES = re.compile(
+    r"\b(?:who|that|which) (?:have |has |had )?(?:bought|ordered|purchased|shopped|placed)"
+    r"(?: \S+){0,2}? (?P<what>twice|once|(?:more than |at least |exactly )?(?:\d+|two|three|four|"
+    r"five|ten) times|more than once)\b"
+)
 # "orders excluding yesterday", "Q4 ex Black Friday": a day left out, never the period asked.
 _DATE_LEFT_OUT = re.compile(r"\b(?:excluding|excl|except|without|minus|ex) (?:the )?_date_")
 
@@ -204,6 +219,14 @@ _DATE_LEFT_OUT = re.compile(r"\b(?:excluding|excl|except|without|minus|ex) (?:th
 def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
     """Why a split (or a cut) the request asks for cannot be made, if it cannot."""
     dims = ", ".join(lex.dimension_labels.get(d, d).lower() for d in lex.values)
+    if _PER_UNIT.search(parsed.shape) is not None and parsed.metric is not None:
+        said = re.search(r"(?:^|\s)(\S+ (?:per|each) \S+)", parsed.norm)
+        ratio = said[1] if said else lex.metric_labels.get(parsed.metric, parsed.metric).lower()
+        return (
+            f"{not_measured(ratio)} I can give each of the two figures for the same period, "
+            "or a ratio the layer defines (average order value, revenue per session, "
+            "conversion rate)."
+        )
     if _DATE_LEFT_OUT.search(parsed.shape):
         return (
             "The data can't leave days out of a period; ask for the days you want (\u201cNov 1 "
@@ -235,6 +258,12 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
         )
     if parsed.cues.has("segment", "segment_plain", "segment_lead", "churn"):
         return None  # "segment them by recency and spend": the segmentation's own measures
+    if (times := _BY_TIMES.search(parsed.norm)) is not None:
+        return (
+            f"The data can't keep only customers who bought \u201c{times['what']}\u201d: it knows "
+            "new and returning customers (customer type), not how many times each bought. A "
+            "customer segmentation groups customers by how often they buy."
+        )
     found = _SPLIT_BY.search(parsed.shape)
     if found is None or found["what"] in _GROUPS_BY_BEHAVIOUR or not is_foreign(found["what"], lex):
         return None

@@ -850,9 +850,9 @@ _LEAVING_OUT = frozenset(
 
 
 def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bool:
-    """Whether the value is named to be left out ("excluding the West", "all regions except
-    the West", "other than mobile"; not "other than the billing address", a thing of its
-    own)."""
+    """Whether the value is named to be left out, or named beside the rest ("excluding the
+    West", "all regions except the West", "other than mobile", "including the West"; not
+    "other than the billing address", a thing of its own): a filter would keep it alone."""
     after = tokens[match.end].text if match.end < len(tokens) else ""
     if after.isalpha() and is_foreign(after, lex):
         return False
@@ -864,9 +864,14 @@ def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bo
         return before[-2:-1] in (["everyone"], ["everything"], ["everybody"], ["all"]) or (
             before[-3:-2] == ["all"]
         )
-    return bool(before[-1:]) and (
-        before[-1] in _LEAVING_OUT
-        or before[-2:] in (["other", "than"], ["apart", "from"], ["not", "including"])
+    return (
+        bool(before[-1:])
+        and (
+            before[-1] in _LEAVING_OUT
+            # "revenue including the West": the West beside the rest, never the West alone.
+            or before[-1] in ("including", "incl", "inclusive")
+            or before[-2:] in (["other", "than"], ["apart", "from"])
+        )
     )
 
 

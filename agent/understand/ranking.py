@@ -1,0 +1,51 @@
+"""Requests for a series' best or worst periods ("the 3 worst days for orders", "which day last
+week had the most orders", "top 3 weeks by revenue"). Answered as the series with those periods
+named first; never as the period's total, which reads like the answer and is not."""
+
+from __future__ import annotations
+
+import re
+
+from agent.domain import Grain, Ranked, RankOrder
+from agent.understand.windows import NUMBER_WORDS
+
+_N = r"\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an"))
+_ORDERS: dict[str, RankOrder] = {
+    **dict.fromkeys(["best", "strongest", "record"], "best"),
+    **dict.fromkeys(["worst", "weakest"], "worst"),
+    **dict.fromkeys(
+        ["top", "highest", "most", "biggest", "peak", "peaked", "peaks", "busiest", "max"],
+        "highest",
+    ),
+    **dict.fromkeys(
+        ["bottom", "lowest", "least", "fewest", "smallest", "quietest", "slowest", "min"],
+        "lowest",
+    ),
+}
+_WORD = "|".join(sorted(_ORDERS, key=len, reverse=True))
+_UNITS: dict[str, Grain] = {"day": "day", "date": "day", "week": "week", "month": "month"}
+# "the 3 worst days for _metric_", "top 3 weeks by _metric_", "highest _metric_ day": the
+# order word before the period's name, a count on either side, the metric between.
+_BEFORE = re.compile(
+    rf"\b(?:(?P<n>{_N}) )?(?P<word>{_WORD})(?: (?P<n2>{_N}))?(?: _metric_)? "
+    r"(?P<unit>days?|dates?|weeks?|months?)\b(?! of the week)"
+)
+# "which day _date_ had the most _metric_", "what week did _metric_ peak".
+_WHICH = re.compile(
+    rf"\b(?:which|what) (?P<unit>day|date|week|month)\b(?: \S+){{0,6}}? (?:the )?(?P<word>{_WORD})\b"
+)
+
+
+def ranked_periods(shape: str) -> tuple[Ranked, Grain] | None:
+    """Which end of the series to name first, how many periods, and their grain, if asked."""
+    found = _BEFORE.search(shape) or _WHICH.search(shape)
+    if found is None:
+        return None
+    unit = found["unit"]
+    written = found.groupdict().get("n") or found.groupdict().get("n2")
+    if written:
+        count = int(written) if written.isdigit() else NUMBER_WORDS[written]
+    else:
+        count = 3 if unit.endswith("s") else 1
+    grain = _UNITS[unit.rstrip("s")]
+    return Ranked(order=_ORDERS[found["word"]], count=max(1, count)), grain

@@ -1,0 +1,178 @@
+"""Requests whose nearest reading would be answered with a figure that looks like the answer and
+is not: "revenue excluding the West" with the West alone, "revenue per customer" with revenue,
+"the 3 worst days for orders" with the month's total. Each is read for what it asks, or refused
+with what Scout can do instead (the reply says why)."""
+
+from __future__ import annotations
+
+from agent.domain import Intent, Ranked
+from agent.semantic import SemanticLayer
+from tests.agent.understand.test_context_and_shorthand import on, span
+
+TUESDAY = "2026-06-30"
+MONDAY = "2026-11-23"
+
+
+def assert_refused(layer: SemanticLayer, day: str, cases: tuple[tuple[str, str], ...]) -> None:
+    """Each text is refused (intent unknown), and its reply names what cannot be done."""
+    for text, said in cases:
+        goal = on(layer, day, text)
+        assert goal.intent is Intent.UNKNOWN, text
+        assert goal.clarification is not None and said in goal.clarification.refusal, text
+
+
+def test_a_split_by_something_the_data_lacks_is_refused_with_what_it_has(
+    layer: SemanticLayer,
+) -> None:
+    assert_refused(
+        layer,
+        TUESDAY,
+        tuple(
+            (text, "can't be split by")
+            for text in (
+                "revenue by city last week",
+                "revenue by brand",
+                "orders by hour yesterday",
+            )
+        ),
+    )
+    assert "region" in on(layer, TUESDAY, "revenue by city").clarification.refusal  # type: ignore[union-attr]
+    first = on(layer, TUESDAY, "delivery tickets last week")
+    goal = on(layer, TUESDAY, "can you split those by carrier?", first)
+    assert goal.intent is Intent.UNKNOWN and "carrier" in goal.clarification.refusal  # type: ignore[union-attr]
+    # Splits the layer has, and the segmentation's own measures, are still read.
+    assert on(layer, TUESDAY, "revenue by region last week").group_by == ("region",)
+    assert on(layer, TUESDAY, "revenue by day last week").intent is Intent.TREND
+    goal = on(layer, TUESDAY, "Segment our Midwest customers by recency, frequency and spend")
+    assert goal.intent is Intent.SEGMENT
+
+
+def test_a_value_left_out_or_included_is_never_the_filter(layer: SemanticLayer) -> None:
+    # A filter can only keep a value: "excluding the West" answered with the West alone would
+    # be the opposite of the question, and "including the West" would drop the rest; the split
+    # by region answers both, with every value in it.
+    for text, dim in (
+        ("revenue excluding the West last week", "region"),
+        ("revenue for all regions except the West", "region"),
+        ("revenue other than mobile", "device"),
+        ("why did conversion drop outside the Northeast?", "region"),
+        ("revenue not including the West last week", "region"),
+        ("conversion for everyone but mobile", "device"),
+        ("revenue from all channels but email", "channel"),
+        ("revenue including the West last week", "region"),
+        ("sales incl. mobile last week", "device"),
+    ):
+        goal = on(layer, TUESDAY, text)
+        assert dict(goal.filters) == {} and goal.group_by == (dim,), text
+    assert dict(on(layer, TUESDAY, "revenue in the West last week").filters) == {"region": "West"}
+    # "but" joining two clauses leaves nothing out.
+    assert dict(on(layer, TUESDAY, "revenue is up but mobile is down").filters) == {
+        "device": "mobile"
+    }
+
+
+def test_cuts_the_data_cannot_make_are_refused_not_dropped(layer: SemanticLayer) -> None:
+    assert_refused(
+        layer,
+        MONDAY,
+        (
+            ("top 5 products by revenue last week", "can't rank products"),
+            ("best selling products yesterday", "can't rank products"),
+            ("orders over $100 yesterday", "over 100"),
+            ("revenue from customers over 65 last month", "over 65"),
+            ("orders from customers who bought twice", "bought \u201ctwice\u201d"),
+            ("revenue from customers that have ordered more than 3 times", "more than 3 times"),
+        ),
+    )
+    # "over" a period is the period.
+    goal = on(layer, MONDAY, "revenue over the last 30 days")
+    assert goal.intent is Intent.LOOKUP and span(goal.window) == ("2026-10-24", "2026-11-23")
+    # "non-mobile" is every device but mobile: the split, never mobile alone.
+    goal = on(layer, MONDAY, "revenue from non-mobile devices last week")
+    assert dict(goal.filters) == {} and goal.group_by == ("device",)
+    # How often customers buy is the segmentation's to group by.
+    assert on(layer, MONDAY, "segment customers who bought twice").intent is Intent.SEGMENT
+    assert dict(on(layer, MONDAY, "revenue from returning customers").filters) == {
+        "customer_type": "returning"
+    }
+
+
+def test_days_and_parts_left_out_are_refused_not_answered_for_the_rest(
+    layer: SemanticLayer,
+) -> None:
+    assert_refused(
+        layer,
+        "2026-12-05",
+        (
+            ("orders excluding yesterday", "leave days out"),
+            ("revenue in Q4 excluding Black Friday", "leave days out"),
+            ("revenue last month on weekends only", "weekend days"),
+            ("AOV for orders with more than 2 items last week", "more than 2"),
+            ("revenue net of refunds last week", "refunds"),
+            ("conversion rate excluding bots last week", "bots"),
+        ),
+    )
+    assert on(layer, "2026-12-05", "is revenue net of refunds?").intent is Intent.HELP
+    assert on(layer, "2026-12-05", "revenue last weekend").intent is Intent.LOOKUP
+
+
+def test_a_metric_per_a_count_the_layer_lacks_is_refused_not_answered_as_the_metric(
+    layer: SemanticLayer,
+) -> None:
+    assert_refused(
+        layer,
+        MONDAY,
+        (
+            ("revenue per customer last week", "\u201crevenue per customer\u201d"),
+            ("orders per customer last month", "\u201corders per customer\u201d"),
+            ("units per order last week", "\u201cunits per order\u201d"),
+            ("tickets per order in November", "\u201ctickets per order\u201d"),
+            ("average revenue per user", "\u201crevenue per user\u201d"),
+            ("orders per session yesterday", "\u201corders per session\u201d"),
+        ),
+    )
+    # Ratios the layer defines, splits and grains are read as before.
+    assert on(layer, MONDAY, "revenue per order last week").metric == "aov"
+    assert on(layer, MONDAY, "revenue per session by device").metric == "revenue_per_session"
+    assert on(layer, MONDAY, "AOV per customer type").group_by == ("customer_type",)
+    assert on(layer, MONDAY, "revenue per region last week").group_by == ("region",)
+    assert on(layer, MONDAY, "revenue per day last week").intent is Intent.TREND
+    goal = on(layer, MONDAY, "Is your conversion rate per session or per visitor?")
+    assert goal.intent is Intent.HELP
+
+
+def test_best_and_worst_periods_are_a_series_with_those_periods_first(
+    layer: SemanticLayer,
+) -> None:
+    for text, ranked, grain, window in (
+        ("the 3 worst days for orders last month", Ranked(order="worst", count=3), "day",
+         ("2026-10-01", "2026-11-01")),
+        ("which day last week had the most orders?", Ranked(order="highest", count=1), "day",
+         ("2026-11-16", "2026-11-23")),
+        ("top 3 weeks by revenue this year", Ranked(order="highest", count=3), "week",
+         ("2026-01-01", "2026-11-23")),
+        ("lowest conversion day last week", Ranked(order="lowest", count=1), "day",
+         ("2026-11-16", "2026-11-23")),
+        ("what was the highest revenue day in October", Ranked(order="highest", count=1), "day",
+         ("2026-10-01", "2026-11-01")),
+        ("our worst week for conversion this quarter", Ranked(order="worst", count=1), "week",
+         ("2026-10-01", "2026-11-23")),
+        ("five best days of sales in November", Ranked(order="best", count=5), "day",
+         ("2026-11-01", "2026-11-23")),
+    ):  # fmt: skip
+        goal = on(layer, MONDAY, text)
+        assert goal.intent is Intent.TREND and goal.ranked == ranked, text
+        assert goal.grain == grain and span(goal.window) == window, text
+    # A split ranks its own rows; a question about a day's move stays one.
+    goal = on(layer, MONDAY, "which region had the most orders last week")
+    assert goal.intent is Intent.BREAKDOWN and goal.ranked is None
+    goal = on(layer, MONDAY, "units returned spiked on monday, biggest day of the year. why??")
+    assert goal.intent is Intent.EXPLAIN and goal.ranked is None
+    assert on(layer, MONDAY, "revenue last week").ranked is None
+
+
+def test_a_follow_up_keeps_the_ranking(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "the 3 worst days for orders last month")
+    goal = on(layer, MONDAY, "and the month before?", first)
+    assert goal.intent is Intent.TREND and goal.ranked == Ranked(order="worst", count=3)
+    assert span(goal.window) == ("2026-09-01", "2026-10-01")

@@ -1,0 +1,107 @@
+"""`scout ask "the 3 worst days for orders last month"`: the periods asked for, named first and
+checked against hand-written SQL. Before, these were answered with the period's total, which
+reads like the answer and is not."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from agent.demo_data import GeneratedWarehouse
+from bot.cli import main
+
+TODAY = "2025-12-15"  # a Monday: "last week" is Dec 8–14, "last month" November
+
+
+def _ask(text: str, warehouse: GeneratedWarehouse, tmp_path: Path, capsys) -> dict:
+    argv = ["ask", text, "--json", "--today", TODAY, "--warehouse", str(warehouse.path)]
+    argv += ["--memory", str(tmp_path / "m.sqlite3")]
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _daily(warehouse: GeneratedWarehouse, sql: str, start: date, end: date) -> list[tuple]:
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        return con.execute(sql, [start, end]).fetchall()
+
+
+def test_the_worst_days_are_the_lowest_days_of_the_month(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    answer = _ask("the 3 worst days for orders last month", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    by_day = _daily(
+        demo_warehouse,
+        "SELECT order_date, COUNT(*) FROM orders WHERE order_date >= ? AND order_date < ?"
+        " GROUP BY 1 ORDER BY 2, 1",
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+    )
+    lowest = by_day[:3]
+    assert [row[:2] for row in finding["table"]["rows"][:3]] == [
+        [d.isoformat(), n] for d, n in lowest
+    ]
+    named = ", ".join(f"{d:%a %b %-d} ({n:,})" for d, n in lowest)
+    assert f"The 3 worst days for orders over Nov 1 – Nov 30, 2025: {named}." in finding["summary"]
+
+
+def test_the_worst_days_for_tickets_are_the_busiest(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Fewer tickets is better, so the worst day is the one with the most."""
+    answer = _ask("worst day for support tickets last week", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    ((day, tickets),) = _daily(
+        demo_warehouse,
+        "SELECT created_date, COUNT(*) FROM support_tickets WHERE created_date >= ?"
+        " AND created_date < ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+        date(2025, 12, 8),
+        date(2025, 12, 15),
+    )
+    assert (
+        f"The worst day for support tickets over Dec 8 – Dec 14, 2025: {day:%a %b %-d} ("
+        in (finding["summary"])
+    )
+    assert finding["table"]["rows"][0][:2] == [day.isoformat(), tickets]
+
+
+def test_which_day_had_the_most_revenue(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    answer = _ask("which day last week had the most revenue?", demo_warehouse, tmp_path, capsys)
+    assert answer["goal"]["ranked"] == {"order": "highest", "count": 1}
+    (finding,) = answer["findings"]
+    ((day, revenue),) = _daily(
+        demo_warehouse,
+        "SELECT order_date, SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?"
+        " GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+        date(2025, 12, 8),
+        date(2025, 12, 15),
+    )
+    assert f": {day:%a %b %-d} (${revenue:,.0f})." in finding["summary"]
+
+
+def test_partial_weeks_never_rank(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """A week cut by the window's edge (or by the start of the data) would rank lowest for being
+    short; only whole Monday–Sunday weeks are ranked, and the answer says so."""
+    answer = _ask("bottom 2 weeks for revenue in Q4", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    weekly = _daily(
+        demo_warehouse,
+        "SELECT date_trunc('week', order_date)::DATE AS week, SUM(revenue) FROM orders"
+        " WHERE order_date >= ? AND order_date < ? GROUP BY 1 ORDER BY 1",
+        date(2025, 10, 1),
+        date(2025, 12, 15),
+    )
+    whole = [(w, v) for w, v in weekly if w >= date(2025, 10, 1) and w <= date(2025, 12, 8)]
+    lowest = sorted(whole, key=lambda r: r[1])[:2]
+    named = ", ".join(f"the week of {w:%b %-d} (${v:,.0f})" for w, v in lowest)
+    assert named in finding["summary"]
+    assert "partial weeks at the window's edges are left out" in finding["summary"]
+    assert min(v for _, v in weekly) < lowest[0][1]  # a cut week would have ranked lowest
