@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.anomaly.runs import MAX_RUN_DAYS
 from agent.analyses.anomaly.stories import confirmed_outcomes
 from agent.analyses.base import (
     AnalysisContext,
@@ -59,6 +60,7 @@ class Scan:
     """Anomalies found in a window and the queries that produced the series."""
 
     window: Window
+    since: date  # the first day a run could start: one starting here may have begun earlier
     anomalies: tuple[Anomaly, ...]
     evidence: tuple[Evidence, ...]
     series_checked: int
@@ -72,21 +74,27 @@ def scan(
     filters: dict[str, str] | None = None,
     dimensions: Sequence[str] = SEGMENT_DIMENSIONS,
 ) -> Scan:
-    """Check every metric's daily series (total and per segment) for unusual days in `window`."""
-    history = Window(start=window.start - timedelta(days=HISTORY_DAYS), end=window.end)
+    """Check every metric's daily series (total and per segment) for unusual days in `window`,
+    and for runs of days begun up to two weeks before it and still live in it: "anything
+    unusual yesterday?" on a drop's fifth day names the drop, and "this week" says when it
+    began, not when the week did. The window's own days are judged as if the runs were not
+    there (what is read as usual before `since` shapes what is unusual after it)."""
+    since = window.start - timedelta(days=MAX_RUN_DAYS - 1)
+    history = Window(start=since - timedelta(days=HISTORY_DAYS), end=window.end)
     found: list[Anomaly] = []
+    live: list[Anomaly] = []
     evidence: list[Evidence] = []
     checked = 0
     holidays = us_retail_holidays(range(history.start.year - 1, window.end.year + 1))
     read: dict[str, list[tuple[tuple[str, ...], pd.DataFrame, bool]]] = {}
 
-    def judged(metric: str, **relaxed: Any) -> list[Anomaly]:
+    def judged(metric: str, *, first: date = window.start, **relaxed: Any) -> list[Anomaly]:
         out: list[Anomaly] = []
         for dims, frame, one_query in read.get(metric, []):
             anomalies = detect_segments(
                 {metric: frame},
                 dimensions=list(dims),
-                since=window.start,
+                since=first,
                 holidays=holidays,
                 include_total=not dims or one_query,
                 share_of_rest=one_query,
@@ -125,11 +133,31 @@ def scan(
             )
             read.setdefault(metric, []).append((dims, frame, len(groupings) == 1))
         found.extend(judged(metric))
+        live.extend(
+            a
+            for a in judged(metric, first=since)
+            if a.day < window.start and a.day + timedelta(days=a.days) > window.start
+        )
     # A basket-value spike is a revenue spike: confirmed the same way as the monitor does.
     found += confirmed_outcomes(found, judged)
-    ranked = sorted(found, key=lambda a: -a.score)
+    begun = {(a.metric, tuple(sorted(a.where.items())), a.direction) for a in live}
+    # A run the window cuts at its first day is the live run, told with its real start.
+    found = [
+        a
+        for a in found
+        if a.day != window.start
+        or (a.metric, tuple(sorted(a.where.items())), a.direction) not in begun
+    ]
+    found += live
+    # What began in the window leads ("anything unusual on June 1?" is first about June 1);
+    # runs still live from before it follow, strongest first.
+    ranked = sorted(found, key=lambda a: (a.day < window.start, -a.score))
     return Scan(
-        window=window, anomalies=tuple(ranked), evidence=tuple(evidence), series_checked=checked
+        window=window,
+        since=since,
+        anomalies=tuple(ranked),
+        evidence=tuple(evidence),
+        series_checked=checked,
     )
 
 
@@ -166,7 +194,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 confidence=0.8,
             ),
         )
-    lines = [_sentence(ctx, a) for a in shown[:3]]
+    lines = [_sentence(ctx, a, at_least=a.day <= result.since) for a in shown[:3]]
     summary = (
         f"{len(result.anomalies)} anomal{'y' if len(result.anomalies) == 1 else 'ies'}{where} {_during(window)} across "
         f"{result.series_checked} series. " + " ".join(lines)
@@ -233,14 +261,21 @@ def _per_day(ctx: AnalysisContext, anomaly: Anomaly, value: float) -> str:
     return f"{text}/day" if per_day else f"{text} avg"
 
 
-def _sentence(ctx: AnalysisContext, anomaly: Anomaly) -> str:
+def _sentence(ctx: AnalysisContext, anomaly: Anomaly, *, at_least: bool = False) -> str:
+    """One anomaly as a sentence; `at_least` when the run reaches back to the first day read,
+    so it may have begun before it."""
     fmt = ctx.layer.format_value
     label = ctx.layer.metric(anomaly.metric).label
     segment = f" ({format_segment(anomaly.where, style='words')})" if anomaly.where else ""
     if anomaly.days > 1:
         word = "has been up" if anomaly.direction == "up" else "has been down"
+        span = (
+            f"for at least {anomaly.days} days, since {anomaly.day:%a %b %-d} or earlier"
+            if at_least
+            else f"since {anomaly.day:%a %b %-d} ({anomaly.days} days)"
+        )
         return (
-            f"{label}{segment} {word} since {anomaly.day:%a %b %-d} ({anomaly.days} days): "
+            f"{label}{segment} {word} {span}: "
             f"{fmt(anomaly.metric, anomaly.actual)} a day on average against an expected "
             f"{fmt(anomaly.metric, anomaly.expected)}."
         )

@@ -108,3 +108,40 @@ def test_the_table_reads_a_rate_run_as_a_daily_average_and_scores_to_one_decimal
     for row in runs:
         assert str(row[4]).endswith("% avg") and "/day" not in str(row[4])
         assert str(row[6]).count(".") == 1 and len(str(row[6]).split(".")[1]) == 1
+
+
+def test_a_drop_still_live_is_named_with_its_real_start(
+    ctx: AnalysisContext, demo_warehouse: GeneratedWarehouse
+) -> None:
+    """Asked about one day (or this week) in the middle of a drop, the answer names the drop
+    and the day it began, not "nothing unusual" or the first day of the window."""
+    truth = demo_warehouse.scenario("conversion_drop")
+    for window in (
+        Window(start=TODAY - timedelta(days=1), end=TODAY),  # yesterday
+        Window(start=truth.start + timedelta(days=3), end=TODAY),  # a window begun after it
+    ):
+        assert window.start > truth.start + timedelta(days=1)
+        result = scan(ctx, window, metrics=("conversion_rate",))
+        hits = [
+            a
+            for a in result.anomalies
+            if a.direction == "down"
+            and a.where
+            and set(a.where.items()) <= set(truth.where.items())
+        ]
+        assert hits, (window, result.anomalies)
+        assert abs((hits[0].day - truth.start).days) <= 1, hits[0]
+        assert hits[0].day + timedelta(days=hits[0].days) > window.start
+        # Never told twice: once from its real start, not again from the window's first day.
+        assert not [a for a in hits if a.day == window.start]
+    (finding,) = detect(
+        Goal(
+            intent=Intent.DETECT,
+            metric="conversion_rate",
+            window=Window(start=TODAY - timedelta(days=1), end=TODAY),
+        ),
+        ctx,
+    )
+    assert f"since {truth.start:%a %b %-d}" in finding.summary or (
+        f"since {truth.start + timedelta(days=1):%a %b %-d}" in finding.summary
+    )
