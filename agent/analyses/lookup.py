@@ -73,6 +73,14 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             "baseline_compared": rates.before,
         }
         summary = _sentence(ctx, metric, where, window, baseline, rates, relative)
+        if rates.per == "day":
+            # "orders last month" asks for the month's orders: the totals lead, the per-day
+            # change follows. Distinct customers over a month are not the sum of each day's.
+            kind = "" if _additive(ctx, metric) else " distinct"
+            summary = (
+                f"{definition.label}{where} {_during(window)}: {fmt(metric, current.value)}"
+                f"{kind} ({fmt(metric, before.value)} {_during(baseline)}). {summary}"
+            )
     chart, daily_evidence = _daily_chart(ctx, metric, goal, window, baseline)
     return (
         Finding(
@@ -122,8 +130,7 @@ def _rates(
         for d, w in zip(daily, (window, baseline), strict=True)
     )
     # Seven days of a sum are the week's total; seven days of distinct customers are not.
-    additive = definition.measure.agg in ("sum", "count")
-    if additive and window.days == 7 and baseline.days % 7 == 0:
+    if _additive(ctx, metric) and window.days == 7 and baseline.days % 7 == 0:
         return _Rates(
             per="week",
             now=now_day * 7,
@@ -176,6 +183,12 @@ def _sentence(
             )
         case _:
             assert_never(rates.per)
+
+
+def _additive(ctx: AnalysisContext, metric: str) -> bool:
+    """Whether the metric's days add up to its period (a sum or a count, not a distinct count)."""
+    measure = ctx.layer.metric(metric).measure
+    return measure is not None and measure.agg in ("sum", "count")
 
 
 def _days(n: int) -> str:

@@ -854,6 +854,8 @@ def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bo
     West", "all regions except the West", "other than mobile", "including the West"; not
     "other than the billing address", a thing of its own): a filter would keep it alone."""
     after = tokens[match.end].text if match.end < len(tokens) else ""
+    if after in ("excluded", "aside", "removed", "excepted"):
+        return True  # "revenue, West excluded, last week"
     if after.isalpha() and is_foreign(after, lex):
         return False
     before = [t.text for t in tokens[max(0, match.start - 3) : match.start]]
@@ -871,8 +873,13 @@ def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bo
             # "revenue including the West": the West beside the rest, never the West alone.
             or before[-1] in ("including", "incl", "inclusive")
             or before[-2:] in (["other", "than"], ["apart", "from"])
+            # "revenue not from mobile", "orders not in the Northeast", "anyone not on mobile"
+            or (len(before) >= 2 and before[-2] in _LEAVING_OUT and before[-1] in _THROUGH)
         )
     )
+
+
+_THROUGH = frozenset(["from", "in", "on", "via", "through", "for", "at", "using", "by", "with"])
 
 
 def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:

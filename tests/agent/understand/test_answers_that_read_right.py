@@ -61,6 +61,11 @@ def test_a_value_left_out_or_included_is_never_the_filter(layer: SemanticLayer) 
         ("revenue from all channels but email", "channel"),
         ("revenue including the West last week", "region"),
         ("sales incl. mobile last week", "device"),
+        ("revenue not from mobile last week", "device"),
+        ("orders not in the Northeast last week", "region"),
+        ("orders last week but not from email", "channel"),
+        ("revenue, West excluded, last week", "region"),
+        ("conversion rate for anyone not on mobile", "device"),
     ):
         goal = on(layer, TUESDAY, text)
         assert dict(goal.filters) == {} and goal.group_by == (dim,), text

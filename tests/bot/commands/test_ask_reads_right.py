@@ -1,6 +1,7 @@
-"""`scout ask "the 3 worst days for orders last month"`: the periods asked for, named first and
-checked against hand-written SQL. Before, these were answered with the period's total, which
-reads like the answer and is not."""
+"""Answers that read like the question's and, before, were not, through `scout ask`, each
+checked against hand-written SQL: "the 3 worst days for orders last month" (was the month's
+total), "orders last month" (was only a per-day average), "customers last month" (was a mean
+of daily distinct counts, never the month's customers)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,28 @@ def test_partial_weeks_never_rank(
     assert named in finding["summary"]
     assert "partial weeks at the window's edges are left out" in finding["summary"]
     assert min(v for _, v in weekly) < lowest[0][1]  # a cut week would have ranked lowest
+
+
+def test_a_month_against_a_longer_or_shorter_one_gives_both_totals_first(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """November (30 days) against October (31): compared per day, but the months' own orders
+    and distinct customers are the figures asked for."""
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        sql = (
+            "SELECT COUNT(*), COUNT(DISTINCT customer_id) FROM orders"
+            " WHERE order_date >= ? AND order_date < ?"
+        )
+        nov = con.execute(sql, [date(2025, 11, 1), date(2025, 12, 1)]).fetchone()
+        oct_ = con.execute(sql, [date(2025, 10, 1), date(2025, 11, 1)]).fetchone()
+    assert nov is not None and oct_ is not None
+    (orders,) = _ask("orders last month", demo_warehouse, tmp_path, capsys)["findings"]
+    assert orders["summary"].startswith(
+        f"Orders in Nov 1 – Nov 30, 2025: {nov[0]:,} ({oct_[0]:,} in Oct 1 – Oct 31, 2025)."
+    )
+    assert f"averaged {nov[0] / 30:,.0f} a day" in orders["summary"]
+    (customers,) = _ask("customers last month", demo_warehouse, tmp_path, capsys)["findings"]
+    assert customers["summary"].startswith(
+        f"Customers in Nov 1 – Nov 30, 2025: {nov[1]:,} distinct ({oct_[1]:,} in Oct 1"
+    )
+    assert customers["facts"]["value"] == nov[1]
