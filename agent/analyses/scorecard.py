@@ -127,13 +127,17 @@ def explain_in_one_line(found: Sequence[Finding], against: str) -> str:
     if finding.facts.get("within_noise"):
         return "within normal variation."
     if finding.root_causes:
-        top = max(finding.root_causes, key=lambda c: abs(c.explains))
+        top = max(finding.root_causes, key=lambda c: c.explains)
         where = format_segment(top.where, style="words")
         if 0.5 < top.explains <= 1.0:
             return f"mostly {where} ({top.explains:.0%} of the change vs {against})."
+        if top.explains <= 0:
+            # Every segment named moved against the total ("organic fell while customers
+            # rose"): it is not the mover of this change, and is said as what it is.
+            return f"broad; {where} moved against it."
         # Not a majority, or a share past 100% that offsetting moves explain: name the
-        # largest mover without claiming it is the story.
-        return f"no single segment explains most of it; the largest mover is {where}."
+        # largest mover with the change without claiming it is the story.
+        return f"no single segment explains most of it; the largest mover with it is {where}."
     # No cause named: the first sentence restates the move; the next one says what it was.
     sentences = finding.summary.split(". ")
     said = sentences[1] if len(sentences) > 1 else sentences[0]

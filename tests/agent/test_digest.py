@@ -195,10 +195,13 @@ def test_a_mover_is_called_mostly_one_segment_only_for_a_majority() -> None:
 
     line = explain_in_one_line([explained(0.8)], "the same day last week")
     assert line == "mostly organic traffic (80% of the change vs the same day last week)."
-    for share in (0.3, -166.77, 1.4):  # a minority, or a share only offsets explain
+    for share in (0.3, 1.4):  # a minority, or a share only offsets explain
         line = explain_in_one_line([explained(share)], "the same day last week")
         assert "mostly" not in line and "%" not in line
-        assert "largest mover is organic traffic" in line
+        assert "largest mover with it is organic traffic" in line
+    # A segment that moved against the total is never called its mover.
+    line = explain_in_one_line([explained(-166.77)], "the same day last week")
+    assert line == "broad; organic traffic moved against it."
 
 
 def test_a_borderline_mover_is_not_called_plain_normal_variation() -> None:

@@ -65,7 +65,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     else:
         body = " " + _causes_text(ctx, metric, result, done.local)
         if result.spread is not None:
-            body = " " + _spread_text(ctx, result, where) + body
+            body = " " + _spread_text(ctx, result, where, named=True) + body
         if done.local:
             body = (
                 " On its own that is within normal variation, but "
@@ -163,9 +163,15 @@ def _causes_text(ctx: AnalysisContext, metric: str, result: RCAResult, local: bo
     top = causes[0]
     share = top.explains
     over = share > OVER_ALL
-    # Beside a total that barely moved, a share of its change says nothing.
+    test = result.tests.get(describe_where(top.where))
+    # Beside a total that barely moved, a share of its change says nothing; a small share of a
+    # broad move that departs from the rest is the segment that lagged (or led), never "the
+    # largest part" of it.
+    unlike = _unlike_the_rest(test, result.total_change) if 0 <= share < 0.5 else None
     lead = (
-        "The segment that moved against it"
+        unlike
+        if unlike is not None and not local
+        else "The segment that moved against it"
         if share < 0 and not local
         else "The segment that moved"
         if local and not 0 <= share <= OVER_ALL
@@ -185,7 +191,6 @@ def _causes_text(ctx: AnalysisContext, metric: str, result: RCAResult, local: bo
     if result.kind == "ratio":
         text += f" — {_effect_words(top)}"
     text += "."
-    test = result.tests.get(describe_where(top.where))
     if test is not None:
         text += " " + _test_text(test, result.kind == "ratio")
     if (over or local) and result.offsets:
@@ -207,6 +212,21 @@ def _causes_text(ctx: AnalysisContext, metric: str, result: RCAResult, local: bo
         others = "; ".join(f"{segment_text(rc.where)} ({rc.explains:.0%})" for rc in causes[1:])
         text += f" Also {others}."
     return text
+
+
+def _unlike_the_rest(test: SegmentTest | None, total_change: float) -> str | None:
+    """'The segment that lagged the rest' when a segment departs from the rest against the
+    move (a rise it barely shared, a fall it resisted); None when it moved with the move."""
+    if test is None or total_change == 0:
+        return None
+    behind = (test.change - test.rest_change) * total_change < 0
+    if not behind:
+        return None
+    return (
+        "The segment that lagged the rest"
+        if total_change > 0
+        else ("The segment that held up against the fall")
+    )
 
 
 def _test_text(test: SegmentTest, ratio: bool) -> str:
@@ -233,8 +253,9 @@ def _offsets_text(
     return " while ".join(words) if len(words) == 2 else "; ".join(words)
 
 
-def _spread_text(ctx: AnalysisContext, result: RCAResult, where: str) -> str:
-    """A move no segment stands out of: broad (all one way) or spread (both ways)."""
+def _spread_text(ctx: AnalysisContext, result: RCAResult, where: str, named: bool = False) -> str:
+    """A move no segment stands out of: broad (all one way) or spread (both ways). `named` when
+    a finer segment (a cell of two dimensions) does stand out and is named next."""
     spread = result.spread
     if spread is None:
         return "The change is spread across the data: no small group of segments explains it."
@@ -243,15 +264,15 @@ def _spread_text(ctx: AnalysisContext, result: RCAResult, where: str) -> str:
     if spread.same_direction:
         verb = "fell" if spread.high < 0 else "rose"
         low, high = sorted((abs(spread.low), abs(spread.high)))
+        if named:
+            return f"The move is broad: every {names}{where} {verb} {low * 100:.0f}–{high:.0%}."
         return (
             f"The move is broad: every {names}{where} {verb} {low * 100:.0f}–{high:.0%}, and no "
             "segment departs from the rest beyond noise."
         )
-    return (
-        f"The change is spread across the data: {names} values moved between "
-        f"{spread.low:+.0%} and {spread.high:+.0%}, and no segment departs from the rest "
-        "beyond noise."
-    )
+    moved = f"The change is spread across the data: {names} values moved between "
+    moved += f"{spread.low:+.0%} and {spread.high:+.0%}"
+    return f"{moved}." if named else f"{moved}, and no segment departs from the rest beyond noise."
 
 
 def _n(count: float) -> str:

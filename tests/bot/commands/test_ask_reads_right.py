@@ -131,3 +131,34 @@ def test_a_month_against_a_longer_or_shorter_one_gives_both_totals_first(
         f"Customers in Nov 1 – Nov 30, 2025: {nov[1]:,} distinct ({oct_[1]:,} in Oct 1"
     )
     assert customers["facts"]["value"] == nov[1]
+
+
+def test_a_segment_that_lagged_a_broad_rise_is_named_as_lagging(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Black Friday week lifted every segment; the injected organic × desktop conversion drop
+    (from Nov 27) held organic back. Before, the answer said "no segment departs from the rest"
+    and then called organic "the largest part (3%)" of the rise."""
+    from agent.demo_data import generate
+
+    warehouse = generate(out=tmp_path / "wh", seed=31, today=date(2026, 12, 2), days=90, scale=0.25)
+    argv = ["ask", "why did orders rise in the last 7 days?", "--json", "--today", "2026-12-02"]
+    argv += ["--warehouse", str(warehouse.path), "--memory", str(tmp_path / "m.sqlite3")]
+    assert main(argv) == 0
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        sql = (
+            "SELECT COUNT(*) FILTER (WHERE channel = 'organic'), COUNT(*) FILTER (WHERE channel"
+            " <> 'organic') FROM orders WHERE order_date >= ? AND order_date < ?"
+        )
+        before = con.execute(sql, [date(2026, 11, 18), date(2026, 11, 25)]).fetchone()
+        now = con.execute(sql, [date(2026, 11, 25), date(2026, 12, 2)]).fetchone()
+    assert before is not None and now is not None
+    assert now[0] / before[0] - 1 < (now[1] / before[1] - 1) / 2  # organic lagged, by hand
+    summary = finding["summary"]
+    assert (
+        f"The segment that lagged the rest is organic traffic: its orders rose from "
+        f"{before[0]:,} to {now[0]:,}" in summary
+    )
+    assert f"{now[0] / before[0] - 1:+.0%} against {now[1] / before[1] - 1:+.0%}" in summary
+    assert "largest part" not in summary and "no segment departs" not in summary
