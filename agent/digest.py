@@ -279,7 +279,11 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
             "within_noise"
         )
         change = deps.layer.format_change(line.metric, line.baseline, line.yesterday)
-        sentences.append(f"{line.label} {change} vs its 4-week average: {why}")
+        # The segments are compared with the same day last week, so the reason says so and
+        # gives that change: a range "every region rose 7–260%" is not against the average.
+        weekly = deps.layer.format_change(line.metric, line.last_week, line.yesterday)
+        why = f"against the same day last week ({weekly}): {why[:1].lower()}{why[1:]}"
+        sentences.append(f"{line.label} {change} vs its 4-week average; {why}")
         rows.append((line.label, change, why))
         found = deps.investigator.findings(goal)
         evidence.extend(found[0].evidence if found else ())
@@ -413,20 +417,32 @@ def _mover_story(deps: Deps, day: date, line: KpiLine, lines: Sequence[KpiLine])
     """A company-wide KPI that moved beyond noise yesterday, against its 4-week average."""
     layer = deps.layer
     up = line.yesterday >= line.baseline
-    revenue = next((x.yesterday for x in lines if x.metric == "revenue"), math.nan)
+    revenue_line = next((x for x in lines if x.metric == "revenue"), None)
+    revenue = revenue_line.yesterday if revenue_line else math.nan
+    # What revenue itself did against its own 4-week average: a driver's share of it is an
+    # estimate (the other drivers held), and never more than what revenue actually did.
+    revenue_moved = revenue_line.yesterday - revenue_line.baseline if revenue_line else math.nan
     per_day: float | None = None
+    stake = ""
     if line.metric == "revenue":
         per_day = line.yesterday - line.baseline
     elif line.metric in REVENUE_DRIVERS and line.yesterday > 0 and math.isfinite(revenue):
         per_day = revenue * (1 - line.baseline / line.yesterday)
+        if math.isfinite(revenue_moved) and abs(revenue_moved) < abs(per_day):
+            # Sessions +44% with revenue per session down: revenue rose less than the
+            # sessions alone would have added, or fell; say what revenue did.
+            per_day = revenue_moved if revenue_moved * per_day > 0 else None
+            way = "up" if revenue_moved >= 0 else "down"
+            amount = layer.format_value("revenue", float(f"{abs(revenue_moved):.2g}"))
+            stake = f", while revenue was {way} about {amount} on its own 4-week average"
+        else:
+            stake = _at_stake_words(deps, per_day, 1)
     change = layer.format_change(line.metric, line.baseline, line.yesterday, inline=True)
     sentence = (
         f"{line.label} {'rose' if up else 'fell'} to {layer.format_value(line.metric, line.yesterday)}"
         f" yesterday against its 4-week average of {layer.format_value(line.metric, line.baseline)}"
-        f" ({change})"
+        f" ({change}){stake}"
     )
-    if line.metric != "revenue":
-        sentence += _at_stake_words(deps, per_day, 1)
     signal = Anomaly(
         metric=line.metric,
         where={},

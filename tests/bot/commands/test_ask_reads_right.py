@@ -6,7 +6,7 @@ of daily distinct counts, never the month's customers)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -162,3 +162,38 @@ def test_a_segment_that_lagged_a_broad_rise_is_named_as_lagging(
     )
     assert f"{now[0] / before[0] - 1:+.0%} against {now[1] / before[1] - 1:+.0%}" in summary
     assert "largest part" not in summary and "no segment departs" not in summary
+
+
+def test_the_digest_never_credits_a_driver_with_more_revenue_than_revenue_moved(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Black Friday week: orders far above their 4-week average, each order smaller. Before,
+    the story said orders were "adding about $17,000 in revenue" (orders' rise at the usual
+    order value) while revenue itself rose much less; now it says what revenue did."""
+    from agent.demo_data import generate
+
+    warehouse = generate(out=tmp_path / "wh", seed=31, today=date(2026, 12, 2), days=60, scale=1)
+    argv = ["digest", "--today", "2026-12-02", "--warehouse", str(warehouse.path)]
+    assert main([*argv, "--memory", str(tmp_path / "m.sqlite3")]) == 0
+    printed = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        days = [date(2026, 12, 1) - timedelta(days=7 * k) for k in range(5)]
+        rows = con.execute(
+            "SELECT order_date, SUM(revenue), COUNT(*) FROM orders"
+            f" WHERE order_date IN ({', '.join('?' * len(days))}) GROUP BY 1",
+            days,
+        ).fetchall()
+    by_day = {day: (revenue, orders) for day, revenue, orders in rows}
+    (revenue, orders), before = by_day[days[0]], [by_day[d] for d in days[1:]]
+    revenue_moved = revenue - sum(r for r, _ in before) / 4
+    orders_avg = sum(n for _, n in before) / 4
+    scaled = revenue * (1 - orders_avg / orders)  # orders' rise at yesterday's order value
+    assert 0 < revenue_moved < scaled
+    assert (
+        f"Biggest story: Orders rose to {orders} yesterday against its 4-week average of "
+        f"{orders_avg:,.0f}" in printed
+    )
+    assert f"while revenue was up about ${float(f'{revenue_moved:.2g}'):,.0f} on its own" in (
+        printed
+    )
+    assert "adding about" not in printed
