@@ -941,17 +941,39 @@ def _moved_between(m: re.Match[str], today: date, which: str) -> Window | None:
 
 
 def _part_of_month(m: re.Match[str], today: date) -> Window | None:
+    """'the last two weeks of December', 'the first week of November', 'the second half of
+    October', 'early November' (1st–10th), 'mid-October' (11th–20th), 'late May' (21st–end)."""
     month = MONTHS[m.group("mm")]
-    year = _latest_month_start(month, today).year
-    days = _number(m.group("n")) * (7 if m.group("u") == "weeks" else 1)
+    year = int(m.group("py")) if m.group("py") else _latest_month_start(month, today).year
     start, end = month_start(year, month), month_start(year, month + 1)
-    if not 0 < days < (end - start).days:
-        return None
-    if m.group("end") == "first":
-        end = start + timedelta(days=days)
+    which = m.group("part") or m.group("end")
+    unit = m.group("u") or ""
+    if which in ("early", "mid", "late"):
+        first = {"early": 1, "mid": 11, "late": 21}[which]
+        start, end = (
+            start + timedelta(days=first - 1),
+            (end if which == "late" else start + timedelta(days=first + 9)),
+        )
+    elif unit == "half":
+        middle = start + timedelta(days=15)
+        start, end = (start, middle) if which == "first" else (middle, end)
     else:
-        start = end - timedelta(days=days)
-    label = f"the {m.group('end')} {m.group('n')} {m.group('u')} of {m.group('mm').title()}"
+        count = _number(m.group("n")) if m.group("n") else 1
+        days = count * (7 if unit.startswith("week") else 1)
+        if not 0 < days < (end - start).days:
+            return None
+        if which == "second" and unit == "week":
+            start, end = start + timedelta(days=7), start + timedelta(days=14)
+        elif which == "first":
+            end = start + timedelta(days=days)
+        elif which in ("last", "final"):
+            start = end - timedelta(days=days)
+        else:
+            return None
+    if start >= today:
+        return None
+    words = m.group(0).strip()
+    label = words[words.index(which) :] if which in words else words
     return to_date_window(start, min(end, today), label)
 
 
@@ -1194,6 +1216,19 @@ _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "the last two weeks of December", "first week of November", "the second half of October",
+    # "early November": a part of a month, before "last week" or a month can claim its words.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:(?:in |over |during |for )?(?:the )?(?P<end>first|last|final|second) "
+            rf"(?:{_NUM} )?(?P<u>weeks|days|week|day|half)|"
+            # "in mid-August"; "normal for mid-August" names what is usual, not the period.
+            rf"(?:in|during|over|across|through|throughout) (?P<part>early|mid|late)) ?(?:of |in )?"
+            rf"(?:the month of )?{_MON.format('mm')}(?: (?P<py>20\d\d))?\b"
+        ),
+        build=_part_of_month,
+        before=_preceding,
+    ),
     # "Sunday 21 June", "the Fête de la Musique (Sunday 21)": the date wins over the weekday.
     _Rule(
         pattern=_P(
@@ -1451,15 +1486,6 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(rf"\bfrom {_MON.format('fm')} to {_MON.format('tm')}\b"),
         build=lambda m, t: _moved_between(m, t, "tm"),
         before=lambda m, w: _moved_between(m, w.end, "fm") or w.previous(),
-    ),
-    # "the last two weeks of December": that many days at an end of a month.
-    _Rule(
-        pattern=_P(
-            rf"\b(?:in |over |during )?the (?P<end>first|last|final) {_NUM} (?P<u>weeks|days) of "
-            rf"(?:the month of )?{_MON.format('mm')}\b"
-        ),
-        build=_part_of_month,
-        before=_preceding,
     ),
     # "January through November": whole months from the one to the other.
     _Rule(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from agent.understand.context import CLAUSE_BREAK, breaks_after, ends_sentence
+from agent.understand.cuts import uncut
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
@@ -178,7 +179,8 @@ _DAYS_ONLY = re.compile(
 # "revenue net of refunds", "minus returns", "excluding bots": a part taken out of a metric,
 # which the layer does not define.
 _TAKEN_OUT = re.compile(
-    r"^(?!(?:is|are|does|do) )(?:\S+ ){0,3}?_metric_ (?:net of|minus|less|excluding|excl|without) "
+    r"^(?!(?:is|are|does|do) )(?:\S+ ){0,3}?_metric_ (?:net of|minus|less|excluding|excl|without|"
+    r"(?<=net _metric_ )after) "
     r"(?:the )?(?P<what>_metric_|[a-z]{3,}(?: [a-z]{3,})?)"
 )
 
@@ -227,6 +229,8 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
             "or a ratio the layer defines (average order value, revenue per session, "
             "conversion rate)."
         )
+    if parsed.metric is not None and (cut := uncut(parsed.shape, parsed.metric)) is not None:
+        return cut
     if _DATE_LEFT_OUT.search(parsed.shape):
         return (
             "The data can't leave days out of a period; ask for the days you want (\u201cNov 1 "

@@ -90,7 +90,11 @@ _COUNTING = re.compile(r"\b(?:how many|number of|count of) (?:\S+ ){0,2}$")
 # Areas people name that cut across or inside the layer's regions.
 _AREAS = re.compile(
     r"\b(?:pacific northwest|pacific coast|gulf coast|mountain west|great lakes|rust belt|"
-    r"sun belt|tri state)\b"
+    r"sun belt|tri state|(?:the )?east coast|"
+    # "revenue in the South": no region of the layer's, though two of them hold "south". (The
+    # West Coast is the West, New England the Northeast: the labelled sets read them so.)
+    r"the (?:south|north|east)(?! (?:east|west|star|pole|side|american|america|korea))|"
+    r"down south|up north|back east)\b"
 )
 # "how's Chicago doing?": the place asked about, then how it goes.
 _HOW_IT_GOES = frozenset(

@@ -181,3 +181,61 @@ def test_a_follow_up_keeps_the_ranking(layer: SemanticLayer) -> None:
     goal = on(layer, MONDAY, "and the month before?", first)
     assert goal.intent is Intent.TREND and goal.ranked == Ranked(order="worst", count=3)
     assert span(goal.window) == ("2026-09-01", "2026-10-01")
+
+
+def test_cuts_the_layer_lacks_are_refused_with_the_reason(layer: SemanticLayer) -> None:
+    assert_refused(
+        layer,
+        MONDAY,
+        (
+            ("orders between 9am and 5pm yesterday", "by the hour"),
+            ("revenue in the evening yesterday", "by the hour"),
+            ("unresolved tickets last week", "resolved or open tickets"),
+            ("tickets that were resolved last week", "resolved or open tickets"),
+            ("orders with a discount last week", "with a discount"),
+            ("discounted orders last week", "with a discount"),
+            ("revenue from large orders", "large or small orders"),
+            ("revenue from our top 10 customers last month", "top customers"),
+            ("net revenue after refunds last month", "\u201crefunds\u201d"),
+            ("ratio of returning to new customers", "no such ratio"),
+            ("unique visitors last week", "not distinct visitors"),
+            ("sessions that converted last week", "Converted sessions"),
+        ),
+    )
+    # A meeting's hour, distinct buyers (the customers metric) and "top customers" alone are
+    # read as before.
+    goal = on(layer, MONDAY, "GMV for the Midwest yesterday? also is the 2pm still on")
+    assert goal.metric == "revenue" and dict(goal.filters) == {"region": "Midwest"}
+    assert on(layer, MONDAY, "how many unique buyers in Texas yesterday").metric == "customers"
+    assert on(layer, MONDAY, "who are our top 50 customers this year?").intent is Intent.SEGMENT
+
+
+def test_an_area_that_is_no_region_asks_which_region(layer: SemanticLayer) -> None:
+    for text in (
+        "revenue in the South last week",
+        "revenue on the East Coast",
+        "orders in the North",
+    ):
+        goal = on(layer, MONDAY, text)
+        assert dict(goal.filters) == {} and goal.clarification is not None, text
+        assert "region" in goal.clarification.question, text
+    # The West Coast is the West, and the compass regions are read as they are.
+    assert dict(on(layer, MONDAY, "revenue on the west coast").filters) == {"region": "West"}
+    assert dict(on(layer, MONDAY, "revenue in the south east").filters) == {"region": "Southeast"}
+
+
+def test_a_part_of_a_named_month_is_that_part(layer: SemanticLayer) -> None:
+    for text, window in (
+        ("revenue first week of November", ("2026-11-01", "2026-11-08")),
+        ("revenue in the first half of October", ("2026-10-01", "2026-10-16")),
+        ("revenue in the second half of October", ("2026-10-16", "2026-11-01")),
+        ("revenue last 10 days of October", ("2026-10-22", "2026-11-01")),
+        ("revenue the last week of October", ("2026-10-25", "2026-11-01")),
+        ("revenue in early November", ("2026-11-01", "2026-11-11")),
+        ("orders during mid-October", ("2026-10-11", "2026-10-21")),
+        ("revenue the first 3 days of November", ("2026-11-01", "2026-11-04")),
+    ):
+        assert span(on(layer, MONDAY, text).window) == window, text
+    # "normal for mid-August" says what is usual; the window is the Saturday asked about.
+    goal = on(layer, MONDAY, "saturday traffic felt dead. normal for mid-August?")
+    assert span(goal.window) == ("2026-11-21", "2026-11-22")
