@@ -275,6 +275,12 @@ def _understand(
         else:
             cap = 0.1 if parsed.hostile else 0.2
             return clarify.unknown(text, lex, today, confidence=cap)
+    if intent in (Intent.LOOKUP, Intent.BREAKDOWN) and (dim := _share_asked(parsed)) is not None:
+        # "share of revenue from mobile": the split by device has mobile's share; a filter to
+        # mobile would answer with mobile's revenue, which reads like the share and is not.
+        del parsed.filters[dim]
+        parsed.group_by.append(dim)
+        intent = Intent.BREAKDOWN
     ranking = _ranking(parsed, intent)
     if ranking is not None:
         intent = Intent.TREND
@@ -502,6 +508,27 @@ def _implied(parsed: Parsed) -> Intent:
     if parsed.metric is None and not parsed.group_by and not parsed.compare:
         return Intent.DIGEST if parsed.cues.has("digest") or parsed.unknown_value else Intent.LOOKUP
     return Intent.BREAKDOWN if parsed.group_by else Intent.LOOKUP
+
+
+# "what % of sessions …" normalises to "what of sessions …".
+_SHARE = re.compile(
+    r"\b(?:share|percent|percentage|proportion|fraction|pct|%|what) of (?:all |total |our |the )*"
+)
+
+
+def _share_asked(parsed: Parsed) -> str | None:
+    """The dimension whose value's share of the metric is asked ("what percent of orders came
+    from new customers" → customer type), if the text asks for a share of a count or sum."""
+    found = _SHARE.search(parsed.norm)
+    if found is None or not parsed.filters or parsed.group_by or len(parsed.metrics) > 2:
+        return None  # "what share of tickets is each topic in the Midwest": split already named
+    after = parsed.norm[found.end() :]
+    placed = [
+        (after.find(word), dim)
+        for dim, word in parsed.filter_words.items()
+        if dim in parsed.filters and after.find(word) > 0
+    ]
+    return min(placed)[1] if placed else None
 
 
 def _ranking(parsed: Parsed, intent: Intent) -> tuple[Ranked, Grain] | None:

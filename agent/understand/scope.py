@@ -176,6 +176,15 @@ _BY_AMOUNT = re.compile(
 _DAYS_ONLY = re.compile(
     r"\b(?:on )?(?:_date_|weekends?|weekdays?) only\b|\bonly (?:on )?(?:weekends?|weekdays?)\b"
 )
+# "orders on Mondays last month", "revenue on weekends in Q3": days of a kind kept out of a
+# longer period (the parser would read the one Monday or weekend).
+_DAYS_OF_A_KIND = re.compile(
+    r"\bon (?:(?:mon|tues|wednes|thurs|fri|satur|sun)days|weekends|weekdays)\b"
+)
+_LONGER_PERIOD = re.compile(
+    r"\b(?:last|this|past|previous|in|during|over|for|of) (?:\d+ |the )?(?:months?|quarters?|"
+    r"years?|weeks|q[1-4]|ytd|mtd|qtd|" + "|".join(MONTHS) + r")\b"
+)
 # "revenue net of refunds", "minus returns", "excluding bots": a part taken out of a metric,
 # which the layer does not define.
 _TAKEN_OUT = re.compile(
@@ -236,9 +245,12 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
             "The data can't leave days out of a period; ask for the days you want (\u201cNov 1 "
             "to Nov 20\u201d) or for the period day by day."
         )
-    if _DAYS_ONLY.search(parsed.shape) and re.search(r"\bweek(?:end|day)s?\b", parsed.norm):
+    if (_DAYS_ONLY.search(parsed.shape) and re.search(r"\bweek(?:end|day)s?\b", parsed.norm)) or (
+        # The plural is the point, and the normalised words have lost it.
+        _DAYS_OF_A_KIND.search(parsed.cleaned.lower()) and _LONGER_PERIOD.search(parsed.norm)
+    ):
         return (
-            "The data can't keep only weekend days or weekdays out of a longer period; ask for "
+            "The data can't keep only some days of the week out of a longer period; ask for "
             "the weekend itself, or for the period day by day."
         )
     if (taken := _TAKEN_OUT.search(parsed.shape)) is not None and (

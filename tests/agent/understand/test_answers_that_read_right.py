@@ -111,7 +111,9 @@ def test_days_and_parts_left_out_are_refused_not_answered_for_the_rest(
         (
             ("orders excluding yesterday", "leave days out"),
             ("revenue in Q4 excluding Black Friday", "leave days out"),
-            ("revenue last month on weekends only", "weekend days"),
+            ("revenue last month on weekends only", "days of the week"),
+            ("orders on Mondays last month", "days of the week"),
+            ("sessions on saturdays in October", "days of the week"),
             ("AOV for orders with more than 2 items last week", "more than 2"),
             ("revenue net of refunds last week", "refunds"),
             ("conversion rate excluding bots last week", "bots"),
@@ -119,6 +121,7 @@ def test_days_and_parts_left_out_are_refused_not_answered_for_the_rest(
     )
     assert on(layer, "2026-12-05", "is revenue net of refunds?").intent is Intent.HELP
     assert on(layer, "2026-12-05", "revenue last weekend").intent is Intent.LOOKUP
+    assert on(layer, "2026-12-05", "revenue on weekends").intent is Intent.LOOKUP
 
 
 def test_a_metric_per_a_count_the_layer_lacks_is_refused_not_answered_as_the_metric(
@@ -239,3 +242,17 @@ def test_a_part_of_a_named_month_is_that_part(layer: SemanticLayer) -> None:
     # "normal for mid-August" says what is usual; the window is the Saturday asked about.
     goal = on(layer, MONDAY, "saturday traffic felt dead. normal for mid-August?")
     assert span(goal.window) == ("2026-11-21", "2026-11-22")
+
+
+def test_a_share_of_a_count_is_the_split_that_holds_it(layer: SemanticLayer) -> None:
+    for text, dim in (
+        ("share of revenue from mobile last week", "device"),
+        ("what percent of orders came from new customers last week", "customer_type"),
+        ("what % of sessions are on mobile", "device"),
+    ):
+        goal = on(layer, MONDAY, text)
+        assert goal.intent is Intent.BREAKDOWN, text
+        assert dict(goal.filters) == {} and goal.group_by == (dim,), text
+    # A split already named keeps the other value as a filter.
+    goal = on(layer, MONDAY, "what share of tickets is each topic in the Midwest this month?")
+    assert goal.group_by == ("topic",) and dict(goal.filters) == {"region": "Midwest"}
