@@ -39,6 +39,12 @@ Grain = Literal["day", "week", "month"]
 # --------------------------------------------------------------------------- time windows
 
 
+# The label of a window that asks for all the data ("lifetime revenue", "orders since
+# launch"): its dates are cut to what the warehouse holds when it is answered.
+ALL_TIME = "all time"
+ALL_TIME_START = date(2000, 1, 1)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Window:
     """A half-open date range [start, end)."""
@@ -68,6 +74,8 @@ class Window:
 
     def describe(self) -> str:
         last = self.end - timedelta(days=1)
+        if self.label == ALL_TIME and self.start == ALL_TIME_START:
+            return f"all the data, to {last:%b %-d, %Y}"  # not yet cut to the warehouse's dates
         if self.days == 1:
             return f"{self.start:%a %b %-d, %Y}"
         return f"{self.start:%b %-d} – {last:%b %-d, %Y}"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from agent.analyses.base import Analysis, AnalysisContext
-from agent.domain import Finding, Goal, Intent
+from agent.analyses.base import DEFAULT_METRIC, Analysis, AnalysisContext, coverage
+from agent.domain import ALL_TIME, Finding, Goal, Intent, Window
 from agent.errors import UserError
 
 
@@ -56,7 +56,21 @@ def skill_for(intent: Intent) -> Analysis:
 
 def run_goal(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """Answer a goal with findings, every number carrying its evidence."""
-    return skill_for(goal.intent)(goal, ctx)
+    return skill_for(goal.intent)(all_the_data(goal, ctx), ctx)
+
+
+def all_the_data(goal: Goal, ctx: AnalysisContext) -> Goal:
+    """ "Lifetime revenue": the window cut to the dates the warehouse holds, with nothing
+    before it to compare with."""
+    if goal.window is None or goal.window.label != ALL_TIME:
+        return goal
+    held = coverage(ctx, goal.metric or DEFAULT_METRIC)
+    if held is None:
+        return goal
+    start, end = max(goal.window.start, held.start), min(goal.window.end, held.end)
+    if end <= start:
+        return goal
+    return replace(goal, window=Window(start=start, end=end, label=ALL_TIME), baseline=None)
 
 
 __all__ = ["SKILLS", "Analysis", "AnalysisContext", "Skill", "run_goal", "skill_for"]

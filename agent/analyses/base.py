@@ -87,6 +87,12 @@ def _as_date(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+def plural(ctx: AnalysisContext, metric: str) -> bool:
+    """Whether the metric's label is a plural noun ("Orders were", "Support tickets show"):
+    every count is ("Orders", "Units sold"); a sum, a rate or an average is not."""
+    return ctx.layer.metric(metric).format == "integer"
+
+
 def metric_of(goal: Goal) -> str:
     return goal.metric or DEFAULT_METRIC
 

@@ -20,12 +20,13 @@ from agent.analyses.base import (
     metric_of,
     no_data_finding,
     outside_data,
+    plural,
     relative_change,
     total,
     where_text,
     window_of,
 )
-from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Window
+from agent.domain import ALL_TIME, ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Window
 from agent.semantic import MetricRequest
 
 Per = Literal["period", "week", "day"]
@@ -40,9 +41,25 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     current = total(ctx, metric, window, goal.filters)
     if math.isnan(current.value) or outside_data(ctx, metric, window):
         return (no_data_finding(ctx, metric, window, current.evidence),)
-    before = total(ctx, metric, baseline, goal.filters)
     fmt = ctx.layer.format_value
     where = where_text(goal.filters)
+    was = "were" if plural(ctx, metric) else "was"
+    if window.label == ALL_TIME and goal.baseline is None:
+        # "lifetime revenue": everything the warehouse holds, with nothing before it.
+        return (
+            Finding(
+                kind=FindingKind.LOOKUP,
+                title=f"{definition.label}{where}, all the data",
+                summary=(
+                    f"{definition.label}{where} {was} {fmt(metric, current.value)} over all the "
+                    f"data the warehouse holds ({window.describe()})."
+                ),
+                facts={"value": current.value, "window": window.describe()},
+                evidence=(current.evidence,),
+                confidence=0.95,
+            ),
+        )
+    before = total(ctx, metric, baseline, goal.filters)
     facts: dict[str, object] = {
         "value": current.value,
         "baseline": before.value,
@@ -58,7 +75,7 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if gap:
         facts |= {"change": None, "relative_change": None, "missing": gap}
         summary = (
-            f"{definition.label}{where} was {fmt(metric, current.value)} {_during(window)}; "
+            f"{definition.label}{where} {was} {fmt(metric, current.value)} {_during(window)}; "
             f"I can't compare it with {baseline.describe()}: {gap}."
         )
     else:
@@ -153,6 +170,7 @@ def _sentence(
 ) -> str:
     fmt = ctx.layer.format_value
     label = ctx.layer.metric(metric).label
+    was = "were" if plural(ctx, metric) else "was"
     now, before = fmt(metric, rates.now), fmt(metric, rates.before)
     moved = direction_word(relative)
     change = ctx.layer.format_change(metric, rates.before, rates.now)
@@ -166,12 +184,12 @@ def _sentence(
     match rates.per:
         case "period":
             return (
-                f"{label}{where} was {now} {_during(window)}, {move} {before} "
+                f"{label}{where} {was} {now} {_during(window)}, {move} {before} "
                 f"{_during(baseline)}{tail}."
             )
         case "week":
             return (
-                f"{label}{where} was {now} {_during(window)}, {move} an average of {before} a "
+                f"{label}{where} {was} {now} {_during(window)}, {move} an average of {before} a "
                 f"week over the {baseline.days // 7} weeks {baseline.describe()}{tail}; compared "
                 "per week because the periods differ in length."
             )

@@ -12,6 +12,7 @@ from agent.analyses.base import (
     metric_of,
     no_data_finding,
     outside_data,
+    plural,
     where_text,
     window_of,
 )
@@ -43,14 +44,17 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     first, last = values[0], values[-1]
     fmt = ctx.layer.format_value
     where = where_text(goal.filters)
+    many = plural(ctx, metric)
     if significant:
         trend_sentence = (
-            f"{definition.label}{where} is {direction} over {window.describe()}: about "
+            f"{definition.label}{where} {'are' if many else 'is'} {direction} over "
+            f"{window.describe()}: about "
             f"{per_step * 100:+.1f}% of its average per {grain} (p={p_value:.3f})."
         )
     else:
         trend_sentence = (
-            f"{definition.label}{where} shows no clear trend over {window.describe()} "
+            f"{definition.label}{where} {'show' if many else 'shows'} no clear trend over "
+            f"{window.describe()} "
             f"(p={p_value:.2f}); it moved from {fmt(metric, first)} to {fmt(metric, last)} "
             f"within normal variation."
         )

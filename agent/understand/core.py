@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import assert_never
 
-from agent.domain import Goal, Grain, Intent, Ranked
+from agent.domain import ALL_TIME, Goal, Grain, Intent, Ranked
 from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
@@ -311,6 +311,8 @@ def _understand(
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
+    if goal.window is not None and goal.window.label == ALL_TIME:
+        goal = replace(goal, baseline=None)  # "lifetime revenue": nothing comes before it
     if intent is Intent.CHURN and goal.customer_id is not None:
         # "C045512 opened 4 tickets this month: likely to churn?": the period and the
         # ticket topic are evidence, not the analysis's window or segment (one customer's

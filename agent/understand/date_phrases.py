@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from agent.domain import Window
+from agent.domain import ALL_TIME, ALL_TIME_START, Window
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -1216,6 +1216,16 @@ _SAME = r"same (?:period|time|days?|dates?)(?: of| in)?"
 
 _P = re.compile
 RULES: tuple[_Rule, ...] = (
+    # "lifetime revenue", "orders since launch", "best day of all time": all the data there is
+    # (cut to the warehouse's dates when answered); never "customer lifetime value".
+    _Rule(
+        pattern=_P(
+            r"\b(?:of |for |over |in )?(?:all[ -]?time|(?:the )?lifetime(?! value)|"
+            r"since (?:we )?launch(?:ed)?|since (?:our |the )?inception|since the (?:beginning|start)"
+            r"(?! of)|since day one|since we (?:opened|started|began))\b"
+        ),
+        build=lambda m, t: _w(ALL_TIME_START, t, ALL_TIME),
+    ),
     # "the last two weeks of December", "first week of November", "the second half of October",
     # "early November": a part of a month, before "last week" or a month can claim its words.
     _Rule(

@@ -256,3 +256,20 @@ def test_a_share_of_a_count_is_the_split_that_holds_it(layer: SemanticLayer) -> 
     # A split already named keeps the other value as a filter.
     goal = on(layer, MONDAY, "what share of tickets is each topic in the Midwest this month?")
     assert goal.group_by == ("topic",) and dict(goal.filters) == {"region": "Midwest"}
+
+
+def test_all_time_is_all_the_data_with_nothing_before_it(layer: SemanticLayer) -> None:
+    from agent.domain import ALL_TIME
+
+    for text in ("total revenue all time", "lifetime revenue", "orders since launch",
+                 "revenue since we launched", "sessions since day one"):  # fmt: skip
+        goal = on(layer, MONDAY, text)
+        assert goal.window is not None and goal.window.label == ALL_TIME, text
+        assert goal.window.end.isoformat() == MONDAY and goal.baseline is None, text
+    # "since the beginning of the month" is this month; lifetime value is no period.
+    assert span(on(layer, MONDAY, "revenue since the beginning of the month").window) == (
+        "2026-11-01",
+        "2026-11-23",
+    )
+    goal = on(layer, MONDAY, "customer lifetime value")
+    assert goal.window is None or goal.window.label != ALL_TIME

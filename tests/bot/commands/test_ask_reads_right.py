@@ -197,3 +197,22 @@ def test_the_digest_never_credits_a_driver_with_more_revenue_than_revenue_moved(
         printed
     )
     assert "adding about" not in printed
+
+
+def test_all_the_data_is_all_the_data(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """'lifetime revenue', 'orders since launch': every day the warehouse holds, with no
+    period before it to compare with. Before, both were answered for yesterday."""
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        row = con.execute("SELECT SUM(revenue), COUNT(*), MIN(order_date) FROM orders").fetchone()
+    assert row is not None
+    revenue, orders, first = row
+    (lifetime,) = _ask("lifetime revenue", demo_warehouse, tmp_path, capsys)["findings"]
+    assert lifetime["facts"]["value"] == pytest.approx(revenue)
+    assert lifetime["summary"].startswith(
+        f"Revenue was ${revenue:,.0f} over all the data the warehouse holds ({first:%b %-d}"
+    )
+    answer = _ask("orders since launch", demo_warehouse, tmp_path, capsys)
+    assert answer["goal"]["baseline"] is None
+    assert answer["findings"][0]["summary"].startswith(f"Orders were {orders:,} over all the data")
