@@ -87,6 +87,8 @@ class _Rule:
     # A period named only relative to another ("the week before"): in a thread it can move
     # the window back rather than set a baseline.
     shift: bool = False
+    # The main window the phrase implies when the text names none ("revenue QoQ").
+    implies: Callable[[re.Match[str], date], Window | None] | None = None
 
 
 def _w(start: date, end: date, label: str) -> Window:
@@ -1575,6 +1577,9 @@ RULES: tuple[_Rule, ...] = (
         relative=lambda m, t: (
             lambda w: shift_months(w, -3) if w.days <= 92 else _previous_quarter(t)
         ),
+        # "revenue QoQ" alone: the last complete quarter against the one before, not last
+        # week against a week three months back.
+        implies=lambda m, t: _previous_quarter(t),
     ),
     # "H1 orders vs H1 last year": half-years, by calendar.
     _Rule(
@@ -1641,6 +1646,15 @@ RULES: tuple[_Rule, ...] = (
         build=_never,
         relative=_rel_previous,
         shift=True,
+    ),
+    # "vs the 4-week average", "against its 28 day avg": the periods before the window.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:the|its|our|their|vs|versus|against|to|with) {_NUM}[ -]?"
+            r"(?P<unit>day|week|wk|month|mo)s? (?:rolling |trailing )?(?:average|avg|mean)\b"
+        ),
+        build=_never,
+        relative=_rel_last_n,
     ),
     _Rule(
         pattern=_P(

@@ -74,6 +74,9 @@ class Mention:
     # The text marks it as the other side of a comparison ("vs the week before"), rather
     # than naming a period relative to another ("and the week before?").
     compared: bool = False
+    # The main window a relative baseline implies when the text names none ("revenue QoQ":
+    # the last complete quarter).
+    implies: Window | None = None
 
 
 _BASELINE_MARKER = _P(rf"\b{COMPARE_WORDS} (?:the )?(?:same period )?(?:in |of )?$")
@@ -121,6 +124,7 @@ def find_windows(norm: str, today: date) -> list[Mention]:
                     relative=relative,
                     before=before,
                     compared=compared,
+                    implies=rule.implies(m, today) if rule.implies else None,
                 )
             )
             taken.append((s, e))
@@ -173,7 +177,8 @@ class Resolved:
 def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
     """The goal's window and baseline: what the text says, else the intent's defaults."""
     main = next((m for m in mentions if m.role == "main" and m.window is not None), None)
-    window = main.window if main is not None else default_window(intent, today)
+    implied = next((m.implies for m in mentions if m.implies is not None), None)
+    window = main.window if main is not None else implied or default_window(intent, today)
     baseline: Window | None = None
     named = False
     if window is not None:
@@ -188,7 +193,10 @@ def resolve(mentions: list[Mention], intent: Intent, today: date) -> Resolved:
         if baseline is None and intent in BASELINE_INTENTS:
             baseline = natural
     return Resolved(
-        window=window, baseline=baseline, explicit_window=main is not None, baseline_named=named
+        window=window,
+        baseline=baseline,
+        explicit_window=main is not None or implied is not None,
+        baseline_named=named,
     )
 
 

@@ -273,3 +273,26 @@ def test_all_time_is_all_the_data_with_nothing_before_it(layer: SemanticLayer) -
     )
     goal = on(layer, MONDAY, "customer lifetime value")
     assert goal.window is None or goal.window.label != ALL_TIME
+
+
+def test_an_average_of_weeks_and_a_bare_qoq_are_the_periods_they_name(
+    layer: SemanticLayer,
+) -> None:
+    wednesday = "2026-11-25"
+    for text in (
+        "revenue last week compared to the 4-week average",
+        "revenue last week vs 4 week avg",
+    ):
+        goal = on(layer, wednesday, text)
+        assert span(goal.window) == ("2026-11-16", "2026-11-23"), text
+        assert span(goal.baseline) == ("2026-10-19", "2026-11-16"), text  # never last week alone
+    # A bare QoQ is the last complete quarter against the one before (was last week against a
+    # week three months back); a named period keeps its own.
+    goal = on(layer, wednesday, "revenue QoQ")
+    assert span(goal.window) == ("2026-07-01", "2026-10-01")
+    assert span(goal.baseline) == ("2026-04-01", "2026-07-01")
+    goal = on(layer, wednesday, "revenue this quarter QoQ")
+    assert span(goal.window) == ("2026-10-01", "2026-11-25")
+    # "avg page load time over the same stretch": no average of the metric's weeks.
+    goal = on(layer, wednesday, "revenue per session on desktop, last 30 days - avg page load too")
+    assert span(goal.window) == ("2026-10-26", "2026-11-25")
