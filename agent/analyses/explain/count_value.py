@@ -86,9 +86,16 @@ class CountValueSplit:
     def change(self) -> float:
         return self.total[1] - self.total[0]
 
+    @property
+    def offsetting(self) -> bool:
+        """More orders of smaller value (or the reverse): the two effects cancel, and the net
+        change is a small remainder that any large order exceeds."""
+        gross = abs(self.count_effect) + abs(self.average_effect)
+        return gross > 0 and abs(self.change) < gross / 2
+
     def few_explain(self) -> bool:
         """The largest rows, at an ordinary size, would take most of the change away."""
-        return sum(r.share for r in self.largest) >= FEW_EXPLAIN
+        return not self.offsetting and sum(r.share for r in self.largest) >= FEW_EXPLAIN
 
     def text(self, layer: SemanticLayer) -> str:
         """'Of the +$2,756, the average order value ($89.64 → $124.67) accounts for +$2,403
@@ -106,16 +113,24 @@ class CountValueSplit:
             self.average_effect,
         )
         (first, x), (second, y) = sorted((averaged, counted), key=lambda part: -abs(part[1]))
-        text = (
-            f"Of the {_signed(fmt, self.metric, self.change)}, {first} accounts for "
-            f"{_signed(fmt, self.metric, x)} ({x / change:.0%}) and {second} for "
-            f"{_signed(fmt, self.metric, y)} ({y / change:.0%})."
-        )
+        if self.offsetting:
+            # Shares of a remainder ("2267% of the -$229") say nothing; the two moves do.
+            text = (
+                f"The {_signed(fmt, self.metric, self.change)} is what is left of two larger "
+                f"moves that offset: {first} {_signed(fmt, self.metric, x)}, {second} "
+                f"{_signed(fmt, self.metric, y)}."
+            )
+        else:
+            text = (
+                f"Of the {_signed(fmt, self.metric, self.change)}, {first} accounts for "
+                f"{_signed(fmt, self.metric, x)} ({x / change:.0%}) and {second} for "
+                f"{_signed(fmt, self.metric, y)} ({y / change:.0%})."
+            )
         if self.average_unusual:
             text += (
                 f" The {avg_label} moved beyond its own normal variation ({self.average_unusual})."
             )
-        if self.largest:
+        if self.largest and not self.offsetting:
             move = "rise" if self.change > 0 else "fall"
             top, *rest = self.largest
             rows = ", ".join(

@@ -151,3 +151,28 @@ def test_a_few_large_orders_are_said_to_explain_it() -> None:
     )
     assert not spread.few_explain()
     assert "No handful of orders explains it" in spread.text(layer)
+
+
+def test_offsetting_moves_are_told_as_moves_not_as_shares_of_the_remainder() -> None:
+    """Jun 1 (seed 58): 292 → 339 orders, $114 → $97 a basket, revenue −$229. The baskets took
+    about −$5,200 and the orders added about +$5,000; "2267% of the change" and "a few orders
+    explain it (196% of the fall)" were shares of a remainder any large order exceeds."""
+    split = CountValueSplit(
+        metric="revenue",
+        count_label="orders",
+        average_metric="aov",
+        count=(292.0, 339.0),
+        total=(33_222.0, 32_993.0),
+        largest=(
+            BigRow(key="O1", value=546.0, share=1.96),
+            BigRow(key="O2", value=479.0, share=1.67),
+        ),
+        largest_in="on Mon May 25, 2026",
+    )
+    assert split.offsetting and not split.few_explain()
+    text = split.text(load_semantic())
+    assert text.startswith("The -$229 is what is left of two larger moves that offset:")
+    assert "%" not in text and "O1" not in text
+    # A move the count and the baskets make together keeps its shares and its largest orders.
+    together = dataclasses.replace(split, count=(339.0, 292.0), total=(40_000.0, 30_000.0))
+    assert not together.offsetting and "O1 $546" in together.text(load_semantic())
