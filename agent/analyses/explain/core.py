@@ -25,6 +25,7 @@ from agent.analyses.explain.leaves import (
     shape_of,
 )
 from agent.analyses.explain.onset import Onset, find_onset
+from agent.analyses.explain.outlier_day import OutlierDay, outlier_day
 from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.analyses.rca import RCAResult
 from agent.domain import Finding, Goal, Window
@@ -46,6 +47,7 @@ class Explained:
     funnel: FunnelChange | None = None  # the change by funnel step, inside the top cause
     onset: Onset | None = None  # when the window is where the move began (no period asked)
     split: CountValueSplit | None = None  # a sum as count × average (orders × order value)
+    outlier: OutlierDay | None = None  # one day of either period behind the top cause's change
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
@@ -100,6 +102,10 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         if result.root_causes:
             inside.update(result.root_causes[0].where)
         funnel = funnel_change(ctx, metric, inside, window, baseline)
+    outlier = None
+    if not result.within_noise and result.root_causes:
+        inside = {**filters, **result.root_causes[0].where}
+        outlier = outlier_day(ctx, metric, inside, window, baseline)
     # How many and how much each: arithmetic of the asked scope, said whatever the verdict.
     split = (
         None
@@ -119,4 +125,5 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         funnel=funnel,
         onset=onset,
         split=split,
+        outlier=outlier,
     )

@@ -72,6 +72,8 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
                 f"{segment_text(causes[0].where)} "
                 "moved unlike the rest, beyond its own noise." + body
             )
+    if done.outlier is not None and causes and not result.within_noise:
+        body += " " + done.outlier.text(ctx, metric, segment_text(causes[0].where))
     if done.funnel is not None:
         body += " " + done.funnel.text()
     if done.split is not None and done.split.change:

@@ -216,3 +216,40 @@ def test_all_the_data_is_all_the_data(
     answer = _ask("orders since launch", demo_warehouse, tmp_path, capsys)
     assert answer["goal"]["baseline"] is None
     assert answer["findings"][0]["summary"].startswith(f"Orders were {orders:,} over all the data")
+
+
+def test_a_cause_whose_baseline_held_a_spike_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The week before held the Southeast's one-day basket spike (the injected revenue anomaly,
+    Nov 19): Southeast's "fall" in average order value is mostly that day dropping out."""
+    from agent.demo_data import generate
+
+    warehouse = generate(out=tmp_path / "wh", seed=31, today=date(2026, 12, 2))
+    spike = warehouse.scenario("revenue_anomaly")
+    assert spike.where == {"region": "Southeast"} and spike.start == date(2026, 11, 19)
+    argv = ["ask", "why did average order value change last week?", "--json"]
+    argv += ["--today", "2026-12-02", "--warehouse", str(warehouse.path)]
+    assert main([*argv, "--memory", str(tmp_path / "m.sqlite3")]) == 0
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        sql = (
+            "SELECT SUM(revenue), COUNT(*) FROM orders WHERE region = 'Southeast'"
+            " AND order_date >= ? AND order_date < ? AND order_date <> ?"
+        )
+        day = date(2026, 11, 19)
+        other = con.execute(sql, [date(2026, 11, 16), date(2026, 11, 23), day]).fetchone()
+        (spike_rev, spike_n), now = (
+            con.execute(
+                sql.replace("<>", "="), [date(2026, 11, 16), date(2026, 11, 23), day]
+            ).fetchone(),
+            con.execute(sql, [date(2026, 11, 23), date(2026, 11, 30), date(1900, 1, 1)]).fetchone(),
+        )
+    assert other is not None and now is not None
+    others, current = other[0] / other[1], now[0] / now[1]
+    with_spike = (other[0] + spike_rev) / (other[1] + spike_n)
+    assert (
+        f"Southeast's baseline holds one unusual day: Thu Nov 19 (${spike_rev / spike_n:,.0f} "
+        f"against ${others:,.0f} on its other days); without it the change is "
+        f"{current / others - 1:+.0%}, not {current / with_spike - 1:+.0%}."
+    ) in finding["summary"]

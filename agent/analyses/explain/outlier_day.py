@@ -1,0 +1,105 @@
+"""One unusual day inside a compared period: the week before held a one-day spike, so this
+week's "fall" in that segment is mostly the spike dropping out (issue 11: a cause an analyst
+would sign). Checked in the named cause's segment, in both periods; said beside the cause,
+with the change the other days give."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from agent.analyses.base import AnalysisContext
+from agent.domain import Window
+from agent.semantic import MetricRequest
+
+UNUSUAL_Z = 4.0  # robust z of the day against the period's other days
+MIN_SHARE = 0.5  # the day carries at least this much of the segment's change
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutlierDay:
+    day: date
+    value: float
+    others: float  # the period's value without the day
+    in_baseline: bool
+    change: float  # the segment's relative change with every day
+    change_without: float  # … and without the unusual day
+
+    def text(self, ctx: AnalysisContext, metric: str, segment: str) -> str:
+        fmt = ctx.layer.format_value
+        which = "baseline" if self.in_baseline else "window"
+        return (
+            f"{segment[:1].upper()}{segment[1:]}'s {which} holds one unusual day: "
+            f"{self.day:%a %b %-d} ({fmt(metric, self.value)} against "
+            f"{fmt(metric, self.others)} on its other days); without it the change is "
+            f"{self.change_without:+.0%}, not {self.change:+.0%}."
+        )
+
+
+def outlier_day(
+    ctx: AnalysisContext,
+    metric: str,
+    where: Mapping[str, str],
+    window: Window,
+    baseline: Window,
+) -> OutlierDay | None:
+    """The one day of either period that carries most of the segment's change, if any."""
+    periods = {
+        side: _days(ctx, metric, where, span)
+        for side, span in (("base", baseline), ("cur", window))
+    }
+    if any(len(days) < 4 for days in periods.values()):
+        return None
+    base, cur = (_level(periods[s]) for s in ("base", "cur"))
+    if not base or not np.isfinite(base) or not np.isfinite(cur):
+        return None
+    change = cur / base - 1
+    for side in ("base", "cur"):
+        days = periods[side]
+        values = np.array([v for _, v, _, _ in days])
+        for i in np.argsort(-np.abs(values - np.median(values)))[:1]:
+            others = np.delete(values, i)
+            scale = 1.4826 * float(np.median(np.abs(others - np.median(others))))
+            if scale <= 0 or abs(values[i] - np.median(others)) / scale < UNUSUAL_Z:
+                continue
+            rest = [d for j, d in enumerate(days) if j != i]
+            without = (cur / _level(rest) - 1) if side == "base" else (_level(rest) / base - 1)
+            if abs(change) == 0 or abs(change - without) < MIN_SHARE * abs(change):
+                continue
+            return OutlierDay(
+                day=days[i][0],
+                value=float(values[i]),
+                others=_level(rest),
+                in_baseline=side == "base",
+                change=change,
+                change_without=without,
+            )
+    return None
+
+
+def _days(
+    ctx: AnalysisContext, metric: str, where: Mapping[str, str], span: Window
+) -> list[tuple[date, float, float, float]]:
+    """(day, value, numerator, denominator) per day; a sum's denominator is 1 a day."""
+    frame = ctx.run(
+        MetricRequest(metric=metric, window=span, filters=dict(where), grain="day")
+    ).frame.dropna(subset=["value"])
+    ratio = "numerator" in frame.columns and "denominator" in frame.columns
+    out = []
+    for row in frame.itertuples(index=False):
+        day = (
+            row.period if isinstance(row.period, date) else date.fromisoformat(str(row.period)[:10])
+        )
+        num = float(row.numerator) if ratio else float(row.value)
+        den = float(row.denominator) if ratio else 1.0
+        out.append((day, float(row.value), num, den))
+    return out
+
+
+def _level(days: list[tuple[date, float, float, float]]) -> float:
+    """The period's value: a ratio of its sums, or a sum per day."""
+    den = sum(d for *_, d in days)
+    return sum(n for _, _, n, _ in days) / den if den else float("nan")
