@@ -97,6 +97,14 @@ CUTS: tuple[Cut, ...] = (
         metrics=frozenset(["sessions"]),
     ),
     Cut(
+        # "revenue in euros": amounts are in the warehouse's currency.
+        pattern=_P(
+            r"_metric_ (?:\S+ ){0,3}?(?:in|into|to) (?:euros?|eur|gbp|pounds?|sterling|yen|jpy|"
+            r"cad|aud|rupees?|inr|yuan|rmb|cny|francs?|chf|pesos?|mxn|reais|brl)\b"
+        ),
+        why="The warehouse's amounts are in its own currency (USD); it can't convert them.",
+    ),
+    Cut(
         # "sessions that converted": the conversion rate's numerator, no metric of its own.
         pattern=_P(r"_metric_ (?:that|which) (?:_metric_|converted|bounced|purchased)\b"),
         why=(

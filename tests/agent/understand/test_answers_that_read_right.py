@@ -203,6 +203,7 @@ def test_cuts_the_layer_lacks_are_refused_with_the_reason(layer: SemanticLayer) 
             ("ratio of returning to new customers", "no such ratio"),
             ("unique visitors last week", "not distinct visitors"),
             ("sessions that converted last week", "Converted sessions"),
+            ("revenue in euros last week", "convert"),
         ),
     )
     # A meeting's hour, distinct buyers (the customers metric) and "top customers" alone are
