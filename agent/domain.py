@@ -39,6 +39,11 @@ Grain = Literal["day", "week", "month"]
 # --------------------------------------------------------------------------- time windows
 
 
+# How many whole months a monthly trend shows when the text names no period (PRECEDENTS.md):
+# "monthly revenue" is the last 6 calendar months, not 30 days in two partial months. (A
+# weekly trend keeps the labelled 30 days; its cut weeks are left out when answered.)
+WHOLE_PERIODS: dict[str, int] = {"month": 6}
+
 # The label of a window that asks for all the data ("lifetime revenue", "orders since
 # launch"): its dates are cut to what the warehouse holds when it is answered.
 ALL_TIME = "all time"
@@ -82,6 +87,17 @@ class Window:
 
     def to_json(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @staticmethod
+    def whole(grain: Literal["week", "month"], today: date, count: int) -> Window:
+        """The last `count` complete Monday–Sunday weeks, or calendar months, before today."""
+        if grain == "week":
+            end = today - timedelta(days=today.weekday())
+            return Window(start=end - timedelta(weeks=count), end=end, label=f"last {count} weeks")
+        end = start = today.replace(day=1)
+        for _ in range(count):
+            start = (start - timedelta(days=1)).replace(day=1)
+        return Window(start=start, end=end, label=f"last {count} months")
 
     @staticmethod
     def from_json(data: Mapping[str, str]) -> Window:

@@ -17,7 +17,18 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.analyses.stats import linear_trend
-from agent.domain import ChartSpec, Finding, FindingKind, Goal, Grain, Ranked, Series, Table, Window
+from agent.domain import (
+    WHOLE_PERIODS,
+    ChartSpec,
+    Finding,
+    FindingKind,
+    Goal,
+    Grain,
+    Ranked,
+    Series,
+    Table,
+    Window,
+)
 from agent.semantic import MetricRequest
 
 ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
@@ -28,6 +39,9 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     metric = metric_of(goal)
     window = window_of(goal, ctx.today, default_days=30)
     grain = goal.grain or ("week" if window.days > 120 else "day")
+    if goal.window is None and grain in WHOLE_PERIODS:
+        # "monthly revenue": whole months (weeks), not 30 days cut into two partial months.
+        window = Window.whole(grain, ctx.today, WHOLE_PERIODS[grain])  # type: ignore[arg-type]
     definition = ctx.layer.metric(metric)
     result = ctx.run(
         MetricRequest(metric=metric, window=window, filters=dict(goal.filters), grain=grain)
@@ -35,6 +49,18 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     frame = result.frame.dropna(subset=["value"])
     if frame.empty or outside_data(ctx, metric, window):
         return (no_data_finding(ctx, metric, window, result.evidence),)
+    held = coverage(ctx, metric) or window
+    within = Window(start=max(window.start, held.start), end=min(window.end, held.end))
+    partial = ""
+    if definition.type == "simple" and grain != "day":
+        # A sum over a week the window (or the data) cuts short reads as a fall: October as
+        # $229,138 for its last 8 days. Those periods are left out, and the answer says so.
+        whole = [_whole(_day(p), grain, within) for p in frame["period"]]
+        if not all(whole) and any(whole):
+            frame = frame[whole]
+            partial = (
+                f" The partial {grain}s at the edges of the window or of the data are left out."
+            )
     values = [float(v) for v in frame["value"]]
     slope, p_value = linear_trend(values)
     mean = sum(values) / len(values)
@@ -65,20 +91,19 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     periods = tuple(frame["period"])
     rows = tuple((p, v) for p, v in zip(periods, values, strict=True))
     sentence = trend_sentence
+    sentence += partial
     if goal.ranked is not None:
-        held = coverage(ctx, metric) or window
-        ranked_over = Window(start=max(window.start, held.start), end=min(window.end, held.end))
         label = definition.label[:1].lower() + definition.label[1:]
         named, lead = _named_first(
             goal.ranked,
             rows,
             grain,
-            ranked_over,
+            within,
             higher_is_better=definition.higher_is_better,
             what=label,
             shown=lambda v: fmt(metric, v),
         )
-        sentence = f"{lead} {trend_sentence}"
+        sentence = f"{lead} {trend_sentence}{partial}"
         rows = named + tuple(r for r in rows if r not in named)
     series = [Series(name=definition.label, x=periods, y=tuple(values))]
     if fitted:

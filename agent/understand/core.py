@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import assert_never
 
-from agent.domain import ALL_TIME, Goal, Grain, Intent, Ranked
+from agent.domain import ALL_TIME, WHOLE_PERIODS, Goal, Grain, Intent, Ranked, Window
 from agent.understand import clarify
 from agent.understand.campaign import (
     acquired_through,
@@ -311,6 +311,15 @@ def _understand(
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)
+    if (
+        intent is Intent.TREND
+        and goal.grain in WHOLE_PERIODS
+        and not resolved.explicit_window
+        and context is None
+    ):
+        # "monthly revenue": the last whole months, not 30 days cut into two partial months.
+        whole = Window.whole(goal.grain, today, WHOLE_PERIODS[goal.grain])  # type: ignore[arg-type]
+        goal = replace(goal, window=whole)
     if goal.window is not None and goal.window.label == ALL_TIME:
         goal = replace(goal, baseline=None)  # "lifetime revenue": nothing comes before it
     if intent is Intent.CHURN and goal.customer_id is not None:

@@ -104,7 +104,10 @@ def test_partial_weeks_never_rank(
     lowest = sorted(whole, key=lambda r: r[1])[:2]
     named = ", ".join(f"the week of {w:%b %-d} (${v:,.0f})" for w, v in lowest)
     assert named in finding["summary"]
-    assert "partial weeks at the window's edges are left out" in finding["summary"]
+    assert (
+        "partial weeks at the edges of the window or of the data are left out"
+        in (finding["summary"])
+    )
     assert min(v for _, v in weekly) < lowest[0][1]  # a cut week would have ranked lowest
 
 
@@ -253,3 +256,27 @@ def test_a_cause_whose_baseline_held_a_spike_says_so(
         f"against ${others:,.0f} on its other days); without it the change is "
         f"{current / others - 1:+.0%}, not {current / with_spike - 1:+.0%}."
     ) in finding["summary"]
+
+
+def test_a_monthly_trend_is_whole_months(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """'monthly revenue' was 30 days cut into two partial months ("moved from $229,138 to
+    $612,745"); now it is the last 6 calendar months, and a month the data holds only part of
+    is left out, never shown as a fall."""
+    answer = _ask("monthly revenue", demo_warehouse, tmp_path, capsys)
+    assert answer["goal"]["window"] == {"start": "2025-06-01", "end": "2025-12-01"}
+    (finding,) = answer["findings"]
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        months = con.execute(
+            "SELECT date_trunc('month', order_date)::DATE, SUM(revenue), MIN(order_date)"
+            " FROM orders WHERE order_date < '2025-12-01' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    whole = [(m, v) for m, v, first in months if first == m]
+    assert len(whole) < len(months)  # the data starts inside a month
+    rows = [(r[0], r[1]) for r in finding["table"]["rows"]]
+    assert rows == [(m.isoformat(), pytest.approx(v)) for m, v in whole]
+    assert (
+        "partial months at the edges of the window or of the data are left out"
+        in (finding["summary"])
+    )
