@@ -247,6 +247,8 @@ def _understand(
         # "AOV MTD, I want to check it against the budget model": a figure to hold against
         # something the data does not have is a lookup.
         intent = Intent.LOOKUP
+    if context is not None:
+        _read_as_thread_edit(parsed, context)
     followup = context is not None and is_followup(parsed, intent, context)
     # Scored at most once per request: the scope check and the intent fallback share it.
     guess = cache(lambda: intent_model(lex).guess(parsed.shape))
@@ -522,6 +524,28 @@ def _implied(parsed: Parsed) -> Intent:
 
 
 # "what % of sessions …" normalises to "what of sessions …".
+_NOT_THIS = re.compile(r"^(?:no,? )?not (?:the )?\S+")
+_ONLY_NEW = re.compile(
+    r"(?:(?:only|just) (?:the )?new (?:customers|buyers)|new (?:customers|buyers) only)"
+)
+
+
+def _read_as_thread_edit(parsed: Parsed, context: Goal) -> None:
+    """In a thread, "not revenue, orders" names the metric after the one it takes back, and
+    "new customers only" keeps the thread's figure for new customers (not the new-customer
+    count)."""
+    if _NOT_THIS.match(parsed.norm) and len(parsed.metrics) >= 2:
+        parsed.metrics = parsed.metrics[1:]
+    if (
+        _ONLY_NEW.search(parsed.norm)
+        and parsed.metrics == ["new_customers"]
+        and context.metric not in (None, "new_customers")
+    ):
+        parsed.metrics = []
+        parsed.filters["customer_type"] = "new"
+        parsed.filter_words["customer_type"] = "new"
+
+
 _SHARE = re.compile(
     r"\b(?:share|percent|percentage|proportion|fraction|pct|%|what) of (?:all |total |our |the )*"
 )

@@ -105,6 +105,15 @@ CUTS: tuple[Cut, ...] = (
         why="The warehouse's amounts are in its own currency (USD); it can't convert them.",
     ),
     Cut(
+        # "how many conversions did we get?": a count asked of the rate's word.
+        pattern=_P(r"\b(?:how many|number of|count of|no of) (?:\S+ )?_metric_|_metric_ count\b"),
+        why=(
+            "The layer has the conversion rate, not a count of conversions; orders counts the "
+            "purchases made."
+        ),
+        metrics=frozenset(["conversion_rate"]),
+    ),
+    Cut(
         # "sessions that converted": the conversion rate's numerator, no metric of its own.
         pattern=_P(r"_metric_ (?:that|which) (?:_metric_|converted|bounced|purchased)\b"),
         why=(

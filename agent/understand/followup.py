@@ -30,6 +30,43 @@ _MARKER = re.compile(
     r"what if|ditto|likewise)\b"
 )
 
+# "no, I meant orders", "actually, orders", "sorry — orders": a correction of the last
+# request, which keeps everything else it said.
+_CORRECTION = re.compile(r"^(?:no|nope|sorry|oops|actually|rather)\b|\bi meant\b|^not \S+")
+# "across all channels", "every region", "remove the email filter": a filter taken off.
+_ALL_OF = re.compile(
+    r"\b(?:all|any|every|across(?: all)?|for all|regardless of) (?:the )?"
+    r"(?P<dim>regions?|devices?|channels?|categor(?:y|ies)|topics?|states?|customer types?)\b"
+)
+_FILTER_OFF = re.compile(
+    r"\b(?:remove|drop|clear|lose|undo|take off|without) (?:the )?(?P<what>\S+(?: \S+)?) "
+    r"(?:filter|cut|restriction)s?\b"
+)
+
+
+def cleared(parsed: Parsed, context: Goal) -> set[str]:
+    """The dimensions whose filter the message takes off the thread's goal."""
+    off: set[str] = set()
+    for found in _ALL_OF.finditer(parsed.norm):
+        dim = found["dim"].replace(" ", "_").rstrip("s").replace("categorie", "category")
+        dim = "category" if dim.startswith("categor") else dim
+        if dim in context.filters:
+            off.add(dim)
+    for found in _FILTER_OFF.finditer(parsed.norm):
+        what = found["what"].replace(" ", "_")
+        off |= {
+            d
+            for d, v in context.filters.items()
+            if what in (d, v.lower(), f"{d}_filter") or what.rstrip("s") == d
+        }
+    return off
+
+
+def corrects(parsed: Parsed) -> bool:
+    """Whether the message corrects the last request ("no, I meant orders")."""
+    return _CORRECTION.search(parsed.norm) is not None
+
+
 # Requests that stand on their own even inside a thread.
 _SELF_CONTAINED = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN})
 
@@ -43,8 +80,10 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     if parsed.unknown_value is not None:
         return False
     cues = parsed.cues
+    if cleared(parsed, context):
+        return True  # "across all channels": the thread's figure, a filter taken off
     # "go back one more week": moving the thread's period leans on it by definition.
-    marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None
+    marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None or corrects(parsed)
     if _THERE.search(parsed.norm) and not parsed.has_window:
         return True  # "why are billing tickets so high there?": the thread's place
     if _for_a_group(parsed, context) and not parsed.has_window:
@@ -86,6 +125,9 @@ def merge(
     shifted = _shifted_window(parsed, context) or _one_back(parsed, context, today)
     new_intent = context.intent if shifted else _intent(parsed, intent, stated, context)
     filters = {} if parsed.cues.has("overall") or _restated(parsed) else dict(context.filters)
+    off = cleared(parsed, context)
+    if off and parsed.metric is None:
+        new_intent = context.intent  # "drop the channel filter": the same analysis, wider
     filters |= _the_other(parsed, context, values or {})
     filters |= _group_filter(parsed, context, values or {})
     compare = dict(parsed.compare) or {
@@ -99,8 +141,9 @@ def merge(
             new_intent = Intent.COMPARE
         else:
             filters[dim] = value
-    for dim in (*compare, *parsed.group_by):
-        # "break that down by region" after a West answer splits every region.
+    for dim in (*compare, *parsed.group_by, *off):
+        # "break that down by region" after a West answer splits every region; "remove the
+        # email filter" names email to take it off.
         filters.pop(dim, None)
     if parsed.group_by:
         group_by = tuple(parsed.group_by)

@@ -297,3 +297,44 @@ def test_an_average_of_weeks_and_a_bare_qoq_are_the_periods_they_name(
     # "avg page load time over the same stretch": no average of the metric's weeks.
     goal = on(layer, wednesday, "revenue per session on desktop, last 30 days - avg page load too")
     assert span(goal.window) == ("2026-10-26", "2026-11-25")
+
+
+def test_a_thread_is_edited_the_way_the_person_meant(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "revenue in the Northeast last week")
+    for text in ("no, I meant orders", "actually, orders"):
+        goal = on(layer, MONDAY, text, first)
+        assert goal.metric == "orders" and dict(goal.filters) == {"region": "Northeast"}, text
+        assert span(goal.window) == ("2026-11-16", "2026-11-23"), text
+    first = on(layer, MONDAY, "revenue by channel in the West last week")
+    goal = on(layer, MONDAY, "not revenue, orders", first)
+    assert goal.metric == "orders" and goal.group_by == ("channel",)
+    assert dict(goal.filters) == {"region": "West"}
+    # "new customers only" keeps the thread's figure, for new customers.
+    first = on(layer, MONDAY, "revenue by region last week")
+    goal = on(layer, MONDAY, "new customers only", first)
+    assert goal.metric == "revenue" and dict(goal.filters) == {"customer_type": "new"}
+    assert goal.group_by == ("region",)
+    # A filter can be taken off again.
+    email = on(layer, MONDAY, "just email", first)
+    assert dict(email.filters) == {"channel": "email"}
+    for text in (
+        "all channels",
+        "revenue by region across all channels",
+        "remove the email filter",
+        "drop the channel filter",
+    ):
+        goal = on(layer, MONDAY, text, email)
+        assert goal.intent is Intent.BREAKDOWN and dict(goal.filters) == {}, text
+        assert goal.group_by == ("region",) and goal.metric == "revenue", text
+
+
+def test_a_count_of_conversions_is_refused_with_the_count_there_is(layer: SemanticLayer) -> None:
+    assert_refused(
+        layer,
+        MONDAY,
+        (
+            ("how many conversions did we get last week?", "orders counts the purchases"),
+            ("how many people converted yesterday?", "orders counts the purchases"),
+        ),
+    )
+    assert on(layer, MONDAY, "total conversion rate for mobile").metric == "conversion_rate"
