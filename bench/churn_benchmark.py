@@ -132,9 +132,14 @@ WHERE customer_id IS NOT NULL AND order_date >= $start AND order_date < $today""
 def answer_metrics(agent: CustomerChurnAgent, cohort: set[str]) -> dict[str, float]:
     """What "which customers are at risk?" says, judged: the cohort's share of the top 100
     of the list it shows (against its share of everyone listed), the share flagged high or
-    critical, and the value at risk it states over the trailing year's revenue."""
+    critical, and the value at risk it states over the trailing year's revenue. The list
+    leaves out the repeat buyers already past their own churn line (lapsed): their share,
+    and the share of the cohort's repeat buyers among them, say how much of the cohort is
+    gone already rather than at risk."""
     ranked = agent.ranked()
+    lapsed = agent.lapsed()
     member = ranked.index.isin(cohort)
+    gone = lapsed.index.isin(cohort)
     flagged = ranked["risk_level"].isin(("high", "critical"))
     trailing = float(
         agent.warehouse.query(
@@ -148,6 +153,8 @@ def answer_metrics(agent: CustomerChurnAgent, cohort: set[str]) -> dict[str, flo
         "value_at_risk_over_trailing_revenue": float(
             ranked.loc[flagged, "value_at_risk"].sum() / trailing
         ),
+        "lapsed_share": float(len(lapsed) / max(1, len(ranked) + len(lapsed))),
+        "cohort_lapsed_share": float(gone.sum() / max(1, member.sum() + gone.sum())),
     }
     backtest = getattr(agent.model.report, "backtest", None)
     if backtest is not None and backtest.precision is not None:
@@ -162,8 +169,10 @@ def seeds(days: int, scale: float, chosen: Sequence[int]) -> dict[str, dict[str,
     for seed in chosen:
         out[f"seed {seed}"] = demo(days, scale, seed)["the answer"]
     if out:
-        keys = next(iter(out.values())).keys()
-        out["mean"] = {k: float(np.mean([row[k] for row in out.values()])) for k in keys}
+        # A seed whose backtest flags nobody states no precision: the mean is over the others.
+        keys = dict.fromkeys(k for row in out.values() for k in row)
+        rows = list(out.values())
+        out["mean"] = {k: float(np.nanmean([row.get(k, np.nan) for row in rows])) for k in keys}
     return out
 
 

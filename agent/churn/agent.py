@@ -28,12 +28,13 @@ from agent.churn.cohorts import CohortScan, find_cohorts
 from agent.churn.factors import describe_factors
 from agent.churn.features import VALUE_DAYS, Features, customer_features, data_span
 from agent.churn.holdout import RetentionDraw, draw_holdout
-from agent.churn.model import Backtest, ChurnModel, label_window
+from agent.churn.model import Backtest, ChurnModel, label_window, past_churn_line
 from agent.churn.profile import (
     RISK_LEVELS,
     CustomerRiskProfile,
     as_date,
     assign_tiers,
+    churn_line_date,
     confidence,
     predicted_churn_date,
 )
@@ -68,18 +69,22 @@ class Scores:
     """Every customer scored at once: features, probability, level, value at risk."""
 
     features: Features
-    # Features + probability (of churning, repeat buyers only), risk_level (the tiers, over
-    # repeat buyers), label_window_days, value_at_risk, second_purchase (first-time buyers).
+    # Features + probability (of churning, repeat buyers only, the lapsed among them
+    # included: a score, never shown as a risk), past_churn_line (repeat buyers already past
+    # it: lapsed), risk_level (the tiers, over repeat buyers not yet lapsed),
+    # label_window_days, value_at_risk (not yet lapsed only), second_purchase (first-time
+    # buyers).
     frame: pd.DataFrame
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChurnOverview:
     """The whole scored population in a few numbers: the tiers, what they are worth, how
-    precise they were on past data, and the first-time buyers asked another question."""
+    precise they were on past data, the repeat buyers already lapsed, and the first-time
+    buyers asked another question."""
 
     as_of: date
-    scored: int
+    scored: int  # repeat buyers not yet lapsed: the population the tiers are drawn from
     counts: dict[str, int]
     value_at_risk: float  # high + critical, over the next VALUE_DAYS
     flagged_revenue: float  # what the flagged customers spent in the history read
@@ -93,6 +98,9 @@ class ChurnOverview:
     rules_reason: str | None
     cohorts: CohortScan | None = None
     value_modelled: bool = False  # False: the pace fallback (the models could not be fitted)
+    # Repeat buyers already past their own churn line: gone by the label's rule, so not
+    # scored as at risk (a win-back question).
+    lapsed: int = 0
 
     @property
     def flagged(self) -> int:
@@ -104,11 +112,18 @@ class ChurnOverview:
 
     def sentences(self) -> list[str]:
         """The tiers, their backtest, the value at risk and the first-time buyers, in words."""
-        out = [
-            f"Of {self.scored:,} repeat customers, {self.flagged:,} ({self.flagged_share:.1%}) "
-            f"are at high or critical risk ({self.counts['critical']:,} critical) of churning: "
-            f"no order or visit within {self.label_words}."
-        ]
+        tiers = (
+            f"Of {self.scored:,} repeat customers not yet lapsed, {self.flagged:,} "
+            f"({self.flagged_share:.1%}) are at high or critical risk "
+            f"({self.counts['critical']:,} critical) of churning: no order or visit within "
+            f"{self.label_words}."
+        )
+        if self.lapsed:  # in the same sentence group: whatever is inserted after the tiers
+            tiers += (
+                f" Another {self.lapsed:,} repeat customers are already lapsed, with no order "
+                "or visit for longer than that: a win-back question, not a risk one."
+            )
+        out = [tiers]
         bt = self.backtest
         if bt is not None and bt.precision is not None:
             recall = (
@@ -116,7 +131,8 @@ class ChurnOverview:
             )
             out.append(
                 f"Backtest as of {bt.cutoff:%b %-d} (a model trained only on what was known "
-                f"then, on the {bt.customers:,} customers whose window has closed since): "
+                f"then, on the {bt.customers:,} customers not yet lapsed then whose window "
+                f"has closed since): "
                 f"{bt.precision:.0%} of the {bt.flagged:,} flagged this way did go quiet{recall}."
             )
         elif bt is not None:
@@ -155,6 +171,7 @@ class ChurnOverview:
         return {
             "as_of": self.as_of.isoformat(),
             "scored_customers": self.scored,
+            "lapsed_customers": self.lapsed,
             **{f"{level}_risk": self.counts[level] for level in RISK_LEVELS},
             "flagged": self.flagged,
             "flagged_share": round(self.flagged_share, 4),
@@ -162,6 +179,7 @@ class ChurnOverview:
             "value_horizon_days": VALUE_DAYS,
             "flagged_revenue": round(self.flagged_revenue, 2),
             "backtest_as_of": bt.cutoff.isoformat() if bt else None,
+            "backtest_customers": bt.customers if bt else None,
             "backtest_flagged": bt.flagged if bt else None,
             "backtest_precision": _rounded(bt.precision if bt else None),
             "backtest_recall": _rounded(bt.recall if bt else None),
@@ -243,19 +261,24 @@ class CustomerChurnAgent:
             frame = features.frame
             repeat = (frame["population"] == "repeat").to_numpy()
             first = (frame["population"] == "first_time").to_numpy()
+            # Past their own churn line already: churned by the label's rule, so they are
+            # lapsed (a win-back question), never tiered, counted or valued as at risk.
+            lapsed = past_churn_line(frame, self.rules).to_numpy()
+            at_risk = repeat & ~lapsed
             p = np.where(repeat, model.predict(frame), np.nan)
             levels = np.full(len(frame), None, dtype=object)
-            levels[repeat] = assign_tiers(p[repeat], self.rules)
+            levels[at_risk] = assign_tiers(p[at_risk], self.rules)
             second = np.full(len(frame), np.nan)
             if first.any():
                 second[first] = model.second_purchase(frame[first])
             frame = frame.assign(
+                past_churn_line=lapsed,
                 probability=p,
                 risk_level=levels,
                 label_window_days=label_window(
                     frame["cadence"], self.rules, self.rules.horizon_days
                 ),
-                value_at_risk=p * frame["customer_value"],
+                value_at_risk=np.where(at_risk, p * frame["customer_value"], np.nan),
                 second_purchase=second,
                 segment=rfm_segments(frame),
             )
@@ -300,10 +323,11 @@ class CustomerChurnAgent:
         return self._cohorts
 
     def ranked(self) -> pd.DataFrame:
-        """Repeat buyers, most likely to churn first (then by value at risk): the population
-        the tiers are drawn from. First-time buyers are in `first_time_buyers`."""
+        """Repeat buyers not yet lapsed, most likely to churn first (then by value at risk):
+        the population the tiers are drawn from. First-time buyers are in
+        `first_time_buyers`; those already past their churn line in `lapsed`."""
         frame = self.scores().frame
-        frame = frame[frame["population"] == "repeat"]
+        frame = frame[(frame["population"] == "repeat") & ~frame["past_churn_line"]]
         return frame.sort_values(
             ["probability", "value_at_risk"], ascending=[False, False], kind="mergesort"
         )
@@ -321,6 +345,14 @@ class CustomerChurnAgent:
             & ~ranked.index.isin(list(blocked))
         )
         return ranked[keep]
+
+    def lapsed(self) -> pd.DataFrame:
+        """Repeat buyers already past their own churn line (no order or visit for longer
+        than their window), longest quiet first: churned by the label's rule, a win-back
+        question rather than a risk."""
+        frame = self.scores().frame
+        frame = frame[frame["past_churn_line"]]
+        return frame.sort_values("days_since_active", ascending=False, kind="mergesort")
 
     def first_time_buyers(self) -> pd.DataFrame:
         """Customers with one order so far, least likely to buy a second time first."""
@@ -353,6 +385,7 @@ class CustomerChurnAgent:
             rules_reason=model.report.reason if model.kind == "rules" else None,
             cohorts=self.cohorts(),
             value_modelled=bool(flagged["value_modelled"].all()) if len(flagged) else False,
+            lapsed=len(self.lapsed()),
         )
 
     def _profile(
@@ -364,10 +397,13 @@ class CustomerChurnAgent:
         rng: random.Random | None,
     ) -> CustomerRiskProfile:
         model, scores = self.model, self.scores()
-        population = str(row["population"])
+        lapsed = bool(row["past_churn_line"])
+        # A repeat buyer past their own churn line is lapsed: asked no churn question.
+        population = "lapsed" if lapsed else str(row["population"])
         repeat = population == "repeat"
         gap = _num(row["usual_gap"])
-        window = _num(row["label_window_days"]) if repeat else None
+        # Repeat buyers have a window, the lapsed included (the line they are past).
+        window = _num(row["label_window_days"])
         factors = (
             describe_factors(
                 row,
@@ -402,9 +438,14 @@ class CustomerChurnAgent:
         if window is not None:
             window_words = f"within {math.ceil(window)} days"
             if active_gap is not None and window > self.rules.min_label_days:
+                # A window cut to the horizon is not a multiple of the gap: say it is the cap.
+                capped = window < self.rules.label_multiple * active_gap
                 window_words += (
-                    f", {model.multiple_words()} the {active_gap:.0f}-day gap between their "
-                    "visits or orders"
+                    f", the longest window (their gap between visits or orders is "
+                    f"{active_gap:.0f} days)"
+                    if capped
+                    else f", {model.multiple_words()} the {active_gap:.0f}-day gap between "
+                    "their visits or orders"
                 )
         profile = CustomerRiskProfile(
             customer_id=cid,
@@ -420,8 +461,11 @@ class CustomerChurnAgent:
             ),
             last_activity=as_date(row["last_activity"]),
             last_order=as_date(row["last_order"]),
-            predicted_churn_date=predicted_churn_date(
-                as_date(row["last_activity"]), window, self.today
+            # Lapsed: the day they went past their line (the past); otherwise when they will.
+            predicted_churn_date=(
+                churn_line_date(as_date(row["last_activity"]), window)
+                if lapsed
+                else predicted_churn_date(as_date(row["last_activity"]), window, self.today)
             ),
             recommended_actions=(),
             customer_value=float(row["customer_value"]),

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from agent.analyses.base import AnalysisContext
 from agent.churn.agent import CustomerChurnAgent
-from agent.churn.audience import ContactHistory, read_contacts, routing_exclusions
+from agent.churn.audience import (
+    WINBACK_SEGMENTS,
+    ContactHistory,
+    read_contacts,
+    routing_exclusions,
+)
 from agent.churn.campaign import BANDIT, LEDGER
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
@@ -65,7 +70,11 @@ def customer_finding(
             "its outcome window closes."
         )
     rows = tuple((f"{i}.", text) for i, text in enumerate(profile.risk_factors, start=1))
-    level = profile.risk_level or f"not scored ({profile.population.replace('_', '-')} buyer)"
+    level = profile.risk_level or (
+        "already lapsed"
+        if profile.population == "lapsed"
+        else f"not scored ({profile.population.replace('_', '-')} buyer)"
+    )
     return Finding(
         kind=FindingKind.CHURN_PROFILE,
         title=f"Churn risk for {profile.customer_id}: {level}",
@@ -132,6 +141,9 @@ def top_finding(
     )
     sentences = overview.sentences()
     sentences.insert(1, f"Most at risk: {names or 'none'}.")
+    # The lapsed are not on this list: those in the win-back segments are the
+    # segmentation's win-back audiences (its campaign no longer holds them back as at risk).
+    gone = int(agent.lapsed()["segment"].isin(WINBACK_SEGMENTS).sum())
     sentences.append(
         f"Win-back emails go to the segmentation's At risk and Can't lose them customers at "
         f"high risk: {len(audience):,} after exclusions"
@@ -139,6 +151,12 @@ def top_finding(
             f"; the {len(extra)} most at risk outside the top {PROPOSE} are proposed too."
             if extra
             else "."
+        )
+        + (
+            f" {gone:,} lapsed customers in those segments are for the segmentation's "
+            "win-back campaign, not this list."
+            if gone
+            else ""
         )
     )
     if holdout_note:
@@ -223,7 +241,8 @@ CSV_COLUMNS = (
 
 
 def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
-    """Every repeat buyer, most at risk first."""
+    """Every repeat buyer not yet lapsed (the list the tiers are drawn from), most at risk
+    first."""
     folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"churn-risk-{agent.today.isoformat()}.csv"

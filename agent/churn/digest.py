@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class ChurnDigest:
-    """Counts per risk level, value at risk, the backtest and the top customers."""
+    """Counts per risk level, value at risk, the backtest, the top customers and how many
+    repeat customers are already lapsed (not counted as at risk)."""
 
-    scored: int
+    scored: int  # repeat customers not yet lapsed
     critical: int
     high: int
     value_at_risk: float
@@ -25,6 +26,7 @@ class ChurnDigest:
     top: tuple[tuple[str, float], ...]
     scored_by: str
     cohorts: tuple[str, ...] = ()  # one sentence per group whose risk rose
+    lapsed: int = 0  # repeat customers already past their own churn line
 
     def lines(self) -> list[str]:
         """Plain lines for the digest post."""
@@ -34,10 +36,16 @@ class ChurnDigest:
             if self.precision is not None
             else ""
         )
+        lapsed = (
+            f" Another {self.lapsed:,} are already lapsed (quiet past their own churn "
+            "window): a win-back question, not a risk one."
+            if self.lapsed
+            else ""
+        )
         return [
             f"Churn: {self.critical:,} critical and {self.high:,} high-risk customers "
-            f"of {self.scored:,} repeat customers; ${self.value_at_risk:,.0f} of the next "
-            f"12 months' revenue at risk{backtest}.",
+            f"of {self.scored:,} repeat customers not yet lapsed; ${self.value_at_risk:,.0f} "
+            f"of the next 12 months' revenue at risk{backtest}.{lapsed}",
             *(f"Cohort at risk: {text}." for text in self.cohorts),
             f"Most at risk: {top}.",
         ]
@@ -57,6 +65,7 @@ def churn_section(agent: CustomerChurnAgent, *, top: int = 3) -> ChurnDigest:
         top=tuple((str(cid), float(p)) for cid, p in ranked["probability"].head(top).items()),
         scored_by=overview.scored_by,
         cohorts=tuple(c.sentence() for c in agent.cohorts().cohorts),
+        lapsed=overview.lapsed,
     )
 
 

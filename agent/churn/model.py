@@ -108,8 +108,9 @@ MONOTONE: Mapping[str, int] = {
 
 @dataclass(frozen=True, kw_only=True)
 class Backtest:
-    """The tiers applied to the held-out snapshot: how many were flagged, how many of them
-    went quiet (precision) and how many of all who went quiet they found (recall)."""
+    """The tiers applied to the held-out snapshot's customers not yet lapsed at its cut-off
+    (as today's list is drawn): how many were flagged, how many of them went quiet
+    (precision) and how many of all who went quiet they found (recall)."""
 
     cutoff: date
     customers: int
@@ -259,6 +260,16 @@ def label_window(cadence: pd.Series, rules: ChurnRules, days: int | None = None)
     if days is not None and long is not None and days >= max(long, rules.min_label_days):
         window = np.minimum(window, float(days))
     return window
+
+
+def past_churn_line(frame: pd.DataFrame, rules: ChurnRules) -> pd.Series:
+    """Repeat buyers with no order or visit for longer than their own churn window (the
+    label's rule over the horizon: twice their gap, at least `min_label_days`, at most
+    `horizon_days`) as of the frame's cut-off. By that rule they have already churned: they
+    are lapsed, a win-back question, and never a churn risk. Everyone else is False (a NaN
+    window or silence compares False)."""
+    window = label_window(frame["cadence"], rules, rules.horizon_days)
+    return (frame["population"] == "repeat") & (frame["days_since_active"] > window)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -468,16 +479,21 @@ def _holdout(
     model = fit_calibrated(model_matrix(train_x), train_y, rules.seed)
     proba = _positive(model, model_matrix(frames[0]))
     rate = float(train_y.mean())
-    flagged = np.isin(assign_tiers(proba, rules), ("high", "critical"))
-    stopped = int(test_y.sum())
-    hits = int(test_y[flagged].sum())
+    # The tiers are drawn, as today, over those not yet past their churn line at the
+    # cut-off: someone already gone then would go "quiet" by definition and make the stated
+    # precision one of the list that is no longer shown.
+    live = ~past_churn_line(frames[0], rules).to_numpy()
+    live_y = test_y[live]
+    flagged = np.isin(assign_tiers(proba[live], rules), ("high", "critical"))
+    stopped = int(live_y.sum())
+    hits = int(live_y[flagged].sum())
     return TrainingReport(
         holdout_auc=float(roc_auc_score(test_y, proba)),
         holdout_brier=float(brier_score_loss(test_y, proba)),
         base_rate_brier=float(np.mean((test_y - rate) ** 2)),
         backtest=Backtest(
             cutoff=as_of,
-            customers=len(test_y),
+            customers=len(live_y),
             flagged=int(flagged.sum()),
             precision=hits / int(flagged.sum()) if flagged.any() else None,
             recall=hits / stopped if stopped else None,

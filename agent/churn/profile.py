@@ -25,9 +25,10 @@ ScoredBy = Literal["model", "rules"]
 class CustomerRiskProfile:
     """One customer's churn risk as of `as_of`, why, and what to do about it.
 
-    Only repeat buyers have a churn risk (`churn_probability`, `risk_level`): a first-time
-    buyer has `second_purchase_probability` instead, and a customer with no order in the
-    history read has neither.
+    Only repeat buyers not yet past their own churn line have a churn risk
+    (`churn_probability`, `risk_level`): a first-time buyer has `second_purchase_probability`
+    instead, and a lapsed customer (no order in the history read, or a repeat buyer quiet
+    for longer than their window) has neither.
     """
 
     customer_id: str
@@ -38,6 +39,7 @@ class CustomerRiskProfile:
     confidence_score: float
     last_activity: date | None
     last_order: date | None
+    # When the customer passes (or, lapsed, passed) their own churn line unless they return.
     predicted_churn_date: date | None
     recommended_actions: tuple[str, ...]
     customer_value: float
@@ -65,25 +67,39 @@ class CustomerRiskProfile:
         if self.population == "first_time":
             return self._first_time_summary()
         if self.churn_probability is None or self.risk_level is None:
-            days = int(self.facts.get("history_days") or 0)
-            return (
-                f"{self.customer_id} has not ordered in the last {days} days: already "
-                "lapsed, not scored for churn."
-            )
+            return self._lapsed_summary()
         why = "; ".join(self.risk_factors) if self.risk_factors else "no warning signs"
         when = ""
         if self.predicted_churn_date and self.risk_level in ("high", "critical"):
-            quiet = self.facts.get("days_since_active")
-            when = (
-                f" Already quiet for {int(quiet)} days, longer than their window."
-                if self.predicted_churn_date <= self.as_of and quiet is not None
-                else f" Past their window on {self.predicted_churn_date:%b %-d} unless they come back."
+            # Not lapsed, so the line is today at the earliest: quiet exactly a whole window.
+            day = (
+                "after today"
+                if self.predicted_churn_date <= self.as_of
+                else f"on {self.predicted_churn_date:%b %-d}"
             )
+            when = f" Past their window {day} unless they come back."
         within = f" {self.churn_window}" if self.churn_window else ""
         return (
             f"{self.customer_id} is at {self.risk_level} risk of churning "
             f"({self.churn_probability:.0%} chance of no order or visit{within}): "
             f"{why}.{when}"
+        )
+
+    def _lapsed_summary(self) -> str:
+        """Gone already: quiet past their own churn line (a repeat buyer), or no order in
+        the whole history read. A win-back question, never a risk."""
+        quiet = self.facts.get("days_since_active")
+        if quiet is not None and self.churn_window:
+            return (
+                f"{self.customer_id} has already lapsed: quiet for {int(quiet)} days (no "
+                f"order or visit), longer than their own churn line (an order or visit "
+                f"{self.churn_window}). Not at risk of churning but gone by that rule: a "
+                "win-back question, so not scored for churn."
+            )
+        days = int(self.facts.get("history_days") or 0)
+        return (
+            f"{self.customer_id} has not ordered in the last {days} days: already "
+            "lapsed, not scored for churn."
         )
 
     def _first_time_summary(self) -> str:
@@ -165,9 +181,16 @@ def predicted_churn_date(
 ) -> date | None:
     """When the customer will have been quiet (no order, no visit) for longer than their
     own label window; today if that is already past."""
+    line = churn_line_date(last_activity, window_days)
+    return None if line is None else max(today, line)
+
+
+def churn_line_date(last_activity: date | None, window_days: float | None) -> date | None:
+    """The day a customer's own label window runs out after their last order or visit:
+    past it with no return they have churned (lapsed) by the label's rule."""
     if last_activity is None or window_days is None or math.isnan(window_days):
         return None
-    return max(today, last_activity + timedelta(days=math.ceil(window_days)))
+    return last_activity + timedelta(days=math.ceil(window_days))
 
 
 def confidence(scored_by: ScoredBy, holdout_auc: float | None, orders: float) -> float:

@@ -9,7 +9,8 @@ Offers cost money (value × share × probability, capped by the guardrails' per-
 and are only eligible above the guardrails' `min_customer_value` (`OfferLimits`: the money
 rules have one place, scout.yml's guardrails); the other actions cost staff time (`effort_costs`), weighed here but not booked against budgets. Posteriors live in memory keyed ("churn|<level>", kind).
 
-`next_step` routes one scored customer: win-back emails only for the segmentation's At risk
+`next_step` routes one scored customer: nothing for a lapsed one (past their own churn line:
+win-back, not retention), win-back emails only for the segmentation's At risk
 and Can't lose them segments (agent.churn.audience.WINBACK_SEGMENTS), a support call only
 after a support ticket, an account manager alert for Can't lose them or a named manager, an
 offer only above the minimum customer value; nothing for someone Scout contacted recently or who is
@@ -201,8 +202,16 @@ def next_step(
     `exclusion` is an `audience.EXCLUSION_WORDS` key: contacted recently or in a retention
     flow stop everything; an opt-out (or no address) stops only the emails."""
     if profile.churn_probability is None or profile.risk_level is None:
-        who = "first-time buyer" if profile.population == "first_time" else "lapsed customer"
-        return NextStep(kind=None, why=f"{who}, not scored for churn")
+        if profile.population == "first_time":
+            return NextStep(kind=None, why="first-time buyer, not scored for churn")
+        # Gone already: winning them back is the segmentation's win-back audiences' job,
+        # not a retention step taken as if they were still at risk.
+        winback = (
+            f"; a win-back target in the segmentation ({profile.segment} segment)"
+            if profile.segment in WINBACK_SEGMENTS
+            else ""
+        )
+        return NextStep(kind=None, why=f"already lapsed, not scored for churn{winback}")
     if profile.risk_level == "low":
         return NextStep(kind=None, why="low churn risk")
     if exclusion in STOP_ALL:

@@ -56,7 +56,10 @@ def test_who_is_at_risk_lists_the_top_with_value_actions_and_a_csv(
     # The answer states the slice's size, its backtested precision and what it is worth.
     summary = finding.summary  # type: ignore[attr-defined]
     share = len(worrying) / len(ranked)
-    assert f"Of {len(ranked):,} repeat customers, {len(worrying):,} ({share:.1%})" in summary
+    assert (
+        f"Of {len(ranked):,} repeat customers not yet lapsed, {len(worrying):,} ({share:.1%})"
+        in summary
+    )
     assert backtest_stated(facts, summary)
     stated = re.search(r"\$([\d,]+) of revenue expected over the next 12 months", summary)
     assert stated is not None
@@ -135,8 +138,8 @@ def test_the_backtest_is_said_with_its_precision_and_recall(
     text = " ".join(overview.sentences())
     assert (
         "Backtest as of Sep 15 (a model trained only on what was known then, on the 2,400 "
-        "customers whose window has closed since): 68% of the 120 flagged this way did go "
-        "quiet; they were 0.4% of all who did."
+        "customers not yet lapsed then whose window has closed since): 68% of the 120 flagged "
+        "this way did go quiet; they were 0.4% of all who did."
     ) in text
     digest = replace(churn_section(churn_agent), precision=0.68)
     assert "; 68% of those flagged this way on past data did go quiet" in digest.lines()[0]

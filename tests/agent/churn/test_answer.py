@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from agent.churn.agent import CustomerChurnAgent
 from agent.churn.factors import NOTHING_STANDS_OUT
 from agent.demo_data import GeneratedWarehouse
 from agent.warehouse import DuckDBWarehouse
@@ -137,15 +138,16 @@ def test_every_reason_shown_is_true_against_the_tables(
 
 
 def test_the_churn_prone_cohort_leads_the_list(
-    answer: Any, demo_warehouse: GeneratedWarehouse
+    answer: Any, demo_warehouse: GeneratedWarehouse, churn_agent: CustomerChurnAgent
 ) -> None:
     cohort = set(demo_warehouse.scenario("churn_cohort").details["customer_ids"])
     listed = [p["customer_id"] for p in answer["profiles"]]
     precision = sum(cid in cohort for cid in listed) / len(listed)
-    # 85 of the 3,913 scored repeat buyers (2.2%) belong to the cohort; on this small
-    # warehouse (scale 0.25, 120 days) 27 of the top 100 do (1 before the own-rhythm label).
-    # The 0.8 is measured at the default size in bench/ (BENCHMARKS.md).
-    assert precision >= 0.2
+    base = float(churn_agent.ranked().index.isin(cohort).mean())
+    # The cohort stopped on Oct 21: 66 of its 85 repeat buyers are already past their own
+    # churn line and lapsed, off the list. The 19 still on it are 0.6% of the 3,403 listed;
+    # 8 of the top 100 are theirs (27 when the lapsed were listed as at risk).
+    assert precision >= 5 * base
 
 
 class Facts:

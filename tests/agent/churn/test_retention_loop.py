@@ -50,7 +50,14 @@ def _config(url: str) -> ScoutConfig:
         {
             "slack": {"approvers": [APPROVER]},
             # 40% rather than 10%: five proposals should hold someone out on this small demo.
-            "churn": {"campaign_holdout_share": 0.4, "outcome_days": DAYS},
+            # High from 40% rather than 50%: once the lapsed are off the list, only 2 of its
+            # customers pass 50% in the win-back segments, too few for a win-back email to
+            # survive the holdout.
+            "churn": {
+                "campaign_holdout_share": 0.4,
+                "outcome_days": DAYS,
+                "high_risk_threshold": 0.4,
+            },
             "integrations": {"webhooks": {kind: url for kind in sorted(RETENTION_KINDS)}},
         }
     )
