@@ -1647,6 +1647,17 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_previous,
         shift=True,
     ),
+    # "last week vs the same week last month": the week four weeks earlier, same weekdays
+    # (never the whole of last month).
+    _Rule(
+        pattern=_P(
+            r"\b(?:the )?same (?:week|weekdays?) (?:of |in )?(?:last|the previous|a) month(?: ago)?\b"
+        ),
+        build=_never,
+        relative=lambda m, t: (
+            lambda w: w.shifted(-28, label="the same weekdays four weeks earlier")
+        ),
+    ),
     # "vs the 4-week average", "against its 28 day avg": the periods before the window.
     _Rule(
         pattern=_P(

@@ -338,3 +338,12 @@ def test_a_count_of_conversions_is_refused_with_the_count_there_is(layer: Semant
         ),
     )
     assert on(layer, MONDAY, "total conversion rate for mobile").metric == "conversion_rate"
+
+
+def test_the_same_week_last_month_is_a_week(layer: SemanticLayer) -> None:
+    goal = on(layer, MONDAY, "revenue last week vs the same week last month")
+    assert span(goal.baseline) == ("2026-10-19", "2026-10-26")  # was all of October
+    first = on(layer, MONDAY, "AOV by device last week")
+    goal = on(layer, MONDAY, "compare that with the same week last month", first)
+    assert span(goal.window) == ("2026-11-16", "2026-11-23")
+    assert span(goal.baseline) == ("2026-10-19", "2026-10-26")
