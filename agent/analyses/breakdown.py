@@ -76,6 +76,26 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         else:
             moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%), least {fall} ({worst['change'] * 100:+.1f}%)"
         summary += f" Against {baseline.describe()}: {moves}."
+    if goal.ranked is not None:
+        # "bottom 3 states by conversion rate": those rows, from that end, are the answer
+        # (the top 15 would not hold them); "worst" follows the metric's direction.
+        order = goal.ranked.order
+        lowest = order == "lowest" or (
+            order in ("best", "worst") and (order == "worst") == definition.higher_is_better
+        )
+        merged = merged.iloc[::-1].reset_index(drop=True) if lowest else merged
+        merged = merged.head(goal.ranked.count)
+        which = order if order in ("best", "worst") else ("lowest" if lowest else "highest")
+        named = ", ".join(
+            f"{' / '.join(str(row[d]) for d in group_by)} ({fmt(metric, float(row['value']))})"
+            for _, row in merged.iterrows()
+        )
+        plural = {"category": "categories"}.get(group_by[0], f"{group_by[0].replace('_', ' ')}s")
+        summary = (
+            f"The {len(merged)} {which} {plural if len(merged) > 1 else group_by[0]} for "
+            f"{definition.label.lower()}{where_text(filters)} in {window.describe()}: {named}. "
+            + summary
+        )
     # Exact numbers in the rows (JSON, CSV); each column says how it reads (formats), so
     # the Slack table and the terminal show 4.5%, $1,234, +12.3% and −1.00 pp alike.
     unit = definition.format

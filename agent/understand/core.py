@@ -40,7 +40,7 @@ from agent.understand.known import is_foreign
 from agent.understand.learned import Guess, intent_model
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.normalize import normalize
-from agent.understand.ranking import ranked_periods
+from agent.understand.ranking import ranked_periods, ranked_rows
 from agent.understand.refusals import (
     NOT_MEASURED,
     REFUSALS,
@@ -286,6 +286,7 @@ def _understand(
     ranking = _ranking(parsed, intent)
     if ranking is not None:
         intent = Intent.TREND
+    rows = ranked_rows(parsed.shape) if intent is Intent.BREAKDOWN and parsed.group_by else None
     metric = parsed.metric
     if intent is Intent.FORECAST_CHECK and "forecast_error" in lex.dims_for:
         # The forecast's error is what a forecast check measures ("… stock orders lock
@@ -309,7 +310,7 @@ def _understand(
         customer_id=parsed.customer_id,
         text=text,
         window_stated=resolved.explicit_window or resolved.baseline_named,
-        ranked=ranking[0] if ranking else None,
+        ranked=ranking[0] if ranking else rows,
     )
     if intent in (Intent.HELP,):
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)

@@ -49,3 +49,24 @@ def ranked_periods(shape: str) -> tuple[Ranked, Grain] | None:
         count = 3 if unit.endswith("s") else 1
     grain = _UNITS[unit.rstrip("s")]
     return Ranked(order=_ORDERS[found["word"]], count=max(1, count)), grain
+
+
+# "bottom 3 states by conversion rate", "top 5 regions by revenue", "which 3 channels had the
+# lowest conversion": the rows of a split to show, from which end.
+_ROWS = re.compile(
+    rf"\b(?P<word>{_WORD})(?: (?P<n>{_N}))? _dimension_\b|"
+    rf"\bwhich (?P<n2>{_N}) _dimension_\b(?: \S+){{0,4}}? (?:the )?(?P<word2>{_WORD})\b"
+)
+
+
+def ranked_rows(shape: str) -> Ranked | None:
+    """Which end of a split to show and how many rows, if the text asks for a count of them."""
+    found = _ROWS.search(shape)
+    if found is None:
+        return None
+    word = found["word"] or found["word2"]
+    written = found["n"] or found["n2"]
+    if not written:
+        return None  # "top regions by revenue": the split, sorted, as it always is
+    count = int(written) if written.isdigit() else NUMBER_WORDS[written]
+    return Ranked(order=_ORDERS[word], count=max(1, count))

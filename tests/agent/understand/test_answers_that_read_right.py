@@ -347,3 +347,18 @@ def test_the_same_week_last_month_is_a_week(layer: SemanticLayer) -> None:
     goal = on(layer, MONDAY, "compare that with the same week last month", first)
     assert span(goal.window) == ("2026-11-16", "2026-11-23")
     assert span(goal.baseline) == ("2026-10-19", "2026-10-26")
+
+
+def test_a_count_of_rows_from_one_end_of_a_split(layer: SemanticLayer) -> None:
+    for text, ranked, dim in (
+        ("bottom 3 states by conversion rate last week", Ranked(order="lowest", count=3), "state"),
+        ("top 5 regions by revenue", Ranked(order="highest", count=5), "region"),
+        ("worst 2 categories for return rate last month", Ranked(order="worst", count=2),
+         "category"),
+        ("which 3 channels had the lowest conversion rate", Ranked(order="lowest", count=3),
+         "channel"),
+    ):  # fmt: skip
+        goal = on(layer, MONDAY, text)
+        assert goal.intent is Intent.BREAKDOWN and goal.group_by == (dim,), text
+        assert goal.ranked == ranked, text
+    assert on(layer, MONDAY, "revenue by region last week").ranked is None

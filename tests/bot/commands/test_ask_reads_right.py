@@ -280,3 +280,25 @@ def test_a_monthly_trend_is_whole_months(
         "partial months at the edges of the window or of the data are left out"
         in (finding["summary"])
     )
+
+
+def test_the_bottom_rows_of_a_split_are_those_rows(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """'bottom 3 states by conversion rate' showed the top 15 states, without the bottom 3."""
+    answer = _ask("bottom 3 states by conversion rate last week", demo_warehouse, tmp_path, capsys)
+    assert answer["goal"]["ranked"] == {"order": "lowest", "count": 3}
+    (finding,) = answer["findings"]
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        lowest = con.execute(
+            "SELECT state, AVG(converted::DOUBLE) FROM sessions WHERE session_date >= ?"
+            " AND session_date < ? GROUP BY 1 ORDER BY 2, 1 LIMIT 3",
+            [date(2025, 12, 8), date(2025, 12, 15)],
+        ).fetchall()
+    assert [(r[0], pytest.approx(r[1])) for r in finding["table"]["rows"]] == [
+        (s, pytest.approx(v)) for s, v in lowest
+    ]
+    named = ", ".join(f"{s} ({v:.2%})" for s, v in lowest)
+    assert finding["summary"].startswith(
+        f"The 3 lowest states for conversion rate in Dec 8 – Dec 14, 2025: {named}."
+    )
