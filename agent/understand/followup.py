@@ -97,6 +97,14 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
         ):
             # "sessions yesterday" … "sessions by device?": the same figure, split.
             return True
+        if (
+            parsed.metric == context.metric
+            and not parsed.has_window
+            and parsed.filters
+            and intent in (None, Intent.LOOKUP)
+        ):
+            # "revenue last week" … "revenue for mobile only": the same figure and period, cut.
+            return True
         # "what about orders?", "same for AOV": swap the metric, keep the rest.
         return marker and not parsed.has_window and intent in (None, Intent.LOOKUP)
     says_something = bool(

@@ -362,3 +362,15 @@ def test_a_count_of_rows_from_one_end_of_a_split(layer: SemanticLayer) -> None:
         assert goal.intent is Intent.BREAKDOWN and goal.group_by == (dim,), text
         assert goal.ranked == ranked, text
     assert on(layer, MONDAY, "revenue by region last week").ranked is None
+
+
+def test_the_same_figure_cut_in_a_thread_keeps_the_period(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "revenue last week")
+    goal = on(layer, MONDAY, "revenue for mobile only", first)
+    assert span(goal.window) == ("2026-11-16", "2026-11-23")  # was yesterday
+    assert dict(goal.filters) == {"device": "mobile"}
+    # Naming a period of its own is a new question.
+    assert span(on(layer, MONDAY, "revenue for mobile yesterday", first).window) == (
+        "2026-11-22",
+        "2026-11-23",
+    )
