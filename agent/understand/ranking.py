@@ -43,10 +43,7 @@ def ranked_periods(shape: str) -> tuple[Ranked, Grain] | None:
         return None
     unit = found["unit"]
     written = found.groupdict().get("n") or found.groupdict().get("n2")
-    if written:
-        count = int(written) if written.isdigit() else NUMBER_WORDS[written]
-    else:
-        count = 3 if unit.endswith("s") else 1
+    count = _count(written) if written else (3 if unit.endswith("s") else 1)
     grain = _UNITS[unit.rstrip("s")]
     return Ranked(order=_ORDERS[found["word"]], count=max(1, count)), grain
 
@@ -68,5 +65,8 @@ def ranked_rows(shape: str) -> Ranked | None:
     written = found["n"] or found["n2"]
     if not written:
         return None  # "top regions by revenue": the split, sorted, as it always is
-    count = int(written) if written.isdigit() else NUMBER_WORDS[written]
-    return Ranked(order=_ORDERS[word], count=max(1, count))
+    return Ranked(order=_ORDERS[word], count=max(1, _count(written)))
+
+
+def _count(written: str) -> int:
+    return int(written) if written.isdigit() else NUMBER_WORDS[written]
