@@ -277,6 +277,10 @@ def _understand(
         else:
             cap = 0.1 if parsed.hostile else 0.2
             return clarify.unknown(text, lex, today, confidence=cap)
+    if intent is Intent.EXPLAIN and parsed.group_by and _CHANGE_RANKED.search(parsed.shape):
+        # "which states had the biggest revenue drop?": the split with each row's change
+        # answers it, whatever the total did; an explanation of a flat total names none.
+        intent = Intent.BREAKDOWN
     if intent in (Intent.LOOKUP, Intent.BREAKDOWN) and (dim := _share_asked(parsed)) is not None:
         # "share of revenue from mobile": the split by device has mobile's share; a filter to
         # mobile would answer with mobile's revenue, which reads like the share and is not.
@@ -525,6 +529,11 @@ def _implied(parsed: Parsed) -> Intent:
 
 
 # "what % of sessions …" normalises to "what of sessions …".
+_CHANGE_RANKED = re.compile(
+    r"\b(?:which|what) _dimension_ (?:(?:had|has|have|saw|sees|showed|posted|got) )?(?:the )?"
+    r"(?:biggest|largest|steepest|sharpest|greatest|worst|most|highest|smallest) (?:\S+ )?"
+    r"(?:drop|fall|decline|dip|decrease|rise|increase|growth|jump|gain|change|swing)s?\b"
+)
 _NOT_THIS = re.compile(r"^(?:no,? )?not (?:the )?\S+")
 _ONLY_NEW = re.compile(
     r"(?:(?:only|just) (?:the )?new (?:customers|buyers)|new (?:customers|buyers) only)"

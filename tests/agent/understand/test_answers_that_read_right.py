@@ -374,3 +374,14 @@ def test_the_same_figure_cut_in_a_thread_keeps_the_period(layer: SemanticLayer) 
         "2026-11-22",
         "2026-11-23",
     )
+
+
+def test_which_segment_moved_most_is_the_split_with_its_changes(layer: SemanticLayer) -> None:
+    for text, dim in (
+        ("which states had the biggest revenue drop last week?", "state"),
+        ("what region saw the largest decline in orders", "region"),
+    ):
+        goal = on(layer, MONDAY, text)
+        assert goal.intent is Intent.BREAKDOWN and goal.group_by == (dim,), text
+    # What drove a move is still a cause question.
+    assert on(layer, MONDAY, "which region drove the drop in revenue?").intent is Intent.EXPLAIN
