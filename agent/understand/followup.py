@@ -160,6 +160,12 @@ def merge(
         group_by = tuple(g for g in context.group_by if g not in filters and g not in compare)
     else:
         group_by = ()
+    if new_intent is Intent.BREAKDOWN and compare:
+        # "break that down by region" after "mobile vs desktop": split by both, so each
+        # region's mobile and desktop rows are there (a split by region alone would add
+        # every device together under the comparison's name).
+        group_by = tuple(dict.fromkeys((*compare, *group_by)))[:2]
+        compare = {}
     if new_intent is Intent.BREAKDOWN and not group_by:
         new_intent = Intent.LOOKUP
     if shifted is not None:

@@ -385,3 +385,10 @@ def test_which_segment_moved_most_is_the_split_with_its_changes(layer: SemanticL
         assert goal.intent is Intent.BREAKDOWN and goal.group_by == (dim,), text
     # What drove a move is still a cause question.
     assert on(layer, MONDAY, "which region drove the drop in revenue?").intent is Intent.EXPLAIN
+
+
+def test_a_comparison_broken_down_keeps_its_two_sides_in_the_split(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "mobile vs desktop revenue last week")
+    goal = on(layer, MONDAY, "break that down by region", first)
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("device", "region")
+    assert dict(goal.compare) == {}  # was kept beside a split by region alone, then ignored
