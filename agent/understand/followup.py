@@ -67,6 +67,11 @@ def corrects(parsed: Parsed) -> bool:
     return _CORRECTION.search(parsed.norm) is not None
 
 
+_WHEN_STARTED = re.compile(
+    r"\bwhen did (?:it|this|that|the \w+) (?:start|begin|kick in|kick off)\b|\bsince when\b|"
+    r"\bwhen (?:did|was) (?:it|this|that) (?:first|start)"
+)
+
 # Requests that stand on their own even inside a thread.
 _SELF_CONTAINED = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN})
 
@@ -179,6 +184,10 @@ def merge(
         period_stated = resolved.explicit_window or resolved.baseline_named
         if not period_stated and window == context.window and baseline == context.baseline:
             period_stated = context.window_stated
+    if _WHEN_STARTED.search(parsed.norm):
+        # "when did it start?": the explanation looks for the day the move began, rather
+        # than repeating itself over the thread's period.
+        new_intent, period_stated = Intent.EXPLAIN, False
     return Goal(
         intent=new_intent,
         metric=_metric(parsed, context),

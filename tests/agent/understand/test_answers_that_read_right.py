@@ -392,3 +392,11 @@ def test_a_comparison_broken_down_keeps_its_two_sides_in_the_split(layer: Semant
     goal = on(layer, MONDAY, "break that down by region", first)
     assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("device", "region")
     assert dict(goal.compare) == {}  # was kept beside a split by region alone, then ignored
+
+
+def test_when_did_it_start_looks_for_the_onset(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "why did conversion drop in the Southeast last week?")
+    for text in ("when did it start?", "since when?"):
+        goal = on(layer, MONDAY, text, first)
+        assert goal.intent is Intent.EXPLAIN and dict(goal.filters) == {"region": "Southeast"}
+        assert goal.window_stated is False, text  # the explanation then finds where it began
