@@ -88,7 +88,12 @@ def is_followup(parsed: Parsed, intent: Intent | None, context: Goal) -> bool:
     if cleared(parsed, context):
         return True  # "across all channels": the thread's figure, a filter taken off
     # "go back one more week": moving the thread's period leans on it by definition.
-    marker = cues.has("followup") or _BACK_BY.search(parsed.norm) is not None or corrects(parsed)
+    marker = (
+        cues.has("followup")
+        or _BACK_BY.search(parsed.norm) is not None
+        or corrects(parsed)
+        or _WHEN_STARTED.search(parsed.norm) is not None
+    )
     if _THERE.search(parsed.norm) and not parsed.has_window:
         return True  # "why are billing tickets so high there?": the thread's place
     if _for_a_group(parsed, context) and not parsed.has_window:
