@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from agent.analyses.base import (
     AnalysisContext,
     metric_of,
@@ -41,7 +43,9 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     fmt = ctx.layer.format_value
     gap = relative_change(b.value, a.value)
     verdict = (
-        f"a statistically meaningful difference ({test.method}, p={test.p_value:.3f})"
+        "with one day on a side there is no daily spread to test the difference against"
+        if math.isnan(test.p_value)
+        else f"a statistically meaningful difference ({test.method}, p={test.p_value:.3f})"
         if test.significant
         else f"not a statistically meaningful difference ({test.method}, p={test.p_value:.2f})"
     )
@@ -62,7 +66,7 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 name_b: b.value,
                 "difference": a.value - b.value,
                 "relative_difference": gap,
-                "p_value": test.p_value,
+                "p_value": None if math.isnan(test.p_value) else test.p_value,
                 "significant": test.significant,
                 "test": test.method,
             },

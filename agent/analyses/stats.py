@@ -101,7 +101,10 @@ def welch(daily_a: Sequence[float], daily_b: Sequence[float]) -> TestResult:
     a = [x for x in daily_a if not math.isnan(x)]
     b = [x for x in daily_b if not math.isnan(x)]
     if len(a) < 2 or len(b) < 2:
-        return TestResult(statistic=math.nan, p_value=1.0, method="Welch t-test on daily values")
+        # One day a side has no spread to test against: no p-value, rather than a made-up 1.0.
+        return TestResult(
+            statistic=math.nan, p_value=math.nan, method="Welch t-test on daily values"
+        )
     result = sps.ttest_ind(a, b, equal_var=False)
     p = float(result.pvalue) if not math.isnan(float(result.pvalue)) else 1.0
     return TestResult(

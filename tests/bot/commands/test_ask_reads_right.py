@@ -302,3 +302,21 @@ def test_the_bottom_rows_of_a_split_are_those_rows(
     assert finding["summary"].startswith(
         f"The 3 lowest states for conversion rate in Dec 8 – Dec 14, 2025: {named}."
     )
+
+
+def test_one_day_a_side_gets_no_made_up_p_value(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """'compare AOV for new vs returning yesterday' said "not a statistically meaningful
+    difference (Welch t-test on daily values, p=1.00)": one daily value a side has no spread."""
+    answer = _ask(
+        "compare AOV for new vs returning customers yesterday", demo_warehouse, tmp_path, capsys
+    )
+    (finding,) = answer["findings"]
+    assert finding["facts"]["p_value"] is None and finding["facts"]["significant"] is False
+    assert "no daily spread to test the difference against" in finding["summary"]
+    assert "p=1.00" not in finding["summary"]
+    week = _ask(
+        "compare AOV for new vs returning customers last week", demo_warehouse, tmp_path, capsys
+    )
+    assert 0 <= week["findings"][0]["facts"]["p_value"] <= 1
