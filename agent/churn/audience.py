@@ -51,7 +51,7 @@ RECORDS_READ = 100_000  # the newest action records read for the contact history
 EXCLUSION_WORDS: Mapping[str, str] = {
     "opted_out": "opted out of email (or consent unknown)",
     "no_email": "no email address",
-    "contacted_recently": "contacted by Scout recently",
+    "contacted_recently": "contacted by Scout recently, or a message to them is queued",
     "in_retention_flow": "already in a retention flow",
     "high_churn_risk": "at high churn risk: routed to the retention flow instead",
 }

@@ -85,7 +85,7 @@ def test_win_back_goes_to_the_segmentation_win_back_segments_only(
     [
         ("opted_out", "no email: opted out of email (or consent unknown)"),
         ("in_retention_flow", "none: already in a retention flow"),
-        ("contacted_recently", "none: contacted by Scout recently"),
+        ("contacted_recently", "none: contacted by Scout recently, or a message to them is queued"),
     ],
 )
 def test_exclusions_hold_the_win_back_back_and_say_why(
