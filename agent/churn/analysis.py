@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from agent.analyses.base import AnalysisContext
@@ -50,7 +51,19 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         profile = agent.profile(goal.customer_id, bandit)
         held = ledger is not None and profile.customer_id in ledger.held
         return (customer_finding(agent, profile, bandit, held_out=held),)
-    return (top_finding(agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger),)
+    found_list = top_finding(agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger)
+    if goal.filters:
+        # "Northeast customers acquired through affiliates": the list is scored over every
+        # customer and cannot be cut yet; said first, never shown under the segment's name.
+        asked = " and ".join(f"{d.replace('_', ' ')} {v}" for d, v in goal.filters.items())
+        found_list = replace(
+            found_list,
+            summary=(
+                f"This list covers every customer: I can't limit churn risk to {asked} yet "
+                f"(the cohorts below say which groups' risk rose). {found_list.summary}"
+            ),
+        )
+    return (found_list,)
 
 
 def customer_finding(

@@ -320,3 +320,21 @@ def test_one_day_a_side_gets_no_made_up_p_value(
         "compare AOV for new vs returning customers last week", demo_warehouse, tmp_path, capsys
     )
     assert 0 <= week["findings"][0]["facts"]["p_value"] <= 1
+
+
+def test_a_churn_list_asked_for_a_segment_says_it_covers_everyone(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """The list is scored over every customer; asked for the Northeast, it used to answer with
+    everyone under the question's segment, Midwest customers included, without a word."""
+    answer = _ask(
+        "which customers in the Northeast are at risk of churning?",
+        demo_warehouse,
+        tmp_path,
+        capsys,
+    )
+    assert answer["goal"]["filters"] == {"region": "Northeast"}
+    summary = answer["findings"][0]["summary"]
+    assert summary.startswith(
+        "This list covers every customer: I can't limit churn risk to region Northeast yet"
+    )
