@@ -249,6 +249,8 @@ def _understand(
         intent = Intent.LOOKUP
     if context is not None:
         _read_as_thread_edit(parsed, context)
+    if _one_or_all(parsed):
+        intent = Intent.BREAKDOWN
     followup = context is not None and is_followup(parsed, intent, context)
     # Scored at most once per request: the scope check and the intent fallback share it.
     guess = cache(lambda: intent_model(lex).guess(parsed.shape))
@@ -538,6 +540,24 @@ _NOT_THIS = re.compile(r"^(?:no,? )?not (?:the )?\S+")
 _ONLY_NEW = re.compile(
     r"(?:(?:only|just) (?:the )?new (?:customers|buyers)|new (?:customers|buyers) only)"
 )
+
+
+_JUST_ONE_OR_ALL = re.compile(
+    r"\b(?:just|only) (?:on |in |for |the )*_value_(?: \S+)? or (?:is it )?(?:everywhere|"
+    r"everyone|everybody|all (?:over|of them|\S+)|across the board|every \S+|the whole \S+)\b"
+)
+
+
+def _one_or_all(parsed: Parsed) -> bool:
+    """'is it just mobile or everywhere?': the split that shows whether it is only mobile
+    (a filter to mobile would show mobile alone, which cannot answer it)."""
+    if len(parsed.filters) != 1 or parsed.group_by or not _JUST_ONE_OR_ALL.search(parsed.shape):
+        return False
+    ((dim, _),) = parsed.filters.items()
+    del parsed.filters[dim]
+    parsed.filter_words.pop(dim, None)
+    parsed.group_by.append(dim)
+    return True
 
 
 def _read_as_thread_edit(parsed: Parsed, context: Goal) -> None:

@@ -400,3 +400,12 @@ def test_when_did_it_start_looks_for_the_onset(layer: SemanticLayer) -> None:
         goal = on(layer, MONDAY, text, first)
         assert goal.intent is Intent.EXPLAIN and dict(goal.filters) == {"region": "Southeast"}
         assert goal.window_stated is False, text  # the explanation then finds where it began
+
+
+def test_just_one_value_or_everywhere_is_the_split(layer: SemanticLayer) -> None:
+    first = on(layer, MONDAY, "conversion rate last week")
+    goal = on(layer, MONDAY, "is it just mobile or everywhere?", first)
+    assert goal.intent is Intent.BREAKDOWN and goal.group_by == ("device",)
+    assert dict(goal.filters) == {}  # was mobile alone, which cannot say if it is only mobile
+    goal = on(layer, MONDAY, "is conversion down just on mobile or across the board last week?")
+    assert goal.group_by == ("device",) and dict(goal.filters) == {}
