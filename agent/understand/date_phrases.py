@@ -1848,6 +1848,19 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_weekday,
     ),
+    # "revenue on the 19th", "weird around the 19th": that day of this month, or of the month
+    # before when this month's has not come yet (read last, so "since the 1st" and "the 19th
+    # of November" keep their own rules).
+    _Rule(
+        pattern=_P(
+            r"\b(?:on|around|about|near) the (?P<od>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?! of\b| or\b)"
+        ),
+        build=lambda m, t: (
+            _w(day, day + timedelta(days=1), f"{day:%a %b %-d}")
+            if (day := _latest_day_of_month(int(m.group("od")), t - timedelta(days=1)))
+            else None
+        ),
+    ),
     # "weekend in a nutshell?", "tix by topic weekend pls": a weekend no other rule read (no
     # "last", "over the") is the latest one.
     _Rule(

@@ -409,3 +409,12 @@ def test_just_one_value_or_everywhere_is_the_split(layer: SemanticLayer) -> None
     assert dict(goal.filters) == {}  # was mobile alone, which cannot say if it is only mobile
     goal = on(layer, MONDAY, "is conversion down just on mobile or across the board last week?")
     assert goal.group_by == ("device",) and dict(goal.filters) == {}
+
+
+def test_a_day_of_the_month_named_alone_is_that_day(layer: SemanticLayer) -> None:
+    sunday = "2026-11-30"
+    for text in ("desktop revenue on the 19th", "does desktop revenue look weird around the 19th?"):
+        assert span(on(layer, sunday, text).window) == ("2026-11-19", "2026-11-20"), text
+    # A day not yet come this month is last month's; "since the 1st" keeps its own rule.
+    assert span(on(layer, sunday, "revenue on the 30th").window) == ("2026-10-30", "2026-10-31")
+    assert span(on(layer, sunday, "revenue since the 1st").window) == ("2026-11-01", "2026-11-30")
