@@ -68,8 +68,8 @@ def coverage(ctx: AnalysisContext, metric: str) -> Window | None:
         row = ctx.warehouse.query(sql).iloc[0]
         if row["first_day"] is None or row["first_day"] != row["first_day"]:
             return None
-        starts.append(_as_date(row["first_day"]))
-        ends.append(_as_date(row["last_day"]) + timedelta(days=1))
+        starts.append(as_date(row["first_day"]))
+        ends.append(as_date(row["last_day"]) + timedelta(days=1))
     return Window(start=max(starts), end=min(ends)) if starts and max(starts) < min(ends) else None
 
 
@@ -79,7 +79,8 @@ def outside_data(ctx: AnalysisContext, metric: str, window: Window) -> bool:
     return held is None or window.end <= held.start or window.start >= held.end
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
+    """A period, timestamp or ISO string from a query as a date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

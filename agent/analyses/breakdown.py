@@ -90,9 +90,9 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             f"{' / '.join(str(row[d]) for d in group_by)} ({fmt(metric, float(row['value']))})"
             for _, row in merged.iterrows()
         )
-        plural = {"category": "categories"}.get(group_by[0], f"{group_by[0].replace('_', ' ')}s")
+        rows_word = {"category": "categories"}.get(group_by[0], f"{group_by[0].replace('_', ' ')}s")
         summary = (
-            f"The {len(merged)} {which} {plural if len(merged) > 1 else group_by[0]} for "
+            f"The {len(merged)} {which} {rows_word if len(merged) > 1 else group_by[0]} for "
             f"{definition.label.lower()}{where_text(filters)} in {window.describe()}: {named}. "
             + summary
         )

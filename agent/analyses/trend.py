@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from agent.analyses.base import (
     AnalysisContext,
+    as_date,
     coverage,
     metric_of,
     no_data_finding,
@@ -55,7 +56,7 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if definition.type == "simple" and grain != "day":
         # A sum over a week the window (or the data) cuts short reads as a fall: October as
         # $229,138 for its last 8 days. Those periods are left out, and the answer says so.
-        whole = [_whole(_day(p), grain, within) for p in frame["period"]]
+        whole = [_whole(as_date(p), grain, within) for p in frame["period"]]
         if not all(whole) and any(whole):
             frame = frame[whole]
             partial = (
@@ -90,8 +91,7 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     )
     periods = tuple(frame["period"])
     rows = tuple((p, v) for p, v in zip(periods, values, strict=True))
-    sentence = trend_sentence
-    sentence += partial
+    sentence = trend_sentence + partial
     if goal.ranked is not None:
         label = definition.label[:1].lower() + definition.label[1:]
         named, lead = _named_first(
@@ -162,20 +162,16 @@ def _named_first(
     highest = ranked.order == "highest" or (ranked.order == "best") == higher_is_better
     if ranked.order == "lowest":
         highest = False
-    whole = [r for r in rows if _whole(_day(r[0]), grain, window)]
+    whole = [r for r in rows if _whole(as_date(r[0]), grain, window)]
     chosen = tuple(sorted(whole, key=lambda r: r[1], reverse=highest)[: ranked.count])
     which = {"best": "best", "worst": "worst"}.get(ranked.order, "highest" if highest else "lowest")
     unit = grain if len(chosen) == 1 else f"{grain}s"
-    listed = ", ".join(f"{_period_name(_day(p), grain)} ({shown(v)})" for p, v in chosen)
+    listed = ", ".join(f"{_period_name(as_date(p), grain)} ({shown(v)})" for p, v in chosen)
     count = "" if len(chosen) == 1 else f"{len(chosen)} "
     lead = f"The {count}{which} {unit} for {what} over {window.describe()}: {listed}."
     if len(whole) < len(rows):
-        lead += f" The partial {grain}s at the window's edges are left out of the ranking."
+        lead += f" The partial {grain}s at the edges of the window or of the data are not ranked."
     return chosen, lead
-
-
-def _day(period: object) -> date:
-    return period if isinstance(period, date) else date.fromisoformat(str(period)[:10])
 
 
 def _whole(start: date, grain: Grain, window: Window) -> bool:

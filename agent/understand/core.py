@@ -530,7 +530,6 @@ def _implied(parsed: Parsed) -> Intent:
     return Intent.BREAKDOWN if parsed.group_by else Intent.LOOKUP
 
 
-# "what % of sessions …" normalises to "what of sessions …".
 _CHANGE_RANKED = re.compile(
     r"\b(?:which|what) _dimension_ (?:(?:had|has|have|saw|sees|showed|posted|got) )?(?:the )?"
     r"(?:biggest|largest|steepest|sharpest|greatest|worst|most|highest|smallest) (?:\S+ )?"
@@ -576,6 +575,7 @@ def _read_as_thread_edit(parsed: Parsed, context: Goal) -> None:
         parsed.filter_words["customer_type"] = "new"
 
 
+# "what % of sessions …" normalises to "what of sessions …".
 _SHARE = re.compile(
     r"\b(?:share|percent|percentage|proportion|fraction|pct|%|what) of (?:all |total |our |the )*"
 )

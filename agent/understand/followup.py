@@ -48,8 +48,8 @@ def cleared(parsed: Parsed, context: Goal) -> set[str]:
     """The dimensions whose filter the message takes off the thread's goal."""
     off: set[str] = set()
     for found in _ALL_OF.finditer(parsed.norm):
-        dim = found["dim"].replace(" ", "_").rstrip("s").replace("categorie", "category")
-        dim = "category" if dim.startswith("categor") else dim
+        named = found["dim"].replace(" ", "_")
+        dim = "category" if named.startswith("categor") else named.rstrip("s")
         if dim in context.filters:
             off.add(dim)
     for found in _FILTER_OFF.finditer(parsed.norm):

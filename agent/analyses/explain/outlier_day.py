@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from agent.analyses.base import AnalysisContext
+from agent.analyses.base import AnalysisContext, as_date
 from agent.domain import Window
 from agent.semantic import MetricRequest
 
@@ -90,9 +90,7 @@ def _days(
     ratio = "numerator" in frame.columns and "denominator" in frame.columns
     out = []
     for row in frame.itertuples(index=False):
-        day = (
-            row.period if isinstance(row.period, date) else date.fromisoformat(str(row.period)[:10])
-        )
+        day = as_date(row.period)
         num = float(row.numerator) if ratio else float(row.value)
         den = float(row.denominator) if ratio else 1.0
         out.append((day, float(row.value), num, den))
