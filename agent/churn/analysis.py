@@ -16,9 +16,10 @@ from agent.churn.audience import (
     read_contacts,
     routing_exclusions,
 )
-from agent.churn.campaign import BANDIT, LEDGER
+from agent.churn.campaign import BANDIT, LEDGER, LIMITS
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
+from agent.churn.recommend import DEFAULT_LIMITS, OfferLimits
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import churn_schema
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
@@ -33,11 +34,13 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """Answer "which customers are at risk of churning?" or "churn risk for C000123"."""
     rules = ctx.settings.get("churn")
     history = ctx.settings.get("contact_history")
+    limits = ctx.settings.get(LIMITS)
     agent = CustomerChurnAgent(
         warehouse=ctx.warehouse,
         today=ctx.today,
         schema=churn_schema(ctx.layer),
         rules=rules if isinstance(rules, ChurnRules) else ChurnRules(),
+        limits=limits if isinstance(limits, OfferLimits) else DEFAULT_LIMITS,
         exclusions=routing_exclusions(
             read_contacts(ctx.warehouse, ctx.layer),
             history if isinstance(history, ContactHistory) else ContactHistory(),

@@ -26,6 +26,7 @@ from agent.churn.audience import (
     write_assignment,
 )
 from agent.churn.holdout import HoldoutLedger
+from agent.churn.recommend import OfferLimits
 from agent.churn.rules import ChurnRules
 from agent.domain import Goal, Intent
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("scout.churn")
 LEDGER = "retention_ledger"  # settings keys the churn analysis reads
 BANDIT = "churn_bandit"
+LIMITS = "offer_limits"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +79,8 @@ async def campaign_context(deps: Deps, goal: Goal) -> AnalysisContext:
             held=await deps.memory.held_out(ctx.today, rules.outcome_days),
         )
         settings[BANDIT] = await deps.memory.bandit()
+        # Offers in a churn answer are sized by scout.yml's money rules, as `scout churn` does.
+        settings[LIMITS] = OfferLimits.of(deps.config.guardrails)
     return replace(ctx, settings=settings)
 
 

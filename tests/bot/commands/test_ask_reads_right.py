@@ -338,3 +338,21 @@ def test_a_churn_list_asked_for_a_segment_says_it_covers_everyone(
     assert summary.startswith(
         "This list covers every customer: I can't limit churn risk to region Northeast yet"
     )
+
+
+def test_a_churn_answer_sizes_offers_by_scout_yml(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """`scout churn` read scout.yml's money rules; the same question through `ask` used the
+    defaults, so its proposed offers ignored the team's per-customer cap and minimum."""
+    config = tmp_path / "scout.yml"
+    config.write_text("guardrails:\n  min_customer_value: 10\n  spend:\n    per_customer: 3\n")
+    argv = ["ask", "which customers are at risk of churning?", "--json", "--today", TODAY]
+    argv += ["--warehouse", str(demo_warehouse.path), "--memory", str(tmp_path / "m.sqlite3")]
+    assert main([*argv, "--config", str(config)]) == 0
+    actions = [a["action"] for a in json.loads(capsys.readouterr().out)["actions"]]
+    offers = [a["params"] for a in actions if a["kind"] == "retention_offer"]
+    # The demo's at-risk customers are worth less than the default $100 minimum: offers
+    # appear only because the configured $10 minimum applies, each within the $3 cap.
+    assert offers
+    assert all(o["customer_value"] >= 10 and 0 < o["amount"] <= 3 for o in offers), offers
