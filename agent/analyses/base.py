@@ -94,6 +94,16 @@ def plural(ctx: AnalysisContext, metric: str) -> bool:
     return ctx.layer.metric(metric).format == "integer"
 
 
+def dimension_words(ctx: AnalysisContext, dimension: str, *, many: bool = True) -> str:
+    """A dimension as words in a sentence: "landing categories", "customer type"."""
+    word = ctx.layer.dimension(dimension).label.lower()
+    if not many:
+        return word
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
 def metric_of(goal: Goal) -> str:
     return goal.metric or DEFAULT_METRIC
 

@@ -9,6 +9,7 @@ import pandas as pd
 from agent.analyses.base import (
     AnalysisContext,
     baseline_of,
+    dimension_words,
     metric_of,
     no_data_finding,
     outside_data,
@@ -90,9 +91,9 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             f"{' / '.join(str(row[d]) for d in group_by)} ({fmt(metric, float(row['value']))})"
             for _, row in merged.iterrows()
         )
-        rows_word = {"category": "categories"}.get(group_by[0], f"{group_by[0].replace('_', ' ')}s")
+        rows_word = dimension_words(ctx, group_by[0], many=len(merged) > 1)
         summary = (
-            f"The {len(merged)} {which} {rows_word if len(merged) > 1 else group_by[0]} for "
+            f"The {len(merged)} {which} {rows_word} for "
             f"{definition.label.lower()}{where_text(filters)} in {window.describe()}: {named}. "
             + summary
         )

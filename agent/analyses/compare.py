@@ -39,7 +39,7 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         return (no_data_finding(ctx, metric, window, a.evidence),)
     daily_a = ctx.run(MetricRequest(metric=metric, window=window, filters=filters_a, grain="day"))
     daily_b = ctx.run(MetricRequest(metric=metric, window=window, filters=filters_b, grain="day"))
-    test = _test(definition.type, definition.format, a, b, daily_a.frame, daily_b.frame)
+    test = difference_test(definition.type, definition.format, a, b, daily_a.frame, daily_b.frame)
     fmt = ctx.layer.format_value
     gap = relative_change(b.value, a.value)
     verdict = (
@@ -94,7 +94,7 @@ def compare(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     )
 
 
-def _test(kind: str, fmt: str, a, b, daily_a, daily_b) -> TestResult:  # type: ignore[no-untyped-def]
+def difference_test(kind: str, fmt: str, a, b, daily_a, daily_b) -> TestResult:  # type: ignore[no-untyped-def]
     """Proportions get a z-test on their counts; everything else a Welch test on daily values."""
     if kind == "ratio" and fmt == "percent" and a.numerator is not None and b.numerator is not None:
         return two_proportions(a.numerator, a.denominator, b.numerator, b.denominator)

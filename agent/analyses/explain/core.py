@@ -15,6 +15,7 @@ from agent.analyses.base import (
 from agent.analyses.explain.count_value import CountValueSplit, count_value_split
 from agent.analyses.explain.finding import build_finding
 from agent.analyses.explain.funnel import FunnelChange, funnel_change
+from agent.analyses.explain.gap import explain_gap
 from agent.analyses.explain.leaves import (
     History,
     Leaves,
@@ -51,7 +52,10 @@ class Explained:
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
-    """Why the metric moved from the baseline to the window: the few segments behind it."""
+    """Why the metric moved from the baseline to the window: the few segments behind it; or,
+    asked of two segments ("why is mobile lower than desktop?"), why they differ."""
+    if goal.compare:
+        return explain_gap(goal, ctx)
     done = explain_result(goal, ctx)
     if isinstance(done, Finding):
         return (done,)

@@ -220,7 +220,7 @@ def count_value_split(
     # Windows of different lengths compare per day, as the explanation does.
     split = CountValueSplit(
         metric=metric,
-        count_label=_count_label(ctx.layer, average),
+        count_label=count_label_of(ctx.layer, average),
         average_metric=average.name,
         count=(n0 * scaled, n1),
         total=(t0 * scaled, t1),
@@ -314,7 +314,7 @@ def largest_rows(
     return rows, evidence
 
 
-def _count_label(layer: SemanticLayer, average: MetricDef) -> str:
+def count_label_of(layer: SemanticLayer, average: MetricDef) -> str:
     """The count's own metric label ('orders'), else its measure's name."""
     den = average.denominator
     assert den is not None

@@ -91,20 +91,32 @@ class FunnelChange:
         }
 
 
-def funnel_change(
-    ctx: AnalysisContext,
-    metric: str,
-    filters: Mapping[str, str],
-    window: Window,
-    baseline: Window,
-) -> FunnelChange | None:
-    """The metric's change by funnel step inside `filters`; None when no funnel declares it."""
+@dataclass(frozen=True, kw_only=True)
+class StepCounts:
+    """How many reached each step of a metric's funnel in one period and segment."""
+
+    labels: tuple[str, ...]  # "sessions", "add to cart", …
+    counts: tuple[float, ...]
+    evidence: Evidence
+
+    def steps(self) -> list[tuple[str, tuple[float, float]]]:
+        """Each step's name with (reached the step before, reached this one)."""
+        return [
+            (f"{self.labels[i - 1]} → {self.labels[i]}", (self.counts[i - 1], self.counts[i]))
+            for i in range(1, len(self.labels))
+        ]
+
+
+def step_counts(
+    ctx: AnalysisContext, metric: str, filters: Mapping[str, str], span: Window
+) -> StepCounts | None:
+    """The counts of every step of the funnel declaring `metric`; None when none declares it."""
     found = ctx.layer.funnel_for(metric)
     if found is None:
         return None
     funnel, first, last = found
     steps = funnel.steps[first : last + 1]
-    # One query per window: the step counts as components of one derived metric.
+    # One query: the step counts as components of one derived metric.
     names = [f"step_{step.measure.name}" for step in steps]
     extra: dict[str, MetricDef] = {
         name: MetricDef(
@@ -123,41 +135,55 @@ def funnel_change(
     layer = dataclasses.replace(
         ctx.layer, metrics={**ctx.layer.metrics, **extra, counts.name: counts}
     )
-    rows = []
-    evidence = []
-    for span in (baseline, window):
-        # Its own layer, so not `ctx.run`: the asker's row filters are added here the same way.
-        request = MetricRequest(metric=counts.name, window=span, filters=dict(filters))
-        result = run_metric(ctx.warehouse, layer, ctx.access.restrict(layer, request))
-        frame = result.frame
-        rows.append([float(frame[n].fillna(0.0).sum()) for n in names])
-        evidence.append(result.evidence)
-    base, cur = rows
-    total = _log_ratio(base[-1] / base[0] if base[0] else 0, cur[-1] / cur[0] if cur[0] else 0)
+    # Its own layer, so not `ctx.run`: the asker's row filters are added here the same way.
+    request = MetricRequest(metric=counts.name, window=span, filters=dict(filters))
+    result = run_metric(ctx.warehouse, layer, ctx.access.restrict(layer, request))
+    return StepCounts(
+        labels=tuple(step.label for step in steps),
+        counts=tuple(float(result.frame[n].fillna(0.0).sum()) for n in names),
+        evidence=result.evidence,
+    )
+
+
+def funnel_change(
+    ctx: AnalysisContext,
+    metric: str,
+    filters: Mapping[str, str],
+    window: Window,
+    baseline: Window,
+) -> FunnelChange | None:
+    """The metric's change by funnel step inside `filters`; None when no funnel declares it."""
+    found = ctx.layer.funnel_for(metric)
+    before = step_counts(ctx, metric, filters, baseline)
+    after = step_counts(ctx, metric, filters, window)
+    if found is None or before is None or after is None:
+        return None
+    base, cur = before.counts, after.counts
+    total = log_ratio(base[-1] / base[0] if base[0] else 0, cur[-1] / cur[0] if cur[0] else 0)
+    tests = len(base) - 1
     changes = []
-    for i in range(1, len(steps)):
-        b, c = (base[i - 1], base[i]), (cur[i - 1], cur[i])
+    for (name, b), (_, c) in zip(before.steps(), after.steps(), strict=True):
         p = two_proportion_p(b[1], b[0], c[1], c[0])
-        step_log = _log_ratio(b[1] / b[0] if b[0] else 0, c[1] / c[0] if c[0] else 0)
+        step_log = log_ratio(b[1] / b[0] if b[0] else 0, c[1] / c[0] if c[0] else 0)
         changes.append(
             StepChange(
-                name=f"{steps[i - 1].label} → {steps[i].label}",
+                name=name,
                 base=b,
                 cur=c,
                 p=p,
-                held=p >= STEP_ALPHA / (len(steps) - 1),
+                held=p >= STEP_ALPHA / tests,
                 share=step_log / total if total else 0.0,
             )
         )
     return FunnelChange(
-        funnel=funnel.label,
+        funnel=found[0].label,
         where=dict(filters),
         steps=tuple(changes),
-        evidence=(evidence[0], evidence[1]),
+        evidence=(before.evidence, after.evidence),
     )
 
 
-def _log_ratio(before: float, after: float) -> float:
+def log_ratio(before: float, after: float) -> float:
     if before <= 0 or after <= 0:
         return 0.0
     return math.log(after / before)
