@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agent.domain import Evidence, Finding, FindingKind, Goal, Window, format_segment
 from agent.errors import UserError
-from agent.semantic import MetricFrame, MetricRequest, SemanticLayer, run_metric
+from agent.semantic import MetricDef, MetricFrame, MetricRequest, SemanticLayer, run_metric
 from agent.semantic.compiler import quote, quote_relation
 from agent.semantic.policies import UNRESTRICTED, Access
 from agent.warehouse import Warehouse
@@ -77,6 +77,42 @@ def outside_data(ctx: AnalysisContext, metric: str, window: Window) -> bool:
     """True when the window does not overlap the metric's data at all."""
     held = coverage(ctx, metric)
     return held is None or window.end <= held.start or window.start >= held.end
+
+
+def missing_data(ctx: AnalysisContext, metric: str, windows: tuple[Window, ...]) -> str:
+    """What the data lacks of these windows, in words; empty when it holds them all."""
+    held = coverage(ctx, metric)
+    if held is None:
+        return "the data is empty"
+    missing: list[str] = []
+    for w in windows:
+        if w.end <= held.start or w.start >= held.end:
+            missing.append(w.describe())
+            continue
+        if w.start < held.start:
+            missing.append(Window(start=w.start, end=held.start).describe())
+        if w.end > held.end:
+            missing.append(Window(start=held.end, end=w.end).describe())
+    if not missing:
+        return ""
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{' and '.join(missing)} {verb} not in the data (it covers {held.describe()})"
+
+
+def count_label_of(layer: SemanticLayer, ratio: MetricDef) -> str:
+    """What a ratio's denominator counts, as its own metric's label ('orders', 'sessions'),
+    else its measure's name."""
+    den = ratio.denominator
+    assert den is not None
+    for candidate in layer.metrics.values():
+        m = candidate.measure
+        if (
+            candidate.type == "simple"
+            and m is not None
+            and (m.table, m.name) == (den.table, den.name)
+        ):
+            return candidate.label.lower()
+    return den.name.replace("_", " ")
 
 
 def as_date(value: object) -> date:

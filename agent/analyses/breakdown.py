@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 from agent.analyses.base import (
     AnalysisContext,
     baseline_of,
+    count_label_of,
     dimension_words,
     metric_of,
+    missing_data,
     no_data_finding,
     outside_data,
     relative_change,
@@ -19,7 +22,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
-from agent.semantic import MetricRequest
+from agent.semantic import MetricDef, MetricRequest
 
 DEFAULT_GROUP = "region"
 MAX_ROWS = 25
@@ -43,12 +46,14 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     )
     if current.frame.empty or outside_data(ctx, metric, window):
         return (no_data_finding(ctx, metric, window, current.evidence),)
-    merged = current.frame.merge(
-        before.frame, on=list(group_by), how="left", suffixes=("", "_baseline")
-    )
+    # A baseline the data holds only part of would read as growth (13 days of December
+    # against all of January): the segments are shown without a change, and why said.
+    gap = missing_data(ctx, metric, (baseline,))
+    earlier = before.frame.iloc[0:0] if gap else before.frame
+    merged = current.frame.merge(earlier, on=list(group_by), how="left", suffixes=("", "_baseline"))
     is_ratio = definition.type == "ratio"
-    weight = merged["denominator"] if is_ratio else merged["value"]
-    merged["share"] = weight / weight.sum() if weight.sum() else math.nan
+    weight, share_word = _weights(ctx, definition, merged)
+    merged["share"] = weight / weight.sum() if weight is not None and weight.sum() else math.nan
     merged["change"] = [
         relative_change(float(b), float(c))
         for b, c in zip(merged["value_baseline"], merged["value"], strict=True)
@@ -57,13 +62,15 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     fmt = ctx.layer.format_value
     labels = [" / ".join(str(row[d]) for d in group_by) for _, row in merged.iterrows()]
     top, bottom = labels[0], labels[-1]
-    share_word = "of the traffic" if is_ratio else "of the total"
+    top_share = merged["share"].iloc[0]
     summary = (
         f"By {' and '.join(group_by)}, {definition.label.lower()}{where_text(filters)} in "
-        f"{window.describe()} was highest for {top} ({fmt(metric, merged['value'].iloc[0])}, "
-        f"{merged['share'].iloc[0] * 100:.0f}% {share_word}) and lowest for {bottom} "
-        f"({fmt(metric, merged['value'].iloc[-1])})."
+        f"{window.describe()} was highest for {top} ({fmt(metric, merged['value'].iloc[0])}"
+        f"{'' if math.isnan(top_share) else f', {top_share * 100:.0f}% {share_word}'}) and "
+        f"lowest for {bottom} ({fmt(metric, merged['value'].iloc[-1])})."
     )
+    if gap:
+        summary += f" I can't compare them with {baseline.describe()}: {gap}."
     movers = merged.dropna(subset=["change"])
     if not movers.empty:
         worst = movers.loc[movers["change"].idxmin()]
@@ -128,7 +135,7 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 columns=(
                     *group_by,
                     definition.label,
-                    f"share {share_word}",
+                    f"share {share_word}" if share_word else "share",
                     "before",
                     "change",
                     *(("change, points",) if points else ()),
@@ -163,6 +170,23 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             ),
         ),
     )
+
+
+def _weights(
+    ctx: AnalysisContext, definition: MetricDef, frame: pd.DataFrame
+) -> tuple[pd.Series | None, str]:
+    """What a segment's share is a share of: a sum's own total; a ratio's denominator (a
+    rate's sessions, an average's orders); a derived a / b's b. A share of summed rates
+    means nothing, so a metric with no such part shows none."""
+    if definition.type == "simple":
+        return frame["value"], "of the total"
+    if definition.type == "ratio" and definition.denominator is not None:
+        return frame["denominator"], f"of {count_label_of(ctx.layer, definition)}"
+    quotient = re.fullmatch(r"\s*(\w+)\s*/\s*(\w+)\s*", definition.expr or "")
+    if quotient and quotient.group(2) in frame.columns:
+        name = quotient.group(2)
+        return frame[name], f"of {ctx.layer.metric(name).label.lower()}"
+    return None, ""
 
 
 def _total(frame: pd.DataFrame, is_ratio: bool) -> float:

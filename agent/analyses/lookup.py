@@ -15,9 +15,9 @@ from typing import Literal, assert_never
 from agent.analyses.base import (
     AnalysisContext,
     baseline_of,
-    coverage,
     direction_word,
     metric_of,
+    missing_data,
     no_data_finding,
     outside_data,
     plural,
@@ -71,7 +71,7 @@ def lookup(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if current.numerator is not None:
         facts |= {"numerator": current.numerator, "denominator": current.denominator}
     evidence = [current.evidence, before.evidence]
-    gap = _missing_data(ctx, metric, (window, baseline))
+    gap = missing_data(ctx, metric, (window, baseline))
     if gap:
         facts |= {"change": None, "relative_change": None, "missing": gap}
         summary = (
@@ -211,26 +211,6 @@ def _additive(ctx: AnalysisContext, metric: str) -> bool:
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
-
-
-def _missing_data(ctx: AnalysisContext, metric: str, windows: tuple[Window, ...]) -> str:
-    """What the data lacks of these windows, in words; empty when it holds them all."""
-    held = coverage(ctx, metric)
-    if held is None:
-        return "the data is empty"
-    missing: list[str] = []
-    for w in windows:
-        if w.end <= held.start or w.start >= held.end:
-            missing.append(w.describe())
-            continue
-        if w.start < held.start:
-            missing.append(Window(start=w.start, end=held.start).describe())
-        if w.end > held.end:
-            missing.append(Window(start=held.end, end=w.end).describe())
-    if not missing:
-        return ""
-    verb = "is" if len(missing) == 1 else "are"
-    return f"{' and '.join(missing)} {verb} not in the data (it covers {held.describe()})"
 
 
 def _during(window: Window) -> str:

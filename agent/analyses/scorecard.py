@@ -21,6 +21,7 @@ from agent.analyses.base import (
     AnalysisContext,
     Total,
     direction_word,
+    missing_data,
     relative_change,
     total,
     where_text,
@@ -28,7 +29,6 @@ from agent.analyses.base import (
 )
 from agent.analyses.detect import WATCHLIST
 from agent.analyses.explain import explain
-from agent.analyses.lookup import _missing_data as missing_data
 from agent.domain import Evidence, Finding, FindingKind, Goal, Intent, Table, Window, format_segment
 from agent.errors import UserError
 from agent.understand import normalize

@@ -8,6 +8,7 @@ from agent.analyses.base import (
     AnalysisContext,
     baseline_of,
     metric_of,
+    missing_data,
     no_data_finding,
     outside_data,
     window_of,
@@ -29,7 +30,7 @@ from agent.analyses.explain.onset import Onset, find_onset
 from agent.analyses.explain.outlier_day import OutlierDay, outlier_day
 from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.analyses.rca import RCAResult
-from agent.domain import Finding, Goal, Window
+from agent.domain import Finding, FindingKind, Goal, Window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +74,19 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     onset = None if goal.window_stated else find_onset(ctx, metric, shape, filters, dims)
     if onset is not None:
         window, baseline = onset.window, onset.baseline
+    gap = missing_data(ctx, metric, (window, baseline))
+    if gap:
+        # 13 days of December against all of January would read as +137%, "broad".
+        label = ctx.layer.metric(metric).label
+        return Finding(
+            kind=FindingKind.NO_DATA,
+            title=f"{label}: can't compare {window.describe()} with {baseline.describe()}",
+            summary=(
+                f"I can't say why {label.lower()} moved from {baseline.describe()} to "
+                f"{window.describe()}: {gap}. Ask about periods the data holds on both sides."
+            ),
+            confidence=1.0,
+        )
     leaves = fetch_leaves(ctx, metric, shape, dims, filters, window, baseline)
     frame = leaves.frame
     parts = shape.parts

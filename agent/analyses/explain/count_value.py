@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlglot
 
-from agent.analyses.base import AnalysisContext
+from agent.analyses.base import AnalysisContext, count_label_of
 from agent.analyses.explain.leaves import noise_history, shape_of
 from agent.analyses.explain.verdict import Z_LIMIT
 from agent.analyses.rca.model import NoiseModel
@@ -312,21 +312,6 @@ def largest_rows(
         rows=len(rows),
     )
     return rows, evidence
-
-
-def count_label_of(layer: SemanticLayer, average: MetricDef) -> str:
-    """The count's own metric label ('orders'), else its measure's name."""
-    den = average.denominator
-    assert den is not None
-    for candidate in layer.metrics.values():
-        m = candidate.measure
-        if (
-            candidate.type == "simple"
-            and m is not None
-            and (m.table, m.name) == (den.table, den.name)
-        ):
-            return candidate.label.lower()
-    return den.name.replace("_", " ")
 
 
 def _n(count: float) -> str:

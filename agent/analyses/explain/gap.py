@@ -26,6 +26,7 @@ import pandas as pd
 from agent.analyses.base import (
     AnalysisContext,
     Total,
+    count_label_of,
     dimension_words,
     metric_of,
     no_data_finding,
@@ -36,7 +37,7 @@ from agent.analyses.base import (
     window_of,
 )
 from agent.analyses.compare import difference_test
-from agent.analyses.explain.count_value import average_metric_of, count_label_of
+from agent.analyses.explain.count_value import average_metric_of
 from agent.analyses.explain.funnel import STEP_ALPHA, log_ratio, step_counts
 from agent.analyses.explain.leaves import search_dimensions
 from agent.analyses.stats import TestResult, two_proportion_p, welch

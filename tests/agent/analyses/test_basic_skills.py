@@ -90,7 +90,7 @@ def test_breakdown_of_a_rate_reads_in_percent_and_points(
     then = _day(raw["sessions"], "session_date", before).groupby("device")["converted"].mean()
     assert finding.table is not None
     assert finding.table.columns == (
-        "device", "Conversion rate", "share of the traffic", "before", "change", "change, points"
+        "device", "Conversion rate", "share of sessions", "before", "change", "change, points"
     )  # fmt: skip
     for row in finding.table.rows:
         device = row[0]

@@ -356,3 +356,57 @@ def test_a_churn_answer_sizes_offers_by_scout_yml(
     # appear only because the configured $10 minimum applies, each within the $3 cap.
     assert offers
     assert all(o["customer_value"] >= 10 and 0 < o["amount"] <= 3 for o in offers), offers
+
+
+def test_a_rate_s_share_is_of_its_denominator_never_of_summed_rates(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """AOV by device called the share of orders "of the traffic"; a return rate's share was
+    each category's rate over the sum of the rates (meaningless)."""
+    aov = _ask("AOV by device last month", demo_warehouse, tmp_path, capsys)["findings"][0]
+    assert aov["table"]["columns"][2] == "share of orders"
+    orders = dict(
+        _daily(
+            demo_warehouse,
+            "SELECT device, count(*) FROM orders WHERE order_date >= ? AND order_date < ? "
+            "GROUP BY 1",
+            date(2025, 11, 1),
+            date(2025, 12, 1),
+        )
+    )
+    for row in aov["table"]["rows"]:
+        assert row[2] == pytest.approx(orders[row[0]] / sum(orders.values()))
+    returns = _ask("return rate by category last month", demo_warehouse, tmp_path, capsys)
+    table = returns["findings"][0]["table"]
+    assert table["columns"][2] == "share of units sold"
+    units = dict(
+        _daily(
+            demo_warehouse,
+            "SELECT category, sum(quantity) FROM order_items WHERE order_date >= ? "
+            "AND order_date < ? GROUP BY 1",
+            date(2025, 11, 1),
+            date(2025, 12, 1),
+        )
+    )
+    for row in table["rows"]:
+        assert row[2] == pytest.approx(units[row[0]] / sum(units.values()))
+
+
+def test_a_baseline_the_data_only_partly_holds_is_not_compared(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """The data starts on Aug 17: August against September read as growth of the missing
+    half month, "every segment rose", in a breakdown and in an explanation."""
+    (first,) = _daily(demo_warehouse, "SELECT min(order_date) FROM orders WHERE ? < ?", 0, 1)
+    assert first[0] == date(2025, 8, 17)
+    by_region = _ask("revenue by region in September", demo_warehouse, tmp_path, capsys)
+    found = by_region["findings"][0]
+    assert "I can't compare them with Aug 1 – Aug 31, 2025: Aug 1 – Aug 16, 2025 is not in" in (
+        found["summary"]
+    )
+    assert "rose" not in found["summary"] and "fell" not in found["summary"]
+    assert all(row[3] is None and row[4] is None for row in found["table"]["rows"])
+    why = _ask("why did revenue go up in September vs August?", demo_warehouse, tmp_path, capsys)
+    summary = why["findings"][0]["summary"]
+    assert summary.startswith("I can't say why revenue moved from Aug 1 – Aug 31, 2025")
+    assert "Aug 1 – Aug 16, 2025 is not in the data" in summary
