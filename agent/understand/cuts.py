@@ -122,6 +122,38 @@ CUTS: tuple[Cut, ...] = (
         ),
         metrics=frozenset(["sessions"]),
     ),
+    Cut(
+        # "checkout-to-purchase conversion", "conversion for visitors who added to cart": one
+        # step of the funnel, not the layer's purchases per session.
+        pattern=_P(
+            r"\b(?:checkout|cart|basket|add to cart|product page|pdp)s? (?:to|into) "
+            r"(?:purchase|order|checkout|buy|sale)s? _metric_|"
+            r"_metric_ (?:for|of|among|from) (?:_metric_|visitors|people|users|shoppers|buyers) "
+            r"(?:who|that) (?:added|reached|started|got to|began|abandoned)\b"
+        ),
+        why=(
+            "The layer's conversion rate is purchases per session; a step of the funnel "
+            "(checkout to purchase, cart to purchase) is no metric of its own. Ask why "
+            "conversion changed: the answer gives each step's rate."
+        ),
+        metrics=frozenset(["conversion_rate", "add_to_cart_rate"]),
+    ),
+    Cut(
+        # "forecast revenue for next week", "how many units should we stock": Scout reads what
+        # happened; answering with yesterday's figure would read as the forecast.
+        pattern=_P(
+            r"\b(?:forecast|predict|project|estimate)(?:ed|ing|ion|ions)? (?:for |of )?"
+            # "forecast units vs actual units" checks the planners' forecast: not refused.
+            r"(?:the |our |total )?(?:_value_ )?_metric_(?! (?:\S+ )?(?:vs|versus|against)\b)|"
+            r"\bwhat will (?:the |our )?(?:_value_ )?_metric_ be\b|"
+            r"\bhow (?:much|many) (?:\S+ ){0,3}?(?:will|should) we (?:stock|sell|make|order|need)\b"
+        ),
+        why=(
+            "I can't forecast: I read what has happened. For stock, the inventory check compares "
+            "the planners' forecasts with sales (\"are we over-forecasting sports?\"); for a "
+            "run-rate, ask for the metric over the last four weeks."
+        ),
+    ),
 )
 
 

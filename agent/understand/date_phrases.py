@@ -1583,9 +1583,12 @@ RULES: tuple[_Rule, ...] = (
     ),
     # "H1 orders vs H1 last year": half-years, by calendar.
     _Rule(
-        # "the first semester" (le premier semestre, o primeiro semestre) too.
+        # "the first semester" (le premier semestre, o primeiro semestre), "the first half" too.
         pattern=_P(
-            r"\b(?:(?P<h>h[12])|(?:the )?(?P<hs>first|1st|second|2nd) (?:semester|semestre))"
+            r"\b(?:(?P<h>h[12])|(?:the )?(?P<hs>first|1st|second|2nd) (?:semester|semestre|"
+            # "the first half of the year", "the second half of last year"; never "the first
+            # half of June" (a part of a month) or "the first half of customers".
+            r"half(?: of (?:the |this )?year| of(?= 20\d\d| last ye?a?r))?(?! of)))"
             r"(?: (?:of )?(?P<hy>20\d\d)| (?:of )?(?P<hly>last year|last yr))?\b"
         ),
         build=_half_year,

@@ -418,3 +418,38 @@ def test_a_day_of_the_month_named_alone_is_that_day(layer: SemanticLayer) -> Non
     # A day not yet come this month is last month's; "since the 1st" keeps its own rule.
     assert span(on(layer, sunday, "revenue on the 30th").window) == ("2026-10-30", "2026-10-31")
     assert span(on(layer, sunday, "revenue since the 1st").window) == ("2026-11-01", "2026-11-30")
+
+
+def test_a_funnel_step_or_a_forecast_is_refused_not_answered_with_another_figure(
+    layer: SemanticLayer,
+) -> None:
+    """"checkout-to-purchase conversion" was answered with purchases per session (3.1% for a
+    69% step); "forecast revenue for next week" with yesterday's revenue."""
+    assert_refused(
+        layer,
+        MONDAY,
+        (
+            ("what was checkout-to-purchase conversion last week?", "step of the funnel"),
+            ("conversion rate for visitors who added to cart, last week", "step of the funnel"),
+            ("forecast revenue for next week", "I can't forecast"),
+            ("what will revenue be over the next 7 days?", "I can't forecast"),
+            ("how many sports units should we stock for next week?", "I can't forecast"),
+        ),
+    )
+    # The planners' forecast against sales is the forecast check, as before.
+    for text in ("are we over-forecasting apparel?", "beauty forecast units vs actual units"):
+        assert on(layer, MONDAY, text).intent is Intent.FORECAST_CHECK, text
+    assert on(layer, MONDAY, "add to cart rate last week").metric == "add_to_cart_rate"
+
+
+def test_the_first_or_second_half_of_a_year_is_that_half_year(layer: SemanticLayer) -> None:
+    """"revenue in the first half of the year" was yesterday's revenue, said as no period."""
+    for text, want in (
+        ("revenue in the first half of the year", ("2026-01-01", "2026-06-30")),
+        ("revenue in the first half", ("2026-01-01", "2026-06-30")),
+        ("revenue in the second half of last year", ("2025-07-01", "2026-01-01")),
+        ("orders in the first half of 2025", ("2025-01-01", "2025-07-01")),
+        ("revenue in the first half of June", ("2026-06-01", "2026-06-16")),
+    ):
+        goal = on(layer, TUESDAY, text)
+        assert goal.window_stated and span(goal.window) == want, text
