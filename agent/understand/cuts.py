@@ -150,7 +150,7 @@ CUTS: tuple[Cut, ...] = (
         ),
         why=(
             "I can't forecast: I read what has happened. For stock, the inventory check compares "
-            "the planners' forecasts with sales (\"are we over-forecasting sports?\"); for a "
+            'the planners\' forecasts with sales ("are we over-forecasting sports?"); for a '
             "run-rate, ask for the metric over the last four weeks."
         ),
     ),

@@ -423,7 +423,7 @@ def test_a_day_of_the_month_named_alone_is_that_day(layer: SemanticLayer) -> Non
 def test_a_funnel_step_or_a_forecast_is_refused_not_answered_with_another_figure(
     layer: SemanticLayer,
 ) -> None:
-    """"checkout-to-purchase conversion" was answered with purchases per session (3.1% for a
+    """ "checkout-to-purchase conversion" was answered with purchases per session (3.1% for a
     69% step); "forecast revenue for next week" with yesterday's revenue."""
     assert_refused(
         layer,
@@ -443,7 +443,7 @@ def test_a_funnel_step_or_a_forecast_is_refused_not_answered_with_another_figure
 
 
 def test_the_first_or_second_half_of_a_year_is_that_half_year(layer: SemanticLayer) -> None:
-    """"revenue in the first half of the year" was yesterday's revenue, said as no period."""
+    """ "revenue in the first half of the year" was yesterday's revenue, said as no period."""
     for text, want in (
         ("revenue in the first half of the year", ("2026-01-01", "2026-06-30")),
         ("revenue in the first half", ("2026-01-01", "2026-06-30")),
