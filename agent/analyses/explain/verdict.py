@@ -53,6 +53,7 @@ from agent.domain import RootCause, format_segment
 
 MAX_CAUSES = 3
 Z_LIMIT = 2.5
+MIRROR = 0.95  # of the top cause's |z|, for a segment along the total to lead instead
 SEGMENT_ALPHA = 0.05  # family-wise, over every segment of one and two dimensions tested
 OVER_ALL = 1.05  # a share of the change above this needs the moves against it shown
 
@@ -170,7 +171,7 @@ def _judged(
     # No overdispersion from the total's history here: what makes weekly totals swing more
     # than binomial noise (season, holidays) hits every segment alike and cancels in a
     # segment-against-the-rest comparison; what does not is caught by the scan's own spread.
-    scan = DepartureScan(build_lattice(frame, dims, SCAN_DIMS), counts)
+    scan = DepartureScan(build_lattice(frame, dims, SCAN_DIMS), counts, alpha=SEGMENT_ALPHA)
     direction = math.copysign(1.0, result.total_change) if result.total_change else 0.0
     alpha = SEGMENT_ALPHA
     causes: list[RootCause] = []
@@ -189,6 +190,21 @@ def _judged(
         found.append(_cause(frame, best.where, parts, counts.totals(), result.total_change))
         tests[describe_where(best.where)] = best
     found.sort(key=lambda rc: tests[describe_where(rc.where)].rank)
+    toward = math.copysign(1.0, result.total_change) if result.total_change else 0.0
+    if toward and found and all(tests[describe_where(rc.where)].z * toward < 0 for rc in found):
+        # Everything found moved against the total: of mobile −33% and desktop +11% under a
+        # total of −6% (each departs from the rest as far as the other, their rests holding
+        # each other), the fall is mobile's and desktop's rise an offset, and mobile leads.
+        # A weaker segment along the total is not put before a real cause that opposes it.
+        along = scan.best(alpha, toward)
+        strongest = abs(tests[describe_where(found[0].where)].z)
+        if (
+            along is not None
+            and abs(along.z) >= MIRROR * strongest
+            and not any(_overlaps(along.where, rc.where) for rc in found)
+        ):
+            found.insert(0, _cause(frame, along.where, parts, counts.totals(), result.total_change))
+            tests[describe_where(along.where)] = along
     causes = [rc for rc in found if tests[describe_where(rc.where)].z * direction >= 0]
     spread = None
     if not causes and not verdict.within:
