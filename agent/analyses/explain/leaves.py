@@ -145,12 +145,20 @@ def noise_history(
 ) -> History:
     """Relative changes of the total between the same two kinds of windows, further back.
 
-    Pair k compares the window shifted back by k lengths with that one shifted by the same
-    lag as the baseline, so a week-over-week question is judged against past week-over-week
-    changes (weekly seasonality cancels exactly as it does in the question). One daily query.
+    Pair k compares the window shifted back by k lengths (k weeks for part of a week) with
+    that one shifted by the same lag as the baseline, so a week-over-week question is judged
+    against past week-over-week changes (weekly seasonality cancels exactly as it does in the
+    question). One daily query.
     """
     length, lag = window.days, (window.start - baseline.start).days
-    span = min(periods * length + lag, MAX_HISTORY_DAYS)
+    # Part of a week against the same weekdays a week before ("this week" on a Wednesday:
+    # Mon–Tue against Mon–Tue) is judged against the same weekdays further back, a week at a
+    # time: stepping by its own two days would mix in weekends, and read the days between the
+    # baseline and the window (where a drop may have begun) as past noise. A single day keeps
+    # the ten days before it: ten of the same weekday reach back ten weeks, into other
+    # seasons (a trade-off not yet measured on the judgement set).
+    step = lag if 1 < length < lag and lag % 7 == 0 else length
+    span = min(periods * step + lag, MAX_HISTORY_DAYS)
     start = window.start - timedelta(days=span)
     result = ctx.run(
         MetricRequest(
@@ -163,7 +171,7 @@ def noise_history(
     daily = result.frame.groupby("period")[list(shape.parts)].sum()
     changes = []
     for k in range(1, periods + 1):
-        cur = window.shifted(-k * length)
+        cur = window.shifted(-k * step)
         base = cur.shifted(-lag)
         if base.start < start:
             break
