@@ -43,9 +43,17 @@ _FILTER_OFF = re.compile(
     r"(?:filter|cut|restriction)s?\b"
 )
 
+# "drop the filter", "remove all filters", "no filters": every filter off.
+_FILTERS_OFF = re.compile(
+    r"\b(?:remove|drop|clear|lose|undo|take off|without|no|reset) (?:the |that |this |those |"
+    r"all (?:the |of the )?|any |my )?(?:filters?|cuts?|restrictions?)\b"
+)
+
 
 def cleared(parsed: Parsed, context: Goal) -> set[str]:
     """The dimensions whose filter the message takes off the thread's goal."""
+    if _FILTERS_OFF.search(parsed.norm):
+        return set(context.filters)
     off: set[str] = set()
     for found in _ALL_OF.finditer(parsed.norm):
         named = found["dim"].replace(" ", "_")

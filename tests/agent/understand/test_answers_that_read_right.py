@@ -453,3 +453,16 @@ def test_the_first_or_second_half_of_a_year_is_that_half_year(layer: SemanticLay
     ):
         goal = on(layer, TUESDAY, text)
         assert goal.window_stated and span(goal.window) == want, text
+
+
+def test_drop_the_filter_takes_every_filter_off_and_keeps_the_analysis(
+    layer: SemanticLayer,
+) -> None:
+    """ "drop the filter" read "drop" as a fall: an explanation, still for returning customers."""
+    first = on(layer, MONDAY, "conversion rate by device last month")
+    narrowed = on(layer, MONDAY, "only for returning customers", context=first)
+    assert dict(narrowed.filters) == {"customer_type": "returning"}
+    for text in ("drop the filter", "remove all filters", "no filters please"):
+        wider = on(layer, MONDAY, text, context=narrowed)
+        assert wider.intent is Intent.BREAKDOWN and dict(wider.filters) == {}, text
+        assert tuple(wider.group_by) == ("device",) and span(wider.window) == span(first.window)
