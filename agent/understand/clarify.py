@@ -117,6 +117,34 @@ def ask_filter(base: Goal, lex: Lexicon, dimension: str, value: str) -> Goal:
     return _asking(base, question + " What should I show?", options, 0.5)
 
 
+def ask_compare(base: Goal, lex: Lexicon, dimension: str) -> Goal:
+    """Two values of a dimension the metric is not recorded by ("AOV for electronics vs
+    apparel"): the metric without the split, or a metric that has it, the same two compared
+    (never an option named for electronics that answers for every category)."""
+    assert base.metric is not None
+    first, second = base.compare[dimension]
+    metric_label = lex.metric_labels[base.metric]
+    label = lex.dimension_labels.get(dimension, dimension).lower()
+    others = {k: v for k, v in base.compare.items() if k != dimension}
+    options = [
+        ClarificationOption(
+            label=f"{metric_label}, all {plural(label)}",
+            goal=_chosen(replace(base, compare=others)),
+        )
+    ]
+    options += [
+        ClarificationOption(
+            label=f"{lex.metric_labels[m]}: {first} vs {second}",
+            goal=_chosen(replace(base, metric=m)),
+        )
+        for m in metrics_supporting(lex, set(base.filters) | set(base.group_by) | {dimension})
+    ]
+    question = (
+        f"{metric_label} isn't recorded by {label}, so I can't compare {first} with {second}."
+    )
+    return _asking(base, question + " What should I show?", options, 0.5)
+
+
 def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOption]:
     """One example of each main thing Scout does, as runnable goals."""
     names = [m for m in PREFERRED_METRICS if m in lex.metric_labels] or list(lex.metric_labels)

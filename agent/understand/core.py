@@ -707,5 +707,5 @@ def _checked(goal: Goal, parsed: Parsed, lex: Lexicon, today: date, confidence: 
                 return clarify.ask_filter(goal, lex, dim, value)
         for dim in goal.compare:
             if dim not in allowed:
-                return clarify.ask_filter(replace(goal, compare={}), lex, dim, goal.compare[dim][0])
+                return clarify.ask_compare(goal, lex, dim)
     return goal

@@ -466,3 +466,18 @@ def test_drop_the_filter_takes_every_filter_off_and_keeps_the_analysis(
         wider = on(layer, MONDAY, text, context=narrowed)
         assert wider.intent is Intent.BREAKDOWN and dict(wider.filters) == {}, text
         assert tuple(wider.group_by) == ("device",) and span(wider.window) == span(first.window)
+
+
+def test_a_clarification_option_answers_what_its_label_says(layer: SemanticLayer) -> None:
+    """ "AOV for electronics vs apparel" offered "Revenue for electronics", which answered with
+    every category's revenue: the comparison had been dropped before the options were made."""
+    goal = on(layer, MONDAY, "AOV for electronics vs apparel last month")
+    assert goal.clarification is not None
+    options = goal.clarification.options
+    assert options[0].label == "Average order value, all categories"
+    assert dict(options[0].goal.compare) == {}
+    for option in options[1:]:
+        chosen = option.goal
+        assert option.label.endswith(": electronics vs apparel"), option.label
+        assert dict(chosen.compare) == {"category": ("electronics", "apparel")}, option.label
+        assert "category" in layer.dimensions_for(chosen.metric), option.label
