@@ -151,14 +151,16 @@ def noise_history(
     question). One daily query.
     """
     length, lag = window.days, (window.start - baseline.start).days
-    # Part of a week against the same weekdays a week before ("this week" on a Wednesday:
-    # Mon–Tue against Mon–Tue) is judged against the same weekdays further back, a week at a
-    # time: stepping by its own two days would mix in weekends, and read the days between the
-    # baseline and the window (where a drop may have begun) as past noise. A single day keeps
-    # the ten days before it: ten of the same weekday reach back ten weeks, into other
-    # seasons (a trade-off not yet measured on the judgement set).
+    # Past pairs never start after the baseline: the days between it and the window are
+    # where a move still running may have begun (yesterday against the same day last week,
+    # on the sixth day of a drop, read the drop's first five days as past noise and called
+    # itself normal). Part of a week against the same weekdays a week before ("this week" on
+    # a Wednesday: Mon–Tue against Mon–Tue) steps back a week at a time, the same weekdays;
+    # a single day steps a day at a time from its baseline (recent, each pair a weekday
+    # against itself; ten of one weekday would reach back ten weeks, into other seasons).
     step = lag if 1 < length < lag and lag % 7 == 0 else length
-    span = min(periods * step + lag, MAX_HISTORY_DAYS)
+    first = -(-lag // step) if length < lag else 1
+    span = min((first + periods - 1) * step + lag, MAX_HISTORY_DAYS)
     start = window.start - timedelta(days=span)
     result = ctx.run(
         MetricRequest(
@@ -170,7 +172,7 @@ def noise_history(
     )
     daily = result.frame.groupby("period")[list(shape.parts)].sum()
     changes = []
-    for k in range(1, periods + 1):
+    for k in range(first, first + periods):
         cur = window.shifted(-k * step)
         base = cur.shifted(-lag)
         if base.start < start:

@@ -164,7 +164,11 @@ def _judged(
     frame = frame.assign(**{dim: segment_values(frame[dim]) for dim in dims})
     counts = _counts(frame, parts)
     verdict = judge_total(
-        result.total_change, result.total_baseline, history, counts.totals() if proportion else None
+        result.total_change,
+        result.total_baseline,
+        history,
+        counts.totals() if proportion else None,
+        events=_events(frame, parts),
     )
     if offsets or not dims:
         return _done(result, result.root_causes, verdict, {}, None, ())
@@ -328,11 +332,19 @@ def judge_total(
     baseline: float,
     history: tuple[float, ...],
     counts: tuple[float, float, float, float] | None,
+    *,
+    events: tuple[float, float] | None = None,
 ) -> Verdict:
-    """Step 1: the change of the total against history and (for proportions) the counts."""
+    """Step 1: the change of the total against history and (for proportions) the counts.
+
+    `events` (a count's two totals: units returned, tickets) sets a Poisson floor: ten past
+    changes can give a spread narrower than the counts allow by chance (25 returns against
+    15 is within Poisson noise, whatever the history's median deviation says)."""
     noise = NoiseModel(history=history, z=Z_LIMIT) if len(history) >= 3 else None
     by_history = judge(change, baseline, noise) if noise else None
     count_z = two_proportion_z(*counts) if counts else None
+    if count_z is None and events is not None and sum(events) > 0:
+        count_z = (events[1] - events[0]) / math.sqrt(sum(events))
     reasons, zs = [], []
     if by_history is not None and by_history.z is not None:
         reasons.append(by_history.reason)
@@ -344,6 +356,18 @@ def judge_total(
         return Verdict(within=False, reason="no history to judge the noise by", z=None)
     z = min(zs, key=abs)
     return Verdict(within=abs(z) < Z_LIMIT, reason="; ".join(reasons), z=z)
+
+
+def _events(frame: pd.DataFrame, parts: tuple[str, ...]) -> tuple[float, float] | None:
+    """Both periods' totals of a sum of whole events (orders, tickets), else None."""
+    if len(parts) != 1:
+        return None
+    values = frame[[f"{parts[0]}_base", f"{parts[0]}_cur"]].to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)) or (values < 0).any():
+        return None
+    if not np.allclose(values, np.round(values)):
+        return None
+    return (float(values[:, 0].sum()), float(values[:, 1].sum()))
 
 
 def _counts(frame: pd.DataFrame, parts: tuple[str, ...]) -> Counts:

@@ -62,3 +62,42 @@ def test_a_part_week_drop_is_judged_against_the_same_weekdays_before(
     assert abs((change - center) / spread) > 2.5  # by hand: far outside the weeks before
     assert "within normal variation" not in finding["summary"]
     assert finding["facts"]["within_noise"] is False
+
+
+def test_a_day_is_judged_against_pairs_that_start_at_its_baseline(
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tuesday Sep 8 against Tuesday Sep 1, on the sixth day of a mobile conversion drop: the
+    ten past pairs were the ten days before, five of them inside the drop, so a -24% day was
+    "within normal variation (-13.7% ± 16.0%)". Pairs now start at the baseline day."""
+    today = date(2026, 9, 9)
+    warehouse = generate(out=tmp_path_factory.mktemp("seed61"), seed=61, today=today, days=180)
+    drop = warehouse.scenario("conversion_drop")
+    assert str(drop.start) == "2026-09-03"
+    argv = ["ask", "why was revenue down yesterday?", "--json", "--today", str(today)]
+    argv += [
+        "--warehouse",
+        str(warehouse.path),
+        "--memory",
+        str(tmp_path_factory.mktemp("m") / "m"),
+    ]
+    assert main(argv) == 0
+    finding = json.loads(capsys.readouterr().out)["findings"][0]
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        daily = dict(
+            con.execute("SELECT order_date, sum(revenue) FROM orders GROUP BY 1").fetchall()
+        )
+
+    def change(day: date) -> float:
+        return daily[day] / daily[day - timedelta(days=7)] - 1
+
+    day = today - timedelta(days=1)
+    past = np.array([change(day - timedelta(days=k)) for k in range(7, 17)])
+    center = float(np.median(past))
+    spread = 1.4826 * float(np.median(np.abs(past - center)))
+    assert abs((change(day) - center) / spread) > 2.5  # by hand: far outside its history
+    reason = finding["facts"]["noise_reason"]
+    assert f"a {change(day):+.1%} change against past changes of {center:+.1%} ± {spread:.1%}" in (
+        reason
+    )
+    assert finding["facts"]["within_noise"] is False
