@@ -16,10 +16,12 @@ from typing import Any
 import pandas as pd
 
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
+from agent.analyses.anomaly.calendar import holiday_label, is_core_holiday
 from agent.analyses.anomaly.runs import MAX_RUN_DAYS
 from agent.analyses.anomaly.stories import confirmed_outcomes
 from agent.analyses.base import (
     AnalysisContext,
+    coverage,
     no_data_finding,
     outside_data,
     where_text,
@@ -161,6 +163,33 @@ def scan(
     )
 
 
+def _holidays_without_history(ctx: AnalysisContext, metric: str, window: Window) -> str:
+    """' Fri Nov 27 (Black Friday) …': the window's holidays whose last year the data lacks.
+
+    Without last year's same day a holiday is judged only beyond a wide band around a normal
+    day (anomaly.daily), so "nothing unusual" on Black Friday says little: said."""
+    held = coverage(ctx, metric)
+    if held is None:
+        return ""
+    days = us_retail_holidays(range(window.start.year, window.end.year + 1))
+    blind = []
+    for day in window.dates():
+        name = days.get(day)
+        if name is None or not is_core_holiday(name):
+            continue
+        if day - timedelta(days=364) >= held.start:
+            continue  # last year's same holiday is in the data: judged against it
+        blind.append(f"{day:%a %b} {day.day} ({holiday_label(name)})")
+    if not blind:
+        return ""
+    listed = blind[0] if len(blind) == 1 else ", ".join(blind[:-1]) + " and " + blind[-1]
+    return (
+        f" The data holds no earlier year of {listed}: what is usual for a holiday is not "
+        f"known, so {'it is' if len(blind) == 1 else 'they are'} flagged only far outside a "
+        "normal day."
+    )
+
+
 def additive(layer: SemanticLayer, metric: str) -> bool:
     """Whether the metric's parts are sums or counts, so segment values add up to the total."""
     m = layer.metric(metric)
@@ -177,12 +206,13 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     result = scan(ctx, window, metrics=metrics, filters=dict(goal.filters))
     shown = result.anomalies[:MAX_REPORTED]
     where = where_text(goal.filters)
+    unknown = _holidays_without_history(ctx, metrics[0], window)
     if not shown:
         summary = (
             f"Nothing unusual{where} {_during(window)}: I checked {result.series_checked} daily "
             f"series ({', '.join(ctx.layer.metric(m).label.lower() for m in metrics)}, overall "
             "and by segment) against their usual weekly "
-            "pattern, trend and holidays."
+            "pattern, trend and holidays." + unknown
         )
         return (
             Finding(
@@ -197,7 +227,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     lines = [_sentence(ctx, a, at_least=a.day <= result.since) for a in shown[:3]]
     summary = (
         f"{len(result.anomalies)} anomal{'y' if len(result.anomalies) == 1 else 'ies'}{where} {_during(window)} across "
-        f"{result.series_checked} series. " + " ".join(lines)
+        f"{result.series_checked} series. " + " ".join(lines) + unknown
     )
     top = shown[0]
     return (

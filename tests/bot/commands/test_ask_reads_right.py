@@ -401,8 +401,9 @@ def test_a_baseline_the_data_only_partly_holds_is_not_compared(
     assert first[0] == date(2025, 8, 17)
     by_region = _ask("revenue by region in September", demo_warehouse, tmp_path, capsys)
     found = by_region["findings"][0]
-    assert "I can't compare them with Aug 1 – Aug 31, 2025: Aug 1 – Aug 16, 2025 is not in" in (
-        found["summary"]
+    assert (
+        "I can't compare them with Aug 1 – Aug 31, 2025: Aug 1 – Aug 16, 2025 is not in"
+        in (found["summary"])
     )
     assert "rose" not in found["summary"] and "fell" not in found["summary"]
     assert all(row[3] is None and row[4] is None for row in found["table"]["rows"])
@@ -410,3 +411,18 @@ def test_a_baseline_the_data_only_partly_holds_is_not_compared(
     summary = why["findings"][0]["summary"]
     assert summary.startswith("I can't say why revenue moved from Aug 1 – Aug 31, 2025")
     assert "Aug 1 – Aug 16, 2025 is not in the data" in summary
+
+
+def test_a_holiday_the_data_holds_no_earlier_year_of_is_said_to_be_unknown(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "Nothing unusual on Black Friday" read as "Black Friday was normal"; with no earlier
+    Black Friday in the data it is judged only far outside a normal day (a 55% cut of its
+    sessions passed)."""
+    (first,) = _daily(demo_warehouse, "SELECT min(session_date) FROM sessions WHERE ? < ?", 0, 1)
+    assert first[0] > date(2024, 11, 29)  # no Black Friday 2024 in the data
+    holiday = _ask("were sessions on Black Friday unusual?", demo_warehouse, tmp_path, capsys)
+    summary = holiday["findings"][0]["summary"]
+    assert "The data holds no earlier year of Fri Nov 28 (Black Friday)" in summary
+    ordinary = _ask("were sessions on Nov 18 unusual?", demo_warehouse, tmp_path, capsys)
+    assert "no earlier year" not in ordinary["findings"][0]["summary"]
