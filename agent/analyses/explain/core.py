@@ -27,7 +27,12 @@ from agent.analyses.explain.leaves import (
     shape_of,
 )
 from agent.analyses.explain.onset import Onset, find_onset
-from agent.analyses.explain.outlier_day import OutlierDay, outlier_day
+from agent.analyses.explain.outlier_day import (
+    ComparedDay,
+    OutlierDay,
+    outlier_day,
+    unusual_compared_day,
+)
 from agent.analyses.explain.verdict import Against, explain_leaves
 from agent.analyses.rca import RCAResult
 from agent.domain import Finding, FindingKind, Goal, Window
@@ -50,6 +55,10 @@ class Explained:
     onset: Onset | None = None  # when the window is where the move began (no period asked)
     split: CountValueSplit | None = None  # a sum as count × average (orders × order value)
     outlier: OutlierDay | None = None  # one day of either period behind the top cause's change
+    # The day compared with held something of its own (a spike last Friday), in the top
+    # cause's segment when one is named, else in the asked scope.
+    compared: ComparedDay | None = None
+    compared_in: dict[str, str] | None = None
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
@@ -124,6 +133,13 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     if not result.within_noise and result.root_causes:
         inside = {**filters, **result.root_causes[0].where}
         outlier = outlier_day(ctx, metric, inside, window, baseline)
+    compared, compared_in = None, None
+    scopes = [{**filters, **rc.where} for rc in result.root_causes[:1]] + [dict(filters)]
+    for scope in scopes:
+        compared = unusual_compared_day(ctx, metric, scope, window, baseline)
+        if compared is not None:
+            compared_in = {k: v for k, v in scope.items() if k not in filters}
+            break
     # How many and how much each: arithmetic of the asked scope, said whatever the verdict.
     split = (
         None
@@ -144,4 +160,6 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
         onset=onset,
         split=split,
         outlier=outlier,
+        compared=compared,
+        compared_in=compared_in,
     )

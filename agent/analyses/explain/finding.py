@@ -74,6 +74,10 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
             )
     if done.outlier is not None and causes and not result.within_noise:
         body += " " + done.outlier.text(ctx, metric, segment_text(causes[0].where))
+    if done.compared is not None and done.compared_in is not None:
+        body += " " + done.compared.text(
+            ctx, metric, format_segment(done.compared_in, style="words")
+        )
     if done.funnel is not None:
         body += " " + done.funnel.text()
     if done.split is not None and done.split.change:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -17,6 +17,8 @@ from agent.semantic import MetricRequest
 
 UNUSUAL_Z = 4.0  # robust z of the day against the period's other days
 MIN_SHARE = 0.5  # the day carries at least this much of the segment's change
+SAME_WEEKDAYS = 4  # the weekdays before a compared day that say what it usually holds
+UNUSUAL_DAY = 0.3  # a compared day this far from their median (and outside them) is unusual
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,3 +103,55 @@ def _level(days: list[tuple[date, float, float, float]]) -> float:
     """The period's value: a ratio of its sums, or a sum per day."""
     den = sum(d for *_, d in days)
     return sum(n for _, _, n, _ in days) / den if den else float("nan")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComparedDay:
+    """The single day a day was compared with held something unusual of its own (last
+    Friday's spike): the change against it is mostly that day's, not this one's."""
+
+    day: date
+    value: float
+    usual: float  # the median of the same weekdays before it
+    change: float  # the day's change against the compared day
+    change_usual: float  # … and against the usual
+
+    def text(self, ctx: AnalysisContext, metric: str, segment: str) -> str:
+        fmt = ctx.layer.format_value
+        label = ctx.layer.metric(metric).label.lower()
+        who = f"{segment[:1].upper()}{segment[1:]}'s {label}" if segment else label.capitalize()
+        return (
+            f"{who} on the day compared with, {self.day:%a %b %-d}, was itself unusual: "
+            f"{fmt(metric, self.value)} against {fmt(metric, self.usual)} on the "
+            f"{SAME_WEEKDAYS} {self.day:%A}s before it; against those the change is "
+            f"{self.change_usual:+.0%}, not {self.change:+.0%}."
+        )
+
+
+def unusual_compared_day(
+    ctx: AnalysisContext,
+    metric: str,
+    where: Mapping[str, str],
+    window: Window,
+    baseline: Window,
+) -> ComparedDay | None:
+    """A one-day baseline far from the same weekdays before it, when a day is compared."""
+    if window.days != 1 or baseline.days != 1:
+        return None
+    day = baseline.start
+    span = Window(start=day - timedelta(days=7 * SAME_WEEKDAYS), end=window.end)
+    values = {d: v for d, v, _, _ in _days(ctx, metric, where, span)}
+    before = [values.get(day - timedelta(days=7 * k)) for k in range(1, SAME_WEEKDAYS + 1)]
+    known = [v for v in before if v is not None and np.isfinite(v)]
+    base, cur = values.get(day), values.get(window.start)
+    if len(known) < SAME_WEEKDAYS or base is None or cur is None:
+        return None
+    usual = float(np.median(known))
+    if usual <= 0 or base == 0:
+        return None
+    inside = min(known) <= base <= max(known)
+    if inside or abs(base / usual - 1) < UNUSUAL_DAY:
+        return None
+    return ComparedDay(
+        day=day, value=base, usual=usual, change=cur / base - 1, change_usual=cur / usual - 1
+    )

@@ -426,3 +426,33 @@ def test_a_holiday_the_data_holds_no_earlier_year_of_is_said_to_be_unknown(
     assert "The data holds no earlier year of Fri Nov 28 (Black Friday)" in summary
     ordinary = _ask("were sessions on Nov 18 unusual?", demo_warehouse, tmp_path, capsys)
     assert "no earlier year" not in ordinary["findings"][0]["summary"]
+
+
+def test_a_day_compared_with_an_unusual_day_says_so(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Wed Dec 10 against Wed Dec 3, the Southeast's injected revenue spike: the fall read as
+    the tenth's own; the day compared with is now said to be unusual, with the change
+    against the Wednesdays before it."""
+    spike = demo_warehouse.scenario("revenue_anomaly")
+    assert str(spike.start) == "2025-12-03" and spike.where == {"region": "Southeast"}
+    answer = _ask("why was Southeast revenue down on Dec 10?", demo_warehouse, tmp_path, capsys)
+    rows = dict(
+        _daily(
+            demo_warehouse,
+            "SELECT order_date, sum(revenue) FROM orders WHERE region = 'Southeast' "
+            "AND order_date >= ? AND order_date < ? GROUP BY 1",
+            date(2025, 11, 5),
+            date(2025, 12, 11),
+        )
+    )
+    compared, day = rows[date(2025, 12, 3)], rows[date(2025, 12, 10)]
+    before = sorted(rows[date(2025, 12, 3) - timedelta(days=7 * k)] for k in range(1, 5))
+    usual = (before[1] + before[2]) / 2
+    assert compared > before[-1] and compared / usual - 1 >= 0.3  # by hand: unusual
+    summary = answer["findings"][0]["summary"]
+    assert (
+        f"Revenue on the day compared with, Wed Dec 3, was itself unusual: ${compared:,.0f} "
+        f"against ${usual:,.0f} on the 4 Wednesdays before it; against those the change is "
+        f"{day / usual - 1:+.0%}, not {day / compared - 1:+.0%}."
+    ) in summary
