@@ -925,6 +925,18 @@ def _holiday(m: re.Match[str], today: date) -> Window | None:
     )
 
 
+def _previous_holiday(m: re.Match[str], today: date) -> Window | None:
+    """'last Black Friday' when the text names Black Friday too: the one a year before it.
+    Alone, "how did last Black Friday go?" is the latest one, read by the plain rule."""
+    said = m.group("hol")
+    name = _HOLIDAY_ALIASES.get(said, said)
+    rest = m.string[: m.start()] + " " + m.string[m.end() :]
+    if re.search(rf"\b{re.escape(said)}\b", rest) is None:
+        return None
+    start, end = _RETAIL_DAYS[name](_holiday_year(None, name, today) - 1)
+    return _w(start, end, f"{name.title()} {start.year}")
+
+
 _MOVED = re.compile(
     r"\b(?:slipped|slid|fell|dropped|declined|decreased|rose|grew|climbed|increased|jumped|"
     r"went (?:up|down)|moved|changed|shifted|ran (?:higher|lower)) (?:\S+ ){0,2}$"
@@ -1249,12 +1261,12 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_dated_weekday,
     ),
-    # "over the long wknd", "last yr's long weekend": the holiday weekend just had, whichever
+    # "over the long wknd", "the holiday weekend": the holiday weekend just had, whichever
     # holiday made it, against the same days a week earlier.
     _Rule(
         pattern=_P(
             r"\b(?:over |during |on |of |for |across )?(?:the |this |that |(?P<ly>last years?|"
-            r"last yrs?|ly)(?: s)? )?long (?:weekend|wknd|wkend)\b(?! (?:ahead|coming))"
+            r"last yrs?|ly)(?: s)? )?(?:long|holiday) (?:weekend|wknd|wkend)\b(?! (?:ahead|coming))"
         ),
         build=_latest_long_weekend,
         before=_same_weekdays,
@@ -1366,7 +1378,8 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b{COMPARE_WORDS} last\b(?! (?:week|month|year|quarter|night|time|wk|mo|yr|qtr|"
-            rf"weekend|few|couple|{_NUM}|days?|weeks?|months?|years?|{_CALENDAR_NAMES})\b)"
+            rf"weekend|few|couple|{_NUM}|days?|weeks?|months?|years?|{_CALENDAR_NAMES}|"
+            rf"{_HOLIDAY_NAMES})\b)"
         ),
         build=_never,
         relative=lambda m, t: _same_kind_before,
@@ -1735,6 +1748,11 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_since,
         before=_preceding,
+    ),
+    # "Black Friday vs last Black Friday": beside the day itself, the one a year before.
+    _Rule(
+        pattern=_P(rf"\b(?:the )?(?:last|previous|prior) (?P<hol>{_HOLIDAY_NAMES})\b"),
+        build=_previous_holiday,
     ),
     _Rule(
         pattern=_P(

@@ -109,7 +109,13 @@ def find_windows(norm: str, today: date) -> list[Mention]:
             role: Role = "main"
             compared = bool(
                 _BASELINE_MARKER.search(norm[:s])
-                or (_UP_ON.search(norm[:s]) and not _COMPARED_AFTER.search(norm[e:].lstrip()))
+                # "why was revenue down on Thanksgiving?": a single day after "down on" is
+                # the day it fell, not the period it fell against.
+                or (
+                    _UP_ON.search(norm[:s])
+                    and not _COMPARED_AFTER.search(norm[e:].lstrip())
+                    and (window is None or window.days > 1)
+                )
                 or m.group(0).startswith(("vs ", "versus ", "compared to ", "against ", "than "))
                 or (window is None and not rule.shift)
             )

@@ -481,3 +481,31 @@ def test_a_clarification_option_answers_what_its_label_says(layer: SemanticLayer
         assert option.label.endswith(": electronics vs apparel"), option.label
         assert dict(chosen.compare) == {"category": ("electronics", "apparel")}, option.label
         assert "category" in layer.dimensions_for(chosen.metric), option.label
+
+
+def test_named_days_mean_what_a_retail_team_means(layer: SemanticLayer) -> None:
+    """ "Why was revenue down on Thanksgiving?" took the day for the period it fell against and
+    answered for the last 7 days; "last Black Friday" beside Black Friday was the Friday
+    before; "the holiday weekend" was the Saturday and Sunday alone."""
+    day = "2026-12-02"  # the Wednesday after Cyber Monday
+    for text, window, baseline in (
+        ("Why was revenue down on Thanksgiving?", ("2026-11-26", "2026-11-27"), "2026-11-19"),
+        ("Why were orders up on Black Friday?", ("2026-11-27", "2026-11-28"), "2026-11-20"),
+        (
+            "How did Black Friday orders compare to last Black Friday?",
+            ("2026-11-27", "2026-11-28"),
+            "2025-11-28",
+        ),
+        ("Cyber Monday revenue vs last Cyber Monday", ("2026-11-30", "2026-12-01"), "2025-12-01"),
+        ("How did orders do over the holiday weekend?", ("2026-11-26", "2026-11-30"), "2026-11-19"),
+    ):
+        goal = on(layer, day, text)
+        assert span(goal.window) == window, text
+        assert goal.baseline is not None and str(goal.baseline.start) == baseline, text
+    # The plain readings hold: "Q3 revenue up 6.1% on Q2" is against Q2; "last Black Friday"
+    # alone is the latest one.
+    assert str(on(layer, day, "Q3 revenue up 6.1% on Q2").baseline.start) == "2026-04-01"  # type: ignore[union-attr]
+    assert span(on(layer, day, "how did last Black Friday go?").window) == (
+        "2026-11-27",
+        "2026-11-28",
+    )
