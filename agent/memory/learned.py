@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from agent.domain import Finding
+from agent.domain import Finding, RootCause
 from agent.learning import (
     RETENTION_KINDS,
     Bandit,
@@ -330,10 +330,14 @@ class LearnedStore(StoreBase):
         finding: Finding,
         thread_key: str = "",
     ) -> int | None:
-        """Keep an explanation's main root cause as a pattern (None if it found no cause)."""
-        if not finding.root_causes:
+        """Keep an explanation's main root cause as a pattern (None if it found no cause).
+
+        Only a segment that moved further the total's way drove it: one that lagged a rise
+        (West +12% while the rest rose 113%) is named in the answer, never kept as its cause."""
+        drove = [c for c in finding.root_causes if _drove(c, finding)]
+        if not drove:
             return None
-        top = max(finding.root_causes, key=lambda cause: abs(cause.explains))
+        top = max(drove, key=lambda cause: abs(cause.explains))
         return await self.record_pattern(
             metric=metric,
             direction=direction,
@@ -402,3 +406,15 @@ class LearnedStore(StoreBase):
 
 def _key(segment: Mapping[str, str]) -> str:
     return json.dumps(dict(segment), sort_keys=True)
+
+
+def _drove(cause: RootCause, finding: Finding) -> bool:
+    """Whether the segment moved further than the total, in the total's direction."""
+    before, after = finding.facts.get("baseline"), finding.facts.get("value")
+    if not isinstance(before, int | float) or not isinstance(after, int | float) or not before:
+        return True  # nothing to check it against: kept, as before
+    if not cause.baseline:
+        return after > before if cause.current > 0 else after < before
+    total = after / before - 1
+    own = cause.current / cause.baseline - 1
+    return (own - total) * (1 if after >= before else -1) > 0

@@ -152,3 +152,37 @@ async def test_remember_cause_keeps_the_main_root_cause(mem: Memory) -> None:
     assert recalled.pattern.cause == {"device": "mobile"}
     assert recalled.pattern.summary == "Mobile explains 70% of the drop."
     assert recalled.pattern.thread_key == "T1"
+
+
+async def test_a_segment_that_lagged_a_rise_is_never_kept_as_its_cause(mem: Memory) -> None:
+    """ "The last time revenue rose, the cause was West": West had risen 12% while the rest
+    rose 113% (it lagged, and the answer said so); the note named it the rise's cause."""
+    lagged = RootCause(
+        where={"region": "West"}, baseline=19756, current=22035, change=2279, explains=0.06
+    )
+    finding = Finding(
+        kind="explain",
+        title="Why revenue rose",
+        summary="The segment that lagged the rest is West.",
+        facts={"value": 92013.0, "baseline": 52608.0},
+        root_causes=(lagged,),
+    )
+    kept = await mem.remember_cause(
+        metric="revenue", direction="up", where={}, finding=finding, thread_key="T2"
+    )
+    assert kept is None and await mem.recall("revenue", {}, "up") == []
+    drove = RootCause(
+        where={"device": "mobile"}, baseline=20000, current=50000, change=30000, explains=0.76
+    )
+    found = Finding(
+        kind="explain",
+        title="Why revenue rose",
+        summary="Most of it is mobile.",
+        facts={"value": 92013.0, "baseline": 52608.0},
+        root_causes=(lagged, drove),
+    )
+    assert await mem.remember_cause(
+        metric="revenue", direction="up", where={}, finding=found, thread_key="T3"
+    )
+    [recalled] = await mem.recall("revenue", {}, "up")
+    assert recalled.pattern.cause == {"device": "mobile"}
