@@ -209,6 +209,8 @@ def _judged(
         ):
             found.insert(0, _cause(frame, along.where, parts, counts.totals(), result.total_change))
             tests[describe_where(along.where)] = along
+    if direction:
+        found = _without_echoes(scan, frame, parts, counts, result, found, tests, direction)
     causes = [rc for rc in found if tests[describe_where(rc.where)].z * direction >= 0]
     spread = None
     if not causes and not verdict.within:
@@ -233,6 +235,44 @@ def _judged(
     return _done(result, tuple(causes), verdict, tests, spread, moved_against)
 
 
+def _without_echoes(
+    scan: DepartureScan,
+    frame: pd.DataFrame,
+    parts: tuple[str, ...],
+    counts: Counts,
+    result: RCAResult,
+    found: list[RootCause],
+    tests: dict[str, SegmentTest],
+    direction: float,
+) -> list[RootCause]:
+    """Causes that depart only because a stronger segment moved the other way sits in their
+    rest: returning mobile customers flat while every other group rose ~70% make desktop
+    (+72%) depart from its rest (+44%, the flat group inside). Left out of the comparison,
+    desktop departs from nothing; the flat group is the story, told as the one that lagged."""
+    against = scan.best(SEGMENT_ALPHA, -direction)
+    if against is None:
+        return found
+    kept = []
+    for rc in found:
+        test = tests[describe_where(rc.where)]
+        if (
+            test.z * direction > 0
+            and abs(against.z) > abs(test.z)
+            and not scan.test_without(rc.where, against.where, SEGMENT_ALPHA).departs
+            # … while the other still departs without it: two mirror images (mobile −33%,
+            # desktop +11%, each in the other's rest) are no echo of each other.
+            and scan.test_without(against.where, rc.where, SEGMENT_ALPHA).departs
+        ):
+            continue  # an echo of the segment that moved against the total
+        kept.append(rc)
+    if len(kept) == len(found):
+        return found
+    if not any(_overlaps(against.where, rc.where) for rc in kept):
+        kept.insert(0, _cause(frame, against.where, parts, counts.totals(), result.total_change))
+        tests[describe_where(against.where)] = against
+    return kept
+
+
 def _done(
     result: RCAResult,
     causes: tuple[RootCause, ...],
@@ -251,10 +291,11 @@ def _done(
         within_noise=verdict.within,
         noise_reason=verdict.reason,
         noise_z=verdict.z,
-        # A broad move names no segment: trust in it is trust that the total moved.
+        # A broad move names no segment (a segment that lagged it explains none of it): trust
+        # in it is trust that the total moved.
         confidence=_noise_confidence(verdict.z)
         if verdict.within
-        else confidence(explained if causes else 1.0, verdict.z),
+        else confidence(explained if causes and spread is None else 1.0, verdict.z),
         significance={
             k: t.p for k, t in tests.items() if k in {describe_where(c.where) for c in causes}
         },

@@ -130,6 +130,22 @@ class DepartureScan:
         )
         return self._result(dict(where), seg, self._raw_z(seg), alpha)
 
+    def test_without(
+        self, where: Mapping[str, str], without: Mapping[str, str], alpha: float
+    ) -> SegmentTest:
+        """The segment's departure with another segment's leaves left out of it and its rest:
+        does desktop still depart once returning mobile customers (flat while everything
+        else rose) are out of the comparison?"""
+        outside = ~self.lattice.mask(dict(without))
+        inside = self.lattice.mask(dict(where)) & outside
+        c = self.counts
+        seg = tuple(float(a[inside].sum()) for a in (c.nb, c.db, c.nc, c.dc))
+        left = tuple(float(a[outside].sum()) for a in (c.nb, c.db, c.nc, c.dc))
+        rest = tuple(t - x for t, x in zip(left, seg, strict=True))
+        a, b = self._log_change(seg), self._log_change(rest)  # type: ignore[arg-type]
+        z = None if a is None or b is None else (a[0] - b[0]) / math.sqrt(a[1] + b[1])
+        return self._result(dict(where), seg, z, alpha)  # type: ignore[arg-type]
+
     def best(self, alpha: float, direction: float = 0.0) -> SegmentTest | None:
         """The segment that departs most (p against its own limit), if any passes.
 

@@ -206,9 +206,7 @@ def test_one_device_s_fall_is_named_though_every_segment_with_it_departs_too(
     # By hand: mobile carries almost all of the fall; the other devices held within 5%.
     assert change["mobile"] / change.sum() > 0.9
     assert (by.drop("mobile").pct_change(axis=1).iloc[:, 1].abs() < 0.05).all()
-    assert _explain_revenue(path, "Aug 24-30", "Aug 31-Sep 6", capsys)[:1] == [
-        {"device": "mobile"}
-    ]
+    assert _explain_revenue(path, "Aug 24-30", "Aug 31-Sep 6", capsys)[:1] == [{"device": "mobile"}]
 
 
 def test_the_segment_that_fell_leads_a_fall_its_mirror_departs_as_far(
@@ -239,3 +237,39 @@ def test_the_segment_that_fell_leads_a_fall_its_mirror_departs_as_far(
     assert growth["mobile"] < -0.25 and growth["desktop"] > 0.1  # the case, by hand
     assert frame[frame.week == "cur"].revenue.sum() < frame[frame.week == "base"].revenue.sum()
     assert _explain_revenue(path, "base", "cur", capsys)[:1] == [{"device": "mobile"}]
+
+
+def test_a_segment_that_departs_only_by_an_echo_is_not_the_cause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every group's orders rose 70% but returning mobile customers', flat: new customers
+    (+70% against a rest with the flat group inside) departed, and were named the cause of
+    the rise. Left out of the comparison, they depart from nothing; the flat group is named."""
+    rng = np.random.default_rng(1)
+    share = {"mobile": 0.36, "desktop": 0.52, "tablet": 0.12}
+    kinds = {"new": 0.55, "returning": 0.45}
+    rows = []
+    for week, region, device, channel, kind in itertools.product(
+        ["base", "cur"],
+        ["Northeast", "Southeast", "Midwest", "Southwest", "West"],
+        list(share),
+        ["organic", "paid_search", "direct", "email", "social", "affiliate"],
+        list(kinds),
+    ):
+        flat = week == "base" or (device, kind) == ("mobile", "returning")
+        mean = 2500 * share[device] * kinds[kind] / 30 * (1.0 if flat else 1.7)
+        rows.append((week, region, device, channel, kind, int(rng.poisson(mean))))
+    frame = pd.DataFrame(
+        rows, columns=["week", "region", "device", "channel", "customer_type", "orders"]
+    )
+    path = tmp_path / "echo.csv"
+    frame.to_csv(path, index=False)
+    by = frame.pivot_table(index="customer_type", columns="week", values="orders", aggfunc="sum")
+    assert by.loc["new", "cur"] / by.loc["new", "base"] > 1.6  # by hand: new rose with all
+    argv = ["explain", str(path), "--dims", "region,device,channel,customer_type"]
+    argv += ["--period-col", "week", "--baseline", "base", "--current", "cur"]
+    assert main([*argv, "--measure", "orders", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [rc["where"] for rc in out["root_causes"]][:1] == [
+        {"device": "mobile", "customer_type": "returning"}
+    ]
