@@ -270,10 +270,14 @@ def _summary(
     if parts:
         text += " " + "; ".join(parts) + "."
     if not risk.empty:
+        # "Valuable customers slipping away" overclaims when most of them bought once: how
+        # many did is said, from the scores themselves.
+        members = scored[scored["segment"].isin(list(risk.index))]
+        once = int((members["frequency"] == 1).sum())
         text += (
-            f" {int(risk['customers'].sum()):,} valuable customers are slipping away "
-            f"(At risk / Can't lose them, ${risk['revenue'].sum():,.0f} of past revenue): "
-            "the win-back targets."
+            f" {int(risk['customers'].sum()):,} customers who spent well but have not ordered "
+            f"lately (At risk / Can't lose them, ${risk['revenue'].sum():,.0f} of past revenue"
+            f"{f'; {once:,} of them ordered only once' if once else ''}): the win-back targets."
         )
     if stable == stable:
         word = "Stable" if stable >= 0.9 else "Fairly stable" if stable >= 0.75 else "Unstable"

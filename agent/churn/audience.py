@@ -276,9 +276,11 @@ class CampaignPlan:
         spec = self.spec
         how = f"{spec.delivery} " if spec.delivery else ""
         out = [
-            f"For the {how}campaign {spec.campaign_id}: {self.send:,} customers to contact and "
-            f"{self.holdout:,} held out at random ({spec.holdout_share:.0%}, fixed by the "
-            "campaign id) so the campaign's effect can be measured against them."
+            f"For the {how}campaign {spec.campaign_id}: {self.send:,} customers to contact "
+            f"across the {len([a for a in self.audiences if a.send])} segments' audiences (each "
+            f"its own, in the table) and {self.holdout:,} held out at random "
+            f"({spec.holdout_share:.0%}, fixed by the campaign id) so the campaign's effect can "
+            "be measured against them."
         ]
         excluded = self.excluded()
         if excluded:

@@ -166,3 +166,17 @@ def test_filter_values_are_bound_not_spliced(ctx: AnalysisContext, tmp_path: Pat
     goal = Goal(intent=Intent.SEGMENT, filters={"region": "West' OR 1=1 --"})
     (finding,) = run_goal(goal, dataclasses.replace(ctx, out_dir=tmp_path))
     assert finding.kind == "no_data"
+
+
+def test_the_win_back_targets_say_how_many_ordered_only_once(
+    answer: Finding, csv: pd.DataFrame, orders: pd.DataFrame
+) -> None:
+    """ "Valuable customers slipping away" was said of a group whose customers had mostly
+    ordered once; the count comes from the orders, by hand."""
+    risk = csv[csv["segment"].isin(["At risk", "Can't lose them"])]["customer_id"]
+    counted = orders.groupby("customer_id").size()
+    once = int((counted.loc[list(risk)] == 1).sum())
+    assert once > 0  # the demo's win-back segments hold one-time buyers
+    assert f"{len(risk):,} customers who spent well but have not ordered lately" in answer.summary
+    assert f"; {once:,} of them ordered only once): the win-back targets." in answer.summary
+    assert "valuable customers are slipping away" not in answer.summary

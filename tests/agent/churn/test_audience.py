@@ -155,7 +155,10 @@ async def test_email_campaign_audiences_after_exclusions_with_a_holdout(
         f"At risk: {len(at_risk):,} to contact, expected to spend ${expected:,.0f} over the "
         f"next 12 months (${expected / len(at_risk):,.0f} each)"
     ) in finding.summary
-    assert f"{len(send):,} customers to contact and {len(holdout):,} held out" in finding.summary
+    assert f"{len(send):,} customers to contact across the " in finding.summary
+    assert f"audiences (each its own, in the table) and {len(holdout):,} held out" in (
+        finding.summary
+    )
     assert "adjusted Rand" not in finding.summary and "kept their segment" in finding.summary
     # The audiences' table shows dollars as dollars, in Slack and in the terminal alike.
     assert finding.table is not None
