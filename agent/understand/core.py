@@ -289,6 +289,14 @@ def _understand(
         del parsed.filters[dim]
         parsed.group_by.append(dim)
         intent = Intent.BREAKDOWN
+    if (dim := _driver_asked(parsed)) is not None:
+        # "was the spike driven by new customers?": whether new customers carried the move
+        # is read from the move split by customer type; a filter to new customers would
+        # explain their own change (or call their day ordinary), which reads as "no".
+        del parsed.filters[dim]
+        parsed.filter_words.pop(dim, None)
+        parsed.group_by.append(dim)
+        intent = Intent.EXPLAIN
     ranking = _ranking(parsed, intent)
     if ranking is not None:
         intent = Intent.TREND
@@ -573,6 +581,34 @@ def _read_as_thread_edit(parsed: Parsed, context: Goal) -> None:
         parsed.metrics = []
         parsed.filters["customer_type"] = "new"
         parsed.filter_words["customer_type"] = "new"
+
+
+# "driven by new customers", "did mobile drive it", "was it mobile that drove": a value asked
+# about as the move's driver.
+_DRIVER = re.compile(
+    # "new customers" reads as the new-customer count's words too: either stands for the value.
+    r"\b(?:driv\w*|caused|fuell?ed|powered|led|carried) (?:mostly |mainly |largely )?by "
+    r"(?:the )?(?:_value_|_metric_)|\b(?:did|do|does) (?:the )?(?:_value_|_metric_) (?:\S+ )?"
+    r"(?:driv\w*|cause|fuel|power|carry)\b|\bwas it (?:the )?(?:_value_|_metric_) "
+    r"(?:that|who|which) (?:drove|driver|caused)\b"
+)
+
+
+_A_MOVE = re.compile(
+    r"\b(?:spike|surge|rise|rose|jump|boost|lift|increase|growth|grew|gain|drop|fall|fell|"
+    r"dip|decline|slump|change|swing|move)\w*"
+)
+
+
+def _driver_asked(parsed: Parsed) -> str | None:
+    """The dimension of the one value asked about as the driver of a move, if any."""
+    if len(parsed.filters) != 1 or parsed.group_by or not _DRIVER.search(parsed.shape):
+        return None
+    if not _A_MOVE.search(parsed.norm) or re.search(r"\bhow (?:many|much)\b", parsed.norm):
+        # "new customers driven by email", "how many sessions did social drive": how they
+        # came, and how many, with no move to split.
+        return None
+    return next(iter(parsed.filters))
 
 
 # "what % of sessions …" normalises to "what of sessions …".

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent.analyses.base import AnalysisContext, direction_word, relative_change, where_text
+from agent.analyses.base import (
+    AnalysisContext,
+    dimension_words,
+    direction_word,
+    relative_change,
+    where_text,
+)
 from agent.analyses.explain.verdict import OVER_ALL
 from agent.analyses.rca import RCAResult, describe_where
 from agent.analyses.rca.model import SegmentTest
@@ -117,7 +123,7 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
         facts["onset"] = done.onset.to_json()
     if done.split is not None:
         facts["count_value"] = done.split.to_json()
-    by = f" by {', '.join(asked)}" if asked else ""
+    by = f" by {', '.join(dimension_words(ctx, d, many=False) for d in asked)}" if asked else ""
     when = done.onset.text().split(" vs ")[0] if done.onset is not None else done.window.describe()
     return Finding(
         kind=FindingKind.EXPLAIN,

@@ -456,3 +456,38 @@ def test_a_day_compared_with_an_unusual_day_says_so(
         f"against ${usual:,.0f} on the 4 Wednesdays before it; against those the change is "
         f"{day / usual - 1:+.0%}, not {day / compared - 1:+.0%}."
     ) in summary
+
+
+def test_driven_by_a_segment_splits_the_move_by_its_dimension(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "Was the Black Friday spike in orders driven by new customers?" was read as "anything
+    unusual for new customers on Black Friday?" ("nothing unusual": a no). It is the move
+    split by customer type, the answer said against each type's own change."""
+    answer = _ask(
+        "was the Black Friday spike in orders driven by new customers?",
+        demo_warehouse,
+        tmp_path,
+        capsys,
+    )
+    goal = answer["goal"]
+    assert goal["intent"] == "explain" and goal["filters"] == {}
+    assert goal["group_by"] == ["customer_type"]
+    assert goal["window"] == {"start": "2025-11-28", "end": "2025-11-29"}
+    rows = dict(
+        (kind, (before, after))
+        for kind, before, after in _daily(
+            demo_warehouse,
+            "SELECT customer_type, count(*) FILTER (WHERE order_date = ?), "
+            "count(*) FILTER (WHERE order_date = ?) FROM orders GROUP BY 1",
+            date(2025, 11, 21),
+            date(2025, 11, 28),
+        )
+    )
+    summary = answer["findings"][0]["summary"]
+    total = [sum(v[i] for v in rows.values()) for i in (0, 1)]
+    assert f"Orders rose from {total[0]:,} to {total[1]:,}" in summary
+    changes = sorted(after / before - 1 for before, after in rows.values())
+    if "every customer type rose" in summary:  # broad: both types' changes, by hand
+        assert f"rose {changes[0]:.0%}–{changes[-1]:.0%}".replace("%–", "–") in summary
+    assert "Nothing unusual" not in summary
