@@ -91,6 +91,12 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     )
     periods = tuple(frame["period"])
     rows = tuple((p, v) for p, v in zip(periods, values, strict=True))
+    if definition.type == "simple":
+        # "average daily revenue since May" asks for this number; a trend alone never gave it.
+        trend_sentence += (
+            f" It averaged {fmt(metric, mean)} a {grain} over the {len(values)} "
+            f"{grain}{'s' if len(values) > 1 else ''}."
+        )
     sentence = trend_sentence + partial
     if goal.ranked is not None:
         label = definition.label[:1].lower() + definition.label[1:]

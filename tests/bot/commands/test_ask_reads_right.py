@@ -491,3 +491,25 @@ def test_driven_by_a_segment_splits_the_move_by_its_dimension(
     if "every customer type rose" in summary:  # broad: both types' changes, by hand
         assert f"rose {changes[0]:.0%}–{changes[-1]:.0%}".replace("%–", "–") in summary
     assert "Nothing unusual" not in summary
+
+
+def test_a_daily_average_asked_for_is_given(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "average daily revenue since the start of November" gave the trend and never the
+    average it asked for."""
+    answer = _ask(
+        "average daily revenue since the start of November", demo_warehouse, tmp_path, capsys
+    )
+    ((total, days),) = _daily(
+        demo_warehouse,
+        "SELECT sum(revenue), count(DISTINCT order_date) FROM orders "
+        "WHERE order_date >= ? AND order_date < ?",
+        date(2025, 11, 1),
+        date(2025, 12, 15),
+    )
+    assert days == 44
+    assert (
+        f"It averaged ${total / days:,.0f} a day over the 44 days."
+        in (answer["findings"][0]["summary"])
+    )
