@@ -21,10 +21,12 @@ from agent.analyses.base import (
     where_text,
     window_of,
 )
+from agent.analyses.stats import two_proportion_p
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.semantic import MetricDef, MetricRequest
 
 DEFAULT_GROUP = "region"
+NOISE_P = 0.05
 MAX_ROWS = 25
 
 
@@ -77,12 +79,13 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         best = movers.loc[movers["change"].idxmax()]
         rise = " / ".join(str(best[d]) for d in group_by)
         fall = " / ".join(str(worst[d]) for d in group_by)
+        up, down = _noise_note(best, definition.format), _noise_note(worst, definition.format)
         if best["change"] > 0 > worst["change"]:
-            moves = f"biggest rise {rise} ({best['change'] * 100:+.1f}%), biggest fall {fall} ({worst['change'] * 100:+.1f}%)"
+            moves = f"biggest rise {rise} ({best['change'] * 100:+.1f}%{up}), biggest fall {fall} ({worst['change'] * 100:+.1f}%{down})"
         elif worst["change"] <= 0:
-            moves = f"every segment fell; most {fall} ({worst['change'] * 100:+.1f}%), least {rise} ({best['change'] * 100:+.1f}%)"
+            moves = f"every segment fell; most {fall} ({worst['change'] * 100:+.1f}%{down}), least {rise} ({best['change'] * 100:+.1f}%{up})"
         else:
-            moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%), least {fall} ({worst['change'] * 100:+.1f}%)"
+            moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%{up}), least {fall} ({worst['change'] * 100:+.1f}%{down})"
         summary += f" Against {baseline.describe()}: {moves}."
     if goal.ranked is not None:
         # "bottom 3 states by conversion rate": those rows, from that end, are the answer
@@ -170,6 +173,18 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             ),
         ),
     )
+
+
+def _noise_note(row: pd.Series, unit: str) -> str:
+    """', within noise' for a rate whose move its own counts do not tell from chance: the
+    biggest rise among a handful of segments is still a rise of nothing much."""
+    names = ("numerator_baseline", "denominator_baseline", "numerator", "denominator")
+    if unit != "percent" or any(name not in row.index for name in names):
+        return ""
+    counts = [float(row[name]) for name in names]
+    if any(not math.isfinite(c) or c < 0 for c in counts) or not counts[1] or not counts[3]:
+        return ""
+    return ", within noise" if two_proportion_p(*counts) >= NOISE_P else ""
 
 
 def _weights(

@@ -6,6 +6,7 @@ of daily distinct counts, never the month's customers)."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -513,3 +514,32 @@ def test_a_daily_average_asked_for_is_given(
         f"It averaged ${total / days:,.0f} a day over the 44 days."
         in (answer["findings"][0]["summary"])
     )
+
+
+def test_a_rate_s_biggest_mover_says_when_it_is_within_noise(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "biggest rise Southwest (+1.0%)" was +0.03 pp on 40,000 sessions: named as news."""
+    answer = _ask("conversion rate by channel last month", demo_warehouse, tmp_path, capsys)
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT channel, "
+            "sum(converted::int) FILTER (WHERE session_date < DATE '2025-11-01'), "
+            "count(*) FILTER (WHERE session_date < DATE '2025-11-01'), "
+            "sum(converted::int) FILTER (WHERE session_date >= DATE '2025-11-01'), "
+            "count(*) FILTER (WHERE session_date >= DATE '2025-11-01') FROM sessions "
+            "WHERE session_date >= DATE '2025-10-01' AND session_date < DATE '2025-12-01' "
+            "GROUP BY 1"
+        ).fetchall()
+    summary = answer["findings"][0]["summary"]
+    named = 0
+    for channel, n0, d0, n1, d1 in rows:
+        change = (n1 / d1) / (n0 / d0) - 1
+        pooled = (n0 + n1) / (d0 + d1)
+        z = (n1 / d1 - n0 / d0) / math.sqrt(pooled * (1 - pooled) * (1 / d0 + 1 / d1))
+        p = math.erfc(abs(z) / math.sqrt(2))  # two-sided, by hand
+        said = f" {channel} ({change * 100:+.1f}%"
+        if said in summary:  # the biggest rise or fall: its noise said by its counts
+            named += 1
+            assert (f"{said}, within noise)" in summary) == (p >= 0.05), (channel, p, summary)
+    assert named == 2
