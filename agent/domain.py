@@ -164,6 +164,10 @@ class Goal:
     ranked: Ranked | None = None
     # Why a further question in the same message is not answered, for the reply to say.
     left_out: str = ""
+    # A later question in the same message that Scout could answer on its own but does not
+    # answer here ("revenue yesterday? and how many orders?"): named in the reply, never
+    # dropped in silence.
+    unanswered: str = ""
 
     @property
     def needs_clarification(self) -> bool:

@@ -140,6 +140,10 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
         cycle.notes.append(
             f"I answered the first question. The other I can't answer: {goal.left_out}"
         )
+    elif goal.unanswered:
+        cycle.notes.append(
+            f"I answered the first question; ask the other on its own: “{goal.unanswered}”"
+        )
     # The asker's policy: the service places them by user id and Slack user groups before the
     # cycle (`deps.access`); a cycle run without it (tests, benches) is placed by user id, so
     # nobody is left unrestricted by a policies file. The goal gains its row filters (or is

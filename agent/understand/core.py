@@ -119,9 +119,21 @@ def understand_with(
     # its own is named in the reply; when it is what kept the whole from being answered,
     # the first question is answered alone.
     first_text, rest_text = split
-    rest = _understand(rest_text, parse(rest_text, lexicon, today), lexicon, today, None, learned)
+    rest_parsed = parse(rest_text, lexicon, today)
+    rest = _understand(rest_text, rest_parsed, lexicon, today, None, learned)
     why = _refused_why(rest)
     if not why:
+        # Only a later question about a metric of its own is another question: "… the rate
+        # looks insane for the last fortnight. Is something broken?" says more of the first.
+        if answered and rest_parsed.metrics and _another_question(rest, goal):
+            # "revenue yesterday? :chart: and how many orders?": the first question alone is
+            # answered (the second's words, an emoji's "up" among them, no longer recolour
+            # it), and the second is named in the reply as the asker wrote it.
+            first = _understand(
+                first_text, parse(first_text, lexicon, today), lexicon, today, context, learned
+            )
+            if first.intent is not Intent.UNKNOWN and first.clarification is None:
+                return replace(first, text=text, unanswered=_as_written(text))
         return goal
     if answered:
         return replace(goal, left_out=why)
@@ -145,6 +157,23 @@ def _questions(parsed: Parsed) -> tuple[str, str] | None:
         return None
     cut = parsed.tokens[asking[0][1] - 1].end + 1  # just past the first question mark
     return parsed.cleaned[:cut], parsed.cleaned[cut:]
+
+
+def _as_written(text: str) -> str:
+    """The message after its first question mark, without Slack emoji codes."""
+    rest = text.split("?", 1)[1] if "?" in text else ""
+    return " ".join(re.sub(r":[a-z0-9_+\-]+:", " ", rest).split())
+
+
+def _another_question(rest: Goal, goal: Goal) -> bool:
+    """Whether a later question asks something the answer to the first does not hold."""
+    if rest.intent is Intent.UNKNOWN or rest.clarification is not None:
+        return False  # "and the week before?" alone is no question of its own
+    return (rest.intent, rest.metric, dict(rest.filters)) != (
+        goal.intent,
+        goal.metric,
+        dict(goal.filters),
+    )
 
 
 def _refused_why(goal: Goal) -> str:

@@ -543,3 +543,28 @@ def test_a_rate_s_biggest_mover_says_when_it_is_within_noise(
             named += 1
             assert (f"{said}, within noise)" in summary) == (p >= 0.05), (channel, p, summary)
     assert named == 2
+
+
+def test_a_second_question_of_its_own_is_named_never_dropped(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "what was *revenue* yesterday? :chart_with_upwards_trend: and how many orders?": the
+    emoji's "up" turned the first question into an explanation, and the orders went unsaid."""
+    answer = _ask(
+        "<@U123ABC> what was *revenue* yesterday? :chart_with_upwards_trend: and how many orders?",
+        demo_warehouse,
+        tmp_path,
+        capsys,
+    )
+    assert answer["goal"]["intent"] == "lookup" and answer["goal"]["metric"] == "revenue"
+    ((revenue,),) = _daily(
+        demo_warehouse,
+        "SELECT sum(revenue) FROM orders WHERE order_date >= ? AND order_date < ?",
+        date(2025, 12, 14),
+        date(2025, 12, 15),
+    )
+    assert f"${revenue:,.0f}" in answer["findings"][0]["summary"]
+    assert (
+        "I answered the first question; ask the other on its own: “and how many orders?”"
+        in answer["notes"]
+    )
