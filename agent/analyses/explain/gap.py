@@ -16,6 +16,7 @@ so it is answered by three readings of that gap:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,6 +46,7 @@ from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series
 from agent.semantic import MetricRequest
 
 PRIOR_DAYS = 56
+WIDENED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
 NEW_GAP_P = 0.01
 MIX_WORTH_SAYING = 0.25  # of the gap, before mix is named as part of it
 MIN_MEMBER_SHARE = 0.02  # of a side's volume, for a member to count in "holds in every …"
@@ -71,7 +73,14 @@ def explain_gap(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     window = window_of(goal, ctx.today, default_days=7)
     if outside_data(ctx, metric, window):
         return (no_data_finding(ctx, metric, window),)
-    prior = Window(start=window.start - timedelta(days=PRIOR_DAYS), end=window.start)
+    # "did the gap widen this month vs last month?" holds the gap against the period named;
+    # otherwise against the 8 weeks before, enough days to tell a new gap from an old one.
+    asked_against = goal.baseline is not None and WIDENED.search(goal.text.lower()) is not None
+    prior = (
+        goal.baseline
+        if asked_against and goal.baseline is not None
+        else Window(start=window.start - timedelta(days=PRIOR_DAYS), end=window.start)
+    )
     side_a = {**goal.filters, dimension: name_a}
     side_b = {**goal.filters, dimension: name_b}
     a, b = total(ctx, metric, window, side_a), total(ctx, metric, window, side_b)
@@ -109,7 +118,7 @@ def explain_gap(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         return (
             _finding(ctx, metric, goal, name_a, name_b, a, b, lines, daily, evidence, [], test),
         )
-    lines.append(_is_it_new(ctx, metric, daily, window, name_a, name_b))
+    lines.append(_is_it_new(ctx, metric, daily, window, prior, name_a, name_b))
     ratio = definition.type == "ratio"
     funnel_text, funnel_evidence = _funnel(ctx, metric, side_a, side_b, window, name_a, name_b)
     evidence += funnel_evidence
@@ -192,7 +201,7 @@ def _finding(
         chart=ChartSpec(
             kind="line",
             title=f"{label}: {name_a} vs {name_b}",
-            subtitle=f"daily, the {PRIOR_DAYS // 7} weeks before and {window.describe()}",
+            subtitle=f"daily, {periods[0]:%b %-d} – {window.describe()}" if periods else "daily",
             series=(
                 Series(name=name_a, x=periods, y=tuple(daily["a"])),
                 Series(name=name_b, x=periods, y=tuple(daily["b"])),
@@ -235,27 +244,37 @@ def _is_it_new(
     metric: str,
     daily: pd.DataFrame,
     window: Window,
+    prior: Window,
     name_a: str,
     name_b: str,
 ) -> str:
-    """'It is not new: over the 8 weeks before, …' or when and how it changed."""
+    """'The gap is not new: over the 8 weeks before, …', or how it changed, day by day."""
     fmt = ctx.layer.format_value
     ok = (daily["a"] > 0) & (daily["b"] > 0)
     logs = np.log(daily["a"][ok] / daily["b"][ok])
-    inside = logs.index >= pd.Timestamp(window.start)
-    before, now = logs[~inside], logs[inside]
+    in_window = (logs.index >= pd.Timestamp(window.start)) & (logs.index < pd.Timestamp(window.end))
+    in_prior = (logs.index >= pd.Timestamp(prior.start)) & (logs.index < pd.Timestamp(prior.end))
+    before, now = logs[in_prior], logs[in_window]
     if len(before) < 7 or len(now) < 2:
-        return "The weeks before hold too few days with both to say whether the gap is new."
-    then = daily[~(daily.index >= pd.Timestamp(window.start))]
+        return f"{prior.describe()} holds too few days with both to say whether the gap is new."
+    then = daily[
+        (daily.index >= pd.Timestamp(prior.start)) & (daily.index < pd.Timestamp(prior.end))
+    ]
     then_a, then_b = float(then["a"].mean()), float(then["b"].mean())
     ratio_then, ratio_now = math.exp(before.mean()) - 1, math.exp(now.mean()) - 1
+    weeks = prior.end == window.start and prior.days == PRIOR_DAYS
+    when = f"over the {PRIOR_DAYS // 7} weeks before" if weeks else f"in {prior.describe()}"
     then_text = (
-        f"over the {PRIOR_DAYS // 7} weeks before, {name_a} averaged {fmt(metric, then_a)} a day "
-        f"against {fmt(metric, then_b)} ({_gap_words(ratio_then)} on a typical day)"
+        f"{when}, {name_a} averaged {fmt(metric, then_a)} a day against "
+        f"{fmt(metric, then_b)} ({_gap_words(ratio_then)} on a typical day)"
     )
     test = welch(list(before), list(now))
     if math.isnan(test.p_value) or test.p_value >= NEW_GAP_P:
-        return f"The gap is not new: {then_text}, and on a typical day of this period it is {_gap_words(ratio_now)}."
+        return (
+            f"The gap is not new: {then_text}, and on a typical day of this period it is "
+            f"{_gap_words(ratio_now)} (no change beyond noise: {test.method}, "
+            f"p={test.p_value:.2f})."
+        )
     wider = abs(now.mean()) > abs(before.mean())
     return (
         f"The gap {'widened' if wider else 'narrowed'} in this period: {then_text}; on a typical "

@@ -509,3 +509,13 @@ def test_named_days_mean_what_a_retail_team_means(layer: SemanticLayer) -> None:
         "2026-11-27",
         "2026-11-28",
     )
+
+
+def test_did_the_gap_widen_is_the_gap_explained_against_the_period_named(
+    layer: SemanticLayer,
+) -> None:
+    goal = on(layer, MONDAY, "did the gap between mobile and desktop conversion widen this month?")
+    assert goal.intent is Intent.EXPLAIN
+    assert dict(goal.compare) == {"device": ("mobile", "desktop")}
+    plain = on(layer, MONDAY, "mobile vs desktop conversion this month")
+    assert plain.intent is Intent.COMPARE

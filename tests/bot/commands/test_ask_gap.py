@@ -165,3 +165,37 @@ def test_a_revenue_gap_splits_into_orders_and_order_value(
         in summary
     )
     assert f"(${avg_a:,.2f} against ${avg_b:,.2f})" in summary
+
+
+def test_did_the_gap_widen_holds_it_against_the_period_named(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """ "did the gap … widen this month vs last month?" gave this month's gap alone."""
+    answer = _ask(
+        "did the gap between mobile and desktop conversion widen this month vs last month?",
+        demo_warehouse,
+        tmp_path,
+        capsys,
+    )
+    assert answer["goal"]["intent"] == "explain"
+    summary = answer["findings"][0]["summary"]
+    daily = _sql(
+        demo_warehouse,
+        "SELECT session_date, avg(CASE WHEN device='mobile' THEN converted::int END), "
+        "avg(CASE WHEN device='desktop' THEN converted::int END) FROM sessions "
+        "WHERE session_date >= DATE '2025-11-01' AND session_date < DATE '2025-12-15' "
+        "GROUP BY 1 ORDER BY 1",
+    )
+    before = [(a, b) for d, a, b in daily if str(d) < "2025-11-15"]
+    now = [(a, b) for d, a, b in daily if str(d) >= "2025-12-01"]
+    assert len(before) == 14 and len(now) == 14
+    then_a = sum(a for a, _ in before) / len(before)
+    then_b = sum(b for _, b in before) / len(before)
+    assert (
+        f"in Nov 1 – Nov 14, 2025, mobile averaged {then_a * 100:.2f}% a day against "
+        f"{then_b * 100:.2f}%"
+    ) in summary
+    p = stats.ttest_ind(
+        [math.log(a / b) for a, b in before], [math.log(a / b) for a, b in now], equal_var=False
+    ).pvalue
+    assert ("The gap is not new" in summary) == (p >= 0.01), (p, summary)
