@@ -1623,6 +1623,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             r"\b(?:the )?(?:same (?:day|weekday) (?:last|a) week|(?:the |a )?week (?:before|earlier|prior|ago))\b"
+            # "vs the weekend before", "the previous weekend": the same days a week earlier.
+            r"|\bthe (?:weekend|wknd|wkend) (?:before|earlier|prior)\b"
+            r"|\bthe (?:previous|prior|preceding) (?:weekend|wknd|wkend)\b"
         ),
         build=_never,
         relative=_rel_prev_days(7),

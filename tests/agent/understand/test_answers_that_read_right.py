@@ -519,3 +519,17 @@ def test_did_the_gap_widen_is_the_gap_explained_against_the_period_named(
     assert dict(goal.compare) == {"device": ("mobile", "desktop")}
     plain = on(layer, MONDAY, "mobile vs desktop conversion this month")
     assert plain.intent is Intent.COMPARE
+
+
+def test_vs_the_weekend_before_replaces_a_baseline_the_data_lacked(
+    layer: SemanticLayer,
+) -> None:
+    """After "orders over the BFCM weekend vs last year" (last year not in the data), "ok then
+    vs the weekend before" kept last year and was refused again."""
+    day = "2026-12-02"
+    first = on(layer, day, "orders over the BFCM weekend vs last year")
+    assert first.baseline is not None and first.baseline.start.year == 2025
+    for text in ("ok then vs the weekend before", "compare with the previous weekend instead"):
+        goal = on(layer, day, text, context=first)
+        assert span(goal.window) == span(first.window), text
+        assert span(goal.baseline) == ("2026-11-20", "2026-11-24"), text
