@@ -169,7 +169,7 @@ async def answered(slack: FakeSlack, thread_ts: str, count: int = 1) -> list[Cal
     return await slack.wait_for(
         "chat.update",
         count,
-        timeout=30,
+        timeout=60,  # the answer runs the whole explanation; a loaded CI machine is slow
         where=lambda c: (
             c.body.get("channel") == ASK_CHANNEL
             and "scout_feedback_up" in blocks_text(c)
