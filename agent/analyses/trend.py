@@ -10,6 +10,7 @@ from agent.analyses.base import (
     AnalysisContext,
     as_date,
     coverage,
+    dimension_words,
     metric_of,
     no_data_finding,
     outside_data,
@@ -82,7 +83,8 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         trend_sentence = (
             f"{definition.label}{where} {'show' if many else 'shows'} no clear trend over "
             f"{window.describe()} "
-            f"(p={p_value:.2f}); it moved from {fmt(metric, first)} to {fmt(metric, last)} "
+            f"(p={p_value:.2f}); {'they' if many else 'it'} moved from {fmt(metric, first)} to "
+            f"{fmt(metric, last)} "
             f"within normal variation."
         )
     fitted_start = mean - slope * (len(values) - 1) / 2 if not math.isnan(slope) else mean
@@ -94,10 +96,17 @@ def trend(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     if definition.type == "simple":
         # "average daily revenue since May" asks for this number; a trend alone never gave it.
         trend_sentence += (
-            f" It averaged {fmt(metric, mean)} a {grain} over the {len(values)} "
+            f" {'They' if many else 'It'} averaged {fmt(metric, mean)} a {grain} over the "
+            f"{len(values)} "
             f"{grain}{'s' if len(values) > 1 else ''}."
         )
     sentence = trend_sentence + partial
+    if goal.group_by:
+        split = " and ".join(dimension_words(ctx, d, many=False) for d in goal.group_by)
+        sentence += (
+            f" The series is for every {split} together: I draw no series per {split}; "
+            f"“{definition.label.lower()} by {split}” gives the split."
+        )
     if goal.ranked is not None:
         label = definition.label[:1].lower() + definition.label[1:]
         named, lead = _named_first(

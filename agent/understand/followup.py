@@ -173,7 +173,9 @@ def merge(
         filters.pop(dim, None)
     if parsed.group_by:
         group_by = tuple(parsed.group_by)
-    elif new_intent in (Intent.BREAKDOWN, Intent.EXPLAIN, Intent.COMPARE):
+    elif new_intent in (Intent.BREAKDOWN, Intent.EXPLAIN, Intent.COMPARE, Intent.TREND):
+        # A trend keeps the split too: "per day please" after orders by channel is answered
+        # for every channel together, and says so, rather than drop the channels in silence.
         # "📱 vs 💻?" after conversion by device: two of the split's rows set side by side.
         group_by = tuple(g for g in context.group_by if g not in filters and g not in compare)
     else:

@@ -533,3 +533,13 @@ def test_vs_the_weekend_before_replaces_a_baseline_the_data_lacked(
         goal = on(layer, day, text, context=first)
         assert span(goal.window) == span(first.window), text
         assert span(goal.baseline) == ("2026-11-20", "2026-11-24"), text
+
+
+def test_per_day_after_a_split_keeps_the_split_for_the_answer_to_name(
+    layer: SemanticLayer,
+) -> None:
+    """ "per day please" after "orders by channel" dropped the channels in silence; the trend
+    keeps them, and says it draws one series for all of them."""
+    first = on(layer, TUESDAY, "orders by channel this month")
+    goal = on(layer, TUESDAY, "per day please", context=first)
+    assert goal.intent is Intent.TREND and tuple(goal.group_by) == ("channel",)

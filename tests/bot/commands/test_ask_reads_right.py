@@ -568,3 +568,19 @@ def test_a_second_question_of_its_own_is_named_never_dropped(
         "I answered the first question; ask the other on its own: “and how many orders?”"
         in answer["notes"]
     )
+
+
+def test_a_trend_asked_by_a_split_says_it_is_for_everything_together(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    answer = _ask("daily orders by channel last month", demo_warehouse, tmp_path, capsys)
+    finding = answer["findings"][0]
+    assert answer["goal"]["intent"] == "trend" and answer["goal"]["group_by"] == ["channel"]
+    assert "The series is for every channel together" in finding["summary"]
+    (row,) = _daily(
+        demo_warehouse,
+        "SELECT count(*) FROM orders WHERE order_date >= ? AND order_date < ?",
+        date(2025, 11, 30),
+        date(2025, 12, 1),
+    )
+    assert finding["table"]["rows"][-1][1] == row[0]  # Nov 30: every channel's orders
