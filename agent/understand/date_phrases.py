@@ -499,6 +499,19 @@ def _last_unit(m: re.Match[str], today: date) -> Window | None:
     return _w(date(today.year - 1, 1, 1), date(today.year, 1, 1), "last year")
 
 
+def _rel_last_quarter(today: date) -> Relative:
+    """"QTD vs last quarter": a quarter to date against as many days of the one before, as
+    "this quarter" alone is; any other window against the last whole quarter."""
+
+    def before(window: Window) -> Window:
+        to_date = window.start.day == 1 and (window.start.month - 1) % 3 == 0
+        if to_date and whole_months(window) != 3 and window.days < 92:
+            return _quarter_before(window)
+        return _previous_quarter(today)
+
+    return before
+
+
 def _last_n_before(m: re.Match[str], window: Window) -> Window:
     # "Last 30 days" that happen to start on the 1st are still 30 days, not a month.
     n = _number(m.group("n"))
@@ -1817,6 +1830,7 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_last_unit,
         before=_last_unit_before,
+        relative=lambda m, t: _rel_last_quarter(t) if _unit(m) == "quarter" else None,
     ),
     # Analyst shorthand: "lw" last week, "lm" last month.
     _Rule(

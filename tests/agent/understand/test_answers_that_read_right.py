@@ -543,3 +543,19 @@ def test_per_day_after_a_split_keeps_the_split_for_the_answer_to_name(
     first = on(layer, TUESDAY, "orders by channel this month")
     goal = on(layer, TUESDAY, "per day please", context=first)
     assert goal.intent is Intent.TREND and tuple(goal.group_by) == ("channel",)
+
+
+def test_a_quarter_to_date_against_last_quarter_is_the_same_stretch_of_it(
+    layer: SemanticLayer,
+) -> None:
+    """ "orders so far this quarter vs same point last quarter" held 77 days against all of Q1."""
+    day = "2026-06-17"
+    for text in (
+        "orders so far this quarter vs same point last quarter",
+        "QTD orders vs last quarter",
+    ):
+        goal = on(layer, day, text)
+        assert span(goal.window) == ("2026-04-01", "2026-06-17"), text
+        assert span(goal.baseline) == ("2026-01-01", "2026-03-19"), text
+    whole = on(layer, day, "revenue last quarter vs the quarter before")
+    assert span(whole.baseline) == ("2025-10-01", "2026-01-01")
