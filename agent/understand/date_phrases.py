@@ -500,8 +500,8 @@ def _last_unit(m: re.Match[str], today: date) -> Window | None:
 
 
 def _rel_last_quarter(today: date) -> Relative:
-    """"QTD vs last quarter": a quarter to date against as many days of the one before, as
-    "this quarter" alone is; any other window against the last whole quarter."""
+    """As a baseline ("QTD vs last quarter"): a quarter to date against as many days of the
+    one before, as "this quarter" alone is; any other window against the last whole quarter."""
 
     def before(window: Window) -> Window:
         to_date = window.start.day == 1 and (window.start.month - 1) % 3 == 0
