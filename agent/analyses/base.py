@@ -18,6 +18,7 @@ from agent.errors import UserError
 from agent.semantic import MetricDef, MetricFrame, MetricRequest, SemanticLayer, run_metric
 from agent.semantic.compiler import quote, quote_relation
 from agent.semantic.policies import UNRESTRICTED, Access
+from agent.understand.lexicon import plural as plural_of
 from agent.warehouse import Warehouse
 
 DEFAULT_METRIC = "revenue"
@@ -133,11 +134,7 @@ def plural(ctx: AnalysisContext, metric: str) -> bool:
 def dimension_words(ctx: AnalysisContext, dimension: str, *, many: bool = True) -> str:
     """A dimension as words in a sentence: "landing categories", "customer type"."""
     word = ctx.layer.dimension(dimension).label.lower()
-    if not many:
-        return word
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+    return plural_of(word) if many else word
 
 
 def metric_of(goal: Goal) -> str:

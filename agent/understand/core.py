@@ -318,7 +318,7 @@ def _understand(
         del parsed.filters[dim]
         parsed.group_by.append(dim)
         intent = Intent.BREAKDOWN
-    if intent is Intent.COMPARE and parsed.compare and _GAP_MOVED.search(parsed.norm):
+    if intent is Intent.COMPARE and parsed.compare and GAP_MOVED.search(parsed.norm):
         # "did the gap between mobile and desktop widen this month vs last month?": how the
         # gap moved is the gap's explanation, held against the period named.
         intent = Intent.EXPLAIN
@@ -627,7 +627,9 @@ _DRIVER = re.compile(
 )
 
 
-_GAP_MOVED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
+# "did the gap between mobile and desktop widen?": also read by the gap analysis, which then
+# holds the gap against the period named.
+GAP_MOVED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
 _A_MOVE = re.compile(
     r"\b(?:spike|surge|rise|rose|jump|boost|lift|increase|growth|grew|gain|drop|fall|fell|"
     r"dip|decline|slump|change|swing|move)\w*"

@@ -16,7 +16,6 @@ so it is answered by three readings of that gap:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,9 +43,9 @@ from agent.analyses.explain.leaves import search_dimensions
 from agent.analyses.stats import TestResult, two_proportion_p, welch
 from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Table, Window
 from agent.semantic import MetricRequest
+from agent.understand.core import GAP_MOVED
 
 PRIOR_DAYS = 56
-WIDENED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
 NEW_GAP_P = 0.01
 MIX_WORTH_SAYING = 0.25  # of the gap, before mix is named as part of it
 MIN_MEMBER_SHARE = 0.02  # of a side's volume, for a member to count in "holds in every …"
@@ -75,7 +74,7 @@ def explain_gap(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         return (no_data_finding(ctx, metric, window),)
     # "did the gap widen this month vs last month?" holds the gap against the period named;
     # otherwise against the 8 weeks before, enough days to tell a new gap from an old one.
-    asked_against = goal.baseline is not None and WIDENED.search(goal.text.lower()) is not None
+    asked_against = goal.baseline is not None and GAP_MOVED.search(goal.text.lower()) is not None
     prior = (
         goal.baseline
         if asked_against and goal.baseline is not None
