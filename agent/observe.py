@@ -28,7 +28,9 @@ from agent.perceive import Reading, SourceSpec, observe_all
 from agent.semantic import MetricRequest, SemanticLayer, run_metric
 from agent.warehouse import Warehouse
 
-HISTORY_DAYS = 84  # twelve weeks: the weekly reads, and the detector's 8-week lookback + a week
+# Sixteen weeks: the weekly reads, the detector's 8-week lookback, and the segment's settled
+# level over the 13 weeks before a checked fortnight (anomaly/settled.py).
+HISTORY_DAYS = 112
 RECENT_DAYS = 7
 QUERY_TIMEOUT_S = 20.0
 # A segment's 7-day change is "notable" beyond this many robust deviations of its own

@@ -33,6 +33,7 @@ import pandas as pd
 from agent.analyses.anomaly.attribution import Leaves, one_name_per_story
 from agent.analyses.anomaly.daily import DayCheck, daily_checks
 from agent.analyses.anomaly.runs import MAX_RUN_DAYS, MIN_SCORE, Run, find_runs
+from agent.analyses.anomaly.settled import OWN_Z, back_to_settled, own_history_agrees
 from agent.analyses.stats import robust_scale, two_sided_p
 from agent.domain import Anomaly
 from agent.errors import UserError
@@ -196,8 +197,10 @@ def _detect_metric(
             for where in members:
                 references.setdefault(_key(where), np.exp(held))
 
-    def checks(where: Mapping[str, str], daily: pd.DataFrame) -> list[DayCheck]:
-        ref = references.get(_key(where))
+    def checks(
+        where: Mapping[str, str], daily: pd.DataFrame, *, indexed: bool = True
+    ) -> list[DayCheck]:
+        ref = references.get(_key(where)) if indexed else None
         # Judged against its siblings, a segment needs no holiday allowance: a holiday
         # moves its siblings too. Alone (the total), it is judged against its holidays.
         days_off = {} if ref is not None else holidays
@@ -261,7 +264,26 @@ def _detect_metric(
         mask = depths == d
         if mask.any():
             keep[mask] &= _benjamini_hochberg(p[mask], fdr, m=max(m, int(mask.sum())))
-    kept = [t for t, k in zip(tests, keep, strict=True) if k]
+    own: dict[tuple[tuple[str, str], ...], list[DayCheck]] = {}
+
+    def news(run: Run, where: Mapping[str, str]) -> bool:
+        # Unusual against the index or a recent level, but ordinary for the segment itself:
+        # a surge elsewhere or the end of its own earlier shift (settled.py).
+        key, daily = _key(where), series[_key(where)]
+        if ratio:
+            num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
+            values = num / den.where(den > 0)
+        else:
+            values = daily[volume_col]
+        if back_to_settled(run, values):
+            return False
+        if key not in references:
+            return True
+        if key not in own:
+            own[key] = checks(where, daily, indexed=False)
+        return own_history_agrees(run, own[key], bar=min(OWN_Z, *min_z))
+
+    kept = [t for t, k in zip(tests, keep, strict=True) if k and news(*t)]
 
     def rest_checks(where: Mapping[str, str], minus: Mapping[str, str]) -> list[DayCheck]:
         # The rest of a segment is judged like the segment (same store-wide index).
@@ -270,7 +292,7 @@ def _detect_metric(
     if not one_name:
         return [run.anomaly(metric, where) for run, where in kept]
     named = one_name_per_story(kept, rest_checks, broader=tests)
-    return [run.anomaly(metric, where) for run, where in named]
+    return [run.anomaly(metric, where) for run, where in named if news(run, where)]
 
 
 def _common_move(level: pd.DataFrame, since: date | None) -> pd.Series:
