@@ -53,7 +53,7 @@ WATCHLIST = (
 # return_rate is not watched daily: returns arrive one to three weeks after the order, so the
 # last days' rate is always near zero (immature, not anomalous).
 SEGMENT_DIMENSIONS = ("region", "device", "channel", "customer_type", "category", "topic")
-HISTORY_DAYS = 70  # the detector's eight weeks of history, plus a week for its rolling level
+HISTORY_DAYS = 91  # the settled level's 13 weeks (anomaly/settled.py); the detector needs 8 + 1
 MAX_REPORTED = 10
 
 

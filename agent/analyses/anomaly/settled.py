@@ -68,7 +68,10 @@ def back_to_settled(run: Run, values: pd.Series) -> bool:
     logs = np.log(window.astype(float))
     weekday = window.index.day_of_week
     usual = logs.groupby(weekday).median()
-    spread = robust_scale((logs - usual.reindex(weekday).to_numpy()).to_numpy())
+    # Day-to-day noise from consecutive days' differences: a month-long surge inside the
+    # window shifts the level, not the differences, so it does not pass for noise.
+    deseasoned = (logs - usual.reindex(weekday).to_numpy()).to_numpy()
+    spread = robust_scale(np.diff(deseasoned)) / math.sqrt(2.0)
     run_weekdays = pd.date_range(start, periods=run.days, freq="D").day_of_week
     if not set(run_weekdays) <= set(usual.index) or not math.isfinite(spread):
         return False
