@@ -472,7 +472,10 @@ async def _open_anomalies(deps: Deps, day: date) -> Finding:
     for item in stored:
         for raw in item.finding.get("anomalies") or ():
             anomaly = _anomaly(raw)
-            if anomaly.day >= day - timedelta(days=7):
+            # Open while any of its days is in the last week: a drop that began eight days
+            # ago and ran through yesterday is the week's story, not last week's.
+            last = anomaly.day + timedelta(days=max(anomaly.days, 1) - 1)
+            if last >= day - timedelta(days=7):
                 seen.setdefault(
                     (anomaly.metric, str(sorted(anomaly.where.items())), str(anomaly.day)), anomaly
                 )
@@ -491,7 +494,8 @@ async def _open_anomalies(deps: Deps, day: date) -> Finding:
     return Finding(
         kind=FindingKind.DIGEST_ANOMALIES,
         title="Open anomalies",
-        summary=f"{len(anomalies)} unusual day(s) in the last 7 days; the strongest: "
+        summary=f"{len(anomalies)} {'anomaly' if len(anomalies) == 1 else 'anomalies'} "
+        "open in the last 7 days; the strongest: "
         f"{deps.layer.metric(top.metric).label} {_where(top.where)} {anomaly_moved(top)} "
         f"({anomaly_values(deps.layer, top)}).",
         anomalies=anomalies,

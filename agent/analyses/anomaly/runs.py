@@ -9,7 +9,9 @@ ordinary neighbours only dilutes its score).
 A stretch is a sustained shift only if it holds without its strongest day: the other days
 together must still deviate the same way by `SUSTAINED_Z`. Otherwise one spike with a
 somewhat high neighbour (z 4.5 and 2.4 combine to 4.9, beating the spike alone) would be
-reported as a two-day run from the wrong day; it is the spike, on its own day.
+reported as a two-day run from the wrong day; it is the spike, on its own day. And a run
+starts on a day that belongs to it: one closer to ordinary than to the days after it is left
+out.
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ def find_runs(
         # A stretch must deviate in one direction throughout its ends, or it is two events.
         if len(part) > 1 and (part[0].z * z <= 0 or part[-1].z * z <= 0):
             continue
+        if len(part) > 1 and not _starts_with_it([c.z for c in part], z):
+            continue
         if len(part) > 1 and not _sustained([c.z for c in part], z, min(SUSTAINED_Z, min_score)):
             continue
         taken[i : j + 1] = [True] * len(part)
@@ -98,6 +102,15 @@ def find_runs(
             )
         )
     return runs
+
+
+def _starts_with_it(zs: Sequence[float], z: float) -> bool:
+    """Whether the first day is closer to the run than to an ordinary day: its deviation at
+    least half the other days' mean. A somewhat low day before a drop adds to the combined
+    z, but dating the drop from it sends a team looking for a change a day too early."""
+    sign = math.copysign(1.0, z)
+    rest = zs[1:]
+    return zs[0] * sign >= sum(rest) * sign / len(rest) / 2
 
 
 def _sustained(zs: Sequence[float], z: float, bar: float) -> bool:

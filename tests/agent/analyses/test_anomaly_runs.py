@@ -36,3 +36,17 @@ def test_a_shift_that_holds_without_its_strongest_day_stays_one_run() -> None:
     (run,) = find_runs(_checks([-3.0, -2.0, -3.2, 0.3]))
     assert (run.start, run.days) == (MONDAY, 3)
     assert run.z == pytest.approx(-8.2 / math.sqrt(3))
+
+
+def test_a_run_starts_on_its_first_unusual_day_not_a_somewhat_low_one_before_it() -> None:
+    # Probe D (seed 44): returning mobile conversion, z by day from Mar 29; the drop began on
+    # Apr 1 and Mar 31 (z -1.4) was an ordinary low day, though it adds to the combined z.
+    start = date(2026, 3, 29)
+    zs = [-0.8, 0.5, -1.38, -2.91, -2.43, -2.98, -3.5, -3.18, -1.68, -3.08]
+    checks = [
+        DayCheck(day=start + timedelta(days=i), actual=1.0, expected=1.0, z=z, holiday=None)
+        for i, z in enumerate(zs)
+    ]
+    (run,) = find_runs(checks)
+    assert (run.start, run.days) == (date(2026, 4, 1), 7)
+    assert run.z == pytest.approx(sum(zs[3:]) / math.sqrt(7))
