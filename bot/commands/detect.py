@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score every row of a time series for anomalies",
         description=(
             "Run the streaming detector: each row gets a score in [0, 1] computed from that "
-            "row and the rows before it. Rows at or above --threshold are reported."
+            "row and the rows before it. Rows at or above --threshold are reported. The first "
+            f"{StreamingDetector().warmup_rows} rows are its warm-up (history only, never "
+            "scored): for a few months of daily KPIs ask Scout instead."
         ),
     )
     p.add_argument("file", help="CSV file")
@@ -39,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.threshold <= 1.0:
         raise UserError("--threshold must be between 0 and 1.")
     stamps, values = _read(Path(args.file), args.time_col, args.value_col)
-    scores = StreamingDetector().score_series(stamps.to_numpy(), values.to_numpy())
+    detector = StreamingDetector()
+    scores = detector.score_series(stamps.to_numpy(), values.to_numpy())
     if args.scores:
         out = pd.DataFrame({"timestamp": stamps.astype(str), "anomaly_score": scores.round(6)})
         try:
@@ -55,11 +59,46 @@ def run(args: argparse.Namespace) -> int:
         }
         for i in hits
     ]
+    warmup = Warmup(rows=len(scores), unscored=detector.warmup_rows, full=detector.full_rows)
     if args.json:
-        print(json.dumps({"anomalies": anomalies, "rows": len(scores)}, indent=2))
+        payload = {
+            "anomalies": anomalies,
+            "rows": len(scores),
+            "warmup_rows": min(warmup.unscored, len(scores)),
+            "scored_rows": warmup.scored,
+        }
+        print(json.dumps(payload, indent=2))
     else:
-        _render(anomalies, len(scores), args.threshold)
+        _render(anomalies, warmup, args.threshold)
     return 0
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """How much of a file the streaming detector could judge."""
+
+    rows: int
+    unscored: int  # the first rows, history only
+    full: int  # before this row only values outside the range seen so far can score
+
+    @property
+    def scored(self) -> int:
+        return max(0, self.rows - self.unscored)
+
+    def words(self) -> str:
+        if not self.scored:
+            return (
+                f"Nothing scored: the detector learns what is normal from the first "
+                f"{self.unscored} rows and scores the rows after them; this file has {self.rows}."
+                " For the warehouse's daily KPIs ask Scout instead (\"anything unusual last "
+                'month?"): each day is judged against its weekday pattern and holidays.'
+            )
+        partial = (
+            f"; until row {self.full} only values outside the range seen so far can score"
+            if self.rows < self.full
+            else ""
+        )
+        return f"rows 1–{self.unscored} are the detector's warm-up and are not scored{partial}"
 
 
 def _read(path: Path, time_col: str, value_col: str) -> tuple[pd.Series, pd.Series]:
@@ -92,12 +131,21 @@ def _read(path: Path, time_col: str, value_col: str) -> tuple[pd.Series, pd.Seri
     return stamps.iloc[order].reset_index(drop=True), values.iloc[order].reset_index(drop=True)
 
 
-def _render(anomalies: list[dict[str, str | float]], rows: int, threshold: float) -> None:
+def _render(anomalies: list[dict[str, str | float]], warmup: Warmup, threshold: float) -> None:
     console = Console()
-    if not anomalies:
-        console.print(f"No anomalies at threshold {threshold:g} in {rows} rows.")
+    if not warmup.scored:
+        console.print(warmup.words())
         return
-    table = Table(title=f"{len(anomalies)} anomalies in {rows} rows (score >= {threshold:g})")
+    if not anomalies:
+        console.print(
+            f"No anomalies at threshold {threshold:g} in the {warmup.scored} rows scored "
+            f"({warmup.words()})."
+        )
+        return
+    table = Table(
+        title=f"{len(anomalies)} anomalies in {warmup.scored} rows scored "
+        f"(score >= {threshold:g}; {warmup.words()})"
+    )
     table.add_column("timestamp")
     table.add_column("value", justify="right")
     table.add_column("score", justify="right")

@@ -111,6 +111,16 @@ class StreamingDetector:
         self._averages = _Moments(self.p.likelihood_window)
         self._suppress_left = 0
 
+    @property
+    def warmup_rows(self) -> int:
+        """The first rows only feed history: none of them is ever scored."""
+        return _warmup(self.p)
+
+    @property
+    def full_rows(self) -> int:
+        """Rows before this one can score only by leaving the range seen so far."""
+        return _warmup(self.p) + self.p.min_history
+
     def update(self, timestamp: Any, value: float) -> float:
         """Score one row. The timestamp only fixes the order; the caller keeps rows sorted."""
         del timestamp

@@ -78,3 +78,38 @@ def test_unparseable_times_are_a_friendly_error(
     path.write_text("ts,v\n2025-01-01,1\nnot a time,2\n")
     assert main(["detect", str(path), "--time-col", "ts", "--value-col", "v"]) == 2
     assert "not timestamps" in capsys.readouterr().err
+
+
+def _daily(tmp_path: Path, n: int, spike: int) -> Path:
+    rng = np.random.default_rng(SEED)
+    values = rng.normal(100, 5, n)
+    values[spike] = 200  # twenty sigmas
+    path = tmp_path / f"daily{n}.csv"
+    pd.DataFrame({"day": pd.date_range("2026-01-01", periods=n), "v": values}).to_csv(path)
+    return path
+
+
+def test_a_file_within_the_warm_up_says_nothing_was_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two months of daily data: all of it is the detector's warm-up, so "no anomalies" would
+    # be an all-clear on rows never judged.
+    path = _daily(tmp_path, 60, spike=40)
+    assert main(["detect", str(path), "--time-col", "day", "--value-col", "v"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("Nothing scored: the detector learns what is normal from the first 150")
+    assert "this file has 60" in out and "No anomalies" not in out
+    assert main(["detect", str(path), "--time-col", "day", "--value-col", "v", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["rows"], payload["warmup_rows"], payload["scored_rows"]) == (60, 60, 0)
+
+
+def test_no_anomalies_counts_only_the_rows_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The spike sits in the warm-up: unscored, and the answer says which rows were judged.
+    path = _daily(tmp_path, 180, spike=100)
+    assert main(["detect", str(path), "--time-col", "day", "--value-col", "v"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "in the 30 rows scored (rows 1–150 are the detector's warm-up" in out
+    assert "until row 300 only values outside the range seen so far can score" in out
