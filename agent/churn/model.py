@@ -274,8 +274,9 @@ def past_churn_line(frame: pd.DataFrame, rules: ChurnRules) -> pd.Series:
 
 @dataclass(frozen=True, kw_only=True)
 class Snapshot:
-    """One past cut-off: repeat buyers whose own window had closed by today, and whether
-    they went quiet in it; first-time buyers, and whether no second purchase followed."""
+    """One past cut-off: repeat buyers not yet lapsed then, whose own window had closed by
+    today, and whether they went quiet in it; first-time buyers, and whether no second
+    purchase followed."""
 
     cutoff: date
     repeat: pd.DataFrame
@@ -302,7 +303,10 @@ def labelled_snapshot(
     frame = customer_features(warehouse, cutoff, start, recent, schema=schema).frame
     days = min(rules.horizon_days, (today - cutoff).days)
     after = next_active(warehouse, cutoff, days, schema=schema).reindex(frame.index)
-    repeat = frame[frame["population"] == "repeat"]
+    # Only those not yet past their churn line at the cut-off, as when scoring today: the
+    # lapsed would teach the model that silence predicts silence, and nothing about who
+    # among the still active is about to go.
+    repeat = frame[(frame["population"] == "repeat") & ~past_churn_line(frame, rules)]
     window = label_window(repeat["cadence"], rules, days)
     # A window longer than the days there are cannot be judged: such a customer is left out
     # rather than called churned for a pause that is normal for them.
@@ -479,21 +483,17 @@ def _holdout(
     model = fit_calibrated(model_matrix(train_x), train_y, rules.seed)
     proba = _positive(model, model_matrix(frames[0]))
     rate = float(train_y.mean())
-    # The tiers are drawn, as today, over those not yet past their churn line at the
-    # cut-off: someone already gone then would go "quiet" by definition and make the stated
-    # precision one of the list that is no longer shown.
-    live = ~past_churn_line(frames[0], rules).to_numpy()
-    live_y = test_y[live]
-    flagged = np.isin(assign_tiers(proba[live], rules), ("high", "critical"))
-    stopped = int(live_y.sum())
-    hits = int(live_y[flagged].sum())
+    # The snapshot holds, as today's list does, only those not yet past their churn line.
+    flagged = np.isin(assign_tiers(proba, rules), ("high", "critical"))
+    stopped = int(test_y.sum())
+    hits = int(test_y[flagged].sum())
     return TrainingReport(
         holdout_auc=float(roc_auc_score(test_y, proba)),
         holdout_brier=float(brier_score_loss(test_y, proba)),
         base_rate_brier=float(np.mean((test_y - rate) ** 2)),
         backtest=Backtest(
             cutoff=as_of,
-            customers=len(live_y),
+            customers=len(test_y),
             flagged=int(flagged.sum()),
             precision=hits / int(flagged.sum()) if flagged.any() else None,
             recall=hits / stopped if stopped else None,

@@ -136,13 +136,15 @@ def test_first_time_buyers_are_never_labelled_churned(
 
 # A hand-built store as of TODAY, judged at a cut-off 90 days earlier: two slow buyers (a
 # 100-day gap, so a 200-day window no 90-day horizon can close), one fast buyer (15-day gap,
-# 30-day window) and one first-time buyer.
+# 30-day window), one fast buyer already past that window at the cut-off (lapsed then) and
+# one first-time buyer.
 TODAY = date(2024, 7, 1)
 CUT = TODAY - timedelta(days=90)
 ORDERS = {
-    "slow_gone": [CUT - timedelta(days=200), CUT - timedelta(days=100)],
-    "slow_back": [CUT - timedelta(days=200), CUT - timedelta(days=100), CUT + timedelta(days=80)],
+    "slow_gone": [CUT - timedelta(days=160), CUT - timedelta(days=60)],
+    "slow_back": [CUT - timedelta(days=160), CUT - timedelta(days=60), CUT + timedelta(days=80)],
     "fast_late": [CUT - timedelta(days=30), CUT - timedelta(days=15), CUT + timedelta(days=40)],
+    "fast_gone": [CUT - timedelta(days=60), CUT - timedelta(days=45)],
     "once": [CUT - timedelta(days=20)],
 }
 
@@ -182,6 +184,8 @@ def test_slow_buyers_are_labelled_by_the_days_that_can_be_judged(
     snap = labelled_snapshot(small_store, CUT, 365, 30, rules, TODAY)
     # Slow buyers are judged on the 90 days there are: silent for all of them is churned,
     # back on day 80 is not. The fast buyer keeps their own 30-day window: day 40 is late.
+    # The one already 45 days past a 15-day rhythm at the cut-off was lapsed then, as today's
+    # list would count them: not a churn question, so not a lesson for the model.
     assert snap.churned.to_dict() == {"fast_late": 1, "slow_back": 0, "slow_gone": 1}
     assert snap.censored == 0
     assert snap.known_on["slow_gone"] == pd.Timestamp(TODAY)

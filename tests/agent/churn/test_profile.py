@@ -134,7 +134,10 @@ def test_predicted_churn_date_is_the_end_of_their_window() -> None:
 def test_profile_uses_its_own_rhythm(churn_agent: CustomerChurnAgent) -> None:
     frame = churn_agent.ranked()
     rules = churn_agent.rules
-    cid = frame[frame["active_gap"] * rules.label_multiple > rules.min_label_days].index[0]
+    # A window of their own: above the floor, and short enough that no cap cuts it.
+    cap = rules.long_window_label_days or math.inf
+    windows = frame["active_gap"] * rules.label_multiple
+    cid = frame[(windows > rules.min_label_days) & (windows <= cap)].index[0]
     profile = churn_agent.profile(cid)
     row = frame.loc[cid]
     window = row["active_gap"] * rules.label_multiple
