@@ -51,6 +51,7 @@ from agent.churn.recommend import (
 )
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema, churn_schema
+from agent.churn.scope import Scope, customer_groups
 from agent.churn.store import load_or_train
 from agent.domain import Action, Refuse
 from agent.errors import UserError
@@ -101,6 +102,8 @@ class ChurnOverview:
     # Repeat buyers already past their own churn line: gone by the label's rule, so not
     # scored as at risk (a win-back question).
     lapsed: int = 0
+    expected_loss: float = 0.0  # every scored customer's probability × value, summed
+    lapsed_revenue: float = 0.0  # what the lapsed spent in the history read
 
     @property
     def flagged(self) -> int:
@@ -152,6 +155,21 @@ class ChurnOverview:
                 f"risk with them (probability × {how}, never more than the "
                 f"${self.flagged_revenue:,.0f} they spent in the last {days} days)."
             )
+        if self.scored:
+            # The flagged are a thin slice: most of the revenue churn will take is spread over
+            # the many at lower risk, and the lapsed took theirs already.
+            out.append(
+                f"Across all {self.scored:,} repeat customers not yet lapsed, "
+                f"${self.expected_loss:,.0f} of that revenue is expected to be lost to churn "
+                "(each customer's probability × value, summed)."
+                + (
+                    f" The {self.lapsed:,} already lapsed spent ${self.lapsed_revenue:,.0f} in "
+                    f"the last {min(self.history_days, VALUE_DAYS)} days: revenue gone unless "
+                    "they are won back."
+                    if self.lapsed
+                    else ""
+                )
+            )
         if self.first_time:
             chance = (
                 f"{self.second_purchase_rate:.0%} are expected to buy again within "
@@ -178,6 +196,8 @@ class ChurnOverview:
             "value_at_risk_high_and_critical": round(self.value_at_risk, 2),
             "value_horizon_days": VALUE_DAYS,
             "flagged_revenue": round(self.flagged_revenue, 2),
+            "expected_loss_all_scored": round(self.expected_loss, 2),
+            "lapsed_revenue": round(self.lapsed_revenue, 2),
             "backtest_as_of": bt.cutoff.isoformat() if bt else None,
             "backtest_customers": bt.customers if bt else None,
             "backtest_flagged": bt.flagged if bt else None,
@@ -209,6 +229,7 @@ class CustomerChurnAgent:
         schema: ChurnSchema = DEMO_SCHEMA,
         requested_by: str = "scout-churn",
         exclusions: Mapping[str, str] | None = None,
+        scope: Scope | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.today = today
@@ -222,6 +243,8 @@ class CustomerChurnAgent:
         # customer id → an audience.EXCLUSION_WORDS key (opted out, contacted recently, in a
         # retention flow): the routing holds their actions back and says why.
         self.exclusions: Mapping[str, str] = exclusions or {}
+        # Everyone is scored and tiered; a scope keeps one group's customers (scope.py).
+        self.scope = scope
         self._model = model
         self._scores: Scores | None = None
         self._cohorts: CohortScan | None = None
@@ -282,6 +305,9 @@ class CustomerChurnAgent:
                 second_purchase=second,
                 segment=rfm_segments(frame),
             )
+            if self.scope is not None:
+                groups = customer_groups(self.warehouse, self.schema)
+                frame = frame[self.scope.mask(groups, frame.index)]
             self._scores = Scores(features=features, frame=frame)
         return self._scores
 
@@ -368,6 +394,7 @@ class CustomerChurnAgent:
             level: int((ranked["risk_level"] == level).sum()) for level in RISK_LEVELS
         }
         flagged = ranked[ranked["risk_level"].isin(("high", "critical"))]
+        lapsed = self.lapsed()
         first = self.first_time_buyers()["second_purchase"]
         return ChurnOverview(
             as_of=self.today,
@@ -385,7 +412,9 @@ class CustomerChurnAgent:
             rules_reason=model.report.reason if model.kind == "rules" else None,
             cohorts=self.cohorts(),
             value_modelled=bool(flagged["value_modelled"].all()) if len(flagged) else False,
-            lapsed=len(self.lapsed()),
+            lapsed=len(lapsed),
+            expected_loss=float(ranked["value_at_risk"].sum()),
+            lapsed_revenue=float(lapsed["revenue_total"].sum()),
         )
 
     def _profile(

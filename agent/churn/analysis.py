@@ -8,20 +8,25 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from agent.analyses.base import AnalysisContext
 from agent.churn.agent import CustomerChurnAgent
 from agent.churn.audience import (
+    EXCLUSION_WORDS,
     WINBACK_SEGMENTS,
     ContactHistory,
     read_contacts,
     routing_exclusions,
 )
 from agent.churn.campaign import BANDIT, LEDGER, LIMITS
+from agent.churn.features import VALUE_DAYS
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
-from agent.churn.recommend import DEFAULT_LIMITS, OfferLimits
+from agent.churn.recommend import DEFAULT_LIMITS, STOP_ALL, STOP_EMAIL, OfferLimits
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import churn_schema
+from agent.churn.scope import LAPSED_ASKED, scope_of
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.learning import Bandit
 
@@ -46,6 +51,9 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             history if isinstance(history, ContactHistory) else ContactHistory(),
         ),
     )
+    scope, cannot = scope_of(goal.filters)
+    if scope is not None and not cannot and not goal.customer_id:
+        agent.scope = scope
     learned = ctx.settings.get(BANDIT)
     bandit = learned if isinstance(learned, Bandit) else Bandit()
     found = ctx.settings.get(LEDGER)
@@ -54,17 +62,29 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         profile = agent.profile(goal.customer_id, bandit)
         held = ledger is not None and profile.customer_id in ledger.held
         return (customer_finding(agent, profile, bandit, held_out=held),)
-    found_list = top_finding(agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger)
-    if goal.filters:
-        # "Northeast customers acquired through affiliates": the list is scored over every
-        # customer and cannot be cut yet; said first, never shown under the segment's name.
-        asked = " and ".join(f"{d.replace('_', ' ')} {v}" for d, v in goal.filters.items())
+    if LAPSED_ASKED.search(goal.text):
+        found_list = lapsed_finding(agent, ctx.out_dir)
+    else:
+        # Nothing is proposed for a group churn cannot draw: the top of everyone's list is
+        # not the group asked about.
+        found_list = top_finding(
+            agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger, propose=not cannot
+        )
+    if cannot:
+        asked = " and ".join(cannot)
         found_list = replace(
             found_list,
             summary=(
-                f"This list covers every customer: I can't limit churn risk to {asked} yet "
-                f"(the cohorts below say which groups' risk rose). {found_list.summary}"
+                f"This list covers every customer: churn can be limited to a region or an "
+                f"acquisition channel, not to {asked}, so no action is proposed (the cohorts "
+                f"below say which groups' risk rose). {found_list.summary}"
             ),
+        )
+    elif agent.scope is not None:
+        found_list = replace(
+            found_list,
+            title=f"{found_list.title}: {agent.scope.words()}",
+            summary=f"Among {agent.scope.words()}: {found_list.summary}",
         )
     return (found_list,)
 
@@ -123,21 +143,22 @@ def top_finding(
     top: int,
     bandit: Bandit | None = None,
     ledger: HoldoutLedger | None = None,
+    propose: bool = True,
 ) -> Finding:
     """The tiers (size, backtested precision, value at risk), the top of the list with true
-    reasons, proposed actions for the very top less a recorded random holdout, and a CSV of
-    every repeat buyer."""
+    reasons, proposed actions for the very top less a recorded random holdout (unless
+    `propose` is off), and a CSV of every repeat buyer."""
     ranked = agent.ranked()
     overview = agent.overview()
     shown = list(ranked.index[:top])
     # Win-back comes from the segmentation, not from the top of the list: the most at risk
     # of its audience are proposed (and shown) even when the list's top needs other steps.
     audience = agent.winback_audience()
-    extra = [c for c in audience.index if c not in shown[:PROPOSE]][:PROPOSE]
+    extra = [c for c in audience.index if c not in shown[:PROPOSE]][:PROPOSE] if propose else []
     profiles = agent.profiles(shown + [c for c in extra if c not in shown], bandit)
     by_id = {p.customer_id: p for p in profiles}
     draw = agent.plan_retention(
-        [*profiles[:PROPOSE], *(by_id[c] for c in extra)],
+        [*profiles[:PROPOSE], *(by_id[c] for c in extra)] if propose else [],
         bandit or Bandit(),
         already_held=ledger.held if ledger else frozenset(),
     )
@@ -233,6 +254,79 @@ def top_finding(
         ),
         proposed_actions=draw.treated,
         attachments={"churn_csv": str(csv_path)},
+    )
+
+
+def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int = TOP) -> Finding:
+    """The win-back audience: repeat buyers already past their own churn line, most spent
+    first, less those who cannot be emailed; a CSV of all of them. Nothing is proposed
+    here: a win-back send is a campaign with its holdout, not a reply to a question."""
+    lapsed = agent.lapsed().sort_values("revenue_total", ascending=False, kind="mergesort")
+    days = min(agent.model.history_days, VALUE_DAYS)
+    blocked = {c: why for c, why in agent.exclusions.items() if why in STOP_ALL | STOP_EMAIL}
+    excluded = lapsed.index.isin(list(blocked))
+    if lapsed.empty:
+        summary = "No repeat customer is past their own churn line: nobody is lapsed yet."
+    else:
+        reasons: dict[str, int] = {}
+        for cid in lapsed.index[excluded]:
+            reasons[blocked[cid]] = reasons.get(blocked[cid], 0) + 1
+        held = (
+            " (" + "; ".join(f"{n:,} {EXCLUSION_WORDS[r]}" for r, n in reasons.items()) + ")"
+            if reasons
+            else ""
+        )
+        segments = lapsed["segment"].value_counts().head(3)
+        quiet = int(lapsed["days_since_active"].min())
+        summary = (
+            f"{len(lapsed):,} repeat customers are lapsed: no order or visit for longer than "
+            f"their own churn window, {agent.model.label_words()}. They spent "
+            f"${lapsed['revenue_total'].sum():,.0f} in the last {days} days. "
+            f"{int((~excluded).sum()):,} of them can be emailed{held}. "
+            f"The most recently active of them last ordered or visited {quiet} days ago. "
+            "By segment: "
+            + ", ".join(f"{name} {n:,}" for name, n in segments.items())
+            + ". The attached CSV lists them all, most spent first."
+        )
+    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"lapsed-{agent.today.isoformat()}.csv"
+    columns = ["segment", "days_since_active", "active_gap", "orders_total", "revenue_total"]
+    lapsed.loc[:, columns].assign(emailable=~excluded).to_csv(path, index_label="customer_id")
+    return Finding(
+        kind=FindingKind.CHURN_RISK,
+        title="Lapsed customers: the win-back audience",
+        summary=summary,
+        facts={
+            "lapsed_customers": len(lapsed),
+            "emailable": int((~excluded).sum()),
+            "lapsed_revenue": round(float(lapsed["revenue_total"].sum()), 2),
+            "revenue_days": days,
+        },
+        table=Table(
+            columns=(
+                "customer",
+                "segment",
+                "days quiet",
+                "usual gap between visits or orders (days)",
+                "orders",
+                "spent",
+            ),
+            rows=tuple(
+                (
+                    str(cid),
+                    row["segment"],
+                    int(row["days_since_active"]),
+                    None if pd.isna(row["active_gap"]) else round(float(row["active_gap"])),
+                    int(row["orders_total"]),
+                    round(float(row["revenue_total"]), 2),
+                )
+                for cid, row in lapsed.head(top).iterrows()
+            ),
+        ),
+        evidence=(agent.scores().features.evidence,),
+        confidence=0.9,
+        attachments={"churn_csv": str(path)},
     )
 
 

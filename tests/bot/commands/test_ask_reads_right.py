@@ -323,24 +323,6 @@ def test_one_day_a_side_gets_no_made_up_p_value(
     assert 0 <= week["findings"][0]["facts"]["p_value"] <= 1
 
 
-def test_a_churn_list_asked_for_a_segment_says_it_covers_everyone(
-    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
-) -> None:
-    """The list is scored over every customer; asked for the Northeast, it used to answer with
-    everyone under the question's segment, Midwest customers included, without a word."""
-    answer = _ask(
-        "which customers in the Northeast are at risk of churning?",
-        demo_warehouse,
-        tmp_path,
-        capsys,
-    )
-    assert answer["goal"]["filters"] == {"region": "Northeast"}
-    summary = answer["findings"][0]["summary"]
-    assert summary.startswith(
-        "This list covers every customer: I can't limit churn risk to region Northeast yet"
-    )
-
-
 def test_a_churn_answer_sizes_offers_by_scout_yml(
     capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
@@ -584,3 +566,91 @@ def test_a_trend_asked_by_a_split_says_it_is_for_everything_together(
         date(2025, 12, 1),
     )
     assert finding["table"]["rows"][-1][1] == row[0]  # Nov 30: every channel's orders
+
+
+def _one(warehouse: GeneratedWarehouse, sql: str, *params: object) -> tuple:
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        row = con.execute(sql, list(params)).fetchone()
+    assert row is not None
+    return row
+
+
+LAST_WEEK, WEEK_BEFORE = (date(2025, 12, 8), date(2025, 12, 15)), (date(2025, 12, 1), date(2025, 12, 8))
+
+
+def test_all_regions_but_one_is_the_total_without_it(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Before, "all regions but the West" was answered with the West alone."""
+    answer = _ask("revenue last week, all regions but the West", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    sql = "SELECT SUM(revenue) FROM orders WHERE region <> 'West' AND order_date >= ? AND order_date < ?"
+    (now,) = _one(demo_warehouse, sql, *LAST_WEEK)
+    (before,) = _one(demo_warehouse, sql, *WEEK_BEFORE)
+    change = now / before - 1
+    assert finding["summary"].startswith(
+        f"Without West, revenue in Dec 8 – Dec 14, 2025 was ${now:,.0f}, "
+        f"{'up' if change > 0 else 'down'} {abs(change) * 100:.1f}% from ${before:,.0f} "
+        "in Dec 1 – Dec 7, 2025."
+    )
+    assert finding["facts"]["total_without"] == pytest.approx(now)
+
+
+def test_top_regions_by_decline_are_the_biggest_falls(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Before, "top 3 regions by revenue decline" listed the 3 highest regions by revenue."""
+    answer = _ask("top 3 regions by revenue decline last week", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT region, SUM(revenue) FILTER (WHERE order_date >= ?) / SUM(revenue) FILTER"
+            " (WHERE order_date < ?) - 1 AS change FROM orders WHERE order_date >= ? AND"
+            " order_date < ? GROUP BY 1 ORDER BY 2 LIMIT 3",
+            [LAST_WEEK[0], LAST_WEEK[0], WEEK_BEFORE[0], LAST_WEEK[1]],
+        ).fetchall()
+    assert [r[0] for r in finding["table"]["rows"]] == [region for region, _ in rows]
+    named = ", ".join(f"{region} ({change * 100:+.1f}%" for region, change in rows)
+    assert named.split(", ")[0] in finding["summary"]
+    assert finding["summary"].startswith("The 3 regions with the biggest fall in revenue")
+
+
+def test_shorthand_periods_answer_for_the_period_named(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Before, "rev l30" gave yesterday's revenue and "rev MoM" a week against six days."""
+    (l30,) = _ask("rev l30", demo_warehouse, tmp_path, capsys)["findings"]
+    sql = "SELECT SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?"
+    (thirty,) = _one(demo_warehouse, sql, date(2025, 11, 15), date(2025, 12, 15))
+    assert l30["facts"]["value"] == pytest.approx(thirty)
+    answer = _ask("rev MoM", demo_warehouse, tmp_path, capsys)
+    assert answer["goal"]["window"] == {"start": "2025-11-01", "end": "2025-12-01"}
+    assert answer["goal"]["baseline"] == {"start": "2025-10-01", "end": "2025-11-01"}
+    (nov,) = _one(demo_warehouse, sql, date(2025, 11, 1), date(2025, 12, 1))
+    assert f"${nov:,.0f}" in answer["findings"][0]["summary"]
+
+
+def test_android_is_answered_as_mobile_and_says_so(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    (finding,) = _ask("conversion on android", demo_warehouse, tmp_path, capsys)["findings"]
+    converted, sessions = _one(
+        demo_warehouse,
+        "SELECT SUM(converted::INT), COUNT(*) FROM sessions WHERE device = 'mobile'"
+        " AND session_date = ?",
+        date(2025, 12, 14),
+    )
+    assert finding["summary"].startswith("\u201candroid\u201d is read as all mobile")
+    assert f"{converted / sessions * 100:.2f}%" in finding["summary"]
+
+
+def test_this_month_scorecard_holds_the_same_days_of_last_month(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Before, "how are we doing this month?" held Dec 1–14 against the 14 days just before,
+    while "revenue MTD" held it against Nov 1–14."""
+    (finding,) = _ask("how are we doing this month?", demo_warehouse, tmp_path, capsys)["findings"]
+    assert finding["facts"]["baseline_window"] == {"start": "2025-11-01", "end": "2025-11-15"}
+    sql = "SELECT SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?"
+    (before,) = _one(demo_warehouse, sql, date(2025, 11, 1), date(2025, 11, 15))
+    assert finding["facts"]["revenue.baseline"] == pytest.approx(before)
