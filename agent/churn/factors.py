@@ -33,7 +33,19 @@ def describe_factors(
             words.append(text)
         if len(words) == MAX_FACTORS:
             break
-    return tuple(words) or (NOTHING_STANDS_OUT,)
+    if words:
+        return tuple(words)
+    # Nothing that raises the score shows in their data; what their data does show (124 days
+    # without an order on a 15-day rhythm, kept active by visits) is still true and said,
+    # as what it is: not what drives the score.
+    seen = [
+        text
+        for group in contributions.sort_values(ascending=False).index
+        if (text := describe(str(group), row, recent_days=recent_days, history_days=history_days))
+    ]
+    if seen:
+        return (f"{NOTHING_STANDS_OUT}; their data also shows: {'; '.join(seen[:MAX_FACTORS])}",)
+    return (NOTHING_STANDS_OUT,)
 
 
 def _n(value: float) -> int:
@@ -56,8 +68,11 @@ def describe(group: str, row: pd.Series, *, recent_days: int, history_days: int)
     if group == "frequency":
         recent = _n(row["orders_recent"])
         expected = row["expected_recent"]
-        # Behind their earlier pace by at least one whole order, or it is not a drop.
-        if _missing(expected) or _n(expected) < 1 or recent >= _n(expected):
+        # Behind their earlier pace by at least one whole order, or it is not a drop; and a
+        # pace read off a burst (two orders ten days apart, scaled to 40 days: "about 6")
+        # expects more than they ever ordered before, which is no expectation at all.
+        before = _n(row["orders_total"] - row["orders_recent"])
+        if _missing(expected) or _n(expected) < 1 or recent >= _n(expected) or expected > before:
             return ""
         return (
             f"{_plural(recent, 'order')} in the last {recent_days} days, "

@@ -209,6 +209,12 @@ class Facts:
     def check(self, reason: str) -> None:
         if reason == NOTHING_STANDS_OUT:
             return
+        also = f"{NOTHING_STANDS_OUT}; their data also shows: "
+        if reason.startswith(also):
+            # What their data shows beside the score's drivers is checked like any reason.
+            for part in reason.removeprefix(also).split("; "):
+                self.check(part)
+            return
         for pattern, check in self.checks:
             match = pattern.fullmatch(reason)
             if match:
@@ -251,7 +257,10 @@ class Facts:
         since = self.today - pd.Timedelta(days=days)
         assert recent == int((self.orders.order_date >= since).sum()), self.cid
         assert recent < expected, self.cid
-        assert int((self.orders.order_date < since).sum()) >= 1, f"{self.cid}: no earlier pace"
+        before = int((self.orders.order_date < since).sum())
+        assert before >= 1, f"{self.cid}: no earlier pace"
+        # A burst scaled up is no pace: never more expected than they ordered before.
+        assert expected <= before, f"{self.cid}: {expected} expected from {before} orders"
 
     def _tickets(self, m: re.Match[str]) -> None:
         recent = self.tickets[self.tickets.created_date >= self.today - pd.Timedelta(days=56)]
