@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from agent.analyses.base import DEFAULT_METRIC, Analysis, AnalysisContext, coverage
 from agent.domain import ALL_TIME, Finding, Goal, Intent, Window
 from agent.errors import UserError
+from agent.understand.widened import widened
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,25 @@ def skill_for(intent: Intent) -> Analysis:
 
 def run_goal(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
     """Answer a goal with findings, every number carrying its evidence."""
-    return skill_for(goal.intent)(all_the_data(goal, ctx), ctx)
+    found = skill_for(goal.intent)(all_the_data(goal, ctx), ctx)
+    said = widened_note(goal, ctx)
+    if not found or not said:
+        return found
+    # "conversion on android": the figure is all mobile's, and the first sentence says so.
+    return (replace(found[0], summary=f"{said} {found[0].summary}"), *found[1:])
+
+
+def widened_note(goal: Goal, ctx: AnalysisContext) -> str:
+    """What a filter read from a narrower word ("Android" → mobile) covers, in a sentence."""
+    notes = []
+    for typed, dim, value in widened(goal.text, goal.filters):
+        definition = ctx.layer.dimension(dim)
+        kept = ", ".join(str(v) for v in definition.values)
+        notes.append(
+            f"\u201c{typed}\u201d is read as all {value}: the data records "
+            f"{definition.label.lower()} only as {kept}."
+        )
+    return " ".join(notes)
 
 
 def all_the_data(goal: Goal, ctx: AnalysisContext) -> Goal:

@@ -21,6 +21,7 @@ from agent.analyses.base import (
     where_text,
     window_of,
 )
+from agent.analyses.split_asks import ranked_by_move, total_without
 from agent.analyses.stats import two_proportion_p
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.semantic import MetricDef, MetricRequest
@@ -87,7 +88,30 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         else:
             moves = f"every segment rose; most {rise} ({best['change'] * 100:+.1f}%{up}), least {fall} ({worst['change'] * 100:+.1f}%{down})"
         summary += f" Against {baseline.describe()}: {moves}."
-    if goal.ranked is not None:
+    without, without_facts = total_without(
+        goal, ctx, merged, definition, group_by[0], (window, baseline)
+    )
+    if without:
+        # "revenue last week, all regions but the West": the total asked for leads, and the
+        # split shows what was left out of it.
+        summary = f"{without} {summary}"
+    by_move = ranked_by_move(goal, merged, definition) if goal.ranked is not None else None
+    if goal.ranked is not None and by_move is not None:
+        # "top 3 regions by revenue decline": ranked by the change, not by the level.
+        merged, words = by_move
+        merged = merged.head(goal.ranked.count)
+        named = ", ".join(
+            f"{' / '.join(str(row[d]) for d in group_by)} ({row['change'] * 100:+.1f}%, "
+            f"{fmt(metric, float(row['value']))})"
+            for _, row in merged.iterrows()
+        )
+        rows_word = dimension_words(ctx, group_by[0], many=len(merged) > 1)
+        summary = (
+            f"The {len(merged)} {rows_word} with the {words} in "
+            f"{definition.label.lower()}{where_text(filters)}, {window.describe()} against "
+            f"{baseline.describe()}: {named}. " + summary
+        )
+    elif goal.ranked is not None:
         # "bottom 3 states by conversion rate": those rows, from that end, are the answer
         # (the top 15 would not hold them); "worst" follows the metric's direction.
         order = goal.ranked.order
@@ -133,6 +157,7 @@ def breakdown(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
                 "top": top,
                 "bottom": bottom,
                 "total": _total(merged, is_ratio),
+                **without_facts,
             },
             table=Table(
                 columns=(

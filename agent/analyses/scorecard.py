@@ -88,7 +88,7 @@ def comparison(goal: Goal, window: Window, ctx: AnalysisContext, metric: str) ->
     before when the data holds it; otherwise the parser's comparison period for the window."""
     if goal.baseline is not None:
         return Comparison(window=goal.baseline)
-    usual = comparison_period(window)
+    usual = _as_the_parser_compares(goal, window, ctx.today) or comparison_period(window)
     named = named_period_year_before(window, ctx.today)
     if named is None:
         return Comparison(window=usual)
@@ -98,6 +98,22 @@ def comparison(goal: Goal, window: Window, ctx: AnalysisContext, metric: str) ->
     return Comparison(
         window=usual,
         note=f"{window.label} {named.start.year}: {gap}; compared with {usual.describe()} instead.",
+    )
+
+
+def _as_the_parser_compares(goal: Goal, window: Window, today: date) -> Window | None:
+    """The period the parser sets the window against for the words that named it ("this
+    month": the same days of last month), so "how are we doing this month?" holds the same
+    baseline as "revenue MTD" (not the days just before, weekend against weekdays)."""
+    if not goal.text:
+        return None
+    return next(
+        (
+            m.before
+            for m in find_windows(normalize(goal.text), today)
+            if m.role == "main" and m.window == window and m.before is not None
+        ),
+        None,
     )
 
 

@@ -10,7 +10,13 @@ from agent.domain import Clarification, ClarificationOption, Goal, Intent
 from agent.understand.intents import NEEDS_METRIC
 from agent.understand.lexicon import Lexicon, plural
 from agent.understand.vocabulary import PREFERRED_METRICS
-from agent.understand.windows import BASELINE_INTENTS, comparison_period, default_window
+from agent.understand.windows import (
+    BASELINE_INTENTS,
+    comparison_period,
+    default_window,
+    find_windows,
+    resolve,
+)
 
 MAX_OPTIONS = 5
 OPTION_CONFIDENCE = 0.95
@@ -143,6 +149,25 @@ def ask_compare(base: Goal, lex: Lexicon, dimension: str) -> Goal:
         f"{metric_label} isn't recorded by {label}, so I can't compare {first} with {second}."
     )
     return _asking(base, question + " What should I show?", options, 0.5)
+
+
+# The periods offered when the one named has no date Scout knows ("Prime Day").
+_PERIODS = ("yesterday", "the last 7 days", "the last 30 days", "this month")
+
+
+def ask_period(base: Goal, event: str, today: date) -> Goal:
+    """An event named as the period with no date Scout knows ("since the price change"):
+    which period to use, each choice a complete goal with its baseline."""
+    options = []
+    for phrase in _PERIODS:
+        resolved = resolve(find_windows(phrase, today), base.intent, today)
+        goal = replace(base, window=resolved.window, baseline=resolved.baseline)
+        options.append(ClarificationOption(label=phrase.capitalize(), goal=_chosen(goal)))
+    question = (
+        f"I don't know when \u201c{event}\u201d was: it isn't in my calendar. "
+        "Which period should I use?"
+    )
+    return _asking(base, question, options, 0.5)
 
 
 def capabilities(lex: Lexicon, today: date, text: str) -> list[ClarificationOption]:

@@ -27,6 +27,7 @@ from agent.understand.context import (
     asked_in_a_question_of_its_own,
     told_only_after_the_question,
 )
+from agent.understand.events import unknown_event
 from agent.understand.followup import is_followup, merge
 from agent.understand.intents import (
     NEEDS_METRIC,
@@ -421,6 +422,14 @@ def _understand(
     confidence = _confidence(parsed, stated, not defaulted)
     if metric is not None and parsed.metric is None:
         confidence -= _INFERRED
+    if defaulted and not resolved.baseline_named and (event := unknown_event(parsed.norm)):
+        # "Prime Day revenue", "since the price change": an event with no date Scout knows
+        # would silently become the default period (yesterday) and read as the event's figure.
+        checked = _checked(goal, parsed, lex, today, confidence)
+        if checked.clarification:
+            return checked
+        typed = re.search(re.escape(event).replace(r"\ ", r"\W+"), parsed.cleaned, re.I)
+        return clarify.ask_period(checked, typed[0] if typed else event, today)
     return _checked(goal, parsed, lex, today, confidence)
 
 

@@ -1457,6 +1457,10 @@ RULES: tuple[_Rule, ...] = (
         ),
         build=_never,
         relative=lambda m, t: _rel_week(m, t) if m.group("unit") == "week" else _rel_month(m, t),
+        # "rev vs same day last week" alone: yesterday against that weekday a week before.
+        implies=lambda m, t: (
+            last_days(1, t) if re.search(r"\bsame day (?:of |in )?last week", m[0]) else None
+        ),
     ),
     # "did Black Friday beat last year's?": the possessive stands for the same period a
     # year before; with a noun after it ("last year's revenue") it is last year itself.
@@ -1488,9 +1492,15 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\b(?:wow|week over week|week on week|w o w)\b"),
         build=_never,
         relative=_rel_prev_days(7),
+        # "rev WoW" alone: last week against the week before (PRECEDENTS.md).
+        implies=lambda m, t: _previous_week(t),
     ),
     _Rule(
-        pattern=_P(r"\b(?:dod|day over day|day on day)\b"), build=_never, relative=_rel_prev_days(1)
+        pattern=_P(r"\b(?:dod|day over day|day on day)\b"),
+        build=_never,
+        relative=_rel_prev_days(1),
+        # "cvr DoD" alone: yesterday against the day before, not the default week.
+        implies=lambda m, t: last_days(1, t),
     ),
     # "MTD vs the same point in October": as many days of that month as the window has.
     _Rule(
@@ -1632,6 +1642,9 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\b(?:mom|month over month|month on month)\b"),
         build=_never,
         relative=_rel_month,
+        # "rev MoM" alone: last month against the month before (PRECEDENTS.md), never the
+        # default week against a slice of the month before.
+        implies=lambda m, t: _previous_month(t),
     ),
     _Rule(
         pattern=_P(
@@ -1643,6 +1656,8 @@ RULES: tuple[_Rule, ...] = (
         build=_never,
         relative=_rel_prev_days(7),
         shift=True,
+        # "rev vs same day last week" alone: yesterday against that day a week before.
+        implies=lambda m, t: last_days(1, t) if re.search(r"\bsame (?:week)?day\b", m[0]) else None,
     ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:day (?:before|earlier|prior))\b(?! yesterday)"),

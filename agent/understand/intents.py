@@ -210,7 +210,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|^(?:\S+ )?who (?:bought|purchased|ordered)\b"
     ),
     "churn": _P(
-        r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving|"
+        r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving(?! out\b)|"
         # "the Q3 retention slide": a deliverable's name, not a churn question.
         r"retention(?! (?:slides?|decks?|reports?|meetings?|reviews?|dashboards?|docs?|pages?))|"
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:s|ped|ping)? (?:buying|ordering|shopping)|"

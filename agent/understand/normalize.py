@@ -80,6 +80,24 @@ _MONTH = (
 _MONTH_DASH = re.compile(rf"\b{_MONTH}\s*[-\u2010-\u2015+&]\s*{_MONTH}\b", re.IGNORECASE)
 
 
+# Slack shorthand for periods, which the date rules read written out: "wk/wk", "w/w" (week
+# over week), "m/m", "d/d", "y/y", "q/q"; "l30", "t7d" (the last or trailing 30 / 7 days); "2w",
+# "3wks" (the last 2 / 3 weeks). Unread, each left the request on the default "yesterday".
+_OVER = {"w": "wow", "wk": "wow", "m": "mom", "mo": "mom", "d": "dod", "y": "yoy", "q": "qoq"}
+_PER_PERIOD = re.compile(r"\b(wk|w|mo|m|d|y|q)\s?/\s?\1\b|\bwk (?:over|on) wk\b", re.I)
+_LAST_DAYS = re.compile(r"\b(?:[lt](\d{1,3})d|l(\d{1,3}))\b", re.I)
+_WEEKS = re.compile(
+    r"(?<![\w$.])(?:(?P<last>last|past|previous|prior|trailing|the) )?(?P<n>\d{1,2}) ?(?:w|wks?)\b",
+    re.I,
+)
+
+
+def _slack_shorthand(text: str) -> str:
+    text = _PER_PERIOD.sub(lambda m: _OVER[(m.group(1) or "wk").lower()], text)
+    text = _LAST_DAYS.sub(lambda m: f"last {m.group(1) or m.group(2)} days", text)
+    return _WEEKS.sub(lambda m: f"{m['last'] + ' ' if m['last'] else 'last '}{m['n']} weeks", text)
+
+
 def _folded(text: str) -> str:
     """'la Fête', 'ticket médio': accents dropped, not the letters they sit on."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -149,6 +167,7 @@ def clean(raw: str) -> Cleaned:
     text = re.sub(r"\b(?:as on|till) (?:date|today)\b", "to date", text, flags=re.I)
     text = re.sub(r"\blmtd\b", "the same days last month", text, flags=re.I)
     text = re.sub(r"\blytd\b", "the same days last year", text, flags=re.I)
+    text = _slack_shorthand(text)
     # "the visits of before-yesterday" (anteontem, anteayer, avant-hier): two days ago.
     text = re.sub(
         r"\b(?:the |of |from )?before[- ]yesterday\b", " the day before yesterday", text, flags=re.I

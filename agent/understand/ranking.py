@@ -70,3 +70,25 @@ def ranked_rows(shape: str) -> Ranked | None:
 
 def _count(written: str) -> int:
     return int(written) if written.isdigit() else NUMBER_WORDS[written]
+
+
+# "top 3 regions by revenue decline", "top 5 states by conversion improvement", "bottom 3
+# channels by growth": rows ranked by their change against the baseline, not by their level
+# (ranked by level, the region that grew most headed "the top 3 by decline").
+_BY_CHANGE = re.compile(
+    r"\bby (?:\S+ ){0,3}?(?P<word>declin|drop|fall|decreas|loss|shrink|growth|grow|increas|rise|"
+    r"gain|improv|worsen|deteriorat|change|swing|mov|delta|variation)\w*"
+)
+_CHANGE_KINDS: dict[str, str] = {
+    **dict.fromkeys(["declin", "drop", "fall", "decreas", "loss", "shrink"], "fall"),
+    **dict.fromkeys(["growth", "grow", "increas", "rise", "gain"], "rise"),
+    **dict.fromkeys(["improv"], "better"),
+    **dict.fromkeys(["worsen", "deteriorat"], "worse"),
+    **dict.fromkeys(["change", "swing", "mov", "delta", "variation"], "move"),
+}
+
+
+def ranked_by_change(norm: str) -> str | None:
+    """'rise', 'fall', 'better', 'worse' or 'move' when a ranked split is asked by its change."""
+    found = _BY_CHANGE.search(norm)
+    return None if found is None else _CHANGE_KINDS[found["word"]]

@@ -262,6 +262,33 @@ REFUSALS: tuple[Refusal, ...] = (
         ),
         why="Invoices, payouts, valuations and investors are outside the shop's data.",
     ),
+    # "how many customers opted out of email": the customer table's opt-out flag is read only
+    # to keep them out of Scout's own emails; no metric counts it (answered before as the
+    # buyers who came from email).
+    Refusal(
+        kind="opt_outs",
+        pattern=_P(
+            r"\b(?:how many|number of|count of|share of|percent(?:age)? of|what % of|% of) "
+            r"(?:\S+ ){0,3}?opted (?:out|in)\b"
+        ),
+        why=not_measured("email opt-outs")
+        + " Scout reads a customer's opt-out only to keep them out of the emails it sends.",
+    ),
+    # "refund amount by reason": the layer counts returns in units, by region and category
+    # (answered before as support tickets by topic).
+    Refusal(
+        kind="refund_detail",
+        pattern=_P(
+            r"\b(?:refund(?:ed)? (?:amounts?|values?|dollars|totals?|\$)|"
+            r"(?:amount|value|dollars|\$) (?:of )?(?:refunds?|refunded)|how much (?:\S+ ){0,2}?refund|"
+            r"return reasons?|reasons? (?:for|of) (?:the )?returns?|"
+            r"(?:refunds?|returns?) (?:\S+ ){0,2}?by (?:return )?reasons?)\b"
+        ),
+        why=(
+            "Refund amounts and return reasons aren't in the semantic layer: returns are "
+            "counted in units (units returned, return rate), by region and category."
+        ),
+    ),
     # Email engagement: sends are not in the warehouse, only the orders they bring.
     Refusal(
         kind="email_engagement",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from agent.understand.context import CLAUSE_BREAK, breaks_after, ends_sentence
-from agent.understand.cuts import uncut
+from agent.understand.cuts import funnel_step, uncut
 from agent.understand.known import is_foreign
 from agent.understand.lexicon import Lexicon
 from agent.understand.normalize import Token, normalize, tokenize
@@ -223,6 +223,17 @@ _BY_TIMES = re.compile(
     r"(?: \S+){0,2}? (?P<what>twice|once|(?:more than |at least |exactly )?(?:\d+|two|three|four|"
     r"five|ten) times|more than once)\b"
 )
+# "revenue from women", "orders on iOS", "revenue from loyalty members": a group of people or
+# a phone's system that no dimension holds; before, the words were dropped and the total was
+# answered as if it were the group's.
+_NO_SUCH_GROUP = re.compile(
+    r"\b(?:from|by|among|for|on|of|to|via|with|using) (?:our |the |all |their )?"
+    r"(?P<what>women|men|female|male|females|males|ladies|gentlemen|moms|dads|parents|students|"
+    r"seniors|teens|teenagers|gen z|millennials|boomers|ios|loyalty (?:program |club )?members|"
+    r"loyalty program|rewards members|members|subscribers|b2b|wholesale)"
+    r"(?: (?:customers|shoppers|buyers|users|members|devices|phones))?\b"
+    r"|\b(?P<os>ios)\b"
+)
 # "orders excluding yesterday", "Q4 ex Black Friday": a day left out, never the period asked.
 _DATE_LEFT_OUT = re.compile(r"\b(?:excluding|excl|except|without|minus|ex) (?:the )?_date_")
 
@@ -240,6 +251,8 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
         )
     if parsed.metric is not None and (cut := uncut(parsed.shape, parsed.metric)) is not None:
         return cut
+    if (step := funnel_step(parsed.shape)) is not None:
+        return step
     if _DATE_LEFT_OUT.search(parsed.shape):
         return (
             "The data can't leave days out of a period; ask for the days you want (\u201cNov 1 "
@@ -274,6 +287,13 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
         )
     if parsed.cues.has("segment", "segment_plain", "segment_lead", "churn"):
         return None  # "segment them by recency and spend": the segmentation's own measures
+    if (group := _NO_SUCH_GROUP.search(parsed.norm)) is not None and parsed.metric is not None:
+        what = group["what"] or group["os"]
+        what = "iOS" if what == "ios" else what
+        return (
+            f"The data can't keep only \u201c{what}\u201d: it cuts by {dims}, and none of them "
+            "holds that; ask for the total, or for a split by one of those."
+        )
     if (times := _BY_TIMES.search(parsed.norm)) is not None:
         return (
             f"The data can't keep only customers who bought \u201c{times['what']}\u201d: it knows "

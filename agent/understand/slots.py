@@ -155,6 +155,9 @@ class Parsed:
     compare: dict[str, tuple[str, str]] = field(default_factory=dict)
     group_by: list[str] = field(default_factory=list)
     extra_values: int = 0  # values dropped because a dimension got more than two
+    # Values named to be left out ("all regions but the West"): dimension → value; the
+    # split by the dimension answers, and the breakdown gives the total without them.
+    left_out: dict[str, str] = field(default_factory=dict)
     customer_id: str | None = None
     unknown_value: tuple[str, str] | None = None  # (dimension, as typed)
     # Token positions a date, a customer id or one of the layer's phrases explains.
@@ -651,11 +654,13 @@ def _interpret(
         ):
             parsed.compare[dim] = (found[0][1], found[1][1])
             parsed.extra_values += len(found) - 2
-        elif _left_out_value(parsed.tokens, found[0][0], lex):
+        elif (leaving := _left_out_value(parsed.tokens, found[0][0], lex)) is not None:
             # "revenue excluding the West": a filter can only keep a value, so the split by
             # its dimension answers, with every other value in it (never the West alone).
             if dim not in parsed.group_by:
                 parsed.group_by.append(dim)
+            if leaving:
+                parsed.left_out[dim] = found[0][1]
         else:
             parsed.filters[dim] = found[0][1]
             parsed.filter_words[dim] = found[0][0].text
@@ -849,38 +854,56 @@ _LEAVING_OUT = frozenset(
         "besides",
         "non",
         "not",
+        "ignoring",
+        "omitting",
     ]
+)
+# "not counting paid search", "leaving out the West", "setting aside mobile".
+_LEAVING_OUT_PAIRS = frozenset(
+    [
+        ("not", "counting"),
+        ("not", "including"),
+        ("leaving", "out"),
+        ("leave", "out"),
+        ("setting", "aside"),
+        ("other", "than"),
+        ("apart", "from"),
+        ("aside", "from"),
+    ]
+)
+# "all regions but the West", "every channel except email", "everyone but mobile".
+_ALL_BUT = re.compile(
+    r"\b(?:everyone|everything|everybody|all|every|any)(?: \S+)? (?:but|except|save)$"
 )
 
 
-def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bool:
-    """Whether the value is named to be left out, or named beside the rest ("excluding the
-    West", "all regions except the West", "other than mobile", "including the West"; not
-    "other than the billing address", a thing of its own): a filter would keep it alone."""
+def _left_out_value(tokens: list[Token], match: PhraseMatch, lex: Lexicon) -> bool | None:
+    """Whether the value is named to be left out (True: "excluding the West", "all regions
+    but the West", "not counting paid search"), or named beside the rest (False: "including
+    the West"); None when it is a filter ("other than the billing address", a thing of its
+    own, names no value): either way a filter would keep it alone."""
     after = tokens[match.end].text if match.end < len(tokens) else ""
     if after in ("excluded", "aside", "removed", "excepted"):
         return True  # "revenue, West excluded, last week"
     if after.isalpha() and is_foreign(after, lex):
-        return False
-    before = [t.text for t in tokens[max(0, match.start - 3) : match.start]]
+        return None
+    before = [t.text for t in tokens[max(0, match.start - 4) : match.start]]
     if before[-1:] == ["the"]:
         before = before[:-1]
-    if before[-1:] == ["but"]:
+    if before[-1:] == ["but"] or (before[-1:] == ["except"] and _ALL_BUT.search(" ".join(before))):
         # "everyone but mobile", "all channels but email"; not "up, but mobile is down".
-        return before[-2:-1] in (["everyone"], ["everything"], ["everybody"], ["all"]) or (
-            before[-3:-2] == ["all"]
-        )
-    return (
-        bool(before[-1:])
-        and (
-            before[-1] in _LEAVING_OUT
-            # "revenue including the West": the West beside the rest, never the West alone.
-            or before[-1] in ("including", "incl", "inclusive")
-            or before[-2:] in (["other", "than"], ["apart", "from"])
-            # "revenue not from mobile", "orders not in the Northeast", "anyone not on mobile"
-            or (len(before) >= 2 and before[-2] in _LEAVING_OUT and before[-1] in _THROUGH)
-        )
-    )
+        return True if _ALL_BUT.search(" ".join(before)) else None
+    if not before:
+        return None
+    if (
+        before[-1] in _LEAVING_OUT
+        or tuple(before[-2:]) in _LEAVING_OUT_PAIRS
+        # "revenue not from mobile", "orders not in the Northeast", "anyone not on mobile"
+        or (len(before) >= 2 and before[-2] in _LEAVING_OUT and before[-1] in _THROUGH)
+    ):
+        return True
+    # "revenue including the West": the West beside the rest, never the West alone.
+    return False if before[-1] in ("including", "incl", "inclusive") else None
 
 
 _THROUGH = frozenset(["from", "in", "on", "via", "through", "for", "at", "using", "by", "with"])
@@ -975,3 +998,9 @@ def _closest_dimension(word: str, lex: Lexicon) -> str:
     if "region" in lex.values:
         return "region"
     return next(d for d, vs in lex.values.items() if vs)
+
+
+def values_left_out(text: str, lex: Lexicon, today: date) -> dict[str, str]:
+    """The values a request names to leave out ("all regions but the West" → region: West),
+    for the breakdown that answers it to give the total without them."""
+    return parse(text, lex, today).left_out

@@ -5,8 +5,12 @@ with what Scout can do instead (the reply says why)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from agent.domain import Intent, Ranked
 from agent.semantic import SemanticLayer
+from agent.understand.lexicon import lexicon_for
+from agent.understand.slots import values_left_out
 from tests.agent.understand.test_context_and_shorthand import on, span
 
 TUESDAY = "2026-06-30"
@@ -559,3 +563,150 @@ def test_a_quarter_to_date_against_last_quarter_is_the_same_stretch_of_it(
         assert span(goal.baseline) == ("2026-01-01", "2026-03-19"), text
     whole = on(layer, day, "revenue last quarter vs the quarter before")
     assert span(whole.baseline) == ("2025-10-01", "2026-01-01")
+
+
+PROBE_DAY = "2026-08-03"  # a Monday: last week is Jul 27 – Aug 2, last month July
+
+
+def test_a_value_left_out_after_all_but_or_not_counting_is_the_split(layer: SemanticLayer) -> None:
+    """Before, "all regions but the West" and "not counting paid search" were answered with
+    the West (paid search) alone, the opposite of the question."""
+    for text, dim, value in (
+        ("revenue last week, all regions but the West", "region", "West"),
+        ("revenue last week not counting paid search", "channel", "paid_search"),
+        ("orders from every channel except email", "channel", "email"),
+        ("revenue leaving out the West last week", "region", "West"),
+    ):
+        goal = on(layer, PROBE_DAY, text)
+        assert goal.intent is Intent.BREAKDOWN, text
+        assert dict(goal.filters) == {} and goal.group_by == (dim,), text
+        # The breakdown gives the total without it (tests/bot/commands/test_ask_reads_right.py).
+        left_out = values_left_out(text, lexicon_for(layer), date.fromisoformat(PROBE_DAY))
+        assert left_out == {dim: value}, text
+    included = "revenue including the West last week"
+    assert values_left_out(included, lexicon_for(layer), date.fromisoformat(PROBE_DAY)) == {}
+    assert dict(on(layer, PROBE_DAY, "revenue is up but mobile is down").filters) == {
+        "device": "mobile"
+    }
+
+
+def test_top_rows_by_a_change_keep_the_ranking_for_the_breakdown(layer: SemanticLayer) -> None:
+    from agent.understand import normalize
+    from agent.understand.ranking import ranked_by_change
+
+    for text, kind in (
+        ("top 3 regions by revenue decline last week", "fall"),
+        ("top 5 states by revenue growth this month", "rise"),
+        ("top 5 states by conversion improvement", "better"),
+        ("top 5 states by revenue change", "move"),
+        ("top 5 states by revenue", None),
+    ):
+        goal = on(layer, PROBE_DAY, text)
+        assert goal.intent is Intent.BREAKDOWN and goal.ranked is not None, text
+        assert ranked_by_change(normalize(text)) == kind, text
+
+
+def test_slack_shorthand_for_periods_names_the_period(layer: SemanticLayer) -> None:
+    """Before, each of these fell to the default (yesterday, or the last week)."""
+    for text, window, baseline in (
+        ("rev l30", ("2026-07-04", "2026-08-03"), ("2026-06-04", "2026-07-04")),
+        ("rev t7d", ("2026-07-27", "2026-08-03"), ("2026-07-20", "2026-07-27")),
+        ("rev 2w", ("2026-07-20", "2026-08-03"), ("2026-07-06", "2026-07-20")),
+        ("rev wk/wk", ("2026-07-27", "2026-08-03"), ("2026-07-20", "2026-07-27")),
+        ("orders w/w", ("2026-07-27", "2026-08-03"), ("2026-07-20", "2026-07-27")),
+        ("rev MoM", ("2026-07-01", "2026-08-01"), ("2026-06-01", "2026-07-01")),
+        ("rev m/m", ("2026-07-01", "2026-08-01"), ("2026-06-01", "2026-07-01")),
+        ("cvr DoD", ("2026-08-02", "2026-08-03"), ("2026-08-01", "2026-08-02")),
+        ("cvr d/d", ("2026-08-02", "2026-08-03"), ("2026-08-01", "2026-08-02")),
+        ("rev vs same day last week", ("2026-08-02", "2026-08-03"), ("2026-07-26", "2026-07-27")),
+        ("rev m/m this month", ("2026-08-01", "2026-08-03"), ("2026-07-01", "2026-07-03")),
+    ):
+        goal = on(layer, PROBE_DAY, text)
+        assert goal.clarification is None and goal.window_stated, text
+        assert (span(goal.window), span(goal.baseline)) == (window, baseline), text
+
+
+def test_an_event_with_no_date_is_asked_about_not_read_as_yesterday(
+    layer: SemanticLayer,
+) -> None:
+    for text, event in (
+        ("Prime Day revenue", "Prime Day"),
+        ("how did we do on Prime Day?", "Prime Day"),
+        ("revenue during our summer sale", "summer sale"),
+        ("revenue since the price change", "price change"),
+    ):
+        goal = on(layer, PROBE_DAY, text)
+        assert goal.clarification is not None, text
+        assert f"\u201c{event}\u201d" in goal.clarification.question, text
+        labels = [o.label for o in goal.clarification.options]
+        assert labels == ["Yesterday", "The last 7 days", "The last 30 days", "This month"]
+        month = goal.clarification.options[3].goal
+        assert span(month.window) == ("2026-08-01", "2026-08-03")
+    # Days the calendar knows, and an event with a period named, are answered.
+    assert on(layer, PROBE_DAY, "revenue on Black Friday").clarification is None
+    goal = on(layer, PROBE_DAY, "revenue since the price change last month")
+    assert goal.clarification is None and span(goal.window) == ("2026-07-01", "2026-08-01")
+
+
+def test_funnel_steps_get_the_funnel_reply_never_the_session_rate(layer: SemanticLayer) -> None:
+    assert_refused(
+        layer,
+        PROBE_DAY,
+        tuple(
+            (text, "a step of the funnel")
+            for text in (
+                "what % of carts convert?",
+                "add to cart to purchase rate",
+                "cart conversion rate",
+                "cart abandonment rate",
+                "checkout abandonment",
+                "checkout to purchase rate by device",
+                "funnel by device",
+                "conversion rate of people who added to cart",
+                "checkout-to-purchase conversion",
+            )
+        ),
+    )
+    assert on(layer, PROBE_DAY, "add to cart rate yesterday").metric == "add_to_cart_rate"
+    assert on(layer, PROBE_DAY, "why did conversion drop last week").intent is Intent.EXPLAIN
+
+
+def test_metrics_of_another_table_are_refused_not_answered_from_the_nearest(
+    layer: SemanticLayer,
+) -> None:
+    assert_refused(
+        layer,
+        PROBE_DAY,
+        (
+            ("refund amount by reason", "Refund amounts and return reasons"),
+            ("refunds by reason last month", "Refund amounts and return reasons"),
+            ("how much did we refund last month", "Refund amounts"),
+            ("how many customers opted out of email", "email opt-outs"),
+        ),
+    )
+    assert on(layer, PROBE_DAY, "return rate by category").group_by == ("category",)
+
+
+def test_a_group_no_dimension_holds_is_refused_not_dropped(layer: SemanticLayer) -> None:
+    assert_refused(
+        layer,
+        PROBE_DAY,
+        (
+            ("revenue from women last week", "\u201cwomen\u201d"),
+            ("orders on iOS", "\u201ciOS\u201d"),
+            ("revenue from loyalty members", "\u201cloyalty members\u201d"),
+        ),
+    )
+    # A narrower word the layer reads as its value is kept; the answer says it widened
+    # (tests/bot/commands/test_ask_reads_right.py).
+    assert dict(on(layer, PROBE_DAY, "conversion on android").filters) == {"device": "mobile"}
+    assert on(layer, PROBE_DAY, "segment our loyalty members").intent is Intent.SEGMENT
+
+
+def test_widened_words_are_named() -> None:
+    from agent.understand.widened import widened
+
+    assert widened("revenue from TikTok last week", {"channel": "social"}) == [
+        ("TikTok", "channel", "social")
+    ]
+    assert widened("revenue from social last week", {"channel": "social"}) == []

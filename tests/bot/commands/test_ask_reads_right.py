@@ -575,7 +575,10 @@ def _one(warehouse: GeneratedWarehouse, sql: str, *params: object) -> tuple:
     return row
 
 
-LAST_WEEK, WEEK_BEFORE = (date(2025, 12, 8), date(2025, 12, 15)), (date(2025, 12, 1), date(2025, 12, 8))
+LAST_WEEK, WEEK_BEFORE = (
+    (date(2025, 12, 8), date(2025, 12, 15)),
+    (date(2025, 12, 1), date(2025, 12, 8)),
+)
 
 
 def test_all_regions_but_one_is_the_total_without_it(
@@ -654,3 +657,27 @@ def test_this_month_scorecard_holds_the_same_days_of_last_month(
     sql = "SELECT SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?"
     (before,) = _one(demo_warehouse, sql, date(2025, 11, 1), date(2025, 11, 15))
     assert finding["facts"]["revenue.baseline"] == pytest.approx(before)
+
+
+def test_a_holiday_weekend_scorecard_holds_it_against_the_weekend_before(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Probe D: "how did Easter weekend go?" was held against the Thursday and Friday before
+    it, so weekday shopping hid the weekend's fall; the same weekdays a week earlier are the
+    comparison a person makes (last year's weekend is not in the data)."""
+    answer = _ask("how did Labor Day weekend go?", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    weekend, before = (date(2025, 8, 30), date(2025, 9, 2)), (date(2025, 8, 23), date(2025, 8, 26))
+    assert finding["facts"]["baseline_window"]["start"] == before[0].isoformat()
+    assert finding["facts"]["baseline_window"]["end"] == before[1].isoformat()
+    ((now,),) = _daily(
+        demo_warehouse,
+        "SELECT SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?",
+        *weekend,
+    )
+    ((then,),) = _daily(
+        demo_warehouse,
+        "SELECT SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?",
+        *before,
+    )
+    assert f"Revenue ${now:,.0f}, {now / then - 1:+.1%}" in finding["summary"]
