@@ -358,13 +358,18 @@ class CustomerChurnAgent:
             ["probability", "value_at_risk"], ascending=[False, False], kind="mergesort"
         )
 
-    def winback_audience(self) -> pd.DataFrame:
+    def winback_audience(self, *, keep_contacted: bool = False) -> pd.DataFrame:
         """The win-back audience: repeat buyers at high or critical risk in the
         segmentation's At risk and Can't lose them segments, less those the exclusions keep
         from an email (opted out, no address, contacted recently, in a retention flow),
-        most at risk first. The random holdout is drawn when they are proposed."""
+        most at risk first. The random holdout is drawn when they are proposed.
+
+        `keep_contacted` keeps those contacted or already proposed, so the head of the
+        audience stays put: asked twice, the same customers are chosen (and held back as
+        already in a flow), not the next five down the list each time."""
         ranked = self.ranked()
-        blocked = {c for c, why in self.exclusions.items() if why in STOP_ALL | STOP_EMAIL}
+        stops = STOP_EMAIL if keep_contacted else STOP_ALL | STOP_EMAIL
+        blocked = {c for c, why in self.exclusions.items() if why in stops}
         keep = (
             ranked["risk_level"].isin(("high", "critical"))
             & ranked["segment"].isin(WINBACK_SEGMENTS)

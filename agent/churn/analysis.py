@@ -154,7 +154,8 @@ def top_finding(
     # Win-back comes from the segmentation, not from the top of the list: the most at risk
     # of its audience are proposed (and shown) even when the list's top needs other steps.
     audience = agent.winback_audience()
-    extra = [c for c in audience.index if c not in shown[:PROPOSE]][:PROPOSE] if propose else []
+    head = agent.winback_audience(keep_contacted=True).index
+    extra = [c for c in head if c not in shown[:PROPOSE]][:PROPOSE] if propose else []
     profiles = agent.profiles(shown + [c for c in extra if c not in shown], bandit)
     by_id = {p.customer_id: p for p in profiles}
     draw = agent.plan_retention(
@@ -162,6 +163,10 @@ def top_finding(
         bandit or Bandit(),
         already_held=ledger.held if ledger else frozenset(),
     )
+    chosen = {str(a.params.get("customer_id")) for a in draw.treated} | {
+        row.customer_id for row in draw.held_out
+    }
+    fresh = [c for c in extra if c in chosen]
     holdout_note = draw.sentence()
     if ledger is not None and draw.assignments:
         try:
@@ -185,9 +190,14 @@ def top_finding(
         f"Win-back emails go to the segmentation's At risk and Can't lose them customers at "
         f"high risk: {len(audience):,} after exclusions"
         + (
-            f"; the {len(extra)} most at risk outside the top {PROPOSE} are proposed too."
-            if extra
-            else "."
+            f"; {len(fresh)} of the most at risk outside the top {PROPOSE} "
+            f"{'is' if len(fresh) == 1 else 'are'} proposed too."
+            if fresh
+            else (
+                f"; the most at risk outside the top {PROPOSE} are already in a retention flow."
+                if extra
+                else "."
+            )
         )
         + (
             f" {gone:,} lapsed customers in those segments are for the segmentation's "
