@@ -18,6 +18,7 @@ import pandas as pd
 from agent.analyses.anomaly import detect_segments, us_retail_holidays
 from agent.analyses.anomaly.calendar import holiday_label, is_core_holiday
 from agent.analyses.anomaly.runs import MAX_RUN_DAYS
+from agent.analyses.anomaly.segments import NearMiss
 from agent.analyses.anomaly.stories import confirmed_outcomes
 from agent.analyses.base import (
     AnalysisContext,
@@ -55,6 +56,8 @@ WATCHLIST = (
 SEGMENT_DIMENSIONS = ("region", "device", "channel", "customer_type", "category", "topic")
 HISTORY_DAYS = 91  # the settled level's 13 weeks (anomaly/settled.py); the detector needs 8 + 1
 MAX_REPORTED = 10
+# "Nothing unusual" names the strongest run under its bar when it came this close to it.
+NEAR_SHARE = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +69,8 @@ class Scan:
     anomalies: tuple[Anomaly, ...]
     evidence: tuple[Evidence, ...]
     series_checked: int
+    # The strongest runs in the window that stayed under their bar, strongest first.
+    near: tuple[NearMiss, ...] = ()
 
 
 def scan(
@@ -89,8 +94,15 @@ def scan(
     checked = 0
     holidays = us_retail_holidays(range(history.start.year - 1, window.end.year + 1))
     read: dict[str, list[tuple[tuple[str, ...], pd.DataFrame, bool]]] = {}
+    near: list[NearMiss] = []
 
-    def judged(metric: str, *, first: date = window.start, **relaxed: Any) -> list[Anomaly]:
+    def judged(
+        metric: str,
+        *,
+        first: date = window.start,
+        missed: list[NearMiss] | None = None,
+        **relaxed: Any,
+    ) -> list[Anomaly]:
         out: list[Anomaly] = []
         for dims, frame, one_query in read.get(metric, []):
             anomalies = detect_segments(
@@ -100,6 +112,7 @@ def scan(
                 holidays=holidays,
                 include_total=not dims or one_query,
                 share_of_rest=one_query,
+                near=missed,
                 **relaxed,
             )
             out.extend(_with_filters(a, filters) for a in anomalies if a.day < window.end)
@@ -137,7 +150,7 @@ def scan(
         found.extend(judged(metric))
         live.extend(
             a
-            for a in judged(metric, first=since)
+            for a in judged(metric, first=since, missed=near)
             if a.day < window.start and a.day + timedelta(days=a.days) > window.start
         )
     # A basket-value spike is a revenue spike: confirmed the same way as the monitor does.
@@ -154,12 +167,19 @@ def scan(
     # What began in the window leads ("anything unusual on June 1?" is first about June 1);
     # runs still live from before it follow, strongest first.
     ranked = sorted(found, key=lambda a: (a.day < window.start, -a.score))
+    in_window = [
+        m
+        for m in near
+        if m.anomaly.day < window.end
+        and m.anomaly.day + timedelta(days=m.anomaly.days) > window.start
+    ]
     return Scan(
         window=window,
         since=since,
         anomalies=tuple(ranked),
         evidence=tuple(evidence),
         series_checked=checked,
+        near=tuple(sorted(in_window, key=lambda m: -m.anomaly.score / m.bar)),
     )
 
 
@@ -212,7 +232,7 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             f"Nothing unusual{where} {_during(window)}: I checked {result.series_checked} daily "
             f"series ({', '.join(ctx.layer.metric(m).label.lower() for m in metrics)}, overall "
             "and by segment) against their usual weekly "
-            "pattern, trend and holidays." + unknown
+            "pattern, trend and holidays." + _closest(ctx, result) + unknown
         )
         return (
             Finding(
@@ -261,6 +281,26 @@ def detect(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             confidence=min(0.95, 0.6 + top.score / 20),
             chart=_chart(ctx, top, window),
         ),
+    )
+
+
+def _closest(ctx: AnalysisContext, result: Scan) -> str:
+    """' The closest to unusual: …': the strongest run under its bar, so "nothing unusual" in
+    the middle of a four-day drop that scores 5.4 where a two-dimension segment needs 5.5 says
+    what it nearly called."""
+    if not result.near or result.near[0].anomaly.score < NEAR_SHARE * result.near[0].bar:
+        return ""
+    miss = result.near[0]
+    a = miss.anomaly
+    depth = {0: "the total", 1: "a segment"}.get(len(a.where), "a two-dimension segment")
+    short = (
+        f"{depth} needs {miss.bar:g}"
+        if a.score < miss.bar
+        else f"not enough with {result.series_checked} series checked at once"
+    )
+    return (
+        f" The closest to unusual: {_sentence(ctx, a, at_least=a.day <= result.since)[:-1]}, "
+        f"score {a.score:.1f} ({short})."
     )
 
 

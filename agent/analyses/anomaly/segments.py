@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -53,6 +53,7 @@ DEPTH_Z = (3.5, 4.5, 5.5)
 # so its z is honest and its segments need less margin: a 45% drop in a region of ~20
 # orders a day scores about 4 over a week (the test warehouse, seed 7 at scale 0.25).
 PROPORTION_Z = (3.5, 3.75, 5.5)
+NEAR_MISSES = 3  # per metric, the strongest runs under their bar kept for "nothing unusual"
 
 
 def detect_segments(
@@ -73,6 +74,7 @@ def detect_segments(
     min_change: float = 0.2,
     one_name: bool = True,
     max_run_days: int = MAX_RUN_DAYS,
+    near: list[NearMiss] | None = None,
 ) -> list[Anomaly]:
     """Ranked anomalies for every metric (key of `frames`) overall, per dimension value and
     per two-dimension cell of `pairs` (None = every pair of `dimensions` in the frame).
@@ -84,6 +86,8 @@ def detect_segments(
     history alone (for a distinct count, whose segments do not add up). `one_name=False`
     returns every passing segment as found, not one name per story (to confirm a segment
     already named by another metric); `max_run_days` caps how many days a run may span.
+    `near`, when given, receives the strongest runs that stayed under their bar (news for
+    their segment, not an echo): what "nothing unusual" should still mention.
     """
     found: list[Anomaly] = []
     for metric, frame in frames.items():
@@ -124,6 +128,7 @@ def detect_segments(
                 min_change=min_change,
                 one_name=one_name,
                 max_run_days=max_run_days,
+                near=near,
             )
         )
     return sorted(found, key=lambda a: (-a.score, a.metric, sorted(a.where.items()), a.day))
@@ -145,6 +150,7 @@ def _detect_metric(
     min_change: float,
     one_name: bool,
     max_run_days: int,
+    near: list[NearMiss] | None,
 ) -> list[Anomaly]:
     total = leaves.daily({})
     volume_col = leaves.cols[-1]  # the denominator of a ratio, the value of a sum
@@ -284,6 +290,20 @@ def _detect_metric(
         return own_history_agrees(run, own[key], bar=min(OWN_Z, *min_z))
 
     kept = [t for t, k in zip(tests, keep, strict=True) if k and news(*t)]
+    if near is not None:
+        under = sorted(
+            (
+                (float(z_ / bar_), run, where)
+                for (run, where), k, z_, bar_ in zip(tests, keep, z, bar, strict=True)
+                if not k
+            ),
+            key=lambda t: -t[0],
+        )
+        near.extend(
+            NearMiss(anomaly=run.anomaly(metric, where), bar=float(min_z[min(len(where), 2)]))
+            for _, run, where in under[:NEAR_MISSES]
+            if news(run, where)
+        )
 
     def rest_checks(where: Mapping[str, str], minus: Mapping[str, str]) -> list[DayCheck]:
         # The rest of a segment is judged like the segment (same store-wide index).
@@ -293,6 +313,14 @@ def _detect_metric(
         return [run.anomaly(metric, where) for run, where in kept]
     named = one_name_per_story(kept, rest_checks, broader=tests)
     return [run.anomaly(metric, where) for run, where in named if news(run, where)]
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A run that stayed under its depth's bar: the z it needed is `bar`."""
+
+    anomaly: Anomaly
+    bar: float
 
 
 def _common_move(level: pd.DataFrame, since: date | None) -> pd.Series:

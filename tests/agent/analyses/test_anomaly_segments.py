@@ -131,3 +131,19 @@ def test_a_store_wide_surge_is_not_called_unusual_for_either_of_two_segments() -
     found = detect_segments({"orders": frame}, dimensions=["region", "customer_type"], since=SINCE)
     assert [a for a in found if "customer_type" in a.where] == []
     assert any(a.where == {} and a.direction == "up" for a in found)  # the store did move
+
+
+def test_a_run_under_its_bar_is_kept_as_a_near_miss_not_reported() -> None:
+    # A small region (about 11 orders a day) down a third: real, but at these counts short of a
+    # segment's bar over the days there are.
+    rates = {leaf: r * (0.05 if leaf[0] == "East" else 1.0) for leaf, r in _rates().items()}
+    fall = {leaf: 0.66 for leaf in rates if leaf[0] == "East"}
+    frame = _counts(rates, fall, seed=3)
+    near: list = []
+    found = detect_segments({"orders": frame}, dimensions=["region"], since=SINCE, near=near)
+    assert not [a for a in found if a.where == {"region": "East"}]
+    east = [m for m in near if m.anomaly.where == {"region": "East"}]
+    assert east and east[0].anomaly.direction == "down"
+    assert east[0].bar == 4.5 and east[0].anomaly.score < east[0].bar
+    # Without the list nothing changes: the same anomalies are reported.
+    assert detect_segments({"orders": frame}, dimensions=["region"], since=SINCE) == found
