@@ -209,7 +209,10 @@ def _detect_metric(
         ref = references.get(_key(where)) if indexed else None
         # Judged against its siblings, a segment needs no holiday allowance: a holiday
         # moves its siblings too. Alone (the total), it is judged against its holidays.
-        days_off = {} if ref is not None else holidays
+        # Neither does the check of an indexed segment on its own history (`indexed` off):
+        # the index has already allowed for the holiday, and a wide band around Black
+        # Friday would hide a segment that fell while its siblings surged.
+        days_off = {} if ref is not None or not indexed else holidays
         if ratio:
             num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
             if ref is None:

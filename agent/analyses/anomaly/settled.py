@@ -33,7 +33,7 @@ from agent.analyses.stats import robust_scale
 
 # Against its own history alone (the store's ordinary swings included), a segment's run is
 # confirmed beyond this combined z.
-OWN_Z = 3.0
+OWN_Z = 2.5
 # The settled level: each weekday's median over this many days before the run.
 SETTLED_DAYS = 91
 MIN_SETTLED_DAYS = 28
