@@ -101,3 +101,28 @@ def test_a_real_fall_of_one_topic_is_still_reported() -> None:
     assert [f for f in found if f[0] == {"topic": "billing"}] == [
         ({"topic": "billing"}, "down", day)
     ]
+
+
+def test_a_segment_that_fell_on_black_friday_while_the_rest_surged_is_reported() -> None:
+    # Orders by region; Black Friday (Nov 27, 2026) lifts every region 2.5-fold but the
+    # West, which falls to half a normal day. A holiday allowance on the West's own history
+    # (a wide band around an ordinary day) would call that fall ordinary for the day.
+    rng = np.random.default_rng(9)
+    black_friday = date(2026, 11, 27)
+    start = black_friday - timedelta(days=100)
+    rows = []
+    for i in range(101):
+        day = start + timedelta(days=i)
+        for region in REGIONS:
+            lam = 60.0
+            if day == black_friday:
+                lam *= 0.5 if region == "West" else 2.5
+            rows.append((day, region, int(rng.poisson(lam))))
+    frame = pd.DataFrame(rows, columns=["date", "region", "value"])
+    holidays = {black_friday: "black_friday"}
+    found = detect_segments(
+        {"orders": frame}, dimensions=["region"], since=black_friday, holidays=holidays
+    )
+    assert [(dict(a.where), a.direction, a.day) for a in found if a.where] == [
+        ({"region": "West"}, "down", black_friday)
+    ]
