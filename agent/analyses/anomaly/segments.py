@@ -25,12 +25,13 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from agent.analyses.anomaly.attribution import Leaves, one_name_per_story
+from agent.analyses.anomaly.calendar import us_retail_holidays
 from agent.analyses.anomaly.daily import DayCheck, daily_checks
 from agent.analyses.anomaly.runs import MAX_RUN_DAYS, MIN_SCORE, Run, find_runs
 from agent.analyses.anomaly.settled import OWN_Z, back_to_settled, own_history_agrees
@@ -274,10 +275,22 @@ def _detect_metric(
         if mask.any():
             keep[mask] &= _benjamini_hochberg(p[mask], fdr, m=max(m, int(mask.sum())))
     own: dict[tuple[tuple[str, str], ...], list[DayCheck]] = {}
+    first_day, last_day = leaves.days.min().date(), leaves.days.max().date()
+    calendar = (
+        holidays
+        if holidays is not None
+        else us_retail_holidays(range(first_day.year, last_day.year + 1))
+    )
 
     def news(run: Run, where: Mapping[str, str]) -> bool:
         # Unusual against the index or a recent level, but ordinary for the segment itself:
-        # a surge elsewhere or the end of its own earlier shift (settled.py).
+        # a surge elsewhere or the end of its own earlier shift (settled.py). On a retail
+        # holiday the segment's own history is no judge (organic revenue that rose on Black
+        # Friday against a plain Friday, while every other channel doubled, did fall short):
+        # there the index, built for it, decides.
+        days = [run.start + timedelta(days=i) for i in range(run.days)]
+        if any(d in calendar for d in days):
+            return True
         key, daily = _key(where), series[_key(where)]
         if ratio:
             num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
