@@ -17,6 +17,7 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
+from agent.analyses.anomaly.calendar import us_retail_holidays
 from agent.analyses.base import AnalysisContext, require_dimension
 from agent.analyses.rca.cuboids import MISSING
 from agent.analyses.stats import successes_of_trials
@@ -160,8 +161,24 @@ def noise_history(
     # against itself; ten of one weekday would reach back ten weeks, into other seasons).
     step = lag if 1 < length < lag and lag % 7 == 0 else length
     first = -(-lag // step) if length < lag else 1
-    span = min((first + periods - 1) * step + lag, MAX_HISTORY_DAYS)
-    start = window.start - timedelta(days=span)
+    # Past pairs that hold a retail holiday (the Black Friday surge, Christmas) are left out
+    # when the question's own periods hold none: a day against a week-earlier day across
+    # Cyber Monday swings ±80%, and ten such pairs made a real collapse read as ordinary.
+    # Pairs further back take their place (the pairs are chosen by date before the query).
+    earliest = window.start - timedelta(days=MAX_HISTORY_DAYS)
+    holidays = us_retail_holidays(range(earliest.year, window.end.year + 1))
+    asked_on_holiday = any(d in holidays for d in (*window.dates(), *baseline.dates()))
+    pairs: list[tuple[Window, Window]] = []
+    k = first
+    while len(pairs) < periods:
+        cur = window.shifted(-k * step)
+        base = cur.shifted(-lag)
+        if base.start < earliest:
+            break
+        if asked_on_holiday or not any(d in holidays for d in (*cur.dates(), *base.dates())):
+            pairs.append((cur, base))
+        k += 1
+    start = min((base.start for _, base in pairs), default=window.start - timedelta(days=lag))
     result = ctx.run(
         MetricRequest(
             metric=metric,
@@ -171,12 +188,8 @@ def noise_history(
         )
     )
     daily = result.frame.groupby("period")[list(shape.parts)].sum()
-    changes = []
-    for k in range(first, first + periods):
-        cur = window.shifted(-k * step)
-        base = cur.shifted(-lag)
-        if base.start < start:
-            break
+    changes: list[float] = []
+    for cur, base in pairs:
         before, after = _block(daily, base, shape), _block(daily, cur, shape)
         if before is not None and after is not None and before != 0:
             changes.append((after - before) / abs(before))

@@ -11,8 +11,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
+from agent.analyses.anomaly.calendar import us_retail_holidays
 from agent.demo_data import GeneratedWarehouse
 from bot.cli import main
 
@@ -681,3 +683,34 @@ def test_a_holiday_weekend_scorecard_holds_it_against_the_weekend_before(
         *before,
     )
     assert f"Revenue ${now:,.0f}, {now / then - 1:+.1%}" in finding["summary"]
+
+
+def test_a_day_s_noise_band_leaves_out_the_black_friday_stretch(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Probe I: a day against the same day a week before, in mid-December, was judged against
+    past pairs across Black Friday and Cyber Monday (±83%), and a real collapse read as
+    ordinary. The past pairs, stepped a day at a time, now skip every pair that touches the
+    surge around Thanksgiving; the band is recomputed here from the raw orders."""
+    answer = _ask("why did revenue change on Dec 13 vs Dec 6?", demo_warehouse, tmp_path, capsys)
+    (finding,) = answer["findings"]
+    holidays = us_retail_holidays([2025])
+    daily = dict(
+        _daily(
+            demo_warehouse,
+            "SELECT order_date, SUM(revenue) FROM orders WHERE order_date >= ? AND order_date < ?"
+            " GROUP BY 1",
+            date(2025, 8, 1),
+            date(2025, 12, 13),
+        )
+    )
+    changes, day = [], date(2025, 12, 6)  # pairs start at the baseline, never after it
+    while len(changes) < 10:
+        before = day - timedelta(days=7)
+        if day not in holidays and before not in holidays:
+            changes.append(daily[day] / daily[before] - 1)
+        day -= timedelta(days=1)
+    centre = float(np.median(changes))
+    spread = 1.4826 * float(np.median(np.abs(np.array(changes) - centre)))
+    assert f"past changes of {centre:+.1%} ± {spread:.1%}" in finding["facts"]["noise_reason"]
+    assert finding["facts"]["history_periods"] == 10
