@@ -4,7 +4,10 @@ Every section is a Finding (numbers, one sentence, evidence), so the terminal an
 it with their existing finding renderers. Definitions, so the numbers can be checked by hand:
   - yesterday = [day - 1, day); "same day last week" = day - 8;
   - the 4-week baseline = the mean of the metric's values on the four same weekdays before
-    (day - 8, - 15, - 22, - 29), each computed exactly (a ratio from that day's parts);
+    (day - 8, - 15, - 22, - 29), each computed exactly (a ratio from that day's parts); when
+    yesterday was no retail holiday, one that was (the Black Friday stretch, Christmas) gives
+    way to the next same weekday back: three weeks on, a Monday is not judged against Cyber
+    Monday;
   - movers = metrics at least 10% away from that baseline (return rate excluded: its recent
     days wait for returns), the largest first, each explained by the explain analysis
     (yesterday against the same weekday last week).
@@ -29,7 +32,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from agent.analyses import run_goal
-from agent.analyses.anomaly.calendar import holiday_within
+from agent.analyses.anomaly.calendar import holiday_within, us_retail_holidays
 from agent.analyses.anomaly.stories import LEAD_ORDER, group_stories
 from agent.analyses.scorecard import explain_in_one_line
 from agent.domain import (
@@ -165,8 +168,8 @@ async def _section(name: str, make: Callable[[], Awaitable[Finding | None]]) -> 
 async def kpi_lines(
     deps: Deps, day: date, metrics: Sequence[str], filters: dict[str, str] | None = None
 ) -> list[KpiLine]:
-    """One daily query per metric over the 29 days before `day` (optionally one segment)."""
-    span = Window(start=day - timedelta(days=29), end=day)
+    """One daily query per metric over the weeks before `day` (optionally one segment)."""
+    span = Window(start=day - timedelta(days=BASELINE_REACH), end=day)
     request = dict(filters or {})
 
     async def one(metric: str) -> KpiLine:
@@ -182,8 +185,7 @@ async def kpi_lines(
         def at(days_back: int) -> float:
             return values.get(day - timedelta(days=days_back), math.nan)
 
-        weeks = [at(d) for d in (8, 15, 22, 29)]
-        known = [w for w in weeks if math.isfinite(w)]
+        known = [at(d) for d in baseline_days(day) if math.isfinite(at(d))]
         return KpiLine(
             metric=metric,
             label=deps.layer.metric(metric).label,
@@ -194,6 +196,22 @@ async def kpi_lines(
         )
 
     return list(await asyncio.gather(*(one(m) for m in metrics)))
+
+
+BASELINE_REACH = 57  # days read back for the 4-week baseline: room for holidays skipped
+
+
+def baseline_days(day: date) -> tuple[int, ...]:
+    """Days back of the 4-week baseline's four same weekdays: 8, 15, 22, 29, except that when
+    yesterday was no retail holiday, a holiday among them gives way to the next same weekday
+    further back (still four, so the baseline is no noisier)."""
+    holidays = us_retail_holidays({day.year - 1, day.year})
+    if day - timedelta(days=1) in holidays:
+        return (8, 15, 22, 29)
+    ordinary = [
+        d for d in range(8, BASELINE_REACH + 1, 7) if day - timedelta(days=d) not in holidays
+    ]
+    return tuple(ordinary[:4])
 
 
 def _kpi_finding(deps: Deps, yesterday: Window, lines: Sequence[KpiLine]) -> Finding:
@@ -274,9 +292,12 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
             why = explain_in_one_line(explained, SAME_DAY_LAST_WEEK)
         except ModuleNotFoundError:
             explained, why = (), "(the explain analysis is not available yet)"
-        # Only a move the explain analysis judged beyond noise may be the digest's story.
-        beyond[f"{line.metric}.beyond_noise"] = bool(explained) and not explained[0].facts.get(
-            "within_noise"
+        # Only a move the explain analysis judged beyond noise may be the digest's story: the
+        # total's move, not one segment's departure under a total within noise (the story
+        # says "forecast error fell to 43% against 52%": that must be what was unusual).
+        facts = explained[0].facts if explained else {}
+        beyond[f"{line.metric}.beyond_noise"] = bool(explained) and not (
+            facts.get("within_noise") or facts.get("local")
         )
         change = deps.layer.format_change(line.metric, line.baseline, line.yesterday)
         # The segments are compared with the same day last week, so the reason says so and

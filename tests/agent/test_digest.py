@@ -64,7 +64,10 @@ def test_revenue_against_last_week_and_the_four_week_baseline(
     line = digest.line("revenue")
     assert line.yesterday == pytest.approx(daily[_day(1)])
     assert line.last_week == pytest.approx(daily[_day(8)])
-    assert line.baseline == pytest.approx(sum(daily[_day(n)] for n in (8, 15, 22, 29)) / 4)
+    # The four same weekdays before; those in the Black Friday stretch (Nov 23 and Nov 30,
+    # 2025: the Sunday before Thanksgiving week and Black Friday's Sunday) give way to the
+    # next two Sundays back.
+    assert line.baseline == pytest.approx(sum(daily[_day(n)] for n in (8, 29, 36, 43)) / 4)
     assert line.vs_last_week == pytest.approx(daily[_day(1)] / daily[_day(8)] - 1)
 
 
@@ -75,7 +78,7 @@ def test_conversion_rate_is_computed_per_day_from_its_parts(
     rate = s.groupby("d")["converted"].sum() / s.groupby("d").size()
     line = digest.line("conversion_rate")
     assert line.yesterday == pytest.approx(rate[_day(1)])
-    assert line.baseline == pytest.approx(sum(rate[_day(n)] for n in (8, 15, 22, 29)) / 4)
+    assert line.baseline == pytest.approx(sum(rate[_day(n)] for n in (8, 29, 36, 43)) / 4)
 
 
 def test_forecast_health_per_category(digest: Digest, tables: dict[str, pd.DataFrame]) -> None:
