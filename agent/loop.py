@@ -62,7 +62,7 @@ from agent.observe import (
 from agent.plan import PlannedAction, Signal, plan_from_signals
 from agent.semantic import SemanticLayer
 from agent.semantic.policies import UNRESTRICTED, Access
-from agent.understand import understand
+from agent.understand import reading_notes, understand
 from agent.views import MAX_QUESTION_CHARS, Reply
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,11 @@ async def _answer(deps: Deps, ask: PersonAsked, cycle: Cycle) -> None:
     cycle.goal = goal
     if goal.needs_clarification:
         return
+    if ask.goal is None and context is not None:
+        # A follow-up read one of two ways ("drop the filter": the last one) says which.
+        cycle.notes += await asyncio.to_thread(
+            reading_notes, text, layer=deps.layer, today=today, context=context, goal=goal
+        )
     if goal.left_out:
         cycle.notes.append(
             f"I answered the first question. The other I can't answer: {goal.left_out}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -169,10 +170,14 @@ class ChatSession:
     show_sql: bool = False
     pending: Clarification | None = None
     answers: list[Reply] = field(default_factory=list)
+    # This run's own id in its thread keys. Keys were `terminal:1` in every run, so a new
+    # `scout chat` against the same memory answered "why?" or "per day please" about an
+    # earlier run's question without a word (probe F, 8e); each run now starts afresh.
+    session: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def thread(self) -> ThreadRef:
-        return ThreadRef(channel=self.channel, thread_ts=str(self.threads))
+        return ThreadRef(channel=self.channel, thread_ts=f"{self.session}.{self.threads}")
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; False when the person wants to stop."""
@@ -257,6 +262,11 @@ async def chat_loop(session: ChatSession, stream: TextIO | None = None) -> int:
     source = stream or sys.stdin
     interactive = source.isatty()
     session.console.print(f"[bold]Scout[/] — {HELP}", highlight=False)
+    session.console.print(
+        f"[dim]A new conversation ({session.thread.key}): nothing from an earlier run carries "
+        "over.[/]",
+        highlight=False,
+    )
     while True:
         if interactive:
             session.console.print("[bold cyan]you>[/] ", end="")

@@ -7,7 +7,7 @@ the same `understand` signature later.
 """
 
 from agent.understand.clarify import is_complete
-from agent.understand.core import understand, understand_with
+from agent.understand.core import reading_notes, understand, understand_with
 from agent.understand.lexicon import LayerLike, Lexicon, lexicon_for
 from agent.understand.normalize import clean, normalize
 
@@ -18,6 +18,7 @@ __all__ = [
     "is_complete",
     "lexicon_for",
     "normalize",
+    "reading_notes",
     "understand",
     "understand_with",
 ]

@@ -28,7 +28,7 @@ from agent.understand.context import (
     told_only_after_the_question,
 )
 from agent.understand.events import unknown_event
-from agent.understand.followup import is_followup, merge
+from agent.understand.followup import is_followup, merge, thread_notes
 from agent.understand.intents import (
     NEEDS_METRIC,
     PLAIN_CUES,
@@ -97,6 +97,17 @@ _NO_METRIC = frozenset({Intent.HELP, Intent.DIGEST, Intent.SEGMENT, Intent.CHURN
 def understand(text: str, *, layer: LayerLike, today: date, context: Goal | None = None) -> Goal:
     """The goal a message asks for; `context` is the thread's previous goal, for follow-ups."""
     return understand_with(text, lexicon=lexicon_for(layer), today=today, context=context)
+
+
+def reading_notes(
+    text: str, *, layer: LayerLike, today: date, context: Goal | None, goal: Goal
+) -> list[str]:
+    """What a reply says about how a follow-up was read, where its words could have meant
+    something else ("drop the filter" with three on: the last one); empty for a message that
+    stands alone or was not answered."""
+    if context is None or goal.needs_clarification or goal.intent is Intent.UNKNOWN:
+        return []
+    return thread_notes(parse(text, lexicon_for(layer), today), context, goal)
 
 
 def understand_with(

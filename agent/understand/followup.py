@@ -2,9 +2,13 @@
 
 A follow-up names only what changes; everything else comes from the thread's previous goal:
 "what about X" replaces the value of X's dimension; "compare to X" / "vs X" sets the thread's
-value against X; "break that down by D" drops the filter on D; "the week before" moves the
-window back and keeps the rest; a new question with its own segment ("why did it drop in the
-Southeast?") drops the thread's other filters; "why?" explains the previous answer.
+value against X (after a comparison on X's dimension, its first side against X; with no
+value on X's dimension, the thread's segment split by it, X beside the rest); "break that
+down by D" drops the filter on D; "the week before" moves the window back and keeps the rest
+(by the period's own unit when a week is shorter than it); "drop the filter" takes off the
+one added last; a new question with its own segment ("why did it drop in the Southeast?")
+drops the thread's other filters; "why?" explains the previous answer, over its window.
+Where a reading could have been another, `thread_notes` says which one was taken.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from agent.domain import Goal, Intent, Window
+from agent.domain import Goal, Intent, Window, format_segment
 from agent.understand.intents import NEEDS_METRIC
 from agent.understand.slots import Parsed
 from agent.understand.windows import (
@@ -22,6 +26,7 @@ from agent.understand.windows import (
     default_window,
     named_baseline,
     resolve,
+    whole_months,
 )
 
 # Openings that say "change only this": the rest of the thread's goal carries over.
@@ -43,15 +48,34 @@ _FILTER_OFF = re.compile(
     r"(?:filter|cut|restriction)s?\b"
 )
 
-# "drop the filter", "remove all filters", "no filters": every filter off.
+# "drop the filters", "remove all filters", "no filters": every filter off.
 _FILTERS_OFF = re.compile(
     r"\b(?:remove|drop|clear|lose|undo|take off|without|no|reset) (?:the |that |this |those |"
     r"all (?:the |of the )?|any |my )?(?:filters?|cuts?|restrictions?)\b"
 )
+# "drop the filter", "undo that cut" (one, named by none of its values): the filter added
+# last. With three on screen (Southeast, then mobile, then new customers), the singular
+# means the one just put on, not all three (probe F, class 8d); "drop all filters", "drop
+# the filters", "no filter" and "reset" still take every one off.
+_ONE_FILTER_OFF = re.compile(
+    r"\b(?:remove|drop|clear|lose|undo|take off|without) (?:the |that |this )?"
+    r"(?:filter|cut|restriction)\b(?!s)"
+)
+
+
+def last_filter_dropped(parsed: Parsed, context: Goal) -> str | None:
+    """The dimension of the filter "drop the filter" takes off, when the thread holds more
+    than one (with one, singular and plural mean the same); None otherwise."""
+    if len(context.filters) < 2 or not _ONE_FILTER_OFF.search(parsed.norm):
+        return None
+    # Filters keep the order they were added in, in the goal and in thread memory (JSON).
+    return list(context.filters)[-1]
 
 
 def cleared(parsed: Parsed, context: Goal) -> set[str]:
     """The dimensions whose filter the message takes off the thread's goal."""
+    if (last := last_filter_dropped(parsed, context)) is not None:
+        return {last}
     if _FILTERS_OFF.search(parsed.norm):
         return set(context.filters)
     off: set[str] = set()
@@ -159,19 +183,37 @@ def merge(
     compare = dict(parsed.compare) or {
         d: pair for d, pair in context.compare.items() if d not in parsed.filters
     }
+    beside = set_beside(parsed, context)
     for dim, value in parsed.filters.items():
         # "compare to the West" after a Northeast answer: the Northeast against the West.
         previous = context.filters.get(dim)
+        pair = context.compare.get(dim)
         if parsed.cues.has("compare") and previous is not None and previous != value:
             compare[dim] = (previous, value)
             new_intent = Intent.COMPARE
-        else:
+        elif pair is not None and value not in pair and new_intent in _TWO_SIDED:
+            # "how about vs email?" after paid search vs organic: the thread's subject (the
+            # first side) against email; email alone would compare nothing (probe F, 8c).
+            # "what about tablet?" after "why is mobile lower than desktop?": mobile's gap
+            # to tablet.
+            compare[dim] = (pair[0], value)
+        elif (dim, value) != beside:
             filters[dim] = value
     for dim in (*compare, *parsed.group_by, *off):
         # "break that down by region" after a West answer splits every region; "remove the
         # email filter" names email to take it off.
         filters.pop(dim, None)
-    if parsed.group_by:
+    if beside is not None:
+        # "compare to organic" after the West: a region and a channel are no two sides of
+        # one comparison, and the West × organic alone compares nothing (probe F, 8c).
+        # The thread's segment split by the named value's dimension sets organic beside
+        # the West's other channels, each with its share of the West; the reply says so
+        # (`thread_notes`).
+        dim = beside[0]
+        group_by = tuple(dict.fromkeys((dim, *context.group_by)))[:2]
+        if new_intent is Intent.COMPARE:
+            new_intent = Intent.BREAKDOWN
+    elif parsed.group_by:
         group_by = tuple(parsed.group_by)
     elif new_intent in (Intent.BREAKDOWN, Intent.EXPLAIN, Intent.COMPARE, Intent.TREND):
         # A trend keeps the split too: "per day please" after orders by channel is answered
@@ -199,6 +241,18 @@ def merge(
         period_stated = resolved.explicit_window or resolved.baseline_named
         if not period_stated and window == context.window and baseline == context.baseline:
             period_stated = context.window_stated
+        if (
+            new_intent is Intent.EXPLAIN
+            and context.intent is not Intent.EXPLAIN
+            and context.window is not None
+            and window == context.window
+        ):
+            # "why?" after numbers for a period (a default one included: "per day please"
+            # widened the thread to 30 days) explains those numbers, that window against
+            # its baseline. Looking for where the move began instead explained another
+            # window under the thread's header (probe F, 8a). After an explanation, a
+            # period nobody named stays open: it already searched for the onset.
+            period_stated = True
     if _WHEN_STARTED.search(parsed.norm):
         # "when did it start?": the explanation looks for the day the move began, rather
         # than repeating itself over the thread's period.
@@ -218,6 +272,25 @@ def merge(
         # "and the month before?" after "the 3 worst days last month": the same ranking.
         ranked=context.ranked if new_intent is Intent.TREND else None,
     )
+
+
+# Analyses that set two values of one dimension side by side.
+_TWO_SIDED = frozenset({Intent.COMPARE, Intent.EXPLAIN})
+
+
+def set_beside(parsed: Parsed, context: Goal) -> tuple[str, str] | None:
+    """'compare to organic' after an answer about the West (or about everything): the one
+    value named to compare with, on a dimension the thread neither filters nor compares on
+    (dimension, value); None when the comparison has two sides in one dimension."""
+    if not parsed.cues.has("compare") or parsed.compare or parsed.has_baseline:
+        return None
+    if len(parsed.filters) != 1 or parsed.metric not in (None, context.metric):
+        return None
+    ((dim, value),) = parsed.filters.items()
+    if dim in context.filters or context.compare or context.metric is None:
+        # After "mobile vs desktop", "compare to organic" keeps both sides, in organic.
+        return None
+    return dim, value
 
 
 # "what about the other one?": the thread's value of a two-valued dimension, swapped.
@@ -245,7 +318,25 @@ def _shifted_window(parsed: Parsed, context: Goal) -> Window | None:
     relative = [m for m in parsed.mentions if m.role == "baseline" and not m.compared]
     if len(relative) != 1 or relative[0].relative is None:
         return None
-    return relative[0].relative(context.window)
+    return in_own_units(relative[0].relative(context.window), context.window)
+
+
+def in_own_units(moved: Window, window: Window) -> Window:
+    """A period moved back, kept to the shape of the one on screen. "The week before" after
+    a calendar month moved that month back 7 days: a 30-day window no calendar names, half
+    of it the month already shown (probe F, 8b). A step shorter than the period, which
+    overlaps it, steps back by the period's own unit instead (the month before a month,
+    the 30 days before 30 days); "the month before" a Monday–Sunday week, which lands on
+    six days from a Saturday, is the same weekdays four weeks earlier. The reply says so
+    (`thread_notes`)."""
+    if moved.end > window.start:
+        # Overlapping the period, or not before it at all ("the month before" a quarter
+        # read as the month before today).
+        return comparison_period(window) if whole_months(window) else window.previous()
+    if moved.days != window.days and not whole_months(window) and window.days > 1:
+        weeks = max(1, round((window.start - moved.start).days / 7))
+        return window.shifted(-7 * weeks, label=f"{weeks} weeks earlier")
+    return moved
 
 
 # "the prior week" alone is last week; after an answer about last week it is the one before.
@@ -267,7 +358,8 @@ def _one_back(parsed: Parsed, context: Goal, today: date) -> Window | None:
     if (by := _BACK_BY.search(parsed.norm)) is not None and not parsed.has_window:
         unit = by["unit"] or by["unit2"]
         if unit in _UNIT_DAYS:
-            return context.window.shifted(-_UNIT_DAYS[unit], label=f"a {unit} earlier")
+            moved = context.window.shifted(-_UNIT_DAYS[unit], label=f"a {unit} earlier")
+            return in_own_units(moved, context.window)
         return comparison_period(context.window)
     if not _ONE_BACK.search(parsed.norm):
         return None
@@ -370,3 +462,79 @@ def _windows(
     if named is not None:
         return window, named
     return window, natural if intent in BASELINE_INTENTS else None
+
+
+# ---------------------------------------------------------------------- what the reply says
+
+
+def thread_notes(parsed: Parsed, context: Goal, goal: Goal) -> list[str]:
+    """What the reply says about a follow-up read in a way its words alone do not show: the
+    one filter "drop the filter" took off, a value set beside the thread's segment rather
+    than compared with it, a step back taken in the period's own units. Each is a reading a
+    person could have meant otherwise, so it is said, with the words for the other one."""
+    notes: list[str] = []
+    last = last_filter_dropped(parsed, context)
+    if last is not None and last not in goal.filters and goal.filters:
+        notes.append(
+            f"I took off the filter added last, {_words({last: context.filters[last]})}, and "
+            f"kept {_words(goal.filters)}; \u201cdrop all filters\u201d takes every one off."
+        )
+    beside = set_beside(parsed, context)
+    if beside is not None and beside[0] in goal.group_by:
+        dim, value = beside
+        named, metric = value.replace("_", " "), (goal.metric or "").replace("_", " ")
+        if context.filters:
+            whole = _words(context.filters)
+            kinds = " × ".join(_dim(d) for d in context.filters)
+            notes.append(
+                f"{named.capitalize()} is a {_dim(dim)} and {whole} a {kinds}, so they are no "
+                f"two sides of one comparison: here is {whole} by {_dim(dim)}, {named} beside "
+                f"the other {_dim(dim)}s. For {named} across every {kinds}, ask "
+                f"\u201c{named} {metric} by {kinds}\u201d."
+            )
+        else:
+            notes.append(
+                f"Against the whole: here is every {_dim(dim)}, {named} beside the others."
+            )
+    stepped = _literal_step(parsed, context)
+    if stepped is not None and context.window is not None and goal.window is not None:
+        said, naive = stepped
+        if goal.window != naive and goal.window == in_own_units(naive, context.window):
+            notes.append(
+                f"\u201c{said}\u201d from {context.window.describe()} would give "
+                f"{naive.describe()}, which is no period of the same kind, so I stepped back "
+                f"{_step(context.window, goal.window)}: {goal.window.describe()}."
+            )
+    return notes
+
+
+def _literal_step(parsed: Parsed, context: Goal) -> tuple[str, Window] | None:
+    """The words that move the thread's period back and where they alone would land it."""
+    if context.window is None or parsed.has_window or parsed.cues.has("compare"):
+        return None
+    if (by := _BACK_BY.search(parsed.norm)) is not None:
+        unit = by["unit"] or by["unit2"]
+        if unit not in _UNIT_DAYS:
+            return None
+        return by[0], context.window.shifted(-_UNIT_DAYS[unit])
+    relative = [m for m in parsed.mentions if m.role == "baseline" and not m.compared]
+    if len(relative) != 1 or relative[0].relative is None:
+        return None
+    return parsed.norm[relative[0].start : relative[0].end], relative[0].relative(context.window)
+
+
+def _words(where: Mapping[str, str]) -> str:
+    return format_segment(where, style="words")
+
+
+def _dim(dimension: str) -> str:
+    return dimension.replace("_", " ")
+
+
+def _step(window: Window, moved: Window) -> str:
+    """How far back a period was moved, in its own terms."""
+    if months := whole_months(window):
+        return "to the month before" if months == 1 else f"to the {months} months before"
+    if moved.days == window.days and moved.end == window.start:
+        return f"to the {window.days} days before"
+    return f"{(window.start - moved.start).days // 7} weeks, to the same weekdays"

@@ -151,3 +151,7 @@ def mismatches(item: Item, goal: Goal) -> Iterator[tuple[str, Any, Any]]:
     for name in FIELDS:
         if want[name] != got[name]:
             yield name, want[name], got[name]
+    # Checked only where an item writes it: whether the period counts as the one on screen
+    # (an explanation then explains it) or as nobody's (it looks for where the move began).
+    if "window_stated" in item.expect and item.expect["window_stated"] != goal.window_stated:
+        yield "window_stated", item.expect["window_stated"], goal.window_stated
