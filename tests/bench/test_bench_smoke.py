@@ -110,13 +110,14 @@ SMOKES: tuple[Smoke, ...] = (
         "monitor_recall",
         ("--seeds", "1", "--days", "60", "--scale", "0.05", "--workers", "1"),
         (
-            r"^seed +1 drop/spike/bias=[Yn]{3} quiet_alarms=\d+$",
+            r"^seed +1 drop/spike/bias=[Yn]{3} quiet_alarms=\d+ unrelated=\d+$",
             r"^1 seeds \(1\), scale 0\.05, 60 days, today 2026-12-04$",
             r"^conversion drop, exact segment, start \+-1 day: \d/1$",
             r"^revenue anomaly, its day and exact segment: +\d/1$",
             r"^  \.\.\. named average order value instead: +\d/1$",
             r"^forecast bias acted on in its category: +\d/1$",
             rf"^false alarms per quiet week \(14-day first cycle / 2\): {N}$",
+            rf"^unrelated alerts per cycle on the full warehouse \(last day\): {N}$",
         ),
     ),
     Smoke(

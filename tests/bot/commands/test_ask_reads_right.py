@@ -173,9 +173,11 @@ def test_a_segment_that_lagged_a_broad_rise_is_named_as_lagging(
 def test_the_digest_never_credits_a_driver_with_more_revenue_than_revenue_moved(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Black Friday week: orders far above their 4-week average, each order smaller. Before,
-    the story said orders were "adding about $17,000 in revenue" (orders' rise at the usual
-    order value) while revenue itself rose much less; now it says what revenue did."""
+    """Black Friday week: traffic and orders far above their 4-week averages, each order
+    smaller. Before, the story said orders were "adding about $17,000 in revenue" (orders'
+    rise at the usual order value) while revenue itself rose much less; now it says what
+    revenue did. The story is sessions: against the same day last week their rise is beyond
+    noise, while orders' is not (only one segment of them departs)."""
     from agent.demo_data import generate
 
     warehouse = generate(out=tmp_path / "wh", seed=31, today=date(2026, 12, 2), days=60, scale=1)
@@ -183,21 +185,29 @@ def test_the_digest_never_credits_a_driver_with_more_revenue_than_revenue_moved(
     assert main([*argv, "--memory", str(tmp_path / "m.sqlite3")]) == 0
     printed = " ".join(capsys.readouterr().out.replace("│", " ").split())
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        # Yesterday was in Black Friday week, so the 4-week average keeps its four weekdays.
         days = [date(2026, 12, 1) - timedelta(days=7 * k) for k in range(5)]
-        rows = con.execute(
-            "SELECT order_date, SUM(revenue), COUNT(*) FROM orders"
-            f" WHERE order_date IN ({', '.join('?' * len(days))}) GROUP BY 1",
-            days,
-        ).fetchall()
-    by_day = {day: (revenue, orders) for day, revenue, orders in rows}
-    (revenue, orders), before = by_day[days[0]], [by_day[d] for d in days[1:]]
-    revenue_moved = revenue - sum(r for r, _ in before) / 4
-    orders_avg = sum(n for _, n in before) / 4
-    scaled = revenue * (1 - orders_avg / orders)  # orders' rise at yesterday's order value
-    assert 0 < revenue_moved < scaled
+        marks = ", ".join("?" * len(days))
+        revenue_by = dict(
+            con.execute(
+                f"SELECT order_date, SUM(revenue) FROM orders WHERE order_date IN ({marks})"
+                " GROUP BY 1",
+                days,
+            ).fetchall()
+        )
+        sessions_by = dict(
+            con.execute(
+                f"SELECT session_date, COUNT(*) FROM sessions WHERE session_date IN ({marks})"
+                " GROUP BY 1",
+                days,
+            ).fetchall()
+        )
+    revenue_moved = revenue_by[days[0]] - sum(revenue_by[d] for d in days[1:]) / 4
+    sessions_avg = sum(sessions_by[d] for d in days[1:]) / 4
+    assert revenue_moved > 0
     assert (
-        f"Biggest story: Orders rose to {orders} yesterday against its 4-week average of "
-        f"{orders_avg:,.0f}" in printed
+        f"Biggest story: Sessions rose to {sessions_by[days[0]]:,} yesterday against its 4-week "
+        f"average of {sessions_avg:,.0f}" in printed
     )
     assert f"while revenue was up about ${float(f'{revenue_moved:.2g}'):,.0f} on its own" in (
         printed
