@@ -87,17 +87,17 @@ def _describe(found: tuple[Anomaly, ...] | list[Anomaly]) -> str:
     return "; ".join(f"{a.metric} {dict(a.where)} {a.day} x{a.days} z={a.score:.1f}" for a in found)
 
 
-def run_seed(seed: int, days: int, scale: float = 1.0) -> SeedResult:
+def run_seed(seed: int, days: int, scale: float = 1.0, today: date = TODAY) -> SeedResult:
     with tempfile.TemporaryDirectory(prefix=f"scout-recall-{seed}-") as tmp:
         work = Path(tmp)
-        full = generate(out=work / "f", seed=seed, today=TODAY, days=days, scale=scale)
+        full = generate(out=work / "f", seed=seed, today=today, days=days, scale=scale)
         quiet = generate(
-            out=work / "q", seed=seed, today=TODAY, days=days, scale=scale, scenarios=[]
+            out=work / "q", seed=seed, today=today, days=days, scale=scale, scenarios=[]
         )
         drop = full.scenario("conversion_drop")
         spike = full.scenario("revenue_anomaly")
         bias = full.scenario("forecast_bias")
-        last = asyncio.run(_cycle(full.path, TODAY, work / "m1.sqlite3"))
+        last = asyncio.run(_cycle(full.path, today, work / "m1.sqlite3"))
         drop_found = any(
             a.metric == "conversion_rate"
             and dict(a.where) == dict(drop.where)
@@ -123,7 +123,7 @@ def run_seed(seed: int, days: int, scale: float = 1.0) -> SeedResult:
             and dict(a.where).items() >= dict(spike.where).items()
             for a in after.new_anomalies
         )
-        calm = asyncio.run(_cycle(quiet.path, TODAY, work / "m3.sqlite3"))
+        calm = asyncio.run(_cycle(quiet.path, today, work / "m3.sqlite3"))
         unrelated = _unrelated(last.new_anomalies, full.scenarios)
     note = (
         f"drop {dict(drop.where)} {drop.start}: {_describe(last.new_anomalies[:3])} | "
@@ -156,11 +156,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="sessions per day / 10k")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--calibrate", action="store_true", help="print every seed's detail")
+    parser.add_argument(
+        "--today", type=date.fromisoformat, default=TODAY, help="the demo's day (YYYY-MM-DD)"
+    )
     args = parser.parse_args()
     seeds = _seeds(args.seeds)
     with ProcessPoolExecutor(args.workers) as pool:
         n = len(seeds)
-        rows = list(pool.map(run_seed, seeds, [args.days] * n, [args.scale] * n))
+        rows = list(pool.map(run_seed, seeds, [args.days] * n, [args.scale] * n, [args.today] * n))
     for r in rows:
         flags = "".join("Y" if ok else "n" for ok in (r.drop_found, r.spike_found, r.bias_found))
         print(
@@ -175,7 +178,7 @@ def main() -> None:
         ):
             print(f"    {r.note}")
     n = len(rows)
-    print(f"\n{n} seeds ({args.seeds}), scale {args.scale:g}, {args.days} days, today {TODAY}")
+    print(f"\n{n} seeds ({args.seeds}), scale {args.scale:g}, {args.days} days, today {args.today}")
     print(f"conversion drop, exact segment, start +-1 day: {sum(r.drop_found for r in rows)}/{n}")
     print(f"revenue anomaly, its day and exact segment:     {sum(r.spike_found for r in rows)}/{n}")
     print(
