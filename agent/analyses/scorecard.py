@@ -151,8 +151,11 @@ def explain_in_one_line(found: Sequence[Finding], against: str) -> str:
             # Every segment named moved against the total ("organic fell while customers
             # rose"): it is not the mover of this change, and is said as what it is.
             return f"broad; {where} moved against it."
-        # Not a majority, or a share past 100% that offsetting moves explain: name the
-        # largest mover with the change without claiming it is the story.
+        if top.explains > 1.0:
+            # More than all of it (desktop −47 of a −25): the story, but a share past 100%
+            # says nothing without the moves that offset it, so none is given.
+            return f"{where} moved by more than the whole change; other segments partly offset it."
+        # Not a majority: name the largest mover with the change, not as the story.
         return f"no single segment explains most of it; the largest mover with it is {where}."
     # No cause named: the first sentence restates the move; the next one says what it was.
     sentences = finding.summary.split(". ")
