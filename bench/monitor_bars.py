@@ -45,7 +45,11 @@ async def _snapshot(path: Path, today: date, memory: Path) -> KpiSnapshot:
     deps = await open_deps(
         ScoutConfig(), warehouse=DuckDBWarehouse(path), today=today, memory_path=memory
     )
-    return await observe_kpis(deps.warehouse, deps.layer, today, check_days=LOOKBACK)
+    try:
+        return await observe_kpis(deps.warehouse, deps.layer, today, check_days=LOOKBACK)
+    finally:
+        # The memory's connection thread must stop before asyncio.run closes the loop.
+        await deps.close()
 
 
 def _found(snapshot: KpiSnapshot) -> list[Anomaly]:
