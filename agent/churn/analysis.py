@@ -298,8 +298,7 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
             + ", ".join(f"{name} {n:,}" for name, n in segments.items())
             + ". The attached CSV lists them all, most spent first."
         )
-    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = csv_folder(out_dir)
     path = folder / f"lapsed-{agent.today.isoformat()}.csv"
     columns = ["segment", "days_since_active", "active_gap", "orders_total", "revenue_total"]
     lapsed.loc[:, columns].assign(emailable=~excluded).to_csv(path, index_label="customer_id")
@@ -363,14 +362,20 @@ CSV_COLUMNS = (
 def write_csv(agent: CustomerChurnAgent, out_dir: Path | None) -> Path:
     """Every repeat buyer not yet lapsed (the list the tiers are drawn from), most at risk
     first."""
-    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = csv_folder(out_dir)
     path = folder / f"churn-risk-{agent.today.isoformat()}.csv"
     frame = agent.ranked().loc[:, list(CSV_COLUMNS)]
     numeric = frame.select_dtypes("number").columns
     frame = frame.assign(**{c: frame[c].round(4) for c in numeric})
     frame.to_csv(path, index_label="customer_id")
     return path
+
+
+def csv_folder(out_dir: Path | None) -> Path:
+    """Where churn's CSVs go: the answer's attachment folder, or a fresh temporary one."""
+    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="scout-churn-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
