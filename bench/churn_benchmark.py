@@ -12,7 +12,11 @@ with a note when absent. Smaller runs: `--days`, `--scale` (demo), `--weeks`, `-
   answer" judges what "which customers are at risk?" says: the cohort's share of the top
   100 listed, the share flagged high or critical, the value at risk over the store's
   trailing-year revenue (hand-written SQL) and the backtested precision it states.
-- seeds: "the answer" on other demo warehouses (`--seeds`, default 1–10), and the mean.
+- seeds: what `scout churn --top 100 --json` says on other demo warehouses (`--seeds`,
+  default 1–10), judged like "the answer", as of each `--as-of` day: "today" (the
+  generator's last day) and/or N days after the recorded cohort began to decline (default
+  "today 14"). Today most of the cohort is already lapsed, off the list by design, so the
+  list's ceiling (how many of the cohort are on it at all) is printed beside its precision.
 - cohorts: is the recorded churn cohort named as a cohort by `scout churn --json` (exactly,
   first), how far its stated "since" is from the recorded start, how many other groups are
   named; and how many groups are named on warehouses without one (`--quiet-seeds`).
@@ -59,6 +63,7 @@ from agent.churn.recommend import (
     situation,
 )
 from agent.churn.rules import ChurnRules
+from agent.churn.store import load_or_train
 from agent.demo_data import GeneratedWarehouse
 from agent.learning import Bandit, uplift_arm
 from agent.warehouse import DuckDBWarehouse
@@ -162,17 +167,69 @@ def answer_metrics(agent: CustomerChurnAgent, cohort: set[str]) -> dict[str, flo
     return out
 
 
-def seeds(days: int, scale: float, chosen: Sequence[int]) -> dict[str, dict[str, float]]:
-    """The answer's figures on several demo warehouses (unseen seeds: nothing is tuned on
-    them), and their mean."""
+def seeds(
+    days: int, scale: float, chosen: Sequence[int], as_of: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """What `scout churn --top 100 --json` says on other demo warehouses (unseen seeds:
+    nothing is tuned on them), as of each day in `as_of` ("today", or "+N": N days after
+    the recorded cohort began to decline, the list a CRM lead would have had then), and the
+    mean per day."""
     out: dict[str, dict[str, float]] = {}
     for seed in chosen:
-        out[f"seed {seed}"] = demo(days, scale, seed)["the answer"]
-    if out:
-        # A seed whose backtest flags nobody states no precision: the mean is over the others.
-        keys = dict.fromkeys(k for row in out.values() for k in row)
-        rows = list(out.values())
-        out["mean"] = {k: float(np.nanmean([row.get(k, np.nan) for row in rows])) for k in keys}
+        with tempfile.TemporaryDirectory(prefix="scout-churn-seeds-") as tmp:
+            built = _generate(Path(tmp), seed, days, scale, None)
+            truth = built.scenario("churn_cohort")
+            cohort = set(truth.details["customer_ids"])
+            for when in as_of:
+                day = TODAY if when == "today" else truth.start + timedelta(days=int(when))
+                out[f"seed {seed} @ {when}"] = listed_answer(built.path, day, cohort)
+    for when in as_of:
+        rows = [row for key, row in out.items() if key.endswith(f" @ {when}")]
+        if rows:
+            # A seed whose backtest flags nobody states no precision: the mean is over the others.
+            keys = dict.fromkeys(k for row in rows for k in row)
+            out[f"mean @ {when}"] = {
+                k: float(np.nanmean([row.get(k, np.nan) for row in rows])) for k in keys
+            }
+    return out
+
+
+def listed_answer(path: Path, day: date, cohort: set[str]) -> dict[str, float]:
+    """The answer's top 100 (through the CLI) judged against the recorded cohort, with what
+    bounds it: how many of the cohort are on the list at all (the others already lapsed or
+    never repeat buyers), so the best precision any ranking of this list could reach."""
+    answer = _scout_churn(path, day, top=100)
+    overview = answer["overview"]
+    listed = [p["customer_id"] for p in answer["profiles"]]
+    warehouse = DuckDBWarehouse(path)
+    try:
+        # The model the CLI just trained and cached (same SCOUT_HOME, same key).
+        agent = CustomerChurnAgent(
+            warehouse=warehouse, today=day, model=load_or_train(warehouse, day, ChurnRules())
+        )
+        ranked, lapsed = agent.ranked(), agent.lapsed()
+        trailing = float(
+            warehouse.query(TRAILING_YEAR_SQL, {"start": day - timedelta(days=365), "today": day})[
+                "revenue"
+            ].iloc[0]
+        )
+    finally:
+        warehouse.close()
+    on_list = int(ranked.index.isin(cohort).sum())
+    gone = int(lapsed.index.isin(cohort).sum())
+    out = {
+        "top100_precision": float(np.mean([cid in cohort for cid in listed])) if listed else 0.0,
+        "top100_ceiling": min(1.0, on_list / 100),
+        "cohort_on_list": float(on_list),
+        "cohort_base_rate": on_list / max(1, len(ranked)),
+        "cohort_lapsed_share": gone / max(1, on_list + gone),
+        "flagged_share": float(overview["flagged_share"]),
+        "value_at_risk_over_trailing_revenue": float(overview["value_at_risk_high_and_critical"])
+        / max(trailing, 1.0),
+        "same_top100_in_process": float(list(ranked.index[:100]) == listed),
+    }
+    if overview.get("backtest_precision") is not None:
+        out["backtest_precision"] = float(overview["backtest_precision"])
     return out
 
 
@@ -222,7 +279,13 @@ def _generate(
 
 
 def _cohorts_named(path: Path) -> list[dict[str, Any]]:
-    """The cohorts `scout churn --json` names (the command a user runs, in-process)."""
+    """The cohorts `scout churn --json` names."""
+    named: list[dict[str, Any]] = _scout_churn(path, TODAY, top=1)["overview"]["cohorts"]
+    return named
+
+
+def _scout_churn(path: Path, day: date, *, top: int) -> dict[str, Any]:
+    """`scout churn --json` as of `day` (the command a user runs, in-process)."""
     import contextlib
     import io
     import json
@@ -236,8 +299,8 @@ def _cohorts_named(path: Path) -> list[dict[str, Any]]:
     try:
         with contextlib.redirect_stdout(buffer):
             code = scout(
-                ["churn", "--warehouse", str(path), "--today", TODAY.isoformat(), "--top", "1",
-                 "--json"]
+                ["churn", "--warehouse", str(path), "--today", day.isoformat(), "--top",
+                 str(top), "--json"]
             )  # fmt: skip
     finally:
         if home is None:
@@ -246,8 +309,8 @@ def _cohorts_named(path: Path) -> list[dict[str, Any]]:
             os.environ["SCOUT_HOME"] = home
     if code != 0:
         raise RuntimeError(f"scout churn exited {code}")
-    named: list[dict[str, Any]] = json.loads(buffer.getvalue())["overview"]["cohorts"]
-    return named
+    answer: dict[str, Any] = json.loads(buffer.getvalue())
+    return answer
 
 
 def _metrics(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
@@ -577,10 +640,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[101, 102, 103],
         help="demo seeds generated without a churn cohort (cohorts section)",
     )
+    parser.add_argument(
+        "--as-of",
+        nargs="+",
+        default=["today", "14"],
+        help='seeds section: "today" and/or N, days after the recorded cohort began to decline',
+    )
     args = parser.parse_args(argv)
     sections: dict[str, Callable[[], object]] = {
         "demo": lambda: demo(args.days, args.scale),
-        "seeds": lambda: seeds(args.days, args.scale, args.seeds),
+        "seeds": lambda: seeds(args.days, args.scale, args.seeds, args.as_of),
         "cohorts": lambda: cohorts(args.days, args.scale, args.seeds, args.quiet_seeds),
         "telco": lambda: telco(args.limit),
         "retail": lambda: retail(args.limit),

@@ -38,6 +38,7 @@ from agent.churn.profile import (
     confidence,
     predicted_churn_date,
 )
+from agent.churn.pull import cohort_pull, pulled
 from agent.churn.recommend import (
     ARMS,
     DEFAULT_LIMITS,
@@ -104,6 +105,8 @@ class ChurnOverview:
     lapsed: int = 0
     expected_loss: float = 0.0  # every scored customer's probability × value, summed
     lapsed_revenue: float = 0.0  # what the lapsed spent in the history read
+    # Flagged members of a cohort at risk, whose probability its fall raised (pull.py).
+    flagged_in_cohort: int = 0
 
     @property
     def flagged(self) -> int:
@@ -181,7 +184,17 @@ class ChurnOverview:
         if self.rules_reason:
             out.append(f"Scored by rules, not a model: {self.rules_reason}.")
         if self.cohorts is not None:  # the groups are the news: right after the tiers
-            out[1:1] = self.cohorts.sentences()
+            pulled_in = (
+                [
+                    f"{self.flagged_in_cohort:,} of the {self.flagged:,} flagged are in "
+                    + ("that group" if len(self.cohorts.cohorts) == 1 else "those groups")
+                    + ": each member's chance of churning is raised by the group's fall in "
+                    "visits and orders, which their own history cannot show yet."
+                ]
+                if self.flagged_in_cohort
+                else []
+            )
+            out[1:1] = self.cohorts.sentences() + pulled_in
         return out
 
     def to_json(self) -> dict[str, object]:
@@ -196,6 +209,7 @@ class ChurnOverview:
             "value_at_risk_high_and_critical": round(self.value_at_risk, 2),
             "value_horizon_days": VALUE_DAYS,
             "flagged_revenue": round(self.flagged_revenue, 2),
+            "flagged_in_cohort": self.flagged_in_cohort,
             "expected_loss_all_scored": round(self.expected_loss, 2),
             "lapsed_revenue": round(self.lapsed_revenue, 2),
             "backtest_as_of": bt.cutoff.isoformat() if bt else None,
@@ -288,7 +302,14 @@ class CustomerChurnAgent:
             # lapsed (a win-back question), never tiered, counted or valued as at risk.
             lapsed = past_churn_line(frame, self.rules).to_numpy()
             at_risk = repeat & ~lapsed
-            p = np.where(repeat, model.predict(frame), np.nan)
+            # The model's probability, raised for members of a cohort whose activity fell
+            # (pull.py: the model never saw a group leave like this one).
+            model_p = np.where(repeat, model.predict(frame), np.nan)
+            pull = cohort_pull(
+                self.warehouse, self.today, self.cohorts(), schema=self.schema
+            ).reindex(frame.index)
+            ratio = pull["cohort_ratio"].fillna(1.0).to_numpy()
+            p = pulled(model_p, ratio)
             levels = np.full(len(frame), None, dtype=object)
             levels[at_risk] = assign_tiers(p[at_risk], self.rules)
             second = np.full(len(frame), np.nan)
@@ -296,6 +317,9 @@ class CustomerChurnAgent:
                 second[first] = model.second_purchase(frame[first])
             frame = frame.assign(
                 past_churn_line=lapsed,
+                model_probability=model_p,
+                cohort_ratio=ratio,
+                cohort_words=pull["cohort_words"].fillna("").to_numpy(),
                 probability=p,
                 risk_level=levels,
                 label_window_days=label_window(
@@ -317,7 +341,10 @@ class CustomerChurnAgent:
         """Profiles for these customers (batch attribution: one predict call per factor)."""
         scores = self.scores()
         rows = scores.frame.loc[list(ids)]
-        contributions = self.model.contributions(rows)
+        # The model's attribution, and the cohort's pull on top of it (what p^ρ added).
+        contributions = self.model.contributions(rows).assign(
+            cohort=(rows["probability"] - rows["model_probability"]).fillna(0.0)
+        )
         default_bandit = bandit or Bandit()
         return [
             self._profile(cid, rows.loc[cid], contributions.loc[cid], default_bandit, rng)
@@ -420,6 +447,7 @@ class CustomerChurnAgent:
             lapsed=len(lapsed),
             expected_loss=float(ranked["value_at_risk"].sum()),
             lapsed_revenue=float(lapsed["revenue_total"].sum()),
+            flagged_in_cohort=int((flagged["cohort_ratio"] < 1).sum()),
         )
 
     def _profile(

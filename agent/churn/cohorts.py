@@ -288,14 +288,14 @@ def _dated(
     from that day (a signal keeps the scan's clearer window when it moved earlier, as
     support tickets do before people leave)."""
     base_start = min(m.start - timedelta(days=m.baseline_days) for c in cohorts for m in c.moves)
-    params = {"today": today, "base_start": base_start, **_tenure_params(today)}
+    params = {"today": today, "base_start": base_start, **tenure_params(today)}
     daily = warehouse.query(schema.render(DAILY_SQL), params)
     for column in DIMENSIONS:
         daily[column] = daily[column].astype(str)
     daily["day"] = pd.to_datetime(daily["day"])
     out = []
     for cohort in cohorts:
-        mask = _mask(daily, cohort.where)
+        mask = where_mask(daily, cohort.where)
         inside = daily[mask].groupby("day")["events"].sum()
         rest = daily[~mask].groupby("day")["events"].sum()
         since = change_day(inside, rest, earliest=cohort.moves[0].start - timedelta(days=28))
@@ -308,7 +308,7 @@ def _dated(
         at = {
             m.signal: m
             for m in (
-                _move_of(leaves, _mask(leaves, cohort.where), signal, today, since, start)
+                _move_of(leaves, where_mask(leaves, cohort.where), signal, today, since, start)
                 for signal in SIGNALS
             )
         }
@@ -367,14 +367,14 @@ def _find(moves: tuple[SignalMove, ...], signal: str) -> SignalMove | None:
     return next((m for m in moves if m.signal == signal), None)
 
 
-def _tenure_params(today: date) -> dict[str, date]:
+def tenure_params(today: date) -> dict[str, date]:
     return {"t365": today - timedelta(days=365), "t730": today - timedelta(days=730)}
 
 
 def _leaves(
     warehouse: Warehouse, schema: ChurnSchema, today: date, split: date, base_start: date
 ) -> tuple[pd.DataFrame, Evidence]:
-    params = {"today": today, "split": split, "base_start": base_start, **_tenure_params(today)}
+    params = {"today": today, "split": split, "base_start": base_start, **tenure_params(today)}
     sql = schema.render(COHORT_SQL)
     frame = warehouse.query(sql, params)
     for column in DIMENSIONS:
@@ -426,7 +426,7 @@ def _cohorts_at(leaves: pd.DataFrame, today: date, split: date, base_start: date
     out = []
     for key in sorted(named):
         where = dict(key)
-        mask = _mask(leaves, where)
+        mask = where_mask(leaves, where)
         customers = int(leaves.loc[mask, "customers"].sum())
         if customers < MIN_CUSTOMERS:
             continue
@@ -515,7 +515,7 @@ def _move_of(
     )
 
 
-def _mask(leaves: pd.DataFrame, where: Mapping[str, str]) -> np.ndarray:
+def where_mask(leaves: pd.DataFrame, where: Mapping[str, str]) -> np.ndarray:
     mask = np.ones(len(leaves), dtype=bool)
     for dim, value in where.items():
         mask &= (leaves[dim] == value).to_numpy()

@@ -91,6 +91,9 @@ def describe(group: str, row: pd.Series, *, recent_days: int, history_days: int)
         if since > QUIET_DAYS:
             return f"no visit in {_n(since)} days"
         return ""
+    if group == "cohort":
+        # Said only for a member: the group's fall is SQL over the group (cohorts.py).
+        return str(row.get("cohort_words") or "")
     if group == "returns":
         count = _n(row["returns_90"])
         if count == 0:

@@ -39,6 +39,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from agent.churn.cohorts import find_cohorts
 from agent.churn.features import (
     MODEL_COLUMNS,
     customer_features,
@@ -49,6 +50,7 @@ from agent.churn.features import (
     recent_days,
 )
 from agent.churn.profile import assign_tiers
+from agent.churn.pull import cohort_pull, pulled
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.warehouse import Warehouse
@@ -371,7 +373,13 @@ def train(
             history,
             f"too few labelled repeat buyers to train ({len(y_all)} rows, {positives} churned)",
         )
-    holdout = _holdout(snaps, frames, labels, rules)
+    # The backtest scores as today's list does: with the cohorts found as of its cut-off.
+    pull = (
+        cohort_ratio(warehouse, snaps[0].cutoff, first_day, frames[0].index, schema)
+        if len(snaps) >= 2
+        else None
+    )
+    holdout = _holdout(snaps, frames, labels, rules, pull)
     estimator = fit_calibrated(model_matrix(x_all), y_all, rules.seed)
     first_frames = [_sample(s.first_time, per, rules.seed) for s in snaps]
     first_y = pd.concat(
@@ -460,8 +468,21 @@ def _no_sparse_columns(x: np.ndarray, min_values: int) -> np.ndarray:
     return x
 
 
+def cohort_ratio(
+    warehouse: Warehouse, as_of: date, data_start: date, index: pd.Index, schema: ChurnSchema
+) -> np.ndarray:
+    """Each customer's cohort ratio ρ as of a day (1 outside any cohort that fell)."""
+    scan = find_cohorts(warehouse, as_of, data_start=data_start, schema=schema)
+    pull = cohort_pull(warehouse, as_of, scan, schema=schema)["cohort_ratio"]
+    return pull.reindex(index).fillna(1.0).to_numpy(dtype=float)
+
+
 def _holdout(
-    snaps: list[Snapshot], frames: list[pd.DataFrame], labels: list[pd.Series], rules: ChurnRules
+    snaps: list[Snapshot],
+    frames: list[pd.DataFrame],
+    labels: list[pd.Series],
+    rules: ChurnRules,
+    pull: np.ndarray | None = None,
 ) -> TrainingReport:
     """The backtest: as of the newest snapshot, a model trained only on labels known by
     then (windows closed before it) scores its customers, and the tiers are applied to
@@ -482,6 +503,8 @@ def _holdout(
         return TrainingReport()
     model = fit_calibrated(model_matrix(train_x), train_y, rules.seed)
     proba = _positive(model, model_matrix(frames[0]))
+    if pull is not None:
+        proba = pulled(proba, pull)
     rate = float(train_y.mean())
     # The snapshot holds, as today's list does, only those not yet past their churn line.
     flagged = np.isin(assign_tiers(proba, rules), ("high", "critical"))

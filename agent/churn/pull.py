@@ -1,0 +1,123 @@
+"""Members of a cohort at risk, scored with the cohort's fall.
+
+The model learns from past snapshots, when no group was leaving as this one is: a customer
+of a cohort whose visits and orders fell by two thirds in a fortnight looks, on their own
+rows, like any customer with a support ticket. The cohort scan measures that fall on the
+whole group (SQL over the warehouse, cohorts.py), and each member's probability is raised
+by it: a repeat buyer churns by the label when there is no order or visit in their window,
+which under a steady rate λ has probability exp(−λW); at ρ of that rate it is
+exp(−ρλW) = p^ρ. So p becomes p^ρ, with ρ the group's activity per customer since its
+change as a share of before, relative to everyone else's (the smaller fall of orders and
+visits, as the member's reason states them). Members are the customers of the group the
+fall was measured on: those who had ordered before the window it is compared with.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from agent.churn.cohorts import (
+    DIMENSIONS,
+    PEOPLE_SQL,
+    Cohort,
+    CohortScan,
+    SignalMove,
+    tenure_params,
+    where_mask,
+)
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
+from agent.warehouse import Warehouse
+
+ACTIVITY = ("orders", "sessions")
+MIN_RATIO = 0.05  # a group at a twentieth of its activity is gone; below that is noise
+
+MEMBERS_SQL = (
+    "WITH "
+    + PEOPLE_SQL
+    + """
+SELECT customer_id, acquisition_channel, region, first_category, tenure FROM groups"""
+)
+
+
+def activity_ratio(cohort: Cohort) -> float | None:
+    """The group's orders or visits per customer since its change, as a share of its own
+    before, relative to everyone else's: the smaller fall of the two (None when neither
+    was measured)."""
+    if not any(m.signal in ACTIVITY for m in cohort.moves):
+        return None
+    ratios = [
+        (1 + move.change) / (1 + move.rest_change)
+        for move in _stated(cohort)
+        if move.change is not None and move.rest_change is not None and move.rest_change > -1
+    ]
+    if not ratios:
+        return None
+    return float(min(1.0, max(MIN_RATIO, max(ratios))))
+
+
+def _stated(cohort: Cohort) -> list[SignalMove]:
+    """The activity moves a member's reason states: those of the latest split (the day
+    the group's activity began to fall)."""
+    moves = [m for m in cohort.moves if m.signal in ACTIVITY]
+    latest = max(m.start for m in moves)
+    return [m for m in moves if m.start == latest]
+
+
+def member_words(cohort: Cohort) -> str:
+    """'one of the Northeast customers acquired via direct (2,235 customers), whose orders
+    −70% and visits −60% per customer since Sep 29 against the 84 days before (everyone
+    else: −15% and −14%)'."""
+    moves = _stated(cohort)
+    name = cohort.name()
+    name = name[0].lower() + name[1:] if name.startswith("Customers") else name
+    return (
+        f"one of the {name} ({cohort.customers:,} customers), whose "
+        f"{' and '.join(m.words() for m in moves)} per customer since {moves[0].start:%b %-d} "
+        f"against the {moves[0].baseline_days} days before "
+        f"(everyone else: {' and '.join(m.rest_words() for m in moves)})"
+    )
+
+
+def cohort_pull(
+    warehouse: Warehouse, today: date, scan: CohortScan, *, schema: ChurnSchema = DEMO_SCHEMA
+) -> pd.DataFrame:
+    """Per member of a cohort (clearest cohort first, one each): `cohort_ratio` (ρ) and
+    `cohort_words` (the factor a profile states). Empty when no cohort fell."""
+    empty = pd.DataFrame(
+        {"cohort_ratio": pd.Series(dtype=float), "cohort_words": pd.Series(dtype=object)}
+    )
+    pulling = [(c, r) for c in scan.cohorts if (r := activity_ratio(c)) is not None and r < 1]
+    if not pulling:
+        return empty
+    rows = []
+    for cohort, ratio in pulling:
+        people = warehouse.query(
+            schema.render(MEMBERS_SQL),
+            # The group the stated moves were measured on: ordered before their baseline.
+            {"today": today, "base_start": _baseline_start(cohort), **tenure_params(today)},
+        )
+        for column in DIMENSIONS:
+            people[column] = people[column].astype(str)
+        ids = people.loc[where_mask(people, cohort.where), "customer_id"]
+        rows.append(
+            pd.DataFrame(
+                {"cohort_ratio": ratio, "cohort_words": member_words(cohort)},
+                index=pd.Index(ids.astype(str), name="customer_id"),
+            )
+        )
+    out = pd.concat(rows)
+    return out[~out.index.duplicated(keep="first")]
+
+
+def _baseline_start(cohort: Cohort) -> date:
+    move = _stated(cohort)[0]
+    return move.start - timedelta(days=move.baseline_days)
+
+
+def pulled(probability: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """p^ρ: the probability of no order or visit in the window at ρ of the rate the model
+    saw (ρ = 1 leaves p as it is; NaN stays NaN)."""
+    return np.power(np.asarray(probability, dtype=float), np.asarray(ratio, dtype=float))
