@@ -15,6 +15,7 @@ the other signals agree. Several split dates are tried; the clearest one says "s
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,8 +26,10 @@ import pandas as pd
 from agent.analyses.rca import SearchParams, explain_change
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.domain import Evidence
+from agent.errors import QueryTimeout, WarehouseError, WarehouseUnavailable
 from agent.warehouse import Warehouse
 
+log = logging.getLogger("scout.churn")
 DIMENSIONS: tuple[str, ...] = ("acquisition_channel", "region", "first_category", "tenure")
 # Signal -> the direction that means risk (+1: a rise, -1: a fall) and its words.
 SIGNALS: Mapping[str, int] = {"orders": -1, "sessions": -1, "tickets": 1}
@@ -246,6 +249,8 @@ def find_cohorts(
 ) -> CohortScan:
     """The groups whose churn signals moved most clearly, over a few split dates, each with
     the day its activity began to fall and its signals measured from that day."""
+    if not groups_readable(warehouse, schema, today):
+        return CohortScan(cohorts=(), evidence=())
     found: dict[tuple[tuple[str, str], ...], Cohort] = {}
     evidence: list[Evidence] = []
     for days in SPLITS_DAYS:
@@ -270,6 +275,23 @@ def find_cohorts(
         return CohortScan(cohorts=(), evidence=tuple(evidence))
     dated = _dated(warehouse, schema, today, data_start, kept)
     return CohortScan(cohorts=tuple(dated), evidence=tuple(evidence))
+
+
+def groups_readable(warehouse: Warehouse, schema: ChurnSchema, today: date) -> bool:
+    """Whether the warehouse holds what the groups are made of (a customer table with a
+    channel and a region, order lines with a category): without them there are no
+    cohorts to find, which is no reason to fail a churn answer. A warehouse that is down
+    or slow still raises."""
+    probe = "WITH " + PEOPLE_SQL + "\nSELECT * FROM groups LIMIT 0"
+    params = {"today": today, "base_start": today, **tenure_params(today)}
+    try:
+        warehouse.query(schema.render(probe), params)
+    except (WarehouseUnavailable, QueryTimeout):
+        raise
+    except WarehouseError as error:
+        log.info("churn.no_cohort_groups reason=%s", error)
+        return False
+    return True
 
 
 def _baseline_start(split: date, data_start: date) -> date | None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
 from agent.churn.cohorts import Cohort, SignalMove
 from agent.churn.pull import activity_ratio, member_words, pulled
+from agent.demo_data import GeneratedWarehouse
+from bot.cli import main
+from tests.agent.churn.conftest import load_json
 
 
 def _move(
@@ -61,3 +67,30 @@ def test_a_fall_raises_the_probability_and_no_fall_leaves_it() -> None:
     assert np.all(pulled(p, np.full(4, 0.4))[:3] > p[:3])
     assert pulled(p, np.ones(4))[:3] == pytest.approx(p[:3])
     assert np.isnan(pulled(p, np.ones(4))[3])
+
+
+def test_a_store_without_regions_still_gets_its_churn_answer(
+    demo_warehouse: GeneratedWarehouse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No region column: no groups to find, so no cohort and no pull, and the answer
+    (training, its backtest and the list) stands rather than failing on the missing column."""
+    path = tmp_path / "no-regions.duckdb"
+    shutil.copyfile(demo_warehouse.path, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("ALTER TABLE customers DROP COLUMN region")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    code = main(
+        ["churn", "--warehouse", str(path), "--today", demo_warehouse.today.isoformat(),
+         "--top", "20", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    answer = load_json(capsys.readouterr().out)
+    assert answer["overview"]["cohorts"] == []
+    assert answer["overview"]["flagged_in_cohort"] == 0
+    assert len(answer["profiles"]) == 20
+    assert not any(
+        r.startswith("one of the ") for p in answer["profiles"] for r in p["risk_factors"]
+    )
