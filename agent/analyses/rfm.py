@@ -17,7 +17,12 @@ The segment map (first matching box wins; every R, F, M combination lands in one
 | At risk             | 1–2  | 1–2  | 4–5  |   (big one-off spenders gone quiet)               |
 | New                 | 5    | 1    | any  | welcome series, second-purchase incentive         |
 | Potential loyalists | 4–5  | 2–3  | any  | loyalty enrolment, personalised recommendations   |
-| Promising           | 4    | 1    | any  | brand content, free shipping on the next order    |
+| Promising           | 4–5  | 1    | any  | brand content, free shipping on the next order    |
+
+"New" is only for customers whose first order falls inside the window read: one recent
+order from someone who has bought before it (a customer of two years back after a pause)
+is no newcomer, and a welcome series would read as if the store had forgotten them; they
+are Promising.
 | Need attention      | 3    | 1–3  | any  | limited-time offer based on past purchases        |
 | Hibernating         | 2    | 1–2  | 1–3  | low-cost reactivation email with bestsellers      |
 | Lost                | 1    | 1–2  | 1–3  | last low-cost win-back, then stop spending        |
@@ -41,8 +46,11 @@ class SegmentRule:
     r: Range
     f: Range
     m: Range = (1, 5)
+    new_only: bool = False  # only for customers whose first order is inside the window
 
-    def matches(self, r: int, f: int, m: int) -> bool:
+    def matches(self, r: int, f: int, m: int, *, new: bool = True) -> bool:
+        if self.new_only and not new:
+            return False
         return all(lo <= v <= hi for v, (lo, hi) in ((r, self.r), (f, self.f), (m, self.m)))
 
 
@@ -52,9 +60,9 @@ RULES: tuple[SegmentRule, ...] = (
     SegmentRule(segment="Loyal", r=(3, 5), f=(4, 5)),
     SegmentRule(segment="At risk", r=(1, 2), f=(3, 5)),
     SegmentRule(segment="At risk", r=(1, 2), f=(1, 2), m=(4, 5)),
-    SegmentRule(segment="New", r=(5, 5), f=(1, 1)),
+    SegmentRule(segment="New", r=(5, 5), f=(1, 1), new_only=True),
     SegmentRule(segment="Potential loyalists", r=(4, 5), f=(2, 3)),
-    SegmentRule(segment="Promising", r=(4, 4), f=(1, 1)),
+    SegmentRule(segment="Promising", r=(4, 5), f=(1, 1)),
     SegmentRule(segment="Need attention", r=(3, 3), f=(1, 3)),
     SegmentRule(segment="Hibernating", r=(2, 2), f=(1, 2), m=(1, 3)),
     SegmentRule(segment="Lost", r=(1, 1), f=(1, 2), m=(1, 3)),
@@ -77,10 +85,11 @@ ACTIONS: dict[str, str] = {
 SEGMENT_ORDER: tuple[str, ...] = tuple(ACTIONS)
 
 
-def segment_of(r: int, f: int, m: int) -> str:
-    """The named segment for scores 1–5 (the first rule whose box holds them)."""
+def segment_of(r: int, f: int, m: int, *, new: bool = True) -> str:
+    """The named segment for scores 1–5 (the first rule whose box holds them); `new`:
+    the customer's first order is inside the window scored."""
     for rule in RULES:
-        if rule.matches(r, f, m):
+        if rule.matches(r, f, m, new=new):
             return rule.segment
     raise ValueError(f"no segment rule covers R={r} F={f} M={m}")
 
@@ -98,20 +107,27 @@ def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.S
 
 def score_customers(frame: pd.DataFrame) -> pd.DataFrame:
     """Add r_score, f_score, m_score and segment to a frame with recency_days, frequency,
-    monetary (one row per customer)."""
+    monetary (one row per customer) and, when known, ordered_before (an order before the
+    window scored: not new)."""
     scored = frame.copy()
     scored["r_score"] = quintile_scores(scored["recency_days"], higher_is_better=False)
     scored["f_score"] = quintile_scores(scored["frequency"])
     scored["m_score"] = quintile_scores(scored["monetary"])
+    new = (
+        ~scored["ordered_before"].fillna(False).astype(bool)
+        if "ordered_before" in scored
+        else pd.Series(True, index=scored.index)
+    )
     lookup = {
-        (r, f, m): segment_of(r, f, m)
+        (r, f, m, n): segment_of(r, f, m, new=n)
         for r in range(1, 6)
         for f in range(1, 6)
         for m in range(1, 6)
+        for n in (True, False)
     }
     scored["segment"] = [
         lookup[key]
-        for key in zip(scored["r_score"], scored["f_score"], scored["m_score"], strict=True)
+        for key in zip(scored["r_score"], scored["f_score"], scored["m_score"], new, strict=True)
     ]
     return scored
 
@@ -166,7 +182,10 @@ def stability(scored: pd.DataFrame, *, seed: int = 0, share: float = 0.9) -> flo
     if len(scored) < 20:
         return float("nan")
     rows = np.random.default_rng(seed).random(len(scored)) < share
-    again = score_customers(scored.loc[rows, ["recency_days", "frequency", "monetary"]])
+    columns = [
+        c for c in ("recency_days", "frequency", "monetary", "ordered_before") if c in scored
+    ]
+    again = score_customers(scored.loc[rows, columns])
     return float((again["segment"].to_numpy() == scored.loc[rows, "segment"].to_numpy()).mean())
 
 

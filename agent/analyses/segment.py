@@ -34,6 +34,7 @@ from agent.analyses.rfm import (
 from agent.churn.audience import AUDIENCE_COLUMNS
 from agent.churn.campaign import campaign_for
 from agent.domain import ChartSpec, Evidence, Finding, FindingKind, Goal, Series, Table, Window
+from agent.semantic.compiler import quote, quote_relation
 
 LOOKBACK_DAYS = 365
 ORDERS_TABLE = "orders"
@@ -54,6 +55,17 @@ GROUP BY 1
 ORDER BY 1
 """
 
+# Who had ordered before the window: not new, whatever their one order in it says.
+ORDERED_BEFORE_SQL = """
+SELECT DISTINCT {customer} AS customer_id FROM {table}
+WHERE {time} < $since AND {customer} IS NOT NULL
+"""
+# ... and, where semantic.yml declares the customer entity, who first ordered before it
+# (a warehouse's orders may begin long after its oldest customers' first orders).
+FIRST_ORDER_SQL = """
+SELECT {key} AS customer_id FROM {customers} WHERE {first_order} < $since
+"""
+
 CSV_COLUMNS = (
     "customer_id",
     "segment",
@@ -63,6 +75,7 @@ CSV_COLUMNS = (
     "r_score",
     "f_score",
     "m_score",
+    "ordered_before",
 )
 
 
@@ -95,6 +108,30 @@ def rfm_frame(
     return frame, evidence
 
 
+def ordered_before(ctx: AnalysisContext, window: Window) -> tuple[set[str], list[Evidence]]:
+    """Customers with an order before the window: in the orders read, or by the customer
+    entity's first-order date when semantic.yml declares one."""
+    slots = identifiers(ctx, ORDERS_TABLE, customer="customer_id")
+    params = {"since": window.start}
+    frame, evidence = run_declared(
+        ctx, ORDERED_BEFORE_SQL, slots, params, "customers with an order before the window"
+    )
+    seen, evidences = set(frame["customer_id"].astype(str)), [evidence]
+    entity = ctx.layer.entities.get("customer")
+    if entity is not None and entity.columns is not None:
+        names = {
+            "key": quote(entity.key),
+            "customers": quote_relation(entity.table),
+            "first_order": quote(entity.columns.first_order),
+        }
+        frame, evidence = run_declared(
+            ctx, FIRST_ORDER_SQL, names, params, "customers whose first order is before the window"
+        )
+        seen |= set(frame["customer_id"].astype(str))
+        evidences.append(evidence)
+    return seen, evidences
+
+
 # The campaign table's columns that hold dollars (agent.churn.audience names them).
 _AUDIENCE_MONEY = frozenset({"their spend, last year", "expected value, next 12 months"})
 
@@ -110,6 +147,9 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         headline = total(ctx, VALUE_METRIC, empty, filters)
         return (no_data_finding(ctx, VALUE_METRIC, empty, headline.evidence),)
     frame, rfm_evidence = rfm_frame(ctx, window, filters)
+    # "New" only for a first order inside the window (rfm.py).
+    before, before_evidence = ordered_before(ctx, window)
+    frame["ordered_before"] = frame["customer_id"].isin(before)
     customers = total(ctx, COUNT_METRIC, window, filters)
     revenue = total(ctx, VALUE_METRIC, window, filters)
     if frame.empty:
@@ -197,7 +237,7 @@ def segment(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
             },
             table=table,
             segments=segments,
-            evidence=(rfm_evidence, customers.evidence, revenue.evidence),
+            evidence=(rfm_evidence, *before_evidence, customers.evidence, revenue.evidence),
             confidence=0.9,
             chart=ChartSpec(
                 kind="barh",

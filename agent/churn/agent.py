@@ -327,7 +327,7 @@ class CustomerChurnAgent:
                 ),
                 value_at_risk=np.where(at_risk, p * frame["customer_value"], np.nan),
                 second_purchase=second,
-                segment=rfm_segments(frame),
+                segment=rfm_segments(frame, features.history_days),
             )
             if self.scope is not None:
                 groups = customer_groups(self.warehouse, self.schema)

@@ -57,16 +57,18 @@ EXCLUSION_WORDS: Mapping[str, str] = {
 }
 
 
-def rfm_segments(frame: pd.DataFrame) -> pd.Series:
+def rfm_segments(frame: pd.DataFrame, history_days: int) -> pd.Series:
     """The segmentation's segment of each customer in a churn feature frame (recency,
-    orders and revenue over the history read, scored as `agent.analyses.segment` scores
-    them); None for a customer with no order in it."""
+    orders and revenue over the `history_days` read, scored as `agent.analyses.segment`
+    scores them, "New" only for a first order inside them); None for a customer with no
+    order in it."""
     seen = frame[frame["orders_total"] > 0]
     rfm = pd.DataFrame(
         {
             "recency_days": seen["days_since_last"].to_numpy(float),
             "frequency": seen["orders_total"].to_numpy(float),
             "monetary": seen["revenue_total"].to_numpy(float),
+            "ordered_before": (seen["tenure_days"] > history_days).to_numpy(bool),
         },
         index=seen.index,
     )

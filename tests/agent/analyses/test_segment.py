@@ -6,11 +6,13 @@ import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from agent.analyses import AnalysisContext, run_goal
 from agent.analyses.rfm import RULES, quintile_scores, segment_of
+from agent.demo_data import GeneratedWarehouse
 from agent.domain import Finding, Goal, Intent
 from bot.text import row_texts
 from tests.conftest import TODAY
@@ -96,6 +98,7 @@ def test_csv_holds_every_customer_exactly_once(csv: pd.DataFrame, orders: pd.Dat
         "r_score",
         "f_score",
         "m_score",
+        "ordered_before",
     ]
     assert csv["customer_id"].is_unique
     assert set(csv["customer_id"]) == set(orders["customer_id"])
@@ -109,8 +112,12 @@ def test_segment_counts_in_csv_match_the_finding(answer: Finding, csv: pd.DataFr
 
 
 def test_csv_segments_follow_the_rules(csv: pd.DataFrame) -> None:
-    for row in csv.drop_duplicates(["r_score", "f_score", "m_score"]).itertuples():
-        assert row.segment == segment_of(row.r_score, row.f_score, row.m_score)
+    for row in csv.drop_duplicates(
+        ["r_score", "f_score", "m_score", "ordered_before"]
+    ).itertuples():
+        assert row.segment == segment_of(
+            row.r_score, row.f_score, row.m_score, new=not row.ordered_before
+        )
 
 
 def test_every_score_combination_has_exactly_one_first_match() -> None:
@@ -121,6 +128,7 @@ def test_every_score_combination_has_exactly_one_first_match() -> None:
     assert segment_of(5, 5, 5) == "Champions"
     assert segment_of(1, 5, 5) == "Can't lose them"
     assert segment_of(5, 1, 1) == "New"
+    assert segment_of(5, 1, 1, new=False) == "Promising"  # one recent order after earlier ones
     assert segment_of(1, 1, 1) == "Lost"
     assert segment_of(2, 1, 2) == "Hibernating"
 
@@ -180,3 +188,21 @@ def test_the_win_back_targets_say_how_many_ordered_only_once(
     assert f"{len(risk):,} customers who spent well but have not ordered lately" in answer.summary
     assert f"; {once:,} of them ordered only once): the win-back targets." in answer.summary
     assert "valuable customers are slipping away" not in answer.summary
+
+
+def test_new_means_a_first_order_inside_the_window(
+    answer: Finding, csv: pd.DataFrame, demo_warehouse: GeneratedWarehouse
+) -> None:
+    """One recent order from a customer of long standing is not a newcomer: by the
+    customers table's first-order date (the orders begin long after many first orders)."""
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        first = con.execute("SELECT customer_id, first_order_date FROM customers").df()
+    since = pd.Timestamp(answer.facts["since"])
+    earlier = set(first.loc[pd.to_datetime(first.first_order_date) < since, "customer_id"])
+    rows = csv.set_index("customer_id")
+    assert set(rows.index[rows["ordered_before"]]) == earlier & set(rows.index)
+    one_recent = rows[(rows["r_score"] == 5) & (rows["f_score"] == 1)]
+    assert set(one_recent.loc[~one_recent["ordered_before"], "segment"]) == {"New"}
+    # The demo holds both kinds: returning after a pause reads Promising, never New.
+    returning = one_recent[one_recent["ordered_before"]]
+    assert len(returning) > 0 and set(returning["segment"]) == {"Promising"}
