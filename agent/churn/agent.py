@@ -54,7 +54,7 @@ from agent.churn.rules import ChurnRules
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema, churn_schema
 from agent.churn.scope import Scope, customer_groups
 from agent.churn.store import load_or_train
-from agent.domain import Action, Refuse
+from agent.domain import Action, Evidence, Refuse
 from agent.errors import UserError
 from agent.learning import Bandit
 from agent.warehouse import Warehouse
@@ -77,6 +77,12 @@ class Scores:
     # label_window_days, value_at_risk (not yet lapsed only), second_purchase (first-time
     # buyers).
     frame: pd.DataFrame
+    # The SQL that drew each cohort's members, whose probability the cohort raised.
+    pull_evidence: tuple[Evidence, ...] = ()
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        """The feature SQL and the cohort membership SQL behind every score."""
+        return (self.features.evidence, *self.pull_evidence)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,9 +311,10 @@ class CustomerChurnAgent:
             # The model's probability, raised for members of a cohort whose activity fell
             # (pull.py: the model never saw a group leave like this one).
             model_p = np.where(repeat, model.predict(frame), np.nan)
-            pull = cohort_pull(
+            pull, pull_evidence = cohort_pull(
                 self.warehouse, self.today, self.cohorts(), schema=self.schema
-            ).reindex(frame.index)
+            )
+            pull = pull.reindex(frame.index)
             ratio = pull["cohort_ratio"].fillna(1.0).to_numpy()
             p = pulled(model_p, ratio)
             levels = np.full(len(frame), None, dtype=object)
@@ -332,7 +339,7 @@ class CustomerChurnAgent:
             if self.scope is not None:
                 groups = customer_groups(self.warehouse, self.schema)
                 frame = frame[self.scope.mask(groups, frame.index)]
-            self._scores = Scores(features=features, frame=frame)
+            self._scores = Scores(features=features, frame=frame, pull_evidence=pull_evidence)
         return self._scores
 
     def profiles(

@@ -23,6 +23,7 @@ from agent.churn.campaign import BANDIT, LEDGER, LIMITS
 from agent.churn.features import VALUE_DAYS
 from agent.churn.holdout import HoldoutLedger
 from agent.churn.profile import RISK_LEVELS, CustomerRiskProfile
+from agent.churn.pull import MEMBER
 from agent.churn.recommend import DEFAULT_LIMITS, STOP_ALL, STOP_EMAIL, OfferLimits
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import churn_schema
@@ -130,7 +131,15 @@ def customer_finding(
             **{k: v for k, v in profile.facts.items() if v is not None},
         },
         table=Table(columns=("#", "risk factor"), rows=rows) if rows else None,
-        evidence=(agent.scores().features.evidence,),
+        evidence=(
+            *agent.scores().evidence(),
+            # A member's reason states the group's figures: the cohort scan's SQL.
+            *(
+                agent.cohorts().evidence
+                if any(r.startswith(MEMBER) for r in profile.risk_factors)
+                else ()
+            ),
+        ),
         confidence=profile.confidence_score,
         proposed_actions=(action,) if action else (),
     )
@@ -247,7 +256,7 @@ def top_finding(
                 for p in profiles
             ),
         ),
-        evidence=(agent.scores().features.evidence, *agent.cohorts().evidence),
+        evidence=(*agent.scores().evidence(), *agent.cohorts().evidence),
         confidence=0.5 if model.kind == "rules" else max(0.5, model.report.holdout_auc or 0.5),
         chart=ChartSpec(
             kind="bar",
@@ -333,7 +342,7 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
                 for cid, row in lapsed.head(top).iterrows()
             ),
         ),
-        evidence=(agent.scores().features.evidence,),
+        evidence=agent.scores().evidence(),
         confidence=0.9,
         attachments={"churn_csv": str(path)},
     )

@@ -473,7 +473,7 @@ def cohort_ratio(
 ) -> np.ndarray:
     """Each customer's cohort ratio ρ as of a day (1 outside any cohort that fell)."""
     scan = find_cohorts(warehouse, as_of, data_start=data_start, schema=schema)
-    pull = cohort_pull(warehouse, as_of, scan, schema=schema)["cohort_ratio"]
+    pull = cohort_pull(warehouse, as_of, scan, schema=schema)[0]["cohort_ratio"]
     return pull.reindex(index).fillna(1.0).to_numpy(dtype=float)
 
 

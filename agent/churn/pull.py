@@ -26,19 +26,21 @@ from agent.churn.cohorts import (
     CohortScan,
     SignalMove,
     tenure_params,
-    where_mask,
 )
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
+from agent.domain import Evidence
 from agent.warehouse import Warehouse
 
 ACTIVITY = ("orders", "sessions")
+MEMBER = "one of the "  # how a member's reason begins
 MIN_RATIO = 0.05  # a group at a twentieth of its activity is gone; below that is noise
 
+# {where}: "dimension = $dimension" for each of the cohort's DIMENSIONS (fixed names).
 MEMBERS_SQL = (
     "WITH "
     + PEOPLE_SQL
     + """
-SELECT customer_id, acquisition_channel, region, first_category, tenure FROM groups"""
+SELECT customer_id FROM groups WHERE {where}"""
 )
 
 
@@ -74,7 +76,7 @@ def member_words(cohort: Cohort) -> str:
     name = cohort.name()
     name = name[0].lower() + name[1:] if name.startswith("Customers") else name
     return (
-        f"one of the {name} ({cohort.customers:,} customers), whose "
+        f"{MEMBER}{name} ({cohort.customers:,} customers), whose "
         f"{' and '.join(m.words() for m in moves)} per customer since {moves[0].start:%b %-d} "
         f"against the {moves[0].baseline_days} days before "
         f"(everyone else: {' and '.join(m.rest_words() for m in moves)})"
@@ -83,25 +85,40 @@ def member_words(cohort: Cohort) -> str:
 
 def cohort_pull(
     warehouse: Warehouse, today: date, scan: CohortScan, *, schema: ChurnSchema = DEMO_SCHEMA
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, tuple[Evidence, ...]]:
     """Per member of a cohort (clearest cohort first, one each): `cohort_ratio` (ρ) and
-    `cohort_words` (the factor a profile states). Empty when no cohort fell."""
+    `cohort_words` (the factor a profile states), and the SQL that drew the members. Empty
+    when no cohort fell."""
     empty = pd.DataFrame(
         {"cohort_ratio": pd.Series(dtype=float), "cohort_words": pd.Series(dtype=object)}
     )
     pulling = [(c, r) for c in scan.cohorts if (r := activity_ratio(c)) is not None and r < 1]
     if not pulling:
-        return empty
-    rows = []
+        return empty, ()
+    rows, evidence = [], []
     for cohort, ratio in pulling:
-        people = warehouse.query(
-            schema.render(MEMBERS_SQL),
-            # The group the stated moves were measured on: ordered before their baseline.
-            {"today": today, "base_start": _baseline_start(cohort), **tenure_params(today)},
+        where = {d: v for d, v in cohort.where.items() if d in DIMENSIONS}
+        sql = schema.render(
+            MEMBERS_SQL.replace("{where}", " AND ".join(f"{d} = ${d}" for d in where))
         )
-        for column in DIMENSIONS:
-            people[column] = people[column].astype(str)
-        ids = people.loc[where_mask(people, cohort.where), "customer_id"]
+        # The group the stated moves were measured on: ordered before their baseline.
+        params = {
+            "today": today,
+            "base_start": _baseline_start(cohort),
+            **tenure_params(today),
+            **where,
+        }
+        people = warehouse.query(sql, params)
+        evidence.append(
+            Evidence(
+                sql=sql,
+                params=params,
+                description=f"members of the cohort: {cohort.name()}, ordered before the "
+                "days their fall is compared with",
+                rows=len(people),
+            )
+        )
+        ids = people["customer_id"]
         rows.append(
             pd.DataFrame(
                 {"cohort_ratio": ratio, "cohort_words": member_words(cohort)},
@@ -109,7 +126,7 @@ def cohort_pull(
             )
         )
     out = pd.concat(rows)
-    return out[~out.index.duplicated(keep="first")]
+    return out[~out.index.duplicated(keep="first")], tuple(evidence)
 
 
 def _baseline_start(cohort: Cohort) -> date:

@@ -96,6 +96,15 @@ def test_who_is_at_risk_lists_the_top_with_value_actions_and_a_csv(
     assert len(csv) == len(ranked)
     assert list(csv["customer_id"][:10]) == list(ranked.index[:10])
     assert finding.evidence[0].params["cutoff"] == ctx.today  # type: ignore[attr-defined]
+    # The flagged members of the cohort are drawn by SQL the answer carries.
+    (members,) = [
+        e
+        for e in finding.evidence  # type: ignore[attr-defined]
+        if e.description.startswith("members of the cohort")
+    ]
+    drawn = set(ctx.warehouse.query(members.sql, members.params)["customer_id"].astype(str))
+    pulled_in = ranked.index[ranked["cohort_ratio"] < 1]
+    assert len(pulled_in) and set(pulled_in) == drawn & set(ranked.index)
 
 
 def test_assess_one_customer(ctx: AnalysisContext, churn_agent: CustomerChurnAgent) -> None:
