@@ -45,6 +45,7 @@ MIN_CUSTOMERS = 50  # a cohort smaller than this is a list of people, not a grou
 MIN_Z = 5.0  # evidence (in Poisson noise units) a visit or ticket signal needs
 SHOWN_Z = 3.0  # ... and any signal, orders included, to be stated for a cohort
 MAX_COHORTS = 3
+EARLY_ORDERS_Z = 1.5  # orders' fall that counts when visits and tickets both clearly moved
 
 # Who the groups are made of: customers who had ordered before the compared windows, with
 # their channel, region, tenure band and the category of the first order line seen.
@@ -462,6 +463,13 @@ def _cohorts_at(leaves: pd.DataFrame, today: date, split: date, base_start: date
         # signal must have moved clearly (orders are sparse: few per customer per month).
         fell = any(m.signal == "orders" for m in agree)
         clear = any(m.signal != "orders" and m.z * SIGNALS[m.signal] >= MIN_Z for m in agree)
+        if not fell:
+            # In a group's first weeks of leaving its few orders may not have fallen beyond
+            # noise yet; they must have fallen, and every other signal clearly agree.
+            toward = {m.signal: m.z * SIGNALS[m.signal] for m in moves}
+            fell = toward.get("orders", 0.0) >= EARLY_ORDERS_Z and all(
+                toward.get(signal, 0.0) >= MIN_Z for signal in SIGNALS if signal != "orders"
+            )
         if not (fell and clear):
             continue
         out.append(

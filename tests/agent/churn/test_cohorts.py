@@ -133,3 +133,24 @@ def test_ask_and_the_digest_name_the_cohort(
     assert any("first_line" in e.sql for e in finding.evidence)  # the cohort SQL is shown
     lines = churn_section(churn_agent).lines()
     assert any(line.startswith(f"Cohort at risk: {name} (") for line in lines)
+
+
+def test_three_weeks_into_the_fall_the_cohort_is_named_and_leads_the_list(
+    demo_warehouse: GeneratedWarehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a CRM lead would have asked three weeks after the group began to leave (its few
+    orders not yet fallen beyond noise; visits and tickets plainly moved): the group is
+    named, and its members, whose own rows barely show it yet, head the list."""
+    truth = demo_warehouse.scenario("churn_cohort")
+    members = set(truth.details["customer_ids"])
+    then = truth.start + timedelta(days=21)
+    code = main(
+        ["churn", "--warehouse", str(demo_warehouse.path), "--today", then.isoformat(),
+         "--top", "20", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    answer = load_json(capsys.readouterr().out)
+    assert [c["where"] for c in answer["overview"]["cohorts"]] == [dict(truth.where)]
+    listed = [p["customer_id"] for p in answer["profiles"]]
+    assert sum(cid in members for cid in listed) >= 15, listed
+    assert answer["overview"]["flagged_in_cohort"] >= 1
