@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from agent.analyses.base import (
     AnalysisContext,
@@ -59,6 +60,8 @@ class Explained:
     # cause's segment when one is named, else in the asked scope.
     compared: ComparedDay | None = None
     compared_in: dict[str, str] | None = None
+    # The day first compared with was unusual: this answer is against its usual_day.
+    rebased: ComparedDay | None = None
 
 
 def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
@@ -73,7 +76,36 @@ def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
 
 
 def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
-    """The engine's answer for a goal, or a no-data finding when a window holds nothing."""
+    """The engine's answer for a goal, or a no-data finding when a window holds nothing.
+
+    A day compared with the same weekday a week before, when that weekday was itself
+    unusual in the scope asked about (Cyber Monday, or a Monday of an incident), is
+    compared with the latest usual one instead, and the answer says so: against an
+    unusual day, "rose, within normal variation" hides a fall against any normal one."""
+    done = _explained(goal, ctx)
+    if not isinstance(done, Explained) or not _rebase(done):
+        return done
+    assert done.compared is not None and done.compared.usual_day is not None
+    day = done.compared.usual_day
+    again = _explained(replace(goal, baseline=Window(start=day, end=day + timedelta(days=1))), ctx)
+    if not isinstance(again, Explained):
+        return done
+    return replace(again, rebased=done.compared)
+
+
+def _rebase(done: Explained) -> bool:
+    """The whole scope's compared day was unusual, and it is the default: one day against
+    the same weekday a week before."""
+    return (
+        done.compared is not None
+        and done.compared.usual_day is not None
+        and done.compared_in == {}
+        and done.window.days == 1
+        and done.baseline.start == done.window.start - timedelta(days=7)
+    )
+
+
+def _explained(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     metric = metric_of(goal)
     shape = shape_of(ctx, metric)
     window = window_of(goal, ctx.today, default_days=7)

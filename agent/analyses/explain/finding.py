@@ -44,6 +44,8 @@ def build_finding(ctx: AnalysisContext, done: Explained, *, asked: Sequence[str]
     )
     if done.onset is not None:
         head += " " + _onset_text(done.onset)
+    if done.rebased is not None:
+        head += " " + done.rebased.rebased_text(ctx, metric, done.window.start)
     causes = result.root_causes
     if result.within_noise and result.offsets:
         body = (

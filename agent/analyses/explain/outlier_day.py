@@ -19,6 +19,8 @@ UNUSUAL_Z = 4.0  # robust z of the day against the period's other days
 MIN_SHARE = 0.5  # the day carries at least this much of the segment's change
 SAME_WEEKDAYS = 4  # the weekdays before a compared day that say what it usually holds
 UNUSUAL_DAY = 0.3  # a compared day this far from their median (and outside them) is unusual
+UNUSUAL_RATE_Z = 3.0  # ... or, for a rate, this many noise units from it
+RANGE_TO_SD = 2.06  # the expected range of four normal draws, in standard deviations
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +117,23 @@ class ComparedDay:
     usual: float  # the median of the same weekdays before it
     change: float  # the day's change against the compared day
     change_usual: float  # … and against the usual
+    # The latest of those weekdays that was itself usual, when the compared day was
+    # unusual beyond doubt: what the day is compared with instead, when the scope asked
+    # about is the one whose compared day was unusual.
+    usual_day: date | None = None
+
+    def rebased_text(self, ctx: AnalysisContext, metric: str, day: date) -> str:
+        """Why the comparison moved to `usual_day`, with what the first one said."""
+        fmt = ctx.layer.format_value
+        label = ctx.layer.metric(metric).label
+        assert self.usual_day is not None
+        return (
+            f"{self.day:%a %b %-d}, the day usually compared with, was itself unusual for "
+            f"{label.lower()} ({fmt(metric, self.value)} against {fmt(metric, self.usual)} on the "
+            f"{SAME_WEEKDAYS} {self.day:%A}s before it; against it {day:%a %b %-d} would read "
+            f"{self.change:+.0%}), so {day:%a %b %-d} is compared with "
+            f"{self.usual_day:%a %b %-d}, the latest usual {self.day:%A}."
+        )
 
     def text(self, ctx: AnalysisContext, metric: str, segment: str) -> str:
         fmt = ctx.layer.format_value
@@ -140,18 +159,58 @@ def unusual_compared_day(
         return None
     day = baseline.start
     span = Window(start=day - timedelta(days=7 * SAME_WEEKDAYS), end=window.end)
-    values = {d: v for d, v, _, _ in _days(ctx, metric, where, span)}
+    days = {d: (v, den) for d, v, _, den in _days(ctx, metric, where, span)}
+    values = {d: v for d, (v, _) in days.items()}
     before = [values.get(day - timedelta(days=7 * k)) for k in range(1, SAME_WEEKDAYS + 1)]
     known = [v for v in before if v is not None and np.isfinite(v)]
     base, cur = values.get(day), values.get(window.start)
     if len(known) < SAME_WEEKDAYS or base is None or cur is None:
         return None
     usual = float(np.median(known))
-    if usual <= 0 or base == 0:
+    # A rate's day-to-day noise from its own counts (a sum's denominator is 1: none).
+    den = days[day][1]
+    noise = float(np.sqrt(usual * (1 - usual) / den)) if den > 1 and 0 < usual < 1 else None
+    if usual <= 0 or base == 0 or not _unusual(base, known, noise):
         return None
-    inside = min(known) <= base <= max(known)
-    if inside or abs(base / usual - 1) < UNUSUAL_DAY:
-        return None
+    # Each candidate judged against the other weekdays (a holiday among them is skipped);
+    # only a day unusual beyond doubt is replaced.
+    usual_day = None
+    for k, v in enumerate(before if _clear(base, known, noise) else [], start=1):
+        others = [w for j, w in enumerate(before, start=1) if j != k and w in known]
+        if v is not None and np.isfinite(v) and not _unusual(v, others, noise):
+            usual_day = day - timedelta(days=7 * k)
+            break
     return ComparedDay(
-        day=day, value=base, usual=usual, change=cur / base - 1, change_usual=cur / usual - 1
+        day=day,
+        value=base,
+        usual=usual,
+        change=cur / base - 1,
+        change_usual=cur / usual - 1,
+        usual_day=usual_day,
     )
+
+
+def _unusual(value: float, known: list[float], noise: float | None) -> bool:
+    """Outside the same weekdays' range, and far from them: by a share of their median,
+    or, for a rate whose ordinary days differ by a few percent (conversion), by
+    UNUSUAL_RATE_Z noise units, the noise being the larger of the weekdays' own spread
+    and the rate's sampling error."""
+    lo, hi = min(known), max(known)
+    if lo <= value <= hi:
+        return False
+    usual = float(np.median(known))
+    if abs(value / usual - 1) >= UNUSUAL_DAY:
+        return True
+    if noise is None:
+        return False
+    spread = max(noise, (hi - lo) / RANGE_TO_SD)
+    return abs(value - usual) >= UNUSUAL_RATE_Z * spread
+
+
+def _clear(value: float, known: list[float], noise: float | None) -> bool:
+    """Unusual beyond doubt: UNUSUAL_RATE_Z noise units from the weekdays' median, the
+    noise being the larger of their own spread and (for a rate) its sampling error. A
+    sum's 30% off a small region's four weekdays may be chance; Cyber Monday is not."""
+    lo, hi = min(known), max(known)
+    spread = max(noise or 0.0, (hi - lo) / RANGE_TO_SD)
+    return spread > 0 and abs(value - float(np.median(known))) >= UNUSUAL_RATE_Z * spread

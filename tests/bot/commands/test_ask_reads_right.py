@@ -453,6 +453,41 @@ def test_a_day_compared_with_an_unusual_day_says_so(
     ) in summary
 
 
+def test_a_day_compared_with_cyber_monday_is_compared_with_a_usual_monday(
+    capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Mon Dec 8 against Mon Dec 1 (Cyber Monday, twice a usual Monday) read as a 47% fall.
+    Against an unusual day beyond doubt, the day is compared with the latest usual one
+    before it, and the answer says why and what the first comparison read."""
+    answer = _ask("why did revenue change on Mon Dec 8?", demo_warehouse, tmp_path, capsys)
+    rows = dict(
+        _daily(
+            demo_warehouse,
+            "SELECT order_date, sum(revenue) FROM orders WHERE order_date >= ? "
+            "AND order_date < ? GROUP BY 1",
+            date(2025, 11, 3),
+            date(2025, 12, 9),
+        )
+    )
+    day, cyber = rows[date(2025, 12, 8)], rows[date(2025, 12, 1)]
+    before = sorted(rows[date(2025, 12, 1) - timedelta(days=7 * k)] for k in range(1, 5))
+    usual = (before[1] + before[2]) / 2
+    assert cyber / usual - 1 >= 0.9  # by hand: Cyber Monday
+    last = rows[date(2025, 11, 24)]
+    assert before[0] <= last <= before[-1]  # the Monday before it was an ordinary one
+    summary = answer["findings"][0]["summary"]
+    assert summary.startswith(
+        f"Revenue {'rose' if day > last else 'fell'} from ${last:,.0f} to ${day:,.0f} "
+        f"({day / last - 1:+.1%}) on Mon Dec 8, 2025 vs Mon Nov 24, 2025."
+    ), summary
+    assert (
+        f"Mon Dec 1, the day usually compared with, was itself unusual for revenue "
+        f"(${cyber:,.0f} against ${usual:,.0f} on the 4 Mondays before it; against it Mon "
+        f"Dec 8 would read {day / cyber - 1:+.0%}), so Mon Dec 8 is compared with Mon Nov 24, "
+        "the latest usual Monday."
+    ) in summary
+
+
 def test_driven_by_a_segment_splits_the_move_by_its_dimension(
     capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
