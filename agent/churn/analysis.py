@@ -27,7 +27,7 @@ from agent.churn.pull import MEMBER
 from agent.churn.recommend import DEFAULT_LIMITS, STOP_ALL, STOP_EMAIL, OfferLimits
 from agent.churn.rules import ChurnRules
 from agent.churn.schema import churn_schema
-from agent.churn.scope import LAPSED_ASKED, scope_of
+from agent.churn.scope import LAPSED_ASKED, groups_known, scope_of
 from agent.domain import ChartSpec, Finding, FindingKind, Goal, Series, Table
 from agent.learning import Bandit
 
@@ -53,7 +53,9 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         ),
     )
     scope, cannot = scope_of(goal.filters)
-    if scope is not None and not cannot and not goal.customer_id:
+    # A customer table without regions or channels cannot draw the group either.
+    unknown = scope is not None and not groups_known(ctx.warehouse, agent.schema)
+    if scope is not None and not cannot and not unknown and not goal.customer_id:
         agent.scope = scope
     learned = ctx.settings.get(BANDIT)
     bandit = learned if isinstance(learned, Bandit) else Bandit()
@@ -69,9 +71,18 @@ def churn(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
         # Nothing is proposed for a group churn cannot draw: the top of everyone's list is
         # not the group asked about.
         found_list = top_finding(
-            agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger, propose=not cannot
+            agent, ctx.out_dir, top=TOP, bandit=bandit, ledger=ledger,
+            propose=not (cannot or unknown),
+        )  # fmt: skip
+    if unknown and scope is not None:
+        found_list = replace(
+            found_list,
+            summary=(
+                f"This list covers every customer: the customer table has no column to tell "
+                f"{scope.words()} apart, so no action is proposed. {found_list.summary}"
+            ),
         )
-    if cannot:
+    elif cannot:
         asked = " and ".join(cannot)
         found_list = replace(
             found_list,

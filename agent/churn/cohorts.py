@@ -15,7 +15,6 @@ the other signals agree. Several split dates are tried; the clearest one says "s
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,12 +23,10 @@ import numpy as np
 import pandas as pd
 
 from agent.analyses.rca import SearchParams, explain_change
-from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
+from agent.churn.schema import DEMO_SCHEMA, ChurnSchema, answers
 from agent.domain import Evidence
-from agent.errors import QueryTimeout, WarehouseError, WarehouseUnavailable
 from agent.warehouse import Warehouse
 
-log = logging.getLogger("scout.churn")
 DIMENSIONS: tuple[str, ...] = ("acquisition_channel", "region", "first_category", "tenure")
 # Signal -> the direction that means risk (+1: a rise, -1: a fall) and its words.
 SIGNALS: Mapping[str, int] = {"orders": -1, "sessions": -1, "tickets": 1}
@@ -285,14 +282,7 @@ def groups_readable(warehouse: Warehouse, schema: ChurnSchema, today: date) -> b
     or slow still raises."""
     probe = "WITH " + PEOPLE_SQL + "\nSELECT * FROM groups LIMIT 0"
     params = {"today": today, "base_start": today, **tenure_params(today)}
-    try:
-        warehouse.query(schema.render(probe), params)
-    except (WarehouseUnavailable, QueryTimeout):
-        raise
-    except WarehouseError as error:
-        log.info("churn.no_cohort_groups reason=%s", error)
-        return False
-    return True
+    return answers(warehouse, schema.render(probe), params)
 
 
 def _baseline_start(split: date, data_start: date) -> date | None:

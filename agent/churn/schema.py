@@ -9,10 +9,12 @@ but a declared identifier reaches the SQL text, and values stay bound parameters
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, QueryTimeout, WarehouseError, WarehouseUnavailable
 from agent.semantic.entities import (
     CustomerColumns,
     EntityDef,
@@ -24,6 +26,9 @@ from agent.semantic.entities import (
     is_identifier,
 )
 from agent.semantic.model import SemanticLayer
+from agent.warehouse import Warehouse
+
+log = logging.getLogger("scout.churn")
 
 # What each section is read for, said in the ConfigError that asks for it.
 _NEEDED: tuple[tuple[str, str, str], ...] = (
@@ -175,3 +180,17 @@ def _parts(entity: EntityDef) -> dict[str, Any]:
 
 def _as(column: str, alias: str) -> str:
     return column if column == alias else f"{column} AS {alias}"
+
+
+def answers(warehouse: Warehouse, sql: str, params: Mapping[str, object]) -> bool:
+    """Whether the warehouse can run `sql` (run with LIMIT 0 by the caller): False when it
+    lacks a table or column the query names. A warehouse that is down or slow still raises:
+    that is not a missing column."""
+    try:
+        warehouse.query(sql, dict(params))
+    except (WarehouseUnavailable, QueryTimeout):
+        raise
+    except WarehouseError as error:
+        log.info("churn.cannot_read reason=%s", error)
+        return False
+    return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from agent.churn.schema import ChurnSchema
+from agent.churn.schema import ChurnSchema, answers
 from agent.warehouse import Warehouse
 
 # A goal's dimension → the customer column that answers it. A customer's channel is the one
@@ -63,6 +63,11 @@ def scope_of(filters: Mapping[str, str]) -> tuple[Scope | None, list[str]]:
     where = {CUSTOMER_COLUMNS[d]: v for d, v in filters.items() if d in CUSTOMER_COLUMNS}
     cannot = [f"{d.replace('_', ' ')} {v}" for d, v in filters.items() if d not in CUSTOMER_COLUMNS]
     return (Scope(where) if where else None), cannot
+
+
+def groups_known(warehouse: Warehouse, schema: ChurnSchema) -> bool:
+    """Whether the customer table has the region and acquisition channel a scope keeps."""
+    return answers(warehouse, schema.render(GROUPS_SQL) + " LIMIT 0", {})
 
 
 def customer_groups(warehouse: Warehouse, schema: ChurnSchema) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agent.churn.cohorts import Cohort, SignalMove
-from agent.churn.pull import activity_ratio, member_words, pulled
+from agent.churn.pull import MEMBER, activity_ratio, member_words, pulled
 from agent.demo_data import GeneratedWarehouse
 from bot.cli import main
 from tests.agent.churn.conftest import load_json
@@ -69,12 +69,12 @@ def test_a_fall_raises_the_probability_and_no_fall_leaves_it() -> None:
     assert np.isnan(pulled(p, np.ones(4))[3])
 
 
-def test_a_store_without_regions_still_gets_its_churn_answer(
-    demo_warehouse: GeneratedWarehouse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """No region column: no groups to find, so no cohort and no pull, and the answer
-    (training, its backtest and the list) stands rather than failing on the missing column."""
-    path = tmp_path / "no-regions.duckdb"
+@pytest.fixture(scope="module")
+def no_regions(
+    demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The demo warehouse with the customer table's region column dropped."""
+    path = tmp_path_factory.mktemp("no-regions") / "warehouse.duckdb"
     shutil.copyfile(demo_warehouse.path, path)
     con = duckdb.connect(str(path))
     try:
@@ -82,8 +82,16 @@ def test_a_store_without_regions_still_gets_its_churn_answer(
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    return path
+
+
+def test_a_store_without_regions_still_gets_its_churn_answer(
+    demo_warehouse: GeneratedWarehouse, no_regions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No region column: no groups to find, so no cohort and no pull, and the answer
+    (training, its backtest and the list) stands rather than failing on the missing column."""
     code = main(
-        ["churn", "--warehouse", str(path), "--today", demo_warehouse.today.isoformat(),
+        ["churn", "--warehouse", str(no_regions), "--today", demo_warehouse.today.isoformat(),
          "--top", "20", "--json"]
     )  # fmt: skip
     assert code == 0
@@ -91,6 +99,27 @@ def test_a_store_without_regions_still_gets_its_churn_answer(
     assert answer["overview"]["cohorts"] == []
     assert answer["overview"]["flagged_in_cohort"] == 0
     assert len(answer["profiles"]) == 20
-    assert not any(
-        r.startswith("one of the ") for p in answer["profiles"] for r in p["risk_factors"]
+    assert not any(r.startswith(MEMBER) for p in answer["profiles"] for r in p["risk_factors"])
+
+
+def test_a_region_asked_of_a_store_without_regions_is_said_not_failed(
+    demo_warehouse: GeneratedWarehouse,
+    no_regions: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "At risk in the West" where customers have no region: everyone's list, said first,
+    and nothing proposed for customers who may not be in the West."""
+    code = main(
+        ["ask", "which customers in the West are at risk of churning?", "--json", "--today",
+         demo_warehouse.today.isoformat(), "--warehouse", str(no_regions), "--memory",
+         str(tmp_path / "m.sqlite3")]
+    )  # fmt: skip
+    assert code == 0
+    answer = load_json(capsys.readouterr().out)
+    (finding,) = answer["findings"]
+    assert finding["summary"].startswith(
+        "This list covers every customer: the customer table has no column to tell customers "
+        "in the West apart, so no action is proposed."
     )
+    assert finding["proposed_actions"] == [] and answer["actions"] == []
