@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from agent.churn.agent import CustomerChurnAgent
@@ -67,3 +69,16 @@ def backtest_stated(overview: dict[str, Any], summary: str) -> bool:
     if flagged:
         return f"{precision:.0%} of the {flagged:,} flagged this way did go quiet" in summary
     return f"Backtest as of {day:%b %-d}: nobody would have been flagged then." in summary
+
+
+def altered_copy(source: Path, target: Path, *statements: str) -> Path:
+    """A copy of a DuckDB warehouse with `statements` run on it (a column dropped, added)."""
+    shutil.copyfile(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return target

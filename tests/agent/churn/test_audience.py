@@ -3,13 +3,11 @@ warehouse given email and opt-out columns, with Scout's real actor as the contac
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -25,6 +23,7 @@ from agent.understand import understand
 from agent.warehouse import DuckDBWarehouse
 from bot.text import row_texts
 from tests.agent.act.conftest import APPROVER, FAST_TMP, FakeClock, RecordingIntegration
+from tests.agent.churn.conftest import altered_copy
 from tests.agent.churn.test_actions import _settings
 
 ASK = "we need the latest customer segmentation for tomorrow's email campaign"
@@ -36,23 +35,18 @@ def contact_warehouse(
 ) -> Path:
     """The demo warehouse with contact columns: every 5th customer opted out, every 11th
     with consent unknown, every 7th without an address (a pattern the test recomputes)."""
-    path = tmp_path_factory.mktemp("contacts") / "warehouse.duckdb"
-    shutil.copy(demo_warehouse.path, path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("ALTER TABLE customers ADD COLUMN IF NOT EXISTS email VARCHAR")
-        con.execute("ALTER TABLE customers ADD COLUMN IF NOT EXISTS email_opt_out BOOLEAN")
-        con.execute(
-            """UPDATE customers SET
+    return altered_copy(
+        demo_warehouse.path,
+        tmp_path_factory.mktemp("contacts") / "warehouse.duckdb",
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS email VARCHAR",
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS email_opt_out BOOLEAN",
+        """UPDATE customers SET
                email = CASE WHEN CAST(substr(customer_id, 2) AS INTEGER) % 7 = 0 THEN NULL
                             ELSE lower(customer_id) || '@example.com' END,
                email_opt_out = CASE WHEN CAST(substr(customer_id, 2) AS INTEGER) % 11 = 0
                                     THEN NULL
-                                    ELSE CAST(substr(customer_id, 2) AS INTEGER) % 5 = 0 END"""
-        )
-    finally:
-        con.close()
-    return path
+                                    ELSE CAST(substr(customer_id, 2) AS INTEGER) % 5 = 0 END""",
+    )
 
 
 @pytest.fixture

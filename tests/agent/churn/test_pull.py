@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -14,7 +12,7 @@ from agent.churn.cohorts import Cohort, SignalMove
 from agent.churn.pull import MEMBER, activity_ratio, member_words, pulled
 from agent.demo_data import GeneratedWarehouse
 from bot.cli import main
-from tests.agent.churn.conftest import load_json
+from tests.agent.churn.conftest import altered_copy, load_json
 
 
 def _move(
@@ -74,15 +72,11 @@ def no_regions(
     demo_warehouse: GeneratedWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The demo warehouse with the customer table's region column dropped."""
-    path = tmp_path_factory.mktemp("no-regions") / "warehouse.duckdb"
-    shutil.copyfile(demo_warehouse.path, path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("ALTER TABLE customers DROP COLUMN region")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return path
+    return altered_copy(
+        demo_warehouse.path,
+        tmp_path_factory.mktemp("no-regions") / "warehouse.duckdb",
+        "ALTER TABLE customers DROP COLUMN region",
+    )
 
 
 def test_a_store_without_regions_still_gets_its_churn_answer(

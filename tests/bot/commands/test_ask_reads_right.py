@@ -423,6 +423,25 @@ def test_a_holiday_the_data_holds_no_earlier_year_of_is_said_to_be_unknown(
     assert "no earlier year" not in ordinary["findings"][0]["summary"]
 
 
+def _revenue_by_day(warehouse: GeneratedWarehouse, where: str, start: date) -> dict[date, float]:
+    """Revenue per day from `start` to the fixture's today, by hand (`where`: fixed SQL)."""
+    return dict(
+        _daily(
+            warehouse,
+            f"SELECT order_date, sum(revenue) FROM orders WHERE {where} "
+            "AND order_date >= ? AND order_date < ? GROUP BY 1",
+            start,
+            warehouse.today,
+        )
+    )
+
+
+def _four_before(rows: dict[date, float], day: date) -> tuple[list[float], float]:
+    """The 4 same weekdays before `day`, sorted, and their median."""
+    before = sorted(rows[day - timedelta(days=7 * k)] for k in range(1, 5))
+    return before, (before[1] + before[2]) / 2
+
+
 def test_a_day_compared_with_an_unusual_day_says_so(
     capsys: pytest.CaptureFixture[str], demo_warehouse: GeneratedWarehouse, tmp_path: Path
 ) -> None:
@@ -432,18 +451,9 @@ def test_a_day_compared_with_an_unusual_day_says_so(
     spike = demo_warehouse.scenario("revenue_anomaly")
     assert str(spike.start) == "2025-12-03" and spike.where == {"region": "Southeast"}
     answer = _ask("why was Southeast revenue down on Dec 10?", demo_warehouse, tmp_path, capsys)
-    rows = dict(
-        _daily(
-            demo_warehouse,
-            "SELECT order_date, sum(revenue) FROM orders WHERE region = 'Southeast' "
-            "AND order_date >= ? AND order_date < ? GROUP BY 1",
-            date(2025, 11, 5),
-            date(2025, 12, 11),
-        )
-    )
+    rows = _revenue_by_day(demo_warehouse, "region = 'Southeast'", date(2025, 11, 5))
     compared, day = rows[date(2025, 12, 3)], rows[date(2025, 12, 10)]
-    before = sorted(rows[date(2025, 12, 3) - timedelta(days=7 * k)] for k in range(1, 5))
-    usual = (before[1] + before[2]) / 2
+    before, usual = _four_before(rows, date(2025, 12, 3))
     assert compared > before[-1] and compared / usual - 1 >= 0.3  # by hand: unusual
     summary = answer["findings"][0]["summary"]
     assert (
@@ -460,18 +470,9 @@ def test_a_day_compared_with_cyber_monday_is_compared_with_a_usual_monday(
     Against an unusual day beyond doubt, the day is compared with the latest usual one
     before it, and the answer says why and what the first comparison read."""
     answer = _ask("why did revenue change on Mon Dec 8?", demo_warehouse, tmp_path, capsys)
-    rows = dict(
-        _daily(
-            demo_warehouse,
-            "SELECT order_date, sum(revenue) FROM orders WHERE order_date >= ? "
-            "AND order_date < ? GROUP BY 1",
-            date(2025, 11, 3),
-            date(2025, 12, 9),
-        )
-    )
+    rows = _revenue_by_day(demo_warehouse, "TRUE", date(2025, 11, 3))
     day, cyber = rows[date(2025, 12, 8)], rows[date(2025, 12, 1)]
-    before = sorted(rows[date(2025, 12, 1) - timedelta(days=7 * k)] for k in range(1, 5))
-    usual = (before[1] + before[2]) / 2
+    before, usual = _four_before(rows, date(2025, 12, 1))
     assert cyber / usual - 1 >= 0.9  # by hand: Cyber Monday
     last = rows[date(2025, 11, 24)]
     assert before[0] <= last <= before[-1]  # the Monday before it was an ordinary one
