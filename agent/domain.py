@@ -160,6 +160,9 @@ class Goal:
     # False only when the text named no period (neither window nor baseline) and `window` is
     # the intent's default: an explanation then looks for when the move began (explain/onset.py).
     window_stated: bool = True
+    # True when the text named what to compare with ("vs last Monday"): kept as asked, where
+    # a default baseline may give way to a usual day (explain/core.py).
+    baseline_stated: bool = False
     # The periods of a series to name first, when the text asked for its best or worst ones.
     ranked: Ranked | None = None
     # Why a further question in the same message is not answered, for the reply to say.
@@ -188,6 +191,7 @@ class Goal:
             "needs_clarification": self.needs_clarification,
             "clarification": self.clarification.to_json() if self.clarification else None,
             "window_stated": self.window_stated,
+            "baseline_stated": self.baseline_stated,
             "ranked": self.ranked.to_json() if self.ranked else None,
         }
 
@@ -207,6 +211,7 @@ class Goal:
             confidence=float(data.get("confidence", 1.0)),
             text=data.get("text", ""),
             window_stated=bool(data.get("window_stated", True)),
+            baseline_stated=bool(data.get("baseline_stated", False)),
             ranked=Ranked(order=ranked["order"], count=int(ranked["count"]))
             if (ranked := data.get("ranked"))
             else None,

@@ -369,6 +369,7 @@ def _understand(
         customer_id=parsed.customer_id,
         text=text,
         window_stated=resolved.explicit_window or resolved.baseline_named,
+        baseline_stated=resolved.baseline_named,
         ranked=ranking[0] if ranking else rows,
     )
     if intent in (Intent.HELP,):

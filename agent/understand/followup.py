@@ -233,12 +233,15 @@ def merge(
     if shifted is not None:
         window: Window | None = shifted
         baseline = comparison_period(shifted) if new_intent in BASELINE_INTENTS else None
-        period_stated = True
+        period_stated, baseline_stated = True, False
     else:
         window, baseline = _windows(parsed, new_intent, context, today)
         resolved = resolve(parsed.mentions, new_intent, today)
         # A period the follow-up names is stated; one kept from the thread stays as it was.
         period_stated = resolved.explicit_window or resolved.baseline_named
+        baseline_stated = resolved.baseline_named or (
+            baseline == context.baseline and context.baseline_stated
+        )
         if not period_stated and window == context.window and baseline == context.baseline:
             period_stated = context.window_stated
         if (
@@ -269,6 +272,7 @@ def merge(
         customer_id=parsed.customer_id or context.customer_id,
         text=parsed.text,
         window_stated=period_stated,
+        baseline_stated=baseline_stated,
         # "and the month before?" after "the 3 worst days last month": the same ranking.
         ranked=context.ranked if new_intent is Intent.TREND else None,
     )

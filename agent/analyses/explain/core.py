@@ -78,12 +78,13 @@ def explain(goal: Goal, ctx: AnalysisContext) -> tuple[Finding, ...]:
 def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     """The engine's answer for a goal, or a no-data finding when a window holds nothing.
 
-    A day compared with the same weekday a week before, when that weekday was itself
-    unusual in the scope asked about (Cyber Monday, or a Monday of an incident), is
-    compared with the latest usual one instead, and the answer says so: against an
-    unusual day, "rose, within normal variation" hides a fall against any normal one."""
+    A day compared with the same weekday a week before by default (the text named no
+    baseline), when that weekday was itself unusual in the scope asked about (Cyber Monday,
+    or a Monday of an incident), is compared with the latest usual one instead, and the
+    answer says so: against an unusual day, "rose, within normal variation" hides a fall
+    against any normal one."""
     done = _explained(goal, ctx)
-    if not isinstance(done, Explained) or not _rebase(done):
+    if not isinstance(done, Explained) or goal.baseline_stated or not _rebase(done):
         return done
     assert done.compared is not None and done.compared.usual_day is not None
     day = done.compared.usual_day

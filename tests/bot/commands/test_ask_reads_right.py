@@ -487,6 +487,18 @@ def test_a_day_compared_with_cyber_monday_is_compared_with_a_usual_monday(
         f"Dec 8 would read {day / cyber - 1:+.0%}), so Mon Dec 8 is compared with Mon Nov 24, "
         "the latest usual Monday."
     ) in summary
+    assert answer["goal"]["baseline_stated"] is False
+    # Asked against Cyber Monday by name, the comparison stays as asked, with the note.
+    stated = _ask(
+        "why did revenue change on Mon Dec 8 vs Mon Dec 1?", demo_warehouse, tmp_path, capsys
+    )
+    assert stated["goal"]["baseline_stated"] is True
+    summary = stated["findings"][0]["summary"]
+    assert summary.startswith(
+        f"Revenue fell from ${cyber:,.0f} to ${day:,.0f} ({day / cyber - 1:+.1%}) on Mon Dec 8, "
+        "2025 vs Mon Dec 1, 2025."
+    ), summary
+    assert "Revenue on the day compared with, Mon Dec 1, was itself unusual" in summary
 
 
 def test_driven_by_a_segment_splits_the_move_by_its_dimension(
