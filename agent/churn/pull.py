@@ -6,9 +6,11 @@ rows, like any customer with a support ticket. The cohort scan measures that fal
 whole group (SQL over the warehouse, cohorts.py), and each member's probability is raised
 by it: a repeat buyer churns by the label when there is no order or visit in their window,
 which under a steady rate λ has probability exp(−λW); at ρ of that rate it is
-exp(−ρλW) = p^ρ. So p becomes p^ρ, with ρ the group's activity per customer since its
-change as a share of before, relative to everyone else's (the smaller fall of orders and
-visits, as the member's reason states them). Members are the customers of the group the
+exp(−ρλW) = p^ρ. So p becomes p^ρ, with ρ where the group is now: its share of all visits
+and orders over the last RECENT_DAYS as a share of its share before the fall (when the fall
+is that old), else its activity per customer since the change as a share of before,
+relative to everyone else's (the smaller fall of orders and visits). The member's reason
+states both. Members are the customers of the group the
 fall was measured on: those who had ordered before the window it is compared with.
 """
 
@@ -20,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from agent.churn.cohorts import (
+    DAILY_SQL,
     DIMENSIONS,
     PEOPLE_SQL,
     Cohort,
     CohortScan,
     SignalMove,
     tenure_params,
+    where_mask,
 )
 from agent.churn.schema import DEMO_SCHEMA, ChurnSchema
 from agent.domain import Evidence
@@ -34,6 +38,7 @@ from agent.warehouse import Warehouse
 ACTIVITY = ("orders", "sessions")
 MEMBER = "one of the "  # how a member's reason begins
 MIN_RATIO = 0.05  # a group at a twentieth of its activity is gone; below that is noise
+RECENT_DAYS = 14  # the days whose activity says where a falling group is now
 
 # {where}: "dimension = $dimension" for each of the cohort's DIMENSIONS (fixed names).
 MEMBERS_SQL = (
@@ -68,19 +73,57 @@ def _stated(cohort: Cohort) -> list[SignalMove]:
     return [m for m in moves if m.start == latest]
 
 
-def member_words(cohort: Cohort) -> str:
+def member_words(cohort: Cohort, recent: float | None = None) -> str:
     """'one of the Northeast customers acquired via direct (2,235 customers), whose orders
     −70% and visits −60% per customer since Sep 29 against the 84 days before (everyone
-    else: −15% and −14%)'."""
+    else: −15% and −14%); over the last 14 days, at 21% of their usual share of all visits
+    and orders'."""
     moves = _stated(cohort)
     name = cohort.name()
     name = name[0].lower() + name[1:] if name.startswith("Customers") else name
+    now = (
+        f"; over the last {RECENT_DAYS} days, at {recent:.0%} of their usual share of all "
+        "visits and orders"
+        if recent is not None
+        else ""
+    )
     return (
         f"{MEMBER}{name} ({cohort.customers:,} customers), whose "
         f"{' and '.join(m.words() for m in moves)} per customer since {moves[0].start:%b %-d} "
         f"against the {moves[0].baseline_days} days before "
-        f"(everyone else: {' and '.join(m.rest_words() for m in moves)})"
+        f"(everyone else: {' and '.join(m.rest_words() for m in moves)}){now}"
     )
+
+
+def recent_share(
+    warehouse: Warehouse, today: date, cohort: Cohort, schema: ChurnSchema
+) -> tuple[float | None, Evidence]:
+    """The group's share of all visits and orders over the last RECENT_DAYS, as a share of
+    its share over the days its fall is compared with (the same population as the stated
+    figures): where the group is now, not its average since the change began. None when
+    the days are too few or hold no activity."""
+    start, since = _baseline_start(cohort), _stated(cohort)[0].start
+    sql = schema.render(DAILY_SQL)
+    params = {"today": today, "base_start": start, **tenure_params(today)}
+    daily = warehouse.query(sql, params)
+    evidence = Evidence(
+        sql=sql,
+        params=params,
+        description=f"visits and orders per day: {cohort.name()} against everyone else",
+        rows=len(daily),
+    )
+    for column in DIMENSIONS:
+        daily[column] = daily[column].astype(str)
+    day = pd.to_datetime(daily["day"]).dt.date
+    inside = where_mask(daily, cohort.where)
+    recent = (day >= today - timedelta(days=RECENT_DAYS)).to_numpy()
+    before = (day < since).to_numpy()
+    events = daily["events"].to_numpy(float)
+    if (today - since).days < RECENT_DAYS or not events[before].sum() or not events[recent].sum():
+        return None, evidence
+    share_before = events[before & inside].sum() / events[before].sum()
+    share_now = events[recent & inside].sum() / events[recent].sum()
+    return (float(share_now / share_before) if share_before else None), evidence
 
 
 def cohort_pull(
@@ -92,11 +135,17 @@ def cohort_pull(
     empty = pd.DataFrame(
         {"cohort_ratio": pd.Series(dtype=float), "cohort_words": pd.Series(dtype=object)}
     )
-    pulling = [(c, r) for c in scan.cohorts if (r := activity_ratio(c)) is not None and r < 1]
-    if not pulling:
-        return empty, ()
     rows, evidence = [], []
-    for cohort, ratio in pulling:
+    for cohort in scan.cohorts:
+        average = activity_ratio(cohort)
+        if average is None:
+            continue
+        # Where the group is now, when its last days say so; else its average since.
+        now, shares = recent_share(warehouse, today, cohort, schema)
+        ratio = average if now is None else float(min(1.0, max(MIN_RATIO, now)))
+        if ratio >= 1:
+            continue
+        evidence.append(shares)
         where = {d: v for d, v in cohort.where.items() if d in DIMENSIONS}
         sql = schema.render(
             MEMBERS_SQL.replace("{where}", " AND ".join(f"{d} = ${d}" for d in where))
@@ -121,10 +170,12 @@ def cohort_pull(
         ids = people["customer_id"]
         rows.append(
             pd.DataFrame(
-                {"cohort_ratio": ratio, "cohort_words": member_words(cohort)},
+                {"cohort_ratio": ratio, "cohort_words": member_words(cohort, now)},
                 index=pd.Index(ids.astype(str), name="customer_id"),
             )
         )
+    if not rows:
+        return empty, ()
     out = pd.concat(rows)
     return out[~out.index.duplicated(keep="first")], tuple(evidence)
 

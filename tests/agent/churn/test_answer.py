@@ -212,7 +212,8 @@ class Facts:
                 re.compile(
                     r"one of the (\w+) customers acquired via ([\w ]+) \(([\d,]+) customers\), "
                     r"whose (.+) per customer since (\w{3} \d{1,2}) against the (\d+) days "
-                    r"before \(everyone else: (.+)\)"
+                    r"before \(everyone else: ([^)]+)\)(?:; over the last (\d+) days, at (\d+)% "
+                    r"of their usual share of all visits and orders)?"
                 ),
                 self._cohort,
             ),
@@ -346,6 +347,24 @@ class Facts:
                 out.append(f"{word} {_move(rate_before, rate_since)}")
         assert m[4] == " and ".join(moves), (self.cid, m[4], moves)
         assert m[7] == " and ".join(r.split(" ", 1)[1] for r in rest), (self.cid, m[7], rest)
+        if m[8] is None:
+            return
+        # Their share of everyone's visits and orders (the same population), lately and
+        # before the fall.
+        everyone = before.index
+        events = pd.concat(
+            [
+                self.tables["orders"][["customer_id", "order_date"]].set_axis(["c", "d"], axis=1),
+                self.tables["sessions"][["customer_id", "session_date"]].set_axis(
+                    ["c", "d"], axis=1
+                ),
+            ]
+        )
+        events = events[events.c.isin(everyone) & (events.d >= base)]
+        lately = events[events.d >= self.today - pd.Timedelta(days=int(m[8]))]
+        earlier = events[events.d < since]
+        share = lately.c.isin(inside).mean() / earlier.c.isin(inside).mean()
+        assert int(m[9]) == round(100 * share), (self.cid, m[9], share)
 
     def _returns(self, m: re.Match[str]) -> None:
         recent = self.returns[self.returns.return_date >= self.today - pd.Timedelta(days=90)]
