@@ -221,6 +221,8 @@ def to_goal(draft: GoalDraft, *, lex: Lexicon, today: date, text: str) -> Built:
         grain=(draft.grain or "day") if intent is Intent.TREND else None,
         customer_id=customer_id,
         text=text,
+        # A baseline the model read from the text is kept as asked (explain/core.py).
+        baseline_stated=resolved.baseline_named,
     )
     if intent is Intent.HELP:
         goal = replace(goal, filters={}, compare={}, group_by=(), window=None, baseline=None)

@@ -109,6 +109,7 @@ async def test_baseline_words_go_through_the_date_rules(
     assert _span(goal.window) == LAST_WEEK
     assert goal.baseline is not None
     assert goal.baseline.start == LAST_WEEK[0] - timedelta(days=364)  # same weekdays
+    assert goal.baseline_stated  # named, so kept as asked
     text = "why did conversion drop in the Northeast last week vs last year"
     assert _same_question(goal, _rules(text, layer, today))
 
