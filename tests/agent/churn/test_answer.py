@@ -324,52 +324,79 @@ class Facts:
         if since > self.today:
             since -= pd.DateOffset(years=1)
         base = since - pd.Timedelta(days=days)
-        customers = self.tables["customers"].set_index("customer_id")
-        me = customers.loc[self.cid]
+        me = self.tables["customers"].set_index("customer_id").loc[self.cid]
         assert (me.region, me.acquisition_channel) == (region, channel), self.cid
         assert pd.Timestamp(me.first_order_date) < base, self.cid
-        before = customers[pd.to_datetime(customers.first_order_date) < base]
-        inside = before.index[(before.region == region) & (before.acquisition_channel == channel)]
-        outside = before.index.difference(inside)
-        moves, rest = [], []
-        for word, name, column in (
-            ("orders", "orders", "order_date"),
-            ("visits", "sessions", "session_date"),
-        ):
-            if word not in m[4]:
-                continue
-            frame = self.tables[name]
-            early = frame[(frame[column] >= base) & (frame[column] < since)]
-            late = frame[frame[column] >= since]
-            for group, out in ((inside, moves), (outside, rest)):
-                rate_before = early.customer_id.isin(group).sum() / days
-                rate_since = late.customer_id.isin(group).sum() / (self.today - since).days
-                out.append(f"{word} {_move(rate_before, rate_since)}")
-        assert m[4] == " and ".join(moves), (self.cid, m[4], moves)
-        assert m[7] == " and ".join(r.split(" ", 1)[1] for r in rest), (self.cid, m[7], rest)
-        if m[8] is None:
-            return
-        # Their share of everyone's visits and orders (the same population), lately and
-        # before the fall.
-        everyone = before.index
-        events = pd.concat(
-            [
-                self.tables["orders"][["customer_id", "order_date"]].set_axis(["c", "d"], axis=1),
-                self.tables["sessions"][["customer_id", "session_date"]].set_axis(
-                    ["c", "d"], axis=1
-                ),
-            ]
+        recent = int(m[8]) if m[8] is not None else None
+        moves, rest, share = _group_figures(
+            self.tables, self.today, region, channel, since, days, m[4], recent
         )
-        events = events[events.c.isin(everyone) & (events.d >= base)]
-        lately = events[events.d >= self.today - pd.Timedelta(days=int(m[8]))]
-        earlier = events[events.d < since]
-        share = lately.c.isin(inside).mean() / earlier.c.isin(inside).mean()
-        assert int(m[9]) == round(100 * share), (self.cid, m[9], share)
+        assert m[4] == moves, (self.cid, m[4], moves)
+        assert m[7] == rest, (self.cid, m[7], rest)
+        if recent is not None:
+            assert int(m[9]) == round(100 * share), (self.cid, m[9], share)
 
     def _returns(self, m: re.Match[str]) -> None:
         recent = self.returns[self.returns.return_date >= self.today - pd.Timedelta(days=90)]
         assert int(m[1]) == len(recent) >= 1, self.cid
         assert m[2] == f"{recent.refund_amount.sum():,.0f}", self.cid
+
+
+# The group's figures, worked out once per group however many members state them.
+_GROUPS: dict[tuple[object, ...], tuple[str, str, float]] = {}
+
+
+def _group_figures(
+    tables: dict[str, pd.DataFrame],
+    today: pd.Timestamp,
+    region: str,
+    channel: str,
+    since: pd.Timestamp,
+    days: int,
+    stated: str,
+    recent: int | None,
+) -> tuple[str, str, float]:
+    """The group's moves and everyone else's, as worded, and its share of all visits and
+    orders over the last `recent` days against before `since` (NaN without `recent`)."""
+    key = (id(tables), today, region, channel, since, days, stated, recent)
+    if key in _GROUPS:
+        return _GROUPS[key]
+    base = since - pd.Timedelta(days=days)
+    customers = tables["customers"].set_index("customer_id")
+    before = customers[pd.to_datetime(customers.first_order_date) < base]
+    inside = before.index[(before.region == region) & (before.acquisition_channel == channel)]
+    outside = before.index.difference(inside)
+    moves, rest = [], []
+    for word, name, column in (
+        ("orders", "orders", "order_date"),
+        ("visits", "sessions", "session_date"),
+    ):
+        if word not in stated:
+            continue
+        frame = tables[name]
+        early = frame[(frame[column] >= base) & (frame[column] < since)]
+        late = frame[frame[column] >= since]
+        for group, out in ((inside, moves), (outside, rest)):
+            rate_before = early.customer_id.isin(group).sum() / days
+            rate_since = late.customer_id.isin(group).sum() / (today - since).days
+            out.append(f"{word} {_move(rate_before, rate_since)}")
+    share = float("nan")
+    if recent is not None:
+        # Their share of everyone's visits and orders (the same population), lately and
+        # before the fall.
+        events = pd.concat(
+            [
+                tables["orders"][["customer_id", "order_date"]].set_axis(["c", "d"], axis=1),
+                tables["sessions"][["customer_id", "session_date"]].set_axis(["c", "d"], axis=1),
+            ]
+        )
+        events = events[events.c.isin(before.index) & (events.d >= base)]
+        lately = events[events.d >= today - pd.Timedelta(days=recent)]
+        earlier = events[events.d < since]
+        share = lately.c.isin(inside).mean() / earlier.c.isin(inside).mean()
+    words = (" and ".join(moves), " and ".join(r.split(" ", 1)[1] for r in rest), share)
+    _GROUPS[key] = words
+    return words
 
 
 def _move(before: float, since: float) -> str:
