@@ -84,26 +84,29 @@ def explain_result(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
     answer says so: against an unusual day, "rose, within normal variation" hides a fall
     against any normal one."""
     done = _explained(goal, ctx)
-    if not isinstance(done, Explained) or goal.baseline_stated or not _rebase(done):
+    if not isinstance(done, Explained) or goal.baseline_stated:
         return done
-    assert done.compared is not None and done.compared.usual_day is not None
-    day = done.compared.usual_day
+    unusual = _unusual_default_day(ctx, done)
+    if unusual is None or unusual.usual_day is None:
+        return done
+    day = unusual.usual_day
     again = _explained(replace(goal, baseline=Window(start=day, end=day + timedelta(days=1))), ctx)
     if not isinstance(again, Explained):
         return done
-    return replace(again, rebased=done.compared)
+    return replace(again, rebased=unusual)
 
 
-def _rebase(done: Explained) -> bool:
-    """The whole scope's compared day was unusual, and it is the default: one day against
-    the same weekday a week before."""
-    return (
-        done.compared is not None
-        and done.compared.usual_day is not None
-        and done.compared_in == {}
-        and done.window.days == 1
-        and done.baseline.start == done.window.start - timedelta(days=7)
-    )
+def _unusual_default_day(ctx: AnalysisContext, done: Explained) -> ComparedDay | None:
+    """The whole scope's compared day, when it is the default (one day against the same
+    weekday a week before) and was unusual. The answer checks the top cause's segment
+    first; an unusual day there says nothing of the whole scope's, so that is read too."""
+    if done.compared is None or done.window.days != 1:
+        return None  # no scope's compared day was unusual, the whole one included
+    if done.baseline.start != done.window.start - timedelta(days=7):
+        return None
+    if done.compared_in == {}:
+        return done.compared
+    return unusual_compared_day(ctx, done.metric, done.filters, done.window, done.baseline)
 
 
 def _explained(goal: Goal, ctx: AnalysisContext) -> Explained | Finding:
