@@ -284,8 +284,14 @@ async def _movers(deps: Deps, day: date, lines: Sequence[KpiLine]) -> Finding:
     rows = []
     beyond: dict[str, bool] = {}
     for line in movers:
+        # The line says "vs the same day last week": that day stays the baseline, however
+        # unusual (explain/core.py would otherwise compare with a usual one).
         goal = Goal(
-            intent=Intent.EXPLAIN, metric=line.metric, window=window, baseline=window.shifted(-7)
+            intent=Intent.EXPLAIN,
+            metric=line.metric,
+            window=window,
+            baseline=window.shifted(-7),
+            baseline_stated=True,
         )
         try:
             explained = await deps.investigator.run(goal)

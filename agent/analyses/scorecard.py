@@ -214,6 +214,7 @@ def _story(
             window=window,
             baseline=baseline,
             window_stated=True,
+            baseline_stated=True,  # the scorecard's rows are against this baseline
         )
         found = explain(goal, ctx)
         if found and found[0].facts.get("borderline"):
