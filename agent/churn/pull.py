@@ -97,12 +97,14 @@ def member_words(cohort: Cohort, recent: float | None = None) -> str:
 
 def recent_share(
     warehouse: Warehouse, today: date, cohort: Cohort, schema: ChurnSchema
-) -> tuple[float | None, Evidence]:
+) -> tuple[float | None, Evidence | None]:
     """The group's share of all visits and orders over the last RECENT_DAYS, as a share of
     its share over the days its fall is compared with (the same population as the stated
     figures): where the group is now, not its average since the change began. None when
     the days are too few or hold no activity."""
     start, since = _baseline_start(cohort), _stated(cohort)[0].start
+    if (today - since).days < RECENT_DAYS:
+        return None, None  # a fall younger than the days read: its average says it
     sql = schema.render(DAILY_SQL)
     params = {"today": today, "base_start": start, **tenure_params(today)}
     daily = warehouse.query(sql, params)
@@ -119,7 +121,7 @@ def recent_share(
     recent = (day >= today - timedelta(days=RECENT_DAYS)).to_numpy()
     before = (day < since).to_numpy()
     events = daily["events"].to_numpy(float)
-    if (today - since).days < RECENT_DAYS or not events[before].sum() or not events[recent].sum():
+    if not events[before].sum() or not events[recent].sum():
         return None, evidence
     share_before = events[before & inside].sum() / events[before].sum()
     share_now = events[recent & inside].sum() / events[recent].sum()
@@ -145,7 +147,8 @@ def cohort_pull(
         ratio = average if now is None else float(min(1.0, max(MIN_RATIO, now)))
         if ratio >= 1:
             continue
-        evidence.append(shares)
+        if shares is not None:
+            evidence.append(shares)
         where = {d: v for d, v in cohort.where.items() if d in DIMENSIONS}
         sql = schema.render(
             MEMBERS_SQL.replace("{where}", " AND ".join(f"{d} = ${d}" for d in where))
