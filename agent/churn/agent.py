@@ -71,11 +71,12 @@ class Scores:
     """Every customer scored at once: features, probability, level, value at risk."""
 
     features: Features
-    # Features + probability (of churning, repeat buyers only, the lapsed among them
-    # included: a score, never shown as a risk), past_churn_line (repeat buyers already past
-    # it: lapsed), risk_level (the tiers, over repeat buyers not yet lapsed),
-    # label_window_days, value_at_risk (not yet lapsed only), second_purchase (first-time
-    # buyers).
+    # Features + probability (of churning, repeat buyers only; for the lapsed among them,
+    # of staying away through the horizon: a score, never shown as a risk), past_churn_line
+    # (repeat buyers already past it: lapsed), risk_level (the tiers, over repeat buyers
+    # not yet lapsed), label_window_days, value_at_risk (not yet lapsed only),
+    # second_purchase (first-time buyers), comeback (the lapsed: an order or visit within
+    # the horizon).
     frame: pd.DataFrame
     # The SQL that drew each cohort's members, whose probability the cohort raised.
     pull_evidence: tuple[Evidence, ...] = ()
@@ -311,6 +312,12 @@ class CustomerChurnAgent:
             # The model's probability, raised for members of a cohort whose activity fell
             # (pull.py: the model never saw a group leave like this one).
             model_p = np.where(repeat, model.predict(frame), np.nan)
+            # The lapsed have their own question (will they come back within the horizon?)
+            # and model: the one above never saw anyone past their line.
+            comeback = np.full(len(frame), np.nan)
+            if lapsed.any():
+                comeback[lapsed] = model.comeback(frame[lapsed])
+                model_p = np.where(lapsed & ~np.isnan(comeback), 1.0 - comeback, model_p)
             pull, pull_evidence = cohort_pull(
                 self.warehouse, self.today, self.cohorts(), schema=self.schema
             )
@@ -334,6 +341,7 @@ class CustomerChurnAgent:
                 ),
                 value_at_risk=np.where(at_risk, p * frame["customer_value"], np.nan),
                 second_purchase=second,
+                comeback=comeback,
                 segment=rfm_segments(frame, features.history_days),
             )
             if self.scope is not None:

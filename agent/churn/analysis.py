@@ -312,6 +312,7 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
             f"{len(lapsed):,} repeat customers are lapsed: no order or visit for longer than "
             f"their own churn window, {agent.model.label_words()}. They spent "
             f"${lapsed['revenue_total'].sum():,.0f} in the last {days} days. "
+            f"{comeback_words(lapsed['comeback'], agent.model.horizon_days)}"
             f"{int((~excluded).sum()):,} of them can be emailed{held}. "
             f"The most recently active of them last ordered or visited {quiet} days ago. "
             "By segment: "
@@ -320,8 +321,12 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
         )
     folder = csv_folder(out_dir)
     path = folder / f"lapsed-{agent.today.isoformat()}.csv"
-    columns = ["segment", "days_since_active", "active_gap", "orders_total", "revenue_total"]
-    lapsed.loc[:, columns].assign(emailable=~excluded).to_csv(path, index_label="customer_id")
+    columns = [
+        "segment", "days_since_active", "active_gap", "orders_total", "revenue_total", "comeback",
+    ]  # fmt: skip
+    lapsed.loc[:, columns].rename(columns={"comeback": "chance_back"}).assign(
+        emailable=~excluded
+    ).to_csv(path, index_label="customer_id")
     return Finding(
         kind=FindingKind.CHURN_RISK,
         title="Lapsed customers: the win-back audience",
@@ -331,6 +336,8 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
             "emailable": int((~excluded).sum()),
             "lapsed_revenue": round(float(lapsed["revenue_total"].sum()), 2),
             "revenue_days": days,
+            "expected_back": _expected_back(lapsed["comeback"]),
+            "horizon_days": agent.model.horizon_days,
         },
         table=Table(
             columns=(
@@ -340,6 +347,7 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
                 "usual gap between visits or orders (days)",
                 "orders",
                 "spent",
+                f"chance back in {agent.model.horizon_days} days",
             ),
             rows=tuple(
                 (
@@ -349,6 +357,7 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
                     None if pd.isna(row["active_gap"]) else round(float(row["active_gap"])),
                     int(row["orders_total"]),
                     round(float(row["revenue_total"]), 2),
+                    None if pd.isna(row["comeback"]) else f"{row['comeback']:.0%}",
                 )
                 for cid, row in lapsed.head(top).iterrows()
             ),
@@ -356,6 +365,24 @@ def lapsed_finding(agent: CustomerChurnAgent, out_dir: Path | None, *, top: int 
         evidence=agent.scores().evidence(),
         confidence=0.9,
         attachments={"churn_csv": str(path)},
+    )
+
+
+def _expected_back(chance: pd.Series) -> int | None:
+    return None if chance.isna().all() else round(float(chance.sum()))
+
+
+def comeback_words(chance: pd.Series, horizon_days: int) -> str:
+    """'About 140 of them (12%) are expected to order or visit again within 60 days
+    without a campaign. ': the baseline a win-back send is measured against; nothing
+    without a model of the lapsed."""
+    expected = _expected_back(chance)
+    if expected is None:
+        return ""
+    return (
+        f"About {expected:,} of them ({chance.mean():.0%}) are expected to order or visit "
+        f"again within {horizon_days} days without a campaign (a model of past lapsed "
+        "customers). "
     )
 
 

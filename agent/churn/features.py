@@ -26,6 +26,7 @@ rhythm; first-time buyers have no rhythm yet, only the chance of a second purcha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -428,9 +429,14 @@ def with_p_alive(
     return df
 
 
-def model_matrix(frame: pd.DataFrame) -> np.ndarray:
+# The lapsed model's columns: how long since they last showed up at all (an order or a
+# visit, the label's own event) and their rhythm of doing so, beside the churn model's.
+LAPSED_COLUMNS: tuple[str, ...] = (*MODEL_COLUMNS, "days_since_active", "active_gap")
+
+
+def model_matrix(frame: pd.DataFrame, columns: Sequence[str] = MODEL_COLUMNS) -> np.ndarray:
     """The model's input columns as a float matrix (NaN kept: the model handles it)."""
-    return frame.loc[:, list(MODEL_COLUMNS)].to_numpy(dtype=float)
+    return frame.loc[:, list(columns)].to_numpy(dtype=float)
 
 
 def _day(value: object) -> date:

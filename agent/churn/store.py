@@ -19,7 +19,7 @@ from agent.domain import stable_key
 from agent.warehouse import Warehouse
 
 log = logging.getLogger("scout.churn")
-MODEL_VERSION = 8  # bump when features, labels or the estimator change
+MODEL_VERSION = 9  # bump when features, labels or the estimator change
 _MEMO: dict[str, ChurnModel] = {}
 
 

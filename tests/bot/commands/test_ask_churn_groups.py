@@ -132,3 +132,61 @@ def test_the_lapsed_are_the_win_back_audience(
     ).set_index("customer_id")["blocked"]
     assert lapsed["emailable"].to_dict() == (~contact.reindex(ids).fillna(True)).to_dict()
     assert answer["actions"] == []
+
+
+
+@pytest.fixture(scope="module")
+def long_warehouse(tmp_path_factory: pytest.TempPathFactory) -> GeneratedWarehouse:
+    """Ten months of the demo store: enough past lapsed customers, a horizon after them, to
+    learn who comes back (the 120-day warehouse has too few, and says nothing)."""
+    from agent.demo_data import generate
+
+    out = tmp_path_factory.mktemp("long_warehouse")
+    return generate(out=out, seed=7, today=date(2025, 12, 15), days=300, scale=0.25)
+
+
+def test_the_lapsed_chance_of_coming_back_holds_against_what_they_did(
+    capsys: pytest.CaptureFixture[str], long_warehouse: GeneratedWarehouse, tmp_path: Path
+) -> None:
+    """Asked as of a day the horizon has since passed, the lapsed customers' chance of an
+    order or visit within it counts and ranks those who did come back (hand SQL)."""
+    asked_on = long_warehouse.today - timedelta(days=60)
+    argv = ["ask", "win-back audience for lapsed customers", "--json", "--today"]
+    argv += [asked_on.isoformat(), "--warehouse", str(long_warehouse.path)]
+    assert main([*argv, "--memory", str(tmp_path / "m.sqlite3")]) == 0
+    finding = json.loads(capsys.readouterr().out)["findings"][0]
+    horizon = finding["facts"]["horizon_days"]
+    assert (long_warehouse.today - asked_on).days >= horizon  # the outcome is known
+    lapsed = pd.read_csv(finding["attachments"]["churn_csv"], index_col="customer_id")
+    assert len(lapsed) == finding["facts"]["lapsed_customers"] > 200
+    assert lapsed["chance_back"].between(0, 1).all()
+    ids = list(lapsed.index)
+    back = set(
+        _sql(
+            long_warehouse,
+            "SELECT customer_id FROM orders WHERE order_date >= ? AND order_date < ? "
+            "AND customer_id IN (SELECT unnest(?)) UNION SELECT customer_id FROM sessions "
+            "WHERE session_date >= ? AND session_date < ? AND customer_id IN (SELECT unnest(?))",
+            [asked_on, asked_on + timedelta(days=horizon), ids] * 2,
+        )["customer_id"]
+    )
+    came = lapsed.index.isin(list(back))
+    assert 50 < came.sum() < len(lapsed) - 50  # both outcomes common enough to judge
+    expected = finding["facts"]["expected_back"]
+    assert expected == round(lapsed["chance_back"].sum())
+    share = f"{lapsed['chance_back'].mean():.0%}"
+    assert f"About {expected:,} of them ({share}) are expected to order or visit" in (
+        finding["summary"]
+    )
+    # The count is the right size, and the ranking beats a coin and the days of silence
+    # alone (the simplest win-back rule): the share of (came back, stayed away) pairs each
+    # orders correctly, the AUC by hand.
+    assert abs(expected - came.sum()) <= 0.15 * came.sum()
+
+    def auc(score: pd.Series) -> float:
+        values = score.to_numpy(dtype=float)
+        pairs = values[came][:, None] - values[~came][None, :]
+        return float((pairs > 0).mean() + 0.5 * (pairs == 0).mean())
+
+    assert auc(lapsed["chance_back"]) >= 0.6
+    assert auc(lapsed["chance_back"]) > auc(-lapsed["days_since_active"])
