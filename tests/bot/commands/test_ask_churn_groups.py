@@ -134,7 +134,6 @@ def test_the_lapsed_are_the_win_back_audience(
     assert answer["actions"] == []
 
 
-
 @pytest.fixture(scope="module")
 def long_warehouse(tmp_path_factory: pytest.TempPathFactory) -> GeneratedWarehouse:
     """Ten months of the demo store: enough past lapsed customers, a horizon after them, to
@@ -175,8 +174,9 @@ def test_the_lapsed_chance_of_coming_back_holds_against_what_they_did(
     expected = finding["facts"]["expected_back"]
     assert expected == round(lapsed["chance_back"].sum())
     share = f"{lapsed['chance_back'].mean():.0%}"
-    assert f"About {expected:,} of them ({share}) are expected to order or visit" in (
-        finding["summary"]
+    assert (
+        f"About {expected:,} of them ({share}) are expected to order or visit"
+        in (finding["summary"])
     )
     # The count is the right size, and the ranking beats a coin and the days of silence
     # alone (the simplest win-back rule): the share of (came back, stayed away) pairs each
