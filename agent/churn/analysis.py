@@ -374,11 +374,14 @@ def _expected_back(chance: pd.Series) -> int | None:
 
 def comeback_words(chance: pd.Series, horizon_days: int) -> str:
     """'About 140 of them (12%) are expected to order or visit again within 60 days
-    without a campaign. ': the baseline a win-back send is measured against; nothing
-    without a model of the lapsed."""
+    without a campaign. ': the baseline a win-back send is measured against; said plainly
+    when there is no model of the lapsed to give it."""
     expected = _expected_back(chance)
     if expected is None:
-        return ""
+        return (
+            f"How many of them will order or visit again within {horizon_days} days on their "
+            "own is not estimated: too few customers lapsed long enough ago to learn it from. "
+        )
     return (
         f"About {expected:,} of them ({chance.mean():.0%}) are expected to order or visit "
         f"again within {horizon_days} days without a campaign (a model of past lapsed "

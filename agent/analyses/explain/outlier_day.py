@@ -201,16 +201,12 @@ def _unusual(value: float, known: list[float], noise: float | None) -> bool:
     usual = float(np.median(known))
     if abs(value / usual - 1) >= UNUSUAL_DAY:
         return True
-    if noise is None:
-        return False
-    spread = max(noise, (hi - lo) / RANGE_TO_SD)
-    return abs(value - usual) >= UNUSUAL_RATE_Z * spread
+    return noise is not None and _clear(value, known, noise)
 
 
 def _clear(value: float, known: list[float], noise: float | None) -> bool:
     """Unusual beyond doubt: UNUSUAL_RATE_Z noise units from the weekdays' median, the
     noise being the larger of their own spread and (for a rate) its sampling error. A
     sum's 30% off a small region's four weekdays may be chance; Cyber Monday is not."""
-    lo, hi = min(known), max(known)
-    spread = max(noise or 0.0, (hi - lo) / RANGE_TO_SD)
+    spread = max(noise or 0.0, (max(known) - min(known)) / RANGE_TO_SD)
     return spread > 0 and abs(value - float(np.median(known))) >= UNUSUAL_RATE_Z * spread

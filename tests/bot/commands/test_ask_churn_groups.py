@@ -124,6 +124,13 @@ def test_the_lapsed_are_the_win_back_audience(
     ).iloc[0]
     assert finding["facts"]["lapsed_revenue"] == pytest.approx(spent, abs=0.01)
     assert f"They spent ${spent:,.0f} in the last {days} days." in finding["summary"]
+    # Four months of data hold too few past lapsed customers to learn who comes back: said,
+    # and no number is made up for it (the long warehouse below has one).
+    assert finding["facts"]["expected_back"] is None and lapsed["chance_back"].isna().all()
+    assert (
+        "on their own is not estimated: too few customers lapsed long enough ago"
+        in (finding["summary"])
+    )
     # Emailable unless opted out or without an address (a fresh memory has no contacts).
     contact = _sql(
         demo_warehouse,
