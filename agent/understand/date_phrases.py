@@ -665,6 +665,24 @@ def _month_before(m: re.Match[str], window: Window) -> Window:
     )
 
 
+def _named_quarter_before(m: re.Match[str], window: Window) -> Window:
+    """A named quarter against the whole quarter before, even when it is the current quarter
+    cut at today (as a named month is); "Q4 so far" is quarter to date, against as many days."""
+    if _SO_FAR.match(m.string, m.end()):
+        return _quarter_before(window)
+    start = add_months(window.start, -3)
+    return _w(start, window.start, f"Q{1 + (start.month - 1) // 3} {start.year}")
+
+
+def _named_year_before(m: re.Match[str], window: Window) -> Window:
+    """A named year against the whole year before, even when it is this year cut at today;
+    "2026 so far" is the year to date, against the same dates a year before."""
+    if _SO_FAR.match(m.string, m.end()):
+        return shift_months(window, -12)
+    start = date(window.start.year - 1, 1, 1)
+    return _w(start, date(start.year + 1, 1, 1), str(start.year))
+
+
 _SO_FAR = re.compile(r" (?:so far|to date|mtd|until now|till now|up to now)\b")
 
 
@@ -835,7 +853,13 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "fathers day week": lambda y: _week_holding(_nth_weekday(y, 6, 6, 3)),
     "independence day week": lambda y: _week_holding(date(y, 7, 4)),
     "labor day week": lambda y: _week_holding(_nth_weekday(y, 9, 0, 1)),
+    # The other federal holidays: a day off for many, a sale for some.
+    "mlk day": lambda y: _one_day(_nth_weekday(y, 1, 0, 3)),
+    "juneteenth": lambda y: _one_day(date(y, 6, 19)),
+    "columbus day": lambda y: _one_day(_nth_weekday(y, 10, 0, 2)),
+    "veterans day": lambda y: _one_day(date(y, 11, 11)),
     # Long weekends of the federal holidays, around the day off as observed.
+    "columbus day weekend": lambda y: _long_weekend(_nth_weekday(y, 10, 0, 2)),
     "mlk weekend": lambda y: _long_weekend(_nth_weekday(y, 1, 0, 3)),
     "presidents day weekend": lambda y: _long_weekend(_nth_weekday(y, 2, 0, 3)),
     "independence day weekend": lambda y: _weekend_with(_observed(date(y, 7, 4))),
@@ -849,6 +873,7 @@ _LONG_WEEKENDS = (
     "memorial day weekend",
     "independence day weekend",
     "labor day weekend",
+    "columbus day weekend",
     "thanksgiving weekend",
 )
 _HOLIDAY_ALIASES = {
@@ -876,6 +901,11 @@ _HOLIDAY_ALIASES = {
     "galentines": "galentines day",
     "galentine s": "galentines day",
     "president s day": "presidents day",
+    "indigenous peoples day": "columbus day",
+    "indigenous people s day": "columbus day",
+    "indigenous peoples day weekend": "columbus day weekend",
+    "indigenous people s day weekend": "columbus day weekend",
+    "veteran s day": "veterans day",
     "easter": "easter sunday",
     "mother s day": "mothers day",
     "father s day": "fathers day",
@@ -1873,7 +1903,7 @@ RULES: tuple[_Rule, ...] = (
             rf"(?! {_PLANNED}s?\b)"
         ),
         build=_quarter,
-        before=lambda m, w: _quarter_before(w),
+        before=_named_quarter_before,
     ),
     _Rule(
         pattern=_P(
@@ -1887,13 +1917,13 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(r"\b(?:in |for |during |of )?fy ?(?P<fy>\d\d|20\d\d)\b"),
         build=_fiscal_year,
-        before=lambda m, w: shift_months(w, -12),
+        before=_named_year_before,
     ),
     _Rule(
         # "2026 revenue against 2025": a year named bare.
         pattern=_P(r"\b(?P<yp>(?:in|for|during|of|vs|versus|against|than|over) )?(?P<yy>20\d\d)\b"),
         build=_year,
-        before=lambda m, w: shift_months(w, -12),
+        before=_named_year_before,
     ),
     _Rule(
         pattern=_P(

@@ -565,7 +565,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
         r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
         r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
-        r"phone |book (?:a |an |me |the )|schedule (?:a |an |me |the |\d+ )|buy |"
+        # "phone C552190", not "phone vs desktop conversion" (the phone is a device).
+        r"phone (?=(?:c\d|him|her|them|the|a|an|our|every|all|each|customers?|those|these)\b)|"
+        r"book (?:a |an |me |the )|schedule (?:a |an |me |the |\d+ )|buy |"
         # "purchase revenue" is GA4's name for revenue, not an order to buy.
         r"purchase (?!(?:revenue|rates?|frequency|value|conversion|counts?|history)\b)|restock|"
         r"reorder|order (?:more|new|extra) |cancel (?:the |this |that |order|my |all |every)|"

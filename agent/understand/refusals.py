@@ -294,7 +294,8 @@ REFUSALS: tuple[Refusal, ...] = (
         kind="email_engagement",
         pattern=_P(
             r"\b(?:unsubscrib(?:ed|es|ers)|opt ?outs?|email opens|open rates?|click ?throughs?|"
-            r"bounced|bounces|bounce rates?)\b"
+            # "the dip already bounced back" is a recovery, not an email.
+            r"bounced(?! back)|bounces(?! back)|bounce rates?)\b"
         ),
         why="Email opens, clicks and unsubscribes aren't in the warehouse.",
     ),

@@ -114,6 +114,10 @@ CADENCE_WORDS = _words("daily weekly monthly quarterly")
 # Chat shorthand for everyday words, read as the word ("how many ppl bought …").
 SHORTHAND = {
     "ppl": "people",
+    "smth": "something",
+    "sth": "something",
+    "tonite": "tonight",
+    "2nite": "tonight",
     "prev": "previous",
     "ppls": "people",
     "ur": "your",
