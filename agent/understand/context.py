@@ -322,15 +322,24 @@ _CLAIM_VERBS = frozenset(["says", "claims", "thinks", "reckons", "insists", "arg
 _RELAY_VERBS = frozenset(["asks", "asked", "wants", "wanted", "says", "wonders", "needs"])
 
 
+_RELAYED_AS = frozenset(["asking", "wondering", "question", "q", "ask", "followup"])
+
+
 def relayed_by(tokens: list[Token], lex: Lexicon) -> set[int]:
-    """'Maria asks: same again for Q3?': who the question is passed on from."""
-    if (
-        len(tokens) > 2
-        and tokens[1].text in _RELAY_VERBS
-        and tokens[0].orig[:1].isupper()
-        and is_foreign(tokens[0].text, lex)
-    ):
+    """'Maria asks: same again for Q3?', "Dana's follow-up: and the week before?", "Dana's
+    asking whether …": who the question is passed on from."""
+    if not (len(tokens) > 2 and tokens[0].orig[:1].isupper() and is_foreign(tokens[0].text, lex)):
+        return set()
+    if tokens[1].text in _RELAY_VERBS:
         return {0, 1}
+    # "Dana's" comes as one word ("danas") or two ("dana s").
+    at = 2 if tokens[1].text == "s" else 1
+    if at == 1 and not tokens[0].text.endswith("s"):
+        return set()
+    if len(tokens) > at + 2 and tokens[at].text in _RELAYED_AS:
+        return set(range(at + 1))
+    if len(tokens) > at + 3 and tokens[at].text == "follow" and tokens[at + 1].text == "up":
+        return set(range(at + 2))
     return set()
 
 

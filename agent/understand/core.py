@@ -264,7 +264,7 @@ def _understand(
     if intent is not Intent.HELP and (found := outside(parsed, lex)) is not None:
         # "what did Wayfair report?", "which conference room…": shop words, another subject.
         return clarify.unknown(text, lex, today, confidence=0.1, why=found.why)
-    for statistic in UNCOMPUTED:
+    for statistic in () if about_scout else UNCOMPUTED:
         if parsed.cues.has(statistic.kind) and not _why_not_what(statistic, parsed, lex):
             # "median order value", "the r between sessions and orders": a statistic of
             # measures the layer has, which it cannot give (checked after scope, so "median
@@ -741,11 +741,41 @@ def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
     over a period, or only in statements after a question that asks for something Scout
     gives ("what did I miss this week? been stuck in hiring interviews since monday")."""
     return (
-        refusal.kind in _CHECKED_AGAINST
-        and parsed.metric is not None
-        and parsed.has_window
-        and asked_apart(parsed.tokens, parsed.cleaned, refusal.pattern, lex)
-    ) or _told_after_the_question(parsed, refusal.pattern)
+        (
+            refusal.kind in _CHECKED_AGAINST
+            and parsed.metric is not None
+            and parsed.has_window
+            and asked_apart(parsed.tokens, parsed.cleaned, refusal.pattern, lex)
+        )
+        or _told_after_the_question(parsed, refusal.pattern)
+        or _told_beside_the_request(parsed, refusal.pattern, lex)
+    )
+
+
+def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon) -> bool:
+    """The words appear only in statements beside a sentence that asks for a metric over a
+    period: "the auditors sampled Boxing Day. How many orders did we book on the 26th?"
+    (the setting before the question), or "return rate, Q3 vs Q3 last year. trying to decide
+    whether the p-value is worth computing" (a terse request and its purpose, no question
+    mark anywhere)."""
+    if parsed.metric is None or not parsed.has_window or len(parsed.sentences) < 2:
+        return False
+    tokens = parsed.tokens
+
+    def says(begin: int, end: int) -> bool:
+        return said.search(" ".join(t.text for t in tokens[begin:end])) is not None
+
+    def names_metric(begin: int, end: int) -> bool:
+        return any(m.is_metric for m in lex.match(tokens[begin:end]))
+
+    asking = [(b, e) for b, e, asks in parsed.sentences if asks]
+    if any(says(b, e) for b, e in asking):
+        return False
+    requests = [(b, e) for b, e in asking if names_metric(b, e)]
+    if not asking:
+        b, e, _ = parsed.sentences[0]
+        requests = [(b, e)] if names_metric(b, e) and not says(b, e) else []
+    return bool(requests)
 
 
 def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:

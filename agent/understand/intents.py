@@ -164,7 +164,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:is|are) (?:\S+ ){0,5}?missing|load(?:ed)? fully|fully load(?:ed)?|"
         # "does any region look off?", "outside its normal range?", "is tablet's number
         # normal?", "gaps in the data or real?", "did we drop or double any days?"
-        r"(?:look|looks|looking|seem|seems|seeming) off(?! by)|"
+        r"(?:look|looks|looked|looking|seem|seems|seemed|seeming) off(?! by)|"
         r"(?:outside|within) (?:of )?(?:its|the|their|our|a|the usual|its usual) (?:normal |usual |expected )"
         r"(?:range|band|variation|bounds)|"
         r"(?:number|figure|numbers|figures|count|counts|level) (?:\S+ )?normal|"
@@ -225,7 +225,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?: \w+){0,2}? (?:again|anymore|any more)|never (?:buy|order|shop) (?:from us )?again|"
         r"about to leave|(?:slipping|drifting|fading|falling) away|going quiet|gone quiet|gone cold|"
         # "big custs about to walk", "in danger to jump off".
-        r"(?:about to|going to|gonna|likely to|might|could) walk|walk(?:ing)? away|"
+        r"(?:about to|going to|gonna|likely to|might|could) (?:walk|bail)|walk(?:ing)? away|"
+        r"bail(?:ing|ed)? on us|"
         r"in danger (?:of|to) (?:jump|leav|los|churn)\w*|jump(?:ing)? off|"
         # "in danger not to buy again", "I am afraid we are losing them"
         r"in danger (?:of |to )?not (?:to )?(?:buy|order|shop|come back|return)\w*|"
@@ -263,6 +264,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "digest": _P(
         r"\b(?:summary|summari[sz]e|recap|gist|round ?up(?= of\b| for (?:the |this |last )?#| #)|overview|highlights|headlines?|top ?line|big picture|"
         r"in a nutshell|nutshell|^numbers (?:for|on|in)|"
+        # "a quick wrap of the long weekend": a recap, as Australians say it.
+        r"(?:quick|short|brief|a) wrap(?= of\b| #)|"
         # "make me a point of the situation", "the balance of the week passed": a recap as
         # French or Portuguese put it.
         r"point of the situation|balance(?= (?:of (?:the )?)?#)|"
@@ -319,7 +322,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:in |up |out )?(?:at|on)\b(?! (?:least|all|the (?:end|start|beginning)))"
     ),
     "help": _P(
-        r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|what (?:you|scout) can do|what do you do|how do (?:i|you) (?:use|work)|commands|"
+        r"\b(?:help|what can (?:you|scout|it|this bot|this|the bot) do|"
+        r"what can (?:you|scout|it) (?:actually |really )?tell (?:me|us)(?! (?:about|how|why|what|if|whether))|"
+        r"what (?:you|scout) can do|what do you do|how do (?:i|you) (?:use|work)|commands|"
         r"usage|who are you|what are you|getting started|what (?:\w+ ){0,3}?can (?:i|we) ask|how does (?:this|it|scout) work|"
         r"capabilities|what can i ask|examples?|how to use|semantic layer|about you\b|"
         r"(?:do|can) you (?:understand|handle|support|read) |"
@@ -449,6 +454,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bhow (?:is|are) (?:\S+ ){1,5}?(?:computed|calculated|defined|measured|counted)\b"
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:net of|gross of|before or after)\b"
         r"|\bdoes (?:your |the )?(?:\S+ ){1,2}?(?:metric |number |figure )?(?:include|exclude)\b"
+        # "whether your GMV includes sales tax", "are test orders filtered out of your order
+        # counts?": what Scout's figures hold.
+        r"|\b(?:whether|if) your (?:\S+ ){1,2}?(?:metric |number |figure )?(?:includes|excludes)\b"
+        r"|\b(?:filtered|taken|left|kept|excluded|stripped) out of your\b"
         # "is your revenue figure gross or net of refunds?", "how do you decide someone is
         # lapsed?": how Scout counts, not a count.
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
@@ -563,7 +572,9 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"perfect|cool|nice|scout|um|uh|erm|omg|wow|oh|ah|yay|awesome|amazing|lovely|brilliant) )*"
         r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|"
         r"go ahead and |i need you to |i want you to |you should |lets |let s )?"
-        r"(?:send (?!me\b|us\b|over\b|it to me\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
+        # "could you send a short digest of yesterday for Dana?": a recap asked for, here.
+        r"(?:send (?!me\b|us\b|over\b|it to me\b|(?:her |him |them )?(?:a |the |our )?"
+        r"(?:short |quick |brief |daily |morning |weekly )?(?:digest|summary|recap|rundown)\b)|e ?mail (?:all|every|each|the|our|those|these|them|that|this|it|"
         r"everyone|him|her|c\d+|customer)|text (?:all|every|the|our|them|customers)|sms |call |"
         # "phone C552190", not "phone vs desktop conversion" (the phone is a device).
         r"phone (?=(?:c\d|him|her|them|the|a|an|our|every|all|each|customers?|those|these)\b)|"

@@ -1,0 +1,98 @@
+"""Habits of set G (batches 75-78), read for fixes in the twentieth session, each rule in
+wording of its own: a named period that is still running, the federal holidays, refused words
+that only set the scene, a relayed question, and questions about how Scout counts. Windows
+by hand."""
+
+from __future__ import annotations
+
+from agent.domain import Intent
+from agent.semantic import SemanticLayer
+from tests.agent.understand.test_context_and_shorthand import on, span
+
+DEC_30 = "2026-12-30"  # a Wednesday, the last days of Q4
+OCT_14 = "2026-10-14"  # the Wednesday after Columbus Day
+
+
+def test_a_named_quarter_or_year_still_running_is_held_against_the_whole_one_before(
+    layer: SemanticLayer,
+) -> None:
+    quarter = on(layer, DEC_30, "units sold in Q4")
+    assert span(quarter.window) == ("2026-10-01", "2026-12-30")
+    assert span(quarter.baseline) == ("2026-07-01", "2026-10-01")
+    year = on(layer, DEC_30, "orders for 2026 please")
+    assert span(year.baseline) == ("2025-01-01", "2026-01-01")
+    # "so far" asks for the same stretch of the period before.
+    to_date = on(layer, DEC_30, "units sold in Q4 so far")
+    assert span(to_date.baseline) == ("2026-07-01", "2026-09-29")
+
+
+def test_the_federal_holidays_are_days(layer: SemanticLayer) -> None:
+    columbus = on(layer, OCT_14, "sessions on indigenous peoples day")
+    assert span(columbus.window) == ("2026-10-12", "2026-10-13")
+    mlk = on(layer, OCT_14, "orders on MLK day")
+    assert span(mlk.window) == ("2026-01-19", "2026-01-20")
+    veterans = on(layer, "2026-11-20", "revenue on veterans day vs the week before")
+    assert span(veterans.window) == ("2026-11-11", "2026-11-12")
+    assert span(veterans.baseline) == ("2026-11-04", "2026-11-05")
+
+
+def test_refused_words_that_only_set_the_scene_do_not_refuse_the_question(
+    layer: SemanticLayer,
+) -> None:
+    setting = on(
+        layer,
+        OCT_14,
+        "The auditors picked Columbus Day for their sample. How many orders came in that day?",
+    )
+    assert (setting.intent, setting.metric) == (Intent.LOOKUP, "orders")
+    assert span(setting.window) == ("2026-10-12", "2026-10-13")
+    purpose = on(
+        layer,
+        OCT_14,
+        "conversion rate, September vs August. wondering if a significance test is worth it",
+    )
+    assert (purpose.intent, purpose.metric) == (Intent.COMPARE, "conversion_rate")
+    # Asked for in a question of its own, the same statistic is still refused.
+    asked = on(layer, OCT_14, "what's the p-value of the conversion change in September?")
+    assert asked.intent is Intent.UNKNOWN
+
+
+def test_a_device_named_phone_and_a_recovery_that_bounced_back(layer: SemanticLayer) -> None:
+    phone = on(layer, OCT_14, "phone vs desktop orders yesterday?")
+    assert phone.intent is Intent.COMPARE
+    assert dict(phone.compare) == {"device": ("mobile", "desktop")}
+    bounced = on(layer, OCT_14, "daily sessions since Labor Day, did the dip bounce back?")
+    assert (bounced.intent, bounced.metric) == (Intent.TREND, "sessions")
+    assert on(layer, OCT_14, "phone the top 20 customers").intent is Intent.UNKNOWN
+
+
+def test_how_scout_counts_is_a_question_about_scout(layer: SemanticLayer) -> None:
+    for text in (
+        "how do you decide a day is unusual, a z-score or a p-value cutoff?",
+        "my boss wonders whether your revenue includes shipping fees",
+        "are cancelled orders filtered out of your order numbers?",
+        "what can you actually tell me?",
+    ):
+        assert on(layer, OCT_14, text).intent is Intent.HELP, text
+
+
+def test_a_relayed_follow_up_and_plainer_words(layer: SemanticLayer) -> None:
+    relayed = on(layer, OCT_14, "Priya's question: what did we turn over yesterday?")
+    assert (relayed.intent, relayed.metric) == (Intent.LOOKUP, "revenue")
+    assert on(layer, OCT_14, "did anything look off yesterday?").intent is Intent.DETECT
+    assert on(layer, OCT_14, "is C104233 gonna bail?").intent is Intent.CHURN
+    recap = on(layer, OCT_14, "can I get a quick wrap of last week?")
+    assert recap.intent is Intent.DIGEST
+    assert on(layer, OCT_14, "send me a short digest of yesterday").intent is Intent.DIGEST
+
+
+def test_a_follow_up_passed_on_from_someone_keeps_the_thread(layer: SemanticLayer) -> None:
+    first = on(layer, OCT_14, "orders last week")
+    for text in (
+        "Priya's follow-up: and against the same week last year?",
+        "Priyas question: and against the same week last year?",
+    ):
+        goal = on(layer, OCT_14, text, context=first)
+        assert (goal.intent, goal.metric) == (Intent.COMPARE, "orders"), text
+        assert span(goal.window) == ("2026-10-05", "2026-10-12")
+        assert span(goal.baseline) == ("2025-10-06", "2025-10-13")
