@@ -344,13 +344,14 @@ def relayed_by(tokens: list[Token], lex: Lexicon) -> set[int]:
 
 
 def is_habit(at: set[int], tokens: list[Token]) -> bool:
-    """'like every Monday', 'the usual Monday numbers': a day that recurs, not one day."""
+    """'like every Monday', 'the usual Monday numbers', 'last time the app shipped on a
+    Thursday': a day that recurs, or any one of them, not one day."""
     first = min(at, default=-1)
     if first < 0:
         return False
     return tokens[first].text in ("every", "each") or (
         first > 0
-        and tokens[first - 1].text in ("every", "each", "usual")
+        and tokens[first - 1].text in ("every", "each", "usual", "a", "any")
         and tokens[first].text in WEEKDAYS
     )
 

@@ -1062,6 +1062,17 @@ def _day_after_holiday(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(day, min(day + timedelta(days=1), today + timedelta(days=1)), label)
 
 
+def _day_before_holiday(m: re.Match[str], today: date) -> Window | None:
+    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    year = _holiday_year(m.group("hy"), name, today)
+    day = _RETAIL_DAYS[name](year)[0] - timedelta(days=1)
+    if day >= today and not m.group("hy"):
+        day = _RETAIL_DAYS[name](year - 1)[0] - timedelta(days=1)
+    if day >= today:
+        return None
+    return _w(day, day + timedelta(days=1), f"the day before {name.title()}")
+
+
 def _iso_week(m: re.Match[str], today: date) -> Window | None:
     week = int(m.group("wn"))
     said = m.group("wy")
@@ -1475,7 +1486,9 @@ RULES: tuple[_Rule, ...] = (
             r"(?:(?:as |of |in )?(?:last year|last yr|ly)|(?:a|one) year (?:ago|earlier|before)|(?:the )?(?:prior|previous) year)"
             r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?|"
             r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|this time) "
-            r"(?:last year|last yr|(?:a|one) year (?:ago|earlier|before)))\b"
+            r"(?:of |in |from )?(?:last year|last yr|(?:a|one) year (?:ago|earlier|before))"
+            # "the last year's same week": the possessive first, as a Korean speaker puts it.
+            r"|(?:the )?last years same (?:period|time|stretch|days?|weeks?|months?))\b"
         ),
         build=_never,
         relative=_rel_year,
@@ -1611,6 +1624,20 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:on )?the (?:{_WD}|(?P<dy>day)) after (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"
         ),
         build=_day_after_holiday,
+    ),
+    # "a summary of the month through yesterday": the month so far, said the long way.
+    _Rule(
+        pattern=_P(
+            r"\b(?:the |this )?(?P<unit>month|week|quarter|year) "
+            r"(?:through|thru|up to|until|till|to) (?:and including )?(?:yesterday|today|now)\b"
+        ),
+        build=lambda m, t: _this_unit(m.group("unit"), t),
+        before=_this_unit_before,
+    ),
+    # "normal for the day before NYE?": the eve of a named day, the latest that is over.
+    _Rule(
+        pattern=_P(rf"\b(?:on )?the day before (?P<hol>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"),
+        build=_day_before_holiday,
     ),
     # "GMV for the quarter we just closed": the last complete quarter (month).
     _Rule(
@@ -1834,7 +1861,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(
-            r"\b(?:so far )?todays?\b|\btonight\b|\bright now\b"
+            r"\b(?:so far )?todays?\b|\btonight\b|\bright now\b|\bsince midnight\b"
             r"|\b(?:in )?the (?:last|past) (?:hour|few hours|couple (?:of )?hours|\d+ (?:minutes|mins|hours))\b"
         ),
         build=lambda m, t: _w(t, t + timedelta(days=1), "today so far"),
@@ -1860,6 +1887,14 @@ RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         pattern=_P(r"\bover the weekend\b"), build=lambda m, t: _weekend(t), before=_same_weekdays
+    ),
+    # "orders over Sat and Sun": the weekend, as a person lists its days.
+    _Rule(
+        pattern=_P(
+            r"\b(?:on |over |for |across )?(?:the )?(?:sat|saturday) (?:and|n|&|\+|plus) (?:sun|sunday)\b"
+        ),
+        build=lambda m, t: _this_weekend(t),
+        before=_same_weekdays,
     ),
     _Rule(
         pattern=_P(r"\b(?:this|the) weekend\b"),

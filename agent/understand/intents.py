@@ -237,6 +237,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "which clients of New Mexico we are losing?", "about to wander off"
         r"(?:which|what|who) (?:\S+ ){1,5}?(?:we are|we re|are we|were) (?:losing|about to lose)|"
         r"wander(?:s|ing|ed)? off|"
+        # "which old customers have the risk of loss": a calque of the churn question.
+        r"(?:have|has|with|at|in) (?:the |a )?(?:high |big )?risk of (?:loss|losing|leaving)|"
         # "who looks unlikely to come back?": buyers who will not buy again.
         r"(?:unlikely|least likely|not likely) to (?:ever )?"
         r"(?:come back|return|order again|buy again|shop again|reorder|order|buy))(?!\w)"

@@ -117,6 +117,7 @@ SHORTHAND = {
     "smth": "something",
     "sth": "something",
     "tonite": "tonight",
+    "ydays": "yesterdays",
     "2nite": "tonight",
     "prev": "previous",
     "ppls": "people",
@@ -172,7 +173,8 @@ SHORTHAND = {
 # read as the English word. Phrases where a word alone means something else in English
 # ("ticket", "panier"); no word that is also English or a value ("CA" is California).
 FOREIGN_WORDS = {
-    # average order value
+    # average order value ("customer unit price" is how 客单价 is translated)
+    "customer unit price": "average order value", "客单价": "average order value",
     "scontrino medio": "average order value", "ticket medio": "average order value",
     "ticket promedio": "average order value", "panier moyen": "average order value",
     "warenkorbwert": "average order value", "durchschnittlicher warenkorb": "average order value",

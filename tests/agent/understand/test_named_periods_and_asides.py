@@ -96,3 +96,39 @@ def test_a_follow_up_passed_on_from_someone_keeps_the_thread(layer: SemanticLaye
         assert (goal.intent, goal.metric) == (Intent.COMPARE, "orders"), text
         assert span(goal.window) == ("2026-10-05", "2026-10-12")
         assert span(goal.baseline) == ("2025-10-06", "2025-10-13")
+
+
+def test_periods_said_the_long_way(layer: SemanticLayer) -> None:
+    weekend = on(layer, OCT_14, "orders by region over Sat and Sun")
+    assert span(weekend.window) == ("2026-10-10", "2026-10-12")
+    assert span(weekend.baseline) == ("2026-10-03", "2026-10-05")
+    midnight = on(layer, OCT_14, "refund tickets since midnight")
+    assert span(midnight.window) == ("2026-10-14", "2026-10-15")
+    eve = on(layer, "2026-12-31", "was revenue normal for the day before christmas?")
+    assert span(eve.window) == ("2026-12-24", "2026-12-25")
+    recap = on(layer, OCT_14, "a recap of the month through yesterday please")
+    assert recap.intent is Intent.DIGEST
+    assert span(recap.window) == ("2026-10-01", "2026-10-14")
+    # "on a Thursday" is any Thursday: the aside dates nothing, the detect keeps its week.
+    aside = on(layer, OCT_14, "is tablet's number normal? the last release on a thursday broke it")
+    assert span(aside.window) == ("2026-10-07", "2026-10-14")
+
+
+def test_the_same_period_of_last_year_in_a_thread(layer: SemanticLayer) -> None:
+    first = on(layer, OCT_14, "units sold last week")
+    for text in ("what about the same period of last year?", "and the last year's same week?"):
+        goal = on(layer, OCT_14, text, context=first)
+        assert goal.intent is Intent.COMPARE, text
+        assert span(goal.baseline) == ("2025-10-06", "2025-10-13"), text
+
+
+def test_a_category_managers_words(layer: SemanticLayer) -> None:
+    tech = on(layer, OCT_14, "3C revenue last week")
+    assert dict(tech.filters) == {"category": "electronics"}
+    price = on(layer, OCT_14, "customer unit price of the old customers in September")
+    assert (price.metric, dict(price.filters)) == ("aov", {"customer_type": "returning"})
+    kids = on(layer, OCT_14, "kids apparel units sold yesterday")
+    assert dict(kids.filters) == {"category": "apparel"}
+    loss = on(layer, OCT_14, "which old customers in the Midwest have the risk of loss?")
+    assert loss.intent is Intent.CHURN
+    assert dict(loss.filters) == {"customer_type": "returning", "region": "Midwest"}
