@@ -48,6 +48,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
         # "3.1% to 2.7% last week, which channel did that?": which part made the move.
         r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it)|"
+        # "which topic is carrying it": the part that carries the move.
+        r"which (?:\S+ ){1,2}?(?:is|are|was|were) (?:carrying|driving|pushing) (?:it|this|that)|"
         # "which channel accounts for the gap?": what made up a difference.
         r"(?:accounts?|accounted) for (?:the|that|this|most of the) (?:gap|difference|shortfall|"
         r"drop|decline|dip|miss|increase|jump|rise|swing))\b"
@@ -172,7 +174,14 @@ CUES: dict[str, re.Pattern[str]] = {
         # "tablet looks way off. real, or a tracking blip?", "real shift, or did the parser
         # drop something?": whether a figure is the business or the data.
         r"real,? or (?:a |an |just )?(?:\S+ )?(?:blip|glitch|artifact|artefact|bug|issue|error)|"
-        r"real (?:shift|change|move|demand),? or|"
+        r"real (?:shift|change|move|demand|dip|drop|spike|jump|fall|rise|decline|increase),? or|"
+        # "is that real or just noise?", "3σ off its usual": a move against its own noise.
+        r"real,? or (?:just |only )?(?:random )?noise|(?:just|only) noise\??$|"
+        r"(?:\d+(?:\.\d+)? ?)?(?:σ|sigma|sigmas|standard deviations?) (?:off|from|away|above|below|outside)|"
+        # "3σ off its usual" (the σ is dropped with the other symbols).
+        r"\d+(?:\.\d+)? (?:sigmas? |standard deviations? )?(?:off|away from|outside) (?:its|their|the) "
+        r"(?:usual|normal|norm|average|mean|baseline)|"
+        r"(?:complete|all there|fully loaded),? or (?:is |are )?(?:the )?(?:load|data|feed|sync)|"
         r"(?:look|looks|looking) way off|"
         r"(?:drop|dropped|lose|lost|double|doubled|duplicated?) (?:or (?:drop|dropped|double|doubled|"
         r"duplicated?) )?any days)\b"
@@ -237,6 +246,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "which clients of New Mexico we are losing?", "about to wander off"
         r"(?:which|what|who) (?:\S+ ){1,5}?(?:we are|we re|are we|were) (?:losing|about to lose)|"
         r"wander(?:s|ing|ed)? off|"
+        # "the black friday newbies. coming back or not": whether a group returns.
+        r"(?:coming|come|will they come) back or not|"
         # "which old customers have the risk of loss": a calque of the churn question.
         r"(?:have|has|with|at|in) (?:the |a )?(?:high |big )?risk of (?:loss|losing|leaving)|"
         # "who looks unlikely to come back?": buyers who will not buy again.
@@ -460,6 +471,13 @@ CUES: dict[str, re.Pattern[str]] = {
         # counts?": what Scout's figures hold.
         r"|\b(?:whether|if) your (?:\S+ ){1,2}?(?:metric |number |figure )?(?:includes|excludes)\b"
         r"|\b(?:filtered|taken|left|kept|excluded|stripped) out of your\b"
+        # "in your data 'new customer' means first order ever, or …?", "the GMV in your data
+        # is after discount or before?", "do you book revenue on the order date or the ship
+        # date?", "is units_returned counted on the day the parcel lands or …?"
+        r"|\bin your (?:data|numbers|warehouse|reports?),? (?:\S+ ){1,4}?(?:means?|is|are|counts?)\b"
+        r"|\b(?:after|before) (?:\S+ )?or (?:after|before)\b"
+        r"|\bdo (?:you|u|scout) (?:book|count|record|date|recogni[sz]e) (?:\S+ ){1,3}?(?:on|by) the\b"
+        r"|\b(?:is|are) (?:\S+ ){1,3}?(?:counted|booked|recorded|dated) (?:on|by|at) the (?:\S+ ){1,6}?or\b"
         # "is your revenue figure gross or net of refunds?", "how do you decide someone is
         # lapsed?": how Scout counts, not a count.
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
@@ -798,7 +816,14 @@ def find_cues(masked: str, plain: str = "") -> Cues:
     found = {name for name, rx in CUES.items() if rx.search(masked)}
     found |= {name for name, rx in PLAIN_CUES.items() if rx.search(plain)}
     grain = next((g for rx, g in GRAINS if rx.search(masked)), None)
+    if grain is None and (step := _STEP_TREND.search(plain)) is not None:
+        grain = "month" if step["step"] == "mom" else "week"
     return Cues(found=frozenset(found), grain=grain)
+
+
+# "MoM trend of 3C units": the step of the change names the trend's grain (the date rules
+# read "MoM" as a baseline and mask it).
+_STEP_TREND = _P(r"\b(?P<step>mom|wow) (?:trend|trends|chart|series|view)\b")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -289,6 +289,16 @@ REFUSALS: tuple[Refusal, ...] = (
             "counted in units (units returned, return rate), by region and category."
         ),
     ),
+    # "is the returns warehouse open on Thanksgiving?": opening hours, whatever the place
+    # is named after.
+    Refusal(
+        kind="opening_hours",
+        pattern=_P(
+            r"\b(?:is|are|will) (?:the |our )?(?:\S+ ){0,2}?(?:warehouse|store|shop|office|dc|"
+            r"depot|mall|call cent(?:er|re)|returns bay) (?:be )?(?:open|closed)\b"
+        ),
+        why="Opening hours aren't in the warehouse: it holds orders, sessions, tickets and returns.",
+    ),
     # Email engagement: sends are not in the warehouse, only the orders they bring.
     Refusal(
         kind="email_engagement",

@@ -132,3 +132,37 @@ def test_a_category_managers_words(layer: SemanticLayer) -> None:
     loss = on(layer, OCT_14, "which old customers in the Midwest have the risk of loss?")
     assert loss.intent is Intent.CHURN
     assert dict(loss.filters) == {"customer_type": "returning", "region": "Midwest"}
+
+
+def test_noise_a_real_dip_and_sigmas_are_anomaly_checks(layer: SemanticLayer) -> None:
+    first = on(layer, OCT_14, "orders yesterday")
+    assert on(layer, OCT_14, "real or just noise?", context=first).intent is Intent.DETECT
+    for text in (
+        "beauty looks thin this week. real dip, or a tracking gap?",
+        "flag any channel where conversion over the last 14 days is more than 3σ off its usual",
+    ):
+        assert on(layer, OCT_14, text).intent is Intent.DETECT, text
+
+
+def test_what_carries_a_move_and_who_comes_back(layer: SemanticLayer) -> None:
+    carried = on(layer, OCT_14, "tickets up 30% yesterday. which topic is carrying it?")
+    assert carried.intent is Intent.EXPLAIN
+    back = on(layer, OCT_14, "the labor day first-timers. coming back or not?")
+    assert back.intent is Intent.CHURN
+    monthly = on(layer, OCT_14, "MoM trend of beauty units this year")
+    assert (monthly.intent, monthly.grain) == (Intent.TREND, "month")
+
+
+def test_how_scout_dates_and_defines_is_help_and_opening_hours_are_out(
+    layer: SemanticLayer,
+) -> None:
+    for text in (
+        "in your data a returning customer is anyone with a second order, right?",
+        "is your revenue after discounts or before?",
+        "do you book orders on the order date or the ship date?",
+        "are returns counted on the day they arrive or the day the refund posts?",
+    ):
+        assert on(layer, OCT_14, text).intent is Intent.HELP, text
+    hours = on(layer, OCT_14, "is the returns warehouse open on columbus day?")
+    assert hours.intent is Intent.UNKNOWN
+    assert hours.clarification is not None and "Opening hours" in hours.clarification.question
