@@ -1850,6 +1850,8 @@ RULES: tuple[_Rule, ...] = (
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
             r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)|"
             r"of (?:the )?(?:last year|this year|year past|year before|previous year|prior year)))?\b"
+            # "the Father's Day campaign", "the Father's Day banner": what is being planned.
+            rf"(?! (?:{_PLANNED}|banner|creative|layout|lookbook|gift guide)s?\b)"
         ),
         build=_holiday,
         before=_holiday_before,

@@ -101,6 +101,8 @@ _HOW_IT_GOES = frozenset(
     ["doing", "going", "holding", "looking", "performing", "faring", "tracking"]
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
+# "orders we shipped to Australia": where orders went names a place as "in" does.
+_SENT = frozenset(["ship", "ships", "shipped", "shipping", "sent", "delivered", "deliver"])
 _LANGUAGES = frozenset(
     [
         "english",
@@ -939,7 +941,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
         prev = tokens[i - 1].text
         if prev == "the" and i >= 2:
             prev = tokens[i - 2].text
-        if prev not in _PLACE_PREPS or i in used or not token.orig[:1].isupper():
+        sent_to = prev == "to" and i >= 2 and tokens[i - 2].text in _SENT
+        if (prev not in _PLACE_PREPS and not sent_to) or i in used or not token.orig[:1].isupper():
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text in _ORG_NOUNS:
             continue

@@ -166,3 +166,30 @@ def test_how_scout_dates_and_defines_is_help_and_opening_hours_are_out(
     hours = on(layer, OCT_14, "is the returns warehouse open on columbus day?")
     assert hours.intent is Intent.UNKNOWN
     assert hours.clarification is not None and "Opening hours" in hours.clarification.question
+
+
+def test_two_customer_types_named_singly_are_compared(layer: SemanticLayer) -> None:
+    goal = on(layer, OCT_14, "Returning customer vs new customer, which has the higher AOV?")
+    assert (goal.intent, goal.metric) == (Intent.COMPARE, "aov")
+    assert dict(goal.compare) == {"customer_type": ("returning", "new")}
+    assert on(layer, OCT_14, "new customer count yesterday").metric == "new_customers"
+
+
+def test_a_holiday_that_names_what_is_planned_is_no_period(layer: SemanticLayer) -> None:
+    goal = on(
+        layer,
+        OCT_14,
+        "orders by device on Columbus Day. deciding if the Halloween banner goes mobile-first",
+    )
+    assert span(goal.window) == ("2026-10-12", "2026-10-13")
+    assert span(goal.baseline) == ("2026-10-05", "2026-10-06")
+    segment = on(layer, OCT_14, "segment for the Halloween campaign: returning toy buyers")
+    assert (segment.intent, segment.window) == (Intent.SEGMENT, None)
+
+
+def test_where_orders_were_shipped_to_names_a_place(layer: SemanticLayer) -> None:
+    goal = on(layer, OCT_14, "how many orders did we ship to Brazil last month?")
+    assert goal.clarification is not None
+    assert "Brazil" in goal.clarification.question
+    assert [o.label for o in goal.clarification.options][:2] == ["Northeast", "Southeast"]
+    assert dict(on(layer, OCT_14, "units shipped to Texas last week").filters) == {"state": "TX"}
