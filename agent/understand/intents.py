@@ -605,6 +605,10 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"refund (?:the |this |that |customer|c\d|order|all|every|them|him|her)|"
         r"pay (?:the |this |that |out|him|her|them)|post (?:a |an |this|that|it|the|to|on)|"
         r"publish |deploy |launch |pause |unpause |block |ban |fire |hire |invite |tweet |"
+        # "load that into Assembled", "paste this table into the Feishu doc", "record one
+        # and send it to her": work in other tools.
+        r"(?:load|paste|import|upload|push|copy) (?:that|this|it|these|those|the \S+)(?: \S+)? "
+        r"(?:in|into|to) |record (?:one|a|it|this|that|the)\b|"
         # "ship a bigger button to tablet users", "log a note on his profile", "bump C552907 up
         # to Platinum", "change the mapping so …": changes made in other systems.
         r"ship (?:a |an |the |it |this |that )|log (?:a |an |the |it |this |that )|"

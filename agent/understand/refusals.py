@@ -299,6 +299,23 @@ REFUSALS: tuple[Refusal, ...] = (
         ),
         why="Opening hours aren't in the warehouse: it holds orders, sessions, tickets and returns.",
     ),
+    # Measures of the contact centre, the marketplace's fees and a customer's standing that
+    # the warehouse does not hold, whatever they are split by.
+    Refusal(
+        kind="unheld_measures",
+        pattern=_P(
+            r"\b(?:aht|average handle time|handle times?|handling times?|agent minutes|"
+            r"take rates?|listing fees?|restocking fees?|"
+            r"net (?:revenue|dollar) retention|nrr|ndr|"
+            r"(?:abuse|fraud|block|watch) ?list|blacklist(?:ed)?|"
+            r"clicks? on (?:the )?(?:\S+ ){0,3}?(?:banner|button|link|grid|image|tile)s?|heat ?maps?|"
+            r"click ?maps?)\b"
+        ),
+        why=(
+            "That measure isn't in the warehouse: it holds orders, revenue, sessions, tickets, "
+            "returns and the inventory forecast."
+        ),
+    ),
     # Email engagement: sends are not in the warehouse, only the orders they bring.
     Refusal(
         kind="email_engagement",
@@ -417,7 +434,10 @@ UNCOMPUTED = (
             r"regression (?:line|model|analysis)|std devs?|stdev|standard deviations?|"
             r"confidence intervals?|p values?|t tests?|bootstrap(?:ped|ping)?|"
             r"power (?:calc(?:ulation)?s?|analysis)|statistically significant|"
-            r"(?:inflation|cpi)[ -]adjusted|constant (?:20\d\d )?dollars)\b"
+            r"(?:inflation|cpi)[ -]adjusted|constant (?:20\d\d )?dollars|in real terms|"
+            r"(?:strip|strips|stripping|take|taking) out (?:inflation|cpi)|deflat(?:e|ed|ing)|"
+            # "Cohen's kappa between her tags and the agents'": agreement between raters.
+            r"cohen s kappa|kappa|inter ?rater|krippendorff)\b"
         ),
         why=(
             "Correlations, spreads, significance tests and inflation adjustments aren't "

@@ -193,3 +193,23 @@ def test_where_orders_were_shipped_to_names_a_place(layer: SemanticLayer) -> Non
     assert "Brazil" in goal.clarification.question
     assert [o.label for o in goal.clarification.options][:2] == ["Northeast", "Southeast"]
     assert dict(on(layer, OCT_14, "units shipped to Texas last week").filters) == {"state": "TX"}
+
+
+def test_measures_the_warehouse_does_not_hold_and_work_in_other_tools_are_refused(
+    layer: SemanticLayer,
+) -> None:
+    for text in (
+        "average handle time by topic last week?",
+        "what's our take rate on beauty for September?",
+        "net revenue retention for 2025?",
+        "how many clicks on the hero banner in the Columbus Day email?",
+        "is C552190 on the fraud list?",
+        "revenue 2025 vs 2024 in real terms, strip out inflation",
+        "Cohen's kappa between the two teams' topic tags for September",
+        "great, can you load that into Assembled for next week's roster?",
+        "paste this table into the ops doc please",
+    ):
+        assert on(layer, OCT_14, text).intent is Intent.UNKNOWN, text
+    # Beside a request, the same words only say what the figure is for.
+    beside = on(layer, OCT_14, "revenue by channel for September — the take rate review uses it")
+    assert (beside.intent, beside.metric) == (Intent.BREAKDOWN, "revenue")
