@@ -377,7 +377,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"^(?:hi|hello|hey|yo|thanks|thank you|thx|ty|cheers|ta|good morning|morning|"
         r"much appreciated|appreciate it|nice one)(?: \w+)?$"
         # "thanks Scout, super helpful", "perfect, ty": thanks and a few kind words.
-        r"|^(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)\b(?! (?:but|now|can|could|and|what|why|how))"
+        # "Thank you. She'd like the same split for Memorial Day": thanks, then a request.
+        r"|^(?!.*\b(?:same|split|break|compare|show|give|pull)\b)"
+        r"(?:\w+ ){0,2}(?:thanks|thank you|thx|ty|cheers)\b(?! (?:but|now|can|could|and|what|why|how))"
         # "Perfect. That's the story.": praise alone.
         r"|^(?:perfect|great|awesome|brilliant|amazing|lovely|excellent|superb|fantastic|spot on)"
         r"(?: (?:thats|that s|this is|just|exactly|the|what|i|needed|story|it|one|job|scout|thank|"
@@ -387,7 +389,7 @@ CUES: dict[str, re.Pattern[str]] = {
     # you're a lifesaver": thanks or praise anywhere in a message that asks for nothing.
     "thanks_only": _P(
         r"^(?!.*\b(?:can|could|would|(?<!got )(?<!exactly )(?<!just )what|whats|why|how|which|"
-        r"when|where|show|give|pull|send|break|split|compare|pls|please|what about|usual|"
+        r"when|where|show|give|pull|send|break|split|compare|pls|please|what about|usual|same|"
         r"and(?! (?:have|enjoy|happy|good)))\b)"
         r"(?=.*\b(?:thx|ty|thanks(?! to)|thank you|appreciate (?:it|you|that|this)|much appreciated|"
         r"legend|lifesaver|life saver|you rock|nailed it|is gold|saved my|exactly (?:the|what) "

@@ -198,6 +198,12 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     tokens = _split_words_joined(tokenize(cleaned.text), lex)
     corrections: list[Correction] = []
     for i, token in enumerate(tokens):
+        if i == 0 and token.text == "y" and len(tokens) > 2:
+            # "y r billing tix blowing up", "y is the SE so high": chat's "why".
+            tokens[0] = replace(token, text="why")
+            if tokens[1].text == "r":
+                tokens[1] = replace(tokens[1], text="are")
+            continue
         if token.text in SHORTHAND:
             tokens[i] = replace(token, text=SHORTHAND[token.text])
             continue

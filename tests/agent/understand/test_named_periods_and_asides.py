@@ -213,3 +213,17 @@ def test_measures_the_warehouse_does_not_hold_and_work_in_other_tools_are_refuse
     # Beside a request, the same words only say what the figure is for.
     beside = on(layer, OCT_14, "revenue by channel for September — the take rate review uses it")
     assert (beside.intent, beside.metric) == (Intent.BREAKDOWN, "revenue")
+
+
+def test_thanks_then_a_request_and_chats_why(layer: SemanticLayer) -> None:
+    first = on(layer, OCT_14, "revenue by region last week")
+    goal = on(layer, OCT_14, "Thank you! Same split for Columbus Day on its own.", context=first)
+    assert (goal.intent, goal.metric, tuple(goal.group_by)) == (
+        Intent.BREAKDOWN,
+        "revenue",
+        ("region",),
+    )
+    assert span(goal.window) == ("2026-10-12", "2026-10-13")
+    assert on(layer, OCT_14, "thanks, super helpful").intent is Intent.HELP
+    why = on(layer, OCT_14, "y r refund tix so high this week")
+    assert (why.intent, dict(why.filters)) == (Intent.EXPLAIN, {"topic": "refund"})
