@@ -205,15 +205,20 @@ def _detect_metric(
                 references.setdefault(_key(where), np.exp(held))
 
     def checks(
-        where: Mapping[str, str], daily: pd.DataFrame, *, indexed: bool = True
+        where: Mapping[str, str],
+        daily: pd.DataFrame,
+        *,
+        indexed: bool = True,
+        level: pd.Series | None = None,
     ) -> list[DayCheck]:
-        ref = references.get(_key(where)) if indexed else None
+        # `level`: the store-wide level the segment's own history is scaled by (surge days).
+        ref = level if level is not None else references.get(_key(where)) if indexed else None
         # Judged against its siblings, a segment needs no holiday allowance: a holiday
         # moves its siblings too. Alone (the total), it is judged against its holidays.
         # Neither does the check of an indexed segment on its own history (`indexed` off):
         # the index has already allowed for the holiday, and a wide band around Black
         # Friday would hide a segment that fell while its siblings surged.
-        days_off = {} if ref is not None or not indexed else holidays
+        days_off = {} if ref is not None or not indexed or level is not None else holidays
         if ratio:
             num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
             if ref is None:
@@ -275,23 +280,42 @@ def _detect_metric(
         if mask.any():
             keep[mask] &= _benjamini_hochberg(p[mask], fdr, m=max(m, int(mask.sum())))
     own: dict[tuple[tuple[str, str], ...], list[DayCheck]] = {}
+    surged: dict[tuple[tuple[str, str], ...], list[DayCheck]] = {}
     first_day, last_day = leaves.days.min().date(), leaves.days.max().date()
     calendar = (
         holidays
         if holidays is not None
         else us_retail_holidays(range(first_day.year, last_day.year + 1))
     )
+    surge: list[pd.Series] = []  # the store-wide level on surge days, computed once
+
+    def store_level() -> pd.Series:
+        # The whole store's value against its own ordinary level (holidays left out of the
+        # fit) on each calendar day, 1 elsewhere: what a retail holiday does to everyone.
+        if not surge:
+            level = pd.Series(1.0, index=leaves.days)
+            for c in checks({}, total):
+                if c.day in calendar and c.expected > 0 and c.actual > 0:
+                    level[pd.Timestamp(c.day)] = c.actual / c.expected
+            surge.append(level)
+        return surge[0]
 
     def news(run: Run, where: Mapping[str, str]) -> bool:
         # Unusual against the index or a recent level, but ordinary for the segment itself:
         # a surge elsewhere or the end of its own earlier shift (settled.py). On a retail
-        # holiday the segment's own history is no judge (organic revenue that rose on Black
-        # Friday against a plain Friday, while every other channel doubled, did fall short):
-        # there the index, built for it, decides.
+        # holiday the segment's own history alone is no judge (organic revenue that rose on
+        # Black Friday against a plain Friday, while every other channel doubled, did fall
+        # short): there it is scaled by what the day did to the whole store. The index, a
+        # median of a few siblings, can still be pulled by two of them (desktop's ordinary
+        # Saturday read as low while mobile and tablet ran a little high).
         days = [run.start + timedelta(days=i) for i in range(run.days)]
-        if any(d in calendar for d in days):
-            return True
         key, daily = _key(where), series[_key(where)]
+        if any(d in calendar for d in days):
+            if key not in references:
+                return True
+            if key not in surged:
+                surged[key] = checks(where, daily, level=store_level())
+            return own_history_agrees(run, surged[key], bar=min(OWN_Z, *min_z))
         if ratio:
             num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
             values = num / den.where(den > 0)

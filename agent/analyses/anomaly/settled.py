@@ -13,7 +13,8 @@ the last few weeks, can look unusual when nothing happened to it:
 A person would not raise either. Two checks, on the segment's own numbers, decide it:
 
 - `own_history_agrees`: with an index, the segment's run must also stand out against its own
-  history alone (its holidays allowed for), in the same direction;
+  history alone, in the same direction; on a retail holiday, against its own history scaled
+  by what the day did to the whole store (segments.py);
 - `back_to_settled`: a run whose days sit at the level the segment held over the last three
   months, while its expectation is far from that level, is a return to normal, not news.
 """

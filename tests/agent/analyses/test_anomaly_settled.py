@@ -126,3 +126,44 @@ def test_a_segment_that_fell_on_black_friday_while_the_rest_surged_is_reported()
     assert [(dict(a.where), a.direction, a.day) for a in found if a.where] == [
         ({"region": "West"}, "down", black_friday)
     ]
+
+
+def _devices_on_a_surge_day(desktop_lift: float) -> pd.DataFrame:
+    """Daily revenue by device; on Sat 2026-11-21 (six days before Black Friday, a surge day
+    of the retail calendar) the two small devices run 1.8 times their usual, and desktop,
+    four fifths of the store, `desktop_lift` times."""
+    rng = np.random.default_rng(11)
+    surge_day = date(2026, 11, 21)
+    usual = {"desktop": 8000.0, "mobile": 1000.0, "tablet": 1000.0}
+    rows = []
+    for i in range(101):
+        day = surge_day - timedelta(days=100 - i)
+        for device, level in usual.items():
+            lift = (desktop_lift if device == "desktop" else 1.8) if day == surge_day else 1.0
+            rows.append((day, device, level * lift * float(rng.lognormal(0.0, 0.08))))
+    return pd.DataFrame(rows, columns=["date", "device", "value"])
+
+
+def test_on_a_surge_day_a_segment_in_step_with_the_store_is_not_low() -> None:
+    # The sibling index is the median of three devices' departures: two small ones running
+    # high pull it to 1.8, and desktop's 1.1 reads as a 40% fall. Against the whole store
+    # (up a quarter that day, desktop included) desktop is within its own noise.
+    surge_day = date(2026, 11, 21)
+    holidays = {surge_day: "black_friday-6"}
+    found = detect_segments(
+        {"revenue": _devices_on_a_surge_day(1.1)},
+        dimensions=["device"],
+        since=surge_day,
+        holidays=holidays,
+    )
+    assert [a for a in found if a.where.get("device") == "desktop"] == []
+    # Desktop that really fell that day, while the store rose, is still reported.
+    fell = detect_segments(
+        {"revenue": _devices_on_a_surge_day(0.5)},
+        dimensions=["device"],
+        since=surge_day,
+        holidays=holidays,
+    )
+    assert [(dict(a.where), a.direction) for a in fell if a.where.get("device") == "desktop"] == [
+        ({"device": "desktop"}, "down")
+    ]
