@@ -349,9 +349,13 @@ def is_habit(at: set[int], tokens: list[Token]) -> bool:
     first = min(at, default=-1)
     if first < 0:
         return False
+    if first > 0 and tokens[first].text in WEEKDAYS and tokens[first - 1].text == "a":
+        # "shipped on a Thursday" is any Thursday; "normal for a Wednesday?" is about the
+        # Wednesday just gone.
+        return first > 1 and tokens[first - 2].text == "on"
     return tokens[first].text in ("every", "each") or (
         first > 0
-        and tokens[first - 1].text in ("every", "each", "usual", "a", "any")
+        and tokens[first - 1].text in ("every", "each", "usual", "any")
         and tokens[first].text in WEEKDAYS
     )
 

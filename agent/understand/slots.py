@@ -192,6 +192,13 @@ class Parsed:
         return not (self.metrics or self.filters or self.compare or self.group_by)
 
 
+def _metric_with_s(word: str, lex: Lexicon) -> bool:
+    """A one-word metric name (three letters or more) with an s the layer does not know."""
+    if len(word) < 4 or not word.endswith("s") or (word,) in lex.phrases:
+        return False
+    return any(s.kind == "metric" for s in lex.phrases.get((word[:-1],), ()))
+
+
 def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     """Find every piece the text names; the intent is decided afterwards."""
     cleaned = clean(text)
@@ -206,6 +213,10 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
             continue
         if token.text in SHORTHAND:
             tokens[i] = replace(token, text=SHORTHAND[token.text])
+            continue
+        if _metric_with_s(token.text, lex):
+            # "AOV's been soft", "CVRs by device": a metric's short name with an 's.
+            tokens[i] = replace(token, text=token.text[:-1])
             continue
         fix = lex.correct(token.text)
         if fix is None and i > 0 and _announces_unit(tokens[i - 1].text):
@@ -843,6 +854,10 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
     # not "the one region I care about" or "in one region only: the West".
     if before[-1:] == ["one"] and before[-2:-1] in (["it"], ["is"], ["in"], ["if"]):
         return after not in ("only", "just")
+    # "is it related to the device?", "does it depend on the channel?": whether the split
+    # by it explains the move.
+    if before[-3:] in (["related", "to", "the"], ["depend", "on", "the"], ["due", "to", "the"]):
+        return True
     # "is it a device thing?": asking whether one of the dimension's values explains it.
     if after == "thing" and before[-1:] in (["a"], ["an"]) and before[-2:-1] in (["it"], ["its"]):
         return True

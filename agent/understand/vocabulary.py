@@ -173,6 +173,16 @@ SHORTHAND = {
 # read as the English word. Phrases where a word alone means something else in English
 # ("ticket", "panier"); no word that is also English or a value ("CA" is California).
 FOREIGN_WORDS = {
+    # Calques and everyday forms kept out of semantic.yml (the optional LLM's prompt carries
+    # the layer's synonyms, so they stay the user's own): "3C" (computers, communications,
+    # consumer electronics) and 老客户 "old customers" as a Chinese-speaking category
+    # manager writes them, kids' clothing under apparel, "what did we turn over" (revenue
+    # as a verb), and a customer type named in the singular.
+    "3c": "electronics", "consumer electronics": "electronics", "kids apparel": "apparel",
+    "kids clothes": "apparel", "kids clothing": "apparel", "kidswear": "apparel",
+    "old customers": "returning customers", "old customer": "returning customer",
+    "turn over": "revenue", "turned over": "revenue",
+    "returning customer": "returning customers", "new customer": "new customers",
     # average order value ("customer unit price" is how 客单价 is translated)
     "customer unit price": "average order value", "客单价": "average order value",
     "scontrino medio": "average order value", "ticket medio": "average order value",

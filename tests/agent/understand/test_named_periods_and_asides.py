@@ -112,6 +112,9 @@ def test_periods_said_the_long_way(layer: SemanticLayer) -> None:
     # "on a Thursday" is any Thursday: the aside dates nothing, the detect keeps its week.
     aside = on(layer, OCT_14, "is tablet's number normal? the last release on a thursday broke it")
     assert span(aside.window) == ("2026-10-07", "2026-10-14")
+    # "normal for a Tuesday?" asks about the Tuesday just gone.
+    tuesday = on(layer, OCT_14, "is this many refund tickets normal for a tuesday?")
+    assert span(tuesday.window) == ("2026-10-13", "2026-10-14")
 
 
 def test_the_same_period_of_last_year_in_a_thread(layer: SemanticLayer) -> None:
@@ -147,6 +150,10 @@ def test_noise_a_real_dip_and_sigmas_are_anomaly_checks(layer: SemanticLayer) ->
 def test_what_carries_a_move_and_who_comes_back(layer: SemanticLayer) -> None:
     carried = on(layer, OCT_14, "tickets up 30% yesterday. which topic is carrying it?")
     assert carried.intent is Intent.EXPLAIN
+    related = on(
+        layer, OCT_14, "orders of returning customers fell this week, is it related to the channel?"
+    )
+    assert (related.intent, tuple(related.group_by)) == (Intent.EXPLAIN, ("channel",))
     back = on(layer, OCT_14, "the labor day first-timers. coming back or not?")
     assert back.intent is Intent.CHURN
     monthly = on(layer, OCT_14, "MoM trend of beauty units this year")
@@ -227,3 +234,10 @@ def test_thanks_then_a_request_and_chats_why(layer: SemanticLayer) -> None:
     assert on(layer, OCT_14, "thanks, super helpful").intent is Intent.HELP
     why = on(layer, OCT_14, "y r refund tix so high this week")
     assert (why.intent, dict(why.filters)) == (Intent.EXPLAIN, {"topic": "refund"})
+
+
+def test_a_metrics_short_name_with_an_s(layer: SemanticLayer) -> None:
+    soft = on(layer, OCT_14, "AOV's been soft since Labor Day, what's behind it?")
+    assert (soft.intent, soft.metric) == (Intent.EXPLAIN, "aov")
+    assert span(soft.window) == ("2026-09-07", "2026-10-14")
+    assert on(layer, OCT_14, "CVRs by device last week").metric == "conversion_rate"
