@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 from agent.domain import Goal
+from agent.llm.understand import CONSULT_BELOW
 from agent.semantic import load_semantic
 from agent.understand import Lexicon, lexicon_for, understand_with
 from agent.understand.corpus import generate
@@ -34,6 +35,7 @@ from tests.agent.understand.labelled import (
     FOLLOWUPS,
     HELDOUT,
     HELDOUT_BATCHES,
+    READ,
     UNSEEN,
     Item,
     load_items,
@@ -150,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         heldout(_parser(lex), _parser(plain))
         batches(_parser(lex, learned=False), _parser(lex))
         unseen(_parser(lex, learned=False), _parser(lex))
+        misses(_parser(lex))
+        read_sets(_parser(lex))
 
     print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for cold in (False, True):
@@ -259,6 +263,54 @@ def unseen(rules: Parse, learned: Parse) -> None:
             f"({m_ok / len(items):.1%}) with the model; out of scope refused {m_out}/{len(out)} "
             f"(rules only {r_out}/{len(out)})"
         )
+
+
+def misses(parse: Parse) -> None:
+    """How the unseen sets' misses reach a user, counted without printing them (so the sets
+    stay unseen): answered as if right, asked back, or an in-scope request refused; and
+    whether the goal's confidence, which decides when the optional LLM is consulted (under
+    CONSULT_BELOW), sets them apart from the right answers."""
+    right: list[float] = []
+    answered: list[float] = []
+    asked = refused = consulted = 0
+    for path in UNSEEN:
+        for item in load_items(path):
+            goal = _goal(parse, item)
+            if not list(mismatches(item, goal)):
+                right.append(goal.confidence)
+            elif goal.intent.value == "unknown" and item.scope != "out":
+                refused += 1
+            elif goal.clarification is not None:
+                asked += 1
+            else:
+                answered.append(goal.confidence)
+            consulted += goal.confidence < CONSULT_BELOW and bool(list(mismatches(item, goal)))
+    wrong = len(answered) + asked + refused
+    if not wrong:
+        return
+    print(
+        f"unseen misses: {wrong}: {len(answered)} answered, {asked} asked back, {refused} "
+        f"in scope but refused; median confidence {statistics.median(answered or [0.0]):.2f} "
+        f"answered misses, {statistics.median(right or [0.0]):.2f} right; misses under the "
+        f"LLM's consult bar ({CONSULT_BELOW}): {consulted}; right answers under it: "
+        f"{sum(c < CONSULT_BELOW for c in right)}"
+    )
+
+
+def read_sets(parse: Parse) -> None:
+    """The batches read for fixes (learned from, no longer a measure): the last set read,
+    four batches, and all of them."""
+    scores = []
+    for path in READ:
+        items = load_items(path)
+        _, per, _ = accuracy(parse, items)
+        scores.append((path.stem, sum(ok for ok, _ in per.values()), len(items)))
+    last = scores[-4:]
+    print(
+        "read, last set (" + ", ".join(name for name, _, _ in last) + "): "
+        f"{sum(ok for _, ok, _ in last)}/{sum(n for _, _, n in last)}; every read batch: "
+        f"{sum(ok for _, ok, _ in scores)}/{sum(n for _, _, n in scores)}"
+    )
 
 
 if __name__ == "__main__":

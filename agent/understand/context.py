@@ -276,6 +276,24 @@ def told_only_after_the_question(
     )
 
 
+def told_only_beside_a_request(
+    tokens: list[Token], sentences: Sentences, said: re.Pattern[str], lex: Lexicon
+) -> bool:
+    """Whether `said` is only in statements beside a sentence that names a metric and asks
+    without it: "the auditors sampled Boxing Day. How many orders did we book on the 26th?"
+    (the setting before the question), or, with no question mark anywhere, a first sentence
+    that is the request ("return rate, Q3 vs Q3 last year. trying to decide whether the
+    p-value is worth computing": the rest says why)."""
+    if len(sentences) < 2:
+        return False
+    asking = [(b, e) for b, e, asks in sentences if asks]
+    if not asking:
+        asking = [sentences[0][:2]]
+    return not any(_says(tokens, b, e, said) for b, e in asking) and any(
+        m.is_metric for b, e in asking for m in lex.match(tokens[b:e])
+    )
+
+
 def _says(tokens: list[Token], begin: int, end: int, said: re.Pattern[str]) -> bool:
     return said.search(" ".join(t.text for t in tokens[begin:end])) is not None
 

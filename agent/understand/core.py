@@ -26,6 +26,7 @@ from agent.understand.context import (
     asked_apart,
     asked_in_a_question_of_its_own,
     told_only_after_the_question,
+    told_only_beside_a_request,
 )
 from agent.understand.events import unknown_event
 from agent.understand.followup import is_followup, merge, thread_notes
@@ -754,29 +755,12 @@ def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
 
 
 def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon) -> bool:
-    """The words appear only in statements beside a sentence that asks for a metric over a
-    period: "the auditors sampled Boxing Day. How many orders did we book on the 26th?"
-    (the setting before the question), or "return rate, Q3 vs Q3 last year. trying to decide
-    whether the p-value is worth computing" (a terse request and its purpose, no question
-    mark anywhere)."""
-    if parsed.metric is None or not parsed.has_window or len(parsed.sentences) < 2:
-        return False
-    tokens = parsed.tokens
-
-    def says(begin: int, end: int) -> bool:
-        return said.search(" ".join(t.text for t in tokens[begin:end])) is not None
-
-    def names_metric(begin: int, end: int) -> bool:
-        return any(m.is_metric for m in lex.match(tokens[begin:end]))
-
-    asking = [(b, e) for b, e, asks in parsed.sentences if asks]
-    if any(says(b, e) for b, e in asking):
-        return False
-    requests = [(b, e) for b, e in asking if names_metric(b, e)]
-    if not asking:
-        b, e, _ = parsed.sentences[0]
-        requests = [(b, e)] if names_metric(b, e) and not says(b, e) else []
-    return bool(requests)
+    """The words appear only in statements beside a sentence asking for a metric over a period."""
+    return (
+        parsed.metric is not None
+        and parsed.has_window
+        and told_only_beside_a_request(parsed.tokens, parsed.sentences, said, lex)
+    )
 
 
 def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:

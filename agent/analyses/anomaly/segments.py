@@ -218,7 +218,7 @@ def _detect_metric(
         # Neither does the check of an indexed segment on its own history (`indexed` off):
         # the index has already allowed for the holiday, and a wide band around Black
         # Friday would hide a segment that fell while its siblings surged.
-        days_off = {} if ref is not None or not indexed or level is not None else holidays
+        days_off = {} if ref is not None or not indexed else holidays
         if ratio:
             num, den = daily[leaves.cols[0]], daily[leaves.cols[1]]
             if ref is None:
