@@ -95,7 +95,11 @@ _MOTIVE = re.compile(
     # "who are our biggest spenders? want their tickets jumped to the front": what the
     # answer is for.
     r"(?:i |we |they )?(?:want|need|wanted) (?:them|their|these|those)|"
-    r"(?:i |we |they )?(?:want|need|wanted) to (?:send|give|offer|thank|invite|gift|prioriti[sz]e))\b"
+    r"(?:i |we |they )?(?:want|need|wanted) to (?:send|give|offer|thank|invite|gift|prioriti[sz]e)|"
+    # "deciding where the Mother's Day money goes": the decision the answer feeds.
+    r"(?:im |i am |we are |were )?(?:deciding|trying to decide|(?:need|have|want) to decide|"
+    r"figuring out|working out) (?:where|which|whether|if|how|who|what)|"
+    r"(?:im |i am |were |we are )?trying to (?:understand|figure out|work out))\b"
 )
 
 
@@ -108,8 +112,10 @@ def motives(tokens: list[Token], text: str) -> set[int]:
         if breaks_after(tokens, text, i - 1) and _MOTIVE.match(
             " ".join(t.text for t in tokens[i : i + 5])
         ):
+            # "I'm trying to understand, descriptively, where …": the motive runs to the
+            # sentence's end, past the commas of its own asides.
             end = next(
-                (j for j in range(i, len(tokens) - 1) if breaks_after(tokens, text, j)),
+                (j for j in range(i, len(tokens) - 1) if ends_sentence(tokens, text, j)),
                 len(tokens) - 1,
             )
             found.update(range(i, end + 1))
@@ -214,6 +220,23 @@ def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]
             sentences.append((start, i + 1, "?" in gap))
             start = i + 1
     return sentences
+
+
+def dash_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
+    """As `sentence_spans`, with a dash also ending one: "revenue by state for H1 — tax wants
+    to see which states crossed the threshold" is a request and then why it is asked."""
+    spans: list[tuple[int, int, bool]] = []
+    start = 0
+    for i in range(len(tokens)):
+        gap = (
+            text[tokens[i].end : tokens[i + 1].start]
+            if i + 1 < len(tokens)
+            else text[tokens[i].end :]
+        )
+        if any(c in gap for c in ".?!\u00b7\u2014\u2013") or " - " in gap or i == len(tokens) - 1:
+            spans.append((start, i + 1, "?" in gap))
+            start = i + 1
+    return spans
 
 
 def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:

@@ -25,6 +25,7 @@ from agent.understand.campaign import (
 from agent.understand.context import (
     asked_apart,
     asked_in_a_question_of_its_own,
+    dash_spans,
     told_only_after_the_question,
     told_only_beside_a_request,
 )
@@ -341,7 +342,8 @@ def _understand(
         # explain their own change (or call their day ordinary), which reads as "no".
         del parsed.filters[dim]
         parsed.filter_words.pop(dim, None)
-        parsed.group_by.append(dim)
+        if dim not in parsed.group_by:
+            parsed.group_by.append(dim)
         intent = Intent.EXPLAIN
     ranking = _ranking(parsed, intent)
     if ranking is not None:
@@ -646,6 +648,15 @@ _DRIVER = re.compile(
     r"(?:the )?(?:_value_|_metric_)|\b(?:did|do|does) (?:the )?(?:_value_|_metric_) (?:\S+ )?"
     r"(?:driv\w*|cause|fuel|power|carry)\b|\bwas it (?:the )?(?:_value_|_metric_) "
     r"(?:that|who|which) (?:drove|driver|caused)\b"
+    # "is it paid search or everything?", "my guess is paid search, not sitewide": a suspect
+    # offered for the move, which the split by its dimension confirms or clears.
+    r"|\b(?:is it|was it|is that|if it s|if its|if it is|my guess is|i (?:think|bet|suspect|"
+    r"reckon) it s|i suspect) "
+    r"(?:all |just |only |mostly )?(?:the )?_value_"
+)
+# "Aug rev dipped m/m — paid search?": a value alone after the move, asked as its own question.
+_SUSPECT_ASKED = re.compile(
+    r"[-—–:,·]\s*(?:just |only |all |mostly )?(?:the )?([^?.!:,—–-]+?)\s*\?\s*$"
 )
 
 
@@ -654,19 +665,34 @@ _DRIVER = re.compile(
 GAP_MOVED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
 _A_MOVE = re.compile(
     r"\b(?:spike|surge|rise|rose|jump|boost|lift|increase|growth|grew|gain|drop|fall|fell|"
-    r"dip|decline|slump|change|swing|move)\w*"
+    r"dip|decline|slump|change|swing|move|sag|slid|tank|crater|climb|crept|plung|soft)\w*"
+    r"|\b(?:gone|went|is|are|was|were) (?:up|down)\b|\boff a cliff\b"
 )
 
 
 def _driver_asked(parsed: Parsed) -> str | None:
     """The dimension of the one value asked about as the driver of a move, if any."""
-    if len(parsed.filters) != 1 or parsed.group_by or not _DRIVER.search(parsed.shape):
+    if not parsed.filters or any(d not in parsed.filters for d in parsed.group_by):
         return None
     if not _A_MOVE.search(parsed.norm) or re.search(r"\bhow (?:many|much)\b", parsed.norm):
         # "new customers driven by email", "how many sessions did social drive": how they
         # came, and how many, with no move to split.
         return None
-    return next(iter(parsed.filters))
+    # The filters in the order their words are written, as the shape's values are.
+    words = {dim: parsed.filter_words.get(dim) or dim for dim in parsed.filters}
+    placed = sorted(words, key=lambda dim: parsed.norm.find(words[dim]))
+    found = _DRIVER.search(parsed.shape)
+    if found is not None:
+        nth = parsed.shape[: found.end()].count("_value_") - 1
+        if "_value_" not in found.group(0):
+            # "driven by new customers": the count's words stand for the value
+            return placed[0] if len(placed) == 1 else None
+        return placed[nth] if 0 <= nth < len(placed) else None
+    asked = _SUSPECT_ASKED.search(parsed.cleaned)
+    if asked is not None and len(asked.group(1).split()) <= 3:
+        named = [d for d in placed if parsed.filter_words.get(d, "@") in asked.group(1).lower()]
+        return named[0] if len(named) == 1 else None
+    return None
 
 
 # "what % of sessions …" normalises to "what of sessions …".
@@ -759,7 +785,15 @@ def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon
     return (
         parsed.metric is not None
         and parsed.has_window
-        and told_only_beside_a_request(parsed.tokens, parsed.sentences, said, lex)
+        and told_only_beside_a_request(
+            parsed.tokens,
+            # With no question asked, a dash parts the request from why it is made.
+            dash_spans(parsed.tokens, parsed.cleaned)
+            if len(parsed.sentences) == 1 and "?" not in parsed.cleaned
+            else parsed.sentences,
+            said,
+            lex,
+        )
     )
 
 

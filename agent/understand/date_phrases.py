@@ -395,6 +395,37 @@ def _weekday(m: re.Match[str], today: date) -> Window | None:
     return _w(day, day + timedelta(days=1), f"{day:%A}")
 
 
+_COMPARED_BEFORE = re.compile(r"\b(?:compare|compared|comparing|vs|versus|against)(?: \S+){0,3}$")
+
+
+def _deadline_ahead(m: re.Match[str], today: date) -> bool:
+    """Whether a deadline's day ("closes on Tuesday", "due on 31st March") is still ahead."""
+    if m["wd"]:
+        return True
+    day = _parse_date(m, "a", today)
+    named_year = any(m.groupdict().get(g) for g in ("ay", "ayx")) or "/" in (m["aus"] or "")
+    return day is not None and not named_year and day.year < today.year
+
+
+def _weekday_span(m: re.Match[str], today: date) -> Window | None:
+    """'Sat through Mon', 'Friday to Sunday': the latest such run of days that is over, or this
+    week's run so far when it ends today. Not 'compare Friday to Sunday' (two days)."""
+    before = m.string[: m.start()]
+    if m["sep"] == "to" and _COMPARED_BEFORE.search(before.rstrip()):
+        return None
+    if re.search(r"\bweek(?: so far| to date)? $", before):
+        return None  # "the week so far, Monday to Thursday": the week, its days spelled out
+    first, last = WEEKDAYS[m["wf"]], WEEKDAYS[m["wl"]]
+    length = (last - first) % 7
+    if length == 0:
+        return None
+    if last == today.weekday():
+        return to_date_window(today - timedelta(days=length), today, f"{m['wf']} to {m['wl']}")
+    end = today - timedelta(days=(today.weekday() - last) % 7)
+    start = end - timedelta(days=length)
+    return _w(start, end + timedelta(days=1), f"{start:%a} to {end:%a}")
+
+
 def _weekday_back(m: re.Match[str], today: date) -> Window | None:
     if m.group(0).endswith("ago") != bool(m.group("n")):
         return None  # "the Tuesdays ago", "two Tuesday before last": not the phrase
@@ -830,6 +861,9 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "valentines week": lambda y: _week_holding(date(y, 2, 14)),
     "galentines day": lambda y: _one_day(date(y, 2, 13)),
     "presidents day": lambda y: _one_day(_nth_weekday(y, 2, 0, 3)),
+    # The second Sunday of February since 2022, the first before.
+    "super bowl": lambda y: _one_day(_nth_weekday(y, 2, 6, 2 if y >= 2022 else 1)),
+    "st patricks day": lambda y: _one_day(date(y, 3, 17)),
     "good friday": lambda y: _one_day(_easter(y) - timedelta(days=2)),
     "easter sunday": lambda y: _one_day(_easter(y)),
     "easter monday": lambda y: _one_day(_easter(y) + timedelta(days=1)),
@@ -901,6 +935,12 @@ _HOLIDAY_ALIASES = {
     "galentines": "galentines day",
     "galentine s": "galentines day",
     "president s day": "presidents day",
+    "super bowl sunday": "super bowl",
+    "st patrick s day": "st patricks day",
+    "saint patricks day": "st patricks day",
+    "saint patrick s day": "st patricks day",
+    "st paddys day": "st patricks day",
+    "st paddy s day": "st patricks day",
     "indigenous peoples day": "columbus day",
     "indigenous people s day": "columbus day",
     "indigenous peoples day weekend": "columbus day weekend",
@@ -916,6 +956,8 @@ _HOLIDAY_ALIASES = {
     "labour day weekend": "labor day weekend",
     "president s day weekend": "presidents day weekend",
     "presidents weekend": "presidents day weekend",
+    "prez day": "presidents day",
+    "prez day weekend": "presidents day weekend",
     "mlk day weekend": "mlk weekend",
     "fourth of july weekend": "independence day weekend",
     "4th of july weekend": "independence day weekend",
@@ -1109,13 +1151,14 @@ def _since_holiday(m: re.Match[str], today: date) -> Window | None:
 
 def _latest_long_weekend(m: re.Match[str], today: date) -> Window | None:
     """ "The long weekend": the federal holiday's long weekend that began most recently, if it
-    began within the last week; with "last year's", that holiday's long weekend a year before."""
+    began within the last three weeks; with "last year's", that holiday's long weekend a year
+    before."""
     begun = [
         (start, end, name)
         for name in _LONG_WEEKENDS
         for year in (today.year, today.year - 1)
         for start, end in [_RETAIL_DAYS[name](year)]
-        if start <= today and (today - end).days <= 7
+        if start <= today and (today - end).days <= 21
     ]
     if not begun:
         return None
@@ -1290,9 +1333,20 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             r"\b(?:of |for |over |in )?(?:all[ -]?time|(?:the )?lifetime(?! value)|"
             r"since (?:we )?launch(?:ed)?|since (?:our |the )?inception|since the (?:beginning|start)"
-            r"(?! of)|since day one|since we (?:opened|started|began))\b"
+            # "since we opened on the 12th" names the day it opened.
+            r"(?! of)|since day one|since we (?:opened|started|began)(?!(?: \S+){0,4}? (?:on|in) (?:the )?\d))\b"
         ),
         build=lambda m, t: _w(ALL_TIME_START, t, ALL_TIME),
+    ),
+    # "books close on 31st March", "the quarter closes on Tuesday", said before the day: a
+    # deadline, context for the request and never its window.
+    _Rule(
+        pattern=_P(
+            rf"\b(?:closes|closing|close|due|ends|ending|deadline is) (?:on )?(?:the )?"
+            rf"(?:{_date_rx('a')}|{_WD})\b"
+        ),
+        build=_never,
+        future_if=lambda m, t: _deadline_ahead(m, t),
     ),
     # "the last two weeks of December", "first week of November", "the second half of October",
     # "early November": a part of a month, before "last week" or a month can claim its words.
@@ -1820,8 +1874,12 @@ RULES: tuple[_Rule, ...] = (
     # Buen Fin started (the 13 of November)": an event may stand between "since" and its date.
     _Rule(
         pattern=_P(
-            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,4}}?"
-            rf"(?:started |began |opened |launched )?(?:on )?the {_date_rx('a')}\b"
+            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,5}}?"
+            rf"(?:started |began |opened |launched )?(?:on )?"
+            # "since school went back on the 8th", "since the clocks sprang forward (Sun 3/8)",
+            # "since Holi (4th)": the event's day, written after it.
+            rf"(?:(?:the |(?:mon|tue|wed|thu|fri|sat|sun)[a-z]* )?{_date_rx('a')}|"
+            r"(?:the )?(?P<sd>[0-3]?\d)(?:st|nd|rd|th))\b"
         ),
         build=_since,
         before=_preceding,
@@ -1928,7 +1986,7 @@ RULES: tuple[_Rule, ...] = (
             r"(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
             # "for the quarter so far"
-            r"|\bthe (?P<unit4>week|month|year|quarter) so far\b"
+            r"|\b(?<!by )(?<!per )(?<!each )(?:the )?(?P<unit4>week|month|year|quarter) so far\b"
         ),
         build=lambda m, t: _this_unit(_this_unit_name(m), t),
         before=_this_unit_before,
@@ -1961,6 +2019,13 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(r"\b(?P<yp>(?:in|for|during|of|vs|versus|against|than|over) )?(?P<yy>20\d\d)\b"),
         build=_year,
         before=_named_year_before,
+    ),
+    _Rule(
+        pattern=_P(
+            rf"\b(?:from )?{_WD.replace('<wd>', '<wf>')} (?P<sep>through|thru|to|till|until) "
+            rf"{_WD.replace('<wd>', '<wl>')}\b"
+        ),
+        build=_weekday_span,
     ),
     _Rule(
         pattern=_P(

@@ -48,6 +48,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
         # "3.1% to 2.7% last week, which channel did that?": which part made the move.
         r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it)|"
+        # "climbing since V-Day, which region is it?", "which landing category took the hit?"
+        r"which (?:\S+ ){1,2}?(?:is it|was it|took the hit|took a hit|got hit|is to blame|"
+        r"was to blame)(?! in\b)|"
         # "which topic is carrying it": the part that carries the move.
         r"which (?:\S+ ){1,2}?(?:is|are|was|were) (?:carrying|driving|pushing) (?:it|this|that)|"
         # "which channel accounts for the gap?": what made up a difference.
@@ -135,6 +138,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|"
         # "any missing or doubled days in sessions?": a load's gaps and duplicates.
         r"(?:missing|doubled|duplicated?) (?:or (?:missing|doubled|duplicated?) )?days|"
+        # "is saturday fully landed?", "is yesterday's revenue complete?": whether a day's
+        # load is whole, read from how it stands against its usual.
+        r"(?:is|are|has|have) (?:# )+(?:fully |completely |all |actually )?(?:landed|loaded|"
+        r"complete)|"
         # "if this is a strange ask": the question's oddness, not the data's.
         r"(?:weird(?:ness)?|strange(?:ness)?|odd)(?! (?:ask|question|request|one to ask))|"
         r"flat ?lin(?:e|es|ed|ing)|irregularit(?:y|ies)|"
@@ -217,6 +224,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?:the )?most\b"
         # "who bought electronics from us this season?": the buyers themselves.
         r"|^(?:\S+ )?who (?:bought|purchased|ordered)\b"
+        # "pull the customers who came in through organic", "a list ready for monday:
+        # returning customers who buy toys": people picked by a condition, to be contacted.
+        r"|\b(?:pull|find|get|give|send|export|grab|dig up) (?:me |us )?(?:a list of |the list of )?"
+        r"(?:all )?(?:our |the |my )?(?:(?!#|from|of|for|by|in|on)\S+ ){0,3}?"
+        r"(?:customers|buyers|clients|shoppers|#) (?:who|that|whose)\b"
+        r"|\blist\b(?: \S+){0,5}? (?:customers|buyers|clients|shoppers|#) (?:who|that|whose)\b"
     ),
     "churn": _P(
         r"\b(?:churn\w*|at risk|likely to (?:leave|cancel|churn|lapse)|leaving(?! out\b)|"
@@ -226,6 +239,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"stopped to (?:buy|order|shop)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
         r"(?:going|gone|went) dark|going to leave|"
+        # "which clients that bought every month now vanished?": customers who went away.
+        r"(?:customers|clients|buyers|shoppers|#)(?: \S+){0,10}? (?:now )?(?:vanished|disappeared|"
+        r"went quiet|gone quiet|went missing|gone missing)|"
         r"(?:never|didnt|did not) (?:came|come|coming) back|never (?:re ?ordered|returned|"
         r"(?:bought|ordered|shopped) again)|"
         r"(?:might|may|could|will|would|wont|won t)(?: not| never)? (?:come|coming) back|"
@@ -265,7 +281,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"correct|incorrect|right or (?:wrong|not)|"
         r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors|"
         r"(?:over|under) ?(?:forecast\w*|predict\w*|estimat\w*|stock\w*)|overstock\w*|"
-        r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off|holding up|"
+        r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off|far off|holding up|"
         r"doing on|tracking)\b"
     ),
     "digest_strong": _P(
@@ -316,6 +332,12 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bhow (?:did|was|were) (?:the |last |this )?#(?: #)*(?: (?:go|do|look|perform|turn out))?(?!\S)"
         # "remind me how Thanksgiving week went last year": the period's phrase took the verb.
         r"|\bhow #(?: #)*(?: ~)*$"
+        # "hows yesterday look?", "how did the website do on St Patrick's Day?", "quick read
+        # on yesterday": the period or the whole shop, judged as a whole.
+        r"|\bhow(?:s| s| does| did| do)? #(?: #)* look\b"
+        r"|\bhow (?:did|is|was|has|does) (?:the |our )?(?:website|site|store|shop|webshop|online "
+        r"store) (?:do|doing|done|go|going|gone|perform|performing|look|looking)\b"
+        r"|\b(?:quick|short|fast) read (?:on|of|for)\b"
         # "how bad was last week, honestly": a period judged as a whole.
         r"|\bhow (?:bad|good|rough) (?:was|were|is) (?:the |last |this )?(?:#|yesterday|today)(?!\S)"
         # "30-second version of how the weekend went": the same, asked indirectly.
@@ -483,6 +505,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # "is your revenue figure gross or net of refunds?", "how do you decide someone is
         # lapsed?": how Scout counts, not a count.
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
+        # "definitions q: is conversion orders/sessions or …?", "does it count twice?"
+        r"|^(?:quick )?definitions? (?:q|question|check)\b|\bdoes (?:it|that|this) count (?:twice|double|once)\b"
         r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
         # "are you reading fct_orders_v2 or still the old one?": which source Scout reads,
         # whatever the source is named after.
@@ -680,7 +704,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:who are|whos|which (?:customers|buyers|shoppers|users|ones|people) are)"
         r"(?: \w+){0,3}? (?:loyal\w*|(?:most|least) (?:valuable|engaged))\b"
         # "find our best customers": the group the segmentation names.
-        r"|\b(?:our|the|my) (?:best|top spending|most loyal) (?:customers|buyers|shoppers|clients)\b"
+        r"|\b(?:our|the|my) (?:best|top spending|most loyal) (?:\S+ ){0,2}?"
+        r"(?:customers|buyers|shoppers|clients)\b"
     ),
     # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
     # asked for, they are out of scope, never the nearest metric.
@@ -894,7 +919,12 @@ def decide(cues: Cues, slots: Slots) -> tuple[Intent | None, bool]:
         return Intent.FORECAST_CHECK, True
     if (
         forecast
-        and not cues.has("trend", "breakdown", "compare")
+        # "how far off was the forecast in Q2 against Q1?": the forecast's error, period
+        # against period, is the check itself.
+        and not cues.has("trend", "breakdown")
+        and not (
+            cues.has("compare") and not (cues.has("forecast_doubt") and slots.has_time_baseline)
+        )
         and not slots.has_group
         and (why or cues.has("investigate", "forecast_doubt") or slots.forecast_metric)
     ):

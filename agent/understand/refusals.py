@@ -309,7 +309,10 @@ REFUSALS: tuple[Refusal, ...] = (
             r"net (?:revenue|dollar) retention|nrr|ndr|"
             r"(?:abuse|fraud|block|watch) ?list|blacklist(?:ed)?|"
             r"clicks? on (?:the )?(?:\S+ ){0,3}?(?:banner|button|link|grid|image|tile)s?|heat ?maps?|"
-            r"click ?maps?)\b"
+            r"click ?maps?|"
+            # Delivery of the shop's own emails and the visitors' browsers are not recorded.
+            r"ad ?blockers?|(?:confirmation |transactional )emails? (?:that )?(?:failed|bounced|"
+            r"not sent)|(?:emails?|messages?) (?:that )?failed to (?:send|deliver|go out))\b"
         ),
         why=(
             "That measure isn't in the warehouse: it holds orders, revenue, sessions, tickets, "
@@ -437,11 +440,16 @@ UNCOMPUTED = (
             r"(?:inflation|cpi)[ -]adjusted|constant (?:20\d\d )?dollars|in real terms|"
             r"(?:strip|strips|stripping|take|taking) out (?:inflation|cpi)|deflat(?:e|ed|ing)|"
             # "Cohen's kappa between her tags and the agents'": agreement between raters.
-            r"cohen s kappa|kappa|inter ?rater|krippendorff)\b"
+            r"cohen s kappa|kappa|inter ?rater|krippendorff|"
+            # "3-yr CAGR", "raking weights for the survey": growth compounded over years, and
+            # weights fitted to outside margins.
+            r"cagr|compound(?:ed)? annual growth(?: rate)?|raking|post ?stratif\w*|"
+            r"survey weights)\b"
         ),
         why=(
-            "Correlations, spreads, significance tests and inflation adjustments aren't "
-            "computed: the metrics are totals and ratios over a period."
+            "Correlations, spreads, significance tests, compound growth rates, survey weights "
+            "and inflation adjustments aren't computed: the metrics are totals and ratios over "
+            "a period."
         ),
     ),
 )

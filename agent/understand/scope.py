@@ -134,6 +134,14 @@ _SPLIT_BY = re.compile(
     r"(?:the |each |their |our )?(?P<what>[a-z]{3,})(?: (?P<more>[a-z]{3,}))?"
 )
 
+# "which city do most of our site visits come from?": the split asked as "which one".
+_WHICH_MOST = re.compile(
+    r"\b(?:which|what) (?P<what>[a-z]{3,}) (?:do|does|did|are|is) (?:most|the most|the bulk|more)\b"
+)
+_TIME_WORDS = frozenset(
+    ["day", "days", "week", "weeks", "month", "months", "time", "hour", "hours"]
+)
+
 
 _GROUPS_BY_BEHAVIOUR = frozenset(
     [
@@ -301,10 +309,12 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
             "customer segmentation groups customers by how often they buy."
         )
     found = _SPLIT_BY.search(parsed.shape)
+    if found is None and (which := _WHICH_MOST.search(parsed.shape)) is not None:
+        found = None if which["what"] in _TIME_WORDS else which
     if found is None or found["what"] in _GROUPS_BY_BEHAVIOUR or not is_foreign(found["what"], lex):
         return None
     what = found["what"]
-    if found["more"] and is_foreign(found["more"], lex):
+    if found.groupdict().get("more") and is_foreign(found["more"], lex):
         what = f"{what} {found['more']}"
     return f"The data can't be split by \u201c{what}\u201d; it can be split by {dims}."
 

@@ -838,13 +838,22 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
         return False  # "all devices and all channels", "- all regions": everything, no split
     if before and before[-1] in GROUP_BEFORE:
         return True
+    # "which Northeast states sold the most": the split inside the value named before it.
+    if len(before) >= 2 and before[-2] == "which" and match.text.endswith("s"):
+        return True
     # "best performing region", "top selling category"
     if len(before) >= 2 and before[-1] in _RANKING_WORDS and before[-2] in GROUP_BEFORE:
         return True
     # "top 3 categories", "worst 5 states": a ranking word and a count before the dimension.
     if len(before) >= 2 and before[-1].isdigit() and before[-2] in GROUP_BEFORE:
         return True
-    if len(before) >= 2 and before[-2:] in (["for", "each"], ["split", "by"], ["down", "by"]):
+    if len(before) >= 2 and before[-2:] in (
+        ["for", "each"],
+        ["split", "by"],
+        ["down", "by"],
+        ["by", "the"],
+        ["out", "by"],
+    ):  # "broken out by the channel that brought them in"
         return True
     # "distributed between the channels", "the orders over the regions": spread over them all.
     if before[-2:] in (["between", "the"], ["across", "the"], ["among", "the"], ["over", "the"]):

@@ -236,6 +236,8 @@ FOREIGN_WORDS = {
     "last fortnight": "last 14 days", "past fortnight": "past 14 days",
     "bilan": "recap", "balanço": "recap", "obrigada": "thanks", "obrigado": "thanks",
     "gracias": "thanks", "merci": "thanks", "danke": "thanks", "pieces": "units",
+    # Indian English: "the quarter till date", "FY till date"
+    "till date": "to date",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from agent.domain import Intent, Window
@@ -222,6 +222,10 @@ def named_baseline(mentions: list[Mention], window: Window, natural: Window) -> 
         return None
     if named == window and whole_months(window):
         return shift_months(window, -12)
+    if named.days == 1 == window.days and named.start >= window.end:
+        # "St Patrick's Day vs a normal Tuesday": the weekday before the day, not the one since.
+        back = timedelta(days=7 * ((named.start - window.start).days // 7 + 1))
+        return replace(named, start=named.start - back, end=named.end - back)
     if named.start < window.end and window.start < named.end:
         return natural
     return named
