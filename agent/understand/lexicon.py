@@ -356,6 +356,12 @@ class Lexicon:
             return tokens[i].orig.isupper() and after not in _TOOL_VERBS
         if len(key) == 1 and i > 0 and tokens[i - 1].text in ("a", "an") and word in _ALSO_NOUNS:
             return False  # "to avoid a repeat this Friday": the noun, not returning customers
+        if (
+            word in ("partner", "partners")
+            and i > 0
+            and _names_a_kind_of_partner(tokens[i - 1].text)
+        ):
+            return False  # "the courier partner", "the brand partner": a company, no channel
         if key in self.weak:
             # "against the West": an article between the context word and the value.
             # Not for everyday words: "on the new denim line" is no customer type.
@@ -530,3 +536,12 @@ def lexicon_for(layer: LayerLike) -> Lexicon:
         _CACHE.clear()
     _CACHE[id(layer)] = (layer, lexicon)
     return lexicon
+
+
+def _names_a_kind_of_partner(before: str) -> bool:
+    """Whether the word before "partner" names what kind of partner it is ("courier",
+    "brand", "logistics"), rather than leading to the affiliate channel ("from partners",
+    "our partners", "affiliate partners")."""
+    return before.isalpha() and before not in (
+        WEAK_VALUE_CONTEXT | {"the", "our", "a", "an", "affiliate", "affiliates", "channel", "all"}
+    )

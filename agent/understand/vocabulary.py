@@ -416,7 +416,15 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     # ("store" would swallow "story").
     "sessions": tuple(
         f"{verb} {the} {place}"
-        for verb in ("visited", "came to", "landed on")
+        for verb in (
+            "visited",
+            "came to",
+            "landed on",
+            "come to",
+            "come onto",
+            "came onto",
+            "coming to",
+        )
         for the in ("the", "our")
         for place in ("site", "website")
     ),

@@ -179,3 +179,15 @@ def test_definitions_forecast_misses_and_customers_gone_quiet(layer: SemanticLay
     assert (forecast.intent, forecast.metric) == (Intent.FORECAST_CHECK, "forecast_error")
     quiet = on(layer, WED, "which West customers went quiet after Memorial Day?")
     assert quiet.intent is Intent.CHURN
+
+
+def test_a_kind_of_partner_is_a_company_not_the_affiliate_channel(layer: SemanticLayer) -> None:
+    company = on(layer, WED, "tickets last week by region, I'm meeting the logistics partner")
+    assert "channel" not in company.filters
+    channel = on(layer, WED, "revenue from partners last week")
+    assert channel.filters == {"channel": "affiliate"}
+
+
+def test_people_coming_onto_the_site_are_sessions(layer: SemanticLayer) -> None:
+    goal = on(layer, WED, "how many people came onto the website yesterday?")
+    assert (goal.intent, goal.metric) == (Intent.LOOKUP, "sessions")
