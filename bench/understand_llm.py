@@ -68,6 +68,10 @@ def report(scores: Sequence[Score], fake: FakeOpenAI, recorded: int) -> None:
             f"{s.with_model_right:>6} ({s.with_model_right / s.items:>6.1%}) {refused:>30}"
         )
     for s in scores:
+        if s.name == "unseen":
+            # Its texts stay unread until a session uses it for fixes: counts only.
+            print(f"  [unseen] {len(s.fixed)} fixed, {len(s.broken)} broken (texts not shown)")
+            continue
         for text in s.fixed:
             print(f"  fixed  [{s.name}] {text!r}")
         for text in s.broken:
