@@ -241,7 +241,17 @@ def _ordinal_days(m: re.Match[str], today: date) -> Window | None:
 
 def _single(m: re.Match[str], today: date) -> Window | None:
     day = _parse_date(m, "a", today)
-    return _w(day, day + timedelta(days=1), f"{day:%b %-d}") if day else None
+    if day is not None and m["dly"]:
+        # "the 14th of March last year": that date in the year before this one.
+        try:
+            day = day.replace(year=today.year - 1)
+        except ValueError:
+            return None  # the 29th of February of a year without one
+    return (
+        _w(day, day + timedelta(days=1), f"{day:%b %-d %Y}" if m["dly"] else f"{day:%b %-d}")
+        if day
+        else None
+    )
 
 
 def _dated_weekday(m: re.Match[str], today: date) -> Window | None:
@@ -1257,17 +1267,24 @@ def _rel_year(m: re.Match[str], today: date) -> Relative:
 
 
 def _year_before(w: Window) -> Window:
-    if (
-        whole_months(w)
-        or (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1))
-        or (w.start.day == 1 and not w.label.lower().startswith(("last", "past", "the ")))
+    # A single day is a day, even on the 1st ("yesterday" on July 2): 52 weeks back.
+    if whole_months(w) or (
+        w.days > 1
+        and (
+            (w.start.month, w.start.day) in ((1, 1), (4, 1), (7, 1), (10, 1))
+            or (w.start.day == 1 and not w.label.lower().startswith(("last", "past", "the ")))
+        )
     ):
         # Calendar months, and a year, quarter or month to date: the same dates a year before.
         return shift_months(w, -12)
+    # A named retail day, however the text dated it ("Jan 1", "New Year's Day"): that day the
+    # year before.
     name = w.label.lower()
-    if name in _RETAIL_DAYS and _RETAIL_DAYS[name](w.start.year)[0] == w.start:
-        start, end = _RETAIL_DAYS[name](w.start.year - 1)
-        return _w(start, end, f"{w.label} {w.start.year - 1}")
+    relative = name.startswith(("yesterday", "today", "last", "past", "this", "the "))
+    for day in [name] if name in _RETAIL_DAYS else () if relative else _RETAIL_DAYS:
+        if _RETAIL_DAYS[day](w.start.year) == (w.start, w.end):
+            start, end = _RETAIL_DAYS[day](w.start.year - 1)
+            return _w(start, end, f"{w.label} {w.start.year - 1}")
     return w.shifted(-364, "a year earlier")
 
 
@@ -1398,7 +1415,12 @@ RULES: tuple[_Rule, ...] = (
     ),
     # "November last year": that month of the year before.
     _Rule(
-        pattern=_P(rf"\b(?:in |for |during |of )?{_MON.format('mm')} (?:of )?last year\b"),
+        # Not "the 4th of July last year": a day of the month, read by the day rules.
+        pattern=_P(
+            r"(?<!\d(?:st|nd|rd|th) )(?<!\d(?:st|nd|rd|th) of )(?<!\d )(?<!\d of )"
+            rf"\b(?:in |for |during |of )?{_MON.format('mm')} "
+            r"(?:of )?last year\b"
+        ),
         build=lambda m, t: calendar_month(
             t.year - 1, MONTHS[m.group("mm")], t, f"{m.group('mm').title()} {t.year - 1}"
         ),
@@ -1576,6 +1598,13 @@ RULES: tuple[_Rule, ...] = (
             r"\b(?:growth|grown|up|down|ahead|behind|increase|decrease|gain|\d+) on "
             r"(?:last year|ly|the (?:prior|previous) year)\b"
         ),
+        build=_never,
+        relative=_rel_year,
+    ),
+    _Rule(
+        # "how are apparel units comping this week?", "comp sales": the store term, against the
+        # same period a year before (PRECEDENTS.md).
+        pattern=_P(r"\b(?:comps?|comping|comped)\b(?! (?:plan|plans|time|ticket|tickets)\b)"),
         build=_never,
         relative=_rel_year,
     ),
@@ -1915,7 +1944,10 @@ RULES: tuple[_Rule, ...] = (
         before=_holiday_before,
     ),
     _Rule(pattern=_P(rf"\b(?:the )?week of {_date_rx('a')}\b"), build=_week_of, before=_preceding),
-    _Rule(pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}\b"), build=_single),
+    _Rule(
+        pattern=_P(rf"\b(?:on )?(?:the )?{_date_rx('a')}(?P<dly> (?:of )?last year)?\b"),
+        build=_single,
+    ),
     _Rule(
         pattern=_P(r"\b(?:the )?(?:day before yesterday|yesterdays?|yday|yest)\b"), build=_yesterday
     ),

@@ -62,6 +62,9 @@ _ONE_FILTER_OFF = re.compile(
     r"(?:filter|cut|restriction)\b(?!s)"
 )
 
+# Dimensions that name the same thing at two scales: a new value of one replaces the other.
+_PLACES = {"region": ("state",), "state": ("region",)}
+
 
 def last_filter_dropped(parsed: Parsed, context: Goal) -> str | None:
     """The dimension of the filter "drop the filter" takes off, when the thread holds more
@@ -199,6 +202,11 @@ def merge(
             compare[dim] = (pair[0], value)
         elif (dim, value) != beside:
             filters[dim] = value
+            # "ok and for the whole Midwest?" after Minnesota: a place replaces the place
+            # before, whether it is named as a state or as a region.
+            for other in _PLACES.get(dim, ()):
+                if other not in parsed.filters:
+                    filters.pop(other, None)
     for dim in (*compare, *parsed.group_by, *off):
         # "break that down by region" after a West answer splits every region; "remove the
         # email filter" names email to take it off.

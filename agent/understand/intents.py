@@ -84,7 +84,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "compare": _P(
         r"\b(?:vs|versus|v|compare|compared|comparison(?! (?:slides?|decks?|charts?|tables?))|"
         r"against|relative to|side by side|"
-        r"next to|alongside|stack(?:s|ed)? up)\b"
+        r"next to|alongside|(?:set|setting|put|putting|place|placing) (?:\S+ ){1,3}?beside|"
+        r"stack(?:s|ed)? up)\b"
     ),
     "breakdown": _P(
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"

@@ -621,12 +621,15 @@ def _interpret(
     matches = _objects_of_verbs(_drop_qualifiers(matches))
     plain_metric = any(all(s.kind == "metric" for s in m.senses) for m in matches)
     values: list[tuple[PhraseMatch, list[str], str]] = []  # match, dimensions, value
+    declined: set[str] = set()
     for match in matches:
         kinds = {s.kind for s in match.senses}
         metric = next((s.name for s in match.senses if s.kind == "metric"), None)
         # "new customers" is a metric on its own, a filter next to another metric.
         if metric and (kinds == {"metric"} or not (plain_metric or parsed.metrics)):
             metric = _counted(metric, match, parsed.tokens, lex)
+            if _NOT_BEFORE.search(" ".join(t.text for t in parsed.tokens[: match.start])):
+                declined.add(metric)  # "dollars this time, not units"
             if metric not in parsed.metrics:
                 parsed.metrics.append(metric)
             continue
@@ -644,6 +647,7 @@ def _interpret(
                 parsed.group_by.append(grouped)
     if not parsed.metrics:
         parsed.metrics.extend(_counted_in_value(values, parsed.tokens, lex))
+    parsed.metrics = [m for m in parsed.metrics if m not in declined] or parsed.metrics
     metric = parsed.metric
     parsed.group_by = [lex.group_dimension(d, metric) for d in parsed.group_by]
     by_dim: dict[str, list[tuple[PhraseMatch, str]]] = {}
@@ -710,6 +714,10 @@ def _interpret(
             parsed.filter_words.pop(dim, None)
     # "desktop vs mobile ATC … which device wins": the comparison already splits by it.
     parsed.group_by = list(dict.fromkeys(d for d in parsed.group_by if d not in parsed.compare))
+
+
+# "…, not units", "rather than orders", "instead of revenue": a metric named to be declined.
+_NOT_BEFORE = re.compile(r"(?:^|\s)(?:not|rather than|instead of)$")
 
 
 def _counted(metric: str, match: PhraseMatch, tokens: list[Token], lex: Lexicon) -> str:
@@ -838,6 +846,8 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
         return False  # "all devices and all channels", "- all regions": everything, no split
     if before and before[-1] in GROUP_BEFORE:
         return True
+    if before[-1:] == ["select"]:
+        return True  # "SELECT landing_category, conversion_rate FROM …": a column per row
     # "which Northeast states sold the most": the split inside the value named before it.
     if len(before) >= 2 and before[-2] == "which" and match.text.endswith("s"):
         return True

@@ -95,7 +95,7 @@ NOT_TYPOS = _words(
     contract contracts contractor contractors attribution
     personal merch director directors investor investors sending contained spelling valve
     valves connecting convention conventions pilot pilots seattle siblings charging charged
-    purchase supplier suppliers deliver delivers delivered delivering
+    purchase supplier suppliers deliver delivers delivered delivering comp comps comping comped
     """
 )
 

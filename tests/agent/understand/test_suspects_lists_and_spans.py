@@ -191,3 +191,53 @@ def test_a_kind_of_partner_is_a_company_not_the_affiliate_channel(layer: Semanti
 def test_people_coming_onto_the_site_are_sessions(layer: SemanticLayer) -> None:
     goal = on(layer, WED, "how many people came onto the website yesterday?")
     assert (goal.intent, goal.metric) == (Intent.LOOKUP, "sessions")
+
+
+def test_a_metric_named_to_be_declined_is_not_the_one_answered(layer: SemanticLayer) -> None:
+    goal = on(layer, WED, "toys $ last week please, finance wants money this time, not units")
+    assert goal.metric == "revenue"
+    rather = on(layer, WED, "orders by channel rather than revenue, last week")
+    assert (rather.metric, rather.group_by) == ("orders", ("channel",))
+
+
+def test_a_region_in_a_thread_replaces_the_state_before(layer: SemanticLayer) -> None:
+    first = on(layer, WED, "orders from Ohio last week")
+    assert first.filters == {"state": "OH"}
+    wider = on(layer, WED, "and for the whole Midwest?", context=first)
+    assert wider.filters == {"region": "Midwest"}
+    narrower = on(
+        layer, WED, "what about Texas?", context=on(layer, WED, "orders in the West last week")
+    )
+    assert narrower.filters == {"state": "TX"}
+
+
+def test_a_single_day_against_last_year_is_52_weeks_back_unless_it_is_a_holiday(
+    layer: SemanticLayer,
+) -> None:
+    # July 1 is a quarter's first day, but "yesterday" is one day: the same weekday.
+    day = on(layer, "2026-07-02", "orders yesterday vs the same day last year")
+    assert span(day.baseline) == ("2025-07-02", "2025-07-03")
+    # A fixed-date holiday written as a date is that holiday a year before.
+    new_year = on(layer, "2026-07-02", "orders on jan 1 vs last year")
+    assert span(new_year.baseline) == ("2025-01-01", "2025-01-02")
+
+
+def test_comping_is_against_last_year_and_a_dated_day_keeps_its_year(layer: SemanticLayer) -> None:
+    comp = on(layer, WED, "how is beauty comping this week?")
+    assert comp.intent is Intent.COMPARE
+    assert span(comp.baseline) == ("2025-06-09", "2025-06-11")
+    dated = on(layer, WED, "orders on the 14th of March last year")
+    assert span(dated.window) == ("2025-03-14", "2025-03-15")
+    holiday = on(layer, WED, "revenue on the 4th of July last year")
+    assert span(holiday.window) == ("2025-07-04", "2025-07-05")
+
+
+def test_a_select_list_splits_by_its_column_and_beside_compares(layer: SemanticLayer) -> None:
+    sql = on(layer, WED, "select channel, orders from orders where region = 'West' last week")
+    assert (sql.intent, sql.group_by, sql.filters) == (
+        Intent.BREAKDOWN,
+        ("channel",),
+        {"region": "West"},
+    )
+    beside = on(layer, WED, "could you put mobile beside desktop for conversion last week?")
+    assert beside.compare == {"device": ("mobile", "desktop")}
