@@ -322,6 +322,15 @@ def _understand(
         else:
             cap = 0.1 if parsed.hostile else 0.2
             return clarify.unknown(text, lex, today, confidence=cap)
+    if (
+        intent is Intent.BREAKDOWN
+        and parsed.group_by
+        and (parsed.cues.has("move") or _DOUBLED.search(parsed.norm))
+        and _WHICH_ALONE.search(parsed.cleaned)
+        and not _CHANGE_RANKED.search(parsed.shape)
+    ):
+        # "tickets roughly doubled on Thursday. which topic?": which part made the move.
+        intent = Intent.EXPLAIN
     if intent is Intent.EXPLAIN and parsed.group_by and _CHANGE_RANKED.search(parsed.shape):
         # "which states had the biggest revenue drop?": the split with each row's change
         # answers it, whatever the total did; an explanation of a flat total names none.
@@ -648,16 +657,24 @@ _DRIVER = re.compile(
     r"(?:the )?(?:_value_|_metric_)|\b(?:did|do|does) (?:the )?(?:_value_|_metric_) (?:\S+ )?"
     r"(?:driv\w*|cause|fuel|power|carry)\b|\bwas it (?:the )?(?:_value_|_metric_) "
     r"(?:that|who|which) (?:drove|driver|caused)\b"
-    # "is it paid search or everything?", "my guess is paid search, not sitewide": a suspect
-    # offered for the move, which the split by its dimension confirms or clears.
-    r"|\b(?:is it|was it|is that|if it s|if its|if it is|my guess is|i (?:think|bet|suspect|"
-    r"reckon) it s|i suspect) "
-    r"(?:all |just |only |mostly )?(?:the )?_value_"
 )
-# "Aug rev dipped m/m — paid search?": a value alone after the move, asked as its own question.
+# "is it paid search or everything?", "my guess is paid search, not sitewide", "was it the
+# new customers dragging it down?": a suspect offered for the move, which the split by its
+# dimension confirms or clears (read in the words, where "new customers" is a value too).
+_SUSPECT_LEAD = (
+    r"\b(?:is it|was it|is that|if it s|if its|if it is|my guess is|"
+    r"i (?:think|bet|suspect|reckon) it s|i suspect) (?:all |just |only |mostly )?(?:the )?"
+)
+# "Aug rev dipped m/m — paid search?", "units returned jumped in April. apparel again?": a
+# value alone after the move, asked as its own question.
 _SUSPECT_ASKED = re.compile(
-    r"[-—–:,·]\s*(?:just |only |all |mostly )?(?:the )?([^?.!:,—–-]+?)\s*\?\s*$"
+    r"(?:^|[.!?]\s+|[-—–:,·]\s*)(?:just |only |all |mostly )?(?:the )?([^?.!:,·—–-]+?)"
+    r"(?:\s+(?:again|too|as well))?\s*\?"
 )
+
+# "which topic?" asked on its own, and a count that doubled or halved.
+_WHICH_ALONE = re.compile(r"(?:^|[.!?]\s+)which \w+\s*\?")
+_DOUBLED = re.compile(r"\b(?:doubled|tripled|halved|quadrupled)\b")
 
 
 # "did the gap between mobile and desktop widen?": also read by the gap analysis, which then
@@ -665,7 +682,7 @@ _SUSPECT_ASKED = re.compile(
 GAP_MOVED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos|chang)")
 _A_MOVE = re.compile(
     r"\b(?:spike|surge|rise|rose|jump|boost|lift|increase|growth|grew|gain|drop|fall|fell|"
-    r"dip|decline|slump|change|swing|move|sag|slid|tank|crater|climb|crept|plung|soft)\w*"
+    r"dip|decline|slump|change|swing|move|sag|slid|tank|crater|climb|crept|creep|plung|soft)\w*"
     r"|\b(?:gone|went|is|are|was|were) (?:up|down)\b|\boff a cliff\b"
 )
 
@@ -688,11 +705,16 @@ def _driver_asked(parsed: Parsed) -> str | None:
             # "driven by new customers": the count's words stand for the value
             return placed[0] if len(placed) == 1 else None
         return placed[nth] if 0 <= nth < len(placed) else None
-    asked = _SUSPECT_ASKED.search(parsed.cleaned)
-    if asked is not None and len(asked.group(1).split()) <= 3:
-        named = [d for d in placed if parsed.filter_words.get(d, "@") in asked.group(1).lower()]
-        return named[0] if len(named) == 1 else None
-    return None
+    suspects = [
+        dim
+        for dim in placed
+        if re.search(rf"{_SUSPECT_LEAD}{re.escape(words[dim].lower())}\b", parsed.norm)
+        or any(
+            asked.group(1).lower() == words[dim].lower()
+            for asked in _SUSPECT_ASKED.finditer(parsed.cleaned)
+        )
+    ]
+    return suspects[0] if len(suspects) == 1 else None
 
 
 # "what % of sessions …" normalises to "what of sessions …".

@@ -238,6 +238,10 @@ FAMILIES: dict[Intent, tuple[str, ...]] = {
         "attrition risk",
         "who will we lose next month",
         "customers drifting away",
+        "who looks ready to walk away",
+        "which buyers are losing interest in us",
+        "customers who might not come back",
+        "who is thinking of leaving us",
     ),
     Intent.DIGEST: (
         "how are we doing",

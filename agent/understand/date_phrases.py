@@ -423,8 +423,10 @@ def _weekday_span(m: re.Match[str], today: date) -> Window | None:
     before = m.string[: m.start()]
     if m["sep"] == "to" and _COMPARED_BEFORE.search(before.rstrip()):
         return None
-    if re.search(r"\bweek(?: so far| to date)? $", before):
-        return None  # "the week so far, Monday to Thursday": the week, its days spelled out
+    if re.search(r"\b(?:week|weekend)(?: so far| to date)? $", before):
+        # "the week so far, Monday to Thursday", "last year's long weekend, sat thru mon": the
+        # period named, its days spelled out.
+        return None
     first, last = WEEKDAYS[m["wf"]], WEEKDAYS[m["wl"]]
     length = (last - first) % 7
     if length == 0:
@@ -880,6 +882,8 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "easter weekend": lambda y: (_easter(y) - timedelta(days=1), _easter(y) + timedelta(days=1)),
     "holy week": lambda y: _week_holding(_easter(y)),
     "mothers day": lambda y: _one_day(_nth_weekday(y, 5, 6, 2)),
+    # The British Mother's Day: the fourth Sunday of Lent, three weeks before Easter.
+    "mothering sunday": lambda y: _one_day(_easter(y) - timedelta(days=21)),
     "memorial day": lambda y: _one_day(_nth_weekday(y, 5, 0, -1)),
     "memorial day weekend": lambda y: _long_weekend(_nth_weekday(y, 5, 0, -1)),
     "fathers day": lambda y: _one_day(_nth_weekday(y, 6, 6, 3)),
@@ -1090,8 +1094,18 @@ def _month_span(m: re.Match[str], today: date) -> Window | None:
     first, last = MONTHS[m.group("fm")], MONTHS[m.group("tm")]
     if first == last:
         return None
-    if m.group("by") in ("to", "and") and not m.group("opens"):
-        return None  # "compare October to September": one month against the other
+    if (
+        m.group("by") in ("to", "and")
+        and not m.group("opens")
+        and (
+            m.group("by") == "and"
+            or last < first + 2
+            or _COMPARED_BEFORE.search(m.string[: m.start()].rstrip())
+        )
+    ):
+        # "compare October to September", "September to October": one month against the
+        # other; "Jan to Oct" is a run of months.
+        return None
     if m.groupdict().get("sy"):
         year = int(m.group("sy"))
     elif m.groupdict().get("sly"):
@@ -1162,13 +1176,15 @@ def _since_holiday(m: re.Match[str], today: date) -> Window | None:
 def _latest_long_weekend(m: re.Match[str], today: date) -> Window | None:
     """ "The long weekend": the federal holiday's long weekend that began most recently, if it
     began within the last three weeks; with "last year's", that holiday's long weekend a year
-    before."""
+    before, the one about to begin included ("last year's long weekend" on the Friday before
+    Memorial Day is Memorial Day weekend of last year)."""
+    ahead = timedelta(days=7 if m.group("ly") else 0)
     begun = [
         (start, end, name)
         for name in _LONG_WEEKENDS
         for year in (today.year, today.year - 1)
         for start, end in [_RETAIL_DAYS[name](year)]
-        if start <= today and (today - end).days <= 21
+        if start <= today + ahead and (today - end).days <= 21
     ]
     if not begun:
         return None
@@ -1204,6 +1220,10 @@ def _holiday_year(said: str | None, name: str, today: date) -> int:
 
 def _holiday_range(m: re.Match[str], today: date) -> Window | None:
     first = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    if m.group("hnow"):
+        # "from Black Friday to now", "from Christmas until yesterday": to the last whole day.
+        start = _RETAIL_DAYS[first](_holiday_year(None, first, today))[0]
+        return to_date_window(start, today, f"{first.title()} to {m.group('hnow')}")
     last = _HOLIDAY_ALIASES.get(m.group("hol2"), m.group("hol2"))
     year = _holiday_year(m.group("hy"), first, today)
     start, end = _RETAIL_DAYS[first](year)[0], _RETAIL_DAYS[last](year)[1]
@@ -1650,7 +1670,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             rf"\b(?:from |between )?(?P<hol>{_HOLIDAY_NAMES}) (?:through|thru|to|until|till|and) "
-            rf"(?P<hol2>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}"
+            rf"(?:(?P<hol2>{_HOLIDAY_NAMES}){_HOLIDAY_YEAR}|(?P<hnow>now|today|yesterday|date)\b)"
         ),
         build=_holiday_range,
     ),

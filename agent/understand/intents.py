@@ -48,6 +48,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"where (?:did|has|have) (?:\S+ ){0,7}?(?:go|gone)|"
         # "3.1% to 2.7% last week, which channel did that?": which part made the move.
         r"which (?:\S+ ){1,2}?(?:did|caused|drove|was behind|is behind) (?:that|this|it)|"
+        # "creeping up since Christmas. is one category behind it?"
+        r"(?:is|was|are|were) (?:one|a|any|some) (?:\S+ ){1,2}?behind (?:it|this|that)|"
+        r"which (?:\S+ ){1,2}?(?:is |s )?behind (?:it|this|that)|"
         # "climbing since V-Day, which region is it?", "which landing category took the hit?"
         r"which (?:\S+ ){1,2}?(?:is it|was it|took the hit|took a hit|got hit|is to blame|"
         r"was to blame)(?! in\b)|"
@@ -102,7 +105,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     # "a chart of sessions": a course over time, unless a split is named ("a chart of
     # add-to-cart rate by device" draws the split).
-    "visual": _P(r"(?<!\bno )\b(?:chart|charts|plot|graph|graphs|visuali[sz]e)\b"),
+    "visual": _P(r"(?<!\bno )(?<!\bnot )\b(?:chart|charts|plot|graph|graphs|visuali[sz]e)\b"),
     # Asking which way a metric is heading is a trend, even though "going down" alone is a move.
     "direction": _P(
         r"\b(?:up or down|down or up|rising or falling|increasing or decreasing|"
@@ -139,10 +142,13 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:unusual|anomal(?:y|ies|ous)|spikes?|outliers?|"
         # "any missing or doubled days in sessions?": a load's gaps and duplicates.
         r"(?:missing|doubled|duplicated?) (?:or (?:missing|doubled|duplicated?) )?days|"
-        # "is saturday fully landed?", "is yesterday's revenue complete?": whether a day's
-        # load is whole, read from how it stands against its usual.
+        # "is saturday fully landed?", "is yesterday's revenue complete?", "did yesterday land
+        # completely?": whether a day's load is whole, read from how it stands against its usual.
         r"(?:is|are|has|have) (?:# )+(?:fully |completely |all |actually )?(?:landed|loaded|"
-        r"complete)|"
+        r"complete)|did (?:# )+(?:(?:fully|completely) (?:land|load)|(?:land|load) (?:completely|fully|in full))|"
+        # "is it a normal level or too much?", "is that a lot for a sunday?"
+        r"(?:is|s) (?:that|this|it) (?:a lot|a normal level|normal|too much|too many)|"
+        r"normal level|(?:what|about what) we(?: would| d)? expect|"
         # "if this is a strange ask": the question's oddness, not the data's.
         r"(?:weird(?:ness)?|strange(?:ness)?|odd)(?! (?:ask|question|request|one to ask))|"
         r"flat ?lin(?:e|es|ed|ing)|irregularit(?:y|ies)|"
@@ -204,7 +210,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "which customers should the December push go to?": who a campaign is for.
         r"which (?:customers|buyers|shoppers|#) should (?:\S+ ){0,6}?(?:go to|get|receive|target)|"
         r"(?:build|make|pull|put together|create) (?:me |us )?(?:a |an |the )?(?:\w+ )?"
-        r"(?:list|audience)(?! of (?!customers|buyers|shoppers|people|users))|"
+        # "a list of our Instagram-acquired superfans": people, whatever they are called.
+        r"(?:list|audience)(?! of (?!(?:our |the |all |my )?(?:\S+ ){0,3}?(?:customers|buyers|"
+        r"shoppers|people|users|fans|superfans|members|vips|#)\b))|"
         # RFM segment names: asking who is in them is asking for the segmentation.
         r"champions|hibernating|about to sleep|cant lose(?: them)?|need(?:s|ing)? attention|"
         r"potential loyalists|loyalists|most valuable|(?:big|biggest|top|heaviest) spenders|whales|"
@@ -229,7 +237,8 @@ CUES: dict[str, re.Pattern[str]] = {
         # returning customers who buy toys": people picked by a condition, to be contacted.
         r"|\b(?:pull|find|get|give|send|export|grab|dig up) (?:me |us )?(?:a list of |the list of )?"
         r"(?:all )?(?:our |the |my )?(?:(?!#|from|of|for|by|in|on)\S+ ){0,3}?"
-        r"(?:customers|buyers|clients|shoppers|#) (?:who|that|whose)\b"
+        r"(?:customers|buyers|clients|shoppers|everyone|everybody|anyone|people|#) "
+        r"(?:who|that|whose)\b"
         r"|\blist\b(?: \S+){0,5}? (?:customers|buyers|clients|shoppers|#) (?:who|that|whose)\b"
     ),
     "churn": _P(
@@ -283,6 +292,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"good|quality|bias|biased|performing|missing|miss|drift(?:ing|ed)?|error|errors|"
         r"(?:over|under) ?(?:forecast\w*|predict\w*|estimat\w*|stock\w*)|overstock\w*|"
         r"understock\w*|stock ?outs?|out of stock|too (?:high|low)|way off|far off|holding up|"
+        r"anywhere (?:close|near)|(?:how )?close (?:to|was)|on target|"
         r"doing on|tracking)\b"
     ),
     "digest_strong": _P(
@@ -508,6 +518,11 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:is|are) (?:your |the |our )?(?:\S+ ){1,2}?(?:gross or net|net or gross)\b"
         # "definitions q: is conversion orders/sessions or …?", "does it count twice?"
         r"|^(?:quick )?definitions? (?:q|question|check)\b|\bdoes (?:it|that|this) count (?:twice|double|once)\b"
+        # "does `units_sold` count a bundle as 1 unit or 3?", "do you cut days on UTC?"
+        r"|\bdoes (?:\S+ ){1,3}?count (?:\S+ ){1,6}?as (?:\S+ )?(?:or|one|1)\b"
+        r"|(?:\bcount|\bcounted|\bcounts|#) (?:\S+ ){0,6}?as (?:one|1|a single) (?:\S+ )?or "
+        r"(?:two|2|three|3|more)\b"
+        r"|\b(?:do|does) (?:you|scout|u) cut (?:the )?days?\b"
         r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
         # "are you reading fct_orders_v2 or still the old one?": which source Scout reads,
         # whatever the source is named after.
@@ -835,7 +850,9 @@ _BREAK_X_DOWN = _P(r"\bbreak (?P<x>(?:\S+ ){1,4}?)down\b")
 # into, and a product hierarchy, not a request for a recap.
 _NOT_A_RECAP = _P(
     r"\b(?:for|in|into) (?:the|my|our|a|this|tomorrows?|todays?|fridays?) (?:\S+ ){0,2}?"
-    r"(?:wrap ?up|roll ?up|close ?out)\b|\brolls? ?up (?:to|under|into)\b|\bclose ?out q\b"
+    r"(?:wrap ?up|roll ?up|close ?out|(?:daily|weekly|morning) (?:report|summary)|kpi report)\b"
+    # "yesterday's order count for the daily MIS": what the figure is for.
+    r"|\brolls? ?up (?:to|under|into)\b|\bclose ?out q\b"
 )
 
 

@@ -479,6 +479,7 @@ _TEAM_NOUNS = frozenset(
         "desk",
         "floor",
         "dock",
+        "huddle",
     ]
 )
 # Words after a two-letter code that make it a tool talking, not a state ("GA shows").

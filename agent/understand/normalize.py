@@ -116,6 +116,13 @@ _FOREIGN = re.compile(
 )
 
 
+_SPOKEN_MARKS = {"question mark": "?", "full stop": ".", "exclamation mark": "!", "comma": ","}
+_SPOKEN_MARK = re.compile(
+    r"\s+(question mark|full stop|exclamation mark|comma)\b(?![- ](?:separated|delimited))",
+    re.IGNORECASE,
+)
+
+
 def clean(raw: str) -> Cleaned:
     """Strip Slack markup, URLs, emoji codes, smuggled SQL and prompt-injection phrases."""
     text = unicodedata.normalize("NFKC", raw or "")
@@ -129,6 +136,8 @@ def clean(raw: str) -> Cleaned:
     text = _emoji_words(text)
     text = _folded(text)
     text = _FOREIGN.sub(lambda m: _FOREIGN_FOLDED[" ".join(m.group().lower().split())], text)
+    # Dictated on a phone: "… this month full stop", "… question mark" are the marks.
+    text = _SPOKEN_MARK.sub(lambda m: _SPOKEN_MARKS[m.group(1).lower()] + " ", text)
     # "the CA of the Northeast" (le chiffre d'affaires): revenue, when a determiner says it is
     # a thing owned, not the state ("orders in CA").
     text = re.sub(

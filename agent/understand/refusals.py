@@ -319,6 +319,18 @@ REFUSALS: tuple[Refusal, ...] = (
             "returns and the inventory forecast."
         ),
     ),
+    # "what % of rows have `channel` null?": a column's quality is the pipeline's test, not
+    # a metric of the shop.
+    Refusal(
+        kind="column_checks",
+        pattern=_P(
+            r"\b(?:nulls?|null rates?|nullable|blank (?:values|fields|rows))\b(?! hypothes)"
+        ),
+        why=(
+            "Scout reads the shop's metrics, not the tables' columns: null counts and column "
+            "checks belong to the warehouse's own tests."
+        ),
+    ),
     # Email engagement: sends are not in the warehouse, only the orders they bring.
     Refusal(
         kind="email_engagement",

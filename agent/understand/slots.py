@@ -66,6 +66,10 @@ _JOINERS = frozenset(
         "outperformed",
         "beat",
         "beating",
+        "behind",
+        "trailing",
+        "trails",
+        "outpaced",
     ]
 )
 # Metric words general enough to be what a segment's name is said with ("paid search traffic",
@@ -102,7 +106,8 @@ _HOW_IT_GOES = frozenset(
 )
 _PLACE_PREPS = frozenset(["in", "from", "for", "at", "across", "within", "about", "hows"])
 # "orders we shipped to Australia": where orders went names a place as "in" does.
-_SENT = frozenset(["ship", "ships", "shipped", "shipping", "sent", "delivered", "deliver"])
+# "orders went to Hawaii"; not "I'm going to Denver" (where the person goes).
+_SENT = frozenset(["ship", "ships", "shipped", "shipping", "sent", "delivered", "deliver", "went"])
 _LANGUAGES = frozenset(
     [
         "english",
@@ -956,7 +961,7 @@ def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     # "the NE stack up against the West": a few words of the comparison between them;
     # "first-time shoppers spending less per order than returning ones": a few more before
     # "than".
-    reach = 6 if "than" in between else 4
+    reach = 6 if between & {"than", "behind"} else 4
     return bool(between & _JOINERS) and b.start - a.end <= reach
 
 
@@ -1026,8 +1031,8 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
             or word == "scout"
         ):
             continue
-        if after is not None and after.text in _HOW_IT_GOES:
-            return "region", token.orig  # "how's Denver doing?": a place
+        if (after is not None and after.text in _HOW_IT_GOES) or sent_to:
+            return "region", token.orig  # "how's Denver doing?", "shipped to Ireland": a place
         return _closest_dimension(word, lex), token.orig
     return None
 

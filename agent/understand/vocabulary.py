@@ -236,8 +236,14 @@ FOREIGN_WORDS = {
     "last fortnight": "last 14 days", "past fortnight": "past 14 days",
     "bilan": "recap", "balanço": "recap", "obrigada": "thanks", "obrigado": "thanks",
     "gracias": "thanks", "merci": "thanks", "danke": "thanks", "pieces": "units",
-    # Indian English: "the quarter till date", "FY till date"
-    "till date": "to date",
+    # Dictation slips, heard and written as another word: "the add to card rate on the eye
+    # pad", "the demand fore cast", "revenue per session cue one".
+    "add to card": "add to cart", "eye pad": "ipad", "fore cast": "forecast", "cue one": "q1",
+    "cue two": "q2", "cue three": "q3", "cue four": "q4", "four the": "for the",
+    # Italian carried into English: "make a confrontation", "divided for region", "riepilogo"
+    "make a confrontation": "compare", "in confrontation with": "compared with",
+    "a confrontation": "a comparison", "divided for": "split by", "riepilogo": "recap",
+    "grazie mille": "thanks a lot", "grazie": "thanks", "the average order": "the aov",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
@@ -442,6 +448,11 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "contacted us",
     ),
     "units_returned": (
+        # "inbound returns yesterday, in units?", "units recieved back since Boxing Day"
+        "inbound returns",
+        "returns in units",
+        "received back",
+        "returned units",
         "returned quantity",
         "quantity returned",
         "returns quantity",
