@@ -206,8 +206,13 @@ def _points_back(sentence: list[Token]) -> bool:
     )
 
 
-def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
-    """Each sentence's token span (start, end) and whether it ends with a question mark."""
+def sentence_spans(
+    tokens: list[Token], text: str, *, at_dashes: bool = False
+) -> list[tuple[int, int, bool]]:
+    """Each sentence's token span (start, end) and whether it ends with a question mark; with
+    `at_dashes`, a dash ends one too ("revenue by state for H1 — tax wants to see which states
+    crossed the threshold" is a request and then why it is asked)."""
+    marks = ".?!\u00b7\u2014\u2013" if at_dashes else ".?!"
     sentences: list[tuple[int, int, bool]] = []
     start = 0
     for i in range(len(tokens)):
@@ -216,27 +221,10 @@ def sentence_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]
             if i + 1 < len(tokens)
             else text[tokens[i].end :]
         )
-        if any(c in gap for c in ".?!") or i == len(tokens) - 1:
+        if any(c in gap for c in marks) or (at_dashes and " - " in gap) or i == len(tokens) - 1:
             sentences.append((start, i + 1, "?" in gap))
             start = i + 1
     return sentences
-
-
-def dash_spans(tokens: list[Token], text: str) -> list[tuple[int, int, bool]]:
-    """As `sentence_spans`, with a dash also ending one: "revenue by state for H1 — tax wants
-    to see which states crossed the threshold" is a request and then why it is asked."""
-    spans: list[tuple[int, int, bool]] = []
-    start = 0
-    for i in range(len(tokens)):
-        gap = (
-            text[tokens[i].end : tokens[i + 1].start]
-            if i + 1 < len(tokens)
-            else text[tokens[i].end :]
-        )
-        if any(c in gap for c in ".?!\u00b7\u2014\u2013") or " - " in gap or i == len(tokens) - 1:
-            spans.append((start, i + 1, "?" in gap))
-            start = i + 1
-    return spans
 
 
 def clause_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ from agent.understand.campaign import (
 from agent.understand.context import (
     asked_apart,
     asked_in_a_question_of_its_own,
-    dash_spans,
+    sentence_spans,
     told_only_after_the_question,
     told_only_beside_a_request,
 )
@@ -810,7 +810,7 @@ def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon
         and told_only_beside_a_request(
             parsed.tokens,
             # With no question asked, a dash parts the request from why it is made.
-            dash_spans(parsed.tokens, parsed.cleaned)
+            sentence_spans(parsed.tokens, parsed.cleaned, at_dashes=True)
             if len(parsed.sentences) == 1 and "?" not in parsed.cleaned
             else parsed.sentences,
             said,
