@@ -95,7 +95,8 @@ _MOTIVE = re.compile(
     # "who are our biggest spenders? want their tickets jumped to the front": what the
     # answer is for.
     r"(?:i |we |they )?(?:want|need|wanted) (?:them|their|these|those)|"
-    r"(?:i |we |they )?(?:want|need|wanted) to (?:send|give|offer|thank|invite|gift|prioriti[sz]e)|"
+    r"(?:i |we |they )?(?:want|need|wanted) to (?:send|give|offer|thank|invite|gift|prioriti[sz]e|"
+    r"test|try|target|reach|contact|interview)|"
     # "deciding where the Mother's Day money goes": the decision the answer feeds.
     r"(?:im |i am |we are |were )?(?:deciding|trying to decide|(?:need|have|want) to decide|"
     r"figuring out|working out) (?:where|which|whether|if|how|who|what)|"

@@ -217,6 +217,10 @@ def _parse_date(m: re.Match[str], tag: str, today: date, like: date | None = Non
 def _range(m: re.Match[str], today: date) -> Window | None:
     first = _parse_date(m, "a", today)
     last = _parse_date(m, "b", today, like=first) if first else None
+    if first is not None and m["aus"] and m["bus"] and int(m["aus"].split("/")[0]) > 12:
+        # "between 30/3 and 12/4": a range written day first is day first at both ends.
+        day, month = (int(p) for p in m["bus"].split("/")[:2])
+        last = _pick_year(month, day, today, None) if month <= 12 else None
     if first is None or last is None:
         return None
     if last < first and not m.group("by") and not m.group("biso"):
@@ -1581,7 +1585,7 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|last yr|ly)|(?:a|one) year (?:ago|earlier|before)|(?:the )?(?:prior|previous) year)"
             r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?|"
-            r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|this time) "
+            r"quarters?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|this time) "
             r"(?:of |in |from )?(?:last year|last yr|(?:a|one) year (?:ago|earlier|before))"
             # "the last year's same week": the possessive first, as a Korean speaker puts it.
             r"|(?:the )?last years same (?:period|time|stretch|days?|weeks?|months?))\b"
@@ -1923,7 +1927,7 @@ RULES: tuple[_Rule, ...] = (
     # Buen Fin started (the 13 of November)": an event may stand between "since" and its date.
     _Rule(
         pattern=_P(
-            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,5}}?"
+            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,7}}?"
             rf"(?:started |began |opened |launched )?(?:on )?"
             # "since school went back on the 8th", "since the clocks sprang forward (Sun 3/8)",
             # "since Holi (4th)": the event's day, written after it.

@@ -523,6 +523,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|(?:\bcount|\bcounted|\bcounts|#) (?:\S+ ){0,6}?as (?:one|1|a single) (?:\S+ )?or "
         r"(?:two|2|three|3|more)\b"
         r"|\b(?:do|does) (?:you|scout|u) cut (?:the )?days?\b"
+        # "does your week run Monday to Sunday?": how Scout's calendar is cut.
+        r"|\b(?:does|do) (?:your|scouts?|the) (?:week|weeks|day|days|month|quarter)s? "
+        r"(?:run|start|begin|end|close)\b"
         r"|\bhow (?:do|does) (?:you|scout) (?:decide|handle|treat|deal with)\b"
         # "are you reading fct_orders_v2 or still the old one?": which source Scout reads,
         # whatever the source is named after.

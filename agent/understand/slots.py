@@ -876,7 +876,7 @@ def _groups(toks: list[Token], match: PhraseMatch, cues: Cues, lex: Lexicon) -> 
     # "is it one channel in particular?", "concentrated in one device?", "if one channel
     # explains most of it, which?", "is one region dragging it?": asking which one;
     # not "the one region I care about" or "in one region only: the West".
-    if before[-1:] == ["one"] and before[-2:-1] in (["it"], ["is"], ["in"], ["if"]):
+    if before[-1:] == ["one"] and before[-2:-1] in (["it"], ["its"], ["is"], ["in"], ["if"]):
         return after not in ("only", "just")
     # "is it related to the device?", "does it depend on the channel?": whether the split
     # by it explains the move.

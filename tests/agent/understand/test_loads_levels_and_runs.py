@@ -128,3 +128,18 @@ def test_a_place_orders_were_shipped_to_is_asked_back_as_a_place(layer: Semantic
     goal = on(layer, SAT, "orders we sent to Ireland last month?")
     assert goal.clarification is not None
     assert "region" in goal.clarification.question.lower()
+
+
+def test_day_first_ranges_long_events_and_the_calendar_asked_about(layer: SemanticLayer) -> None:
+    apr = "2026-04-15"
+    british = on(layer, apr, "revenue between 16/3 and 5/4")
+    assert span(british.window) == ("2026-03-16", "2026-04-06")
+    event = on(layer, apr, "AOV since we took the promo banner down on the 8th")
+    assert span(event.window) == ("2026-04-08", "2026-04-15")
+    quarter = on(layer, apr, "orders in Q1 vs the same quarter last year")
+    assert span(quarter.baseline) == ("2025-01-01", "2025-04-01")
+    assert on(layer, apr, "does your week start on a Sunday?").intent is Intent.HELP
+    one = on(layer, apr, "orders dipped last week, is its one channel or everywhere")
+    assert one.group_by == ("channel",)
+    nudge = on(layer, apr, "first-time buyers likely to lapse? want to test an offer in the app")
+    assert (nudge.intent, nudge.filters) == (Intent.CHURN, {"customer_type": "new"})
