@@ -409,7 +409,8 @@ def _weekday(m: re.Match[str], today: date) -> Window | None:
     return _w(day, day + timedelta(days=1), f"{day:%A}")
 
 
-_COMPARED_BEFORE = re.compile(r"\b(?:compare|compared|comparing|vs|versus|against)(?: \S+){0,3}$")
+# "compare orders Friday to Sunday": two periods set against each other, not one span.
+_COMPARED_BEFORE = re.compile(rf"\b(?:compare|compared|comparing|{COMPARE_WORDS})(?: \S+){{0,3}}$")
 
 
 def _deadline_ahead(m: re.Match[str], today: date) -> bool:
@@ -417,7 +418,10 @@ def _deadline_ahead(m: re.Match[str], today: date) -> bool:
     if m["wd"]:
         return True
     day = _parse_date(m, "a", today)
-    named_year = any(m.groupdict().get(g) for g in ("ay", "ayx")) or "/" in (m["aus"] or "")
+    # "6/30/26" names its year; "6/30" does not.
+    named_year = (
+        any(m.groupdict().get(g) for g in ("ay", "ayx")) or (m["aus"] or "").count("/") == 2
+    )
     return day is not None and not named_year and day.year < today.year
 
 
@@ -435,11 +439,12 @@ def _weekday_span(m: re.Match[str], today: date) -> Window | None:
     length = (last - first) % 7
     if length == 0:
         return None
-    if last == today.weekday():
-        return to_date_window(today - timedelta(days=length), today, f"{m['wf']} to {m['wl']}")
     end = today - timedelta(days=(today.weekday() - last) % 7)
     start = end - timedelta(days=length)
-    return _w(start, end + timedelta(days=1), f"{start:%a} to {end:%a}")
+    label = f"{start:%a} to {end:%a}"
+    if end == today:
+        return to_date_window(start, today, label)  # "Monday thru Wednesday" on a Wednesday
+    return _w(start, end + timedelta(days=1), label)
 
 
 def _weekday_back(m: re.Match[str], today: date) -> Window | None:

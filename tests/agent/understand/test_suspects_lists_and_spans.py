@@ -128,6 +128,8 @@ def test_a_deadline_still_ahead_is_no_window(layer: SemanticLayer) -> None:
     assert span(books.window) == ("2026-01-01", "2026-03-20")
     closes = on(layer, FRI, "the quarter closes on Tuesday; orders this week so far please")
     assert span(closes.window) == ("2026-03-16", "2026-03-20")
+    slashed = on(layer, FRI, "the quarter closes on 3/31; revenue this week so far")
+    assert span(slashed.window) == ("2026-03-16", "2026-03-20")
     # A day that is over is the window, whatever the verb.
     past = on(layer, FRI, "revenue on march 2")
     assert span(past.window) == ("2026-03-02", "2026-03-03")
