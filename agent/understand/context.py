@@ -306,6 +306,28 @@ def told_only_beside_a_request(
     )
 
 
+def statements_beside_a_request(
+    tokens: list[Token], sentences: Sentences, lex: Lexicon
+) -> set[int]:
+    """The tokens of sentences told beside the one that asks for a metric, by the rule of
+    `told_only_beside_a_request`: "Why is mobile conversion lower than desktop? In Japan the
+    smartphone is always higher" asks nothing about Japan."""
+    if len(sentences) < 2:
+        return set()
+    asking = [(b, e) for b, e, asks in sentences if asks] or [
+        # No question mark: the request is the first sentence that names a metric ("Good
+        # morning, thank you. Please teach me the sales of last week. Tokyo HQ …").
+        next(((b, e) for b, e, _ in sentences if _names_a_metric(tokens[b:e], lex)), (0, 0))
+    ]
+    if not any(_names_a_metric(tokens[b:e], lex) for b, e in asking):
+        return set()
+    return {i for b, e, _ in sentences if (b, e) not in asking for i in range(b, e)}
+
+
+def _names_a_metric(tokens: list[Token], lex: Lexicon) -> bool:
+    return any(m.is_metric for m in lex.match(tokens))
+
+
 def _says(tokens: list[Token], begin: int, end: int, said: re.Pattern[str]) -> bool:
     return said.search(" ".join(t.text for t in tokens[begin:end])) is not None
 

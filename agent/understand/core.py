@@ -252,6 +252,7 @@ def _understand(
         and not (about_scout and parsed.cues.has("definition"))
         and not all(
             _told_after_the_question(parsed, PLAIN_CUES[kind])
+            or _told_beside_a_recap(parsed, PLAIN_CUES[kind])
             for kind in ("off_topic", "unmeasured")
             if parsed.cues.has(kind)
         )
@@ -799,6 +800,16 @@ def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
         )
         or _told_after_the_question(parsed, refusal.pattern)
         or _told_beside_the_request(parsed, refusal.pattern, lex)
+        or (parsed.customer_id is not None and _told_beside_a_question(parsed, refusal.pattern))
+    )
+
+
+def _told_beside_a_question(parsed: Parsed, said: re.Pattern[str]) -> bool:
+    """The words appear only in statements beside a sentence that asks: "C608214 … is now
+    threatening a chargeback. real flight risk or just holiday stress?"."""
+    asking = [(b, e) for b, e, asks in parsed.sentences if asks]
+    return bool(asking) and not any(
+        said.search(" ".join(t.text for t in parsed.tokens[b:e])) for b, e in asking
     )
 
 
@@ -817,6 +828,12 @@ def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon
             lex,
         )
     )
+
+
+def _told_beside_a_recap(parsed: Parsed, said: re.Pattern[str]) -> bool:
+    """The words appear only in statements around a question that asks for a recap of a
+    period: "… a short summary of the Obon days? The Tokyo office was also closed"."""
+    return parsed.cues.has("digest") and parsed.has_window and _told_beside_a_question(parsed, said)
 
 
 def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:

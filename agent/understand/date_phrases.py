@@ -864,6 +864,10 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "cyber monday": lambda y: (_thanksgiving(y) + timedelta(4), _thanksgiving(y) + timedelta(5)),
     # Black Friday through Cyber Monday, as retailers report it.
     "cyber weekend": lambda y: (_thanksgiving(y) + timedelta(1), _thanksgiving(y) + timedelta(5)),
+    # Thanksgiving through Cyber Monday: the five days retail reports as one.
+    "cyber five": lambda y: (_thanksgiving(y), _thanksgiving(y) + timedelta(5)),
+    # The Tuesday after Cyber Monday, the day of giving.
+    "giving tuesday": lambda y: _one_day(_thanksgiving(y) + timedelta(5)),
     "christmas eve": lambda y: (date(y, 12, 24), date(y, 12, 25)),
     "christmas day": lambda y: (date(y, 12, 25), date(y, 12, 26)),
     "christmas week": _christmas_week,
@@ -873,6 +877,9 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
         _thanksgiving(y) + timedelta(days=4),
     ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
+    # The Dutch present evening, December 5, and Japan's Obon holidays, August 13 to 16.
+    "sinterklaas": lambda y: _one_day(date(y, 12, 5)),
+    "obon": lambda y: (date(y, 8, 13), date(y, 8, 17)),
     "new years eve": lambda y: _one_day(date(y, 12, 31)),
     "new years day": lambda y: _one_day(date(y, 1, 1)),
     # November and December, as retail plans and reports the season.
@@ -885,6 +892,9 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     # The second Sunday of February since 2022, the first before.
     "super bowl": lambda y: _one_day(_nth_weekday(y, 2, 6, 2 if y >= 2022 else 1)),
     "st patricks day": lambda y: _one_day(date(y, 3, 17)),
+    # The last days before Lent, from Easter: Fat Thursday (Poland's doughnut day) and Mardi Gras.
+    "fat thursday": lambda y: _one_day(_easter(y) - timedelta(days=52)),
+    "mardi gras": lambda y: _one_day(_easter(y) - timedelta(days=47)),
     "good friday": lambda y: _one_day(_easter(y) - timedelta(days=2)),
     "easter sunday": lambda y: _one_day(_easter(y)),
     "easter monday": lambda y: _one_day(_easter(y) + timedelta(days=1)),
@@ -938,6 +948,15 @@ _HOLIDAY_ALIASES = {
     "bf": "black friday",
     "black friday weekend": "cyber weekend",
     "cyber week": "cyber weekend",
+    "cyber 5": "cyber five",
+    "thanksgiving thursday": "thanksgiving",
+    "turkey 5": "cyber five",
+    "givingtuesday": "giving tuesday",
+    "pakjesavond": "sinterklaas",
+    "sinterklaasavond": "sinterklaas",
+    "fat tuesday": "mardi gras",
+    "shrove tuesday": "mardi gras",
+    "pancake day": "mardi gras",
     "christmas": "christmas day",
     "xmas": "christmas day",
     "xmas day": "christmas day",
@@ -1024,7 +1043,9 @@ HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w
 def _holiday(m: re.Match[str], today: date) -> Window | None:
     """The named day's most recent occurrence that is over, or the year the text names:
     "last year" is the previous calendar year, "this year" the current one."""
-    name = _HOLIDAY_ALIASES.get(m.group("hol"), m.group("hol"))
+    said = m.group("hol")
+    # "kitchen $ on CM last yr": retail shorthand for Cyber Monday, read only with its year.
+    name = "cyber monday" if said == "cm" else _HOLIDAY_ALIASES.get(said, said)
     start, end = _RETAIL_DAYS[name](_holiday_year(m.group("hy") or m.group("hp"), name, today))
     if start > today:
         return None  # not happened yet: nothing to look at
@@ -1361,9 +1382,9 @@ def _same_weekdays(m: re.Match[str], window: Window) -> Window:
 
 
 def _holiday_before(m: re.Match[str], window: Window) -> Window:
-    """A holiday weekend (two to four days) against the same days a week earlier, as a
-    weekend is; a day, a week or a season by its shape."""
-    if 2 <= (window.end - window.start).days <= 4:
+    """A holiday run shorter than a week (a long weekend, the Cyber 5) against the same days a
+    week earlier, as a weekend is; a day, a week or a season by its shape."""
+    if 2 <= (window.end - window.start).days <= 6:
         return same_weekdays_before(window)
     return comparison_period(window)
 
@@ -1947,8 +1968,8 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:since|starting|from) (?:the (?:start|beginning) of )?"
             rf"(?:{_date_rx('a')}|(?:last )?{_WD}|{_MON.format('sm')}(?: {_YEAR.format('sy')})?|"
             r"the (?P<sd>[0-3]?\d)(?:st|nd|rd|th)|q(?P<sq>[1-4])|"
-            r"(?<=since the start of )(?:the |this )?(?P<su>month|week|year|quarter)|"
-            r"(?<=since the beginning of )(?:the |this )?(?P<su2>month|week|year|quarter))\b"
+            r"(?:(?<=since the start of )|(?<=from the start of ))(?:the |this )?(?P<su>month|week|year|quarter)|"
+            r"(?:(?<=since the beginning of )|(?<=from the beginning of ))(?:the |this )?(?P<su2>month|week|year|quarter))\b"
         ),
         build=_since,
         before=_preceding,
@@ -1961,7 +1982,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             # "post-xmas normal", "the pre-Black Friday lull": a time of year, not the day.
-            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?) )?"
+            # "last year on Sinterklaas": the year said first, then the day.
+            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?|"
+            r"(?:last year|last yr|ly) (?:on|at|over|during|for)) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
             r" (?P<hy>last year|last yr|ly|this year|(?:in |of )?20\d\d|\d\d(?!\d)|"
@@ -1969,6 +1992,11 @@ RULES: tuple[_Rule, ...] = (
             # "the Father's Day campaign", "the Father's Day banner": what is being planned.
             rf"(?! (?:{_PLANNED}|banner|creative|layout|lookbook|gift guide)s?\b)"
         ),
+        build=_holiday,
+        before=_holiday_before,
+    ),
+    _Rule(
+        pattern=_P(r"\bon (?P<hol>cm) (?P<hy>last year|last yr|ly|this year)\b"),
         build=_holiday,
         before=_holiday_before,
     ),
@@ -2043,7 +2071,8 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             # "the actual month": Portuguese, Spanish and French for the current one.
             rf"\b(?:so far )?(?:this|current|(?<=the )actual|all|zoom (?:out|in) to(?: the)?) "
-            rf"(?P<unit>{_UNIT_WORD})"
+            # "see this week by week": the answer shown per week, no period.
+            rf"(?P<unit>{_UNIT_WORD})(?! by (?P=unit)\b)"
             r"(?: so far| to date)?\b"
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
             # "for the quarter so far"

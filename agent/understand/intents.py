@@ -82,7 +82,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "investigate": _P(
         # "before I dig in": the person's own digging, not a request.
         r"(?<!\bi )(?<!\bwe )(?<!\bi ll )(?<!\bill )\b(?:investigate|investigation|look into|looking into|dig into|dig in|deep dive|"
-        r"drill into|drill down|figure out|analy[sz]e|analysis|diagnose)\b"
+        r"drill into|drill down|figure out(?! (?:if|whether)\b)|analy[sz]e|analysis|diagnose)\b"
     ),
     "compare": _P(
         r"\b(?:vs|versus|v|compare|compared|comparison(?! (?:slides?|decks?|charts?|tables?))|"
@@ -246,6 +246,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "the Q3 retention slide": a deliverable's name, not a churn question.
         r"retention(?! (?:slides?|decks?|reports?|meetings?|reviews?|dashboards?|docs?|pages?))|"
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:s|ped|ping)? (?:buying|ordering|shopping)|"
+        # "real flight risk?", "did not order anymore since the summer"
+        r"flight risks?|(?:didnt|did not|dont|do not|doesnt|does not) (?:order|buy|shop|purchase)"
+        r"(?: \S+){0,2}? (?:anymore|any more|again)|"
         r"stopped to (?:buy|order|shop)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
         r"(?:going|gone|went) dark|going to leave|"
@@ -312,7 +315,12 @@ CUES: dict[str, re.Pattern[str]] = {
         # "a resume of last week", "a panorama of January": Portuguese and Spanish for a recap.
         r"(?:a|the) (?:resume|panorama)(?= of\b| #)|"
         # "wknd in 3 lines": a short recap.
-        r"in (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points|paragraphs?)|"
+        r"(?:in|to|into) (?:\d|one|two|three|four|five|a few) (?:lines|sentences|bullets|bullet points|paragraphs?)|"
+        # "five bullets, numbers only", "FEB ON ONE PAGE", "boil the weekend down": a recap.
+        r"(?:\d|three|four|five|six) (?:bullets|bullet points)|(?:on|in) (?:one|a single) page|"
+        r"one ?pager|boil down\b|# wrap\b|"
+        # "How is the situation of the apparel of last week?": a recap, as Japanese puts it.
+        r"(?:how is|hows|how s) the situation\b|"
         # "a little synthesis of the weekend": French for a recap.
         r"(?:a|the|my|little|short|quick) synthesis(?= of\b| #)|"
         # "the usual please", "what you send every Monday": the regular digest.
@@ -479,7 +487,7 @@ CUES: dict[str, re.Pattern[str]] = {
     # "can you break tickets out by weekday, or only by date?": what Scout can do, whatever
     # metric it names.
     "can_or_only": _P(
-        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back|"
+        r"\b(?:can|do) (?:you|scout) (?:do|support|handle|offer|break|split|group|show|cut|go back|report|"
         r"see|have|track|store|keep|record|tell|know|push|send|export|give(?: me| us)?|get) "
         r".{0,60}? or (?:only|just)\b"
         # "do you know which affiliate an order came from, or only the channel?", "does your
@@ -540,7 +548,19 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:your|the) cut ?off for\b|\b(?:are|is) your (?:days?|weeks?) cut\b"
         r"|\bwhat makes (?:you|scout) (?:flag|call|mark|label|count)\b"
         r"|\bis (?:the |that )?(?:\S+ ){0,2}?(?:number|figure|total) (?:you|scout) gave (?:me|us) final\b"
-        r"|\bincludes? (?:the )?(?:tax|taxes|vat|sales tax|shipping|discounts|refunds) or not\b"
+        r"|\bincludes? (?:\S+ ){0,6}?(?:tax|taxes|vat|sales tax|shipping(?: fees?)?|discounts|refunds),? "
+        r"or not\b"
+        # "when you say *home*, are mini fridges in there?", "you use z-score or something
+        # else?", "is your return rate units back over units sold, or tied to the orders?":
+        # the words and methods behind Scout's figures.
+        r"|\bwhen (?:you|u|scout) (?:say|says|write|writes|use|uses|call|calls)\b"
+        r"|\b(?:you|u|scout) (?:use|uses|using) (?:a |the )?(?:\S+ ){1,3}?or (?:something|anything) else\b"
+        r"|(?:for|to) (?:you|scout) or (?:something|somewhere) else\b"
+        r"|^(?:is|are|does|do) your (?!(?:\S+ ){0,8}?(?:up|down|higher|lower|better|worse) or\b)"
+        r"(?:\S+ ){1,12}?or\b"
+        r"|\b(?:which|what) (?:\S+ ){1,2}?(?:does|do) (?:your|you|scout) (?:\S+ ){0,3}?(?:put|book|assign|file)"
+        r" (?:it|them|that|this)\b"
+        r"|\bis (?:she|he|it|that customer|the customer) (?:#|new|returning) or (?:#|new|returning)(?!\S)"
         r"|\b(?:do|does) (?:your |the )?(?:weeks?|months?|days?|they) (?:begin|start) on (?:a )?"
         r"(?:monday|sunday|saturday)\b"
         r"|\bwhen (?:is )?(?:a )?(?:client|customer|buyer|shopper) (?:is |counts as |becomes |"
@@ -551,8 +571,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\bdo (?:you|u|your (?:\S+ )?(?:numbers|figures|data)) count (?:\S+ ){0,4}?(?:on|by|at) "
         r"the (?:day|date)\b"
         # "does your 'yesterday' end at midnight UK time?", "which channel gets the order?"
-        r"|\bdoes (?:your|the) (?:\S+ )?(?:yesterday|day|week|data|numbers|#) "
-        r"(?:end|start|close|roll over)\b"
+        r"|\bdoes (?:your|the) (?:\S+ )?(?:yesterday|today|day|week|data|numbers|#) "
+        r"(?:end|start|close|roll over|cut)\b"
         r"|\b(?:which|what) (?:#|channel|region|day) (?:gets|is given|is credited with) (?:the|an|that) "
         r"(?:order|sale|return|credit|#)"
         # "is your return rate just returns over units, or do you join each return back?"
@@ -626,7 +646,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
     # "which first-timers look one-and-done?": the new customers who will not buy again, asked
     # in the words semantic.yml gives the new-customer value (so read before masking).
     "one_and_done": _P(
-        r"\b(?:look|looks|looking|seem|seems|are|be|turn out|end up)(?: like)? "
+        r"\b(?:look|looks|looking|seem|seems|are|be|turn out|end up|went|go|gone|going)(?: like)? "
         r"(?:\S+ )?one (?:and|n) dones?\b"
     ),
     # Requests refused by kind (agent/understand/refusals.py).
@@ -725,6 +745,8 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         # "find our best customers": the group the segmentation names.
         r"|\b(?:our|the|my) (?:best|top spending|most loyal) (?:\S+ ){0,2}?"
         r"(?:customers|buyers|shoppers|clients)\b"
+        # "TOP 20 CUSTOMERS IN CALIFORNIA": a list of people, as no split of a metric is.
+        r"|\btop (?:\d+|ten|twenty|fifty|hundred) (?:customers|buyers|shoppers|clients|spenders)\b"
     ),
     # Marketing measures the warehouse does not hold (no ad spend, impressions or surveys):
     # asked for, they are out of scope, never the nearest metric.
@@ -760,7 +782,7 @@ PLAIN_CUES: dict[str, re.Pattern[str]] = {
         r"salary|salaries|paycheck|payslip|401k|pension|health insurance|dental|"
         r"benefits enrollment|hr (?:policy|team|department|question)|human resources|expense report|"
         r"parking|wifi|"
-        r"password|printer|laptop|vpn|lunch|dinner|restaurant|coffee machine|flights?|"
+        r"password|printer|laptop|vpn|lunch|dinner|restaurant|coffee machine|flights?(?! risks?\b)|"
         r"hotels?|capital of|who won|world cup|super bowl|nba|nfl|premier league|"
         r"stock price|share price|bitcoin|crypto|translate|translation|"
         r"stock (?:is )?doing|stock market|nasdaq|dow jones|"
@@ -848,7 +870,7 @@ class Cues:
         return any(n in self.found for n in names)
 
 
-_BREAK_X_DOWN = _P(r"\bbreak (?P<x>(?:\S+ ){1,4}?)down\b")
+_BREAK_X_DOWN = _P(r"\b(?P<verb>break|boil) (?P<x>(?:\S+ ){1,6}?)down\b")
 # "one line for the BTS wrap-up", "backpacks roll up to apparel": the report a figure goes
 # into, and a product hierarchy, not a request for a recap.
 _NOT_A_RECAP = _P(
@@ -862,8 +884,9 @@ _NOT_A_RECAP = _P(
 def find_cues(masked: str, plain: str = "") -> Cues:
     """Cue families present in text whose metric and date phrases are already masked; the
     plain families are looked for in the unmasked text."""
-    # "break return rate down by region": the split, not a move "down".
-    masked = _BREAK_X_DOWN.sub(r"break down \g<x>", masked)
+    # "break return rate down by region": the split, not a move "down"; "boil the weekend
+    # down to 3 lines": a recap.
+    masked = _BREAK_X_DOWN.sub(r"\g<verb> down \g<x>", masked)
     masked = _NOT_A_RECAP.sub("for the report", masked)
     found = {name for name, rx in CUES.items() if rx.search(masked)}
     found |= {name for name, rx in PLAIN_CUES.items() if rx.search(plain)}

@@ -112,6 +112,12 @@ class Correction:
 _ALSO_NOUNS = frozenset(["repeat", "return", "refund", "delivery"])
 
 
+def _shouted(tokens: Sequence[Token]) -> bool:
+    """Whether the message is written in capitals throughout ("TOP 20 CUSTOMERS IN CA")."""
+    words = [t.orig for t in tokens if t.orig.isalpha() and len(t.orig) > 2]
+    return len(words) >= 3 and all(w.isupper() for w in words)
+
+
 @dataclass(kw_only=True)
 class Lexicon:
     """Phrases → senses, plus a spelling corrector over the same vocabulary."""
@@ -353,6 +359,10 @@ class Lexicon:
             # "OR" the state, not "or" the conjunction; "GA shows a dip" is the analytics
             # tool, not Georgia.
             after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            if _shouted(tokens):
+                # "THAT OK FOR A SUNDAY": in capitals throughout, only a place's position
+                # makes "OK" Oklahoma.
+                return i > 0 and tokens[i - 1].text in ("in", "from", "to")
             return tokens[i].orig.isupper() and after not in _TOOL_VERBS
         if len(key) == 1 and i > 0 and tokens[i - 1].text in ("a", "an") and word in _ALSO_NOUNS:
             return False  # "to avoid a repeat this Friday": the noun, not returning customers

@@ -188,6 +188,15 @@ def clean(raw: str) -> Cleaned:
         text,
         flags=re.I,
     )
+    # "`fct_orders` for last week": an analytics model named for the measure it holds (a
+    # staging or source model, or a path to one, is about the pipeline; "the new
+    # `fct_sessions`" is a new table, not new customers).
+    text = re.sub(
+        r"(?<![./\w])(?<!\bnew ')(?<!\bold ')(?:fct|fact|mart|rpt|agg)_([a-z]+)\b",
+        r"\1",
+        text,
+        flags=re.I,
+    )
     # "orders p/ day": per day.
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.

@@ -26,6 +26,7 @@ from agent.understand.context import (
     self_corrected,
     sentence_spans,
     statements_around_a_question,
+    statements_beside_a_request,
     without_remarks,
 )
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
@@ -70,6 +71,9 @@ _JOINERS = frozenset(
         "trailing",
         "trails",
         "outpaced",
+        # "AOV for new customers so far below repeat customers"
+        "below",
+        "above",
     ]
 )
 # Metric words general enough to be what a segment's name is said with ("paid search traffic",
@@ -308,7 +312,10 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     parsed.explained = frozenset(used | aside)
     # "Memphis and Nashville — the TN total is fine": cities inside a state named.
     if "state" not in parsed.filters:
-        parsed.unknown_value = _unknown_place(tokens, set(parsed.explained), lex)
+        # "… this month? In Japan the smartphone is always higher": a place in what is told
+        # beside the question is where the person is, not what they ask about.
+        beside = statements_beside_a_request(tokens, parsed.sentences, lex)
+        parsed.unknown_value = _unknown_place(tokens, set(parsed.explained) | beside, lex)
     return parsed
 
 
@@ -1040,7 +1047,7 @@ def _unknown_place(tokens: list[Token], used: set[int], lex: Lexicon) -> tuple[s
 def _closest_dimension(word: str, lex: Lexicon) -> str:
     """The dimension whose values the unknown word looks most like; region by default."""
     pool = {v.lower(): d for d, vs in lex.values.items() for v in vs if len(v) > 2}
-    close = difflib.get_close_matches(word, list(pool), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(pool), n=1, cutoff=0.75)
     if close:
         return pool[close[0]]
     if "region" in lex.values:

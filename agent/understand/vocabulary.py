@@ -96,6 +96,7 @@ NOT_TYPOS = _words(
     personal merch director directors investor investors sending contained spelling valve
     valves connecting convention conventions pilot pilots seattle siblings charging charged
     purchase supplier suppliers deliver delivers delivered delivering comp comps comping comped
+    teach teaches
     """
 )
 
@@ -243,7 +244,11 @@ FOREIGN_WORDS = {
     # Italian carried into English: "make a confrontation", "divided for region", "riepilogo"
     "make a confrontation": "compare", "in confrontation with": "compared with",
     "a confrontation": "a comparison", "divided for": "split by", "riepilogo": "recap",
-    "grazie mille": "thanks a lot", "grazie": "thanks", "the average order": "the aov",
+    "grazie mille": "thanks a lot", "grazie": "thanks",
+    "dank je wel": "thanks", "dank u wel": "thanks", "dank je": "thanks", "bedankt": "thanks",
+    "dziękuję bardzo": "thanks a lot", "dziękuję": "thanks", "dzięki": "thanks",
+    "arigato": "thanks", "arigatou": "thanks", "arigatō": "thanks", "domo arigato": "thanks",
+    "danke schön": "thanks", "vielen dank": "thanks a lot", "the average order": "the aov",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
