@@ -1610,9 +1610,9 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             rf"\b(?:(?:{COMPARE_WORDS}|{_BEAT_WORDS}) (?:the )?(?:same (?:period|time|stretch|days?|week|month) )?"
             r"(?:(?:as |of |in )?(?:last year|last yr|ly)|(?:a|one) year (?:ago|earlier|before)|(?:the )?(?:prior|previous) year)"
-            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|months?|"
+            r"|(?:(?:the )?same (?:\S+ )?(?:period|time|stretch|point|stage|days?|weeks?|weekends?|months?|"
             r"quarters?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|this time) "
-            r"(?:of |in |from )?(?:last year|last yr|(?:a|one) year (?:ago|earlier|before))"
+            r"(?:of |in |from )?(?:last year|last yr|ly|(?:a|one) year (?:ago|earlier|before))"
             # "the last year's same week": the possessive first, as a Korean speaker puts it.
             r"|(?:the )?last years same (?:period|time|stretch|days?|weeks?|months?))\b"
         ),

@@ -439,6 +439,7 @@ def _mentions(
         if date_is_context(_covered(m, tokens, starts), aside, tokens, text, lex)
         or _rate_in_a_statement(m, mentions, tokens, starts, text)
         or m in told_before
+        or _glossed(m, mentions, tokens, starts, text)
     ]
     # "what you send every Monday": a habit's day is never the period, even the only one;
     # nor is one told after the question ("… Last year it was a disaster.").
@@ -454,6 +455,23 @@ def _mentions(
             "x" if c != " " else c for c in norm[found.start : found.end]
         ]
     return find_windows("".join(blanked), today)
+
+
+def _glossed(
+    mention: Mention, mentions: list[Mention], tokens: list[Token], starts: list[int], text: str
+) -> bool:
+    """'the tax-free weekend (8/7–8/9)', 'the promo weekend (Aug 7 to Aug 9)': a period the
+    dates in brackets right after it spell out; the dates are the period."""
+    covered = _covered(mention, tokens, starts)
+    if mention.role != "main" or not covered:
+        return False
+    after = max(covered) + 1
+    if after >= len(tokens) or "(" not in text[tokens[after - 1].end : tokens[after].start]:
+        return False
+    return any(
+        other.window is not None and min(_covered(other, tokens, starts), default=-1) == after
+        for other in mentions
+    )
 
 
 def _questions_apart(norm: str, tokens: list[Token], starts: list[int], text: str) -> str:

@@ -166,3 +166,12 @@ def test_figuring_out_whether_is_a_decision_not_an_investigation(layer: Semantic
 def test_one_value_below_another_sets_them_side_by_side(layer: SemanticLayer) -> None:
     goal = on(layer, SUN, "why is mobile conversion so far below desktop this month?")
     assert goal.compare == {"device": ("mobile", "desktop")} and not goal.filters
+
+
+def test_dates_in_brackets_spell_out_the_period_before_them(layer: SemanticLayer) -> None:
+    glossed = on(layer, MON, "AOV over the clearance weekend (7/31-8/2) vs the same weekend LY")
+    assert span(glossed.window) == ("2026-07-31", "2026-08-03")
+    assert span(glossed.baseline) == ("2025-08-01", "2025-08-04")
+    # Spelled out with month names, the dates are no second period to compare with.
+    spelled = on(layer, MON, "units during the vendor weekend (Aug 14 to Aug 16)")
+    assert (spelled.intent, span(spelled.window)) == (Intent.LOOKUP, ("2026-08-14", "2026-08-17"))
