@@ -471,6 +471,34 @@ def _in_a_clause_about_else(at: set[int], tokens: list[Token], text: str, lex: L
     return any(is_foreign(w, lex) for w in words)
 
 
+# "(apparel in your world.)", "it all rolls up to home on your side", "flowers sit under home
+# for us": a value the person names as where their own word sits in Scout's layer.
+_GLOSS_AFTER = re.compile(
+    r"^(?:in|on|for) (?:your|the|scouts|our) (?:world|taxonomy|catalog|catalogue|hierarchy|"
+    r"system|data|setup|side|end|tree|books|layer|terms)\b|^for (?:us|you)\b"
+)
+_GLOSS_BEFORE = re.compile(
+    r"\b(?:(?:rolls?|rolled) up (?:to|into|under)|(?:sits?|lives?|falls?|goes|belongs?|"
+    r"is|are) (?:under|in|to)|(?:coded|filed|mapped|classed|booked) (?:to|as|under|in)|"
+    r"counts? as)$"
+)
+
+
+def value_glosses(tokens: list[Token], lex: Lexicon) -> set[int]:
+    """The tokens of values named as the place in the layer of the person's own word: a
+    statement that says which value the question is about, so its value filters."""
+    words = [t.text for t in tokens]
+    glossed: set[int] = set()
+    for m in lex.match(tokens):
+        if not m.is_value:
+            continue
+        after = " ".join(words[m.end : m.end + 4])
+        before = " ".join(words[max(0, m.start - 4) : m.start])
+        if _GLOSS_AFTER.search(after) or _GLOSS_BEFORE.search(before):
+            glossed |= set(range(m.start, m.end))
+    return glossed
+
+
 def outside_asides(
     matches: list[PhraseMatch], aside: set[int], tokens: list[Token]
 ) -> list[PhraseMatch]:
@@ -510,6 +538,7 @@ def without_remarks(
         ):
             remark |= span
         start = i + 1
+    remark -= value_glosses(tokens, lex)
     if not remark or not any(m.is_metric and m.start not in remark for m in matches):
         return matches
     return [m for m in matches if m.start not in remark]

@@ -684,7 +684,7 @@ GAP_MOVED = re.compile(r"\bgap\b.*\b(?:widen|narrow|grow|grew|shrink|shrank|clos
 _A_MOVE = re.compile(
     r"\b(?:spike|surge|rise|rose|jump|boost|lift|increase|growth|grew|gain|drop|fall|fell|"
     r"dip|decline|slump|change|swing|move|sag|slid|tank|crater|climb|crept|creep|plung|soft)\w*"
-    r"|\b(?:gone|went|is|are|was|were) (?:up|down)\b|\boff a cliff\b"
+    r"|\b(?:gone|went|is|are|was|were) (?:well |way |much |far |a lot )?(?:up|down)\b|\boff a cliff\b"
 )
 
 

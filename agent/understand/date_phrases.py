@@ -613,7 +613,7 @@ def _week_of(m: re.Match[str], today: date) -> Window | None:
 
 
 def _this_unit_name(m: re.Match[str]) -> str:
-    unit = m.group("unit") or m.group("unit2") or m.group("unit3") or m.group("unit4")
+    unit = m.group("unit") or m.group("unit2") or m.group("unit3") or m.group("unit4") or m["unit5"]
     return _UNIT_SHORT.get(unit, unit)
 
 
@@ -850,6 +850,10 @@ def _sunday_weekend(sunday: date) -> tuple[date, date]:
     return sunday - timedelta(days=1), sunday + timedelta(days=1)
 
 
+def _sunday_on_or_before(day: date) -> date:
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
 def _christmas_week(year: int) -> tuple[date, date]:
     """The Monday–Sunday week holding Christmas Day."""
     xmas = date(year, 12, 25)
@@ -877,6 +881,10 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
         _thanksgiving(y) + timedelta(days=4),
     ),
     "boxing day": lambda y: (date(y, 12, 26), date(y, 12, 27)),
+    # Advent Sunday: the fourth Sunday before Christmas. Saint Lucy's Day, Sweden's Lucia.
+    "first advent": lambda y: _one_day(_sunday_on_or_before(date(y, 12, 24)) - timedelta(days=21)),
+    "lucia": lambda y: _one_day(date(y, 12, 13)),
+    "st andrews day": lambda y: _one_day(date(y, 11, 30)),
     # The Dutch present evening, December 5, and Japan's Obon holidays, August 13 to 16.
     "sinterklaas": lambda y: _one_day(date(y, 12, 5)),
     "obon": lambda y: (date(y, 8, 13), date(y, 8, 17)),
@@ -949,6 +957,19 @@ _HOLIDAY_ALIASES = {
     "black friday weekend": "cyber weekend",
     "cyber week": "cyber weekend",
     "cyber 5": "cyber five",
+    "1st advent": "first advent",
+    "advent sunday": "first advent",
+    "first sunday of advent": "first advent",
+    "first advent sunday": "first advent",
+    "st lucia": "lucia",
+    "santa lucia": "lucia",
+    "lucia day": "lucia",
+    "st lucy s day": "lucia",
+    "hogmanay": "new years eve",
+    "st andrew s day": "st andrews day",
+    "saint andrews day": "st andrews day",
+    "saint andrew s day": "st andrews day",
+    "fete du travail": "labor day",
     "thanksgiving thursday": "thanksgiving",
     "turkey 5": "cyber five",
     "givingtuesday": "giving tuesday",
@@ -1169,9 +1190,13 @@ def _day_before_holiday(m: re.Match[str], today: date) -> Window | None:
     return _w(day, day + timedelta(days=1), f"the day before {name.title()}")
 
 
+# How a week number is marked without the word: "KW 6", "CW6", "S45", "W52", "v. 50".
+_WEEK_NO_MARK = r"kw ?|cw ?|(?<!\w)[sw](?=[1-5]\d\b)|(?<!\w)v (?=[1-5]\d\b)"
+
+
 def _iso_week(m: re.Match[str], today: date) -> Window | None:
     week = int(m.group("wn"))
-    said = m.group("wy")
+    said = m.groupdict().get("wy")
     years = [int(said)] if said and said[0].isdigit() else [today.year, today.year - 1]
     if said == "last year":
         years = [today.year - 1]
@@ -1825,6 +1850,8 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             r"\b(?:the |in the |over the |for the )?(?:last|previous|past|prior) "
             r"(?:semester|semestre|half year|half)\b(?! of\b)"
+            # "the faturamento of the semester": o semestre, the half-year just closed.
+            r"|\b(?:of|in|for|during) the (?:semester|semestre)\b(?! (?:before|earlier|prior|of)\b)"
         ),
         build=lambda m, t: _last_half(m, t),
     ),
@@ -1915,13 +1942,26 @@ RULES: tuple[_Rule, ...] = (
         relative=_rel_last_n,
         shift=True,
     ),
-    # "AOV for week 6", "KW 6", "S45" (German and French): the ISO week of this year (of last
-    # year if it has not begun). A bare "S"/"W" takes two digits, so "the s3 logs" is no week.
+    # "since week 40", "since v. 40": from that ISO week's Monday to the last whole day.
+    _Rule(
+        pattern=_P(
+            rf"\bsince (?:(?:iso )?(?:week|wk|vecka) |{_WEEK_NO_MARK})(?P<wn>[1-9]|[1-4]\d|5[0-3])\b"
+        ),
+        build=lambda m, t: (
+            to_date_window(w.start, t, f"since week {m['wn']}")
+            if (w := _iso_week(m, t)) is not None
+            else None
+        ),
+        before=_preceding,
+    ),
+    # "AOV for week 6", "KW 6", "S45" (German and French), "v. 50" (Swedish vecka): the ISO
+    # week of this year (of last year if it has not begun). A bare "S"/"W" takes two digits,
+    # so "the s3 logs" is no week.
     _Rule(
         pattern=_P(
             r"(?<!last )(?<!this )(?<!next )(?<!per )(?<!a )"
-            r"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk) |kw ?|cw ?|(?<!\w)[sw](?=[1-5]\d\b))"
-            r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?: of (?P<wy>20\d\d|last year)\b|(?! of\b))"
+            rf"\b(?:in |for |during |of )?(?:(?:iso )?(?:week|wk|vecka) |{_WEEK_NO_MARK})"
+            r"(?P<wn>[1-9]|[1-4]\d|5[0-3])\b(?: (?:of )?(?P<wy>20\d\d|last year)\b|(?! of\b))"
         ),
         build=_iso_week,
         before=_preceding,
@@ -1953,7 +1993,8 @@ RULES: tuple[_Rule, ...] = (
     # Buen Fin started (the 13 of November)": an event may stand between "since" and its date.
     _Rule(
         pattern=_P(
-            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z]+ ){{0,7}}?"
+            # "since MD1 went live on the 6th": an event's name may hold a digit.
+            rf"\b(?:since|starting) (?:the (?:start|beginning) of )?(?:[a-z][a-z0-9]* ){{0,7}}?"
             rf"(?:started |began |opened |launched )?(?:on )?"
             # "since school went back on the 8th", "since the clocks sprang forward (Sun 3/8)",
             # "since Holi (4th)": the event's day, written after it.
@@ -1983,7 +2024,8 @@ RULES: tuple[_Rule, ...] = (
         pattern=_P(
             # "post-xmas normal", "the pre-Black Friday lull": a time of year, not the day.
             # "last year on Sinterklaas": the year said first, then the day.
-            r"(?<!post )(?<!pre )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?|"
+            # "whose first name is Lucia": a name, not the day.
+            r"(?<!post )(?<!pre )(?<!name is )(?<!named )(?<!called )\b(?:the )?(?:(?P<hp>last years|last yrs|last yr s|ly s|this years|20\d\ds?|"
             r"(?:last year|last yr|ly) (?:on|at|over|during|for)) )?"
             rf"(?P<hol>{_HOLIDAY_NAMES})"
             r"(?:(?: (?:go|went|was|were|do|did|look|looked|perform|performed|going|numbers))?"
@@ -2077,6 +2119,10 @@ RULES: tuple[_Rule, ...] = (
             r"|\b(?P<unit2>week|month|year|quarter) to date\b|\b(?P<unit3>wtd|mtd|ytd|qtd)\b"
             # "for the quarter so far"
             r"|\b(?<!by )(?<!per )(?<!each )(?:the )?(?P<unit4>week|month|year|quarter) so far\b"
+            # "new logos by region for the quarter", "weekly bookings across the quarter": the
+            # one under way.
+            r"|\b(?:for|across|over|during|throughout) the (?P<unit5>week|month|quarter)\b"
+            r"(?! (?:before|after|prior|ahead|ending|to come|of\b|in\b)|s)"
         ),
         build=lambda m, t: _this_unit(_this_unit_name(m), t),
         before=_this_unit_before,

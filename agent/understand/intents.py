@@ -91,6 +91,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"stack(?:s|ed)? up)\b"
     ),
     "breakdown": _P(
+        # "don't need a breakdown, just the number": a split declined is none.
+        r"(?<!dont need a )(?<!do not need a )(?<!no need for a )(?<!without a )"
         r"\b(?:break ?down|broken down|break (?:it|that|this|them) down|split (?:\S+ )?(?:by|out)|"
         r"for each|mix|share by|leaderboard|rank(?:ed|ing)?|"
         r"(?:top|bottom|best|worst|highest|lowest|biggest|smallest|weakest|strongest) \d+|"
@@ -247,7 +249,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"retention(?! (?:slides?|decks?|reports?|meetings?|reviews?|dashboards?|docs?|pages?))|"
         r"retain|lapsed|lapsing|win ?back|attrition|stop(?:s|ped|ping)? (?:buying|ordering|shopping)|"
         # "real flight risk?", "did not order anymore since the summer"
-        r"flight risks?|(?:didnt|did not|dont|do not|doesnt|does not) (?:order|buy|shop|purchase)"
+        r"flight risks?|(?:wont|won t|will not) be back|in risk (?:of|to) (?:not |leav|churn|los)\w*|"
+        r"(?:didnt|did not|dont|do not|doesnt|does not) (?:order|buy|shop|purchase)"
         r"(?: \S+){0,2}? (?:anymore|any more|again)|"
         r"stopped to (?:buy|order|shop)|"
         r"(?:havent|haven t|have not|hasnt|hasn t|has not) (?:come back|returned|ordered|bought)|"
@@ -319,8 +322,9 @@ CUES: dict[str, re.Pattern[str]] = {
         # "five bullets, numbers only", "FEB ON ONE PAGE", "boil the weekend down": a recap.
         r"(?:\d|three|four|five|six) (?:bullets|bullet points)|(?:on|in) (?:one|a single) page|"
         r"one ?pager|boil down\b|# wrap\b|"
-        # "How is the situation of the apparel of last week?": a recap, as Japanese puts it.
-        r"(?:how is|hows|how s) the situation\b|"
+        # "How is the situation of the apparel of last week?": a recap, as Japanese puts it;
+        # "How it went the long weekend?", as Spanish and Portuguese put it.
+        r"(?:how is|hows|how s) the situation\b|\bhow it (?:went|goes)\b|"
         # "a little synthesis of the weekend": French for a recap.
         r"(?:a|the|my|little|short|quick) synthesis(?= of\b| #)|"
         # "the usual please", "what you send every Monday": the regular digest.
@@ -554,6 +558,10 @@ CUES: dict[str, re.Pattern[str]] = {
         # else?", "is your return rate units back over units sold, or tied to the orders?":
         # the words and methods behind Scout's figures.
         r"|\bwhen (?:you|u|scout) (?:say|says|write|writes|use|uses|call|calls)\b"
+        # "does that show up as a second order in your numbers or stay as one?"
+        r"|\b(?:show|shows) up as (?:\S+ ){0,4}?in your (?:numbers|data|figures|reports?)\b"
+        # "In which time zone you cut the days?"
+        r"|\b(?:which|what) time ?zones? (?:do |does |are |is )?(?:you|u|scout|your)\b"
         r"|\b(?:you|u|scout) (?:use|uses|using) (?:a |the )?(?:\S+ ){1,3}?or (?:something|anything) else\b"
         r"|(?:for|to) (?:you|scout) or (?:something|somewhere) else\b"
         r"|^(?:is|are|does|do) your (?!(?:\S+ ){0,8}?(?:up|down|higher|lower|better|worse) or\b)"

@@ -112,6 +112,12 @@ class Correction:
 _ALSO_NOUNS = frozenset(["repeat", "return", "refund", "delivery"])
 
 
+_FILED = frozenset(
+    ["coded", "mapped", "filed", "classed", "booked", "up", "lives", "sits", "sit", "falls",
+     "goes", "belongs", "rolled", "rolls"]
+)  # fmt: skip
+
+
 def _shouted(tokens: Sequence[Token]) -> bool:
     """Whether the message is written in capitals throughout ("TOP 20 CUSTOMERS IN CA")."""
     words = [t.orig for t in tokens if t.orig.isalpha() and len(t.orig) > 2]
@@ -382,9 +388,14 @@ class Lexicon:
             following = tuple(t.text for t in tokens[i + 1 : i + 4])
             # "electronics compared to home": the second side of a comparison.
             compared = before in ("to", "with") and j > 1 and tokens[j - 2].text in COMPARED
+            # "it lives under home", "it's all coded to home": where a thing sits in the layer.
+            filed = (
+                before in ("to", "as", "under", "into") and j > 1 and tokens[j - 2].text in _FILED
+            )
             return (
                 before in WEAK_VALUE_CONTEXT
                 or compared
+                or filed
                 or after in ("vs", "versus", "or", "and", "related")
                 or self._qualifies_metric(key, following)
                 or self._names_own_dimension(key, after)

@@ -143,6 +143,12 @@ _TIME_WORDS = frozenset(
 )
 
 
+# Everyday words for a split no dimension holds ("cut that by tier", "orders by warehouse"):
+# known words, so the foreign-word test passes them, and the split used to be dropped.
+_KNOWN_NOT_SPLITS = frozenset(
+    ["tier", "tiers", "warehouse", "warehouses", "store", "stores", "size", "sizes", "campaign",
+     "campaigns", "product", "products", "team", "teams", "agent", "agents", "hour", "hours"]
+)  # fmt: skip
 _GROUPS_BY_BEHAVIOUR = frozenset(
     [
         "recency",
@@ -311,7 +317,11 @@ def split_by_foreign(parsed: Parsed, lex: Lexicon) -> str | None:
     found = _SPLIT_BY.search(parsed.shape)
     if found is None and (which := _WHICH_MOST.search(parsed.shape)) is not None:
         found = None if which["what"] in _TIME_WORDS else which
-    if found is None or found["what"] in _GROUPS_BY_BEHAVIOUR or not is_foreign(found["what"], lex):
+    if (
+        found is None
+        or found["what"] in _GROUPS_BY_BEHAVIOUR
+        or not (is_foreign(found["what"], lex) or found["what"] in _KNOWN_NOT_SPLITS)
+    ):
         return None
     what = found["what"]
     if found.groupdict().get("more") and is_foreign(found["more"], lex):

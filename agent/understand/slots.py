@@ -27,6 +27,7 @@ from agent.understand.context import (
     sentence_spans,
     statements_around_a_question,
     statements_beside_a_request,
+    value_glosses,
     without_remarks,
 )
 from agent.understand.intents import GROUP_AFTER, GROUP_BEFORE, PLAIN_CUES, Cues, find_cues
@@ -241,15 +242,16 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
         starts.append(pos)
         pos += len(token.text) + 1
     norm = " ".join(t.text for t in tokens)
-    said = statements_around_a_question(tokens, cleaned.text, lex)
-    why_asked = motives(tokens, cleaned.text)
+    glossed = value_glosses(tokens, lex)
+    said = statements_around_a_question(tokens, cleaned.text, lex) - glossed
+    why_asked = motives(tokens, cleaned.text) - glossed
     aside = (
         asides(tokens, cleaned.text)
         | why_asked
         | said
         | relayed_by(tokens, lex)
         | later_list_items(tokens, cleaned.text)
-    )
+    ) - glossed
     mentions = _mentions(norm, tokens, starts, aside, cleaned.text, lex, today)
     in_dates = {i for m in mentions for i in _covered(m, tokens, starts)}
     customer_id, customer_tokens = _customer(tokens)
@@ -382,6 +384,8 @@ _HOW_DID_GROUP = re.compile(
     r"^(?:so |and |ok |hey )?how (?:are|is|were|was|did|do|have|has|re|s|d) (?:our |the |my )?"
     r"(?:\S+ ){1,2}?(?:customers|buyers|shoppers) (?:been )?(?:do|doing|done|fare|faring|fared|"
     r"perform|performing|performed|going)\b"
+    # "a short summary of how it went yesterday for the clients of the Northeast"
+    r"|\bhow it (?:went|goes) (?:\S+ ){0,3}?(?:for|with) (?:the |our )?(?:customers|clients|buyers|shoppers)\b"
 )
 # A question about the business as a whole, asked of "we" with no metric.
 _THE_BUSINESS = re.compile(

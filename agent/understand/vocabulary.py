@@ -248,7 +248,17 @@ FOREIGN_WORDS = {
     "dank je wel": "thanks", "dank u wel": "thanks", "dank je": "thanks", "bedankt": "thanks",
     "dziękuję bardzo": "thanks a lot", "dziękuję": "thanks", "dzięki": "thanks",
     "arigato": "thanks", "arigatou": "thanks", "arigatō": "thanks", "domo arigato": "thanks",
-    "danke schön": "thanks", "vielen dank": "thanks a lot", "the average order": "the aov",
+    "danke schön": "thanks", "vielen dank": "thanks a lot",
+    # Québec French carried into English: the traffic, the newsletter, the phone, the regulars.
+    "achalandage": "traffic", "infolettre": "email", "cellulaire": "mobile",
+    "ordinateur": "desktop", "habitués": "returning customers", "retours": "returns",
+    "vêtements": "apparel", "maison": "home", "fin de semaine": "weekend", "1er": "1st",
+    "janvier": "january", "février": "february", "avril": "april", "juin": "june",
+    "juillet": "july", "août": "august", "septembre": "september", "octobre": "october",
+    "novembre": "november", "décembre": "december",
+    # Scots: "whit did we take", "orders fae Scotland", "well doon on last sunday", "the now".
+    "whit": "what", "fae": "from", "doon": "down", "the now": "so far today", "dinnae": "don't",
+    "when ye say": "when you say", "gaun": "going", "whit's": "what's", "the average order": "the aov",
 }  # fmt: skip
 
 # Other tools people name beside a question ("in Tableau I'd filter …", "in Looker we had …").
@@ -267,7 +277,7 @@ BEFORE_UNIT = _words("last past previous prior trailing this next the few couple
 SHORT_COMMON = _words(
     """
     am an as at be by do go he hi if in is it me my no of oh ok on or so to up us we ma pa
-    co de id la mi wa ut al ga
+    co de id la mi wa ut al ga wi
     """
 )
 
@@ -367,6 +377,12 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "selling more",
         # GA4's name for it.
         "purchase revenue",
+        # A sales team's word for what was ordered: "bookings QTD", "what did we book".
+        "bookings",
+        "what did we book",
+        # "whit did we take on Hogmanay": the takings.
+        "what did we take",
+        "what have we booked",
     ),
     # "how did returning customers convert": the verb names the rate.
     # GA4 says "session conversion rate"; French "taux de transformation".
@@ -402,6 +418,8 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     # German "Retourenquote".
     "return_rate": ("return quota", "returns quota"),
+    # A sales team's word for new customers won.
+    "new_customers": ("new logos",),
     # "are first-time shoppers spending less per order": spend per order is the AOV.
     "aov": (
         *(
@@ -481,7 +499,16 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
         "quantity from returns",
     ),
     # "sum(quantity) from order_items": the column units sold are summed from.
-    "units_sold": (*SELLING_WORDS, "quantity", "qty", "items purchased", "units purchased"),
+    # "how many articles of home we sold": articles as French and German count goods.
+    "units_sold": (
+        *SELLING_WORDS,
+        "quantity",
+        "qty",
+        "items purchased",
+        "units purchased",
+        "articles sold",
+        "how many articles",
+    ),
 }
 
 # Compass and place words that are real words, not typos of a region ("Pacific Northwest").

@@ -175,3 +175,17 @@ def test_dates_in_brackets_spell_out_the_period_before_them(layer: SemanticLayer
     # Spelled out with month names, the dates are no second period to compare with.
     spelled = on(layer, MON, "units during the vendor weekend (Aug 14 to Aug 16)")
     assert (spelled.intent, span(spelled.window)) == (Intent.LOOKUP, ("2026-08-14", "2026-08-17"))
+
+
+def test_a_split_by_an_everyday_word_no_dimension_holds_is_refused(layer: SemanticLayer) -> None:
+    for text, word in (
+        ("orders last week split by warehouse", "warehouse"),
+        ("can you cut revenue by store?", "store"),
+        ("orders by campaign last month", "campaign"),
+    ):
+        goal = on(layer, SUN, text)
+        assert goal.intent is Intent.UNKNOWN and goal.clarification is not None, text
+        assert f"split by \u201c{word}" in goal.clarification.refusal, text
+    # A split the layer has is still made, and a segmentation's own words are not a split.
+    assert on(layer, SUN, "units by category last week").group_by == ("category",)
+    assert on(layer, SUN, "segment customers by tier").intent is Intent.SEGMENT
