@@ -817,6 +817,22 @@ def _easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
+def _orthodox_easter(year: int) -> date:
+    """Orthodox Easter Sunday: Meeus's Julian computus, moved to the Gregorian calendar
+    (13 days ahead from 1900 to 2099)."""
+    a, b, c = year % 4, year % 7, year % 19
+    d = (19 * c + 15) % 30
+    e = (2 * a + 4 * b - d + 34) % 7
+    month, day = divmod(d + e + 114, 31)
+    return date(year, month, day + 1) + timedelta(days=13)
+
+
+def _victoria_day(year: int) -> date:
+    """Canada's Victoria Day: the last Monday before May 25."""
+    day = date(year, 5, 24)
+    return day - timedelta(days=day.weekday())
+
+
 def _week_holding(day: date) -> tuple[date, date]:
     """The Monday–Sunday week a day falls in."""
     monday = day - timedelta(days=day.weekday())
@@ -885,6 +901,17 @@ _RETAIL_DAYS: dict[str, Callable[[int], tuple[date, date]]] = {
     "first advent": lambda y: _one_day(_sunday_on_or_before(date(y, 12, 24)) - timedelta(days=21)),
     "lucia": lambda y: _one_day(date(y, 12, 13)),
     "st andrews day": lambda y: _one_day(date(y, 11, 30)),
+    # Canada's Thanksgiving (the second Monday of October) and Victoria Day with its long
+    # weekend ("May two-four"); Orthodox Easter; Brazil's Dia dos Namorados, June 12.
+    "canadian thanksgiving": lambda y: _one_day(_nth_weekday(y, 10, 0, 2)),
+    "victoria day": lambda y: _one_day(_victoria_day(y)),
+    "victoria day weekend": lambda y: _long_weekend(_victoria_day(y)),
+    "orthodox easter": lambda y: _one_day(_orthodox_easter(y)),
+    "dia dos namorados": lambda y: _one_day(date(y, 6, 12)),
+    # Earth Day, April 22, and Arbor Day, the last Friday of April; their weeks.
+    "earth day": lambda y: _one_day(date(y, 4, 22)),
+    "earth day week": lambda y: _week_holding(date(y, 4, 22)),
+    "arbor day": lambda y: _one_day(_nth_weekday(y, 4, 4, -1)),
     # The Dutch present evening, December 5, and Japan's Obon holidays, August 13 to 16.
     "sinterklaas": lambda y: _one_day(date(y, 12, 5)),
     "obon": lambda y: (date(y, 8, 13), date(y, 8, 17)),
@@ -966,6 +993,12 @@ _HOLIDAY_ALIASES = {
     "lucia day": "lucia",
     "st lucy s day": "lucia",
     "hogmanay": "new years eve",
+    "thanksgiving monday": "canadian thanksgiving",
+    "action de grace": "canadian thanksgiving",
+    "may two four weekend": "victoria day weekend",
+    "may two four": "victoria day weekend",
+    "may long weekend": "victoria day weekend",
+    "may 2 4 weekend": "victoria day weekend",
     "st andrew s day": "st andrews day",
     "saint andrews day": "st andrews day",
     "saint andrew s day": "st andrews day",
@@ -1011,6 +1044,10 @@ _HOLIDAY_ALIASES = {
     "veteran s day": "veterans day",
     "easter": "easter sunday",
     "mother s day": "mothers day",
+    "mom s day": "mothers day",
+    "moms day": "mothers day",
+    "mom s day week": "mothers day week",
+    "mom s day weekend": "mothers day weekend",
     "father s day": "fathers day",
     "fourth of july": "independence day",
     "4th of july": "independence day",

@@ -397,6 +397,8 @@ class Lexicon:
                 or compared
                 or filed
                 or after in ("vs", "versus", "or", "and", "related")
+                # "(they live under home for you)", "home on your side": a gloss of the layer.
+                or following[:2] in (("for", "you"), ("for", "us"), ("on", "your"), ("in", "your"))
                 or self._qualifies_metric(key, following)
                 or self._names_own_dimension(key, after)
                 or self._names_own_dimension(key, before)  # "where customer_type = 'new'"

@@ -197,6 +197,24 @@ def clean(raw: str) -> Cleaned:
         text,
         flags=re.I,
     )
+    # "last 1 week": the last seven days, as a count of one.
+    text = re.sub(r"\b(last|past) 1 (?:week|wk)\b", r"\1 7 days", text, flags=re.I)
+    # Turkish göre, "according to": against a period ("according to last month"), split by a
+    # dimension named in the plural ("according to regions"); anything else is left alone.
+    text = re.sub(
+        r"\baccording to (?=(?:the )?(?:regions|channels|categories|devices|states|topics)\b)",
+        "by ",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(
+        r"\baccording to (?=(?:the )?(?:last|previous|prior|same|weekend before|week before|"
+        r"month before|january|february|march|april|may|june|july|august|september|october|"
+        r"november|december)\b)",
+        "compared to ",
+        text,
+        flags=re.I,
+    )
     # "orders p/ day": per day.
     text = re.sub(r"\bp/\s*(?=(?:day|week|month|wk|mo)\b)", "per ", text, flags=re.I)
     # "sat+sun", "sat/sun": the weekend's two days.

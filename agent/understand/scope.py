@@ -242,8 +242,10 @@ _BY_TIMES = re.compile(
 # answered as if it were the group's.
 _NO_SUCH_GROUP = re.compile(
     r"\b(?:from|by|among|for|on|of|to|via|with|using) (?:our |the |all |their )?"
-    r"(?P<what>women|men|female|male|females|males|ladies|gentlemen|moms|dads|parents|students|"
+    r"(?P<what>women|men|female|male|females|males|ladies|gentlemen|parents|students|"
     r"seniors|teens|teenagers|gen z|millennials|boomers|ios|loyalty (?:program |club )?members|"
+    # "from Mom's day" is the day, not mothers.
+    r"(?:moms|mums|dads)(?! s? ?day)|"
     r"loyalty program|rewards members|members|subscribers|b2b|wholesale)"
     r"(?: (?:customers|shoppers|buyers|users|members|devices|phones))?\b"
     r"|\b(?P<os>ios)\b"
@@ -388,8 +390,8 @@ def someone_else(parsed: Parsed, lex: Lexicon) -> str | None:
 def _a_name(word: str, lex: Lexicon) -> bool:
     if word in lex.vocabulary or (word,) in lex.phrases or word in MONTHS or word in WEEKDAYS:
         return False  # the shop's own words ("what did CA do"), or a date
-    if word == "scout":
-        return False
+    if word == "scout" or word in FUNCTION_WORDS or word in _WH:
+        return False  # "How's revenue tracking?": a question word, never a company
     return not find_windows(word, date(2000, 1, 1))  # a period: "today's", "Christmas's"
 
 

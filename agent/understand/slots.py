@@ -102,8 +102,11 @@ _AREAS = re.compile(
     r"sun belt|tri state|(?:the )?east coast|"
     # "revenue in the South": no region of the layer's, though two of them hold "south". (The
     # West Coast is the West, New England the Northeast: the labelled sets read them so.)
-    r"the (?:south|north|east)(?! (?:east|west|star|pole|side|american|america|korea))|"
-    r"down south|up north|back east)\b"
+    r"the (?:south|north|east)(?! (?:east|west|star|pole|side|american|america|korea|coast))|"
+    # "up north at the cottage": where the person was.
+    r"down south|up north(?! at\b)|back east)\b"
+    # "the 1pm east coast cut-off", "east coast time": a clock, not a place asked about.
+    r"(?! (?:cut ?off|cutoff|time|deadline|hours?)\b)"
 )
 # "how's Chicago doing?": the place asked about, then how it goes.
 _HOW_IT_GOES = frozenset(

@@ -61,6 +61,7 @@ FUNCTION_WORDS = _words(
     am do does did have has had will would shall should can could may might must i we you he
     she it they me us him them whats hows whos thats theres please pls plz thanks thx hey hi
     any some all every each no not more most less least very really s re ll ve d t hello yo
+    weve youve theyve ive shes hes theyre youre itll wont arent wasnt werent didnt doesnt
     """
 )
 
@@ -258,6 +259,9 @@ FOREIGN_WORDS = {
     "novembre": "november", "décembre": "december",
     # Scots: "whit did we take", "orders fae Scotland", "well doon on last sunday", "the now".
     "whit": "what", "fae": "from", "doon": "down", "the now": "so far today", "dinnae": "don't",
+    # Turkish: ciro is turnover. Vietnamese word order: "customer new".
+    "ciro": "revenue", "customer new": "new customers", "customers new": "new customers",
+    "customer returning": "returning customers",
     "when ye say": "when you say", "gaun": "going", "whit's": "what's", "the average order": "the aov",
 }  # fmt: skip
 
