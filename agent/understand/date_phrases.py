@@ -312,6 +312,22 @@ def _since(m: re.Match[str], today: date) -> Window | None:
     return to_date_window(day, today, "since") if day else None
 
 
+def _ordinal_span(m: re.Match[str], today: date) -> Window | None:
+    """'the 27th to the 31st': those days of the latest month in which both are over."""
+    first_day, last_day = int(m["od1"]), int(m["od2"])
+    if not 1 <= first_day <= last_day <= 31:
+        return None
+    for months_back in (0, 1, 2):
+        month = add_months(today.replace(day=1), -months_back)
+        try:
+            start, end = month.replace(day=first_day), month.replace(day=last_day)
+        except ValueError:
+            continue
+        if end < today:
+            return _w(start, end + timedelta(days=1), f"the {m['od1']} to the {m['od2']}")
+    return None
+
+
 def _latest_day_of_month(day: int, today: date) -> date | None:
     """'since the 1st': that day of this month, or of the latest month before that has it."""
     for months_back in (0, 1, 2):
@@ -1461,8 +1477,10 @@ RULES: tuple[_Rule, ...] = (
     _Rule(
         pattern=_P(
             r"\b(?:of |for |over |in )?(?:all[ -]?time|(?:the )?lifetime(?! value)|"
-            r"since (?:we )?launch(?:ed)?|since (?:our |the )?inception|since the (?:beginning|start)"
-            # "since we opened on the 12th" names the day it opened.
+            # "since we opened on the 12th", "since we launched the variant on the 12th" name
+            # the day it began.
+            r"since (?:we )?launch(?:ed)?(?!(?: \S+){0,4}? (?:on|in) (?:the )?\d)|"
+            r"since (?:our |the )?inception|since the (?:beginning|start)"
             r"(?! of)|since day one|since we (?:opened|started|began)(?!(?: \S+){0,4}? (?:on|in) (?:the )?\d))\b"
         ),
         build=lambda m, t: _w(ALL_TIME_START, t, ALL_TIME),
@@ -2205,6 +2223,16 @@ RULES: tuple[_Rule, ...] = (
             rf"\b(?:on |last |this past |since |vs |versus |against )?{_WD}\b(?=(?P<only> only)?)"
         ),
         build=_weekday,
+    ),
+    # "27th to 31st", "from the 3rd through the 9th": days of the latest month both are over.
+    _Rule(
+        pattern=_P(
+            r"\b(?:from |between )?(?:the )?(?P<od1>[1-9]|[12]\d|3[01])(?:st|nd|rd|th) "
+            r"(?:to|through|thru|until|till|and) (?:the )?(?P<od2>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b"
+            r"(?! of\b)"
+        ),
+        build=_ordinal_span,
+        before=_preceding,
     ),
     # "revenue on the 19th", "weird around the 19th": that day of this month, or of the month
     # before when this month's has not come yet (read last, so "since the 1st" and "the 19th

@@ -567,6 +567,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"|\b(?:which|what) (?:date|day) does (?:it|that|this|a \S+|the \S+) (?:count|land|fall|go|show)"
         r" (?:under|on|in|up)\b"
         r"|\b(?:with|including|incl) (?:the )?(?:# tax|sales tax|taxes|tax|vat|shipping|discounts) or without\b"
+        # "does 'customers' mean people or accounts for you?", "does December's revenue change
+        # in your numbers?"
+        r"|\bdoes (?:#|\S+) mean (?:\S+ ){0,4}?(?:or|for you)\b"
+        r"|\b(?:does|do) (?:\S+ ){1,3}?change in your (?:numbers|data|figures|reports?)\b"
         # "In which time zone you cut the days?"
         r"|\b(?:which|what) time ?zones? (?:do |does |are |is )?(?:you|u|scout|your)\b"
         r"|\b(?:you|u|scout) (?:use|uses|using) (?:a |the )?(?:\S+ ){1,3}?or (?:something|anything) else\b"

@@ -197,6 +197,22 @@ def clean(raw: str) -> Cleaned:
         text,
         flags=re.I,
     )
+    # "the third quarter": Q3; "this fortnight": the last fourteen days.
+    text = re.sub(
+        r"\bthe (first|second|third|fourth|1st|2nd|3rd|4th) quarter\b",
+        lambda m: (
+            "Q"
+            + "1234"[
+                ("first", "second", "third", "fourth", "1st", "2nd", "3rd", "4th").index(
+                    m[1].lower()
+                )
+                % 4
+            ]
+        ),
+        text,
+        flags=re.I,
+    )
+    text = re.sub(r"\bthis fortnight\b", "the last fortnight", text, flags=re.I)
     # "last 1 week": the last seven days, as a count of one.
     text = re.sub(r"\b(last|past) 1 (?:week|wk)\b", r"\1 7 days", text, flags=re.I)
     # Turkish göre, "according to": against a period ("according to last month"), split by a

@@ -75,6 +75,7 @@ _JOINERS = frozenset(
         # "AOV for new customers so far below repeat customers"
         "below",
         "above",
+        "under",
     ]
 )
 # Metric words general enough to be what a segment's name is said with ("paid search traffic",
@@ -993,7 +994,7 @@ def _joined(tokens: list[Token], a: PhraseMatch, b: PhraseMatch) -> bool:
     # "the NE stack up against the West": a few words of the comparison between them;
     # "first-time shoppers spending less per order than returning ones": a few more before
     # "than".
-    reach = 6 if between & {"than", "behind"} else 4
+    reach = 6 if between & {"than", "behind", "under", "below", "above"} else 4
     return bool(between & _JOINERS) and b.start - a.end <= reach
 
 

@@ -74,6 +74,7 @@ MEASURE_NOUNS = _words(
     metrics kpi kpis pace impact lift uplift delta gap trend mix run amount amounts sum sums
     totals breakdown breakdowns contribution progress health picture view odds chance chances
     likelihood probability funnel funnels step steps checkout checkouts cart carts basket
+    movement movements
     """
 )
 
@@ -262,6 +263,14 @@ FOREIGN_WORDS = {
     # Turkish: ciro is turnover. Vietnamese word order: "customer new".
     "ciro": "revenue", "customer new": "new customers", "customers new": "new customers",
     "customer returning": "returning customers",
+    # Spanish in a Spanglish message: the days, the counts, why.
+    "el fin de semana": "the weekend",
+    "la semana pasada": "last week", "el mes pasado": "last month", "por qué": "why",
+    "cuántas unidades": "how many units", "cuántas órdenes": "how many orders",
+    "cuántos clientes": "how many customers", "día por día": "day by day",
+    "go raibh maith agat": "thanks",
+    # Nigerian business English: off-take is sales.
+    "off-take": "sales", "offtake": "sales", "off take": "sales",
     "when ye say": "when you say", "gaun": "going", "whit's": "what's", "the average order": "the aov",
 }  # fmt: skip
 

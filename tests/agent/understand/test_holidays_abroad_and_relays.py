@@ -82,3 +82,61 @@ def test_definitions_said_other_ways(layer: SemanticLayer) -> None:
         "an order paid on the 30th and shipped on the 2nd: which date does it count under?",
     ):
         assert on(layer, APR, text).intent is Intent.HELP, text
+
+
+JAN = "2026-01-20"  # a Tuesday, the day after MLK Day
+NOV = "2026-11-02"  # a Monday, Día de los Muertos
+
+
+def test_days_of_a_month_written_as_ordinals(layer: SemanticLayer) -> None:
+    # The 27th has not come yet in January: the latest month both days are over.
+    assert span(on(layer, JAN, "sessions 27th to 30th?").window) == ("2025-12-27", "2025-12-31")
+    assert span(on(layer, JAN, "orders from the 5th through the 9th").window) == (
+        "2026-01-05",
+        "2026-01-10",
+    )
+
+
+def test_quarters_and_fortnights_said_in_words(layer: SemanticLayer) -> None:
+    assert span(on(layer, NOV, "conversion over the second quarter").window) == (
+        "2026-04-01",
+        "2026-07-01",
+    )
+    assert span(on(layer, JAN, "orders this fortnight vs the one before").window) == (
+        "2026-01-06",
+        "2026-01-20",
+    )
+
+
+def test_spanish_words_in_an_english_request(layer: SemanticLayer) -> None:
+    goal = on(layer, NOV, "cuántas órdenes from the Midwest ayer?")
+    assert (goal.metric, dict(goal.filters), span(goal.window)) == (
+        "orders",
+        {"region": "Midwest"},
+        ("2026-11-01", "2026-11-02"),
+    )
+
+
+def test_off_take_is_sales_and_a_launch_dated_is_no_lifetime(layer: SemanticLayer) -> None:
+    assert on(layer, JAN, "kindly the off-take for last week").metric == "revenue"
+    dated = on(layer, JAN, "AOV since we launched the new checkout on the 12th")
+    assert span(dated.window) == ("2026-01-12", "2026-01-20")
+    assert span(on(layer, JAN, "orders since launch").window)[0] == "2000-01-01"
+
+
+def test_more_definition_questions(layer: SemanticLayer) -> None:
+    for text in (
+        "does 'orders' mean checkouts or shipments for you?",
+        "if a January order is refunded in February, does January's revenue change in your numbers?",
+    ):
+        assert on(layer, JAN, text).intent is Intent.HELP, text
+
+
+def test_one_region_under_another(layer: SemanticLayer) -> None:
+    goal = on(layer, JAN, "why is the Midwest's AOV so far under the Northeast's this month?")
+    assert goal.compare == {"region": ("Midwest", "Northeast")} and not goal.filters
+
+
+def test_movement_is_a_move_not_a_foreign_measure(layer: SemanticLayer) -> None:
+    goal = on(layer, NOV, "was the movement in orders this month driven by email?")
+    assert (goal.intent, goal.group_by) == (Intent.EXPLAIN, ("channel",))
