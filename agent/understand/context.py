@@ -324,6 +324,15 @@ def statements_beside_a_request(
     return {i for b, e, _ in sentences if (b, e) not in asking for i in range(b, e)}
 
 
+def told_only_beside_a_question(
+    tokens: list[Token], sentences: Sentences, said: re.Pattern[str]
+) -> bool:
+    """Whether `said` is only in statements beside the sentences that ask: "C608214 … is now
+    threatening a chargeback. real flight risk or just holiday stress?"."""
+    asking = [(b, e) for b, e, asks in sentences if asks]
+    return bool(asking) and not any(_says(tokens, b, e, said) for b, e in asking)
+
+
 def _names_a_metric(tokens: list[Token], lex: Lexicon) -> bool:
     return any(m.is_metric for m in lex.match(tokens))
 
@@ -516,7 +525,12 @@ def outside_asides(
 
 
 def without_remarks(
-    matches: list[PhraseMatch], tokens: list[Token], text: str, dates: set[int], lex: Lexicon
+    matches: list[PhraseMatch],
+    tokens: list[Token],
+    text: str,
+    dates: set[int],
+    lex: Lexicon,
+    glossed: set[int],
 ) -> list[PhraseMatch]:
     """Values in a later sentence that asks nothing of the data ("… today? phones are
     ringing off the hook"): no metric, no date, a word the data does not know. They are a
@@ -538,7 +552,7 @@ def without_remarks(
         ):
             remark |= span
         start = i + 1
-    remark -= value_glosses(tokens, lex)
+    remark -= glossed
     if not remark or not any(m.is_metric and m.start not in remark for m in matches):
         return matches
     return [m for m in matches if m.start not in remark]

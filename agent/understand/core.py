@@ -27,6 +27,7 @@ from agent.understand.context import (
     asked_in_a_question_of_its_own,
     sentence_spans,
     told_only_after_the_question,
+    told_only_beside_a_question,
     told_only_beside_a_request,
 )
 from agent.understand.events import unknown_event
@@ -800,16 +801,10 @@ def _why_not_what(refusal: Refusal, parsed: Parsed, lex: Lexicon) -> bool:
         )
         or _told_after_the_question(parsed, refusal.pattern)
         or _told_beside_the_request(parsed, refusal.pattern, lex)
-        or (parsed.customer_id is not None and _told_beside_a_question(parsed, refusal.pattern))
-    )
-
-
-def _told_beside_a_question(parsed: Parsed, said: re.Pattern[str]) -> bool:
-    """The words appear only in statements beside a sentence that asks: "C608214 … is now
-    threatening a chargeback. real flight risk or just holiday stress?"."""
-    asking = [(b, e) for b, e, asks in parsed.sentences if asks]
-    return bool(asking) and not any(
-        said.search(" ".join(t.text for t in parsed.tokens[b:e])) for b, e in asking
+        or (
+            parsed.customer_id is not None
+            and told_only_beside_a_question(parsed.tokens, parsed.sentences, refusal.pattern)
+        )
     )
 
 
@@ -833,7 +828,11 @@ def _told_beside_the_request(parsed: Parsed, said: re.Pattern[str], lex: Lexicon
 def _told_beside_a_recap(parsed: Parsed, said: re.Pattern[str]) -> bool:
     """The words appear only in statements around a question that asks for a recap of a
     period: "… a short summary of the Obon days? The Tokyo office was also closed"."""
-    return parsed.cues.has("digest") and parsed.has_window and _told_beside_a_question(parsed, said)
+    return (
+        parsed.cues.has("digest")
+        and parsed.has_window
+        and told_only_beside_a_question(parsed.tokens, parsed.sentences, said)
+    )
 
 
 def _told_after_the_question(parsed: Parsed, said: re.Pattern[str]) -> bool:

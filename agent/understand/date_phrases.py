@@ -1114,12 +1114,16 @@ _HOLIDAY_YEAR = (
 HOLIDAY_WORDS = frozenset(w for name in [*_RETAIL_DAYS, *_HOLIDAY_ALIASES] for w in name.split())
 
 
+def _holiday_name(said: str) -> str:
+    """The retail day a name stands for. "CM" is Cyber Monday only where a rule allows it
+    ("since CM", "on CM last yr"): alone it is as often a margin or a centimetre."""
+    return "cyber monday" if said == "cm" else _HOLIDAY_ALIASES.get(said, said)
+
+
 def _holiday(m: re.Match[str], today: date) -> Window | None:
     """The named day's most recent occurrence that is over, or the year the text names:
     "last year" is the previous calendar year, "this year" the current one."""
-    said = m.group("hol")
-    # "kitchen $ on CM last yr": retail shorthand for Cyber Monday, read only with its year.
-    name = "cyber monday" if said == "cm" else _HOLIDAY_ALIASES.get(said, said)
+    name = _holiday_name(m.group("hol"))
     start, end = _RETAIL_DAYS[name](_holiday_year(m.group("hy") or m.group("hp"), name, today))
     if start > today:
         return None  # not happened yet: nothing to look at
@@ -1275,8 +1279,7 @@ def _days_to(m: re.Match[str], today: date) -> Window | None:
 
 
 def _since_holiday(m: re.Match[str], today: date) -> Window | None:
-    said = "cyber monday" if m.group("hol") == "cm" else m.group("hol")
-    name = _HOLIDAY_ALIASES.get(said, said)
+    name = _holiday_name(m.group("hol"))
     start = _RETAIL_DAYS[name](_holiday_year(None, name, today))[0]
     return to_date_window(start, today, f"since {name.title()}") if start < today else None
 

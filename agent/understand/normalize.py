@@ -116,6 +116,10 @@ _FOREIGN = re.compile(
 )
 
 
+_QUARTERS = dict.fromkeys(("first", "1st"), "Q1") | dict.fromkeys(("second", "2nd"), "Q2")
+_QUARTERS |= dict.fromkeys(("third", "3rd"), "Q3") | dict.fromkeys(("fourth", "4th"), "Q4")
+_QUARTER_IN_WORDS = re.compile(rf"\bthe ({'|'.join(_QUARTERS)}) quarter\b", re.IGNORECASE)
+
 _SPOKEN_MARKS = {"question mark": "?", "full stop": ".", "exclamation mark": "!", "comma": ","}
 _SPOKEN_MARK = re.compile(
     r"\s+(question mark|full stop|exclamation mark|comma)\b(?![- ](?:separated|delimited))",
@@ -198,20 +202,7 @@ def clean(raw: str) -> Cleaned:
         flags=re.I,
     )
     # "the third quarter": Q3; "this fortnight": the last fourteen days.
-    text = re.sub(
-        r"\bthe (first|second|third|fourth|1st|2nd|3rd|4th) quarter\b",
-        lambda m: (
-            "Q"
-            + "1234"[
-                ("first", "second", "third", "fourth", "1st", "2nd", "3rd", "4th").index(
-                    m[1].lower()
-                )
-                % 4
-            ]
-        ),
-        text,
-        flags=re.I,
-    )
+    text = _QUARTER_IN_WORDS.sub(lambda m: _QUARTERS[m[1].lower()], text)
     text = re.sub(r"\bthis fortnight\b", "the last fortnight", text, flags=re.I)
     # "last 1 week": the last seven days, as a count of one.
     text = re.sub(r"\b(last|past) 1 (?:week|wk)\b", r"\1 7 days", text, flags=re.I)

@@ -263,7 +263,7 @@ def parse(text: str, lex: Lexicon, today: date) -> Parsed:
     # "I'm setting targets for the reactivation emails.": a statement's values filter nothing,
     # nor do a motive's ("want to know if the Southwest dip is new").
     matches = [m for m in matches if not (m.is_value and m.start in said | why_asked)]
-    matches = without_remarks(matches, tokens, cleaned.text, in_dates, lex)
+    matches = without_remarks(matches, tokens, cleaned.text, in_dates, lex, glossed)
     masked = [t.text for t in tokens]
     for i in in_dates | customer_tokens:
         masked[i] = "#"

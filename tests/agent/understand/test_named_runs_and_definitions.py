@@ -189,3 +189,11 @@ def test_a_split_by_an_everyday_word_no_dimension_holds_is_refused(layer: Semant
     # A split the layer has is still made, and a segmentation's own words are not a split.
     assert on(layer, SUN, "units by category last week").group_by == ("category",)
     assert on(layer, SUN, "segment customers by tier").intent is Intent.SEGMENT
+
+
+def test_an_unknown_city_is_asked_about_as_a_region(layer: SemanticLayer) -> None:
+    # "Denver" is as close to the ticket topic "delivery" as a typo would be at a loose
+    # cutoff; a place asked about is a region question.
+    goal = on(layer, SUN, "how are we doing in Denver?")
+    assert goal.clarification is not None
+    assert goal.clarification.question.startswith("I don't know a region called Denver")
